@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Installs every tool Banter's build and tests need, and nothing twice.
+#
+# Called by `make run` and `make test`; safe to run again (each step checks first, so a
+# machine that has everything spends a second or two here). What it installs and why:
+#
+#   wasm32-unknown-unknown   the hydrate build's target (rustup)
+#   wasm-bindgen-cli         must equal the wasm-bindgen version in Cargo.lock
+#   cargo-leptos             drives the two builds (server + wasm) and serves the site
+#   node packages            end2end/: Playwright, and binaryen's wasm-opt for release builds
+#   chromium                 Debian's browser: Playwright cannot download its own here
+#
+# Two published crates need one dependency pinned back before they build (a yanked or too-new
+# transitive release); see `install_crate` below.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cargo_home=${CARGO_HOME:-$HOME/.cargo}
+export PATH="$cargo_home/bin:$PATH"
+
+WASM_BINDGEN_VERSION=${WASM_BINDGEN_VERSION:-$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/[^0-9.]/, ""); print; exit}' "$root/Cargo.lock")}
+CARGO_LEPTOS_VERSION=0.3.11
+
+log() { printf '\033[1mbootstrap:\033[0m %s\n' "$*" >&2; }
+
+# install_crate NAME VERSION [PKG PRECISE] [ENV...]
+# Installs a binary crate at an exact version with its own lockfile. When PKG/PRECISE are
+# given, that dependency is first moved to PRECISE in a private copy of the source (the
+# published lockfile names a release the registry no longer serves, or one needing a newer
+# rustc than rustup gave us).
+install_crate() {
+  local name=$1 version=$2 pkg=${3:-} precise=${4:-}
+  shift 4 || shift $#
+  if [ -z "$pkg" ]; then
+    env "$@" cargo install "$name" --version "$version" --locked
+    return
+  fi
+  local src
+  src=$(ls -d "$cargo_home"/registry/src/*/"$name-$version" 2>/dev/null | head -n 1 || true)
+  if [ -z "$src" ]; then
+    # A plain install downloads and unpacks the source, then fails on the lockfile: expected.
+    cargo install "$name" --version "$version" --locked >/dev/null 2>&1 || true
+    src=$(ls -d "$cargo_home"/registry/src/*/"$name-$version" 2>/dev/null | head -n 1 || true)
+  fi
+  [ -n "$src" ] || { log "could not download $name $version from the registry"; exit 1; }
+  local work
+  work=$(mktemp -d)
+  cp -r "$src" "$work/"
+  (
+    cd "$work/$name-$version"
+    cargo update -p "$pkg" --precise "$precise"
+    env "$@" cargo install --path . --locked
+  )
+  rm -rf "$work"
+}
+
+if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  log "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
+  log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 2 minutes)"
+  install_crate wasm-bindgen-cli "$WASM_BINDGEN_VERSION" webpki-roots 1.0.10
+fi
+
+if [ "$(cargo-leptos --version 2>/dev/null | awk '{print $2}')" != "$CARGO_LEPTOS_VERSION" ]; then
+  log "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 11 minutes on 2 cores)"
+  install_crate cargo-leptos "$CARGO_LEPTOS_VERSION" cargo-util-schemas 0.14.1 \
+    CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
+fi
+
+if [ ! -x "$root/end2end/node_modules/.bin/wasm-opt" ] || [ ! -d "$root/end2end/node_modules/@playwright/test" ] \
+  || [ "$root/end2end/package-lock.json" -nt "$root/end2end/node_modules/.package-lock.json" ]; then
+  log "installing node packages in end2end/ (Playwright, binaryen)"
+  (cd "$root/end2end" && npm ci --no-audit --no-fund)
+fi
+
+if [ ! -x /usr/bin/chromium ]; then
+  log "installing Debian's chromium"
+  sudo_cmd=""
+  [ "$(id -u)" = 0 ] || sudo_cmd=sudo
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium >/dev/null
+fi

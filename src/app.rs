@@ -1,0 +1,50 @@
+//! The HTML shell and the application's routes.
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::SsrMode;
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+use crate::components::chat_page::ChatPage;
+
+/// The document around the app. `interactive-widget=resizes-content` makes phones shrink the
+/// layout when the on-screen keyboard opens, so the composer stays in view.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta
+                    name="viewport"
+                    content="width=device-width, initial-scale=1, interactive-widget=resizes-content"
+                />
+                <meta name="color-scheme" content="light dark"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/banter.css"/>
+        <Title text="Banter"/>
+        <Router>
+            <Routes fallback=|| view! { <p class="not-found">"Page not found."</p> }>
+                // Async: the whole page, history included, is in the first HTML response,
+                // which is what a reader without JavaScript gets.
+                <Route path=path!("") view=ChatPage ssr=SsrMode::Async/>
+            </Routes>
+        </Router>
+    }
+}

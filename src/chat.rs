@@ -1,0 +1,316 @@
+//! The browser's model of a room: the timeline it shows and the messages still on their way.
+//!
+//! Plain data with no I/O, so every rule about ordering, duplicates and retries is unit-tested
+//! natively. `client::connection` feeds it server frames; the components render it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{ChatMessage, HistoryPage};
+
+/// Resends of one message without an ack before it shows as failed.
+pub const MAX_SEND_ATTEMPTS: u32 = 4;
+/// Milliseconds to wait for an ack before sending again (with the same `client_id`).
+pub const ACK_TIMEOUT_MS: f64 = 5_000.0;
+
+/// One row of the chat window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Line {
+    Message(ChatMessage),
+    /// "alice joined", "reconnected, some history skipped" …: shown, never stored.
+    Notice {
+        id: u64,
+        text: String,
+    },
+}
+
+impl Line {
+    /// Stable key for keyed rendering.
+    pub fn key(&self) -> String {
+        match self {
+            Line::Message(m) => format!("m{}", m.seq),
+            Line::Notice { id, .. } => format!("n{id}"),
+        }
+    }
+}
+
+/// What the chat window shows, oldest first. Messages are kept in `seq` order with no
+/// duplicates, whichever way they arrive: server-rendered page, replay, live, older pages.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Timeline {
+    pub lines: Vec<Line>,
+    pub has_older: bool,
+    next_notice: u64,
+}
+
+impl Timeline {
+    pub fn from_page(page: HistoryPage) -> Self {
+        Self {
+            lines: page.messages.into_iter().map(Line::Message).collect(),
+            has_older: page.has_older,
+            next_notice: 0,
+        }
+    }
+
+    fn messages(&self) -> impl DoubleEndedIterator<Item = &ChatMessage> {
+        self.lines.iter().filter_map(|line| match line {
+            Line::Message(m) => Some(m),
+            Line::Notice { .. } => None,
+        })
+    }
+
+    /// Highest `seq` held: where a resume starts.
+    pub fn last_seq(&self) -> i64 {
+        self.messages().next_back().map_or(0, |m| m.seq)
+    }
+
+    /// Lowest `seq` held: where "load older" continues.
+    pub fn first_seq(&self) -> Option<i64> {
+        self.messages().next().map(|m| m.seq)
+    }
+
+    /// Add a message that came after what is held. Returns false for one already held.
+    pub fn push(&mut self, message: ChatMessage) -> bool {
+        if message.seq <= self.last_seq() {
+            return false;
+        }
+        self.lines.push(Line::Message(message));
+        true
+    }
+
+    /// The latest page, replacing everything: the client was too far behind to replay.
+    pub fn resync(&mut self, messages: Vec<ChatMessage>) {
+        self.lines = messages.into_iter().map(Line::Message).collect();
+        self.has_older = true;
+        self.notice("Reconnected after a long gap: showing the latest messages.".to_owned());
+    }
+
+    /// Older messages, placed before what is held.
+    pub fn prepend(&mut self, page: HistoryPage) {
+        let first = self.first_seq().unwrap_or(i64::MAX);
+        let older: Vec<Line> =
+            page.messages.into_iter().filter(|m| m.seq < first).map(Line::Message).collect();
+        self.lines.splice(0..0, older);
+        self.has_older = page.has_older;
+    }
+
+    pub fn notice(&mut self, text: String) {
+        self.next_notice += 1;
+        self.lines.push(Line::Notice { id: self.next_notice, text });
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PendingStatus {
+    /// Waiting for a connection or an ack.
+    Sending,
+    /// Given up after [`MAX_SEND_ATTEMPTS`] or refused for good; the person can retry.
+    Failed,
+}
+
+/// A message typed but not yet acknowledged. Kept in browser storage until acked, so a
+/// reload or a closed tab loses nothing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pending {
+    pub client_id: String,
+    pub room: String,
+    pub author: String,
+    pub body: String,
+    pub status: PendingStatus,
+    /// Why it failed, when it did.
+    #[serde(default)]
+    pub error: Option<String>,
+    pub attempts: u32,
+    /// When it was last sent (ms, browser clock); 0 for never on this connection.
+    #[serde(default)]
+    pub sent_at: f64,
+}
+
+/// Messages in the order they were typed, which is the order they are sent in.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Outbox {
+    pub items: Vec<Pending>,
+}
+
+impl Outbox {
+    pub fn add(&mut self, pending: Pending) {
+        self.items.push(pending);
+    }
+
+    /// The server stored it (ack, or its own broadcast came back): it is no longer pending.
+    pub fn delivered(&mut self, client_id: &str) -> bool {
+        let before = self.items.len();
+        self.items.retain(|p| p.client_id != client_id);
+        self.items.len() != before
+    }
+
+    /// A new connection: everything not failed goes out again, in order.
+    pub fn reconnected(&mut self) {
+        for pending in &mut self.items {
+            pending.sent_at = 0.0;
+        }
+    }
+
+    /// Messages to send now: never sent on this connection, or unacknowledged for longer than
+    /// [`ACK_TIMEOUT_MS`]. Marks them sent; ones out of attempts become failed instead.
+    pub fn due(&mut self, now: f64) -> Vec<Pending> {
+        let mut out = Vec::new();
+        for pending in &mut self.items {
+            if pending.status != PendingStatus::Sending {
+                continue;
+            }
+            let never = pending.sent_at == 0.0;
+            if !never && now - pending.sent_at < ACK_TIMEOUT_MS {
+                continue;
+            }
+            if pending.attempts >= MAX_SEND_ATTEMPTS {
+                pending.status = PendingStatus::Failed;
+                pending.error = Some("no answer from the server".to_owned());
+                continue;
+            }
+            pending.attempts += 1;
+            pending.sent_at = now;
+            out.push(pending.clone());
+        }
+        out
+    }
+
+    /// The server refused it for a reason a resend cannot fix.
+    pub fn failed(&mut self, client_id: &str, error: String) {
+        if let Some(pending) = self.items.iter_mut().find(|p| p.client_id == client_id) {
+            pending.status = PendingStatus::Failed;
+            pending.error = Some(error);
+        }
+    }
+
+    /// The server could not take it now (rate limit, store busy): send again after the timeout.
+    pub fn later(&mut self, client_id: &str) {
+        if let Some(pending) = self.items.iter_mut().find(|p| p.client_id == client_id) {
+            pending.attempts = pending.attempts.saturating_sub(1);
+        }
+    }
+
+    /// The person asked to try a failed message again.
+    pub fn retry(&mut self, client_id: &str) {
+        if let Some(pending) = self.items.iter_mut().find(|p| p.client_id == client_id) {
+            pending.status = PendingStatus::Sending;
+            pending.error = None;
+            pending.attempts = 0;
+            pending.sent_at = 0.0;
+        }
+    }
+
+    /// Drop a failed message the person gave up on.
+    pub fn discard(&mut self, client_id: &str) {
+        self.items.retain(|p| p.client_id != client_id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(seq: i64) -> ChatMessage {
+        ChatMessage {
+            room: "general".into(),
+            seq,
+            client_id: format!("c{seq}"),
+            author: "a".into(),
+            body: format!("m{seq}"),
+            ts: 0,
+        }
+    }
+
+    fn seqs(timeline: &Timeline) -> Vec<i64> {
+        timeline.messages().map(|m| m.seq).collect()
+    }
+
+    fn pending(id: &str) -> Pending {
+        Pending {
+            client_id: id.into(),
+            room: "general".into(),
+            author: "a".into(),
+            body: "hi".into(),
+            status: PendingStatus::Sending,
+            error: None,
+            attempts: 0,
+            sent_at: 0.0,
+        }
+    }
+
+    #[test]
+    fn push_ignores_what_is_already_held() {
+        let mut t = Timeline::from_page(HistoryPage { messages: vec![msg(1), msg(2)], has_older: false });
+        assert!(!t.push(msg(2)));
+        assert!(t.push(msg(3)));
+        assert!(!t.push(msg(1)));
+        assert_eq!(seqs(&t), vec![1, 2, 3]);
+        assert_eq!(t.last_seq(), 3);
+    }
+
+    #[test]
+    fn prepend_keeps_order_and_skips_overlap() {
+        let mut t = Timeline::from_page(HistoryPage { messages: vec![msg(5), msg(6)], has_older: true });
+        t.prepend(HistoryPage { messages: vec![msg(3), msg(4), msg(5)], has_older: false });
+        assert_eq!(seqs(&t), vec![3, 4, 5, 6]);
+        assert!(!t.has_older);
+    }
+
+    #[test]
+    fn resync_replaces_and_says_so() {
+        let mut t = Timeline::from_page(HistoryPage { messages: vec![msg(1)], has_older: false });
+        t.resync(vec![msg(2000), msg(2001)]);
+        assert_eq!(seqs(&t), vec![2000, 2001]);
+        assert!(t.has_older);
+        assert!(matches!(t.lines.last(), Some(Line::Notice { .. })));
+    }
+
+    #[test]
+    fn empty_timeline_resumes_from_zero() {
+        assert_eq!(Timeline::default().last_seq(), 0);
+        assert_eq!(Timeline::default().first_seq(), None);
+    }
+
+    #[test]
+    fn outbox_sends_in_order_and_resends_after_timeout() {
+        let mut o = Outbox::default();
+        o.add(pending("a"));
+        o.add(pending("b"));
+        let ids = |v: Vec<Pending>| v.into_iter().map(|p| p.client_id).collect::<Vec<_>>();
+        assert_eq!(ids(o.due(1000.0)), vec!["a", "b"]);
+        assert!(o.due(1000.0 + ACK_TIMEOUT_MS - 1.0).is_empty());
+        assert!(o.delivered("a"));
+        assert_eq!(ids(o.due(1000.0 + ACK_TIMEOUT_MS)), vec!["b"]);
+        o.reconnected();
+        assert_eq!(ids(o.due(1000.0 + ACK_TIMEOUT_MS + 1.0)), vec!["b"]);
+    }
+
+    #[test]
+    fn outbox_fails_after_max_attempts_and_retries_on_request() {
+        let mut o = Outbox::default();
+        o.add(pending("a"));
+        let mut now = 1.0;
+        for _ in 0..MAX_SEND_ATTEMPTS {
+            assert_eq!(o.due(now).len(), 1);
+            now += ACK_TIMEOUT_MS;
+        }
+        assert!(o.due(now).is_empty());
+        assert_eq!(o.items[0].status, PendingStatus::Failed);
+        o.retry("a");
+        assert_eq!(o.due(now).len(), 1);
+        o.discard("a");
+        assert!(o.items.is_empty());
+    }
+
+    #[test]
+    fn a_later_does_not_count_against_attempts() {
+        let mut o = Outbox::default();
+        o.add(pending("a"));
+        o.due(1.0);
+        o.later("a");
+        assert_eq!(o.items[0].attempts, 0);
+        o.failed("a", "too long".into());
+        assert_eq!(o.items[0].status, PendingStatus::Failed);
+        assert!(!o.delivered("zzz"));
+    }
+}

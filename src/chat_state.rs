@@ -1,0 +1,97 @@
+//! The chat's reactive state: the signals components render and the connection updates.
+//!
+//! One `ChatState` per page, provided through context. It is `Copy` (signals are arena
+//! handles), so event handlers and the connection task capture it freely.
+
+use futures::channel::mpsc::UnboundedSender;
+use leptos::prelude::*;
+
+use crate::api::ChatPage;
+use crate::chat::{Outbox, Timeline};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnStatus {
+    Connecting,
+    Connected,
+    Reconnecting,
+    /// The browser says it has no network; the client waits for it to come back.
+    Offline,
+}
+
+impl ConnStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            ConnStatus::Connecting => "connecting…",
+            ConnStatus::Connected => "connected",
+            ConnStatus::Reconnecting => "reconnecting…",
+            ConnStatus::Offline => "offline",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConnStatus::Connecting => "connecting",
+            ConnStatus::Connected => "connected",
+            ConnStatus::Reconnecting => "reconnecting",
+            ConnStatus::Offline => "offline",
+        }
+    }
+}
+
+/// What the page asks of the connection task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Something was added to or retried in the outbox: send what is due.
+    Flush,
+    /// The person changed their display name.
+    Rename(String),
+    /// The browser lost its network: drop the socket now rather than wait for a timeout.
+    Offline,
+    /// The browser has a network again: reconnect without waiting out the backoff.
+    Online,
+}
+
+#[derive(Clone, Copy)]
+pub struct ChatState {
+    pub room: StoredValue<String>,
+    pub timeline: RwSignal<Timeline>,
+    pub outbox: RwSignal<Outbox>,
+    pub name: RwSignal<Option<String>>,
+    /// Distinct names online in the room.
+    pub online: RwSignal<usize>,
+    pub status: RwSignal<ConnStatus>,
+    /// Minutes east of UTC for showing times: 0 on the server, the browser's own once hydrated.
+    pub utc_offset: RwSignal<i64>,
+    /// Set by the browser client once it runs; `None` on the server.
+    commands: StoredValue<Option<UnboundedSender<Command>>>,
+}
+
+impl ChatState {
+    pub fn new(page: ChatPage) -> Self {
+        Self {
+            room: StoredValue::new(page.room),
+            timeline: RwSignal::new(Timeline::from_page(page.history)),
+            outbox: RwSignal::new(Outbox::default()),
+            name: RwSignal::new(page.name),
+            online: RwSignal::new(0),
+            status: RwSignal::new(ConnStatus::Connecting),
+            utc_offset: RwSignal::new(0),
+            commands: StoredValue::new(None),
+        }
+    }
+
+    pub fn set_commands(&self, sender: UnboundedSender<Command>) {
+        self.commands.set_value(Some(sender));
+    }
+
+    /// Tell the connection task something; a no-op before it runs.
+    pub fn command(&self, command: Command) {
+        self.commands.with_value(|sender| {
+            if let Some(sender) = sender {
+                // The task lives as long as the page; a closed channel means the page is
+                // going away, and there is nobody left to tell.
+                let _page_closing = sender.unbounded_send(command);
+            }
+        });
+    }
+}

@@ -1,0 +1,266 @@
+//! The live connection: connect, say hello with the last `seq` held, send the outbox, apply
+//! what the server sends; on any failure, reconnect with backoff and jitter and resume.
+//!
+//! One async loop owns the socket, so there is a single place where frames go out and come
+//! in. The page talks to it through [`Command`]s.
+//!
+//! Browsers hide WebSocket pings from pages, so the client sends its own `ping` frame every
+//! [`HEARTBEAT_MS`] and treats [`DEAD_AFTER_MS`] without hearing anything as a dead link; the
+//! `offline`/`online` events cut that short when the browser knows.
+
+use futures::channel::mpsc::{UnboundedReceiver, unbounded};
+use futures::{FutureExt, SinkExt, StreamExt};
+use gloo_net::websocket::Message;
+use gloo_net::websocket::futures::WebSocket;
+use gloo_timers::future::TimeoutFuture;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::Closure;
+
+use crate::chat_state::{ChatState, Command, ConnStatus};
+use crate::protocol::{self, ClientFrame, ErrorCode, PresenceEvent, ResumeFrom, ServerFrame, encode};
+
+/// Milliseconds between the client's pings (and checks for due resends).
+pub const HEARTBEAT_MS: u32 = 5_000;
+/// Milliseconds without any frame after which the connection is given up.
+pub const DEAD_AFTER_MS: f64 = 15_000.0;
+/// Milliseconds a connection attempt may take.
+pub const CONNECT_TIMEOUT_MS: u32 = 10_000;
+/// First and largest reconnect delays, in milliseconds; each failure doubles the delay.
+pub const BACKOFF_MIN_MS: f64 = 500.0;
+pub const BACKOFF_MAX_MS: f64 = 10_000.0;
+
+/// Start the connection loop for this page.
+pub fn spawn(chat: ChatState) {
+    let (sender, receiver) = unbounded();
+    chat.set_commands(sender);
+    listen_for_network(chat);
+    leptos::task::spawn_local(run(chat, receiver));
+}
+
+/// Forward the browser's `online`/`offline` events as commands.
+fn listen_for_network(chat: ChatState) {
+    let Some(window) = web_sys::window() else { return };
+    for (event, command) in [("offline", Command::Offline), ("online", Command::Online)] {
+        let handler = Closure::<dyn Fn()>::new(move || chat.command(command.clone()));
+        let added = window.add_event_listener_with_callback(event, handler.as_ref().unchecked_ref());
+        if added.is_ok() {
+            // Listens for the page's whole life.
+            handler.forget();
+        }
+    }
+}
+
+/// Why a session ended.
+enum End {
+    /// The link failed or went quiet: reconnect after a backoff.
+    Lost,
+    /// The browser is offline: wait for `online` (or the backoff, in case the event never comes).
+    Offline,
+    /// The page is going away.
+    Closed,
+}
+
+async fn run(chat: ChatState, mut commands: UnboundedReceiver<Command>) {
+    let mut delay = BACKOFF_MIN_MS;
+    loop {
+        if chat.name.get_untracked().is_none() {
+            // Nothing to join as yet: wait for the name picker.
+            match commands.next().await {
+                None => return,
+                Some(_) => continue,
+            }
+        }
+        let connected_at = now();
+        let end = session(chat, &mut commands).await;
+        if now() - connected_at > DEAD_AFTER_MS {
+            // It was up for a good while: this is a fresh failure, start the backoff over.
+            delay = BACKOFF_MIN_MS;
+        }
+        match end {
+            End::Closed => return,
+            End::Lost => chat.status.set(ConnStatus::Reconnecting),
+            End::Offline => chat.status.set(ConnStatus::Offline),
+        }
+        // Full jitter in the upper half: spread reconnects after a server restart.
+        let wait = delay * (0.5 + js_sys::Math::random() / 2.0);
+        delay = (delay * 2.0).min(BACKOFF_MAX_MS);
+        let mut timer = TimeoutFuture::new(wait as u32).fuse();
+        loop {
+            futures::select! {
+                _ = timer => break,
+                command = commands.next() => match command {
+                    None => return,
+                    Some(Command::Online) => {
+                        delay = BACKOFF_MIN_MS;
+                        break;
+                    }
+                    // Outbox changes are sent on connect; names are read at hello.
+                    Some(_) => {}
+                },
+            }
+        }
+        if chat.status.get_untracked() == ConnStatus::Offline {
+            chat.status.set(ConnStatus::Reconnecting);
+        }
+    }
+}
+
+/// One connection, from opening the socket until it fails.
+async fn session(chat: ChatState, commands: &mut UnboundedReceiver<Command>) -> End {
+    let Some(url) = socket_url() else { return End::Closed };
+    let Ok(socket) = WebSocket::open(&url) else { return End::Lost };
+    let (mut tx, rx) = socket.split();
+    let mut rx = rx.fuse();
+
+    let name = chat.name.get_untracked().unwrap_or_default();
+    let last_seq = chat.timeline.with_untracked(|t| t.last_seq());
+    let hello =
+        ClientFrame::Hello { name, room: chat.room.get_value(), after: Some(ResumeFrom::Seq(last_seq)) };
+    // The send waits for the socket to open; a refused connection shows up on the read side.
+    {
+        let mut opened = tx.send(Message::Text(encode(&hello))).fuse();
+        let mut failed = rx.next().fuse();
+        let mut timeout = TimeoutFuture::new(CONNECT_TIMEOUT_MS).fuse();
+        futures::select! {
+            sent = opened => if sent.is_err() { return End::Lost },
+            _ = failed => return End::Lost,
+            _ = timeout => return End::Lost,
+        }
+    }
+
+    let mut heard = now();
+    let mut heartbeat = gloo_timers::future::IntervalStream::new(HEARTBEAT_MS).fuse();
+    loop {
+        futures::select! {
+            incoming = rx.next() => match incoming {
+                Some(Ok(Message::Text(text))) => {
+                    heard = now();
+                    match protocol::decode_server(&text) {
+                        Ok(frame) => {
+                            if apply(chat, frame) && send_due(chat, &mut tx).await.is_err() {
+                                return End::Lost;
+                            }
+                        }
+                        Err(error) => leptos::logging::warn!("unreadable frame from server: {error}"),
+                    }
+                }
+                Some(Ok(Message::Bytes(_))) => heard = now(),
+                Some(Err(_)) | None => return End::Lost,
+            },
+            command = commands.next() => match command {
+                None => return End::Closed,
+                Some(Command::Flush) | Some(Command::Online) => {
+                    if chat.status.get_untracked() == ConnStatus::Connected && send_due(chat, &mut tx).await.is_err() {
+                        return End::Lost;
+                    }
+                }
+                Some(Command::Rename(name)) => {
+                    if tx.send(Message::Text(encode(&ClientFrame::Rename { name }))).await.is_err() {
+                        return End::Lost;
+                    }
+                }
+                Some(Command::Offline) => return End::Offline,
+            },
+            _ = heartbeat.next() => {
+                if now() - heard > DEAD_AFTER_MS {
+                    return End::Lost;
+                }
+                if tx.send(Message::Text(encode(&ClientFrame::Ping))).await.is_err() {
+                    return End::Lost;
+                }
+                if chat.status.get_untracked() == ConnStatus::Connected && send_due(chat, &mut tx).await.is_err() {
+                    return End::Lost;
+                }
+            }
+        }
+    }
+}
+
+/// Apply one server frame to the page. Returns true when the outbox should be flushed
+/// (the connection just became ready).
+fn apply(chat: ChatState, frame: ServerFrame) -> bool {
+    match frame {
+        ServerFrame::Welcome { online, .. } => {
+            chat.online.set(online.len());
+            chat.status.set(ConnStatus::Connected);
+            chat.outbox.update(|o| o.reconnected());
+            return true;
+        }
+        ServerFrame::Message(message) => {
+            let client_id = message.client_id.clone();
+            chat.timeline.update(|t| {
+                t.push(message);
+            });
+            chat.outbox.update(|o| {
+                o.delivered(&client_id);
+            });
+        }
+        ServerFrame::Messages { messages, resync, .. } => {
+            let ids: Vec<String> = messages.iter().map(|m| m.client_id.clone()).collect();
+            chat.timeline.update(|t| {
+                if resync {
+                    t.resync(messages);
+                } else {
+                    for message in messages {
+                        t.push(message);
+                    }
+                }
+            });
+            chat.outbox.update(|o| {
+                for id in &ids {
+                    o.delivered(id);
+                }
+            });
+        }
+        ServerFrame::Ack { client_id, .. } => {
+            chat.outbox.update(|o| {
+                o.delivered(&client_id);
+            });
+        }
+        ServerFrame::Presence { event, name, online } => {
+            chat.online.set(online);
+            let verb = match event {
+                PresenceEvent::Joined => "joined",
+                PresenceEvent::Left => "left",
+            };
+            chat.timeline.update(|t| t.notice(format!("{name} {verb}")));
+        }
+        ServerFrame::Error { code, message, client_id } => match (code, client_id) {
+            // Temporary: the resend after the ack timeout will go through.
+            (ErrorCode::RateLimited | ErrorCode::StoreUnavailable | ErrorCode::NotJoined, Some(id)) => {
+                chat.outbox.update(|o| o.later(&id));
+            }
+            (_, Some(id)) => chat.outbox.update(|o| o.failed(&id, message)),
+            (_, None) => leptos::logging::warn!("server refused a frame: {message}"),
+        },
+        ServerFrame::Pong => {}
+    }
+    false
+}
+
+/// Send what the outbox says is due, in order.
+async fn send_due<S>(chat: ChatState, tx: &mut S) -> Result<(), ()>
+where
+    S: futures::Sink<Message> + Unpin,
+{
+    let mut due = Vec::new();
+    chat.outbox.update(|o| due = o.due(now()));
+    for pending in due {
+        let frame =
+            ClientFrame::Send { room: pending.room, client_id: pending.client_id, body: pending.body };
+        tx.send(Message::Text(encode(&frame))).await.map_err(|_| ())?;
+    }
+    Ok(())
+}
+
+/// `ws://host/ws` or `wss://host/ws`, following the page's own scheme and host.
+fn socket_url() -> Option<String> {
+    let location = web_sys::window()?.location();
+    let scheme = if location.protocol().ok()? == "https:" { "wss" } else { "ws" };
+    Some(format!("{scheme}://{}/ws", location.host().ok()?))
+}
+
+fn now() -> f64 {
+    js_sys::Date::now()
+}

@@ -1,0 +1,197 @@
+//! `MessageList`: the chat window (`#chat-box`), its history paging and its scroll behaviour.
+//!
+//! It follows the newest message while the reader is at the bottom. A reader who scrolled up
+//! keeps their place; new messages then raise a "New messages" control that jumps down.
+//! Reaching the top loads the previous page and keeps the reader's place steady.
+//!
+//! The list is a polite `role="log"` live region: screen readers announce what is appended
+//! and do not re-read the history.
+
+use leptos::prelude::*;
+
+use crate::api::load_older;
+use crate::chat::{Line, Pending, PendingStatus};
+use crate::chat_state::{ChatState, Command};
+use crate::model::{ChatMessage, clock_time};
+
+/// Pixels from the bottom that still count as "at the bottom".
+const STICK_SLACK_PX: i32 = 48;
+/// Pixels from the top at which the previous page is fetched.
+const LOAD_OLDER_AT_PX: i32 = 64;
+
+#[component]
+pub fn MessageList() -> impl IntoView {
+    let chat = expect_context::<ChatState>();
+    let list = NodeRef::<leptos::html::Ol>::new();
+    // Whether the reader is at the bottom; only scrolling changes it.
+    let stick = RwSignal::new(true);
+    let unseen = RwSignal::new(false);
+    let loading_older = RwSignal::new(false);
+
+    let scroll_to_bottom = move || {
+        if let Some(el) = list.get_untracked() {
+            el.set_scroll_top(el.scroll_height());
+        }
+        unseen.set(false);
+    };
+
+    let load_previous = move || {
+        let Some(first) = chat.timeline.with_untracked(|t| t.first_seq()) else { return };
+        if loading_older.get_untracked() || !chat.timeline.with_untracked(|t| t.has_older) {
+            return;
+        }
+        loading_older.set(true);
+        leptos::task::spawn_local(async move {
+            let result = load_older(first).await;
+            let from_bottom =
+                list.get_untracked().map(|el| el.scroll_height() - el.scroll_top()).unwrap_or(0);
+            match result {
+                Ok(page) => {
+                    chat.timeline.update(|t| t.prepend(page));
+                    // Keep the same message under the reader's eyes.
+                    request_animation_frame(move || {
+                        if let Some(el) = list.get_untracked() {
+                            el.set_scroll_top(el.scroll_height() - from_bottom);
+                        }
+                    });
+                }
+                Err(error) => {
+                    chat.timeline.update(|t| t.notice(format!("Could not load older messages: {error}")));
+                }
+            }
+            loading_older.set(false);
+        });
+    };
+
+    let on_scroll = move |_| {
+        let Some(el) = list.get_untracked() else { return };
+        let at_bottom = el.scroll_height() - el.scroll_top() - el.client_height() <= STICK_SLACK_PX;
+        stick.set(at_bottom);
+        if at_bottom {
+            unseen.set(false);
+        }
+        if el.scroll_top() <= LOAD_OLDER_AT_PX {
+            load_previous();
+        }
+    };
+
+    // New lines or pending messages: follow them if the reader is at the bottom.
+    Effect::new(move |previous: Option<(usize, usize)>| {
+        let now = (chat.timeline.with(|t| t.lines.len()), chat.outbox.with(|o| o.items.len()));
+        if let Some(previous) = previous {
+            let grew_at_end =
+                now.1 > previous.1 || chat.timeline.with_untracked(|t| t.lines.len()) > previous.0;
+            if grew_at_end && !loading_older.get_untracked() {
+                if stick.get_untracked() {
+                    request_animation_frame(scroll_to_bottom);
+                } else {
+                    unseen.set(true);
+                }
+            }
+        } else {
+            // First run, in the browser after hydration: start at the newest message.
+            request_animation_frame(scroll_to_bottom);
+        }
+        now
+    });
+
+    view! {
+        <section class="messages">
+            <Show when=move || chat.timeline.with(|t| t.has_older)>
+                <button
+                    id="load-older"
+                    class="load-older"
+                    type="button"
+                    disabled=move || loading_older.get()
+                    on:click=move |_| load_previous()
+                >
+                    {move || if loading_older.get() { "Loading…" } else { "Load older messages" }}
+                </button>
+            </Show>
+            <ol
+                id="chat-box"
+                class="chat-box"
+                role="log"
+                aria-live="polite"
+                aria-relevant="additions"
+                aria-label="Messages"
+                node_ref=list
+                on:scroll=on_scroll
+            >
+                <For
+                    each=move || chat.timeline.with(|t| t.lines.clone())
+                    key=|line| line.key()
+                    let:line
+                >
+                    {match line {
+                        Line::Message(message) => view! { <MessageItem message/> }.into_any(),
+                        Line::Notice { text, .. } => view! { <li class="notice">{text}</li> }.into_any(),
+                    }}
+                </For>
+                <For
+                    each=move || chat.outbox.with(|o| o.items.clone())
+                    key=|pending| (pending.client_id.clone(), pending.status, pending.error.clone())
+                    let:pending
+                >
+                    <PendingItem pending/>
+                </For>
+            </ol>
+            <Show when=move || unseen.get()>
+                <button id="new-messages" class="new-messages" type="button" on:click=move |_| {
+                    stick.set(true);
+                    scroll_to_bottom();
+                }>
+                    "New messages ↓"
+                </button>
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+fn MessageItem(message: ChatMessage) -> impl IntoView {
+    let chat = expect_context::<ChatState>();
+    let ts = message.ts;
+    let author = message.author.clone();
+    let mine = move || chat.name.with(|name| name.as_deref() == Some(author.as_str()));
+    view! {
+        <li class="message" class:mine=mine data-seq=message.seq data-client-id=message.client_id>
+            <span class="author">{message.author}</span>
+            <time class="time" data-ts=ts>{move || clock_time(ts, chat.utc_offset.get())}</time>
+            <p class="body">{message.body}</p>
+            <span class="state" aria-hidden="true"></span>
+        </li>
+    }
+}
+
+#[component]
+fn PendingItem(pending: Pending) -> impl IntoView {
+    let chat = expect_context::<ChatState>();
+    let failed = pending.status == PendingStatus::Failed;
+    let client_id = pending.client_id.clone();
+    let retry_id = client_id.clone();
+    let discard_id = client_id.clone();
+    view! {
+        <li class="message mine pending" class:failed=failed data-client-id=client_id>
+            <span class="author">{pending.author}</span>
+            <p class="body">{pending.body}</p>
+            {if failed {
+                view! {
+                    <span class="state">
+                        "Not sent: " {pending.error.unwrap_or_default()} " "
+                        <button type="button" class="retry" on:click=move |_| {
+                            chat.outbox.update(|o| o.retry(&retry_id));
+                            chat.command(Command::Flush);
+                        }>"Retry"</button>
+                        <button type="button" class="secondary" on:click=move |_| {
+                            chat.outbox.update(|o| o.discard(&discard_id));
+                        }>"Discard"</button>
+                    </span>
+                }
+                    .into_any()
+            } else {
+                view! { <span class="state">"sending…"</span> }.into_any()
+            }}
+        </li>
+    }
+}

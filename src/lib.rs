@@ -1,0 +1,45 @@
+//! Banter: a real-time web chat. One crate, two builds.
+//!
+//! With the `ssr` feature it is the server: axum serves the Leptos pages rendered with the
+//! room's history already in them, the wasm bundle, and a WebSocket hub at `/ws` that stores
+//! each message in SQLite and then broadcasts it. With `hydrate` it is the browser client: the
+//! same components take over the server's HTML and keep it live over the WebSocket.
+//!
+//! # Layout
+//!
+//! Shared by both builds:
+//! - [`protocol`]: the wire frames and every client-visible limit (`docs/protocol.md`).
+//! - [`model`]: a stored message and a history page.
+//! - [`chat`]: the browser's model of a room: timeline ordering, the outbox and its retries.
+//! - [`chat_state`]: that model as reactive signals, shared by components and the connection.
+//! - [`api`]: server functions (first paint, older pages, the no-JavaScript forms).
+//! - [`app`]: the HTML shell and routes; `components/`: one component per file.
+//!
+//! Server only (`ssr`), under [`server`]: `config` (flags), `store` (SQLite), `sequencer` (the
+//! single writer: commit, then broadcast, in order), `hub` (who is connected, fan-out), `ws`
+//! (one connection's reader and writer), `state`, `name_cookie`, `rate_limit`.
+//!
+//! Browser only (`hydrate`), under `client`: `connection` (reconnect and resume), `storage`
+//! (the outbox in `localStorage`), `cookie`.
+
+pub mod api;
+pub mod app;
+pub mod chat;
+pub mod chat_state;
+pub mod components;
+pub mod model;
+pub mod protocol;
+
+#[cfg(feature = "ssr")]
+pub mod server;
+
+#[cfg(feature = "hydrate")]
+pub mod client;
+
+/// The wasm entry point: take over the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}

@@ -1,0 +1,48 @@
+//! Data both sides hold: a stored chat message, and how its time is shown.
+
+use serde::{Deserialize, Serialize};
+
+/// One stored message, as the store returns it and the wire carries it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatMessage {
+    pub room: String,
+    /// Position in the room, assigned by the server: 1, 2, 3 … with no gaps.
+    pub seq: i64,
+    /// The sender's id for this message; lets the sender match it to its pending copy.
+    pub client_id: String,
+    pub author: String,
+    pub body: String,
+    /// Server time of storage, milliseconds since the Unix epoch.
+    pub ts: i64,
+}
+
+/// One page of a room's history, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct HistoryPage {
+    pub messages: Vec<ChatMessage>,
+    /// Whether older messages exist before the first one here.
+    pub has_older: bool,
+}
+
+/// `HH:MM` for a timestamp, shifted by `offset_minutes` east of UTC.
+///
+/// The server renders UTC (it cannot know the reader's zone); the browser re-renders with its
+/// own offset once hydrated.
+pub fn clock_time(ts_ms: i64, offset_minutes: i64) -> String {
+    let minutes = (ts_ms.div_euclid(60_000) + offset_minutes).rem_euclid(24 * 60);
+    format!("{:02}:{:02}", minutes / 60, minutes % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clock_time_wraps_days_and_offsets() {
+        // 2023-11-14T22:13:20Z
+        assert_eq!(clock_time(1_700_000_000_000, 0), "22:13");
+        assert_eq!(clock_time(1_700_000_000_000, 120), "00:13");
+        assert_eq!(clock_time(1_700_000_000_000, -60 * 23), "23:13");
+        assert_eq!(clock_time(0, 0), "00:00");
+    }
+}

@@ -1,0 +1,371 @@
+//! The wire contract between the server and every client: the browser, bots, the load tool.
+//!
+//! Frames are JSON text WebSocket messages. Each carries the protocol version `v` beside its
+//! `type`, so a frame read alone says which contract it follows. Server and client both
+//! compile this module, so an encoding change breaks the build rather than a user's chat.
+//! `docs/protocol.md` is the prose version of this file; keep the two in step.
+//!
+//! The limits a client can run into live here as named constants, because both sides need
+//! them: the composer counts characters against [`MAX_BODY_CHARS`] before it sends.
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::model::ChatMessage;
+
+/// The protocol version every frame carries as `v`.
+pub const PROTOCOL_VERSION: u32 = 1;
+/// Longest message body, in Unicode scalar values (what a person would call characters).
+pub const MAX_BODY_CHARS: usize = 4_000;
+/// Longest display name, in characters, after trimming.
+pub const MAX_NAME_CHARS: usize = 32;
+/// Longest `client_id` a sender may attach, in bytes (ASCII only).
+pub const MAX_CLIENT_ID_LEN: usize = 64;
+/// Largest WebSocket message the server reads; bigger ones close the connection with 1009.
+/// Roomy enough for a maximal body of 4-byte characters plus JSON escaping.
+pub const MAX_FRAME_BYTES: usize = 64 * 1024;
+/// Messages in one history page: the server-rendered page and each "load older" step.
+pub const HISTORY_PAGE: usize = 50;
+/// Largest gap the server replays on resume; a client further behind gets a resync.
+pub const RESUME_MAX: i64 = 1_000;
+/// The room every connection talks in until rooms arrive.
+pub const DEFAULT_ROOM: &str = "general";
+
+/// Close code for a connection whose outbound queue overflowed: reconnect and resume.
+pub const CLOSE_SLOW_CONSUMER: u16 = 4001;
+/// Close code for a connection that answered no ping in time.
+pub const CLOSE_TIMEOUT: u16 = 4002;
+
+/// A frame a client sends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientFrame {
+    /// Join a room under a display name, optionally resuming after the last `seq` held.
+    Hello {
+        name: String,
+        #[serde(default = "default_room")]
+        room: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        after: Option<ResumeFrom>,
+    },
+    /// Post a message. `client_id` is the sender's unique id for it: a resend with the same
+    /// id is stored once and acknowledged with the original `seq`.
+    Send {
+        #[serde(default = "default_room")]
+        room: String,
+        client_id: String,
+        body: String,
+    },
+    /// Change the display name used for later messages.
+    Rename { name: String },
+    /// Application-level liveness check; the server answers `pong`. Browsers cannot see
+    /// WebSocket pings, so this is how a page notices a dead network.
+    Ping,
+}
+
+/// A frame the server sends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerFrame {
+    /// Answer to `hello`: the connection has joined the room.
+    Welcome {
+        conn_id: u64,
+        room: String,
+        /// Highest `seq` stored in the room when the client joined.
+        latest_seq: i64,
+        /// Display names online now, each once.
+        online: Vec<String>,
+    },
+    /// One new message, live.
+    Message(ChatMessage),
+    /// Several stored messages in `seq` order: a resume replay, or with `resync` set, the
+    /// latest page for a client that was too far behind (it should replace what it shows).
+    Messages { room: String, messages: Vec<ChatMessage>, resync: bool },
+    /// The sender's message is durably stored as `seq`.
+    Ack { room: String, client_id: String, seq: i64 },
+    /// Someone came online or went offline. `online` is the count of distinct names now.
+    Presence { event: PresenceEvent, name: String, online: usize },
+    /// Something the client sent was refused; the connection stays open.
+    Error {
+        code: ErrorCode,
+        message: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        client_id: Option<String>,
+    },
+    /// Answer to `ping`.
+    Pong,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PresenceEvent {
+    Joined,
+    Left,
+}
+
+/// Why the server refused a frame. Clients branch on these, so they are part of the protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    MalformedJson,
+    UnknownType,
+    InvalidFrame,
+    UnsupportedVersion,
+    BinaryFrame,
+    NotJoined,
+    InvalidName,
+    UnknownRoom,
+    InvalidClientId,
+    EmptyBody,
+    BodyTooLong,
+    RateLimited,
+    InvalidResume,
+    StoreUnavailable,
+}
+
+/// A resume position as the client sent it. Anything that is not a non-negative integer is
+/// kept as `Invalid` instead of failing the whole `hello`, so the server can answer with a
+/// clear error and still let the client join fresh.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResumeFrom {
+    Seq(i64),
+    Invalid,
+}
+
+impl Serialize for ResumeFrom {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            ResumeFrom::Seq(seq) => serializer.serialize_i64(*seq),
+            ResumeFrom::Invalid => serializer.serialize_str("invalid"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for ResumeFrom {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(deserializer)?;
+        Ok(match value.as_i64() {
+            Some(seq) if seq >= 0 => ResumeFrom::Seq(seq),
+            _ => ResumeFrom::Invalid,
+        })
+    }
+}
+
+fn default_room() -> String {
+    DEFAULT_ROOM.to_owned()
+}
+
+/// The JSON object on the wire: the version beside the flattened frame.
+#[derive(Serialize, Deserialize)]
+struct Envelope<F> {
+    v: u32,
+    #[serde(flatten)]
+    frame: F,
+}
+
+/// Why a text frame could not be read as a [`ClientFrame`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct DecodeError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl DecodeError {
+    fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self { code, message: message.into() }
+    }
+}
+
+/// Encode a frame with the current protocol version.
+pub fn encode<F: Serialize>(frame: &F) -> String {
+    // Serializing these types cannot fail: string keys, no maps with non-string keys.
+    serde_json::to_string(&Envelope { v: PROTOCOL_VERSION, frame })
+        .unwrap_or_else(|e| unreachable!("protocol frames always serialize: {e}"))
+}
+
+/// Decode a client frame, classifying the failure so the sender learns what was wrong.
+pub fn decode_client(text: &str) -> Result<ClientFrame, DecodeError> {
+    decode(text)
+}
+
+/// Decode a server frame (the browser client, bots and tests use this).
+pub fn decode_server(text: &str) -> Result<ServerFrame, DecodeError> {
+    decode(text)
+}
+
+fn decode<F: for<'de> Deserialize<'de>>(text: &str) -> Result<F, DecodeError> {
+    // Look at the version first, so a frame from a future protocol is reported as such and
+    // not as whatever field it happens to lack.
+    let value: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| DecodeError::new(ErrorCode::MalformedJson, format!("malformed JSON: {e}")))?;
+    let Some(object) = value.as_object() else {
+        return Err(DecodeError::new(ErrorCode::InvalidFrame, "a frame must be a JSON object"));
+    };
+    match object.get("v").map(serde_json::Value::as_u64) {
+        Some(Some(v)) if v == u64::from(PROTOCOL_VERSION) => {}
+        Some(_) => {
+            return Err(DecodeError::new(
+                ErrorCode::UnsupportedVersion,
+                format!("unsupported protocol version; this server speaks v{PROTOCOL_VERSION}"),
+            ));
+        }
+        None => {
+            return Err(DecodeError::new(
+                ErrorCode::InvalidFrame,
+                format!("missing field `v` (the protocol version, {PROTOCOL_VERSION})"),
+            ));
+        }
+    }
+    match object.get("type") {
+        Some(serde_json::Value::String(_)) => {}
+        _ => return Err(DecodeError::new(ErrorCode::InvalidFrame, "missing string field `type`")),
+    }
+    serde_json::from_value::<Envelope<F>>(value).map(|envelope| envelope.frame).map_err(|e| {
+        let message = e.to_string();
+        let code = if message.contains("unknown variant") {
+            ErrorCode::UnknownType
+        } else {
+            ErrorCode::InvalidFrame
+        };
+        DecodeError::new(code, message)
+    })
+}
+
+/// Why a message body or name was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InputError {
+    #[error("a message cannot be empty")]
+    EmptyBody,
+    #[error("a message can be at most {MAX_BODY_CHARS} characters (this one has {0})")]
+    BodyTooLong(usize),
+    #[error("a name must be 1 to {MAX_NAME_CHARS} characters")]
+    InvalidName,
+    #[error("client_id must be 1 to {MAX_CLIENT_ID_LEN} ASCII letters, digits, '-' or '_'")]
+    InvalidClientId,
+}
+
+impl InputError {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            InputError::EmptyBody => ErrorCode::EmptyBody,
+            InputError::BodyTooLong(_) => ErrorCode::BodyTooLong,
+            InputError::InvalidName => ErrorCode::InvalidName,
+            InputError::InvalidClientId => ErrorCode::InvalidClientId,
+        }
+    }
+}
+
+/// The body as it will be stored: surrounding whitespace trimmed, then checked.
+pub fn validate_body(body: &str) -> Result<&str, InputError> {
+    let body = body.trim();
+    if body.is_empty() {
+        return Err(InputError::EmptyBody);
+    }
+    let chars = body.chars().count();
+    if chars > MAX_BODY_CHARS {
+        return Err(InputError::BodyTooLong(chars));
+    }
+    Ok(body)
+}
+
+/// The display name as it will be shown: trimmed, 1 to [`MAX_NAME_CHARS`] characters, no
+/// control characters (they would let a name fake a line break in the list).
+pub fn validate_name(name: &str) -> Result<&str, InputError> {
+    let name = name.trim();
+    let chars = name.chars().count();
+    if chars == 0 || chars > MAX_NAME_CHARS || name.chars().any(char::is_control) {
+        return Err(InputError::InvalidName);
+    }
+    Ok(name)
+}
+
+pub fn validate_client_id(client_id: &str) -> Result<&str, InputError> {
+    let ok = !client_id.is_empty()
+        && client_id.len() <= MAX_CLIENT_ID_LEN
+        && client_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if ok { Ok(client_id) } else { Err(InputError::InvalidClientId) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn send_round_trips_with_version_and_type() {
+        let frame = ClientFrame::Send { room: "general".into(), client_id: "c-1".into(), body: "hi".into() };
+        let text = encode(&frame);
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(value["v"], 1);
+        assert_eq!(value["type"], "send");
+        assert_eq!(decode_client(&text).unwrap(), frame);
+    }
+
+    #[test]
+    fn server_message_is_flat() {
+        let frame = ServerFrame::Message(ChatMessage {
+            room: "general".into(),
+            seq: 7,
+            client_id: "abc".into(),
+            author: "alice".into(),
+            body: "<b>hi</b>".into(),
+            ts: 1_700_000_000_000,
+        });
+        let text = encode(&frame);
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(value["type"], "message");
+        assert_eq!(value["seq"], 7);
+        assert_eq!(value["body"], "<b>hi</b>");
+        assert_eq!(decode_server(&text).unwrap(), frame);
+    }
+
+    #[test]
+    fn hello_defaults_room_and_keeps_bad_resume() {
+        let frame = decode_client(r#"{"v":1,"type":"hello","name":"al"}"#).unwrap();
+        assert_eq!(frame, ClientFrame::Hello { name: "al".into(), room: "general".into(), after: None });
+        let frame = decode_client(r#"{"v":1,"type":"hello","name":"al","after":"x"}"#).unwrap();
+        assert!(matches!(frame, ClientFrame::Hello { after: Some(ResumeFrom::Invalid), .. }));
+        let frame = decode_client(r#"{"v":1,"type":"hello","name":"al","after":-3}"#).unwrap();
+        assert!(matches!(frame, ClientFrame::Hello { after: Some(ResumeFrom::Invalid), .. }));
+        let frame = decode_client(r#"{"v":1,"type":"hello","name":"al","after":12}"#).unwrap();
+        assert!(matches!(frame, ClientFrame::Hello { after: Some(ResumeFrom::Seq(12)), .. }));
+    }
+
+    #[test]
+    fn decode_errors_are_classified() {
+        let code = |text: &str| decode_client(text).unwrap_err().code;
+        assert_eq!(code("{not json"), ErrorCode::MalformedJson);
+        assert_eq!(code("[1,2]"), ErrorCode::InvalidFrame);
+        assert_eq!(code(r#"{"type":"ping"}"#), ErrorCode::InvalidFrame);
+        assert_eq!(code(r#"{"v":2,"type":"ping"}"#), ErrorCode::UnsupportedVersion);
+        assert_eq!(code(r#"{"v":1,"type":"shout"}"#), ErrorCode::UnknownType);
+        assert_eq!(code(r#"{"v":1,"type":"send","body":"x"}"#), ErrorCode::InvalidFrame);
+        assert_eq!(code(r#"{"v":1}"#), ErrorCode::InvalidFrame);
+    }
+
+    #[test]
+    fn bodies_are_trimmed_and_bounded() {
+        assert_eq!(validate_body("  hi \n"), Ok("hi"));
+        assert_eq!(validate_body(" \t\n "), Err(InputError::EmptyBody));
+        let max = "é".repeat(MAX_BODY_CHARS);
+        assert_eq!(validate_body(&max), Ok(max.as_str()));
+        let over = "é".repeat(MAX_BODY_CHARS + 1);
+        assert_eq!(validate_body(&over), Err(InputError::BodyTooLong(MAX_BODY_CHARS + 1)));
+    }
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(validate_name("  alice "), Ok("alice"));
+        assert_eq!(validate_name("   "), Err(InputError::InvalidName));
+        assert_eq!(validate_name(&"n".repeat(MAX_NAME_CHARS)).map(str::len), Ok(MAX_NAME_CHARS));
+        assert_eq!(validate_name(&"n".repeat(MAX_NAME_CHARS + 1)), Err(InputError::InvalidName));
+        assert_eq!(validate_name("a\nb"), Err(InputError::InvalidName));
+    }
+
+    #[test]
+    fn client_ids_are_plain_ascii() {
+        assert!(validate_client_id("0f3a-b_9").is_ok());
+        assert!(validate_client_id("").is_err());
+        assert!(validate_client_id("has space").is_err());
+        assert!(validate_client_id(&"a".repeat(MAX_CLIENT_ID_LEN + 1)).is_err());
+    }
+}

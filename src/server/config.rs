@@ -1,0 +1,69 @@
+//! Run-time configuration: command-line flags, each with an environment variable beside it.
+//!
+//! Every limit a client can run into is here or a named constant in `crate::protocol`, and
+//! the README lists them all.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+
+#[derive(Debug, Clone, Parser)]
+#[command(name = "banter", version, about = "Real-time web chat server")]
+pub struct Config {
+    /// Address to listen on. Defaults to Leptos.toml's `site-addr` (127.0.0.1:3000).
+    #[arg(long, env = "BANTER_ADDR")]
+    pub addr: Option<SocketAddr>,
+
+    /// SQLite database file; created with its schema on first start.
+    #[arg(long, env = "BANTER_DB", default_value = "data/banter.db")]
+    pub db: PathBuf,
+
+    /// Log filter, in `tracing_subscriber::EnvFilter` syntax (e.g. `info`, `banter=debug`).
+    #[arg(long, env = "BANTER_LOG", default_value = "info")]
+    pub log: String,
+
+    /// Leptos settings file read at run time (site root, package dir); `LEPTOS_*`
+    /// environment variables override it.
+    #[arg(long, env = "BANTER_LEPTOS_CONFIG", default_value = "Leptos.toml")]
+    pub leptos_config: PathBuf,
+
+    /// Seconds between WebSocket pings; a connection silent for two intervals is closed.
+    #[arg(long, env = "BANTER_PING_INTERVAL", default_value_t = 20)]
+    pub ping_interval: u64,
+
+    /// Messages a connection may send per second, sustained.
+    #[arg(long, env = "BANTER_RATE", default_value_t = 5.0)]
+    pub rate: f64,
+
+    /// Messages a connection may send in a burst above the sustained rate.
+    #[arg(long, env = "BANTER_BURST", default_value_t = 20)]
+    pub burst: u32,
+
+    /// Frames queued for one connection before it counts as a slow consumer and is closed
+    /// with code 4001 (it reconnects and resumes from the store). At least 64.
+    #[arg(long, env = "BANTER_QUEUE_FRAMES", default_value_t = 1024)]
+    pub queue_frames: usize,
+
+    /// Most WebSocket connections at once; more get 503 before the upgrade.
+    #[arg(long, env = "BANTER_MAX_CONNECTIONS", default_value_t = 20_000)]
+    pub max_connections: usize,
+
+    /// Seconds graceful shutdown waits for connections to close before exiting anyway.
+    #[arg(long, env = "BANTER_SHUTDOWN_GRACE", default_value_t = 5)]
+    pub shutdown_grace: u64,
+}
+
+impl Config {
+    pub fn ping_interval(&self) -> Duration {
+        Duration::from_secs(self.ping_interval.max(1))
+    }
+
+    /// Defaults for tests and embedding: a database at `db`, everything else as shipped.
+    pub fn with_db(db: PathBuf) -> Self {
+        let mut config = Self::parse_from(["banter"]);
+        config.db = db;
+        config
+    }
+}

@@ -1,0 +1,349 @@
+//! The hub: who is connected to which room, and fan-out of frames to them.
+//!
+//! Fan-out never waits on a recipient. Each connection owns one bounded queue drained by its
+//! own writer task; the hub only `try_send`s already-serialized bytes (one allocation per
+//! frame, shared by every recipient). A connection whose queue is full is evicted: removed
+//! here and told to close with [`CLOSE_SLOW_CONSUMER`](crate::protocol::CLOSE_SLOW_CONSUMER),
+//! after which the client reconnects and resumes from the store. So a reader that stalls costs
+//! at most one queue of memory and never delays anyone else, and nobody silently misses a
+//! message.
+//!
+//! The member table sits behind a `std::sync::RwLock`, not an async one: no lock is held
+//! across an `.await`, critical sections are short (a loop of `try_send`), and broadcasts,
+//! the common case, only read.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use axum::extract::ws::Utf8Bytes;
+use tokio::sync::{Notify, mpsc};
+
+use crate::protocol::{PresenceEvent, ServerFrame, encode};
+
+pub type ConnId = u64;
+
+/// What a connection's writer task receives.
+#[derive(Debug)]
+pub enum Outbound {
+    /// A serialized frame to send as a text message.
+    Frame(Utf8Bytes),
+    /// Send a close frame with this code and reason, then stop.
+    Close(u16, &'static str),
+}
+
+/// The sending side of one connection: its queue, and the signal that it was evicted.
+#[derive(Clone, Debug)]
+pub struct Outbox {
+    pub id: ConnId,
+    queue: mpsc::Sender<Outbound>,
+    /// Fired when the hub drops this connection for falling behind.
+    evicted: Arc<Notify>,
+}
+
+impl Outbox {
+    pub fn new(id: ConnId, queue: mpsc::Sender<Outbound>) -> Self {
+        Self { id, queue, evicted: Arc::new(Notify::new()) }
+    }
+
+    /// Queue a frame without waiting. `false` means the queue is full (or the writer is gone)
+    /// and the frame was not queued.
+    pub fn push(&self, frame: Utf8Bytes) -> bool {
+        self.queue.try_send(Outbound::Frame(frame)).is_ok()
+    }
+
+    /// Serialize and queue one frame meant for this connection alone.
+    pub fn push_frame(&self, frame: &ServerFrame) -> bool {
+        self.push(Utf8Bytes::from(encode(frame)))
+    }
+
+    pub fn close(&self, code: u16, reason: &'static str) -> bool {
+        self.queue.try_send(Outbound::Close(code, reason)).is_ok()
+    }
+
+    /// Tell the writer to close as a slow consumer (for a connection not yet in the hub).
+    pub fn kick(&self) {
+        self.evicted.notify_one();
+    }
+
+    pub fn evicted(&self) -> Arc<Notify> {
+        self.evicted.clone()
+    }
+}
+
+/// One joined connection.
+#[derive(Debug)]
+struct Member {
+    room_id: i64,
+    name: String,
+    outbox: Outbox,
+}
+
+#[derive(Default, Debug)]
+struct Members {
+    by_conn: HashMap<ConnId, Member>,
+    /// Connections per room, for fan-out without scanning every connection.
+    by_room: HashMap<i64, HashMap<ConnId, Outbox>>,
+    /// Open connections per (room, name): presence counts a person once however many tabs.
+    names: HashMap<(i64, String), usize>,
+}
+
+/// Cheap-to-clone handle on the member table.
+#[derive(Clone, Default, Debug)]
+pub struct Hub {
+    members: Arc<RwLock<Members>>,
+}
+
+impl Hub {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    // A panic while holding the lock cannot leave the table half-updated in a way that
+    // matters more than losing the server, so a poisoned lock is simply taken over.
+    fn read(&self) -> RwLockReadGuard<'_, Members> {
+        self.members.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Members> {
+        self.members.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Distinct names online in the room, sorted.
+    pub fn online(&self, room_id: i64) -> Vec<String> {
+        let members = self.read();
+        let mut names: Vec<String> =
+            members.names.keys().filter(|(room, _)| *room == room_id).map(|(_, name)| name.clone()).collect();
+        names.sort();
+        names
+    }
+
+    /// Connections in the room (tabs, bots), for metrics and tests.
+    pub fn connections(&self, room_id: i64) -> usize {
+        self.read().by_room.get(&room_id).map_or(0, HashMap::len)
+    }
+
+    /// Add a connection to a room. Tells the others if this name just came online.
+    pub fn join(&self, room_id: i64, name: &str, outbox: Outbox) {
+        let id = outbox.id;
+        let came_online = {
+            let mut members = self.write();
+            members.by_room.entry(room_id).or_default().insert(id, outbox.clone());
+            members.by_conn.insert(id, Member { room_id, name: name.to_owned(), outbox });
+            add_name(&mut members, room_id, name)
+        };
+        if came_online {
+            self.presence(room_id, PresenceEvent::Joined, name, Some(id));
+        }
+    }
+
+    /// Change a connection's display name; presence follows.
+    pub fn rename(&self, id: ConnId, new_name: &str) {
+        let change = {
+            let mut members = self.write();
+            let Some(member) = members.by_conn.get_mut(&id) else { return };
+            if member.name == new_name {
+                return;
+            }
+            let old = std::mem::replace(&mut member.name, new_name.to_owned());
+            let room_id = member.room_id;
+            let went = remove_name(&mut members, room_id, &old);
+            let came = add_name(&mut members, room_id, new_name);
+            (room_id, old, went, came)
+        };
+        let (room_id, old, went, came) = change;
+        if went {
+            self.presence(room_id, PresenceEvent::Left, &old, None);
+        }
+        if came {
+            self.presence(room_id, PresenceEvent::Joined, new_name, Some(id));
+        }
+    }
+
+    /// Remove a connection (closed, failed or evicted). Idempotent.
+    pub fn leave(&self, id: ConnId) {
+        let gone = {
+            let mut members = self.write();
+            let Some(member) = members.by_conn.remove(&id) else { return };
+            if let Some(room) = members.by_room.get_mut(&member.room_id) {
+                room.remove(&id);
+                if room.is_empty() {
+                    members.by_room.remove(&member.room_id);
+                }
+            }
+            remove_name(&mut members, member.room_id, &member.name).then_some(member)
+        };
+        if let Some(member) = gone {
+            self.presence(member.room_id, PresenceEvent::Left, &member.name, None);
+        }
+    }
+
+    /// Drop a connection that cannot keep up, and tell it to close.
+    pub fn evict(&self, id: ConnId) {
+        let outbox = self.read().by_conn.get(&id).map(|m| m.outbox.clone());
+        self.leave(id);
+        if let Some(outbox) = outbox {
+            tracing::info!(conn = id, "evicting slow consumer");
+            outbox.evicted.notify_one();
+        }
+    }
+
+    /// Send one frame to every connection in the room, except `skip`. The frame is
+    /// serialized once by the caller; each recipient gets a clone of the same bytes.
+    pub fn broadcast(&self, room_id: i64, frame: Utf8Bytes, skip: Option<ConnId>) {
+        let mut overflowed = Vec::new();
+        {
+            let members = self.read();
+            let Some(room) = members.by_room.get(&room_id) else { return };
+            for (id, outbox) in room {
+                if Some(*id) != skip && !outbox.push(frame.clone()) {
+                    overflowed.push(*id);
+                }
+            }
+        }
+        for id in overflowed {
+            self.evict(id);
+        }
+    }
+
+    fn presence(&self, room_id: i64, event: PresenceEvent, name: &str, skip: Option<ConnId>) {
+        let online = self.read().names.keys().filter(|(room, _)| *room == room_id).count();
+        let frame = ServerFrame::Presence { event, name: name.to_owned(), online };
+        self.broadcast(room_id, Utf8Bytes::from(encode(&frame)), skip);
+    }
+}
+
+/// Count one more connection under `name`; true if the name was not online before.
+fn add_name(members: &mut Members, room_id: i64, name: &str) -> bool {
+    let count = members.names.entry((room_id, name.to_owned())).or_insert(0);
+    *count += 1;
+    *count == 1
+}
+
+/// Count one connection less under `name`; true if that was its last.
+fn remove_name(members: &mut Members, room_id: i64, name: &str) -> bool {
+    let key = (room_id, name.to_owned());
+    match members.names.get_mut(&key) {
+        Some(count) if *count > 1 => {
+            *count -= 1;
+            false
+        }
+        Some(_) => {
+            members.names.remove(&key);
+            true
+        }
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::decode_server;
+
+    fn conn(id: ConnId, capacity: usize) -> (Outbox, mpsc::Receiver<Outbound>) {
+        let (tx, rx) = mpsc::channel(capacity);
+        (Outbox::new(id, tx), rx)
+    }
+
+    fn frames(rx: &mut mpsc::Receiver<Outbound>) -> Vec<ServerFrame> {
+        let mut out = Vec::new();
+        while let Ok(item) = rx.try_recv() {
+            if let Outbound::Frame(bytes) = item {
+                out.push(decode_server(bytes.as_str()).expect("hub sends valid frames"));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn broadcast_reaches_every_member_of_the_room_only() {
+        let hub = Hub::new();
+        let (a, mut a_rx) = conn(1, 8);
+        let (b, mut b_rx) = conn(2, 8);
+        let (c, mut c_rx) = conn(3, 8);
+        hub.join(1, "a", a);
+        hub.join(1, "b", b);
+        hub.join(2, "c", c);
+        frames(&mut a_rx);
+        frames(&mut b_rx);
+        frames(&mut c_rx);
+
+        hub.broadcast(1, Utf8Bytes::from(encode(&ServerFrame::Pong)), None);
+        assert_eq!(frames(&mut a_rx), vec![ServerFrame::Pong]);
+        assert_eq!(frames(&mut b_rx), vec![ServerFrame::Pong]);
+        assert_eq!(frames(&mut c_rx), vec![]);
+    }
+
+    #[test]
+    fn presence_counts_a_name_once_across_tabs() {
+        let hub = Hub::new();
+        let (watcher, mut rx) = conn(1, 16);
+        hub.join(1, "watcher", watcher);
+        let (tab1, _r1) = conn(2, 16);
+        let (tab2, _r2) = conn(3, 16);
+        hub.join(1, "alice", tab1);
+        hub.join(1, "alice", tab2);
+        assert_eq!(
+            frames(&mut rx),
+            vec![ServerFrame::Presence { event: PresenceEvent::Joined, name: "alice".into(), online: 2 }]
+        );
+        hub.leave(2);
+        assert_eq!(frames(&mut rx), vec![]);
+        hub.leave(3);
+        assert_eq!(
+            frames(&mut rx),
+            vec![ServerFrame::Presence { event: PresenceEvent::Left, name: "alice".into(), online: 1 }]
+        );
+        assert_eq!(hub.online(1), vec!["watcher".to_owned()]);
+        assert_eq!(hub.connections(1), 1);
+    }
+
+    #[test]
+    fn leave_cleans_up_and_is_idempotent() {
+        let hub = Hub::new();
+        let (a, _rx) = conn(1, 4);
+        hub.join(7, "a", a);
+        hub.leave(1);
+        hub.leave(1);
+        assert_eq!(hub.connections(7), 0);
+        assert!(hub.online(7).is_empty());
+        assert!(hub.read().by_room.is_empty());
+    }
+
+    #[test]
+    fn a_full_queue_evicts_only_that_connection() {
+        let hub = Hub::new();
+        let (slow, _slow_rx) = conn(1, 1);
+        let evicted = slow.evicted();
+        let (fast, mut fast_rx) = conn(2, 64);
+        hub.join(1, "slow", slow);
+        hub.join(1, "fast", fast);
+        frames(&mut fast_rx);
+        for _ in 0..3 {
+            hub.broadcast(1, Utf8Bytes::from(encode(&ServerFrame::Pong)), None);
+        }
+        // The slow one is gone from the room, and was told so.
+        assert_eq!(hub.online(1), vec!["fast".to_owned()]);
+        assert!(futures::FutureExt::now_or_never(evicted.notified()).is_some());
+        // The fast one got every frame, and heard that the slow one left.
+        let got = frames(&mut fast_rx);
+        assert_eq!(got.iter().filter(|f| **f == ServerFrame::Pong).count(), 3);
+        let left = ServerFrame::Presence { event: PresenceEvent::Left, name: "slow".into(), online: 1 };
+        assert_eq!(got.iter().filter(|f| **f == left).count(), 1);
+        assert_eq!(got.len(), 4);
+    }
+
+    #[test]
+    fn rename_moves_presence() {
+        let hub = Hub::new();
+        let (watcher, mut rx) = conn(1, 16);
+        hub.join(1, "w", watcher);
+        let (a, _ra) = conn(2, 16);
+        hub.join(1, "old", a);
+        frames(&mut rx);
+        hub.rename(2, "new");
+        assert_eq!(hub.online(1), vec!["new".to_owned(), "w".to_owned()]);
+        let got = frames(&mut rx);
+        assert_eq!(got.len(), 2);
+    }
+}

@@ -1,0 +1,114 @@
+//! Everything that runs only in the server binary (`ssr` feature).
+//!
+//! [`run`] is the whole server: open the store, build the router, serve until the shutdown
+//! future resolves, then close every WebSocket with 1001, commit what is queued, and stop.
+//! Shutdown is a parameter so tests can stop a server they started.
+
+pub mod config;
+pub mod hub;
+pub mod name_cookie;
+pub mod rate_limit;
+pub mod sequencer;
+pub mod state;
+pub mod store;
+pub mod ws;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::Router;
+use axum::routing::get;
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use tokio::net::TcpListener;
+
+use crate::app::{App, shell};
+pub use config::Config;
+pub use state::AppState;
+pub use store::Store;
+
+/// The HTTP routes: the server-rendered pages and server functions, `/ws`, and the static
+/// site (wasm bundle, CSS, `public/`).
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let context_state = state.clone();
+    let shell_options = state.leptos_options.clone();
+    Router::new()
+        .route("/ws", get(ws::upgrade))
+        .route("/healthz", get(|| async { "ok" }))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(context_state.clone()),
+            move || shell(shell_options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .with_state(state)
+}
+
+/// Serve on `listener` until `shutdown` resolves, then shut down gracefully.
+pub async fn run(
+    config: Config,
+    leptos_options: LeptosOptions,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let store = Store::open(&config.db).await.context("cannot start without the database")?;
+    tracing::info!(db = %config.db.display(), "store ready");
+    let grace = Duration::from_secs(config.shutdown_grace);
+    let max_connections = config.max_connections;
+    let state = AppState::new(leptos_options, config, store.clone());
+
+    let app = router(state.clone());
+    let addr = listener.local_addr()?;
+    tracing::info!("listening on http://{addr}");
+    let signal = state.shutdown.clone();
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down: closing connections");
+            signal.send_replace(true);
+        })
+        .await?;
+
+    // Upgraded WebSockets outlive `serve`; each holds a permit until its close is sent.
+    let all = u32::try_from(max_connections).unwrap_or(u32::MAX);
+    if tokio::time::timeout(grace, state.connections.acquire_many(all)).await.is_err() {
+        tracing::warn!("some connections did not close within {grace:?}");
+    }
+    state.sequencer.shutdown().await;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

@@ -1,0 +1,56 @@
+//! What every request handler and connection shares.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use tokio::sync::{Semaphore, watch};
+
+use super::config::Config;
+use super::hub::{ConnId, Hub};
+use super::sequencer::Sequencer;
+use super::store::Store;
+
+/// Cheap to clone: every field is a handle.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    /// Site root and package names, for rendering pages and serving the bundle.
+    pub leptos_options: LeptosOptions,
+    /// Limits and timings from the command line.
+    pub config: Arc<Config>,
+    /// Reads (pages, history) go straight to the store; writes go through the sequencer.
+    pub store: Store,
+    /// The single writer that orders, commits and broadcasts messages.
+    pub sequencer: Sequencer,
+    /// Who is connected where.
+    pub hub: Hub,
+    /// One permit per open WebSocket: caps connections, and lets shutdown wait for them all.
+    pub connections: Arc<Semaphore>,
+    /// Flips to `true` when the server starts shutting down; writers then send 1001.
+    pub shutdown: watch::Sender<bool>,
+    /// Source of connection ids for logs and `welcome`.
+    next_conn: Arc<AtomicU64>,
+}
+
+impl AppState {
+    pub fn new(leptos_options: LeptosOptions, config: Config, store: Store) -> Self {
+        let hub = Hub::new();
+        let sequencer = Sequencer::spawn(store.clone(), hub.clone());
+        let connections = Arc::new(Semaphore::new(config.max_connections));
+        Self {
+            leptos_options,
+            config: Arc::new(config),
+            store,
+            sequencer,
+            hub,
+            connections,
+            shutdown: watch::Sender::new(false),
+            next_conn: Arc::new(AtomicU64::new(1)),
+        }
+    }
+
+    pub fn next_conn_id(&self) -> ConnId {
+        self.next_conn.fetch_add(1, Ordering::Relaxed)
+    }
+}

@@ -1,0 +1,211 @@
+//! The durable store: SQLite through one sqlx pool shared by the hub and server functions.
+//!
+//! Why SQLite: Banter must run from a clone with no other setup; one file, created with the
+//! embedded migrations on first start, is that. WAL lets readers (page renders, replays) run
+//! beside the single writer, and `synchronous = FULL` makes "acknowledged" mean "on disk":
+//! the ack goes out only after the commit returns.
+//!
+//! Writes come only from the sequencer (`server::sequencer`), which assigns `seq`; this module
+//! just runs the statements.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{Row, Sqlite, Transaction};
+
+use crate::model::{ChatMessage, HistoryPage};
+
+/// How long a statement waits on a locked database before failing with "busy".
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Connections in the pool: one writer at a time (SQLite's rule) plus readers.
+pub const POOL_CONNECTIONS: u32 = 8;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot create the database directory {path}: {source}")]
+    CreateDir { path: PathBuf, source: std::io::Error },
+    #[error("cannot open the database {path}: {source}")]
+    Open { path: PathBuf, source: sqlx::Error },
+    #[error("cannot migrate the database {path}: {source}")]
+    Migrate { path: PathBuf, source: sqlx::migrate::MigrateError },
+    #[error("database error: {0}")]
+    Sql(#[from] sqlx::Error),
+}
+
+/// A cheap-to-clone handle on the pool.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+/// A message about to be stored; `seq` and time come from the sequencer.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub room_id: i64,
+    pub room: String,
+    pub client_id: String,
+    pub author: String,
+    pub body: String,
+}
+
+/// What storing one message did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stored {
+    /// A new message at this position.
+    New(ChatMessage),
+    /// The `client_id` was stored before, at this `seq`: a retried send.
+    Duplicate { seq: i64 },
+}
+
+impl Store {
+    /// Open (creating if missing) the database file and bring its schema up to date.
+    pub async fn open(path: &Path) -> Result<Self, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|source| StoreError::CreateDir { path: dir.to_owned(), source })?;
+        }
+        let options = SqliteConnectOptions::from_str("sqlite:")
+            .map_err(|source| StoreError::Open { path: path.to_owned(), source })?
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(BUSY_TIMEOUT)
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(POOL_CONNECTIONS)
+            .connect_with(options)
+            .await
+            .map_err(|source| StoreError::Open { path: path.to_owned(), source })?;
+        sqlx::migrate!("./migrations")
+            .run(&pool)
+            .await
+            .map_err(|source| StoreError::Migrate { path: path.to_owned(), source })?;
+        Ok(Self { pool })
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// The room's id, if a room of that name exists.
+    pub async fn room_id(&self, name: &str) -> Result<Option<i64>, StoreError> {
+        let row =
+            sqlx::query("SELECT id FROM rooms WHERE name = ?").bind(name).fetch_optional(&self.pool).await?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
+    /// Highest `seq` in the room, 0 when empty.
+    pub async fn latest_seq(&self, room_id: i64) -> Result<i64, StoreError> {
+        let seq: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM messages WHERE room_id = ?")
+            .bind(room_id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(seq.unwrap_or(0))
+    }
+
+    /// Start a write transaction. `BEGIN IMMEDIATE` takes the write lock up front, so a busy
+    /// database fails here, before any statement, rather than at commit.
+    pub async fn begin(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    /// Store one message at `seq` inside `tx`, unless its `client_id` is already in the room.
+    pub async fn insert(
+        tx: &mut Transaction<'static, Sqlite>,
+        message: &NewMessage,
+        seq: i64,
+        ts: i64,
+    ) -> Result<Stored, StoreError> {
+        let existing: Option<i64> =
+            sqlx::query_scalar("SELECT seq FROM messages WHERE room_id = ? AND client_id = ?")
+                .bind(message.room_id)
+                .bind(&message.client_id)
+                .fetch_optional(&mut **tx)
+                .await?;
+        if let Some(seq) = existing {
+            return Ok(Stored::Duplicate { seq });
+        }
+        sqlx::query(
+            "INSERT INTO messages (room_id, seq, client_id, author, body, created_at)
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(message.room_id)
+        .bind(seq)
+        .bind(&message.client_id)
+        .bind(&message.author)
+        .bind(&message.body)
+        .bind(ts)
+        .execute(&mut **tx)
+        .await?;
+        Ok(Stored::New(ChatMessage {
+            room: message.room.clone(),
+            seq,
+            client_id: message.client_id.clone(),
+            author: message.author.clone(),
+            body: message.body.clone(),
+            ts,
+        }))
+    }
+
+    /// Up to `limit` messages before `before` (or the latest when `None`), oldest first.
+    /// Keyset pagination on `seq`: stable while new messages arrive.
+    pub async fn page(
+        &self,
+        room_id: i64,
+        room: &str,
+        before: Option<i64>,
+        limit: usize,
+    ) -> Result<HistoryPage, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = sqlx::query(
+            "SELECT seq, client_id, author, body, created_at FROM messages
+             WHERE room_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
+        )
+        .bind(room_id)
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(limit + 1)
+        .fetch_all(&self.pool)
+        .await?;
+        let has_older = rows.len() as i64 > limit;
+        let mut messages: Vec<ChatMessage> =
+            rows.iter().take(limit as usize).map(|row| from_row(room, row)).collect();
+        messages.reverse();
+        Ok(HistoryPage { messages, has_older })
+    }
+
+    /// Messages after `after`, oldest first, at most `limit`.
+    pub async fn after(
+        &self,
+        room_id: i64,
+        room: &str,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<ChatMessage>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT seq, client_id, author, body, created_at FROM messages
+             WHERE room_id = ? AND seq > ? ORDER BY seq ASC LIMIT ?",
+        )
+        .bind(room_id)
+        .bind(after)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(|row| from_row(room, row)).collect())
+    }
+}
+
+fn from_row(room: &str, row: &sqlx::sqlite::SqliteRow) -> ChatMessage {
+    ChatMessage {
+        room: room.to_owned(),
+        seq: row.get(0),
+        client_id: row.get(1),
+        author: row.get(2),
+        body: row.get(3),
+        ts: row.get(4),
+    }
+}

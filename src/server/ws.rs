@@ -1,0 +1,390 @@
+//! The `/ws` endpoint: the upgrade handler and the life of one connection.
+//!
+//! Each connection is two halves. The reader (this task) decodes and validates frames and
+//! hands posts to the sequencer; the writer (a spawned task) drains the connection's bounded
+//! queue, feeding every queued frame and flushing once, and sends pings. Whichever ends first
+//! ends the other, and the hub forgets the connection afterwards.
+//!
+//! Everything a client sends is checked here; a bad frame gets an `error` frame and the
+//! connection carries on. Only a frame over [`MAX_FRAME_BYTES`] closes it (1009), because
+//! the transport refuses to read it at all.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use futures::{Sink, SinkExt, Stream, StreamExt};
+use tokio::sync::{mpsc, watch};
+use tokio::time::MissedTickBehavior;
+
+use super::hub::{ConnId, Outbound, Outbox};
+use super::rate_limit::TokenBucket;
+use super::sequencer::{MIN_QUEUE_FRAMES, PostReply, SequencerError};
+use super::state::AppState;
+use super::store::NewMessage;
+use crate::protocol::{
+    self, ClientFrame, ErrorCode, MAX_FRAME_BYTES, ServerFrame, validate_body, validate_client_id,
+    validate_name,
+};
+
+/// Bytes the transport reads from the socket at a time. Small, so that idle connections
+/// (most of them) cost little memory.
+pub const READ_BUFFER_BYTES: usize = 4 * 1024;
+/// Bytes the transport gathers before it writes to the socket.
+pub const WRITE_BUFFER_BYTES: usize = 8 * 1024;
+/// Most bytes written but not yet accepted by the socket; past this the writer waits.
+pub const MAX_WRITE_BUFFER_BYTES: usize = 4 * 1024 * 1024;
+/// A write that the peer does not drain within this time ends the connection.
+pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long the reader lets the writer finish a close frame before giving up on it.
+const CLOSE_GRACE: Duration = Duration::from_secs(2);
+
+/// `GET /ws`: admit (connection cap), configure the transport, upgrade.
+pub async fn upgrade(
+    ws: WebSocketUpgrade,
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+) -> Response {
+    let Ok(permit) = state.connections.clone().try_acquire_owned() else {
+        tracing::warn!(%peer, "refusing WebSocket: connection limit reached");
+        return (StatusCode::SERVICE_UNAVAILABLE, "too many connections").into_response();
+    };
+    ws.read_buffer_size(READ_BUFFER_BYTES)
+        .write_buffer_size(WRITE_BUFFER_BYTES)
+        .max_write_buffer_size(MAX_WRITE_BUFFER_BYTES)
+        .max_message_size(MAX_FRAME_BYTES)
+        .max_frame_size(MAX_FRAME_BYTES)
+        .on_upgrade(move |socket: WebSocket| async move {
+            serve(socket, state, peer).await;
+            drop(permit);
+        })
+}
+
+/// Run one connection to its end. Generic over the transport so tests can drive it.
+pub async fn serve<S>(socket: S, state: AppState, peer: SocketAddr)
+where
+    S: Stream<Item = Result<Message, axum::Error>> + Sink<Message, Error = axum::Error> + Send + 'static,
+{
+    let id = state.next_conn_id();
+    tracing::info!(conn = id, %peer, "connected");
+    let (sink, stream) = socket.split();
+    let (queue, rx) = mpsc::channel(state.config.queue_frames.max(MIN_QUEUE_FRAMES));
+    let outbox = Outbox::new(id, queue);
+    let heard = Arc::new(Heard::new());
+
+    let writer = Writer {
+        id,
+        rx,
+        evicted: outbox.evicted(),
+        shutdown: state.shutdown.subscribe(),
+        ping_interval: state.config.ping_interval(),
+        heard: heard.clone(),
+    };
+    let mut writer = tokio::spawn(writer.run(sink));
+    let mut reader = Reader::new(id, &state, outbox.clone(), heard);
+
+    let reason = tokio::select! {
+        reason = reader.run(stream) => {
+            if let Some((code, text)) = reader_close(reason) {
+                outbox.close(code, text);
+            } else {
+                outbox.close(1000, "bye");
+            }
+            match tokio::time::timeout(CLOSE_GRACE, &mut writer).await {
+                Ok(_) => {}
+                Err(_) => writer.abort(),
+            }
+            "reader ended"
+        }
+        _ = &mut writer => "writer ended",
+    };
+    state.hub.leave(id);
+    tracing::info!(conn = id, %peer, reason, "disconnected");
+}
+
+/// Why the reader stopped, and what close frame (if any) the peer should get.
+#[derive(Debug)]
+enum ReaderEnd {
+    PeerClosed,
+    TooLarge,
+    Failed,
+}
+
+fn reader_close(end: ReaderEnd) -> Option<(u16, &'static str)> {
+    match end {
+        ReaderEnd::TooLarge => Some((1009, "frame too large")),
+        ReaderEnd::PeerClosed | ReaderEnd::Failed => None,
+    }
+}
+
+/// When the connection last heard from its peer, for the ping timeout.
+struct Heard {
+    start: Instant,
+    millis: AtomicU64,
+}
+
+impl Heard {
+    fn new() -> Self {
+        Self { start: Instant::now(), millis: AtomicU64::new(0) }
+    }
+
+    fn now(&self) {
+        let millis = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.millis.store(millis, Ordering::Relaxed);
+    }
+
+    fn silent_for(&self) -> Duration {
+        let last = Duration::from_millis(self.millis.load(Ordering::Relaxed));
+        self.start.elapsed().saturating_sub(last)
+    }
+}
+
+/// The connection's joined state.
+struct Joined {
+    room_id: i64,
+    room: String,
+    name: String,
+}
+
+struct Reader<'a> {
+    id: ConnId,
+    state: &'a AppState,
+    outbox: Outbox,
+    heard: Arc<Heard>,
+    joined: Option<Joined>,
+    bucket: TokenBucket,
+}
+
+impl<'a> Reader<'a> {
+    fn new(id: ConnId, state: &'a AppState, outbox: Outbox, heard: Arc<Heard>) -> Self {
+        let bucket = TokenBucket::new(state.config.rate, state.config.burst, Instant::now());
+        Self { id, state, outbox, heard, joined: None, bucket }
+    }
+
+    async fn run<S>(&mut self, mut stream: S) -> ReaderEnd
+    where
+        S: Stream<Item = Result<Message, axum::Error>> + Unpin,
+    {
+        while let Some(message) = stream.next().await {
+            self.heard.now();
+            match message {
+                Ok(Message::Text(text)) => self.on_text(text.as_str()).await,
+                Ok(Message::Binary(_)) => self.refuse(
+                    ErrorCode::BinaryFrame,
+                    "binary frames are not part of the protocol; send JSON text".to_owned(),
+                    None,
+                ),
+                Ok(Message::Ping(_) | Message::Pong(_)) => {}
+                Ok(Message::Close(_)) => return ReaderEnd::PeerClosed,
+                Err(error) => return classify(error),
+            }
+        }
+        ReaderEnd::PeerClosed
+    }
+
+    /// Answer the client with an error frame; evict it if it is not reading its queue.
+    fn refuse(&self, code: ErrorCode, message: String, client_id: Option<String>) {
+        tracing::debug!(conn = self.id, ?code, %message, "refused frame");
+        if !self.outbox.push_frame(&ServerFrame::Error { code, message, client_id }) {
+            self.state.hub.evict(self.id);
+        }
+    }
+
+    async fn on_text(&mut self, text: &str) {
+        let frame = match protocol::decode_client(text) {
+            Ok(frame) => frame,
+            Err(error) => return self.refuse(error.code, error.message, None),
+        };
+        match frame {
+            ClientFrame::Hello { name, room, after } => self.on_hello(name, room, after).await,
+            ClientFrame::Send { room, client_id, body } => self.on_send(room, client_id, body).await,
+            ClientFrame::Rename { name } => self.on_rename(name),
+            ClientFrame::Ping => {
+                if !self.outbox.push_frame(&ServerFrame::Pong) {
+                    self.state.hub.evict(self.id);
+                }
+            }
+        }
+    }
+
+    async fn on_hello(&mut self, name: String, room: String, after: Option<protocol::ResumeFrom>) {
+        if self.joined.is_some() {
+            return self.refuse(
+                ErrorCode::InvalidFrame,
+                "already joined; open a new connection to join again".to_owned(),
+                None,
+            );
+        }
+        let name = match validate_name(&name) {
+            Ok(name) => name.to_owned(),
+            Err(error) => return self.refuse(error.code(), error.to_string(), None),
+        };
+        let room_id = match self.state.store.room_id(&room).await {
+            Ok(Some(id)) => id,
+            Ok(None) => return self.refuse(ErrorCode::UnknownRoom, format!("no room named {room:?}"), None),
+            Err(error) => {
+                tracing::error!(%error, "room lookup failed");
+                return self.refuse(ErrorCode::StoreUnavailable, "the store is unavailable".to_owned(), None);
+            }
+        };
+        let joined =
+            self.state.sequencer.join(room_id, room.clone(), name.clone(), after, self.outbox.clone()).await;
+        match joined {
+            Ok(()) => {
+                tracing::debug!(conn = self.id, room, "joined");
+                self.joined = Some(Joined { room_id, room, name });
+            }
+            Err(error) => self.refuse(ErrorCode::StoreUnavailable, error.to_string(), None),
+        }
+    }
+
+    async fn on_send(&mut self, room: String, client_id: String, body: String) {
+        let client_id = match validate_client_id(&client_id) {
+            Ok(id) => id.to_owned(),
+            Err(error) => return self.refuse(error.code(), error.to_string(), None),
+        };
+        let Some(joined) = &self.joined else {
+            return self.refuse(ErrorCode::NotJoined, "send `hello` first".to_owned(), Some(client_id));
+        };
+        if room != joined.room {
+            let message = format!("this connection has joined {:?}, not {room:?}", joined.room);
+            return self.refuse(ErrorCode::UnknownRoom, message, Some(client_id));
+        }
+        let body = match validate_body(&body) {
+            Ok(body) => body.to_owned(),
+            Err(error) => return self.refuse(error.code(), error.to_string(), Some(client_id)),
+        };
+        if !self.bucket.try_take(Instant::now()) {
+            let message = format!(
+                "too many messages: at most {} per second (bursts of {}); resend later",
+                self.state.config.rate, self.state.config.burst
+            );
+            return self.refuse(ErrorCode::RateLimited, message, Some(client_id));
+        }
+        let message = NewMessage {
+            room_id: joined.room_id,
+            room: joined.room.clone(),
+            client_id: client_id.clone(),
+            author: joined.name.clone(),
+            body,
+        };
+        let posted = self.state.sequencer.post(message, PostReply::Socket(self.outbox.clone())).await;
+        if let Err(error @ SequencerError::ShuttingDown) = posted {
+            self.refuse(ErrorCode::StoreUnavailable, error.to_string(), Some(client_id));
+        }
+    }
+
+    fn on_rename(&mut self, name: String) {
+        let name = match validate_name(&name) {
+            Ok(name) => name.to_owned(),
+            Err(error) => return self.refuse(error.code(), error.to_string(), None),
+        };
+        match &mut self.joined {
+            Some(joined) => {
+                self.state.hub.rename(self.id, &name);
+                joined.name = name;
+            }
+            None => self.refuse(ErrorCode::NotJoined, "send `hello` first".to_owned(), None),
+        }
+    }
+}
+
+/// A read error: a frame over the size limit, or a broken transport.
+fn classify(error: axum::Error) -> ReaderEnd {
+    let inner = error.into_inner();
+    match inner.downcast_ref::<tungstenite::Error>() {
+        Some(tungstenite::Error::Capacity(_)) => ReaderEnd::TooLarge,
+        _ => ReaderEnd::Failed,
+    }
+}
+
+struct Writer {
+    id: ConnId,
+    rx: mpsc::Receiver<Outbound>,
+    evicted: Arc<tokio::sync::Notify>,
+    shutdown: watch::Receiver<bool>,
+    ping_interval: Duration,
+    heard: Arc<Heard>,
+}
+
+impl Writer {
+    async fn run<S>(self, mut sink: S)
+    where
+        S: Sink<Message, Error = axum::Error> + Unpin,
+    {
+        let Writer { id, mut rx, evicted, mut shutdown, ping_interval, heard } = self;
+        let mut ping = tokio::time::interval(ping_interval);
+        ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        ping.tick().await;
+        let mut batch = Vec::new();
+        let close = loop {
+            tokio::select! {
+                biased;
+                _ = evicted.notified() => {
+                    break Some((protocol::CLOSE_SLOW_CONSUMER, "too far behind: reconnect and resume"));
+                }
+                _ = async { shutdown.wait_for(|down| *down).await.is_ok() } => break Some((1001, "server shutting down")),
+                received = rx.recv_many(&mut batch, 256) => {
+                    if received == 0 {
+                        break None;
+                    }
+                    match write_batch(&mut sink, &mut batch).await {
+                        Ok(None) => {}
+                        Ok(Some(close)) => break Some(close),
+                        Err(()) => return,
+                    }
+                }
+                _ = ping.tick() => {
+                    if heard.silent_for() > ping_interval * 2 {
+                        tracing::info!(conn = id, "no answer to pings; closing");
+                        break Some((protocol::CLOSE_TIMEOUT, "no answer to pings"));
+                    }
+                    if write(&mut sink, Message::Ping(Default::default())).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        };
+        if let Some((code, reason)) = close {
+            let frame = CloseFrame { code, reason: Utf8Bytes::from_static(reason) };
+            let _peer_gone = write(&mut sink, Message::Close(Some(frame))).await;
+        }
+    }
+}
+
+/// Feed everything received, flush once. Returns a close request if one was queued.
+async fn write_batch<S>(sink: &mut S, batch: &mut Vec<Outbound>) -> Result<Option<(u16, &'static str)>, ()>
+where
+    S: Sink<Message, Error = axum::Error> + Unpin,
+{
+    for item in batch.drain(..) {
+        match item {
+            Outbound::Frame(bytes) => {
+                let fed = tokio::time::timeout(WRITE_TIMEOUT, sink.feed(Message::Text(bytes))).await;
+                if !matches!(fed, Ok(Ok(()))) {
+                    return Err(());
+                }
+            }
+            Outbound::Close(code, reason) => return Ok(Some((code, reason))),
+        }
+    }
+    match tokio::time::timeout(WRITE_TIMEOUT, sink.flush()).await {
+        Ok(Ok(())) => Ok(None),
+        _ => Err(()),
+    }
+}
+
+async fn write<S>(sink: &mut S, message: Message) -> Result<(), ()>
+where
+    S: Sink<Message, Error = axum::Error> + Unpin,
+{
+    match tokio::time::timeout(WRITE_TIMEOUT, sink.send(message)).await {
+        Ok(Ok(())) => Ok(()),
+        _ => Err(()),
+    }
+}

@@ -1,0 +1,184 @@
+//! Nothing lost, nothing doubled: resume, idempotent resend, slow consumers.
+
+use banter::protocol::{CLOSE_SLOW_CONSUMER, ErrorCode, HISTORY_PAGE, RESUME_MAX, ServerFrame};
+
+use crate::support::{Client, Event, TestServer};
+
+async fn send_many(client: &mut Client, prefix: &str, count: usize) {
+    for n in 0..count {
+        client.send_message(&format!("{prefix}{n}"), &format!("{prefix} {n}")).await;
+    }
+    for n in 0..count {
+        client.ack(&format!("{prefix}{n}")).await;
+    }
+}
+
+#[tokio::test]
+async fn resume_replays_what_was_missed_once_in_order() {
+    let server = TestServer::start().await;
+    let mut a = server.join("a").await;
+    let mut b = server.join("b").await;
+    send_many(&mut a, "before", 3).await;
+    let (_, _) = b.until(|f| matches!(f, ServerFrame::Message(m) if m.seq == 3)).await;
+    drop(b);
+
+    send_many(&mut a, "while-away", 5).await;
+
+    let mut b = server.join_after("b", Some(3)).await;
+    let replay = b.next().await;
+    let ServerFrame::Messages { messages, resync: false, .. } = replay else {
+        panic!("expected a replay, got {replay:?}");
+    };
+    let seqs: Vec<i64> = messages.iter().map(|m| m.seq).collect();
+    assert_eq!(seqs, vec![4, 5, 6, 7, 8]);
+    // Then live, with nothing repeated.
+    a.send_message("after", "live again").await;
+    let (frame, skipped) = b.until(|f| matches!(f, ServerFrame::Message(_))).await;
+    assert!(matches!(frame, ServerFrame::Message(ref m) if m.seq == 9));
+    assert!(skipped.iter().all(|f| matches!(f, ServerFrame::Presence { .. })));
+}
+
+#[tokio::test]
+async fn resume_when_up_to_date_replays_nothing() {
+    let server = TestServer::start().await;
+    let mut a = server.join("a").await;
+    send_many(&mut a, "m", 2).await;
+    let mut b = server.join_after("b", Some(2)).await;
+    assert!(b.round_trip().await.is_empty());
+}
+
+#[tokio::test]
+async fn a_resent_message_is_stored_once_with_the_original_seq() {
+    let server = TestServer::start().await;
+    let mut sender = server.join("sender").await;
+    let mut watcher = server.join("watcher").await;
+    sender.send_message("same-id", "once only").await;
+    let first = sender.ack("same-id").await;
+    sender.send_message("same-id", "once only").await;
+    assert_eq!(sender.ack("same-id").await, first);
+    sender.send_message("next-id", "second").await;
+    let second = sender.ack("next-id").await;
+    assert_eq!(second, first + 1, "no seq was used up by the duplicate");
+
+    let mut bodies = Vec::new();
+    while bodies.len() < 2 {
+        if let ServerFrame::Message(m) = watcher.next().await {
+            bodies.push(m.body);
+        }
+    }
+    assert_eq!(bodies, vec!["once only", "second"]);
+}
+
+#[tokio::test]
+async fn a_client_too_far_behind_gets_a_resync() {
+    let server = TestServer::start_with(|c| c.rate = 1e9).await;
+    let mut a = server.join("a").await;
+    let total = usize::try_from(RESUME_MAX).unwrap() + 10;
+    send_many(&mut a, "bulk", total).await;
+    let mut b = server.join_after("b", Some(1)).await;
+    match b.next().await {
+        ServerFrame::Messages { messages, resync: true, .. } => {
+            assert_eq!(messages.len(), HISTORY_PAGE);
+            assert_eq!(messages.last().map(|m| m.seq), Some(total as i64));
+        }
+        other => panic!("expected a resync, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_resume_from_the_future_or_garbage_is_an_error_then_a_fresh_start() {
+    let server = TestServer::start().await;
+    let mut a = server.join("a").await;
+    send_many(&mut a, "m", 2).await;
+
+    let mut future = server.join_after("future", Some(999)).await;
+    assert!(matches!(future.next().await, ServerFrame::Error { code: ErrorCode::InvalidResume, .. }));
+    match future.next().await {
+        ServerFrame::Messages { messages, resync: true, .. } => assert_eq!(messages.len(), 2),
+        other => panic!("expected the latest page, got {other:?}"),
+    }
+
+    let mut garbage = Client::connect(&server.ws_url()).await;
+    garbage.send_text(r#"{"v":1,"type":"hello","name":"g","after":"yesterday"}"#).await;
+    assert!(matches!(garbage.next().await, ServerFrame::Welcome { .. }));
+    assert!(matches!(garbage.next().await, ServerFrame::Error { code: ErrorCode::InvalidResume, .. }));
+    assert!(matches!(garbage.next().await, ServerFrame::Messages { resync: true, .. }));
+    // And it is a working member.
+    garbage.send_message("g1", "hi").await;
+    assert_eq!(garbage.ack("g1").await, 3);
+}
+
+#[tokio::test]
+async fn a_slow_consumer_never_delays_others_and_loses_nothing() {
+    let server = TestServer::start_with(|c| {
+        c.rate = 1e9;
+        c.burst = 1_000_000;
+        c.queue_frames = 64;
+    })
+    .await;
+    let mut fast = server.join("fast").await;
+    // Joins, then stops reading.
+    let mut slow = server.join("slow").await;
+    fast.round_trip().await;
+
+    // Enough bytes to fill the socket buffers between the server and the slow reader.
+    // 900 bodies of 4,000 four-byte characters: about 14 MB, more than the socket buffers
+    // hold, and fewer messages than RESUME_MAX, so the resume below is an exact replay.
+    let body = "\u{1D11E}".repeat(banter::protocol::MAX_BODY_CHARS);
+    let count = 900;
+    let mut publisher = server.join("pub").await;
+    // The publisher reads its own acks (and copies) every 32 sends, so it keeps up.
+    let sender = tokio::spawn(async move {
+        for window in (0..count).collect::<Vec<_>>().chunks(32) {
+            for n in window {
+                publisher.send_message(&format!("p{n}"), &body).await;
+            }
+            if let Some(last) = window.last() {
+                publisher.ack(&format!("p{last}")).await;
+            }
+        }
+        publisher
+    });
+
+    // The fast reader gets all of them, in order, while the slow one is stuck.
+    let mut next_seq = 1;
+    while next_seq <= count {
+        if let ServerFrame::Message(m) = fast.next().await {
+            assert_eq!(m.seq, next_seq);
+            next_seq += 1;
+        }
+    }
+    let _publisher = sender.await.expect("publisher");
+
+    // The slow one is told to go away with 4001, after whatever fit in its queue.
+    let mut last_seen = 0;
+    loop {
+        match slow.event().await {
+            Event::Frame(ServerFrame::Message(m)) => {
+                assert_eq!(m.seq, last_seen + 1, "no gap before the close");
+                last_seen = m.seq;
+            }
+            Event::Frame(_) => {}
+            Event::Closed(Some(frame)) => {
+                assert_eq!(u16::from(frame.code), CLOSE_SLOW_CONSUMER);
+                break;
+            }
+            other => panic!("expected close {CLOSE_SLOW_CONSUMER}, got {other:?}"),
+        }
+    }
+    assert!(last_seen < count, "it really was behind");
+
+    // Resuming from where it got to brings the rest, once.
+    let mut resumed = server.join_after("slow", Some(last_seen)).await;
+    let mut seqs = Vec::new();
+    while seqs.len() < usize::try_from(count - last_seen).unwrap() {
+        match resumed.next().await {
+            ServerFrame::Messages { messages, resync: false, .. } => {
+                seqs.extend(messages.iter().map(|m| m.seq));
+            }
+            other => panic!("expected a replay, got {other:?}"),
+        }
+    }
+    assert_eq!(seqs, ((last_seen + 1)..=count).collect::<Vec<_>>());
+    assert!(resumed.round_trip().await.is_empty(), "nothing more, nothing twice");
+}

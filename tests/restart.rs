@@ -1,0 +1,119 @@
+//! Shutdown and crash: what was acknowledged survives, clients are told and can resume.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use banter::protocol::ServerFrame;
+use banter::server::Store;
+
+use crate::support::{Client, Event, TestServer};
+
+#[tokio::test]
+async fn graceful_shutdown_sends_going_away() {
+    let mut server = TestServer::start().await;
+    let mut a = server.join("a").await;
+    a.send_message("s1", "before shutdown").await;
+    a.ack("s1").await;
+    let db = server.db.clone();
+    server.stop().await;
+    match a.event().await {
+        Event::Closed(Some(frame)) => assert_eq!(u16::from(frame.code), 1001),
+        other => panic!("expected close 1001, got {other:?}"),
+    }
+    // The message was committed before the server exited.
+    let store = Store::open(&db).await.expect("reopen");
+    let room = store.room_id("general").await.unwrap().unwrap();
+    let page = store.page(room, "general", None, 10).await.unwrap();
+    assert_eq!(page.messages.iter().map(|m| m.body.as_str()).collect::<Vec<_>>(), vec!["before shutdown"]);
+}
+
+/// The real binary, so that it can be killed with SIGKILL.
+struct Process {
+    child: Child,
+    addr: String,
+}
+
+impl Process {
+    fn start(db: &std::path::Path) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_banter"))
+            .args(["--addr", "127.0.0.1:0", "--log", "info"])
+            .arg("--db")
+            .arg(db)
+            .arg("--leptos-config")
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Leptos.toml"))
+            .env("NO_COLOR", "1")
+            .env("RUST_LOG_STYLE", "never")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("server binary starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let addr = loop {
+            let line = lines.next().expect("server printed its address").expect("log line");
+            if let Some(at) = line.find("listening on http://") {
+                break line[at + "listening on http://".len()..].trim().to_owned();
+            }
+        };
+        // Keep draining the log so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Self { child, addr }
+    }
+
+    fn kill9(mut self) {
+        self.child.kill().expect("SIGKILL");
+        self.child.wait().expect("reaped");
+    }
+}
+
+#[tokio::test]
+async fn acknowledged_messages_survive_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("crash.db");
+
+    let server = Process::start(&db);
+    let url = format!("ws://{}/ws", server.addr);
+    let mut a = Client::connect(&url).await;
+    a.send_text(r#"{"v":1,"type":"hello","name":"a"}"#).await;
+    assert!(matches!(a.next().await, ServerFrame::Welcome { .. }));
+    for n in 1..=20 {
+        a.send_message(&format!("k{n}"), &format!("durable {n}")).await;
+    }
+    let acked = a.ack("k20").await;
+    assert_eq!(acked, 20);
+    server.kill9();
+    assert!(matches!(a.event().await, Event::Closed(_) | Event::Ended));
+
+    // Start again on the same file; a client resuming from 10 gets 11..20 once.
+    let server = Process::start(&db);
+    let url = format!("ws://{}/ws", server.addr);
+    let mut b = Client::connect(&url).await;
+    b.send_text(r#"{"v":1,"type":"hello","name":"b","after":10}"#).await;
+    assert!(matches!(b.next().await, ServerFrame::Welcome { latest_seq: 20, .. }));
+    match b.next().await {
+        ServerFrame::Messages { messages, resync: false, .. } => {
+            let seqs: Vec<i64> = messages.iter().map(|m| m.seq).collect();
+            assert_eq!(seqs, (11..=20).collect::<Vec<_>>());
+        }
+        other => panic!("expected a replay, got {other:?}"),
+    }
+    // Sending the same client_id again after the crash is still a duplicate.
+    b.send_message("k20", "durable 20").await;
+    assert_eq!(b.ack("k20").await, 20);
+    server.kill9();
+}
+
+#[tokio::test]
+async fn an_unwritable_database_path_fails_start_up_clearly() {
+    let output = Command::new(env!("CARGO_BIN_EXE_banter"))
+        .args(["--addr", "127.0.0.1:0", "--db", "/proc/banter-cannot-write-here/banter.db"])
+        .arg("--leptos-config")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Leptos.toml"))
+        .output()
+        .expect("binary runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("cannot start without the database"), "{stderr}");
+    assert!(stderr.contains("/proc/banter-cannot-write-here"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

@@ -1,0 +1,215 @@
+//! Test harness: a real server on 127.0.0.1:0 with a real SQLite file, and protocol clients.
+//!
+//! Waiting is always on a condition (the next frame); the timeouts only turn a hang into a
+//! failure with a message.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use banter::protocol::{self, ClientFrame, ServerFrame};
+use banter::server::{self, Config};
+use futures::{SinkExt, StreamExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// Longest a test waits for something that should happen at once.
+pub const PATIENCE: Duration = Duration::from_secs(10);
+
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub db: PathBuf,
+    _dir: Option<tempfile::TempDir>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+pub fn leptos_options() -> leptos::config::LeptosOptions {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/Leptos.toml");
+    leptos::config::get_configuration(Some(path)).expect("Leptos.toml reads").leptos_options
+}
+
+impl TestServer {
+    pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    /// A server on a fresh database, with `tune` adjusting the configuration.
+    pub async fn start_with(tune: impl FnOnce(&mut Config)) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("banter.db");
+        let mut server = Self::start_on(db.clone(), tune).await;
+        server._dir = Some(dir);
+        server
+    }
+
+    /// A server on an existing database file.
+    pub async fn start_on(db: PathBuf, tune: impl FnOnce(&mut Config)) -> Self {
+        let mut config = Config::with_db(db.clone());
+        tune(&mut config);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(server::run(config, leptos_options(), listener, async move {
+            let _ = stopped.await;
+        }));
+        Self { addr, db, _dir: None, stop: Some(stop), task: Some(task) }
+    }
+
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}/ws", self.addr)
+    }
+
+    /// Begin a graceful shutdown and wait for the server to finish it.
+    pub async fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            tokio::time::timeout(PATIENCE, task)
+                .await
+                .expect("server stops in time")
+                .expect("server task")
+                .expect("server ran cleanly");
+        }
+    }
+
+    /// A client that has said hello as `name` and read its welcome.
+    pub async fn join(&self, name: &str) -> Client {
+        self.join_after(name, None).await
+    }
+
+    pub async fn join_after(&self, name: &str, after: Option<i64>) -> Client {
+        let mut client = Client::connect(&self.ws_url()).await;
+        client
+            .send(&ClientFrame::Hello {
+                name: name.into(),
+                room: "general".into(),
+                after: after.map(protocol::ResumeFrom::Seq),
+            })
+            .await;
+        let welcome = client.next().await;
+        assert!(matches!(welcome, ServerFrame::Welcome { .. }), "expected welcome, got {welcome:?}");
+        client
+    }
+
+    /// A plain HTTP/1.1 request; returns the status line, headers and body as text.
+    pub async fn http(&self, request: &str) -> String {
+        let mut stream = TcpStream::connect(self.addr).await.expect("connect");
+        stream.write_all(request.as_bytes()).await.expect("write request");
+        let mut response = Vec::new();
+        tokio::time::timeout(PATIENCE, stream.read_to_end(&mut response))
+            .await
+            .expect("response in time")
+            .expect("read response");
+        String::from_utf8_lossy(&response).into_owned()
+    }
+
+    pub async fn get(&self, path: &str) -> String {
+        self.http(&format!("GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", self.addr)).await
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+pub struct Client {
+    pub ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+/// What the next read brought, for tests that expect the connection to end.
+#[derive(Debug)]
+pub enum Event {
+    Frame(ServerFrame),
+    Closed(Option<CloseFrame>),
+    Ended,
+}
+
+impl Client {
+    pub async fn connect(url: &str) -> Self {
+        let (ws, _) = tokio_tungstenite::connect_async(url).await.expect("WebSocket connects");
+        Self { ws }
+    }
+
+    pub async fn send(&mut self, frame: &ClientFrame) {
+        self.send_text(&protocol::encode(frame)).await;
+    }
+
+    pub async fn send_text(&mut self, text: &str) {
+        self.ws.send(Message::text(text)).await.expect("send");
+    }
+
+    pub async fn send_message(&mut self, client_id: &str, body: &str) {
+        self.send(&ClientFrame::Send {
+            room: "general".into(),
+            client_id: client_id.into(),
+            body: body.into(),
+        })
+        .await;
+    }
+
+    /// The next protocol frame (skipping transport pings).
+    pub async fn event(&mut self) -> Event {
+        loop {
+            let next = tokio::time::timeout(PATIENCE, self.ws.next()).await.expect("a frame in time");
+            match next {
+                Some(Ok(Message::Text(text))) => {
+                    return Event::Frame(protocol::decode_server(text.as_str()).expect("valid server frame"));
+                }
+                Some(Ok(Message::Close(frame))) => return Event::Closed(frame),
+                Some(Ok(_)) => continue,
+                Some(Err(_)) | None => return Event::Ended,
+            }
+        }
+    }
+
+    pub async fn next(&mut self) -> ServerFrame {
+        match self.event().await {
+            Event::Frame(frame) => frame,
+            other => panic!("expected a frame, got {other:?}"),
+        }
+    }
+
+    /// Read until a frame matches, returning it; everything before is returned too.
+    pub async fn until(
+        &mut self,
+        mut wanted: impl FnMut(&ServerFrame) -> bool,
+    ) -> (ServerFrame, Vec<ServerFrame>) {
+        let mut skipped = Vec::new();
+        loop {
+            let frame = self.next().await;
+            if wanted(&frame) {
+                return (frame, skipped);
+            }
+            skipped.push(frame);
+        }
+    }
+
+    /// Read until the ack for `client_id`; returns its seq.
+    pub async fn ack(&mut self, client_id: &str) -> i64 {
+        let (frame, _) = self
+            .until(|f| matches!(f, ServerFrame::Ack { client_id: id, .. } | ServerFrame::Error { client_id: Some(id), .. } if id == client_id))
+            .await;
+        match frame {
+            ServerFrame::Ack { seq, .. } => seq,
+            other => panic!("expected ack for {client_id}, got {other:?}"),
+        }
+    }
+
+    /// Ping and wait for the pong: proves the connection still works, and that everything
+    /// the server queued for us before it has been read.
+    pub async fn round_trip(&mut self) -> Vec<ServerFrame> {
+        self.send(&ClientFrame::Ping).await;
+        self.until(|f| *f == ServerFrame::Pong).await.1
+    }
+}

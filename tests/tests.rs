@@ -1,0 +1,10 @@
+//! Integration tests: one binary, a real server on 127.0.0.1:0, a real SQLite file, real
+//! WebSocket clients.
+
+mod support;
+
+mod bad_input;
+mod delivery;
+mod fanout;
+mod pages;
+mod restart;
