@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs every tool Banter's build and tests need, and nothing twice.
 #
+# Usage: scripts/bootstrap.sh [run|test]   (default: test, which also installs Chromium)
+#
 # Called by `make run` and `make test`; safe to run again (each step checks first, so a
 # machine that has everything spends a second or two here). What it installs and why:
 #
@@ -14,6 +16,7 @@
 # transitive release); see `install_crate` below.
 set -euo pipefail
 
+purpose=${1:-test}
 root=$(cd "$(dirname "$0")/.." && pwd)
 cargo_home=${CARGO_HOME:-$HOME/.cargo}
 export PATH="$cargo_home/bin:$PATH"
@@ -70,13 +73,17 @@ if [ "$(cargo-leptos --version 2>/dev/null | awk '{print $2}')" != "$CARGO_LEPTO
     CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
 fi
 
+if ! command -v npm >/dev/null; then
+  log "npm is missing: install Node.js 18 or newer with npm (Debian: apt-get install nodejs npm)"
+  exit 1
+fi
 if [ ! -x "$root/end2end/node_modules/.bin/wasm-opt" ] || [ ! -d "$root/end2end/node_modules/@playwright/test" ] \
   || [ "$root/end2end/package-lock.json" -nt "$root/end2end/node_modules/.package-lock.json" ]; then
   log "installing node packages in end2end/ (Playwright, binaryen)"
   (cd "$root/end2end" && npm ci --no-audit --no-fund)
 fi
 
-if [ ! -x /usr/bin/chromium ]; then
+if [ "$purpose" = test ] && [ ! -x /usr/bin/chromium ]; then
   log "installing Debian's chromium"
   sudo_cmd=""
   [ "$(id -u)" = 0 ] || sudo_cmd=sudo

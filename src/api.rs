@@ -47,10 +47,9 @@ mod ssr {
     }
 
     pub fn remember_name(name: &str) {
-        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-            if let Ok(value) = axum::http::HeaderValue::from_str(&crate::server::name_cookie::set(name)) {
-                response.append_header(axum::http::header::SET_COOKIE, value);
-            }
+        let cookie = axum::http::HeaderValue::from_str(&crate::server::name_cookie::set(name));
+        if let (Some(response), Ok(value)) = (use_context::<leptos_axum::ResponseOptions>(), cookie) {
+            response.append_header(axum::http::header::SET_COOKIE, value);
         }
     }
 }

@@ -25,6 +25,11 @@ pub fn start(chat: ChatState) {
     Effect::new(move |_| chat.outbox.with(|outbox| storage::save_outbox(&room, outbox)));
 
     connection::spawn(chat);
+
+    // A marker for tests and styles: the page is live from here on.
+    if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+        let _ = root.set_attribute("data-hydrated", "true");
+    }
 }
 
 /// A random id (128 bits as hex) for a message's `client_id`. Uses `getRandomValues`, which

@@ -193,8 +193,8 @@ impl Task {
     ) -> Result<(Vec<Stored>, HashMap<i64, i64>), StoreError> {
         let mut latest = HashMap::new();
         for (message, _) in posts {
-            if !latest.contains_key(&message.room_id) {
-                latest.insert(message.room_id, self.latest_seq(message.room_id).await?);
+            if let std::collections::hash_map::Entry::Vacant(entry) = latest.entry(message.room_id) {
+                entry.insert(self.latest_seq(message.room_id).await?);
             }
         }
         let ts = now_ms();

@@ -1,0 +1,52 @@
+# Banter's commands. The two that matter to a newcomer:
+#   make run    build (release) and serve on http://127.0.0.1:3000
+#   make test   lint, unit + integration tests, then the Playwright end-to-end suite
+# Both install whatever is missing first (scripts/bootstrap.sh), and are quick when all is there.
+
+SHELL := /bin/bash
+# wasm-opt comes from end2end/node_modules (binaryen 123); cargo's bin dir holds cargo-leptos.
+export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+# cargo-leptos builds debug with this flag; using it for tests too reuses that build.
+DEBUG_RUSTFLAGS := --cfg erase_components
+
+.PHONY: run test lint unit e2e build watch release bootstrap clean
+
+run: ## Build for release and serve on 127.0.0.1:3000 (see README for settings)
+	scripts/bootstrap.sh run
+	cargo leptos serve --release
+
+watch: ## Development: rebuild and reload on every change
+	scripts/bootstrap.sh run
+	cargo leptos watch
+
+test: ## Everything CI runs
+	scripts/bootstrap.sh test
+	$(MAKE) lint
+	$(MAKE) build
+	$(MAKE) unit
+	$(MAKE) e2e
+
+lint:
+	cargo fmt --check
+	cargo clippy --features ssr --all-targets -- -D warnings
+	cargo clippy --features hydrate --lib --target wasm32-unknown-unknown -- -D warnings
+
+build: ## Debug build of server and wasm client (what the tests use)
+	cargo leptos build
+
+unit: ## Unit and integration tests (real server on 127.0.0.1:0, real SQLite files)
+	RUSTFLAGS="$(DEBUG_RUSTFLAGS)" cargo test --features ssr
+
+e2e: ## Playwright in Debian's Chromium against the debug build
+	cd end2end && npx playwright test
+
+release:
+	scripts/bootstrap.sh run
+	cargo leptos build --release
+
+bootstrap:
+	scripts/bootstrap.sh test
+
+clean:
+	cargo clean
+	rm -rf end2end/node_modules end2end/test-results end2end/.tmp

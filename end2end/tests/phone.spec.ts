@@ -1,0 +1,26 @@
+import { test, expect } from '@playwright/test';
+import { bodies, unique } from './helpers';
+
+test.use({ viewport: { width: 375, height: 667 }, isMobile: true, hasTouch: true });
+
+test('on a phone the input stays in view and sending works', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+  await page.locator('#name-input').fill('phone');
+  await page.getByRole('button', { name: 'Join', exact: true }).tap();
+  const input = page.locator('#message-input');
+  await expect(input).toBeInViewport();
+  const text = unique('from a phone');
+  await input.tap();
+  await input.fill(text);
+  await page.getByRole('button', { name: 'Send', exact: true }).tap();
+  await expect(bodies(page).last()).toHaveText(text);
+  await expect(input).toBeInViewport();
+  await expect(bodies(page).last()).toBeInViewport();
+  // Touch targets are at least 44 px tall.
+  const send = await page.getByRole('button', { name: 'Send', exact: true }).boundingBox();
+  expect(send!.height).toBeGreaterThanOrEqual(44);
+  // Nothing scrolls sideways.
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+});
