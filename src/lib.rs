@@ -19,6 +19,8 @@
 //! single writer: commit, then broadcast, in order), `hub` (who is connected, fan-out), `ws`
 //! (one connection's reader and writer), `state`, `name_cookie`, `rate_limit`.
 //!
+//! The load tool (`ssr`), under [`load`]: `banter-load`'s scenarios, accounting and report.
+//!
 //! Browser only (`hydrate`), under `client`: `connection` (reconnect and resume), `storage`
 //! (the outbox in `localStorage`), `cookie`.
 
@@ -32,6 +34,9 @@ pub mod protocol;
 
 #[cfg(feature = "ssr")]
 pub mod server;
+
+#[cfg(feature = "ssr")]
+pub mod load;
 
 #[cfg(feature = "hydrate")]
 pub mod client;

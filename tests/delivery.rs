@@ -182,3 +182,31 @@ async fn a_slow_consumer_never_delays_others_and_loses_nothing() {
     assert_eq!(seqs, ((last_seen + 1)..=count).collect::<Vec<_>>());
     assert!(resumed.round_trip().await.is_empty(), "nothing more, nothing twice");
 }
+
+#[tokio::test]
+async fn a_locked_database_refuses_the_send_and_the_resend_succeeds() {
+    use sqlx::Connection;
+    let server = TestServer::start_with(|c| c.busy_timeout_ms = 200).await;
+    let mut a = server.join("a").await;
+    a.send_message("before", "fine").await;
+    assert_eq!(a.ack("before").await, 1);
+
+    // Another process holds the write lock.
+    let url = format!("sqlite://{}", server.db.display());
+    let mut locker = sqlx::SqliteConnection::connect(&url).await.expect("second connection");
+    sqlx::query("BEGIN EXCLUSIVE").execute(&mut locker).await.expect("lock");
+
+    a.send_message("during", "while locked").await;
+    let (frame, _) = a.until(|f| matches!(f, ServerFrame::Error { .. } | ServerFrame::Ack { .. })).await;
+    assert!(
+        matches!(frame, ServerFrame::Error { code: ErrorCode::StoreUnavailable, client_id: Some(ref id), .. } if id == "during"),
+        "{frame:?}"
+    );
+
+    sqlx::query("ROLLBACK").execute(&mut locker).await.expect("unlock");
+    // The server stayed up; the client's resend of the same message is stored once.
+    a.send_message("during", "while locked").await;
+    assert_eq!(a.ack("during").await, 2);
+    a.send_message("after", "and on").await;
+    assert_eq!(a.ack("after").await, 3);
+}

@@ -6,5 +6,6 @@ mod support;
 mod bad_input;
 mod delivery;
 mod fanout;
+mod load_tool;
 mod pages;
 mod restart;

@@ -29,6 +29,11 @@ pub struct Config {
     #[arg(long, env = "BANTER_LEPTOS_CONFIG", default_value = "Leptos.toml")]
     pub leptos_config: PathBuf,
 
+    /// Milliseconds a write waits for a locked database before the send fails with
+    /// `store_unavailable` (the client keeps the message and resends).
+    #[arg(long, env = "BANTER_BUSY_TIMEOUT_MS", default_value_t = 5_000)]
+    pub busy_timeout_ms: u64,
+
     /// Seconds between WebSocket pings; a connection silent for two intervals is closed.
     #[arg(long, env = "BANTER_PING_INTERVAL", default_value_t = 20)]
     pub ping_interval: u64,

@@ -56,7 +56,9 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let store = Store::open(&config.db).await.context("cannot start without the database")?;
+    let store = Store::open_with(&config.db, Duration::from_millis(config.busy_timeout_ms))
+        .await
+        .context("cannot start without the database")?;
     tracing::info!(db = %config.db.display(), "store ready");
     let grace = Duration::from_secs(config.shutdown_grace);
     let max_connections = config.max_connections;

@@ -19,7 +19,7 @@ use sqlx::{Row, Sqlite, Transaction};
 
 use crate::model::{ChatMessage, HistoryPage};
 
-/// How long a statement waits on a locked database before failing with "busy".
+/// How long a statement waits on a locked database before failing with "busy", by default.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Connections in the pool: one writer at a time (SQLite's rule) plus readers.
 pub const POOL_CONNECTIONS: u32 = 8;
@@ -64,6 +64,11 @@ pub enum Stored {
 impl Store {
     /// Open (creating if missing) the database file and bring its schema up to date.
     pub async fn open(path: &Path) -> Result<Self, StoreError> {
+        Self::open_with(path, BUSY_TIMEOUT).await
+    }
+
+    /// [`Store::open`] with another busy timeout.
+    pub async fn open_with(path: &Path, busy_timeout: Duration) -> Result<Self, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
                 .map_err(|source| StoreError::CreateDir { path: dir.to_owned(), source })?;
@@ -74,7 +79,7 @@ impl Store {
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
-            .busy_timeout(BUSY_TIMEOUT)
+            .busy_timeout(busy_timeout)
             .foreign_keys(true);
         let pool = SqlitePoolOptions::new()
             .max_connections(POOL_CONNECTIONS)

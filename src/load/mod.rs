@@ -1,0 +1,444 @@
+//! `banter-load`: drives a running Banter server over its documented protocol and reports
+//! what a user would feel: delivered messages per second, loss, duplicates, order, latency,
+//! and the server's memory and CPU.
+//!
+//! Open loop: publishers send on a fixed schedule and each message carries the time it was
+//! *due*, not the time it went out, so a server that falls behind shows it as latency instead
+//! of quietly slowing the senders down (no coordinated omission).
+//!
+//! Cheap by design, so that it measures the server rather than itself: receivers parse only
+//! `type`, `seq` and `body` with borrowed strings, keep a per-receiver histogram merged at the
+//! end, and remember only the gaps in the `seq` stream (`accounting`).
+//!
+//! The server must be started with a rate limit above the offered load, e.g.
+//! `--rate 1000000 --burst 1000000`; otherwise publishers get `rate_limited`.
+
+pub mod accounting;
+pub mod client;
+pub mod process;
+pub mod report;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use clap::{Args, Parser, Subcommand};
+use futures::{SinkExt, StreamExt};
+use hdrhistogram::Histogram;
+use tokio::sync::watch;
+use tokio_tungstenite::tungstenite::Message;
+
+use accounting::Ledger;
+use report::Report;
+
+#[derive(Debug, Parser)]
+#[command(name = "banter-load", about = "Load generator and benchmark for a Banter server")]
+pub struct Cli {
+    /// The server's address.
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    pub addr: SocketAddr,
+    /// The server's process id, to report its memory and CPU time.
+    #[arg(long)]
+    pub server_pid: Option<u32>,
+    /// Spread connections over this many source addresses 127.0.0.1, 127.0.0.2, …
+    #[arg(long, default_value_t = 1)]
+    pub sources: u8,
+    /// Also write the results as JSON to this file.
+    #[arg(long)]
+    pub json: Option<std::path::PathBuf>,
+    #[command(subcommand)]
+    pub scenario: Scenario,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Scenario {
+    /// Open N connections, hold them, report server memory per connection.
+    Idle {
+        #[arg(long, default_value_t = 1000)]
+        connections: usize,
+        /// Seconds to hold them open once all are connected.
+        #[arg(long, default_value_t = 5)]
+        hold: u64,
+        /// Also join the room (each join is announced to everyone already in it).
+        #[arg(long)]
+        join: bool,
+    },
+    /// N receivers in one room, P publishers at a fixed total rate for D seconds.
+    Fanout(FanoutArgs),
+    /// Raise the rate step by step until p99 passes the SLO or anything is lost.
+    Ramp {
+        #[command(flatten)]
+        fanout: FanoutArgs,
+        /// Each step multiplies the rate by this.
+        #[arg(long, default_value_t = 1.5)]
+        factor: f64,
+        /// p99 latency objective in milliseconds.
+        #[arg(long, default_value_t = 50.0)]
+        slo_ms: f64,
+        /// Most steps to try.
+        #[arg(long, default_value_t = 12)]
+        steps: usize,
+    },
+    /// One sender: send→ack latency one at a time, then the insert rate of a pipelined burst.
+    Ack {
+        #[arg(long, default_value_t = 1000)]
+        count: usize,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct FanoutArgs {
+    #[arg(long, default_value_t = 100)]
+    pub clients: usize,
+    #[arg(long, default_value_t = 1)]
+    pub publishers: usize,
+    /// Messages per second, all publishers together.
+    #[arg(long, default_value_t = 100.0)]
+    pub rate: f64,
+    /// Seconds of sending.
+    #[arg(long, default_value_t = 10.0)]
+    pub duration: f64,
+    /// Bytes of padding in each message body.
+    #[arg(long, default_value_t = 64)]
+    pub size: usize,
+    /// Seconds to wait for the last deliveries after sending stops.
+    #[arg(long, default_value_t = 10.0)]
+    pub drain: f64,
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<Vec<Report>> {
+    let target = Target { addr: cli.addr, server_pid: cli.server_pid, sources: cli.sources.max(1) };
+    let reports = match cli.scenario {
+        Scenario::Idle { connections, hold, join } => vec![idle(&target, connections, hold, join).await?],
+        Scenario::Fanout(args) => vec![fanout(&target, &args).await?],
+        Scenario::Ramp { fanout: args, factor, slo_ms, steps } => {
+            ramp(&target, args, factor, slo_ms, steps).await?
+        }
+        Scenario::Ack { count } => vec![ack(&target, count).await?],
+    };
+    report::print(&reports);
+    if let Some(path) = cli.json {
+        std::fs::write(&path, serde_json::to_string_pretty(&reports)?)?;
+        eprintln!("results written to {}", path.display());
+    }
+    Ok(reports)
+}
+
+struct Target {
+    addr: SocketAddr,
+    server_pid: Option<u32>,
+    sources: u8,
+}
+
+impl Target {
+    fn source(&self, i: usize) -> Option<IpAddr> {
+        (self.sources > 1)
+            .then(|| IpAddr::V4(Ipv4Addr::new(127, 0, 0, 1 + (i % usize::from(self.sources)) as u8)))
+    }
+
+    fn usage(&self) -> Option<process::Usage> {
+        self.server_pid.and_then(process::usage)
+    }
+
+    /// Open `n` sockets, a few hundred handshakes at a time.
+    async fn open(&self, n: usize, join: bool, name: &str) -> anyhow::Result<Vec<(client::Socket, i64)>> {
+        let mut sockets = Vec::with_capacity(n);
+        let started = Instant::now();
+        for chunk in (0..n).collect::<Vec<_>>().chunks(256) {
+            let opened = futures::future::join_all(chunk.iter().map(|&i| async move {
+                let mut ws = client::connect(self.addr, self.source(i)).await?;
+                let latest = if join { client::join(&mut ws, &format!("{name}{i}")).await? } else { 0 };
+                anyhow::Ok((ws, latest))
+            }))
+            .await;
+            for socket in opened {
+                sockets.push(socket?);
+            }
+            progress(format_args!("connected {}/{n}", sockets.len()));
+        }
+        progress(format_args!("connected {n} in {:.1}s\n", started.elapsed().as_secs_f64()));
+        Ok(sockets)
+    }
+}
+
+fn progress(message: std::fmt::Arguments<'_>) {
+    eprint!("\r{message}   ");
+}
+
+fn unix_ns() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as i64).unwrap_or(0)
+}
+
+fn histogram() -> Histogram<u64> {
+    // Microseconds, 1 µs to 100 s, 3 significant digits.
+    Histogram::new_with_bounds(1, 100_000_000, 3).unwrap_or_else(|_| unreachable!("valid bounds"))
+}
+
+async fn idle(target: &Target, connections: usize, hold: u64, join: bool) -> anyhow::Result<Report> {
+    let before = target.usage();
+    let sockets = target.open(connections, join, "idle").await?;
+    // Let the server settle (joins announced, buffers released) before reading its memory.
+    tokio::time::sleep(Duration::from_secs(hold)).await;
+    let after = target.usage();
+    // Keep them readable while held so the server is not writing into full buffers.
+    drop(sockets);
+    let mut report = Report::new("idle");
+    report.connections = connections;
+    if let (Some(before), Some(after)) = (before, after) {
+        report.server_rss_bytes = Some(after.rss_bytes);
+        report.rss_per_connection =
+            Some(after.rss_bytes.saturating_sub(before.rss_bytes) as f64 / connections as f64);
+    }
+    Ok(report)
+}
+
+async fn fanout(target: &Target, args: &FanoutArgs) -> anyhow::Result<Report> {
+    let receivers = target.open(args.clients, true, "recv").await?;
+    let publishers = target.open(args.publishers.max(1), true, "pub").await?;
+    let start_seq = receivers.iter().map(|(_, latest)| *latest).max().unwrap_or(0);
+
+    let delivered = Arc::new(AtomicU64::new(0));
+    let final_seq = Arc::new(AtomicI64::new(i64::MAX));
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let usage_before = target.usage();
+
+    // Receivers: record every seq and its latency until the last message (or the drain time).
+    let receiver_tasks: Vec<_> = receivers
+        .into_iter()
+        .map(|(ws, latest)| {
+            let delivered = delivered.clone();
+            let final_seq = final_seq.clone();
+            let mut stop = stop_rx.clone();
+            tokio::spawn(async move {
+                let mut ledger = Ledger::after(latest);
+                let mut latency = histogram();
+                let (_, mut read) = ws.split();
+                loop {
+                    tokio::select! {
+                        message = read.next() => {
+                            let Some(Ok(Message::Text(text))) = message else {
+                                if message.is_none() || matches!(message, Some(Err(_))) { break } else { continue }
+                            };
+                            let Some(frame) = client::peek(text.as_str()) else { continue };
+                            if frame.kind != "message" { continue }
+                            let (Some(seq), Some(body)) = (frame.seq, frame.body) else { continue };
+                            ledger.record(seq);
+                            delivered.fetch_add(1, Ordering::Relaxed);
+                            if let Some(due) = body.strip_prefix('t').and_then(|b| b.split(' ').next()).and_then(|t| t.parse::<i64>().ok()) {
+                                let micros = ((unix_ns() - due) / 1_000).max(1) as u64;
+                                let _ = latency.record(micros.min(latency.high()));
+                            }
+                            if seq >= final_seq.load(Ordering::Relaxed) { break }
+                        }
+                        _ = stop.wait_for(|s| *s) => break,
+                    }
+                }
+                (ledger, latency)
+            })
+        })
+        .collect();
+
+    // Publishers: open loop on a fixed schedule.
+    let per_publisher = args.rate / publishers.len() as f64;
+    let total_per_publisher = (per_publisher * args.duration).round() as u64;
+    let interval_ns = (1e9 / per_publisher.max(1e-9)) as i64;
+    let padding = "x".repeat(args.size);
+    let started_ns = unix_ns();
+    let started = Instant::now();
+    let errors = Arc::new(AtomicU64::new(0));
+    let max_acked = Arc::new(AtomicI64::new(start_seq));
+    let publisher_tasks: Vec<_> = publishers
+        .into_iter()
+        .enumerate()
+        .map(|(p, (ws, _))| {
+            let padding = padding.clone();
+            let errors = errors.clone();
+            let max_acked = max_acked.clone();
+            // Spread publishers over one interval so their sends do not line up.
+            let offset = interval_ns * p as i64 / args.publishers.max(1) as i64;
+            tokio::spawn(async move {
+                let (mut write, mut read) = ws.split();
+                let acks = tokio::spawn(async move {
+                    let mut acked = 0u64;
+                    while acked < total_per_publisher {
+                        let Some(Ok(Message::Text(text))) = read.next().await else { break };
+                        if let Some(frame) = client::peek(text.as_str()) {
+                            match frame.kind {
+                                "ack" => {
+                                    acked += 1;
+                                    max_acked.fetch_max(frame.seq.unwrap_or(0), Ordering::Relaxed);
+                                }
+                                "error" => {
+                                    acked += 1;
+                                    errors.fetch_add(1, Ordering::Relaxed);
+                                }
+                                _ => {}
+                            }
+                        }
+                    }
+                    acked
+                });
+                for k in 0..total_per_publisher {
+                    let due = started_ns + offset + k as i64 * interval_ns;
+                    let wait = due - unix_ns();
+                    if wait > 0 {
+                        tokio::time::sleep(Duration::from_nanos(wait as u64)).await;
+                    }
+                    let body = format!("t{due} {padding}");
+                    if write.feed(client::send_frame(&format!("p{p}-{k}-{started_ns}"), body)).await.is_err()
+                    {
+                        break;
+                    }
+                    // Flush whenever we are on time; when behind, let sends batch up.
+                    if unix_ns() < due + interval_ns && write.flush().await.is_err() {
+                        break;
+                    }
+                }
+                let _ = write.flush().await;
+                acks.await.unwrap_or(0)
+            })
+        })
+        .collect();
+
+    let ticker = {
+        let delivered = delivered.clone();
+        tokio::spawn(async move {
+            let mut last = 0;
+            loop {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                let now = delivered.load(Ordering::Relaxed);
+                progress(format_args!("delivered {now} ({}/s)", now - last));
+                last = now;
+            }
+        })
+    };
+
+    let mut sent = 0;
+    for task in publisher_tasks {
+        sent += task.await?;
+    }
+    let send_seconds = started.elapsed().as_secs_f64();
+    let last_seq = max_acked.load(Ordering::Relaxed);
+    final_seq.store(last_seq, Ordering::Relaxed);
+    // Receivers stop on their own at the last seq; the drain time bounds the wait.
+    let drain_seconds = args.drain.max(0.0);
+    let drain = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_secs_f64(drain_seconds)).await;
+        let _ = stop_tx.send(true);
+    });
+    let mut latency = histogram();
+    let mut report = Report::new("fanout");
+    for task in receiver_tasks {
+        let (ledger, histogram) = task.await?;
+        latency.add(&histogram).ok();
+        report.lost += ledger.lost(last_seq);
+        report.duplicated += ledger.duplicated;
+        report.out_of_order += ledger.out_of_order;
+        report.delivered += ledger.received;
+    }
+    drain.abort();
+    ticker.abort();
+    eprintln!();
+    let elapsed = started.elapsed().as_secs_f64();
+    let usage_after = target.usage();
+
+    report.connections = args.clients + args.publishers;
+    report.offered_rate = args.rate;
+    report.sent = sent;
+    report.errors = errors.load(Ordering::Relaxed);
+    report.seconds = elapsed;
+    report.deliveries_per_second =
+        report.delivered as f64 / send_seconds.max(elapsed.min(send_seconds + 1.0));
+    report.set_latency(&latency);
+    if let (Some(before), Some(after)) = (usage_before, usage_after) {
+        report.server_cpu_seconds = Some(after.cpu_seconds - before.cpu_seconds);
+        report.server_rss_bytes = Some(after.rss_bytes);
+    }
+    Ok(report)
+}
+
+async fn ramp(
+    target: &Target,
+    mut args: FanoutArgs,
+    factor: f64,
+    slo_ms: f64,
+    steps: usize,
+) -> anyhow::Result<Vec<Report>> {
+    let mut reports: Vec<Report> = Vec::new();
+    for _ in 0..steps {
+        let mut report = fanout(target, &args).await?;
+        report.scenario = "ramp".to_owned();
+        let passed = report.p99_ms <= slo_ms && report.lost == 0 && report.duplicated == 0;
+        report.passed = Some(passed);
+        reports.push(report);
+        if !passed {
+            break;
+        }
+        args.rate *= factor;
+    }
+    if let Some(best) =
+        reports.iter().filter(|r| r.passed == Some(true)).map(|r| r.deliveries_per_second).reduce(f64::max)
+    {
+        eprintln!("highest passing: {best:.0} deliveries/s (p99 ≤ {slo_ms} ms, nothing lost)");
+    }
+    Ok(reports)
+}
+
+async fn ack(target: &Target, count: usize) -> anyhow::Result<Report> {
+    let mut sockets = target.open(1, true, "acker").await?;
+    let (mut ws, _) = sockets.pop().ok_or_else(|| anyhow::anyhow!("no connection"))?;
+    let tag = unix_ns();
+    let mut latency = histogram();
+    // One at a time: the full round trip through validation, commit and broadcast.
+    for k in 0..count {
+        let sent = Instant::now();
+        ws.send(client::send_frame(&format!("a{tag}-{k}"), format!("ack probe {k}"))).await?;
+        wait_for_ack(&mut ws).await?;
+        latency.record((sent.elapsed().as_micros() as u64).max(1)).ok();
+    }
+    // Pipelined: how fast the store takes messages when they queue up (group commit).
+    let started = Instant::now();
+    let (mut write, mut read) = ws.split();
+    let burst = tokio::spawn(async move {
+        for k in 0..count {
+            write.feed(client::send_frame(&format!("b{tag}-{k}"), format!("burst {k}"))).await?;
+        }
+        write.flush().await?;
+        anyhow::Ok(write)
+    });
+    let mut acked = 0;
+    while acked < count {
+        match read.next().await {
+            Some(Ok(Message::Text(text))) => {
+                if client::peek(text.as_str()).is_some_and(|f| f.kind == "ack" || f.kind == "error") {
+                    acked += 1;
+                }
+            }
+            Some(Ok(_)) => {}
+            _ => anyhow::bail!("connection ended during the burst"),
+        }
+    }
+    let _write_half = burst.await??;
+    let burst_seconds = started.elapsed().as_secs_f64();
+    let mut report = Report::new("ack");
+    report.connections = 1;
+    report.sent = (count * 2) as u64;
+    report.seconds = burst_seconds;
+    report.inserts_per_second = Some(count as f64 / burst_seconds);
+    report.set_latency(&latency);
+    Ok(report)
+}
+
+async fn wait_for_ack(ws: &mut client::Socket) -> anyhow::Result<()> {
+    while let Some(message) = ws.next().await {
+        if let Message::Text(text) = message? {
+            match client::peek(text.as_str()).map(|f| f.kind) {
+                Some("ack") => return Ok(()),
+                Some("error") => anyhow::bail!("server refused: {}", text.as_str()),
+                _ => {}
+            }
+        }
+    }
+    anyhow::bail!("connection closed while waiting for an ack")
+}
