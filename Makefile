@@ -6,8 +6,11 @@
 SHELL := /bin/bash
 # wasm-opt comes from end2end/node_modules (binaryen 123); cargo's bin dir holds cargo-leptos.
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
-# cargo-leptos builds debug with this flag; using it for tests too reuses that build.
+# cargo-leptos builds debug with this flag and this compile-time variable (Leptos bakes the
+# wasm file name into the server); the tests use both too, so they reuse that build instead of
+# rebuilding it, and the binary the end-to-end suite runs is the one cargo-leptos made.
 DEBUG_RUSTFLAGS := --cfg erase_components
+export LEPTOS_OUTPUT_NAME := banter
 
 .PHONY: run test lint unit e2e build watch release bootstrap clean
 
@@ -22,8 +25,8 @@ watch: ## Development: rebuild and reload on every change
 test: ## Everything CI runs
 	scripts/bootstrap.sh test
 	$(MAKE) lint
-	$(MAKE) build
 	$(MAKE) unit
+	$(MAKE) build
 	$(MAKE) e2e
 
 lint:

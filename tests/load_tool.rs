@@ -4,17 +4,22 @@ use banter::load::{Cli, FanoutArgs, Scenario};
 
 use crate::support::TestServer;
 
+/// A server whose rate limit is far above what the tests offer.
+async fn unlimited() -> TestServer {
+    TestServer::start_with(|c| {
+        c.rate = 1e6;
+        c.burst = 1_000_000;
+    })
+    .await
+}
+
 fn cli(server: &TestServer, scenario: Scenario) -> Cli {
     Cli { addr: server.addr, server_pid: Some(std::process::id()), sources: 1, json: None, scenario }
 }
 
 #[tokio::test]
 async fn fanout_counts_every_delivery_once_and_nothing_lost() {
-    let server = TestServer::start_with(|c| {
-        c.rate = 1e6;
-        c.burst = 1_000_000;
-    })
-    .await;
+    let server = unlimited().await;
     let args = FanoutArgs { clients: 5, publishers: 2, rate: 200.0, duration: 1.0, size: 16, drain: 10.0 };
     let reports = banter::load::run(cli(&server, Scenario::Fanout(args))).await.expect("fanout runs");
     let report = &reports[0];
@@ -45,11 +50,7 @@ async fn fanout_reports_refused_sends_as_errors() {
 
 #[tokio::test]
 async fn ack_measures_latency_and_insert_rate() {
-    let server = TestServer::start_with(|c| {
-        c.rate = 1e6;
-        c.burst = 1_000_000;
-    })
-    .await;
+    let server = unlimited().await;
     let reports = banter::load::run(cli(&server, Scenario::Ack { count: 50 })).await.expect("ack runs");
     let report = &reports[0];
     assert!(report.inserts_per_second.is_some_and(|r| r > 0.0));

@@ -1,4 +1,4 @@
-import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { expect, type APIRequestContext, type Browser, type BrowserContext, type Page } from '@playwright/test';
 
 /** A text no other test (or earlier run) has sent. */
 export function unique(label: string): string {
@@ -24,7 +24,24 @@ export async function send(page: Page, text: string): Promise<void> {
   await page.getByRole('button', { name: 'Send', exact: true }).click();
 }
 
+/** One delivered message's body, found by its (unique) text. Other tests talk in the same
+ * room at the same time, so "the last message" is never assumed to be ours. */
+export function delivered(page: Page, text: string) {
+  return bodies(page).filter({ hasText: text });
+}
+
 /** The bodies of the delivered messages in the chat window, in order. */
 export function bodies(page: Page) {
   return page.locator('#chat-box li.message:not(.pending) .body');
+}
+
+/** Post `count` messages through the plain form endpoint (fast: no browser, no rate limit). */
+export async function postMessages(request: APIRequestContext, tag: string, count: number): Promise<void> {
+  const idBase = tag.replace(/[^a-z0-9]/gi, '');
+  for (let i = 0; i < count; i++) {
+    const response = await request.post('/api/post_message', {
+      form: { name: 'history', body: `${tag} #${i}`, client_id: `${idBase}-${i}` },
+    });
+    expect(response.ok()).toBeTruthy();
+  }
 }

@@ -1,15 +1,9 @@
 import { test, expect } from '@playwright/test';
-import { unique } from './helpers';
+import { postMessages, unique } from './helpers';
 
 test('scrolling up loads older messages and keeps the reader in place', async ({ page, request }) => {
   // More than one page of history, posted through the plain form endpoint.
-  const tag = unique('page');
-  for (let i = 0; i < 60; i++) {
-    const response = await request.post('/api/post_message', {
-      form: { name: 'historian', body: `${tag} #${i}`, client_id: `${tag.replace(/[^a-z0-9]/gi, '')}-${i}` },
-    });
-    expect(response.ok()).toBeTruthy();
-  }
+  await postMessages(request, unique('page'), 60);
 
   await page.goto('/');
   await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');

@@ -23,7 +23,7 @@ const LOAD_OLDER_AT_PX: i32 = 64;
 pub fn MessageList() -> impl IntoView {
     let chat = expect_context::<ChatState>();
     let list = NodeRef::<leptos::html::Ol>::new();
-    // Whether the reader is at the bottom; only scrolling changes it.
+    // Whether to follow new messages: true until the reader scrolls up, again at the bottom.
     let stick = RwSignal::new(true);
     let unseen = RwSignal::new(false);
     let loading_older = RwSignal::new(false);
@@ -63,34 +63,44 @@ pub fn MessageList() -> impl IntoView {
         });
     };
 
+    // Only the reader moving up unsticks the list. Growth at the end never moves `scrollTop`
+    // up, so a scroll event that lands while new lines are still arriving cannot unstick it.
+    let last_top = StoredValue::new(0);
     let on_scroll = move |_| {
         let Some(el) = list.get_untracked() else { return };
-        let at_bottom = el.scroll_height() - el.scroll_top() - el.client_height() <= STICK_SLACK_PX;
-        stick.set(at_bottom);
-        if at_bottom {
+        let top = el.scroll_top();
+        let moved_up = top < last_top.get_value();
+        last_top.set_value(top);
+        if el.scroll_height() - top - el.client_height() <= STICK_SLACK_PX {
+            stick.set(true);
             unseen.set(false);
+        } else if moved_up {
+            stick.set(false);
         }
         if el.scroll_top() <= LOAD_OLDER_AT_PX {
             load_previous();
         }
     };
 
-    // New lines or pending messages: follow them if the reader is at the bottom.
-    Effect::new(move |previous: Option<(usize, usize)>| {
-        let now = (chat.timeline.with(|t| t.lines.len()), chat.outbox.with(|o| o.items.len()));
-        if let Some(previous) = previous {
-            let grew_at_end =
-                now.1 > previous.1 || chat.timeline.with_untracked(|t| t.lines.len()) > previous.0;
-            if grew_at_end && !loading_older.get_untracked() {
-                if stick.get_untracked() {
+    // Something new at the end (a line, or a pending message): follow it if the reader is at
+    // the bottom, else offer the jump. Older pages arrive at the start and change neither.
+    Effect::new(move |previous: Option<(Option<String>, usize)>| {
+        let now =
+            (chat.timeline.with(|t| t.lines.last().map(Line::key)), chat.outbox.with(|o| o.items.len()));
+        match &previous {
+            Some(previous) if now.0 != previous.0 || now.1 > previous.1 => {
+                // A scroll up whose event has not been handled yet counts too.
+                let scrolled_up =
+                    list.get_untracked().is_some_and(|el| el.scroll_top() < last_top.get_value());
+                if stick.get_untracked() && !scrolled_up {
                     request_animation_frame(scroll_to_bottom);
                 } else {
                     unseen.set(true);
                 }
             }
-        } else {
+            Some(_) => {}
             // First run, in the browser after hydration: start at the newest message.
-            request_animation_frame(scroll_to_bottom);
+            None => request_animation_frame(scroll_to_bottom),
         }
         now
     });
