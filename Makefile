@@ -12,7 +12,7 @@ export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 DEBUG_RUSTFLAGS := --cfg erase_components
 export LEPTOS_OUTPUT_NAME := banter
 
-.PHONY: run test lint unit e2e build watch release bootstrap clean
+.PHONY: run test lint unit e2e build watch release bench bootstrap clean
 
 run: ## Build for release and serve on 127.0.0.1:3000 (see README for settings)
 	scripts/bootstrap.sh run
@@ -46,6 +46,9 @@ e2e: ## Playwright in Debian's Chromium against the debug build
 release:
 	scripts/bootstrap.sh run
 	cargo leptos build --release
+
+bench: ## The benchmark in docs/benchmarks.md (release build, pinned CPUs, loopback only)
+	scripts/bench.sh
 
 bootstrap:
 	scripts/bootstrap.sh test
