@@ -37,6 +37,11 @@ impl Ledger {
         }
     }
 
+    /// Highest `seq` received so far.
+    pub fn highest(&self) -> i64 {
+        self.last
+    }
+
     /// Messages up to `final_seq` that never arrived.
     pub fn lost(&self, final_seq: i64) -> u64 {
         let tail = u64::try_from(final_seq - self.last).unwrap_or(0);

@@ -162,6 +162,9 @@ impl Target {
     }
 }
 
+/// Longest the fan-out warm-up (every join announced to everyone) may take.
+const WARM_UP_LIMIT: Duration = Duration::from_secs(60);
+
 fn progress(message: std::fmt::Arguments<'_>) {
     eprint!("\r{message}   ");
 }
@@ -197,23 +200,45 @@ async fn fanout(target: &Target, args: &FanoutArgs) -> anyhow::Result<Report> {
     let receivers = target.open(args.clients, true, "recv").await?;
     let publishers = target.open(args.publishers.max(1), true, "pub").await?;
     let start_seq = receivers.iter().map(|(_, latest)| *latest).max().unwrap_or(0);
+    // Every join is announced to the whole room, so N joins queue about N²/2 presence frames.
+    // Measuring starts once each receiver has read the announcement of the last joiner: then
+    // the storm has passed and the latencies are those of messages, not of the warm-up.
+    let last_joiner = format!("pub{}", args.publishers.max(1) - 1);
+    let warmed_up = Arc::new(tokio::sync::Barrier::new(args.clients + 1));
 
     let delivered = Arc::new(AtomicU64::new(0));
-    let final_seq = Arc::new(AtomicI64::new(i64::MAX));
+    // The last acknowledged `seq`, once the publishers are done: receivers stop there.
+    let (final_tx, final_rx) = watch::channel(i64::MAX);
     let (stop_tx, stop_rx) = watch::channel(false);
-    let usage_before = target.usage();
 
     // Receivers: record every seq and its latency until the last message (or the drain time).
     let receiver_tasks: Vec<_> = receivers
         .into_iter()
         .map(|(ws, latest)| {
             let delivered = delivered.clone();
-            let final_seq = final_seq.clone();
+            let mut final_seq = final_rx.clone();
             let mut stop = stop_rx.clone();
+            let warmed_up = warmed_up.clone();
+            let last_joiner = last_joiner.clone();
             tokio::spawn(async move {
                 let mut ledger = Ledger::after(latest);
                 let mut latency = histogram();
                 let (_, mut read) = ws.split();
+                let warm = tokio::time::timeout(WARM_UP_LIMIT, async {
+                    while let Some(Ok(message)) = read.next().await {
+                        let Message::Text(text) = message else { continue };
+                        let Some(frame) = client::peek(text.as_str()) else { continue };
+                        if frame.kind == "presence" && frame.name == Some(last_joiner.as_str()) {
+                            return true;
+                        }
+                    }
+                    false
+                })
+                .await;
+                warmed_up.wait().await;
+                if !matches!(warm, Ok(true)) {
+                    return (ledger, latency);
+                }
                 loop {
                     tokio::select! {
                         message = read.next() => {
@@ -229,7 +254,11 @@ async fn fanout(target: &Target, args: &FanoutArgs) -> anyhow::Result<Report> {
                                 let micros = ((unix_ns() - due) / 1_000).max(1) as u64;
                                 let _ = latency.record(micros.min(latency.high()));
                             }
-                            if seq >= final_seq.load(Ordering::Relaxed) { break }
+                            if seq >= *final_seq.borrow() { break }
+                        }
+                        // Everything may have arrived before the final seq was known.
+                        Ok(()) = final_seq.changed() => {
+                            if ledger.highest() >= *final_seq.borrow() { break }
                         }
                         _ = stop.wait_for(|s| *s) => break,
                     }
@@ -238,6 +267,8 @@ async fn fanout(target: &Target, args: &FanoutArgs) -> anyhow::Result<Report> {
             })
         })
         .collect();
+    warmed_up.wait().await;
+    let usage_before = target.usage();
 
     // Publishers: open loop on a fixed schedule.
     let per_publisher = args.rate / publishers.len() as f64;
@@ -262,7 +293,12 @@ async fn fanout(target: &Target, args: &FanoutArgs) -> anyhow::Result<Report> {
                 let acks = tokio::spawn(async move {
                     let mut acked = 0u64;
                     while acked < total_per_publisher {
-                        let Some(Ok(Message::Text(text))) = read.next().await else { break };
+                        let text = match read.next().await {
+                            Some(Ok(Message::Text(text))) => text,
+                            // Transport pings and the like: not the end of the stream.
+                            Some(Ok(_)) => continue,
+                            Some(Err(_)) | None => break,
+                        };
                         if let Some(frame) = client::peek(text.as_str()) {
                             match frame.kind {
                                 "ack" => {
@@ -320,7 +356,7 @@ async fn fanout(target: &Target, args: &FanoutArgs) -> anyhow::Result<Report> {
     }
     let send_seconds = started.elapsed().as_secs_f64();
     let last_seq = max_acked.load(Ordering::Relaxed);
-    final_seq.store(last_seq, Ordering::Relaxed);
+    final_tx.send_replace(last_seq);
     // Receivers stop on their own at the last seq; the drain time bounds the wait.
     let drain_seconds = args.drain.max(0.0);
     let drain = tokio::spawn(async move {
