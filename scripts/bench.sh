@@ -15,8 +15,10 @@ cd "$root"
 export LEPTOS_OUTPUT_NAME=banter
 cargo build --release --features ssr --bin banter --bin banter-load
 
-# Each connection is a file descriptor on both sides.
-ulimit -n 65536
+# Each connection is a file descriptor on both sides: take the most files allowed (raising
+# the hard limit needs privileges a container may not have; 10,000 connections need ~10,100).
+ulimit -n "$(ulimit -Hn)"
+echo "open-file limit: $(ulimit -n)"
 
 work=$(mktemp -d)
 taskset -c 0 target/release/banter --addr "127.0.0.1:$port" --db "$work/bench.db" \
