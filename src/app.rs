@@ -6,7 +6,9 @@ use leptos_router::SsrMode;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
+use crate::components::account_form::{SignInPage, SignUpPage};
 use crate::components::chat_page::ChatPage;
+use crate::components::profile_page::ProfilePage;
 
 /// The document around the app. `interactive-widget=resizes-content` makes phones shrink the
 /// layout when the on-screen keyboard opens, so the composer stays in view.
@@ -44,6 +46,9 @@ pub fn App() -> impl IntoView {
                 // Async: the whole page, history included, is in the first HTML response,
                 // which is what a reader without JavaScript gets.
                 <Route path=path!("") view=ChatPage ssr=SsrMode::Async/>
+                <Route path=path!("signin") view=SignInPage/>
+                <Route path=path!("signup") view=SignUpPage/>
+                <Route path=path!("profile") view=ProfilePage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

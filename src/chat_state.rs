@@ -43,8 +43,6 @@ impl ConnStatus {
 pub enum Command {
     /// Something was added to or retried in the outbox: send what is due.
     Flush,
-    /// The person changed their display name.
-    Rename(String),
     /// The browser lost its network: drop the socket now rather than wait for a timeout.
     Offline,
     /// The browser has a network again: reconnect without waiting out the backoff.
@@ -56,6 +54,7 @@ pub struct ChatState {
     pub room: StoredValue<String>,
     pub timeline: RwSignal<Timeline>,
     pub outbox: RwSignal<Outbox>,
+    /// The signed-in person's display name; `None` until there is one (then nothing is sent).
     pub name: RwSignal<Option<String>>,
     /// Distinct names online in the room.
     pub online: RwSignal<usize>,
@@ -72,7 +71,7 @@ impl ChatState {
             room: StoredValue::new(page.room),
             timeline: RwSignal::new(Timeline::from_page(page.history)),
             outbox: RwSignal::new(Outbox::default()),
-            name: RwSignal::new(page.name),
+            name: RwSignal::new(page.me.map(|me| me.display_name)),
             online: RwSignal::new(0),
             status: RwSignal::new(ConnStatus::Connecting),
             utc_offset: RwSignal::new(0),

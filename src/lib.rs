@@ -9,21 +9,26 @@
 //!
 //! Shared by both builds:
 //! - [`protocol`]: the wire frames and every client-visible limit (`docs/protocol.md`).
+//! - [`accounts`]: what a username, password and status may be (both sides check).
 //! - [`model`]: a stored message and a history page.
 //! - [`chat`]: the browser's model of a room: timeline ordering, the outbox and its retries.
 //! - [`chat_state`]: that model as reactive signals, shared by components and the connection.
-//! - [`api`]: server functions (first paint, older pages, the no-JavaScript forms).
+//! - [`api`]: server functions: `chat` (first paint, older pages, posting without a socket)
+//!   and `accounts` (sign-up, sign-in, sign-out, profile).
 //! - [`app`]: the HTML shell and routes; `components/`: one component per file.
 //!
 //! Server only (`ssr`), under [`server`]: `config` (flags), `store` (SQLite), `sequencer` (the
 //! single writer: commit, then broadcast, in order), `hub` (who is connected, fan-out), `ws`
-//! (one connection's reader and writer), `state`, `name_cookie`, `rate_limit`.
+//! (one connection's reader and writer), `state`, `rate_limit`; and for accounts `users`
+//! (accounts and sessions in the store), `passwords` (argon2id), `session_cookie`, `auth`
+//! (who is asking, and may their page connect), `signin_throttle`.
 //!
 //! The load tool (`ssr`), under [`load`]: `banter-load`'s scenarios, accounting and report.
 //!
 //! Browser only (`hydrate`), under `client`: `connection` (reconnect and resume), `storage`
-//! (the outbox in `localStorage`), `cookie`.
+//! (the outbox in `localStorage`).
 
+pub mod accounts;
 pub mod api;
 pub mod app;
 pub mod chat;
@@ -47,4 +52,6 @@ pub mod client;
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_body(app::App);
+    // Every page: the server's HTML is now driven by the wasm (forms submit without reload).
+    client::mark_live("data-hydrated");
 }

@@ -16,6 +16,30 @@ pub struct ChatMessage {
     pub ts: i64,
 }
 
+/// A person as others see them, and as they see themselves on their profile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profile {
+    pub username: String,
+    pub display_name: String,
+    pub status: String,
+}
+
+/// Initials for an avatar: the first letters of the first two words of a name.
+pub fn initials(name: &str) -> String {
+    name.split_whitespace()
+        .take(2)
+        .filter_map(|word| word.chars().next())
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+/// A hue (0–359) for an avatar, stable for a username.
+pub fn avatar_hue(username: &str) -> u32 {
+    // FNV-1a: tiny, stable across builds and platforms, and good enough to spread colours.
+    let hash = username.bytes().fold(0x811c_9dc5_u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
+    hash % 360
+}
+
 /// One page of a room's history, oldest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct HistoryPage {

@@ -39,9 +39,9 @@ pub const CLOSE_TIMEOUT: u16 = 4002;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientFrame {
-    /// Join a room under a display name, optionally resuming after the last `seq` held.
+    /// Join a room, optionally resuming after the last `seq` held. Who joins is the
+    /// session's account (the connection was authenticated at the upgrade).
     Hello {
-        name: String,
         #[serde(default = "default_room")]
         room: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -55,8 +55,6 @@ pub enum ClientFrame {
         client_id: String,
         body: String,
     },
-    /// Change the display name used for later messages.
-    Rename { name: String },
     /// Application-level liveness check; the server answers `pong`. Browsers cannot see
     /// WebSocket pings, so this is how a page notices a dead network.
     Ping,
@@ -320,8 +318,11 @@ mod tests {
 
     #[test]
     fn hello_defaults_room_and_keeps_bad_resume() {
+        let frame = decode_client(r#"{"v":1,"type":"hello"}"#).unwrap();
+        assert_eq!(frame, ClientFrame::Hello { room: "general".into(), after: None });
+        // A `name`, as version-1 clients before accounts sent, is ignored: the session says who.
         let frame = decode_client(r#"{"v":1,"type":"hello","name":"al"}"#).unwrap();
-        assert_eq!(frame, ClientFrame::Hello { name: "al".into(), room: "general".into(), after: None });
+        assert_eq!(frame, ClientFrame::Hello { room: "general".into(), after: None });
         let frame = decode_client(r#"{"v":1,"type":"hello","name":"al","after":"x"}"#).unwrap();
         assert!(matches!(frame, ClientFrame::Hello { after: Some(ResumeFrom::Invalid), .. }));
         let frame = decode_client(r#"{"v":1,"type":"hello","name":"al","after":-3}"#).unwrap();

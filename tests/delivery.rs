@@ -16,15 +16,15 @@ async fn send_many(client: &mut Client, prefix: &str, count: usize) {
 #[tokio::test]
 async fn resume_replays_what_was_missed_once_in_order() {
     let server = TestServer::start().await;
-    let mut a = server.join("a").await;
-    let mut b = server.join("b").await;
+    let mut a = server.join("ann").await;
+    let mut b = server.join("bob").await;
     send_many(&mut a, "before", 3).await;
     let (_, _) = b.until(|f| matches!(f, ServerFrame::Message(m) if m.seq == 3)).await;
     drop(b);
 
     send_many(&mut a, "while-away", 5).await;
 
-    let mut b = server.join_after("b", Some(3)).await;
+    let mut b = server.join_after("bob", Some(3)).await;
     let replay = b.next().await;
     let ServerFrame::Messages { messages, resync: false, .. } = replay else {
         panic!("expected a replay, got {replay:?}");
@@ -41,9 +41,9 @@ async fn resume_replays_what_was_missed_once_in_order() {
 #[tokio::test]
 async fn resume_when_up_to_date_replays_nothing() {
     let server = TestServer::start().await;
-    let mut a = server.join("a").await;
+    let mut a = server.join("ann").await;
     send_many(&mut a, "m", 2).await;
-    let mut b = server.join_after("b", Some(2)).await;
+    let mut b = server.join_after("bob", Some(2)).await;
     assert!(b.round_trip().await.is_empty());
 }
 
@@ -72,10 +72,10 @@ async fn a_resent_message_is_stored_once_with_the_original_seq() {
 #[tokio::test]
 async fn a_client_too_far_behind_gets_a_resync() {
     let server = TestServer::start_with(|c| c.rate = 1e9).await;
-    let mut a = server.join("a").await;
+    let mut a = server.join("ann").await;
     let total = usize::try_from(RESUME_MAX).unwrap() + 10;
     send_many(&mut a, "bulk", total).await;
-    let mut b = server.join_after("b", Some(1)).await;
+    let mut b = server.join_after("bob", Some(1)).await;
     match b.next().await {
         ServerFrame::Messages { messages, resync: true, .. } => {
             assert_eq!(messages.len(), HISTORY_PAGE);
@@ -88,7 +88,7 @@ async fn a_client_too_far_behind_gets_a_resync() {
 #[tokio::test]
 async fn a_resume_from_the_future_or_garbage_is_an_error_then_a_fresh_start() {
     let server = TestServer::start().await;
-    let mut a = server.join("a").await;
+    let mut a = server.join("ann").await;
     send_many(&mut a, "m", 2).await;
 
     let mut future = server.join_after("future", Some(999)).await;
@@ -98,8 +98,8 @@ async fn a_resume_from_the_future_or_garbage_is_an_error_then_a_fresh_start() {
         other => panic!("expected the latest page, got {other:?}"),
     }
 
-    let mut garbage = Client::connect(&server.ws_url()).await;
-    garbage.send_text(r#"{"v":1,"type":"hello","name":"g","after":"yesterday"}"#).await;
+    let mut garbage = server.connect("gus").await;
+    garbage.send_text(r#"{"v":1,"type":"hello","after":"yesterday"}"#).await;
     assert!(matches!(garbage.next().await, ServerFrame::Welcome { .. }));
     assert!(matches!(garbage.next().await, ServerFrame::Error { code: ErrorCode::InvalidResume, .. }));
     assert!(matches!(garbage.next().await, ServerFrame::Messages { resync: true, .. }));
@@ -187,7 +187,7 @@ async fn a_slow_consumer_never_delays_others_and_loses_nothing() {
 async fn a_locked_database_refuses_the_send_and_the_resend_succeeds() {
     use sqlx::Connection;
     let server = TestServer::start_with(|c| c.busy_timeout_ms = 200).await;
-    let mut a = server.join("a").await;
+    let mut a = server.join("ann").await;
     a.send_message("before", "fine").await;
     assert_eq!(a.ack("before").await, 1);
 

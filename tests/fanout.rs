@@ -56,12 +56,12 @@ async fn three_clients_each_get_every_message_once_in_order() {
 #[tokio::test]
 async fn the_sender_gets_its_own_message_and_an_ack() {
     let server = TestServer::start().await;
-    let mut a = server.join("a").await;
+    let mut a = server.join("ann").await;
     a.send_message("mine-1", "  hello <b>world</b>  ").await;
     let (frame, _) = a.until(|f| matches!(f, ServerFrame::Message(_))).await;
     let ServerFrame::Message(message) = frame else { unreachable!() };
     assert_eq!(message.body, "hello <b>world</b>", "trimmed, stored as text");
-    assert_eq!(message.author, "a");
+    assert_eq!(message.author, "ann");
     assert_eq!(message.client_id, "mine-1");
     assert!(message.ts > 0);
     assert_eq!(a.ack("mine-1").await, message.seq);
@@ -97,12 +97,16 @@ async fn a_silent_peer_is_closed_after_missed_pings() {
 }
 
 #[tokio::test]
-async fn rename_changes_presence_and_later_authorship() {
+async fn a_profile_rename_changes_presence_and_later_authorship() {
     let server = TestServer::start().await;
-    let mut watcher = server.join("w").await;
+    let mut watcher = server.join("wes").await;
     let mut a = server.join("before").await;
     watcher.round_trip().await;
-    a.send(&banter::protocol::ClientFrame::Rename { name: "after".into() }).await;
+    let cookie = server.cookie("before").await;
+    let saved =
+        server.post_form("/api/update_profile", Some(&cookie), "display_name=after&status=here").await;
+    assert!(saved.starts_with("HTTP/1.1 302"), "{saved}");
+    // The connection opened before the change speaks under the new name.
     a.send_message("r1", "hi").await;
     let (frame, skipped) = watcher.until(|f| matches!(f, ServerFrame::Message(_))).await;
     let ServerFrame::Message(message) = frame else { unreachable!() };

@@ -13,48 +13,60 @@ async fn the_page_holds_the_chat_and_its_history_before_any_script_runs() {
     a.send_message("x1", "<img src=x onerror=alert(1)>").await;
     a.ack("x1").await;
 
-    let page = server.get("/").await;
+    let page = server.get_as(&server.cookie("alice").await, "/").await;
     assert!(page.starts_with("HTTP/1.1 200"), "{page}");
     assert!(page.contains(r#"id="chat-box""#));
     assert!(page.contains(r#"role="log""#));
-    // No name cookie: the name picker shows instead of the composer.
-    assert!(page.contains(r#"id="name-input""#));
+    assert!(page.contains(r#"id="message-input""#));
+    assert!(page.contains(">Send</button>"));
     // The message is there, escaped: text, never markup.
     assert!(page.contains("&lt;img src=x onerror=alert(1)&gt;"), "message missing or unescaped");
     assert!(!page.contains("<img src=x"));
+}
 
-    let page = server
-        .http(&format!(
-            "GET / HTTP/1.1\r\nHost: {}\r\nCookie: banter_name=alice\r\nConnection: close\r\n\r\n",
-            server.addr
-        ))
-        .await;
-    assert!(page.contains(r#"id="message-input""#));
-    assert!(page.contains(">Send</button>"));
+#[tokio::test]
+async fn without_a_session_the_chat_sends_you_to_sign_in_and_shows_nothing() {
+    let server = TestServer::start().await;
+    let mut a = server.join("alice").await;
+    a.send_message("s1", "members only").await;
+    a.ack("s1").await;
+
+    let page = server.get("/").await;
+    assert!(page.starts_with("HTTP/1.1 302"), "{page}");
+    assert!(page.to_ascii_lowercase().contains("location: /signin"), "{page}");
+    assert!(!page.contains("members only"));
+    let bogus = "banter_session=00000000000000000000000000000000000000000000000000000000deadbeef";
+    let page = server.get_as(bogus, "/").await;
+    assert!(page.starts_with("HTTP/1.1 302") && !page.contains("members only"), "{page}");
+
+    // The sign-in page itself is a plain form that works without JavaScript.
+    let signin = server.get("/signin").await;
+    assert!(signin.starts_with("HTTP/1.1 200"), "{signin}");
+    assert!(signin.contains(r#"action="/api/sign_in""#), "{signin}");
+    assert!(signin.contains(r#"name="password""#));
 }
 
 #[tokio::test]
 async fn the_form_posts_without_javascript_and_live_pages_see_it() {
     let server = TestServer::start().await;
     let mut watcher = server.join("watcher").await;
-    let form = "name=nojs&body=posted+without+JS&client_id=form1";
-    let response = server
-        .http(&format!(
-            "POST /api/post_message HTTP/1.1\r\nHost: {host}\r\nAccept: text/html\r\nReferer: http://{host}/\r\n\
-             Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n{form}",
-            host = server.addr,
-            len = form.len()
-        ))
-        .await;
+    // Without a session the post is refused: nothing is stored or broadcast.
+    let refused = server.post_form("/api/post_message", None, "body=anonymous&client_id=form0").await;
+    assert!(!refused.starts_with("HTTP/1.1 2"), "{refused}");
+
+    let cookie = server.cookie("nojs").await;
+    let form = "body=posted+without+JS&client_id=form1";
+    let response = server.post_form("/api/post_message", Some(&cookie), form).await;
     assert!(response.starts_with("HTTP/1.1 302"), "{response}");
-    assert!(response.to_ascii_lowercase().contains("set-cookie: banter_name=nojs"));
+    // The first message the watcher sees is the signed-in one: the anonymous post never was.
     let (frame, _) = watcher.until(|f| matches!(f, ServerFrame::Message(_))).await;
     assert!(
-        matches!(frame, ServerFrame::Message(ref m) if m.body == "posted without JS" && m.author == "nojs")
+        matches!(frame, ServerFrame::Message(ref m) if m.body == "posted without JS" && m.author == "nojs"),
+        "{frame:?}"
     );
 
     // The page that the redirect leads to shows it.
-    let page = server.get("/").await;
+    let page = server.get_as(&cookie, "/").await;
     assert!(page.contains("posted without JS"));
 }
 
@@ -64,7 +76,7 @@ async fn pages_walk_back_through_history_without_gaps_or_overlap() {
     let db = dir.path().join("pages.db");
     {
         let server = TestServer::start_on(db.clone(), |c| c.rate = 1e9).await;
-        let mut a = server.join("a").await;
+        let mut a = server.join("ann").await;
         for n in 1..=120 {
             a.send_message(&format!("p{n}"), &format!("n{n}")).await;
         }
@@ -94,20 +106,25 @@ async fn pages_walk_back_through_history_without_gaps_or_overlap() {
 #[tokio::test]
 async fn the_older_page_server_function_answers_json() {
     let server = TestServer::start_with(|c| c.rate = 1e9).await;
-    let mut a = server.join("a").await;
+    let mut a = server.join("ann").await;
     for n in 1..=60 {
         a.send_message(&format!("o{n}"), &format!("n{n}")).await;
     }
     a.ack("o60").await;
-    let body = "before=11";
-    let response = server
-        .http(&format!(
-            "POST /api/load_older HTTP/1.1\r\nHost: {}\r\nAccept: application/json\r\n\
+    let older = |cookie: String| {
+        let body = "before=11";
+        format!(
+            "POST /api/load_older HTTP/1.1\r\nHost: {}\r\nAccept: application/json\r\n{cookie}\
              Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
             server.addr,
             body.len()
-        ))
-        .await;
+        )
+    };
+    // History is for signed-in people only.
+    let refused = server.http(&older(String::new())).await;
+    assert!(!refused.starts_with("HTTP/1.1 200") && refused.contains("sign in first"), "{refused}");
+    let cookie = server.cookie("ann").await;
+    let response = server.http(&older(format!("Cookie: {cookie}\r\n"))).await;
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     let json = response.split("\r\n\r\n").nth(1).unwrap_or_default();
     let page: banter::model::HistoryPage = serde_json::from_str(json).expect("a history page");

@@ -6,12 +6,12 @@ use std::process::{Child, Command, Stdio};
 use banter::protocol::ServerFrame;
 use banter::server::Store;
 
-use crate::support::{Client, Event, TestServer};
+use crate::support::{Client, Event, TestServer, sign_up};
 
 #[tokio::test]
 async fn graceful_shutdown_sends_going_away() {
     let mut server = TestServer::start().await;
-    let mut a = server.join("a").await;
+    let mut a = server.join("ann").await;
     a.send_message("s1", "before shutdown").await;
     a.ack("s1").await;
     let db = server.db.clone();
@@ -73,8 +73,9 @@ async fn acknowledged_messages_survive_kill_9() {
 
     let server = Process::start(&db);
     let url = format!("ws://{}/ws", server.addr);
-    let mut a = Client::connect(&url).await;
-    a.send_text(r#"{"v":1,"type":"hello","name":"a"}"#).await;
+    let cookie = sign_up(server.addr.parse().expect("an address"), "ann").await;
+    let mut a = Client::connect(&url, &cookie).await;
+    a.send_text(r#"{"v":1,"type":"hello"}"#).await;
     assert!(matches!(a.next().await, ServerFrame::Welcome { .. }));
     for n in 1..=20 {
         a.send_message(&format!("k{n}"), &format!("durable {n}")).await;
@@ -87,8 +88,9 @@ async fn acknowledged_messages_survive_kill_9() {
     // Start again on the same file; a client resuming from 10 gets 11..20 once.
     let server = Process::start(&db);
     let url = format!("ws://{}/ws", server.addr);
-    let mut b = Client::connect(&url).await;
-    b.send_text(r#"{"v":1,"type":"hello","name":"b","after":10}"#).await;
+    // The session lives in the database too: the same cookie works after the crash.
+    let mut b = Client::connect(&url, &cookie).await;
+    b.send_text(r#"{"v":1,"type":"hello","after":10}"#).await;
     assert!(matches!(b.next().await, ServerFrame::Welcome { latest_seq: 20, .. }));
     match b.next().await {
         ServerFrame::Messages { messages, resync: false, .. } => {

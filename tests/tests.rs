@@ -3,6 +3,7 @@
 
 mod support;
 
+mod accounts;
 mod bad_input;
 mod delivery;
 mod fanout;

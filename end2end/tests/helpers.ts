@@ -5,17 +5,37 @@ export function unique(label: string): string {
   return `${label} ${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
-/** Open the chat in a fresh context as `name`, and wait until it is live. */
-export async function joinAs(browser: Browser, name: string): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto('/');
+/** A username no other test (or earlier run) has taken: `label` plus a random tail. */
+export function username(label: string): string {
+  const tail = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+  return `${label.toLowerCase().replace(/[^a-z0-9._-]/g, '').slice(0, 20)}-${tail}`.slice(0, 32);
+}
+
+/** The password every test account uses. */
+export const PASSWORD = 'correct horse battery';
+
+/** Sign up through the form on /signup and wait until the chat is live. */
+export async function signUp(page: Page, name: string): Promise<void> {
+  await page.goto('/signup');
   await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
-  await page.locator('#name-input').fill(name);
-  await page.getByRole('button', { name: 'Join', exact: true }).click();
+  await page.locator('#username').fill(name);
+  await page.locator('#password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create account', exact: true }).click();
   await expect(page.locator('#message-input')).toBeVisible();
   await expect(page.locator('#connection-status')).toHaveText('connected');
-  return { context, page };
+}
+
+/** A fresh browser context signed up as a new person (`label` plus a random tail), with the
+ * chat open and live. */
+export async function joinAs(
+  browser: Browser,
+  label: string,
+): Promise<{ context: BrowserContext; page: Page; name: string }> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const name = username(label);
+  await signUp(page, name);
+  return { context, page, name };
 }
 
 /** Send a message through the composer. */
@@ -35,12 +55,15 @@ export function bodies(page: Page) {
   return page.locator('#chat-box li.message:not(.pending) .body');
 }
 
-/** Post `count` messages through the plain form endpoint (fast: no browser, no rate limit). */
+/** Post `count` messages through the plain form endpoint (fast: no browser, no rate limit),
+ * as a new account signed up through `request` (which keeps its cookie). */
 export async function postMessages(request: APIRequestContext, tag: string, count: number): Promise<void> {
+  const signedUp = await request.post('/api/sign_up', { form: { username: username('history'), password: PASSWORD } });
+  expect(signedUp.ok()).toBeTruthy();
   const idBase = tag.replace(/[^a-z0-9]/gi, '');
   for (let i = 0; i < count; i++) {
     const response = await request.post('/api/post_message', {
-      form: { name: 'history', body: `${tag} #${i}`, client_id: `${idBase}-${i}` },
+      form: { body: `${tag} #${i}`, client_id: `${idBase}-${i}` },
     });
     expect(response.ok()).toBeTruthy();
   }

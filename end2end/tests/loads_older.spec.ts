@@ -1,12 +1,11 @@
 import { test, expect } from '@playwright/test';
-import { postMessages, unique } from './helpers';
+import { postMessages, signUp, unique, username } from './helpers';
 
 test('scrolling up loads older messages and keeps the reader in place', async ({ page, request }) => {
   // More than one page of history, posted through the plain form endpoint.
   await postMessages(request, unique('page'), 60);
 
-  await page.goto('/');
-  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+  await signUp(page, username('scroller'));
   // Other tests may be talking at the same time, so count relative to what is shown.
   const messages = page.locator('#chat-box li.message');
   await expect(page.locator('#load-older')).toBeVisible();

@@ -1,13 +1,10 @@
 import { test, expect } from '@playwright/test';
-import { delivered, unique } from './helpers';
+import { delivered, signUp, unique, username } from './helpers';
 
 test.use({ viewport: { width: 375, height: 667 }, isMobile: true, hasTouch: true });
 
 test('on a phone the input stays in view and sending works', async ({ page }) => {
-  await page.goto('/');
-  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
-  await page.locator('#name-input').fill('phone');
-  await page.getByRole('button', { name: 'Join', exact: true }).tap();
+  await signUp(page, username('phone'));
   const input = page.locator('#message-input');
   await expect(input).toBeInViewport();
   const text = unique('from a phone');

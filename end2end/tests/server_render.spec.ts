@@ -1,12 +1,18 @@
 import { test, expect } from '@playwright/test';
-import { joinAs, send, unique } from './helpers';
+import { PASSWORD, joinAs, send, unique, username } from './helpers';
 
 test.describe('with JavaScript disabled', () => {
   test.use({ javaScriptEnabled: false });
 
-  test('the server HTML holds the chat, its history and a working form', async ({ page, context, baseURL }) => {
-    await context.addCookies([{ name: 'banter_name', value: 'nojs', url: baseURL! }]);
+  test('sign-up, the chat, its history and sending all work as plain HTML', async ({ page }) => {
+    // Signed out, the chat sends you to sign in.
     await page.goto('/');
+    await expect(page).toHaveURL(/\/signin$/);
+    await page.getByRole('link', { name: 'Create an account' }).click();
+    await page.locator('#username').fill(username('nojs'));
+    await page.locator('#password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Create account', exact: true }).click();
+    await expect(page).toHaveURL(/\/$/);
     await expect(page.locator('#chat-box')).toBeVisible();
     await expect(page.locator('#message-input')).toBeVisible();
     await expect(page.getByRole('button', { name: 'Send', exact: true })).toBeVisible();
@@ -18,22 +24,31 @@ test.describe('with JavaScript disabled', () => {
     await expect(page.locator('#chat-box li.message .body').filter({ hasText: text })).toHaveCount(1);
   });
 
-  test('a first-time visitor can pick a name without JavaScript', async ({ page }) => {
-    await page.goto('/');
-    await page.locator('#name-input').fill('plain html');
-    await page.getByRole('button', { name: 'Join', exact: true }).click();
+  test('sign-in, and its errors, work without JavaScript', async ({ page, request }) => {
+    const name = username('plainhtml');
+    expect((await request.post('/api/sign_up', { form: { username: name, password: PASSWORD } })).ok()).toBeTruthy();
+    await page.goto('/signin');
+    await page.locator('#username').fill(name);
+    await page.locator('#password').fill('not the password');
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await expect(page.locator('.form-error')).toHaveText('Wrong username or password.');
+    // The username is kept; the password is not.
+    await expect(page.locator('#username')).toHaveValue(name);
+    await page.locator('#password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await expect(page.locator('#message-input')).toBeVisible();
   });
 });
 
-test('history is in the first HTML, before any script runs', async ({ browser, request }) => {
-  const { context, page } = await joinAs(browser, unique('hist').slice(0, 30));
+test('history is in the first HTML, before any script runs', async ({ browser }) => {
+  const { context, page } = await joinAs(browser, 'hist');
   const text = unique('kept in history');
   await send(page, text);
   await expect(page.locator('#chat-box li.message:not(.pending) .body').filter({ hasText: text })).toHaveCount(1);
-  const html = await (await request.get('/')).text();
+  // The page's own request context carries its session cookie.
+  const html = await (await page.request.get('/')).text();
   expect(html).toContain('id="chat-box"');
-  expect(html).toContain('id="name-input"');
+  expect(html).toContain('id="message-input"');
   expect(html).toContain(text);
   // And after a reload it is still there.
   await page.reload();

@@ -55,6 +55,8 @@ fn listen_for_network(chat: ChatState) {
 enum End {
     /// The link failed or went quiet: reconnect after a backoff.
     Lost,
+    /// The socket never opened: the server may be down, or the session over.
+    NotOpened,
     /// The browser is offline: wait for `online` (or the backoff, in case the event never comes).
     Offline,
     /// The page is going away.
@@ -79,6 +81,15 @@ async fn run(chat: ChatState, mut commands: UnboundedReceiver<Command>) {
         }
         match end {
             End::Closed => return,
+            End::NotOpened => {
+                // The server answers an upgrade without a live session with 401, which a
+                // page cannot see; ask plainly whether we are still signed in.
+                if matches!(crate::api::my_profile().await, Ok(None)) {
+                    go_to("/signin");
+                    return;
+                }
+                chat.status.set(ConnStatus::Reconnecting);
+            }
             End::Lost => chat.status.set(ConnStatus::Reconnecting),
             End::Offline => chat.status.set(ConnStatus::Offline),
         }
@@ -95,7 +106,7 @@ async fn run(chat: ChatState, mut commands: UnboundedReceiver<Command>) {
                         delay = BACKOFF_MIN_MS;
                         break;
                     }
-                    // Outbox changes are sent on connect; names are read at hello.
+                    // Outbox changes are sent on connect.
                     Some(_) => {}
                 },
             }
@@ -109,23 +120,21 @@ async fn run(chat: ChatState, mut commands: UnboundedReceiver<Command>) {
 /// One connection, from opening the socket until it fails.
 async fn session(chat: ChatState, commands: &mut UnboundedReceiver<Command>) -> End {
     let Some(url) = socket_url() else { return End::Closed };
-    let Ok(socket) = WebSocket::open(&url) else { return End::Lost };
+    let Ok(socket) = WebSocket::open(&url) else { return End::NotOpened };
     let (mut tx, rx) = socket.split();
     let mut rx = rx.fuse();
 
-    let name = chat.name.get_untracked().unwrap_or_default();
     let last_seq = chat.timeline.with_untracked(|t| t.last_seq());
-    let hello =
-        ClientFrame::Hello { name, room: chat.room.get_value(), after: Some(ResumeFrom::Seq(last_seq)) };
+    let hello = ClientFrame::Hello { room: chat.room.get_value(), after: Some(ResumeFrom::Seq(last_seq)) };
     // The send waits for the socket to open; a refused connection shows up on the read side.
     {
         let mut opened = tx.send(Message::Text(encode(&hello))).fuse();
         let mut failed = rx.next().fuse();
         let mut timeout = TimeoutFuture::new(CONNECT_TIMEOUT_MS).fuse();
         futures::select! {
-            sent = opened => if sent.is_err() { return End::Lost },
-            _ = failed => return End::Lost,
-            _ = timeout => return End::Lost,
+            sent = opened => if sent.is_err() { return End::NotOpened },
+            _ = failed => return End::NotOpened,
+            _ = timeout => return End::NotOpened,
         }
     }
 
@@ -152,11 +161,6 @@ async fn session(chat: ChatState, commands: &mut UnboundedReceiver<Command>) -> 
                 None => return End::Closed,
                 Some(Command::Flush) | Some(Command::Online) => {
                     if chat.status.get_untracked() == ConnStatus::Connected && send_due(chat, &mut tx).await.is_err() {
-                        return End::Lost;
-                    }
-                }
-                Some(Command::Rename(name)) => {
-                    if tx.send(Message::Text(encode(&ClientFrame::Rename { name }))).await.is_err() {
                         return End::Lost;
                     }
                 }
@@ -263,4 +267,11 @@ fn socket_url() -> Option<String> {
 
 fn now() -> f64 {
     js_sys::Date::now()
+}
+
+/// Leave the page for `path` (a full load: the server decides what it shows).
+fn go_to(path: &str) {
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().set_href(path);
+    }
 }

@@ -1,8 +1,7 @@
 //! Browser-only code (`hydrate` feature): the live connection and what it keeps in the
-//! browser (the outbox in `localStorage`, the name cookie).
+//! browser (the outbox in `localStorage`).
 
 pub mod connection;
-pub mod cookie;
 pub mod storage;
 
 use leptos::prelude::*;
@@ -26,9 +25,13 @@ pub fn start(chat: ChatState) {
 
     connection::spawn(chat);
 
-    // A marker for tests and styles: the page is live from here on.
+    mark_live("data-chat-live");
+}
+
+/// Set a marker attribute on `<html>` for tests and styles.
+pub fn mark_live(attribute: &str) {
     if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
-        let _ = root.set_attribute("data-hydrated", "true");
+        let _ = root.set_attribute(attribute, "true");
     }
 }
 

@@ -1,13 +1,13 @@
 //! `ChatPage`: loads the room (server-rendered), then holds the live chat together.
 
 use leptos::prelude::*;
+use leptos_router::components::Redirect;
 
 use crate::api::{ChatPage as ChatPageData, load_chat};
 use crate::chat_state::ChatState;
 use crate::components::composer::Composer;
 use crate::components::header::Header;
 use crate::components::message_list::MessageList;
-use crate::components::name_picker::NamePicker;
 
 #[component]
 pub fn ChatPage() -> impl IntoView {
@@ -16,6 +16,7 @@ pub fn ChatPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
+                    Ok(data) if data.me.is_none() => view! { <Redirect path="/signin"/> }.into_any(),
                     Ok(data) => view! { <ChatWindow data/> }.into_any(),
                     Err(error) => {
                         view! {
@@ -34,6 +35,7 @@ pub fn ChatPage() -> impl IntoView {
 #[component]
 fn ChatWindow(data: ChatPageData) -> impl IntoView {
     let form_client_id = data.form_client_id.clone();
+    let me = data.me.clone();
     let chat = ChatState::new(data);
     provide_context(chat);
 
@@ -41,19 +43,11 @@ fn ChatWindow(data: ChatPageData) -> impl IntoView {
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| crate::client::start(chat));
 
-    let editing_name = RwSignal::new(false);
-    let composer_or_picker = move || {
-        if chat.name.with(Option::is_none) || editing_name.get() {
-            view! { <NamePicker editing=editing_name/> }.into_any()
-        } else {
-            view! { <Composer form_client_id=form_client_id.clone()/> }.into_any()
-        }
-    };
     view! {
         <main class="chat">
-            <Header editing_name/>
+            <Header me/>
             <MessageList/>
-            {composer_or_picker}
+            <Composer form_client_id/>
         </main>
     }
 }

@@ -54,7 +54,6 @@ pub fn Composer(form_client_id: String) -> impl IntoView {
             action=PostMessage::url()
             on:submit=on_submit
         >
-            <input type="hidden" name="name" value=move || chat.name.get().unwrap_or_default()/>
             <input type="hidden" name="client_id" value=form_client_id/>
             <label for="message-input" class="visually-hidden">"Message"</label>
             <input

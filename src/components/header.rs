@@ -1,11 +1,15 @@
-//! `Header`: the room's name, who is online, the connection state, and your name.
+//! `Header`: the room's name, who is online, the connection state, and you (a link to your
+//! profile).
 
 use leptos::prelude::*;
 
 use crate::chat_state::ChatState;
+use crate::components::avatar::Avatar;
+use crate::model::Profile;
 
 #[component]
-pub fn Header(editing_name: RwSignal<bool>) -> impl IntoView {
+pub fn Header(me: Option<Profile>) -> impl IntoView {
+    let username = me.map(|me| me.username).unwrap_or_default();
     let chat = expect_context::<ChatState>();
     let room = chat.room.get_value();
     let online = move || {
@@ -27,17 +31,17 @@ pub fn Header(editing_name: RwSignal<bool>) -> impl IntoView {
             >
                 {move || chat.status.get().label()}
             </span>
-            <Show when=move || chat.name.with(Option::is_some) && !editing_name.get()>
-                <button
-                    id="change-name"
-                    class="name-button"
-                    type="button"
-                    title="Change your display name"
-                    on:click=move |_| editing_name.set(true)
-                >
-                    {move || chat.name.get().unwrap_or_default()}
-                </button>
-            </Show>
+            // A full page load (`rel="external"`), not a client-side route change: the live
+            // connection belongs to this page and ends with it.
+            <a id="me" class="name-button" href="/profile" rel="external" title="Your profile">
+                {move || {
+                    let name = chat.name.get().unwrap_or_default();
+                    view! {
+                        <Avatar username=username.clone() name=name.clone()/>
+                        <span class="me-name">{name}</span>
+                    }
+                }}
+            </a>
         </header>
     }
 }

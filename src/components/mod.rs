@@ -1,7 +1,9 @@
 //! The page's pieces, one component per file.
 
+pub mod account_form;
+pub mod avatar;
 pub mod chat_page;
 pub mod composer;
 pub mod header;
 pub mod message_list;
-pub mod name_picker;
+pub mod profile_page;

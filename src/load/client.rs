@@ -5,9 +5,13 @@ use std::net::{IpAddr, SocketAddr};
 
 use futures::{SinkExt, StreamExt};
 use serde::Deserialize;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::http::header::COOKIE;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use crate::protocol::{self, ClientFrame};
@@ -43,23 +47,56 @@ pub fn peek(text: &str) -> Option<Peek<'_>> {
 
 /// Open a WebSocket to `addr`, from `source` when given (to spread connections over several
 /// loopback addresses and so past one address's ephemeral ports).
-pub async fn connect(addr: SocketAddr, source: Option<IpAddr>) -> anyhow::Result<Socket> {
+pub async fn connect(addr: SocketAddr, source: Option<IpAddr>, cookie: &str) -> anyhow::Result<Socket> {
     let socket = if addr.is_ipv4() { TcpSocket::new_v4()? } else { TcpSocket::new_v6()? };
     if let Some(ip) = source {
         socket.bind(SocketAddr::new(ip, 0))?;
     }
     let stream = socket.connect(addr).await?;
     stream.set_nodelay(true)?;
-    let (ws, _) =
-        tokio_tungstenite::client_async_with_config(format!("ws://{addr}/ws"), stream, Some(config()))
-            .await?;
+    let mut request = format!("ws://{addr}/ws").into_client_request()?;
+    request.headers_mut().insert(COOKIE, HeaderValue::from_str(cookie)?);
+    let (ws, _) = tokio_tungstenite::client_async_with_config(request, stream, Some(config())).await?;
     Ok(ws)
 }
 
+/// Create an account with a random password and return its session cookie (`name=value`),
+/// through the same form endpoint a browser uses. One account serves many connections, as
+/// one person's many tabs would.
+pub async fn sign_up(addr: SocketAddr, username: &str) -> anyhow::Result<String> {
+    let password = format!("load-{}", uuid::Uuid::new_v4().simple());
+    let body = format!("username={username}&password={password}");
+    let request = format!(
+        "POST /api/sign_up HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let mut stream = TcpStream::connect(addr).await?;
+    stream.write_all(request.as_bytes()).await?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await?;
+    let response = String::from_utf8_lossy(&response);
+    session_cookie(&response).ok_or_else(|| {
+        let status = response.lines().next().unwrap_or_default();
+        anyhow::anyhow!("sign-up as {username:?} gave no session ({status})")
+    })
+}
+
+/// The `banter_session=…` pair from an HTTP response's `Set-Cookie` headers.
+pub fn session_cookie(response: &str) -> Option<String> {
+    response
+        .lines()
+        .take_while(|line| !line.is_empty())
+        .filter_map(|line| line.split_once(':'))
+        .filter(|(name, _)| name.eq_ignore_ascii_case("set-cookie"))
+        .filter_map(|(_, value)| value.trim().split(';').next())
+        .find(|pair| pair.starts_with("banter_session=") && pair.len() > "banter_session=".len())
+        .map(str::to_owned)
+}
+
 /// Say hello and wait for the welcome; returns the room's latest `seq` at that moment.
-pub async fn join(ws: &mut Socket, name: &str) -> anyhow::Result<i64> {
-    let hello =
-        ClientFrame::Hello { name: name.to_owned(), room: protocol::DEFAULT_ROOM.to_owned(), after: None };
+pub async fn join(ws: &mut Socket) -> anyhow::Result<i64> {
+    let hello = ClientFrame::Hello { room: protocol::DEFAULT_ROOM.to_owned(), after: None };
     ws.send(Message::text(protocol::encode(&hello))).await?;
     while let Some(message) = ws.next().await {
         let Message::Text(text) = message? else { continue };

@@ -125,6 +125,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<Vec<Report>> {
     Ok(reports)
 }
 
+/// A signed-up account the tool connects as.
+struct Account {
+    username: String,
+    cookie: String,
+}
+
 struct Target {
     addr: SocketAddr,
     server_pid: Option<u32>,
@@ -141,14 +147,26 @@ impl Target {
         self.server_pid.and_then(process::usage)
     }
 
-    /// Open `n` sockets, a few hundred handshakes at a time.
-    async fn open(&self, n: usize, join: bool, name: &str) -> anyhow::Result<Vec<(client::Socket, i64)>> {
+    /// A new account for this run, named `{role}-{random}`; its session cookie.
+    async fn account(&self, role: &str) -> anyhow::Result<Account> {
+        let username = format!("{role}-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+        let cookie = client::sign_up(self.addr, &username).await?;
+        Ok(Account { username, cookie })
+    }
+
+    /// Open `n` sockets as `account`, a few hundred handshakes at a time.
+    async fn open(
+        &self,
+        n: usize,
+        join: bool,
+        account: &Account,
+    ) -> anyhow::Result<Vec<(client::Socket, i64)>> {
         let mut sockets = Vec::with_capacity(n);
         let started = Instant::now();
         for chunk in (0..n).collect::<Vec<_>>().chunks(256) {
             let opened = futures::future::join_all(chunk.iter().map(|&i| async move {
-                let mut ws = client::connect(self.addr, self.source(i)).await?;
-                let latest = if join { client::join(&mut ws, &format!("{name}{i}")).await? } else { 0 };
+                let mut ws = client::connect(self.addr, self.source(i), &account.cookie).await?;
+                let latest = if join { client::join(&mut ws).await? } else { 0 };
                 anyhow::Ok((ws, latest))
             }))
             .await;
@@ -180,7 +198,8 @@ fn histogram() -> Histogram<u64> {
 
 async fn idle(target: &Target, connections: usize, hold: u64, join: bool) -> anyhow::Result<Report> {
     let before = target.usage();
-    let sockets = target.open(connections, join, "idle").await?;
+    let account = target.account("idle").await?;
+    let sockets = target.open(connections, join, &account).await?;
     // Let the server settle (joins announced, buffers released) before reading its memory.
     tokio::time::sleep(Duration::from_secs(hold)).await;
     let after = target.usage();
@@ -197,13 +216,17 @@ async fn idle(target: &Target, connections: usize, hold: u64, join: bool) -> any
 }
 
 async fn fanout(target: &Target, args: &FanoutArgs) -> anyhow::Result<Report> {
-    let receivers = target.open(args.clients, true, "recv").await?;
-    let publishers = target.open(args.publishers.max(1), true, "pub").await?;
+    // Receivers are one person with many connections and so are publishers: a person's
+    // first connection is announced to the room, later ones are not, so joining costs no
+    // N² presence storm. Measuring starts once each receiver has read the announcement of the
+    // publishers, which the server sends after every receiver's join: from then on its queue
+    // holds messages only.
+    let receiving = target.account("recv").await?;
+    let publishing = target.account("pub").await?;
+    let receivers = target.open(args.clients, true, &receiving).await?;
+    let publishers = target.open(args.publishers.max(1), true, &publishing).await?;
     let start_seq = receivers.iter().map(|(_, latest)| *latest).max().unwrap_or(0);
-    // Every join is announced to the whole room, so N joins queue about N²/2 presence frames.
-    // Measuring starts once each receiver has read the announcement of the last joiner: then
-    // the storm has passed and the latencies are those of messages, not of the warm-up.
-    let last_joiner = format!("pub{}", args.publishers.max(1) - 1);
+    let last_joiner = publishing.username.clone();
     let warmed_up = Arc::new(tokio::sync::Barrier::new(args.clients + 1));
 
     let delivered = Arc::new(AtomicU64::new(0));
@@ -422,7 +445,8 @@ async fn ramp(
 }
 
 async fn ack(target: &Target, count: usize) -> anyhow::Result<Report> {
-    let mut sockets = target.open(1, true, "acker").await?;
+    let account = target.account("acker").await?;
+    let mut sockets = target.open(1, true, &account).await?;
     let (mut ws, _) = sockets.pop().ok_or_else(|| anyhow::anyhow!("no connection"))?;
     let tag = unix_ns();
     let mut latency = histogram();

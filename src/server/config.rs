@@ -55,6 +55,11 @@ pub struct Config {
     #[arg(long, env = "BANTER_MAX_CONNECTIONS", default_value_t = 20_000)]
     pub max_connections: usize,
 
+    /// Origins whose pages may open a WebSocket, comma-separated
+    /// (`https://chat.example.com`). Empty: only pages served by this host itself.
+    #[arg(long, env = "BANTER_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub allowed_origins: Vec<String>,
+
     /// Seconds graceful shutdown waits for connections to close before exiting anyway.
     #[arg(long, env = "BANTER_SHUTDOWN_GRACE", default_value_t = 5)]
     pub shutdown_grace: u64,

@@ -70,12 +70,26 @@ impl Outbox {
     }
 }
 
+/// Who a connection belongs to: a signed-in person, and the name others see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    pub user_id: i64,
+    pub name: String,
+}
+
 /// One joined connection.
 #[derive(Debug)]
 struct Member {
     room_id: i64,
-    name: String,
+    user_id: i64,
     outbox: Outbox,
+}
+
+/// A person online in a room: their current name and how many connections they have there.
+#[derive(Debug)]
+struct Online {
+    name: String,
+    connections: usize,
 }
 
 #[derive(Default, Debug)]
@@ -83,8 +97,11 @@ struct Members {
     by_conn: HashMap<ConnId, Member>,
     /// Connections per room, for fan-out without scanning every connection.
     by_room: HashMap<i64, HashMap<ConnId, Outbox>>,
-    /// Open connections per (room, name): presence counts a person once however many tabs.
-    names: HashMap<(i64, String), usize>,
+    /// People online per (room, user): presence counts a person once however many tabs.
+    people: HashMap<(i64, i64), Online>,
+    /// Each connected person's current name and connection count, over all rooms: lets a
+    /// profile change apply to messages from connections opened before it.
+    users: HashMap<i64, Online>,
 }
 
 /// Cheap-to-clone handle on the member table.
@@ -108,13 +125,22 @@ impl Hub {
         self.members.write().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Distinct names online in the room, sorted.
+    /// Names of the people online in the room, sorted, each person once.
     pub fn online(&self, room_id: i64) -> Vec<String> {
         let members = self.read();
-        let mut names: Vec<String> =
-            members.names.keys().filter(|(room, _)| *room == room_id).map(|(_, name)| name.clone()).collect();
+        let mut names: Vec<String> = members
+            .people
+            .iter()
+            .filter(|((room, _), _)| *room == room_id)
+            .map(|(_, online)| online.name.clone())
+            .collect();
         names.sort();
         names
+    }
+
+    /// The current display name of a connected person.
+    pub fn name_of(&self, user_id: i64) -> Option<String> {
+        self.read().users.get(&user_id).map(|user| user.name.clone())
     }
 
     /// Connections in the room (tabs, bots), for metrics and tests.
@@ -122,40 +148,49 @@ impl Hub {
         self.read().by_room.get(&room_id).map_or(0, HashMap::len)
     }
 
-    /// Add a connection to a room. Tells the others if this name just came online.
-    pub fn join(&self, room_id: i64, name: &str, outbox: Outbox) {
+    /// Add a connection to a room. Tells the others if this person just came online.
+    pub fn join(&self, room_id: i64, person: &Person, outbox: Outbox) {
         let id = outbox.id;
         let came_online = {
             let mut members = self.write();
             members.by_room.entry(room_id).or_default().insert(id, outbox.clone());
-            members.by_conn.insert(id, Member { room_id, name: name.to_owned(), outbox });
-            add_name(&mut members, room_id, name)
+            members.by_conn.insert(id, Member { room_id, user_id: person.user_id, outbox });
+            let online = members
+                .people
+                .entry((room_id, person.user_id))
+                .or_insert_with(|| Online { name: person.name.clone(), connections: 0 });
+            online.connections += 1;
+            let came_online = online.connections == 1;
+            let user = members
+                .users
+                .entry(person.user_id)
+                .or_insert_with(|| Online { name: person.name.clone(), connections: 0 });
+            user.connections += 1;
+            came_online
         };
         if came_online {
-            self.presence(room_id, PresenceEvent::Joined, name, Some(id));
+            self.presence(room_id, PresenceEvent::Joined, &person.name, Some(id));
         }
     }
 
-    /// Change a connection's display name; presence follows.
-    pub fn rename(&self, id: ConnId, new_name: &str) {
-        let change = {
+    /// A person changed their display name: every room they are in sees them leave under the
+    /// old name and come back under the new one.
+    pub fn rename_user(&self, user_id: i64, new_name: &str) {
+        let renamed: Vec<(i64, String)> = {
             let mut members = self.write();
-            let Some(member) = members.by_conn.get_mut(&id) else { return };
-            if member.name == new_name {
-                return;
+            if let Some(user) = members.users.get_mut(&user_id) {
+                user.name = new_name.to_owned();
             }
-            let old = std::mem::replace(&mut member.name, new_name.to_owned());
-            let room_id = member.room_id;
-            let went = remove_name(&mut members, room_id, &old);
-            let came = add_name(&mut members, room_id, new_name);
-            (room_id, old, went, came)
+            members
+                .people
+                .iter_mut()
+                .filter(|((_, user), online)| *user == user_id && online.name != new_name)
+                .map(|((room, _), online)| (*room, std::mem::replace(&mut online.name, new_name.to_owned())))
+                .collect()
         };
-        let (room_id, old, went, came) = change;
-        if went {
+        for (room_id, old) in renamed {
             self.presence(room_id, PresenceEvent::Left, &old, None);
-        }
-        if came {
-            self.presence(room_id, PresenceEvent::Joined, new_name, Some(id));
+            self.presence(room_id, PresenceEvent::Joined, new_name, None);
         }
     }
 
@@ -170,10 +205,24 @@ impl Hub {
                     members.by_room.remove(&member.room_id);
                 }
             }
-            remove_name(&mut members, member.room_id, &member.name).then_some(member)
+            if let Some(user) = members.users.get_mut(&member.user_id) {
+                user.connections -= 1;
+                if user.connections == 0 {
+                    members.users.remove(&member.user_id);
+                }
+            }
+            let key = (member.room_id, member.user_id);
+            match members.people.get_mut(&key) {
+                Some(online) if online.connections > 1 => {
+                    online.connections -= 1;
+                    None
+                }
+                Some(_) => members.people.remove(&key).map(|online| (member.room_id, online.name)),
+                None => None,
+            }
         };
-        if let Some(member) = gone {
-            self.presence(member.room_id, PresenceEvent::Left, &member.name, None);
+        if let Some((room_id, name)) = gone {
+            self.presence(room_id, PresenceEvent::Left, &name, None);
         }
     }
 
@@ -206,32 +255,9 @@ impl Hub {
     }
 
     fn presence(&self, room_id: i64, event: PresenceEvent, name: &str, skip: Option<ConnId>) {
-        let online = self.read().names.keys().filter(|(room, _)| *room == room_id).count();
+        let online = self.read().people.keys().filter(|(room, _)| *room == room_id).count();
         let frame = ServerFrame::Presence { event, name: name.to_owned(), online };
         self.broadcast(room_id, Utf8Bytes::from(encode(&frame)), skip);
-    }
-}
-
-/// Count one more connection under `name`; true if the name was not online before.
-fn add_name(members: &mut Members, room_id: i64, name: &str) -> bool {
-    let count = members.names.entry((room_id, name.to_owned())).or_insert(0);
-    *count += 1;
-    *count == 1
-}
-
-/// Count one connection less under `name`; true if that was its last.
-fn remove_name(members: &mut Members, room_id: i64, name: &str) -> bool {
-    let key = (room_id, name.to_owned());
-    match members.names.get_mut(&key) {
-        Some(count) if *count > 1 => {
-            *count -= 1;
-            false
-        }
-        Some(_) => {
-            members.names.remove(&key);
-            true
-        }
-        None => false,
     }
 }
 
@@ -239,6 +265,10 @@ fn remove_name(members: &mut Members, room_id: i64, name: &str) -> bool {
 mod tests {
     use super::*;
     use crate::protocol::decode_server;
+
+    fn person(user_id: i64, name: &str) -> Person {
+        Person { user_id, name: name.to_owned() }
+    }
 
     fn conn(id: ConnId, capacity: usize) -> (Outbox, mpsc::Receiver<Outbound>) {
         let (tx, rx) = mpsc::channel(capacity);
@@ -261,9 +291,9 @@ mod tests {
         let (a, mut a_rx) = conn(1, 8);
         let (b, mut b_rx) = conn(2, 8);
         let (c, mut c_rx) = conn(3, 8);
-        hub.join(1, "a", a);
-        hub.join(1, "b", b);
-        hub.join(2, "c", c);
+        hub.join(1, &person(1, "a"), a);
+        hub.join(1, &person(2, "b"), b);
+        hub.join(2, &person(3, "c"), c);
         frames(&mut a_rx);
         frames(&mut b_rx);
         frames(&mut c_rx);
@@ -275,14 +305,14 @@ mod tests {
     }
 
     #[test]
-    fn presence_counts_a_name_once_across_tabs() {
+    fn presence_counts_a_person_once_across_tabs() {
         let hub = Hub::new();
         let (watcher, mut rx) = conn(1, 16);
-        hub.join(1, "watcher", watcher);
+        hub.join(1, &person(1, "watcher"), watcher);
         let (tab1, _r1) = conn(2, 16);
         let (tab2, _r2) = conn(3, 16);
-        hub.join(1, "alice", tab1);
-        hub.join(1, "alice", tab2);
+        hub.join(1, &person(2, "alice"), tab1);
+        hub.join(1, &person(2, "alice"), tab2);
         assert_eq!(
             frames(&mut rx),
             vec![ServerFrame::Presence { event: PresenceEvent::Joined, name: "alice".into(), online: 2 }]
@@ -299,15 +329,28 @@ mod tests {
     }
 
     #[test]
+    fn two_people_with_one_name_are_two_people() {
+        let hub = Hub::new();
+        let (a, _ra) = conn(1, 16);
+        let (b, _rb) = conn(2, 16);
+        hub.join(1, &person(1, "sam"), a);
+        hub.join(1, &person(2, "sam"), b);
+        assert_eq!(hub.online(1), vec!["sam".to_owned(), "sam".to_owned()]);
+        hub.leave(1);
+        assert_eq!(hub.online(1), vec!["sam".to_owned()]);
+    }
+
+    #[test]
     fn leave_cleans_up_and_is_idempotent() {
         let hub = Hub::new();
         let (a, _rx) = conn(1, 4);
-        hub.join(7, "a", a);
+        hub.join(7, &person(1, "a"), a);
         hub.leave(1);
         hub.leave(1);
         assert_eq!(hub.connections(7), 0);
         assert!(hub.online(7).is_empty());
         assert!(hub.read().by_room.is_empty());
+        assert!(hub.read().users.is_empty());
     }
 
     #[test]
@@ -316,8 +359,8 @@ mod tests {
         let (slow, _slow_rx) = conn(1, 1);
         let evicted = slow.evicted();
         let (fast, mut fast_rx) = conn(2, 64);
-        hub.join(1, "slow", slow);
-        hub.join(1, "fast", fast);
+        hub.join(1, &person(1, "slow"), slow);
+        hub.join(1, &person(2, "fast"), fast);
         frames(&mut fast_rx);
         for _ in 0..3 {
             hub.broadcast(1, Utf8Bytes::from(encode(&ServerFrame::Pong)), None);
@@ -337,12 +380,13 @@ mod tests {
     fn rename_moves_presence() {
         let hub = Hub::new();
         let (watcher, mut rx) = conn(1, 16);
-        hub.join(1, "w", watcher);
+        hub.join(1, &person(1, "w"), watcher);
         let (a, _ra) = conn(2, 16);
-        hub.join(1, "old", a);
+        hub.join(1, &person(2, "old"), a);
         frames(&mut rx);
-        hub.rename(2, "new");
+        hub.rename_user(2, "new");
         assert_eq!(hub.online(1), vec!["new".to_owned(), "w".to_owned()]);
+        assert_eq!(hub.name_of(2).as_deref(), Some("new"));
         let got = frames(&mut rx);
         assert_eq!(got.len(), 2);
     }

@@ -4,13 +4,17 @@
 //! future resolves, then close every WebSocket with 1001, commit what is queued, and stop.
 //! Shutdown is a parameter so tests can stop a server they started.
 
+pub mod auth;
 pub mod config;
 pub mod hub;
-pub mod name_cookie;
+pub mod passwords;
 pub mod rate_limit;
 pub mod sequencer;
+pub mod session_cookie;
+pub mod signin_throttle;
 pub mod state;
 pub mod store;
+pub mod users;
 pub mod ws;
 
 use std::future::Future;

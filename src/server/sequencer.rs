@@ -16,7 +16,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use axum::extract::ws::Utf8Bytes;
 use tokio::sync::{mpsc, oneshot};
 
-use super::hub::{Hub, Outbox};
+use super::hub::{Hub, Outbox, Person};
 use super::store::{NewMessage, Store, StoreError, Stored};
 use crate::model::ChatMessage;
 use crate::protocol::{ErrorCode, HISTORY_PAGE, RESUME_MAX, ResumeFrom, ServerFrame, encode};
@@ -57,7 +57,7 @@ enum Command {
     Join {
         room_id: i64,
         room: String,
-        name: String,
+        person: Person,
         after: Option<ResumeFrom>,
         outbox: Outbox,
         reply: oneshot::Sender<Result<(), SequencerError>>,
@@ -91,13 +91,13 @@ impl Sequencer {
         &self,
         room_id: i64,
         room: String,
-        name: String,
+        person: Person,
         after: Option<ResumeFrom>,
         outbox: Outbox,
     ) -> Result<(), SequencerError> {
         let (reply, done) = oneshot::channel();
         self.tx
-            .send(Command::Join { room_id, room, name, after, outbox, reply })
+            .send(Command::Join { room_id, room, person, after, outbox, reply })
             .await
             .map_err(|_| SequencerError::ShuttingDown)?;
         done.await.map_err(|_| SequencerError::ShuttingDown)?
@@ -128,11 +128,11 @@ impl Task {
             for command in commands.drain(..) {
                 match command {
                     Command::Post { message, reply } => posts.push((message, reply)),
-                    Command::Join { room_id, room, name, after, outbox, reply } => {
+                    Command::Join { room_id, room, person, after, outbox, reply } => {
                         // Posts queued before this join are committed and broadcast first, so
                         // the joiner sees them in its replay, not twice.
                         self.commit(std::mem::take(&mut posts)).await;
-                        let result = self.join(room_id, &room, &name, after, outbox).await;
+                        let result = self.join(room_id, &room, &person, after, outbox).await;
                         let _joiner_gone = reply.send(result);
                     }
                     Command::Shutdown(done) => {
@@ -216,14 +216,14 @@ impl Task {
         &mut self,
         room_id: i64,
         room: &str,
-        name: &str,
+        person: &Person,
         after: Option<ResumeFrom>,
         outbox: Outbox,
     ) -> Result<(), SequencerError> {
-        let result = self.replay(room_id, room, name, after, &outbox).await;
+        let result = self.replay(room_id, room, &person.name, after, &outbox).await;
         match result {
             Ok(()) => {
-                self.hub.join(room_id, name, outbox);
+                self.hub.join(room_id, person, outbox);
                 Ok(())
             }
             Err(error) => {

@@ -10,6 +10,7 @@ use tokio::sync::{Semaphore, watch};
 use super::config::Config;
 use super::hub::{ConnId, Hub};
 use super::sequencer::Sequencer;
+use super::signin_throttle::SigninThrottle;
 use super::store::Store;
 
 /// Cheap to clone: every field is a handle.
@@ -29,6 +30,8 @@ pub struct AppState {
     pub connections: Arc<Semaphore>,
     /// Flips to `true` when the server starts shutting down; writers then send 1001.
     pub shutdown: watch::Sender<bool>,
+    /// Failed sign-ins per username and address.
+    pub throttle: SigninThrottle,
     /// Source of connection ids for logs and `welcome`.
     next_conn: Arc<AtomicU64>,
 }
@@ -46,6 +49,7 @@ impl AppState {
             hub,
             connections,
             shutdown: watch::Sender::new(false),
+            throttle: SigninThrottle::new(),
             next_conn: Arc::new(AtomicU64::new(1)),
         }
     }

@@ -48,6 +48,9 @@ pub struct NewMessage {
     pub room_id: i64,
     pub room: String,
     pub client_id: String,
+    /// The author's account.
+    pub author_id: Option<i64>,
+    /// The author's display name when sending.
     pub author: String,
     pub body: String,
 }
@@ -93,6 +96,11 @@ impl Store {
         Ok(Self { pool })
     }
 
+    /// The pool, for the other tables' queries (`server::users`).
+    pub(crate) fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }
@@ -136,12 +144,13 @@ impl Store {
             return Ok(Stored::Duplicate { seq });
         }
         sqlx::query(
-            "INSERT INTO messages (room_id, seq, client_id, author, body, created_at)
-             VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO messages (room_id, seq, client_id, author_id, author, body, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(message.room_id)
         .bind(seq)
         .bind(&message.client_id)
+        .bind(message.author_id)
         .bind(&message.author)
         .bind(&message.body)
         .bind(ts)

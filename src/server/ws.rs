@@ -16,20 +16,21 @@ use std::time::{Duration, Instant};
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State};
-use axum::http::StatusCode;
+use axum::http::header::ORIGIN;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures::{Sink, SinkExt, Stream, StreamExt};
 use tokio::sync::{mpsc, watch};
 use tokio::time::MissedTickBehavior;
 
-use super::hub::{ConnId, Outbound, Outbox};
+use super::auth;
+use super::hub::{ConnId, Outbound, Outbox, Person};
 use super::rate_limit::TokenBucket;
 use super::sequencer::{MIN_QUEUE_FRAMES, PostReply, SequencerError};
 use super::state::AppState;
 use super::store::NewMessage;
 use crate::protocol::{
     self, ClientFrame, ErrorCode, MAX_FRAME_BYTES, ServerFrame, validate_body, validate_client_id,
-    validate_name,
 };
 
 /// Bytes the transport reads from the socket at a time. Small, so that idle connections
@@ -44,12 +45,31 @@ pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long the reader lets the writer finish a close frame before giving up on it.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
 
-/// `GET /ws`: admit (connection cap), configure the transport, upgrade.
+/// `GET /ws`: check where the request comes from and who sends it, admit (connection cap),
+/// configure the transport, upgrade.
+///
+/// Both checks happen before the upgrade, as plain HTTP answers a browser can see: 403 for a
+/// page of another site (cross-site WebSocket hijacking: the browser would send our cookie
+/// along), 401 without a live session.
 pub async fn upgrade(
     ws: WebSocketUpgrade,
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
 ) -> Response {
+    if !auth::origin_allowed(&headers, &state.config.allowed_origins) {
+        tracing::warn!(%peer, origin = ?headers.get(ORIGIN), "refusing WebSocket: origin not allowed");
+        return (StatusCode::FORBIDDEN, "this origin may not open a Banter connection").into_response();
+    }
+    let user = match auth::current_user(&state.store, &headers).await {
+        Ok(Some(user)) => user,
+        Ok(None) => return (StatusCode::UNAUTHORIZED, "sign in first").into_response(),
+        Err(error) => {
+            tracing::error!(%error, "session lookup failed");
+            return (StatusCode::SERVICE_UNAVAILABLE, "the store is unavailable; try again").into_response();
+        }
+    };
+    let person = Person { user_id: user.id, name: user.display_name };
     let Ok(permit) = state.connections.clone().try_acquire_owned() else {
         tracing::warn!(%peer, "refusing WebSocket: connection limit reached");
         return (StatusCode::SERVICE_UNAVAILABLE, "too many connections").into_response();
@@ -60,18 +80,18 @@ pub async fn upgrade(
         .max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
         .on_upgrade(move |socket: WebSocket| async move {
-            serve(socket, state, peer).await;
+            serve(socket, state, peer, person).await;
             drop(permit);
         })
 }
 
 /// Run one connection to its end. Generic over the transport so tests can drive it.
-pub async fn serve<S>(socket: S, state: AppState, peer: SocketAddr)
+pub async fn serve<S>(socket: S, state: AppState, peer: SocketAddr, person: Person)
 where
     S: Stream<Item = Result<Message, axum::Error>> + Sink<Message, Error = axum::Error> + Send + 'static,
 {
     let id = state.next_conn_id();
-    tracing::info!(conn = id, %peer, "connected");
+    tracing::info!(conn = id, %peer, user = person.user_id, "connected");
     let (sink, stream) = socket.split();
     let (queue, rx) = mpsc::channel(state.config.queue_frames.max(MIN_QUEUE_FRAMES));
     let outbox = Outbox::new(id, queue);
@@ -86,7 +106,7 @@ where
         heard: heard.clone(),
     };
     let mut writer = tokio::spawn(writer.run(sink));
-    let mut reader = Reader::new(id, &state, outbox.clone(), heard);
+    let mut reader = Reader::new(id, &state, person, outbox.clone(), heard);
 
     let reason = tokio::select! {
         reason = reader.run(stream) => {
@@ -148,12 +168,13 @@ impl Heard {
 struct Joined {
     room_id: i64,
     room: String,
-    name: String,
 }
 
 struct Reader<'a> {
     id: ConnId,
     state: &'a AppState,
+    /// The signed-in person this connection speaks for.
+    person: Person,
     outbox: Outbox,
     heard: Arc<Heard>,
     joined: Option<Joined>,
@@ -161,9 +182,9 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    fn new(id: ConnId, state: &'a AppState, outbox: Outbox, heard: Arc<Heard>) -> Self {
+    fn new(id: ConnId, state: &'a AppState, person: Person, outbox: Outbox, heard: Arc<Heard>) -> Self {
         let bucket = TokenBucket::new(state.config.rate, state.config.burst, Instant::now());
-        Self { id, state, outbox, heard, joined: None, bucket }
+        Self { id, state, person, outbox, heard, joined: None, bucket }
     }
 
     async fn run<S>(&mut self, mut stream: S) -> ReaderEnd
@@ -201,9 +222,8 @@ impl<'a> Reader<'a> {
             Err(error) => return self.refuse(error.code, error.message, None),
         };
         match frame {
-            ClientFrame::Hello { name, room, after } => self.on_hello(name, room, after).await,
+            ClientFrame::Hello { room, after } => self.on_hello(room, after).await,
             ClientFrame::Send { room, client_id, body } => self.on_send(room, client_id, body).await,
-            ClientFrame::Rename { name } => self.on_rename(name),
             ClientFrame::Ping => {
                 if !self.outbox.push_frame(&ServerFrame::Pong) {
                     self.state.hub.evict(self.id);
@@ -212,7 +232,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    async fn on_hello(&mut self, name: String, room: String, after: Option<protocol::ResumeFrom>) {
+    async fn on_hello(&mut self, room: String, after: Option<protocol::ResumeFrom>) {
         if self.joined.is_some() {
             return self.refuse(
                 ErrorCode::InvalidFrame,
@@ -220,10 +240,6 @@ impl<'a> Reader<'a> {
                 None,
             );
         }
-        let name = match validate_name(&name) {
-            Ok(name) => name.to_owned(),
-            Err(error) => return self.refuse(error.code(), error.to_string(), None),
-        };
         let room_id = match self.state.store.room_id(&room).await {
             Ok(Some(id)) => id,
             Ok(None) => return self.refuse(ErrorCode::UnknownRoom, format!("no room named {room:?}"), None),
@@ -232,12 +248,15 @@ impl<'a> Reader<'a> {
                 return self.refuse(ErrorCode::StoreUnavailable, "the store is unavailable".to_owned(), None);
             }
         };
-        let joined =
-            self.state.sequencer.join(room_id, room.clone(), name.clone(), after, self.outbox.clone()).await;
+        let joined = self
+            .state
+            .sequencer
+            .join(room_id, room.clone(), self.person.clone(), after, self.outbox.clone())
+            .await;
         match joined {
             Ok(()) => {
                 tracing::debug!(conn = self.id, room, "joined");
-                self.joined = Some(Joined { room_id, room, name });
+                self.joined = Some(Joined { room_id, room });
             }
             Err(error) => self.refuse(ErrorCode::StoreUnavailable, error.to_string(), None),
         }
@@ -270,7 +289,8 @@ impl<'a> Reader<'a> {
             room_id: joined.room_id,
             room: joined.room.clone(),
             client_id: client_id.clone(),
-            author: joined.name.clone(),
+            author_id: Some(self.person.user_id),
+            author: self.current_name(),
             body,
         };
         let posted = self.state.sequencer.post(message, PostReply::Socket(self.outbox.clone())).await;
@@ -279,18 +299,10 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn on_rename(&mut self, name: String) {
-        let name = match validate_name(&name) {
-            Ok(name) => name.to_owned(),
-            Err(error) => return self.refuse(error.code(), error.to_string(), None),
-        };
-        match &mut self.joined {
-            Some(joined) => {
-                self.state.hub.rename(self.id, &name);
-                joined.name = name;
-            }
-            None => self.refuse(ErrorCode::NotJoined, "send `hello` first".to_owned(), None),
-        }
+    /// The person's display name as the hub knows it now: a profile change made in another
+    /// tab applies to this connection's next message.
+    fn current_name(&self) -> String {
+        self.state.hub.name_of(self.person.user_id).unwrap_or_else(|| self.person.name.clone())
     }
 }
 

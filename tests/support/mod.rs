@@ -3,8 +3,10 @@
 //! Waiting is always on a condition (the next frame); the timeouts only turn a hang into a
 //! failure with a message.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use banter::protocol::{self, ClientFrame, ServerFrame};
@@ -15,6 +17,9 @@ use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::http::header::COOKIE;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
@@ -27,6 +32,16 @@ pub struct TestServer {
     _dir: Option<tempfile::TempDir>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<anyhow::Result<()>>>,
+    /// Session cookies of the accounts signed up so far, by username.
+    cookies: Mutex<HashMap<String, String>>,
+}
+
+/// Sign up `username` on the server at `addr`; its session cookie.
+pub async fn sign_up(addr: SocketAddr, username: &str) -> String {
+    tokio::time::timeout(PATIENCE, banter::load::client::sign_up(addr, username))
+        .await
+        .expect("sign-up in time")
+        .expect("sign-up gives a session")
 }
 
 pub fn leptos_options() -> leptos::config::LeptosOptions {
@@ -58,7 +73,7 @@ impl TestServer {
         let task = tokio::spawn(server::run(config, leptos_options(), listener, async move {
             let _ = stopped.await;
         }));
-        Self { addr, db, _dir: None, stop: Some(stop), task: Some(task) }
+        Self { addr, db, _dir: None, stop: Some(stop), task: Some(task), cookies: Mutex::default() }
     }
 
     pub fn ws_url(&self) -> String {
@@ -79,19 +94,32 @@ impl TestServer {
         }
     }
 
-    /// A client that has said hello as `name` and read its welcome.
-    pub async fn join(&self, name: &str) -> Client {
-        self.join_after(name, None).await
+    /// The session cookie (`banter_session=…`) of the account `username`, signed up through
+    /// the real form endpoint the first time it is asked for.
+    pub async fn cookie(&self, username: &str) -> String {
+        if let Some(cookie) = self.cookies.lock().expect("cookie jar").get(username) {
+            return cookie.clone();
+        }
+        let cookie = sign_up(self.addr, username).await;
+        self.cookies.lock().expect("cookie jar").insert(username.to_owned(), cookie.clone());
+        cookie
     }
 
-    pub async fn join_after(&self, name: &str, after: Option<i64>) -> Client {
-        let mut client = Client::connect(&self.ws_url()).await;
+    /// A connection signed in as `username`, not yet joined.
+    pub async fn connect(&self, username: &str) -> Client {
+        let cookie = self.cookie(username).await;
+        Client::connect(&self.ws_url(), &cookie).await
+    }
+
+    /// A client signed in as `username` that has said hello and read its welcome.
+    pub async fn join(&self, username: &str) -> Client {
+        self.join_after(username, None).await
+    }
+
+    pub async fn join_after(&self, username: &str, after: Option<i64>) -> Client {
+        let mut client = self.connect(username).await;
         client
-            .send(&ClientFrame::Hello {
-                name: name.into(),
-                room: "general".into(),
-                after: after.map(protocol::ResumeFrom::Seq),
-            })
+            .send(&ClientFrame::Hello { room: "general".into(), after: after.map(protocol::ResumeFrom::Seq) })
             .await;
         let welcome = client.next().await;
         assert!(matches!(welcome, ServerFrame::Welcome { .. }), "expected welcome, got {welcome:?}");
@@ -110,8 +138,35 @@ impl TestServer {
         String::from_utf8_lossy(&response).into_owned()
     }
 
+    /// `GET path` as a browser navigating there (which says it accepts HTML).
     pub async fn get(&self, path: &str) -> String {
-        self.http(&format!("GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", self.addr)).await
+        self.http(&format!(
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nAccept: text/html\r\nConnection: close\r\n\r\n",
+            self.addr
+        ))
+        .await
+    }
+
+    /// `GET path` with a cookie, as a signed-in browser would.
+    pub async fn get_as(&self, cookie: &str, path: &str) -> String {
+        self.http(&format!(
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nAccept: text/html\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n",
+            self.addr
+        ))
+        .await
+    }
+
+    /// A form post as a browser without JavaScript sends it (`Accept: text/html`), with an
+    /// optional cookie. Returns the whole response.
+    pub async fn post_form(&self, path: &str, cookie: Option<&str>, form: &str) -> String {
+        let cookie = cookie.map(|c| format!("Cookie: {c}\r\n")).unwrap_or_default();
+        self.http(&format!(
+            "POST {path} HTTP/1.1\r\nHost: {host}\r\nAccept: text/html\r\nReferer: http://{host}/\r\n{cookie}\
+             Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n{form}",
+            host = self.addr,
+            len = form.len()
+        ))
+        .await
     }
 }
 
@@ -136,8 +191,11 @@ pub enum Event {
 }
 
 impl Client {
-    pub async fn connect(url: &str) -> Self {
-        let (ws, _) = tokio_tungstenite::connect_async(url).await.expect("WebSocket connects");
+    /// Connect to `url` presenting `cookie` (`banter_session=…`).
+    pub async fn connect(url: &str, cookie: &str) -> Self {
+        let mut request = url.into_client_request().expect("a WebSocket URL");
+        request.headers_mut().insert(COOKIE, HeaderValue::from_str(cookie).expect("a cookie header"));
+        let (ws, _) = tokio_tungstenite::connect_async(request).await.expect("WebSocket connects");
         Self { ws }
     }
 

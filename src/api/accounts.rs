@@ -1,0 +1,232 @@
+//! Sign-up, sign-in, sign-out and the profile.
+//!
+//! Each answers with a redirect whether JavaScript is on or not: onward on success, back to
+//! the form with an error code in the query otherwise. A plain form post cannot carry an
+//! error value back to a page without scripts, and one path for both means the message a
+//! person sees is the same either way. The codes are [`FormError`]s; the page turns them
+//! into words, so nothing from the query is ever shown as it came.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Why a form came back. In the redirect's query as `?error=<code>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FormError {
+    /// Sign-in: no such username, or the wrong password (deliberately not told apart).
+    WrongPassword,
+    /// Sign-in: too many failures for this username or from this address.
+    Throttled,
+    InvalidUsername,
+    InvalidPassword,
+    UsernameTaken,
+    InvalidName,
+    InvalidStatus,
+    /// The store failed; nothing changed.
+    Unavailable,
+}
+
+impl FormError {
+    pub fn code(self) -> &'static str {
+        match self {
+            FormError::WrongPassword => "wrong-password",
+            FormError::Throttled => "throttled",
+            FormError::InvalidUsername => "invalid-username",
+            FormError::InvalidPassword => "invalid-password",
+            FormError::UsernameTaken => "username-taken",
+            FormError::InvalidName => "invalid-name",
+            FormError::InvalidStatus => "invalid-status",
+            FormError::Unavailable => "unavailable",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        [
+            FormError::WrongPassword,
+            FormError::Throttled,
+            FormError::InvalidUsername,
+            FormError::InvalidPassword,
+            FormError::UsernameTaken,
+            FormError::InvalidName,
+            FormError::InvalidStatus,
+            FormError::Unavailable,
+        ]
+        .into_iter()
+        .find(|e| e.code() == code)
+    }
+
+    /// What the person reads.
+    pub fn message(self) -> String {
+        use crate::accounts::AccountError;
+        match self {
+            FormError::WrongPassword => "Wrong username or password.".to_owned(),
+            FormError::Throttled => format!(
+                "Too many failed sign-ins. Wait {} minutes, then try again.",
+                crate::accounts::SIGNIN_LOCKOUT_MINUTES
+            ),
+            FormError::InvalidUsername => capitalized(&AccountError::InvalidUsername.to_string()),
+            FormError::InvalidPassword => capitalized(&AccountError::InvalidPassword.to_string()),
+            FormError::UsernameTaken => "That username is taken; pick another.".to_owned(),
+            FormError::InvalidName => {
+                format!("A display name is 1–{} characters on one line.", crate::protocol::MAX_NAME_CHARS)
+            }
+            FormError::InvalidStatus => capitalized(&AccountError::InvalidStatus.to_string()),
+            FormError::Unavailable => "The server could not do that just now; try again.".to_owned(),
+        }
+    }
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect::<String>() + ".",
+        None => String::new(),
+    }
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use super::FormError;
+
+    /// Back to `form` with `error`, keeping a username typed so far.
+    pub fn back(form: &str, error: FormError, username: Option<&str>) {
+        use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+        let mut to = format!("{form}?error={}", error.code());
+        if let Some(username) = username.filter(|u| !u.is_empty()) {
+            to.push_str(&format!("&username={}", utf8_percent_encode(username, NON_ALPHANUMERIC)));
+        }
+        leptos_axum::redirect(&to);
+    }
+
+    /// Start a session for `user_id`: the cookie goes out with this response.
+    pub async fn start_session(state: &crate::server::AppState, user_id: i64) -> Result<(), FormError> {
+        let token = state.store.create_session(user_id).await.map_err(|error| {
+            tracing::error!(%error, "cannot start a session");
+            FormError::Unavailable
+        })?;
+        let headers: axum::http::HeaderMap = leptos_axum::extract().await.unwrap_or_default();
+        let secure = crate::server::session_cookie::over_https(&headers);
+        super::super::ssr::set_cookie(&crate::server::session_cookie::set(&token.0, secure));
+        Ok(())
+    }
+}
+
+/// Create an account and sign in. The display name starts as the username.
+#[server(endpoint = "sign_up")]
+pub async fn sign_up(username: String, password: String) -> Result<(), ServerFnError> {
+    use crate::accounts::{normalize_username, validate_password};
+    use crate::server::users::UserError;
+
+    let state = super::ssr::state()?;
+    let Ok(name) = normalize_username(&username) else {
+        ssr::back("/signup", FormError::InvalidUsername, Some(username.trim()));
+        return Ok(());
+    };
+    if validate_password(&password).is_err() {
+        ssr::back("/signup", FormError::InvalidPassword, Some(&name));
+        return Ok(());
+    }
+    let hash = crate::server::passwords::hash(password).await.map_err(super::ssr::internal)?;
+    match state.store.create_user(&name, &hash, &name).await {
+        Ok(user) => {
+            tracing::info!(user = user.id, "signed up");
+            match ssr::start_session(&state, user.id).await {
+                Ok(()) => leptos_axum::redirect("/"),
+                Err(error) => ssr::back("/signin", error, Some(&name)),
+            }
+        }
+        Err(UserError::UsernameTaken) => ssr::back("/signup", FormError::UsernameTaken, Some(&name)),
+        Err(error) => {
+            tracing::error!(%error, "cannot create an account");
+            ssr::back("/signup", FormError::Unavailable, Some(&name));
+        }
+    }
+    Ok(())
+}
+
+/// Check a username and password and start a session. Failures are counted per username and
+/// per address ([`SigninThrottle`](crate::server::signin_throttle::SigninThrottle)).
+#[server(endpoint = "sign_in")]
+pub async fn sign_in(username: String, password: String) -> Result<(), ServerFnError> {
+    use std::time::Instant;
+
+    use axum::extract::ConnectInfo;
+
+    let state = super::ssr::state()?;
+    let ConnectInfo(peer): ConnectInfo<std::net::SocketAddr> = leptos_axum::extract().await?;
+    let name = username.trim().to_ascii_lowercase();
+    if state.throttle.check(&name, peer.ip(), Instant::now()).is_some() {
+        tracing::warn!(address = %peer.ip(), "sign-in throttled");
+        ssr::back("/signin", FormError::Throttled, Some(&name));
+        return Ok(());
+    }
+    let found = match state.store.user_for_signin(&name).await {
+        Ok(found) => found,
+        Err(error) => {
+            tracing::error!(%error, "cannot look up an account");
+            ssr::back("/signin", FormError::Unavailable, Some(&name));
+            return Ok(());
+        }
+    };
+    let (user, stored) = found.map_or((None, None), |(user, hash)| (Some(user), Some(hash)));
+    let matches = crate::server::passwords::verify(password, stored).await.map_err(super::ssr::internal)?;
+    match user.filter(|_| matches) {
+        Some(user) => {
+            state.throttle.succeeded(&name);
+            match ssr::start_session(&state, user.id).await {
+                Ok(()) => leptos_axum::redirect("/"),
+                Err(error) => ssr::back("/signin", error, Some(&name)),
+            }
+        }
+        None => {
+            state.throttle.failed(&name, peer.ip(), Instant::now());
+            ssr::back("/signin", FormError::WrongPassword, Some(&name));
+        }
+    }
+    Ok(())
+}
+
+/// End this browser's session, everywhere it was copied.
+#[server(endpoint = "sign_out")]
+pub async fn sign_out() -> Result<(), ServerFnError> {
+    use crate::server::session_cookie;
+
+    let state = super::ssr::state()?;
+    let headers: axum::http::HeaderMap = leptos_axum::extract().await?;
+    if let Some(token) = session_cookie::read(&headers) {
+        state.store.delete_session(&token).await.map_err(super::ssr::internal)?;
+    }
+    super::ssr::set_cookie(&session_cookie::clear(session_cookie::over_https(&headers)));
+    leptos_axum::redirect("/signin");
+    Ok(())
+}
+
+/// Change the signed-in person's display name and status. Open pages see the new name at
+/// once (presence), and messages from then on carry it.
+#[server(endpoint = "update_profile")]
+pub async fn update_profile(display_name: String, status: String) -> Result<(), ServerFnError> {
+    let state = super::ssr::state()?;
+    let user = super::ssr::signed_in(&state).await?;
+    let Ok(display_name) = crate::protocol::validate_name(&display_name) else {
+        ssr::back("/profile", FormError::InvalidName, None);
+        return Ok(());
+    };
+    let Ok(status) = crate::accounts::validate_status(&status) else {
+        ssr::back("/profile", FormError::InvalidStatus, None);
+        return Ok(());
+    };
+    if let Err(error) = state.store.update_profile(user.id, display_name, status).await {
+        tracing::error!(%error, "cannot update a profile");
+        ssr::back("/profile", FormError::Unavailable, None);
+        return Ok(());
+    }
+    state.hub.rename_user(user.id, display_name);
+    leptos_axum::redirect("/profile?saved=1");
+    Ok(())
+}
+
+/// The signed-in person's profile, for the profile page (`None`: not signed in).
+#[server(endpoint = "my_profile")]
+pub async fn my_profile() -> Result<Option<crate::model::Profile>, ServerFnError> {
+    let state = super::ssr::state()?;
+    Ok(super::ssr::user(&state).await?.map(|user| user.profile()))
+}

@@ -1,0 +1,92 @@
+//! `SignInPage` and `SignUpPage`: the two account forms.
+//!
+//! Real forms (`ActionForm`) posting to server functions, so they work before the wasm loads
+//! and with JavaScript off. The server answers both ways with a redirect: onward, or back here
+//! with `?error=<code>`, which this page turns into a sentence (never shows the query as is).
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+use crate::accounts::{MAX_USERNAME_CHARS, MIN_PASSWORD_CHARS};
+use crate::api::{FormError, SignIn, SignUp};
+
+/// The error and username the server sent back in the query, if any.
+fn returned() -> (Signal<Option<String>>, Signal<String>) {
+    let query = use_query_map();
+    let error = Signal::derive(move || {
+        query.read().get("error").and_then(|code| FormError::from_code(&code)).map(FormError::message)
+    });
+    let username = Signal::derive(move || query.read().get("username").unwrap_or_default());
+    (error, username)
+}
+
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let action = ServerAction::<SignIn>::new();
+    let (error, username) = returned();
+    view! {
+        <main class="account">
+            <h1><span class="logo">"Banter"</span></h1>
+            <ActionForm action attr:id="signin-form" attr:class="account-form">
+                <h2>"Sign in"</h2>
+                <label for="username">"Username"</label>
+                <input
+                    id="username"
+                    name="username"
+                    type="text"
+                    autocomplete="username"
+                    autocapitalize="none"
+                    required
+                    maxlength=MAX_USERNAME_CHARS
+                    value=username
+                />
+                <label for="password">"Password"</label>
+                <input id="password" name="password" type="password" autocomplete="current-password" required/>
+                <p class="form-error" role="alert">{error}</p>
+                <button type="submit" disabled=move || action.pending().get()>"Sign in"</button>
+            </ActionForm>
+            <p class="account-switch">"New here? " <a href="/signup">"Create an account"</a></p>
+        </main>
+    }
+}
+
+#[component]
+pub fn SignUpPage() -> impl IntoView {
+    let action = ServerAction::<SignUp>::new();
+    let (error, username) = returned();
+    view! {
+        <main class="account">
+            <h1><span class="logo">"Banter"</span></h1>
+            <ActionForm action attr:id="signup-form" attr:class="account-form">
+                <h2>"Create an account"</h2>
+                <label for="username">"Username"</label>
+                <input
+                    id="username"
+                    name="username"
+                    type="text"
+                    autocomplete="username"
+                    autocapitalize="none"
+                    required
+                    maxlength=MAX_USERNAME_CHARS
+                    aria-describedby="username-rules"
+                    value=username
+                />
+                <p id="username-rules" class="hint">
+                    {format!("2–{MAX_USERNAME_CHARS} characters: letters, digits, '.', '_' or '-'.")}
+                </p>
+                <label for="password">"Password"</label>
+                <input
+                    id="password"
+                    name="password"
+                    type="password"
+                    autocomplete="new-password"
+                    required
+                    minlength=MIN_PASSWORD_CHARS
+                />
+                <p class="form-error" role="alert">{error}</p>
+                <button type="submit" disabled=move || action.pending().get()>"Create account"</button>
+            </ActionForm>
+            <p class="account-switch">"Have an account? " <a href="/signin">"Sign in"</a></p>
+        </main>
+    }
+}

@@ -1,0 +1,75 @@
+//! `ProfilePage`: your display name, status and avatar, and signing out.
+
+use leptos::prelude::*;
+use leptos_router::components::Redirect;
+use leptos_router::hooks::use_query_map;
+
+use crate::accounts::MAX_STATUS_CHARS;
+use crate::api::{FormError, SignOut, UpdateProfile, my_profile};
+use crate::components::avatar::Avatar;
+use crate::model::Profile;
+use crate::protocol::MAX_NAME_CHARS;
+
+#[component]
+pub fn ProfilePage() -> impl IntoView {
+    let profile = Resource::new_blocking(|| (), |_| my_profile());
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match profile.await {
+                    Ok(Some(me)) => view! { <ProfileForm me/> }.into_any(),
+                    Ok(None) => view! { <Redirect path="/signin"/> }.into_any(),
+                    Err(error) => view! { <p class="page-error" role="alert">{error.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn ProfileForm(me: Profile) -> impl IntoView {
+    let update = ServerAction::<UpdateProfile>::new();
+    let sign_out = ServerAction::<SignOut>::new();
+    let query = use_query_map();
+    let error = move || {
+        query.read().get("error").and_then(|code| FormError::from_code(&code)).map(FormError::message)
+    };
+    let saved = move || query.read().get("saved").is_some().then_some("Saved.");
+    view! {
+        <main class="account">
+            // A full load, so the chat starts its connection afresh.
+            <p><a href="/" class="back" rel="external">"← Back to the chat"</a></p>
+            <ActionForm action=update attr:id="profile-form" attr:class="account-form">
+                <h2 class="profile-title">
+                    <Avatar username=me.username.clone() name=me.display_name.clone()/>
+                    <span id="profile-username">"@" {me.username.clone()}</span>
+                </h2>
+                <label for="display-name">"Display name"</label>
+                <input
+                    id="display-name"
+                    name="display_name"
+                    type="text"
+                    autocomplete="nickname"
+                    required
+                    maxlength=MAX_NAME_CHARS
+                    value=me.display_name.clone()
+                />
+                <label for="status">"Status"</label>
+                <input
+                    id="status"
+                    name="status"
+                    type="text"
+                    maxlength=MAX_STATUS_CHARS
+                    placeholder="What are you up to?"
+                    value=me.status.clone()
+                />
+                <p class="form-error" role="alert">{error}</p>
+                <p class="form-ok" role="status">{saved}</p>
+                <button type="submit">"Save"</button>
+            </ActionForm>
+            <ActionForm action=sign_out attr:class="account-form">
+                <button id="sign-out" type="submit" class="secondary">"Sign out"</button>
+            </ActionForm>
+        </main>
+    }
+}

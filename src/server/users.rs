@@ -1,0 +1,230 @@
+//! Accounts and sessions in the store.
+//!
+//! A session is a random 256-bit token handed to the browser in an HttpOnly cookie; the table
+//! keeps only its SHA-256, so reading the database does not yield live credentials, and a
+//! lookup is one primary-key probe. Sessions expire ([`SESSION_TTL`]); signing out deletes
+//! the row, so the cookie is dead on every device that copied it.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use argon2::password_hash::rand_core::{OsRng, RngCore};
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use super::store::{Store, StoreError};
+
+/// How long a session lasts from sign-in.
+pub const SESSION_TTL: Duration = Duration::from_secs(30 * 24 * 60 * 60);
+
+/// A signed-up person, as pages and the hub see them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub status: String,
+}
+
+impl User {
+    pub fn profile(&self) -> crate::model::Profile {
+        crate::model::Profile {
+            username: self.username.clone(),
+            display_name: self.display_name.clone(),
+            status: self.status.clone(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum UserError {
+    #[error("that username is taken")]
+    UsernameTaken,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for UserError {
+    fn from(error: sqlx::Error) -> Self {
+        UserError::Store(StoreError::Sql(error))
+    }
+}
+
+/// A new session's secret: what goes into the cookie. Never stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionToken(pub String);
+
+fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+fn token_hash(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+fn user_from_row(row: &sqlx::sqlite::SqliteRow) -> User {
+    User { id: row.get(0), username: row.get(1), display_name: row.get(2), status: row.get(3) }
+}
+
+impl Store {
+    /// Create an account. `username` must already be normalized
+    /// ([`crate::accounts::normalize_username`]).
+    pub async fn create_user(
+        &self,
+        username: &str,
+        password_hash: &str,
+        display_name: &str,
+    ) -> Result<User, UserError> {
+        let inserted = sqlx::query(
+            "INSERT INTO users (username, password_hash, display_name, created_at) VALUES (?, ?, ?, ?)
+             RETURNING id",
+        )
+        .bind(username)
+        .bind(password_hash)
+        .bind(display_name)
+        .bind(now_ms())
+        .fetch_one(self.pool())
+        .await;
+        match inserted {
+            Ok(row) => Ok(User {
+                id: row.get(0),
+                username: username.to_owned(),
+                display_name: display_name.to_owned(),
+                status: String::new(),
+            }),
+            Err(sqlx::Error::Database(error)) if error.is_unique_violation() => Err(UserError::UsernameTaken),
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// The account and its password hash, for checking a sign-in.
+    pub async fn user_for_signin(&self, username: &str) -> Result<Option<(User, String)>, UserError> {
+        let row = sqlx::query(
+            "SELECT id, username, display_name, status, password_hash FROM users WHERE username = ?",
+        )
+        .bind(username)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.map(|row| (user_from_row(&row), row.get(4))))
+    }
+
+    pub async fn user_by_username(&self, username: &str) -> Result<Option<User>, UserError> {
+        let row = sqlx::query("SELECT id, username, display_name, status FROM users WHERE username = ?")
+            .bind(username)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row.as_ref().map(user_from_row))
+    }
+
+    /// Start a session for `user_id`; the token goes into the cookie.
+    pub async fn create_session(&self, user_id: i64) -> Result<SessionToken, UserError> {
+        let mut secret = [0u8; 32];
+        OsRng.fill_bytes(&mut secret);
+        let token: String = secret.iter().map(|b| format!("{b:02x}")).collect();
+        let now = now_ms();
+        let expires = now + SESSION_TTL.as_millis() as i64;
+        // Expired sessions of anyone are cleared as new ones start: the table stays the size
+        // of the live sessions without a background task.
+        sqlx::query("DELETE FROM sessions WHERE expires_at <= ?").bind(now).execute(self.pool()).await?;
+        sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)")
+            .bind(token_hash(&token))
+            .bind(user_id)
+            .bind(now)
+            .bind(expires)
+            .execute(self.pool())
+            .await?;
+        Ok(SessionToken(token))
+    }
+
+    /// The user a session token belongs to, if the session exists and has not expired.
+    pub async fn session_user(&self, token: &str) -> Result<Option<User>, UserError> {
+        let row = sqlx::query(
+            "SELECT u.id, u.username, u.display_name, u.status FROM sessions s
+             JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ?",
+        )
+        .bind(token_hash(token))
+        .bind(now_ms())
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.as_ref().map(user_from_row))
+    }
+
+    /// End a session (sign out). Unknown tokens are fine: signing out twice is not an error.
+    pub async fn delete_session(&self, token: &str) -> Result<(), UserError> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+            .bind(token_hash(token))
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Change a person's display name and status.
+    pub async fn update_profile(
+        &self,
+        user_id: i64,
+        display_name: &str,
+        status: &str,
+    ) -> Result<(), UserError> {
+        sqlx::query("UPDATE users SET display_name = ?, status = ? WHERE id = ?")
+            .bind(display_name)
+            .bind(status)
+            .bind(user_id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(&dir.path().join("users.db")).await.expect("store opens");
+        (dir, store)
+    }
+
+    #[tokio::test]
+    async fn usernames_are_unique_whatever_their_case() {
+        let (_dir, store) = store().await;
+        store.create_user("alice", "hash", "Alice").await.expect("created");
+        let again = store.create_user("ALICE", "hash", "Alice").await;
+        assert!(matches!(again, Err(UserError::UsernameTaken)), "{again:?}");
+    }
+
+    #[tokio::test]
+    async fn a_session_token_finds_its_user_until_signed_out() {
+        let (_dir, store) = store().await;
+        let alice = store.create_user("alice", "hash", "Alice").await.expect("created");
+        let token = store.create_session(alice.id).await.expect("session");
+        assert_eq!(token.0.len(), 64);
+        assert_eq!(store.session_user(&token.0).await.expect("lookup"), Some(alice.clone()));
+        assert_eq!(store.session_user("not-a-token").await.expect("lookup"), None);
+        store.delete_session(&token.0).await.expect("signed out");
+        assert_eq!(store.session_user(&token.0).await.expect("lookup"), None);
+    }
+
+    #[tokio::test]
+    async fn an_expired_session_finds_nobody() {
+        let (_dir, store) = store().await;
+        let alice = store.create_user("alice", "hash", "Alice").await.expect("created");
+        let token = store.create_session(alice.id).await.expect("session");
+        sqlx::query("UPDATE sessions SET expires_at = ?")
+            .bind(now_ms() - 1)
+            .execute(store.pool())
+            .await
+            .expect("expire");
+        assert_eq!(store.session_user(&token.0).await.expect("lookup"), None);
+    }
+
+    #[tokio::test]
+    async fn the_token_itself_is_never_stored() {
+        let (_dir, store) = store().await;
+        let alice = store.create_user("alice", "hash", "Alice").await.expect("created");
+        let token = store.create_session(alice.id).await.expect("session");
+        let stored: Vec<u8> =
+            sqlx::query_scalar("SELECT token_hash FROM sessions").fetch_one(store.pool()).await.expect("row");
+        assert_ne!(stored, token.0.as_bytes());
+        assert_eq!(stored.len(), 32);
+    }
+}
