@@ -125,7 +125,14 @@ pub async fn sign_up(username: String, password: String) -> Result<(), ServerFnE
         ssr::back("/signup", FormError::InvalidPassword, Some(&name));
         return Ok(());
     }
-    let hash = crate::server::passwords::hash(password).await.map_err(super::ssr::internal)?;
+    let hash = match crate::server::passwords::hash(password).await {
+        Ok(hash) => hash,
+        Err(error) => {
+            tracing::warn!(%error, "cannot hash a new password");
+            ssr::back("/signup", FormError::Unavailable, Some(&name));
+            return Ok(());
+        }
+    };
     match state.store.create_user(&name, &hash, &name).await {
         Ok(user) => {
             tracing::info!(user = user.id, "signed up");
@@ -168,7 +175,14 @@ pub async fn sign_in(username: String, password: String) -> Result<(), ServerFnE
         }
     };
     let (user, stored) = found.map_or((None, None), |(user, hash)| (Some(user), Some(hash)));
-    let matches = crate::server::passwords::verify(password, stored).await.map_err(super::ssr::internal)?;
+    let matches = match crate::server::passwords::verify(password, stored).await {
+        Ok(matches) => matches,
+        Err(error) => {
+            tracing::warn!(%error, "cannot check a password");
+            ssr::back("/signin", FormError::Unavailable, Some(&name));
+            return Ok(());
+        }
+    };
     match user.filter(|_| matches) {
         Some(user) => {
             state.throttle.succeeded(&name);

@@ -197,8 +197,8 @@ fn histogram() -> Histogram<u64> {
 }
 
 async fn idle(target: &Target, connections: usize, hold: u64, join: bool) -> anyhow::Result<Report> {
-    let before = target.usage();
     let account = target.account("idle").await?;
+    let before = target.usage();
     let sockets = target.open(connections, join, &account).await?;
     // Let the server settle (joins announced, buffers released) before reading its memory.
     tokio::time::sleep(Duration::from_secs(hold)).await;

@@ -4,8 +4,15 @@
 //! recommendation, memory-hard against GPU guessing, and the PHC string it produces records
 //! its own parameters, so they can be raised later without breaking old hashes.
 //!
-//! Hashing takes tens of milliseconds of one core on purpose, so it runs on tokio's blocking
-//! pool, never on a thread that serves connections.
+//! Hashing takes tens of milliseconds of one core and 19 MiB on purpose, so it runs on one
+//! dedicated thread, never on a thread that serves connections, one hash at a time. One
+//! thread keeps the memory bounded too: the allocator keeps a freed 19 MiB block for reuse
+//! per thread that used it, so hashing on tokio's blocking pool (hundreds of threads) let the
+//! server's RSS grow with every new thread that ever hashed. At most [`HASH_QUEUE`] requests
+//! wait; past that a sign-in is refused as busy rather than queued without bound.
+
+use std::sync::OnceLock;
+use std::sync::mpsc::{SyncSender, TrySendError, sync_channel};
 
 use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
@@ -15,8 +22,46 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 pub enum PasswordError {
     #[error("cannot hash the password: {0}")]
     Hash(String),
-    #[error("the hashing task failed: {0}")]
-    Task(#[from] tokio::task::JoinError),
+    #[error("too many sign-ins at once; try again")]
+    Busy,
+    #[error("the hashing thread is gone")]
+    Gone,
+}
+
+/// Hash requests that may wait for the hashing thread.
+pub const HASH_QUEUE: usize = 64;
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The hashing thread's queue, started on first use.
+fn hasher() -> &'static SyncSender<Job> {
+    static HASHER: OnceLock<SyncSender<Job>> = OnceLock::new();
+    HASHER.get_or_init(|| {
+        let (jobs, queue) = sync_channel::<Job>(HASH_QUEUE);
+        let spawned = std::thread::Builder::new().name("password-hasher".into()).spawn(move || {
+            for job in queue {
+                job();
+            }
+        });
+        if let Err(error) = spawned {
+            // Without the thread every job's reply is dropped, and callers get `Gone`.
+            tracing::error!(%error, "cannot start the password hashing thread");
+        }
+        jobs
+    })
+}
+
+/// Run `work` on the hashing thread and wait for its answer.
+async fn on_hasher<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, PasswordError> {
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    let job: Job = Box::new(move || {
+        let _caller_gone = reply.send(work());
+    });
+    match hasher().try_send(job) {
+        Ok(()) => answer.await.map_err(|_| PasswordError::Gone),
+        Err(TrySendError::Full(_)) => Err(PasswordError::Busy),
+        Err(TrySendError::Disconnected(_)) => Err(PasswordError::Gone),
+    }
 }
 
 /// A hash of a password nobody has, verified against when the username is unknown, so a
@@ -25,7 +70,7 @@ const DECOY_PASSWORD: &str = "banter decoy password, never a real one";
 
 /// The PHC string (`$argon2id$v=19$m=…`) for `password`, with a fresh random salt.
 pub async fn hash(password: String) -> Result<String, PasswordError> {
-    tokio::task::spawn_blocking(move || hash_now(&password)).await?
+    on_hasher(move || hash_now(&password)).await?
 }
 
 fn hash_now(password: &str) -> Result<String, PasswordError> {
@@ -39,7 +84,7 @@ fn hash_now(password: &str) -> Result<String, PasswordError> {
 /// Whether `password` matches `stored` (a PHC string). With `stored` absent (no such user),
 /// does the same work against a decoy and answers `false`.
 pub async fn verify(password: String, stored: Option<String>) -> Result<bool, PasswordError> {
-    tokio::task::spawn_blocking(move || {
+    on_hasher(move || {
         let real = stored.is_some();
         let decoy;
         let stored = match &stored {
