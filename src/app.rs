@@ -9,6 +9,7 @@ use leptos_router::path;
 use crate::components::account_form::{SignInPage, SignUpPage};
 use crate::components::chat_page::ChatPage;
 use crate::components::profile_page::ProfilePage;
+use crate::components::rooms_page::RoomsPage;
 
 /// The document around the app. `interactive-widget=resizes-content` makes phones shrink the
 /// layout when the on-screen keyboard opens, so the composer stays in view.
@@ -46,6 +47,8 @@ pub fn App() -> impl IntoView {
                 // Async: the whole page, history included, is in the first HTML response,
                 // which is what a reader without JavaScript gets.
                 <Route path=path!("") view=ChatPage ssr=SsrMode::Async/>
+                <Route path=path!("r/:room") view=ChatPage ssr=SsrMode::Async/>
+                <Route path=path!("rooms") view=RoomsPage ssr=SsrMode::Async/>
                 <Route path=path!("signin") view=SignInPage/>
                 <Route path=path!("signup") view=SignUpPage/>
                 <Route path=path!("profile") view=ProfilePage ssr=SsrMode::Async/>

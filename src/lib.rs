@@ -36,6 +36,7 @@ pub mod chat_state;
 pub mod components;
 pub mod model;
 pub mod protocol;
+pub mod rooms;
 
 #[cfg(feature = "ssr")]
 pub mod server;

@@ -5,17 +5,7 @@ use tokio_tungstenite::tungstenite;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::{HeaderValue, StatusCode};
 
-use crate::support::{PATIENCE, TestServer};
-
-/// The value of a response header (first one), lower-cased name match.
-fn header<'a>(response: &'a str, name: &str) -> Option<&'a str> {
-    response
-        .lines()
-        .take_while(|line| !line.is_empty())
-        .filter_map(|line| line.split_once(':'))
-        .find(|(key, _)| key.eq_ignore_ascii_case(name))
-        .map(|(_, value)| value.trim())
-}
+use crate::support::{PATIENCE, TestServer, header};
 
 fn session_pair(response: &str) -> Option<String> {
     banter::load::client::session_cookie(response)

@@ -51,11 +51,12 @@ async fn the_form_posts_without_javascript_and_live_pages_see_it() {
     let server = TestServer::start().await;
     let mut watcher = server.join("watcher").await;
     // Without a session the post is refused: nothing is stored or broadcast.
-    let refused = server.post_form("/api/post_message", None, "body=anonymous&client_id=form0").await;
+    let refused =
+        server.post_form("/api/post_message", None, "room=general&body=anonymous&client_id=form0").await;
     assert!(!refused.starts_with("HTTP/1.1 2"), "{refused}");
 
     let cookie = server.cookie("nojs").await;
-    let form = "body=posted+without+JS&client_id=form1";
+    let form = "room=general&body=posted+without+JS&client_id=form1";
     let response = server.post_form("/api/post_message", Some(&cookie), form).await;
     assert!(response.starts_with("HTTP/1.1 302"), "{response}");
     // The first message the watcher sees is the signed-in one: the anonymous post never was.
@@ -112,7 +113,7 @@ async fn the_older_page_server_function_answers_json() {
     }
     a.ack("o60").await;
     let older = |cookie: String| {
-        let body = "before=11";
+        let body = "room=general&before=11";
         format!(
             "POST /api/load_older HTTP/1.1\r\nHost: {}\r\nAccept: application/json\r\n{cookie}\
              Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",

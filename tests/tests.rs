@@ -10,3 +10,4 @@ mod fanout;
 mod load_tool;
 mod pages;
 mod restart;
+mod rooms;

@@ -63,7 +63,7 @@ export async function postMessages(request: APIRequestContext, tag: string, coun
   const idBase = tag.replace(/[^a-z0-9]/gi, '');
   for (let i = 0; i < count; i++) {
     const response = await request.post('/api/post_message', {
-      form: { body: `${tag} #${i}`, client_id: `${idBase}-${i}` },
+      form: { room: 'general', body: `${tag} #${i}`, client_id: `${idBase}-${i}` },
     });
     expect(response.ok()).toBeTruthy();
   }

@@ -1,71 +1,119 @@
-//! The room: its first paint, older pages, and posting without a WebSocket.
+//! A room: its first paint, older pages, posting without a WebSocket, and read positions.
+//!
+//! Each call names its room and is checked with `Store::room_for`: a room the caller may not
+//! enter answers exactly like one that does not exist.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{HistoryPage, Profile};
+use crate::rooms::{RoomKind, RoomSummary};
 
 /// Everything the chat page needs for its first paint.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChatPage {
     pub room: String,
-    /// The signed-in person; `None` sends the page to sign-in (and then holds no history).
+    /// The signed-in person; `None` sends the page to sign-in (and then holds nothing else).
     pub me: Option<Profile>,
+    /// The room as this person may see it; `None`: not found (or not theirs to know).
+    pub info: Option<RoomInfo>,
     /// The latest [`HISTORY_PAGE`](crate::protocol::HISTORY_PAGE) messages.
     pub history: HistoryPage,
+    /// The person's rooms and conversations, for the sidebar.
+    pub rooms: Vec<RoomSummary>,
     /// A fresh `client_id` for the no-JavaScript form, so a re-posted form is stored once.
     pub form_client_id: String,
 }
 
-#[cfg(feature = "ssr")]
-async fn default_room(state: &crate::server::AppState) -> Result<i64, ServerFnError> {
-    state
-        .store
-        .room_id(crate::protocol::DEFAULT_ROOM)
-        .await
-        .map_err(super::ssr::internal)?
-        .ok_or_else(|| ServerFnError::new("the default room is missing"))
+/// A room as its members see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomInfo {
+    pub kind: RoomKind,
+    /// `#name`, or the other person's display name in a conversation.
+    pub title: String,
+    /// Members by (username, display name): shown for private rooms and conversations.
+    pub members: Vec<(String, String)>,
+    /// Whether this person created it (and so may invite and remove, if private).
+    pub mine: bool,
 }
 
-/// The first paint of the chat page.
+#[cfg(feature = "ssr")]
+pub(crate) mod ssr {
+    use leptos::prelude::ServerFnError;
+
+    use crate::server::AppState;
+    use crate::server::rooms::RoomAccess;
+    use crate::server::users::User;
+
+    /// The room if `user` may enter it; otherwise the same error as for no such room.
+    pub async fn room(state: &AppState, user: &User, name: &str) -> Result<RoomAccess, ServerFnError> {
+        state
+            .store
+            .room_for(user.id, name)
+            .await
+            .map_err(super::super::ssr::internal)?
+            .ok_or_else(|| ServerFnError::new("not found"))
+    }
+}
+
+/// The first paint of a room's page.
 #[server(endpoint = "load_chat")]
-pub async fn load_chat() -> Result<ChatPage, ServerFnError> {
-    use crate::protocol::{DEFAULT_ROOM, HISTORY_PAGE};
+pub async fn load_chat(room: String) -> Result<ChatPage, ServerFnError> {
+    use crate::protocol::HISTORY_PAGE;
+    use crate::server::rooms::RoomError;
     let state = super::ssr::state()?;
-    let Some(user) = super::ssr::user(&state).await? else {
-        return Ok(ChatPage {
-            room: DEFAULT_ROOM.to_owned(),
-            me: None,
-            history: HistoryPage::default(),
-            form_client_id: String::new(),
-        });
+    let mut page = ChatPage {
+        room: room.clone(),
+        me: None,
+        info: None,
+        history: HistoryPage::default(),
+        rooms: Vec::new(),
+        form_client_id: String::new(),
     };
-    let room_id = default_room(&state).await?;
-    let history =
-        state.store.page(room_id, DEFAULT_ROOM, None, HISTORY_PAGE).await.map_err(super::ssr::internal)?;
-    Ok(ChatPage {
-        room: DEFAULT_ROOM.to_owned(),
-        me: Some(user.profile()),
-        history,
-        form_client_id: uuid::Uuid::new_v4().simple().to_string(),
-    })
+    let Some(user) = super::ssr::user(&state).await? else { return Ok(page) };
+    page.me = Some(user.profile());
+    let internal = |e: RoomError| super::ssr::internal(e);
+    let access = state.store.room_for(user.id, &room).await.map_err(internal)?;
+    page.rooms = state.store.my_rooms(user.id).await.map_err(internal)?;
+    let Some(access) = access else {
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(axum::http::StatusCode::NOT_FOUND);
+        }
+        return Ok(page);
+    };
+    let members = state.store.members(access.id).await.map_err(internal)?;
+    let title = page
+        .rooms
+        .iter()
+        .find(|r| r.name == access.name)
+        .map_or_else(|| format!("#{}", access.name), |r| r.title.clone());
+    page.info = Some(RoomInfo {
+        kind: access.kind,
+        title,
+        members: if access.kind == RoomKind::Public { Vec::new() } else { members },
+        mine: access.created_by == Some(user.id),
+    });
+    page.history =
+        state.store.page(access.id, &access.name, None, HISTORY_PAGE).await.map_err(super::ssr::internal)?;
+    page.form_client_id = uuid::Uuid::new_v4().simple().to_string();
+    Ok(page)
 }
 
 /// The page of messages before `before` (a `seq`), for scrolling up.
 #[server(endpoint = "load_older")]
-pub async fn load_older(before: i64) -> Result<HistoryPage, ServerFnError> {
-    use crate::protocol::{DEFAULT_ROOM, HISTORY_PAGE};
+pub async fn load_older(room: String, before: i64) -> Result<HistoryPage, ServerFnError> {
+    use crate::protocol::HISTORY_PAGE;
     let state = super::ssr::state()?;
-    super::ssr::signed_in(&state).await?;
-    let room_id = default_room(&state).await?;
-    state.store.page(room_id, DEFAULT_ROOM, Some(before), HISTORY_PAGE).await.map_err(super::ssr::internal)
+    let user = super::ssr::signed_in(&state).await?;
+    let access = ssr::room(&state, &user, &room).await?;
+    state.store.page(access.id, &access.name, Some(before), HISTORY_PAGE).await.map_err(super::ssr::internal)
 }
 
 /// Post a message without a WebSocket (the composer's form without JavaScript). It goes
 /// through the same sequencer as every other message, so open pages see it live.
 #[server(endpoint = "post_message")]
-pub async fn post_message(body: String, client_id: String) -> Result<i64, ServerFnError> {
-    use crate::protocol::{DEFAULT_ROOM, validate_body, validate_client_id};
+pub async fn post_message(room: String, body: String, client_id: String) -> Result<i64, ServerFnError> {
+    use crate::protocol::{validate_body, validate_client_id};
     use crate::server::sequencer::PostReply;
     use crate::server::store::NewMessage;
 
@@ -74,11 +122,11 @@ pub async fn post_message(body: String, client_id: String) -> Result<i64, Server
     let client_id = validate_client_id(&client_id).map_err(bad)?.to_owned();
     let state = super::ssr::state()?;
     let user = super::ssr::signed_in(&state).await?;
-    let room_id = default_room(&state).await?;
+    let access = ssr::room(&state, &user, &room).await?;
     let (reply, done) = tokio::sync::oneshot::channel();
     let message = NewMessage {
-        room_id,
-        room: DEFAULT_ROOM.to_owned(),
+        room_id: access.id,
+        room: access.name,
         client_id,
         author_id: Some(user.id),
         author: user.display_name,
@@ -86,4 +134,13 @@ pub async fn post_message(body: String, client_id: String) -> Result<i64, Server
     };
     state.sequencer.post(message, PostReply::Call(reply)).await.map_err(super::ssr::internal)?;
     done.await.map_err(super::ssr::internal)?.map_err(super::ssr::internal)
+}
+
+/// The person has seen the room up to `seq`: their unread count there drops, on every device.
+#[server(endpoint = "mark_read")]
+pub async fn mark_read(room: String, seq: i64) -> Result<(), ServerFnError> {
+    let state = super::ssr::state()?;
+    let user = super::ssr::signed_in(&state).await?;
+    let access = ssr::room(&state, &user, &room).await?;
+    state.store.mark_read(access.id, user.id, seq).await.map_err(super::ssr::internal)
 }

@@ -6,12 +6,15 @@
 //!
 //! - [`chat`]: the room's first paint, older pages, posting without a WebSocket.
 //! - [`accounts`]: sign-up, sign-in, sign-out, the profile.
+//! - [`rooms`]: finding and creating rooms, conversations, invitations.
 
 pub mod accounts;
 pub mod chat;
+pub mod rooms;
 
 pub use accounts::*;
 pub use chat::*;
+pub use rooms::*;
 
 #[cfg(feature = "ssr")]
 mod ssr {

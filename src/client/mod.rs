@@ -24,6 +24,7 @@ pub fn start(chat: ChatState) {
     Effect::new(move |_| chat.outbox.with(|outbox| storage::save_outbox(&room, outbox)));
 
     connection::spawn(chat);
+    keep_read_position(chat);
 
     mark_live("data-chat-live");
 }
@@ -49,4 +50,34 @@ pub fn random_id() -> String {
         }
     }
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Tell the server how far this person has read, so unread counts agree on every device: at
+/// first paint and whenever newer messages arrive, with at most one request in flight.
+fn keep_read_position(chat: ChatState) {
+    let marked = StoredValue::new(0_i64);
+    let in_flight = StoredValue::new(false);
+    Effect::new(move |_| {
+        let _newest = chat.timeline.with(|t| t.last_seq());
+        send_read_position(chat, marked, in_flight);
+    });
+}
+
+fn send_read_position(chat: ChatState, marked: StoredValue<i64>, in_flight: StoredValue<bool>) {
+    let newest = chat.timeline.with_untracked(|t| t.last_seq());
+    if newest <= marked.get_value() || in_flight.get_value() {
+        return;
+    }
+    in_flight.set_value(true);
+    leptos::task::spawn_local(async move {
+        let saved = crate::api::mark_read(chat.room.get_value(), newest).await.is_ok();
+        if saved {
+            marked.set_value(newest);
+        }
+        in_flight.set_value(false);
+        // Messages that arrived meanwhile (after a failure, the next message tries again).
+        if saved && chat.timeline.with_untracked(|t| t.last_seq()) > marked.get_value() {
+            send_read_position(chat, marked, in_flight);
+        }
+    });
 }

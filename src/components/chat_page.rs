@@ -1,22 +1,31 @@
-//! `ChatPage`: loads the room (server-rendered), then holds the live chat together.
+//! `ChatPage`: loads a room (server-rendered), then holds the live chat together: the
+//! sidebar of rooms, the header, the messages, the composer.
 
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
+use leptos_router::hooks::use_params_map;
 
 use crate::api::{ChatPage as ChatPageData, load_chat};
 use crate::chat_state::ChatState;
 use crate::components::composer::Composer;
 use crate::components::header::Header;
 use crate::components::message_list::MessageList;
+use crate::components::room_info::RoomInfo;
+use crate::components::sidebar::Sidebar;
+use crate::protocol::DEFAULT_ROOM;
 
 #[component]
 pub fn ChatPage() -> impl IntoView {
-    let page = Resource::new_blocking(|| (), |_| load_chat());
+    let params = use_params_map();
+    // `/` is the default room; `/r/<name>` any other.
+    let room = move || params.read().get("room").unwrap_or_else(|| DEFAULT_ROOM.to_owned());
+    let page = Resource::new_blocking(room, load_chat);
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
                     Ok(data) if data.me.is_none() => view! { <Redirect path="/signin"/> }.into_any(),
+                    Ok(data) if data.info.is_none() => view! { <NotFound data/> }.into_any(),
                     Ok(data) => view! { <ChatWindow data/> }.into_any(),
                     Err(error) => {
                         view! {
@@ -32,10 +41,28 @@ pub fn ChatPage() -> impl IntoView {
     }
 }
 
+/// A room that does not exist, or that this person may not know about: the same page.
+#[component]
+fn NotFound(data: ChatPageData) -> impl IntoView {
+    view! {
+        <div class="layout">
+            <Sidebar rooms=data.rooms current=String::new()/>
+            <main class="chat not-found" id="room-not-found">
+                <h1>"Not found"</h1>
+                <p>"There is no room here that you can open."</p>
+                <p><a href="/rooms" rel="external">"Find or start a room"</a></p>
+            </main>
+        </div>
+    }
+}
+
 #[component]
 fn ChatWindow(data: ChatPageData) -> impl IntoView {
     let form_client_id = data.form_client_id.clone();
     let me = data.me.clone();
+    let rooms = data.rooms.clone();
+    let room = data.room.clone();
+    let info = data.info.clone();
     let chat = ChatState::new(data);
     provide_context(chat);
 
@@ -43,11 +70,20 @@ fn ChatWindow(data: ChatPageData) -> impl IntoView {
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| crate::client::start(chat));
 
+    let title = info.as_ref().map(|i| i.title.clone()).unwrap_or_default();
+    let panel = info.filter(|i| !i.members.is_empty()).map(|info| {
+        let me = me.as_ref().map(|m| m.username.clone()).unwrap_or_default();
+        view! { <RoomInfo room=room.clone() info me/> }
+    });
     view! {
-        <main class="chat">
-            <Header me/>
-            <MessageList/>
-            <Composer form_client_id/>
-        </main>
+        <div class="layout">
+            <Sidebar rooms current=room.clone()/>
+            <main class="chat">
+                <Header me title/>
+                {panel}
+                <MessageList/>
+                <Composer form_client_id/>
+            </main>
+        </div>
     }
 }

@@ -54,6 +54,7 @@ pub fn Composer(form_client_id: String) -> impl IntoView {
             action=PostMessage::url()
             on:submit=on_submit
         >
+            <input type="hidden" name="room" value=chat.room.get_value()/>
             <input type="hidden" name="client_id" value=form_client_id/>
             <label for="message-input" class="visually-hidden">"Message"</label>
             <input

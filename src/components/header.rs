@@ -8,10 +8,9 @@ use crate::components::avatar::Avatar;
 use crate::model::Profile;
 
 #[component]
-pub fn Header(me: Option<Profile>) -> impl IntoView {
+pub fn Header(me: Option<Profile>, title: String) -> impl IntoView {
     let username = me.map(|me| me.username).unwrap_or_default();
     let chat = expect_context::<ChatState>();
-    let room = chat.room.get_value();
     let online = move || {
         let n = chat.online.get();
         if n == 0 { String::new() } else { format!("{n} online") }
@@ -20,7 +19,7 @@ pub fn Header(me: Option<Profile>) -> impl IntoView {
         <header class="chat-header">
             <h1>
                 <span class="logo">"Banter"</span>
-                <span class="room">"#" {room}</span>
+                <span class="room" id="room-title">{title}</span>
             </h1>
             <span id="online-count" class="online">{online}</span>
             <span

@@ -42,7 +42,7 @@ pub fn MessageList() -> impl IntoView {
         }
         loading_older.set(true);
         leptos::task::spawn_local(async move {
-            let result = load_older(first).await;
+            let result = load_older(chat.room.get_value(), first).await;
             let from_bottom =
                 list.get_untracked().map(|el| el.scroll_height() - el.scroll_top()).unwrap_or(0);
             match result {

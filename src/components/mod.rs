@@ -7,3 +7,6 @@ pub mod composer;
 pub mod header;
 pub mod message_list;
 pub mod profile_page;
+pub mod room_info;
+pub mod rooms_page;
+pub mod sidebar;

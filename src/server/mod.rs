@@ -9,6 +9,7 @@ pub mod config;
 pub mod hub;
 pub mod passwords;
 pub mod rate_limit;
+pub mod rooms;
 pub mod sequencer;
 pub mod session_cookie;
 pub mod signin_throttle;

@@ -240,8 +240,10 @@ impl<'a> Reader<'a> {
                 None,
             );
         }
-        let room_id = match self.state.store.room_id(&room).await {
-            Ok(Some(id)) => id,
+        // A private room or conversation this person is not in answers exactly as a room
+        // that does not exist.
+        let room_id = match self.state.store.room_for(self.person.user_id, &room).await {
+            Ok(Some(access)) => access.id,
             Ok(None) => return self.refuse(ErrorCode::UnknownRoom, format!("no room named {room:?}"), None),
             Err(error) => {
                 tracing::error!(%error, "room lookup failed");

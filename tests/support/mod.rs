@@ -36,6 +36,16 @@ pub struct TestServer {
     cookies: Mutex<HashMap<String, String>>,
 }
 
+/// The value of a response's header (the first of that name, matched without case).
+pub fn header<'a>(response: &'a str, name: &str) -> Option<&'a str> {
+    response
+        .lines()
+        .take_while(|line| !line.is_empty())
+        .filter_map(|line| line.split_once(':'))
+        .find(|(key, _)| key.eq_ignore_ascii_case(name))
+        .map(|(_, value)| value.trim())
+}
+
 /// Sign up `username` on the server at `addr`; its session cookie.
 pub async fn sign_up(addr: SocketAddr, username: &str) -> String {
     tokio::time::timeout(PATIENCE, banter::load::client::sign_up(addr, username))

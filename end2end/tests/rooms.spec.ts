@@ -1,0 +1,90 @@
+import { test, expect } from '@playwright/test';
+import { joinAs, send, unique } from './helpers';
+
+test('two people message each other directly; a third cannot see it; unread counts follow', async ({ browser }) => {
+  const ann = await joinAs(browser, 'ann');
+  const bob = await joinAs(browser, 'bob');
+  const eve = await joinAs(browser, 'eve');
+
+  // Ann starts a conversation with bob from the rooms page.
+  await ann.page.locator('a.all-rooms').click();
+  await ann.page.locator('#direct-username').fill(bob.name);
+  await ann.page.getByRole('button', { name: 'Open conversation' }).click();
+  await expect(ann.page).toHaveURL(/\/r\/dm-\d+-\d+$/);
+  await expect(ann.page.locator('#room-title')).toHaveText(bob.name);
+  await expect(ann.page.locator('#connection-status')).toHaveText('connected');
+  const conversation = new URL(ann.page.url()).pathname;
+  const room = conversation.replace('/r/', '');
+
+  const secret = unique('just between us');
+  await send(ann.page, secret);
+  await expect(ann.page.locator('#chat-box li.message:not(.pending) .body').filter({ hasText: secret })).toHaveCount(1);
+
+  // Bob, elsewhere (in general), sees an unread count for it on his next page load.
+  await bob.page.reload();
+  const entry = bob.page.locator(`#sidebar a[data-room="${room}"]`);
+  await expect(entry.locator('.unread')).toHaveText('1');
+  await expect(entry).toContainText(ann.name);
+  // Opening it shows the message, and the count clears (on the server: another device agrees).
+  await bob.page.goto(conversation);
+  await expect(bob.page.locator('#chat-box li.message .body').filter({ hasText: secret })).toHaveCount(1);
+  await expect(bob.page.locator('#connection-status')).toHaveText('connected');
+  const reply = unique('reply from bob');
+  await send(bob.page, reply);
+  await expect(ann.page.locator('#chat-box li.message:not(.pending) .body').filter({ hasText: reply })).toHaveCount(1);
+  // Another tab (another device would do the same) agrees once the read position is saved.
+  const other = await bob.context.newPage();
+  await other.goto('/');
+  await expect(other.locator(`#sidebar a[data-room="${room}"]`)).toBeVisible();
+  await expect
+    .poll(async () => {
+      await other.reload();
+      return other.locator(`#sidebar a[data-room="${room}"] .unread`).count();
+    })
+    .toBe(0);
+
+  // Eve: the same URL is "not found", her sidebar has no such entry, and nothing leaks.
+  await eve.page.goto(conversation);
+  await expect(eve.page.locator('#room-not-found')).toBeVisible();
+  await expect(eve.page.locator('body')).not.toContainText(secret);
+  await eve.page.goto('/');
+  await expect(eve.page.locator(`#sidebar a[data-room="${room}"]`)).toHaveCount(0);
+  const older = await eve.page.request.post('/api/load_older', { form: { room, before: '1000' } });
+  expect(older.ok()).toBeFalsy();
+  expect(await older.text()).not.toContain(secret);
+
+  for (const person of [ann, bob, eve]) await person.context.close();
+});
+
+test('a private room: created, invite-only, hidden from others', async ({ browser }) => {
+  const owner = await joinAs(browser, 'owner');
+  const guest = await joinAs(browser, 'guest');
+  const name = `club-${Date.now().toString(36)}`;
+
+  await owner.page.goto('/rooms');
+  await owner.page.locator('#room-name').fill(name);
+  await owner.page.locator('#room-private').check();
+  await owner.page.getByRole('button', { name: 'Create', exact: true }).click();
+  await expect(owner.page).toHaveURL(new RegExp(`/r/${name}$`));
+  await expect(owner.page.locator('#connection-status')).toHaveText('connected');
+
+  // Not listed, not reachable for the guest.
+  await guest.page.goto('/rooms');
+  await expect(guest.page.locator('#public-rooms')).not.toContainText(name);
+  await guest.page.goto(`/r/${name}`);
+  await expect(guest.page.locator('#room-not-found')).toBeVisible();
+
+  // Invited, the guest is in.
+  await owner.page.locator('#room-info summary').click();
+  await owner.page.locator('#invite-username').fill(guest.name);
+  await owner.page.getByRole('button', { name: 'Invite', exact: true }).click();
+  await expect(owner.page.locator('#room-info .members')).toContainText(guest.name);
+  await guest.page.goto(`/r/${name}`);
+  await expect(guest.page.locator('#connection-status')).toHaveText('connected');
+  const hello = unique('hello club');
+  await send(guest.page, hello);
+  await expect(owner.page.locator('#chat-box li.message .body').filter({ hasText: hello })).toHaveCount(1);
+
+  await owner.context.close();
+  await guest.context.close();
+});

@@ -1,0 +1,109 @@
+//! Finding, creating and managing rooms, and starting conversations.
+//!
+//! Form endpoints like the account ones: each answers with a redirect, onward or back to
+//! `/rooms` with `?error=<code>`.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::rooms::RoomSummary;
+
+/// What the rooms page lists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomsPage {
+    /// `false`: not signed in (the page sends you to sign in).
+    pub signed_in: bool,
+    /// Every public room, by name.
+    pub public: Vec<String>,
+    /// The person's own rooms and conversations.
+    pub mine: Vec<RoomSummary>,
+}
+
+#[server(endpoint = "load_rooms")]
+pub async fn load_rooms() -> Result<RoomsPage, ServerFnError> {
+    let state = super::ssr::state()?;
+    let Some(user) = super::ssr::user(&state).await? else {
+        return Ok(RoomsPage { signed_in: false, public: Vec::new(), mine: Vec::new() });
+    };
+    let internal = super::ssr::internal;
+    Ok(RoomsPage {
+        signed_in: true,
+        public: state.store.public_rooms().await.map_err(internal)?,
+        mine: state.store.my_rooms(user.id).await.map_err(internal)?,
+    })
+}
+
+/// Create a room (`private` present: invite-only) and go to it.
+#[server(endpoint = "create_room")]
+pub async fn create_room(name: String, private: Option<String>) -> Result<(), ServerFnError> {
+    use crate::rooms::{RoomKind, normalize_room_name};
+    use crate::server::rooms::RoomError;
+
+    let state = super::ssr::state()?;
+    let user = super::ssr::signed_in(&state).await?;
+    let Ok(name) = normalize_room_name(&name) else {
+        leptos_axum::redirect("/rooms?error=invalid-room-name");
+        return Ok(());
+    };
+    let kind = if private.is_some() { RoomKind::Private } else { RoomKind::Public };
+    match state.store.create_room(user.id, &name, kind).await {
+        Ok(room) => leptos_axum::redirect(&format!("/r/{}", room.name)),
+        Err(RoomError::NameTaken) => leptos_axum::redirect("/rooms?error=room-name-taken"),
+        Err(error) => return Err(super::ssr::internal(error)),
+    }
+    Ok(())
+}
+
+/// Open (creating on first use) the conversation with `username`.
+#[server(endpoint = "open_direct")]
+pub async fn open_direct(username: String) -> Result<(), ServerFnError> {
+    let state = super::ssr::state()?;
+    let user = super::ssr::signed_in(&state).await?;
+    let name = username.trim().to_ascii_lowercase();
+    let other = state.store.user_by_username(&name).await.map_err(super::ssr::internal)?;
+    match other.filter(|other| other.id != user.id) {
+        Some(other) => {
+            let room = state.store.direct_room(user.id, other.id).await.map_err(super::ssr::internal)?;
+            leptos_axum::redirect(&format!("/r/{}", room.name));
+        }
+        None => leptos_axum::redirect("/rooms?error=no-such-person"),
+    }
+    Ok(())
+}
+
+/// Invite `username` into a private room (its creator only).
+#[server(endpoint = "invite")]
+pub async fn invite(room: String, username: String) -> Result<(), ServerFnError> {
+    let state = super::ssr::state()?;
+    let user = super::ssr::signed_in(&state).await?;
+    let access = super::chat::ssr::room(&state, &user, &room).await?;
+    let invited = state.store.user_by_username(&username.trim().to_ascii_lowercase()).await;
+    let Some(invited) = invited.map_err(super::ssr::internal)? else {
+        leptos_axum::redirect(&format!("/r/{room}?error=no-such-person"));
+        return Ok(());
+    };
+    match state.store.invite(user.id, &access, invited.id).await {
+        Ok(()) => leptos_axum::redirect(&format!("/r/{room}")),
+        Err(_) => leptos_axum::redirect(&format!("/r/{room}?error=not-allowed")),
+    }
+    Ok(())
+}
+
+/// Take `username` out of a room: yourself (leave) or, in a private room you created, anyone.
+#[server(endpoint = "remove_member")]
+pub async fn remove_member(room: String, username: String) -> Result<(), ServerFnError> {
+    let state = super::ssr::state()?;
+    let user = super::ssr::signed_in(&state).await?;
+    let access = super::chat::ssr::room(&state, &user, &room).await?;
+    let removed = state.store.user_by_username(&username.trim().to_ascii_lowercase()).await;
+    let Some(removed) = removed.map_err(super::ssr::internal)? else {
+        leptos_axum::redirect(&format!("/r/{room}?error=no-such-person"));
+        return Ok(());
+    };
+    match state.store.remove_member(user.id, &access, removed.id).await {
+        Ok(()) if removed.id == user.id => leptos_axum::redirect("/rooms"),
+        Ok(()) => leptos_axum::redirect(&format!("/r/{room}")),
+        Err(_) => leptos_axum::redirect(&format!("/r/{room}?error=not-allowed")),
+    }
+    Ok(())
+}

@@ -1,0 +1,75 @@
+//! `RoomInfo`: who is in a private room or conversation, and (for a private room) inviting,
+//! removing and leaving.
+//!
+//! Plain form posts, JavaScript or not: the server answers with a redirect and the page
+//! loads afresh, so the member list and the live connection reflect the change at once.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+use leptos::server_fn::ServerFn;
+
+use crate::api::{Invite, RemoveMember, RoomInfo as Info};
+use crate::rooms::RoomKind;
+
+/// What an error code in the query means here.
+fn error_text(code: &str) -> Option<&'static str> {
+    match code {
+        "no-such-person" => Some("There is nobody with that username."),
+        "not-allowed" => Some("Only the room's creator can do that."),
+        _ => None,
+    }
+}
+
+#[component]
+pub fn RoomInfo(room: String, info: Info, me: String) -> impl IntoView {
+    let query = use_query_map();
+    let error = move || query.read().get("error").and_then(|code| error_text(&code));
+    let (invite, remove) = (Invite::url(), RemoveMember::url());
+    let manage = info.kind == RoomKind::Private && info.mine;
+    let members = info
+        .members
+        .iter()
+        .map(|(username, display)| {
+            let removable = manage && *username != me;
+            let room = room.clone();
+            let username = username.clone();
+            view! {
+                <li>
+                    <span class="member">{display.clone()} " " <span class="muted">"@" {username.clone()}</span></span>
+                    {removable.then(|| view! {
+                        <form method="post" action=remove class="inline-form">
+                            <input type="hidden" name="room" value=room/>
+                            <input type="hidden" name="username" value=username.clone()/>
+                            <button type="submit" class="secondary small" aria-label=format!("Remove {username}")>"Remove"</button>
+                        </form>
+                    })}
+                </li>
+            }
+        })
+        .collect_view();
+    let count = info.members.len();
+    let (invite_room, leave_room) = (room.clone(), room);
+    view! {
+        <details class="room-info" id="room-info">
+            <summary>{format!("{count} members")}</summary>
+            <ul class="members">{members}</ul>
+            {manage.then(|| view! {
+                <form method="post" action=invite class="inline-form" id="invite-form">
+                    <input type="hidden" name="room" value=invite_room.clone()/>
+                    <label for="invite-username" class="visually-hidden">"Username to invite"</label>
+                    <input id="invite-username" name="username" type="text" placeholder="username" required/>
+                    <button type="submit">"Invite"</button>
+                </form>
+            })}
+            {(info.kind == RoomKind::Private).then(|| view! {
+                <form method="post" action=remove class="inline-form">
+                    <input type="hidden" name="room" value=leave_room.clone()/>
+                    <input type="hidden" name="username" value=me.clone()/>
+                    <button type="submit" class="secondary" id="leave-room">"Leave room"</button>
+                </form>
+            })}
+            <p class="form-error" role="alert">{error}</p>
+        </details>
+    }
+}

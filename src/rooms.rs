@@ -1,0 +1,100 @@
+//! Rooms as both sides see them: their kinds, their name rules, and a sidebar entry.
+
+use serde::{Deserialize, Serialize};
+
+/// Shortest room name, in characters.
+pub const MIN_ROOM_NAME_CHARS: usize = 2;
+/// Longest room name, in characters.
+pub const MAX_ROOM_NAME_CHARS: usize = 32;
+
+/// Who may see and enter a room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoomKind {
+    /// Anyone signed in can find it and join.
+    Public,
+    /// Invite-only: only members know it exists.
+    Private,
+    /// A conversation between two people.
+    Direct,
+}
+
+impl RoomKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoomKind::Public => "public",
+            RoomKind::Private => "private",
+            RoomKind::Direct => "direct",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "public" => Some(RoomKind::Public),
+            "private" => Some(RoomKind::Private),
+            "direct" => Some(RoomKind::Direct),
+            _ => None,
+        }
+    }
+}
+
+/// One line of the sidebar: a room or conversation the person is in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomSummary {
+    /// The room's name, as in its URL (`/r/<name>`).
+    pub name: String,
+    pub kind: RoomKind,
+    /// What to show: `#name`, or for a conversation the other person's display name.
+    pub title: String,
+    /// Messages after the person's read position.
+    pub unread: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RoomNameError {
+    #[error(
+        "a room name is {MIN_ROOM_NAME_CHARS}–{MAX_ROOM_NAME_CHARS} characters: letters a–z, digits, '_' or '-'"
+    )]
+    Invalid,
+}
+
+/// A valid room name, lower-cased. Names starting `dm-` are kept for conversations.
+pub fn normalize_room_name(name: &str) -> Result<String, RoomNameError> {
+    let name = name.trim().to_ascii_lowercase();
+    let chars = name.chars().count();
+    let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '-');
+    if (MIN_ROOM_NAME_CHARS..=MAX_ROOM_NAME_CHARS).contains(&chars)
+        && name.chars().all(allowed)
+        && !name.starts_with("dm-")
+    {
+        Ok(name)
+    } else {
+        Err(RoomNameError::Invalid)
+    }
+}
+
+/// The name of the conversation between two users (order does not matter).
+pub fn direct_room_name(a: i64, b: i64) -> String {
+    format!("dm-{}-{}", a.min(b), a.max(b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn room_names_follow_the_rules() {
+        assert_eq!(normalize_room_name(" Random "), Ok("random".to_owned()));
+        assert_eq!(normalize_room_name("rust-lang_2"), Ok("rust-lang_2".to_owned()));
+        assert!(normalize_room_name("x").is_err());
+        assert!(normalize_room_name("two words").is_err());
+        assert!(normalize_room_name(&"r".repeat(MAX_ROOM_NAME_CHARS + 1)).is_err());
+        assert!(normalize_room_name("dm-1-2").is_err(), "dm- names belong to conversations");
+    }
+
+    #[test]
+    fn a_conversation_has_one_name_whoever_starts_it() {
+        assert_eq!(direct_room_name(7, 3), "dm-3-7");
+        assert_eq!(direct_room_name(3, 7), "dm-3-7");
+    }
+}

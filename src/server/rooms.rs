@@ -1,0 +1,228 @@
+//! Rooms and membership in the store: who may see which room, and read positions.
+//!
+//! Every path that shows or accepts a room's messages (pages, server functions, `hello`)
+//! asks [`Store::room_for`], which answers `None` both for a room that does not exist and for
+//! a private room or conversation the person is not in, so the answer never reveals that it
+//! exists. Public rooms are open to anyone signed in; entering one makes you a member.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use sqlx::Row;
+
+use super::store::{Store, StoreError};
+use crate::rooms::{RoomKind, RoomSummary, direct_room_name};
+
+/// A room a person may enter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomAccess {
+    pub id: i64,
+    pub name: String,
+    pub kind: RoomKind,
+    pub created_by: Option<i64>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RoomError {
+    #[error("a room with that name exists")]
+    NameTaken,
+    #[error("not found")]
+    NotFound,
+    #[error("only the room's creator can do that")]
+    NotCreator,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for RoomError {
+    fn from(error: sqlx::Error) -> Self {
+        RoomError::Store(StoreError::Sql(error))
+    }
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+fn kind_of(text: &str) -> RoomKind {
+    // The column's CHECK allows only the three kinds.
+    RoomKind::parse(text).unwrap_or(RoomKind::Private)
+}
+
+impl Store {
+    /// The room called `name` if `user_id` may enter it; for a public room, entering makes
+    /// them a member. `None`: no such room, or one they may not know about.
+    pub async fn room_for(&self, user_id: i64, name: &str) -> Result<Option<RoomAccess>, RoomError> {
+        let row = sqlx::query(
+            "SELECT r.id, r.name, r.kind, r.created_by, m.user_id IS NOT NULL FROM rooms r
+             LEFT JOIN room_members m ON m.room_id = r.id AND m.user_id = ?
+             WHERE r.name = ?",
+        )
+        .bind(user_id)
+        .bind(name)
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let room = RoomAccess {
+            id: row.get(0),
+            name: row.get(1),
+            kind: kind_of(row.get::<&str, _>(2)),
+            created_by: row.get(3),
+        };
+        let member: bool = row.get(4);
+        match (room.kind, member) {
+            (_, true) => Ok(Some(room)),
+            (RoomKind::Public, false) => {
+                self.add_member(room.id, user_id).await?;
+                Ok(Some(room))
+            }
+            (RoomKind::Private | RoomKind::Direct, false) => Ok(None),
+        }
+    }
+
+    async fn add_member(&self, room_id: i64, user_id: i64) -> Result<(), RoomError> {
+        sqlx::query("INSERT OR IGNORE INTO room_members (room_id, user_id, joined_at) VALUES (?, ?, ?)")
+            .bind(room_id)
+            .bind(user_id)
+            .bind(now_ms())
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Create a public or private room with `creator` as its first member.
+    pub async fn create_room(
+        &self,
+        creator: i64,
+        name: &str,
+        kind: RoomKind,
+    ) -> Result<RoomAccess, RoomError> {
+        let inserted = sqlx::query(
+            "INSERT INTO rooms (name, kind, created_by, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+        )
+        .bind(name)
+        .bind(kind.as_str())
+        .bind(creator)
+        .bind(now_ms())
+        .fetch_one(self.pool())
+        .await;
+        let id: i64 = match inserted {
+            Ok(row) => row.get(0),
+            Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
+                return Err(RoomError::NameTaken);
+            }
+            Err(error) => return Err(error.into()),
+        };
+        self.add_member(id, creator).await?;
+        Ok(RoomAccess { id, name: name.to_owned(), kind, created_by: Some(creator) })
+    }
+
+    /// The conversation between `me` and `other`, created on first use.
+    pub async fn direct_room(&self, me: i64, other: i64) -> Result<RoomAccess, RoomError> {
+        let name = direct_room_name(me, other);
+        sqlx::query(
+            "INSERT OR IGNORE INTO rooms (name, kind, created_by, created_at) VALUES (?, 'direct', ?, ?)",
+        )
+        .bind(&name)
+        .bind(me)
+        .bind(now_ms())
+        .execute(self.pool())
+        .await?;
+        let id: i64 = sqlx::query_scalar("SELECT id FROM rooms WHERE name = ?")
+            .bind(&name)
+            .fetch_one(self.pool())
+            .await?;
+        self.add_member(id, me).await?;
+        self.add_member(id, other).await?;
+        Ok(RoomAccess { id, name, kind: RoomKind::Direct, created_by: Some(me) })
+    }
+
+    /// Add `user_id` to a private room; only its creator may.
+    pub async fn invite(&self, actor: i64, room: &RoomAccess, user_id: i64) -> Result<(), RoomError> {
+        if room.kind != RoomKind::Private || room.created_by != Some(actor) {
+            return Err(RoomError::NotCreator);
+        }
+        self.add_member(room.id, user_id).await
+    }
+
+    /// Take `user_id` out of a room: the creator removing someone from a private room, or
+    /// anyone leaving (`actor == user_id`). Conversations cannot be left.
+    pub async fn remove_member(&self, actor: i64, room: &RoomAccess, user_id: i64) -> Result<(), RoomError> {
+        let allowed = match room.kind {
+            RoomKind::Direct => false,
+            _ if actor == user_id => true,
+            RoomKind::Private => room.created_by == Some(actor),
+            RoomKind::Public => false,
+        };
+        if !allowed {
+            return Err(RoomError::NotCreator);
+        }
+        sqlx::query("DELETE FROM room_members WHERE room_id = ? AND user_id = ?")
+            .bind(room.id)
+            .bind(user_id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Usernames and display names of a room's members, by username.
+    pub async fn members(&self, room_id: i64) -> Result<Vec<(String, String)>, RoomError> {
+        let rows = sqlx::query(
+            "SELECT u.username, u.display_name FROM room_members m JOIN users u ON u.id = m.user_id
+             WHERE m.room_id = ? ORDER BY u.username",
+        )
+        .bind(room_id)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.iter().map(|row| (row.get(0), row.get(1))).collect())
+    }
+
+    /// Public rooms, by name: what anyone can find and join.
+    pub async fn public_rooms(&self) -> Result<Vec<String>, RoomError> {
+        Ok(sqlx::query_scalar("SELECT name FROM rooms WHERE kind = 'public' ORDER BY name")
+            .fetch_all(self.pool())
+            .await?)
+    }
+
+    /// The rooms and conversations `user_id` is in, with unread counts (others' messages past
+    /// their read position: your own never count), for the sidebar.
+    pub async fn my_rooms(&self, user_id: i64) -> Result<Vec<RoomSummary>, RoomError> {
+        let rows = sqlx::query(
+            "SELECT r.name, r.kind,
+                    (SELECT COUNT(*) FROM messages x WHERE x.room_id = r.id AND x.seq > m.last_read_seq
+                       AND (x.author_id IS NULL OR x.author_id != m.user_id)),
+                    (SELECT u.display_name FROM room_members o JOIN users u ON u.id = o.user_id
+                      WHERE o.room_id = r.id AND o.user_id != m.user_id LIMIT 1)
+             FROM room_members m JOIN rooms r ON r.id = m.room_id
+             WHERE m.user_id = ? ORDER BY r.kind = 'direct', r.name",
+        )
+        .bind(user_id)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|row| {
+                let name: String = row.get(0);
+                let kind = kind_of(row.get::<&str, _>(1));
+                let other: Option<String> = row.get(3);
+                let title = match kind {
+                    RoomKind::Direct => other.unwrap_or_else(|| name.clone()),
+                    _ => format!("#{name}"),
+                };
+                RoomSummary { name, kind, title, unread: row.get::<i64, _>(2).max(0) }
+            })
+            .collect())
+    }
+
+    /// Move `user_id`'s read position in the room forward to `seq` (never back).
+    pub async fn mark_read(&self, room_id: i64, user_id: i64, seq: i64) -> Result<(), RoomError> {
+        sqlx::query(
+            "UPDATE room_members SET last_read_seq = MAX(last_read_seq, ?) WHERE room_id = ? AND user_id = ?",
+        )
+        .bind(seq)
+        .bind(room_id)
+        .bind(user_id)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,180 @@
+//! Rooms, private rooms and conversations: who sees what, on every path a client can take.
+//!
+//! Each test has a third person, eve, who is not a member, and checks that the pages, the
+//! server functions and the WebSocket all answer her exactly as for a room that does not
+//! exist.
+
+use banter::protocol::{ClientFrame, ErrorCode, ServerFrame};
+
+use crate::support::{TestServer, header};
+
+/// What a non-member gets on every path, compared with a room that does not exist.
+async fn assert_invisible(server: &TestServer, cookie: &str, username: &str, room: &str, secret: &str) {
+    let page = server.get_as(cookie, &format!("/r/{room}")).await;
+    let missing = server.get_as(cookie, "/r/no-such-room-anywhere").await;
+    assert!(page.starts_with("HTTP/1.1 404"), "{page}");
+    assert_eq!(page.lines().next(), missing.lines().next());
+    assert!(page.contains(r#"id="room-not-found""#) && !page.contains(secret), "{page}");
+    // Her sidebar does not list it.
+    assert!(!server.get_as(cookie, "/").await.contains(&format!("data-room=\"{room}\"")));
+
+    let older = server.post_form("/api/load_older", Some(cookie), &format!("room={room}&before=100")).await;
+    assert!(!older.starts_with("HTTP/1.1 2") && !older.contains(secret), "{older}");
+    assert!(older.contains("not found"), "{older}");
+
+    let posted = server
+        .post_form("/api/post_message", Some(cookie), &format!("room={room}&body=intruder&client_id=eve1"))
+        .await;
+    // Refused: an error, which a plain form post gets as a redirect carrying it.
+    assert!(header(&posted, "serverfnerror").is_some() || posted.starts_with("HTTP/1.1 5"), "{posted}");
+
+    let mut ws = server.connect(username).await;
+    ws.send(&ClientFrame::Hello { room: room.into(), after: Some(banter::protocol::ResumeFrom::Seq(0)) })
+        .await;
+    match ws.next().await {
+        ServerFrame::Error { code: ErrorCode::UnknownRoom, message, .. } => {
+            assert_eq!(message, format!("no room named {room:?}"), "the same words as for no room at all")
+        }
+        other => panic!("expected unknown_room, got {other:?}"),
+    }
+}
+
+async fn post(server: &TestServer, cookie: &str, room: &str, body: &str, id: &str) {
+    let form = format!("room={room}&body={}&client_id={id}", body.replace(' ', "+"));
+    let response = server.post_form("/api/post_message", Some(cookie), &form).await;
+    assert!(response.starts_with("HTTP/1.1 302"), "{response}");
+}
+
+#[tokio::test]
+async fn a_conversation_is_seen_by_its_two_people_only_on_every_path() {
+    let server = TestServer::start().await;
+    let ann = server.cookie("ann").await;
+    let bob = server.cookie("bob").await;
+    let eve = server.cookie("eve").await;
+
+    let opened = server.post_form("/api/open_direct", Some(&ann), "username=bob").await;
+    let location = header(&opened, "location").expect("to the conversation").to_owned();
+    let room = location.strip_prefix("/r/").expect("a room URL").to_owned();
+    assert!(room.starts_with("dm-"), "{room}");
+    // Whoever starts it, it is the same conversation.
+    let again = server.post_form("/api/open_direct", Some(&bob), "username=ANN").await;
+    assert_eq!(header(&again, "location"), Some(location.as_str()));
+
+    // Bob is live in it, and sees ann's message arrive.
+    let mut bob_ws = server.connect("bob").await;
+    bob_ws.send(&ClientFrame::Hello { room: room.clone(), after: None }).await;
+    assert!(matches!(bob_ws.next().await, ServerFrame::Welcome { .. }));
+    post(&server, &ann, &room, "for bob only", "d1").await;
+    let (frame, _) = bob_ws.until(|f| matches!(f, ServerFrame::Message(_))).await;
+    assert!(matches!(frame, ServerFrame::Message(ref m) if m.body == "for bob only" && m.author == "ann"));
+
+    // Both have it on the page, titled with the other person's name.
+    let page = server.get_as(&bob, &location).await;
+    assert!(page.starts_with("HTTP/1.1 200") && page.contains("for bob only"), "{page}");
+    assert!(page.contains(r#"id="room-title" class="room">ann<"#), "titled with the other person's name");
+
+    assert_invisible(&server, &eve, "eve", &room, "for bob only").await;
+    assert!(!server.get_as(&ann, &location).await.contains("intruder"));
+
+    // And the general room, where eve is, never carried it.
+    let mut eve_general = server.join("eve").await;
+    post(&server, &ann, "general", "hello all", "g1").await;
+    let (frame, _) = eve_general.until(|f| matches!(f, ServerFrame::Message(_))).await;
+    assert!(matches!(frame, ServerFrame::Message(ref m) if m.body == "hello all"), "{frame:?}");
+}
+
+#[tokio::test]
+async fn a_private_room_is_for_its_members_and_the_creator_manages_them() {
+    let server = TestServer::start().await;
+    let ann = server.cookie("ann").await;
+    let bob = server.cookie("bob").await;
+    let eve = server.cookie("eve").await;
+
+    let created = server.post_form("/api/create_room", Some(&ann), "name=Secret-Club&private=on").await;
+    assert_eq!(header(&created, "location"), Some("/r/secret-club"), "{created}");
+    post(&server, &ann, "secret-club", "members only", "p1").await;
+
+    // Not listed for others, and invisible everywhere.
+    let rooms = server.post_form("/api/load_rooms", Some(&eve), "").await;
+    assert!(!rooms.contains("secret-club"), "{rooms}");
+    assert_invisible(&server, &bob, "bob", "secret-club", "members only").await;
+    assert_invisible(&server, &eve, "eve", "secret-club", "members only").await;
+    assert!(!server.get_as(&ann, "/r/secret-club").await.contains("intruder"));
+
+    // Only the creator invites.
+    let refused = server.post_form("/api/invite", Some(&bob), "room=secret-club&username=eve").await;
+    assert!(!refused.contains("location: /r/secret-club\r\n"), "bob is not a member: {refused}");
+    let invited = server.post_form("/api/invite", Some(&ann), "room=secret-club&username=bob").await;
+    assert_eq!(header(&invited, "location"), Some("/r/secret-club"), "{invited}");
+    let page = server.get_as(&bob, "/r/secret-club").await;
+    assert!(page.starts_with("HTTP/1.1 200") && page.contains("members only"), "{page}");
+    // A member who is not the creator cannot invite either.
+    let by_member = server.post_form("/api/invite", Some(&bob), "room=secret-club&username=eve").await;
+    assert!(header(&by_member, "location").is_some_and(|l| l.contains("error=not-allowed")), "{by_member}");
+    assert_invisible(&server, &eve, "eve", "secret-club", "members only").await;
+
+    // The creator removes; then bob is out again.
+    let removed = server.post_form("/api/remove_member", Some(&ann), "room=secret-club&username=bob").await;
+    assert_eq!(header(&removed, "location"), Some("/r/secret-club"), "{removed}");
+    assert_invisible(&server, &bob, "bob", "secret-club", "members only").await;
+
+    // Members can leave.
+    server.post_form("/api/invite", Some(&ann), "room=secret-club&username=bob").await;
+    let left = server.post_form("/api/remove_member", Some(&bob), "room=secret-club&username=bob").await;
+    assert_eq!(header(&left, "location"), Some("/rooms"), "{left}");
+    assert_invisible(&server, &bob, "bob", "secret-club", "members only").await;
+}
+
+#[tokio::test]
+async fn public_rooms_are_listed_and_open_to_anyone_signed_in() {
+    let server = TestServer::start().await;
+    let ann = server.cookie("ann").await;
+    let eve = server.cookie("eve").await;
+    let created = server.post_form("/api/create_room", Some(&ann), "name=lobby").await;
+    assert_eq!(header(&created, "location"), Some("/r/lobby"));
+    let taken = server.post_form("/api/create_room", Some(&eve), "name=LOBBY").await;
+    assert!(header(&taken, "location").is_some_and(|l| l.contains("error=room-name-taken")));
+    let bad = server.post_form("/api/create_room", Some(&eve), "name=two+words").await;
+    assert!(header(&bad, "location").is_some_and(|l| l.contains("error=invalid-room-name")));
+
+    let rooms = server.get_as(&eve, "/rooms").await;
+    assert!(rooms.contains(r#"href="/r/lobby""#) && rooms.contains(r#"href="/r/general""#), "{rooms}");
+    // Opening it makes eve a member: it joins her sidebar.
+    let page = server.get_as(&eve, "/r/lobby").await;
+    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    assert!(server.get_as(&eve, "/").await.contains(r#"data-room="lobby""#));
+}
+
+#[tokio::test]
+async fn unread_counts_come_from_the_server_and_clear_when_read() {
+    let server = TestServer::start().await;
+    let ann = server.cookie("ann").await;
+    let bob = server.cookie("bob").await;
+    let opened = server.post_form("/api/open_direct", Some(&ann), "username=bob").await;
+    let room = header(&opened, "location").and_then(|l| l.strip_prefix("/r/")).expect("room").to_owned();
+    // Bob has been in general; ann writes to him twice.
+    server.get_as(&bob, "/").await;
+    post(&server, &ann, &room, "one", "u1").await;
+    post(&server, &ann, &room, "two", "u2").await;
+    let badge = format!(r#"data-room="{room}""#);
+    let page = server.get_as(&bob, "/").await;
+    let entry = page.split(&badge).nth(1).expect("the conversation is in bob's sidebar");
+    let entry = entry.split("</a>").next().unwrap_or_default();
+    assert!(entry.contains(r#"aria-label="2 unread""#), "{entry}");
+
+    // Read on one device (the page tells the server), clear on every other.
+    let read = server.post_form("/api/mark_read", Some(&bob), &format!("room={room}&seq=2")).await;
+    assert!(read.starts_with("HTTP/1.1 2") || read.starts_with("HTTP/1.1 3"), "{read}");
+    let page = server.get_as(&bob, "/").await;
+    let entry = page.split(&badge).nth(1).and_then(|e| e.split("</a>").next()).unwrap_or_default();
+    assert!(!entry.contains("unread"), "{entry}");
+    // Your own messages are never unread to you.
+    post(&server, &bob, &room, "three", "u3").await;
+    let page = server.get_as(&bob, "/").await;
+    let entry = page.split(&badge).nth(1).and_then(|e| e.split("</a>").next()).unwrap_or_default();
+    assert!(!entry.contains("unread"), "{entry}");
+    // A read position cannot be used to probe other rooms: eve gets "not found".
+    let eve = server.cookie("eve").await;
+    let probe = server.post_form("/api/mark_read", Some(&eve), &format!("room={room}&seq=1")).await;
+    assert!(probe.contains("not found"), "{probe}");
+}
