@@ -8,6 +8,7 @@ use leptos::prelude::*;
 
 use crate::api::ChatPage;
 use crate::chat::{Outbox, Timeline};
+use crate::typing::Typists;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConnStatus {
@@ -47,6 +48,8 @@ pub enum Command {
     Offline,
     /// The browser has a network again: reconnect without waiting out the backoff.
     Online,
+    /// The person is typing (the composer sends this at most every few seconds).
+    Typing,
 }
 
 #[derive(Clone, Copy)]
@@ -56,8 +59,12 @@ pub struct ChatState {
     pub outbox: RwSignal<Outbox>,
     /// The signed-in person's display name; `None` until there is one (then nothing is sent).
     pub name: RwSignal<Option<String>>,
+    /// The signed-in person's username (to leave out their own typing from other tabs).
+    pub username: StoredValue<String>,
     /// Distinct names online in the room.
     pub online: RwSignal<usize>,
+    /// Who else is typing in the room.
+    pub typists: RwSignal<Typists>,
     pub status: RwSignal<ConnStatus>,
     /// Minutes east of UTC for showing times: 0 on the server, the browser's own once hydrated.
     pub utc_offset: RwSignal<i64>,
@@ -71,8 +78,10 @@ impl ChatState {
             room: StoredValue::new(page.room),
             timeline: RwSignal::new(Timeline::from_page(page.history)),
             outbox: RwSignal::new(Outbox::default()),
+            username: StoredValue::new(page.me.as_ref().map(|me| me.username.clone()).unwrap_or_default()),
             name: RwSignal::new(page.me.map(|me| me.display_name)),
             online: RwSignal::new(0),
+            typists: RwSignal::new(Typists::default()),
             status: RwSignal::new(ConnStatus::Connecting),
             utc_offset: RwSignal::new(0),
             commands: StoredValue::new(None),

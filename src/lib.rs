@@ -12,6 +12,7 @@
 //! - [`accounts`]: what a username, password and status may be (both sides check).
 //! - [`model`]: a stored message and a history page.
 //! - [`chat`]: the browser's model of a room: timeline ordering, the outbox and its retries.
+//! - [`rooms`]: room kinds, name rules, a sidebar entry. [`typing`]: who is typing.
 //! - [`chat_state`]: that model as reactive signals, shared by components and the connection.
 //! - [`api`]: server functions: `chat` (first paint, older pages, posting without a socket)
 //!   and `accounts` (sign-up, sign-in, sign-out, profile).
@@ -37,6 +38,7 @@ pub mod components;
 pub mod model;
 pub mod protocol;
 pub mod rooms;
+pub mod typing;
 
 #[cfg(feature = "ssr")]
 pub mod server;

@@ -58,6 +58,11 @@ pub enum ClientFrame {
     /// Application-level liveness check; the server answers `pong`. Browsers cannot see
     /// WebSocket pings, so this is how a page notices a dead network.
     Ping,
+    /// "I am typing in this room." Passed on to the room's other connections, never stored.
+    Typing {
+        #[serde(default = "default_room")]
+        room: String,
+    },
 }
 
 /// A frame the server sends.
@@ -91,6 +96,8 @@ pub enum ServerFrame {
     },
     /// Answer to `ping`.
     Pong,
+    /// Someone in the room is typing (`username` identifies them; `name` is what to show).
+    Typing { room: String, username: String, name: String },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

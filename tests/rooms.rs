@@ -178,3 +178,48 @@ async fn unread_counts_come_from_the_server_and_clear_when_read() {
     let probe = server.post_form("/api/mark_read", Some(&eve), &format!("room={room}&seq=1")).await;
     assert!(probe.contains("not found"), "{probe}");
 }
+
+#[tokio::test]
+async fn typing_reaches_the_rooms_other_members_only_and_is_never_stored() {
+    let server = TestServer::start().await;
+    let ann = server.cookie("ann").await;
+    server.cookie("bob").await;
+    let opened = server.post_form("/api/open_direct", Some(&ann), "username=bob").await;
+    let room = header(&opened, "location").and_then(|l| l.strip_prefix("/r/")).expect("room").to_owned();
+    let hello = |room: &str| ClientFrame::Hello { room: room.into(), after: None };
+
+    let mut ann_ws = server.connect("ann").await;
+    ann_ws.send(&hello(&room)).await;
+    assert!(matches!(ann_ws.next().await, ServerFrame::Welcome { .. }));
+    let mut bob_ws = server.connect("bob").await;
+    bob_ws.send(&hello(&room)).await;
+    assert!(matches!(bob_ws.next().await, ServerFrame::Welcome { .. }));
+    let mut eve_ws = server.join("eve").await;
+
+    // Twice in a row: passed on once (at most one per second per connection).
+    ann_ws.send(&ClientFrame::Typing { room: room.clone() }).await;
+    ann_ws.send(&ClientFrame::Typing { room: room.clone() }).await;
+    ann_ws
+        .send(&ClientFrame::Send { room: room.clone(), client_id: "t1".into(), body: "done typing".into() })
+        .await;
+    let (message, before) = bob_ws.until(|f| matches!(f, ServerFrame::Message(_))).await;
+    assert!(matches!(message, ServerFrame::Message(ref m) if m.body == "done typing"));
+    let typing: Vec<_> = before.iter().filter(|f| matches!(f, ServerFrame::Typing { .. })).collect();
+    assert_eq!(
+        typing,
+        vec![&ServerFrame::Typing { room: room.clone(), username: "ann".into(), name: "ann".into() }]
+    );
+    // Not echoed to the typist.
+    let (_, own) = ann_ws.until(|f| matches!(f, ServerFrame::Ack { .. })).await;
+    assert!(!own.iter().any(|f| matches!(f, ServerFrame::Typing { .. })), "{own:?}");
+    // Eve, elsewhere, hears nothing of it: her next frame is general's next message.
+    post(&server, &ann, "general", "in general", "g1").await;
+    let (_, eve_before) = eve_ws.until(|f| matches!(f, ServerFrame::Message(_))).await;
+    assert!(!eve_before.iter().any(|f| matches!(f, ServerFrame::Typing { .. })), "{eve_before:?}");
+    // Typing into a room the connection has not joined is refused, like sending.
+    eve_ws.send(&ClientFrame::Typing { room: room.clone() }).await;
+    assert!(matches!(eve_ws.next().await, ServerFrame::Error { code: ErrorCode::UnknownRoom, .. }));
+    // Never stored: the room's history holds the message only.
+    let page = server.get_as(&ann, &format!("/r/{room}")).await;
+    assert!(page.contains("done typing") && !page.contains("is typing"));
+}

@@ -29,8 +29,14 @@ test('two people message each other directly; a third cannot see it; unread coun
   await bob.page.goto(conversation);
   await expect(bob.page.locator('#chat-box li.message .body').filter({ hasText: secret })).toHaveCount(1);
   await expect(bob.page.locator('#connection-status')).toHaveText('connected');
+  // Bob types: ann sees it, and it goes when his message arrives.
   const reply = unique('reply from bob');
-  await send(bob.page, reply);
+  await bob.page.locator('#message-input').pressSequentially('typing a reply');
+  await expect(ann.page.locator('#typing')).toHaveText(`${bob.name} is typing…`);
+  await expect(eve.page.locator('#typing')).toHaveText('');
+  await bob.page.locator('#message-input').fill(reply);
+  await bob.page.getByRole('button', { name: 'Send', exact: true }).click();
+  await expect(ann.page.locator('#typing')).toHaveText('');
   await expect(ann.page.locator('#chat-box li.message:not(.pending) .body').filter({ hasText: reply })).toHaveCount(1);
   // Another tab (another device would do the same) agrees once the read position is saved.
   const other = await bob.context.newPage();

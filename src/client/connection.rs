@@ -165,6 +165,14 @@ async fn session(chat: ChatState, commands: &mut UnboundedReceiver<Command>) -> 
                     }
                 }
                 Some(Command::Offline) => return End::Offline,
+                Some(Command::Typing) => {
+                    if chat.status.get_untracked() == ConnStatus::Connected {
+                        let typing = ClientFrame::Typing { room: chat.room.get_value() };
+                        if tx.send(Message::Text(encode(&typing))).await.is_err() {
+                            return End::Lost;
+                        }
+                    }
+                }
             },
             _ = heartbeat.next() => {
                 if now() - heard > DEAD_AFTER_MS {
@@ -193,6 +201,7 @@ fn apply(chat: ChatState, frame: ServerFrame) -> bool {
         }
         ServerFrame::Message(message) => {
             let client_id = message.client_id.clone();
+            chat.typists.update(|t| t.sent(&message.author));
             chat.timeline.update(|t| {
                 t.push(message);
             });
@@ -239,6 +248,11 @@ fn apply(chat: ChatState, frame: ServerFrame) -> bool {
             (_, None) => leptos::logging::warn!("server refused a frame: {message}"),
         },
         ServerFrame::Pong => {}
+        ServerFrame::Typing { username, name, .. } => {
+            if username != chat.username.get_value() {
+                chat.typists.update(|t| t.typed(&username, &name, now()));
+            }
+        }
     }
     false
 }

@@ -25,6 +25,7 @@ pub fn start(chat: ChatState) {
 
     connection::spawn(chat);
     keep_read_position(chat);
+    leptos::task::spawn_local(forget_quiet_typists(chat));
 
     mark_live("data-chat-live");
 }
@@ -80,4 +81,17 @@ fn send_read_position(chat: ChatState, marked: StoredValue<i64>, in_flight: Stor
             send_read_position(chat, marked, in_flight);
         }
     });
+}
+
+/// Once a second, drop "… is typing" for anyone quiet too long. Runs for the page's life.
+async fn forget_quiet_typists(chat: ChatState) {
+    loop {
+        gloo_timers::future::TimeoutFuture::new(1_000).await;
+        let now = js_sys::Date::now();
+        if chat.typists.with_untracked(|t| t.line().is_some()) {
+            chat.typists.update(|t| {
+                t.expire(now);
+            });
+        }
+    }
 }

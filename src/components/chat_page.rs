@@ -82,6 +82,9 @@ fn ChatWindow(data: ChatPageData) -> impl IntoView {
                 <Header me title/>
                 {panel}
                 <MessageList/>
+                <p id="typing" class="typing" aria-live="polite">
+                    {move || chat.typists.with(|t| t.line())}
+                </p>
                 <Composer form_client_id/>
             </main>
         </div>

@@ -18,6 +18,16 @@ pub fn Composer(form_client_id: String) -> impl IntoView {
     let input = NodeRef::<leptos::html::Input>::new();
     let error = RwSignal::new(None::<String>);
 
+    // Tell the room at most every few seconds while typing.
+    let last_typing = StoredValue::new(f64::MIN);
+    let on_input = move |_: leptos::ev::Event| {
+        let now = now_ms();
+        if now - last_typing.get_value() >= crate::typing::TYPING_SEND_EVERY_MS {
+            last_typing.set_value(now);
+            chat.command(Command::Typing);
+        }
+    };
+
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let (Some(field), Some(author)) = (input.get(), chat.name.get_untracked()) else { return };
@@ -66,10 +76,22 @@ pub fn Composer(form_client_id: String) -> impl IntoView {
                 placeholder="Write a message"
                 required
                 node_ref=input
+                on:input=on_input
             />
             <button type="submit">"Send"</button>
             <p class="form-error" role="alert">{move || error.get()}</p>
         </form>
+    }
+}
+
+fn now_ms() -> f64 {
+    #[cfg(feature = "hydrate")]
+    {
+        js_sys::Date::now()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        0.0
     }
 }
 

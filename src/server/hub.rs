@@ -74,6 +74,7 @@ impl Outbox {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Person {
     pub user_id: i64,
+    pub username: String,
     pub name: String,
 }
 
@@ -267,7 +268,7 @@ mod tests {
     use crate::protocol::decode_server;
 
     fn person(user_id: i64, name: &str) -> Person {
-        Person { user_id, name: name.to_owned() }
+        Person { user_id, username: name.to_owned(), name: name.to_owned() }
     }
 
     fn conn(id: ConnId, capacity: usize) -> (Outbox, mpsc::Receiver<Outbound>) {

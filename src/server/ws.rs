@@ -32,6 +32,7 @@ use super::store::NewMessage;
 use crate::protocol::{
     self, ClientFrame, ErrorCode, MAX_FRAME_BYTES, ServerFrame, validate_body, validate_client_id,
 };
+use crate::typing::TYPING_RELAY_EVERY_MS;
 
 /// Bytes the transport reads from the socket at a time. Small, so that idle connections
 /// (most of them) cost little memory.
@@ -69,7 +70,7 @@ pub async fn upgrade(
             return (StatusCode::SERVICE_UNAVAILABLE, "the store is unavailable; try again").into_response();
         }
     };
-    let person = Person { user_id: user.id, name: user.display_name };
+    let person = Person { user_id: user.id, username: user.username, name: user.display_name };
     let Ok(permit) = state.connections.clone().try_acquire_owned() else {
         tracing::warn!(%peer, "refusing WebSocket: connection limit reached");
         return (StatusCode::SERVICE_UNAVAILABLE, "too many connections").into_response();
@@ -179,12 +180,14 @@ struct Reader<'a> {
     heard: Arc<Heard>,
     joined: Option<Joined>,
     bucket: TokenBucket,
+    /// When this connection's last `typing` was passed on.
+    last_typing: Option<Instant>,
 }
 
 impl<'a> Reader<'a> {
     fn new(id: ConnId, state: &'a AppState, person: Person, outbox: Outbox, heard: Arc<Heard>) -> Self {
         let bucket = TokenBucket::new(state.config.rate, state.config.burst, Instant::now());
-        Self { id, state, person, outbox, heard, joined: None, bucket }
+        Self { id, state, person, outbox, heard, joined: None, bucket, last_typing: None }
     }
 
     async fn run<S>(&mut self, mut stream: S) -> ReaderEnd
@@ -224,6 +227,7 @@ impl<'a> Reader<'a> {
         match frame {
             ClientFrame::Hello { room, after } => self.on_hello(room, after).await,
             ClientFrame::Send { room, client_id, body } => self.on_send(room, client_id, body).await,
+            ClientFrame::Typing { room } => self.on_typing(room),
             ClientFrame::Ping => {
                 if !self.outbox.push_frame(&ServerFrame::Pong) {
                     self.state.hub.evict(self.id);
@@ -299,6 +303,28 @@ impl<'a> Reader<'a> {
         if let Err(error @ SequencerError::ShuttingDown) = posted {
             self.refuse(ErrorCode::StoreUnavailable, error.to_string(), Some(client_id));
         }
+    }
+
+    /// Pass "typing" on to the room's other connections: only to the joined room (so only its
+    /// members), at most once per [`TYPING_RELAY_EVERY_MS`], never stored.
+    fn on_typing(&mut self, room: String) {
+        let Some(joined) = &self.joined else {
+            return self.refuse(ErrorCode::NotJoined, "send `hello` first".to_owned(), None);
+        };
+        if room != joined.room {
+            let message = format!("this connection has joined {:?}, not {room:?}", joined.room);
+            return self.refuse(ErrorCode::UnknownRoom, message, None);
+        }
+        let now = Instant::now();
+        let relay_every = Duration::from_millis(TYPING_RELAY_EVERY_MS);
+        if self.last_typing.is_some_and(|last| now.duration_since(last) < relay_every) {
+            return;
+        }
+        self.last_typing = Some(now);
+        let room_id = joined.room_id;
+        let frame =
+            ServerFrame::Typing { room, username: self.person.username.clone(), name: self.current_name() };
+        self.state.hub.broadcast(room_id, Utf8Bytes::from(protocol::encode(&frame)), Some(self.id));
     }
 
     /// The person's display name as the hub knows it now: a profile change made in another
