@@ -8,6 +8,7 @@ use leptos::prelude::*;
 
 use crate::api::ChatPage;
 use crate::chat::{Outbox, Timeline};
+use crate::rooms::RoomSummary;
 use crate::typing::Typists;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,6 +66,9 @@ pub struct ChatState {
     pub online: RwSignal<usize>,
     /// Who else is typing in the room.
     pub typists: RwSignal<Typists>,
+    /// The person's rooms and conversations with unread counts (the sidebar); news from
+    /// other rooms (`activity`) raises the counts live.
+    pub rooms: RwSignal<Vec<RoomSummary>>,
     pub status: RwSignal<ConnStatus>,
     /// Minutes east of UTC for showing times: 0 on the server, the browser's own once hydrated.
     pub utc_offset: RwSignal<i64>,
@@ -82,6 +86,7 @@ impl ChatState {
             name: RwSignal::new(page.me.map(|me| me.display_name)),
             online: RwSignal::new(0),
             typists: RwSignal::new(Typists::default()),
+            rooms: RwSignal::new(page.rooms.clone()),
             status: RwSignal::new(ConnStatus::Connecting),
             utc_offset: RwSignal::new(0),
             commands: StoredValue::new(None),

@@ -96,6 +96,9 @@ pub enum ServerFrame {
     },
     /// Answer to `ping`.
     Pong,
+    /// A new message in another room of yours (this connection joined a different one): for
+    /// unread counts. `author` is the sender's display name.
+    Activity { room: String, seq: i64, author: String },
     /// Someone in the room is typing (`username` identifies them; `name` is what to show).
     Typing { room: String, username: String, name: String },
 }

@@ -223,3 +223,27 @@ async fn typing_reaches_the_rooms_other_members_only_and_is_never_stored() {
     let page = server.get_as(&ann, &format!("/r/{room}")).await;
     assert!(page.contains("done typing") && !page.contains("is typing"));
 }
+
+#[tokio::test]
+async fn members_connected_elsewhere_hear_of_new_messages_and_nobody_else_does() {
+    let server = TestServer::start().await;
+    let ann = server.cookie("ann").await;
+    server.cookie("bob").await;
+    let opened = server.post_form("/api/open_direct", Some(&ann), "username=bob").await;
+    let room = header(&opened, "location").and_then(|l| l.strip_prefix("/r/")).expect("room").to_owned();
+    let mut bob_general = server.join("bob").await;
+    let mut eve_general = server.join("eve").await;
+    let mut ann_general = server.join("ann").await;
+    bob_general.round_trip().await;
+
+    post(&server, &ann, &room, "psst", "a1").await;
+    post(&server, &ann, "general", "hello all", "a2").await;
+    // Bob hears of the conversation's news, then general's message.
+    let (news, _) = bob_general.until(|f| matches!(f, ServerFrame::Activity { .. })).await;
+    assert_eq!(news, ServerFrame::Activity { room: room.clone(), seq: 1, author: "ann".into() });
+    // Eve (not a member) and ann (the author) get general's message with nothing before it.
+    for client in [&mut eve_general, &mut ann_general] {
+        let (_, before) = client.until(|f| matches!(f, ServerFrame::Message(_))).await;
+        assert!(!before.iter().any(|f| matches!(f, ServerFrame::Activity { .. })), "{before:?}");
+    }
+}

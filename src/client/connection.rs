@@ -19,6 +19,7 @@ use wasm_bindgen::prelude::Closure;
 
 use crate::chat_state::{ChatState, Command, ConnStatus};
 use crate::protocol::{self, ClientFrame, ErrorCode, PresenceEvent, ResumeFrom, ServerFrame, encode};
+use crate::rooms::{RoomKind, RoomSummary};
 
 /// Milliseconds between the client's pings (and checks for due resends).
 pub const HEARTBEAT_MS: u32 = 5_000;
@@ -248,6 +249,18 @@ fn apply(chat: ChatState, frame: ServerFrame) -> bool {
             (_, None) => leptos::logging::warn!("server refused a frame: {message}"),
         },
         ServerFrame::Pong => {}
+        ServerFrame::Activity { room, author, .. } => {
+            chat.rooms.update(|rooms| match rooms.iter_mut().find(|r| r.name == room) {
+                Some(entry) => entry.unread += 1,
+                // A room you were just added to, or a conversation someone just started.
+                None => rooms.push(RoomSummary {
+                    title: if room.starts_with("dm-") { author } else { format!("#{room}") },
+                    kind: if room.starts_with("dm-") { RoomKind::Direct } else { RoomKind::Private },
+                    name: room,
+                    unread: 1,
+                }),
+            });
+        }
         ServerFrame::Typing { username, name, .. } => {
             if username != chat.username.get_value() {
                 chat.typists.update(|t| t.typed(&username, &name, now()));

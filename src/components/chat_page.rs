@@ -46,7 +46,7 @@ pub fn ChatPage() -> impl IntoView {
 fn NotFound(data: ChatPageData) -> impl IntoView {
     view! {
         <div class="layout">
-            <Sidebar rooms=data.rooms current=String::new()/>
+            <Sidebar rooms=RwSignal::new(data.rooms) current=String::new()/>
             <main class="chat not-found" id="room-not-found">
                 <h1>"Not found"</h1>
                 <p>"There is no room here that you can open."</p>
@@ -60,7 +60,6 @@ fn NotFound(data: ChatPageData) -> impl IntoView {
 fn ChatWindow(data: ChatPageData) -> impl IntoView {
     let form_client_id = data.form_client_id.clone();
     let me = data.me.clone();
-    let rooms = data.rooms.clone();
     let room = data.room.clone();
     let info = data.info.clone();
     let chat = ChatState::new(data);
@@ -77,7 +76,7 @@ fn ChatWindow(data: ChatPageData) -> impl IntoView {
     });
     view! {
         <div class="layout">
-            <Sidebar rooms current=room.clone()/>
+            <Sidebar rooms=chat.rooms current=room.clone()/>
             <main class="chat">
                 <Header me title/>
                 {panel}

@@ -9,43 +9,49 @@ use leptos::prelude::*;
 use crate::rooms::{RoomKind, RoomSummary};
 
 #[component]
-pub fn Sidebar(rooms: Vec<RoomSummary>, current: String) -> impl IntoView {
-    let total: i64 = rooms.iter().filter(|r| r.name != current).map(|r| r.unread).sum();
-    let items = rooms
-        .into_iter()
-        .map(|room| {
-            let here = room.name == current;
-            let unread = (room.unread > 0 && !here).then(|| {
+pub fn Sidebar(rooms: RwSignal<Vec<RoomSummary>>, current: String) -> impl IntoView {
+    let here = current.clone();
+    let total = move || -> i64 {
+        rooms.with(|rooms| rooms.iter().filter(|r| r.name != here).map(|r| r.unread).sum())
+    };
+    let items = move || {
+        rooms
+            .get()
+            .into_iter()
+            .map(|room| {
+                let here = room.name == current;
+                let unread = (room.unread > 0 && !here).then(|| {
+                    view! {
+                        <span class="unread" aria-label=format!("{} unread", room.unread)>{room.unread}</span>
+                    }
+                });
+                let icon = match room.kind {
+                    RoomKind::Public => "",
+                    RoomKind::Private => "🔒 ",
+                    RoomKind::Direct => "@ ",
+                };
                 view! {
-                    <span class="unread" aria-label=format!("{} unread", room.unread)>{room.unread}</span>
+                    <li>
+                        <a
+                            href=format!("/r/{}", room.name)
+                            rel="external"
+                            class:here=here
+                            aria-current=here.then_some("page")
+                            data-room=room.name.clone()
+                        >
+                            <span class="room-title">{icon}{room.title}</span>
+                            {unread}
+                        </a>
+                    </li>
                 }
-            });
-            let icon = match room.kind {
-                RoomKind::Public => "",
-                RoomKind::Private => "🔒 ",
-                RoomKind::Direct => "@ ",
-            };
-            view! {
-                <li>
-                    <a
-                        href=format!("/r/{}", room.name)
-                        rel="external"
-                        class:here=here
-                        aria-current=here.then_some("page")
-                        data-room=room.name.clone()
-                    >
-                        <span class="room-title">{icon}{room.title}</span>
-                        {unread}
-                    </a>
-                </li>
-            }
-        })
-        .collect_view();
+            })
+            .collect_view()
+    };
     view! {
         <details class="sidebar" id="sidebar">
             <summary>
                 "Rooms"
-                {(total > 0).then(|| view! { <span class="unread total">{total}</span> })}
+                {move || { let total = total(); (total > 0).then(|| view! { <span class="unread total">{total}</span> }) }}
             </summary>
             <nav aria-label="Rooms and conversations">
                 <ul>{items}</ul>

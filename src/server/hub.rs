@@ -103,6 +103,8 @@ struct Members {
     /// Each connected person's current name and connection count, over all rooms: lets a
     /// profile change apply to messages from connections opened before it.
     users: HashMap<i64, Online>,
+    /// Each connected person's connections, over all rooms: for news from their other rooms.
+    user_conns: HashMap<i64, Vec<ConnId>>,
 }
 
 /// Cheap-to-clone handle on the member table.
@@ -167,6 +169,7 @@ impl Hub {
                 .entry(person.user_id)
                 .or_insert_with(|| Online { name: person.name.clone(), connections: 0 });
             user.connections += 1;
+            members.user_conns.entry(person.user_id).or_default().push(id);
             came_online
         };
         if came_online {
@@ -212,6 +215,12 @@ impl Hub {
                     members.users.remove(&member.user_id);
                 }
             }
+            if let Some(conns) = members.user_conns.get_mut(&member.user_id) {
+                conns.retain(|conn| *conn != id);
+                if conns.is_empty() {
+                    members.user_conns.remove(&member.user_id);
+                }
+            }
             let key = (member.room_id, member.user_id);
             match members.people.get_mut(&key) {
                 Some(online) if online.connections > 1 => {
@@ -234,6 +243,33 @@ impl Hub {
         if let Some(outbox) = outbox {
             tracing::info!(conn = id, "evicting slow consumer");
             outbox.evicted.notify_one();
+        }
+    }
+
+    /// Whether anyone is connected to a room other than `room_id` (else there is nobody to
+    /// tell about activity in it, and the member lookup can be skipped).
+    pub fn anyone_elsewhere(&self, room_id: i64) -> bool {
+        let members = self.read();
+        members.by_room.len() > usize::from(members.by_room.contains_key(&room_id))
+    }
+
+    /// Send `frame` to the connections of `users` that are joined to some other room than
+    /// `room_id`, leaving out `skip_user` (the author).
+    pub fn notify_elsewhere(&self, room_id: i64, users: &[i64], skip_user: Option<i64>, frame: &Utf8Bytes) {
+        let mut overflowed = Vec::new();
+        {
+            let members = self.read();
+            for user in users.iter().filter(|u| Some(**u) != skip_user) {
+                for conn in members.user_conns.get(user).into_iter().flatten() {
+                    let Some(member) = members.by_conn.get(conn) else { continue };
+                    if member.room_id != room_id && !member.outbox.push(frame.clone()) {
+                        overflowed.push(*conn);
+                    }
+                }
+            }
+        }
+        for id in overflowed {
+            self.evict(id);
         }
     }
 
@@ -342,6 +378,30 @@ mod tests {
     }
 
     #[test]
+    fn news_from_a_room_reaches_its_members_elsewhere_only() {
+        let hub = Hub::new();
+        let (in_room, mut in_room_rx) = conn(1, 8);
+        let (elsewhere, mut elsewhere_rx) = conn(2, 8);
+        let (stranger, mut stranger_rx) = conn(3, 8);
+        let (author_elsewhere, mut author_rx) = conn(4, 8);
+        hub.join(1, &person(10, "bob"), in_room);
+        hub.join(2, &person(10, "bob"), elsewhere);
+        hub.join(2, &person(30, "eve"), stranger);
+        hub.join(2, &person(20, "ann"), author_elsewhere);
+        for rx in [&mut in_room_rx, &mut elsewhere_rx, &mut stranger_rx, &mut author_rx] {
+            frames(rx);
+        }
+        assert!(hub.anyone_elsewhere(1));
+        let news = Utf8Bytes::from(encode(&ServerFrame::Pong));
+        // Room 1's members are bob and ann (the author).
+        hub.notify_elsewhere(1, &[10, 20], Some(20), &news);
+        assert_eq!(frames(&mut elsewhere_rx), vec![ServerFrame::Pong]);
+        assert_eq!(frames(&mut in_room_rx), vec![], "already sees the room itself");
+        assert_eq!(frames(&mut stranger_rx), vec![], "not a member");
+        assert_eq!(frames(&mut author_rx), vec![], "the author");
+    }
+
+    #[test]
     fn leave_cleans_up_and_is_idempotent() {
         let hub = Hub::new();
         let (a, _rx) = conn(1, 4);
@@ -352,6 +412,7 @@ mod tests {
         assert!(hub.online(7).is_empty());
         assert!(hub.read().by_room.is_empty());
         assert!(hub.read().users.is_empty());
+        assert!(hub.read().user_conns.is_empty());
     }
 
     #[test]

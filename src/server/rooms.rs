@@ -176,6 +176,14 @@ impl Store {
         Ok(rows.iter().map(|row| (row.get(0), row.get(1))).collect())
     }
 
+    /// The ids of a room's members.
+    pub async fn member_ids(&self, room_id: i64) -> Result<Vec<i64>, RoomError> {
+        Ok(sqlx::query_scalar("SELECT user_id FROM room_members WHERE room_id = ?")
+            .bind(room_id)
+            .fetch_all(self.pool())
+            .await?)
+    }
+
     /// Public rooms, by name: what anyone can find and join.
     pub async fn public_rooms(&self) -> Result<Vec<String>, RoomError> {
         Ok(sqlx::query_scalar("SELECT name FROM rooms WHERE kind = 'public' ORDER BY name")

@@ -163,12 +163,21 @@ impl Task {
         match self.store_batch(&posts).await {
             Ok((outcomes, latest)) => {
                 self.latest.extend(latest);
+                // Members of each room, looked up once per batch and only when someone is
+                // connected elsewhere to be told.
+                let mut members: HashMap<i64, Vec<i64>> = HashMap::new();
                 for ((message, reply), outcome) in posts.into_iter().zip(outcomes) {
                     let seq = match outcome {
                         Stored::New(stored) => {
                             let seq = stored.seq;
+                            let activity = ServerFrame::Activity {
+                                room: stored.room.clone(),
+                                seq,
+                                author: stored.author.clone(),
+                            };
                             let frame = Utf8Bytes::from(encode(&ServerFrame::Message(stored)));
                             self.hub.broadcast(message.room_id, frame, None);
+                            self.tell_members_elsewhere(&mut members, &message, &activity).await;
                             seq
                         }
                         Stored::Duplicate { seq } => seq,
@@ -183,6 +192,37 @@ impl Task {
                 }
             }
         }
+    }
+
+    /// Tell the room's members who are connected to other rooms that it has news (their
+    /// unread counts). Best effort: a failed lookup costs a live count, not a message.
+    async fn tell_members_elsewhere(
+        &self,
+        members: &mut HashMap<i64, Vec<i64>>,
+        message: &NewMessage,
+        activity: &ServerFrame,
+    ) {
+        if !self.hub.anyone_elsewhere(message.room_id) {
+            return;
+        }
+        if let std::collections::hash_map::Entry::Vacant(entry) = members.entry(message.room_id) {
+            match self.store.member_ids(message.room_id).await {
+                Ok(ids) => {
+                    entry.insert(ids);
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "cannot look up room members for unread counts");
+                    return;
+                }
+            }
+        }
+        let users = members.get(&message.room_id).map(Vec::as_slice).unwrap_or_default();
+        self.hub.notify_elsewhere(
+            message.room_id,
+            users,
+            message.author_id,
+            &Utf8Bytes::from(encode(activity)),
+        );
     }
 
     /// One transaction for the batch. Returns each post's outcome and the new latest `seq`s;
