@@ -48,6 +48,8 @@ pub struct RoomSummary {
     pub title: String,
     /// Messages after the person's read position.
     pub unread: i64,
+    /// For a conversation: whether the other person is online (any tab, any device).
+    pub online: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -60,10 +60,22 @@ async fn a_conversation_is_seen_by_its_two_people_only_on_every_path() {
     let again = server.post_form("/api/open_direct", Some(&bob), "username=ANN").await;
     assert_eq!(header(&again, "location"), Some(location.as_str()));
 
+    // Beside the conversation in ann's sidebar: whether bob is online.
+    let entry = |page: String| {
+        let entry = page.split(&format!(r#"data-room="{room}""#)).nth(1).map(|e| e.split("</a>").next());
+        entry.flatten().unwrap_or_default().to_owned()
+    };
+    assert!(entry(server.get_as(&ann, "/").await).contains("dot offline"));
+
     // Bob is live in it, and sees ann's message arrive.
     let mut bob_ws = server.connect("bob").await;
     bob_ws.send(&ClientFrame::Hello { room: room.clone(), after: None }).await;
     assert!(matches!(bob_ws.next().await, ServerFrame::Welcome { .. }));
+    assert!(entry(server.get_as(&ann, "/").await).contains("dot online"));
+    let members = server.get_as(&ann, &location).await;
+    let list = members.split(r#"class="members""#).nth(1).and_then(|m| m.split("</ul>").next());
+    let list = list.unwrap_or_default();
+    assert!(list.contains("bob") && list.contains(r#"class="dot online""#), "{list}");
     post(&server, &ann, &room, "for bob only", "d1").await;
     let (frame, _) = bob_ws.until(|f| matches!(f, ServerFrame::Message(_))).await;
     assert!(matches!(frame, ServerFrame::Message(ref m) if m.body == "for bob only" && m.author == "ann"));

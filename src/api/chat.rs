@@ -25,14 +25,23 @@ pub struct ChatPage {
     pub form_client_id: String,
 }
 
+/// A member as the room's member list shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    pub username: String,
+    pub name: String,
+    /// Connected now, on any tab or device.
+    pub online: bool,
+}
+
 /// A room as its members see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoomInfo {
     pub kind: RoomKind,
     /// `#name`, or the other person's display name in a conversation.
     pub title: String,
-    /// Members by (username, display name): shown for private rooms and conversations.
-    pub members: Vec<(String, String)>,
+    /// Members: shown for private rooms and conversations.
+    pub members: Vec<Member>,
     /// Whether this person created it (and so may invite and remove, if private).
     pub mine: bool,
 }
@@ -74,7 +83,8 @@ pub async fn load_chat(room: String) -> Result<ChatPage, ServerFnError> {
     page.me = Some(user.profile());
     let internal = |e: RoomError| super::ssr::internal(e);
     let access = state.store.room_for(user.id, &room).await.map_err(internal)?;
-    page.rooms = state.store.my_rooms(user.id).await.map_err(internal)?;
+    let hub = state.hub.clone();
+    page.rooms = state.store.my_rooms(user.id, |id| hub.name_of(id).is_some()).await.map_err(internal)?;
     let Some(access) = access else {
         if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
             response.set_status(axum::http::StatusCode::NOT_FOUND);
@@ -90,7 +100,18 @@ pub async fn load_chat(room: String) -> Result<ChatPage, ServerFnError> {
     page.info = Some(RoomInfo {
         kind: access.kind,
         title,
-        members: if access.kind == RoomKind::Public { Vec::new() } else { members },
+        members: if access.kind == RoomKind::Public {
+            Vec::new()
+        } else {
+            members
+                .into_iter()
+                .map(|(id, username, name)| Member {
+                    online: state.hub.name_of(id).is_some(),
+                    username,
+                    name,
+                })
+                .collect()
+        },
         mine: access.created_by == Some(user.id),
     });
     page.history =

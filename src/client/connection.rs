@@ -258,6 +258,7 @@ fn apply(chat: ChatState, frame: ServerFrame) -> bool {
                     kind: if room.starts_with("dm-") { RoomKind::Direct } else { RoomKind::Private },
                     name: room,
                     unread: 1,
+                    online: None,
                 }),
             });
         }

@@ -30,13 +30,17 @@ pub fn RoomInfo(room: String, info: Info, me: String) -> impl IntoView {
     let members = info
         .members
         .iter()
-        .map(|(username, display)| {
-            let removable = manage && *username != me;
+        .map(|member| {
+            let removable = manage && member.username != me;
             let room = room.clone();
-            let username = username.clone();
+            let username = member.username.clone();
+            let presence = if member.online { "online" } else { "offline" };
             view! {
                 <li>
-                    <span class="member">{display.clone()} " " <span class="muted">"@" {username.clone()}</span></span>
+                    <span class="member">
+                        <span class=format!("dot {presence}") title=presence aria-label=presence></span>
+                        {member.name.clone()} " " <span class="muted">"@" {username.clone()}</span>
+                    </span>
                     {removable.then(|| view! {
                         <form method="post" action=remove class="inline-form">
                             <input type="hidden" name="room" value=room/>

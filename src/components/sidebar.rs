@@ -39,7 +39,14 @@ pub fn Sidebar(rooms: RwSignal<Vec<RoomSummary>>, current: String) -> impl IntoV
                             aria-current=here.then_some("page")
                             data-room=room.name.clone()
                         >
-                            <span class="room-title">{icon}{room.title}</span>
+                            <span class="room-title">
+                                {room.online.map(|online| {
+                                    let presence = if online { "online" } else { "offline" };
+                                    view! { <span class=format!("dot {presence}") title=presence aria-label=presence></span> }
+                                })}
+                                {icon}
+                                {room.title}
+                            </span>
                             {unread}
                         </a>
                     </li>

@@ -164,16 +164,16 @@ impl Store {
         Ok(())
     }
 
-    /// Usernames and display names of a room's members, by username.
-    pub async fn members(&self, room_id: i64) -> Result<Vec<(String, String)>, RoomError> {
+    /// A room's members as (user id, username, display name), by username.
+    pub async fn members(&self, room_id: i64) -> Result<Vec<(i64, String, String)>, RoomError> {
         let rows = sqlx::query(
-            "SELECT u.username, u.display_name FROM room_members m JOIN users u ON u.id = m.user_id
+            "SELECT u.id, u.username, u.display_name FROM room_members m JOIN users u ON u.id = m.user_id
              WHERE m.room_id = ? ORDER BY u.username",
         )
         .bind(room_id)
         .fetch_all(self.pool())
         .await?;
-        Ok(rows.iter().map(|row| (row.get(0), row.get(1))).collect())
+        Ok(rows.iter().map(|row| (row.get(0), row.get(1), row.get(2))).collect())
     }
 
     /// The ids of a room's members.
@@ -193,12 +193,18 @@ impl Store {
 
     /// The rooms and conversations `user_id` is in, with unread counts (others' messages past
     /// their read position: your own never count), for the sidebar.
-    pub async fn my_rooms(&self, user_id: i64) -> Result<Vec<RoomSummary>, RoomError> {
+    pub async fn my_rooms(
+        &self,
+        user_id: i64,
+        is_online: impl Fn(i64) -> bool,
+    ) -> Result<Vec<RoomSummary>, RoomError> {
         let rows = sqlx::query(
             "SELECT r.name, r.kind,
                     (SELECT COUNT(*) FROM messages x WHERE x.room_id = r.id AND x.seq > m.last_read_seq
                        AND (x.author_id IS NULL OR x.author_id != m.user_id)),
                     (SELECT u.display_name FROM room_members o JOIN users u ON u.id = o.user_id
+                      WHERE o.room_id = r.id AND o.user_id != m.user_id LIMIT 1),
+                    (SELECT o.user_id FROM room_members o
                       WHERE o.room_id = r.id AND o.user_id != m.user_id LIMIT 1)
              FROM room_members m JOIN rooms r ON r.id = m.room_id
              WHERE m.user_id = ? ORDER BY r.kind = 'direct', r.name",
@@ -212,11 +218,14 @@ impl Store {
                 let name: String = row.get(0);
                 let kind = kind_of(row.get::<&str, _>(1));
                 let other: Option<String> = row.get(3);
-                let title = match kind {
-                    RoomKind::Direct => other.unwrap_or_else(|| name.clone()),
-                    _ => format!("#{name}"),
+                let peer: Option<i64> = row.get(4);
+                let (title, online) = match kind {
+                    RoomKind::Direct => {
+                        (other.unwrap_or_else(|| name.clone()), Some(peer.is_some_and(&is_online)))
+                    }
+                    _ => (format!("#{name}"), None),
                 };
-                RoomSummary { name, kind, title, unread: row.get::<i64, _>(2).max(0) }
+                RoomSummary { name, kind, title, unread: row.get::<i64, _>(2).max(0), online }
             })
             .collect())
     }
