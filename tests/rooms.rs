@@ -107,7 +107,8 @@ async fn a_private_room_is_for_its_members_and_the_creator_manages_them() {
     post(&server, &ann, "secret-club", "members only", "p1").await;
 
     // Not listed for others, and invisible everywhere.
-    let rooms = server.post_form("/api/load_rooms", Some(&eve), "").await;
+    let rooms = server.call("/api/load_rooms", &eve, "").await;
+    assert!(rooms.starts_with("HTTP/1.1 200") && rooms.contains(r#""public":["general"]"#), "{rooms}");
     assert!(!rooms.contains("secret-club"), "{rooms}");
     assert_invisible(&server, &bob, "bob", "secret-club", "members only").await;
     assert_invisible(&server, &eve, "eve", "secret-club", "members only").await;
@@ -258,4 +259,35 @@ async fn members_connected_elsewhere_hear_of_new_messages_and_nobody_else_does()
         let (_, before) = client.until(|f| matches!(f, ServerFrame::Message(_))).await;
         assert!(!before.iter().any(|f| matches!(f, ServerFrame::Activity { .. })), "{before:?}");
     }
+}
+
+#[tokio::test]
+async fn presence_in_a_private_conversation_stays_in_it() {
+    let server = TestServer::start().await;
+    let ann = server.cookie("ann").await;
+    server.cookie("bob").await;
+    let opened = server.post_form("/api/open_direct", Some(&ann), "username=bob").await;
+    let room = header(&opened, "location").and_then(|l| l.strip_prefix("/r/")).expect("room").to_owned();
+    let mut eve = server.join("eve").await;
+    let mut bob_ws = server.connect("bob").await;
+    bob_ws.send(&ClientFrame::Hello { room: room.clone(), after: None }).await;
+    assert!(matches!(bob_ws.next().await, ServerFrame::Welcome { .. }));
+    // Ann comes online in the conversation: bob hears it, eve (in general) does not.
+    let mut ann_ws = server.connect("ann").await;
+    ann_ws.send(&ClientFrame::Hello { room: room.clone(), after: None }).await;
+    let (joined, _) = bob_ws.until(|f| matches!(f, ServerFrame::Presence { .. })).await;
+    assert!(matches!(joined, ServerFrame::Presence { ref name, .. } if name == "ann"));
+    post(&server, &ann, "general", "marker", "m1").await;
+    let (_, before) = eve.until(|f| matches!(f, ServerFrame::Message(_))).await;
+    assert!(!before.iter().any(|f| matches!(f, ServerFrame::Presence { .. })), "{before:?}");
+}
+
+#[tokio::test]
+async fn new_people_are_in_general_from_the_start() {
+    let server = TestServer::start().await;
+    let cookie = server.cookie("newcomer").await;
+    let rooms = server.call("/api/load_rooms", &cookie, "").await;
+    assert!(rooms.starts_with("HTTP/1.1 200"), "{rooms}");
+    let mine = rooms.split(r#""mine":"#).nth(1).unwrap_or_default();
+    assert!(mine.contains(r#""name":"general""#), "{rooms}");
 }

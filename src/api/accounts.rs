@@ -136,6 +136,10 @@ pub async fn sign_up(username: String, password: String) -> Result<(), ServerFnE
     match state.store.create_user(&name, &hash, &name).await {
         Ok(user) => {
             tracing::info!(user = user.id, "signed up");
+            // New people join the default room (entering a public room makes you a member).
+            if let Err(error) = state.store.room_for(user.id, crate::protocol::DEFAULT_ROOM).await {
+                tracing::warn!(%error, "cannot add a new account to the default room");
+            }
             match ssr::start_session(&state, user.id).await {
                 Ok(()) => leptos_axum::redirect("/"),
                 Err(error) => ssr::back("/signin", error, Some(&name)),
