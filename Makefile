@@ -12,7 +12,7 @@ export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 DEBUG_RUSTFLAGS := --cfg erase_components
 export LEPTOS_OUTPUT_NAME := banter
 
-.PHONY: run test lint unit e2e build watch release bench bootstrap clean
+.PHONY: run test lint unit e2e build watch release release-build bench bootstrap clean
 
 run: ## Build for release and serve on 127.0.0.1:3000 (see README for settings)
 	scripts/bootstrap.sh run
@@ -28,6 +28,12 @@ test: ## Everything CI runs
 	$(MAKE) unit
 	$(MAKE) build
 	$(MAKE) e2e
+	$(MAKE) release-build
+
+# The optimised build `make run` serves: it fails on things the debug build never meets
+# (type depth without erase_components, the wasm-release profile), so the tests build it too.
+release-build:
+	cargo leptos build --release
 
 lint:
 	cargo fmt --check

@@ -29,6 +29,10 @@
 //! Browser only (`hydrate`), under `client`: `connection` (reconnect and resume), `storage`
 //! (the outbox in `localStorage`).
 
+// Leptos views are nested generic types; without `erase_components` (the release build) the
+// page's type is deeper than rustc's default limit allows.
+#![recursion_limit = "256"]
+
 pub mod accounts;
 pub mod api;
 pub mod app;

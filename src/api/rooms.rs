@@ -33,6 +33,29 @@ pub async fn load_rooms() -> Result<RoomsPage, ServerFnError> {
     })
 }
 
+#[cfg(feature = "ssr")]
+mod ssr {
+    use leptos::prelude::ServerFnError;
+
+    use crate::server::AppState;
+    use crate::server::users::User;
+
+    /// The account called `username`; or, when there is none, a redirect back to the room
+    /// saying so, and `None`.
+    pub async fn person_or_back(
+        state: &AppState,
+        room: &str,
+        username: &str,
+    ) -> Result<Option<User>, ServerFnError> {
+        let found = state.store.user_by_username(&username.trim().to_ascii_lowercase()).await;
+        let found = found.map_err(super::super::ssr::internal)?;
+        if found.is_none() {
+            leptos_axum::redirect(&format!("/r/{room}?error=no-such-person"));
+        }
+        Ok(found)
+    }
+}
+
 /// Create a room (`private` present: invite-only) and go to it.
 #[server(endpoint = "create_room")]
 pub async fn create_room(name: String, private: Option<String>) -> Result<(), ServerFnError> {
@@ -77,11 +100,7 @@ pub async fn invite(room: String, username: String) -> Result<(), ServerFnError>
     let state = super::ssr::state()?;
     let user = super::ssr::signed_in(&state).await?;
     let access = super::chat::ssr::room(&state, &user, &room).await?;
-    let invited = state.store.user_by_username(&username.trim().to_ascii_lowercase()).await;
-    let Some(invited) = invited.map_err(super::ssr::internal)? else {
-        leptos_axum::redirect(&format!("/r/{room}?error=no-such-person"));
-        return Ok(());
-    };
+    let Some(invited) = ssr::person_or_back(&state, &room, &username).await? else { return Ok(()) };
     match state.store.invite(user.id, &access, invited.id).await {
         Ok(()) => leptos_axum::redirect(&format!("/r/{room}")),
         Err(_) => leptos_axum::redirect(&format!("/r/{room}?error=not-allowed")),
@@ -95,11 +114,7 @@ pub async fn remove_member(room: String, username: String) -> Result<(), ServerF
     let state = super::ssr::state()?;
     let user = super::ssr::signed_in(&state).await?;
     let access = super::chat::ssr::room(&state, &user, &room).await?;
-    let removed = state.store.user_by_username(&username.trim().to_ascii_lowercase()).await;
-    let Some(removed) = removed.map_err(super::ssr::internal)? else {
-        leptos_axum::redirect(&format!("/r/{room}?error=no-such-person"));
-        return Ok(());
-    };
+    let Some(removed) = ssr::person_or_back(&state, &room, &username).await? else { return Ok(()) };
     match state.store.remove_member(user.id, &access, removed.id).await {
         Ok(()) if removed.id == user.id => leptos_axum::redirect("/rooms"),
         Ok(()) => leptos_axum::redirect(&format!("/r/{room}")),

@@ -10,14 +10,42 @@ use leptos_router::hooks::use_query_map;
 use crate::accounts::{MAX_USERNAME_CHARS, MIN_PASSWORD_CHARS};
 use crate::api::{FormError, SignIn, SignUp};
 
+/// The sentence for the `?error=` code the server sent back, if any.
+pub fn returned_error() -> Signal<Option<String>> {
+    let query = use_query_map();
+    Signal::derive(move || {
+        query.read().get("error").and_then(|code| FormError::from_code(&code)).map(FormError::message)
+    })
+}
+
 /// The error and username the server sent back in the query, if any.
 fn returned() -> (Signal<Option<String>>, Signal<String>) {
     let query = use_query_map();
-    let error = Signal::derive(move || {
-        query.read().get("error").and_then(|code| FormError::from_code(&code)).map(FormError::message)
-    });
+    let error = returned_error();
     let username = Signal::derive(move || query.read().get("username").unwrap_or_default());
     (error, username)
+}
+
+/// The username field both forms share; `described_by` names the element with the rules.
+#[component]
+fn UsernameField(
+    username: Signal<String>,
+    #[prop(optional)] described_by: Option<&'static str>,
+) -> impl IntoView {
+    view! {
+        <label for="username">"Username"</label>
+        <input
+            id="username"
+            name="username"
+            type="text"
+            autocomplete="username"
+            autocapitalize="none"
+            required
+            maxlength=MAX_USERNAME_CHARS
+            aria-describedby=described_by
+            value=username
+        />
+    }
 }
 
 #[component]
@@ -29,17 +57,7 @@ pub fn SignInPage() -> impl IntoView {
             <h1><span class="logo">"Banter"</span></h1>
             <ActionForm action attr:id="signin-form" attr:class="account-form">
                 <h2>"Sign in"</h2>
-                <label for="username">"Username"</label>
-                <input
-                    id="username"
-                    name="username"
-                    type="text"
-                    autocomplete="username"
-                    autocapitalize="none"
-                    required
-                    maxlength=MAX_USERNAME_CHARS
-                    value=username
-                />
+                <UsernameField username/>
                 <label for="password">"Password"</label>
                 <input id="password" name="password" type="password" autocomplete="current-password" required/>
                 <p class="form-error" role="alert">{error}</p>
@@ -59,18 +77,7 @@ pub fn SignUpPage() -> impl IntoView {
             <h1><span class="logo">"Banter"</span></h1>
             <ActionForm action attr:id="signup-form" attr:class="account-form">
                 <h2>"Create an account"</h2>
-                <label for="username">"Username"</label>
-                <input
-                    id="username"
-                    name="username"
-                    type="text"
-                    autocomplete="username"
-                    autocapitalize="none"
-                    required
-                    maxlength=MAX_USERNAME_CHARS
-                    aria-describedby="username-rules"
-                    value=username
-                />
+                <UsernameField username described_by="username-rules"/>
                 <p id="username-rules" class="hint">
                     {format!("2–{MAX_USERNAME_CHARS} characters: letters, digits, '.', '_' or '-'.")}
                 </p>

@@ -5,7 +5,8 @@ use leptos_router::components::Redirect;
 use leptos_router::hooks::use_query_map;
 
 use crate::accounts::MAX_STATUS_CHARS;
-use crate::api::{FormError, SignOut, UpdateProfile, my_profile};
+use crate::api::{SignOut, UpdateProfile, my_profile};
+use crate::components::account_form::returned_error;
 use crate::components::avatar::Avatar;
 use crate::model::Profile;
 use crate::protocol::MAX_NAME_CHARS;
@@ -31,9 +32,7 @@ fn ProfileForm(me: Profile) -> impl IntoView {
     let update = ServerAction::<UpdateProfile>::new();
     let sign_out = ServerAction::<SignOut>::new();
     let query = use_query_map();
-    let error = move || {
-        query.read().get("error").and_then(|code| FormError::from_code(&code)).map(FormError::message)
-    };
+    let error = returned_error();
     let saved = move || query.read().get("saved").is_some().then_some("Saved.");
     view! {
         <main class="account">
