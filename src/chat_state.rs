@@ -69,6 +69,8 @@ pub struct ChatState {
     /// The person's rooms and conversations with unread counts (the sidebar); news from
     /// other rooms (`activity`) raises the counts live.
     pub rooms: RwSignal<Vec<RoomSummary>>,
+    /// Who came online or went offline since the page was rendered, by username.
+    pub presence: RwSignal<std::collections::HashMap<String, bool>>,
     pub status: RwSignal<ConnStatus>,
     /// Minutes east of UTC for showing times: 0 on the server, the browser's own once hydrated.
     pub utc_offset: RwSignal<i64>,
@@ -87,6 +89,7 @@ impl ChatState {
             online: RwSignal::new(0),
             typists: RwSignal::new(Typists::default()),
             rooms: RwSignal::new(page.rooms.clone()),
+            presence: RwSignal::new(Default::default()),
             status: RwSignal::new(ConnStatus::Connecting),
             utc_offset: RwSignal::new(0),
             commands: StoredValue::new(None),

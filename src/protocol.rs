@@ -99,6 +99,9 @@ pub enum ServerFrame {
     /// A new message in another room of yours (this connection joined a different one): for
     /// unread counts. `author` is the sender's display name.
     Activity { room: String, seq: i64, author: String },
+    /// Someone you share a room with came online (their first connection anywhere) or went
+    /// offline (their last).
+    Person { username: String, online: bool },
     /// Someone in the room is typing (`username` identifies them; `name` is what to show).
     Typing { room: String, username: String, name: String },
 }

@@ -50,6 +50,8 @@ pub struct RoomSummary {
     pub unread: i64,
     /// For a conversation: whether the other person is online (any tab, any device).
     pub online: Option<bool>,
+    /// For a conversation: the other person's username.
+    pub peer: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -291,3 +291,37 @@ async fn new_people_are_in_general_from_the_start() {
     let mine = rooms.split(r#""mine":"#).nth(1).unwrap_or_default();
     assert!(mine.contains(r#""name":"general""#), "{rooms}");
 }
+
+#[tokio::test]
+async fn people_sharing_a_room_hear_when_someone_comes_online_or_goes_and_nobody_else_does() {
+    let server = TestServer::start().await;
+    server.cookie("ann").await;
+    let eve = server.cookie("eve").await;
+    server.cookie("bob").await;
+    // Eve leaves general and keeps to a room of her own: she shares no room with bob.
+    let left = server.post_form("/api/remove_member", Some(&eve), "room=general&username=eve").await;
+    assert_eq!(header(&left, "location"), Some("/rooms"), "{left}");
+    server.post_form("/api/create_room", Some(&eve), "name=eves-room").await;
+    let mut eve_ws = server.connect("eve").await;
+    eve_ws.hear_people();
+    eve_ws.send(&ClientFrame::Hello { room: "eves-room".into(), after: None }).await;
+    assert!(matches!(eve_ws.next().await, ServerFrame::Welcome { .. }));
+    let mut ann_ws = server.join("ann").await;
+    ann_ws.hear_people();
+
+    // Bob's first connection anywhere: ann (who shares general) hears it.
+    let bob_ws = server.join("bob").await;
+    let (came, _) = ann_ws.until(|f| matches!(f, ServerFrame::Person { .. })).await;
+    assert_eq!(came, ServerFrame::Person { username: "bob".into(), online: true });
+    // His last one closes: ann hears that too.
+    drop(bob_ws);
+    let (went, _) = ann_ws.until(|f| matches!(f, ServerFrame::Person { .. })).await;
+    assert_eq!(went, ServerFrame::Person { username: "bob".into(), online: false });
+
+    // Eve heard nothing about bob: her next frame is her own room's next message.
+    let posted =
+        server.post_form("/api/post_message", Some(&eve), "room=eves-room&body=alone&client_id=e1").await;
+    assert!(posted.starts_with("HTTP/1.1 302"), "{posted}");
+    let (_, before) = eve_ws.until(|f| matches!(f, ServerFrame::Message(_))).await;
+    assert!(!before.iter().any(|f| matches!(f, ServerFrame::Person { .. })), "{before:?}");
+}

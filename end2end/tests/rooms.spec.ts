@@ -59,7 +59,13 @@ test('two people message each other directly; a third cannot see it; unread coun
   expect(older.ok()).toBeFalsy();
   expect(await older.text()).not.toContain(secret);
 
-  for (const person of [ann, bob, eve]) await person.context.close();
+  // Beside the conversation, ann sees bob online, and offline the moment he leaves.
+  const dot = ann.page.locator(`#sidebar a[data-room="${room}"] .dot`);
+  await expect(dot).toHaveClass(/online/);
+  await bob.context.close();
+  await expect(dot).toHaveClass(/offline/);
+
+  for (const person of [ann, eve]) await person.context.close();
 });
 
 test('a private room: created, invite-only, hidden from others', async ({ browser }) => {

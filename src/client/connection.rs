@@ -249,6 +249,16 @@ fn apply(chat: ChatState, frame: ServerFrame) -> bool {
             (_, None) => leptos::logging::warn!("server refused a frame: {message}"),
         },
         ServerFrame::Pong => {}
+        ServerFrame::Person { username, online } => {
+            chat.rooms.update(|rooms| {
+                for room in rooms.iter_mut().filter(|r| r.peer.as_deref() == Some(username.as_str())) {
+                    room.online = Some(online);
+                }
+            });
+            chat.presence.update(|people| {
+                people.insert(username, online);
+            });
+        }
         ServerFrame::Activity { room, author, .. } => {
             chat.rooms.update(|rooms| match rooms.iter_mut().find(|r| r.name == room) {
                 Some(entry) => entry.unread += 1,
@@ -259,6 +269,7 @@ fn apply(chat: ChatState, frame: ServerFrame) -> bool {
                     name: room,
                     unread: 1,
                     online: None,
+                    peer: None,
                 }),
             });
         }

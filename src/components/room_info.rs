@@ -10,6 +10,7 @@ use leptos_router::hooks::use_query_map;
 use leptos::server_fn::ServerFn;
 
 use crate::api::{Invite, RemoveMember, RoomInfo as Info};
+use crate::chat_state::ChatState;
 use crate::rooms::RoomKind;
 
 /// What an error code in the query means here.
@@ -34,11 +35,19 @@ pub fn RoomInfo(room: String, info: Info, me: String) -> impl IntoView {
             let removable = manage && member.username != me;
             let room = room.clone();
             let username = member.username.clone();
-            let presence = if member.online { "online" } else { "offline" };
+            let rendered = member.online;
+            let who = member.username.clone();
+            // Live: what the connection has heard since, over what the page was rendered with.
+            let chat = use_context::<ChatState>();
+            let presence = Signal::derive(move || {
+                let online =
+                    chat.and_then(|chat| chat.presence.with(|p| p.get(&who).copied())).unwrap_or(rendered);
+                if online { "online" } else { "offline" }
+            });
             view! {
                 <li>
                     <span class="member">
-                        <span class=format!("dot {presence}") title=presence aria-label=presence></span>
+                        <span class=move || format!("dot {}", presence.get()) title=presence aria-label=presence></span>
                         {member.name.clone()} " " <span class="muted">"@" {username.clone()}</span>
                     </span>
                     {removable.then(|| view! {

@@ -141,6 +141,29 @@ impl Hub {
         names
     }
 
+    /// How many connections a person has open, over all rooms.
+    pub fn user_connections(&self, user_id: i64) -> usize {
+        self.read().users.get(&user_id).map_or(0, |user| user.connections)
+    }
+
+    /// Send `frame` to every connection of each of `users`, whatever room it is in.
+    pub fn notify_users(&self, users: &[i64], frame: &Utf8Bytes) {
+        let mut overflowed = Vec::new();
+        {
+            let members = self.read();
+            for conn in users.iter().filter_map(|user| members.user_conns.get(user)).flatten() {
+                if let Some(member) = members.by_conn.get(conn)
+                    && !member.outbox.push(frame.clone())
+                {
+                    overflowed.push(*conn);
+                }
+            }
+        }
+        for id in overflowed {
+            self.evict(id);
+        }
+    }
+
     /// The current display name of a connected person.
     pub fn name_of(&self, user_id: i64) -> Option<String> {
         self.read().users.get(&user_id).map(|user| user.name.clone())

@@ -176,6 +176,19 @@ impl Store {
         Ok(rows.iter().map(|row| (row.get(0), row.get(1), row.get(2))).collect())
     }
 
+    /// Everyone who shares at least one room with `user_id` (not themselves): who may see
+    /// whether they are online.
+    pub async fn co_members(&self, user_id: i64) -> Result<Vec<i64>, RoomError> {
+        Ok(sqlx::query_scalar(
+            "SELECT DISTINCT o.user_id FROM room_members m JOIN room_members o ON o.room_id = m.room_id
+             WHERE m.user_id = ? AND o.user_id != ?",
+        )
+        .bind(user_id)
+        .bind(user_id)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
     /// The ids of a room's members.
     pub async fn member_ids(&self, room_id: i64) -> Result<Vec<i64>, RoomError> {
         Ok(sqlx::query_scalar("SELECT user_id FROM room_members WHERE room_id = ?")
@@ -205,6 +218,8 @@ impl Store {
                     (SELECT u.display_name FROM room_members o JOIN users u ON u.id = o.user_id
                       WHERE o.room_id = r.id AND o.user_id != m.user_id LIMIT 1),
                     (SELECT o.user_id FROM room_members o
+                      WHERE o.room_id = r.id AND o.user_id != m.user_id LIMIT 1),
+                    (SELECT u.username FROM room_members o JOIN users u ON u.id = o.user_id
                       WHERE o.room_id = r.id AND o.user_id != m.user_id LIMIT 1)
              FROM room_members m JOIN rooms r ON r.id = m.room_id
              WHERE m.user_id = ? ORDER BY r.kind = 'direct', r.name",
@@ -219,13 +234,22 @@ impl Store {
                 let kind = kind_of(row.get::<&str, _>(1));
                 let other: Option<String> = row.get(3);
                 let peer: Option<i64> = row.get(4);
-                let (title, online) = match kind {
-                    RoomKind::Direct => {
-                        (other.unwrap_or_else(|| name.clone()), Some(peer.is_some_and(&is_online)))
-                    }
-                    _ => (format!("#{name}"), None),
+                let (title, online, peer_name) = match kind {
+                    RoomKind::Direct => (
+                        other.unwrap_or_else(|| name.clone()),
+                        Some(peer.is_some_and(&is_online)),
+                        row.get::<Option<String>, _>(5),
+                    ),
+                    _ => (format!("#{name}"), None, None),
                 };
-                RoomSummary { name, kind, title, unread: row.get::<i64, _>(2).max(0), online }
+                RoomSummary {
+                    name,
+                    kind,
+                    title,
+                    unread: row.get::<i64, _>(2).max(0),
+                    online,
+                    peer: peer_name,
+                }
             })
             .collect())
     }

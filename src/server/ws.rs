@@ -124,7 +124,13 @@ where
         }
         _ = &mut writer => "writer ended",
     };
+    let was_joined = reader.joined.is_some();
+    let user_id = reader.person.user_id;
+    let username = reader.person.username.clone();
     state.hub.leave(id);
+    if was_joined && state.hub.user_connections(user_id) == 0 {
+        announce_person(&state, user_id, username, false);
+    }
     tracing::info!(conn = id, %peer, reason, "disconnected");
 }
 
@@ -263,6 +269,9 @@ impl<'a> Reader<'a> {
             Ok(()) => {
                 tracing::debug!(conn = self.id, room, "joined");
                 self.joined = Some(Joined { room_id, room });
+                if self.state.hub.user_connections(self.person.user_id) == 1 {
+                    announce_person(self.state, self.person.user_id, self.person.username.clone(), true);
+                }
             }
             Err(error) => self.refuse(ErrorCode::StoreUnavailable, error.to_string(), None),
         }
@@ -332,6 +341,22 @@ impl<'a> Reader<'a> {
     fn current_name(&self) -> String {
         self.state.hub.name_of(self.person.user_id).unwrap_or_else(|| self.person.name.clone())
     }
+}
+
+/// Tell everyone who shares a room with this person that they came online or went offline.
+/// In the background: the lookup must not hold up the connection. Best effort, like any
+/// presence: a page that misses it shows the truth on its next load.
+fn announce_person(state: &AppState, user_id: i64, username: String, online: bool) {
+    let (store, hub) = (state.store.clone(), state.hub.clone());
+    tokio::spawn(async move {
+        match store.co_members(user_id).await {
+            Ok(users) => {
+                let frame = ServerFrame::Person { username, online };
+                hub.notify_users(&users, &Utf8Bytes::from(protocol::encode(&frame)));
+            }
+            Err(error) => tracing::warn!(%error, "cannot look up who to tell about presence"),
+        }
+    });
 }
 
 /// A read error: a frame over the size limit, or a broken transport.

@@ -201,6 +201,10 @@ impl Drop for TestServer {
 
 pub struct Client {
     pub ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    /// Whether `person` frames (someone you share a room with came or went, sent from a
+    /// background task at no fixed point in the stream) are returned or passed over. Off by
+    /// default, so tests about other things read a deterministic stream.
+    people: bool,
 }
 
 /// What the next read brought, for tests that expect the connection to end.
@@ -217,7 +221,7 @@ impl Client {
         let mut request = url.into_client_request().expect("a WebSocket URL");
         request.headers_mut().insert(COOKIE, HeaderValue::from_str(cookie).expect("a cookie header"));
         let (ws, _) = tokio_tungstenite::connect_async(request).await.expect("WebSocket connects");
-        Self { ws }
+        Self { ws, people: false }
     }
 
     pub async fn send(&mut self, frame: &ClientFrame) {
@@ -237,13 +241,22 @@ impl Client {
         .await;
     }
 
-    /// The next protocol frame (skipping transport pings).
+    /// From now on, return `person` frames too.
+    pub fn hear_people(&mut self) {
+        self.people = true;
+    }
+
+    /// The next protocol frame (skipping transport pings, and `person` frames unless asked).
     pub async fn event(&mut self) -> Event {
         loop {
             let next = tokio::time::timeout(PATIENCE, self.ws.next()).await.expect("a frame in time");
             match next {
                 Some(Ok(Message::Text(text))) => {
-                    return Event::Frame(protocol::decode_server(text.as_str()).expect("valid server frame"));
+                    let frame = protocol::decode_server(text.as_str()).expect("valid server frame");
+                    if matches!(frame, ServerFrame::Person { .. }) && !self.people {
+                        continue;
+                    }
+                    return Event::Frame(frame);
                 }
                 Some(Ok(Message::Close(frame))) => return Event::Closed(frame),
                 Some(Ok(_)) => continue,
