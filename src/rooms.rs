@@ -7,6 +7,9 @@ pub const MIN_ROOM_NAME_CHARS: usize = 2;
 /// Longest room name, in characters.
 pub const MAX_ROOM_NAME_CHARS: usize = 32;
 
+/// Most members a room's page lists (the first, by username).
+pub const MEMBER_LIST_MAX: usize = 100;
+
 /// Who may see and enter a room.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -152,9 +152,14 @@ async fn public_rooms_are_listed_and_open_to_anyone_signed_in() {
 
     let rooms = server.get_as(&eve, "/rooms").await;
     assert!(rooms.contains(r#"href="/r/lobby""#) && rooms.contains(r#"href="/r/general""#), "{rooms}");
-    // Opening it makes eve a member: it joins her sidebar.
+    // Opening it makes eve a member: it joins her sidebar, and its member list offers a
+    // conversation with each other member.
     let page = server.get_as(&eve, "/r/lobby").await;
     assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    let list =
+        page.split(r#"class="members""#).nth(1).and_then(|m| m.split("</ul>").next()).unwrap_or_default();
+    assert!(list.contains(r#"action="/api/open_direct""#) && list.contains(r#"value="ann""#), "{list}");
+    assert!(list.contains("Message ann") && !list.contains("Message eve"), "{list}");
     assert!(server.get_as(&eve, "/").await.contains(r#"data-room="lobby""#));
 }
 

@@ -7,6 +7,8 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{HistoryPage, Profile};
+#[cfg(feature = "ssr")]
+use crate::rooms::MEMBER_LIST_MAX;
 use crate::rooms::{RoomKind, RoomSummary};
 
 /// Everything the chat page needs for its first paint.
@@ -40,7 +42,7 @@ pub struct RoomInfo {
     pub kind: RoomKind,
     /// `#name`, or the other person's display name in a conversation.
     pub title: String,
-    /// Members: shown for private rooms and conversations.
+    /// Members, by username, at most [`MEMBER_LIST_MAX`](crate::rooms::MEMBER_LIST_MAX).
     pub members: Vec<Member>,
     /// Whether this person created it (and so may invite and remove, if private).
     pub mine: bool,
@@ -91,7 +93,7 @@ pub async fn load_chat(room: String) -> Result<ChatPage, ServerFnError> {
         }
         return Ok(page);
     };
-    let members = state.store.members(access.id).await.map_err(internal)?;
+    let members = state.store.members(access.id, MEMBER_LIST_MAX).await.map_err(internal)?;
     let title = page
         .rooms
         .iter()
@@ -100,18 +102,10 @@ pub async fn load_chat(room: String) -> Result<ChatPage, ServerFnError> {
     page.info = Some(RoomInfo {
         kind: access.kind,
         title,
-        members: if access.kind == RoomKind::Public {
-            Vec::new()
-        } else {
-            members
-                .into_iter()
-                .map(|(id, username, name)| Member {
-                    online: state.hub.name_of(id).is_some(),
-                    username,
-                    name,
-                })
-                .collect()
-        },
+        members: members
+            .into_iter()
+            .map(|(id, username, name)| Member { online: state.hub.name_of(id).is_some(), username, name })
+            .collect(),
         mine: access.created_by == Some(user.id),
     });
     page.history =

@@ -1,5 +1,5 @@
-//! `RoomInfo`: who is in a private room or conversation, and (for a private room) inviting,
-//! removing and leaving.
+//! `RoomInfo`: who is in the room (a conversation starts from any of their names), and for a
+//! private room inviting, removing and leaving.
 //!
 //! Plain form posts, JavaScript or not: the server answers with a redirect and the page
 //! loads afresh, so the member list and the live connection reflect the change at once.
@@ -9,9 +9,9 @@ use leptos_router::hooks::use_query_map;
 
 use leptos::server_fn::ServerFn;
 
-use crate::api::{Invite, RemoveMember, RoomInfo as Info};
+use crate::api::{Invite, OpenDirect, RemoveMember, RoomInfo as Info};
 use crate::chat_state::ChatState;
-use crate::rooms::RoomKind;
+use crate::rooms::{MEMBER_LIST_MAX, RoomKind};
 
 /// What an error code in the query means here.
 fn error_text(code: &str) -> Option<&'static str> {
@@ -26,7 +26,7 @@ fn error_text(code: &str) -> Option<&'static str> {
 pub fn RoomInfo(room: String, info: Info, me: String) -> impl IntoView {
     let query = use_query_map();
     let error = move || query.read().get("error").and_then(|code| error_text(&code));
-    let (invite, remove) = (Invite::url(), RemoveMember::url());
+    let (invite, remove, direct) = (Invite::url(), RemoveMember::url(), OpenDirect::url());
     let manage = info.kind == RoomKind::Private && info.mine;
     let members = info
         .members
@@ -50,6 +50,17 @@ pub fn RoomInfo(room: String, info: Info, me: String) -> impl IntoView {
                         <span class=move || format!("dot {}", presence.get()) title=presence aria-label=presence></span>
                         {member.name.clone()} " " <span class="muted">"@" {username.clone()}</span>
                     </span>
+                    {(member.username != me).then(|| {
+                        let username = member.username.clone();
+                        view! {
+                            <form method="post" action=direct class="inline-form">
+                                <input type="hidden" name="username" value=username.clone()/>
+                                <button type="submit" class="secondary small" aria-label=format!("Message {username}")>
+                                    "Message"
+                                </button>
+                            </form>
+                        }
+                    })}
                     {removable.then(|| view! {
                         <form method="post" action=remove class="inline-form">
                             <input type="hidden" name="room" value=room/>
@@ -65,7 +76,9 @@ pub fn RoomInfo(room: String, info: Info, me: String) -> impl IntoView {
     let (invite_room, leave_room) = (room.clone(), room);
     view! {
         <details class="room-info" id="room-info">
-            <summary>{format!("{count} members")}</summary>
+            <summary>
+                {if count >= MEMBER_LIST_MAX { format!("{count}+ members") } else { format!("{count} members") }}
+            </summary>
             <ul class="members">{members}</ul>
             {manage.then(|| view! {
                 <form method="post" action=invite class="inline-form" id="invite-form">

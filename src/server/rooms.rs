@@ -164,13 +164,14 @@ impl Store {
         Ok(())
     }
 
-    /// A room's members as (user id, username, display name), by username.
-    pub async fn members(&self, room_id: i64) -> Result<Vec<(i64, String, String)>, RoomError> {
+    /// A room's first `limit` members as (user id, username, display name), by username.
+    pub async fn members(&self, room_id: i64, limit: usize) -> Result<Vec<(i64, String, String)>, RoomError> {
         let rows = sqlx::query(
             "SELECT u.id, u.username, u.display_name FROM room_members m JOIN users u ON u.id = m.user_id
-             WHERE m.room_id = ? ORDER BY u.username",
+             WHERE m.room_id = ? ORDER BY u.username LIMIT ?",
         )
         .bind(room_id)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
         .fetch_all(self.pool())
         .await?;
         Ok(rows.iter().map(|row| (row.get(0), row.get(1), row.get(2))).collect())
