@@ -17,6 +17,13 @@ test('on a phone the input stays in view and sending works', async ({ page }) =>
   // Touch targets are at least 44 px tall.
   const send = await page.getByRole('button', { name: 'Send', exact: true }).boundingBox();
   expect(send!.height).toBeGreaterThanOrEqual(44);
+  // The rooms fold into a drawer: closed, then open at a tap.
+  const drawer = page.locator('#sidebar nav');
+  await expect(drawer).toBeHidden();
+  await page.locator('#sidebar summary').tap();
+  await expect(drawer.locator('a[data-room="general"]')).toBeVisible();
+  await page.locator('#sidebar summary').tap();
+  await expect(drawer).toBeHidden();
   // Nothing scrolls sideways.
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow).toBeLessThanOrEqual(0);
