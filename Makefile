@@ -46,7 +46,9 @@ build: ## Debug build of server and wasm client (what the tests use)
 unit: ## Unit and integration tests (real server on 127.0.0.1:0, real SQLite files)
 	RUSTFLAGS="$(DEBUG_RUSTFLAGS)" cargo test --features ssr
 
-e2e: ## Playwright in Debian's Chromium against the debug build
+# Depends on `build`: `release-build` leaves the optimised wasm in target/site, which the
+# debug server cannot hydrate; rebuilding the debug site first is quick when nothing changed.
+e2e: build ## Playwright in Debian's Chromium against the debug build
 	cd end2end && npx playwright test
 
 release:
