@@ -68,7 +68,7 @@ async fn run(chat: ChatState, mut commands: UnboundedReceiver<Command>) {
     let mut delay = BACKOFF_MIN_MS;
     loop {
         if chat.name.get_untracked().is_none() {
-            // Nothing to join as yet: wait for the name picker.
+            // Nobody signed in on this page (it redirects to sign-in): nothing to join.
             match commands.next().await {
                 None => return,
                 Some(_) => continue,
