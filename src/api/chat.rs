@@ -86,7 +86,7 @@ pub async fn load_chat(room: String) -> Result<ChatPage, ServerFnError> {
     let internal = |e: RoomError| super::ssr::internal(e);
     let access = state.store.room_for(user.id, &room).await.map_err(internal)?;
     let hub = state.hub.clone();
-    page.rooms = state.store.my_rooms(user.id, |id| hub.name_of(id).is_some()).await.map_err(internal)?;
+    page.rooms = state.store.my_rooms(user.id, |id| hub.user_connections(id) > 0).await.map_err(internal)?;
     let Some(access) = access else {
         if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
             response.set_status(axum::http::StatusCode::NOT_FOUND);
@@ -104,7 +104,7 @@ pub async fn load_chat(room: String) -> Result<ChatPage, ServerFnError> {
         title,
         members: members
             .into_iter()
-            .map(|(id, username, name)| Member { online: state.hub.name_of(id).is_some(), username, name })
+            .map(|(id, username, name)| Member { online: state.hub.user_connections(id) > 0, username, name })
             .collect(),
         mine: access.created_by == Some(user.id),
     });

@@ -29,7 +29,11 @@ pub async fn load_rooms() -> Result<RoomsPage, ServerFnError> {
     Ok(RoomsPage {
         signed_in: true,
         public: state.store.public_rooms().await.map_err(internal)?,
-        mine: state.store.my_rooms(user.id, |id| state.hub.name_of(id).is_some()).await.map_err(internal)?,
+        mine: state
+            .store
+            .my_rooms(user.id, |id| state.hub.user_connections(id) > 0)
+            .await
+            .map_err(internal)?,
     })
 }
 

@@ -100,11 +100,16 @@ struct Members {
     by_room: HashMap<i64, HashMap<ConnId, Outbox>>,
     /// People online per (room, user): presence counts a person once however many tabs.
     people: HashMap<(i64, i64), Online>,
-    /// Each connected person's current name and connection count, over all rooms: lets a
-    /// profile change apply to messages from connections opened before it.
-    users: HashMap<i64, Online>,
-    /// Each connected person's connections, over all rooms: for news from their other rooms.
-    user_conns: HashMap<i64, Vec<ConnId>>,
+    /// Each connected person over all rooms: their current name (a profile change applies to
+    /// connections opened before it) and their connections (for news from other rooms).
+    users: HashMap<i64, User>,
+}
+
+/// A connected person, whatever rooms their connections are in.
+#[derive(Debug)]
+struct User {
+    name: String,
+    conns: Vec<ConnId>,
 }
 
 /// Cheap-to-clone handle on the member table.
@@ -143,16 +148,30 @@ impl Hub {
 
     /// How many connections a person has open, over all rooms.
     pub fn user_connections(&self, user_id: i64) -> usize {
-        self.read().users.get(&user_id).map_or(0, |user| user.connections)
+        self.read().users.get(&user_id).map_or(0, |user| user.conns.len())
     }
 
     /// Send `frame` to every connection of each of `users`, whatever room it is in.
     pub fn notify_users(&self, users: &[i64], frame: &Utf8Bytes) {
+        self.notify(users, frame, |_| true);
+    }
+
+    /// Send `frame` to the connections of `users` that are joined to some other room than
+    /// `room_id`, leaving out `skip_user` (the author).
+    pub fn notify_elsewhere(&self, room_id: i64, users: &[i64], skip_user: Option<i64>, frame: &Utf8Bytes) {
+        self.notify(users, frame, |member| member.room_id != room_id && Some(member.user_id) != skip_user);
+    }
+
+    /// Queue `frame` on each connection of `users` that `wanted` accepts; evict any that
+    /// cannot take it.
+    fn notify(&self, users: &[i64], frame: &Utf8Bytes, wanted: impl Fn(&Member) -> bool) {
         let mut overflowed = Vec::new();
         {
             let members = self.read();
-            for conn in users.iter().filter_map(|user| members.user_conns.get(user)).flatten() {
+            let conns = users.iter().filter_map(|user| members.users.get(user)).flat_map(|user| &user.conns);
+            for conn in conns {
                 if let Some(member) = members.by_conn.get(conn)
+                    && wanted(member)
                     && !member.outbox.push(frame.clone())
                 {
                     overflowed.push(*conn);
@@ -187,12 +206,12 @@ impl Hub {
                 .or_insert_with(|| Online { name: person.name.clone(), connections: 0 });
             online.connections += 1;
             let came_online = online.connections == 1;
-            let user = members
+            members
                 .users
                 .entry(person.user_id)
-                .or_insert_with(|| Online { name: person.name.clone(), connections: 0 });
-            user.connections += 1;
-            members.user_conns.entry(person.user_id).or_default().push(id);
+                .or_insert_with(|| User { name: person.name.clone(), conns: Vec::new() })
+                .conns
+                .push(id);
             came_online
         };
         if came_online {
@@ -233,15 +252,9 @@ impl Hub {
                 }
             }
             if let Some(user) = members.users.get_mut(&member.user_id) {
-                user.connections -= 1;
-                if user.connections == 0 {
+                user.conns.retain(|conn| *conn != id);
+                if user.conns.is_empty() {
                     members.users.remove(&member.user_id);
-                }
-            }
-            if let Some(conns) = members.user_conns.get_mut(&member.user_id) {
-                conns.retain(|conn| *conn != id);
-                if conns.is_empty() {
-                    members.user_conns.remove(&member.user_id);
                 }
             }
             let key = (member.room_id, member.user_id);
@@ -274,26 +287,6 @@ impl Hub {
     pub fn anyone_elsewhere(&self, room_id: i64) -> bool {
         let members = self.read();
         members.by_room.len() > usize::from(members.by_room.contains_key(&room_id))
-    }
-
-    /// Send `frame` to the connections of `users` that are joined to some other room than
-    /// `room_id`, leaving out `skip_user` (the author).
-    pub fn notify_elsewhere(&self, room_id: i64, users: &[i64], skip_user: Option<i64>, frame: &Utf8Bytes) {
-        let mut overflowed = Vec::new();
-        {
-            let members = self.read();
-            for user in users.iter().filter(|u| Some(**u) != skip_user) {
-                for conn in members.user_conns.get(user).into_iter().flatten() {
-                    let Some(member) = members.by_conn.get(conn) else { continue };
-                    if member.room_id != room_id && !member.outbox.push(frame.clone()) {
-                        overflowed.push(*conn);
-                    }
-                }
-            }
-        }
-        for id in overflowed {
-            self.evict(id);
-        }
     }
 
     /// Send one frame to every connection in the room, except `skip`. The frame is
@@ -435,7 +428,6 @@ mod tests {
         assert!(hub.online(7).is_empty());
         assert!(hub.read().by_room.is_empty());
         assert!(hub.read().users.is_empty());
-        assert!(hub.read().user_conns.is_empty());
     }
 
     #[test]

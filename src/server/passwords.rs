@@ -68,6 +68,17 @@ async fn on_hasher<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static)
 /// wrong username takes as long to refuse as a wrong password (no user enumeration by timing).
 const DECOY_PASSWORD: &str = "banter decoy password, never a real one";
 
+/// The decoy's hash, made once: an unknown username then costs one verification, exactly
+/// like a known one (hashing it afresh each time would make it cost two).
+fn decoy_hash() -> Result<&'static str, PasswordError> {
+    static DECOY: OnceLock<String> = OnceLock::new();
+    if let Some(hash) = DECOY.get() {
+        return Ok(hash);
+    }
+    let hash = hash_now(DECOY_PASSWORD)?;
+    Ok(DECOY.get_or_init(|| hash))
+}
+
 /// The PHC string (`$argon2id$v=19$m=…`) for `password`, with a fresh random salt.
 pub async fn hash(password: String) -> Result<String, PasswordError> {
     on_hasher(move || hash_now(&password)).await?
@@ -86,13 +97,9 @@ fn hash_now(password: &str) -> Result<String, PasswordError> {
 pub async fn verify(password: String, stored: Option<String>) -> Result<bool, PasswordError> {
     on_hasher(move || {
         let real = stored.is_some();
-        let decoy;
         let stored = match &stored {
             Some(stored) => stored.as_str(),
-            None => {
-                decoy = hash_now(DECOY_PASSWORD)?;
-                decoy.as_str()
-            }
+            None => decoy_hash()?,
         };
         let Ok(parsed) = PasswordHash::new(stored) else {
             tracing::error!("a stored password hash does not parse; refusing the sign-in");

@@ -5,10 +5,9 @@
 //! a private room or conversation the person is not in, so the answer never reveals that it
 //! exists. Public rooms are open to anyone signed in; entering one makes you a member.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use sqlx::Row;
 
+use super::sequencer::now_ms;
 use super::store::{Store, StoreError};
 use crate::rooms::{RoomKind, RoomSummary, direct_room_name};
 
@@ -37,10 +36,6 @@ impl From<sqlx::Error> for RoomError {
     fn from(error: sqlx::Error) -> Self {
         RoomError::Store(StoreError::Sql(error))
     }
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
 fn kind_of(text: &str) -> RoomKind {

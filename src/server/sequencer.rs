@@ -170,14 +170,9 @@ impl Task {
                     let seq = match outcome {
                         Stored::New(stored) => {
                             let seq = stored.seq;
-                            let activity = ServerFrame::Activity {
-                                room: stored.room.clone(),
-                                seq,
-                                author: stored.author.clone(),
-                            };
                             let frame = Utf8Bytes::from(encode(&ServerFrame::Message(stored)));
                             self.hub.broadcast(message.room_id, frame, None);
-                            self.tell_members_elsewhere(&mut members, &message, &activity).await;
+                            self.tell_members_elsewhere(&mut members, &message, seq).await;
                             seq
                         }
                         Stored::Duplicate { seq } => seq,
@@ -200,7 +195,7 @@ impl Task {
         &self,
         members: &mut HashMap<i64, Vec<i64>>,
         message: &NewMessage,
-        activity: &ServerFrame,
+        seq: i64,
     ) {
         if !self.hub.anyone_elsewhere(message.room_id) {
             return;
@@ -217,11 +212,13 @@ impl Task {
             }
         }
         let users = members.get(&message.room_id).map(Vec::as_slice).unwrap_or_default();
+        let activity =
+            ServerFrame::Activity { room: message.room.clone(), seq, author: message.author.clone() };
         self.hub.notify_elsewhere(
             message.room_id,
             users,
             message.author_id,
-            &Utf8Bytes::from(encode(activity)),
+            &Utf8Bytes::from(encode(&activity)),
         );
     }
 

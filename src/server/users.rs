@@ -5,12 +5,13 @@
 //! lookup is one primary-key probe. Sessions expire ([`SESSION_TTL`]); signing out deletes
 //! the row, so the cookie is dead on every device that copied it.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
+use super::sequencer::now_ms;
 use super::store::{Store, StoreError};
 
 /// How long a session lasts from sign-in.
@@ -52,10 +53,6 @@ impl From<sqlx::Error> for UserError {
 /// A new session's secret: what goes into the cookie. Never stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionToken(pub String);
-
-fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
-}
 
 fn token_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
