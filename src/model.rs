@@ -24,6 +24,18 @@ pub struct Profile {
     pub status: String,
 }
 
+/// One of a person's sessions, as their profile page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionSummary {
+    /// Browser and system, in words ("Firefox on Linux").
+    pub device: String,
+    /// The session this page was loaded with.
+    pub this_one: bool,
+    /// Milliseconds since the Unix epoch.
+    pub started_at: i64,
+    pub last_seen_at: i64,
+}
+
 /// Initials for an avatar: the first letters of the first two words of a name.
 pub fn initials(name: &str) -> String {
     name.split_whitespace()
@@ -57,9 +69,33 @@ pub fn clock_time(ts_ms: i64, offset_minutes: i64) -> String {
     format!("{:02}:{:02}", minutes / 60, minutes % 60)
 }
 
+/// `YYYY-MM-DD HH:MM UTC` for a timestamp (milliseconds since the Unix epoch).
+pub fn date_time(ts_ms: i64) -> String {
+    // Days to a civil date: Howard Hinnant's `civil_from_days`, proleptic Gregorian.
+    let days = ts_ms.div_euclid(86_400_000);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02} {} UTC", clock_time(ts_ms, 0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn date_time_is_the_utc_calendar_date() {
+        assert_eq!(date_time(0), "1970-01-01 00:00 UTC");
+        assert_eq!(date_time(1_700_000_000_000), "2023-11-14 22:13 UTC");
+        assert_eq!(date_time(951_782_400_000), "2000-02-29 00:00 UTC");
+        assert_eq!(date_time(-1), "1969-12-31 23:59 UTC");
+    }
 
     #[test]
     fn clock_time_wraps_days_and_offsets() {

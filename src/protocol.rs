@@ -34,6 +34,23 @@ pub const DEFAULT_ROOM: &str = "general";
 pub const CLOSE_SLOW_CONSUMER: u16 = 4001;
 /// Close code for a connection that answered no ping in time.
 pub const CLOSE_TIMEOUT: u16 = 4002;
+/// Close code for a connection whose person left, or was removed from, the room it joined:
+/// do not reconnect to that room.
+pub const CLOSE_REMOVED: u16 = 4003;
+/// Close code for a connection whose session ended (signed out here or everywhere, or
+/// expired): sign in again before reconnecting.
+pub const CLOSE_SIGNED_OUT: u16 = 4004;
+
+/// The reason text sent with each of Banter's own close codes.
+pub fn close_reason(code: u16) -> &'static str {
+    match code {
+        CLOSE_SLOW_CONSUMER => "too far behind: reconnect and resume",
+        CLOSE_TIMEOUT => "no answer to pings",
+        CLOSE_REMOVED => "removed from the room",
+        CLOSE_SIGNED_OUT => "signed out",
+        _ => "closing",
+    }
+}
 
 /// A frame a client sends.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -9,5 +9,6 @@ mod delivery;
 mod fanout;
 mod load_tool;
 mod pages;
+mod permissions;
 mod restart;
 mod rooms;

@@ -99,11 +99,12 @@ mod ssr {
 
     /// Start a session for `user_id`: the cookie goes out with this response.
     pub async fn start_session(state: &crate::server::AppState, user_id: i64) -> Result<(), FormError> {
-        let token = state.store.create_session(user_id).await.map_err(|error| {
+        let headers: axum::http::HeaderMap = leptos_axum::extract().await.unwrap_or_default();
+        let user_agent = headers.get(axum::http::header::USER_AGENT).and_then(|v| v.to_str().ok());
+        let token = state.store.create_session(user_id, user_agent.unwrap_or_default()).await.map_err(|error| {
             tracing::error!(%error, "cannot start a session");
             FormError::Unavailable
         })?;
-        let headers: axum::http::HeaderMap = leptos_axum::extract().await.unwrap_or_default();
         let secure = crate::server::session_cookie::over_https(&headers);
         super::super::ssr::set_cookie(&crate::server::session_cookie::set(&token.0, secure));
         Ok(())
@@ -212,10 +213,51 @@ pub async fn sign_out() -> Result<(), ServerFnError> {
     let headers: axum::http::HeaderMap = leptos_axum::extract().await?;
     if let Some(token) = session_cookie::read(&headers) {
         state.store.delete_session(&token).await.map_err(super::ssr::internal)?;
+        // The session's open sockets end too, whichever tab or device holds them.
+        let id = crate::server::users::SessionId::of(&token);
+        state.hub.end_session(&id, crate::protocol::CLOSE_SIGNED_OUT);
     }
     super::ssr::set_cookie(&session_cookie::clear(session_cookie::over_https(&headers)));
     leptos_axum::redirect("/signin");
     Ok(())
+}
+
+/// End every session of the signed-in person, on every device, and their open sockets.
+#[server(endpoint = "sign_out_everywhere")]
+pub async fn sign_out_everywhere() -> Result<(), ServerFnError> {
+    use crate::server::session_cookie;
+
+    let state = super::ssr::state()?;
+    let headers: axum::http::HeaderMap = leptos_axum::extract().await?;
+    if let Some(user) = super::ssr::user(&state).await? {
+        state.store.delete_sessions_of(user.id).await.map_err(super::ssr::internal)?;
+        let ended = state.hub.end_user(user.id, crate::protocol::CLOSE_SIGNED_OUT);
+        tracing::info!(user = user.id, sockets = ended, "signed out everywhere");
+    }
+    super::ssr::set_cookie(&session_cookie::clear(session_cookie::over_https(&headers)));
+    leptos_axum::redirect("/signin");
+    Ok(())
+}
+
+/// The signed-in person's sessions for the profile page, the most recently used first.
+#[server(endpoint = "my_sessions")]
+pub async fn my_sessions() -> Result<Vec<crate::model::SessionSummary>, ServerFnError> {
+    use crate::server::{session_cookie, users::SessionId};
+
+    let state = super::ssr::state()?;
+    let headers: axum::http::HeaderMap = leptos_axum::extract().await?;
+    let Some(user) = super::ssr::user(&state).await? else { return Ok(Vec::new()) };
+    let this = session_cookie::read(&headers).map(|token| SessionId::of(&token));
+    let sessions = state.store.sessions_of(user.id).await.map_err(super::ssr::internal)?;
+    Ok(sessions
+        .into_iter()
+        .map(|session| crate::model::SessionSummary {
+            device: crate::server::user_agent::describe(&session.user_agent),
+            this_one: Some(&session.id) == this.as_ref(),
+            started_at: session.created_at,
+            last_seen_at: session.last_seen_at,
+        })
+        .collect())
 }
 
 /// Change the signed-in person's display name and status. Open pages see the new name at

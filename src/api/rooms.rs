@@ -119,10 +119,16 @@ pub async fn remove_member(room: String, username: String) -> Result<(), ServerF
     let user = super::ssr::signed_in(&state).await?;
     let access = super::chat::ssr::room(&state, &user, &room).await?;
     let Some(removed) = ssr::person_or_back(&state, &room, &username).await? else { return Ok(()) };
-    match state.store.remove_member(user.id, &access, removed.id).await {
-        Ok(()) if removed.id == user.id => leptos_axum::redirect("/rooms"),
-        Ok(()) => leptos_axum::redirect(&format!("/r/{room}")),
-        Err(_) => leptos_axum::redirect(&format!("/r/{room}?error=not-allowed")),
+    if state.store.remove_member(user.id, &access, removed.id).await.is_err() {
+        leptos_axum::redirect(&format!("/r/{room}?error=not-allowed"));
+        return Ok(());
+    }
+    // Their open sockets in the room end now, not at their next reconnect.
+    state.sequencer.revoke(access.id, removed.id).await.map_err(super::ssr::internal)?;
+    if removed.id == user.id {
+        leptos_axum::redirect("/rooms");
+    } else {
+        leptos_axum::redirect(&format!("/r/{room}"));
     }
     Ok(())
 }

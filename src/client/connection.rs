@@ -10,7 +10,7 @@
 
 use futures::channel::mpsc::{UnboundedReceiver, unbounded};
 use futures::{FutureExt, SinkExt, StreamExt};
-use gloo_net::websocket::Message;
+use gloo_net::websocket::{Message, WebSocketError};
 use gloo_net::websocket::futures::WebSocket;
 use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
@@ -62,6 +62,10 @@ enum End {
     Offline,
     /// The page is going away.
     Closed,
+    /// The server ended the session (signed out, expired): sign in again.
+    SignedOut,
+    /// This person left or was removed from the room: there is nothing to reconnect to.
+    Removed,
 }
 
 async fn run(chat: ChatState, mut commands: UnboundedReceiver<Command>) {
@@ -82,6 +86,14 @@ async fn run(chat: ChatState, mut commands: UnboundedReceiver<Command>) {
         }
         match end {
             End::Closed => return,
+            End::SignedOut => {
+                go_to("/signin");
+                return;
+            }
+            End::Removed => {
+                go_to("/rooms");
+                return;
+            }
             End::NotOpened => {
                 // The server answers an upgrade without a live session with 401, which a
                 // page cannot see; ask plainly whether we are still signed in.
@@ -156,6 +168,11 @@ async fn session(chat: ChatState, commands: &mut UnboundedReceiver<Command>) -> 
                     }
                 }
                 Some(Ok(Message::Bytes(_))) => heard = now(),
+                Some(Err(WebSocketError::ConnectionClose(close))) => return match close.code {
+                    protocol::CLOSE_SIGNED_OUT => End::SignedOut,
+                    protocol::CLOSE_REMOVED => End::Removed,
+                    _ => End::Lost,
+                },
                 Some(Err(_)) | None => return End::Lost,
             },
             command = commands.next() => match command {

@@ -5,10 +5,10 @@ use leptos_router::components::Redirect;
 use leptos_router::hooks::use_query_map;
 
 use crate::accounts::MAX_STATUS_CHARS;
-use crate::api::{SignOut, UpdateProfile, my_profile};
+use crate::api::{SignOut, SignOutEverywhere, UpdateProfile, my_profile, my_sessions};
 use crate::components::account_form::returned_error;
 use crate::components::avatar::Avatar;
-use crate::model::Profile;
+use crate::model::{Profile, SessionSummary, date_time};
 use crate::protocol::MAX_NAME_CHARS;
 
 #[component]
@@ -69,6 +69,48 @@ fn ProfileForm(me: Profile) -> impl IntoView {
             <ActionForm action=sign_out attr:class="account-form">
                 <button id="sign-out" type="submit" class="secondary">"Sign out"</button>
             </ActionForm>
+            <Sessions/>
         </main>
+    }
+}
+
+/// Where this account is signed in, and a way to end all of it at once.
+#[component]
+fn Sessions() -> impl IntoView {
+    let sessions = Resource::new_blocking(|| (), |_| my_sessions());
+    let everywhere = ServerAction::<SignOutEverywhere>::new();
+    view! {
+        <section class="account-form sessions" aria-labelledby="sessions-title">
+            <h2 id="sessions-title">"Where you are signed in"</h2>
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match sessions.await {
+                        Ok(list) => view! {
+                            <ul id="sessions">
+                                {list.into_iter().map(|session| view! { <SessionItem session/> }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                        Err(error) => view! { <p class="page-error" role="alert">{error.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+            <ActionForm action=everywhere>
+                <button id="sign-out-everywhere" type="submit" class="secondary">"Sign out everywhere"</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn SessionItem(session: SessionSummary) -> impl IntoView {
+    view! {
+        <li class="session" class:this-one=session.this_one>
+            <span class="device">{session.device}</span>
+            {session.this_one.then_some(view! { <span class="muted">" (this browser)"</span> })}
+            <br/>
+            <span class="muted">
+                "Last active " {date_time(session.last_seen_at)} " · signed in " {date_time(session.started_at)}
+            </span>
+        </li>
     }
 }

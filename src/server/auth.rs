@@ -8,12 +8,17 @@ use axum::http::header::{HOST, ORIGIN};
 
 use super::session_cookie;
 use super::store::Store;
-use super::users::{User, UserError};
+use super::users::{Session, User, UserError};
 
 /// The signed-in user of this request, if its session cookie names a live session.
 pub async fn current_user(store: &Store, headers: &HeaderMap) -> Result<Option<User>, UserError> {
+    Ok(current_session(store, headers).await?.map(|session| session.user))
+}
+
+/// The live session this request's cookie names, if any.
+pub async fn current_session(store: &Store, headers: &HeaderMap) -> Result<Option<Session>, UserError> {
     match session_cookie::read(headers) {
-        Some(token) => store.session_user(&token).await,
+        Some(token) => store.session(&token).await,
         None => Ok(None),
     }
 }

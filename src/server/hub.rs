@@ -13,12 +13,14 @@
 //! the common case, only read.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use axum::extract::ws::Utf8Bytes;
 use tokio::sync::{Notify, mpsc};
 
-use crate::protocol::{PresenceEvent, ServerFrame, encode};
+use super::users::SessionId;
+use crate::protocol::{CLOSE_SLOW_CONSUMER, PresenceEvent, ServerFrame, encode};
 
 pub type ConnId = u64;
 
@@ -31,18 +33,48 @@ pub enum Outbound {
     Close(u16, &'static str),
 }
 
-/// The sending side of one connection: its queue, and the signal that it was evicted.
+/// The sending side of one connection: its queue, and the signal that it must close.
 #[derive(Clone, Debug)]
 pub struct Outbox {
     pub id: ConnId,
     queue: mpsc::Sender<Outbound>,
-    /// Fired when the hub drops this connection for falling behind.
-    evicted: Arc<Notify>,
+    /// Set when the server ends this connection (slow consumer, removed, signed out).
+    ending: Arc<Ending>,
+}
+
+/// Why the server ends a connection, and the wake-up for its writer. The first reason given
+/// wins; the writer sends it as the close code.
+#[derive(Debug, Default)]
+pub struct Ending {
+    code: AtomicU16,
+    notify: Notify,
+}
+
+impl Ending {
+    /// The close code, once the connection has been told to end.
+    pub fn code(&self) -> Option<u16> {
+        match self.code.load(Ordering::Acquire) {
+            0 => None,
+            code => Some(code),
+        }
+    }
+
+    /// Resolves once [`Outbox::end`] has been called (at once if it already was).
+    pub async fn wait(&self) -> u16 {
+        loop {
+            // Register before checking, so an `end` between the two is not missed.
+            let notified = self.notify.notified();
+            if let Some(code) = self.code() {
+                return code;
+            }
+            notified.await;
+        }
+    }
 }
 
 impl Outbox {
     pub fn new(id: ConnId, queue: mpsc::Sender<Outbound>) -> Self {
-        Self { id, queue, evicted: Arc::new(Notify::new()) }
+        Self { id, queue, ending: Arc::new(Ending::default()) }
     }
 
     /// Queue a frame without waiting. `false` means the queue is full (or the writer is gone)
@@ -62,11 +94,23 @@ impl Outbox {
 
     /// Tell the writer to close as a slow consumer (for a connection not yet in the hub).
     pub fn kick(&self) {
-        self.evicted.notify_one();
+        self.end(CLOSE_SLOW_CONSUMER);
     }
 
-    pub fn evicted(&self) -> Arc<Notify> {
-        self.evicted.clone()
+    /// Tell the writer to close now with `code`, ahead of anything still queued. Nothing the
+    /// connection sends afterwards is acted on ([`Outbox::is_ending`]).
+    pub fn end(&self, code: u16) {
+        let _first_reason_wins = self.ending.code.compare_exchange(0, code, Ordering::AcqRel, Ordering::Acquire);
+        self.ending.notify.notify_waiters();
+    }
+
+    /// Whether the server has ended this connection.
+    pub fn is_ending(&self) -> bool {
+        self.ending.code().is_some()
+    }
+
+    pub fn ending(&self) -> Arc<Ending> {
+        self.ending.clone()
     }
 }
 
@@ -103,6 +147,17 @@ struct Members {
     /// Each connected person over all rooms: their current name (a profile change applies to
     /// connections opened before it) and their connections (for news from other rooms).
     users: HashMap<i64, User>,
+    /// Every open connection, joined or not, with the account and session it speaks for: so
+    /// that signing out reaches sockets that have not said `hello` yet.
+    sockets: HashMap<ConnId, Socket>,
+}
+
+/// An open connection's credentials.
+#[derive(Debug)]
+struct Socket {
+    user_id: i64,
+    session: SessionId,
+    outbox: Outbox,
 }
 
 /// A connected person, whatever rooms their connections are in.
@@ -278,8 +333,63 @@ impl Hub {
         self.leave(id);
         if let Some(outbox) = outbox {
             tracing::info!(conn = id, "evicting slow consumer");
-            outbox.evicted.notify_one();
+            outbox.kick();
         }
+    }
+
+    /// Record an open connection (before it joins any room) and whose session it uses.
+    pub fn connect(&self, user_id: i64, session: SessionId, outbox: Outbox) {
+        self.write().sockets.insert(outbox.id, Socket { user_id, session, outbox });
+    }
+
+    /// Forget a connection entirely: out of its room, out of the socket table. Idempotent.
+    pub fn disconnect(&self, id: ConnId) {
+        self.leave(id);
+        self.write().sockets.remove(&id);
+    }
+
+    /// End every connection of one session with `code` (sign-out, expiry). Returns how many.
+    pub fn end_session(&self, session: &SessionId, code: u16) -> usize {
+        self.end_where(code, |socket| socket.session == *session)
+    }
+
+    /// End every connection of one account with `code` (sign-out everywhere).
+    pub fn end_user(&self, user_id: i64, code: u16) -> usize {
+        self.end_where(code, |socket| socket.user_id == user_id)
+    }
+
+    fn end_where(&self, code: u16, which: impl Fn(&Socket) -> bool) -> usize {
+        let ended: Vec<Outbox> = {
+            let mut members = self.write();
+            let ids: Vec<ConnId> =
+                members.sockets.iter().filter(|(_, socket)| which(socket)).map(|(id, _)| *id).collect();
+            ids.iter().filter_map(|id| members.sockets.remove(id)).map(|socket| socket.outbox).collect()
+        };
+        for outbox in &ended {
+            // Out of the room first, so not one more frame of it is queued.
+            self.leave(outbox.id);
+            outbox.end(code);
+        }
+        ended.len()
+    }
+
+    /// End the connections of `user_id` joined to `room_id` with `code`: they left it or were
+    /// removed. Their other rooms' connections stay.
+    pub fn end_in_room(&self, room_id: i64, user_id: i64, code: u16) -> usize {
+        let ended: Vec<Outbox> = {
+            let members = self.read();
+            members
+                .by_conn
+                .values()
+                .filter(|member| member.room_id == room_id && member.user_id == user_id)
+                .map(|member| member.outbox.clone())
+                .collect()
+        };
+        for outbox in &ended {
+            self.leave(outbox.id);
+            outbox.end(code);
+        }
+        ended.len()
     }
 
     /// Whether anyone is connected to a room other than `room_id` (else there is nobody to
@@ -434,7 +544,7 @@ mod tests {
     fn a_full_queue_evicts_only_that_connection() {
         let hub = Hub::new();
         let (slow, _slow_rx) = conn(1, 1);
-        let evicted = slow.evicted();
+        let ending = slow.ending();
         let (fast, mut fast_rx) = conn(2, 64);
         hub.join(1, &person(1, "slow"), slow);
         hub.join(1, &person(2, "fast"), fast);
@@ -444,7 +554,7 @@ mod tests {
         }
         // The slow one is gone from the room, and was told so.
         assert_eq!(hub.online(1), vec!["fast".to_owned()]);
-        assert!(futures::FutureExt::now_or_never(evicted.notified()).is_some());
+        assert_eq!(futures::FutureExt::now_or_never(ending.wait()), Some(CLOSE_SLOW_CONSUMER));
         // The fast one got every frame, and heard that the slow one left.
         let got = frames(&mut fast_rx);
         assert_eq!(got.iter().filter(|f| **f == ServerFrame::Pong).count(), 3);
@@ -466,5 +576,48 @@ mod tests {
         assert_eq!(hub.name_of(2).as_deref(), Some("new"));
         let got = frames(&mut rx);
         assert_eq!(got.len(), 2);
+    }
+
+    #[test]
+    fn ending_a_room_membership_silences_only_that_person_there() {
+        use crate::protocol::CLOSE_REMOVED;
+        let hub = Hub::new();
+        let (watcher, mut watcher_rx) = conn(1, 16);
+        let (removed, mut removed_rx) = conn(2, 16);
+        let (elsewhere, _elsewhere_rx) = conn(3, 16);
+        hub.join(1, &person(1, "w"), watcher);
+        hub.join(1, &person(2, "gone"), removed.clone());
+        hub.join(2, &person(2, "gone"), elsewhere.clone());
+        frames(&mut watcher_rx);
+        frames(&mut removed_rx);
+
+        assert_eq!(hub.end_in_room(1, 2, CLOSE_REMOVED), 1);
+        assert_eq!(removed.ending().code(), Some(CLOSE_REMOVED));
+        assert!(!elsewhere.is_ending(), "their connection to another room stays");
+        hub.broadcast(1, Utf8Bytes::from(encode(&ServerFrame::Pong)), None);
+        assert_eq!(frames(&mut removed_rx), vec![], "nothing more of the room");
+        assert_eq!(hub.online(1), vec!["w".to_owned()]);
+    }
+
+    #[test]
+    fn ending_a_session_reaches_its_sockets_joined_or_not() {
+        use crate::protocol::CLOSE_SIGNED_OUT;
+        let hub = Hub::new();
+        let (session_a, session_b) = (SessionId::of("a"), SessionId::of("b"));
+        let (joined, _r1) = conn(1, 16);
+        let (unjoined, _r2) = conn(2, 16);
+        let (other_device, _r3) = conn(3, 16);
+        hub.connect(7, session_a.clone(), joined.clone());
+        hub.join(1, &person(7, "sam"), joined.clone());
+        hub.connect(7, session_a.clone(), unjoined.clone());
+        hub.connect(7, session_b, other_device.clone());
+
+        assert_eq!(hub.end_session(&session_a, CLOSE_SIGNED_OUT), 2);
+        assert_eq!(joined.ending().code(), Some(CLOSE_SIGNED_OUT));
+        assert_eq!(unjoined.ending().code(), Some(CLOSE_SIGNED_OUT));
+        assert!(!other_device.is_ending());
+        assert_eq!(hub.connections(1), 0);
+        assert_eq!(hub.end_user(7, CLOSE_SIGNED_OUT), 1);
+        assert!(other_device.is_ending());
     }
 }

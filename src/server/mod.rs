@@ -15,6 +15,7 @@ pub mod session_cookie;
 pub mod signin_throttle;
 pub mod state;
 pub mod store;
+pub mod user_agent;
 pub mod users;
 pub mod ws;
 

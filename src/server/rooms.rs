@@ -74,6 +74,20 @@ impl Store {
         }
     }
 
+    /// Whether `user_id` may read the room now: a member, or anyone for a public room.
+    pub async fn can_read(&self, room_id: i64, user_id: i64) -> Result<bool, RoomError> {
+        let allowed: Option<bool> = sqlx::query_scalar(
+            "SELECT r.kind = 'public' OR EXISTS
+                (SELECT 1 FROM room_members m WHERE m.room_id = r.id AND m.user_id = ?)
+             FROM rooms r WHERE r.id = ?",
+        )
+        .bind(user_id)
+        .bind(room_id)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(allowed.unwrap_or(false))
+    }
+
     async fn add_member(&self, room_id: i64, user_id: i64) -> Result<(), RoomError> {
         sqlx::query("INSERT OR IGNORE INTO room_members (room_id, user_id, joined_at) VALUES (?, ?, ?)")
             .bind(room_id)

@@ -19,7 +19,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::hub::{Hub, Outbox, Person};
 use super::store::{NewMessage, Store, StoreError, Stored};
 use crate::model::ChatMessage;
-use crate::protocol::{ErrorCode, HISTORY_PAGE, RESUME_MAX, ResumeFrom, ServerFrame, encode};
+use crate::protocol::{CLOSE_REMOVED, ErrorCode, HISTORY_PAGE, RESUME_MAX, ResumeFrom, ServerFrame, encode};
 
 /// Most posts committed in one transaction.
 pub const MAX_BATCH: usize = 256;
@@ -46,6 +46,9 @@ pub enum SequencerError {
     StoreUnavailable,
     #[error("the server is shutting down")]
     ShuttingDown,
+    /// The person is not (or no longer) allowed in the room.
+    #[error("not a member of the room")]
+    NotAllowed,
 }
 
 #[derive(Debug)]
@@ -61,6 +64,13 @@ enum Command {
         after: Option<ResumeFrom>,
         outbox: Outbox,
         reply: oneshot::Sender<Result<(), SequencerError>>,
+    },
+    /// A person left or was removed from a room: end their connections to it, after
+    /// everything queued before.
+    Revoke {
+        room_id: i64,
+        user_id: i64,
+        reply: oneshot::Sender<usize>,
     },
     /// Finish what is queued, then stop.
     Shutdown(oneshot::Sender<()>),
@@ -103,6 +113,20 @@ impl Sequencer {
         done.await.map_err(|_| SequencerError::ShuttingDown)?
     }
 
+    /// End `user_id`'s connections joined to `room_id` with [`CLOSE_REMOVED`], once their
+    /// membership is gone from the store. Goes through the task, so a `hello` that checked
+    /// membership before the removal is either already in the hub (and ended here) or is
+    /// checked again after it (and refused): there is no window in between. Returns how many
+    /// connections were ended.
+    pub async fn revoke(&self, room_id: i64, user_id: i64) -> Result<usize, SequencerError> {
+        let (reply, done) = oneshot::channel();
+        self.tx
+            .send(Command::Revoke { room_id, user_id, reply })
+            .await
+            .map_err(|_| SequencerError::ShuttingDown)?;
+        done.await.map_err(|_| SequencerError::ShuttingDown)
+    }
+
     /// Commit everything queued so far, then stop the task.
     pub async fn shutdown(&self) {
         let (reply, done) = oneshot::channel();
@@ -127,7 +151,14 @@ impl Task {
             let mut posts = Vec::new();
             for command in commands.drain(..) {
                 match command {
+                    // A connection the server has ended (removed, signed out) is heard no more.
+                    Command::Post { reply: PostReply::Socket(outbox), .. } if outbox.is_ending() => {}
                     Command::Post { message, reply } => posts.push((message, reply)),
+                    Command::Revoke { room_id, user_id, reply } => {
+                        self.commit(std::mem::take(&mut posts)).await;
+                        let ended = self.hub.end_in_room(room_id, user_id, CLOSE_REMOVED);
+                        let _caller_gone = reply.send(ended);
+                    }
                     Command::Join { room_id, room, person, after, outbox, reply } => {
                         // Posts queued before this join are committed and broadcast first, so
                         // the joiner sees them in its replay, not twice.
@@ -257,8 +288,19 @@ impl Task {
         after: Option<ResumeFrom>,
         outbox: Outbox,
     ) -> Result<(), SequencerError> {
+        // Checked here, in order with `Revoke`, even though the connection checked before
+        // asking: a removal may have happened in between.
+        match self.store.can_read(room_id, person.user_id).await {
+            Ok(true) => {}
+            Ok(false) => return Err(SequencerError::NotAllowed),
+            Err(error) => {
+                tracing::error!(%error, conn = outbox.id, "could not check membership on join");
+                return Err(SequencerError::StoreUnavailable);
+            }
+        }
         let result = self.replay(room_id, room, &person.name, after, &outbox).await;
         match result {
+            Ok(()) if outbox.is_ending() => Ok(()),
             Ok(()) => {
                 self.hub.join(room_id, person, outbox);
                 Ok(())

@@ -54,8 +54,51 @@ impl From<sqlx::Error> for UserError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionToken(pub String);
 
+/// A session's name in the store and the hub: the SHA-256 of its token. Knowing it does not
+/// let anyone sign in.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SessionId(Vec<u8>);
+
+impl SessionId {
+    pub fn of(token: &str) -> Self {
+        Self(Sha256::digest(token.as_bytes()).to_vec())
+    }
+}
+
 fn token_hash(token: &str) -> Vec<u8> {
-    Sha256::digest(token.as_bytes()).to_vec()
+    SessionId::of(token).0
+}
+
+/// A live session and whose it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub id: SessionId,
+    pub user: User,
+    /// Milliseconds since the Unix epoch when it ends by itself.
+    pub expires_at: i64,
+}
+
+/// One of a person's sessions as the profile page lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionInfo {
+    pub id: SessionId,
+    pub user_agent: String,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+}
+
+/// Longest `User-Agent` kept with a session, in bytes; the rest is cut off.
+pub const MAX_USER_AGENT_BYTES: usize = 256;
+/// How stale a session's "last seen" may get before a request updates it: one write a minute
+/// at most, not one per request.
+pub const LAST_SEEN_EVERY_MS: i64 = 60_000;
+
+fn clip(text: &str, max_bytes: usize) -> &str {
+    let mut end = text.len().min(max_bytes);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 fn user_from_row(row: &sqlx::sqlite::SqliteRow) -> User {
@@ -112,8 +155,9 @@ impl Store {
         Ok(row.as_ref().map(user_from_row))
     }
 
-    /// Start a session for `user_id`; the token goes into the cookie.
-    pub async fn create_session(&self, user_id: i64) -> Result<SessionToken, UserError> {
+    /// Start a session for `user_id` from a browser that says it is `user_agent`; the token
+    /// goes into the cookie.
+    pub async fn create_session(&self, user_id: i64, user_agent: &str) -> Result<SessionToken, UserError> {
         let mut secret = [0u8; 32];
         OsRng.fill_bytes(&mut secret);
         let token: String = secret.iter().map(|b| format!("{b:02x}")).collect();
@@ -122,27 +166,77 @@ impl Store {
         // Expired sessions of anyone are cleared as new ones start: the table stays the size
         // of the live sessions without a background task.
         sqlx::query("DELETE FROM sessions WHERE expires_at <= ?").bind(now).execute(self.pool()).await?;
-        sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)")
-            .bind(token_hash(&token))
-            .bind(user_id)
-            .bind(now)
-            .bind(expires)
-            .execute(self.pool())
-            .await?;
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, user_agent, last_seen_at)
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(token_hash(&token))
+        .bind(user_id)
+        .bind(now)
+        .bind(expires)
+        .bind(clip(user_agent, MAX_USER_AGENT_BYTES))
+        .bind(now)
+        .execute(self.pool())
+        .await?;
         Ok(SessionToken(token))
     }
 
     /// The user a session token belongs to, if the session exists and has not expired.
     pub async fn session_user(&self, token: &str) -> Result<Option<User>, UserError> {
+        Ok(self.session(token).await?.map(|session| session.user))
+    }
+
+    /// The live session a token names, noting that it was used (at most once a minute).
+    pub async fn session(&self, token: &str) -> Result<Option<Session>, UserError> {
+        let now = now_ms();
         let row = sqlx::query(
-            "SELECT u.id, u.username, u.display_name, u.status FROM sessions s
-             JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ?",
+            "SELECT u.id, u.username, u.display_name, u.status, s.expires_at, s.last_seen_at
+             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ?",
         )
         .bind(token_hash(token))
-        .bind(now_ms())
+        .bind(now)
         .fetch_optional(self.pool())
         .await?;
-        Ok(row.as_ref().map(user_from_row))
+        let Some(row) = row else { return Ok(None) };
+        let id = SessionId::of(token);
+        let last_seen: i64 = row.get(5);
+        // Only when stale: a read that always wrote would queue every page view behind the
+        // message writer.
+        if now - last_seen > LAST_SEEN_EVERY_MS {
+            sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?")
+                .bind(now)
+                .bind(&id.0)
+                .execute(self.pool())
+                .await?;
+        }
+        Ok(Some(Session { id, user: user_from_row(&row), expires_at: row.get(4) }))
+    }
+
+    /// A person's live sessions, the most recently used first.
+    pub async fn sessions_of(&self, user_id: i64) -> Result<Vec<SessionInfo>, UserError> {
+        let rows = sqlx::query(
+            "SELECT token_hash, user_agent, created_at, last_seen_at FROM sessions
+             WHERE user_id = ? AND expires_at > ? ORDER BY last_seen_at DESC, created_at DESC",
+        )
+        .bind(user_id)
+        .bind(now_ms())
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|row| SessionInfo {
+                id: SessionId(row.get(0)),
+                user_agent: row.get(1),
+                created_at: row.get(2),
+                last_seen_at: row.get(3),
+            })
+            .collect())
+    }
+
+    /// End every session of a person (sign out everywhere).
+    pub async fn delete_sessions_of(&self, user_id: i64) -> Result<(), UserError> {
+        sqlx::query("DELETE FROM sessions WHERE user_id = ?").bind(user_id).execute(self.pool()).await?;
+        Ok(())
     }
 
     /// End a session (sign out). Unknown tokens are fine: signing out twice is not an error.
@@ -193,7 +287,7 @@ mod tests {
     async fn a_session_token_finds_its_user_until_signed_out() {
         let (_dir, store) = store().await;
         let alice = store.create_user("alice", "hash", "Alice").await.expect("created");
-        let token = store.create_session(alice.id).await.expect("session");
+        let token = store.create_session(alice.id, "test").await.expect("session");
         assert_eq!(token.0.len(), 64);
         assert_eq!(store.session_user(&token.0).await.expect("lookup"), Some(alice.clone()));
         assert_eq!(store.session_user("not-a-token").await.expect("lookup"), None);
@@ -205,7 +299,7 @@ mod tests {
     async fn an_expired_session_finds_nobody() {
         let (_dir, store) = store().await;
         let alice = store.create_user("alice", "hash", "Alice").await.expect("created");
-        let token = store.create_session(alice.id).await.expect("session");
+        let token = store.create_session(alice.id, "test").await.expect("session");
         sqlx::query("UPDATE sessions SET expires_at = ?")
             .bind(now_ms() - 1)
             .execute(store.pool())
@@ -218,7 +312,7 @@ mod tests {
     async fn the_token_itself_is_never_stored() {
         let (_dir, store) = store().await;
         let alice = store.create_user("alice", "hash", "Alice").await.expect("created");
-        let token = store.create_session(alice.id).await.expect("session");
+        let token = store.create_session(alice.id, "test").await.expect("session");
         let stored: Vec<u8> =
             sqlx::query_scalar("SELECT token_hash FROM sessions").fetch_one(store.pool()).await.expect("row");
         assert_ne!(stored, token.0.as_bytes());

@@ -24,11 +24,12 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::MissedTickBehavior;
 
 use super::auth;
-use super::hub::{ConnId, Outbound, Outbox, Person};
+use super::hub::{ConnId, Ending, Outbound, Outbox, Person};
 use super::rate_limit::TokenBucket;
-use super::sequencer::{MIN_QUEUE_FRAMES, PostReply, SequencerError};
+use super::sequencer::{MIN_QUEUE_FRAMES, PostReply, SequencerError, now_ms};
 use super::state::AppState;
 use super::store::NewMessage;
+use super::users::SessionId;
 use crate::protocol::{
     self, ClientFrame, ErrorCode, MAX_FRAME_BYTES, ServerFrame, validate_body, validate_client_id,
 };
@@ -62,15 +63,20 @@ pub async fn upgrade(
         tracing::warn!(%peer, origin = ?headers.get(ORIGIN), "refusing WebSocket: origin not allowed");
         return (StatusCode::FORBIDDEN, "this origin may not open a Banter connection").into_response();
     }
-    let user = match auth::current_user(&state.store, &headers).await {
-        Ok(Some(user)) => user,
+    let session = match auth::current_session(&state.store, &headers).await {
+        Ok(Some(session)) => session,
         Ok(None) => return (StatusCode::UNAUTHORIZED, "sign in first").into_response(),
         Err(error) => {
             tracing::error!(%error, "session lookup failed");
             return (StatusCode::SERVICE_UNAVAILABLE, "the store is unavailable; try again").into_response();
         }
     };
-    let person = Person { user_id: user.id, username: user.username, name: user.display_name };
+    let user = session.user;
+    let caller = Caller {
+        person: Person { user_id: user.id, username: user.username, name: user.display_name },
+        session: session.id,
+        expires_at: session.expires_at,
+    };
     let Ok(permit) = state.connections.clone().try_acquire_owned() else {
         tracing::warn!(%peer, "refusing WebSocket: connection limit reached");
         return (StatusCode::SERVICE_UNAVAILABLE, "too many connections").into_response();
@@ -81,27 +87,40 @@ pub async fn upgrade(
         .max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
         .on_upgrade(move |socket: WebSocket| async move {
-            serve(socket, state, peer, person).await;
+            serve(socket, state, peer, caller).await;
             drop(permit);
         })
 }
 
+/// Who a connection speaks for, decided once at the upgrade.
+pub struct Caller {
+    pub person: Person,
+    /// The session it was opened with: signing that session out ends the connection.
+    pub session: SessionId,
+    /// When that session expires (milliseconds since the Unix epoch): the connection ends then.
+    pub expires_at: i64,
+}
+
 /// Run one connection to its end. Generic over the transport so tests can drive it.
-pub async fn serve<S>(socket: S, state: AppState, peer: SocketAddr, person: Person)
+pub async fn serve<S>(socket: S, state: AppState, peer: SocketAddr, caller: Caller)
 where
     S: Stream<Item = Result<Message, axum::Error>> + Sink<Message, Error = axum::Error> + Send + 'static,
 {
+    let Caller { person, session, expires_at } = caller;
     let id = state.next_conn_id();
     tracing::info!(conn = id, %peer, user = person.user_id, "connected");
     let (sink, stream) = socket.split();
     let (queue, rx) = mpsc::channel(state.config.queue_frames.max(MIN_QUEUE_FRAMES));
     let outbox = Outbox::new(id, queue);
     let heard = Arc::new(Heard::new());
+    state.hub.connect(person.user_id, session, outbox.clone());
+    let session_left = Duration::from_millis(u64::try_from(expires_at - now_ms()).unwrap_or(0));
 
     let writer = Writer {
         id,
         rx,
-        evicted: outbox.evicted(),
+        ending: outbox.ending(),
+        session_ends: tokio::time::Instant::now() + session_left,
         shutdown: state.shutdown.subscribe(),
         ping_interval: state.config.ping_interval(),
         heard: heard.clone(),
@@ -127,7 +146,7 @@ where
     let was_joined = reader.joined.is_some();
     let user_id = reader.person.user_id;
     let username = reader.person.username.clone();
-    state.hub.leave(id);
+    state.hub.disconnect(id);
     if was_joined && state.hub.user_connections(user_id) == 0 {
         announce_person(&state, user_id, username, false);
     }
@@ -226,6 +245,10 @@ impl<'a> Reader<'a> {
     }
 
     async fn on_text(&mut self, text: &str) {
+        if self.outbox.is_ending() {
+            // Removed or signed out: the close frame is on its way; nothing more is acted on.
+            return;
+        }
         let frame = match protocol::decode_client(text) {
             Ok(frame) => frame,
             Err(error) => return self.refuse(error.code, error.message, None),
@@ -272,6 +295,9 @@ impl<'a> Reader<'a> {
                 if self.state.hub.user_connections(self.person.user_id) == 1 {
                     announce_person(self.state, self.person.user_id, self.person.username.clone(), true);
                 }
+            }
+            Err(SequencerError::NotAllowed) => {
+                self.refuse(ErrorCode::UnknownRoom, format!("no room named {room:?}"), None)
             }
             Err(error) => self.refuse(ErrorCode::StoreUnavailable, error.to_string(), None),
         }
@@ -371,7 +397,8 @@ fn classify(error: axum::Error) -> ReaderEnd {
 struct Writer {
     id: ConnId,
     rx: mpsc::Receiver<Outbound>,
-    evicted: Arc<tokio::sync::Notify>,
+    ending: Arc<Ending>,
+    session_ends: tokio::time::Instant,
     shutdown: watch::Receiver<bool>,
     ping_interval: Duration,
     heard: Arc<Heard>,
@@ -382,7 +409,7 @@ impl Writer {
     where
         S: Sink<Message, Error = axum::Error> + Unpin,
     {
-        let Writer { id, mut rx, evicted, mut shutdown, ping_interval, heard } = self;
+        let Writer { id, mut rx, ending, session_ends, mut shutdown, ping_interval, heard } = self;
         let mut ping = tokio::time::interval(ping_interval);
         ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
         ping.tick().await;
@@ -390,14 +417,17 @@ impl Writer {
         // Made once and polled in place: re-creating them on every pass of the loop would
         // register and unregister a waiter (a lock each) for every frame this connection
         // writes, and that showed up in the fan-out profile.
-        let evicted = evicted.notified();
+        let ended = ending.wait();
         let shutting_down = async { shutdown.wait_for(|down| *down).await.is_ok() };
-        tokio::pin!(evicted, shutting_down);
+        let expired = tokio::time::sleep_until(session_ends);
+        tokio::pin!(ended, shutting_down, expired);
         let close = loop {
             tokio::select! {
                 biased;
-                _ = &mut evicted => {
-                    break Some((protocol::CLOSE_SLOW_CONSUMER, "too far behind: reconnect and resume"));
+                code = &mut ended => break Some((code, protocol::close_reason(code))),
+                _ = &mut expired => {
+                    tracing::info!(conn = id, "session expired; closing");
+                    break Some((protocol::CLOSE_SIGNED_OUT, "session expired"));
                 }
                 _ = &mut shutting_down => break Some((1001, "server shutting down")),
                 received = rx.recv_many(&mut batch, 256) => {
