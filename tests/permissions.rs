@@ -2,9 +2,7 @@
 //! everywhere) and session expiry end the sockets they concern at once, with a documented
 //! close code, and nothing sent on them afterwards is stored or relayed.
 
-use banter::protocol::{
-    CLOSE_REMOVED, CLOSE_SIGNED_OUT, ClientFrame, ErrorCode, ResumeFrom, ServerFrame,
-};
+use banter::protocol::{CLOSE_REMOVED, CLOSE_SIGNED_OUT, ClientFrame, ErrorCode, ResumeFrom, ServerFrame};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 use crate::support::{Client, Event, TestServer, header};
@@ -28,7 +26,9 @@ async fn hello(client: &mut Client, room: &str) -> ServerFrame {
 }
 
 async fn send(client: &mut Client, room: &str, client_id: &str, body: &str) {
-    client.send(&ClientFrame::Send { room: room.into(), client_id: client_id.into(), body: body.into() }).await;
+    client
+        .send(&ClientFrame::Send { room: room.into(), client_id: client_id.into(), body: body.into() })
+        .await;
 }
 
 /// A private room `club` made by ann, with bob invited.
@@ -144,7 +144,8 @@ async fn signing_out_everywhere_ends_every_session_and_the_profile_lists_them_fi
     let server = TestServer::start().await;
     let (laptop, phone) = two_sessions(&server, "erin").await;
     let profile = server.get_as(&laptop, "/profile").await;
-    let list = profile.split(r#"id="sessions""#).nth(1).and_then(|l| l.split("</ul>").next()).unwrap_or_default();
+    let list =
+        profile.split(r#"id="sessions""#).nth(1).and_then(|l| l.split("</ul>").next()).unwrap_or_default();
     assert_eq!(list.matches(r#"class="session"#).count(), 2, "{list}");
     assert_eq!(list.matches("(this browser)").count(), 1, "{list}");
 

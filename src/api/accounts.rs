@@ -101,10 +101,11 @@ mod ssr {
     pub async fn start_session(state: &crate::server::AppState, user_id: i64) -> Result<(), FormError> {
         let headers: axum::http::HeaderMap = leptos_axum::extract().await.unwrap_or_default();
         let user_agent = headers.get(axum::http::header::USER_AGENT).and_then(|v| v.to_str().ok());
-        let token = state.store.create_session(user_id, user_agent.unwrap_or_default()).await.map_err(|error| {
-            tracing::error!(%error, "cannot start a session");
-            FormError::Unavailable
-        })?;
+        let token =
+            state.store.create_session(user_id, user_agent.unwrap_or_default()).await.map_err(|error| {
+                tracing::error!(%error, "cannot start a session");
+                FormError::Unavailable
+            })?;
         let secure = crate::server::session_cookie::over_https(&headers);
         super::super::ssr::set_cookie(&crate::server::session_cookie::set(&token.0, secure));
         Ok(())

@@ -10,8 +10,8 @@
 
 use futures::channel::mpsc::{UnboundedReceiver, unbounded};
 use futures::{FutureExt, SinkExt, StreamExt};
-use gloo_net::websocket::{Message, WebSocketError};
 use gloo_net::websocket::futures::WebSocket;
+use gloo_net::websocket::{Message, WebSocketError};
 use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;

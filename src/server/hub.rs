@@ -100,7 +100,8 @@ impl Outbox {
     /// Tell the writer to close now with `code`, ahead of anything still queued. Nothing the
     /// connection sends afterwards is acted on ([`Outbox::is_ending`]).
     pub fn end(&self, code: u16) {
-        let _first_reason_wins = self.ending.code.compare_exchange(0, code, Ordering::AcqRel, Ordering::Acquire);
+        let _first_reason_wins =
+            self.ending.code.compare_exchange(0, code, Ordering::AcqRel, Ordering::Acquire);
         self.ending.notify.notify_waiters();
     }
 
