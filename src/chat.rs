@@ -216,6 +216,7 @@ mod tests {
             seq,
             client_id: format!("c{seq}"),
             author: "a".into(),
+            username: "a".into(),
             body: format!("m{seq}"),
             ts: 0,
         }

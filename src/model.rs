@@ -10,7 +10,12 @@ pub struct ChatMessage {
     pub seq: i64,
     /// The sender's id for this message; lets the sender match it to its pending copy.
     pub client_id: String,
+    /// The author's display name when they sent it: what to show.
     pub author: String,
+    /// The author's username: stable and unique, what tells people apart (display names are
+    /// neither). Empty for messages stored before accounts existed.
+    #[serde(default)]
+    pub username: String,
     pub body: String,
     /// Server time of storage, milliseconds since the Unix epoch.
     pub ts: i64,

@@ -102,8 +102,15 @@ pub enum ServerFrame {
     Messages { room: String, messages: Vec<ChatMessage>, resync: bool },
     /// The sender's message is durably stored as `seq`.
     Ack { room: String, client_id: String, seq: i64 },
-    /// Someone came online or went offline. `online` is the count of distinct names now.
-    Presence { event: PresenceEvent, name: String, online: usize },
+    /// Someone came online or went offline in the room. `username` says who; `name` is what
+    /// to show. `online` is the count of distinct people now.
+    Presence {
+        event: PresenceEvent,
+        #[serde(default)]
+        username: String,
+        name: String,
+        online: usize,
+    },
     /// Something the client sent was refused; the connection stays open.
     Error {
         code: ErrorCode,
@@ -114,8 +121,14 @@ pub enum ServerFrame {
     /// Answer to `ping`.
     Pong,
     /// A new message in another room of yours (this connection joined a different one): for
-    /// unread counts. `author` is the sender's display name.
-    Activity { room: String, seq: i64, author: String },
+    /// unread counts. `author` is the sender's display name, `username` their account.
+    Activity {
+        room: String,
+        seq: i64,
+        author: String,
+        #[serde(default)]
+        username: String,
+    },
     /// Someone you share a room with came online (their first connection anywhere) or went
     /// offline (their last).
     Person { username: String, online: bool },
@@ -296,12 +309,25 @@ pub fn validate_body(body: &str) -> Result<&str, InputError> {
     Ok(body)
 }
 
-/// The display name as it will be shown: trimmed, 1 to [`MAX_NAME_CHARS`] characters, no
-/// control characters (they would let a name fake a line break in the list).
+/// The display name as it will be shown: trimmed, 1 to [`MAX_NAME_CHARS`] characters, and
+/// nothing invisible: no control characters (they would let a name fake a line break in the
+/// list), no format characters (U+202E and the other direction overrides would let a name
+/// reverse the text after it; zero-width spaces and joiners would let "alice" and "ali\u{200B}ce"
+/// look alike), no line or paragraph separators.
 pub fn validate_name(name: &str) -> Result<&str, InputError> {
+    use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+    let invisible = |c: char| {
+        c.is_control()
+            || matches!(
+                c.general_category(),
+                GeneralCategory::Format
+                    | GeneralCategory::LineSeparator
+                    | GeneralCategory::ParagraphSeparator
+            )
+    };
     let name = name.trim();
     let chars = name.chars().count();
-    if chars == 0 || chars > MAX_NAME_CHARS || name.chars().any(char::is_control) {
+    if chars == 0 || chars > MAX_NAME_CHARS || name.chars().any(invisible) {
         return Err(InputError::InvalidName);
     }
     Ok(name)
@@ -335,6 +361,7 @@ mod tests {
             seq: 7,
             client_id: "abc".into(),
             author: "alice".into(),
+            username: "alice".into(),
             body: "<b>hi</b>".into(),
             ts: 1_700_000_000_000,
         });
@@ -390,6 +417,13 @@ mod tests {
         assert_eq!(validate_name(&"n".repeat(MAX_NAME_CHARS)).map(str::len), Ok(MAX_NAME_CHARS));
         assert_eq!(validate_name(&"n".repeat(MAX_NAME_CHARS + 1)), Err(InputError::InvalidName));
         assert_eq!(validate_name("a\nb"), Err(InputError::InvalidName));
+        for sneaky in
+            ["ali\u{202E}ecil", "ali\u{200B}ce", "a\u{200D}b", "\u{2066}x", "a\u{2028}b", "\u{FEFF}bob"]
+        {
+            assert_eq!(validate_name(sneaky), Err(InputError::InvalidName), "{sneaky:?}");
+        }
+        // Letters of any script, and emoji, are names.
+        assert_eq!(validate_name("Zoë 🚀 山田"), Ok("Zoë 🚀 山田"));
     }
 
     #[test]

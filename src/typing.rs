@@ -30,9 +30,9 @@ impl Typists {
         }
     }
 
-    /// Their message arrived: they are done typing it.
-    pub fn sent(&mut self, name: &str) {
-        self.entries.retain(|(_, shown, _)| shown != name);
+    /// Their message arrived (from `username`): they are done typing it.
+    pub fn sent(&mut self, username: &str) {
+        self.entries.retain(|(user, _, _)| user != username);
     }
 
     /// Forget whoever has been quiet too long. True if anything changed.
@@ -77,8 +77,18 @@ mod tests {
         assert!(!t.expire(TYPING_SHOW_MS - 1.0));
         assert!(t.expire(TYPING_SHOW_MS));
         assert_eq!(t.line().as_deref(), Some("Bob is typing…"));
-        t.sent("Bob");
+        t.sent("bob");
         assert_eq!(t.line(), None);
+    }
+
+    #[test]
+    fn two_people_with_one_name_are_two_typists() {
+        let mut t = Typists::default();
+        t.typed("sam1", "Sam", 0.0);
+        t.typed("sam2", "Sam", 0.0);
+        assert_eq!(t.line().as_deref(), Some("Sam and Sam are typing…"));
+        t.sent("sam2");
+        assert_eq!(t.line().as_deref(), Some("Sam is typing…"));
     }
 
     #[test]

@@ -75,12 +75,25 @@ async fn an_abrupt_disconnect_is_noticed() {
     let (joined, _) = a.until(|f| matches!(f, ServerFrame::Presence { .. })).await;
     assert_eq!(
         joined,
-        ServerFrame::Presence { event: PresenceEvent::Joined, name: "goes".into(), online: 2 }
+        ServerFrame::Presence {
+            event: PresenceEvent::Joined,
+            username: "goes".into(),
+            name: "goes".into(),
+            online: 2
+        }
     );
     // No close frame: the TCP connection just goes away, as with a killed tab.
     drop(b);
     let (left, _) = a.until(|f| matches!(f, ServerFrame::Presence { .. })).await;
-    assert_eq!(left, ServerFrame::Presence { event: PresenceEvent::Left, name: "goes".into(), online: 1 });
+    assert_eq!(
+        left,
+        ServerFrame::Presence {
+            event: PresenceEvent::Left,
+            username: "goes".into(),
+            name: "goes".into(),
+            online: 1
+        }
+    );
 }
 
 #[tokio::test]
@@ -93,7 +106,15 @@ async fn a_silent_peer_is_closed_after_missed_pings() {
     let (joined, _) = watcher.until(|f| matches!(f, ServerFrame::Presence { .. })).await;
     assert!(matches!(joined, ServerFrame::Presence { event: PresenceEvent::Joined, .. }));
     let (left, _) = watcher.until(|f| matches!(f, ServerFrame::Presence { .. })).await;
-    assert_eq!(left, ServerFrame::Presence { event: PresenceEvent::Left, name: "silent".into(), online: 1 });
+    assert_eq!(
+        left,
+        ServerFrame::Presence {
+            event: PresenceEvent::Left,
+            username: "silent".into(),
+            name: "silent".into(),
+            online: 1
+        }
+    );
 }
 
 #[tokio::test]
@@ -113,7 +134,9 @@ async fn a_profile_rename_changes_presence_and_later_authorship() {
     assert_eq!(message.author, "after");
     assert!(skipped.contains(&ServerFrame::Presence {
         event: PresenceEvent::Joined,
+        username: "before".into(),
         name: "after".into(),
         online: 2
     }));
+    assert_eq!(message.username, "before", "the account is the same whatever the name");
 }

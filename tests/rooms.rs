@@ -258,7 +258,10 @@ async fn members_connected_elsewhere_hear_of_new_messages_and_nobody_else_does()
     post(&server, &ann, "general", "hello all", "a2").await;
     // Bob hears of the conversation's news, then general's message.
     let (news, _) = bob_general.until(|f| matches!(f, ServerFrame::Activity { .. })).await;
-    assert_eq!(news, ServerFrame::Activity { room: room.clone(), seq: 1, author: "ann".into() });
+    assert_eq!(
+        news,
+        ServerFrame::Activity { room: room.clone(), seq: 1, author: "ann".into(), username: "ann".into() }
+    );
     // Eve (not a member) and ann (the author) get general's message with nothing before it.
     for client in [&mut eve_general, &mut ann_general] {
         let (_, before) = client.until(|f| matches!(f, ServerFrame::Message(_))).await;

@@ -145,6 +145,7 @@ pub async fn post_message(room: String, body: String, client_id: String) -> Resu
         client_id,
         author_id: Some(user.id),
         author: user.display_name,
+        username: user.username,
         body,
     };
     state.sequencer.post(message, PostReply::Call(reply)).await.map_err(super::ssr::internal)?;

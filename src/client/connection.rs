@@ -219,7 +219,7 @@ fn apply(chat: ChatState, frame: ServerFrame) -> bool {
         }
         ServerFrame::Message(message) => {
             let client_id = message.client_id.clone();
-            chat.typists.update(|t| t.sent(&message.author));
+            chat.typists.update(|t| t.sent(&message.username));
             chat.timeline.update(|t| {
                 t.push(message);
             });
@@ -249,7 +249,7 @@ fn apply(chat: ChatState, frame: ServerFrame) -> bool {
                 o.delivered(&client_id);
             });
         }
-        ServerFrame::Presence { event, name, online } => {
+        ServerFrame::Presence { event, name, online, .. } => {
             chat.online.set(online);
             let verb = match event {
                 PresenceEvent::Joined => "joined",

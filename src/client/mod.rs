@@ -15,13 +15,15 @@ pub fn start(chat: ChatState) {
     chat.utc_offset.set(offset);
 
     // Messages typed before a reload or while offline are still waiting to go out.
-    let room = chat.room.get_value();
-    let saved = storage::load_outbox(&room);
+    // Kept per account and room: after signing in as someone else on this browser, the
+    // earlier account's unsent messages stay where they are and are never sent as the new one.
+    let key = storage::OutboxKey { username: chat.username.get_value(), room: chat.room.get_value() };
+    let saved = storage::load_outbox(&key);
     if !saved.items.is_empty() {
         chat.outbox.set(saved);
     }
     // From now on every change to the outbox is written back.
-    Effect::new(move |_| chat.outbox.with(|outbox| storage::save_outbox(&room, outbox)));
+    Effect::new(move |_| chat.outbox.with(|outbox| storage::save_outbox(&key, outbox)));
 
     connection::spawn(chat);
     keep_read_position(chat);

@@ -162,11 +162,16 @@ pub fn MessageList() -> impl IntoView {
 fn MessageItem(message: ChatMessage) -> impl IntoView {
     let chat = expect_context::<ChatState>();
     let ts = message.ts;
-    let author = message.author.clone();
-    let mine = move || chat.name.with(|name| name.as_deref() == Some(author.as_str()));
+    // By account: display names are not unique, usernames are.
+    let mine = !message.username.is_empty() && chat.username.with_value(|me| *me == message.username);
+    let handle = (!message.username.is_empty()).then(|| format!("@{}", message.username));
     view! {
-        <li class="message" class:mine=mine data-seq=message.seq data-client-id=message.client_id>
-            <span class="author">{message.author}</span>
+        <li class="message" class:mine=mine data-seq=message.seq data-client-id=message.client_id
+            data-username=message.username.clone()>
+            <span class="byline">
+                <span class="author">{message.author}</span>
+                {handle.map(|handle| view! { " " <span class="username">{handle}</span> })}
+            </span>
             <time class="time" data-ts=ts>{move || clock_time(ts, chat.utc_offset.get())}</time>
             <p class="body">{message.body}</p>
             <span class="state" aria-hidden="true"></span>

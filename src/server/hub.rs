@@ -134,6 +134,7 @@ struct Member {
 /// A person online in a room: their current name and how many connections they have there.
 #[derive(Debug)]
 struct Online {
+    username: String,
     name: String,
     connections: usize,
 }
@@ -256,10 +257,11 @@ impl Hub {
             let mut members = self.write();
             members.by_room.entry(room_id).or_default().insert(id, outbox.clone());
             members.by_conn.insert(id, Member { room_id, user_id: person.user_id, outbox });
-            let online = members
-                .people
-                .entry((room_id, person.user_id))
-                .or_insert_with(|| Online { name: person.name.clone(), connections: 0 });
+            let online = members.people.entry((room_id, person.user_id)).or_insert_with(|| Online {
+                username: person.username.clone(),
+                name: person.name.clone(),
+                connections: 0,
+            });
             online.connections += 1;
             let came_online = online.connections == 1;
             members
@@ -271,14 +273,14 @@ impl Hub {
             came_online
         };
         if came_online {
-            self.presence(room_id, PresenceEvent::Joined, &person.name, Some(id));
+            self.presence(room_id, PresenceEvent::Joined, &person.username, &person.name, Some(id));
         }
     }
 
     /// A person changed their display name: every room they are in sees them leave under the
     /// old name and come back under the new one.
     pub fn rename_user(&self, user_id: i64, new_name: &str) {
-        let renamed: Vec<(i64, String)> = {
+        let renamed: Vec<(i64, String, String)> = {
             let mut members = self.write();
             if let Some(user) = members.users.get_mut(&user_id) {
                 user.name = new_name.to_owned();
@@ -287,12 +289,15 @@ impl Hub {
                 .people
                 .iter_mut()
                 .filter(|((_, user), online)| *user == user_id && online.name != new_name)
-                .map(|((room, _), online)| (*room, std::mem::replace(&mut online.name, new_name.to_owned())))
+                .map(|((room, _), online)| {
+                    let old = std::mem::replace(&mut online.name, new_name.to_owned());
+                    (*room, online.username.clone(), old)
+                })
                 .collect()
         };
-        for (room_id, old) in renamed {
-            self.presence(room_id, PresenceEvent::Left, &old, None);
-            self.presence(room_id, PresenceEvent::Joined, new_name, None);
+        for (room_id, username, old) in renamed {
+            self.presence(room_id, PresenceEvent::Left, &username, &old, None);
+            self.presence(room_id, PresenceEvent::Joined, &username, new_name, None);
         }
     }
 
@@ -319,12 +324,12 @@ impl Hub {
                     online.connections -= 1;
                     None
                 }
-                Some(_) => members.people.remove(&key).map(|online| (member.room_id, online.name)),
+                Some(_) => members.people.remove(&key).map(|online| (member.room_id, online)),
                 None => None,
             }
         };
-        if let Some((room_id, name)) = gone {
-            self.presence(room_id, PresenceEvent::Left, &name, None);
+        if let Some((room_id, online)) = gone {
+            self.presence(room_id, PresenceEvent::Left, &online.username, &online.name, None);
         }
     }
 
@@ -418,9 +423,10 @@ impl Hub {
         }
     }
 
-    fn presence(&self, room_id: i64, event: PresenceEvent, name: &str, skip: Option<ConnId>) {
+    fn presence(&self, room_id: i64, event: PresenceEvent, username: &str, name: &str, skip: Option<ConnId>) {
         let online = self.read().people.keys().filter(|(room, _)| *room == room_id).count();
-        let frame = ServerFrame::Presence { event, name: name.to_owned(), online };
+        let frame =
+            ServerFrame::Presence { event, username: username.to_owned(), name: name.to_owned(), online };
         self.broadcast(room_id, Utf8Bytes::from(encode(&frame)), skip);
     }
 }
@@ -479,14 +485,24 @@ mod tests {
         hub.join(1, &person(2, "alice"), tab2);
         assert_eq!(
             frames(&mut rx),
-            vec![ServerFrame::Presence { event: PresenceEvent::Joined, name: "alice".into(), online: 2 }]
+            vec![ServerFrame::Presence {
+                event: PresenceEvent::Joined,
+                username: "alice".into(),
+                name: "alice".into(),
+                online: 2
+            }]
         );
         hub.leave(2);
         assert_eq!(frames(&mut rx), vec![]);
         hub.leave(3);
         assert_eq!(
             frames(&mut rx),
-            vec![ServerFrame::Presence { event: PresenceEvent::Left, name: "alice".into(), online: 1 }]
+            vec![ServerFrame::Presence {
+                event: PresenceEvent::Left,
+                username: "alice".into(),
+                name: "alice".into(),
+                online: 1
+            }]
         );
         assert_eq!(hub.online(1), vec!["watcher".to_owned()]);
         assert_eq!(hub.connections(1), 1);
@@ -559,7 +575,12 @@ mod tests {
         // The fast one got every frame, and heard that the slow one left.
         let got = frames(&mut fast_rx);
         assert_eq!(got.iter().filter(|f| **f == ServerFrame::Pong).count(), 3);
-        let left = ServerFrame::Presence { event: PresenceEvent::Left, name: "slow".into(), online: 1 };
+        let left = ServerFrame::Presence {
+            event: PresenceEvent::Left,
+            username: "slow".into(),
+            name: "slow".into(),
+            online: 1,
+        };
         assert_eq!(got.iter().filter(|f| **f == left).count(), 1);
         assert_eq!(got.len(), 4);
     }

@@ -243,8 +243,12 @@ impl Task {
             }
         }
         let users = members.get(&message.room_id).map(Vec::as_slice).unwrap_or_default();
-        let activity =
-            ServerFrame::Activity { room: message.room.clone(), seq, author: message.author.clone() };
+        let activity = ServerFrame::Activity {
+            room: message.room.clone(),
+            seq,
+            author: message.author.clone(),
+            username: message.username.clone(),
+        };
         self.hub.notify_elsewhere(
             message.room_id,
             users,
@@ -381,7 +385,7 @@ fn push_replay(outbox: &Outbox, room: &str, messages: Vec<ChatMessage>, resync: 
     let mut bytes = 0;
     let mut messages = messages.into_iter().peekable();
     while let Some(message) = messages.next() {
-        bytes += message.body.len() + message.author.len() + message.client_id.len();
+        bytes += message.body.len() + message.author.len() + message.username.len() + message.client_id.len();
         chunk.push(message);
         if bytes >= REPLAY_CHUNK_BYTES || messages.peek().is_none() {
             let frame = ServerFrame::Messages {

@@ -52,6 +52,8 @@ pub struct NewMessage {
     pub author_id: Option<i64>,
     /// The author's display name when sending.
     pub author: String,
+    /// The author's username.
+    pub username: String,
     pub body: String,
 }
 
@@ -127,19 +129,23 @@ impl Store {
         Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
     }
 
-    /// Store one message at `seq` inside `tx`, unless its `client_id` is already in the room.
+    /// Store one message at `seq` inside `tx`, unless its author already sent that `client_id`
+    /// in the room (a retry).
     pub async fn insert(
         tx: &mut Transaction<'static, Sqlite>,
         message: &NewMessage,
         seq: i64,
         ts: i64,
     ) -> Result<Stored, StoreError> {
-        let existing: Option<i64> =
-            sqlx::query_scalar("SELECT seq FROM messages WHERE room_id = ? AND client_id = ?")
-                .bind(message.room_id)
-                .bind(&message.client_id)
-                .fetch_optional(&mut **tx)
-                .await?;
+        let existing: Option<i64> = sqlx::query_scalar(
+            "SELECT seq FROM messages
+                 WHERE room_id = ? AND IFNULL(author_id, 0) = IFNULL(?, 0) AND client_id = ?",
+        )
+        .bind(message.room_id)
+        .bind(message.author_id)
+        .bind(&message.client_id)
+        .fetch_optional(&mut **tx)
+        .await?;
         if let Some(seq) = existing {
             return Ok(Stored::Duplicate { seq });
         }
@@ -161,6 +167,7 @@ impl Store {
             seq,
             client_id: message.client_id.clone(),
             author: message.author.clone(),
+            username: message.username.clone(),
             body: message.body.clone(),
             ts,
         }))
@@ -177,8 +184,9 @@ impl Store {
     ) -> Result<HistoryPage, StoreError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = sqlx::query(
-            "SELECT seq, client_id, author, body, created_at FROM messages
-             WHERE room_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
+            "SELECT m.seq, m.client_id, m.author, m.body, m.created_at, COALESCE(u.username, '')
+             FROM messages m LEFT JOIN users u ON u.id = m.author_id
+             WHERE m.room_id = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?",
         )
         .bind(room_id)
         .bind(before.unwrap_or(i64::MAX))
@@ -201,8 +209,9 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<ChatMessage>, StoreError> {
         let rows = sqlx::query(
-            "SELECT seq, client_id, author, body, created_at FROM messages
-             WHERE room_id = ? AND seq > ? ORDER BY seq ASC LIMIT ?",
+            "SELECT m.seq, m.client_id, m.author, m.body, m.created_at, COALESCE(u.username, '')
+             FROM messages m LEFT JOIN users u ON u.id = m.author_id
+             WHERE m.room_id = ? AND m.seq > ? ORDER BY m.seq ASC LIMIT ?",
         )
         .bind(room_id)
         .bind(after)
@@ -219,6 +228,7 @@ fn from_row(room: &str, row: &sqlx::sqlite::SqliteRow) -> ChatMessage {
         seq: row.get(0),
         client_id: row.get(1),
         author: row.get(2),
+        username: row.get(5),
         body: row.get(3),
         ts: row.get(4),
     }

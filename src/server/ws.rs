@@ -332,6 +332,7 @@ impl<'a> Reader<'a> {
             client_id: client_id.clone(),
             author_id: Some(self.person.user_id),
             author: self.current_name(),
+            username: self.person.username.clone(),
             body,
         };
         let posted = self.state.sequencer.post(message, PostReply::Socket(self.outbox.clone())).await;
