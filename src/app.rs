@@ -14,6 +14,8 @@ use crate::components::rooms_page::RoomsPage;
 /// The document around the app. `interactive-widget=resizes-content` makes phones shrink the
 /// layout when the on-screen keyboard opens, so the composer stays in view.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    set_content_security_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -33,6 +35,21 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App/>
             </body>
         </html>
+    }
+}
+
+/// Send this page's Content-Security-Policy, naming the nonce Leptos gave its scripts.
+#[cfg(feature = "ssr")]
+fn set_content_security_policy() {
+    use axum::http::{HeaderValue, header::CONTENT_SECURITY_POLICY};
+    let (Some(nonce), Some(response)) =
+        (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>())
+    else {
+        return;
+    };
+    let policy = crate::server::http_security::content_security_policy(&nonce);
+    if let Ok(value) = HeaderValue::from_str(&policy) {
+        response.insert_header(CONTENT_SECURITY_POLICY, value);
     }
 }
 

@@ -7,6 +7,7 @@ mod accounts;
 mod bad_input;
 mod delivery;
 mod fanout;
+mod http_security;
 mod identity;
 mod load_tool;
 mod pages;

@@ -6,6 +6,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod http_security;
 pub mod hub;
 pub mod passwords;
 pub mod rate_limit;
@@ -53,6 +54,8 @@ pub fn router(state: AppState) -> Router {
             move || shell(shell_options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), http_security::guard))
+        .layer(http_security::layers())
         .with_state(state)
 }
 
