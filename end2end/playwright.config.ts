@@ -38,7 +38,10 @@ export default defineConfig({
   webServer: {
     command:
       `rm -rf .tmp && mkdir -p .tmp && LEPTOS_SITE_ROOT=${siteRoot} ${bin}` +
-      ` --addr 127.0.0.1:${port} --db .tmp/e2e.db --leptos-config ../Leptos.toml --log warn`,
+      ` --addr 127.0.0.1:${port} --db .tmp/e2e.db --leptos-config ../Leptos.toml --log warn` +
+      // Every test signs up its own people, all from 127.0.0.1; some seed a long history by
+      // form posts, faster than one person may send.
+      ' --signups-per-hour 100000 --rate 1000 --burst 10000',
     url: `http://127.0.0.1:${port}/healthz`,
     reuseExistingServer: false,
     timeout: 60_000,

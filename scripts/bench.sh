@@ -23,7 +23,9 @@ echo "open-file limit: $(ulimit -n)"
 work=$(mktemp -d)
 taskset -c 0 target/release/banter --addr "127.0.0.1:$port" --db "$work/bench.db" \
   --leptos-config Leptos.toml --log warn \
-  --rate 1000000 --burst 1000000 --queue-frames 4096 --max-connections 30000 &
+  --rate 1000000 --burst 1000000 --queue-frames 4096 --max-connections 30000 \
+  --max-sockets-per-account 30000 --max-sockets-per-address 30000 \
+  --hello-rate 1000000 --hello-burst 1000000 --signups-per-hour 100000 &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
 until curl -sf "http://127.0.0.1:$port/healthz" >/dev/null; do

@@ -41,6 +41,16 @@ pub const CLOSE_REMOVED: u16 = 4003;
 /// expired): sign in again before reconnecting.
 pub const CLOSE_SIGNED_OUT: u16 = 4004;
 
+/// Close code for an account or address over its allowance of connections or joins (a
+/// reconnect loop): reconnect after a backoff.
+pub const CLOSE_TOO_MANY: u16 = 4005;
+/// Close code for a connection that sent no `hello` within the server's time for it.
+pub const CLOSE_NO_HELLO: u16 = 4006;
+/// Most characters of a client's own text that an error message quotes back.
+pub const MAX_QUOTED_CHARS: usize = 64;
+/// Most characters of an error frame's `message`.
+pub const MAX_ERROR_MESSAGE_CHARS: usize = 300;
+
 /// The reason text sent with each of Banter's own close codes.
 pub fn close_reason(code: u16) -> &'static str {
     match code {
@@ -48,6 +58,8 @@ pub fn close_reason(code: u16) -> &'static str {
         CLOSE_TIMEOUT => "no answer to pings",
         CLOSE_REMOVED => "removed from the room",
         CLOSE_SIGNED_OUT => "signed out",
+        CLOSE_TOO_MANY => "too many connections or joins: back off",
+        CLOSE_NO_HELLO => "no hello in time",
         _ => "closing",
     }
 }

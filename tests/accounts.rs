@@ -1,6 +1,6 @@
 //! Accounts: sign-up, sign-in, sign-out, throttling, and the checks in front of `/ws`.
 
-use banter::server::signin_throttle::MAX_FAILURES_PER_USERNAME;
+use banter::server::signin_throttle::MAX_FAILURES_PER_USERNAME_AT_ADDRESS;
 use tokio_tungstenite::tungstenite;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::{HeaderValue, StatusCode};
@@ -79,7 +79,7 @@ async fn repeated_failures_are_throttled_even_for_the_right_password() {
     // `cookie` signs up with the load tool's random password; give this account a known one.
     let made = server.post_form("/api/sign_up", None, "username=fay&password=right+password").await;
     assert!(session_pair(&made).is_some());
-    for _ in 0..MAX_FAILURES_PER_USERNAME {
+    for _ in 0..MAX_FAILURES_PER_USERNAME_AT_ADDRESS {
         let response = server.post_form("/api/sign_in", None, "username=fay&password=wrong+password").await;
         assert!(header(&response, "location").is_some_and(|l| l.contains("error=wrong-password")));
     }

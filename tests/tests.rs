@@ -9,6 +9,7 @@ mod delivery;
 mod fanout;
 mod http_security;
 mod identity;
+mod limits;
 mod load_tool;
 mod pages;
 mod permissions;

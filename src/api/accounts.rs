@@ -21,6 +21,8 @@ pub enum FormError {
     UsernameTaken,
     InvalidName,
     InvalidStatus,
+    /// Sign-up: too many accounts made from this address lately.
+    TooManySignups,
     /// The store failed; nothing changed.
     Unavailable,
 }
@@ -35,6 +37,7 @@ impl FormError {
             FormError::UsernameTaken => "username-taken",
             FormError::InvalidName => "invalid-name",
             FormError::InvalidStatus => "invalid-status",
+            FormError::TooManySignups => "too-many-signups",
             FormError::Unavailable => "unavailable",
         }
     }
@@ -48,6 +51,7 @@ impl FormError {
             FormError::UsernameTaken,
             FormError::InvalidName,
             FormError::InvalidStatus,
+            FormError::TooManySignups,
             FormError::Unavailable,
         ]
         .into_iter()
@@ -70,6 +74,9 @@ impl FormError {
                 format!("A display name is 1–{} characters on one line.", crate::protocol::MAX_NAME_CHARS)
             }
             FormError::InvalidStatus => capitalized(&AccountError::InvalidStatus.to_string()),
+            FormError::TooManySignups => {
+                "Many accounts were made from your network just now. Try again in an hour.".to_owned()
+            }
             FormError::Unavailable => "The server could not do that just now; try again.".to_owned(),
         }
     }
@@ -119,6 +126,13 @@ pub async fn sign_up(username: String, password: String) -> Result<(), ServerFnE
     use crate::server::users::UserError;
 
     let state = super::ssr::state()?;
+    let axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr> =
+        leptos_axum::extract().await?;
+    if !state.limits.signups.try_take(&peer.ip(), std::time::Instant::now()) {
+        tracing::warn!(address = %peer.ip(), "sign-up throttled");
+        ssr::back("/signup", FormError::TooManySignups, None);
+        return Ok(());
+    }
     let Ok(name) = normalize_username(&username) else {
         ssr::back("/signup", FormError::InvalidUsername, Some(username.trim()));
         return Ok(());
@@ -156,8 +170,8 @@ pub async fn sign_up(username: String, password: String) -> Result<(), ServerFnE
     Ok(())
 }
 
-/// Check a username and password and start a session. Failures are counted per username and
-/// per address ([`SigninThrottle`](crate::server::signin_throttle::SigninThrottle)).
+/// Check a username and password and start a session. Attempts are counted before the check,
+/// per username and address ([`SigninThrottle`](crate::server::signin_throttle::SigninThrottle)).
 #[server(endpoint = "sign_in")]
 pub async fn sign_in(username: String, password: String) -> Result<(), ServerFnError> {
     use std::time::Instant;
@@ -166,16 +180,24 @@ pub async fn sign_in(username: String, password: String) -> Result<(), ServerFnE
 
     let state = super::ssr::state()?;
     let ConnectInfo(peer): ConnectInfo<std::net::SocketAddr> = leptos_axum::extract().await?;
-    let name = username.trim().to_ascii_lowercase();
-    if state.throttle.check(&name, peer.ip(), Instant::now()).is_some() {
-        tracing::warn!(address = %peer.ip(), "sign-in throttled");
-        ssr::back("/signin", FormError::Throttled, Some(&name));
+    // A name that cannot be an account's is not worth a hash, nor a key in the throttle.
+    let Ok(name) = crate::accounts::normalize_username(&username) else {
+        ssr::back("/signin", FormError::WrongPassword, None);
         return Ok(());
-    }
+    };
+    let attempt = match state.throttle.begin(&name, peer.ip(), Instant::now()) {
+        Ok(attempt) => attempt,
+        Err(_) => {
+            tracing::warn!(address = %peer.ip(), "sign-in throttled");
+            ssr::back("/signin", FormError::Throttled, Some(&name));
+            return Ok(());
+        }
+    };
     let found = match state.store.user_for_signin(&name).await {
         Ok(found) => found,
         Err(error) => {
             tracing::error!(%error, "cannot look up an account");
+            state.throttle.cancel(attempt);
             ssr::back("/signin", FormError::Unavailable, Some(&name));
             return Ok(());
         }
@@ -185,20 +207,21 @@ pub async fn sign_in(username: String, password: String) -> Result<(), ServerFnE
         Ok(matches) => matches,
         Err(error) => {
             tracing::warn!(%error, "cannot check a password");
+            state.throttle.cancel(attempt);
             ssr::back("/signin", FormError::Unavailable, Some(&name));
             return Ok(());
         }
     };
     match user.filter(|_| matches) {
         Some(user) => {
-            state.throttle.succeeded(&name);
+            state.throttle.succeeded(attempt);
             match ssr::start_session(&state, user.id).await {
                 Ok(()) => leptos_axum::redirect("/"),
                 Err(error) => ssr::back("/signin", error, Some(&name)),
             }
         }
         None => {
-            state.throttle.failed(&name, peer.ip(), Instant::now());
+            state.throttle.failed(attempt);
             ssr::back("/signin", FormError::WrongPassword, Some(&name));
         }
     }

@@ -138,6 +138,10 @@ pub async fn post_message(room: String, body: String, client_id: String) -> Resu
     let state = super::ssr::state()?;
     let user = super::ssr::signed_in(&state).await?;
     let access = ssr::room(&state, &user, &room).await?;
+    // The same allowance as the person's sockets: a form is not a way round it.
+    if !state.limits.messages.try_take(&user.id, std::time::Instant::now()) {
+        return Err(ServerFnError::new("too many messages; wait a moment and send again"));
+    }
     let (reply, done) = tokio::sync::oneshot::channel();
     let message = NewMessage {
         room_id: access.id,

@@ -73,6 +73,10 @@ pub async fn create_room(name: String, private: Option<String>) -> Result<(), Se
         return Ok(());
     };
     let kind = if private.is_some() { RoomKind::Private } else { RoomKind::Public };
+    if !state.limits.rooms.try_take(&user.id, std::time::Instant::now()) {
+        leptos_axum::redirect("/rooms?error=too-many-rooms");
+        return Ok(());
+    }
     match state.store.create_room(user.id, &name, kind).await {
         Ok(room) => leptos_axum::redirect(&format!("/r/{}", room.name)),
         Err(RoomError::NameTaken) => leptos_axum::redirect("/rooms?error=room-name-taken"),
@@ -87,6 +91,10 @@ pub async fn open_direct(username: String) -> Result<(), ServerFnError> {
     let state = super::ssr::state()?;
     let user = super::ssr::signed_in(&state).await?;
     let name = username.trim().to_ascii_lowercase();
+    if !state.limits.rooms.try_take(&user.id, std::time::Instant::now()) {
+        leptos_axum::redirect("/rooms?error=too-many-rooms");
+        return Ok(());
+    }
     let other = state.store.user_by_username(&name).await.map_err(super::ssr::internal)?;
     match other.filter(|other| other.id != user.id) {
         Some(other) => {

@@ -12,6 +12,9 @@ fn error_text(code: &str) -> Option<String> {
         "invalid-room-name" => Some(format!("{}.", RoomNameError::Invalid).replacen('a', "A", 1)),
         "room-name-taken" => Some("A room with that name exists.".to_owned()),
         "no-such-person" => Some("There is nobody with that username.".to_owned()),
+        "too-many-rooms" => Some(
+            "You have made many rooms and conversations just now; wait a minute, then try again.".to_owned(),
+        ),
         _ => None,
     }
 }

@@ -38,11 +38,12 @@ pub struct Config {
     #[arg(long, env = "BANTER_PING_INTERVAL", default_value_t = 20)]
     pub ping_interval: u64,
 
-    /// Messages a connection may send per second, sustained.
+    /// Messages one person may send per second, sustained, over all their sockets and the
+    /// form post together.
     #[arg(long, env = "BANTER_RATE", default_value_t = 5.0)]
     pub rate: f64,
 
-    /// Messages a connection may send in a burst above the sustained rate.
+    /// Messages one person may send in a burst above the sustained rate.
     #[arg(long, env = "BANTER_BURST", default_value_t = 20)]
     pub burst: u32,
 
@@ -54,6 +55,34 @@ pub struct Config {
     /// Most WebSocket connections at once; more get 503 before the upgrade.
     #[arg(long, env = "BANTER_MAX_CONNECTIONS", default_value_t = 20_000)]
     pub max_connections: usize,
+
+    /// Most WebSocket connections one account may have open at once (tabs, devices, bots);
+    /// the next gets 429 before the upgrade.
+    #[arg(long, env = "BANTER_MAX_SOCKETS_PER_ACCOUNT", default_value_t = 20)]
+    pub max_sockets_per_account: usize,
+
+    /// Most WebSocket connections one address may have open at once, whoever is signed in
+    /// (several people may share one address); the next gets 429.
+    #[arg(long, env = "BANTER_MAX_SOCKETS_PER_ADDRESS", default_value_t = 200)]
+    pub max_sockets_per_address: usize,
+
+    /// `hello`s (joins) one person may send per second, sustained, over all their sockets:
+    /// enough for a browser restoring many tabs, not for a reconnect loop. Over it, the socket
+    /// is closed with 4005 and the client backs off.
+    #[arg(long, env = "BANTER_HELLO_RATE", default_value_t = 1.0)]
+    pub hello_rate: f64,
+
+    /// `hello`s one person may send at once above that rate.
+    #[arg(long, env = "BANTER_HELLO_BURST", default_value_t = 30)]
+    pub hello_burst: u32,
+
+    /// Accounts one address may make per hour (also the burst allowed at once).
+    #[arg(long, env = "BANTER_SIGNUPS_PER_HOUR", default_value_t = 10)]
+    pub signups_per_hour: u32,
+
+    /// Seconds a new connection may take to send `hello`; after that it is closed (4005).
+    #[arg(long, env = "BANTER_HELLO_TIMEOUT", default_value_t = 30)]
+    pub hello_timeout: u64,
 
     /// Origins whose pages may open a WebSocket, comma-separated
     /// (`https://chat.example.com`). Empty: only pages served by this host itself.
@@ -68,6 +97,10 @@ pub struct Config {
 impl Config {
     pub fn ping_interval(&self) -> Duration {
         Duration::from_secs(self.ping_interval.max(1))
+    }
+
+    pub fn hello_timeout(&self) -> Duration {
+        Duration::from_secs(self.hello_timeout.max(1))
     }
 
     /// Defaults for tests and embedding: a database at `db`, everything else as shipped.

@@ -13,6 +13,7 @@
 //! the common case, only read.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
@@ -152,6 +153,27 @@ struct Members {
     /// Every open connection, joined or not, with the account and session it speaks for: so
     /// that signing out reaches sockets that have not said `hello` yet.
     sockets: HashMap<ConnId, Socket>,
+    /// Open sockets per account and per address, for the caps.
+    sockets_per_account: HashMap<i64, usize>,
+    sockets_per_address: HashMap<IpAddr, usize>,
+}
+
+impl Members {
+    fn remove_socket(&mut self, id: ConnId) -> Option<Socket> {
+        let socket = self.sockets.remove(&id)?;
+        decrement(&mut self.sockets_per_account, socket.user_id);
+        decrement(&mut self.sockets_per_address, socket.address);
+        Some(socket)
+    }
+}
+
+fn decrement<K: Eq + std::hash::Hash>(counts: &mut HashMap<K, usize>, key: K) {
+    if let std::collections::hash_map::Entry::Occupied(mut entry) = counts.entry(key) {
+        *entry.get_mut() -= 1;
+        if *entry.get() == 0 {
+            entry.remove();
+        }
+    }
 }
 
 /// An open connection's credentials.
@@ -159,7 +181,24 @@ struct Members {
 struct Socket {
     user_id: i64,
     session: SessionId,
+    address: IpAddr,
     outbox: Outbox,
+}
+
+/// How many sockets one account, and one address, may hold at once.
+#[derive(Debug, Clone, Copy)]
+pub struct SocketCaps {
+    pub per_account: usize,
+    pub per_address: usize,
+}
+
+/// Why a new connection was not admitted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TooManySockets {
+    #[error("this account has {0} connections open already")]
+    Account(usize),
+    #[error("this address has {0} connections open already")]
+    Address(usize),
 }
 
 /// A connected person, whatever rooms their connections are in.
@@ -335,7 +374,12 @@ impl Hub {
 
     /// Drop a connection that cannot keep up, and tell it to close.
     pub fn evict(&self, id: ConnId) {
-        let outbox = self.read().by_conn.get(&id).map(|m| m.outbox.clone());
+        let outbox = {
+            let members = self.read();
+            // A connection that has not joined yet is in the socket table only.
+            let joined = members.by_conn.get(&id).map(|m| m.outbox.clone());
+            joined.or_else(|| members.sockets.get(&id).map(|s| s.outbox.clone()))
+        };
         self.leave(id);
         if let Some(outbox) = outbox {
             tracing::info!(conn = id, "evicting slow consumer");
@@ -343,15 +387,42 @@ impl Hub {
         }
     }
 
-    /// Record an open connection (before it joins any room) and whose session it uses.
-    pub fn connect(&self, user_id: i64, session: SessionId, outbox: Outbox) {
-        self.write().sockets.insert(outbox.id, Socket { user_id, session, outbox });
+    /// Record an open connection (before it joins any room), whose session it uses and where
+    /// it comes from, if the account and the address are under their caps. Checked and
+    /// recorded under one lock, so parallel upgrades cannot all squeeze past the cap.
+    pub fn connect(
+        &self,
+        user_id: i64,
+        session: SessionId,
+        address: IpAddr,
+        outbox: Outbox,
+        caps: SocketCaps,
+    ) -> Result<(), TooManySockets> {
+        let mut members = self.write();
+        let by_account = members.sockets_per_account.get(&user_id).copied().unwrap_or(0);
+        let by_address = members.sockets_per_address.get(&address).copied().unwrap_or(0);
+        if by_account >= caps.per_account {
+            return Err(TooManySockets::Account(by_account));
+        }
+        if by_address >= caps.per_address {
+            return Err(TooManySockets::Address(by_address));
+        }
+        *members.sockets_per_account.entry(user_id).or_default() += 1;
+        *members.sockets_per_address.entry(address).or_default() += 1;
+        if let Some(replaced) =
+            members.sockets.insert(outbox.id, Socket { user_id, session, address, outbox })
+        {
+            // Connection ids are unique; were one reused, its old counts must not leak.
+            decrement(&mut members.sockets_per_account, replaced.user_id);
+            decrement(&mut members.sockets_per_address, replaced.address);
+        }
+        Ok(())
     }
 
     /// Forget a connection entirely: out of its room, out of the socket table. Idempotent.
     pub fn disconnect(&self, id: ConnId) {
         self.leave(id);
-        self.write().sockets.remove(&id);
+        self.write().remove_socket(id);
     }
 
     /// End every connection of one session with `code` (sign-out, expiry). Returns how many.
@@ -369,7 +440,7 @@ impl Hub {
             let mut members = self.write();
             let ids: Vec<ConnId> =
                 members.sockets.iter().filter(|(_, socket)| which(socket)).map(|(id, _)| *id).collect();
-            ids.iter().filter_map(|id| members.sockets.remove(id)).map(|socket| socket.outbox).collect()
+            ids.iter().filter_map(|id| members.remove_socket(*id)).map(|socket| socket.outbox).collect()
         };
         for outbox in &ended {
             // Out of the room first, so not one more frame of it is queued.
@@ -629,10 +700,12 @@ mod tests {
         let (joined, _r1) = conn(1, 16);
         let (unjoined, _r2) = conn(2, 16);
         let (other_device, _r3) = conn(3, 16);
-        hub.connect(7, session_a.clone(), joined.clone());
+        let here = IpAddr::from([127, 0, 0, 1]);
+        let caps = SocketCaps { per_account: 10, per_address: 10 };
+        hub.connect(7, session_a.clone(), here, joined.clone(), caps).expect("under the caps");
         hub.join(1, &person(7, "sam"), joined.clone());
-        hub.connect(7, session_a.clone(), unjoined.clone());
-        hub.connect(7, session_b, other_device.clone());
+        hub.connect(7, session_a.clone(), here, unjoined.clone(), caps).expect("under the caps");
+        hub.connect(7, session_b, here, other_device.clone(), caps).expect("under the caps");
 
         assert_eq!(hub.end_session(&session_a, CLOSE_SIGNED_OUT), 2);
         assert_eq!(joined.ending().code(), Some(CLOSE_SIGNED_OUT));

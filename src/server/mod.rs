@@ -9,6 +9,7 @@ pub mod config;
 pub mod http_security;
 pub mod hub;
 pub mod passwords;
+pub mod person_limits;
 pub mod rate_limit;
 pub mod rooms;
 pub mod sequencer;

@@ -9,6 +9,7 @@ use tokio::sync::{Semaphore, watch};
 
 use super::config::Config;
 use super::hub::{ConnId, Hub};
+use super::person_limits::PersonLimits;
 use super::sequencer::Sequencer;
 use super::signin_throttle::SigninThrottle;
 use super::store::Store;
@@ -32,6 +33,8 @@ pub struct AppState {
     pub shutdown: watch::Sender<bool>,
     /// Failed sign-ins per username and address.
     pub throttle: SigninThrottle,
+    /// What each person (or address) may do per second, over all their connections.
+    pub limits: PersonLimits,
     /// Source of connection ids for logs and `welcome`.
     next_conn: Arc<AtomicU64>,
 }
@@ -41,6 +44,7 @@ impl AppState {
         let hub = Hub::new();
         let sequencer = Sequencer::spawn(store.clone(), hub.clone());
         let connections = Arc::new(Semaphore::new(config.max_connections));
+        let limits = PersonLimits::new(&config);
         Self {
             leptos_options,
             config: Arc::new(config),
@@ -50,6 +54,7 @@ impl AppState {
             connections,
             shutdown: watch::Sender::new(false),
             throttle: SigninThrottle::new(),
+            limits,
             next_conn: Arc::new(AtomicU64::new(1)),
         }
     }

@@ -24,12 +24,10 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::MissedTickBehavior;
 
 use super::auth;
-use super::hub::{ConnId, Ending, Outbound, Outbox, Person};
-use super::rate_limit::TokenBucket;
+use super::hub::{ConnId, Ending, Hub, Outbound, Outbox, Person, SocketCaps};
 use super::sequencer::{MIN_QUEUE_FRAMES, PostReply, SequencerError, now_ms};
 use super::state::AppState;
 use super::store::NewMessage;
-use super::users::SessionId;
 use crate::protocol::{
     self, ClientFrame, ErrorCode, MAX_FRAME_BYTES, ServerFrame, validate_body, validate_client_id,
 };
@@ -72,14 +70,26 @@ pub async fn upgrade(
         }
     };
     let user = session.user;
-    let caller = Caller {
-        person: Person { user_id: user.id, username: user.username, name: user.display_name },
-        session: session.id,
-        expires_at: session.expires_at,
-    };
     let Ok(permit) = state.connections.clone().try_acquire_owned() else {
         tracing::warn!(%peer, "refusing WebSocket: connection limit reached");
         return (StatusCode::SERVICE_UNAVAILABLE, "too many connections").into_response();
+    };
+    let id = state.next_conn_id();
+    let (queue, rx) = mpsc::channel(state.config.queue_frames.max(MIN_QUEUE_FRAMES));
+    let outbox = Outbox::new(id, queue);
+    let caps = SocketCaps {
+        per_account: state.config.max_sockets_per_account,
+        per_address: state.config.max_sockets_per_address,
+    };
+    if let Err(error) = state.hub.connect(user.id, session.id, peer.ip(), outbox.clone(), caps) {
+        tracing::warn!(%peer, user = user.id, %error, "refusing WebSocket");
+        let message = format!("{error}; close one before opening another");
+        return (StatusCode::TOO_MANY_REQUESTS, message).into_response();
+    }
+    let caller = Caller {
+        person: Person { user_id: user.id, username: user.username, name: user.display_name },
+        expires_at: session.expires_at,
+        admitted: Admitted { hub: state.hub.clone(), outbox, rx: Some(rx) },
     };
     ws.read_buffer_size(READ_BUFFER_BYTES)
         .write_buffer_size(WRITE_BUFFER_BYTES)
@@ -95,10 +105,24 @@ pub async fn upgrade(
 /// Who a connection speaks for, decided once at the upgrade.
 pub struct Caller {
     pub person: Person,
-    /// The session it was opened with: signing that session out ends the connection.
-    pub session: SessionId,
-    /// When that session expires (milliseconds since the Unix epoch): the connection ends then.
+    /// When its session expires (milliseconds since the Unix epoch): the connection ends then.
     pub expires_at: i64,
+    /// Its place in the hub, taken before the upgrade.
+    admitted: Admitted,
+}
+
+/// A connection counted in the hub (caps, sign-out) from before its upgrade. If the upgrade
+/// never completes, dropping this forgets it again.
+struct Admitted {
+    hub: Hub,
+    outbox: Outbox,
+    rx: Option<mpsc::Receiver<Outbound>>,
+}
+
+impl Drop for Admitted {
+    fn drop(&mut self) {
+        self.hub.disconnect(self.outbox.id);
+    }
 }
 
 /// Run one connection to its end. Generic over the transport so tests can drive it.
@@ -106,14 +130,13 @@ pub async fn serve<S>(socket: S, state: AppState, peer: SocketAddr, caller: Call
 where
     S: Stream<Item = Result<Message, axum::Error>> + Sink<Message, Error = axum::Error> + Send + 'static,
 {
-    let Caller { person, session, expires_at } = caller;
-    let id = state.next_conn_id();
+    let Caller { person, expires_at, mut admitted } = caller;
+    let outbox = admitted.outbox.clone();
+    let id = outbox.id;
+    let Some(rx) = admitted.rx.take() else { return };
     tracing::info!(conn = id, %peer, user = person.user_id, "connected");
     let (sink, stream) = socket.split();
-    let (queue, rx) = mpsc::channel(state.config.queue_frames.max(MIN_QUEUE_FRAMES));
-    let outbox = Outbox::new(id, queue);
     let heard = Arc::new(Heard::new());
-    state.hub.connect(person.user_id, session, outbox.clone());
     let session_left = Duration::from_millis(u64::try_from(expires_at - now_ms()).unwrap_or(0));
 
     let writer = Writer {
@@ -159,11 +182,21 @@ enum ReaderEnd {
     PeerClosed,
     TooLarge,
     Failed,
+    /// No `hello` within the configured time.
+    NoHello,
+    /// Joins faster than the person's allowance: a reconnect loop.
+    TooManyJoins,
 }
 
 fn reader_close(end: ReaderEnd) -> Option<(u16, &'static str)> {
     match end {
         ReaderEnd::TooLarge => Some((1009, "frame too large")),
+        ReaderEnd::NoHello => {
+            Some((protocol::CLOSE_NO_HELLO, protocol::close_reason(protocol::CLOSE_NO_HELLO)))
+        }
+        ReaderEnd::TooManyJoins => {
+            Some((protocol::CLOSE_TOO_MANY, protocol::close_reason(protocol::CLOSE_TOO_MANY)))
+        }
         ReaderEnd::PeerClosed | ReaderEnd::Failed => None,
     }
 }
@@ -204,25 +237,39 @@ struct Reader<'a> {
     outbox: Outbox,
     heard: Arc<Heard>,
     joined: Option<Joined>,
-    bucket: TokenBucket,
     /// When this connection's last `typing` was passed on.
     last_typing: Option<Instant>,
 }
 
 impl<'a> Reader<'a> {
     fn new(id: ConnId, state: &'a AppState, person: Person, outbox: Outbox, heard: Arc<Heard>) -> Self {
-        let bucket = TokenBucket::new(state.config.rate, state.config.burst, Instant::now());
-        Self { id, state, person, outbox, heard, joined: None, bucket, last_typing: None }
+        Self { id, state, person, outbox, heard, joined: None, last_typing: None }
     }
 
     async fn run<S>(&mut self, mut stream: S) -> ReaderEnd
     where
         S: Stream<Item = Result<Message, axum::Error>> + Unpin,
     {
-        while let Some(message) = stream.next().await {
+        let hello_by = tokio::time::Instant::now() + self.state.config.hello_timeout();
+        loop {
+            let next = if self.joined.is_some() {
+                stream.next().await
+            } else {
+                // Until it joins, a connection has a deadline: sockets that never say hello
+                // would otherwise hold a slot of the caps for ever.
+                match tokio::time::timeout_at(hello_by, stream.next()).await {
+                    Ok(next) => next,
+                    Err(_) => return ReaderEnd::NoHello,
+                }
+            };
+            let Some(message) = next else { break };
             self.heard.now();
             match message {
-                Ok(Message::Text(text)) => self.on_text(text.as_str()).await,
+                Ok(Message::Text(text)) => {
+                    if let Some(end) = self.on_text(text.as_str()).await {
+                        return end;
+                    }
+                }
                 Ok(Message::Binary(_)) => self.refuse(
                     ErrorCode::BinaryFrame,
                     "binary frames are not part of the protocol; send JSON text".to_owned(),
@@ -237,24 +284,33 @@ impl<'a> Reader<'a> {
     }
 
     /// Answer the client with an error frame; evict it if it is not reading its queue.
-    fn refuse(&self, code: ErrorCode, message: String, client_id: Option<String>) {
+    fn refuse(&self, code: ErrorCode, mut message: String, client_id: Option<String>) {
         tracing::debug!(conn = self.id, ?code, %message, "refused frame");
+        // A decoder's message can quote what it could not read: bounded like everything else.
+        if let Some((end, _)) = message.char_indices().nth(protocol::MAX_ERROR_MESSAGE_CHARS) {
+            message.truncate(end);
+            message.push('…');
+        }
         if !self.outbox.push_frame(&ServerFrame::Error { code, message, client_id }) {
             self.state.hub.evict(self.id);
         }
     }
 
-    async fn on_text(&mut self, text: &str) {
+    /// Act on one text frame; `Some` when the connection must end because of it.
+    async fn on_text(&mut self, text: &str) -> Option<ReaderEnd> {
         if self.outbox.is_ending() {
             // Removed or signed out: the close frame is on its way; nothing more is acted on.
-            return;
+            return None;
         }
         let frame = match protocol::decode_client(text) {
             Ok(frame) => frame,
-            Err(error) => return self.refuse(error.code, error.message, None),
+            Err(error) => {
+                self.refuse(error.code, error.message, None);
+                return None;
+            }
         };
         match frame {
-            ClientFrame::Hello { room, after } => self.on_hello(room, after).await,
+            ClientFrame::Hello { room, after } => return self.on_hello(room, after).await,
             ClientFrame::Send { room, client_id, body } => self.on_send(room, client_id, body).await,
             ClientFrame::Typing { room } => self.on_typing(room),
             ClientFrame::Ping => {
@@ -263,21 +319,33 @@ impl<'a> Reader<'a> {
                 }
             }
         }
+        None
     }
 
-    async fn on_hello(&mut self, room: String, after: Option<protocol::ResumeFrom>) {
+    async fn on_hello(&mut self, room: String, after: Option<protocol::ResumeFrom>) -> Option<ReaderEnd> {
         if self.joined.is_some() {
-            return self.refuse(
+            self.refuse(
                 ErrorCode::InvalidFrame,
                 "already joined; open a new connection to join again".to_owned(),
                 None,
             );
+            return None;
         }
+        if !self.state.limits.hellos.try_take(&self.person.user_id, Instant::now()) {
+            let message = "too many joins from this account; back off before reconnecting".to_owned();
+            self.refuse(ErrorCode::RateLimited, message, None);
+            return Some(ReaderEnd::TooManyJoins);
+        }
+        self.join(room, after).await;
+        None
+    }
+
+    async fn join(&mut self, room: String, after: Option<protocol::ResumeFrom>) {
         // A private room or conversation this person is not in answers exactly as a room
         // that does not exist.
         let room_id = match self.state.store.room_for(self.person.user_id, &room).await {
             Ok(Some(access)) => access.id,
-            Ok(None) => return self.refuse(ErrorCode::UnknownRoom, format!("no room named {room:?}"), None),
+            Ok(None) => return self.refuse(ErrorCode::UnknownRoom, no_room(&room), None),
             Err(error) => {
                 tracing::error!(%error, "room lookup failed");
                 return self.refuse(ErrorCode::StoreUnavailable, "the store is unavailable".to_owned(), None);
@@ -296,9 +364,7 @@ impl<'a> Reader<'a> {
                     announce_person(self.state, self.person.user_id, self.person.username.clone(), true);
                 }
             }
-            Err(SequencerError::NotAllowed) => {
-                self.refuse(ErrorCode::UnknownRoom, format!("no room named {room:?}"), None)
-            }
+            Err(SequencerError::NotAllowed) => self.refuse(ErrorCode::UnknownRoom, no_room(&room), None),
             Err(error) => self.refuse(ErrorCode::StoreUnavailable, error.to_string(), None),
         }
     }
@@ -312,16 +378,16 @@ impl<'a> Reader<'a> {
             return self.refuse(ErrorCode::NotJoined, "send `hello` first".to_owned(), Some(client_id));
         };
         if room != joined.room {
-            let message = format!("this connection has joined {:?}, not {room:?}", joined.room);
+            let message = format!("this connection has joined {:?}, not {}", joined.room, quote(&room));
             return self.refuse(ErrorCode::UnknownRoom, message, Some(client_id));
         }
         let body = match validate_body(&body) {
             Ok(body) => body.to_owned(),
             Err(error) => return self.refuse(error.code(), error.to_string(), Some(client_id)),
         };
-        if !self.bucket.try_take(Instant::now()) {
+        if !self.state.limits.messages.try_take(&self.person.user_id, Instant::now()) {
             let message = format!(
-                "too many messages: at most {} per second (bursts of {}); resend later",
+                "too many messages: at most {} per second (bursts of {}) per person; resend later",
                 self.state.config.rate, self.state.config.burst
             );
             return self.refuse(ErrorCode::RateLimited, message, Some(client_id));
@@ -348,12 +414,15 @@ impl<'a> Reader<'a> {
             return self.refuse(ErrorCode::NotJoined, "send `hello` first".to_owned(), None);
         };
         if room != joined.room {
-            let message = format!("this connection has joined {:?}, not {room:?}", joined.room);
+            let message = format!("this connection has joined {:?}, not {}", joined.room, quote(&room));
             return self.refuse(ErrorCode::UnknownRoom, message, None);
         }
         let now = Instant::now();
         let relay_every = Duration::from_millis(TYPING_RELAY_EVERY_MS);
         if self.last_typing.is_some_and(|last| now.duration_since(last) < relay_every) {
+            return;
+        }
+        if !self.state.limits.typing.try_take(&self.person.user_id, now) {
             return;
         }
         self.last_typing = Some(now);
@@ -367,6 +436,20 @@ impl<'a> Reader<'a> {
     /// tab applies to this connection's next message.
     fn current_name(&self) -> String {
         self.state.hub.name_of(self.person.user_id).unwrap_or_else(|| self.person.name.clone())
+    }
+}
+
+/// The answer for a room that does not exist or may not be entered: the same words for both.
+fn no_room(room: &str) -> String {
+    format!("no room named {}", quote(room))
+}
+
+/// A client's text inside an error message: at most [`MAX_QUOTED_CHARS`] of it, so an error
+/// frame never echoes a large frame back.
+fn quote(text: &str) -> String {
+    match text.char_indices().nth(protocol::MAX_QUOTED_CHARS) {
+        Some((end, _)) => format!("{:?}…", &text[..end]),
+        None => format!("{text:?}"),
     }
 }
 

@@ -221,6 +221,11 @@ impl Client {
         let mut request = url.into_client_request().expect("a WebSocket URL");
         request.headers_mut().insert(COOKIE, HeaderValue::from_str(cookie).expect("a cookie header"));
         let (ws, _) = tokio_tungstenite::connect_async(request).await.expect("WebSocket connects");
+        Self::from_stream(ws)
+    }
+
+    /// A client on a socket opened some other way.
+    pub fn from_stream(ws: WebSocketStream<MaybeTlsStream<TcpStream>>) -> Self {
         Self { ws, people: false }
     }
 
