@@ -52,6 +52,12 @@ pub struct Config {
     #[arg(long, env = "BANTER_QUEUE_FRAMES", default_value_t = 1024)]
     pub queue_frames: usize,
 
+    /// Bytes of frames queued for one connection before it counts as a slow consumer and is
+    /// closed with 4001: the most server memory one client that does not read can pin (the
+    /// transport adds about one 8 KiB write buffer and one frame). At least 64 KiB.
+    #[arg(long, env = "BANTER_QUEUE_BYTES", default_value_t = 1024 * 1024)]
+    pub queue_bytes: usize,
+
     /// Most WebSocket connections at once; more get 503 before the upgrade.
     #[arg(long, env = "BANTER_MAX_CONNECTIONS", default_value_t = 20_000)]
     pub max_connections: usize,

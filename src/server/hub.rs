@@ -14,7 +14,7 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use axum::extract::ws::Utf8Bytes;
@@ -41,6 +41,27 @@ pub struct Outbox {
     queue: mpsc::Sender<Outbound>,
     /// Set when the server ends this connection (slow consumer, removed, signed out).
     ending: Arc<Ending>,
+    /// Bytes queued and not yet written, against this connection's budget.
+    bytes: Arc<QueuedBytes>,
+}
+
+/// What a connection's queue holds in bytes, and the most it may: past it, the connection is a
+/// slow consumer, however few frames that is (a replay's frames are large).
+#[derive(Debug)]
+pub struct QueuedBytes {
+    now: AtomicUsize,
+    budget: usize,
+}
+
+impl QueuedBytes {
+    /// Frames of `len` bytes left the queue for the socket.
+    pub fn written(&self, len: usize) {
+        self.now.fetch_sub(len, Ordering::AcqRel);
+    }
+
+    pub fn now(&self) -> usize {
+        self.now.load(Ordering::Acquire)
+    }
 }
 
 /// Why the server ends a connection, and the wake-up for its writer. The first reason given
@@ -74,14 +95,32 @@ impl Ending {
 }
 
 impl Outbox {
-    pub fn new(id: ConnId, queue: mpsc::Sender<Outbound>) -> Self {
-        Self { id, queue, ending: Arc::new(Ending::default()) }
+    /// A connection's sending side, holding at most `budget` bytes queued.
+    pub fn new(id: ConnId, queue: mpsc::Sender<Outbound>, budget: usize) -> Self {
+        let bytes = Arc::new(QueuedBytes { now: AtomicUsize::new(0), budget });
+        Self { id, queue, ending: Arc::new(Ending::default()), bytes }
     }
 
-    /// Queue a frame without waiting. `false` means the queue is full (or the writer is gone)
-    /// and the frame was not queued.
+    /// Queue a frame without waiting. `false` means the queue is full, in frames or bytes (or
+    /// the writer is gone), and the frame was not queued.
     pub fn push(&self, frame: Utf8Bytes) -> bool {
-        self.queue.try_send(Outbound::Frame(frame)).is_ok()
+        let len = frame.len();
+        let before = self.bytes.now.fetch_add(len, Ordering::AcqRel);
+        if before + len > self.bytes.budget || self.queue.try_send(Outbound::Frame(frame)).is_err() {
+            self.bytes.written(len);
+            return false;
+        }
+        true
+    }
+
+    /// The byte count the writer lowers as it sends.
+    pub fn bytes(&self) -> Arc<QueuedBytes> {
+        self.bytes.clone()
+    }
+
+    /// The most bytes this connection may have queued.
+    pub fn budget(&self) -> usize {
+        self.bytes.budget
     }
 
     /// Serialize and queue one frame meant for this connection alone.
@@ -185,6 +224,14 @@ struct Socket {
     outbox: Outbox,
 }
 
+/// What the connections hold in their queues now (for `/metrics`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QueueTotals {
+    pub sockets: usize,
+    pub queued_bytes: usize,
+    pub largest_queue_bytes: usize,
+}
+
 /// How many sockets one account, and one address, may hold at once.
 #[derive(Debug, Clone, Copy)]
 pub struct SocketCaps {
@@ -282,6 +329,18 @@ impl Hub {
     /// The current display name of a connected person.
     pub fn name_of(&self, user_id: i64) -> Option<String> {
         self.read().users.get(&user_id).map(|user| user.name.clone())
+    }
+
+    /// Open sockets, and bytes queued for them: in all, and on the fullest one.
+    pub fn queue_totals(&self) -> QueueTotals {
+        let members = self.read();
+        let mut totals = QueueTotals { sockets: members.sockets.len(), ..QueueTotals::default() };
+        for socket in members.sockets.values() {
+            let queued = socket.outbox.bytes.now();
+            totals.queued_bytes += queued;
+            totals.largest_queue_bytes = totals.largest_queue_bytes.max(queued);
+        }
+        totals
     }
 
     /// Connections in the room (tabs, bots), for metrics and tests.
@@ -513,7 +572,7 @@ mod tests {
 
     fn conn(id: ConnId, capacity: usize) -> (Outbox, mpsc::Receiver<Outbound>) {
         let (tx, rx) = mpsc::channel(capacity);
-        (Outbox::new(id, tx), rx)
+        (Outbox::new(id, tx, 1 << 20), rx)
     }
 
     fn frames(rx: &mut mpsc::Receiver<Outbound>) -> Vec<ServerFrame> {
@@ -669,6 +728,20 @@ mod tests {
         assert_eq!(hub.name_of(2).as_deref(), Some("new"));
         let got = frames(&mut rx);
         assert_eq!(got.len(), 2);
+    }
+
+    #[test]
+    fn a_queue_holds_at_most_its_byte_budget() {
+        let (tx, mut rx) = mpsc::channel(1024);
+        let outbox = Outbox::new(1, tx, 100);
+        let frame = Utf8Bytes::from("x".repeat(40));
+        assert!(outbox.push(frame.clone()) && outbox.push(frame.clone()));
+        assert!(!outbox.push(frame.clone()), "a third would pass 100 bytes");
+        assert_eq!(outbox.bytes().now(), 80);
+        // The writer sends one: room for one more.
+        let Some(Outbound::Frame(sent)) = rx.blocking_recv() else { panic!("a frame") };
+        outbox.bytes().written(sent.len());
+        assert!(outbox.push(frame));
     }
 
     #[test]

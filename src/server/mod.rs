@@ -2,10 +2,12 @@
 //!
 //! [`run`] is the whole server: open the store, build the router, serve until the shutdown
 //! future resolves, then close every WebSocket with 1001, commit what is queued, and stop.
-//! Shutdown is a parameter so tests can stop a server they started.
+//! Shutdown is a parameter so tests can stop a server they started; [`serve`] is the same from
+//! a state built by the caller.
 
 pub mod auth;
 pub mod config;
+pub mod health;
 pub mod http_security;
 pub mod hub;
 pub mod passwords;
@@ -47,7 +49,8 @@ pub fn router(state: AppState) -> Router {
     let shell_options = state.leptos_options.clone();
     Router::new()
         .route("/ws", get(ws::upgrade))
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(health::healthz))
+        .route("/metrics", get(health::metrics))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -71,9 +74,35 @@ pub async fn run(
         .await
         .context("cannot start without the database")?;
     tracing::info!(db = %config.db.display(), "store ready");
-    let grace = Duration::from_secs(config.shutdown_grace);
-    let max_connections = config.max_connections;
-    let state = AppState::new(leptos_options, config, store.clone());
+    let state = AppState::new(leptos_options, config, store);
+    serve(state, listener, shutdown).await
+}
+
+/// Serve `state` on `listener` until `shutdown` resolves, then shut down gracefully. An error
+/// if the sequencer stopped by itself: no message could be stored any more, so the process
+/// should exit non-zero and be restarted by its supervisor.
+pub async fn serve(
+    state: AppState,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let store = state.store.clone();
+    let grace = Duration::from_secs(state.config.shutdown_grace);
+    let max_connections = state.config.max_connections;
+    let sequencer = state.sequencer.clone();
+    let died = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let shutdown = {
+        let died = died.clone();
+        async move {
+            tokio::select! {
+                () = shutdown => {}
+                () = sequencer.stopped() => {
+                    tracing::error!("the sequencer stopped unexpectedly: no message can be stored; stopping");
+                    died.store(true, std::sync::atomic::Ordering::SeqCst);
+                }
+            }
+        }
+    };
 
     let app = router(state.clone());
     let addr = listener.local_addr()?;
@@ -100,6 +129,9 @@ pub async fn run(
     }
     state.sequencer.shutdown().await;
     store.close().await;
+    if died.load(std::sync::atomic::Ordering::SeqCst) {
+        anyhow::bail!("the sequencer stopped unexpectedly");
+    }
     tracing::info!("stopped");
     Ok(())
 }

@@ -23,11 +23,17 @@ use crate::protocol::{CLOSE_REMOVED, ErrorCode, HISTORY_PAGE, RESUME_MAX, Resume
 
 /// Most posts committed in one transaction.
 pub const MAX_BATCH: usize = 256;
-/// Text bytes of messages per replay frame (a resume can cover up to `RESUME_MAX` messages).
-/// With `MAX_BODY_CHARS` bodies, a full `RESUME_MAX` replay fits in [`MIN_QUEUE_FRAMES`] frames.
-pub const REPLAY_CHUNK_BYTES: usize = 256 * 1024;
+/// A replay is at most half the connection's byte budget (`--queue-bytes`), sent in frames of
+/// a thirty-second of the budget (within these bounds): at most 16 frames, so it fits any
+/// queue of [`MIN_QUEUE_FRAMES`], and no frame outgrows the transport's write buffer.
+pub const REPLAY_CHUNK_MIN_BYTES: usize = 32 * 1024;
+pub const REPLAY_CHUNK_MAX_BYTES: usize = 1024 * 1024;
+/// Messages read from the store at a time while gathering a replay.
+pub const REPLAY_READ_ROWS: usize = 100;
 /// Smallest per-connection queue the server accepts (`--queue-frames` below it is raised).
 pub const MIN_QUEUE_FRAMES: usize = 64;
+/// Smallest per-connection byte budget the server accepts (`--queue-bytes` below it is raised).
+pub const MIN_QUEUE_BYTES: usize = 64 * 1024;
 /// Commands waiting for the sequencer before senders wait (back-pressure on the sender only).
 pub const QUEUE_CAPACITY: usize = 4_096;
 
@@ -125,6 +131,16 @@ impl Sequencer {
             .await
             .map_err(|_| SequencerError::ShuttingDown)?;
         done.await.map_err(|_| SequencerError::ShuttingDown)
+    }
+
+    /// Whether the task is still taking work.
+    pub fn is_running(&self) -> bool {
+        !self.tx.is_closed()
+    }
+
+    /// Resolves when the task has stopped, for whatever reason.
+    pub async fn stopped(&self) {
+        self.tx.closed().await;
     }
 
     /// Commit everything queued so far, then stop the task.
@@ -359,25 +375,81 @@ impl Task {
                 true
             }
             Some(ResumeFrom::Seq(after)) if latest_seq - after > RESUME_MAX => true,
-            Some(ResumeFrom::Seq(after)) => {
-                if after < latest_seq {
-                    let limit = usize::try_from(latest_seq - after).unwrap_or(0);
-                    let messages = self.store.after(room_id, room, after, limit).await?;
-                    push_replay(outbox, room, messages, false);
+            Some(ResumeFrom::Seq(after)) if after < latest_seq => {
+                match self.gather(room_id, room, after, replay_budget(outbox)).await? {
+                    Some(messages) => {
+                        push_replay(outbox, room, messages, false);
+                        false
+                    }
+                    // Further behind in bytes than the connection may hold: the latest page.
+                    None => true,
                 }
-                false
             }
+            Some(ResumeFrom::Seq(_)) => false,
         };
         if resync {
-            let page = self.store.page(room_id, room, None, HISTORY_PAGE).await?;
-            push_replay(outbox, room, page.messages, true);
+            let mut page = self.store.page(room_id, room, None, HISTORY_PAGE).await?.messages;
+            // Even the latest page is cut to the budget (from its oldest end: the client can
+            // load older ones by page).
+            let mut bytes: usize = page.iter().map(replay_bytes).sum();
+            let budget = replay_budget(outbox);
+            let mut drop = 0;
+            while bytes > budget && drop < page.len() {
+                bytes -= replay_bytes(&page[drop]);
+                drop += 1;
+            }
+            page.drain(..drop);
+            push_replay(outbox, room, page, true);
         }
         Ok(())
     }
+
+    /// Every message after `after`, read a few at a time; `None` as soon as they would take
+    /// more than `budget` bytes (never more than that is read).
+    async fn gather(
+        &self,
+        room_id: i64,
+        room: &str,
+        mut after: i64,
+        budget: usize,
+    ) -> Result<Option<Vec<ChatMessage>>, StoreError> {
+        let mut gathered = Vec::new();
+        let mut bytes = 0;
+        loop {
+            let step = self.store.after(room_id, room, after, REPLAY_READ_ROWS).await?;
+            let done = step.len() < REPLAY_READ_ROWS;
+            for message in step {
+                bytes += replay_bytes(&message);
+                if bytes > budget {
+                    return Ok(None);
+                }
+                after = message.seq;
+                gathered.push(message);
+            }
+            if done {
+                return Ok(Some(gathered));
+            }
+        }
+    }
 }
 
-/// Queue stored messages as `messages` frames of at most [`REPLAY_CHUNK_BYTES`] of text
-/// each, so no single frame outgrows the transport's write buffer. Only the first frame of a
+/// Bytes of queue one replayed message takes, near enough: its text plus the JSON around it.
+fn replay_bytes(message: &ChatMessage) -> usize {
+    message.body.len() + message.author.len() + message.username.len() + message.client_id.len() + 96
+}
+
+/// Bytes of messages per replay frame for this connection.
+fn replay_chunk(outbox: &Outbox) -> usize {
+    (outbox.budget() / 32).clamp(REPLAY_CHUNK_MIN_BYTES, REPLAY_CHUNK_MAX_BYTES)
+}
+
+/// Half the connection's queue: a replay leaves room for the live messages that follow it.
+fn replay_budget(outbox: &Outbox) -> usize {
+    outbox.budget() / 2
+}
+
+/// Queue stored messages as `messages` frames of about [`replay_chunk`] bytes of text
+/// each. Only the first frame of a
 /// resync carries `resync: true`; the rest append to it.
 fn push_replay(outbox: &Outbox, room: &str, messages: Vec<ChatMessage>, resync: bool) {
     let mut first = true;
@@ -385,9 +457,9 @@ fn push_replay(outbox: &Outbox, room: &str, messages: Vec<ChatMessage>, resync: 
     let mut bytes = 0;
     let mut messages = messages.into_iter().peekable();
     while let Some(message) = messages.next() {
-        bytes += message.body.len() + message.author.len() + message.username.len() + message.client_id.len();
+        bytes += replay_bytes(&message);
         chunk.push(message);
-        if bytes >= REPLAY_CHUNK_BYTES || messages.peek().is_none() {
+        if bytes >= replay_chunk(outbox) || messages.peek().is_none() {
             let frame = ServerFrame::Messages {
                 room: room.to_owned(),
                 messages: std::mem::take(&mut chunk),

@@ -24,8 +24,8 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::MissedTickBehavior;
 
 use super::auth;
-use super::hub::{ConnId, Ending, Hub, Outbound, Outbox, Person, SocketCaps};
-use super::sequencer::{MIN_QUEUE_FRAMES, PostReply, SequencerError, now_ms};
+use super::hub::{ConnId, Ending, Hub, Outbound, Outbox, Person, QueuedBytes, SocketCaps};
+use super::sequencer::{MIN_QUEUE_BYTES, MIN_QUEUE_FRAMES, PostReply, SequencerError, now_ms};
 use super::state::AppState;
 use super::store::NewMessage;
 use crate::protocol::{
@@ -76,7 +76,7 @@ pub async fn upgrade(
     };
     let id = state.next_conn_id();
     let (queue, rx) = mpsc::channel(state.config.queue_frames.max(MIN_QUEUE_FRAMES));
-    let outbox = Outbox::new(id, queue);
+    let outbox = Outbox::new(id, queue, state.config.queue_bytes.max(MIN_QUEUE_BYTES));
     let caps = SocketCaps {
         per_account: state.config.max_sockets_per_account,
         per_address: state.config.max_sockets_per_address,
@@ -143,6 +143,7 @@ where
         id,
         rx,
         ending: outbox.ending(),
+        bytes: outbox.bytes(),
         session_ends: tokio::time::Instant::now() + session_left,
         shutdown: state.shutdown.subscribe(),
         ping_interval: state.config.ping_interval(),
@@ -482,6 +483,7 @@ struct Writer {
     id: ConnId,
     rx: mpsc::Receiver<Outbound>,
     ending: Arc<Ending>,
+    bytes: Arc<QueuedBytes>,
     session_ends: tokio::time::Instant,
     shutdown: watch::Receiver<bool>,
     ping_interval: Duration,
@@ -493,7 +495,7 @@ impl Writer {
     where
         S: Sink<Message, Error = axum::Error> + Unpin,
     {
-        let Writer { id, mut rx, ending, session_ends, mut shutdown, ping_interval, heard } = self;
+        let Writer { id, mut rx, ending, bytes, session_ends, mut shutdown, ping_interval, heard } = self;
         let mut ping = tokio::time::interval(ping_interval);
         ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
         ping.tick().await;
@@ -518,7 +520,14 @@ impl Writer {
                     if received == 0 {
                         break None;
                     }
-                    match write_batch(&mut sink, &mut batch).await {
+                    // A write the peer does not take (a client that stopped reading) must not keep
+                    // the connection, and its queue, alive once the server has ended it.
+                    let written = tokio::select! {
+                        biased;
+                        code = &mut ended => break Some((code, protocol::close_reason(code))),
+                        written = write_batch(&mut sink, &mut batch, &bytes) => written,
+                    };
+                    match written {
                         Ok(None) => {}
                         Ok(Some(close)) => break Some(close),
                         Err(()) => return,
@@ -536,20 +545,29 @@ impl Writer {
             }
         };
         if let Some((code, reason)) = close {
+            // Briefly: a peer that is not reading will not read this either.
             let frame = CloseFrame { code, reason: Utf8Bytes::from_static(reason) };
-            let _peer_gone = write(&mut sink, Message::Close(Some(frame))).await;
+            let close = sink.send(Message::Close(Some(frame)));
+            let _peer_gone = tokio::time::timeout(CLOSE_GRACE, close).await;
         }
     }
 }
 
 /// Feed everything received, flush once. Returns a close request if one was queued.
-async fn write_batch<S>(sink: &mut S, batch: &mut Vec<Outbound>) -> Result<Option<(u16, &'static str)>, ()>
+async fn write_batch<S>(
+    sink: &mut S,
+    batch: &mut Vec<Outbound>,
+    queued: &QueuedBytes,
+) -> Result<Option<(u16, &'static str)>, ()>
 where
     S: Sink<Message, Error = axum::Error> + Unpin,
 {
     for item in batch.drain(..) {
         match item {
             Outbound::Frame(bytes) => {
+                // Handed to the transport (which holds about one write buffer more): it no
+                // longer counts against the queue's budget.
+                queued.written(bytes.len());
                 let fed = tokio::time::timeout(WRITE_TIMEOUT, sink.feed(Message::Text(bytes))).await;
                 if !matches!(fed, Ok(Ok(()))) {
                     return Err(());
