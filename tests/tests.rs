@@ -8,6 +8,7 @@ mod bad_input;
 mod delivery;
 mod fanout;
 mod health;
+mod http_limits;
 mod http_security;
 mod identity;
 mod limits;

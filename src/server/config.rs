@@ -58,6 +58,16 @@ pub struct Config {
     #[arg(long, env = "BANTER_QUEUE_BYTES", default_value_t = 1024 * 1024)]
     pub queue_bytes: usize,
 
+    /// Seconds a client may take to send a request's headers; slower ones are disconnected.
+    #[arg(long, env = "BANTER_HEADER_READ_TIMEOUT", default_value_t = 10)]
+    pub header_read_timeout: u64,
+
+    /// Most HTTP connections open at once (page loads, form posts, upgrades in progress); more
+    /// are closed as soon as they are accepted. Upgraded WebSockets count against
+    /// `--max-connections` instead.
+    #[arg(long, env = "BANTER_MAX_HTTP_CONNECTIONS", default_value_t = 2048)]
+    pub max_http_connections: usize,
+
     /// Most WebSocket connections at once; more get 503 before the upgrade.
     #[arg(long, env = "BANTER_MAX_CONNECTIONS", default_value_t = 20_000)]
     pub max_connections: usize,
@@ -103,6 +113,10 @@ pub struct Config {
 impl Config {
     pub fn ping_interval(&self) -> Duration {
         Duration::from_secs(self.ping_interval.max(1))
+    }
+
+    pub fn header_read_timeout(&self) -> Duration {
+        Duration::from_secs(self.header_read_timeout.max(1))
     }
 
     pub fn hello_timeout(&self) -> Duration {

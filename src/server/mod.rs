@@ -10,6 +10,7 @@ pub mod config;
 pub mod health;
 pub mod http_security;
 pub mod hub;
+pub mod listener;
 pub mod passwords;
 pub mod person_limits;
 pub mod rate_limit;
@@ -24,13 +25,11 @@ pub mod users;
 pub mod ws;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
 use axum::routing::get;
-use axum::serve::ListenerExt;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -40,6 +39,10 @@ use crate::app::{App, shell};
 pub use config::Config;
 pub use state::AppState;
 pub use store::Store;
+
+/// Largest request body: every form and server function call is far smaller (a message of
+/// 4,000 four-byte characters, URL-encoded, is about 36 KiB). Larger gets 413.
+pub const MAX_REQUEST_BODY_BYTES: usize = 64 * 1024;
 
 /// The HTTP routes: the server-rendered pages and server functions, `/ws`, and the static
 /// site (wasm bundle, CSS, `public/`).
@@ -58,6 +61,7 @@ pub fn router(state: AppState) -> Router {
             move || shell(shell_options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_REQUEST_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(state.clone(), http_security::guard))
         .layer(http_security::layers())
         .with_state(state)
@@ -108,23 +112,17 @@ pub async fn serve(
     let addr = listener.local_addr()?;
     tracing::info!("listening on http://{addr}");
     let signal = state.shutdown.clone();
-    // Chat frames are small and latency is the point: no Nagle delay on any connection.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(error) = tcp.set_nodelay(true) {
-            tracing::debug!(%error, "cannot set TCP_NODELAY");
-        }
-    });
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            tracing::info!("shutting down: closing connections");
-            signal.send_replace(true);
-        })
-        .await?;
+    let shutdown = async move {
+        shutdown.await;
+        tracing::info!("shutting down: closing connections");
+        signal.send_replace(true);
+    };
+    // One deadline for everything shutdown waits on, from the moment it starts.
+    let deadline = listener::serve(listener, app, &state.config, shutdown, grace).await;
 
-    // Upgraded WebSockets outlive `serve`; each holds a permit until its close is sent.
+    // Upgraded WebSockets outlive the accept loop; each holds a permit until its close is sent.
     let all = u32::try_from(max_connections).unwrap_or(u32::MAX);
-    if tokio::time::timeout(grace, state.connections.acquire_many(all)).await.is_err() {
+    if tokio::time::timeout_at(deadline, state.connections.acquire_many(all)).await.is_err() {
         tracing::warn!("some connections did not close within {grace:?}");
     }
     state.sequencer.shutdown().await;
