@@ -445,4 +445,89 @@ mod tests {
         assert!(validate_client_id("has space").is_err());
         assert!(validate_client_id(&"a".repeat(MAX_CLIENT_ID_LEN + 1)).is_err());
     }
+
+    mod arbitrary_input {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        /// What a decoding failure may be: the codes `docs/protocol.md` lists for it.
+        const DECODE_CODES: [ErrorCode; 4] = [
+            ErrorCode::MalformedJson,
+            ErrorCode::InvalidFrame,
+            ErrorCode::UnsupportedVersion,
+            ErrorCode::UnknownType,
+        ];
+
+        /// Any JSON value, nested a few levels.
+        fn json() -> impl Strategy<Value = serde_json::Value> {
+            let leaf = prop_oneof![
+                Just(serde_json::Value::Null),
+                any::<bool>().prop_map(serde_json::Value::from),
+                any::<i64>().prop_map(serde_json::Value::from),
+                any::<f64>().prop_map(serde_json::Value::from),
+                ".{0,40}".prop_map(serde_json::Value::from),
+            ];
+            leaf.prop_recursive(3, 32, 6, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..6).prop_map(serde_json::Value::from),
+                    prop::collection::btree_map(".{0,8}", inner, 0..6)
+                        .prop_map(|map| serde_json::Value::Object(map.into_iter().collect())),
+                ]
+            })
+        }
+
+        /// Objects that look like frames: a version, a type (known or not), arbitrary fields.
+        fn frame_like() -> impl Strategy<Value = serde_json::Value> {
+            let kind = prop_oneof![
+                Just("hello".to_owned()),
+                Just("send".to_owned()),
+                Just("typing".to_owned()),
+                Just("ping".to_owned()),
+                ".{0,12}",
+            ];
+            let version = prop_oneof![Just(serde_json::json!(1)), json()];
+            let fields = prop::collection::btree_map(
+                prop_oneof![
+                    Just("room".to_owned()),
+                    Just("client_id".to_owned()),
+                    Just("body".to_owned()),
+                    Just("after".to_owned()),
+                    ".{0,8}"
+                ],
+                json(),
+                0..5,
+            );
+            (version, kind, fields).prop_map(|(v, kind, fields)| {
+                let mut object: serde_json::Map<String, serde_json::Value> = fields.into_iter().collect();
+                object.insert("v".to_owned(), v);
+                object.insert("type".to_owned(), kind.into());
+                serde_json::Value::Object(object)
+            })
+        }
+
+        proptest! {
+            #[test]
+            fn any_text_decodes_or_gets_a_documented_code(text in ".{0,200}") {
+                if let Err(error) = decode_client(&text) {
+                    prop_assert!(DECODE_CODES.contains(&error.code), "{:?}", error);
+                }
+            }
+
+            #[test]
+            fn any_json_decodes_or_gets_a_documented_code(value in json()) {
+                if let Err(error) = decode_client(&value.to_string()) {
+                    prop_assert!(DECODE_CODES.contains(&error.code), "{:?}", error);
+                }
+            }
+
+            #[test]
+            fn frame_like_objects_decode_or_get_a_documented_code(value in frame_like()) {
+                match decode_client(&value.to_string()) {
+                    // What decodes re-encodes to something that decodes the same.
+                    Ok(frame) => prop_assert_eq!(decode_client(&encode(&frame)), Ok(frame)),
+                    Err(error) => prop_assert!(DECODE_CODES.contains(&error.code), "{:?}", error),
+                }
+            }
+        }
+    }
 }

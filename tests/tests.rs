@@ -8,6 +8,7 @@ mod bad_input;
 mod delivery;
 mod fanout;
 mod health;
+mod hostile_clients;
 mod http_limits;
 mod http_security;
 mod identity;
