@@ -73,6 +73,7 @@ pub fn normalize_room_name(name: &str) -> Result<String, RoomNameError> {
     if (MIN_ROOM_NAME_CHARS..=MAX_ROOM_NAME_CHARS).contains(&chars)
         && name.chars().all(allowed)
         && !name.starts_with("dm-")
+        && !name.starts_with(PRIVATE_ROOM_PREFIX)
     {
         Ok(name)
     } else {
@@ -81,6 +82,10 @@ pub fn normalize_room_name(name: &str) -> Result<String, RoomNameError> {
 }
 
 /// The name of the conversation between two users (order does not matter).
+/// Addresses of private rooms made by the server (`p-` and random letters): no chosen name
+/// may start so.
+pub const PRIVATE_ROOM_PREFIX: &str = "p-";
+
 pub fn direct_room_name(a: i64, b: i64) -> String {
     format!("dm-{}-{}", a.min(b), a.max(b))
 }
@@ -94,6 +99,8 @@ mod tests {
         assert_eq!(normalize_room_name(" Random "), Ok("random".to_owned()));
         assert_eq!(normalize_room_name("rust-lang_2"), Ok("rust-lang_2".to_owned()));
         assert!(normalize_room_name("x").is_err());
+        assert!(normalize_room_name("p-mine").is_err(), "private rooms' addresses are the server's");
+        assert!(normalize_room_name("dm-1-2").is_err());
         assert!(normalize_room_name("two words").is_err());
         assert!(normalize_room_name(&"r".repeat(MAX_ROOM_NAME_CHARS + 1)).is_err());
         assert!(normalize_room_name("dm-1-2").is_err(), "dm- names belong to conversations");

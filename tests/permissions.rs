@@ -31,37 +31,38 @@ async fn send(client: &mut Client, room: &str, client_id: &str, body: &str) {
         .await;
 }
 
-/// A private room `club` made by ann, with bob invited.
-async fn club(server: &TestServer) -> (String, String) {
+/// A private room titled `club` made by ann, with bob invited: both cookies and its address.
+async fn club(server: &TestServer) -> (String, String, String) {
     let ann = server.cookie("ann").await;
     let bob = server.cookie("bob").await;
     let created = server.post_form("/api/create_room", Some(&ann), "name=club&private=on").await;
-    assert_eq!(header(&created, "location"), Some("/r/club"), "{created}");
-    let invited = server.post_form("/api/invite", Some(&ann), "room=club&username=bob").await;
-    assert_eq!(header(&invited, "location"), Some("/r/club"), "{invited}");
-    (ann, bob)
+    let room = header(&created, "location").and_then(|l| l.strip_prefix("/r/")).expect("a room").to_owned();
+    let invited = server.post_form("/api/invite", Some(&ann), &format!("room={room}&username=bob")).await;
+    assert_eq!(header(&invited, "location"), Some(format!("/r/{room}").as_str()), "{invited}");
+    (ann, bob, room)
 }
 
 #[tokio::test]
 async fn a_removed_member_is_cut_off_at_once_and_nothing_they_send_is_stored() {
     let server = TestServer::start().await;
-    let (ann, _bob) = club(&server).await;
+    let (ann, _bob, room) = club(&server).await;
     let mut ann_ws = server.connect("ann").await;
-    assert!(matches!(hello(&mut ann_ws, "club").await, ServerFrame::Welcome { .. }));
+    assert!(matches!(hello(&mut ann_ws, &room).await, ServerFrame::Welcome { .. }));
     let mut bob_ws = server.connect("bob").await;
-    assert!(matches!(hello(&mut bob_ws, "club").await, ServerFrame::Welcome { .. }));
+    assert!(matches!(hello(&mut bob_ws, &room).await, ServerFrame::Welcome { .. }));
     // Bob's other socket, in general, is not touched by a removal from club.
     let mut bob_general = server.join("bob").await;
 
-    let removed = server.post_form("/api/remove_member", Some(&ann), "room=club&username=bob").await;
-    assert_eq!(header(&removed, "location"), Some("/r/club"), "{removed}");
+    let removed =
+        server.post_form("/api/remove_member", Some(&ann), &format!("room={room}&username=bob")).await;
+    assert_eq!(header(&removed, "location"), Some(format!("/r/{room}").as_str()), "{removed}");
     // The post has answered: by now bob's socket in the room has been told to close.
-    send(&mut bob_ws, "club", "after-removal", "still here?").await;
-    send(&mut ann_ws, "club", "a1", "bob is gone").await;
+    send(&mut bob_ws, &room, "after-removal", "still here?").await;
+    send(&mut ann_ws, &room, "a1", "bob is gone").await;
     assert_eq!(close_code(&mut bob_ws).await, CLOSE_REMOVED);
     assert_eq!(ann_ws.ack("a1").await, 1, "bob's late message took no place in the room");
 
-    let page = server.get_as(&ann, "/r/club").await;
+    let page = server.get_as(&ann, &format!("/r/{room}")).await;
     assert!(page.contains("bob is gone") && !page.contains("still here?"), "{page}");
     // The general socket carries on.
     bob_general.round_trip().await;
@@ -70,16 +71,16 @@ async fn a_removed_member_is_cut_off_at_once_and_nothing_they_send_is_stored() {
 #[tokio::test]
 async fn leaving_a_room_ends_your_own_sockets_in_it() {
     let server = TestServer::start().await;
-    let (_ann, bob) = club(&server).await;
+    let (_ann, bob, room) = club(&server).await;
     let mut bob_ws = server.connect("bob").await;
-    assert!(matches!(hello(&mut bob_ws, "club").await, ServerFrame::Welcome { .. }));
-    let left = server.post_form("/api/remove_member", Some(&bob), "room=club&username=bob").await;
+    assert!(matches!(hello(&mut bob_ws, &room).await, ServerFrame::Welcome { .. }));
+    let left = server.post_form("/api/remove_member", Some(&bob), &format!("room={room}&username=bob")).await;
     assert_eq!(header(&left, "location"), Some("/rooms"), "{left}");
     assert_eq!(close_code(&mut bob_ws).await, CLOSE_REMOVED);
     // And a new hello is refused as for a room that does not exist.
     let mut again = server.connect("bob").await;
     assert!(matches!(
-        hello(&mut again, "club").await,
+        hello(&mut again, &room).await,
         ServerFrame::Error { code: ErrorCode::UnknownRoom, .. }
     ));
 }
@@ -87,16 +88,17 @@ async fn leaving_a_room_ends_your_own_sockets_in_it() {
 #[tokio::test]
 async fn a_hello_racing_a_removal_never_stays_joined() {
     let server = TestServer::start().await;
-    let (ann, _bob) = club(&server).await;
+    let (ann, _bob, room) = club(&server).await;
     for round in 0..20 {
-        let invited = server.post_form("/api/invite", Some(&ann), "room=club&username=bob").await;
-        assert_eq!(header(&invited, "location"), Some("/r/club"), "{invited}");
+        let invited = server.post_form("/api/invite", Some(&ann), &format!("room={room}&username=bob")).await;
+        assert_eq!(header(&invited, "location"), Some(format!("/r/{room}").as_str()), "{invited}");
         let mut bob_ws = server.connect("bob").await;
-        let remove = server.post_form("/api/remove_member", Some(&ann), "room=club&username=bob");
-        let frame = ClientFrame::Hello { room: "club".into(), after: None };
+        let form = format!("room={room}&username=bob");
+        let remove = server.post_form("/api/remove_member", Some(&ann), &form);
+        let frame = ClientFrame::Hello { room: room.clone(), after: None };
         let asked = bob_ws.send(&frame);
         let (_, removed) = tokio::join!(asked, remove);
-        assert_eq!(header(&removed, "location"), Some("/r/club"), "{removed}");
+        assert_eq!(header(&removed, "location"), Some(format!("/r/{room}").as_str()), "{removed}");
         match bob_ws.event().await {
             // The hello lost the race: refused.
             Event::Frame(ServerFrame::Error { code: ErrorCode::UnknownRoom, .. }) => {}

@@ -103,39 +103,52 @@ async fn a_private_room_is_for_its_members_and_the_creator_manages_them() {
     let eve = server.cookie("eve").await;
 
     let created = server.post_form("/api/create_room", Some(&ann), "name=Secret-Club&private=on").await;
-    assert_eq!(header(&created, "location"), Some("/r/secret-club"), "{created}");
-    post(&server, &ann, "secret-club", "members only", "p1").await;
+    let location = header(&created, "location").expect("to the room").to_owned();
+    // Its address is made up by the server; the chosen name is its title.
+    let room = location.strip_prefix("/r/").expect("a room URL").to_owned();
+    assert!(room.starts_with("p-") && room.len() > 10, "{created}");
+    assert!(server.get_as(&ann, &location).await.contains(r#"id="room-title" class="room">#secret-club<"#));
+    // The same name again is no problem: nothing tells another person this one exists.
+    let again = server.post_form("/api/create_room", Some(&bob), "name=secret-club&private=on").await;
+    assert!(header(&again, "location").is_some_and(|l| l.starts_with("/r/p-") && l != location), "{again}");
+    let public = server.post_form("/api/create_room", Some(&eve), "name=secret-club").await;
+    assert_eq!(header(&public, "location"), Some("/r/secret-club"), "{public}");
+    post(&server, &ann, &room, "members only", "p1").await;
 
     // Not listed for others, and invisible everywhere.
     let rooms = server.call("/api/load_rooms", &eve, "").await;
-    assert!(rooms.starts_with("HTTP/1.1 200") && rooms.contains(r#""public":["general"]"#), "{rooms}");
-    assert!(!rooms.contains("secret-club"), "{rooms}");
-    assert_invisible(&server, &bob, "bob", "secret-club", "members only").await;
-    assert_invisible(&server, &eve, "eve", "secret-club", "members only").await;
-    assert!(!server.get_as(&ann, "/r/secret-club").await.contains("intruder"));
+    assert!(
+        rooms.starts_with("HTTP/1.1 200") && rooms.contains(r#""public":["general","secret-club"]"#),
+        "{rooms}"
+    );
+    assert!(!rooms.contains(&room), "{rooms}");
+    assert_invisible(&server, &bob, "bob", &room, "members only").await;
+    assert_invisible(&server, &eve, "eve", &room, "members only").await;
+    assert!(!server.get_as(&ann, &format!("/r/{room}")).await.contains("intruder"));
 
     // Only the creator invites.
-    let refused = server.post_form("/api/invite", Some(&bob), "room=secret-club&username=eve").await;
-    assert!(!refused.contains("location: /r/secret-club\r\n"), "bob is not a member: {refused}");
-    let invited = server.post_form("/api/invite", Some(&ann), "room=secret-club&username=bob").await;
-    assert_eq!(header(&invited, "location"), Some("/r/secret-club"), "{invited}");
-    let page = server.get_as(&bob, "/r/secret-club").await;
+    let refused = server.post_form("/api/invite", Some(&bob), &format!("room={room}&username=eve")).await;
+    assert!(!refused.contains(&format!("location: /r/{room}\r\n")), "bob is not a member: {refused}");
+    let invited = server.post_form("/api/invite", Some(&ann), &format!("room={room}&username=bob")).await;
+    assert_eq!(header(&invited, "location"), Some(location.as_str()), "{invited}");
+    let page = server.get_as(&bob, &format!("/r/{room}")).await;
     assert!(page.starts_with("HTTP/1.1 200") && page.contains("members only"), "{page}");
     // A member who is not the creator cannot invite either.
-    let by_member = server.post_form("/api/invite", Some(&bob), "room=secret-club&username=eve").await;
+    let by_member = server.post_form("/api/invite", Some(&bob), &format!("room={room}&username=eve")).await;
     assert!(header(&by_member, "location").is_some_and(|l| l.contains("error=not-allowed")), "{by_member}");
-    assert_invisible(&server, &eve, "eve", "secret-club", "members only").await;
+    assert_invisible(&server, &eve, "eve", &room, "members only").await;
 
     // The creator removes; then bob is out again.
-    let removed = server.post_form("/api/remove_member", Some(&ann), "room=secret-club&username=bob").await;
-    assert_eq!(header(&removed, "location"), Some("/r/secret-club"), "{removed}");
-    assert_invisible(&server, &bob, "bob", "secret-club", "members only").await;
+    let removed =
+        server.post_form("/api/remove_member", Some(&ann), &format!("room={room}&username=bob")).await;
+    assert_eq!(header(&removed, "location"), Some(location.as_str()), "{removed}");
+    assert_invisible(&server, &bob, "bob", &room, "members only").await;
 
     // Members can leave.
-    server.post_form("/api/invite", Some(&ann), "room=secret-club&username=bob").await;
-    let left = server.post_form("/api/remove_member", Some(&bob), "room=secret-club&username=bob").await;
+    server.post_form("/api/invite", Some(&ann), &format!("room={room}&username=bob")).await;
+    let left = server.post_form("/api/remove_member", Some(&bob), &format!("room={room}&username=bob")).await;
     assert_eq!(header(&left, "location"), Some("/rooms"), "{left}");
-    assert_invisible(&server, &bob, "bob", "secret-club", "members only").await;
+    assert_invisible(&server, &bob, "bob", &room, "members only").await;
 }
 
 #[tokio::test]

@@ -9,7 +9,7 @@ use sqlx::Row;
 
 use super::sequencer::now_ms;
 use super::store::{Store, StoreError};
-use crate::rooms::{RoomKind, RoomSummary, direct_room_name};
+use crate::rooms::{PRIVATE_ROOM_PREFIX, RoomKind, RoomSummary, direct_room_name};
 
 /// A room a person may enter.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +36,12 @@ impl From<sqlx::Error> for RoomError {
     fn from(error: sqlx::Error) -> Self {
         RoomError::Store(StoreError::Sql(error))
     }
+}
+
+/// A new private room's address: `p-` and 16 random letters and digits.
+fn private_room_name() -> String {
+    let random = uuid::Uuid::new_v4().simple().to_string();
+    format!("{PRIVATE_ROOM_PREFIX}{}", &random[..16])
 }
 
 fn kind_of(text: &str) -> RoomKind {
@@ -105,13 +111,21 @@ impl Store {
         name: &str,
         kind: RoomKind,
     ) -> Result<RoomAccess, RoomError> {
+        // A private room gets an address nobody can guess or collide with, so creating one
+        // never fails because of another private room, and a failed creation never reveals
+        // one; `name` becomes its title.
+        let (address, title) = match kind {
+            RoomKind::Private => (private_room_name(), Some(name)),
+            _ => (name.to_owned(), None),
+        };
         let inserted = sqlx::query(
-            "INSERT INTO rooms (name, kind, created_by, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+            "INSERT INTO rooms (name, kind, created_by, created_at, title) VALUES (?, ?, ?, ?, ?) RETURNING id",
         )
-        .bind(name)
+        .bind(&address)
         .bind(kind.as_str())
         .bind(creator)
         .bind(now_ms())
+        .bind(title)
         .fetch_one(self.pool())
         .await;
         let id: i64 = match inserted {
@@ -122,7 +136,7 @@ impl Store {
             Err(error) => return Err(error.into()),
         };
         self.add_member(id, creator).await?;
-        Ok(RoomAccess { id, name: name.to_owned(), kind, created_by: Some(creator) })
+        Ok(RoomAccess { id, name: address, kind, created_by: Some(creator) })
     }
 
     /// The conversation between `me` and `other`, created on first use.
@@ -222,7 +236,7 @@ impl Store {
         is_online: impl Fn(i64) -> bool,
     ) -> Result<Vec<RoomSummary>, RoomError> {
         let rows = sqlx::query(
-            "SELECT r.name, r.kind,
+            "SELECT r.name, r.kind, COALESCE(r.title, r.name),
                     (SELECT COUNT(*) FROM messages x WHERE x.room_id = r.id AND x.seq > m.last_read_seq
                        AND (x.author_id IS NULL OR x.author_id != m.user_id)),
                     (SELECT u.display_name FROM room_members o JOIN users u ON u.id = o.user_id
@@ -242,21 +256,21 @@ impl Store {
             .map(|row| {
                 let name: String = row.get(0);
                 let kind = kind_of(row.get::<&str, _>(1));
-                let other: Option<String> = row.get(3);
-                let peer: Option<i64> = row.get(4);
+                let other: Option<String> = row.get(4);
+                let peer: Option<i64> = row.get(5);
                 let (title, online, peer_name) = match kind {
                     RoomKind::Direct => (
                         other.unwrap_or_else(|| name.clone()),
                         Some(peer.is_some_and(&is_online)),
-                        row.get::<Option<String>, _>(5),
+                        row.get::<Option<String>, _>(6),
                     ),
-                    _ => (format!("#{name}"), None, None),
+                    _ => (format!("#{}", row.get::<String, _>(2)), None, None),
                 };
                 RoomSummary {
                     name,
                     kind,
                     title,
-                    unread: row.get::<i64, _>(2).max(0),
+                    unread: row.get::<i64, _>(3).max(0),
                     online,
                     peer: peer_name,
                 }
