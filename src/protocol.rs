@@ -171,6 +171,8 @@ pub enum ErrorCode {
     EmptyBody,
     BodyTooLong,
     RateLimited,
+    /// `send` to a public room the person reads without having joined it.
+    NotMember,
     InvalidResume,
     StoreUnavailable,
 }

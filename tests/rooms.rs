@@ -165,15 +165,57 @@ async fn public_rooms_are_listed_and_open_to_anyone_signed_in() {
 
     let rooms = server.get_as(&eve, "/rooms").await;
     assert!(rooms.contains(r#"href="/r/lobby""#) && rooms.contains(r#"href="/r/general""#), "{rooms}");
-    // Opening it makes eve a member: it joins her sidebar, and its member list offers a
-    // conversation with each other member.
+    post(&server, &ann, "lobby", "welcome all", "l1").await;
+    // Eve can read it without joining, and reading changes nothing: no membership, no
+    // sidebar entry, and instead of the composer a Join form.
     let page = server.get_as(&eve, "/r/lobby").await;
-    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    assert!(page.starts_with("HTTP/1.1 200") && page.contains("welcome all"), "{page}");
+    assert!(page.contains(r#"id="join-room""#) && !page.contains(r#"id="message-input""#), "{page}");
     let list =
         page.split(r#"class="members""#).nth(1).and_then(|m| m.split("</ul>").next()).unwrap_or_default();
-    assert!(list.contains(r#"action="/api/open_direct""#) && list.contains(r#"value="ann""#), "{list}");
-    assert!(list.contains("Message ann") && !list.contains("Message eve"), "{list}");
+    assert!(list.contains(r#"value="ann""#) && !list.contains(r#"value="eve""#), "not a member: {list}");
+    assert!(!server.get_as(&eve, "/").await.contains(r#"data-room="lobby""#));
+
+    // Live, she hears the room but may not talk in it, by socket or by form.
+    let mut eve_ws = server.connect("eve").await;
+    eve_ws
+        .send(&ClientFrame::Hello { room: "lobby".into(), after: Some(banter::protocol::ResumeFrom::Seq(0)) })
+        .await;
+    assert!(matches!(eve_ws.next().await, ServerFrame::Welcome { .. }));
+    eve_ws.send(&ClientFrame::Send { room: "lobby".into(), client_id: "e1".into(), body: "hi".into() }).await;
+    let (refused, _) = eve_ws.until(|f| matches!(f, ServerFrame::Error { .. })).await;
+    assert!(matches!(refused, ServerFrame::Error { code: ErrorCode::NotMember, .. }), "{refused:?}");
+    let form = server.post_form("/api/post_message", Some(&eve), "room=lobby&body=sneaky&client_id=e2").await;
+    assert!(header(&form, "serverfnerror").is_some() && form.contains("join the room"), "{form}");
+
+    // She joins (a plain form post): now she talks, on the socket she already had too.
+    let joined = server.post_form("/api/join_room", Some(&eve), "room=lobby").await;
+    assert_eq!(header(&joined, "location"), Some("/r/lobby"), "{joined}");
+    eve_ws
+        .send(&ClientFrame::Send { room: "lobby".into(), client_id: "e3".into(), body: "hello lobby".into() })
+        .await;
+    assert!(eve_ws.ack("e3").await > 0);
     assert!(server.get_as(&eve, "/").await.contains(r#"data-room="lobby""#));
+    let page = server.get_as(&eve, "/r/lobby").await;
+    assert!(page.contains(r#"id="message-input""#) && !page.contains(r#"id="join-room""#), "{page}");
+    let list =
+        page.split(r#"class="members""#).nth(1).and_then(|m| m.split("</ul>").next()).unwrap_or_default();
+    assert!(list.contains(r#"action="/api/open_direct""#) && list.contains("Message ann"), "{list}");
+    assert!(!list.contains("Message eve"), "{list}");
+    assert!(!page.contains("sneaky"));
+}
+
+#[tokio::test]
+async fn private_rooms_and_conversations_cannot_be_joined_by_form() {
+    let server = TestServer::start().await;
+    let ann = server.cookie("ann").await;
+    let eve = server.cookie("eve").await;
+    let created = server.post_form("/api/create_room", Some(&ann), "name=hideout&private=on").await;
+    let room = header(&created, "location").and_then(|l| l.strip_prefix("/r/")).expect("a room").to_owned();
+    post(&server, &ann, &room, "hidden talk", "h1").await;
+    let tried = server.post_form("/api/join_room", Some(&eve), &format!("room={room}")).await;
+    assert!(header(&tried, "serverfnerror").is_some() && tried.contains("not found"), "{tried}");
+    assert_invisible(&server, &eve, "eve", &room, "hidden talk").await;
 }
 
 #[tokio::test]

@@ -103,3 +103,39 @@ test('a private room: created, invite-only, hidden from others', async ({ browse
   await owner.context.close();
   await guest.context.close();
 });
+
+test('a public room can be read before joining; joining is a button, then you talk', async ({ browser }) => {
+  const host = await joinAs(browser, 'host');
+  const visitor = await joinAs(browser, 'visitor');
+  const name = `open-${Date.now().toString(36)}`;
+
+  await host.page.goto('/rooms');
+  await host.page.locator('#room-name').fill(name);
+  await host.page.getByRole('button', { name: 'Create', exact: true }).click();
+  await expect(host.page).toHaveURL(new RegExp(`/r/${name}$`));
+  await expect(host.page.locator('#connection-status')).toHaveText('connected');
+  const first = unique('before you came');
+  await send(host.page, first);
+
+  // The visitor reads it, live, but has a Join button where the composer would be.
+  await visitor.page.goto(`/r/${name}`);
+  await expect(visitor.page.locator('#connection-status')).toHaveText('connected');
+  await expect(visitor.page.locator('#chat-box li.message .body').filter({ hasText: first })).toHaveCount(1);
+  await expect(visitor.page.locator('#message-input')).toHaveCount(0);
+  const second = unique('while you read');
+  await send(host.page, second);
+  await expect(visitor.page.locator('#chat-box li.message .body').filter({ hasText: second })).toHaveCount(1);
+  // Reading made nobody a member: it is not in the visitor's sidebar.
+  await expect(visitor.page.locator(`#sidebar a[data-room="${name}"]`)).toHaveCount(0);
+
+  await visitor.page.getByRole('button', { name: `Join #${name}` }).click();
+  await expect(visitor.page.locator('#message-input')).toBeVisible();
+  await expect(visitor.page.locator('#connection-status')).toHaveText('connected');
+  await expect(visitor.page.locator(`#sidebar a[data-room="${name}"]`)).toHaveCount(1);
+  const hello = unique('hello from the visitor');
+  await send(visitor.page, hello);
+  await expect(host.page.locator('#chat-box li.message .body').filter({ hasText: hello })).toHaveCount(1);
+
+  await host.context.close();
+  await visitor.context.close();
+});

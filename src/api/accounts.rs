@@ -152,8 +152,14 @@ pub async fn sign_up(username: String, password: String) -> Result<(), ServerFnE
     match state.store.create_user(&name, &hash, &name).await {
         Ok(user) => {
             tracing::info!(user = user.id, "signed up");
-            // New people join the default room (entering a public room makes you a member).
-            if let Err(error) = state.store.room_for(user.id, crate::protocol::DEFAULT_ROOM).await {
+            // New people join the default room.
+            let general = state.store.room_for(user.id, crate::protocol::DEFAULT_ROOM).await;
+            let joined = match general {
+                Ok(Some(room)) => state.store.join_public(&room, user.id).await,
+                Ok(None) => Ok(()),
+                Err(error) => Err(error),
+            };
+            if let Err(error) = joined {
                 tracing::warn!(%error, "cannot add a new account to the default room");
             }
             match ssr::start_session(&state, user.id).await {

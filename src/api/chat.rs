@@ -46,6 +46,8 @@ pub struct RoomInfo {
     pub members: Vec<Member>,
     /// Whether this person created it (and so may invite and remove, if private).
     pub mine: bool,
+    /// Whether this person is a member; if not, it is a public room they read before joining.
+    pub joined: bool,
 }
 
 #[cfg(feature = "ssr")]
@@ -107,6 +109,7 @@ pub async fn load_chat(room: String) -> Result<ChatPage, ServerFnError> {
             .map(|(id, username, name)| Member { online: state.hub.user_connections(id) > 0, username, name })
             .collect(),
         mine: access.created_by == Some(user.id),
+        joined: access.member,
     });
     page.history =
         state.store.page(access.id, &access.name, None, HISTORY_PAGE).await.map_err(super::ssr::internal)?;
@@ -138,6 +141,9 @@ pub async fn post_message(room: String, body: String, client_id: String) -> Resu
     let state = super::ssr::state()?;
     let user = super::ssr::signed_in(&state).await?;
     let access = ssr::room(&state, &user, &room).await?;
+    if !access.member {
+        return Err(ServerFnError::new("join the room to talk in it"));
+    }
     // The same allowance as the person's sockets: a form is not a way round it.
     if !state.limits.messages.try_take(&user.id, std::time::Instant::now()) {
         return Err(ServerFnError::new("too many messages; wait a moment and send again"));

@@ -85,6 +85,22 @@ pub async fn create_room(name: String, private: Option<String>) -> Result<(), Se
     Ok(())
 }
 
+/// Join a public room (read before joining; talk after), then go to it.
+#[server(endpoint = "join_room")]
+pub async fn join_room(room: String) -> Result<(), ServerFnError> {
+    let state = super::ssr::state()?;
+    let user = super::ssr::signed_in(&state).await?;
+    let access = super::chat::ssr::room(&state, &user, &room).await?;
+    match state.store.join_public(&access, user.id).await {
+        Ok(()) => leptos_axum::redirect(&format!("/r/{}", access.name)),
+        Err(crate::server::rooms::RoomError::NotCreator) => {
+            leptos_axum::redirect(&format!("/r/{}?error=not-allowed", access.name))
+        }
+        Err(error) => return Err(super::ssr::internal(error)),
+    }
+    Ok(())
+}
+
 /// Open (creating on first use) the conversation with `username`.
 #[server(endpoint = "open_direct")]
 pub async fn open_direct(username: String) -> Result<(), ServerFnError> {

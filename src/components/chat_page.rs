@@ -70,6 +70,8 @@ fn ChatWindow(data: ChatPageData) -> impl IntoView {
     Effect::new(move |_| crate::client::start(chat));
 
     let title = info.as_ref().map(|i| i.title.clone()).unwrap_or_default();
+    let joined = info.as_ref().is_none_or(|i| i.joined);
+    let join_title = title.clone();
     let panel = info.filter(|i| !i.members.is_empty()).map(|info| {
         let me = me.as_ref().map(|m| m.username.clone()).unwrap_or_default();
         view! { <RoomInfo room=room.clone() info me/> }
@@ -84,8 +86,26 @@ fn ChatWindow(data: ChatPageData) -> impl IntoView {
                 <p id="typing" class="typing" aria-live="polite">
                     {move || chat.typists.with(|t| t.line())}
                 </p>
-                <Composer form_client_id/>
+                {if joined {
+                    view! { <Composer form_client_id/> }.into_any()
+                } else {
+                    view! { <JoinRoom room=room.clone() title=join_title.clone()/> }.into_any()
+                }}
             </main>
         </div>
+    }
+}
+
+/// In place of the composer for someone reading a public room they have not joined: a plain
+/// form (JavaScript or not), answered with a redirect back to the room, now joined.
+#[component]
+fn JoinRoom(room: String, title: String) -> impl IntoView {
+    use leptos::server_fn::ServerFn;
+    view! {
+        <form method="post" action=crate::api::JoinRoom::url() class="join-room" id="join-room">
+            <input type="hidden" name="room" value=room/>
+            <p class="muted">"You are reading " {title.clone()} ". Join to talk here."</p>
+            <button type="submit">"Join " {title}</button>
+        </form>
     }
 }

@@ -3,7 +3,7 @@
 //! Every path that shows or accepts a room's messages (pages, server functions, `hello`)
 //! asks [`Store::room_for`], which answers `None` both for a room that does not exist and for
 //! a private room or conversation the person is not in, so the answer never reveals that it
-//! exists. Public rooms are open to anyone signed in; entering one makes you a member.
+//! exists. Public rooms can be read by anyone signed in; talking in one takes joining it.
 
 use sqlx::Row;
 
@@ -18,6 +18,8 @@ pub struct RoomAccess {
     pub name: String,
     pub kind: RoomKind,
     pub created_by: Option<i64>,
+    /// Whether the person asking is a member (else it is a public room they may only read).
+    pub member: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -50,8 +52,9 @@ fn kind_of(text: &str) -> RoomKind {
 }
 
 impl Store {
-    /// The room called `name` if `user_id` may enter it; for a public room, entering makes
-    /// them a member. `None`: no such room, or one they may not know about.
+    /// The room called `name` if `user_id` may read it: a member, or anyone signed in for a
+    /// public room (reading changes nothing; joining is [`Store::join_public`]). `None`: no such
+    /// room, or one they may not know about.
     pub async fn room_for(&self, user_id: i64, name: &str) -> Result<Option<RoomAccess>, RoomError> {
         let row = sqlx::query(
             "SELECT r.id, r.name, r.kind, r.created_by, m.user_id IS NOT NULL FROM rooms r
@@ -68,16 +71,31 @@ impl Store {
             name: row.get(1),
             kind: kind_of(row.get::<&str, _>(2)),
             created_by: row.get(3),
+            member: row.get(4),
         };
-        let member: bool = row.get(4);
-        match (room.kind, member) {
-            (_, true) => Ok(Some(room)),
-            (RoomKind::Public, false) => {
-                self.add_member(room.id, user_id).await?;
-                Ok(Some(room))
-            }
+        match (room.kind, room.member) {
+            (_, true) | (RoomKind::Public, false) => Ok(Some(room)),
             (RoomKind::Private | RoomKind::Direct, false) => Ok(None),
         }
+    }
+
+    /// Join a public room (anyone may); other rooms are joined by invitation only.
+    pub async fn join_public(&self, room: &RoomAccess, user_id: i64) -> Result<(), RoomError> {
+        if room.kind != RoomKind::Public {
+            return Err(RoomError::NotCreator);
+        }
+        self.add_member(room.id, user_id).await
+    }
+
+    /// Whether `user_id` is a member of the room now.
+    pub async fn is_member(&self, room_id: i64, user_id: i64) -> Result<bool, RoomError> {
+        let member: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM room_members WHERE room_id = ? AND user_id = ?")
+                .bind(room_id)
+                .bind(user_id)
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(member.is_some())
     }
 
     /// Whether `user_id` may read the room now: a member, or anyone for a public room.
@@ -136,7 +154,7 @@ impl Store {
             Err(error) => return Err(error.into()),
         };
         self.add_member(id, creator).await?;
-        Ok(RoomAccess { id, name: address, kind, created_by: Some(creator) })
+        Ok(RoomAccess { id, name: address, kind, created_by: Some(creator), member: true })
     }
 
     /// The conversation between `me` and `other`, created on first use.
@@ -156,7 +174,7 @@ impl Store {
             .await?;
         self.add_member(id, me).await?;
         self.add_member(id, other).await?;
-        Ok(RoomAccess { id, name, kind: RoomKind::Direct, created_by: Some(me) })
+        Ok(RoomAccess { id, name, kind: RoomKind::Direct, created_by: Some(me), member: true })
     }
 
     /// Add `user_id` to a private room; only its creator may.

@@ -228,6 +228,8 @@ impl Heard {
 struct Joined {
     room_id: i64,
     room: String,
+    /// A member may talk; anyone else (a reader of a public room) may only listen.
+    member: bool,
 }
 
 struct Reader<'a> {
@@ -344,8 +346,8 @@ impl<'a> Reader<'a> {
     async fn join(&mut self, room: String, after: Option<protocol::ResumeFrom>) {
         // A private room or conversation this person is not in answers exactly as a room
         // that does not exist.
-        let room_id = match self.state.store.room_for(self.person.user_id, &room).await {
-            Ok(Some(access)) => access.id,
+        let (room_id, member) = match self.state.store.room_for(self.person.user_id, &room).await {
+            Ok(Some(access)) => (access.id, access.member),
             Ok(None) => return self.refuse(ErrorCode::UnknownRoom, no_room(&room), None),
             Err(error) => {
                 tracing::error!(%error, "room lookup failed");
@@ -360,7 +362,7 @@ impl<'a> Reader<'a> {
         match joined {
             Ok(()) => {
                 tracing::debug!(conn = self.id, room, "joined");
-                self.joined = Some(Joined { room_id, room });
+                self.joined = Some(Joined { room_id, room, member });
                 if self.state.hub.user_connections(self.person.user_id) == 1 {
                     announce_person(self.state, self.person.user_id, self.person.username.clone(), true);
                 }
@@ -382,6 +384,11 @@ impl<'a> Reader<'a> {
             let message = format!("this connection has joined {:?}, not {}", joined.room, quote(&room));
             return self.refuse(ErrorCode::UnknownRoom, message, Some(client_id));
         }
+        if !joined.member && !self.became_member().await {
+            let message = "join the room to talk in it (you can read it without joining)".to_owned();
+            return self.refuse(ErrorCode::NotMember, message, Some(client_id));
+        }
+        let Some(joined) = &self.joined else { return };
         let body = match validate_body(&body) {
             Ok(body) => body.to_owned(),
             Err(error) => return self.refuse(error.code(), error.to_string(), Some(client_id)),
@@ -418,6 +425,10 @@ impl<'a> Reader<'a> {
             let message = format!("this connection has joined {:?}, not {}", joined.room, quote(&room));
             return self.refuse(ErrorCode::UnknownRoom, message, None);
         }
+        if !joined.member {
+            // Readers do not type; nobody needs telling.
+            return;
+        }
         let now = Instant::now();
         let relay_every = Duration::from_millis(TYPING_RELAY_EVERY_MS);
         if self.last_typing.is_some_and(|last| now.duration_since(last) < relay_every) {
@@ -431,6 +442,22 @@ impl<'a> Reader<'a> {
         let frame =
             ServerFrame::Typing { room, username: self.person.username.clone(), name: self.current_name() };
         self.state.hub.broadcast(room_id, Utf8Bytes::from(protocol::encode(&frame)), Some(self.id));
+    }
+
+    /// A reader of a public room who wants to talk: have they joined since the `hello` (in
+    /// another tab)? Asked only then, so members' messages cost no query.
+    async fn became_member(&mut self) -> bool {
+        let Some(joined) = &mut self.joined else { return false };
+        match self.state.store.is_member(joined.room_id, self.person.user_id).await {
+            Ok(member) => {
+                joined.member = member;
+                member
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot check membership");
+                false
+            }
+        }
     }
 
     /// The person's display name as the hub knows it now: a profile change made in another
