@@ -19,10 +19,14 @@
 //! - [`app`]: the HTML shell and routes; `components/`: one component per file.
 //!
 //! Server only (`ssr`), under [`server`]: `config` (flags), `store` (SQLite), `sequencer` (the
-//! single writer: commit, then broadcast, in order), `hub` (who is connected, fan-out), `ws`
-//! (one connection's reader and writer), `state`, `rate_limit`; and for accounts `users`
-//! (accounts and sessions in the store), `passwords` (argon2id), `session_cookie`, `auth`
-//! (who is asking, and may their page connect), `signin_throttle`.
+//! single writer: commit, then broadcast, in order), `hub` (who is connected, fan-out, ending
+//! connections when permissions change), `ws` (one connection's reader and writer), `state`;
+//! `listener` (the accept loop: connection cap, header timeout, bounded shutdown), `health`
+//! (`/healthz`, `/metrics`), `http_security` (cross-site refusal, security headers);
+//! `rate_limit` (token buckets) and `person_limits` (every allowance per person or address);
+//! for accounts `users` (accounts and sessions in the store), `passwords` (argon2id),
+//! `session_cookie`, `auth` (who is asking, and may their page connect), `signin_throttle`,
+//! `user_agent` (a session's browser in words); `rooms` (membership and read positions).
 //!
 //! The load tool (`ssr`), under [`load`]: `banter-load`'s scenarios, accounting and report.
 //!
