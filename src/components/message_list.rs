@@ -4,8 +4,9 @@
 //! keeps their place; new messages then raise a "New messages" control that jumps down.
 //! Reaching the top loads the previous page and keeps the reader's place steady.
 //!
-//! The list is a polite `role="log"` live region: screen readers announce what is appended
-//! and do not re-read the history.
+//! The section around the list is a polite `role="log"` live region: screen readers announce
+//! what is appended
+//! and do not re-read the history; the `<ol>` inside keeps its list semantics.
 
 use leptos::prelude::*;
 
@@ -106,7 +107,9 @@ pub fn MessageList() -> impl IntoView {
     });
 
     view! {
-        <section class="messages">
+        // The live region is the section; the list inside stays a list for screen readers (a
+        // `role` on the `<ol>` itself would take its list semantics away).
+        <section class="messages" role="log" aria-live="polite" aria-relevant="additions" aria-label="Messages">
             <Show when=move || chat.timeline.with(|t| t.has_older)>
                 <button
                     id="load-older"
@@ -121,10 +124,8 @@ pub fn MessageList() -> impl IntoView {
             <ol
                 id="chat-box"
                 class="chat-box"
-                role="log"
-                aria-live="polite"
-                aria-relevant="additions"
-                aria-label="Messages"
+                // It scrolls: keyboard users need to reach it to scroll it.
+                tabindex="0"
                 node_ref=list
                 on:scroll=on_scroll
             >

@@ -47,7 +47,7 @@ pub fn RoomInfo(room: String, info: Info, me: String) -> impl IntoView {
             view! {
                 <li>
                     <span class="member">
-                        <span class=move || format!("dot {}", presence.get()) title=presence aria-label=presence></span>
+                        <span class=move || format!("dot {}", presence.get()) role="img" title=presence aria-label=presence></span>
                         {member.name.clone()} " " <span class="muted">"@" {username.clone()}</span>
                     </span>
                     {(member.username != me).then(|| {

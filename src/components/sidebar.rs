@@ -42,7 +42,7 @@ pub fn Sidebar(rooms: RwSignal<Vec<RoomSummary>>, current: String) -> impl IntoV
                             <span class="room-title">
                                 {room.online.map(|online| {
                                     let presence = if online { "online" } else { "offline" };
-                                    view! { <span class=format!("dot {presence}") title=presence aria-label=presence></span> }
+                                    view! { <span class=format!("dot {presence}") role="img" title=presence aria-label=presence></span> }
                                 })}
                                 {icon}
                                 {room.title}

@@ -1,0 +1,80 @@
+import { test, expect, type Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+import { joinAs, send, unique } from './helpers';
+
+// WCAG 2.0, 2.1 and 2.2, levels A and AA: the rules axe-core checks for each. No rule is
+// disabled.
+const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa'];
+
+const THEMES = ['light', 'dark'] as const;
+const WIDTHS = [
+  { name: 'desktop', width: 1280, height: 800 },
+  { name: 'phone', width: 375, height: 740 },
+] as const;
+
+/** Zero violations on the page as it is now; the report names each rule and element. */
+async function audit(page: Page, what: string): Promise<void> {
+  const results = await new AxeBuilder({ page }).withTags(WCAG_TAGS).analyze();
+  const found = results.violations.map(
+    (v) => `${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.map((n) => n.target.join(' ')).join('\n    ')}`,
+  );
+  expect(found, `${what}: accessibility violations`).toEqual([]);
+}
+
+for (const theme of THEMES) {
+  for (const size of WIDTHS) {
+    test.describe(`${theme} theme, ${size.name}`, () => {
+      test.use({ colorScheme: theme, viewport: { width: size.width, height: size.height } });
+
+      test('the account pages, an error shown too', async ({ page }) => {
+        await page.goto('/signin');
+        await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+        await audit(page, 'sign-in');
+        await page.goto('/signup?error=username-taken&username=someone');
+        await expect(page.getByRole('alert')).toContainText('taken');
+        await audit(page, 'sign-up with an error');
+      });
+
+      test('the chat with delivered and pending messages and join and leave lines', async ({ browser }) => {
+        const me = await joinAs(browser, 'audit');
+        await me.page.emulateMedia({ colorScheme: theme });
+        await me.page.setViewportSize({ width: size.width, height: size.height });
+        const other = await joinAs(browser, 'passer');
+        await expect(me.page.locator('#chat-box li.notice').filter({ hasText: `${other.name} joined` })).toHaveCount(1);
+        await other.context.close();
+        await expect(me.page.locator('#chat-box li.notice').filter({ hasText: `${other.name} left` })).toHaveCount(1);
+        const text = unique('delivered');
+        await send(me.page, text);
+        await expect(me.page.locator('#chat-box li.message:not(.pending)').filter({ hasText: text })).toHaveCount(1);
+        // Offline, a message waits as pending.
+        await me.context.setOffline(true);
+        await expect(me.page.locator('#connection-status')).not.toHaveText('connected');
+        await send(me.page, unique('pending'));
+        await expect(me.page.locator('#chat-box li.pending')).toHaveCount(1);
+        await audit(me.page, 'chat');
+        await me.context.setOffline(false);
+        await me.context.close();
+      });
+
+      test('a private room with its member list, the rooms page and the profile', async ({ browser }) => {
+        const me = await joinAs(browser, 'auditor');
+        await me.page.emulateMedia({ colorScheme: theme });
+        await me.page.setViewportSize({ width: size.width, height: size.height });
+        await me.page.goto('/rooms');
+        await expect(me.page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+        await audit(me.page, 'rooms');
+        await me.page.locator('#room-name').fill(`audit-${Date.now().toString(36)}`);
+        await me.page.locator('#room-private').check();
+        await me.page.getByRole('button', { name: 'Create', exact: true }).click();
+        await expect(me.page.locator('#connection-status')).toHaveText('connected');
+        await me.page.locator('#room-info summary').click();
+        await expect(me.page.locator('#room-info .members')).toBeVisible();
+        await audit(me.page, 'private room');
+        await me.page.goto('/profile');
+        await expect(me.page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+        await audit(me.page, 'profile');
+        await me.context.close();
+      });
+    });
+  }
+}
