@@ -77,6 +77,7 @@ fn ChatWindow(data: ChatPageData) -> impl IntoView {
         view! { <RoomInfo room=room.clone() info me/> }
     });
     view! {
+        {joined.then(|| view! { <a class="skip-link" href="#message-input" on:click=skip_to_input>"Skip to message input"</a> })}
         <div class="layout">
             <Sidebar rooms=chat.rooms current=room.clone()/>
             <main class="chat">
@@ -93,6 +94,18 @@ fn ChatWindow(data: ChatPageData) -> impl IntoView {
                 }}
             </main>
         </div>
+    }
+}
+
+/// The skip link's work once the page is live: the router would treat the fragment as a
+/// navigation, so focus the composer directly. (Without JavaScript the browser follows the
+/// fragment itself.)
+fn skip_to_input(ev: leptos::ev::MouseEvent) {
+    use leptos::wasm_bindgen::JsCast;
+    let input = document().get_element_by_id("message-input");
+    if let Some(input) = input.and_then(|el| el.dyn_into::<leptos::web_sys::HtmlElement>().ok()) {
+        ev.prevent_default();
+        let _ = input.focus();
     }
 }
 

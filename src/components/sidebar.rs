@@ -54,9 +54,23 @@ pub fn Sidebar(rooms: RwSignal<Vec<RoomSummary>>, current: String) -> impl IntoV
             })
             .collect_view()
     };
+    let drawer = NodeRef::<leptos::html::Details>::new();
+    let toggle = NodeRef::<leptos::html::Summary>::new();
+    // Escape closes the open drawer and puts focus back on what opens it.
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() != "Escape" {
+            return;
+        }
+        if let Some(details) = drawer.get().filter(|d| d.open()) {
+            details.set_open(false);
+            if let Some(summary) = toggle.get() {
+                let _ = summary.focus();
+            }
+        }
+    };
     view! {
-        <details class="sidebar" id="sidebar">
-            <summary>
+        <details class="sidebar" id="sidebar" node_ref=drawer on:keydown=on_keydown>
+            <summary node_ref=toggle>
                 "Rooms"
                 {move || { let total = total(); (total > 0).then(|| view! { <span class="unread total">{total}</span> }) }}
             </summary>
