@@ -12,6 +12,7 @@
 //! - [`accounts`]: what a username, password and status may be (both sides check).
 //! - [`model`]: a stored message and a history page.
 //! - [`chat`]: the browser's model of a room: timeline ordering, the outbox and its retries.
+//! - [`grouping`]: how the message list groups messages under one header and separates days.
 //! - [`rooms`]: room kinds, name rules, a sidebar entry. [`typing`]: who is typing.
 //! - [`chat_state`]: that model as reactive signals, shared by components and the connection.
 //! - [`api`]: server functions: `chat` (first paint, older pages, posting without a socket)
@@ -43,6 +44,7 @@ pub mod app;
 pub mod chat;
 pub mod chat_state;
 pub mod components;
+pub mod grouping;
 pub mod model;
 pub mod protocol;
 pub mod rooms;

@@ -76,8 +76,13 @@ pub fn clock_time(ts_ms: i64, offset_minutes: i64) -> String {
 
 /// `YYYY-MM-DD HH:MM UTC` for a timestamp (milliseconds since the Unix epoch).
 pub fn date_time(ts_ms: i64) -> String {
-    // Days to a civil date: Howard Hinnant's `civil_from_days`, proleptic Gregorian.
-    let days = ts_ms.div_euclid(86_400_000);
+    let (year, month, day) = civil_date(ts_ms.div_euclid(86_400_000));
+    format!("{year:04}-{month:02}-{day:02} {} UTC", clock_time(ts_ms, 0))
+}
+
+/// (year, month, day) of a day counted from 1970-01-01: Howard Hinnant's `civil_from_days`,
+/// proleptic Gregorian.
+pub fn civil_date(days: i64) -> (i64, i64, i64) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
@@ -87,7 +92,7 @@ pub fn date_time(ts_ms: i64) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02} {} UTC", clock_time(ts_ms, 0))
+    (year, month, day)
 }
 
 #[cfg(test)]

@@ -132,3 +132,33 @@ async fn the_older_page_server_function_answers_json() {
     assert_eq!(page.messages.iter().map(|m| m.seq).collect::<Vec<_>>(), (1..=10).collect::<Vec<_>>());
     assert!(!page.has_older);
 }
+
+#[tokio::test]
+async fn messages_group_under_one_header_and_days_are_separated_in_the_first_html() {
+    let server = TestServer::start().await;
+    let ann = server.cookie("ann").await;
+    let bob = server.cookie("bob").await;
+    for (cookie, id, body) in
+        [(&ann, "g1", "first+from+ann"), (&ann, "g2", "second+from+ann"), (&bob, "g3", "then+bob")]
+    {
+        let form = format!("room=general&body={body}&client_id={id}");
+        let posted = server.post_form("/api/post_message", Some(cookie), &form).await;
+        assert!(posted.starts_with("HTTP/1.1 302"), "{posted}");
+    }
+    let page = server.get_as(&ann, "/").await;
+    let item = |body: &str| {
+        page.split("<li ")
+            .find(|item| item.starts_with("data-seq") && item.contains(body))
+            .and_then(|item| item.split("</li>").next())
+            .unwrap_or_else(|| panic!("no {body:?}"))
+            .to_owned()
+    };
+    assert!(!item("first from ann").contains("continued"), "{}", item("first from ann"));
+    assert!(item("second from ann").contains("message mine continued"), "{}", item("second from ann"));
+    assert!(!item("then bob").contains("continued"), "{}", item("then bob"));
+    assert!(item("then bob").contains(r#"class="avatar""#), "a header has an avatar");
+    // One separator, before the first message of the day.
+    assert_eq!(page.matches(r#"<li class="day">"#).count(), 1, "{page}");
+    let separator = page.find(r#"<li class="day"><span>Today"#).expect("a Today separator");
+    assert!(separator < page.find("first from ann").unwrap_or(0));
+}

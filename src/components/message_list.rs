@@ -13,7 +13,9 @@ use leptos::prelude::*;
 use crate::api::load_older;
 use crate::chat::{Line, Pending, PendingStatus};
 use crate::chat_state::{ChatState, Command};
-use crate::model::{ChatMessage, clock_time};
+use crate::components::avatar::Avatar;
+use crate::grouping::{self, Placement};
+use crate::model::{ChatMessage, civil_date, clock_time};
 
 /// Pixels from the bottom that still count as "at the bottom".
 const STICK_SLACK_PX: i32 = 48;
@@ -130,14 +132,24 @@ pub fn MessageList() -> impl IntoView {
                 on:scroll=on_scroll
             >
                 <For
-                    each=move || chat.timeline.with(|t| t.lines.clone())
-                    key=|line| line.key()
-                    let:line
+                    each=move || {
+                        let offset = chat.utc_offset.get();
+                        chat.timeline.with(|t| grouping::layout(&t.lines, offset, grouping::now_ms()))
+                    }
+                    // A line whose placement changes (an older page arrived above it, the time
+                    // zone switched) is drawn again; the others stay as they are.
+                    key=|(line, placement)| (line.key(), placement.clone())
+                    let:placed
                 >
-                    {match line {
-                        Line::Message(message) => view! { <MessageItem message/> }.into_any(),
-                        Line::Notice { text, .. } => view! { <li class="notice">{text}</li> }.into_any(),
-                    }}
+                    {
+                        let (line, Placement { day, continued }) = placed;
+                        let separator = day.map(|day| view! { <li class="day"><span>{day}</span></li> });
+                        let item = match line {
+                            Line::Message(message) => view! { <MessageItem message continued/> }.into_any(),
+                            Line::Notice { text, .. } => view! { <li class="notice">{text}</li> }.into_any(),
+                        };
+                        view! { {separator} {item} }
+                    }
                 </For>
                 <For
                     each=move || chat.outbox.with(|o| o.items.clone())
@@ -160,20 +172,24 @@ pub fn MessageList() -> impl IntoView {
 }
 
 #[component]
-fn MessageItem(message: ChatMessage) -> impl IntoView {
+fn MessageItem(message: ChatMessage, continued: bool) -> impl IntoView {
     let chat = expect_context::<ChatState>();
     let ts = message.ts;
     // By account: display names are not unique, usernames are.
     let mine = !message.username.is_empty() && chat.username.with_value(|me| *me == message.username);
     let handle = (!message.username.is_empty()).then(|| format!("@{}", message.username));
     view! {
-        <li class="message" class:mine=mine data-seq=message.seq data-client-id=message.client_id
-            data-username=message.username.clone()>
+        <li class="message" class:mine=mine class:continued=continued data-seq=message.seq
+            data-client-id=message.client_id data-username=message.username.clone()>
+            // The header (hidden but still read out in a group's later messages).
+            <Avatar username=message.username.clone() name=message.author.clone()/>
             <span class="byline">
                 <span class="author">{message.author}</span>
                 {handle.map(|handle| view! { " " <span class="username">{handle}</span> })}
             </span>
-            <time class="time" data-ts=ts>{move || clock_time(ts, chat.utc_offset.get())}</time>
+            <time class="time" data-ts=ts title=move || full_time(ts, chat.utc_offset.get())>
+                {move || clock_time(ts, chat.utc_offset.get())}
+            </time>
             <p class="body">{message.body}</p>
             <span class="state" aria-hidden="true"></span>
         </li>
@@ -210,4 +226,10 @@ fn PendingItem(pending: Pending) -> impl IntoView {
             }}
         </li>
     }
+}
+
+/// The date and time a message was sent, for the hover title: `2026-11-24 14:05`.
+fn full_time(ts: i64, offset_minutes: i64) -> String {
+    let (year, month, day) = civil_date(grouping::day_number(ts, offset_minutes));
+    format!("{year:04}-{month:02}-{day:02} {}", clock_time(ts, offset_minutes))
 }

@@ -77,7 +77,13 @@ pub fn RoomInfo(room: String, info: Info, me: String) -> impl IntoView {
     view! {
         <details class="room-info" id="room-info">
             <summary>
-                {if count >= MEMBER_LIST_MAX { format!("{count}+ members") } else { format!("{count} members") }}
+                {if count >= MEMBER_LIST_MAX {
+                    format!("{count}+ members")
+                } else if count == 1 {
+                    "1 member".to_owned()
+                } else {
+                    format!("{count} members")
+                }}
             </summary>
             <ul class="members">{members}</ul>
             {manage.then(|| view! {
