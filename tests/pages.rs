@@ -162,3 +162,11 @@ async fn messages_group_under_one_header_and_days_are_separated_in_the_first_htm
     let separator = page.find(r#"<li class="day"><span>Today"#).expect("a Today separator");
     assert!(separator < page.find("first from ann").unwrap_or(0));
 }
+
+#[tokio::test]
+async fn the_page_title_names_the_room() {
+    let server = TestServer::start().await;
+    let ann = server.cookie("ann").await;
+    let page = server.get_as(&ann, "/").await;
+    assert!(page.contains("<title>#general · Banter</title>"), "{}", &page[..page.len().min(2000)]);
+}

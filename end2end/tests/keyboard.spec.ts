@@ -1,16 +1,20 @@
 import { test, expect } from '@playwright/test';
-import { signUp, username } from './helpers';
+import { delivered, PASSWORD, unique, signUp, username } from './helpers';
 
-test('the first Tab reaches "Skip to message input", which moves focus to the composer', async ({ page }) => {
-  await signUp(page, username('keys'));
-  await page.goto('/');
-  await expect(page.locator('#connection-status')).toHaveText('connected');
-  await page.keyboard.press('Tab');
-  const skip = page.getByRole('link', { name: 'Skip to message input' });
-  await expect(skip).toBeFocused();
-  await expect(skip).toBeInViewport();
-  await page.keyboard.press('Enter');
-  await expect(page.locator('#message-input')).toBeFocused();
+test.describe('on a touch screen with a keyboard (nothing focused on arrival)', () => {
+  test.use({ hasTouch: true, isMobile: true, viewport: { width: 768, height: 1024 } });
+
+  test('the first Tab reaches "Skip to message input", which moves focus to the composer', async ({ page }) => {
+    await signUp(page, username('keys'));
+    await page.goto('/');
+    await expect(page.locator('#connection-status')).toHaveText('connected');
+    await page.keyboard.press('Tab');
+    const skip = page.getByRole('link', { name: 'Skip to message input' });
+    await expect(skip).toBeFocused();
+    await expect(skip).toBeInViewport();
+    await page.keyboard.press('Enter');
+    await expect(page.locator('#message-input')).toBeFocused();
+  });
 });
 
 test.describe('on a phone', () => {
@@ -27,5 +31,58 @@ test.describe('on a phone', () => {
     await page.keyboard.press('Escape');
     await expect(drawer).toBeHidden();
     await expect(toggle).toBeFocused();
+  });
+});
+
+test('a keyboard-only journey: sign up, send, switch rooms, always knowing where focus is', async ({ page }) => {
+  const name = username('kbd');
+  await page.goto('/signup');
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+  await page.locator('#username').focus();
+  await page.keyboard.type(name);
+  await page.keyboard.press('Tab');
+  await expect(page.locator('#password')).toBeFocused();
+  await page.keyboard.type(PASSWORD);
+  await page.keyboard.press('Enter');
+  // The chat opens ready to type, titled with the room.
+  await expect(page.locator('#connection-status')).toHaveText('connected');
+  await expect(page).toHaveTitle('#general · Banter');
+  await expect(page.locator('#message-input')).toBeFocused();
+  const text = unique('typed only');
+  await page.keyboard.type(text);
+  await page.keyboard.press('Enter');
+  await expect(delivered(page, text)).toHaveCount(1);
+  await expect(page.locator('#message-input')).toBeFocused();
+
+  // Make a second room, then move between rooms from the sidebar with the keyboard.
+  await page.goto('/rooms');
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+  const room = `kbd-${Date.now().toString(36)}`;
+  await page.locator('#room-name').focus();
+  await page.keyboard.type(room);
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveTitle(`#${room} · Banter`);
+  await expect(page.locator('#message-input')).toBeFocused();
+  await page.locator('#sidebar a[data-room="general"]').focus();
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveTitle('#general · Banter');
+  await expect(page.locator('#connection-status')).toHaveText('connected');
+  await expect(page.locator('#message-input')).toBeFocused();
+});
+
+test.describe('at 320 px', () => {
+  test.use({ viewport: { width: 320, height: 640 } });
+
+  test('a 300-character word wraps: nothing scrolls sideways', async ({ page }) => {
+    await signUp(page, username('narrow'));
+    const word = 'x'.repeat(300);
+    await page.locator('#message-input').fill(word);
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    await expect(delivered(page, word)).toHaveCount(1);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    const box = page.locator('#chat-box');
+    const sideways = await box.evaluate((el) => el.scrollWidth - el.clientWidth);
+    expect(sideways).toBeLessThanOrEqual(0);
   });
 });

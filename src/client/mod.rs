@@ -27,9 +27,31 @@ pub fn start(chat: ChatState) {
 
     connection::spawn(chat);
     keep_read_position(chat);
+    focus_composer_with_a_keyboard();
     leptos::task::spawn_local(forget_quiet_typists(chat));
 
     mark_live("data-chat-live");
+}
+
+/// A room page opens ready to type, as chat apps do: focus in the composer. Only where the
+/// pointer is fine (a mouse, a keyboard): on a touch screen focusing would pop the on-screen
+/// keyboard over the history.
+fn focus_composer_with_a_keyboard() {
+    use wasm_bindgen::JsCast;
+    let Some(window) = web_sys::window() else { return };
+    let fine_pointer =
+        window.match_media("(pointer: fine)").ok().flatten().is_some_and(|query| query.matches());
+    if !fine_pointer {
+        return;
+    }
+    // After this frame: arriving by a client-side route change, the page is not in the
+    // document yet when the chat starts.
+    request_animation_frame(move || {
+        let input = window.document().and_then(|d| d.get_element_by_id("message-input"));
+        if let Some(input) = input.and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok()) {
+            let _ = input.focus();
+        }
+    });
 }
 
 /// Set a marker attribute on `<html>` for tests and styles.

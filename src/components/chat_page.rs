@@ -71,12 +71,18 @@ fn ChatWindow(data: ChatPageData) -> impl IntoView {
 
     let title = info.as_ref().map(|i| i.title.clone()).unwrap_or_default();
     let joined = info.as_ref().is_none_or(|i| i.joined);
+    // Changes only when who is typing changes, not with every `typing` frame: the line is a
+    // live region, and a keystroke elsewhere is no news.
+    let typing_line = Memo::new(move |_| chat.typists.with(|t| t.line()));
+    // The page title names the room: it is what a screen reader announces on arrival.
+    let page_title = format!("{title} · Banter");
     let join_title = title.clone();
     let panel = info.filter(|i| !i.members.is_empty()).map(|info| {
         let me = me.as_ref().map(|m| m.username.clone()).unwrap_or_default();
         view! { <RoomInfo room=room.clone() info me/> }
     });
     view! {
+        <leptos_meta::Title text=page_title/>
         {joined.then(|| view! { <a class="skip-link" href="#message-input" on:click=skip_to_input>"Skip to message input"</a> })}
         <div class="layout">
             <Sidebar rooms=chat.rooms current=room.clone()/>
@@ -85,7 +91,7 @@ fn ChatWindow(data: ChatPageData) -> impl IntoView {
                 {panel}
                 <MessageList/>
                 <p id="typing" class="typing" aria-live="polite">
-                    {move || chat.typists.with(|t| t.line())}
+                    {move || typing_line.get()}
                 </p>
                 {if joined {
                     view! { <Composer form_client_id/> }.into_any()

@@ -11,6 +11,8 @@ use crate::model::Profile;
 pub fn Header(me: Option<Profile>, title: String) -> impl IntoView {
     let username = me.map(|me| me.username).unwrap_or_default();
     let chat = expect_context::<ChatState>();
+    // Memos: a live region is announced when its text changes, and only then.
+    let status = Memo::new(move |_| chat.status.get());
     let online = move || {
         let n = chat.online.get();
         if n == 0 { String::new() } else { format!("{n} online") }
@@ -25,10 +27,10 @@ pub fn Header(me: Option<Profile>, title: String) -> impl IntoView {
             <span
                 id="connection-status"
                 class="status"
-                data-status=move || chat.status.get().as_str()
+                data-status=move || status.get().as_str()
                 role="status"
             >
-                {move || chat.status.get().label()}
+                {move || status.get().label()}
             </span>
             // A full page load (`rel="external"`), not a client-side route change: the live
             // connection belongs to this page and ends with it.
