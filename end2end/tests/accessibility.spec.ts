@@ -35,7 +35,7 @@ for (const theme of THEMES) {
         await audit(page, 'sign-up with an error');
       });
 
-      test('the chat with delivered and pending messages and join and leave lines', async ({ browser }) => {
+      test('the chat with delivered, failed and pending messages and join and leave lines', async ({ browser }) => {
         const me = await joinAs(browser, 'audit');
         await me.page.emulateMedia({ colorScheme: theme });
         await me.page.setViewportSize({ width: size.width, height: size.height });
@@ -46,11 +46,21 @@ for (const theme of THEMES) {
         const text = unique('delivered');
         await send(me.page, text);
         await expect(me.page.locator('#chat-box li.message:not(.pending)').filter({ hasText: text })).toHaveCount(1);
+        // A message that failed for good, as the browser keeps it (with its Retry and Discard).
+        const failed = {
+          items: [{ client_id: 'gave-up', room: 'general', author: me.name, body: unique('failed'),
+                    status: 'failed', error: 'no answer from the server', attempts: 4, sent_at: 0 }],
+        };
+        await me.page.evaluate(([key, value]) => localStorage.setItem(key, value),
+          [`banter.outbox.v2.${me.name}.general`, JSON.stringify(failed)]);
+        await me.page.reload();
+        await expect(me.page.locator('#connection-status')).toHaveText('connected');
+        await expect(me.page.locator('#chat-box li.failed')).toHaveCount(1);
         // Offline, a message waits as pending.
         await me.context.setOffline(true);
         await expect(me.page.locator('#connection-status')).not.toHaveText('connected');
         await send(me.page, unique('pending'));
-        await expect(me.page.locator('#chat-box li.pending')).toHaveCount(1);
+        await expect(me.page.locator('#chat-box li.pending:not(.failed)')).toHaveCount(1);
         await audit(me.page, 'chat');
         await me.context.setOffline(false);
         await me.context.close();
