@@ -51,7 +51,9 @@ for (const theme of THEMES) {
           items: [{ client_id: 'gave-up', room: 'general', author: me.name, body: unique('failed'),
                     status: 'failed', error: 'no answer from the server', attempts: 4, sent_at: 0 }],
         };
-        await me.page.evaluate(([key, value]) => localStorage.setItem(key, value),
+        // Written as the next page starts, before the app reads it: the page being left may
+        // still be saving its own (empty) outbox as its last acks arrive.
+        await me.page.addInitScript(([key, value]) => localStorage.setItem(key, value),
           [`banter.outbox.v2.${me.name}.general`, JSON.stringify(failed)]);
         await me.page.reload();
         await expect(me.page.locator('#connection-status')).toHaveText('connected');
