@@ -7,7 +7,7 @@
 //! time zone switching from UTC to the reader's after hydration) always agree.
 
 use crate::chat::Line;
-use crate::model::{ChatMessage, civil_date};
+use crate::model::{ChatMessage, date};
 
 /// A message continues the one before it (no header of its own) within this many milliseconds.
 pub const GROUP_WINDOW_MS: i64 = 5 * 60 * 1000;
@@ -31,10 +31,7 @@ pub fn day_label(day: i64, today: i64) -> String {
     match today - day {
         0 => "Today".to_owned(),
         1 => "Yesterday".to_owned(),
-        _ => {
-            let (year, month, day) = civil_date(day);
-            format!("{year:04}-{month:02}-{day:02}")
-        }
+        _ => date(day),
     }
 }
 
@@ -71,21 +68,6 @@ pub fn layout(lines: &[Line], offset_minutes: i64, now_ms: i64) -> Vec<(Line, Pl
             (line.clone(), placement)
         })
         .collect()
-}
-
-/// Milliseconds since the Unix epoch by this side's clock (for "Today").
-pub fn now_ms() -> i64 {
-    #[cfg(feature = "hydrate")]
-    {
-        js_sys::Date::now() as i64
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-            .unwrap_or(0)
-    }
 }
 
 #[cfg(test)]

@@ -74,10 +74,36 @@ pub fn clock_time(ts_ms: i64, offset_minutes: i64) -> String {
     format!("{:02}:{:02}", minutes / 60, minutes % 60)
 }
 
+/// Milliseconds since the Unix epoch by this side's clock: the server's, or the browser's.
+pub fn now_ms() -> i64 {
+    #[cfg(feature = "hydrate")]
+    {
+        js_sys::Date::now() as i64
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+            .unwrap_or(0)
+    }
+}
+
 /// `YYYY-MM-DD HH:MM UTC` for a timestamp (milliseconds since the Unix epoch).
 pub fn date_time(ts_ms: i64) -> String {
-    let (year, month, day) = civil_date(ts_ms.div_euclid(86_400_000));
-    format!("{year:04}-{month:02}-{day:02} {} UTC", clock_time(ts_ms, 0))
+    format!("{} UTC", local_date_time(ts_ms, 0))
+}
+
+/// `YYYY-MM-DD HH:MM` for a timestamp, shifted by `offset_minutes` east of UTC.
+pub fn local_date_time(ts_ms: i64, offset_minutes: i64) -> String {
+    let days = (ts_ms.div_euclid(60_000) + offset_minutes).div_euclid(24 * 60);
+    format!("{} {}", date(days), clock_time(ts_ms, offset_minutes))
+}
+
+/// `YYYY-MM-DD` for a day counted from 1970-01-01.
+pub fn date(days: i64) -> String {
+    let (year, month, day) = civil_date(days);
+    format!("{year:04}-{month:02}-{day:02}")
 }
 
 /// (year, month, day) of a day counted from 1970-01-01: Howard Hinnant's `civil_from_days`,

@@ -15,7 +15,7 @@ use crate::chat::{Line, Pending, PendingStatus};
 use crate::chat_state::{ChatState, Command};
 use crate::components::avatar::Avatar;
 use crate::grouping::{self, Placement};
-use crate::model::{ChatMessage, civil_date, clock_time};
+use crate::model::{ChatMessage, clock_time, local_date_time, now_ms};
 
 /// Pixels from the bottom that still count as "at the bottom".
 const STICK_SLACK_PX: i32 = 48;
@@ -134,7 +134,7 @@ pub fn MessageList() -> impl IntoView {
                 <For
                     each=move || {
                         let offset = chat.utc_offset.get();
-                        chat.timeline.with(|t| grouping::layout(&t.lines, offset, grouping::now_ms()))
+                        chat.timeline.with(|t| grouping::layout(&t.lines, offset, now_ms()))
                     }
                     // A line whose placement changes (an older page arrived above it, the time
                     // zone switched) is drawn again; the others stay as they are.
@@ -187,7 +187,7 @@ fn MessageItem(message: ChatMessage, continued: bool) -> impl IntoView {
                 <span class="author">{message.author}</span>
                 {handle.map(|handle| view! { " " <span class="username">{handle}</span> })}
             </span>
-            <time class="time" data-ts=ts title=move || full_time(ts, chat.utc_offset.get())>
+            <time class="time" data-ts=ts title=move || local_date_time(ts, chat.utc_offset.get())>
                 {move || clock_time(ts, chat.utc_offset.get())}
             </time>
             <p class="body">{message.body}</p>
@@ -226,10 +226,4 @@ fn PendingItem(pending: Pending) -> impl IntoView {
             }}
         </li>
     }
-}
-
-/// The date and time a message was sent, for the hover title: `2026-11-24 14:05`.
-fn full_time(ts: i64, offset_minutes: i64) -> String {
-    let (year, month, day) = civil_date(grouping::day_number(ts, offset_minutes));
-    format!("{year:04}-{month:02}-{day:02} {}", clock_time(ts, offset_minutes))
 }

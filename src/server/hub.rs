@@ -501,12 +501,17 @@ impl Hub {
                 members.sockets.iter().filter(|(_, socket)| which(socket)).map(|(id, _)| *id).collect();
             ids.iter().filter_map(|id| members.remove_socket(*id)).map(|socket| socket.outbox).collect()
         };
-        for outbox in &ended {
-            // Out of the room first, so not one more frame of it is queued.
+        self.end_all(&ended, code)
+    }
+
+    /// Take each connection out of its room, then tell it to close with `code`: out of the
+    /// room first, so not one more frame of it is queued.
+    fn end_all(&self, outboxes: &[Outbox], code: u16) -> usize {
+        for outbox in outboxes {
             self.leave(outbox.id);
             outbox.end(code);
         }
-        ended.len()
+        outboxes.len()
     }
 
     /// End the connections of `user_id` joined to `room_id` with `code`: they left it or were
@@ -521,11 +526,7 @@ impl Hub {
                 .map(|member| member.outbox.clone())
                 .collect()
         };
-        for outbox in &ended {
-            self.leave(outbox.id);
-            outbox.end(code);
-        }
-        ended.len()
+        self.end_all(&ended, code)
     }
 
     /// Whether anyone is connected to a room other than `room_id` (else there is nobody to

@@ -94,16 +94,11 @@ pub async fn serve(
     let grace = Duration::from_secs(state.config.shutdown_grace);
     let max_connections = state.config.max_connections;
     let sequencer = state.sequencer.clone();
-    let died = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let shutdown = {
-        let died = died.clone();
-        async move {
-            tokio::select! {
-                () = shutdown => {}
-                () = sequencer.stopped() => {
-                    tracing::error!("the sequencer stopped unexpectedly: no message can be stored; stopping");
-                    died.store(true, std::sync::atomic::Ordering::SeqCst);
-                }
+    let shutdown = async move {
+        tokio::select! {
+            () = shutdown => {}
+            () = sequencer.stopped() => {
+                tracing::error!("the sequencer stopped unexpectedly: no message can be stored; stopping");
             }
         }
     };
@@ -125,9 +120,11 @@ pub async fn serve(
     if tokio::time::timeout_at(deadline, state.connections.acquire_many(all)).await.is_err() {
         tracing::warn!("some connections did not close within {grace:?}");
     }
+    // Still running here unless it stopped by itself: only `shutdown` below stops it.
+    let died = !state.sequencer.is_running();
     state.sequencer.shutdown().await;
     store.close().await;
-    if died.load(std::sync::atomic::Ordering::SeqCst) {
+    if died {
         anyhow::bail!("the sequencer stopped unexpectedly");
     }
     tracing::info!("stopped");

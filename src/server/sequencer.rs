@@ -11,7 +11,6 @@
 //! still means "on disk".
 
 use std::collections::HashMap;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::extract::ws::Utf8Bytes;
 use tokio::sync::{mpsc, oneshot};
@@ -513,9 +512,4 @@ fn reply_err(hub: &Hub, reply: PostReply, message: &NewMessage, error: Sequencer
 }
 
 /// Milliseconds since the Unix epoch by the server clock.
-pub fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
+pub use crate::model::now_ms;

@@ -384,6 +384,16 @@ impl<'a> Reader<'a> {
             let message = format!("this connection has joined {:?}, not {}", joined.room, quote(&room));
             return self.refuse(ErrorCode::UnknownRoom, message, Some(client_id));
         }
+        // A reader's send is asked about in the store; its allowance is spent first, so a
+        // flood of them costs the store nothing past the rate limit.
+        if !joined.member && !self.state.limits.messages.try_take(&self.person.user_id, Instant::now()) {
+            return self.refuse(
+                ErrorCode::RateLimited,
+                "too many messages; resend later".to_owned(),
+                Some(client_id),
+            );
+        }
+        let Some(joined) = &self.joined else { return };
         if !joined.member && !self.became_member().await {
             let message = "join the room to talk in it (you can read it without joining)".to_owned();
             return self.refuse(ErrorCode::NotMember, message, Some(client_id));
