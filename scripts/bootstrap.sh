@@ -83,10 +83,18 @@ if [ ! -x "$root/end2end/node_modules/.bin/wasm-opt" ] || [ ! -d "$root/end2end/
   (cd "$root/end2end" && npm ci --no-audit --no-fund)
 fi
 
-if [ "$purpose" = test ] && [ ! -x /usr/bin/chromium ]; then
-  log "installing Debian's chromium"
-  sudo_cmd=""
-  [ "$(id -u)" = 0 ] || sudo_cmd=sudo
-  $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium >/dev/null
+# The browser the end-to-end tests drive, and the colour emoji font they check emoji with
+# (the project ships no font files).
+if [ "$purpose" = test ]; then
+  packages=""
+  [ -x /usr/bin/chromium ] || packages="$packages chromium"
+  [ -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || packages="$packages fonts-noto-color-emoji"
+  if [ -n "$packages" ]; then
+    log "installing Debian packages:$packages"
+    sudo_cmd=""
+    [ "$(id -u)" = 0 ] || sudo_cmd=sudo
+    $sudo_cmd apt-get update -qq
+    # shellcheck disable=SC2086 # one word per package
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq $packages >/dev/null
+  fi
 fi

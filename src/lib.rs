@@ -12,6 +12,7 @@
 //! - [`accounts`]: what a username, password and status may be (both sides check).
 //! - [`model`]: a stored message and a history page.
 //! - [`chat`]: the browser's model of a room: timeline ordering, the outbox and its retries.
+//! - [`emoji`]: the picker's catalog (its wire form, search, completion) and "only emoji".
 //! - [`grouping`]: how the message list groups messages under one header and separates days.
 //! - [`rooms`]: room kinds, name rules, a sidebar entry. [`typing`]: who is typing.
 //! - [`chat_state`]: that model as reactive signals, shared by components and the connection.
@@ -27,7 +28,8 @@
 //! `rate_limit` (token buckets) and `person_limits` (every allowance per person or address);
 //! for accounts `users` (accounts and sessions in the store), `passwords` (argon2id),
 //! `session_cookie`, `auth` (who is asking, and may their page connect), `signin_throttle`,
-//! `user_agent` (a session's browser in words); `rooms` (membership and read positions).
+//! `user_agent` (a session's browser in words); `rooms` (membership and read positions);
+//! `emoji_catalog` (the `emojis` crate's table, served to the picker; `:shortcode:` expansion).
 //!
 //! The load tool (`ssr`), under [`load`]: `banter-load`'s scenarios, accounting and report.
 //!
@@ -44,6 +46,7 @@ pub mod app;
 pub mod chat;
 pub mod chat_state;
 pub mod components;
+pub mod emoji;
 pub mod grouping;
 pub mod model;
 pub mod protocol;

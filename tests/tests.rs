@@ -6,6 +6,7 @@ mod support;
 mod accounts;
 mod bad_input;
 mod delivery;
+mod emoji;
 mod fanout;
 mod health;
 mod hostile_clients;

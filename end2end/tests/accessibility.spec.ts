@@ -68,6 +68,20 @@ for (const theme of THEMES) {
         await me.context.close();
       });
 
+      test('the emoji picker and shortcode completions', async ({ browser }) => {
+        const me = await joinAs(browser, 'emojis');
+        await me.page.emulateMedia({ colorScheme: theme });
+        await me.page.setViewportSize({ width: size.width, height: size.height });
+        await me.page.getByRole('button', { name: 'Emoji', exact: true }).click();
+        await expect(me.page.locator('#emoji-option-0')).toBeVisible();
+        await audit(me.page, 'emoji picker');
+        await me.page.keyboard.press('Escape');
+        await me.page.locator('#message-input').pressSequentially(':smi');
+        await expect(me.page.getByRole('listbox', { name: 'Emoji suggestions' })).toBeVisible();
+        await audit(me.page, 'shortcode completions');
+        await me.context.close();
+      });
+
       test('a private room with its member list, the rooms page and the profile', async ({ browser }) => {
         const me = await joinAs(browser, 'auditor');
         await me.page.emulateMedia({ colorScheme: theme });

@@ -136,7 +136,8 @@ pub async fn post_message(room: String, body: String, client_id: String) -> Resu
     use crate::server::store::NewMessage;
 
     let bad = |e: crate::protocol::InputError| ServerFnError::new(e.to_string());
-    let body = validate_body(&body).map_err(bad)?.to_owned();
+    let body =
+        crate::server::emoji_catalog::expand_shortcodes(validate_body(&body).map_err(bad)?).into_owned();
     let client_id = validate_client_id(&client_id).map_err(bad)?.to_owned();
     let state = super::ssr::state()?;
     let user = super::ssr::signed_in(&state).await?;

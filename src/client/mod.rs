@@ -1,7 +1,8 @@
 //! Browser-only code (`hydrate` feature): the live connection and what it keeps in the
-//! browser (the outbox in `localStorage`).
+//! browser (the outbox in `localStorage`), and the emoji picker's fetch and storage (`emoji`).
 
 pub mod connection;
+pub mod emoji;
 pub mod storage;
 
 use leptos::prelude::*;

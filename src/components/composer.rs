@@ -3,6 +3,9 @@
 //! A real form posting to the `post_message` server function, so sending works with
 //! JavaScript off; once hydrated, submit puts the message in the outbox and the connection
 //! sends it. Enter submits, as in any single-line form.
+//!
+//! Once hydrated it also has an emoji picker beside the input and shortcode completions in
+//! it; both insert at the caret.
 
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -10,6 +13,9 @@ use leptos::server_fn::ServerFn;
 use crate::api::PostMessage;
 use crate::chat::{Pending, PendingStatus};
 use crate::chat_state::{ChatState, Command};
+use crate::components::emoji_picker::EmojiPicker;
+use crate::components::emoji_source::EmojiSource;
+use crate::components::shortcode_completions::{self, CompletionList, Completions, Key};
 use crate::protocol::validate_body;
 
 #[component]
@@ -17,10 +23,42 @@ pub fn Composer(form_client_id: String) -> impl IntoView {
     let chat = expect_context::<ChatState>();
     let input = NodeRef::<leptos::html::Input>::new();
     let error = RwSignal::new(None::<String>);
+    let emoji = EmojiSource::new(chat.username.get_value());
+    provide_context(emoji);
+    let completions = Completions::new(emoji);
+
+    // Put `text` at the caret (or in place of a shortcode from `start`), then keep typing.
+    let insert = move |text: &str, start: Option<u32>| {
+        let Some(field) = input.get_untracked() else { return };
+        #[cfg(feature = "hydrate")]
+        crate::client::emoji::replace_range(&field, text, start);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (text, start);
+        let _ = field.focus();
+    };
+    let on_choose = move |index: usize| {
+        if let Key::Insert { emoji: chosen, start } = completions.choose(index) {
+            emoji.used(&chosen);
+            insert(&chosen, Some(start));
+        }
+    };
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| match completions.key(&ev.key()) {
+        Key::Ignored => {}
+        Key::Handled => ev.prevent_default(),
+        Key::Insert { emoji: chosen, start } => {
+            ev.prevent_default();
+            emoji.used(&chosen);
+            insert(&chosen, Some(start));
+        }
+    };
 
     // Tell the room at most every few seconds while typing.
     let last_typing = StoredValue::new(f64::MIN);
     let on_input = move |_: leptos::ev::Event| {
+        #[cfg(feature = "hydrate")]
+        if let Some(field) = input.get_untracked() {
+            completions.typed(emoji, &crate::client::emoji::before_caret(&field));
+        }
         let now = now_ms();
         if now - last_typing.get_value() >= crate::typing::TYPING_SEND_EVERY_MS {
             last_typing.set_value(now);
@@ -52,6 +90,7 @@ pub fn Composer(form_client_id: String) -> impl IntoView {
             })
         });
         chat.command(Command::Flush);
+        completions.dismiss();
         field.set_value("");
         let _ = field.focus();
     };
@@ -75,9 +114,20 @@ pub fn Composer(form_client_id: String) -> impl IntoView {
                 enterkeyhint="send"
                 placeholder="Write a message"
                 required
+                role="combobox"
+                aria-autocomplete="list"
+                aria-expanded=move || completions.is_open().to_string()
+                aria-controls=move || completions.is_open().then_some(shortcode_completions::LIST_ID)
+                aria-activedescendant=move || {
+                    completions.is_open().then(|| format!("completion-{}", completions.active.get()))
+                }
                 node_ref=input
                 on:input=on_input
+                on:keydown=on_keydown
+                on:blur=move |_| completions.dismiss()
             />
+            <CompletionList completions on_choose/>
+            <EmojiPicker on_pick=move |chosen: String| insert(&chosen, None)/>
             <button type="submit">"Send"</button>
             <p class="form-error" role="alert">{move || error.get()}</p>
         </form>

@@ -14,6 +14,7 @@ use crate::api::load_older;
 use crate::chat::{Line, Pending, PendingStatus};
 use crate::chat_state::{ChatState, Command};
 use crate::components::avatar::Avatar;
+use crate::emoji::is_jumbo;
 use crate::grouping::{self, Placement};
 use crate::model::{ChatMessage, clock_time, local_date_time, now_ms};
 
@@ -178,6 +179,7 @@ fn MessageItem(message: ChatMessage, continued: bool) -> impl IntoView {
     // By account: display names are not unique, usernames are.
     let mine = !message.username.is_empty() && chat.username.with_value(|me| *me == message.username);
     let handle = (!message.username.is_empty()).then(|| format!("@{}", message.username));
+    let jumbo = is_jumbo(&message.body);
     view! {
         <li class="message" class:mine=mine class:continued=continued data-seq=message.seq
             data-client-id=message.client_id data-username=message.username.clone()>
@@ -190,7 +192,7 @@ fn MessageItem(message: ChatMessage, continued: bool) -> impl IntoView {
             <time class="time" data-ts=ts title=move || local_date_time(ts, chat.utc_offset.get())>
                 {move || clock_time(ts, chat.utc_offset.get())}
             </time>
-            <p class="body">{message.body}</p>
+            <p class="body" class:jumbo=jumbo>{message.body}</p>
             <span class="state" aria-hidden="true"></span>
         </li>
     }
@@ -200,13 +202,14 @@ fn MessageItem(message: ChatMessage, continued: bool) -> impl IntoView {
 fn PendingItem(pending: Pending) -> impl IntoView {
     let chat = expect_context::<ChatState>();
     let failed = pending.status == PendingStatus::Failed;
+    let jumbo = is_jumbo(&pending.body);
     let client_id = pending.client_id.clone();
     let retry_id = client_id.clone();
     let discard_id = client_id.clone();
     view! {
         <li class="message mine pending" class:failed=failed data-client-id=client_id>
             <span class="author">{pending.author}</span>
-            <p class="body">{pending.body}</p>
+            <p class="body" class:jumbo=jumbo>{pending.body}</p>
             {if failed {
                 view! {
                     <span class="state">

@@ -7,6 +7,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod emoji_catalog;
 pub mod health;
 pub mod http_security;
 pub mod hub;
@@ -53,6 +54,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/ws", get(ws::upgrade))
         .route("/healthz", get(health::healthz))
+        .route(crate::emoji::CATALOG_PATH, get(emoji_catalog::serve))
         .route("/metrics", get(health::metrics))
         .leptos_routes_with_context(
             &state,

@@ -24,6 +24,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::MissedTickBehavior;
 
 use super::auth;
+use super::emoji_catalog::expand_shortcodes;
 use super::hub::{ConnId, Ending, Hub, Outbound, Outbox, Person, QueuedBytes, SocketCaps};
 use super::sequencer::{MIN_QUEUE_BYTES, MIN_QUEUE_FRAMES, PostReply, SequencerError, now_ms};
 use super::state::AppState;
@@ -400,7 +401,7 @@ impl<'a> Reader<'a> {
         }
         let Some(joined) = &self.joined else { return };
         let body = match validate_body(&body) {
-            Ok(body) => body.to_owned(),
+            Ok(body) => expand_shortcodes(body).into_owned(),
             Err(error) => return self.refuse(error.code(), error.to_string(), Some(client_id)),
         };
         if !self.state.limits.messages.try_take(&self.person.user_id, Instant::now()) {
