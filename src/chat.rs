@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::attachments::Attachment;
 use crate::model::{ChatMessage, HistoryPage};
 
 /// Resends of one message without an ack before it shows as failed.
@@ -116,6 +117,9 @@ pub struct Pending {
     pub room: String,
     pub author: String,
     pub body: String,
+    /// Uploaded files it carries (their ids go in the `send`).
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
     pub status: PendingStatus,
     /// Why it failed, when it did.
     #[serde(default)]
@@ -219,6 +223,7 @@ mod tests {
             username: "a".into(),
             body: format!("m{seq}"),
             ts: 0,
+            attachments: Vec::new(),
         }
     }
 
@@ -232,6 +237,7 @@ mod tests {
             room: "general".into(),
             author: "a".into(),
             body: "hi".into(),
+            attachments: Vec::new(),
             status: PendingStatus::Sending,
             error: None,
             attempts: 0,

@@ -87,6 +87,7 @@ mod tests {
             username: username.into(),
             body: format!("m{seq}"),
             ts,
+            attachments: Vec::new(),
         })
     }
 

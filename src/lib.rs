@@ -43,6 +43,7 @@
 pub mod accounts;
 pub mod api;
 pub mod app;
+pub mod attachments;
 pub mod chat;
 pub mod chat_state;
 pub mod components;

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::attachments::Attachment;
+
 /// One stored message, as the store returns it and the wire carries it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChatMessage {
@@ -16,9 +18,13 @@ pub struct ChatMessage {
     /// neither). Empty for messages stored before accounts existed.
     #[serde(default)]
     pub username: String,
+    /// Empty when the message is only attachments.
     pub body: String,
     /// Server time of storage, milliseconds since the Unix epoch.
     pub ts: i64,
+    /// Files the message carries, in the order they were attached.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
 }
 
 /// A person as others see them, and as they see themselves on their profile.

@@ -8,6 +8,7 @@
 //! The limits a client can run into live here as named constants, because both sides need
 //! them: the composer counts characters against [`MAX_BODY_CHARS`] before it sends.
 
+use crate::attachments::{AttachmentId, MAX_ATTACHMENTS_PER_MESSAGE};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::model::ChatMessage;
@@ -82,7 +83,12 @@ pub enum ClientFrame {
         #[serde(default = "default_room")]
         room: String,
         client_id: String,
+        /// May be empty when `attachments` is not.
+        #[serde(default)]
         body: String,
+        /// Uploaded files to carry, by id (see `docs/protocol.md`, "Attachments").
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<AttachmentId>,
     },
     /// Application-level liveness check; the server answers `pong`. Browsers cannot see
     /// WebSocket pings, so this is how a page notices a dead network.
@@ -175,6 +181,11 @@ pub enum ErrorCode {
     NotMember,
     InvalidResume,
     StoreUnavailable,
+    /// More than [`MAX_ATTACHMENTS_PER_MESSAGE`] attachments.
+    TooManyAttachments,
+    /// An attachment id that is not this person's unsent upload (unknown, someone else's,
+    /// already sent, or swept after `--upload-ttl`).
+    AttachmentUnavailable,
 }
 
 /// A resume position as the client sent it. Anything that is not a non-negative integer is
@@ -297,6 +308,8 @@ pub enum InputError {
     InvalidName,
     #[error("client_id must be 1 to {MAX_CLIENT_ID_LEN} ASCII letters, digits, '-' or '_'")]
     InvalidClientId,
+    #[error("a message can carry at most {MAX_ATTACHMENTS_PER_MESSAGE} attachments (this one has {0})")]
+    TooManyAttachments(usize),
 }
 
 impl InputError {
@@ -306,6 +319,7 @@ impl InputError {
             InputError::BodyTooLong(_) => ErrorCode::BodyTooLong,
             InputError::InvalidName => ErrorCode::InvalidName,
             InputError::InvalidClientId => ErrorCode::InvalidClientId,
+            InputError::TooManyAttachments(_) => ErrorCode::TooManyAttachments,
         }
     }
 }
@@ -321,6 +335,18 @@ pub fn validate_body(body: &str) -> Result<&str, InputError> {
         return Err(InputError::BodyTooLong(chars));
     }
     Ok(body)
+}
+
+/// A message as it will be stored: the body as [`validate_body`] says, except that a message
+/// with attachments may have no text.
+pub fn validate_post<'a>(body: &'a str, attachments: &[AttachmentId]) -> Result<&'a str, InputError> {
+    if attachments.len() > MAX_ATTACHMENTS_PER_MESSAGE {
+        return Err(InputError::TooManyAttachments(attachments.len()));
+    }
+    match validate_body(body) {
+        Err(InputError::EmptyBody) if !attachments.is_empty() => Ok(""),
+        other => other,
+    }
 }
 
 /// The display name as it will be shown: trimmed, 1 to [`MAX_NAME_CHARS`] characters, and
@@ -360,7 +386,12 @@ mod tests {
 
     #[test]
     fn send_round_trips_with_version_and_type() {
-        let frame = ClientFrame::Send { room: "general".into(), client_id: "c-1".into(), body: "hi".into() };
+        let frame = ClientFrame::Send {
+            room: "general".into(),
+            client_id: "c-1".into(),
+            body: "hi".into(),
+            attachments: Vec::new(),
+        };
         let text = encode(&frame);
         let value: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(value["v"], 1);
@@ -378,6 +409,7 @@ mod tests {
             username: "alice".into(),
             body: "<b>hi</b>".into(),
             ts: 1_700_000_000_000,
+            attachments: Vec::new(),
         });
         let text = encode(&frame);
         let value: serde_json::Value = serde_json::from_str(&text).unwrap();

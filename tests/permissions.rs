@@ -27,7 +27,12 @@ async fn hello(client: &mut Client, room: &str) -> ServerFrame {
 
 async fn send(client: &mut Client, room: &str, client_id: &str, body: &str) {
     client
-        .send(&ClientFrame::Send { room: room.into(), client_id: client_id.into(), body: body.into() })
+        .send(&ClientFrame::Send {
+            room: room.into(),
+            client_id: client_id.into(),
+            body: body.into(),
+            attachments: Vec::new(),
+        })
         .await;
 }
 

@@ -182,7 +182,14 @@ async fn public_rooms_are_listed_and_open_to_anyone_signed_in() {
         .send(&ClientFrame::Hello { room: "lobby".into(), after: Some(banter::protocol::ResumeFrom::Seq(0)) })
         .await;
     assert!(matches!(eve_ws.next().await, ServerFrame::Welcome { .. }));
-    eve_ws.send(&ClientFrame::Send { room: "lobby".into(), client_id: "e1".into(), body: "hi".into() }).await;
+    eve_ws
+        .send(&ClientFrame::Send {
+            room: "lobby".into(),
+            client_id: "e1".into(),
+            body: "hi".into(),
+            attachments: Vec::new(),
+        })
+        .await;
     let (refused, _) = eve_ws.until(|f| matches!(f, ServerFrame::Error { .. })).await;
     assert!(matches!(refused, ServerFrame::Error { code: ErrorCode::NotMember, .. }), "{refused:?}");
     let form = server.post_form("/api/post_message", Some(&eve), "room=lobby&body=sneaky&client_id=e2").await;
@@ -192,7 +199,12 @@ async fn public_rooms_are_listed_and_open_to_anyone_signed_in() {
     let joined = server.post_form("/api/join_room", Some(&eve), "room=lobby").await;
     assert_eq!(header(&joined, "location"), Some("/r/lobby"), "{joined}");
     eve_ws
-        .send(&ClientFrame::Send { room: "lobby".into(), client_id: "e3".into(), body: "hello lobby".into() })
+        .send(&ClientFrame::Send {
+            room: "lobby".into(),
+            client_id: "e3".into(),
+            body: "hello lobby".into(),
+            attachments: Vec::new(),
+        })
         .await;
     assert!(eve_ws.ack("e3").await > 0);
     assert!(server.get_as(&eve, "/").await.contains(r#"data-room="lobby""#));
@@ -273,7 +285,12 @@ async fn typing_reaches_the_rooms_other_members_only_and_is_never_stored() {
     ann_ws.send(&ClientFrame::Typing { room: room.clone() }).await;
     ann_ws.send(&ClientFrame::Typing { room: room.clone() }).await;
     ann_ws
-        .send(&ClientFrame::Send { room: room.clone(), client_id: "t1".into(), body: "done typing".into() })
+        .send(&ClientFrame::Send {
+            room: room.clone(),
+            client_id: "t1".into(),
+            body: "done typing".into(),
+            attachments: Vec::new(),
+        })
         .await;
     let (message, before) = bob_ws.until(|f| matches!(f, ServerFrame::Message(_))).await;
     assert!(matches!(message, ServerFrame::Message(ref m) if m.body == "done typing"));

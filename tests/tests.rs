@@ -4,6 +4,7 @@
 mod support;
 
 mod accounts;
+mod attachments;
 mod bad_input;
 mod delivery;
 mod emoji;

@@ -158,6 +158,7 @@ pub async fn post_message(room: String, body: String, client_id: String) -> Resu
         author: user.display_name,
         username: user.username,
         body,
+        attachments: Vec::new(),
     };
     state.sequencer.post(message, PostReply::Call(reply)).await.map_err(super::ssr::internal)?;
     done.await.map_err(super::ssr::internal)?.map_err(super::ssr::internal)

@@ -307,8 +307,12 @@ where
     let mut due = Vec::new();
     chat.outbox.update(|o| due = o.due(now()));
     for pending in due {
-        let frame =
-            ClientFrame::Send { room: pending.room, client_id: pending.client_id, body: pending.body };
+        let frame = ClientFrame::Send {
+            room: pending.room,
+            client_id: pending.client_id,
+            body: pending.body,
+            attachments: pending.attachments.into_iter().map(|a| a.id).collect(),
+        };
         tx.send(Message::Text(encode(&frame))).await.map_err(|_| ())?;
     }
     Ok(())

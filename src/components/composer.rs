@@ -83,6 +83,7 @@ pub fn Composer(form_client_id: String) -> impl IntoView {
                 room: chat.room.get_value(),
                 author,
                 body,
+                attachments: Vec::new(),
                 status: PendingStatus::Sending,
                 error: None,
                 attempts: 0,

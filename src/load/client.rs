@@ -110,7 +110,11 @@ pub async fn join(ws: &mut Socket) -> anyhow::Result<i64> {
 }
 
 pub fn send_frame(client_id: &str, body: String) -> Message {
-    let frame =
-        ClientFrame::Send { room: protocol::DEFAULT_ROOM.to_owned(), client_id: client_id.to_owned(), body };
+    let frame = ClientFrame::Send {
+        room: protocol::DEFAULT_ROOM.to_owned(),
+        client_id: client_id.to_owned(),
+        body,
+        attachments: Vec::new(),
+    };
     Message::text(protocol::encode(&frame))
 }

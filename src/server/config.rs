@@ -20,6 +20,19 @@ pub struct Config {
     #[arg(long, env = "BANTER_DB", default_value = "data/banter.db")]
     pub db: PathBuf,
 
+    /// Directory for attachments, created if missing. Default: `uploads/` beside the database.
+    #[arg(long, env = "BANTER_UPLOADS")]
+    pub uploads: Option<PathBuf>,
+
+    /// Largest file one upload may be, in bytes; larger gets 413 (before it is sent, where the
+    /// request says its length).
+    #[arg(long, env = "BANTER_MAX_UPLOAD_BYTES", default_value_t = 25_000_000)]
+    pub max_upload_bytes: u64,
+
+    /// Seconds an upload may wait to be sent in a message; after that it is deleted.
+    #[arg(long, env = "BANTER_UPLOAD_TTL", default_value_t = 24 * 60 * 60)]
+    pub upload_ttl: u64,
+
     /// Log filter, in `tracing_subscriber::EnvFilter` syntax (e.g. `info`, `banter=debug`).
     #[arg(long, env = "BANTER_LOG", default_value = "info")]
     pub log: String,
@@ -121,6 +134,13 @@ impl Config {
 
     pub fn hello_timeout(&self) -> Duration {
         Duration::from_secs(self.hello_timeout.max(1))
+    }
+
+    /// Where attachments are kept: `--uploads`, or `uploads/` beside the database.
+    pub fn uploads_dir(&self) -> PathBuf {
+        self.uploads.clone().unwrap_or_else(|| {
+            self.db.parent().map_or_else(|| PathBuf::from("uploads"), |dir| dir.join("uploads"))
+        })
     }
 
     /// Defaults for tests and embedding: a database at `db`, everything else as shipped.

@@ -5,13 +5,16 @@
 //! Shutdown is a parameter so tests can stop a server they started; [`serve`] is the same from
 //! a state built by the caller.
 
+pub mod attachments;
 pub mod auth;
+pub mod blobs;
 pub mod config;
 pub mod emoji_catalog;
 pub mod health;
 pub mod http_security;
 pub mod hub;
 pub mod listener;
+pub mod media;
 pub mod passwords;
 pub mod person_limits;
 pub mod rate_limit;
@@ -21,6 +24,7 @@ pub mod session_cookie;
 pub mod signin_throttle;
 pub mod state;
 pub mod store;
+pub mod uploads;
 pub mod user_agent;
 pub mod users;
 pub mod ws;
@@ -30,13 +34,14 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tokio::net::TcpListener;
 
 use crate::app::{App, shell};
+use crate::attachments::{FILES_PATH, UPLOAD_PATH};
 pub use config::Config;
 pub use state::AppState;
 pub use store::Store;
@@ -64,6 +69,10 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_REQUEST_BODY_BYTES))
+        // Added after the 64 KiB limit, so it does not apply: uploads count their own bytes
+        // against `--max-upload-bytes` as they stream to disk.
+        .route(UPLOAD_PATH, post(uploads::upload).layer(axum::extract::DefaultBodyLimit::disable()))
+        .route(&format!("{FILES_PATH}/{{id}}/{{name}}"), get(uploads::download))
         .layer(axum::middleware::from_fn_with_state(state.clone(), http_security::guard))
         .layer(http_security::layers())
         .with_state(state)
@@ -80,7 +89,10 @@ pub async fn run(
         .await
         .context("cannot start without the database")?;
     tracing::info!(db = %config.db.display(), "store ready");
-    let state = AppState::new(leptos_options, config, store);
+    let uploads = config.uploads_dir();
+    let state = AppState::new(leptos_options, config, store)
+        .with_context(|| format!("cannot use the attachments directory {}", uploads.display()))?;
+    tracing::info!(uploads = %uploads.display(), "attachments ready");
     serve(state, listener, shutdown).await
 }
 
@@ -106,6 +118,7 @@ pub async fn serve(
     };
 
     let app = router(state.clone());
+    uploads::spawn_sweeper(state.clone());
     let addr = listener.local_addr()?;
     tracing::info!("listening on http://{addr}");
     let signal = state.shutdown.clone();

@@ -19,6 +19,13 @@ pub const TYPING_BURST: u32 = 3;
 pub const ROOMS_PER_MINUTE: f64 = 1.0;
 pub const ROOM_BURST: u32 = 10;
 
+/// Uploads one person may start: a burst (an album from a phone), then one every 2 seconds.
+pub const UPLOADS_PER_MINUTE: f64 = 30.0;
+pub const UPLOAD_BURST: u32 = 30;
+/// Uploads one person may have waiting to be sent; more are refused until some are sent or
+/// swept (`--upload-ttl`).
+pub const MAX_UNSENT_UPLOADS: i64 = 50;
+
 /// One limiter per kind of action, keyed by account id (or address for sign-up).
 #[derive(Debug, Clone)]
 pub struct PersonLimits {
@@ -29,6 +36,7 @@ pub struct PersonLimits {
     /// Creating rooms and opening conversations.
     pub rooms: Keyed<i64>,
     pub signups: Keyed<IpAddr>,
+    pub uploads: Keyed<i64>,
 }
 
 impl PersonLimits {
@@ -39,6 +47,7 @@ impl PersonLimits {
             hellos: Keyed::new(config.hello_rate, config.hello_burst),
             rooms: Keyed::new(ROOMS_PER_MINUTE / 60.0, ROOM_BURST),
             signups: Keyed::new(f64::from(config.signups_per_hour) / 3600.0, config.signups_per_hour),
+            uploads: Keyed::new(UPLOADS_PER_MINUTE / 60.0, UPLOAD_BURST),
         }
     }
 }

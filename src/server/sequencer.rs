@@ -54,6 +54,20 @@ pub enum SequencerError {
     /// The person is not (or no longer) allowed in the room.
     #[error("not a member of the room")]
     NotAllowed,
+    /// An attachment is not the author's unsent upload.
+    #[error("an attachment is not available: upload it again")]
+    AttachmentsUnavailable,
+}
+
+impl SequencerError {
+    /// The code a client branches on.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            SequencerError::AttachmentsUnavailable => ErrorCode::AttachmentUnavailable,
+            SequencerError::NotAllowed => ErrorCode::UnknownRoom,
+            SequencerError::StoreUnavailable | SequencerError::ShuttingDown => ErrorCode::StoreUnavailable,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -222,6 +236,10 @@ impl Task {
                             seq
                         }
                         Stored::Duplicate { seq } => seq,
+                        Stored::AttachmentsUnavailable => {
+                            reply_err(&self.hub, reply, &message, SequencerError::AttachmentsUnavailable);
+                            continue;
+                        }
                     };
                     reply_ok(&self.hub, reply, &message, seq);
                 }
@@ -497,7 +515,7 @@ fn reply_err(hub: &Hub, reply: PostReply, message: &NewMessage, error: Sequencer
     match reply {
         PostReply::Socket(outbox) => {
             let frame = ServerFrame::Error {
-                code: ErrorCode::StoreUnavailable,
+                code: error.code(),
                 message: error.to_string(),
                 client_id: Some(message.client_id.clone()),
             };

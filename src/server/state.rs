@@ -7,12 +7,16 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use tokio::sync::{Semaphore, watch};
 
+use super::blobs::BlobStore;
 use super::config::Config;
 use super::hub::{ConnId, Hub};
 use super::person_limits::PersonLimits;
 use super::sequencer::Sequencer;
 use super::signin_throttle::SigninThrottle;
 use super::store::Store;
+
+/// Images decoded at once, at most: each may take up to `media::MAX_DECODE_BYTES`.
+pub const MEDIA_WORKERS: usize = 2;
 
 /// Cheap to clone: every field is a handle.
 #[derive(Clone, FromRef)]
@@ -35,17 +39,24 @@ pub struct AppState {
     pub throttle: SigninThrottle,
     /// What each person (or address) may do per second, over all their connections.
     pub limits: PersonLimits,
+    /// Attachment bytes.
+    pub blobs: BlobStore,
+    /// Images being processed at once (decoding is CPU- and memory-heavy).
+    #[from_ref(skip)]
+    pub media_permits: Arc<Semaphore>,
     /// Source of connection ids for logs and `welcome`.
     next_conn: Arc<AtomicU64>,
 }
 
 impl AppState {
-    pub fn new(leptos_options: LeptosOptions, config: Config, store: Store) -> Self {
+    /// Fails only if the attachments directory cannot be made.
+    pub fn new(leptos_options: LeptosOptions, config: Config, store: Store) -> std::io::Result<Self> {
+        let blobs = BlobStore::open(&config.uploads_dir())?;
         let hub = Hub::new();
         let sequencer = Sequencer::spawn(store.clone(), hub.clone());
         let connections = Arc::new(Semaphore::new(config.max_connections));
         let limits = PersonLimits::new(&config);
-        Self {
+        Ok(Self {
             leptos_options,
             config: Arc::new(config),
             store,
@@ -55,8 +66,10 @@ impl AppState {
             shutdown: watch::Sender::new(false),
             throttle: SigninThrottle::new(),
             limits,
+            blobs,
+            media_permits: Arc::new(Semaphore::new(MEDIA_WORKERS)),
             next_conn: Arc::new(AtomicU64::new(1)),
-        }
+        })
     }
 
     pub fn next_conn_id(&self) -> ConnId {

@@ -17,6 +17,7 @@ use sqlx::sqlite::{
 };
 use sqlx::{Row, Sqlite, Transaction};
 
+use crate::attachments::AttachmentId;
 use crate::model::{ChatMessage, HistoryPage};
 
 /// How long a statement waits on a locked database before failing with "busy", by default.
@@ -55,6 +56,8 @@ pub struct NewMessage {
     /// The author's username.
     pub username: String,
     pub body: String,
+    /// The author's unsent uploads this message carries.
+    pub attachments: Vec<AttachmentId>,
 }
 
 /// What storing one message did.
@@ -64,6 +67,8 @@ pub enum Stored {
     New(ChatMessage),
     /// The `client_id` was stored before, at this `seq`: a retried send.
     Duplicate { seq: i64 },
+    /// Not stored: an attachment is not the author's unsent upload.
+    AttachmentsUnavailable,
 }
 
 impl Store {
@@ -149,6 +154,14 @@ impl Store {
         if let Some(seq) = existing {
             return Ok(Stored::Duplicate { seq });
         }
+        let mut attachments = Vec::new();
+        if !message.attachments.is_empty() {
+            let author = message.author_id.unwrap_or(0);
+            match Store::attach(tx, author, message.room_id, seq, &message.attachments).await? {
+                Some(attached) => attachments = attached,
+                None => return Ok(Stored::AttachmentsUnavailable),
+            }
+        }
         sqlx::query(
             "INSERT INTO messages (room_id, seq, client_id, author_id, author, body, created_at)
              VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -170,6 +183,7 @@ impl Store {
             username: message.username.clone(),
             body: message.body.clone(),
             ts,
+            attachments,
         }))
     }
 
@@ -197,6 +211,7 @@ impl Store {
         let mut messages: Vec<ChatMessage> =
             rows.iter().take(limit as usize).map(|row| from_row(room, row)).collect();
         messages.reverse();
+        self.with_attachments(room_id, &mut messages).await?;
         Ok(HistoryPage { messages, has_older })
     }
 
@@ -218,7 +233,23 @@ impl Store {
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.iter().map(|row| from_row(room, row)).collect())
+        let mut messages: Vec<ChatMessage> = rows.iter().map(|row| from_row(room, row)).collect();
+        self.with_attachments(room_id, &mut messages).await?;
+        Ok(messages)
+    }
+
+    /// Fill in the attachments of `messages` (in `seq` order), with one query.
+    async fn with_attachments(&self, room_id: i64, messages: &mut [ChatMessage]) -> Result<(), StoreError> {
+        let (Some(first), Some(last)) = (messages.first().map(|m| m.seq), messages.last().map(|m| m.seq))
+        else {
+            return Ok(());
+        };
+        for (seq, attachment) in self.attachments_between(room_id, first, last).await? {
+            if let Ok(i) = messages.binary_search_by_key(&seq, |m| m.seq) {
+                messages[i].attachments.push(attachment);
+            }
+        }
+        Ok(())
     }
 }
 
@@ -231,5 +262,6 @@ fn from_row(room: &str, row: &sqlx::sqlite::SqliteRow) -> ChatMessage {
         username: row.get(5),
         body: row.get(3),
         ts: row.get(4),
+        attachments: Vec::new(),
     }
 }

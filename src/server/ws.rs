@@ -29,8 +29,9 @@ use super::hub::{ConnId, Ending, Hub, Outbound, Outbox, Person, QueuedBytes, Soc
 use super::sequencer::{MIN_QUEUE_BYTES, MIN_QUEUE_FRAMES, PostReply, SequencerError, now_ms};
 use super::state::AppState;
 use super::store::NewMessage;
+use crate::attachments::AttachmentId;
 use crate::protocol::{
-    self, ClientFrame, ErrorCode, MAX_FRAME_BYTES, ServerFrame, validate_body, validate_client_id,
+    self, ClientFrame, ErrorCode, MAX_FRAME_BYTES, ServerFrame, validate_client_id, validate_post,
 };
 use crate::typing::TYPING_RELAY_EVERY_MS;
 
@@ -315,7 +316,9 @@ impl<'a> Reader<'a> {
         };
         match frame {
             ClientFrame::Hello { room, after } => return self.on_hello(room, after).await,
-            ClientFrame::Send { room, client_id, body } => self.on_send(room, client_id, body).await,
+            ClientFrame::Send { room, client_id, body, attachments } => {
+                self.on_send(room, client_id, body, attachments).await
+            }
             ClientFrame::Typing { room } => self.on_typing(room),
             ClientFrame::Ping => {
                 if !self.outbox.push_frame(&ServerFrame::Pong) {
@@ -373,7 +376,13 @@ impl<'a> Reader<'a> {
         }
     }
 
-    async fn on_send(&mut self, room: String, client_id: String, body: String) {
+    async fn on_send(
+        &mut self,
+        room: String,
+        client_id: String,
+        body: String,
+        attachments: Vec<AttachmentId>,
+    ) {
         let client_id = match validate_client_id(&client_id) {
             Ok(id) => id.to_owned(),
             Err(error) => return self.refuse(error.code(), error.to_string(), None),
@@ -400,7 +409,7 @@ impl<'a> Reader<'a> {
             return self.refuse(ErrorCode::NotMember, message, Some(client_id));
         }
         let Some(joined) = &self.joined else { return };
-        let body = match validate_body(&body) {
+        let body = match validate_post(&body, &attachments) {
             Ok(body) => expand_shortcodes(body).into_owned(),
             Err(error) => return self.refuse(error.code(), error.to_string(), Some(client_id)),
         };
@@ -419,6 +428,7 @@ impl<'a> Reader<'a> {
             author: self.current_name(),
             username: self.person.username.clone(),
             body,
+            attachments,
         };
         let posted = self.state.sequencer.post(message, PostReply::Socket(self.outbox.clone())).await;
         if let Err(error @ SequencerError::ShuttingDown) = posted {

@@ -148,6 +148,49 @@ impl TestServer {
         String::from_utf8_lossy(&response).into_owned()
     }
 
+    /// Send `request` (bytes, `Connection: close`) and read the whole answer.
+    pub async fn http_bytes(&self, request: &[u8]) -> RawResponse {
+        let mut stream = TcpStream::connect(self.addr).await.expect("connect");
+        stream.write_all(request).await.expect("write request");
+        let mut response = Vec::new();
+        tokio::time::timeout(PATIENCE, stream.read_to_end(&mut response))
+            .await
+            .expect("response in time")
+            .expect("read response");
+        RawResponse::parse(response)
+    }
+
+    /// Upload `bytes` as the file `name` (multipart, as a browser's form data), as `cookie`.
+    pub async fn upload(&self, cookie: &str, name: &str, bytes: &[u8]) -> RawResponse {
+        let boundary = "----banter-test-boundary";
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
+             Content-Type: image/png\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let mut request = format!(
+            "POST /api/uploads HTTP/1.1\r\nHost: {host}\r\nOrigin: http://{host}\r\nCookie: {cookie}\r\n\
+             Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n",
+            host = self.addr,
+            len = body.len()
+        )
+        .into_bytes();
+        request.extend_from_slice(&body);
+        self.http_bytes(&request).await
+    }
+
+    /// `GET path` as `cookie` (empty: signed out), with extra header lines (each ending `\r\n`).
+    pub async fn fetch(&self, cookie: &str, path: &str, extra: &str) -> RawResponse {
+        let cookie = if cookie.is_empty() { String::new() } else { format!("Cookie: {cookie}\r\n") };
+        self.http_bytes(
+            format!("GET {path} HTTP/1.1\r\nHost: {}\r\n{cookie}{extra}Connection: close\r\n\r\n", self.addr)
+                .as_bytes(),
+        )
+        .await
+    }
+
     /// `GET path` as a browser navigating there (which says it accepts HTML).
     pub async fn get(&self, path: &str) -> String {
         self.http(&format!(
@@ -189,6 +232,52 @@ impl TestServer {
         ))
         .await
     }
+}
+
+/// An HTTP response: status, header block, body bytes.
+#[derive(Debug)]
+pub struct RawResponse {
+    pub status: u16,
+    pub head: String,
+    pub body: Vec<u8>,
+}
+
+impl RawResponse {
+    fn parse(bytes: Vec<u8>) -> Self {
+        let split = bytes.windows(4).position(|w| w == b"\r\n\r\n").expect("a header block");
+        let head = String::from_utf8_lossy(&bytes[..split]).into_owned();
+        let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).expect("a status");
+        let mut body = bytes[split + 4..].to_vec();
+        if header(&head, "transfer-encoding").is_some_and(|t| t.eq_ignore_ascii_case("chunked")) {
+            body = dechunk(&body);
+        }
+        Self { status, head, body }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        header(&self.head, name)
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("JSON body ({e}): {}", self.text()))
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+fn dechunk(mut body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(line_end) = body.windows(2).position(|w| w == b"\r\n") {
+        let size = usize::from_str_radix(String::from_utf8_lossy(&body[..line_end]).trim(), 16).unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        out.extend_from_slice(&body[line_end + 2..line_end + 2 + size]);
+        body = &body[line_end + 2 + size + 2..];
+    }
+    out
 }
 
 impl Drop for TestServer {
@@ -242,6 +331,7 @@ impl Client {
             room: "general".into(),
             client_id: client_id.into(),
             body: body.into(),
+            attachments: Vec::new(),
         })
         .await;
     }
