@@ -9,12 +9,16 @@ use serde::{Deserialize, Serialize};
 
 /// Where files are uploaded (multipart, one file per request).
 pub const UPLOAD_PATH: &str = "/api/uploads";
+/// Where the composer's form posts without JavaScript: text and one file, multipart.
+pub const FORM_POST_PATH: &str = "/api/post_form";
 /// Where files are served from: `/files/<id>/<name>` and `/files/<id>/thumb`.
 pub const FILES_PATH: &str = "/files";
 /// Files one message may carry.
 pub const MAX_ATTACHMENTS_PER_MESSAGE: usize = 10;
 /// Characters of a file name kept (the rest is cut, the extension kept).
 pub const MAX_FILE_NAME_CHARS: usize = 120;
+/// Thumbnails fit in a square this many pixels wide.
+pub const THUMB_MAX: u32 = 480;
 /// Uploads in flight at once from one page; more wait their turn.
 pub const UPLOADS_AT_ONCE: usize = 3;
 
@@ -60,7 +64,7 @@ impl std::fmt::Display for AttachmentId {
 }
 
 /// How a file is shown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AttachmentKind {
     /// JPEG, PNG, GIF or WebP: a thumbnail in the message, the full image on a click.
@@ -99,7 +103,7 @@ impl AttachmentKind {
 }
 
 /// A stored file as messages carry it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Attachment {
     pub id: AttachmentId,
     /// The name it was uploaded with (cleaned: no path, no control characters).

@@ -11,6 +11,8 @@
 //! - [`protocol`]: the wire frames and every client-visible limit (`docs/protocol.md`).
 //! - [`accounts`]: what a username, password and status may be (both sides check).
 //! - [`model`]: a stored message and a history page.
+//! - [`attachments`]: the attachment object on the wire, its typed id and kind, the limits.
+//! - [`upload_tray`]: the files being attached to the next message (progress, failure, retry).
 //! - [`chat`]: the browser's model of a room: timeline ordering, the outbox and its retries.
 //! - [`emoji`]: the picker's catalog (its wire form, search, completion) and "only emoji".
 //! - [`grouping`]: how the message list groups messages under one header and separates days.
@@ -29,12 +31,17 @@
 //! for accounts `users` (accounts and sessions in the store), `passwords` (argon2id),
 //! `session_cookie`, `auth` (who is asking, and may their page connect), `signin_throttle`,
 //! `user_agent` (a session's browser in words); `rooms` (membership and read positions);
-//! `emoji_catalog` (the `emojis` crate's table, served to the picker; `:shortcode:` expansion).
+//! `emoji_catalog` (the `emojis` crate's table, served to the picker; `:shortcode:` expansion);
+//! for attachments `uploads` (receive, serve, sweep), `media` (type from the bytes; images
+//! upright, without metadata, thumbnailed), `blobs` (where the bytes live), `attachments` (their
+//! rows in the store); `posting` (posting without a socket) and `form_post` (the composer's form
+//! without JavaScript, with a file).
 //!
 //! The load tool (`ssr`), under [`load`]: `banter-load`'s scenarios, accounting and report.
 //!
 //! Browser only (`hydrate`), under `client`: `connection` (reconnect and resume), `storage`
-//! (the outbox in `localStorage`).
+//! (the outbox in `localStorage`), `emoji` (the catalog's fetch, recent emoji), `upload`
+//! (uploads with progress and cancel).
 
 // Leptos views are nested generic types; without `erase_components` (the release build) the
 // page's type is deeper than rustc's default limit allows.
@@ -53,6 +60,7 @@ pub mod model;
 pub mod protocol;
 pub mod rooms;
 pub mod typing;
+pub mod upload_tray;
 
 #[cfg(feature = "ssr")]
 pub mod server;

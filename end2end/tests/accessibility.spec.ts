@@ -1,6 +1,6 @@
 import { test, expect, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { joinAs, send, unique } from './helpers';
+import { joinAs, send, unique, RED_PNG } from './helpers';
 
 // WCAG 2.0, 2.1 and 2.2, levels A and AA: the rules axe-core checks for each. No rule is
 // disabled.
@@ -79,6 +79,31 @@ for (const theme of THEMES) {
         await me.page.locator('#message-input').pressSequentially(':smi');
         await expect(me.page.getByRole('listbox', { name: 'Emoji suggestions' })).toBeVisible();
         await audit(me.page, 'shortcode completions');
+        await me.context.close();
+      });
+
+      test('messages with attachments, and the upload tray with a failed file', async ({ browser }) => {
+        const me = await joinAs(browser, 'files');
+        await me.page.emulateMedia({ colorScheme: theme });
+        await me.page.setViewportSize({ width: size.width, height: size.height });
+        const choose = async (files: { name: string; mimeType: string; buffer: Buffer }[]) => {
+          const chooser = me.page.waitForEvent('filechooser');
+          await me.page.getByRole('button', { name: 'Attach files' }).click();
+          await (await chooser).setFiles(files);
+        };
+        await choose([
+          { name: 'square.png', mimeType: 'image/png', buffer: RED_PNG },
+          { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('notes') },
+        ]);
+        await expect(me.page.locator('#attachment-tray li', { hasText: 'ready' })).toHaveCount(2);
+        const text = unique('files');
+        await send(me.page, text);
+        const item = me.page.locator('#chat-box li.message:not(.pending)').filter({ hasText: text });
+        await expect(item.locator('a.file-card')).toBeVisible();
+        await expect.poll(() => item.locator('img').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
+        await choose([{ name: 'too-big.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(25_000_001) }]);
+        await expect(me.page.locator('#attachment-tray').getByRole('alert')).toBeVisible();
+        await audit(me.page, 'attachments');
         await me.context.close();
       });
 

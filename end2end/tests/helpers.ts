@@ -11,6 +11,12 @@ export function username(label: string): string {
   return `${label.toLowerCase().replace(/[^a-z0-9._-]/g, '').slice(0, 20)}-${tail}`.slice(0, 32);
 }
 
+/** A 64×48 red PNG, for attachments. */
+export const RED_PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAEAAAAAwCAIAAAAuKetIAAAAY0lEQVR4nO3PQQkAMAzAwMqpfz0TMxF7HINABFzm7H7dcEEDWtCAFjSgBQ1oQQNa0IAWNKAFDWhBA1rQgBY0oAUNaEEDWtCAFjSgBQ1oQQNa0IAWNKAFDWhBA1rQgBY0oAWPXf4oENM33goPAAAAAElFTkSuQmCC',
+  'base64',
+);
+
 /** The password every test account uses. */
 export const PASSWORD = 'correct horse battery';
 

@@ -25,6 +25,8 @@ pub struct ChatPage {
     pub rooms: Vec<RoomSummary>,
     /// A fresh `client_id` for the no-JavaScript form, so a re-posted form is stored once.
     pub form_client_id: String,
+    /// The largest file the server takes (`--max-upload-bytes`): larger fails before sending.
+    pub upload_limit: u64,
 }
 
 /// A member as the room's member list shows them.
@@ -82,6 +84,7 @@ pub async fn load_chat(room: String) -> Result<ChatPage, ServerFnError> {
         history: HistoryPage::default(),
         rooms: Vec::new(),
         form_client_id: String::new(),
+        upload_limit: state.config.max_upload_bytes,
     };
     let Some(user) = super::ssr::user(&state).await? else { return Ok(page) };
     page.me = Some(user.profile());
@@ -127,41 +130,18 @@ pub async fn load_older(room: String, before: i64) -> Result<HistoryPage, Server
     state.store.page(access.id, &access.name, Some(before), HISTORY_PAGE).await.map_err(super::ssr::internal)
 }
 
-/// Post a message without a WebSocket (the composer's form without JavaScript). It goes
-/// through the same sequencer as every other message, so open pages see it live.
+/// Post a message without a WebSocket (scripts and bots; the composer's form without
+/// JavaScript posts to `FORM_POST_PATH`, which can carry a file). It goes through the same
+/// sequencer as every other message, so open pages see it live.
 #[server(endpoint = "post_message")]
 pub async fn post_message(room: String, body: String, client_id: String) -> Result<i64, ServerFnError> {
-    use crate::protocol::{validate_body, validate_client_id};
-    use crate::server::sequencer::PostReply;
-    use crate::server::store::NewMessage;
-
-    let bad = |e: crate::protocol::InputError| ServerFnError::new(e.to_string());
-    let body =
-        crate::server::emoji_catalog::expand_shortcodes(validate_body(&body).map_err(bad)?).into_owned();
-    let client_id = validate_client_id(&client_id).map_err(bad)?.to_owned();
+    use crate::server::posting::{PostError, post};
     let state = super::ssr::state()?;
     let user = super::ssr::signed_in(&state).await?;
-    let access = ssr::room(&state, &user, &room).await?;
-    if !access.member {
-        return Err(ServerFnError::new("join the room to talk in it"));
-    }
-    // The same allowance as the person's sockets: a form is not a way round it.
-    if !state.limits.messages.try_take(&user.id, std::time::Instant::now()) {
-        return Err(ServerFnError::new("too many messages; wait a moment and send again"));
-    }
-    let (reply, done) = tokio::sync::oneshot::channel();
-    let message = NewMessage {
-        room_id: access.id,
-        room: access.name,
-        client_id,
-        author_id: Some(user.id),
-        author: user.display_name,
-        username: user.username,
-        body,
-        attachments: Vec::new(),
-    };
-    state.sequencer.post(message, PostReply::Call(reply)).await.map_err(super::ssr::internal)?;
-    done.await.map_err(super::ssr::internal)?.map_err(super::ssr::internal)
+    post(&state, &user, &room, &body, &client_id, Vec::new()).await.map_err(|error| match error {
+        PostError::Unavailable => super::ssr::internal("posting failed"),
+        refused => ServerFnError::new(refused.to_string()),
+    })
 }
 
 /// The person has seen the room up to `seq`: their unread count there drops, on every device.

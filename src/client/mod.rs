@@ -4,6 +4,7 @@
 pub mod connection;
 pub mod emoji;
 pub mod storage;
+pub mod upload;
 
 use leptos::prelude::*;
 

@@ -7,6 +7,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::{ChatPage as ChatPageData, load_chat};
 use crate::chat_state::ChatState;
+use crate::components::attachment_tray::Attachments;
 use crate::components::composer::Composer;
 use crate::components::header::Header;
 use crate::components::message_list::MessageList;
@@ -59,6 +60,8 @@ fn NotFound(data: ChatPageData) -> impl IntoView {
 #[component]
 fn ChatWindow(data: ChatPageData) -> impl IntoView {
     let form_client_id = data.form_client_id.clone();
+    let attachments = Attachments::new(data.upload_limit);
+    provide_context(attachments);
     let me = data.me.clone();
     let room = data.room.clone();
     let info = data.info.clone();
@@ -71,6 +74,8 @@ fn ChatWindow(data: ChatPageData) -> impl IntoView {
 
     let title = info.as_ref().map(|i| i.title.clone()).unwrap_or_default();
     let joined = info.as_ref().is_none_or(|i| i.joined);
+    // A file dragged over the chat: it shows where a drop will go.
+    let dropping = RwSignal::new(false);
     // Changes only when who is typing changes, not with every `typing` frame: the line is a
     // live region, and a keystroke elsewhere is no news.
     let typing_line = Memo::new(move |_| chat.typists.with(|t| t.line()));
@@ -86,7 +91,27 @@ fn ChatWindow(data: ChatPageData) -> impl IntoView {
         {joined.then(|| view! { <a class="skip-link" href="#message-input" on:click=skip_to_input>"Skip to message input"</a> })}
         <div class="layout">
             <Sidebar rooms=chat.rooms current=room.clone()/>
-            <main class="chat">
+            <main
+                class="chat"
+                class:dropping=move || dropping.get()
+                on:dragover=move |ev: leptos::ev::DragEvent| {
+                    // Saying "yes" to the drag is what lets the drop happen.
+                    if joined {
+                        ev.prevent_default();
+                        dropping.set(true);
+                    }
+                }
+                on:dragleave=move |_| dropping.set(false)
+                on:drop=move |ev: leptos::ev::DragEvent| {
+                    dropping.set(false);
+                    if !joined {
+                        return;
+                    }
+                    ev.prevent_default();
+                    #[cfg(feature = "hydrate")]
+                    attachments.add(crate::client::upload::files_of(ev.data_transfer().and_then(|d| d.files())));
+                }
+            >
                 <Header me title/>
                 {panel}
                 <MessageList/>

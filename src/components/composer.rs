@@ -1,6 +1,6 @@
 //! `Composer`: the message input and the Send button.
 //!
-//! A real form posting to the `post_message` server function, so sending works with
+//! A real form (multipart, to [`FORM_POST_PATH`]), so sending, with one file, works with
 //! JavaScript off; once hydrated, submit puts the message in the outbox and the connection
 //! sends it. Enter submits, as in any single-line form.
 //!
@@ -8,21 +8,24 @@
 //! it; both insert at the caret.
 
 use leptos::prelude::*;
-use leptos::server_fn::ServerFn;
 
-use crate::api::PostMessage;
+use crate::attachments::FORM_POST_PATH;
 use crate::chat::{Pending, PendingStatus};
 use crate::chat_state::{ChatState, Command};
+use crate::components::attachment_tray::{AttachmentTray, Attachments};
 use crate::components::emoji_picker::EmojiPicker;
 use crate::components::emoji_source::EmojiSource;
 use crate::components::shortcode_completions::{self, CompletionList, Completions, Key};
-use crate::protocol::validate_body;
+use crate::protocol::validate_post;
+use crate::upload_tray::Tray;
 
 #[component]
 pub fn Composer(form_client_id: String) -> impl IntoView {
     let chat = expect_context::<ChatState>();
     let input = NodeRef::<leptos::html::Input>::new();
     let error = RwSignal::new(None::<String>);
+    let attachments = expect_context::<Attachments>();
+    let file_input = NodeRef::<leptos::html::Input>::new();
     let emoji = EmojiSource::new(chat.username.get_value());
     provide_context(emoji);
     let completions = Completions::new(emoji);
@@ -69,21 +72,26 @@ pub fn Composer(form_client_id: String) -> impl IntoView {
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let (Some(field), Some(author)) = (input.get(), chat.name.get_untracked()) else { return };
-        let body = match validate_body(&field.value()) {
+        let files = match attachments.tray.with_untracked(Tray::ready) {
+            Ok(files) => files,
+            Err(e) => return error.set(Some(e.to_string())),
+        };
+        let ids: Vec<_> = files.iter().map(|a| a.id.clone()).collect();
+        let body = match validate_post(&field.value(), &ids) {
             Ok(body) => body.to_owned(),
-            Err(e) => {
-                error.set(Some(e.to_string()));
-                return;
-            }
+            Err(e) => return error.set(Some(e.to_string())),
         };
         error.set(None);
+        attachments.tray.update(Tray::clear);
+        #[cfg(feature = "hydrate")]
+        crate::client::upload::sent();
         chat.outbox.update(|outbox| {
             outbox.add(Pending {
                 client_id: new_client_id(),
                 room: chat.room.get_value(),
                 author,
                 body,
-                attachments: Vec::new(),
+                attachments: files,
                 status: PendingStatus::Sending,
                 error: None,
                 attempts: 0,
@@ -101,9 +109,11 @@ pub fn Composer(form_client_id: String) -> impl IntoView {
             id="composer"
             class="composer"
             method="post"
-            action=PostMessage::url()
+            action=FORM_POST_PATH
+            enctype="multipart/form-data"
             on:submit=on_submit
         >
+            <AttachmentTray/>
             <input type="hidden" name="room" value=chat.room.get_value()/>
             <input type="hidden" name="client_id" value=form_client_id/>
             <label for="message-input" class="visually-hidden">"Message"</label>
@@ -114,7 +124,6 @@ pub fn Composer(form_client_id: String) -> impl IntoView {
                 autocomplete="off"
                 enterkeyhint="send"
                 placeholder="Write a message"
-                required
                 role="combobox"
                 aria-autocomplete="list"
                 aria-expanded=move || completions.is_open().to_string()
@@ -126,9 +135,54 @@ pub fn Composer(form_client_id: String) -> impl IntoView {
                 on:input=on_input
                 on:keydown=on_keydown
                 on:blur=move |_| completions.dismiss()
+                on:paste=move |ev: leptos::ev::ClipboardEvent| {
+                    #[cfg(feature = "hydrate")]
+                    {
+                        let files = crate::client::upload::files_of(ev.clipboard_data().and_then(|d| d.files()));
+                        if !files.is_empty() {
+                            ev.prevent_default();
+                            attachments.add(files);
+                        }
+                    }
+                    #[cfg(not(feature = "hydrate"))]
+                    let _ = ev;
+                }
             />
             <CompletionList completions on_choose/>
             <EmojiPicker on_pick=move |chosen: String| insert(&chosen, None)/>
+            // Without JavaScript, a plain file field (one file, sent with the form); once the
+            // page is live it is hidden and the button below opens it for any number of files.
+            <label for="attach-input" class="attach-label">"Attach a file"</label>
+            <input
+                id="attach-input"
+                class="attach-input"
+                type="file"
+                name="file"
+                node_ref=file_input
+                on:change=move |_| {
+                    #[cfg(feature = "hydrate")]
+                    if let Some(field) = file_input.get_untracked() {
+                        attachments.add(crate::client::upload::files_of(field.files()));
+                        field.set_value("");
+                    }
+                }
+            />
+            <button
+                type="button"
+                id="attach-button"
+                class="attach-button secondary"
+                aria-label="Attach files"
+                title="Attach files"
+                on:click=move |_| {
+                    if let Some(field) = file_input.get_untracked() {
+                        // One file with the plain form; any number once the page is live.
+                        field.set_multiple(true);
+                        field.click();
+                    }
+                }
+            >
+                "📎"
+            </button>
             <button type="submit">"Send"</button>
             <p class="form-error" role="alert">{move || error.get()}</p>
         </form>

@@ -13,6 +13,7 @@ use leptos::prelude::*;
 use crate::api::load_older;
 use crate::chat::{Line, Pending, PendingStatus};
 use crate::chat_state::{ChatState, Command};
+use crate::components::attachment_view::AttachmentList;
 use crate::components::avatar::Avatar;
 use crate::emoji::is_jumbo;
 use crate::grouping::{self, Placement};
@@ -193,6 +194,7 @@ fn MessageItem(message: ChatMessage, continued: bool) -> impl IntoView {
                 {move || clock_time(ts, chat.utc_offset.get())}
             </time>
             <p class="body" class:jumbo=jumbo>{message.body}</p>
+            <AttachmentList attachments=message.attachments/>
             <span class="state" aria-hidden="true"></span>
         </li>
     }
@@ -210,6 +212,7 @@ fn PendingItem(pending: Pending) -> impl IntoView {
         <li class="message mine pending" class:failed=failed data-client-id=client_id>
             <span class="author">{pending.author}</span>
             <p class="body" class:jumbo=jumbo>{pending.body}</p>
+            <AttachmentList attachments=pending.attachments/>
             {if failed {
                 view! {
                     <span class="state">

@@ -1,6 +1,8 @@
 //! The page's pieces, one component per file.
 
 pub mod account_form;
+pub mod attachment_tray;
+pub mod attachment_view;
 pub mod avatar;
 pub mod chat_page;
 pub mod composer;

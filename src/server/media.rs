@@ -22,13 +22,12 @@ use image::codecs::webp::{WebPDecoder, WebPEncoder};
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 
 use crate::attachments::AttachmentKind;
+pub use crate::attachments::THUMB_MAX;
 
 /// Largest image accepted, in pixels (width × height): 50 megapixels, above any phone camera.
 pub const MAX_PIXELS: u64 = 50_000_000;
 /// Memory one decode may take.
 pub const MAX_DECODE_BYTES: u64 = 512 * 1024 * 1024;
-/// Thumbnails fit in this square.
-pub const THUMB_MAX: u32 = 480;
 /// JPEG quality for re-encoded photos and thumbnails.
 const PHOTO_QUALITY: u8 = 90;
 const THUMB_QUALITY: u8 = 80;

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod blobs;
 pub mod config;
 pub mod emoji_catalog;
+pub mod form_post;
 pub mod health;
 pub mod http_security;
 pub mod hub;
@@ -17,6 +18,7 @@ pub mod listener;
 pub mod media;
 pub mod passwords;
 pub mod person_limits;
+pub mod posting;
 pub mod rate_limit;
 pub mod rooms;
 pub mod sequencer;
@@ -41,7 +43,7 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use tokio::net::TcpListener;
 
 use crate::app::{App, shell};
-use crate::attachments::{FILES_PATH, UPLOAD_PATH};
+use crate::attachments::{FILES_PATH, FORM_POST_PATH, UPLOAD_PATH};
 pub use config::Config;
 pub use state::AppState;
 pub use store::Store;
@@ -72,6 +74,7 @@ pub fn router(state: AppState) -> Router {
         // Added after the 64 KiB limit, so it does not apply: uploads count their own bytes
         // against `--max-upload-bytes` as they stream to disk.
         .route(UPLOAD_PATH, post(uploads::upload).layer(axum::extract::DefaultBodyLimit::disable()))
+        .route(FORM_POST_PATH, post(form_post::post_form).layer(axum::extract::DefaultBodyLimit::disable()))
         .route(&format!("{FILES_PATH}/{{id}}/{{name}}"), get(uploads::download))
         .layer(axum::middleware::from_fn_with_state(state.clone(), http_security::guard))
         .layer(http_security::layers())

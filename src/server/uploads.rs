@@ -60,7 +60,7 @@ pub enum UploadError {
 }
 
 impl UploadError {
-    fn status(&self) -> StatusCode {
+    pub(super) fn status(&self) -> StatusCode {
         match self {
             UploadError::SignedOut => StatusCode::UNAUTHORIZED,
             UploadError::TooLarge(_) | UploadError::TooManyPixels(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -106,23 +106,8 @@ pub async fn upload(State(state): State<AppState>, request: Request) -> Result<R
             return Err(UploadError::Unavailable);
         }
     };
+    admit(&state, user.id, request.headers()).await?;
     let limit = state.config.max_upload_bytes;
-    if declared_length(request.headers())
-        .is_some_and(|length| length > limit.saturating_add(MULTIPART_OVERHEAD))
-    {
-        return Err(UploadError::TooLarge(limit));
-    }
-    if !state.limits.uploads.try_take(&user.id, Instant::now()) {
-        return Err(UploadError::RateLimited);
-    }
-    match state.store.unsent_uploads(user.id).await {
-        Ok(count) if count >= MAX_UNSENT_UPLOADS => return Err(UploadError::TooManyUnsent),
-        Ok(_) => {}
-        Err(error) => {
-            tracing::error!(%error, "cannot count uploads");
-            return Err(UploadError::Unavailable);
-        }
-    }
     let mut multipart =
         Multipart::from_request(request, &state).await.map_err(|_| UploadError::NotMultipart)?;
     let id = AttachmentId::random();
@@ -152,8 +137,41 @@ pub async fn upload(State(state): State<AppState>, request: Request) -> Result<R
     Ok((StatusCode::CREATED, axum::Json(attachment)).into_response())
 }
 
+/// Whether `user_id` may upload now, a request of this length: refused before any byte of
+/// the body is read.
+async fn admit(state: &AppState, user_id: i64, headers: &HeaderMap) -> Result<(), UploadError> {
+    check_length(state, headers)?;
+    allowance(state, user_id).await
+}
+
+/// A request that says it is longer than a file and a form's text can be is refused unread.
+pub(super) fn check_length(state: &AppState, headers: &HeaderMap) -> Result<(), UploadError> {
+    let limit = state.config.max_upload_bytes;
+    let allowed =
+        limit.saturating_add(MULTIPART_OVERHEAD).saturating_add(super::MAX_REQUEST_BODY_BYTES as u64);
+    if declared_length(headers).is_some_and(|length| length > allowed) {
+        return Err(UploadError::TooLarge(limit));
+    }
+    Ok(())
+}
+
+/// The person's upload rate and their count of files waiting to be sent.
+pub(super) async fn allowance(state: &AppState, user_id: i64) -> Result<(), UploadError> {
+    if !state.limits.uploads.try_take(&user_id, Instant::now()) {
+        return Err(UploadError::RateLimited);
+    }
+    match state.store.unsent_uploads(user_id).await {
+        Ok(count) if count >= MAX_UNSENT_UPLOADS => Err(UploadError::TooManyUnsent),
+        Ok(_) => Ok(()),
+        Err(error) => {
+            tracing::error!(%error, "cannot count uploads");
+            Err(UploadError::Unavailable)
+        }
+    }
+}
+
 /// Stream one part to `path`, at most `limit` bytes, durably. Returns its first bytes.
-async fn receive(
+pub(super) async fn receive(
     mut field: axum::extract::multipart::Field<'_>,
     path: &std::path::Path,
     limit: u64,
@@ -185,7 +203,7 @@ async fn receive(
 }
 
 /// Decide the type, process images, keep the bytes and record the upload.
-async fn keep(
+pub(super) async fn keep(
     state: &AppState,
     uploader_id: i64,
     id: AttachmentId,

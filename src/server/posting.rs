@@ -1,0 +1,73 @@
+//! Posting a message without a WebSocket: the `post_message` server function and the
+//! composer's form without JavaScript both come here, and go through the same checks and the
+//! same sequencer as a socket's `send`, so open pages see the message live.
+
+use std::time::Instant;
+
+use tokio::sync::oneshot;
+
+use super::AppState;
+use super::emoji_catalog::expand_shortcodes;
+use super::sequencer::{PostReply, SequencerError};
+use super::store::NewMessage;
+use super::users::User;
+use crate::attachments::AttachmentId;
+use crate::protocol::{InputError, validate_client_id, validate_post};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PostError {
+    #[error("{0}")]
+    Input(#[from] InputError),
+    /// No such room, or one this person may not know about: the same answer.
+    #[error("not found")]
+    NotFound,
+    #[error("join the room to talk in it")]
+    NotMember,
+    #[error("too many messages; wait a moment and send again")]
+    RateLimited,
+    #[error("{0}")]
+    Refused(#[from] SequencerError),
+    #[error("the server could not do that just now; try again")]
+    Unavailable,
+}
+
+/// Post `body` (and `attachments`) as `user` in `room`; the message's `seq` once stored.
+pub async fn post(
+    state: &AppState,
+    user: &User,
+    room: &str,
+    body: &str,
+    client_id: &str,
+    attachments: Vec<AttachmentId>,
+) -> Result<i64, PostError> {
+    let body = expand_shortcodes(validate_post(body, &attachments)?).into_owned();
+    let client_id = validate_client_id(client_id)?.to_owned();
+    let access = match state.store.room_for(user.id, room).await {
+        Ok(Some(access)) => access,
+        Ok(None) => return Err(PostError::NotFound),
+        Err(error) => {
+            tracing::error!(%error, "room lookup failed");
+            return Err(PostError::Unavailable);
+        }
+    };
+    if !access.member {
+        return Err(PostError::NotMember);
+    }
+    // The same allowance as the person's sockets: a form is not a way round it.
+    if !state.limits.messages.try_take(&user.id, Instant::now()) {
+        return Err(PostError::RateLimited);
+    }
+    let (reply, done) = oneshot::channel();
+    let message = NewMessage {
+        room_id: access.id,
+        room: access.name,
+        client_id,
+        author_id: Some(user.id),
+        author: user.display_name.clone(),
+        username: user.username.clone(),
+        body,
+        attachments,
+    };
+    state.sequencer.post(message, PostReply::Call(reply)).await?;
+    Ok(done.await.map_err(|_| PostError::Unavailable)??)
+}
