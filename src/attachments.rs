@@ -145,19 +145,26 @@ impl Attachment {
 }
 
 /// A size as people read it: `512 B`, `1.5 KB`, `25 MB` (powers of 1,000, as file managers
-/// and phones show them).
+/// and phones show them). Integer arithmetic only: float formatting would cost the wasm more
+/// than this whole module.
 pub fn human_size(bytes: u64) -> String {
     const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
     if bytes < 1_000 {
         return format!("{bytes} B");
     }
-    let mut value = bytes as f64 / 1_000.0;
     let mut unit = 0;
-    while value >= 1_000.0 && unit < UNITS.len() - 1 {
-        value /= 1_000.0;
+    let mut scale: u64 = 1_000;
+    while bytes / 1_000 >= scale && unit < UNITS.len() - 1 {
+        scale *= 1_000;
         unit += 1;
     }
-    if value < 10.0 { format!("{value:.1} {}", UNITS[unit]) } else { format!("{value:.0} {}", UNITS[unit]) }
+    // Under 10 units: one decimal, rounded down; above, whole units, rounded.
+    let tenths = bytes / (scale / 10);
+    if tenths < 100 {
+        format!("{}.{} {}", tenths / 10, tenths % 10, UNITS[unit])
+    } else {
+        format!("{} {}", bytes / scale + u64::from(bytes % scale >= scale / 2), UNITS[unit])
+    }
 }
 
 #[cfg(test)]
@@ -192,5 +199,9 @@ mod tests {
         assert_eq!(human_size(1_500), "1.5 KB");
         assert_eq!(human_size(25_000_000), "25 MB");
         assert_eq!(human_size(26_214_400), "26 MB");
+        assert_eq!(human_size(1_000), "1.0 KB");
+        assert_eq!(human_size(9_960), "9.9 KB");
+        assert_eq!(human_size(10_500), "11 KB");
+        assert_eq!(human_size(u64::MAX), "18446744 TB");
     }
 }

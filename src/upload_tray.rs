@@ -30,12 +30,14 @@ pub struct Upload {
 }
 
 impl Upload {
-    /// 0.0 to 1.0.
-    pub fn progress(&self) -> f64 {
+    /// How far along, in thousandths.
+    pub fn permille(&self) -> u64 {
         match &self.state {
-            UploadState::Done(_) => 1.0,
-            UploadState::Sending(sent) if self.size > 0 => (*sent as f64 / self.size as f64).min(1.0),
-            _ => 0.0,
+            UploadState::Done(_) => 1_000,
+            UploadState::Sending(sent) if self.size > 0 => {
+                (*sent).min(self.size).saturating_mul(1_000) / self.size
+            }
+            _ => 0,
         }
     }
 }
@@ -198,7 +200,7 @@ mod tests {
         assert_eq!(tray.start_next(), keys[..UPLOADS_AT_ONCE].to_vec());
         assert!(tray.start_next().is_empty());
         tray.progress(keys[0], 50);
-        assert_eq!(tray.items[0].progress(), 0.5);
+        assert_eq!(tray.items[0].permille(), 500);
         tray.done(keys[0], attachment(1));
         assert_eq!(tray.start_next(), vec![keys[UPLOADS_AT_ONCE]]);
         assert_eq!(tray.ready(), Err(NotReady::Uploading));

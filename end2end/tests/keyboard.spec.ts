@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { delivered, PASSWORD, unique, signUp, username } from './helpers';
+import { delivered, joinAs, PASSWORD, send, unique, signUp, username } from './helpers';
 
 test.describe('on a touch screen with a keyboard (nothing focused on arrival)', () => {
   test.use({ hasTouch: true, isMobile: true, viewport: { width: 768, height: 1024 } });
@@ -85,4 +85,34 @@ test.describe('at 320 px', () => {
     const sideways = await box.evaluate((el) => el.scrollWidth - el.clientWidth);
     expect(sideways).toBeLessThanOrEqual(0);
   });
+});
+
+test('the arrow keys move through the messages, and a focused message shows its date and time', async ({ browser }) => {
+  const { context, page } = await joinAs(browser, 'reader');
+  const first = unique('first line');
+  const second = unique('second line');
+  await send(page, first);
+  await expect(delivered(page, first)).toHaveCount(1);
+  await send(page, second);
+  await expect(delivered(page, second)).toHaveCount(1);
+
+  // One Tab stop for the list; Up from it goes to the newest message, Up again to the one before.
+  await page.locator('#chat-box').focus();
+  await page.keyboard.press('ArrowUp');
+  const newest = page.locator('#chat-box li.message').filter({ hasText: second });
+  await expect(newest).toBeFocused();
+  await page.keyboard.press('ArrowUp');
+  const before = page.locator('#chat-box li.message').filter({ hasText: first });
+  await expect(before).toBeFocused();
+  await page.keyboard.press('ArrowDown');
+  await expect(newest).toBeFocused();
+  expect(await newest.getAttribute('tabindex')).toBe('-1');
+
+  // The exact date and time, as the title says, drawn beside the focused message.
+  const time = newest.locator('time');
+  const title = await time.getAttribute('title');
+  expect(title).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d$/);
+  const shown = await time.evaluate((el) => getComputedStyle(el, '::after').content);
+  expect(shown).toBe(`"${title}"`);
+  await context.close();
 });

@@ -57,7 +57,7 @@ pub fn AttachmentTray() -> impl IntoView {
                     {
                         let key = upload.key;
                         let name = upload.name.clone();
-                        let progress = upload.progress();
+                        let permille = upload.permille();
                         let busy = matches!(upload.state, UploadState::Waiting | UploadState::Sending(_));
                         let (status, failed, retry) = match upload.state {
                             UploadState::Waiting => ("waiting…".to_owned(), false, false),
@@ -70,7 +70,7 @@ pub fn AttachmentTray() -> impl IntoView {
                         view! {
                             <li class="upload" class:failed=failed data-upload-name=name.clone()>
                                 <span class="upload-name">{name.clone()}</span>
-                                <progress max="1" value=progress aria-label=format!("Uploading {name}")></progress>
+                                <progress max="1000" value=permille aria-label=format!("Uploading {name}")></progress>
                                 <span class="upload-status" role=failed.then_some("alert")>{status}</span>
                                 {retry.then(|| view! {
                                     <button type="button" class="secondary" on:click=move |_| attachments.retry(key)>"Retry"</button>

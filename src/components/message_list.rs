@@ -7,6 +7,10 @@
 //! The section around the list is a polite `role="log"` live region: screen readers announce
 //! what is appended
 //! and do not re-read the history; the `<ol>` inside keeps its list semantics.
+//!
+//! With the keyboard, the list is one Tab stop; inside it the arrow keys (and Home, End) move
+//! from message to message (a roving focus: each message is focusable but not a Tab stop). A
+//! focused message shows its exact date and time, as hovering does.
 
 use leptos::prelude::*;
 
@@ -132,6 +136,7 @@ pub fn MessageList() -> impl IntoView {
                 tabindex="0"
                 node_ref=list
                 on:scroll=on_scroll
+                on:keydown=move |ev: leptos::ev::KeyboardEvent| move_focus(list, ev)
             >
                 <For
                     each=move || {
@@ -173,6 +178,46 @@ pub fn MessageList() -> impl IntoView {
     }
 }
 
+/// Arrow keys, Home and End in the list: focus the next, previous, first or last message.
+/// From the list itself, Up and End go to the newest message and Down and Home to the oldest.
+fn move_focus(list: NodeRef<leptos::html::Ol>, ev: leptos::ev::KeyboardEvent) {
+    #[cfg(feature = "hydrate")]
+    move_focus_in_browser(list, ev);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (list, ev);
+}
+
+#[cfg(feature = "hydrate")]
+fn move_focus_in_browser(list: NodeRef<leptos::html::Ol>, ev: leptos::ev::KeyboardEvent) {
+    use leptos::wasm_bindgen::JsCast;
+    let Some(list) = list.get_untracked() else { return };
+    let Ok(messages) = list.query_selector_all("li.message") else { return };
+    let count = messages.length();
+    if count == 0 {
+        return;
+    }
+    let focused = document().active_element();
+    let current: Option<u32> = (0..count).find(|&i| {
+        messages
+            .item(i)
+            .zip(focused.as_ref())
+            .is_some_and(|(node, active)| &node == active.unchecked_ref::<leptos::web_sys::Node>())
+    });
+    let target = match (ev.key().as_str(), current) {
+        ("ArrowDown", Some(i)) => (i + 1).min(count - 1),
+        ("ArrowUp", Some(i)) => i.saturating_sub(1),
+        ("ArrowDown" | "Home", None) | ("Home", Some(_)) => 0,
+        ("ArrowUp" | "End", None) | ("End", Some(_)) => count - 1,
+        _ => return,
+    };
+    ev.prevent_default();
+    if let Some(element) =
+        messages.item(target).and_then(|n| n.dyn_into::<leptos::web_sys::HtmlElement>().ok())
+    {
+        let _ = element.focus();
+    }
+}
+
 #[component]
 fn MessageItem(message: ChatMessage, continued: bool) -> impl IntoView {
     let chat = expect_context::<ChatState>();
@@ -182,7 +227,7 @@ fn MessageItem(message: ChatMessage, continued: bool) -> impl IntoView {
     let handle = (!message.username.is_empty()).then(|| format!("@{}", message.username));
     let jumbo = is_jumbo(&message.body);
     view! {
-        <li class="message" class:mine=mine class:continued=continued data-seq=message.seq
+        <li class="message" tabindex="-1" class:mine=mine class:continued=continued data-seq=message.seq
             data-client-id=message.client_id data-username=message.username.clone()>
             // The header (hidden but still read out in a group's later messages).
             <Avatar username=message.username.clone() name=message.author.clone()/>
