@@ -227,8 +227,8 @@ fn MessageItem(message: ChatMessage, continued: bool) -> impl IntoView {
     let handle = (!message.username.is_empty()).then(|| format!("@{}", message.username));
     let jumbo = is_jumbo(&message.body);
     view! {
-        <li class="message" tabindex="-1" class:mine=mine class:continued=continued data-seq=message.seq
-            data-client-id=message.client_id data-username=message.username.clone()>
+        <li class="message" class:mine=mine class:continued=continued data-seq=message.seq
+            data-client-id=message.client_id data-username=message.username.clone() tabindex="-1">
             // The header (hidden but still read out in a group's later messages).
             <Avatar username=message.username.clone() name=message.author.clone()/>
             <span class="byline">
