@@ -222,6 +222,7 @@ mod tests {
             author: "a".into(),
             username: "a".into(),
             body: format!("m{seq}"),
+            html: String::new(),
             ts: 0,
             attachments: Vec::new(),
         }

@@ -86,6 +86,7 @@ mod tests {
             author: username.to_uppercase(),
             username: username.into(),
             body: format!("m{seq}"),
+            html: String::new(),
             ts,
             attachments: Vec::new(),
         })

@@ -35,7 +35,8 @@
 //! for attachments `uploads` (receive, serve, sweep), `media` (type from the bytes; images
 //! upright, without metadata, thumbnailed), `blobs` (where the bytes live), `attachments` (their
 //! rows in the store); `posting` (posting without a socket) and `form_post` (the composer's form
-//! without JavaScript, with a file).
+//! without JavaScript, with a file); `markdown` (a message's text as sanitized HTML, rendered
+//! once when posted).
 //!
 //! The load tool (`ssr`), under [`load`]: `banter-load`'s scenarios, accounting and report.
 //!

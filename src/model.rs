@@ -20,6 +20,10 @@ pub struct ChatMessage {
     pub username: String,
     /// Empty when the message is only attachments.
     pub body: String,
+    /// `body` as sanitized HTML: the Markdown subset and links, rendered by the server (see
+    /// `server::markdown`). What pages show; `body` is the text as typed.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub html: String,
     /// Server time of storage, milliseconds since the Unix epoch.
     pub ts: i64,
     /// Files the message carries, in the order they were attached.

@@ -408,6 +408,7 @@ mod tests {
             author: "alice".into(),
             username: "alice".into(),
             body: "<b>hi</b>".into(),
+            html: String::new(),
             ts: 1_700_000_000_000,
             attachments: Vec::new(),
         });

@@ -82,7 +82,7 @@ for (const theme of THEMES) {
         await me.context.close();
       });
 
-      test('messages with attachments, and the upload tray with a failed file', async ({ browser }) => {
+      test('formatted messages, messages with attachments, and the upload tray with a failed file', async ({ browser }) => {
         const me = await joinAs(browser, 'files');
         await me.page.emulateMedia({ colorScheme: theme });
         await me.page.setViewportSize({ width: size.width, height: size.height });
@@ -101,6 +101,13 @@ for (const theme of THEMES) {
         const item = me.page.locator('#chat-box li.message:not(.pending)').filter({ hasText: text });
         await expect(item.locator('a.file-card')).toBeVisible();
         await expect.poll(() => item.locator('img').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
+        // A formatted message too: code, a quote, a list and a link.
+        const rich = unique('rich');
+        await send(me.page, `**${rich}** with \`code\` and https://example.com/x`);
+        await me.page.locator('#message-input').fill('> quoted\n\n- one\n- two');
+        await me.page.locator('#message-input').press('Enter');
+        await expect(me.page.locator('#chat-box li.message:not(.pending) blockquote')).not.toHaveCount(0);
+        await expect(me.page.locator('#chat-box li.message:not(.pending) .body.rich a').first()).toBeVisible();
         await choose([{ name: 'too-big.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(25_000_001) }]);
         await expect(me.page.locator('#attachment-tray').getByRole('alert')).toBeVisible();
         await audit(me.page, 'attachments');

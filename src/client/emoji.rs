@@ -62,20 +62,15 @@ pub fn save_tone(tone: usize) {
 
 /// Put `text` in place of UTF-16 positions `start..end` of `input` (the caret when `None`)
 /// and leave the caret after it.
-pub fn replace_range(input: &web_sys::HtmlInputElement, text: &str, start: Option<u32>) {
+pub fn replace_range(input: &web_sys::HtmlTextAreaElement, text: &str, start: Option<u32>) {
     let len = input.value().encode_utf16().count() as u32;
     let end = input.selection_end().ok().flatten().unwrap_or(len);
     let start = start.or_else(|| input.selection_start().ok().flatten()).unwrap_or(end).min(end);
-    let _ = input.set_range_text_with_start_and_end_and_selection_mode(
-        text,
-        start,
-        end,
-        web_sys::SelectionMode::End,
-    );
+    let _ = input.set_range_text_with_start_and_end_and_mode(text, start, end, "end");
 }
 
 /// The input's text before its caret.
-pub fn before_caret(input: &web_sys::HtmlInputElement) -> String {
+pub fn before_caret(input: &web_sys::HtmlTextAreaElement) -> String {
     let value = input.value();
     let caret = input.selection_start().ok().flatten().map_or(usize::MAX, |c| c as usize);
     let units: Vec<u16> = value.encode_utf16().take(caret).collect();

@@ -2,7 +2,8 @@
 //!
 //! A real form (multipart, to [`FORM_POST_PATH`]), so sending, with one file, works with
 //! JavaScript off; once hydrated, submit puts the message in the outbox and the connection
-//! sends it. Enter submits, as in any single-line form.
+//! sends it. Enter sends, Shift+Enter starts a new line (on a touch screen Enter is a new line
+//! and the Send button sends); the input grows with its text up to a few lines.
 //!
 //! Once hydrated it also has an emoji picker beside the input and shortcode completions in
 //! it; both insert at the caret.
@@ -22,7 +23,7 @@ use crate::upload_tray::Tray;
 #[component]
 pub fn Composer(form_client_id: String) -> impl IntoView {
     let chat = expect_context::<ChatState>();
-    let input = NodeRef::<leptos::html::Input>::new();
+    let input = NodeRef::<leptos::html::Textarea>::new();
     let error = RwSignal::new(None::<String>);
     let attachments = expect_context::<Attachments>();
     let file_input = NodeRef::<leptos::html::Input>::new();
@@ -46,6 +47,14 @@ pub fn Composer(form_client_id: String) -> impl IntoView {
         }
     };
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| match completions.key(&ev.key()) {
+        // Enter sends and Shift+Enter starts a new line, where there is a keyboard; on a touch
+        // screen Enter is a new line and the Send button sends, as in other mobile chats.
+        Key::Ignored if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() && !touch_screen() => {
+            ev.prevent_default();
+            if let Some(form) = input.get_untracked().and_then(|field| field.form()) {
+                let _ = form.request_submit();
+            }
+        }
         Key::Ignored => {}
         Key::Handled => ev.prevent_default(),
         Key::Insert { emoji: chosen, start } => {
@@ -61,6 +70,7 @@ pub fn Composer(form_client_id: String) -> impl IntoView {
         #[cfg(feature = "hydrate")]
         if let Some(field) = input.get_untracked() {
             completions.typed(emoji, &crate::client::emoji::before_caret(&field));
+            fit_height(&field);
         }
         let now = now_ms();
         if now - last_typing.get_value() >= crate::typing::TYPING_SEND_EVERY_MS {
@@ -101,6 +111,8 @@ pub fn Composer(form_client_id: String) -> impl IntoView {
         chat.command(Command::Flush);
         completions.dismiss();
         field.set_value("");
+        #[cfg(feature = "hydrate")]
+        fit_height(&field);
         let _ = field.focus();
     };
 
@@ -117,16 +129,13 @@ pub fn Composer(form_client_id: String) -> impl IntoView {
             <input type="hidden" name="room" value=chat.room.get_value()/>
             <input type="hidden" name="client_id" value=form_client_id/>
             <label for="message-input" class="visually-hidden">"Message"</label>
-            <input
+            <textarea
                 id="message-input"
                 name="body"
-                type="text"
+                rows="1"
                 autocomplete="off"
-                enterkeyhint="send"
                 placeholder="Write a message"
-                role="combobox"
                 aria-autocomplete="list"
-                aria-expanded=move || completions.is_open().to_string()
                 aria-controls=move || completions.is_open().then_some(shortcode_completions::LIST_ID)
                 aria-activedescendant=move || {
                     completions.is_open().then(|| format!("completion-{}", completions.active.get()))
@@ -147,7 +156,7 @@ pub fn Composer(form_client_id: String) -> impl IntoView {
                     #[cfg(not(feature = "hydrate"))]
                     let _ = ev;
                 }
-            />
+            ></textarea>
             <CompletionList completions on_choose/>
             <EmojiPicker on_pick=move |chosen: String| insert(&chosen, None)/>
             // Without JavaScript, a plain file field (one file, sent with the form); once the
@@ -187,6 +196,27 @@ pub fn Composer(form_client_id: String) -> impl IntoView {
             <p class="form-error" role="alert">{move || error.get()}</p>
         </form>
     }
+}
+
+/// Whether the main pointer is a finger (a phone or tablet without a mouse).
+fn touch_screen() -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        leptos::web_sys::window()
+            .and_then(|w| w.match_media("(pointer: coarse)").ok().flatten())
+            .is_some_and(|query| query.matches())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    false
+}
+
+/// Grow the input with its text, up to the CSS `max-height` (then it scrolls).
+#[cfg(feature = "hydrate")]
+fn fit_height(field: &leptos::web_sys::HtmlTextAreaElement) {
+    use leptos::wasm_bindgen::JsCast;
+    let style = field.unchecked_ref::<leptos::web_sys::HtmlElement>().style();
+    let _ = style.set_property("height", "auto");
+    let _ = style.set_property("height", &format!("{}px", field.scroll_height()));
 }
 
 fn now_ms() -> f64 {

@@ -226,6 +226,13 @@ fn MessageItem(message: ChatMessage, continued: bool) -> impl IntoView {
     let mine = !message.username.is_empty() && chat.username.with_value(|me| *me == message.username);
     let handle = (!message.username.is_empty()).then(|| format!("@{}", message.username));
     let jumbo = is_jumbo(&message.body);
+    // The server's sanitized rendering (links, formatting); a few emoji alone are drawn large
+    // as text.
+    let body = if message.html.is_empty() || jumbo {
+        view! { <p class="body" class:jumbo=jumbo>{message.body}</p> }.into_any()
+    } else {
+        view! { <div class="body rich" inner_html=message.html></div> }.into_any()
+    };
     view! {
         <li class="message" class:mine=mine class:continued=continued data-seq=message.seq
             data-client-id=message.client_id data-username=message.username.clone() tabindex="-1">
@@ -238,7 +245,7 @@ fn MessageItem(message: ChatMessage, continued: bool) -> impl IntoView {
             <time class="time" data-ts=ts title=move || local_date_time(ts, chat.utc_offset.get())>
                 {move || clock_time(ts, chat.utc_offset.get())}
             </time>
-            <p class="body" class:jumbo=jumbo>{message.body}</p>
+            {body}
             <AttachmentList attachments=message.attachments/>
             <span class="state" aria-hidden="true"></span>
         </li>

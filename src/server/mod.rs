@@ -15,6 +15,7 @@ pub mod health;
 pub mod http_security;
 pub mod hub;
 pub mod listener;
+pub mod markdown;
 pub mod media;
 pub mod passwords;
 pub mod person_limits;

@@ -65,6 +65,7 @@ pub async fn post(
         author_id: Some(user.id),
         author: user.display_name.clone(),
         username: user.username.clone(),
+        html: super::markdown::render(&body),
         body,
         attachments,
     };

@@ -56,6 +56,8 @@ pub struct NewMessage {
     /// The author's username.
     pub username: String,
     pub body: String,
+    /// `body` rendered (`server::markdown::render`), by the caller: not in the single writer.
+    pub html: String,
     /// The author's unsent uploads this message carries.
     pub attachments: Vec<AttachmentId>,
 }
@@ -163,8 +165,8 @@ impl Store {
             }
         }
         sqlx::query(
-            "INSERT INTO messages (room_id, seq, client_id, author_id, author, body, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO messages (room_id, seq, client_id, author_id, author, body, html, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(message.room_id)
         .bind(seq)
@@ -172,6 +174,7 @@ impl Store {
         .bind(message.author_id)
         .bind(&message.author)
         .bind(&message.body)
+        .bind(&message.html)
         .bind(ts)
         .execute(&mut **tx)
         .await?;
@@ -182,6 +185,7 @@ impl Store {
             author: message.author.clone(),
             username: message.username.clone(),
             body: message.body.clone(),
+            html: message.html.clone(),
             ts,
             attachments,
         }))
@@ -198,7 +202,7 @@ impl Store {
     ) -> Result<HistoryPage, StoreError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = sqlx::query(
-            "SELECT m.seq, m.client_id, m.author, m.body, m.created_at, COALESCE(u.username, '')
+            "SELECT m.seq, m.client_id, m.author, m.body, m.created_at, COALESCE(u.username, ''), m.html
              FROM messages m LEFT JOIN users u ON u.id = m.author_id
              WHERE m.room_id = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?",
         )
@@ -224,7 +228,7 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<ChatMessage>, StoreError> {
         let rows = sqlx::query(
-            "SELECT m.seq, m.client_id, m.author, m.body, m.created_at, COALESCE(u.username, '')
+            "SELECT m.seq, m.client_id, m.author, m.body, m.created_at, COALESCE(u.username, ''), m.html
              FROM messages m LEFT JOIN users u ON u.id = m.author_id
              WHERE m.room_id = ? AND m.seq > ? ORDER BY m.seq ASC LIMIT ?",
         )
@@ -260,6 +264,8 @@ fn from_row(room: &str, row: &sqlx::sqlite::SqliteRow) -> ChatMessage {
         client_id: row.get(1),
         author: row.get(2),
         username: row.get(5),
+        // Messages from before formatting are rendered as they are read.
+        html: row.get::<Option<String>, _>(6).unwrap_or_else(|| super::markdown::render(row.get(3))),
         body: row.get(3),
         ts: row.get(4),
         attachments: Vec::new(),

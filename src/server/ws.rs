@@ -427,6 +427,7 @@ impl<'a> Reader<'a> {
             author_id: Some(self.person.user_id),
             author: self.current_name(),
             username: self.person.username.clone(),
+            html: super::markdown::render(&body),
             body,
             attachments,
         };
