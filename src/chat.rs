@@ -28,7 +28,8 @@ impl Line {
     /// Stable key for keyed rendering.
     pub fn key(&self) -> String {
         match self {
-            Line::Message(m) => format!("m{}", m.seq),
+            // A changed message is drawn again: edits and deletions change its key.
+            Line::Message(m) => format!("m{}-{}-{}", m.seq, m.edited_at.unwrap_or(0), m.deleted),
             Line::Notice { id, .. } => format!("n{id}"),
         }
     }
@@ -41,11 +42,15 @@ pub struct Timeline {
     pub lines: Vec<Line>,
     pub has_older: bool,
     next_notice: u64,
+    /// Highest `seq` applied: a message's, or an edit's or deletion's (they take the room's
+    /// next `seq` too). Where a resume starts.
+    high_water: i64,
 }
 
 impl Timeline {
     pub fn from_page(page: HistoryPage) -> Self {
         Self {
+            high_water: page.messages.last().map_or(0, |m| m.seq),
             lines: page.messages.into_iter().map(Line::Message).collect(),
             has_older: page.has_older,
             next_notice: 0,
@@ -59,9 +64,9 @@ impl Timeline {
         })
     }
 
-    /// Highest `seq` held: where a resume starts.
+    /// Highest `seq` applied (a message, an edit or a deletion): where a resume starts.
     pub fn last_seq(&self) -> i64 {
-        self.messages().next_back().map_or(0, |m| m.seq)
+        self.high_water
     }
 
     /// Lowest `seq` held: where "load older" continues.
@@ -74,12 +79,52 @@ impl Timeline {
         if message.seq <= self.last_seq() {
             return false;
         }
+        self.high_water = message.seq;
         self.lines.push(Line::Message(message));
         true
     }
 
+    /// An edit (`seq`) of message `target`: its current text. Applied once; a change to a
+    /// message not held (older than the pages loaded) only moves the resume point.
+    pub fn edited(&mut self, seq: i64, target: i64, body: String, html: String, edited_at: i64) -> bool {
+        self.change(seq, target, |m| {
+            m.body = body;
+            m.html = html;
+            m.edited_at = Some(edited_at);
+        })
+    }
+
+    /// A deletion (`seq`) of message `target`: nothing of it is kept but its place.
+    pub fn deleted(&mut self, seq: i64, target: i64) -> bool {
+        self.change(seq, target, |m| {
+            m.deleted = true;
+            m.body.clear();
+            m.html.clear();
+            m.attachments.clear();
+        })
+    }
+
+    fn change(&mut self, seq: i64, target: i64, apply: impl FnOnce(&mut ChatMessage)) -> bool {
+        if seq <= self.high_water {
+            return false;
+        }
+        self.high_water = seq;
+        let held = self.lines.iter_mut().find_map(|line| match line {
+            Line::Message(m) if m.seq == target && !m.deleted => Some(m),
+            _ => None,
+        });
+        match held {
+            Some(message) => {
+                apply(message);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// The latest page, replacing everything: the client was too far behind to replay.
     pub fn resync(&mut self, messages: Vec<ChatMessage>) {
+        self.high_water = self.high_water.max(messages.last().map_or(0, |m| m.seq));
         self.lines = messages.into_iter().map(Line::Message).collect();
         self.has_older = true;
         self.notice("Reconnected after a long gap: showing the latest messages.".to_owned());
@@ -225,6 +270,8 @@ mod tests {
             html: String::new(),
             ts: 0,
             attachments: Vec::new(),
+            edited_at: None,
+            deleted: false,
         }
     }
 
@@ -271,6 +318,33 @@ mod tests {
         assert_eq!(seqs(&t), vec![2000, 2001]);
         assert!(t.has_older);
         assert!(matches!(t.lines.last(), Some(Line::Notice { .. })));
+    }
+
+    #[test]
+    fn changes_apply_once_in_order_and_move_the_resume_point() {
+        let mut t = Timeline::from_page(HistoryPage { messages: vec![msg(1), msg(2)], has_older: false });
+        assert!(t.edited(3, 1, "fixed".into(), String::new(), 99));
+        // The same change again (a replay overlapping the live stream): no effect.
+        assert!(!t.edited(3, 1, "stale".into(), String::new(), 98));
+        assert!(t.deleted(4, 2));
+        assert!(!t.edited(5, 2, "back from the dead".into(), String::new(), 100));
+        assert_eq!(t.last_seq(), 5);
+        // A message older than the change is not taken as new.
+        assert!(!t.push(msg(4)));
+        assert!(t.push(msg(6)));
+        let held: Vec<(i64, String, bool, Option<i64>)> =
+            t.messages().map(|m| (m.seq, m.body.clone(), m.deleted, m.edited_at)).collect();
+        assert_eq!(
+            held,
+            vec![
+                (1, "fixed".into(), false, Some(99)),
+                (2, String::new(), true, None),
+                (6, "m6".into(), false, None)
+            ]
+        );
+        // A change to a message not loaded still moves the resume point.
+        assert!(!t.deleted(7, 100));
+        assert_eq!(t.last_seq(), 7);
     }
 
     #[test]

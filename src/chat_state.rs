@@ -41,7 +41,7 @@ impl ConnStatus {
 }
 
 /// What the page asks of the connection task.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     /// Something was added to or retried in the outbox: send what is due.
     Flush,
@@ -51,6 +51,8 @@ pub enum Command {
     Online,
     /// The person is typing (the composer sends this at most every few seconds).
     Typing,
+    /// Send this `edit` or `delete` now (not kept for later: a change made offline is refused).
+    Change(crate::protocol::ClientFrame),
 }
 
 #[derive(Clone, Copy)]
@@ -72,6 +74,8 @@ pub struct ChatState {
     /// Who came online or went offline since the page was rendered, by username.
     pub presence: RwSignal<std::collections::HashMap<String, bool>>,
     pub status: RwSignal<ConnStatus>,
+    /// Whether this person moderates the room (its creator): they may delete anyone's message.
+    pub moderator: StoredValue<bool>,
     /// Minutes east of UTC for showing times: 0 on the server, the browser's own once hydrated.
     pub utc_offset: RwSignal<i64>,
     /// Set by the browser client once it runs; `None` on the server.
@@ -89,6 +93,7 @@ impl ChatState {
             online: RwSignal::new(0),
             typists: RwSignal::new(Typists::default()),
             rooms: RwSignal::new(page.rooms.clone()),
+            moderator: StoredValue::new(page.info.as_ref().is_some_and(|info| info.mine)),
             presence: RwSignal::new(Default::default()),
             status: RwSignal::new(ConnStatus::Connecting),
             utc_offset: RwSignal::new(0),

@@ -89,6 +89,8 @@ mod tests {
             html: String::new(),
             ts,
             attachments: Vec::new(),
+            edited_at: None,
+            deleted: false,
         })
     }
 

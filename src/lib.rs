@@ -36,7 +36,8 @@
 //! upright, without metadata, thumbnailed), `blobs` (where the bytes live), `attachments` (their
 //! rows in the store); `posting` (posting without a socket) and `form_post` (the composer's form
 //! without JavaScript, with a file); `markdown` (a message's text as sanitized HTML, rendered
-//! once when posted).
+//! once when posted); `message_changes` (edits and deletions, each an event in the room's
+//! order).
 //!
 //! The load tool (`ssr`), under [`load`]: `banter-load`'s scenarios, accounting and report.
 //!

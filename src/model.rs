@@ -29,6 +29,12 @@ pub struct ChatMessage {
     /// Files the message carries, in the order they were attached.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<Attachment>,
+    /// When its author last edited it (ms since the Unix epoch); `None` if never.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited_at: Option<i64>,
+    /// Deleted: its text and files are gone (`body`, `html` and `attachments` are empty).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deleted: bool,
 }
 
 /// A person as others see them, and as they see themselves on their profile.

@@ -90,6 +90,23 @@ pub enum ClientFrame {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         attachments: Vec<AttachmentId>,
     },
+    /// Replace the text of your message `seq`. Answered with `ack` (the change's own `seq`)
+    /// and broadcast as `edited`; `client_id` makes a resend apply once.
+    Edit {
+        #[serde(default = "default_room")]
+        room: String,
+        client_id: String,
+        seq: i64,
+        body: String,
+    },
+    /// Delete message `seq`: your own, or anyone's in a room you moderate. Answered with `ack`
+    /// and broadcast as `deleted`.
+    Delete {
+        #[serde(default = "default_room")]
+        room: String,
+        client_id: String,
+        seq: i64,
+    },
     /// Application-level liveness check; the server answers `pong`. Browsers cannot see
     /// WebSocket pings, so this is how a page notices a dead network.
     Ping,
@@ -115,6 +132,19 @@ pub enum ServerFrame {
     },
     /// One new message, live.
     Message(ChatMessage),
+    /// Message `target` now reads `body` (`html` rendered, empty when plain). `seq` is the
+    /// change's own place in the room's order.
+    Edited {
+        room: String,
+        seq: i64,
+        target: i64,
+        body: String,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        html: String,
+        edited_at: i64,
+    },
+    /// Message `target` was deleted: show a placeholder. `seq` is the change's own place.
+    Deleted { room: String, seq: i64, target: i64 },
     /// Several stored messages in `seq` order: a resume replay, or with `resync` set, the
     /// latest page for a client that was too far behind (it should replace what it shows).
     Messages { room: String, messages: Vec<ChatMessage>, resync: bool },
@@ -186,6 +216,12 @@ pub enum ErrorCode {
     /// An attachment id that is not this person's unsent upload (unknown, someone else's,
     /// already sent, or swept after `--upload-ttl`).
     AttachmentUnavailable,
+    /// `edit` or `delete` of a message that is not in the room (or is already deleted).
+    NoSuchMessage,
+    /// `edit` of someone else's message, or `delete` of it without moderating the room.
+    NotYours,
+    /// `edit` after `--edit-window`.
+    EditWindowClosed,
 }
 
 /// A resume position as the client sent it. Anything that is not a non-negative integer is
@@ -411,6 +447,8 @@ mod tests {
             html: String::new(),
             ts: 1_700_000_000_000,
             attachments: Vec::new(),
+            edited_at: None,
+            deleted: false,
         });
         let text = encode(&frame);
         let value: serde_json::Value = serde_json::from_str(&text).unwrap();

@@ -119,6 +119,7 @@ async fn run(chat: ChatState, mut commands: UnboundedReceiver<Command>) {
                         delay = BACKOFF_MIN_MS;
                         break;
                     }
+                    Some(Command::Change(_)) => offline_notice(chat),
                     // Outbox changes are sent on connect.
                     Some(_) => {}
                 },
@@ -183,6 +184,13 @@ async fn session(chat: ChatState, commands: &mut UnboundedReceiver<Command>) -> 
                     }
                 }
                 Some(Command::Offline) => return End::Offline,
+                Some(Command::Change(frame)) => {
+                    if chat.status.get_untracked() != ConnStatus::Connected {
+                        offline_notice(chat);
+                    } else if tx.send(Message::Text(encode(&frame))).await.is_err() {
+                        return End::Lost;
+                    }
+                }
                 Some(Command::Typing) => {
                     if chat.status.get_untracked() == ConnStatus::Connected {
                         let typing = ClientFrame::Typing { room: chat.room.get_value() };
@@ -244,6 +252,16 @@ fn apply(chat: ChatState, frame: ServerFrame) -> bool {
                 }
             });
         }
+        ServerFrame::Edited { seq, target, body, html, edited_at, .. } => {
+            chat.timeline.update(|t| {
+                t.edited(seq, target, body, html, edited_at);
+            });
+        }
+        ServerFrame::Deleted { seq, target, .. } => {
+            chat.timeline.update(|t| {
+                t.deleted(seq, target);
+            });
+        }
         ServerFrame::Ack { client_id, .. } => {
             chat.outbox.update(|o| {
                 o.delivered(&client_id);
@@ -262,7 +280,11 @@ fn apply(chat: ChatState, frame: ServerFrame) -> bool {
             (ErrorCode::RateLimited | ErrorCode::StoreUnavailable | ErrorCode::NotJoined, Some(id)) => {
                 chat.outbox.update(|o| o.later(&id));
             }
-            (_, Some(id)) => chat.outbox.update(|o| o.failed(&id, message)),
+            (_, Some(id)) if chat.outbox.with_untracked(|o| o.items.iter().any(|p| p.client_id == id)) => {
+                chat.outbox.update(|o| o.failed(&id, message));
+            }
+            // An edit or deletion that was refused: say why, where the person is looking.
+            (_, Some(_)) => chat.timeline.update(|t| t.notice(format!("Not changed: {message}"))),
             (_, None) => leptos::logging::warn!("server refused a frame: {message}"),
         },
         ServerFrame::Pong => {}
@@ -297,6 +319,11 @@ fn apply(chat: ChatState, frame: ServerFrame) -> bool {
         }
     }
     false
+}
+
+/// An edit or deletion asked for while disconnected: not made, and the person is told.
+fn offline_notice(chat: ChatState) {
+    chat.timeline.update(|t| t.notice("Not changed: you are offline. Try again once connected.".to_owned()));
 }
 
 /// Send what the outbox says is due, in order.

@@ -15,13 +15,11 @@
 use leptos::prelude::*;
 
 use crate::api::load_older;
-use crate::chat::{Line, Pending, PendingStatus};
-use crate::chat_state::{ChatState, Command};
-use crate::components::attachment_view::AttachmentList;
-use crate::components::avatar::Avatar;
-use crate::emoji::is_jumbo;
+use crate::chat::Line;
+use crate::chat_state::ChatState;
+use crate::components::message_item::{MessageItem, PendingItem};
 use crate::grouping::{self, Placement};
-use crate::model::{ChatMessage, clock_time, local_date_time, now_ms};
+use crate::model::now_ms;
 
 /// Pixels from the bottom that still count as "at the bottom".
 const STICK_SLACK_PX: i32 = 48;
@@ -203,6 +201,13 @@ fn move_focus_in_browser(list: NodeRef<leptos::html::Ol>, ev: leptos::ev::Keyboa
             .zip(focused.as_ref())
             .is_some_and(|(node, active)| &node == active.unchecked_ref::<leptos::web_sys::Node>())
     });
+    // Keys typed into a field or on a button inside a message are theirs.
+    let on_list = focused.as_ref().is_some_and(|f| {
+        f.unchecked_ref::<leptos::web_sys::Node>() == list.unchecked_ref::<leptos::web_sys::Node>()
+    });
+    if current.is_none() && !on_list {
+        return;
+    }
     let target = match (ev.key().as_str(), current) {
         ("ArrowDown", Some(i)) => (i + 1).min(count - 1),
         ("ArrowUp", Some(i)) => i.saturating_sub(1),
@@ -215,73 +220,5 @@ fn move_focus_in_browser(list: NodeRef<leptos::html::Ol>, ev: leptos::ev::Keyboa
         messages.item(target).and_then(|n| n.dyn_into::<leptos::web_sys::HtmlElement>().ok())
     {
         let _ = element.focus();
-    }
-}
-
-#[component]
-fn MessageItem(message: ChatMessage, continued: bool) -> impl IntoView {
-    let chat = expect_context::<ChatState>();
-    let ts = message.ts;
-    // By account: display names are not unique, usernames are.
-    let mine = !message.username.is_empty() && chat.username.with_value(|me| *me == message.username);
-    let handle = (!message.username.is_empty()).then(|| format!("@{}", message.username));
-    let jumbo = is_jumbo(&message.body);
-    // The server's sanitized rendering (links, formatting); a few emoji alone are drawn large
-    // as text.
-    let body = if message.html.is_empty() || jumbo {
-        view! { <p class="body" class:jumbo=jumbo>{message.body}</p> }.into_any()
-    } else {
-        view! { <div class="body rich" inner_html=message.html></div> }.into_any()
-    };
-    view! {
-        <li class="message" class:mine=mine class:continued=continued data-seq=message.seq
-            data-client-id=message.client_id data-username=message.username.clone() tabindex="-1">
-            // The header (hidden but still read out in a group's later messages).
-            <Avatar username=message.username.clone() name=message.author.clone()/>
-            <span class="byline">
-                <span class="author">{message.author}</span>
-                {handle.map(|handle| view! { " " <span class="username">{handle}</span> })}
-            </span>
-            <time class="time" data-ts=ts title=move || local_date_time(ts, chat.utc_offset.get())>
-                {move || clock_time(ts, chat.utc_offset.get())}
-            </time>
-            {body}
-            <AttachmentList attachments=message.attachments/>
-            <span class="state" aria-hidden="true"></span>
-        </li>
-    }
-}
-
-#[component]
-fn PendingItem(pending: Pending) -> impl IntoView {
-    let chat = expect_context::<ChatState>();
-    let failed = pending.status == PendingStatus::Failed;
-    let jumbo = is_jumbo(&pending.body);
-    let client_id = pending.client_id.clone();
-    let retry_id = client_id.clone();
-    let discard_id = client_id.clone();
-    view! {
-        <li class="message mine pending" class:failed=failed data-client-id=client_id>
-            <span class="author">{pending.author}</span>
-            <p class="body" class:jumbo=jumbo>{pending.body}</p>
-            <AttachmentList attachments=pending.attachments/>
-            {if failed {
-                view! {
-                    <span class="state">
-                        "Not sent: " {pending.error.unwrap_or_default()} " "
-                        <button type="button" class="retry" on:click=move |_| {
-                            chat.outbox.update(|o| o.retry(&retry_id));
-                            chat.command(Command::Flush);
-                        }>"Retry"</button>
-                        <button type="button" class="secondary" on:click=move |_| {
-                            chat.outbox.update(|o| o.discard(&discard_id));
-                        }>"Discard"</button>
-                    </span>
-                }
-                    .into_any()
-            } else {
-                view! { <span class="state">"sending…"</span> }.into_any()
-            }}
-        </li>
     }
 }

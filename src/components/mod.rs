@@ -9,6 +9,7 @@ pub mod composer;
 pub mod emoji_picker;
 pub mod emoji_source;
 pub mod header;
+pub mod message_item;
 pub mod message_list;
 pub mod profile_page;
 pub mod room_info;

@@ -33,6 +33,10 @@ pub struct Config {
     #[arg(long, env = "BANTER_UPLOAD_TTL", default_value_t = 24 * 60 * 60)]
     pub upload_ttl: u64,
 
+    /// Seconds after sending that its author may still edit a message; 0: no limit.
+    #[arg(long, env = "BANTER_EDIT_WINDOW", default_value_t = 0)]
+    pub edit_window: u64,
+
     /// Log filter, in `tracing_subscriber::EnvFilter` syntax (e.g. `info`, `banter=debug`).
     #[arg(long, env = "BANTER_LOG", default_value = "info")]
     pub log: String,

@@ -15,7 +15,9 @@ use std::collections::HashMap;
 use axum::extract::ws::Utf8Bytes;
 use tokio::sync::{mpsc, oneshot};
 
+use super::blobs::BlobStore;
 use super::hub::{Hub, Outbox, Person};
+use super::message_changes::{DeleteMessage, EditMessage, Refusal};
 use super::store::{NewMessage, Store, StoreError, Stored};
 use crate::model::ChatMessage;
 use crate::protocol::{CLOSE_REMOVED, ErrorCode, HISTORY_PAGE, RESUME_MAX, ResumeFrom, ServerFrame, encode};
@@ -36,6 +38,9 @@ pub const MIN_QUEUE_BYTES: usize = 64 * 1024;
 /// Commands waiting for the sequencer before senders wait (back-pressure on the sender only).
 pub const QUEUE_CAPACITY: usize = 4_096;
 
+/// A batch's outcomes, the rooms' new latest `seq`s, and the files of deleted messages.
+type Batch = (Vec<Stored>, HashMap<i64, i64>, Vec<crate::attachments::AttachmentId>);
+
 /// Where the outcome of a post goes.
 #[derive(Debug)]
 pub enum PostReply {
@@ -54,26 +59,61 @@ pub enum SequencerError {
     /// The person is not (or no longer) allowed in the room.
     #[error("not a member of the room")]
     NotAllowed,
-    /// An attachment is not the author's unsent upload.
-    #[error("an attachment is not available: upload it again")]
-    AttachmentsUnavailable,
+    /// The store refused the write (an attachment that is not the author's, an edit of
+    /// someone else's message …): nothing was stored.
+    #[error("{0}")]
+    Refused(Refusal),
 }
 
 impl SequencerError {
     /// The code a client branches on.
     pub fn code(&self) -> ErrorCode {
         match self {
-            SequencerError::AttachmentsUnavailable => ErrorCode::AttachmentUnavailable,
+            SequencerError::Refused(refusal) => refusal.code(),
             SequencerError::NotAllowed => ErrorCode::UnknownRoom,
             SequencerError::StoreUnavailable | SequencerError::ShuttingDown => ErrorCode::StoreUnavailable,
         }
     }
 }
 
+/// A write the sequencer puts in the room's order: a new message, an edit or a deletion.
+#[derive(Debug)]
+pub enum Change {
+    Post(NewMessage),
+    Edit(EditMessage),
+    Delete(DeleteMessage),
+}
+
+impl Change {
+    fn room_id(&self) -> i64 {
+        match self {
+            Change::Post(m) => m.room_id,
+            Change::Edit(e) => e.room_id,
+            Change::Delete(d) => d.room_id,
+        }
+    }
+
+    fn room(&self) -> &str {
+        match self {
+            Change::Post(m) => &m.room,
+            Change::Edit(e) => &e.room,
+            Change::Delete(d) => &d.room,
+        }
+    }
+
+    fn client_id(&self) -> &str {
+        match self {
+            Change::Post(m) => &m.client_id,
+            Change::Edit(e) => &e.client_id,
+            Change::Delete(d) => &d.client_id,
+        }
+    }
+}
+
 #[derive(Debug)]
 enum Command {
-    Post {
-        message: NewMessage,
+    Write {
+        change: Change,
         reply: PostReply,
     },
     Join {
@@ -103,16 +143,21 @@ pub struct Sequencer {
 
 impl Sequencer {
     /// Start the task.
-    pub fn spawn(store: Store, hub: Hub) -> Self {
+    pub fn spawn(store: Store, hub: Hub, blobs: BlobStore) -> Self {
         let (tx, rx) = mpsc::channel(QUEUE_CAPACITY);
-        let task = Task { store, hub, rx, latest: HashMap::new() };
+        let task = Task { store, hub, blobs, rx, latest: HashMap::new() };
         tokio::spawn(task.run());
         Self { tx }
     }
 
     /// Queue a message for storing and broadcast. Waits only if the sequencer's queue is full.
     pub async fn post(&self, message: NewMessage, reply: PostReply) -> Result<(), SequencerError> {
-        self.tx.send(Command::Post { message, reply }).await.map_err(|_| SequencerError::ShuttingDown)
+        self.write(Change::Post(message), reply).await
+    }
+
+    /// Queue any change (a message, an edit, a deletion) for storing and broadcast.
+    pub async fn write(&self, change: Change, reply: PostReply) -> Result<(), SequencerError> {
+        self.tx.send(Command::Write { change, reply }).await.map_err(|_| SequencerError::ShuttingDown)
     }
 
     /// Join a room: welcome, replay after `after`, then live.
@@ -168,6 +213,8 @@ impl Sequencer {
 struct Task {
     store: Store,
     hub: Hub,
+    /// Where a deleted message's files are removed from, after the commit.
+    blobs: BlobStore,
     rx: mpsc::Receiver<Command>,
     /// Highest committed `seq` per room, so assigning the next one needs no query.
     latest: HashMap<i64, i64>,
@@ -181,8 +228,8 @@ impl Task {
             for command in commands.drain(..) {
                 match command {
                     // A connection the server has ended (removed, signed out) is heard no more.
-                    Command::Post { reply: PostReply::Socket(outbox), .. } if outbox.is_ending() => {}
-                    Command::Post { message, reply } => posts.push((message, reply)),
+                    Command::Write { reply: PostReply::Socket(outbox), .. } if outbox.is_ending() => {}
+                    Command::Write { change, reply } => posts.push((change, reply)),
                     Command::Revoke { room_id, user_id, reply } => {
                         self.commit(std::mem::take(&mut posts)).await;
                         let ended = self.hub.end_in_room(room_id, user_id, CLOSE_REMOVED);
@@ -216,38 +263,56 @@ impl Task {
         Ok(seq)
     }
 
-    async fn commit(&mut self, posts: Vec<(NewMessage, PostReply)>) {
+    async fn commit(&mut self, posts: Vec<(Change, PostReply)>) {
         if posts.is_empty() {
             return;
         }
         match self.store_batch(&posts).await {
-            Ok((outcomes, latest)) => {
+            Ok((outcomes, latest, files)) => {
                 self.latest.extend(latest);
                 // Members of each room, looked up once per batch and only when someone is
                 // connected elsewhere to be told.
                 let mut members: HashMap<i64, Vec<i64>> = HashMap::new();
-                for ((message, reply), outcome) in posts.into_iter().zip(outcomes) {
+                for ((change, reply), outcome) in posts.into_iter().zip(outcomes) {
                     let seq = match outcome {
                         Stored::New(stored) => {
                             let seq = stored.seq;
                             let frame = Utf8Bytes::from(encode(&ServerFrame::Message(stored)));
-                            self.hub.broadcast(message.room_id, frame, None);
-                            self.tell_members_elsewhere(&mut members, &message, seq).await;
+                            self.hub.broadcast(change.room_id(), frame, None);
+                            if let Change::Post(message) = &change {
+                                self.tell_members_elsewhere(&mut members, message, seq).await;
+                            }
+                            seq
+                        }
+                        Stored::Changed(frame) => {
+                            let seq = change_seq(&frame);
+                            self.hub.broadcast(change.room_id(), Utf8Bytes::from(encode(&frame)), None);
                             seq
                         }
                         Stored::Duplicate { seq } => seq,
-                        Stored::AttachmentsUnavailable => {
-                            reply_err(&self.hub, reply, &message, SequencerError::AttachmentsUnavailable);
+                        Stored::Refused(refusal) => {
+                            reply_err(&self.hub, reply, &change, SequencerError::Refused(refusal));
                             continue;
                         }
                     };
-                    reply_ok(&self.hub, reply, &message, seq);
+                    reply_ok(&self.hub, reply, &change, seq);
+                }
+                // The files of deleted messages: their rows are gone with the commit.
+                if !files.is_empty() {
+                    let blobs = self.blobs.clone();
+                    tokio::spawn(async move {
+                        for id in files {
+                            if let Err(error) = blobs.delete(&id).await {
+                                tracing::warn!(%error, %id, "cannot delete a deleted message's file");
+                            }
+                        }
+                    });
                 }
             }
             Err(error) => {
                 tracing::error!(%error, messages = posts.len(), "could not store messages");
-                for (message, reply) in posts {
-                    reply_err(&self.hub, reply, &message, SequencerError::StoreUnavailable);
+                for (change, reply) in posts {
+                    reply_err(&self.hub, reply, &change, SequencerError::StoreUnavailable);
                 }
             }
         }
@@ -292,29 +357,35 @@ impl Task {
 
     /// One transaction for the batch. Returns each post's outcome and the new latest `seq`s;
     /// nothing in `self` changes unless the commit succeeds.
-    async fn store_batch(
-        &mut self,
-        posts: &[(NewMessage, PostReply)],
-    ) -> Result<(Vec<Stored>, HashMap<i64, i64>), StoreError> {
+    async fn store_batch(&mut self, posts: &[(Change, PostReply)]) -> Result<Batch, StoreError> {
         let mut latest = HashMap::new();
-        for (message, _) in posts {
-            if let std::collections::hash_map::Entry::Vacant(entry) = latest.entry(message.room_id) {
-                entry.insert(self.latest_seq(message.room_id).await?);
+        for (change, _) in posts {
+            if let std::collections::hash_map::Entry::Vacant(entry) = latest.entry(change.room_id()) {
+                entry.insert(self.latest_seq(change.room_id()).await?);
             }
         }
         let ts = now_ms();
         let mut tx = self.store.begin().await?;
         let mut outcomes = Vec::with_capacity(posts.len());
-        for (message, _) in posts {
-            let next = latest.get(&message.room_id).copied().unwrap_or(0) + 1;
-            let outcome = Store::insert(&mut tx, message, next, ts).await?;
-            if matches!(outcome, Stored::New(_)) {
-                latest.insert(message.room_id, next);
+        let mut files = Vec::new();
+        for (change, _) in posts {
+            let next = latest.get(&change.room_id()).copied().unwrap_or(0) + 1;
+            let outcome = match change {
+                Change::Post(message) => Store::insert(&mut tx, message, next, ts).await?,
+                Change::Edit(edit) => Store::edit(&mut tx, edit, next, ts).await?,
+                Change::Delete(delete) => {
+                    let (outcome, gone) = Store::delete(&mut tx, delete, next, ts).await?;
+                    files.extend(gone);
+                    outcome
+                }
+            };
+            if matches!(outcome, Stored::New(_) | Stored::Changed(_)) {
+                latest.insert(change.room_id(), next);
             }
             outcomes.push(outcome);
         }
         tx.commit().await?;
-        Ok((outcomes, latest))
+        Ok((outcomes, latest, files))
     }
 
     async fn join(
@@ -395,7 +466,9 @@ impl Task {
             Some(ResumeFrom::Seq(after)) if after < latest_seq => {
                 match self.gather(room_id, room, after, replay_budget(outbox)).await? {
                     Some(messages) => {
-                        push_replay(outbox, room, messages, false);
+                        // Edits and deletions of messages the client already holds.
+                        let changes = self.store.changes_after(room_id, room, after).await?;
+                        push_replay(outbox, room, messages, changes, false);
                         false
                     }
                     // Further behind in bytes than the connection may hold: the latest page.
@@ -416,7 +489,7 @@ impl Task {
                 drop += 1;
             }
             page.drain(..drop);
-            push_replay(outbox, room, page, true);
+            push_replay(outbox, room, page, Vec::new(), true);
         }
         Ok(())
     }
@@ -452,7 +525,14 @@ impl Task {
 
 /// Bytes of queue one replayed message takes, near enough: its text plus the JSON around it.
 fn replay_bytes(message: &ChatMessage) -> usize {
-    message.body.len() + message.author.len() + message.username.len() + message.client_id.len() + 96
+    const PER_ATTACHMENT: usize = 320;
+    message.body.len()
+        + message.html.len()
+        + message.author.len()
+        + message.username.len()
+        + message.client_id.len()
+        + message.attachments.len() * PER_ATTACHMENT
+        + 96
 }
 
 /// Bytes of messages per replay frame for this connection.
@@ -466,14 +546,42 @@ fn replay_budget(outbox: &Outbox) -> usize {
 }
 
 /// Queue stored messages as `messages` frames of about [`replay_chunk`] bytes of text
-/// each. Only the first frame of a
-/// resync carries `resync: true`; the rest append to it.
-fn push_replay(outbox: &Outbox, room: &str, messages: Vec<ChatMessage>, resync: bool) {
+/// each, with the `changes` (`edited`, `deleted`) in between in `seq` order. Only the first
+/// frame of a resync carries `resync: true`; the rest append to it.
+fn push_replay(
+    outbox: &Outbox,
+    room: &str,
+    messages: Vec<ChatMessage>,
+    changes: Vec<ServerFrame>,
+    resync: bool,
+) {
     let mut first = true;
     let mut chunk = Vec::new();
     let mut bytes = 0;
+    let mut changes = changes.into_iter().peekable();
     let mut messages = messages.into_iter().peekable();
     while let Some(message) = messages.next() {
+        let before = |change: &ServerFrame| change_seq(change) < message.seq;
+        if changes.peek().is_some_and(before) {
+            if !chunk.is_empty() {
+                let frame = ServerFrame::Messages {
+                    room: room.to_owned(),
+                    messages: std::mem::take(&mut chunk),
+                    resync: false,
+                };
+                bytes = 0;
+                if !outbox.push_frame(&frame) {
+                    outbox.kick();
+                    return;
+                }
+            }
+            while let Some(change) = changes.next_if(before) {
+                if !outbox.push_frame(&change) {
+                    outbox.kick();
+                    return;
+                }
+            }
+        }
         bytes += replay_bytes(&message);
         chunk.push(message);
         if bytes >= replay_chunk(outbox) || messages.peek().is_none() {
@@ -494,13 +602,30 @@ fn push_replay(outbox: &Outbox, room: &str, messages: Vec<ChatMessage>, resync: 
     if first && resync {
         outbox.push_frame(&ServerFrame::Messages { room: room.to_owned(), messages: Vec::new(), resync });
     }
+    for change in changes {
+        if !outbox.push_frame(&change) {
+            outbox.kick();
+            return;
+        }
+    }
 }
 
-fn reply_ok(hub: &Hub, reply: PostReply, message: &NewMessage, seq: i64) {
+/// The `seq` of an `edited` or `deleted` frame.
+fn change_seq(frame: &ServerFrame) -> i64 {
+    match frame {
+        ServerFrame::Edited { seq, .. } | ServerFrame::Deleted { seq, .. } => *seq,
+        _ => 0,
+    }
+}
+
+fn reply_ok(hub: &Hub, reply: PostReply, change: &Change, seq: i64) {
     match reply {
         PostReply::Socket(outbox) => {
-            let ack =
-                ServerFrame::Ack { room: message.room.clone(), client_id: message.client_id.clone(), seq };
+            let ack = ServerFrame::Ack {
+                room: change.room().to_owned(),
+                client_id: change.client_id().to_owned(),
+                seq,
+            };
             if !outbox.push_frame(&ack) {
                 hub.evict(outbox.id);
             }
@@ -511,13 +636,13 @@ fn reply_ok(hub: &Hub, reply: PostReply, message: &NewMessage, seq: i64) {
     }
 }
 
-fn reply_err(hub: &Hub, reply: PostReply, message: &NewMessage, error: SequencerError) {
+fn reply_err(hub: &Hub, reply: PostReply, change: &Change, error: SequencerError) {
     match reply {
         PostReply::Socket(outbox) => {
             let frame = ServerFrame::Error {
                 code: error.code(),
                 message: error.to_string(),
-                client_id: Some(message.client_id.clone()),
+                client_id: Some(change.client_id().to_owned()),
             };
             if !outbox.push_frame(&frame) {
                 hub.evict(outbox.id);

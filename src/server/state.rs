@@ -51,9 +51,9 @@ pub struct AppState {
 impl AppState {
     /// Fails only if the attachments directory cannot be made.
     pub fn new(leptos_options: LeptosOptions, config: Config, store: Store) -> std::io::Result<Self> {
-        let blobs = BlobStore::open(&config.uploads_dir())?;
         let hub = Hub::new();
-        let sequencer = Sequencer::spawn(store.clone(), hub.clone());
+        let blobs = BlobStore::open(&config.uploads_dir())?;
+        let sequencer = Sequencer::spawn(store.clone(), hub.clone(), blobs.clone());
         let connections = Arc::new(Semaphore::new(config.max_connections));
         let limits = PersonLimits::new(&config);
         Ok(Self {

@@ -17,8 +17,10 @@ use sqlx::sqlite::{
 };
 use sqlx::{Row, Sqlite, Transaction};
 
+use super::message_changes::Refusal;
 use crate::attachments::AttachmentId;
 use crate::model::{ChatMessage, HistoryPage};
+use crate::protocol::ServerFrame;
 
 /// How long a statement waits on a locked database before failing with "busy", by default.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -63,14 +65,16 @@ pub struct NewMessage {
 }
 
 /// What storing one message did.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Stored {
     /// A new message at this position.
     New(ChatMessage),
     /// The `client_id` was stored before, at this `seq`: a retried send.
     Duplicate { seq: i64 },
-    /// Not stored: an attachment is not the author's unsent upload.
-    AttachmentsUnavailable,
+    /// An edit or deletion applied: the frame that tells the room.
+    Changed(ServerFrame),
+    /// Not stored, for this reason.
+    Refused(Refusal),
 }
 
 impl Store {
@@ -121,12 +125,16 @@ impl Store {
         Ok(row.map(|r| r.get(0)))
     }
 
-    /// Highest `seq` in the room, 0 when empty.
+    /// Highest `seq` in the room (a message's, or an edit's or deletion's), 0 when empty.
     pub async fn latest_seq(&self, room_id: i64) -> Result<i64, StoreError> {
-        let seq: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM messages WHERE room_id = ?")
-            .bind(room_id)
-            .fetch_one(&self.pool)
-            .await?;
+        let seq: Option<i64> = sqlx::query_scalar(
+            "SELECT MAX(seq) FROM (SELECT MAX(seq) AS seq FROM messages WHERE room_id = ?
+             UNION ALL SELECT MAX(seq) FROM message_events WHERE room_id = ?)",
+        )
+        .bind(room_id)
+        .bind(room_id)
+        .fetch_one(&self.pool)
+        .await?;
         Ok(seq.unwrap_or(0))
     }
 
@@ -161,7 +169,7 @@ impl Store {
             let author = message.author_id.unwrap_or(0);
             match Store::attach(tx, author, message.room_id, seq, &message.attachments).await? {
                 Some(attached) => attachments = attached,
-                None => return Ok(Stored::AttachmentsUnavailable),
+                None => return Ok(Stored::Refused(Refusal::AttachmentsUnavailable)),
             }
         }
         sqlx::query(
@@ -188,6 +196,8 @@ impl Store {
             html: message.html.clone(),
             ts,
             attachments,
+            edited_at: None,
+            deleted: false,
         }))
     }
 
@@ -202,7 +212,7 @@ impl Store {
     ) -> Result<HistoryPage, StoreError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = sqlx::query(
-            "SELECT m.seq, m.client_id, m.author, m.body, m.created_at, COALESCE(u.username, ''), m.html
+            "SELECT m.seq, m.client_id, m.author, m.body, m.created_at, COALESCE(u.username, ''), m.html, m.edited_at, m.deleted_at
              FROM messages m LEFT JOIN users u ON u.id = m.author_id
              WHERE m.room_id = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?",
         )
@@ -228,7 +238,7 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<ChatMessage>, StoreError> {
         let rows = sqlx::query(
-            "SELECT m.seq, m.client_id, m.author, m.body, m.created_at, COALESCE(u.username, ''), m.html
+            "SELECT m.seq, m.client_id, m.author, m.body, m.created_at, COALESCE(u.username, ''), m.html, m.edited_at, m.deleted_at
              FROM messages m LEFT JOIN users u ON u.id = m.author_id
              WHERE m.room_id = ? AND m.seq > ? ORDER BY m.seq ASC LIMIT ?",
         )
@@ -269,5 +279,7 @@ fn from_row(room: &str, row: &sqlx::sqlite::SqliteRow) -> ChatMessage {
         body: row.get(3),
         ts: row.get(4),
         attachments: Vec::new(),
+        edited_at: row.get(7),
+        deleted: row.get::<Option<i64>, _>(8).is_some(),
     }
 }

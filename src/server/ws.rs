@@ -26,12 +26,14 @@ use tokio::time::MissedTickBehavior;
 use super::auth;
 use super::emoji_catalog::expand_shortcodes;
 use super::hub::{ConnId, Ending, Hub, Outbound, Outbox, Person, QueuedBytes, SocketCaps};
-use super::sequencer::{MIN_QUEUE_BYTES, MIN_QUEUE_FRAMES, PostReply, SequencerError, now_ms};
+use super::message_changes::{DeleteMessage, EditMessage};
+use super::sequencer::{Change, MIN_QUEUE_BYTES, MIN_QUEUE_FRAMES, PostReply, SequencerError, now_ms};
 use super::state::AppState;
 use super::store::NewMessage;
 use crate::attachments::AttachmentId;
 use crate::protocol::{
-    self, ClientFrame, ErrorCode, MAX_FRAME_BYTES, ServerFrame, validate_client_id, validate_post,
+    self, ClientFrame, ErrorCode, MAX_FRAME_BYTES, ServerFrame, validate_body, validate_client_id,
+    validate_post,
 };
 use crate::typing::TYPING_RELAY_EVERY_MS;
 
@@ -319,6 +321,10 @@ impl<'a> Reader<'a> {
             ClientFrame::Send { room, client_id, body, attachments } => {
                 self.on_send(room, client_id, body, attachments).await
             }
+            ClientFrame::Edit { room, client_id, seq, body } => {
+                self.on_edit(room, client_id, seq, body).await
+            }
+            ClientFrame::Delete { room, client_id, seq } => self.on_delete(room, client_id, seq).await,
             ClientFrame::Typing { room } => self.on_typing(room),
             ClientFrame::Ping => {
                 if !self.outbox.push_frame(&ServerFrame::Pong) {
@@ -383,46 +389,17 @@ impl<'a> Reader<'a> {
         body: String,
         attachments: Vec<AttachmentId>,
     ) {
-        let client_id = match validate_client_id(&client_id) {
-            Ok(id) => id.to_owned(),
-            Err(error) => return self.refuse(error.code(), error.to_string(), None),
-        };
-        let Some(joined) = &self.joined else {
-            return self.refuse(ErrorCode::NotJoined, "send `hello` first".to_owned(), Some(client_id));
-        };
-        if room != joined.room {
-            let message = format!("this connection has joined {:?}, not {}", joined.room, quote(&room));
-            return self.refuse(ErrorCode::UnknownRoom, message, Some(client_id));
-        }
-        // A reader's send is asked about in the store; its allowance is spent first, so a
-        // flood of them costs the store nothing past the rate limit.
-        if !joined.member && !self.state.limits.messages.try_take(&self.person.user_id, Instant::now()) {
-            return self.refuse(
-                ErrorCode::RateLimited,
-                "too many messages; resend later".to_owned(),
-                Some(client_id),
-            );
-        }
-        let Some(joined) = &self.joined else { return };
-        if !joined.member && !self.became_member().await {
-            let message = "join the room to talk in it (you can read it without joining)".to_owned();
-            return self.refuse(ErrorCode::NotMember, message, Some(client_id));
-        }
-        let Some(joined) = &self.joined else { return };
+        let Some((client_id, room_id, room)) = self.admit_write(room, client_id).await else { return };
         let body = match validate_post(&body, &attachments) {
             Ok(body) => expand_shortcodes(body).into_owned(),
             Err(error) => return self.refuse(error.code(), error.to_string(), Some(client_id)),
         };
-        if !self.state.limits.messages.try_take(&self.person.user_id, Instant::now()) {
-            let message = format!(
-                "too many messages: at most {} per second (bursts of {}) per person; resend later",
-                self.state.config.rate, self.state.config.burst
-            );
-            return self.refuse(ErrorCode::RateLimited, message, Some(client_id));
+        if !self.spend_allowance(&client_id) {
+            return;
         }
         let message = NewMessage {
-            room_id: joined.room_id,
-            room: joined.room.clone(),
+            room_id,
+            room,
             client_id: client_id.clone(),
             author_id: Some(self.person.user_id),
             author: self.current_name(),
@@ -431,8 +408,104 @@ impl<'a> Reader<'a> {
             body,
             attachments,
         };
-        let posted = self.state.sequencer.post(message, PostReply::Socket(self.outbox.clone())).await;
-        if let Err(error @ SequencerError::ShuttingDown) = posted {
+        self.submit(Change::Post(message), client_id).await;
+    }
+
+    /// `edit`: new text for one of this person's messages.
+    async fn on_edit(&mut self, room: String, client_id: String, target: i64, body: String) {
+        let Some((client_id, room_id, room)) = self.admit_write(room, client_id).await else { return };
+        let body = match validate_body(&body) {
+            Ok(body) => expand_shortcodes(body).into_owned(),
+            Err(error) => return self.refuse(error.code(), error.to_string(), Some(client_id)),
+        };
+        if !self.spend_allowance(&client_id) {
+            return;
+        }
+        let window = self.state.config.edit_window;
+        let edit = EditMessage {
+            room_id,
+            room,
+            client_id: client_id.clone(),
+            actor_id: self.person.user_id,
+            target,
+            html: super::markdown::render(&body),
+            body,
+            window_ms: (window > 0).then(|| i64::try_from(window.saturating_mul(1_000)).unwrap_or(i64::MAX)),
+        };
+        self.submit(Change::Edit(edit), client_id).await;
+    }
+
+    /// `delete`: one of this person's messages, or anyone's in a room they moderate.
+    async fn on_delete(&mut self, room: String, client_id: String, target: i64) {
+        let Some((client_id, room_id, room)) = self.admit_write(room, client_id).await else { return };
+        if !self.spend_allowance(&client_id) {
+            return;
+        }
+        let delete = DeleteMessage {
+            room_id,
+            room,
+            client_id: client_id.clone(),
+            actor_id: self.person.user_id,
+            target,
+        };
+        self.submit(Change::Delete(delete), client_id).await;
+    }
+
+    /// The checks every write shares: a valid `client_id`, the joined room, membership. The
+    /// id, the room's id and its name, or `None` after refusing.
+    async fn admit_write(&mut self, room: String, client_id: String) -> Option<(String, i64, String)> {
+        let client_id = match validate_client_id(&client_id) {
+            Ok(id) => id.to_owned(),
+            Err(error) => {
+                self.refuse(error.code(), error.to_string(), None);
+                return None;
+            }
+        };
+        let Some(joined) = &self.joined else {
+            self.refuse(ErrorCode::NotJoined, "send `hello` first".to_owned(), Some(client_id));
+            return None;
+        };
+        if room != joined.room {
+            let message = format!("this connection has joined {:?}, not {}", joined.room, quote(&room));
+            self.refuse(ErrorCode::UnknownRoom, message, Some(client_id));
+            return None;
+        }
+        // A reader's write is asked about in the store; its allowance is spent first, so a
+        // flood of them costs the store nothing past the rate limit.
+        if !joined.member && !self.state.limits.messages.try_take(&self.person.user_id, Instant::now()) {
+            self.refuse(
+                ErrorCode::RateLimited,
+                "too many messages; resend later".to_owned(),
+                Some(client_id),
+            );
+            return None;
+        }
+        if !joined.member && !self.became_member().await {
+            let message = "join the room to talk in it (you can read it without joining)".to_owned();
+            self.refuse(ErrorCode::NotMember, message, Some(client_id));
+            return None;
+        }
+        let joined = self.joined.as_ref()?;
+        Some((client_id, joined.room_id, joined.room.clone()))
+    }
+
+    /// Spend one of the person's message allowance; refuse (and say so) when none is left.
+    fn spend_allowance(&mut self, client_id: &str) -> bool {
+        if self.state.limits.messages.try_take(&self.person.user_id, Instant::now()) {
+            return true;
+        }
+        let message = format!(
+            "too many messages: at most {} per second (bursts of {}) per person; resend later",
+            self.state.config.rate, self.state.config.burst
+        );
+        self.refuse(ErrorCode::RateLimited, message, Some(client_id.to_owned()));
+        false
+    }
+
+    /// Hand a write to the sequencer; its `ack` or `error` comes back on this connection.
+    async fn submit(&mut self, change: Change, client_id: String) {
+        let written = self.state.sequencer.write(change, PostReply::Socket(self.outbox.clone())).await;
+        if let Err(error @ SequencerError::ShuttingDown) = written {
             self.refuse(ErrorCode::StoreUnavailable, error.to_string(), Some(client_id));
         }
     }

@@ -1,0 +1,212 @@
+//! One line of the chat window: a delivered message (`MessageItem`), with its author's
+//! actions on it (edit, delete; a moderator's delete), or one still on its way (`PendingItem`).
+
+use leptos::prelude::*;
+
+use crate::chat::{Pending, PendingStatus};
+use crate::chat_state::{ChatState, Command};
+use crate::components::attachment_view::AttachmentList;
+use crate::components::avatar::Avatar;
+use crate::emoji::is_jumbo;
+use crate::model::{ChatMessage, clock_time, local_date_time};
+use crate::protocol::ClientFrame;
+
+#[component]
+pub fn MessageItem(message: ChatMessage, continued: bool) -> impl IntoView {
+    let chat = expect_context::<ChatState>();
+    let ts = message.ts;
+    let seq = message.seq;
+    // By account: display names are not unique, usernames are.
+    let mine = !message.username.is_empty() && chat.username.with_value(|me| *me == message.username);
+    let handle = (!message.username.is_empty()).then(|| format!("@{}", message.username));
+    let jumbo = is_jumbo(&message.body);
+    let editing = RwSignal::new(false);
+    let text = StoredValue::new(message.body.clone());
+    // The server's sanitized rendering (links, formatting); a few emoji alone are drawn large
+    // as text.
+    let body = if message.deleted {
+        view! { <p class="body deleted">"Message deleted"</p> }.into_any()
+    } else if message.html.is_empty() || jumbo {
+        view! { <p class="body" class:jumbo=jumbo>{message.body}</p> }.into_any()
+    } else {
+        view! { <div class="body rich" inner_html=message.html></div> }.into_any()
+    };
+    let edited = message.edited_at.filter(|_| !message.deleted).map(|at| {
+        view! {
+            <span class="edited" title=move || format!("Edited {}", local_date_time(at, chat.utc_offset.get()))>
+                "(edited)"
+            </span>
+        }
+    });
+    let may_delete = !message.deleted && (mine || chat.moderator.get_value());
+    let actions = may_delete.then(|| {
+        view! {
+            <span class="actions">
+                {(mine && !message.deleted).then(|| view! {
+                    <button type="button" class="action" aria-label="Edit message" title="Edit"
+                        on:click=move |_| editing.set(true)>"Edit"</button>
+                })}
+                <button type="button" class="action" aria-label="Delete message" title="Delete"
+                    on:click=move |_| delete_message(chat, seq, mine)>"Delete"</button>
+            </span>
+        }
+    });
+    view! {
+        <li class="message" class:mine=mine class:continued=continued class:is-deleted=message.deleted
+            data-seq=message.seq data-client-id=message.client_id data-username=message.username.clone()
+            tabindex="-1">
+            // The header (hidden but still read out in a group's later messages).
+            <Avatar username=message.username.clone() name=message.author.clone()/>
+            <span class="byline">
+                <span class="author">{message.author}</span>
+                {handle.map(|handle| view! { " " <span class="username">{handle}</span> })}
+            </span>
+            <time class="time" data-ts=ts title=move || local_date_time(ts, chat.utc_offset.get())>
+                {move || clock_time(ts, chat.utc_offset.get())}
+            </time>
+            <Show
+                when=move || editing.get()
+                fallback=move || ()
+            >
+                <EditForm seq text editing/>
+            </Show>
+            <div class="content" class:hidden=move || editing.get()>
+                {body}
+                {edited}
+                <AttachmentList attachments=message.attachments.clone()/>
+            </div>
+            {actions}
+            <span class="state" aria-hidden="true"></span>
+        </li>
+    }
+}
+
+/// Editing one's own message in place: Enter (or Save) sends the new text, Escape (or Cancel)
+/// leaves it as it was.
+#[component]
+fn EditForm(seq: i64, text: StoredValue<String>, editing: RwSignal<bool>) -> impl IntoView {
+    let chat = expect_context::<ChatState>();
+    let field = NodeRef::<leptos::html::Textarea>::new();
+    let save = move || {
+        let Some(body) = field.get_untracked().map(|f| f.value()) else { return };
+        if body.trim() != text.get_value().trim() && !body.trim().is_empty() {
+            chat.command(Command::Change(ClientFrame::Edit {
+                room: chat.room.get_value(),
+                client_id: change_id(),
+                seq,
+                body,
+            }));
+        }
+        editing.set(false);
+    };
+    Effect::new(move |_| {
+        if let Some(field) = field.get() {
+            let _ = field.focus();
+        }
+    });
+    view! {
+        <form class="edit-form" on:submit=move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            save();
+        }>
+            <label class="visually-hidden" for=format!("edit-{seq}")>"Edit message"</label>
+            <textarea
+                id=format!("edit-{seq}")
+                rows="2"
+                node_ref=field
+                prop:value=text.get_value()
+                on:keydown=move |ev: leptos::ev::KeyboardEvent| match ev.key().as_str() {
+                    "Enter" if !ev.shift_key() && !ev.is_composing() => {
+                        ev.prevent_default();
+                        save();
+                    }
+                    "Escape" => {
+                        ev.prevent_default();
+                        ev.stop_propagation();
+                        editing.set(false);
+                    }
+                    _ => {}
+                }
+            ></textarea>
+            <span class="edit-buttons">
+                <button type="submit">"Save"</button>
+                <button type="button" class="secondary" on:click=move |_| editing.set(false)>"Cancel"</button>
+            </span>
+        </form>
+    }
+}
+
+/// Ask, then delete message `seq` (one's own, or as the room's moderator).
+fn delete_message(chat: ChatState, seq: i64, mine: bool) {
+    let question = if mine {
+        "Delete this message? It is removed for everyone, with its files."
+    } else {
+        "Delete this message as the room's moderator? It is removed for everyone, and the deletion is logged."
+    };
+    if !confirm(question) {
+        return;
+    }
+    chat.command(Command::Change(ClientFrame::Delete {
+        room: chat.room.get_value(),
+        client_id: change_id(),
+        seq,
+    }));
+}
+
+fn confirm(question: &str) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        leptos::web_sys::window().and_then(|w| w.confirm_with_message(question).ok()).unwrap_or(false)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = question;
+        false
+    }
+}
+
+/// A fresh id for an edit or deletion (a resend of it would be applied once).
+fn change_id() -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        crate::client::random_id()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        String::new()
+    }
+}
+
+#[component]
+pub fn PendingItem(pending: Pending) -> impl IntoView {
+    let chat = expect_context::<ChatState>();
+    let failed = pending.status == PendingStatus::Failed;
+    let jumbo = is_jumbo(&pending.body);
+    let client_id = pending.client_id.clone();
+    let retry_id = client_id.clone();
+    let discard_id = client_id.clone();
+    view! {
+        <li class="message mine pending" class:failed=failed data-client-id=client_id>
+            <span class="author">{pending.author}</span>
+            <p class="body" class:jumbo=jumbo>{pending.body}</p>
+            <AttachmentList attachments=pending.attachments/>
+            {if failed {
+                view! {
+                    <span class="state">
+                        "Not sent: " {pending.error.unwrap_or_default()} " "
+                        <button type="button" class="retry" on:click=move |_| {
+                            chat.outbox.update(|o| o.retry(&retry_id));
+                            chat.command(Command::Flush);
+                        }>"Retry"</button>
+                        <button type="button" class="secondary" on:click=move |_| {
+                            chat.outbox.update(|o| o.discard(&discard_id));
+                        }>"Discard"</button>
+                    </span>
+                }
+                    .into_any()
+            } else {
+                view! { <span class="state">"sending…"</span> }.into_any()
+            }}
+        </li>
+    }
+}

@@ -1,0 +1,277 @@
+//! Edits and deletions in the store: applied inside the sequencer's transaction like a new
+//! message, each taking the room's next `seq` as an event.
+//!
+//! The message row always holds the current state, so pages and history need nothing else; the
+//! event row (`message_events`) is what a resuming client needs: "message 12 changed, at seq 40".
+//! A deletion empties the text, removes the attachment rows (the files are deleted once the
+//! commit is done) and, when a moderator deletes someone else's message, is written to the
+//! moderation log.
+
+use sqlx::{Row, Sqlite, Transaction};
+
+use super::store::{Store, StoreError, Stored};
+use crate::attachments::AttachmentId;
+use crate::protocol::{ErrorCode, ServerFrame};
+
+/// A request to edit a message.
+#[derive(Debug, Clone)]
+pub struct EditMessage {
+    pub room_id: i64,
+    pub room: String,
+    pub client_id: String,
+    pub actor_id: i64,
+    pub target: i64,
+    pub body: String,
+    /// `body` rendered (`server::markdown`), by the caller.
+    pub html: String,
+    /// Milliseconds after sending that a message may still be edited; `None`: always.
+    pub window_ms: Option<i64>,
+}
+
+/// A request to delete a message.
+#[derive(Debug, Clone)]
+pub struct DeleteMessage {
+    pub room_id: i64,
+    pub room: String,
+    pub client_id: String,
+    pub actor_id: i64,
+    pub target: i64,
+}
+
+/// Why a change (or a message) was not stored. Nothing was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("an attachment is not available: upload it again")]
+    AttachmentsUnavailable,
+    #[error("there is no such message in this room")]
+    NoSuchMessage,
+    #[error("only its author can edit a message, and only its author or the room's moderator delete it")]
+    NotYours,
+    #[error("this message can no longer be edited")]
+    EditWindowClosed,
+}
+
+impl Refusal {
+    pub fn code(self) -> ErrorCode {
+        match self {
+            Refusal::AttachmentsUnavailable => ErrorCode::AttachmentUnavailable,
+            Refusal::NoSuchMessage => ErrorCode::NoSuchMessage,
+            Refusal::NotYours => ErrorCode::NotYours,
+            Refusal::EditWindowClosed => ErrorCode::EditWindowClosed,
+        }
+    }
+}
+
+/// The message a change is about, as the checks need it.
+struct Target {
+    author_id: Option<i64>,
+    created_at: i64,
+}
+
+impl Store {
+    /// The message `seq` in the room, unless it does not exist or is deleted.
+    async fn target(
+        tx: &mut Transaction<'static, Sqlite>,
+        room_id: i64,
+        seq: i64,
+    ) -> Result<Option<Target>, StoreError> {
+        let row = sqlx::query(
+            "SELECT author_id, created_at FROM messages WHERE room_id = ? AND seq = ? AND deleted_at IS NULL",
+        )
+        .bind(room_id)
+        .bind(seq)
+        .fetch_optional(&mut **tx)
+        .await?;
+        Ok(row.map(|row| Target { author_id: row.get(0), created_at: row.get(1) }))
+    }
+
+    /// The `seq` this actor's change with `client_id` already took, if it was applied before.
+    async fn applied(
+        tx: &mut Transaction<'static, Sqlite>,
+        room_id: i64,
+        actor_id: i64,
+        client_id: &str,
+    ) -> Result<Option<i64>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT seq FROM message_events WHERE room_id = ? AND IFNULL(actor_id, 0) = ? AND client_id = ?",
+        )
+        .bind(room_id)
+        .bind(actor_id)
+        .bind(client_id)
+        .fetch_optional(&mut **tx)
+        .await?)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn record_event(
+        tx: &mut Transaction<'static, Sqlite>,
+        room_id: i64,
+        seq: i64,
+        target: i64,
+        kind: &str,
+        actor_id: i64,
+        client_id: &str,
+        ts: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO message_events (room_id, seq, target_seq, kind, actor_id, client_id, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(room_id)
+        .bind(seq)
+        .bind(target)
+        .bind(kind)
+        .bind(actor_id)
+        .bind(client_id)
+        .bind(ts)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Apply an edit at `seq` inside `tx`.
+    pub(crate) async fn edit(
+        tx: &mut Transaction<'static, Sqlite>,
+        edit: &EditMessage,
+        seq: i64,
+        ts: i64,
+    ) -> Result<Stored, StoreError> {
+        if let Some(seq) = Store::applied(tx, edit.room_id, edit.actor_id, &edit.client_id).await? {
+            return Ok(Stored::Duplicate { seq });
+        }
+        let Some(target) = Store::target(tx, edit.room_id, edit.target).await? else {
+            return Ok(Stored::Refused(Refusal::NoSuchMessage));
+        };
+        if target.author_id != Some(edit.actor_id) {
+            return Ok(Stored::Refused(Refusal::NotYours));
+        }
+        if edit.window_ms.is_some_and(|window| ts - target.created_at > window) {
+            return Ok(Stored::Refused(Refusal::EditWindowClosed));
+        }
+        sqlx::query("UPDATE messages SET body = ?, html = ?, edited_at = ? WHERE room_id = ? AND seq = ?")
+            .bind(&edit.body)
+            .bind(&edit.html)
+            .bind(ts)
+            .bind(edit.room_id)
+            .bind(edit.target)
+            .execute(&mut **tx)
+            .await?;
+        Store::record_event(tx, edit.room_id, seq, edit.target, "edit", edit.actor_id, &edit.client_id, ts)
+            .await?;
+        Ok(Stored::Changed(ServerFrame::Edited {
+            room: edit.room.clone(),
+            seq,
+            target: edit.target,
+            body: edit.body.clone(),
+            html: edit.html.clone(),
+            edited_at: ts,
+        }))
+    }
+
+    /// Apply a deletion at `seq` inside `tx`: the text and attachment rows go; the files'
+    /// ids are returned for deleting after the commit.
+    pub(crate) async fn delete(
+        tx: &mut Transaction<'static, Sqlite>,
+        delete: &DeleteMessage,
+        seq: i64,
+        ts: i64,
+    ) -> Result<(Stored, Vec<AttachmentId>), StoreError> {
+        if let Some(seq) = Store::applied(tx, delete.room_id, delete.actor_id, &delete.client_id).await? {
+            return Ok((Stored::Duplicate { seq }, Vec::new()));
+        }
+        let Some(target) = Store::target(tx, delete.room_id, delete.target).await? else {
+            return Ok((Stored::Refused(Refusal::NoSuchMessage), Vec::new()));
+        };
+        let own = target.author_id == Some(delete.actor_id);
+        if !own {
+            let moderator: Option<i64> = sqlx::query_scalar("SELECT created_by FROM rooms WHERE id = ?")
+                .bind(delete.room_id)
+                .fetch_optional(&mut **tx)
+                .await?
+                .flatten();
+            if moderator != Some(delete.actor_id) {
+                return Ok((Stored::Refused(Refusal::NotYours), Vec::new()));
+            }
+            sqlx::query(
+                "INSERT INTO moderation_log (room_id, actor_id, action, target_seq, target_author_id, created_at)
+                 VALUES (?, ?, 'delete', ?, ?, ?)",
+            )
+            .bind(delete.room_id)
+            .bind(delete.actor_id)
+            .bind(delete.target)
+            .bind(target.author_id)
+            .bind(ts)
+            .execute(&mut **tx)
+            .await?;
+        }
+        sqlx::query("UPDATE messages SET body = '', html = '', deleted_at = ? WHERE room_id = ? AND seq = ?")
+            .bind(ts)
+            .bind(delete.room_id)
+            .bind(delete.target)
+            .execute(&mut **tx)
+            .await?;
+        let files: Vec<String> =
+            sqlx::query_scalar("SELECT id FROM attachments WHERE room_id = ? AND message_seq = ?")
+                .bind(delete.room_id)
+                .bind(delete.target)
+                .fetch_all(&mut **tx)
+                .await?;
+        sqlx::query("DELETE FROM attachments WHERE room_id = ? AND message_seq = ?")
+            .bind(delete.room_id)
+            .bind(delete.target)
+            .execute(&mut **tx)
+            .await?;
+        Store::record_event(
+            tx,
+            delete.room_id,
+            seq,
+            delete.target,
+            "delete",
+            delete.actor_id,
+            &delete.client_id,
+            ts,
+        )
+        .await?;
+        let changed =
+            Stored::Changed(ServerFrame::Deleted { room: delete.room.clone(), seq, target: delete.target });
+        Ok((changed, files.into_iter().filter_map(|id| AttachmentId::try_from(id).ok()).collect()))
+    }
+
+    /// The changes after `after` to messages at or before it, in `seq` order, each as the frame
+    /// that tells a client the message's current state. (Changes to later messages need no
+    /// telling: those messages are replayed as they are now.)
+    pub async fn changes_after(
+        &self,
+        room_id: i64,
+        room: &str,
+        after: i64,
+    ) -> Result<Vec<ServerFrame>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT e.seq, e.target_seq, m.body, IFNULL(m.html, ''), m.edited_at, m.deleted_at
+             FROM message_events e JOIN messages m ON m.room_id = e.room_id AND m.seq = e.target_seq
+             WHERE e.room_id = ? AND e.seq > ? AND e.target_seq <= ? ORDER BY e.seq",
+        )
+        .bind(room_id)
+        .bind(after)
+        .bind(after)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|row| {
+                let (seq, target): (i64, i64) = (row.get(0), row.get(1));
+                match row.get::<Option<i64>, _>(5) {
+                    Some(_) => ServerFrame::Deleted { room: room.to_owned(), seq, target },
+                    None => ServerFrame::Edited {
+                        room: room.to_owned(),
+                        seq,
+                        target,
+                        body: row.get(2),
+                        html: row.get(3),
+                        edited_at: row.get::<Option<i64>, _>(4).unwrap_or_default(),
+                    },
+                }
+            })
+            .collect())
+    }
+}

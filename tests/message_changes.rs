@@ -1,0 +1,168 @@
+//! Edits and deletions travel like messages: committed, sequenced, broadcast, replayed. A
+//! client that was away sees each change once, in order, and ends with the current state.
+
+use banter::protocol::{ClientFrame, ErrorCode, ResumeFrom, ServerFrame};
+
+use crate::support::{Client, PATIENCE, TestServer, header};
+
+async fn change(client: &mut Client, frame: ClientFrame) -> Result<i64, ErrorCode> {
+    let id = match &frame {
+        ClientFrame::Edit { client_id, .. } | ClientFrame::Delete { client_id, .. } => client_id.clone(),
+        _ => unreachable!("a change"),
+    };
+    client.send(&frame).await;
+    let (answer, _) = client
+        .until(|f| matches!(f, ServerFrame::Ack { client_id, .. } | ServerFrame::Error { client_id: Some(client_id), .. } if *client_id == id))
+        .await;
+    match answer {
+        ServerFrame::Ack { seq, .. } => Ok(seq),
+        ServerFrame::Error { code, .. } => Err(code),
+        _ => unreachable!(),
+    }
+}
+
+fn edit(room: &str, id: &str, seq: i64, body: &str) -> ClientFrame {
+    ClientFrame::Edit { room: room.into(), client_id: id.into(), seq, body: body.into() }
+}
+
+fn delete(room: &str, id: &str, seq: i64) -> ClientFrame {
+    ClientFrame::Delete { room: room.into(), client_id: id.into(), seq }
+}
+
+#[tokio::test]
+async fn a_client_that_was_away_sees_each_change_once_and_the_final_state() {
+    let server = TestServer::start().await;
+    let mut alice = server.join("alice").await;
+    let mut bob = server.join("bob").await;
+    let cookie = server.cookie("alice").await;
+    alice.send_message("m1", "frist").await;
+    let m1 = alice.ack("m1").await;
+    let upload = server.upload(&cookie, "notes.txt", b"to be deleted").await.json();
+    let id = serde_json::from_value(upload["id"].clone()).expect("an id");
+    alice
+        .send(&ClientFrame::Send {
+            room: "general".into(),
+            client_id: "m2".into(),
+            body: "with a file".into(),
+            attachments: vec![id],
+        })
+        .await;
+    let m2 = alice.ack("m2").await;
+    // Carol holds everything so far, then goes away.
+    let carol = server.join_after("carol", Some(0)).await;
+    drop(carol);
+
+    let e1 = change(&mut alice, edit("general", "e1", m1, "first")).await.expect("edited");
+    // A resend of the same edit is applied once: the same seq.
+    assert_eq!(change(&mut alice, edit("general", "e1", m1, "first")).await, Ok(e1));
+    let e2 = change(&mut alice, edit("general", "e2", m1, "**first**, really")).await.expect("edited again");
+    let d1 = change(&mut alice, delete("general", "d1", m2)).await.expect("deleted");
+    alice.send_message("m3", "after all that").await;
+    let m3 = alice.ack("m3").await;
+    assert!(m1 < m2 && m2 < e1 && e1 < e2 && e2 < d1 && d1 < m3, "{m1} {m2} {e1} {e2} {d1} {m3}");
+
+    // Bob, connected, saw each change live, in order.
+    let mut seen = Vec::new();
+    while seen.last() != Some(&m3) {
+        match bob.next().await {
+            ServerFrame::Edited { seq, target, .. } | ServerFrame::Deleted { seq, target, .. } => {
+                assert!(target == m1 || target == m2);
+                seen.push(seq);
+            }
+            ServerFrame::Message(message) => seen.push(message.seq),
+            _ => {}
+        }
+    }
+    assert_eq!(seen, vec![m1, m2, e1, e2, d1, m3]);
+
+    // Carol resumes after m2: the three changes, once each, in order, then m3.
+    let mut carol = server.join_after("carol", Some(m2)).await;
+    let mut replay = Vec::new();
+    while !replay.iter().any(|(seq, _)| *seq == m3) {
+        match carol.next().await {
+            ServerFrame::Edited { seq, target, body, html, .. } => {
+                assert_eq!((target, body.as_str()), (m1, "**first**, really"), "the current text");
+                assert_eq!(html, "<p><strong>first</strong>, really</p>");
+                replay.push((seq, "edited"));
+            }
+            ServerFrame::Deleted { seq, target, .. } => {
+                assert_eq!(target, m2);
+                replay.push((seq, "deleted"));
+            }
+            ServerFrame::Messages { messages, .. } => {
+                replay.extend(messages.iter().map(|m| (m.seq, "message")))
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(replay, vec![(e1, "edited"), (e2, "edited"), (d1, "deleted"), (m3, "message")]);
+
+    // A fresh page shows the current state: edited, and deleted with nothing left of it.
+    let page = server.get_as(&cookie, "/").await;
+    assert!(page.contains("<strong>first</strong>, really"));
+    assert!(!page.contains("with a file") && !page.contains("frist"));
+    let url = upload["url"].as_str().expect("url");
+    assert_eq!(server.fetch(&cookie, url, "").await.status, 404);
+    let store = banter::server::Store::open(&server.db).await.expect("store");
+    let history = store.page(1, "general", None, 50).await.expect("history");
+    let deleted = history.messages.iter().find(|m| m.seq == m2).expect("still in order");
+    assert!(deleted.deleted && deleted.body.is_empty() && deleted.attachments.is_empty());
+    // The file itself goes right after the commit.
+    let uploads = server.db.parent().expect("dir").join("uploads");
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while walk(&uploads).iter().any(|name| name.starts_with(upload["id"].as_str().unwrap_or("?"))) {
+        assert!(tokio::time::Instant::now() < deadline, "the file was not deleted");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+fn walk(dir: &std::path::Path) -> Vec<String> {
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            names.extend(walk(&path));
+        } else {
+            names.push(entry.file_name().to_string_lossy().into_owned());
+        }
+    }
+    names
+}
+
+#[tokio::test]
+async fn only_authors_edit_and_only_authors_or_moderators_delete() {
+    let server = TestServer::start().await;
+    let mut alice = server.join("alice").await;
+    let mut bob = server.join("bob").await;
+    alice.send_message("a1", "alice's").await;
+    let a1 = alice.ack("a1").await;
+    assert_eq!(change(&mut bob, edit("general", "b1", a1, "bob's now")).await, Err(ErrorCode::NotYours));
+    // #general has no moderator: nobody deletes anyone else's message there.
+    assert_eq!(change(&mut bob, delete("general", "b2", a1)).await, Err(ErrorCode::NotYours));
+    assert_eq!(change(&mut bob, delete("general", "b3", 999)).await, Err(ErrorCode::NoSuchMessage));
+    let gone = change(&mut alice, delete("general", "a2", a1)).await.expect("deleted");
+    assert!(gone > a1);
+    assert_eq!(change(&mut alice, edit("general", "a3", a1, "back")).await, Err(ErrorCode::NoSuchMessage));
+
+    // In a private room, its creator moderates: they may delete anyone's message there.
+    let ann = server.cookie("ann").await;
+    server.cookie("cat").await;
+    let created = server.post_form("/api/create_room", Some(&ann), "name=club&private=on").await;
+    let room = header(&created, "location").and_then(|l| l.strip_prefix("/r/")).expect("a room").to_owned();
+    server.post_form("/api/invite", Some(&ann), &format!("room={room}&username=cat")).await;
+    let mut cat = server.connect("cat").await;
+    cat.send(&ClientFrame::Hello { room: room.clone(), after: Some(ResumeFrom::Seq(0)) }).await;
+    cat.send(&ClientFrame::Send {
+        room: room.clone(),
+        client_id: "c1".into(),
+        body: "hi".into(),
+        attachments: vec![],
+    })
+    .await;
+    let c1 = cat.ack("c1").await;
+    let mut ann_ws = server.connect("ann").await;
+    ann_ws.send(&ClientFrame::Hello { room: room.clone(), after: None }).await;
+    assert!(change(&mut ann_ws, delete(&room, "n1", c1)).await.is_ok());
+    let (frame, _) = cat.until(|f| matches!(f, ServerFrame::Deleted { .. })).await;
+    assert!(matches!(frame, ServerFrame::Deleted { target, .. } if target == c1));
+}
