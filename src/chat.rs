@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::attachments::Attachment;
-use crate::model::{ChatMessage, HistoryPage};
+use crate::model::{ChatMessage, HistoryPage, Reaction};
 
 /// Resends of one message without an ack before it shows as failed.
 pub const MAX_SEND_ATTEMPTS: u32 = 4;
@@ -28,8 +28,12 @@ impl Line {
     /// Stable key for keyed rendering.
     pub fn key(&self) -> String {
         match self {
-            // A changed message is drawn again: edits and deletions change its key.
-            Line::Message(m) => format!("m{}-{}-{}", m.seq, m.edited_at.unwrap_or(0), m.deleted),
+            // A changed message is drawn again: edits, deletions and reactions change its key.
+            Line::Message(m) => {
+                let reactions: String =
+                    m.reactions.iter().map(|r| format!("{}{}", r.emoji, r.users.join(","))).collect();
+                format!("m{}-{}-{}-{reactions}", m.seq, m.edited_at.unwrap_or(0), m.deleted)
+            }
             Line::Notice { id, .. } => format!("n{id}"),
         }
     }
@@ -94,6 +98,11 @@ impl Timeline {
         })
     }
 
+    /// Message `target`'s reactions as of change `seq`.
+    pub fn reacted(&mut self, seq: i64, target: i64, reactions: Vec<Reaction>) -> bool {
+        self.change(seq, target, |m| m.reactions = reactions)
+    }
+
     /// A deletion (`seq`) of message `target`: nothing of it is kept but its place.
     pub fn deleted(&mut self, seq: i64, target: i64) -> bool {
         self.change(seq, target, |m| {
@@ -101,6 +110,7 @@ impl Timeline {
             m.body.clear();
             m.html.clear();
             m.attachments.clear();
+            m.reactions.clear();
         })
     }
 
@@ -272,6 +282,7 @@ mod tests {
             attachments: Vec::new(),
             edited_at: None,
             deleted: false,
+            reactions: Vec::new(),
         }
     }
 
@@ -345,6 +356,12 @@ mod tests {
         // A change to a message not loaded still moves the resume point.
         assert!(!t.deleted(7, 100));
         assert_eq!(t.last_seq(), 7);
+        let thumbs = vec![Reaction { emoji: "👍".into(), users: vec!["a".into()] }];
+        let key = t.lines[0].key();
+        assert!(t.reacted(8, 1, thumbs.clone()));
+        assert_ne!(t.lines[0].key(), key, "a reaction redraws the message");
+        assert!(!t.reacted(8, 1, Vec::new()));
+        assert_eq!(t.messages().next().map(|m| m.reactions.clone()), Some(thumbs));
     }
 
     #[test]

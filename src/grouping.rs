@@ -91,6 +91,7 @@ mod tests {
             attachments: Vec::new(),
             edited_at: None,
             deleted: false,
+            reactions: Vec::new(),
         })
     }
 

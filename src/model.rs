@@ -35,6 +35,17 @@ pub struct ChatMessage {
     /// Deleted: its text and files are gone (`body`, `html` and `attachments` are empty).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub deleted: bool,
+    /// Reactions, in the order each emoji was first used.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reactions: Vec<Reaction>,
+}
+
+/// One emoji's reactions to a message.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Reaction {
+    pub emoji: String,
+    /// Usernames of who reacted, in the order they did.
+    pub users: Vec<String>,
 }
 
 /// A person as others see them, and as they see themselves on their profile.

@@ -11,7 +11,7 @@
 use crate::attachments::{AttachmentId, MAX_ATTACHMENTS_PER_MESSAGE};
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::model::ChatMessage;
+use crate::model::{ChatMessage, Reaction};
 
 /// The protocol version every frame carries as `v`.
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -49,6 +49,8 @@ pub const CLOSE_TOO_MANY: u16 = 4005;
 pub const CLOSE_NO_HELLO: u16 = 4006;
 /// Most characters of a client's own text that an error message quotes back.
 pub const MAX_QUOTED_CHARS: usize = 64;
+/// Different emoji one message may collect as reactions.
+pub const MAX_REACTION_KINDS: usize = 20;
 /// Most characters of an error frame's `message`.
 pub const MAX_ERROR_MESSAGE_CHARS: usize = 300;
 
@@ -107,6 +109,15 @@ pub enum ClientFrame {
         client_id: String,
         seq: i64,
     },
+    /// React to message `seq` with `emoji`, or take that reaction back if it is there.
+    /// Answered with `ack` and broadcast as `reactions`.
+    React {
+        #[serde(default = "default_room")]
+        room: String,
+        client_id: String,
+        seq: i64,
+        emoji: String,
+    },
     /// Application-level liveness check; the server answers `pong`. Browsers cannot see
     /// WebSocket pings, so this is how a page notices a dead network.
     Ping,
@@ -145,6 +156,8 @@ pub enum ServerFrame {
     },
     /// Message `target` was deleted: show a placeholder. `seq` is the change's own place.
     Deleted { room: String, seq: i64, target: i64 },
+    /// Message `target`'s reactions are now these. `seq` is the change's own place.
+    Reactions { room: String, seq: i64, target: i64, reactions: Vec<Reaction> },
     /// Several stored messages in `seq` order: a resume replay, or with `resync` set, the
     /// latest page for a client that was too far behind (it should replace what it shows).
     Messages { room: String, messages: Vec<ChatMessage>, resync: bool },
@@ -222,6 +235,8 @@ pub enum ErrorCode {
     NotYours,
     /// `edit` after `--edit-window`.
     EditWindowClosed,
+    /// `react` with something that is not one emoji, or past [`MAX_REACTION_KINDS`].
+    InvalidReaction,
 }
 
 /// A resume position as the client sent it. Anything that is not a non-negative integer is
@@ -449,6 +464,7 @@ mod tests {
             attachments: Vec::new(),
             edited_at: None,
             deleted: false,
+            reactions: Vec::new(),
         });
         let text = encode(&frame);
         let value: serde_json::Value = serde_json::from_str(&text).unwrap();

@@ -7,7 +7,9 @@ use crate::support::{Client, PATIENCE, TestServer, header};
 
 async fn change(client: &mut Client, frame: ClientFrame) -> Result<i64, ErrorCode> {
     let id = match &frame {
-        ClientFrame::Edit { client_id, .. } | ClientFrame::Delete { client_id, .. } => client_id.clone(),
+        ClientFrame::Edit { client_id, .. }
+        | ClientFrame::Delete { client_id, .. }
+        | ClientFrame::React { client_id, .. } => client_id.clone(),
         _ => unreachable!("a change"),
     };
     client.send(&frame).await;
@@ -165,4 +167,51 @@ async fn only_authors_edit_and_only_authors_or_moderators_delete() {
     assert!(change(&mut ann_ws, delete(&room, "n1", c1)).await.is_ok());
     let (frame, _) = cat.until(|f| matches!(f, ServerFrame::Deleted { .. })).await;
     assert!(matches!(frame, ServerFrame::Deleted { target, .. } if target == c1));
+}
+
+#[tokio::test]
+async fn reactions_toggle_and_a_resuming_client_gets_the_current_ones() {
+    let server = TestServer::start().await;
+    let mut alice = server.join("alice").await;
+    let mut bob = server.join("bob").await;
+    alice.send_message("m1", "react to me").await;
+    let m1 = alice.ack("m1").await;
+    let react = |id: &str, emoji: &str| ClientFrame::React {
+        room: "general".into(),
+        client_id: id.into(),
+        seq: m1,
+        emoji: emoji.into(),
+    };
+    assert!(change(&mut bob, react("r1", "👍")).await.is_ok());
+    assert!(change(&mut alice, react("r2", "👍")).await.is_ok());
+    assert!(change(&mut alice, react("r3", "🎉")).await.is_ok());
+    // The same reaction again takes it back.
+    let last = change(&mut alice, react("r4", "🎉")).await.expect("taken back");
+    let (frame, _) = bob.until(|f| matches!(f, ServerFrame::Reactions { seq, .. } if *seq == last)).await;
+    let ServerFrame::Reactions { reactions, .. } = frame else { unreachable!() };
+    let expected =
+        vec![banter::model::Reaction { emoji: "👍".into(), users: vec!["bob".into(), "alice".into()] }];
+    assert_eq!(reactions, expected);
+    assert_eq!(change(&mut bob, react("r5", "👍👍")).await, Err(ErrorCode::InvalidReaction));
+    assert_eq!(change(&mut bob, react("r6", "nope")).await, Err(ErrorCode::InvalidReaction));
+
+    // History carries them; a client that held m1 gets the current reactions once per change.
+    let cookie = server.cookie("alice").await;
+    let store = banter::server::Store::open(&server.db).await.expect("store");
+    let page = store.page(1, "general", None, 50).await.expect("history");
+    assert_eq!(
+        page.messages.iter().find(|m| m.seq == m1).map(|m| m.reactions.clone()),
+        Some(expected.clone())
+    );
+    let mut carol = server.join_after("carol", Some(m1)).await;
+    for _ in 0..4 {
+        match carol.next().await {
+            ServerFrame::Reactions { target, reactions, .. } => {
+                assert_eq!((target, reactions), (m1, expected.clone()));
+            }
+            other => panic!("expected reactions, got {other:?}"),
+        }
+    }
+    let page = server.get_as(&cookie, "/").await;
+    assert!(page.contains(r#"class="reaction""#) && page.contains("👍"), "the page draws the reactions");
 }

@@ -82,7 +82,7 @@ for (const theme of THEMES) {
         await me.context.close();
       });
 
-      test('formatted messages, messages with attachments, and the upload tray with a failed file', async ({ browser }) => {
+      test('formatted messages with reactions and actions, attachments, and the upload tray with a failed file', async ({ browser }) => {
         const me = await joinAs(browser, 'files');
         await me.page.emulateMedia({ colorScheme: theme });
         await me.page.setViewportSize({ width: size.width, height: size.height });
@@ -108,6 +108,12 @@ for (const theme of THEMES) {
         await me.page.locator('#message-input').press('Enter');
         await expect(me.page.locator('#chat-box li.message:not(.pending) blockquote')).not.toHaveCount(0);
         await expect(me.page.locator('#chat-box li.message:not(.pending) .body.rich a').first()).toBeVisible();
+        // A reaction under it, and its actions shown (as on hover).
+        const richItem = me.page.locator('#chat-box li.message:not(.pending)').filter({ hasText: rich });
+        await richItem.hover();
+        await richItem.getByRole('button', { name: 'React with 👍' }).click();
+        await expect(richItem.locator('.reaction')).toHaveText('👍 1');
+        await richItem.hover();
         await choose([{ name: 'too-big.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(25_000_001) }]);
         await expect(me.page.locator('#attachment-tray').getByRole('alert')).toBeVisible();
         await audit(me.page, 'attachments');

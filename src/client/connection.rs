@@ -257,6 +257,11 @@ fn apply(chat: ChatState, frame: ServerFrame) -> bool {
                 t.edited(seq, target, body, html, edited_at);
             });
         }
+        ServerFrame::Reactions { seq, target, reactions, .. } => {
+            chat.timeline.update(|t| {
+                t.reacted(seq, target, reactions);
+            });
+        }
         ServerFrame::Deleted { seq, target, .. } => {
             chat.timeline.update(|t| {
                 t.deleted(seq, target);

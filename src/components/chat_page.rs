@@ -9,6 +9,7 @@ use crate::api::{ChatPage as ChatPageData, load_chat};
 use crate::chat_state::ChatState;
 use crate::components::attachment_tray::Attachments;
 use crate::components::composer::Composer;
+use crate::components::emoji_source::EmojiSource;
 use crate::components::header::Header;
 use crate::components::message_list::MessageList;
 use crate::components::room_info::RoomInfo;
@@ -62,6 +63,8 @@ fn ChatWindow(data: ChatPageData) -> impl IntoView {
     let form_client_id = data.form_client_id.clone();
     let attachments = Attachments::new(data.upload_limit);
     provide_context(attachments);
+    // The composer's picker and completions and the reaction pickers share one catalog.
+    provide_context(EmojiSource::new(data.me.as_ref().map(|me| me.username.clone()).unwrap_or_default()));
     let me = data.me.clone();
     let room = data.room.clone();
     let info = data.info.clone();

@@ -27,8 +27,7 @@ pub fn Composer(form_client_id: String) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let attachments = expect_context::<Attachments>();
     let file_input = NodeRef::<leptos::html::Input>::new();
-    let emoji = EmojiSource::new(chat.username.get_value());
-    provide_context(emoji);
+    let emoji = expect_context::<EmojiSource>();
     let completions = Completions::new(emoji);
 
     // Put `text` at the caret (or in place of a shortcode from `start`), then keep typing.

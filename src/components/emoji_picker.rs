@@ -21,7 +21,20 @@ enum View {
 }
 
 #[component]
-pub fn EmojiPicker(#[prop(into)] on_pick: Callback<String>) -> impl IntoView {
+pub fn EmojiPicker(
+    #[prop(into)] on_pick: Callback<String>,
+    /// Prefix of every id inside (several pickers may share a page): `emoji` for the composer's.
+    #[prop(default = "emoji".to_owned())]
+    ids: String,
+    /// The button's accessible name.
+    #[prop(default = "Emoji")]
+    label: &'static str,
+    /// The button's face.
+    #[prop(default = "😊")]
+    icon: &'static str,
+) -> impl IntoView {
+    let ids = StoredValue::new(ids);
+    let id = move |part: &str| format!("{}-{part}", ids.get_value());
     let source = expect_context::<EmojiSource>();
     let open = RwSignal::new(false);
     let query = RwSignal::new(String::new());
@@ -119,7 +132,7 @@ pub fn EmojiPicker(#[prop(into)] on_pick: Callback<String>) -> impl IntoView {
         ev.prevent_default();
         let target = target.min(count.saturating_sub(1));
         active.set(target);
-        reveal(grid, target);
+        reveal(grid, &id(&format!("option-{target}")));
     };
 
     // Closing when focus leaves the picker altogether (a click elsewhere, Tab past the end).
@@ -136,20 +149,20 @@ pub fn EmojiPicker(#[prop(into)] on_pick: Callback<String>) -> impl IntoView {
     view! {
         <div class="emoji-picker-wrap" node_ref=wrapper on:focusout=on_focusout>
             <button
-                id="emoji-button"
+                id=id("button")
                 class="emoji-button secondary"
                 type="button"
-                aria-label="Emoji"
-                title="Emoji"
+                aria-label=label
+                title=label
                 aria-haspopup="dialog"
                 aria-expanded=move || open.get().to_string()
                 node_ref=button
                 on:click=toggle
             >
-                "😊"
+                {icon}
             </button>
             <Show when=move || open.get()>
-                <div id="emoji-picker" class="emoji-picker" role="dialog" aria-label="Emoji picker" on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                <div id=id("picker") class="emoji-picker" role="dialog" aria-label="Emoji picker" on:keydown=move |ev: leptos::ev::KeyboardEvent| {
                     if ev.key() == "Escape" {
                         ev.prevent_default();
                         ev.stop_propagation();
@@ -158,7 +171,7 @@ pub fn EmojiPicker(#[prop(into)] on_pick: Callback<String>) -> impl IntoView {
                 }>
                     <div class="emoji-tools">
                         <input
-                            id="emoji-search"
+                            id=id("search")
                             type="search"
                             placeholder="Search emoji"
                             aria-label="Search emoji"
@@ -166,9 +179,9 @@ pub fn EmojiPicker(#[prop(into)] on_pick: Callback<String>) -> impl IntoView {
                             role="combobox"
                             aria-expanded="true"
                             aria-autocomplete="list"
-                            aria-controls="emoji-grid"
+                            aria-controls=id("grid")
                             aria-activedescendant=move || {
-                                (active.get() < shown.with(Vec::len)).then(|| format!("emoji-option-{}", active.get()))
+                                (active.get() < shown.with(Vec::len)).then(|| id(&format!("option-{}", active.get())))
                             }
                             node_ref=search
                             prop:value=move || query.get()
@@ -178,9 +191,9 @@ pub fn EmojiPicker(#[prop(into)] on_pick: Callback<String>) -> impl IntoView {
                             }
                             on:keydown=on_keydown
                         />
-                        <label class="visually-hidden" for="emoji-tone">"Skin tone"</label>
+                        <label class="visually-hidden" for=id("tone")>"Skin tone"</label>
                         <select
-                            id="emoji-tone"
+                            id=id("tone")
                             on:change=move |ev| source.set_tone(event_target_value(&ev).parse().unwrap_or(0))
                         >
                             {SKIN_TONES
@@ -217,8 +230,8 @@ pub fn EmojiPicker(#[prop(into)] on_pick: Callback<String>) -> impl IntoView {
                                 })
                         }}
                     </div>
-                    <p class="emoji-heading" id="emoji-heading">{heading}</p>
-                    <div id="emoji-grid" class="emoji-grid" role="listbox" aria-labelledby="emoji-heading" node_ref=grid>
+                    <p class="emoji-heading" id=id("heading")>{heading}</p>
+                    <div id=id("grid") class="emoji-grid" role="listbox" aria-labelledby=id("heading") node_ref=grid>
                         {move || {
                             shown
                                 .get()
@@ -228,7 +241,7 @@ pub fn EmojiPicker(#[prop(into)] on_pick: Callback<String>) -> impl IntoView {
                                     let chosen = emoji.clone();
                                     view! {
                                         <div
-                                            id=format!("emoji-option-{i}")
+                                            id=id(&format!("option-{i}"))
                                             class="emoji-option"
                                             role="option"
                                             title=name.clone()
@@ -297,17 +310,17 @@ fn GroupButton(
 }
 
 /// Scroll option `index` into view within the grid.
-fn reveal(grid: NodeRef<leptos::html::Div>, index: usize) {
+fn reveal(grid: NodeRef<leptos::html::Div>, option_id: &str) {
     #[cfg(not(feature = "hydrate"))]
-    let _ = (grid, index);
+    let _ = (grid, option_id);
     #[cfg(feature = "hydrate")]
-    reveal_in_browser(grid, index);
+    reveal_in_browser(grid, option_id);
 }
 
 #[cfg(feature = "hydrate")]
-fn reveal_in_browser(grid: NodeRef<leptos::html::Div>, index: usize) {
+fn reveal_in_browser(grid: NodeRef<leptos::html::Div>, option_id: &str) {
     let Some(grid) = grid.get_untracked() else { return };
-    let Ok(Some(option)) = grid.query_selector(&format!("#emoji-option-{index}")) else { return };
+    let Ok(Some(option)) = grid.query_selector(&format!("#{option_id}")) else { return };
     let options = leptos::web_sys::ScrollIntoViewOptions::new();
     options.set_block(leptos::web_sys::ScrollLogicalPosition::Nearest);
     option.scroll_into_view_with_scroll_into_view_options(&options);

@@ -7,9 +7,13 @@ use crate::chat::{Pending, PendingStatus};
 use crate::chat_state::{ChatState, Command};
 use crate::components::attachment_view::AttachmentList;
 use crate::components::avatar::Avatar;
+use crate::components::emoji_picker::EmojiPicker;
 use crate::emoji::is_jumbo;
-use crate::model::{ChatMessage, clock_time, local_date_time};
+use crate::model::{ChatMessage, Reaction, clock_time, local_date_time};
 use crate::protocol::ClientFrame;
+
+/// Reactions offered in one click on every message; the picker has the rest.
+const QUICK_REACTIONS: [&str; 4] = ["👍", "❤️", "😂", "🎉"];
 
 #[component]
 pub fn MessageItem(message: ChatMessage, continued: bool) -> impl IntoView {
@@ -38,16 +42,44 @@ pub fn MessageItem(message: ChatMessage, continued: bool) -> impl IntoView {
             </span>
         }
     });
-    let may_delete = !message.deleted && (mine || chat.moderator.get_value());
-    let actions = may_delete.then(|| {
+    let may_delete = mine || chat.moderator.get_value();
+    let react = move |emoji: String| {
+        chat.command(Command::Change(ClientFrame::React {
+            room: chat.room.get_value(),
+            client_id: change_id(),
+            seq,
+            emoji,
+        }))
+    };
+    let reactions = (!message.reactions.is_empty()).then(|| {
+        let me = chat.username.get_value();
+        view! { <Reactions reactions=message.reactions.clone() me react/> }
+    });
+    let actions = (!message.deleted).then(|| {
         view! {
             <span class="actions">
-                {(mine && !message.deleted).then(|| view! {
+                {QUICK_REACTIONS
+                    .iter()
+                    .map(|emoji| {
+                        view! {
+                            <button type="button" class="action quick" aria-label=format!("React with {emoji}")
+                                title=format!("React with {emoji}") on:click=move |_| react((*emoji).to_owned())>
+                                {*emoji}
+                            </button>
+                        }
+                    })
+                    .collect_view()}
+                <span class="reaction-picker">
+                    <EmojiPicker on_pick=react ids=format!("react-{seq}") label="Add reaction" icon="＋"/>
+                </span>
+                {mine.then(|| view! {
                     <button type="button" class="action" aria-label="Edit message" title="Edit"
                         on:click=move |_| editing.set(true)>"Edit"</button>
                 })}
-                <button type="button" class="action" aria-label="Delete message" title="Delete"
-                    on:click=move |_| delete_message(chat, seq, mine)>"Delete"</button>
+                {may_delete.then(|| view! {
+                    <button type="button" class="action" aria-label="Delete message" title="Delete"
+                        on:click=move |_| delete_message(chat, seq, mine)>"Delete"</button>
+                })}
             </span>
         }
     });
@@ -74,10 +106,45 @@ pub fn MessageItem(message: ChatMessage, continued: bool) -> impl IntoView {
                 {body}
                 {edited}
                 <AttachmentList attachments=message.attachments.clone()/>
+                {reactions}
             </div>
             {actions}
             <span class="state" aria-hidden="true"></span>
         </li>
+    }
+}
+
+/// A message's reactions: one button per emoji with its count, pressed if one of them is
+/// yours; who reacted on hover and keyboard focus. Pressing it adds or takes back yours.
+#[component]
+fn Reactions(
+    reactions: Vec<Reaction>,
+    me: String,
+    react: impl Fn(String) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    view! {
+        <ul class="reactions" aria-label="Reactions">
+            {reactions
+                .into_iter()
+                .map(|reaction| {
+                    let pressed = reaction.users.contains(&me);
+                    let names = reaction.users.join(", ");
+                    let count = reaction.users.len();
+                    let label = format!("{} {count}: {names}", reaction.emoji);
+                    let emoji = reaction.emoji.clone();
+                    view! {
+                        <li>
+                            <button type="button" class="reaction" aria-pressed=pressed.to_string() title=names
+                                aria-label=label on:click=move |_| react(emoji.clone())>
+                                <span class="reaction-emoji">{reaction.emoji}</span>
+                                " "
+                                {count}
+                            </button>
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
     }
 }
 

@@ -72,6 +72,11 @@ pub async fn serve() -> impl IntoResponse {
     )
 }
 
+/// Whether `text` is exactly one emoji of the catalog (any skin tone): what a reaction may be.
+pub fn is_one_emoji(text: &str) -> bool {
+    emojis::get(text).is_some()
+}
+
 /// `body` with every known `:shortcode:` replaced by its emoji. Unknown ones (`:notathing:`)
 /// and colons in times (`12:30:45`) stay as written. Never makes a body longer than
 /// [`MAX_BODY_CHARS`]: if it would, the body is kept as written.
@@ -122,6 +127,8 @@ mod tests {
         assert_eq!(expand_shortcodes("at 12:30:45 :notathing: :Rocket:"), "at 12:30:45 :notathing: :Rocket:");
         assert_eq!(expand_shortcodes("::rocket:: :"), ":🚀: :");
         assert!(matches!(expand_shortcodes("plain"), Cow::Borrowed(_)));
+        assert!(is_one_emoji("👍") && is_one_emoji("👍🏽") && is_one_emoji("❤️"));
+        assert!(!is_one_emoji("👍👍") && !is_one_emoji("+1") && !is_one_emoji(""));
     }
 
     #[test]

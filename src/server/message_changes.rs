@@ -11,7 +11,8 @@ use sqlx::{Row, Sqlite, Transaction};
 
 use super::store::{Store, StoreError, Stored};
 use crate::attachments::AttachmentId;
-use crate::protocol::{ErrorCode, ServerFrame};
+use crate::model::Reaction;
+use crate::protocol::{ErrorCode, MAX_REACTION_KINDS, ServerFrame};
 
 /// A request to edit a message.
 #[derive(Debug, Clone)]
@@ -38,6 +39,18 @@ pub struct DeleteMessage {
     pub target: i64,
 }
 
+/// A request to toggle a reaction.
+#[derive(Debug, Clone)]
+pub struct ReactMessage {
+    pub room_id: i64,
+    pub room: String,
+    pub client_id: String,
+    pub actor_id: i64,
+    pub target: i64,
+    /// One emoji, checked by the caller.
+    pub emoji: String,
+}
+
 /// Why a change (or a message) was not stored. Nothing was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
@@ -49,6 +62,8 @@ pub enum Refusal {
     NotYours,
     #[error("this message can no longer be edited")]
     EditWindowClosed,
+    #[error("this message has as many different reactions as it may have")]
+    TooManyReactions,
 }
 
 impl Refusal {
@@ -58,6 +73,7 @@ impl Refusal {
             Refusal::NoSuchMessage => ErrorCode::NoSuchMessage,
             Refusal::NotYours => ErrorCode::NotYours,
             Refusal::EditWindowClosed => ErrorCode::EditWindowClosed,
+            Refusal::TooManyReactions => ErrorCode::InvalidReaction,
         }
     }
 }
@@ -221,6 +237,11 @@ impl Store {
             .bind(delete.target)
             .execute(&mut **tx)
             .await?;
+        sqlx::query("DELETE FROM reactions WHERE room_id = ? AND target_seq = ?")
+            .bind(delete.room_id)
+            .bind(delete.target)
+            .execute(&mut **tx)
+            .await?;
         Store::record_event(
             tx,
             delete.room_id,
@@ -237,6 +258,102 @@ impl Store {
         Ok((changed, files.into_iter().filter_map(|id| AttachmentId::try_from(id).ok()).collect()))
     }
 
+    /// Toggle a reaction at `seq` inside `tx`: added if this person had not reacted with that
+    /// emoji, taken back if they had.
+    pub(crate) async fn react(
+        tx: &mut Transaction<'static, Sqlite>,
+        react: &ReactMessage,
+        seq: i64,
+        ts: i64,
+    ) -> Result<Stored, StoreError> {
+        if let Some(seq) = Store::applied(tx, react.room_id, react.actor_id, &react.client_id).await? {
+            return Ok(Stored::Duplicate { seq });
+        }
+        if Store::target(tx, react.room_id, react.target).await?.is_none() {
+            return Ok(Stored::Refused(Refusal::NoSuchMessage));
+        }
+        let removed = sqlx::query(
+            "DELETE FROM reactions WHERE room_id = ? AND target_seq = ? AND user_id = ? AND emoji = ?",
+        )
+        .bind(react.room_id)
+        .bind(react.target)
+        .bind(react.actor_id)
+        .bind(&react.emoji)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        if removed == 0 {
+            let kinds: Vec<String> = sqlx::query_scalar(
+                "SELECT DISTINCT emoji FROM reactions WHERE room_id = ? AND target_seq = ?",
+            )
+            .bind(react.room_id)
+            .bind(react.target)
+            .fetch_all(&mut **tx)
+            .await?;
+            if kinds.len() >= MAX_REACTION_KINDS && !kinds.contains(&react.emoji) {
+                return Ok(Stored::Refused(Refusal::TooManyReactions));
+            }
+            sqlx::query(
+                "INSERT INTO reactions (room_id, target_seq, user_id, emoji, created_at) VALUES (?, ?, ?, ?, ?)",
+            )
+            .bind(react.room_id)
+            .bind(react.target)
+            .bind(react.actor_id)
+            .bind(&react.emoji)
+            .bind(ts)
+            .execute(&mut **tx)
+            .await?;
+        }
+        Store::record_event(
+            tx,
+            react.room_id,
+            seq,
+            react.target,
+            "react",
+            react.actor_id,
+            &react.client_id,
+            ts,
+        )
+        .await?;
+        let rows = Store::reaction_rows(&mut **tx, react.room_id, react.target, react.target).await?;
+        let reactions = group_reactions(rows).into_iter().map(|(_, r)| r).collect();
+        Ok(Stored::Changed(ServerFrame::Reactions {
+            room: react.room.clone(),
+            seq,
+            target: react.target,
+            reactions,
+        }))
+    }
+
+    /// (target, emoji, username) for the reactions to messages `first..=last`, in the order
+    /// they were made.
+    async fn reaction_rows<'e, E: sqlx::Executor<'e, Database = Sqlite>>(
+        executor: E,
+        room_id: i64,
+        first: i64,
+        last: i64,
+    ) -> Result<Vec<(i64, String, String)>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT r.target_seq, r.emoji, u.username FROM reactions r JOIN users u ON u.id = r.user_id
+             WHERE r.room_id = ? AND r.target_seq BETWEEN ? AND ? ORDER BY r.target_seq, r.created_at, r.rowid",
+        )
+        .bind(room_id)
+        .bind(first)
+        .bind(last)
+        .fetch_all(executor)
+        .await?)
+    }
+
+    /// The reactions to a room's messages `first..=last`, per message.
+    pub async fn reactions_between(
+        &self,
+        room_id: i64,
+        first: i64,
+        last: i64,
+    ) -> Result<Vec<(i64, Reaction)>, StoreError> {
+        Ok(group_reactions(Store::reaction_rows(self.pool(), room_id, first, last).await?))
+    }
+
     /// The changes after `after` to messages at or before it, in `seq` order, each as the frame
     /// that tells a client the message's current state. (Changes to later messages need no
     /// telling: those messages are replayed as they are now.)
@@ -247,7 +364,7 @@ impl Store {
         after: i64,
     ) -> Result<Vec<ServerFrame>, StoreError> {
         let rows = sqlx::query(
-            "SELECT e.seq, e.target_seq, m.body, IFNULL(m.html, ''), m.edited_at, m.deleted_at
+            "SELECT e.seq, e.target_seq, m.body, IFNULL(m.html, ''), m.edited_at, m.deleted_at, e.kind
              FROM message_events e JOIN messages m ON m.room_id = e.room_id AND m.seq = e.target_seq
              WHERE e.room_id = ? AND e.seq > ? AND e.target_seq <= ? ORDER BY e.seq",
         )
@@ -256,13 +373,30 @@ impl Store {
         .bind(after)
         .fetch_all(self.pool())
         .await?;
+        // Reactions as they are now, for the messages whose reactions changed.
+        let reacted: Vec<i64> =
+            rows.iter().filter(|row| row.get::<String, _>(6) == "react").map(|row| row.get(1)).collect();
+        let mut reactions: Vec<(i64, Reaction)> = Vec::new();
+        if let (Some(first), Some(last)) = (reacted.iter().min(), reacted.iter().max()) {
+            reactions = self.reactions_between(room_id, *first, *last).await?;
+        }
         Ok(rows
             .iter()
             .map(|row| {
                 let (seq, target): (i64, i64) = (row.get(0), row.get(1));
-                match row.get::<Option<i64>, _>(5) {
-                    Some(_) => ServerFrame::Deleted { room: room.to_owned(), seq, target },
-                    None => ServerFrame::Edited {
+                match (row.get::<Option<i64>, _>(5), row.get::<String, _>(6).as_str()) {
+                    (Some(_), _) => ServerFrame::Deleted { room: room.to_owned(), seq, target },
+                    (None, "react") => ServerFrame::Reactions {
+                        room: room.to_owned(),
+                        seq,
+                        target,
+                        reactions: reactions
+                            .iter()
+                            .filter(|(t, _)| *t == target)
+                            .map(|(_, r)| r.clone())
+                            .collect(),
+                    },
+                    (None, _) => ServerFrame::Edited {
                         room: room.to_owned(),
                         seq,
                         target,
@@ -274,4 +408,17 @@ impl Store {
             })
             .collect())
     }
+}
+
+/// (target, emoji, username) rows, in order, as each message's reactions: one entry per emoji,
+/// in the order each was first used, with who reacted in order.
+fn group_reactions(rows: Vec<(i64, String, String)>) -> Vec<(i64, Reaction)> {
+    let mut grouped: Vec<(i64, Reaction)> = Vec::new();
+    for (target, emoji, username) in rows {
+        match grouped.iter_mut().find(|(t, r)| *t == target && r.emoji == emoji) {
+            Some((_, reaction)) => reaction.users.push(username),
+            None => grouped.push((target, Reaction { emoji, users: vec![username] })),
+        }
+    }
+    grouped
 }

@@ -17,7 +17,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::blobs::BlobStore;
 use super::hub::{Hub, Outbox, Person};
-use super::message_changes::{DeleteMessage, EditMessage, Refusal};
+use super::message_changes::{DeleteMessage, EditMessage, ReactMessage, Refusal};
 use super::store::{NewMessage, Store, StoreError, Stored};
 use crate::model::ChatMessage;
 use crate::protocol::{CLOSE_REMOVED, ErrorCode, HISTORY_PAGE, RESUME_MAX, ResumeFrom, ServerFrame, encode};
@@ -82,6 +82,7 @@ pub enum Change {
     Post(NewMessage),
     Edit(EditMessage),
     Delete(DeleteMessage),
+    React(ReactMessage),
 }
 
 impl Change {
@@ -90,6 +91,7 @@ impl Change {
             Change::Post(m) => m.room_id,
             Change::Edit(e) => e.room_id,
             Change::Delete(d) => d.room_id,
+            Change::React(r) => r.room_id,
         }
     }
 
@@ -98,6 +100,7 @@ impl Change {
             Change::Post(m) => &m.room,
             Change::Edit(e) => &e.room,
             Change::Delete(d) => &d.room,
+            Change::React(r) => &r.room,
         }
     }
 
@@ -106,6 +109,7 @@ impl Change {
             Change::Post(m) => &m.client_id,
             Change::Edit(e) => &e.client_id,
             Change::Delete(d) => &d.client_id,
+            Change::React(r) => &r.client_id,
         }
     }
 }
@@ -373,6 +377,7 @@ impl Task {
             let outcome = match change {
                 Change::Post(message) => Store::insert(&mut tx, message, next, ts).await?,
                 Change::Edit(edit) => Store::edit(&mut tx, edit, next, ts).await?,
+                Change::React(react) => Store::react(&mut tx, react, next, ts).await?,
                 Change::Delete(delete) => {
                     let (outcome, gone) = Store::delete(&mut tx, delete, next, ts).await?;
                     files.extend(gone);
@@ -613,7 +618,9 @@ fn push_replay(
 /// The `seq` of an `edited` or `deleted` frame.
 fn change_seq(frame: &ServerFrame) -> i64 {
     match frame {
-        ServerFrame::Edited { seq, .. } | ServerFrame::Deleted { seq, .. } => *seq,
+        ServerFrame::Edited { seq, .. }
+        | ServerFrame::Deleted { seq, .. }
+        | ServerFrame::Reactions { seq, .. } => *seq,
         _ => 0,
     }
 }

@@ -198,6 +198,7 @@ impl Store {
             attachments,
             edited_at: None,
             deleted: false,
+            reactions: Vec::new(),
         }))
     }
 
@@ -252,7 +253,7 @@ impl Store {
         Ok(messages)
     }
 
-    /// Fill in the attachments of `messages` (in `seq` order), with one query.
+    /// Fill in the attachments and reactions of `messages` (in `seq` order), a query each.
     async fn with_attachments(&self, room_id: i64, messages: &mut [ChatMessage]) -> Result<(), StoreError> {
         let (Some(first), Some(last)) = (messages.first().map(|m| m.seq), messages.last().map(|m| m.seq))
         else {
@@ -261,6 +262,11 @@ impl Store {
         for (seq, attachment) in self.attachments_between(room_id, first, last).await? {
             if let Ok(i) = messages.binary_search_by_key(&seq, |m| m.seq) {
                 messages[i].attachments.push(attachment);
+            }
+        }
+        for (seq, reaction) in self.reactions_between(room_id, first, last).await? {
+            if let Ok(i) = messages.binary_search_by_key(&seq, |m| m.seq) {
+                messages[i].reactions.push(reaction);
             }
         }
         Ok(())
@@ -281,5 +287,6 @@ fn from_row(room: &str, row: &sqlx::sqlite::SqliteRow) -> ChatMessage {
         attachments: Vec::new(),
         edited_at: row.get(7),
         deleted: row.get::<Option<i64>, _>(8).is_some(),
+        reactions: Vec::new(),
     }
 }

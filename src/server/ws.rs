@@ -26,7 +26,7 @@ use tokio::time::MissedTickBehavior;
 use super::auth;
 use super::emoji_catalog::expand_shortcodes;
 use super::hub::{ConnId, Ending, Hub, Outbound, Outbox, Person, QueuedBytes, SocketCaps};
-use super::message_changes::{DeleteMessage, EditMessage};
+use super::message_changes::{DeleteMessage, EditMessage, ReactMessage};
 use super::sequencer::{Change, MIN_QUEUE_BYTES, MIN_QUEUE_FRAMES, PostReply, SequencerError, now_ms};
 use super::state::AppState;
 use super::store::NewMessage;
@@ -325,6 +325,9 @@ impl<'a> Reader<'a> {
                 self.on_edit(room, client_id, seq, body).await
             }
             ClientFrame::Delete { room, client_id, seq } => self.on_delete(room, client_id, seq).await,
+            ClientFrame::React { room, client_id, seq, emoji } => {
+                self.on_react(room, client_id, seq, emoji).await
+            }
             ClientFrame::Typing { room } => self.on_typing(room),
             ClientFrame::Ping => {
                 if !self.outbox.push_frame(&ServerFrame::Pong) {
@@ -449,6 +452,27 @@ impl<'a> Reader<'a> {
             target,
         };
         self.submit(Change::Delete(delete), client_id).await;
+    }
+
+    /// `react`: toggle this person's reaction to a message.
+    async fn on_react(&mut self, room: String, client_id: String, target: i64, emoji: String) {
+        let Some((client_id, room_id, room)) = self.admit_write(room, client_id).await else { return };
+        if !super::emoji_catalog::is_one_emoji(&emoji) {
+            let message = format!("a reaction is one emoji, not {}", quote(&emoji));
+            return self.refuse(ErrorCode::InvalidReaction, message, Some(client_id));
+        }
+        if !self.spend_allowance(&client_id) {
+            return;
+        }
+        let react = ReactMessage {
+            room_id,
+            room,
+            client_id: client_id.clone(),
+            actor_id: self.person.user_id,
+            target,
+            emoji,
+        };
+        self.submit(Change::React(react), client_id).await;
     }
 
     /// The checks every write shares: a valid `client_id`, the joined room, membership. The
