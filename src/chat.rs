@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::attachments::Attachment;
-use crate::model::{ChatMessage, HistoryPage, Reaction};
+use crate::model::{ChatMessage, HistoryPage, Quote, Reaction};
 
 /// Resends of one message without an ack before it shows as failed.
 pub const MAX_SEND_ATTEMPTS: u32 = 4;
@@ -14,6 +14,8 @@ pub const MAX_SEND_ATTEMPTS: u32 = 4;
 pub const ACK_TIMEOUT_MS: f64 = 5_000.0;
 
 /// One row of the chat window.
+// Nearly every line is a message: boxing it would only add an allocation per line.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Line {
     Message(ChatMessage),
@@ -32,7 +34,9 @@ impl Line {
             Line::Message(m) => {
                 let reactions: String =
                     m.reactions.iter().map(|r| format!("{}{}", r.emoji, r.users.join(","))).collect();
-                format!("m{}-{}-{}-{reactions}", m.seq, m.edited_at.unwrap_or(0), m.deleted)
+                let quote =
+                    m.reply_to.as_ref().map_or(String::new(), |q| format!("{}{}", q.deleted, q.excerpt));
+                format!("m{}-{}-{}-{reactions}-{quote}", m.seq, m.edited_at.unwrap_or(0), m.deleted)
             }
             Line::Notice { id, .. } => format!("n{id}"),
         }
@@ -91,6 +95,8 @@ impl Timeline {
     /// An edit (`seq`) of message `target`: its current text. Applied once; a change to a
     /// message not held (older than the pages loaded) only moves the resume point.
     pub fn edited(&mut self, seq: i64, target: i64, body: String, html: String, edited_at: i64) -> bool {
+        let excerpt = Quote::excerpt_of(&body);
+        self.requote(target, |quote| quote.excerpt.clone_from(&excerpt));
         self.change(seq, target, |m| {
             m.body = body;
             m.html = html;
@@ -105,6 +111,10 @@ impl Timeline {
 
     /// A deletion (`seq`) of message `target`: nothing of it is kept but its place.
     pub fn deleted(&mut self, seq: i64, target: i64) -> bool {
+        self.requote(target, |quote| {
+            quote.deleted = true;
+            quote.excerpt.clear();
+        });
         self.change(seq, target, |m| {
             m.deleted = true;
             m.body.clear();
@@ -112,6 +122,17 @@ impl Timeline {
             m.attachments.clear();
             m.reactions.clear();
         })
+    }
+
+    /// Replies quoting message `target` follow its change.
+    fn requote(&mut self, target: i64, apply: impl Fn(&mut Quote)) {
+        for line in &mut self.lines {
+            if let Line::Message(m) = line
+                && let Some(quote) = m.reply_to.as_mut().filter(|q| q.seq == target)
+            {
+                apply(quote);
+            }
+        }
     }
 
     fn change(&mut self, seq: i64, target: i64, apply: impl FnOnce(&mut ChatMessage)) -> bool {
@@ -175,6 +196,9 @@ pub struct Pending {
     /// Uploaded files it carries (their ids go in the `send`).
     #[serde(default)]
     pub attachments: Vec<Attachment>,
+    /// The message it answers.
+    #[serde(default)]
+    pub reply_to: Option<Quote>,
     pub status: PendingStatus,
     /// Why it failed, when it did.
     #[serde(default)]
@@ -283,6 +307,7 @@ mod tests {
             edited_at: None,
             deleted: false,
             reactions: Vec::new(),
+            reply_to: None,
         }
     }
 
@@ -297,6 +322,7 @@ mod tests {
             author: "a".into(),
             body: "hi".into(),
             attachments: Vec::new(),
+            reply_to: None,
             status: PendingStatus::Sending,
             error: None,
             attempts: 0,

@@ -74,6 +74,11 @@ pub struct ChatState {
     /// Who came online or went offline since the page was rendered, by username.
     pub presence: RwSignal<std::collections::HashMap<String, bool>>,
     pub status: RwSignal<ConnStatus>,
+    /// The message the next one answers, while the person is replying.
+    pub replying: RwSignal<Option<crate::model::Quote>>,
+    /// The first message from someone else after the person's read position when the page was
+    /// made: where the "New messages" line goes. Fixed for the page's life.
+    pub first_unread: StoredValue<Option<i64>>,
     /// Whether this person moderates the room (its creator): they may delete anyone's message.
     pub moderator: StoredValue<bool>,
     /// Minutes east of UTC for showing times: 0 on the server, the browser's own once hydrated.
@@ -84,7 +89,12 @@ pub struct ChatState {
 
 impl ChatState {
     pub fn new(page: ChatPage) -> Self {
+        let me = page.me.as_ref().map(|me| me.username.clone()).unwrap_or_default();
+        let first_unread = page.last_read.and_then(|read| {
+            page.history.messages.iter().find(|m| m.seq > read && m.username != me).map(|m| m.seq)
+        });
         Self {
+            first_unread: StoredValue::new(first_unread),
             room: StoredValue::new(page.room),
             timeline: RwSignal::new(Timeline::from_page(page.history)),
             outbox: RwSignal::new(Outbox::default()),
@@ -93,6 +103,7 @@ impl ChatState {
             online: RwSignal::new(0),
             typists: RwSignal::new(Typists::default()),
             rooms: RwSignal::new(page.rooms.clone()),
+            replying: RwSignal::new(None),
             moderator: StoredValue::new(page.info.as_ref().is_some_and(|info| info.mine)),
             presence: RwSignal::new(Default::default()),
             status: RwSignal::new(ConnStatus::Connecting),

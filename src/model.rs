@@ -38,6 +38,38 @@ pub struct ChatMessage {
     /// Reactions, in the order each emoji was first used.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reactions: Vec<Reaction>,
+    /// The message this one answers, as a one-line quote.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<Box<Quote>>,
+}
+
+/// The message a reply answers, in brief.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Quote {
+    pub seq: i64,
+    /// Display name and username of its author.
+    pub author: String,
+    pub username: String,
+    /// The start of its text (at most [`QUOTE_CHARS`] characters, one line).
+    pub excerpt: String,
+    /// It was deleted since: no excerpt.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deleted: bool,
+}
+
+/// Characters of the answered message a reply shows.
+pub const QUOTE_CHARS: usize = 100;
+
+impl Quote {
+    /// The excerpt for a message's body: its first [`QUOTE_CHARS`] characters on one line.
+    pub fn excerpt_of(body: &str) -> String {
+        let line: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
+        let mut excerpt: String = line.chars().take(QUOTE_CHARS).collect();
+        if line.chars().count() > QUOTE_CHARS {
+            excerpt.push('…');
+        }
+        excerpt
+    }
 }
 
 /// One emoji's reactions to a message.

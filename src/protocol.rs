@@ -91,6 +91,9 @@ pub enum ClientFrame {
         /// Uploaded files to carry, by id (see `docs/protocol.md`, "Attachments").
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         attachments: Vec<AttachmentId>,
+        /// The `seq` of the message in this room this one answers.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reply_to: Option<i64>,
     },
     /// Replace the text of your message `seq`. Answered with `ack` (the change's own `seq`)
     /// and broadcast as `edited`; `client_id` makes a resend apply once.
@@ -442,6 +445,7 @@ mod tests {
             client_id: "c-1".into(),
             body: "hi".into(),
             attachments: Vec::new(),
+            reply_to: None,
         };
         let text = encode(&frame);
         let value: serde_json::Value = serde_json::from_str(&text).unwrap();
@@ -465,6 +469,7 @@ mod tests {
             edited_at: None,
             deleted: false,
             reactions: Vec::new(),
+            reply_to: None,
         });
         let text = encode(&frame);
         let value: serde_json::Value = serde_json::from_str(&text).unwrap();

@@ -23,6 +23,7 @@ async fn send_with(client: &mut Client, room: &str, client_id: &str, body: &str,
             client_id: client_id.into(),
             body: body.into(),
             attachments,
+            reply_to: None,
         })
         .await;
 }

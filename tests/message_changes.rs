@@ -47,6 +47,7 @@ async fn a_client_that_was_away_sees_each_change_once_and_the_final_state() {
             client_id: "m2".into(),
             body: "with a file".into(),
             attachments: vec![id],
+            reply_to: None,
         })
         .await;
     let m2 = alice.ack("m2").await;
@@ -159,6 +160,7 @@ async fn only_authors_edit_and_only_authors_or_moderators_delete() {
         client_id: "c1".into(),
         body: "hi".into(),
         attachments: vec![],
+        reply_to: None,
     })
     .await;
     let c1 = cat.ack("c1").await;
@@ -214,4 +216,42 @@ async fn reactions_toggle_and_a_resuming_client_gets_the_current_ones() {
     }
     let page = server.get_as(&cookie, "/").await;
     assert!(page.contains(r#"class="reaction""#) && page.contains("👍"), "the page draws the reactions");
+}
+
+#[tokio::test]
+async fn a_reply_carries_a_quote_that_follows_the_original() {
+    let server = TestServer::start().await;
+    let mut alice = server.join("alice").await;
+    let mut bob = server.join("bob").await;
+    alice.send_message("q1", "what time is the meeting?").await;
+    let q1 = alice.ack("q1").await;
+    let reply = |id: &str, to: i64| ClientFrame::Send {
+        room: "general".into(),
+        client_id: id.into(),
+        body: "at noon".into(),
+        attachments: Vec::new(),
+        reply_to: Some(to),
+    };
+    bob.send(&reply("r1", q1)).await;
+    let r1 = bob.ack("r1").await;
+    let (frame, _) = alice.until(|f| matches!(f, ServerFrame::Message(m) if m.seq == r1)).await;
+    let ServerFrame::Message(message) = frame else { unreachable!() };
+    let quote = message.reply_to.expect("a quote");
+    assert_eq!(
+        (quote.seq, quote.author.as_str(), quote.excerpt.as_str()),
+        (q1, "alice", "what time is the meeting?")
+    );
+    // No such message: refused, nothing stored.
+    bob.send(&reply("r2", 999)).await;
+    let (frame, _) =
+        bob.until(|f| matches!(f, ServerFrame::Error { client_id: Some(id), .. } if id == "r2")).await;
+    assert!(matches!(frame, ServerFrame::Error { code: ErrorCode::NoSuchMessage, .. }));
+    // The original deleted: the reply says so, in history and on the page.
+    change(&mut alice, delete("general", "d1", q1)).await.expect("deleted");
+    let store = banter::server::Store::open(&server.db).await.expect("store");
+    let page = store.page(1, "general", None, 50).await.expect("history");
+    let quote = page.messages.iter().find(|m| m.seq == r1).and_then(|m| m.reply_to.clone()).expect("a quote");
+    assert!(quote.deleted && quote.excerpt.is_empty());
+    let html = server.get_as(&server.cookie("bob").await, "/").await;
+    assert!(html.contains("a deleted message"), "the page says what the reply answered is gone");
 }

@@ -170,3 +170,27 @@ async fn the_page_title_names_the_room() {
     let page = server.get_as(&ann, "/").await;
     assert!(page.contains("<title>#general · Banter</title>"), "{}", &page[..page.len().min(2000)]);
 }
+
+#[tokio::test]
+async fn a_new_messages_line_marks_where_unread_messages_start() {
+    let server = TestServer::start().await;
+    let mut alice = server.join("alice").await;
+    let bob = server.cookie("bob").await;
+    alice.send_message("old", "read already").await;
+    let read = alice.ack("old").await;
+    let marked = server.call("/api/mark_read", &bob, &format!("room=general&seq={read}")).await;
+    assert!(marked.starts_with("HTTP/1.1 200"), "{marked}");
+    alice.send_message("new1", "first unread").await;
+    let first = alice.ack("new1").await;
+    alice.send_message("new2", "second unread").await;
+    alice.ack("new2").await;
+
+    let page = server.get_as(&bob, "/").await;
+    let line = page.find(r#"id="first-unread""#).expect("a New messages line");
+    let next_message =
+        page[line..].find("<li data-seq=").map(|at| &page[line + at..]).expect("a message after it");
+    assert!(next_message.starts_with(&format!("<li data-seq=\"{first}\"")), "{}", &next_message[..80]);
+    // Someone with nothing unread sees no line.
+    let alice_page = server.get_as(&server.cookie("alice").await, "/").await;
+    assert!(!alice_page.contains(r#"id="first-unread""#));
+}

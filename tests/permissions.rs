@@ -32,6 +32,7 @@ async fn send(client: &mut Client, room: &str, client_id: &str, body: &str) {
             client_id: client_id.into(),
             body: body.into(),
             attachments: Vec::new(),
+            reply_to: None,
         })
         .await;
 }

@@ -188,6 +188,7 @@ async fn public_rooms_are_listed_and_open_to_anyone_signed_in() {
             client_id: "e1".into(),
             body: "hi".into(),
             attachments: Vec::new(),
+            reply_to: None,
         })
         .await;
     let (refused, _) = eve_ws.until(|f| matches!(f, ServerFrame::Error { .. })).await;
@@ -204,6 +205,7 @@ async fn public_rooms_are_listed_and_open_to_anyone_signed_in() {
             client_id: "e3".into(),
             body: "hello lobby".into(),
             attachments: Vec::new(),
+            reply_to: None,
         })
         .await;
     assert!(eve_ws.ack("e3").await > 0);
@@ -290,6 +292,7 @@ async fn typing_reaches_the_rooms_other_members_only_and_is_never_stored() {
             client_id: "t1".into(),
             body: "done typing".into(),
             attachments: Vec::new(),
+            reply_to: None,
         })
         .await;
     let (message, before) = bob_ws.until(|f| matches!(f, ServerFrame::Message(_))).await;

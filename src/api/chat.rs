@@ -27,6 +27,9 @@ pub struct ChatPage {
     pub form_client_id: String,
     /// The largest file the server takes (`--max-upload-bytes`): larger fails before sending.
     pub upload_limit: u64,
+    /// How far this person had read the room when the page was made (members only): the
+    /// "New messages" line goes before the first message after it.
+    pub last_read: Option<i64>,
 }
 
 /// A member as the room's member list shows them.
@@ -85,6 +88,7 @@ pub async fn load_chat(room: String) -> Result<ChatPage, ServerFnError> {
         rooms: Vec::new(),
         form_client_id: String::new(),
         upload_limit: state.config.max_upload_bytes,
+        last_read: None,
     };
     let Some(user) = super::ssr::user(&state).await? else { return Ok(page) };
     page.me = Some(user.profile());
@@ -117,6 +121,7 @@ pub async fn load_chat(room: String) -> Result<ChatPage, ServerFnError> {
     page.history =
         state.store.page(access.id, &access.name, None, HISTORY_PAGE).await.map_err(super::ssr::internal)?;
     page.form_client_id = uuid::Uuid::new_v4().simple().to_string();
+    page.last_read = state.store.read_position(access.id, user.id).await.map_err(internal)?;
     Ok(page)
 }
 

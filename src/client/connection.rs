@@ -344,6 +344,7 @@ where
             client_id: pending.client_id,
             body: pending.body,
             attachments: pending.attachments.into_iter().map(|a| a.id).collect(),
+            reply_to: pending.reply_to.map(|quote| quote.seq),
         };
         tx.send(Message::Text(encode(&frame))).await.map_err(|_| ())?;
     }

@@ -46,6 +46,11 @@ pub fn Composer(form_client_id: String) -> impl IntoView {
         }
     };
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| match completions.key(&ev.key()) {
+        // Escape with nothing else to close leaves a reply.
+        Key::Ignored if ev.key() == "Escape" && chat.replying.with_untracked(Option::is_some) => {
+            ev.prevent_default();
+            chat.replying.set(None);
+        }
         // Enter sends and Shift+Enter starts a new line, where there is a keyboard; on a touch
         // screen Enter is a new line and the Send button sends, as in other mobile chats.
         Key::Ignored if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() && !touch_screen() => {
@@ -92,6 +97,8 @@ pub fn Composer(form_client_id: String) -> impl IntoView {
         };
         error.set(None);
         attachments.tray.update(Tray::clear);
+        let reply_to = chat.replying.get_untracked();
+        chat.replying.set(None);
         #[cfg(feature = "hydrate")]
         crate::client::upload::sent();
         chat.outbox.update(|outbox| {
@@ -101,6 +108,7 @@ pub fn Composer(form_client_id: String) -> impl IntoView {
                 author,
                 body,
                 attachments: files,
+                reply_to,
                 status: PendingStatus::Sending,
                 error: None,
                 attempts: 0,
@@ -125,6 +133,13 @@ pub fn Composer(form_client_id: String) -> impl IntoView {
             on:submit=on_submit
         >
             <AttachmentTray/>
+            {move || chat.replying.get().map(|quote| view! {
+                <p class="replying" id="replying">
+                    <span>"Replying to " <strong>{quote.author}</strong> ": " {quote.excerpt}</span>
+                    <button type="button" class="secondary small" aria-label="Cancel reply"
+                        on:click=move |_| chat.replying.set(None)>"Cancel"</button>
+                </p>
+            })}
             <input type="hidden" name="room" value=chat.room.get_value()/>
             <input type="hidden" name="client_id" value=form_client_id/>
             <label for="message-input" class="visually-hidden">"Message"</label>

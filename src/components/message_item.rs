@@ -8,8 +8,9 @@ use crate::chat_state::{ChatState, Command};
 use crate::components::attachment_view::AttachmentList;
 use crate::components::avatar::Avatar;
 use crate::components::emoji_picker::EmojiPicker;
+use crate::components::message_list::Follow;
 use crate::emoji::is_jumbo;
-use crate::model::{ChatMessage, Reaction, clock_time, local_date_time};
+use crate::model::{ChatMessage, Quote, Reaction, clock_time, local_date_time};
 use crate::protocol::ClientFrame;
 
 /// Reactions offered in one click on every message; the picker has the rest.
@@ -25,6 +26,17 @@ pub fn MessageItem(message: ChatMessage, continued: bool) -> impl IntoView {
     let handle = (!message.username.is_empty()).then(|| format!("@{}", message.username));
     let jumbo = is_jumbo(&message.body);
     let editing = RwSignal::new(false);
+    let quote_of_this = Quote {
+        seq,
+        author: message.author.clone(),
+        username: message.username.clone(),
+        excerpt: Quote::excerpt_of(&message.body),
+        deleted: false,
+    };
+    let reply = move |_| {
+        chat.replying.set(Some(quote_of_this.clone()));
+        focus_composer();
+    };
     let text = StoredValue::new(message.body.clone());
     // The server's sanitized rendering (links, formatting); a few emoji alone are drawn large
     // as text.
@@ -55,6 +67,7 @@ pub fn MessageItem(message: ChatMessage, continued: bool) -> impl IntoView {
         let me = chat.username.get_value();
         view! { <Reactions reactions=message.reactions.clone() me react/> }
     });
+    let answers = message.reply_to.clone().map(|quote| view! { <QuoteLine quote=*quote/> });
     let actions = (!message.deleted).then(|| {
         view! {
             <span class="actions">
@@ -72,6 +85,7 @@ pub fn MessageItem(message: ChatMessage, continued: bool) -> impl IntoView {
                 <span class="reaction-picker">
                     <EmojiPicker on_pick=react ids=format!("react-{seq}") label="Add reaction" icon="＋"/>
                 </span>
+                <button type="button" class="action" aria-label="Reply" title="Reply" on:click=reply>"Reply"</button>
                 {mine.then(|| view! {
                     <button type="button" class="action" aria-label="Edit message" title="Edit"
                         on:click=move |_| editing.set(true)>"Edit"</button>
@@ -103,6 +117,7 @@ pub fn MessageItem(message: ChatMessage, continued: bool) -> impl IntoView {
                 <EditForm seq text editing/>
             </Show>
             <div class="content" class:hidden=move || editing.get()>
+                {answers}
                 {body}
                 {edited}
                 <AttachmentList attachments=message.attachments.clone()/>
@@ -111,6 +126,75 @@ pub fn MessageItem(message: ChatMessage, continued: bool) -> impl IntoView {
             {actions}
             <span class="state" aria-hidden="true"></span>
         </li>
+    }
+}
+
+/// The one-line quote of the message a reply answers; a click (or Enter) scrolls to it,
+/// loading older history first if it is not on the page yet.
+#[component]
+pub fn QuoteLine(quote: Quote) -> impl IntoView {
+    let chat = expect_context::<ChatState>();
+    let follow = use_context::<Follow>();
+    let target = quote.seq;
+    let text = if quote.deleted {
+        view! { <span class="muted">"a deleted message"</span> }.into_any()
+    } else {
+        view! { <strong>{quote.author}</strong> ": " {quote.excerpt} }.into_any()
+    };
+    view! {
+        <button type="button" class="quote" aria-label="Replying to: go to the message"
+            on:click=move |_| {
+                // Reading back: new messages must not pull the list away from it.
+                if let Some(Follow(stick)) = follow {
+                    stick.set(false);
+                }
+                leptos::task::spawn_local(jump_to(chat, target));
+            }>
+            <span aria-hidden="true">"↩ "</span>
+            {text}
+        </button>
+    }
+}
+
+/// Bring message `target` into view and focus it, loading older pages until it is there.
+async fn jump_to(chat: ChatState, target: i64) {
+    loop {
+        let (first, has_older) = chat.timeline.with_untracked(|t| (t.first_seq(), t.has_older));
+        match first {
+            Some(first) if first > target && has_older => {
+                match crate::api::load_older(chat.room.get_value(), first).await {
+                    Ok(page) => chat.timeline.update(|t| t.prepend(page)),
+                    Err(_) => return,
+                }
+            }
+            _ => break,
+        }
+    }
+    request_animation_frame(move || {
+        #[cfg(feature = "hydrate")]
+        {
+            use leptos::wasm_bindgen::JsCast;
+            let selector = format!("#chat-box li.message[data-seq=\"{target}\"]");
+            let found = document().query_selector(&selector).ok().flatten();
+            if let Some(item) = found.and_then(|el| el.dyn_into::<leptos::web_sys::HtmlElement>().ok()) {
+                let options = leptos::web_sys::ScrollIntoViewOptions::new();
+                options.set_block(leptos::web_sys::ScrollLogicalPosition::Center);
+                item.scroll_into_view_with_scroll_into_view_options(&options);
+                let _ = item.focus();
+            }
+        }
+    });
+}
+
+/// Focus the message input (after choosing to reply).
+fn focus_composer() {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::wasm_bindgen::JsCast;
+        let input = document().get_element_by_id("message-input");
+        if let Some(input) = input.and_then(|el| el.dyn_into::<leptos::web_sys::HtmlElement>().ok()) {
+            let _ = input.focus();
+        }
     }
 }
 
@@ -256,6 +340,7 @@ pub fn PendingItem(pending: Pending) -> impl IntoView {
         <li class="message mine pending" class:failed=failed data-client-id=client_id>
             <span class="author">{pending.author}</span>
             <p class="body" class:jumbo=jumbo>{pending.body}</p>
+            {pending.reply_to.clone().map(|quote| view! { <QuoteLine quote/> })}
             <AttachmentList attachments=pending.attachments/>
             {if failed {
                 view! {

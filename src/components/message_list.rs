@@ -21,6 +21,10 @@ use crate::components::message_item::{MessageItem, PendingItem};
 use crate::grouping::{self, Placement};
 use crate::model::now_ms;
 
+/// Whether the list follows new messages; a jump to an older message turns it off.
+#[derive(Clone, Copy)]
+pub struct Follow(pub RwSignal<bool>);
+
 /// Pixels from the bottom that still count as "at the bottom".
 const STICK_SLACK_PX: i32 = 48;
 /// Pixels from the top at which the previous page is fetched.
@@ -32,8 +36,11 @@ pub fn MessageList() -> impl IntoView {
     let list = NodeRef::<leptos::html::Ol>::new();
     // Whether to follow new messages: true until the reader scrolls up, again at the bottom.
     let stick = RwSignal::new(true);
+    provide_context(Follow(stick));
     let unseen = RwSignal::new(false);
     let loading_older = RwSignal::new(false);
+    // The jump to the first new message, once used, goes away.
+    let jumped = RwSignal::new(false);
 
     let scroll_to_bottom = move || {
         if let Some(el) = list.get_untracked() {
@@ -116,6 +123,15 @@ pub fn MessageList() -> impl IntoView {
         // The live region is the section; the list inside stays a list for screen readers (a
         // `role` on the `<ol>` itself would take its list semantics away).
         <section class="messages" role="log" aria-live="polite" aria-relevant="additions" aria-label="Messages">
+            <Show when=move || chat.first_unread.get_value().is_some() && !jumped.get()>
+                <button id="jump-unread" class="jump-unread secondary small" type="button" on:click=move |_| {
+                    jumped.set(true);
+                    stick.set(false);
+                    jump_to_first_unread();
+                }>
+                    "Jump to the first new message ↑"
+                </button>
+            </Show>
             <Show when=move || chat.timeline.with(|t| t.has_older)>
                 <button
                     id="load-older"
@@ -149,11 +165,13 @@ pub fn MessageList() -> impl IntoView {
                     {
                         let (line, Placement { day, continued }) = placed;
                         let separator = day.map(|day| view! { <li class="day"><span>{day}</span></li> });
+                        let unread = matches!(&line, Line::Message(m) if Some(m.seq) == chat.first_unread.get_value())
+                            .then(|| view! { <li class="unread-line" id="first-unread"><span>"New messages"</span></li> });
                         let item = match line {
                             Line::Message(message) => view! { <MessageItem message continued/> }.into_any(),
                             Line::Notice { text, .. } => view! { <li class="notice">{text}</li> }.into_any(),
                         };
-                        view! { {separator} {item} }
+                        view! { {separator} {unread} {item} }
                     }
                 </For>
                 <For
@@ -173,6 +191,21 @@ pub fn MessageList() -> impl IntoView {
                 </button>
             </Show>
         </section>
+    }
+}
+
+/// Scroll the "New messages" line into view and focus the message after it.
+fn jump_to_first_unread() {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::wasm_bindgen::JsCast;
+        let first = document().query_selector("#first-unread + li.message").ok().flatten();
+        if let Some(item) = first.and_then(|el| el.dyn_into::<leptos::web_sys::HtmlElement>().ok()) {
+            let options = leptos::web_sys::ScrollIntoViewOptions::new();
+            options.set_block(leptos::web_sys::ScrollLogicalPosition::Center);
+            item.scroll_into_view_with_scroll_into_view_options(&options);
+            let _ = item.focus();
+        }
     }
 }
 

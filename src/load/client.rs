@@ -115,6 +115,7 @@ pub fn send_frame(client_id: &str, body: String) -> Message {
         client_id: client_id.to_owned(),
         body,
         attachments: Vec::new(),
+        reply_to: None,
     };
     Message::text(protocol::encode(&frame))
 }

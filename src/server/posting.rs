@@ -68,6 +68,7 @@ pub async fn post(
         html: super::markdown::render(&body),
         body,
         attachments,
+        reply_to: None,
     };
     state.sequencer.post(message, PostReply::Call(reply)).await?;
     Ok(done.await.map_err(|_| PostError::Unavailable)??)

@@ -98,6 +98,15 @@ impl Store {
         Ok(member.is_some())
     }
 
+    /// How far `user_id` has read the room (a `seq`); `None` if not a member.
+    pub async fn read_position(&self, room_id: i64, user_id: i64) -> Result<Option<i64>, RoomError> {
+        Ok(sqlx::query_scalar("SELECT last_read_seq FROM room_members WHERE room_id = ? AND user_id = ?")
+            .bind(room_id)
+            .bind(user_id)
+            .fetch_optional(self.pool())
+            .await?)
+    }
+
     /// Whether `user_id` may read the room now: a member, or anyone for a public room.
     pub async fn can_read(&self, room_id: i64, user_id: i64) -> Result<bool, RoomError> {
         let allowed: Option<bool> = sqlx::query_scalar(

@@ -19,7 +19,7 @@ use sqlx::{Row, Sqlite, Transaction};
 
 use super::message_changes::Refusal;
 use crate::attachments::AttachmentId;
-use crate::model::{ChatMessage, HistoryPage};
+use crate::model::{ChatMessage, HistoryPage, Quote};
 use crate::protocol::ServerFrame;
 
 /// How long a statement waits on a locked database before failing with "busy", by default.
@@ -62,6 +62,8 @@ pub struct NewMessage {
     pub html: String,
     /// The author's unsent uploads this message carries.
     pub attachments: Vec<AttachmentId>,
+    /// The message (in the same room) this one answers.
+    pub reply_to: Option<i64>,
 }
 
 /// What storing one message did.
@@ -164,6 +166,13 @@ impl Store {
         if let Some(seq) = existing {
             return Ok(Stored::Duplicate { seq });
         }
+        let mut reply_to = None;
+        if let Some(target) = message.reply_to {
+            match Store::quote(tx, message.room_id, target).await? {
+                Some(quote) => reply_to = Some(Box::new(quote)),
+                None => return Ok(Stored::Refused(Refusal::NoSuchMessage)),
+            }
+        }
         let mut attachments = Vec::new();
         if !message.attachments.is_empty() {
             let author = message.author_id.unwrap_or(0);
@@ -173,8 +182,8 @@ impl Store {
             }
         }
         sqlx::query(
-            "INSERT INTO messages (room_id, seq, client_id, author_id, author, body, html, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO messages (room_id, seq, client_id, author_id, author, body, html, created_at, reply_to)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(message.room_id)
         .bind(seq)
@@ -184,6 +193,7 @@ impl Store {
         .bind(&message.body)
         .bind(&message.html)
         .bind(ts)
+        .bind(message.reply_to)
         .execute(&mut **tx)
         .await?;
         Ok(Stored::New(ChatMessage {
@@ -199,6 +209,30 @@ impl Store {
             edited_at: None,
             deleted: false,
             reactions: Vec::new(),
+            reply_to,
+        }))
+    }
+
+    /// Message `seq` in the room, quoted; `None` if there is none.
+    async fn quote(
+        tx: &mut Transaction<'static, Sqlite>,
+        room_id: i64,
+        seq: i64,
+    ) -> Result<Option<Quote>, StoreError> {
+        let row = sqlx::query(
+            "SELECT m.author, COALESCE(u.username, ''), m.body, m.deleted_at
+             FROM messages m LEFT JOIN users u ON u.id = m.author_id WHERE m.room_id = ? AND m.seq = ?",
+        )
+        .bind(room_id)
+        .bind(seq)
+        .fetch_optional(&mut **tx)
+        .await?;
+        Ok(row.map(|row| Quote {
+            seq,
+            author: row.get(0),
+            username: row.get(1),
+            excerpt: Quote::excerpt_of(row.get(2)),
+            deleted: row.get::<Option<i64>, _>(3).is_some(),
         }))
     }
 
@@ -213,8 +247,11 @@ impl Store {
     ) -> Result<HistoryPage, StoreError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = sqlx::query(
-            "SELECT m.seq, m.client_id, m.author, m.body, m.created_at, COALESCE(u.username, ''), m.html, m.edited_at, m.deleted_at
+            "SELECT m.seq, m.client_id, m.author, m.body, m.created_at, COALESCE(u.username, ''), m.html, m.edited_at, m.deleted_at,
+                    r.seq, r.author, COALESCE(ru.username, ''), r.body, r.deleted_at
              FROM messages m LEFT JOIN users u ON u.id = m.author_id
+             LEFT JOIN messages r ON r.room_id = m.room_id AND r.seq = m.reply_to
+             LEFT JOIN users ru ON ru.id = r.author_id
              WHERE m.room_id = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?",
         )
         .bind(room_id)
@@ -239,8 +276,11 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<ChatMessage>, StoreError> {
         let rows = sqlx::query(
-            "SELECT m.seq, m.client_id, m.author, m.body, m.created_at, COALESCE(u.username, ''), m.html, m.edited_at, m.deleted_at
+            "SELECT m.seq, m.client_id, m.author, m.body, m.created_at, COALESCE(u.username, ''), m.html, m.edited_at, m.deleted_at,
+                    r.seq, r.author, COALESCE(ru.username, ''), r.body, r.deleted_at
              FROM messages m LEFT JOIN users u ON u.id = m.author_id
+             LEFT JOIN messages r ON r.room_id = m.room_id AND r.seq = m.reply_to
+             LEFT JOIN users ru ON ru.id = r.author_id
              WHERE m.room_id = ? AND m.seq > ? ORDER BY m.seq ASC LIMIT ?",
         )
         .bind(room_id)
@@ -288,5 +328,14 @@ fn from_row(room: &str, row: &sqlx::sqlite::SqliteRow) -> ChatMessage {
         edited_at: row.get(7),
         deleted: row.get::<Option<i64>, _>(8).is_some(),
         reactions: Vec::new(),
+        reply_to: row.get::<Option<i64>, _>(9).map(|seq| {
+            Box::new(Quote {
+                seq,
+                author: row.get(10),
+                username: row.get(11),
+                excerpt: Quote::excerpt_of(row.get(12)),
+                deleted: row.get::<Option<i64>, _>(13).is_some(),
+            })
+        }),
     }
 }

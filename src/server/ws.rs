@@ -318,8 +318,8 @@ impl<'a> Reader<'a> {
         };
         match frame {
             ClientFrame::Hello { room, after } => return self.on_hello(room, after).await,
-            ClientFrame::Send { room, client_id, body, attachments } => {
-                self.on_send(room, client_id, body, attachments).await
+            ClientFrame::Send { room, client_id, body, attachments, reply_to } => {
+                self.on_send(room, client_id, body, attachments, reply_to).await
             }
             ClientFrame::Edit { room, client_id, seq, body } => {
                 self.on_edit(room, client_id, seq, body).await
@@ -391,6 +391,7 @@ impl<'a> Reader<'a> {
         client_id: String,
         body: String,
         attachments: Vec<AttachmentId>,
+        reply_to: Option<i64>,
     ) {
         let Some((client_id, room_id, room)) = self.admit_write(room, client_id).await else { return };
         let body = match validate_post(&body, &attachments) {
@@ -410,6 +411,7 @@ impl<'a> Reader<'a> {
             html: super::markdown::render(&body),
             body,
             attachments,
+            reply_to,
         };
         self.submit(Change::Post(message), client_id).await;
     }

@@ -332,6 +332,7 @@ impl Client {
             client_id: client_id.into(),
             body: body.into(),
             attachments: Vec::new(),
+            reply_to: None,
         })
         .await;
     }

@@ -1,0 +1,38 @@
+import { test, expect } from '@playwright/test';
+import { delivered, joinAs, send, unique } from './helpers';
+
+test('opening a room with unread messages shows where they start, and a control jumps there', async ({ browser }) => {
+  const alice = await joinAs(browser, 'alice');
+  const bob = await joinAs(browser, 'bob');
+  // Their own conversation: other tests talk in #general at the same time.
+  await alice.page.goto('/rooms');
+  await alice.page.locator('#direct-username').fill(bob.name);
+  await alice.page.getByRole('button', { name: 'Open conversation' }).click();
+  await expect(alice.page.locator('#connection-status')).toHaveText('connected');
+  const room = new URL(alice.page.url()).pathname;
+  const seen = unique('seen');
+  await send(alice.page, seen);
+  await bob.page.goto(room);
+  await expect(delivered(bob.page, seen)).toHaveCount(1);
+  // Opening the conversation, bob reads it (his page tells the server); then he looks elsewhere.
+  await expect(bob.page.locator('#first-unread + li.message .body')).toHaveText(seen);
+  await expect.poll(async () => {
+    const page = await bob.page.request.post('/api/load_chat', { form: { room: room.replace('/r/', '') } });
+    return (await page.json()).last_read;
+  }).toBeGreaterThan(0);
+  await bob.page.goto('/');
+
+  const first = unique('while you were away');
+  const second = unique('and this too');
+  await send(alice.page, first);
+  await send(alice.page, second);
+  await expect(delivered(alice.page, second)).toHaveCount(1);
+
+  await bob.page.goto(room);
+  await expect(bob.page.locator('#first-unread')).toHaveText('New messages');
+  await expect(bob.page.locator('#first-unread + li.message .body')).toHaveText(first);
+  await bob.page.getByRole('button', { name: 'Jump to the first new message ↑' }).click();
+  await expect(bob.page.locator('#first-unread + li.message')).toBeFocused();
+  await alice.context.close();
+  await bob.context.close();
+});
