@@ -74,3 +74,16 @@ export async function postMessages(request: APIRequestContext, tag: string, coun
     expect(response.ok()).toBeTruthy();
   }
 }
+
+/** Open a conversation between `a` and `b` (both on it, connected): a room of their own, away
+ * from other tests' talk in #general. Returns its path. */
+export async function openConversation(a: Page, b: Page, bName: string): Promise<string> {
+  await a.goto('/rooms');
+  await a.locator('#direct-username').fill(bName);
+  await a.getByRole('button', { name: 'Open conversation' }).click();
+  await expect(a.locator('#connection-status')).toHaveText('connected');
+  const room = new URL(a.url()).pathname;
+  await b.goto(room);
+  await expect(b.locator('#connection-status')).toHaveText('connected');
+  return room;
+}

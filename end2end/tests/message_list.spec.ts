@@ -1,17 +1,12 @@
 import { test, expect } from '@playwright/test';
-import { delivered, joinAs, send, unique } from './helpers';
+import { delivered, joinAs, openConversation, send, unique } from './helpers';
 
 test('messages arriving live join their author\'s group; another person starts a new one', async ({ browser }) => {
   const ann = await joinAs(browser, 'grouper');
   const bob = await joinAs(browser, 'other');
   // Their own conversation: other tests talk in #general at the same time and would break a
   // group up.
-  await ann.page.goto('/rooms');
-  await ann.page.locator('#direct-username').fill(bob.name);
-  await ann.page.getByRole('button', { name: 'Open conversation' }).click();
-  await expect(ann.page.locator('#connection-status')).toHaveText('connected');
-  await bob.page.goto(new URL(ann.page.url()).pathname);
-  await expect(bob.page.locator('#connection-status')).toHaveText('connected');
+  await openConversation(ann.page, bob.page, bob.name);
   const first = unique('first of a group');
   const second = unique('second of a group');
   const reply = unique('a reply');

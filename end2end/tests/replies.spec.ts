@@ -1,17 +1,10 @@
 import { test, expect } from '@playwright/test';
-import { delivered, joinAs, send, unique } from './helpers';
+import { delivered, joinAs, openConversation, send, unique } from './helpers';
 
 test('a reply quotes its original, and the quote jumps to it, loading older history if needed', async ({ browser }) => {
   const alice = await joinAs(browser, 'alice');
   const bob = await joinAs(browser, 'bob');
-  // Their own conversation: other tests talk in #general at the same time.
-  await alice.page.goto('/rooms');
-  await alice.page.locator('#direct-username').fill(bob.name);
-  await alice.page.getByRole('button', { name: 'Open conversation' }).click();
-  await expect(alice.page.locator('#connection-status')).toHaveText('connected');
-  const room = new URL(alice.page.url()).pathname;
-  await bob.page.goto(room);
-  await expect(bob.page.locator('#connection-status')).toHaveText('connected');
+  const room = await openConversation(alice.page, bob.page, bob.name);
 
   const original = unique('what time is lunch');
   await send(alice.page, original);
