@@ -8,9 +8,9 @@ test('an edit and a deletion are seen live by another browser', async ({ browser
   await send(alice.page, text);
   await expect(delivered(bob.page, text)).toHaveCount(1);
 
-  // Edit: the message's own Edit button, the new text, Enter.
+  // Edit: the message's own Edit button (shown on focus, as on hover), the new text, Enter.
   const mine = alice.page.locator('#chat-box li.message').filter({ hasText: text });
-  await mine.hover();
+  await mine.focus();
   await mine.getByRole('button', { name: 'Edit message' }).click();
   const field = mine.getByRole('textbox', { name: 'Edit message' });
   await expect(field).toBeFocused();
@@ -24,7 +24,7 @@ test('an edit and a deletion are seen live by another browser', async ({ browser
   await expect(bob.page.locator('#chat-box li.message').filter({ hasText: text })).toHaveCount(0);
 
   // Someone else's message has no Edit or Delete in #general (nobody moderates it).
-  await theirs.hover();
+  await theirs.focus();
   await expect(theirs.getByRole('button', { name: 'Edit message' })).toHaveCount(0);
   await expect(theirs.getByRole('button', { name: 'Delete message' })).toHaveCount(0);
 
@@ -32,7 +32,7 @@ test('an edit and a deletion are seen live by another browser', async ({ browser
   alice.page.on('dialog', (dialog) => dialog.accept());
   const edited = alice.page.locator('#chat-box li.message').filter({ hasText: 'typo, fixed' });
   const seq = await edited.getAttribute('data-seq');
-  await edited.hover();
+  await edited.focus();
   await edited.getByRole('button', { name: 'Delete message' }).click();
   await expect(bob.page.locator('#chat-box li.message').filter({ hasText: 'typo, fixed' })).toHaveCount(0);
   const placeholder = bob.page.locator(`#chat-box li.message[data-seq="${seq}"] .body.deleted`);

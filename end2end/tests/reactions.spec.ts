@@ -10,7 +10,7 @@ test('a reaction from the quick ones and from the picker, seen live; the same ag
 
   // Bob: a quick 👍 on hover.
   const onBob = bob.page.locator('#chat-box li.message').filter({ hasText: text });
-  await onBob.hover();
+  await onBob.focus();
   await onBob.getByRole('button', { name: 'React with 👍' }).click();
   const onAlice = alice.page.locator('#chat-box li.message').filter({ hasText: text });
   const thumbs = onAlice.locator('.reaction', { hasText: '👍' });
@@ -19,7 +19,7 @@ test('a reaction from the quick ones and from the picker, seen live; the same ag
   await expect(thumbs).toHaveAttribute('aria-pressed', 'false');
 
   // Alice: 🚀 from the picker, with the keyboard.
-  await onAlice.hover();
+  await onAlice.focus();
   await onAlice.getByRole('button', { name: 'Add reaction' }).click();
   const search = alice.page.getByRole('combobox', { name: 'Search emoji' });
   await expect(search).toBeFocused();

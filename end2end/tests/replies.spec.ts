@@ -22,7 +22,7 @@ test('a reply quotes its original, and the quote jumps to it, loading older hist
   // Bob replies: the composer says to what, Enter sends.
   const item = bob.page.locator('#chat-box li.message').filter({ hasText: original });
   await item.scrollIntoViewIfNeeded();
-  await item.hover();
+  await item.focus();
   await item.getByRole('button', { name: 'Reply' }).click();
   await expect(bob.page.locator('#replying')).toContainText(original);
   await expect(bob.page.locator('#message-input')).toBeFocused();
