@@ -33,6 +33,8 @@ test('a reply quotes its original, and the quote jumps to it, loading older hist
 
   // Alice, on a fresh page that starts after the original: the reply shows its quote.
   await alice.page.reload();
+  // The quote jumps once the page is live (before that it is the server's HTML).
+  await expect(alice.page.locator('#connection-status')).toHaveText('connected');
   const reply = alice.page.locator('#chat-box li.message').filter({ hasText: answer });
   const quote = reply.getByRole('button', { name: 'Replying to: go to the message' });
   await expect(quote).toContainText(original);

@@ -24,6 +24,8 @@ test('opening a room with unread messages shows where they start, and a control 
   await bob.page.goto(room);
   await expect(bob.page.locator('#first-unread')).toHaveText('New messages');
   await expect(bob.page.locator('#first-unread + li.message .body')).toHaveText(first);
+  // The jump works once the page is live.
+  await expect(bob.page.locator('#connection-status')).toHaveText('connected');
   await bob.page.getByRole('button', { name: 'Jump to the first new message ↑' }).click();
   await expect(bob.page.locator('#first-unread + li.message')).toBeFocused();
   await alice.context.close();
