@@ -126,6 +126,31 @@ pub struct Attachment {
 }
 
 impl Attachment {
+    /// The object for a stored file: its URLs follow from its id and name.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        id: AttachmentId,
+        name: String,
+        mime: String,
+        kind: AttachmentKind,
+        size: u64,
+        width: Option<u32>,
+        height: Option<u32>,
+        has_thumb: bool,
+    ) -> Self {
+        Self {
+            url: Self::file_url(&id, &name),
+            thumb_url: has_thumb.then(|| Self::thumb_url(&id)),
+            id,
+            name,
+            mime,
+            kind,
+            size,
+            width,
+            height,
+        }
+    }
+
     /// The file's URL: the name at the end makes a saved copy keep it.
     pub fn file_url(id: &AttachmentId, name: &str) -> String {
         let mut escaped = String::with_capacity(name.len());

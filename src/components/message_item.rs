@@ -8,7 +8,7 @@ use crate::chat_state::{ChatState, Command};
 use crate::components::attachment_view::AttachmentList;
 use crate::components::avatar::Avatar;
 use crate::components::emoji_picker::EmojiPicker;
-use crate::components::message_list::Follow;
+use crate::components::message_list::{Follow, show_message};
 use crate::emoji::is_jumbo;
 use crate::model::{ChatMessage, Quote, Reaction, clock_time, local_date_time};
 use crate::protocol::ClientFrame;
@@ -170,20 +170,7 @@ async fn jump_to(chat: ChatState, target: i64) {
             _ => break,
         }
     }
-    request_animation_frame(move || {
-        #[cfg(feature = "hydrate")]
-        {
-            use leptos::wasm_bindgen::JsCast;
-            let selector = format!("#chat-box li.message[data-seq=\"{target}\"]");
-            let found = document().query_selector(&selector).ok().flatten();
-            if let Some(item) = found.and_then(|el| el.dyn_into::<leptos::web_sys::HtmlElement>().ok()) {
-                let options = leptos::web_sys::ScrollIntoViewOptions::new();
-                options.set_block(leptos::web_sys::ScrollLogicalPosition::Center);
-                item.scroll_into_view_with_scroll_into_view_options(&options);
-                let _ = item.focus();
-            }
-        }
-    });
+    request_animation_frame(move || show_message(&format!("#chat-box li.message[data-seq=\"{target}\"]")));
 }
 
 /// Focus the message input (after choosing to reply).

@@ -196,17 +196,25 @@ pub fn MessageList() -> impl IntoView {
 
 /// Scroll the "New messages" line into view and focus the message after it.
 fn jump_to_first_unread() {
+    show_message("#first-unread + li.message");
+}
+
+/// Scroll the message matching `selector` to the middle of the list and focus it: where a
+/// jump (to the first new message, to a reply's original) lands.
+pub fn show_message(selector: &str) {
     #[cfg(feature = "hydrate")]
     {
         use leptos::wasm_bindgen::JsCast;
-        let first = document().query_selector("#first-unread + li.message").ok().flatten();
-        if let Some(item) = first.and_then(|el| el.dyn_into::<leptos::web_sys::HtmlElement>().ok()) {
+        let found = document().query_selector(selector).ok().flatten();
+        if let Some(item) = found.and_then(|el| el.dyn_into::<leptos::web_sys::HtmlElement>().ok()) {
             let options = leptos::web_sys::ScrollIntoViewOptions::new();
             options.set_block(leptos::web_sys::ScrollLogicalPosition::Center);
             item.scroll_into_view_with_scroll_into_view_options(&options);
             let _ = item.focus();
         }
     }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = selector;
 }
 
 /// Arrow keys, Home and End in the list: focus the next, previous, first or last message.

@@ -38,17 +38,16 @@ fn attachment_from(row: &sqlx::sqlite::SqliteRow) -> Option<Attachment> {
     let name: String = row.get(1);
     let thumb: Option<String> = row.get(7);
     let dimension = |i: usize| row.get::<Option<i64>, _>(i).and_then(|v| u32::try_from(v).ok());
-    Some(Attachment {
-        url: Attachment::file_url(&id, &name),
-        thumb_url: thumb.map(|_| Attachment::thumb_url(&id)),
-        mime: row.get(2),
-        kind: AttachmentKind::parse(row.get(3)),
-        size: u64::try_from(row.get::<i64, _>(4)).unwrap_or(0),
-        width: dimension(5),
-        height: dimension(6),
-        name,
+    Some(Attachment::new(
         id,
-    })
+        name,
+        row.get(2),
+        AttachmentKind::parse(row.get(3)),
+        u64::try_from(row.get::<i64, _>(4)).unwrap_or(0),
+        dimension(5),
+        dimension(6),
+        thumb.is_some(),
+    ))
 }
 
 impl Store {

@@ -256,17 +256,16 @@ pub(super) async fn keep(
         let _ = state.blobs.delete(&id).await;
         return Err(UploadError::Unavailable);
     }
-    Ok(Attachment {
-        url: Attachment::file_url(&id, &upload.name),
-        thumb_url: upload.thumb_mime.as_ref().map(|_| Attachment::thumb_url(&id)),
-        name: upload.name,
-        mime: upload.mime,
-        kind: upload.kind,
-        size: upload.size,
-        width: upload.width,
-        height: upload.height,
+    Ok(Attachment::new(
         id,
-    })
+        upload.name,
+        upload.mime,
+        upload.kind,
+        upload.size,
+        upload.width,
+        upload.height,
+        upload.thumb_mime.is_some(),
+    ))
 }
 
 fn declared_length(headers: &HeaderMap) -> Option<u64> {
