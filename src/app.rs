@@ -10,6 +10,7 @@ use crate::components::account_form::{SignInPage, SignUpPage};
 use crate::components::chat_page::ChatPage;
 use crate::components::profile_page::ProfilePage;
 use crate::components::rooms_page::RoomsPage;
+use crate::components::search_page::SearchPage;
 
 /// The document around the app. `interactive-widget=resizes-content` makes phones shrink the
 /// layout when the on-screen keyboard opens, so the composer stays in view.
@@ -66,6 +67,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("") view=ChatPage ssr=SsrMode::Async/>
                 <Route path=path!("r/:room") view=ChatPage ssr=SsrMode::Async/>
                 <Route path=path!("rooms") view=RoomsPage ssr=SsrMode::Async/>
+                <Route path=path!("search") view=SearchPage ssr=SsrMode::Async/>
                 <Route path=path!("signin") view=SignInPage/>
                 <Route path=path!("signup") view=SignUpPage/>
                 <Route path=path!("profile") view=ProfilePage ssr=SsrMode::Async/>

@@ -79,6 +79,8 @@ pub struct ChatState {
     /// The first message from someone else after the person's read position when the page was
     /// made: where the "New messages" line goes. Fixed for the page's life.
     pub first_unread: StoredValue<Option<i64>>,
+    /// The message the page opened at (a search result), shown instead of the newest.
+    pub target: StoredValue<Option<i64>>,
     /// Whether this person moderates the room (its creator): they may delete anyone's message.
     pub moderator: StoredValue<bool>,
     /// Minutes east of UTC for showing times: 0 on the server, the browser's own once hydrated.
@@ -95,6 +97,7 @@ impl ChatState {
         });
         Self {
             first_unread: StoredValue::new(first_unread),
+            target: StoredValue::new(page.at),
             room: StoredValue::new(page.room),
             timeline: RwSignal::new(Timeline::from_page(page.history)),
             outbox: RwSignal::new(Outbox::default()),

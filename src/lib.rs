@@ -18,8 +18,8 @@
 //! - [`grouping`]: how the message list groups messages under one header and separates days.
 //! - [`rooms`]: room kinds, name rules, a sidebar entry. [`typing`]: who is typing.
 //! - [`chat_state`]: that model as reactive signals, shared by components and the connection.
-//! - [`api`]: server functions: `chat` (first paint, older pages, posting without a socket)
-//!   and `accounts` (sign-up, sign-in, sign-out, profile).
+//! - [`api`]: server functions: `chat` (first paint, older pages, posting without a socket),
+//!   `accounts` (sign-up, sign-in, sign-out, profile), `rooms`, `search`.
 //! - [`app`]: the HTML shell and routes; `components/`: one component per file.
 //!
 //! Server only (`ssr`), under [`server`]: `config` (flags), `store` (SQLite), `sequencer` (the
@@ -37,9 +37,11 @@
 //! rows in the store); `posting` (posting without a socket) and `form_post` (the composer's form
 //! without JavaScript, with a file); `markdown` (a message's text as sanitized HTML, rendered
 //! once when posted); `message_changes` (edits and deletions, each an event in the room's
-//! order).
+//! order); `search` (the full-text index, kept in step with messages, and its query) and
+//! `search_query` (what a person typed, as an FTS5 query; marking what matched).
 //!
 //! The load tool (`ssr`), under [`load`]: `banter-load`'s scenarios, accounting and report.
+//! `src/bin/banter-search-bench.rs` measures search over a million generated messages.
 //!
 //! Browser only (`hydrate`), under `client`: `connection` (reconnect and resume), `storage`
 //! (the outbox in `localStorage`), `emoji` (the catalog's fetch, recent emoji), `upload`

@@ -21,4 +21,5 @@ mod pages;
 mod permissions;
 mod restart;
 mod rooms;
+mod search;
 mod slow_reader;

@@ -121,7 +121,7 @@ for (const theme of THEMES) {
         await me.context.close();
       });
 
-      test('a private room with its member list, the rooms page and the profile', async ({ browser }) => {
+      test('a private room with its member list, the rooms page, the profile and search', async ({ browser }) => {
         const me = await joinAs(browser, 'auditor');
         await me.page.emulateMedia({ colorScheme: theme });
         await me.page.setViewportSize({ width: size.width, height: size.height });
@@ -135,9 +135,14 @@ for (const theme of THEMES) {
         await me.page.locator('#room-info summary').click();
         await expect(me.page.locator('#room-info .members')).toBeVisible();
         await audit(me.page, 'private room');
+        await send(me.page, 'nothing but a test');
         await me.page.goto('/profile');
         await expect(me.page.locator('html')).toHaveAttribute('data-hydrated', 'true');
         await audit(me.page, 'profile');
+        await me.page.goto('/search?q=test');
+        await expect(me.page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+        await expect(me.page.locator('#search-results mark').first()).toBeVisible();
+        await audit(me.page, 'search');
         await me.context.close();
       });
     });

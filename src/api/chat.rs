@@ -11,6 +11,21 @@ use crate::model::{HistoryPage, Profile};
 use crate::rooms::MEMBER_LIST_MAX;
 use crate::rooms::{RoomKind, RoomSummary};
 
+/// Most messages one call loads to reach a message far back (a search result, a reply's
+/// original): a jump further back than this loads in several steps.
+pub const HISTORY_JUMP_MAX: usize = 1_000;
+/// Messages shown before the one jumped to, for context.
+pub const JUMP_CONTEXT: i64 = 10;
+
+/// How many messages before `before` to load so that `target` and its context are in.
+#[cfg(feature = "ssr")]
+fn jump_span(before: i64, target: i64) -> usize {
+    use crate::protocol::HISTORY_PAGE;
+    usize::try_from(before.saturating_sub(target).saturating_add(JUMP_CONTEXT))
+        .unwrap_or(HISTORY_JUMP_MAX)
+        .clamp(HISTORY_PAGE, HISTORY_JUMP_MAX)
+}
+
 /// Everything the chat page needs for its first paint.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChatPage {
@@ -19,8 +34,11 @@ pub struct ChatPage {
     pub me: Option<Profile>,
     /// The room as this person may see it; `None`: not found (or not theirs to know).
     pub info: Option<RoomInfo>,
-    /// The latest [`HISTORY_PAGE`](crate::protocol::HISTORY_PAGE) messages.
+    /// The latest [`HISTORY_PAGE`](crate::protocol::HISTORY_PAGE) messages, and back to `at`
+    /// (within [`HISTORY_JUMP_MAX`]) when the page opens at a message.
     pub history: HistoryPage,
+    /// The message the page opens at (`?at=<seq>`: a search result), instead of the newest.
+    pub at: Option<i64>,
     /// The person's rooms and conversations, for the sidebar.
     pub rooms: Vec<RoomSummary>,
     /// A fresh `client_id` for the no-JavaScript form, so a re-posted form is stored once.
@@ -76,7 +94,7 @@ pub(crate) mod ssr {
 
 /// The first paint of a room's page.
 #[server(endpoint = "load_chat")]
-pub async fn load_chat(room: String) -> Result<ChatPage, ServerFnError> {
+pub async fn load_chat(room: String, at: Option<i64>) -> Result<ChatPage, ServerFnError> {
     use crate::protocol::HISTORY_PAGE;
     use crate::server::rooms::RoomError;
     let state = super::ssr::state()?;
@@ -85,6 +103,7 @@ pub async fn load_chat(room: String) -> Result<ChatPage, ServerFnError> {
         me: None,
         info: None,
         history: HistoryPage::default(),
+        at,
         rooms: Vec::new(),
         form_client_id: String::new(),
         upload_limit: state.config.max_upload_bytes,
@@ -120,19 +139,37 @@ pub async fn load_chat(room: String) -> Result<ChatPage, ServerFnError> {
     });
     page.history =
         state.store.page(access.id, &access.name, None, HISTORY_PAGE).await.map_err(super::ssr::internal)?;
+    let first = page.history.messages.first().map(|m| m.seq);
+    if let (Some(at), Some(first), true) = (at, first, page.history.has_older)
+        && at < first
+    {
+        let older = state
+            .store
+            .page(access.id, &access.name, Some(first), jump_span(first, at))
+            .await
+            .map_err(super::ssr::internal)?;
+        page.history.has_older = older.has_older;
+        page.history.messages.splice(0..0, older.messages);
+    }
     page.form_client_id = uuid::Uuid::new_v4().simple().to_string();
     page.last_read = state.store.read_position(access.id, user.id).await.map_err(internal)?;
     Ok(page)
 }
 
-/// The page of messages before `before` (a `seq`), for scrolling up.
+/// The page of messages before `before` (a `seq`), for scrolling up; with `down_to`, enough
+/// of them to reach that message (at most [`HISTORY_JUMP_MAX`]).
 #[server(endpoint = "load_older")]
-pub async fn load_older(room: String, before: i64) -> Result<HistoryPage, ServerFnError> {
+pub async fn load_older(
+    room: String,
+    before: i64,
+    down_to: Option<i64>,
+) -> Result<HistoryPage, ServerFnError> {
     use crate::protocol::HISTORY_PAGE;
     let state = super::ssr::state()?;
     let user = super::ssr::signed_in(&state).await?;
     let access = ssr::room(&state, &user, &room).await?;
-    state.store.page(access.id, &access.name, Some(before), HISTORY_PAGE).await.map_err(super::ssr::internal)
+    let limit = down_to.map_or(HISTORY_PAGE, |target| jump_span(before, target));
+    state.store.page(access.id, &access.name, Some(before), limit).await.map_err(super::ssr::internal)
 }
 
 /// Post a message without a WebSocket (scripts and bots; the composer's form without

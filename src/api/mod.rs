@@ -7,14 +7,17 @@
 //! - [`chat`]: the room's first paint, older pages, posting without a WebSocket.
 //! - [`accounts`]: sign-up, sign-in, sign-out, the profile.
 //! - [`rooms`]: finding and creating rooms, conversations, invitations.
+//! - [`search`]: searching the messages of one's rooms.
 
 pub mod accounts;
 pub mod chat;
 pub mod rooms;
+pub mod search;
 
 pub use accounts::*;
 pub use chat::*;
 pub use rooms::*;
+pub use search::*;
 
 #[cfg(feature = "ssr")]
 mod ssr {

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{ChatPage as ChatPageData, load_chat};
 use crate::chat_state::ChatState;
@@ -19,9 +19,13 @@ use crate::protocol::DEFAULT_ROOM;
 #[component]
 pub fn ChatPage() -> impl IntoView {
     let params = use_params_map();
-    // `/` is the default room; `/r/<name>` any other.
-    let room = move || params.read().get("room").unwrap_or_else(|| DEFAULT_ROOM.to_owned());
-    let page = Resource::new_blocking(room, load_chat);
+    let query = use_query_map();
+    // `/` is the default room; `/r/<name>` any other; `?at=<seq>` opens it at that message.
+    let room = move || {
+        let room = params.read().get("room").unwrap_or_else(|| DEFAULT_ROOM.to_owned());
+        (room, query.read().get("at").and_then(|at| at.parse::<i64>().ok()))
+    };
+    let page = Resource::new_blocking(room, |(room, at)| load_chat(room, at));
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {

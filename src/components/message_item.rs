@@ -8,7 +8,7 @@ use crate::chat_state::{ChatState, Command};
 use crate::components::attachment_view::AttachmentList;
 use crate::components::avatar::Avatar;
 use crate::components::emoji_picker::EmojiPicker;
-use crate::components::message_list::{Follow, show_message};
+use crate::components::message_list::{Follow, jump_to};
 use crate::emoji::is_jumbo;
 use crate::model::{ChatMessage, Quote, Reaction, clock_time, local_date_time};
 use crate::protocol::ClientFrame;
@@ -100,7 +100,7 @@ pub fn MessageItem(message: ChatMessage, continued: bool) -> impl IntoView {
     view! {
         <li class="message" class:mine=mine class:continued=continued class:is-deleted=message.deleted
             data-seq=message.seq data-client-id=message.client_id data-username=message.username.clone()
-            tabindex="-1">
+            id=format!("m-{}", message.seq) tabindex="-1">
             // The header (hidden but still read out in a group's later messages).
             <Avatar username=message.username.clone() name=message.author.clone()/>
             <span class="byline">
@@ -154,23 +154,6 @@ pub fn QuoteLine(quote: Quote) -> impl IntoView {
             {text}
         </button>
     }
-}
-
-/// Bring message `target` into view and focus it, loading older pages until it is there.
-async fn jump_to(chat: ChatState, target: i64) {
-    loop {
-        let (first, has_older) = chat.timeline.with_untracked(|t| (t.first_seq(), t.has_older));
-        match first {
-            Some(first) if first > target && has_older => {
-                match crate::api::load_older(chat.room.get_value(), first).await {
-                    Ok(page) => chat.timeline.update(|t| t.prepend(page)),
-                    Err(_) => return,
-                }
-            }
-            _ => break,
-        }
-    }
-    request_animation_frame(move || show_message(&format!("#chat-box li.message[data-seq=\"{target}\"]")));
 }
 
 /// Focus the message input (after choosing to reply).

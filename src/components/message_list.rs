@@ -56,7 +56,7 @@ pub fn MessageList() -> impl IntoView {
         }
         loading_older.set(true);
         leptos::task::spawn_local(async move {
-            let result = load_older(chat.room.get_value(), first).await;
+            let result = load_older(chat.room.get_value(), first, None).await;
             let from_bottom =
                 list.get_untracked().map(|el| el.scroll_height() - el.scroll_top()).unwrap_or(0);
             match result {
@@ -113,8 +113,15 @@ pub fn MessageList() -> impl IntoView {
                 }
             }
             Some(_) => {}
-            // First run, in the browser after hydration: start at the newest message.
-            None => request_animation_frame(scroll_to_bottom),
+            // First run, in the browser after hydration: start at the message the page was
+            // opened at (a search result), or else at the newest.
+            None => match chat.target.get_value() {
+                Some(target) => {
+                    stick.set(false);
+                    leptos::task::spawn_local(jump_to(chat, target));
+                }
+                None => request_animation_frame(scroll_to_bottom),
+            },
         }
         now
     });
@@ -215,6 +222,23 @@ pub fn show_message(selector: &str) {
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = selector;
+}
+
+/// Bring message `target` into view and focus it, loading older messages until it is there.
+pub async fn jump_to(chat: ChatState, target: i64) {
+    loop {
+        let (first, has_older) = chat.timeline.with_untracked(|t| (t.first_seq(), t.has_older));
+        match first {
+            Some(first) if first > target && has_older => {
+                match load_older(chat.room.get_value(), first, Some(target)).await {
+                    Ok(page) => chat.timeline.update(|t| t.prepend(page)),
+                    Err(_) => return,
+                }
+            }
+            _ => break,
+        }
+    }
+    request_animation_frame(move || show_message(&format!("#chat-box li.message[data-seq=\"{target}\"]")));
 }
 
 /// Arrow keys, Home and End in the list: focus the next, previous, first or last message.

@@ -14,5 +14,6 @@ pub mod message_list;
 pub mod profile_page;
 pub mod room_info;
 pub mod rooms_page;
+pub mod search_page;
 pub mod shortcode_completions;
 pub mod sidebar;

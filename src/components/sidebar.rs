@@ -74,6 +74,11 @@ pub fn Sidebar(rooms: RwSignal<Vec<RoomSummary>>, current: String) -> impl IntoV
                 "Rooms"
                 {move || { let total = total(); (total > 0).then(|| view! { <span class="unread total">{total}</span> }) }}
             </summary>
+            // A plain GET form: search works the same with and without JavaScript.
+            <form class="sidebar-search" method="get" action="/search" role="search">
+                <input type="search" name="q" id="sidebar-search" aria-label="Search messages"
+                    placeholder="Search messages" required maxlength=crate::api::MAX_SEARCH_CHARS/>
+            </form>
             <nav aria-label="Rooms and conversations">
                 <ul>{items}</ul>
                 <a class="all-rooms" href="/rooms" rel="external">"Find or start a room…"</a>

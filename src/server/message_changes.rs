@@ -164,6 +164,9 @@ impl Store {
         if edit.window_ms.is_some_and(|window| ts - target.created_at > window) {
             return Ok(Stored::Refused(Refusal::EditWindowClosed));
         }
+        if let Some(id) = Store::unindex_message(tx, edit.room_id, edit.target).await? {
+            Store::index_message(tx, id, &edit.body).await?;
+        }
         sqlx::query("UPDATE messages SET body = ?, html = ?, edited_at = ? WHERE room_id = ? AND seq = ?")
             .bind(&edit.body)
             .bind(&edit.html)
@@ -220,6 +223,7 @@ impl Store {
             .execute(&mut **tx)
             .await?;
         }
+        Store::unindex_message(tx, delete.room_id, delete.target).await?;
         sqlx::query("UPDATE messages SET body = '', html = '', deleted_at = ? WHERE room_id = ? AND seq = ?")
             .bind(ts)
             .bind(delete.room_id)

@@ -23,6 +23,8 @@ pub mod person_limits;
 pub mod posting;
 pub mod rate_limit;
 pub mod rooms;
+pub mod search;
+pub mod search_query;
 pub mod sequencer;
 pub mod session_cookie;
 pub mod signin_throttle;

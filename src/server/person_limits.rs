@@ -26,6 +26,11 @@ pub const UPLOAD_BURST: u32 = 30;
 /// swept (`--upload-ttl`).
 pub const MAX_UNSENT_UPLOADS: i64 = 50;
 
+/// Searches one person may run: a burst (refining a search), then one a second. Each is a
+/// read on the shared store; more get a "slow down" answer.
+pub const SEARCHES_PER_MINUTE: f64 = 60.0;
+pub const SEARCH_BURST: u32 = 20;
+
 /// One limiter per kind of action, keyed by account id (or address for sign-up).
 #[derive(Debug, Clone)]
 pub struct PersonLimits {
@@ -37,6 +42,7 @@ pub struct PersonLimits {
     pub rooms: Keyed<i64>,
     pub signups: Keyed<IpAddr>,
     pub uploads: Keyed<i64>,
+    pub searches: Keyed<i64>,
 }
 
 impl PersonLimits {
@@ -48,6 +54,7 @@ impl PersonLimits {
             rooms: Keyed::new(ROOMS_PER_MINUTE / 60.0, ROOM_BURST),
             signups: Keyed::new(f64::from(config.signups_per_hour) / 3600.0, config.signups_per_hour),
             uploads: Keyed::new(UPLOADS_PER_MINUTE / 60.0, UPLOAD_BURST),
+            searches: Keyed::new(SEARCHES_PER_MINUTE / 60.0, SEARCH_BURST),
         }
     }
 }

@@ -108,7 +108,12 @@ impl Store {
             .run(&pool)
             .await
             .map_err(|source| StoreError::Migrate { path: path.to_owned(), source })?;
-        Ok(Self { pool })
+        let store = Self { pool };
+        let indexed = store.backfill_search().await?;
+        if indexed > 0 {
+            tracing::info!(indexed, "indexed earlier messages for search");
+        }
+        Ok(store)
     }
 
     /// The pool, for the other tables' queries (`server::users`).
@@ -181,7 +186,7 @@ impl Store {
                 None => return Ok(Stored::Refused(Refusal::AttachmentsUnavailable)),
             }
         }
-        sqlx::query(
+        let inserted = sqlx::query(
             "INSERT INTO messages (room_id, seq, client_id, author_id, author, body, html, created_at, reply_to)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
@@ -196,6 +201,7 @@ impl Store {
         .bind(message.reply_to)
         .execute(&mut **tx)
         .await?;
+        Store::index_message(tx, inserted.last_insert_rowid(), &message.body).await?;
         Ok(Stored::New(ChatMessage {
             room: message.room.clone(),
             seq,

@@ -1,0 +1,128 @@
+//! Searching the messages of one's rooms: the `/search` page's data.
+//!
+//! A plain GET (`/search?q=…&room=…&from=…`) renders the results on the server, so search
+//! works without JavaScript; the server function is what the page calls for them.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::rooms::RoomSummary;
+
+/// Results per page.
+pub const SEARCH_PAGE: usize = 30;
+/// Longest search text taken, in characters.
+pub const MAX_SEARCH_CHARS: usize = 200;
+
+/// What was asked for, as the form sends it (a field left out is empty).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SearchForm {
+    /// The words.
+    pub q: String,
+    /// Only this room (its name); empty for all of one's rooms.
+    pub room: String,
+    /// Only messages by this username; empty for anyone.
+    pub from: String,
+    /// Only results older than this one (the `older` of the previous page).
+    pub before: Option<i64>,
+}
+
+/// One message that matched.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchHit {
+    pub room: String,
+    /// `#name`, or the other person in a conversation.
+    pub room_title: String,
+    pub seq: i64,
+    pub author: String,
+    pub username: String,
+    pub ts: i64,
+    /// The text around the match, in pieces; `true` marks the matching words.
+    pub parts: Vec<(String, bool)>,
+}
+
+/// The `/search` page.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchResults {
+    pub signed_in: bool,
+    /// The person's rooms (the room filter's choices, and the sidebar).
+    pub rooms: Vec<RoomSummary>,
+    pub hits: Vec<SearchHit>,
+    /// Why there are no results, when it is not that nothing matched.
+    pub error: Option<String>,
+    /// Where the next page starts, if there are more results.
+    pub older: Option<i64>,
+}
+
+/// Search the rooms the caller is a member of.
+#[server(endpoint = "search_messages")]
+pub async fn search_messages(form: SearchForm) -> Result<SearchResults, ServerFnError> {
+    use crate::server::search::SearchFilter;
+    use crate::server::search_query::SearchQuery;
+    let state = super::ssr::state()?;
+    let mut results = SearchResults::default();
+    let Some(user) = super::ssr::user(&state).await? else { return Ok(results) };
+    results.signed_in = true;
+    let hub = state.hub.clone();
+    results.rooms = state
+        .store
+        .my_rooms(user.id, |id| hub.user_connections(id) > 0)
+        .await
+        .map_err(super::ssr::internal)?;
+    if form.q.trim().is_empty() {
+        return Ok(results);
+    }
+    let query = match SearchQuery::parse(&form.q) {
+        Ok(query) => query,
+        Err(error) => {
+            results.error = Some(sentence(&error.to_string()));
+            return Ok(results);
+        }
+    };
+    let mut filter = SearchFilter {
+        before: form.before,
+        author: Some(form.from.trim().trim_start_matches('@').to_lowercase()).filter(|a| !a.is_empty()),
+        room_id: None,
+    };
+    if !form.room.is_empty() {
+        // Only a room of one's own narrows the search; any other name finds nothing.
+        match state.store.room_for(user.id, &form.room).await.map_err(super::ssr::internal)? {
+            Some(room) if room.member => filter.room_id = Some(room.id),
+            _ => return Ok(results),
+        }
+    }
+    if !state.limits.searches.try_take(&user.id, std::time::Instant::now()) {
+        results.error = Some("You have searched a lot just now; wait a moment, then try again.".to_owned());
+        return Ok(results);
+    }
+    let found =
+        state.store.search(user.id, &query, &filter, SEARCH_PAGE + 1).await.map_err(super::ssr::internal)?;
+    if found.len() > SEARCH_PAGE {
+        results.older = found.get(SEARCH_PAGE - 1).map(|f| f.id);
+    }
+    results.hits = found
+        .into_iter()
+        .take(SEARCH_PAGE)
+        .map(|found| SearchHit {
+            room_title: results
+                .rooms
+                .iter()
+                .find(|r| r.name == found.room)
+                .map_or_else(|| format!("#{}", found.room), |r| r.title.clone()),
+            parts: query.highlight(&found.body),
+            room: found.room,
+            seq: found.seq,
+            author: found.author,
+            username: found.username,
+            ts: found.ts,
+        })
+        .collect();
+    Ok(results)
+}
+
+/// An error's text as a sentence: capital first, full stop last.
+#[cfg(feature = "ssr")]
+fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| format!("{}{}.", first.to_uppercase(), chars.as_str()))
+}

@@ -1,0 +1,162 @@
+//! Search: what a person finds is in their rooms, matches what they typed however it is
+//! accented or written, and is the text as it is now (edited-away and deleted text is gone).
+
+use banter::api::SearchResults;
+use banter::protocol::{ClientFrame, ServerFrame};
+
+use crate::support::{Client, TestServer};
+
+/// Search as the page's script does; the query string is the form's fields.
+async fn search(server: &TestServer, cookie: &str, fields: &str) -> SearchResults {
+    let answer = server.call("/api/search_messages", cookie, fields).await;
+    let body = answer.split("\r\n\r\n").nth(1).unwrap_or_default();
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("search results: {e}: {answer}"))
+}
+
+/// The texts of the results, matches in [brackets].
+fn texts(results: &SearchResults) -> Vec<String> {
+    results
+        .hits
+        .iter()
+        .map(|hit| hit.parts.iter().map(|(t, m)| if *m { format!("[{t}]") } else { t.clone() }).collect())
+        .collect()
+}
+
+async fn post(server: &TestServer, cookie: &str, room: &str, id: &str, body: &str) {
+    let form = format!("room={room}&body={}&client_id={id}", urlencode(body));
+    let answer = server.post_form("/api/post_message", Some(cookie), &form).await;
+    assert!(answer.starts_with("HTTP/1.1 30") || answer.starts_with("HTTP/1.1 200"), "{answer}");
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
+async fn change(client: &mut Client, frame: ClientFrame, id: &str) {
+    client.send(&frame).await;
+    client.until(|f| matches!(f, ServerFrame::Ack { client_id, .. } if client_id == id)).await;
+}
+
+#[tokio::test]
+async fn finds_by_word_start_and_without_accents_newest_first_only_in_ones_rooms() {
+    let server = TestServer::start().await;
+    let ann = server.cookie("ann").await;
+    let bob = server.cookie("bob").await;
+    server.post_form("/api/create_room", Some(&ann), "name=hideout&private=on").await;
+    // A private room's address is not its title.
+    let rooms = search(&server, &ann, "form[q]=").await.rooms;
+    let hideout = rooms.iter().find(|r| r.title == "#hideout").map(|r| r.name.clone()).expect("ann's room");
+    post(&server, &ann, &hideout, "h1", "Café lunch tomorrow, secretly").await;
+    post(&server, &bob, "general", "g1", "lunch at noon?").await;
+    post(&server, &ann, "general", "g2", "LUNCHES are the best part of the day").await;
+
+    // Bob is not in the private room: its message is not his to find.
+    let found = search(&server, &bob, "form[q]=lunch").await;
+    assert_eq!(texts(&found), ["[LUNCHES] are the best part of the day", "[lunch] at noon?"]);
+    assert!(search(&server, &bob, "form[q]=cafe").await.hits.is_empty());
+    // Nor by naming the room.
+    assert!(search(&server, &bob, &format!("form[q]=lunch&form[room]={hideout}")).await.hits.is_empty());
+
+    // Ann finds it, the accent folded either way, titled by its room.
+    let found = search(&server, &ann, "form[q]=CAFE+tomor").await;
+    assert_eq!(texts(&found), ["[Café] lunch [tomorrow], secretly"]);
+    assert_eq!(found.hits[0].room_title, "#hideout");
+    assert_eq!(texts(&search(&server, &ann, "form[q]=caf%C3%A9").await), ["[Café] lunch tomorrow, secretly"]);
+
+    // Filters: a room, a person.
+    let general = search(&server, &ann, "form[q]=lunch&form[room]=general").await;
+    assert_eq!(general.hits.len(), 2);
+    let by_bob = search(&server, &ann, "form[q]=lunch&form[from]=%40bob").await;
+    assert_eq!(texts(&by_bob), ["[lunch] at noon?"]);
+    assert_eq!(by_bob.hits[0].username, "bob");
+
+    // Nothing to search for is said, not an empty list.
+    let nothing = search(&server, &ann, "form[q]=%3F%21").await;
+    assert_eq!(nothing.error.as_deref(), Some("Type a word to search for."));
+}
+
+#[tokio::test]
+async fn edited_away_and_deleted_text_is_not_found() {
+    let server = TestServer::start().await;
+    let ann = server.cookie("ann").await;
+    let mut client = server.join("ann").await;
+    client.send_message("m1", "the secret plan").await;
+    let seq = client.ack("m1").await;
+    assert_eq!(search(&server, &ann, "form[q]=secret").await.hits.len(), 1);
+
+    let edit = ClientFrame::Edit {
+        room: "general".into(),
+        client_id: "e1".into(),
+        seq,
+        body: "nothing here".into(),
+    };
+    change(&mut client, edit, "e1").await;
+    assert!(search(&server, &ann, "form[q]=secret").await.hits.is_empty());
+    assert_eq!(texts(&search(&server, &ann, "form[q]=nothing").await), ["[nothing] here"]);
+
+    let delete = ClientFrame::Delete { room: "general".into(), client_id: "d1".into(), seq };
+    change(&mut client, delete, "d1").await;
+    assert!(search(&server, &ann, "form[q]=nothing").await.hits.is_empty());
+}
+
+#[tokio::test]
+async fn cjk_text_is_found_by_any_substring() {
+    let server = TestServer::start().await;
+    let ann = server.cookie("ann").await;
+    post(&server, &ann, "general", "j1", "私は東京へ行きます").await;
+    post(&server, &ann, "general", "j2", "京都もいいです").await;
+    assert_eq!(
+        texts(&search(&server, &ann, &format!("form[q]={}", urlencode("東京"))).await),
+        ["私は[東京]へ行きます"]
+    );
+    assert_eq!(
+        texts(&search(&server, &ann, &format!("form[q]={}", urlencode("京へ"))).await),
+        ["私は東[京へ]行きます"]
+    );
+    assert_eq!(search(&server, &ann, &format!("form[q]={}", urlencode("京"))).await.hits.len(), 2);
+}
+
+#[tokio::test]
+async fn messages_stored_before_the_index_are_found_after_a_restart() {
+    let mut server = TestServer::start().await;
+    let ann = server.cookie("ann").await;
+    post(&server, &ann, "general", "o1", "an old message about llamas").await;
+    let db = server.db.clone();
+    server.stop().await;
+    // As a database from before the index: its messages are not in it.
+    {
+        use sqlx::ConnectOptions;
+        let mut conn = sqlx::sqlite::SqliteConnectOptions::new().filename(&db).connect().await.expect("open");
+        sqlx::query("DELETE FROM message_search").execute(&mut conn).await.expect("emptied");
+    }
+    // Ann's session outlived the restart.
+    let server = TestServer::start_on(db, |_| {}).await;
+    assert_eq!(texts(&search(&server, &ann, "form[q]=llama").await), ["an old message about [llamas]"]);
+}
+
+#[tokio::test]
+async fn the_page_works_without_javascript_and_a_result_opens_its_room_there() {
+    let server = TestServer::start_with(|c| c.rate = 1e9).await;
+    let ann = server.cookie("ann").await;
+    let mut client = server.join("ann").await;
+    client.send_message("first", "the needle is here").await;
+    let needle = client.ack("first").await;
+    // Far more than one page of history after it.
+    for i in 0..(banter::protocol::HISTORY_PAGE + 20) {
+        let id = format!("hay{i}");
+        client.send_message(&id, "hay").await;
+        client.ack(&id).await;
+    }
+    let page = server.get_as(&ann, "/search?q=needle").await;
+    assert!(page.contains("<mark>needle"), "{page}");
+    let link = format!("/r/general?at={needle}#m-{needle}");
+    assert!(page.contains(&link), "{page}");
+
+    // The room's page, opened there, holds the message (the latest page alone would not).
+    let room = server.get_as(&ann, &format!("/r/general?at={needle}")).await;
+    assert!(room.contains(&format!("id=\"m-{needle}\"")), "{room}");
+    let latest = server.get_as(&ann, "/r/general").await;
+    assert!(!latest.contains(&format!("id=\"m-{needle}\"")));
+}
