@@ -43,6 +43,15 @@ impl Line {
     }
 }
 
+/// A message's new text, from an `edited` frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    pub body: String,
+    pub html: String,
+    pub edited_at: i64,
+    pub mentions: Vec<String>,
+}
+
 /// What the chat window shows, oldest first. Messages are kept in `seq` order with no
 /// duplicates, whichever way they arrive: server-rendered page, replay, live, older pages.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -94,13 +103,14 @@ impl Timeline {
 
     /// An edit (`seq`) of message `target`: its current text. Applied once; a change to a
     /// message not held (older than the pages loaded) only moves the resume point.
-    pub fn edited(&mut self, seq: i64, target: i64, body: String, html: String, edited_at: i64) -> bool {
-        let excerpt = Quote::excerpt_of(&body);
+    pub fn edited(&mut self, seq: i64, target: i64, edit: Edit) -> bool {
+        let excerpt = Quote::excerpt_of(&edit.body);
         self.requote(target, |quote| quote.excerpt.clone_from(&excerpt));
         self.change(seq, target, |m| {
-            m.body = body;
-            m.html = html;
-            m.edited_at = Some(edited_at);
+            m.body = edit.body;
+            m.html = edit.html;
+            m.edited_at = Some(edit.edited_at);
+            m.mentions = edit.mentions;
         })
     }
 
@@ -293,6 +303,10 @@ impl Outbox {
 mod tests {
     use super::*;
 
+    fn edit(body: &str, edited_at: i64) -> Edit {
+        Edit { body: body.into(), html: String::new(), edited_at, mentions: Vec::new() }
+    }
+
     fn msg(seq: i64) -> ChatMessage {
         ChatMessage {
             room: "general".into(),
@@ -307,6 +321,7 @@ mod tests {
             edited_at: None,
             deleted: false,
             reactions: Vec::new(),
+            mentions: Vec::new(),
             reply_to: None,
         }
     }
@@ -360,11 +375,11 @@ mod tests {
     #[test]
     fn changes_apply_once_in_order_and_move_the_resume_point() {
         let mut t = Timeline::from_page(HistoryPage { messages: vec![msg(1), msg(2)], has_older: false });
-        assert!(t.edited(3, 1, "fixed".into(), String::new(), 99));
+        assert!(t.edited(3, 1, edit("fixed", 99)));
         // The same change again (a replay overlapping the live stream): no effect.
-        assert!(!t.edited(3, 1, "stale".into(), String::new(), 98));
+        assert!(!t.edited(3, 1, edit("stale", 98)));
         assert!(t.deleted(4, 2));
-        assert!(!t.edited(5, 2, "back from the dead".into(), String::new(), 100));
+        assert!(!t.edited(5, 2, edit("back from the dead", 100)));
         assert_eq!(t.last_seq(), 5);
         // A message older than the change is not taken as new.
         assert!(!t.push(msg(4)));

@@ -92,6 +92,7 @@ mod tests {
             edited_at: None,
             deleted: false,
             reactions: Vec::new(),
+            mentions: Vec::new(),
             reply_to: None,
         })
     }

@@ -17,6 +17,7 @@
 //! - [`emoji`]: the picker's catalog (its wire form, search, completion) and "only emoji".
 //! - [`grouping`]: how the message list groups messages under one header and separates days.
 //! - [`rooms`]: room kinds, name rules, a sidebar entry. [`typing`]: who is typing.
+//! - [`mentions`]: `@username` in a text: whom it mentions, and the mention being typed.
 //! - [`chat_state`]: that model as reactive signals, shared by components and the connection.
 //! - [`api`]: server functions: `chat` (first paint, older pages, posting without a socket),
 //!   `accounts` (sign-up, sign-in, sign-out, profile), `rooms`, `search`.
@@ -36,7 +37,8 @@
 //! upright, without metadata, thumbnailed), `blobs` (where the bytes live), `attachments` (their
 //! rows in the store); `posting` (posting without a socket) and `form_post` (the composer's form
 //! without JavaScript, with a file); `markdown` (a message's text as sanitized HTML, rendered
-//! once when posted); `message_changes` (edits and deletions, each an event in the room's
+//! once when posted); `mentions` (who a message names, as references to accounts; unread
+//! mentions per room); `message_changes` (edits and deletions, each an event in the room's
 //! order); `search` (the full-text index, kept in step with messages, and its query) and
 //! `search_query` (what a person typed, as an FTS5 query; marking what matched).
 //!
@@ -60,6 +62,7 @@ pub mod chat_state;
 pub mod components;
 pub mod emoji;
 pub mod grouping;
+pub mod mentions;
 pub mod model;
 pub mod protocol;
 pub mod rooms;

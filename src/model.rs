@@ -38,6 +38,9 @@ pub struct ChatMessage {
     /// Reactions, in the order each emoji was first used.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reactions: Vec<Reaction>,
+    /// Usernames of the room's members it mentions (`@name`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mentions: Vec<String>,
     /// The message this one answers, as a one-line quote.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<Box<Quote>>,

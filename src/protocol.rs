@@ -156,6 +156,9 @@ pub enum ServerFrame {
         #[serde(default, skip_serializing_if = "String::is_empty")]
         html: String,
         edited_at: i64,
+        /// Usernames the new text mentions.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        mentions: Vec<String>,
     },
     /// Message `target` was deleted: show a placeholder. `seq` is the change's own place.
     Deleted { room: String, seq: i64, target: i64 },
@@ -192,6 +195,9 @@ pub enum ServerFrame {
         author: String,
         #[serde(default)]
         username: String,
+        /// Usernames the message mentions: yours here raises the room's mention count.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        mentions: Vec<String>,
     },
     /// Someone you share a room with came online (their first connection anywhere) or went
     /// offline (their last).
@@ -469,6 +475,7 @@ mod tests {
             edited_at: None,
             deleted: false,
             reactions: Vec::new(),
+            mentions: Vec::new(),
             reply_to: None,
         });
         let text = encode(&frame);

@@ -51,6 +51,9 @@ pub struct RoomSummary {
     pub title: String,
     /// Messages after the person's read position.
     pub unread: i64,
+    /// Of those, the ones that mention the person.
+    #[serde(default)]
+    pub mentions: i64,
     /// For a conversation: whether the other person is online (any tab, any device).
     pub online: Option<bool>,
     /// For a conversation: the other person's username.

@@ -335,7 +335,13 @@ async fn members_connected_elsewhere_hear_of_new_messages_and_nobody_else_does()
     let (news, _) = bob_general.until(|f| matches!(f, ServerFrame::Activity { .. })).await;
     assert_eq!(
         news,
-        ServerFrame::Activity { room: room.clone(), seq: 1, author: "ann".into(), username: "ann".into() }
+        ServerFrame::Activity {
+            room: room.clone(),
+            seq: 1,
+            author: "ann".into(),
+            username: "ann".into(),
+            mentions: Vec::new()
+        }
     );
     // Eve (not a member) and ann (the author) get general's message with nothing before it.
     for client in [&mut eve_general, &mut ann_general] {

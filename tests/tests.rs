@@ -16,6 +16,7 @@ mod http_security;
 mod identity;
 mod limits;
 mod load_tool;
+mod mentions;
 mod message_changes;
 mod pages;
 mod permissions;

@@ -103,11 +103,13 @@ for (const theme of THEMES) {
         await expect.poll(() => item.locator('img').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
         // A formatted message too: code, a quote, a list and a link.
         const rich = unique('rich');
-        await send(me.page, `**${rich}** with \`code\` and https://example.com/x`);
+        await send(me.page, `**${rich}** with \`code\` and https://example.com/x for @${me.name}`);
         await me.page.locator('#message-input').fill('> quoted\n\n- one\n- two');
         await me.page.locator('#message-input').press('Enter');
         await expect(me.page.locator('#chat-box li.message:not(.pending) blockquote')).not.toHaveCount(0);
         await expect(me.page.locator('#chat-box li.message:not(.pending) .body.rich a').first()).toBeVisible();
+        // It mentions its reader: the message and the mention are marked.
+        await expect(me.page.locator('#chat-box li.message.mentions-me .mention').first()).toBeVisible();
         // A reaction under it, and its actions shown (focus shows them, as hovering does; focus,
         // unlike the pointer, stays on the message while other tests' messages scroll the list).
         const richItem = me.page.locator('#chat-box li.message:not(.pending)').filter({ hasText: rich });

@@ -91,7 +91,7 @@ test('typing a shortcode offers completions; a full one is turned into its emoji
   await input(page).pressSequentially(`${tag} :rocke`);
   const offers = page.getByRole('listbox', { name: 'Emoji suggestions' });
   await expect(offers.getByRole('option', { name: ':rocket:' })).toBeVisible();
-  await expect(input(page)).toHaveAttribute('aria-controls', 'shortcode-completions');
+  await expect(input(page)).toHaveAttribute('aria-controls', 'completions');
   // Enter takes the highlighted completion (and does not send).
   await page.keyboard.press('ArrowDown');
   await page.keyboard.press('ArrowUp');

@@ -186,6 +186,29 @@ pub async fn post_message(room: String, body: String, client_id: String) -> Resu
     })
 }
 
+/// The room's members whose username or display name starts with `prefix`: the composer's
+/// `@` completions. Members only, like everything else about a room.
+#[server(endpoint = "find_members")]
+pub async fn find_members(room: String, prefix: String) -> Result<Vec<Member>, ServerFnError> {
+    use crate::emoji::COMPLETIONS_MAX;
+    let state = super::ssr::state()?;
+    let user = super::ssr::signed_in(&state).await?;
+    let access = ssr::room(&state, &user, &room).await?;
+    if !access.member || prefix.chars().count() > crate::accounts::MAX_USERNAME_CHARS {
+        return Ok(Vec::new());
+    }
+    let found = state
+        .store
+        .members_matching(access.id, &prefix, COMPLETIONS_MAX)
+        .await
+        .map_err(super::ssr::internal)?;
+    Ok(found
+        .into_iter()
+        .filter(|(id, _, _)| *id != user.id)
+        .map(|(id, username, name)| Member { online: state.hub.user_connections(id) > 0, username, name })
+        .collect())
+}
+
 /// The person has seen the room up to `seq`: their unread count there drops, on every device.
 #[server(endpoint = "mark_read")]
 pub async fn mark_read(room: String, seq: i64) -> Result<(), ServerFnError> {

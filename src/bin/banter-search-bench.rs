@@ -103,6 +103,7 @@ async fn main() -> anyhow::Result<()> {
                 author: "Bench".into(),
                 username: "bench".into(),
                 html: String::new(),
+                mentions: Vec::new(),
                 body,
                 attachments: Vec::new(),
                 reply_to: None,

@@ -17,6 +17,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
 
+use crate::chat::Edit;
 use crate::chat_state::{ChatState, Command, ConnStatus};
 use crate::protocol::{self, ClientFrame, ErrorCode, PresenceEvent, ResumeFrom, ServerFrame, encode};
 use crate::rooms::{RoomKind, RoomSummary};
@@ -252,9 +253,9 @@ fn apply(chat: ChatState, frame: ServerFrame) -> bool {
                 }
             });
         }
-        ServerFrame::Edited { seq, target, body, html, edited_at, .. } => {
+        ServerFrame::Edited { seq, target, body, html, edited_at, mentions, .. } => {
             chat.timeline.update(|t| {
-                t.edited(seq, target, body, html, edited_at);
+                t.edited(seq, target, Edit { body, html, edited_at, mentions });
             });
         }
         ServerFrame::Reactions { seq, target, reactions, .. } => {
@@ -303,15 +304,21 @@ fn apply(chat: ChatState, frame: ServerFrame) -> bool {
                 people.insert(username, online);
             });
         }
-        ServerFrame::Activity { room, author, .. } => {
+        ServerFrame::Activity { room, author, mentions, .. } => {
+            let me = chat.username.with_value(|me| mentions.contains(me));
+            let mentioned = i64::from(me);
             chat.rooms.update(|rooms| match rooms.iter_mut().find(|r| r.name == room) {
-                Some(entry) => entry.unread += 1,
+                Some(entry) => {
+                    entry.unread += 1;
+                    entry.mentions += mentioned;
+                }
                 // A room you were just added to, or a conversation someone just started.
                 None => rooms.push(RoomSummary {
                     title: if room.starts_with("dm-") { author } else { format!("#{room}") },
                     kind: if room.starts_with("dm-") { RoomKind::Direct } else { RoomKind::Private },
                     name: room,
                     unread: 1,
+                    mentions: mentioned,
                     online: None,
                     peer: None,
                 }),

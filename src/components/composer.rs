@@ -14,9 +14,9 @@ use crate::attachments::FORM_POST_PATH;
 use crate::chat::{Pending, PendingStatus};
 use crate::chat_state::{ChatState, Command};
 use crate::components::attachment_tray::{AttachmentTray, Attachments};
+use crate::components::completions::{self, CompletionList, Completions, Key};
 use crate::components::emoji_picker::EmojiPicker;
 use crate::components::emoji_source::EmojiSource;
-use crate::components::shortcode_completions::{self, CompletionList, Completions, Key};
 use crate::protocol::validate_post;
 use crate::upload_tray::Tray;
 
@@ -28,7 +28,7 @@ pub fn Composer(form_client_id: String) -> impl IntoView {
     let attachments = expect_context::<Attachments>();
     let file_input = NodeRef::<leptos::html::Input>::new();
     let emoji = expect_context::<EmojiSource>();
-    let completions = Completions::new(emoji);
+    let completions = Completions::new(emoji, chat.room.get_value());
 
     // Put `text` at the caret (or in place of a shortcode from `start`), then keep typing.
     let insert = move |text: &str, start: Option<u32>| {
@@ -40,9 +40,11 @@ pub fn Composer(form_client_id: String) -> impl IntoView {
         let _ = field.focus();
     };
     let on_choose = move |index: usize| {
-        if let Key::Insert { emoji: chosen, start } = completions.choose(index) {
-            emoji.used(&chosen);
-            insert(&chosen, Some(start));
+        if let Key::Insert { text, start, emoji: is_emoji } = completions.choose(index) {
+            if is_emoji {
+                emoji.used(&text);
+            }
+            insert(&text, Some(start));
         }
     };
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| match completions.key(&ev.key()) {
@@ -61,10 +63,12 @@ pub fn Composer(form_client_id: String) -> impl IntoView {
         }
         Key::Ignored => {}
         Key::Handled => ev.prevent_default(),
-        Key::Insert { emoji: chosen, start } => {
+        Key::Insert { text, start, emoji: is_emoji } => {
             ev.prevent_default();
-            emoji.used(&chosen);
-            insert(&chosen, Some(start));
+            if is_emoji {
+                emoji.used(&text);
+            }
+            insert(&text, Some(start));
         }
     };
 
@@ -150,7 +154,7 @@ pub fn Composer(form_client_id: String) -> impl IntoView {
                 autocomplete="off"
                 placeholder="Write a message"
                 aria-autocomplete="list"
-                aria-controls=move || completions.is_open().then_some(shortcode_completions::LIST_ID)
+                aria-controls=move || completions.is_open().then_some(completions::LIST_ID)
                 aria-activedescendant=move || {
                     completions.is_open().then(|| format!("completion-{}", completions.active.get()))
                 }

@@ -23,6 +23,7 @@ pub fn MessageItem(message: ChatMessage, continued: bool) -> impl IntoView {
     let seq = message.seq;
     // By account: display names are not unique, usernames are.
     let mine = !message.username.is_empty() && chat.username.with_value(|me| *me == message.username);
+    let mentions_me = chat.username.with_value(|me| message.mentions.contains(me));
     let handle = (!message.username.is_empty()).then(|| format!("@{}", message.username));
     let jumbo = is_jumbo(&message.body);
     let editing = RwSignal::new(false);
@@ -99,6 +100,7 @@ pub fn MessageItem(message: ChatMessage, continued: bool) -> impl IntoView {
     });
     view! {
         <li class="message" class:mine=mine class:continued=continued class:is-deleted=message.deleted
+            class:mentions-me=mentions_me
             data-seq=message.seq data-client-id=message.client_id data-username=message.username.clone()
             id=format!("m-{}", message.seq) tabindex="-1">
             // The header (hidden but still read out in a group's later messages).
@@ -106,6 +108,7 @@ pub fn MessageItem(message: ChatMessage, continued: bool) -> impl IntoView {
             <span class="byline">
                 <span class="author">{message.author}</span>
                 {handle.map(|handle| view! { " " <span class="username">{handle}</span> })}
+                {mentions_me.then(|| view! { <span class="visually-hidden">", mentions you"</span> })}
             </span>
             <time class="time" data-ts=ts title=move || local_date_time(ts, chat.utc_offset.get())>
                 {move || clock_time(ts, chat.utc_offset.get())}

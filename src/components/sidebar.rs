@@ -25,6 +25,11 @@ pub fn Sidebar(rooms: RwSignal<Vec<RoomSummary>>, current: String) -> impl IntoV
                         <span class="unread" aria-label=format!("{} unread", room.unread)>{room.unread}</span>
                     }
                 });
+                // Mentions of you, counted apart: the messages that ask for you in particular.
+                let mentions = (room.mentions > 0 && !here).then(|| {
+                    let label = if room.mentions == 1 { "1 mention".to_owned() } else { format!("{} mentions", room.mentions) };
+                    view! { <span class="unread mention-count" aria-label=label>"@" {room.mentions}</span> }
+                });
                 let icon = match room.kind {
                     RoomKind::Public => "",
                     RoomKind::Private => "🔒 ",
@@ -47,7 +52,7 @@ pub fn Sidebar(rooms: RwSignal<Vec<RoomSummary>>, current: String) -> impl IntoV
                                 {icon}
                                 {room.title}
                             </span>
-                            {unread}
+                            <span class="counts">{mentions} {unread}</span>
                         </a>
                     </li>
                 }

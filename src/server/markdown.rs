@@ -10,6 +10,9 @@
 //! then the HTML goes through an allow-list sanitiser (`ammonia`) that keeps only the tags
 //! above, only `http`, `https` and `mailto` links, and gives every link
 //! `rel="noopener noreferrer nofollow"` and `target="_blank"`.
+//!
+//! Mentions of members (`@ann`) are marked `<span class="mention">`, outside links and code;
+//! the caller says which names are members (`server::mentions::prepare`).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
@@ -17,8 +20,8 @@ use std::sync::LazyLock;
 use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd};
 
 /// Tags a rendered message may contain.
-const TAGS: [&str; 12] =
-    ["p", "br", "strong", "em", "del", "code", "pre", "blockquote", "ul", "ol", "li", "a"];
+const TAGS: [&str; 13] =
+    ["p", "br", "strong", "em", "del", "code", "pre", "blockquote", "ul", "ol", "li", "a", "span"];
 /// Link schemes kept; any other link loses its `href`.
 const SCHEMES: [&str; 3] = ["http", "https", "mailto"];
 
@@ -26,6 +29,7 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     let mut builder = ammonia::Builder::empty();
     builder
         .tags(HashSet::from(TAGS))
+        .allowed_classes(HashMap::from([("span", HashSet::from(["mention"]))]))
         .tag_attributes(HashMap::from([("a", HashSet::from(["href"])), ("ol", HashSet::from(["start"]))]))
         .url_schemes(HashSet::from(SCHEMES))
         .url_relative(ammonia::UrlRelative::Deny)
@@ -39,8 +43,8 @@ static LINKS: LazyLock<linkify::LinkFinder> = LazyLock::new(linkify::LinkFinder:
 /// The HTML for a message body (already validated and trimmed); empty when the body is plain
 /// text with nothing to format, which is most messages: they then go out as text alone,
 /// without a second copy of it in every frame.
-pub fn render(body: &str) -> String {
-    let html = render_html(body);
+pub fn render(body: &str, mentions: &[String]) -> String {
+    let html = render_html(body, mentions);
     if html == plain_paragraph(body) { String::new() } else { html.trim_end().to_owned() }
 }
 
@@ -61,7 +65,7 @@ fn plain_paragraph(body: &str) -> String {
     out
 }
 
-fn render_html(body: &str) -> String {
+fn render_html(body: &str, mentions: &[String]) -> String {
     let mut events = Vec::new();
     let mut in_link_or_code = 0usize;
     for event in Parser::new_ext(body, Options::ENABLE_STRIKETHROUGH) {
@@ -99,7 +103,7 @@ fn render_html(body: &str) -> String {
                 in_link_or_code = in_link_or_code.saturating_sub(1);
                 events.push(event);
             }
-            Event::Text(text) if in_link_or_code == 0 => linkify(text, &mut events),
+            Event::Text(text) if in_link_or_code == 0 => linkify(text, mentions, &mut events),
             other => events.push(other),
         }
     }
@@ -108,17 +112,17 @@ fn render_html(body: &str) -> String {
     SANITIZER.clean(&html).to_string()
 }
 
-/// `text` with its bare URLs and e-mail addresses as links.
-fn linkify<'a>(text: CowStr<'a>, events: &mut Vec<Event<'a>>) {
+/// `text` with its bare URLs and e-mail addresses as links, and its mentions marked.
+fn linkify<'a>(text: CowStr<'a>, mentions: &[String], events: &mut Vec<Event<'a>>) {
     let mut found = LINKS.links(&text).peekable();
     if found.peek().is_none() {
-        events.push(Event::Text(text));
+        mark_mentions(text, mentions, events);
         return;
     }
     let mut last = 0;
     for link in found {
         if link.start() > last {
-            events.push(Event::Text(CowStr::from(text[last..link.start()].to_owned())));
+            mark_mentions(CowStr::from(text[last..link.start()].to_owned()), mentions, events);
         }
         let target = match link.kind() {
             linkify::LinkKind::Email => format!("mailto:{}", link.as_str()),
@@ -136,6 +140,36 @@ fn linkify<'a>(text: CowStr<'a>, events: &mut Vec<Event<'a>>) {
         last = link.end();
     }
     if last < text.len() {
+        mark_mentions(CowStr::from(text[last..].to_owned()), mentions, events);
+    }
+}
+
+/// `text` with each `@name` of `mentions` in a mention span.
+fn mark_mentions<'a>(text: CowStr<'a>, mentions: &[String], events: &mut Vec<Event<'a>>) {
+    let spans: Vec<(usize, usize)> = if mentions.is_empty() {
+        Vec::new()
+    } else {
+        crate::mentions::mention_spans(&text)
+            .into_iter()
+            .filter(|(_, name)| mentions.iter().any(|m| m.eq_ignore_ascii_case(name)))
+            .map(|(at, name)| (at, at + 1 + name.len()))
+            .collect()
+    };
+    if spans.is_empty() {
+        events.push(Event::Text(text));
+        return;
+    }
+    let mut last = 0;
+    for (start, end) in spans {
+        if start > last {
+            events.push(Event::Text(CowStr::from(text[last..start].to_owned())));
+        }
+        events.push(Event::InlineHtml(CowStr::from("<span class=\"mention\">")));
+        events.push(Event::Text(CowStr::from(text[start..end].to_owned())));
+        events.push(Event::InlineHtml(CowStr::from("</span>")));
+        last = end;
+    }
+    if last < text.len() {
         events.push(Event::Text(CowStr::from(text[last..].to_owned())));
     }
 }
@@ -145,38 +179,50 @@ mod tests {
     use super::{render, render_html};
 
     #[test]
+    fn mentions_of_members_are_marked_outside_links_and_code() {
+        let members = ["ann".to_owned()];
+        assert_eq!(
+            render("hi @Ann and @bob, `@ann` [@ann](https://x.org)", &members),
+            "<p>hi <span class=\"mention\">@Ann</span> and @bob, <code>@ann</code> \
+             <a href=\"https://x.org\" target=\"_blank\" rel=\"noopener noreferrer nofollow\">@ann</a></p>"
+        );
+        // Only the renderer makes mention spans: typed ones are text.
+        assert_eq!(render("<span class=\"mention\">@ann</span>", &[]), "");
+    }
+
+    #[test]
     fn the_subset_renders() {
         assert_eq!(
-            render("**bold** _it_ ~~gone~~ `x < y`"),
+            render("**bold** _it_ ~~gone~~ `x < y`", &[]),
             "<p><strong>bold</strong> <em>it</em> <del>gone</del> <code>x &lt; y</code></p>"
         );
-        assert_eq!(render("line one\nline two"), "<p>line one<br>\nline two</p>");
-        assert_eq!(render("> quoted"), "<blockquote>\n<p>quoted</p>\n</blockquote>");
-        assert_eq!(render("- a\n- b"), "<ul>\n<li>a</li>\n<li>b</li>\n</ul>");
-        assert_eq!(render("```\nfn main() {}\n```"), "<pre><code>fn main() {}\n</code></pre>");
-        assert_eq!(render("# not a heading"), "<p>not a heading</p>");
+        assert_eq!(render("line one\nline two", &[]), "<p>line one<br>\nline two</p>");
+        assert_eq!(render("> quoted", &[]), "<blockquote>\n<p>quoted</p>\n</blockquote>");
+        assert_eq!(render("- a\n- b", &[]), "<ul>\n<li>a</li>\n<li>b</li>\n</ul>");
+        assert_eq!(render("```\nfn main() {}\n```", &[]), "<pre><code>fn main() {}\n</code></pre>");
+        assert_eq!(render("# not a heading", &[]), "<p>not a heading</p>");
         // Plain text needs no HTML: the text alone says it all.
-        assert_eq!(render("just words & <angles>, 12:30"), "");
-        assert_eq!(render_html("just words & <angles>"), "<p>just words &amp; &lt;angles&gt;</p>\n");
-        assert_eq!(render(""), "");
+        assert_eq!(render("just words & <angles>, 12:30", &[]), "");
+        assert_eq!(render_html("just words & <angles>", &[]), "<p>just words &amp; &lt;angles&gt;</p>\n");
+        assert_eq!(render("", &[]), "");
     }
 
     #[test]
     fn links_open_safely_in_a_new_tab() {
         let rel = r#"target="_blank" rel="noopener noreferrer nofollow""#;
         assert_eq!(
-            render("see https://example.com/a?b=1 now"),
+            render("see https://example.com/a?b=1 now", &[]),
             format!(
                 "<p>see <a href=\"https://example.com/a?b=1\" {rel}>https://example.com/a?b=1</a> now</p>"
             )
         );
         assert_eq!(
-            render("[docs](https://docs.rs)"),
+            render("[docs](https://docs.rs)", &[]),
             format!("<p><a href=\"https://docs.rs\" {rel}>docs</a></p>")
         );
-        assert!(render("mail me@example.com").contains(r#"href="mailto:me@example.com""#));
+        assert!(render("mail me@example.com", &[]).contains(r#"href="mailto:me@example.com""#));
         // No link inside code.
-        assert_eq!(render("`https://x.org`"), "<p><code>https://x.org</code></p>");
+        assert_eq!(render("`https://x.org`", &[]), "<p><code>https://x.org</code></p>");
     }
 
     #[test]
@@ -199,15 +245,15 @@ mod tests {
             "<details open ontoggle=alert(1)>",
         ];
         for payload in payloads {
-            let html = render_html(payload);
+            let html = render_html(payload, &[]);
             assert_only_safe_tags(&html, payload);
         }
         // Typed HTML stays visible as text (here as plain text: nothing to format).
         assert_eq!(
-            render_html("<img src=x onerror=alert(1)>"),
+            render_html("<img src=x onerror=alert(1)>", &[]),
             "<p>&lt;img src=x onerror=alert(1)&gt;</p>\n"
         );
-        assert_eq!(render("<img src=x onerror=alert(1)>"), "");
+        assert_eq!(render("<img src=x onerror=alert(1)>", &[]), "");
     }
 
     /// Every `<…>` in `html` is an allowed tag whose only attributes are a safe `href`, the

@@ -25,6 +25,8 @@ pub struct EditMessage {
     pub body: String,
     /// `body` rendered (`server::markdown`), by the caller.
     pub html: String,
+    /// The room's members the new text mentions.
+    pub mentions: Vec<super::mentions::Mentioned>,
     /// Milliseconds after sending that a message may still be edited; `None`: always.
     pub window_ms: Option<i64>,
 }
@@ -175,6 +177,7 @@ impl Store {
             .bind(edit.target)
             .execute(&mut **tx)
             .await?;
+        Store::record_mentions(tx, edit.room_id, edit.target, &edit.mentions).await?;
         Store::record_event(tx, edit.room_id, seq, edit.target, "edit", edit.actor_id, &edit.client_id, ts)
             .await?;
         Ok(Stored::Changed(ServerFrame::Edited {
@@ -184,6 +187,7 @@ impl Store {
             body: edit.body.clone(),
             html: edit.html.clone(),
             edited_at: ts,
+            mentions: edit.mentions.iter().map(|m| m.username.clone()).collect(),
         }))
     }
 
@@ -224,6 +228,7 @@ impl Store {
             .await?;
         }
         Store::unindex_message(tx, delete.room_id, delete.target).await?;
+        Store::clear_mentions(tx, delete.room_id, delete.target).await?;
         sqlx::query("UPDATE messages SET body = '', html = '', deleted_at = ? WHERE room_id = ? AND seq = ?")
             .bind(ts)
             .bind(delete.room_id)
@@ -384,6 +389,13 @@ impl Store {
         if let (Some(first), Some(last)) = (reacted.iter().min(), reacted.iter().max()) {
             reactions = self.reactions_between(room_id, *first, *last).await?;
         }
+        // Whom edited messages mention now.
+        let edited: Vec<i64> =
+            rows.iter().filter(|row| row.get::<String, _>(6) == "edit").map(|row| row.get(1)).collect();
+        let mut mentions: Vec<(i64, String)> = Vec::new();
+        if let (Some(first), Some(last)) = (edited.iter().min(), edited.iter().max()) {
+            mentions = self.mentions_between(room_id, *first, *last).await?;
+        }
         Ok(rows
             .iter()
             .map(|row| {
@@ -407,6 +419,11 @@ impl Store {
                         body: row.get(2),
                         html: row.get(3),
                         edited_at: row.get::<Option<i64>, _>(4).unwrap_or_default(),
+                        mentions: mentions
+                            .iter()
+                            .filter(|(t, _)| *t == target)
+                            .map(|(_, u)| u.clone())
+                            .collect(),
                     },
                 }
             })

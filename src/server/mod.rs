@@ -17,6 +17,7 @@ pub mod hub;
 pub mod listener;
 pub mod markdown;
 pub mod media;
+pub mod mentions;
 pub mod message_changes;
 pub mod passwords;
 pub mod person_limits;

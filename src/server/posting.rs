@@ -57,6 +57,11 @@ pub async fn post(
     if !state.limits.messages.try_take(&user.id, Instant::now()) {
         return Err(PostError::RateLimited);
     }
+    let (html, mentions) =
+        super::mentions::prepare(&state.store, access.id, &body).await.map_err(|error| {
+            tracing::error!(%error, "cannot look up mentions");
+            PostError::Unavailable
+        })?;
     let (reply, done) = oneshot::channel();
     let message = NewMessage {
         room_id: access.id,
@@ -65,7 +70,8 @@ pub async fn post(
         author_id: Some(user.id),
         author: user.display_name.clone(),
         username: user.username.clone(),
-        html: super::markdown::render(&body),
+        html,
+        mentions,
         body,
         attachments,
         reply_to: None,

@@ -227,6 +227,30 @@ impl Store {
         Ok(rows.iter().map(|row| (row.get(0), row.get(1), row.get(2))).collect())
     }
 
+    /// Members whose username or display name starts with `prefix` (any case), by username,
+    /// at most `limit`: the composer's `@` completions.
+    pub async fn members_matching(
+        &self,
+        room_id: i64,
+        prefix: &str,
+        limit: usize,
+    ) -> Result<Vec<(i64, String, String)>, RoomError> {
+        // LIKE's own wildcards in what was typed are plain characters.
+        let pattern = format!("{}%", prefix.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        let rows = sqlx::query(
+            "SELECT u.id, u.username, u.display_name FROM room_members m JOIN users u ON u.id = m.user_id
+             WHERE m.room_id = ? AND (u.username LIKE ? ESCAPE '\\' OR u.display_name LIKE ? ESCAPE '\\')
+             ORDER BY u.username LIMIT ?",
+        )
+        .bind(room_id)
+        .bind(&pattern)
+        .bind(&pattern)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.iter().map(|row| (row.get(0), row.get(1), row.get(2))).collect())
+    }
+
     /// Everyone who shares at least one room with `user_id` (not themselves): who may see
     /// whether they are online.
     pub async fn co_members(&self, user_id: i64) -> Result<Vec<i64>, RoomError> {
@@ -271,7 +295,9 @@ impl Store {
                     (SELECT o.user_id FROM room_members o
                       WHERE o.room_id = r.id AND o.user_id != m.user_id LIMIT 1),
                     (SELECT u.username FROM room_members o JOIN users u ON u.id = o.user_id
-                      WHERE o.room_id = r.id AND o.user_id != m.user_id LIMIT 1)
+                      WHERE o.room_id = r.id AND o.user_id != m.user_id LIMIT 1),
+                    (SELECT COUNT(*) FROM mentions n
+                      WHERE n.user_id = m.user_id AND n.room_id = r.id AND n.seq > m.last_read_seq)
              FROM room_members m JOIN rooms r ON r.id = m.room_id
              WHERE m.user_id = ? ORDER BY r.kind = 'direct', r.name",
         )
@@ -298,6 +324,7 @@ impl Store {
                     kind,
                     title,
                     unread: row.get::<i64, _>(3).max(0),
+                    mentions: row.get::<i64, _>(7).max(0),
                     online,
                     peer: peer_name,
                 }

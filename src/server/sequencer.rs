@@ -350,6 +350,7 @@ impl Task {
             seq,
             author: message.author.clone(),
             username: message.username.clone(),
+            mentions: message.mentions.iter().map(|m| m.username.clone()).collect(),
         };
         self.hub.notify_elsewhere(
             message.room_id,

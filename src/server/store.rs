@@ -60,6 +60,8 @@ pub struct NewMessage {
     pub body: String,
     /// `body` rendered (`server::markdown::render`), by the caller: not in the single writer.
     pub html: String,
+    /// The room's members it mentions (`server::mentions::prepare`).
+    pub mentions: Vec<super::mentions::Mentioned>,
     /// The author's unsent uploads this message carries.
     pub attachments: Vec<AttachmentId>,
     /// The message (in the same room) this one answers.
@@ -202,6 +204,7 @@ impl Store {
         .execute(&mut **tx)
         .await?;
         Store::index_message(tx, inserted.last_insert_rowid(), &message.body).await?;
+        Store::record_mentions(tx, message.room_id, seq, &message.mentions).await?;
         Ok(Stored::New(ChatMessage {
             room: message.room.clone(),
             seq,
@@ -216,6 +219,7 @@ impl Store {
             deleted: false,
             reactions: Vec::new(),
             reply_to,
+            mentions: message.mentions.iter().map(|m| m.username.clone()).collect(),
         }))
     }
 
@@ -299,7 +303,7 @@ impl Store {
         Ok(messages)
     }
 
-    /// Fill in the attachments and reactions of `messages` (in `seq` order), a query each.
+    /// Fill in the attachments, reactions and mentions of `messages` (in `seq` order), a query each.
     async fn with_attachments(&self, room_id: i64, messages: &mut [ChatMessage]) -> Result<(), StoreError> {
         let (Some(first), Some(last)) = (messages.first().map(|m| m.seq), messages.last().map(|m| m.seq))
         else {
@@ -315,6 +319,11 @@ impl Store {
                 messages[i].reactions.push(reaction);
             }
         }
+        for (seq, username) in self.mentions_between(room_id, first, last).await? {
+            if let Ok(i) = messages.binary_search_by_key(&seq, |m| m.seq) {
+                messages[i].mentions.push(username);
+            }
+        }
         Ok(())
     }
 }
@@ -327,13 +336,14 @@ fn from_row(room: &str, row: &sqlx::sqlite::SqliteRow) -> ChatMessage {
         author: row.get(2),
         username: row.get(5),
         // Messages from before formatting are rendered as they are read.
-        html: row.get::<Option<String>, _>(6).unwrap_or_else(|| super::markdown::render(row.get(3))),
+        html: row.get::<Option<String>, _>(6).unwrap_or_else(|| super::markdown::render(row.get(3), &[])),
         body: row.get(3),
         ts: row.get(4),
         attachments: Vec::new(),
         edited_at: row.get(7),
         deleted: row.get::<Option<i64>, _>(8).is_some(),
         reactions: Vec::new(),
+        mentions: Vec::new(),
         reply_to: row.get::<Option<i64>, _>(9).map(|seq| {
             Box::new(Quote {
                 seq,

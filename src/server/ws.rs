@@ -401,6 +401,7 @@ impl<'a> Reader<'a> {
         if !self.spend_allowance(&client_id) {
             return;
         }
+        let Some((html, mentions)) = self.prepare_text(room_id, &body, &client_id).await else { return };
         let message = NewMessage {
             room_id,
             room,
@@ -408,12 +409,34 @@ impl<'a> Reader<'a> {
             author_id: Some(self.person.user_id),
             author: self.current_name(),
             username: self.person.username.clone(),
-            html: super::markdown::render(&body),
+            html,
+            mentions,
             body,
             attachments,
             reply_to,
         };
         self.submit(Change::Post(message), client_id).await;
+    }
+
+    /// The text's HTML and whom it mentions; `None` (the client told) if the store cannot say.
+    async fn prepare_text(
+        &self,
+        room_id: i64,
+        body: &str,
+        client_id: &str,
+    ) -> Option<(String, Vec<super::mentions::Mentioned>)> {
+        match super::mentions::prepare(&self.state.store, room_id, body).await {
+            Ok(prepared) => Some(prepared),
+            Err(error) => {
+                tracing::error!(%error, "cannot look up mentions");
+                self.refuse(
+                    ErrorCode::StoreUnavailable,
+                    "the store is unavailable".to_owned(),
+                    Some(client_id.to_owned()),
+                );
+                None
+            }
+        }
     }
 
     /// `edit`: new text for one of this person's messages.
@@ -426,6 +449,7 @@ impl<'a> Reader<'a> {
         if !self.spend_allowance(&client_id) {
             return;
         }
+        let Some((html, mentions)) = self.prepare_text(room_id, &body, &client_id).await else { return };
         let window = self.state.config.edit_window;
         let edit = EditMessage {
             room_id,
@@ -433,7 +457,8 @@ impl<'a> Reader<'a> {
             client_id: client_id.clone(),
             actor_id: self.person.user_id,
             target,
-            html: super::markdown::render(&body),
+            html,
+            mentions,
             body,
             window_ms: (window > 0).then(|| i64::try_from(window.saturating_mul(1_000)).unwrap_or(i64::MAX)),
         };
