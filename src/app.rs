@@ -8,6 +8,7 @@ use leptos_router::path;
 
 use crate::components::account_form::{SignInPage, SignUpPage};
 use crate::components::chat_page::ChatPage;
+use crate::components::moderation_page::ModerationPage;
 use crate::components::profile_page::ProfilePage;
 use crate::components::rooms_page::RoomsPage;
 use crate::components::search_page::SearchPage;
@@ -66,6 +67,7 @@ pub fn App() -> impl IntoView {
                 // which is what a reader without JavaScript gets.
                 <Route path=path!("") view=ChatPage ssr=SsrMode::Async/>
                 <Route path=path!("r/:room") view=ChatPage ssr=SsrMode::Async/>
+                <Route path=path!("r/:room/moderation") view=ModerationPage ssr=SsrMode::Async/>
                 <Route path=path!("rooms") view=RoomsPage ssr=SsrMode::Async/>
                 <Route path=path!("search") view=SearchPage ssr=SsrMode::Async/>
                 <Route path=path!("signin") view=SignInPage/>

@@ -81,7 +81,7 @@ pub struct ChatState {
     pub first_unread: StoredValue<Option<i64>>,
     /// The message the page opened at (a search result), shown instead of the newest.
     pub target: StoredValue<Option<i64>>,
-    /// Whether this person moderates the room (its creator): they may delete anyone's message.
+    /// Whether this person moderates the room: they may delete anyone's message.
     pub moderator: StoredValue<bool>,
     /// Minutes east of UTC for showing times: 0 on the server, the browser's own once hydrated.
     pub utc_offset: RwSignal<i64>,
@@ -107,7 +107,7 @@ impl ChatState {
             typists: RwSignal::new(Typists::default()),
             rooms: RwSignal::new(page.rooms.clone()),
             replying: RwSignal::new(None),
-            moderator: StoredValue::new(page.info.as_ref().is_some_and(|info| info.mine)),
+            moderator: StoredValue::new(page.info.as_ref().is_some_and(|info| info.moderator)),
             presence: RwSignal::new(Default::default()),
             status: RwSignal::new(ConnStatus::Connecting),
             utc_offset: RwSignal::new(0),

@@ -20,7 +20,7 @@
 //! - [`mentions`]: `@username` in a text: whom it mentions, and the mention being typed.
 //! - [`chat_state`]: that model as reactive signals, shared by components and the connection.
 //! - [`api`]: server functions: `chat` (first paint, older pages, posting without a socket),
-//!   `accounts` (sign-up, sign-in, sign-out, profile), `rooms`, `search`.
+//!   `accounts` (sign-up, sign-in, sign-out, profile), `rooms`, `moderation`, `search`.
 //! - [`app`]: the HTML shell and routes; `components/`: one component per file.
 //!
 //! Server only (`ssr`), under [`server`]: `config` (flags), `store` (SQLite), `sequencer` (the
@@ -38,7 +38,8 @@
 //! rows in the store); `posting` (posting without a socket) and `form_post` (the composer's form
 //! without JavaScript, with a file); `markdown` (a message's text as sanitized HTML, rendered
 //! once when posted); `mentions` (who a message names, as references to accounts; unread
-//! mentions per room); `message_changes` (edits and deletions, each an event in the room's
+//! mentions per room); `moderation` (who may moderate a room; the moderation log);
+//! `message_changes` (edits and deletions, each an event in the room's
 //! order); `search` (the full-text index, kept in step with messages, and its query) and
 //! `search_query` (what a person typed, as an FTS5 query; marking what matched).
 //!

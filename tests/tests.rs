@@ -18,6 +18,7 @@ mod limits;
 mod load_tool;
 mod mentions;
 mod message_changes;
+mod moderation;
 mod pages;
 mod permissions;
 mod restart;

@@ -138,6 +138,11 @@ for (const theme of THEMES) {
         await expect(me.page.locator('#room-info .members')).toBeVisible();
         await audit(me.page, 'private room');
         await send(me.page, 'nothing but a test');
+        // Its creator moderates it: the log is one link away.
+        await me.page.locator('#moderation-log-link').click();
+        await expect(me.page.locator('#moderation-page h1')).toContainText('Moderation log of #audit-');
+        await expect(me.page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+        await audit(me.page, 'moderation log');
         await me.page.goto('/profile');
         await expect(me.page.locator('html')).toHaveAttribute('data-hydrated', 'true');
         await audit(me.page, 'profile');

@@ -57,6 +57,9 @@ pub struct Member {
     pub name: String,
     /// Connected now, on any tab or device.
     pub online: bool,
+    /// Moderates the room (its creator, or promoted).
+    #[serde(default)]
+    pub moderator: bool,
 }
 
 /// A room as its members see it.
@@ -67,8 +70,15 @@ pub struct RoomInfo {
     pub title: String,
     /// Members, by username, at most [`MEMBER_LIST_MAX`](crate::rooms::MEMBER_LIST_MAX).
     pub members: Vec<Member>,
-    /// Whether this person created it (and so may invite and remove, if private).
+    /// Whether this person created it (and so may invite, if private).
     pub mine: bool,
+    /// Whether this person moderates it (creator, promoted, or a server administrator): they
+    /// delete anyone's message and remove people, and see the moderation log.
+    #[serde(default)]
+    pub moderator: bool,
+    /// Whether this person promotes and demotes moderators (the creator, or an administrator).
+    #[serde(default)]
+    pub promotes: bool,
     /// Whether this person is a member; if not, it is a public room they read before joining.
     pub joined: bool,
 }
@@ -96,6 +106,7 @@ pub(crate) mod ssr {
 #[server(endpoint = "load_chat")]
 pub async fn load_chat(room: String, at: Option<i64>) -> Result<ChatPage, ServerFnError> {
     use crate::protocol::HISTORY_PAGE;
+    use crate::server::moderation::Power;
     use crate::server::rooms::RoomError;
     let state = super::ssr::state()?;
     let mut page = ChatPage {
@@ -122,6 +133,8 @@ pub async fn load_chat(room: String, at: Option<i64>) -> Result<ChatPage, Server
         return Ok(page);
     };
     let members = state.store.members(access.id, MEMBER_LIST_MAX).await.map_err(internal)?;
+    let moderators = state.store.moderators(access.id).await.map_err(internal)?;
+    let power = super::moderation::ssr::power(&state, &user, &access).await?;
     let title = page
         .rooms
         .iter()
@@ -132,9 +145,16 @@ pub async fn load_chat(room: String, at: Option<i64>) -> Result<ChatPage, Server
         title,
         members: members
             .into_iter()
-            .map(|(id, username, name)| Member { online: state.hub.user_connections(id) > 0, username, name })
+            .map(|(id, username, name)| Member {
+                online: state.hub.user_connections(id) > 0,
+                moderator: access.created_by == Some(id) || moderators.contains(&id),
+                username,
+                name,
+            })
             .collect(),
         mine: access.created_by == Some(user.id),
+        moderator: power >= Power::Moderator,
+        promotes: power >= Power::Creator,
         joined: access.member,
     });
     page.history =
@@ -205,7 +225,12 @@ pub async fn find_members(room: String, prefix: String) -> Result<Vec<Member>, S
     Ok(found
         .into_iter()
         .filter(|(id, _, _)| *id != user.id)
-        .map(|(id, username, name)| Member { online: state.hub.user_connections(id) > 0, username, name })
+        .map(|(id, username, name)| Member {
+            online: state.hub.user_connections(id) > 0,
+            moderator: false,
+            username,
+            name,
+        })
         .collect())
 }
 

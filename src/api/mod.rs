@@ -7,15 +7,18 @@
 //! - [`chat`]: the room's first paint, older pages, posting without a WebSocket.
 //! - [`accounts`]: sign-up, sign-in, sign-out, the profile.
 //! - [`rooms`]: finding and creating rooms, conversations, invitations.
+//! - [`moderation`]: promoting moderators, the moderation log.
 //! - [`search`]: searching the messages of one's rooms.
 
 pub mod accounts;
 pub mod chat;
+pub mod moderation;
 pub mod rooms;
 pub mod search;
 
 pub use accounts::*;
 pub use chat::*;
+pub use moderation::*;
 pub use rooms::*;
 pub use search::*;
 

@@ -136,14 +136,16 @@ pub async fn invite(room: String, username: String) -> Result<(), ServerFnError>
     Ok(())
 }
 
-/// Take `username` out of a room: yourself (leave) or, in a private room you created, anyone.
+/// Take `username` out of a room: yourself (leave) or, as one of its moderators, anyone but
+/// its creator (logged).
 #[server(endpoint = "remove_member")]
 pub async fn remove_member(room: String, username: String) -> Result<(), ServerFnError> {
     let state = super::ssr::state()?;
     let user = super::ssr::signed_in(&state).await?;
     let access = super::chat::ssr::room(&state, &user, &room).await?;
     let Some(removed) = ssr::person_or_back(&state, &room, &username).await? else { return Ok(()) };
-    if state.store.remove_member(user.id, &access, removed.id).await.is_err() {
+    let power = super::moderation::ssr::power(&state, &user, &access).await?;
+    if state.store.remove_member(user.id, power, &access, removed.id).await.is_err() {
         leptos_axum::redirect(&format!("/r/{room}?error=not-allowed"));
         return Ok(());
     }

@@ -12,6 +12,7 @@ pub mod emoji_source;
 pub mod header;
 pub mod message_item;
 pub mod message_list;
+pub mod moderation_page;
 pub mod profile_page;
 pub mod room_info;
 pub mod rooms_page;

@@ -1,5 +1,6 @@
-//! `RoomInfo`: who is in the room (a conversation starts from any of their names), and for a
-//! private room inviting, removing and leaving.
+//! `RoomInfo`: who is in the room (a conversation starts from any of their names); for a
+//! private room inviting and leaving; for its moderators removing people, promoting (the
+//! creator) and the moderation log.
 //!
 //! Plain form posts, JavaScript or not: the server answers with a redirect and the page
 //! loads afresh, so the member list and the live connection reflect the change at once.
@@ -9,7 +10,7 @@ use leptos_router::hooks::use_query_map;
 
 use leptos::server_fn::ServerFn;
 
-use crate::api::{Invite, OpenDirect, RemoveMember, RoomInfo as Info};
+use crate::api::{Invite, OpenDirect, RemoveMember, RoomInfo as Info, SetModerator};
 use crate::chat_state::ChatState;
 use crate::rooms::{MEMBER_LIST_MAX, RoomKind};
 
@@ -17,7 +18,7 @@ use crate::rooms::{MEMBER_LIST_MAX, RoomKind};
 fn error_text(code: &str) -> Option<&'static str> {
     match code {
         "no-such-person" => Some("There is nobody with that username."),
-        "not-allowed" => Some("Only the room's creator can do that."),
+        "not-allowed" => Some("You may not do that in this room."),
         _ => None,
     }
 }
@@ -26,13 +27,20 @@ fn error_text(code: &str) -> Option<&'static str> {
 pub fn RoomInfo(room: String, info: Info, me: String) -> impl IntoView {
     let query = use_query_map();
     let error = move || query.read().get("error").and_then(|code| error_text(&code));
-    let (invite, remove, direct) = (Invite::url(), RemoveMember::url(), OpenDirect::url());
+    let (invite, remove, direct, promote) =
+        (Invite::url(), RemoveMember::url(), OpenDirect::url(), SetModerator::url());
     let manage = info.kind == RoomKind::Private && info.mine;
+    let (moderates, promotes) = (info.moderator && info.kind != RoomKind::Direct, info.promotes);
     let members = info
         .members
         .iter()
         .map(|member| {
-            let removable = manage && member.username != me;
+            let yourself = member.username == me;
+            // Moderators remove anyone but each other; the creator (or an admin) anyone.
+            let removable = moderates && !yourself && (!member.moderator || promotes);
+            let promotable = promotes && !yourself && info.kind != RoomKind::Direct;
+            let is_moderator = member.moderator;
+            let promote_room = room.clone();
             let room = room.clone();
             let username = member.username.clone();
             let rendered = member.online;
@@ -49,6 +57,7 @@ pub fn RoomInfo(room: String, info: Info, me: String) -> impl IntoView {
                     <span class="member">
                         <span class=move || format!("dot {}", presence.get()) role="img" title=presence aria-label=presence></span>
                         {member.name.clone()} " " <span class="muted">"@" {username.clone()}</span>
+                        {is_moderator.then(|| view! { " " <span class="badge">"moderator"</span> })}
                     </span>
                     {(member.username != me).then(|| {
                         let username = member.username.clone();
@@ -58,6 +67,21 @@ pub fn RoomInfo(room: String, info: Info, me: String) -> impl IntoView {
                                 <button type="submit" class="secondary small" aria-label=format!("Message {username}")>
                                     "Message"
                                 </button>
+                            </form>
+                        }
+                    })}
+                    {promotable.then(|| {
+                        let (label, action) = if is_moderator {
+                            (format!("Remove {username} as moderator"), "Remove moderator")
+                        } else {
+                            (format!("Make {username} a moderator"), "Make moderator")
+                        };
+                        view! {
+                            <form method="post" action=promote class="inline-form">
+                                <input type="hidden" name="room" value=promote_room/>
+                                <input type="hidden" name="username" value=username.clone()/>
+                                {(!is_moderator).then(|| view! { <input type="hidden" name="moderator" value="on"/> })}
+                                <button type="submit" class="secondary small" aria-label=label>{action}</button>
                             </form>
                         }
                     })}
@@ -73,6 +97,9 @@ pub fn RoomInfo(room: String, info: Info, me: String) -> impl IntoView {
         })
         .collect_view();
     let count = info.members.len();
+    let log = moderates.then(|| {
+        view! { <p><a href=format!("/r/{room}/moderation") rel="external" id="moderation-log-link">"Moderation log"</a></p> }
+    });
     let (invite_room, leave_room) = (room.clone(), room);
     view! {
         <details class="room-info" id="room-info">
@@ -86,6 +113,7 @@ pub fn RoomInfo(room: String, info: Info, me: String) -> impl IntoView {
                 }}
             </summary>
             <ul class="members">{members}</ul>
+            {log}
             {manage.then(|| view! {
                 <form method="post" action=invite class="inline-form" id="invite-form">
                     <input type="hidden" name="room" value=invite_room.clone()/>

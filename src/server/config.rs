@@ -37,6 +37,11 @@ pub struct Config {
     #[arg(long, env = "BANTER_EDIT_WINDOW", default_value_t = 0)]
     pub edit_window: u64,
 
+    /// Server administrators, by username (comma-separated): they moderate every room —
+    /// delete any message, remove anyone from any room, promote and demote moderators.
+    #[arg(long, env = "BANTER_ADMINS", value_delimiter = ',')]
+    pub admins: Vec<String>,
+
     /// Log filter, in `tracing_subscriber::EnvFilter` syntax (e.g. `info`, `banter=debug`).
     #[arg(long, env = "BANTER_LOG", default_value = "info")]
     pub log: String,

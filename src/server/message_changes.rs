@@ -9,6 +9,7 @@
 
 use sqlx::{Row, Sqlite, Transaction};
 
+use super::moderation::{self, Act};
 use super::store::{Store, StoreError, Stored};
 use crate::attachments::AttachmentId;
 use crate::model::Reaction;
@@ -39,6 +40,8 @@ pub struct DeleteMessage {
     pub client_id: String,
     pub actor_id: i64,
     pub target: i64,
+    /// The actor is a server administrator (`--admins`): they may delete anything.
+    pub admin: bool,
 }
 
 /// A request to toggle a reaction.
@@ -207,24 +210,19 @@ impl Store {
         };
         let own = target.author_id == Some(delete.actor_id);
         if !own {
-            let moderator: Option<i64> = sqlx::query_scalar("SELECT created_by FROM rooms WHERE id = ?")
-                .bind(delete.room_id)
-                .fetch_optional(&mut **tx)
-                .await?
-                .flatten();
-            if moderator != Some(delete.actor_id) {
+            // Checked here, in the deletion's own transaction: a moderator demoted a moment ago
+            // is no longer one.
+            if !delete.admin && !moderation::is_moderator(tx, delete.room_id, delete.actor_id).await? {
                 return Ok((Stored::Refused(Refusal::NotYours), Vec::new()));
             }
-            sqlx::query(
-                "INSERT INTO moderation_log (room_id, actor_id, action, target_seq, target_author_id, created_at)
-                 VALUES (?, ?, 'delete', ?, ?, ?)",
+            moderation::log(
+                tx,
+                delete.room_id,
+                delete.actor_id,
+                Act::Delete,
+                Some(delete.target),
+                target.author_id,
             )
-            .bind(delete.room_id)
-            .bind(delete.actor_id)
-            .bind(delete.target)
-            .bind(target.author_id)
-            .bind(ts)
-            .execute(&mut **tx)
             .await?;
         }
         Store::unindex_message(tx, delete.room_id, delete.target).await?;
@@ -442,4 +440,70 @@ fn group_reactions(rows: Vec<(i64, String, String)>) -> Vec<(i64, Reaction)> {
         }
     }
     grouped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::store::NewMessage;
+
+    /// A store with one message by a fresh account, posted at `posted` (ms).
+    async fn store_with_message(dir: &std::path::Path, posted: i64) -> (Store, i64, i64) {
+        let store = Store::open(&dir.join("t.db")).await.expect("store");
+        let user = store.create_user("ann", "-", "Ann").await.expect("user");
+        let room = store.room_id("general").await.expect("query").expect("general");
+        let message = NewMessage {
+            room_id: room,
+            room: "general".into(),
+            client_id: "m1".into(),
+            author_id: Some(user.id),
+            author: "Ann".into(),
+            username: "ann".into(),
+            body: "tpyo".into(),
+            html: String::new(),
+            mentions: Vec::new(),
+            attachments: Vec::new(),
+            reply_to: None,
+        };
+        let mut tx = store.begin().await.expect("tx");
+        Store::insert(&mut tx, &message, 1, posted).await.expect("insert");
+        tx.commit().await.expect("commit");
+        (store, room, user.id)
+    }
+
+    fn edit(room_id: i64, actor_id: i64, id: &str, window_ms: Option<i64>) -> EditMessage {
+        EditMessage {
+            room_id,
+            room: "general".into(),
+            client_id: id.into(),
+            actor_id,
+            target: 1,
+            body: "typo".into(),
+            html: String::new(),
+            mentions: Vec::new(),
+            window_ms,
+        }
+    }
+
+    /// The edit window is measured from the message's own time to the edit's, both stamped by
+    /// the server: an edit at its last millisecond is taken, one a millisecond later refused.
+    #[tokio::test]
+    async fn the_edit_window_closes_exactly_when_configured() {
+        let dir = tempfile::tempdir().expect("dir");
+        let posted = 1_000_000;
+        let (store, room, ann) = store_with_message(dir.path(), posted).await;
+        let window = Some(60_000);
+
+        let mut tx = store.begin().await.expect("tx");
+        let late =
+            Store::edit(&mut tx, &edit(room, ann, "e1", window), 2, posted + 60_001).await.expect("ran");
+        assert_eq!(late, Stored::Refused(Refusal::EditWindowClosed));
+        let in_time =
+            Store::edit(&mut tx, &edit(room, ann, "e2", window), 2, posted + 60_000).await.expect("ran");
+        assert!(matches!(in_time, Stored::Changed(ServerFrame::Edited { ref body, .. }) if body == "typo"));
+        // No window: any time later.
+        let much_later = Store::edit(&mut tx, &edit(room, ann, "e3", None), 3, posted + 10_000_000_000).await;
+        assert!(matches!(much_later.expect("ran"), Stored::Changed(_)));
+        tx.commit().await.expect("commit");
+    }
 }

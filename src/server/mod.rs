@@ -19,6 +19,7 @@ pub mod markdown;
 pub mod media;
 pub mod mentions;
 pub mod message_changes;
+pub mod moderation;
 pub mod passwords;
 pub mod person_limits;
 pub mod posting;

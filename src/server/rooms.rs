@@ -5,6 +5,7 @@
 //! a private room or conversation the person is not in, so the answer never reveals that it
 //! exists. Public rooms can be read by anyone signed in; talking in one takes joining it.
 
+use super::moderation::{self, Act, Power};
 use sqlx::Row;
 
 use super::sequencer::now_ms;
@@ -30,6 +31,10 @@ pub enum RoomError {
     NotFound,
     #[error("only the room's creator can do that")]
     NotCreator,
+    #[error("only the room's moderators can do that")]
+    NotAllowed,
+    #[error("that person is not a member of the room")]
+    NotMember,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -194,23 +199,40 @@ impl Store {
         self.add_member(room.id, user_id).await
     }
 
-    /// Take `user_id` out of a room: the creator removing someone from a private room, or
-    /// anyone leaving (`actor == user_id`). Conversations cannot be left.
-    pub async fn remove_member(&self, actor: i64, room: &RoomAccess, user_id: i64) -> Result<(), RoomError> {
+    /// Take `user_id` out of a room: anyone leaving (`actor == user_id`), or a moderator (see
+    /// `server::moderation`) removing someone who is not the creator, which is logged.
+    /// Conversations cannot be left.
+    pub async fn remove_member(
+        &self,
+        actor: i64,
+        power: Power,
+        room: &RoomAccess,
+        user_id: i64,
+    ) -> Result<(), RoomError> {
         let allowed = match room.kind {
             RoomKind::Direct => false,
             _ if actor == user_id => true,
-            RoomKind::Private => room.created_by == Some(actor),
-            RoomKind::Public => false,
+            _ if room.created_by == Some(user_id) => power == Power::Admin,
+            _ => power >= Power::Moderator,
         };
         if !allowed {
-            return Err(RoomError::NotCreator);
+            return Err(RoomError::NotAllowed);
         }
-        sqlx::query("DELETE FROM room_members WHERE room_id = ? AND user_id = ?")
+        let mut tx = self.pool().begin().await?;
+        let removed = sqlx::query("DELETE FROM room_members WHERE room_id = ? AND user_id = ?")
             .bind(room.id)
             .bind(user_id)
-            .execute(self.pool())
+            .execute(&mut *tx)
             .await?;
+        sqlx::query("DELETE FROM room_moderators WHERE room_id = ? AND user_id = ?")
+            .bind(room.id)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        if removed.rows_affected() > 0 && actor != user_id {
+            moderation::log(&mut tx, room.id, actor, Act::Remove, None, Some(user_id)).await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 

@@ -49,6 +49,11 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// Whether `username` is a server administrator (`--admins`).
+    pub fn is_admin(&self, username: &str) -> bool {
+        self.config.admins.iter().any(|admin| admin.trim().eq_ignore_ascii_case(username))
+    }
+
     /// Fails only if the attachments directory cannot be made.
     pub fn new(leptos_options: LeptosOptions, config: Config, store: Store) -> std::io::Result<Self> {
         let hub = Hub::new();

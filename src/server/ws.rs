@@ -477,6 +477,7 @@ impl<'a> Reader<'a> {
             client_id: client_id.clone(),
             actor_id: self.person.user_id,
             target,
+            admin: self.state.is_admin(&self.person.username),
         };
         self.submit(Change::Delete(delete), client_id).await;
     }

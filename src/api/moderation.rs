@@ -1,0 +1,119 @@
+//! Moderation: promoting and demoting a room's moderators, and the log of what they did.
+//!
+//! Who may do what is `server::moderation`'s to say; each call asks it afresh.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// One line of a room's moderation log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogLine {
+    /// Who acted (username).
+    pub actor: String,
+    /// `delete`, `remove`, `promote` or `demote`.
+    pub action: String,
+    /// The message deleted.
+    pub seq: Option<i64>,
+    /// Whom it was done to (username).
+    pub target: Option<String>,
+    pub at: i64,
+}
+
+/// The moderation page of a room.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModerationPage {
+    pub signed_in: bool,
+    /// `None`: no such room, or not one this person moderates (the same answer).
+    pub title: Option<String>,
+    pub lines: Vec<LogLine>,
+}
+
+#[cfg(feature = "ssr")]
+pub(crate) mod ssr {
+    use leptos::prelude::ServerFnError;
+
+    use crate::server::AppState;
+    use crate::server::moderation::Power;
+    use crate::server::rooms::RoomAccess;
+    use crate::server::users::User;
+
+    /// What `user` may do in the room.
+    pub async fn power(state: &AppState, user: &User, room: &RoomAccess) -> Result<Power, ServerFnError> {
+        let admin = state.is_admin(&user.username);
+        state.store.power(room, user.id, admin).await.map_err(super::super::ssr::internal)
+    }
+}
+
+/// Make `username` a moderator of the room (`moderator` present) or no longer one: the room's
+/// creator's call (or an administrator's). Answers with a redirect back to the room.
+#[server(endpoint = "set_moderator")]
+pub async fn set_moderator(
+    room: String,
+    username: String,
+    moderator: Option<String>,
+) -> Result<(), ServerFnError> {
+    let state = super::ssr::state()?;
+    let user = super::ssr::signed_in(&state).await?;
+    let access = super::chat::ssr::room(&state, &user, &room).await?;
+    let found = state.store.user_by_username(&username.trim().to_ascii_lowercase()).await;
+    let Some(person) = found.map_err(super::ssr::internal)? else {
+        leptos_axum::redirect(&format!("/r/{room}?error=no-such-person"));
+        return Ok(());
+    };
+    let power = ssr::power(&state, &user, &access).await?;
+    match state.store.set_moderator(user.id, power, &access, person.id, moderator.is_some()).await {
+        Ok(()) => leptos_axum::redirect(&format!("/r/{room}")),
+        Err(_) => leptos_axum::redirect(&format!("/r/{room}?error=not-allowed")),
+    }
+    Ok(())
+}
+
+/// A room's moderation log, for its moderators (and administrators).
+#[server(endpoint = "load_moderation")]
+pub async fn load_moderation(room: String) -> Result<ModerationPage, ServerFnError> {
+    use crate::server::moderation::Power;
+    let state = super::ssr::state()?;
+    let Some(user) = super::ssr::user(&state).await? else { return Ok(ModerationPage::default()) };
+    let mut page = ModerationPage { signed_in: true, ..ModerationPage::default() };
+    let not_found = || {
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(axum::http::StatusCode::NOT_FOUND);
+        }
+    };
+    let access = state.store.room_for(user.id, &room).await.map_err(super::ssr::internal)?;
+    let Some(access) = access else {
+        not_found();
+        return Ok(page);
+    };
+    if ssr::power(&state, &user, &access).await? < Power::Moderator {
+        not_found();
+        return Ok(page);
+    }
+    let hub = state.hub.clone();
+    let rooms = state
+        .store
+        .my_rooms(user.id, |id| hub.user_connections(id) > 0)
+        .await
+        .map_err(super::ssr::internal)?;
+    page.title = Some(
+        rooms
+            .into_iter()
+            .find(|r| r.name == access.name)
+            .map_or_else(|| format!("#{}", access.name), |r| r.title),
+    );
+    page.lines = state
+        .store
+        .moderation_log(access.id)
+        .await
+        .map_err(super::ssr::internal)?
+        .into_iter()
+        .map(|entry| LogLine {
+            actor: entry.actor,
+            action: entry.action,
+            seq: entry.seq,
+            target: entry.target,
+            at: entry.at,
+        })
+        .collect();
+    Ok(page)
+}
