@@ -29,6 +29,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 />
                 <meta name="color-scheme" content="light dark"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                // Installable: the manifest names the app and its icons; the theme colour
+                // follows the light or dark scheme.
+                <link rel="manifest" href="/manifest.webmanifest"/>
+                <link rel="apple-touch-icon" href="/icons/apple-touch-icon.png"/>
+                <meta name="theme-color" content="#3b6cf6" media="(prefers-color-scheme: light)"/>
+                <meta name="theme-color" content="#1e3a8a" media="(prefers-color-scheme: dark)"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>

@@ -81,6 +81,10 @@ pub struct ChatState {
     pub first_unread: StoredValue<Option<i64>>,
     /// The message the page opened at (a search result), shown instead of the newest.
     pub target: StoredValue<Option<i64>>,
+    /// Until when the person paused notifications ("do not disturb"), if they did.
+    pub quiet_until: StoredValue<Option<i64>>,
+    /// Messages in this room that arrived while the tab was hidden: the title counts them.
+    pub unseen_hidden: RwSignal<i64>,
     /// Whether this person moderates the room: they may delete anyone's message.
     pub moderator: StoredValue<bool>,
     /// Minutes east of UTC for showing times: 0 on the server, the browser's own once hydrated.
@@ -98,6 +102,8 @@ impl ChatState {
         Self {
             first_unread: StoredValue::new(first_unread),
             target: StoredValue::new(page.at),
+            quiet_until: StoredValue::new(page.quiet_until),
+            unseen_hidden: RwSignal::new(0),
             room: StoredValue::new(page.room),
             timeline: RwSignal::new(Timeline::from_page(page.history)),
             outbox: RwSignal::new(Outbox::default()),

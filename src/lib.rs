@@ -18,6 +18,7 @@
 //! - [`grouping`]: how the message list groups messages under one header and separates days.
 //! - [`rooms`]: room kinds, name rules, a sidebar entry. [`typing`]: who is typing.
 //! - [`mentions`]: `@username` in a text: whom it mentions, and the mention being typed.
+//! - [`notifications`]: which new messages notify whom (levels per room, do not disturb).
 //! - [`chat_state`]: that model as reactive signals, shared by components and the connection.
 //! - [`api`]: server functions: `chat` (first paint, older pages, posting without a socket),
 //!   `accounts` (sign-up, sign-in, sign-out, profile), `rooms`, `moderation`, `search`.
@@ -39,6 +40,7 @@
 //! without JavaScript, with a file); `markdown` (a message's text as sanitized HTML, rendered
 //! once when posted); `mentions` (who a message names, as references to accounts; unread
 //! mentions per room); `moderation` (who may moderate a room; the moderation log);
+//! `notify_settings` (notification levels and do not disturb in the store);
 //! `message_changes` (edits and deletions, each an event in the room's
 //! order); `search` (the full-text index, kept in step with messages, and its query) and
 //! `search_query` (what a person typed, as an FTS5 query; marking what matched).
@@ -48,7 +50,8 @@
 //!
 //! Browser only (`hydrate`), under `client`: `connection` (reconnect and resume), `storage`
 //! (the outbox in `localStorage`), `emoji` (the catalog's fetch, recent emoji), `upload`
-//! (uploads with progress and cancel).
+//! (uploads with progress and cancel), `notify` (system notifications, the unread count in
+//! the title and icon, the service worker).
 
 // Leptos views are nested generic types; without `erase_components` (the release build) the
 // page's type is deeper than rustc's default limit allows.
@@ -65,6 +68,7 @@ pub mod emoji;
 pub mod grouping;
 pub mod mentions;
 pub mod model;
+pub mod notifications;
 pub mod protocol;
 pub mod rooms;
 pub mod typing;

@@ -198,6 +198,9 @@ pub enum ServerFrame {
         /// Usernames the message mentions: yours here raises the room's mention count.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         mentions: Vec<String>,
+        /// The start of its text (at most 100 characters, on one line), for a notification.
+        #[serde(default)]
+        excerpt: String,
     },
     /// Someone you share a room with came online (their first connection anywhere) or went
     /// offline (their last).

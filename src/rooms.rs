@@ -54,6 +54,8 @@ pub struct RoomSummary {
     /// Of those, the ones that mention the person.
     #[serde(default)]
     pub mentions: i64,
+    /// What of it notifies the person (their choice, or the default for its kind).
+    pub notify: crate::notifications::NotifyLevel,
     /// For a conversation: whether the other person is online (any tab, any device).
     pub online: Option<bool>,
     /// For a conversation: the other person's username.

@@ -340,7 +340,9 @@ async fn members_connected_elsewhere_hear_of_new_messages_and_nobody_else_does()
             seq: 1,
             author: "ann".into(),
             username: "ann".into(),
-            mentions: Vec::new()
+            mentions: Vec::new(),
+            // What a notification may show: members only hear of it.
+            excerpt: "psst".into(),
         }
     );
     // Eve (not a member) and ann (the author) get general's message with nothing before it.

@@ -19,6 +19,7 @@ mod load_tool;
 mod mentions;
 mod message_changes;
 mod moderation;
+mod notifications;
 mod pages;
 mod permissions;
 mod restart;

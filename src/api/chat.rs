@@ -39,6 +39,8 @@ pub struct ChatPage {
     pub history: HistoryPage,
     /// The message the page opens at (`?at=<seq>`: a search result), instead of the newest.
     pub at: Option<i64>,
+    /// Until when the person paused notifications, if they did.
+    pub quiet_until: Option<i64>,
     /// The person's rooms and conversations, for the sidebar.
     pub rooms: Vec<RoomSummary>,
     /// A fresh `client_id` for the no-JavaScript form, so a re-posted form is stored once.
@@ -79,6 +81,8 @@ pub struct RoomInfo {
     /// Whether this person promotes and demotes moderators (the creator, or an administrator).
     #[serde(default)]
     pub promotes: bool,
+    /// What of the room notifies this person.
+    pub notify: crate::notifications::NotifyLevel,
     /// Whether this person is a member; if not, it is a public room they read before joining.
     pub joined: bool,
 }
@@ -115,6 +119,7 @@ pub async fn load_chat(room: String, at: Option<i64>) -> Result<ChatPage, Server
         info: None,
         history: HistoryPage::default(),
         at,
+        quiet_until: None,
         rooms: Vec::new(),
         form_client_id: String::new(),
         upload_limit: state.config.max_upload_bytes,
@@ -123,6 +128,7 @@ pub async fn load_chat(room: String, at: Option<i64>) -> Result<ChatPage, Server
     let Some(user) = super::ssr::user(&state).await? else { return Ok(page) };
     page.me = Some(user.profile());
     let internal = |e: RoomError| super::ssr::internal(e);
+    page.quiet_until = state.store.quiet_until(user.id).await.map_err(internal)?;
     let access = state.store.room_for(user.id, &room).await.map_err(internal)?;
     let hub = state.hub.clone();
     page.rooms = state.store.my_rooms(user.id, |id| hub.user_connections(id) > 0).await.map_err(internal)?;
@@ -155,6 +161,11 @@ pub async fn load_chat(room: String, at: Option<i64>) -> Result<ChatPage, Server
         mine: access.created_by == Some(user.id),
         moderator: power >= Power::Moderator,
         promotes: power >= Power::Creator,
+        notify: page
+            .rooms
+            .iter()
+            .find(|r| r.name == access.name)
+            .map_or_else(|| crate::notifications::NotifyLevel::default_for(access.kind), |r| r.notify),
         joined: access.member,
     });
     page.history =

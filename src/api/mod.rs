@@ -8,17 +8,20 @@
 //! - [`accounts`]: sign-up, sign-in, sign-out, the profile.
 //! - [`rooms`]: finding and creating rooms, conversations, invitations.
 //! - [`moderation`]: promoting moderators, the moderation log.
+//! - [`notifications`]: a room's notification level, do not disturb.
 //! - [`search`]: searching the messages of one's rooms.
 
 pub mod accounts;
 pub mod chat;
 pub mod moderation;
+pub mod notifications;
 pub mod rooms;
 pub mod search;
 
 pub use accounts::*;
 pub use chat::*;
 pub use moderation::*;
+pub use notifications::*;
 pub use rooms::*;
 pub use search::*;
 

@@ -19,6 +19,7 @@ use wasm_bindgen::prelude::Closure;
 
 use crate::chat::Edit;
 use crate::chat_state::{ChatState, Command, ConnStatus};
+use crate::client::notify;
 use crate::protocol::{self, ClientFrame, ErrorCode, PresenceEvent, ResumeFrom, ServerFrame, encode};
 use crate::rooms::{RoomKind, RoomSummary};
 
@@ -227,6 +228,26 @@ fn apply(chat: ChatState, frame: ServerFrame) -> bool {
             return true;
         }
         ServerFrame::Message(message) => {
+            if notify::page_hidden() && message.username != chat.username.get_value() {
+                chat.unseen_hidden.update(|n| *n += 1);
+                let here = chat.room.get_value();
+                let room = chat.rooms.with_untracked(|rooms| rooms.iter().find(|r| r.name == here).cloned());
+                if let Some(room) = room {
+                    notify::maybe_notify(
+                        chat,
+                        notify::Heard {
+                            room: &room.name,
+                            title: &room.title,
+                            seq: message.seq,
+                            author: &message.author,
+                            username: &message.username,
+                            mentions: &message.mentions,
+                            excerpt: &crate::model::Quote::excerpt_of(&message.body),
+                            level: room.notify,
+                        },
+                    );
+                }
+            }
             let client_id = message.client_id.clone();
             chat.typists.update(|t| t.sent(&message.username));
             chat.timeline.update(|t| {
@@ -304,25 +325,45 @@ fn apply(chat: ChatState, frame: ServerFrame) -> bool {
                 people.insert(username, online);
             });
         }
-        ServerFrame::Activity { room, author, mentions, .. } => {
-            let me = chat.username.with_value(|me| mentions.contains(me));
-            let mentioned = i64::from(me);
-            chat.rooms.update(|rooms| match rooms.iter_mut().find(|r| r.name == room) {
-                Some(entry) => {
-                    entry.unread += 1;
-                    entry.mentions += mentioned;
+        ServerFrame::Activity { room, seq, author, username, mentions, excerpt } => {
+            let mentioned = i64::from(chat.username.with_value(|me| mentions.contains(me)));
+            let mut entry = None;
+            chat.rooms.update(|rooms| {
+                if !rooms.iter().any(|r| r.name == room) {
+                    // A room you were just added to, or a conversation someone just started.
+                    let kind = if room.starts_with("dm-") { RoomKind::Direct } else { RoomKind::Private };
+                    rooms.push(RoomSummary {
+                        title: if kind == RoomKind::Direct { author.clone() } else { format!("#{room}") },
+                        kind,
+                        name: room.clone(),
+                        unread: 0,
+                        mentions: 0,
+                        notify: crate::notifications::NotifyLevel::default_for(kind),
+                        online: None,
+                        peer: None,
+                    });
                 }
-                // A room you were just added to, or a conversation someone just started.
-                None => rooms.push(RoomSummary {
-                    title: if room.starts_with("dm-") { author } else { format!("#{room}") },
-                    kind: if room.starts_with("dm-") { RoomKind::Direct } else { RoomKind::Private },
-                    name: room,
-                    unread: 1,
-                    mentions: mentioned,
-                    online: None,
-                    peer: None,
-                }),
+                if let Some(found) = rooms.iter_mut().find(|r| r.name == room) {
+                    found.unread += 1;
+                    found.mentions += mentioned;
+                    entry = Some(found.clone());
+                }
             });
+            if let Some(entry) = entry {
+                notify::maybe_notify(
+                    chat,
+                    notify::Heard {
+                        room: &room,
+                        title: &entry.title,
+                        seq,
+                        author: &author,
+                        username: &username,
+                        mentions: &mentions,
+                        excerpt: &excerpt,
+                        level: entry.notify,
+                    },
+                );
+            }
         }
         ServerFrame::Typing { username, name, .. } => {
             if username != chat.username.get_value() {

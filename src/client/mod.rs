@@ -3,6 +3,7 @@
 
 pub mod connection;
 pub mod emoji;
+pub mod notify;
 pub mod storage;
 pub mod upload;
 
@@ -28,6 +29,7 @@ pub fn start(chat: ChatState) {
     Effect::new(move |_| chat.outbox.with(|outbox| storage::save_outbox(&key, outbox)));
 
     connection::spawn(chat);
+    notify::register_service_worker();
     keep_read_position(chat);
     focus_composer_with_a_keyboard();
     leptos::task::spawn_local(forget_quiet_typists(chat));

@@ -86,8 +86,29 @@ fn ChatWindow(data: ChatPageData) -> impl IntoView {
     // Changes only when who is typing changes, not with every `typing` frame: the line is a
     // live region, and a keystroke elsewhere is no news.
     let typing_line = Memo::new(move |_| chat.typists.with(|t| t.line()));
-    // The page title names the room: it is what a screen reader announces on arrival.
-    let page_title = format!("{title} · Banter");
+    // The page title names the room (it is what a screen reader announces on arrival), after
+    // the count of what is unread: elsewhere, and here while the tab was hidden.
+    let here = room.clone();
+    let unread = Memo::new(move |_| {
+        let elsewhere: i64 =
+            chat.rooms.with(|rooms| rooms.iter().filter(|r| r.name != here).map(|r| r.unread).sum());
+        elsewhere + chat.unseen_hidden.get()
+    });
+    let named = title.clone();
+    let page_title = move || match unread.get() {
+        0 => format!("{named} · Banter"),
+        n => format!("({n}) {named} · Banter"),
+    };
+    #[cfg(feature = "hydrate")]
+    {
+        Effect::new(move |_| crate::client::notify::show_count(unread.get()));
+        // Back on the tab: what arrived meanwhile is in view.
+        let _ = window_event_listener(leptos::ev::visibilitychange, move |_| {
+            if !crate::client::notify::page_hidden() {
+                chat.unseen_hidden.set(0);
+            }
+        });
+    }
     let join_title = title.clone();
     let panel = info.filter(|i| !i.members.is_empty()).map(|info| {
         let me = me.as_ref().map(|m| m.username.clone()).unwrap_or_default();

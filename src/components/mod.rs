@@ -13,6 +13,7 @@ pub mod header;
 pub mod message_item;
 pub mod message_list;
 pub mod moderation_page;
+pub mod notify_toggle;
 pub mod profile_page;
 pub mod room_info;
 pub mod rooms_page;

@@ -5,7 +5,7 @@ use leptos_router::components::Redirect;
 use leptos_router::hooks::use_query_map;
 
 use crate::accounts::MAX_STATUS_CHARS;
-use crate::api::{SignOut, SignOutEverywhere, UpdateProfile, my_profile, my_sessions};
+use crate::api::{SetQuiet, SignOut, SignOutEverywhere, UpdateProfile, my_profile, my_quiet, my_sessions};
 use crate::components::account_form::returned_error;
 use crate::components::avatar::Avatar;
 use crate::model::{Profile, SessionSummary, date_time};
@@ -69,8 +69,45 @@ fn ProfileForm(me: Profile) -> impl IntoView {
             <ActionForm action=sign_out attr:class="account-form">
                 <button id="sign-out" type="submit" class="secondary">"Sign out"</button>
             </ActionForm>
+            <DoNotDisturb/>
             <Sessions/>
         </main>
+    }
+}
+
+/// "Do not disturb": no notification on any device until a chosen time. A plain form.
+#[component]
+fn DoNotDisturb() -> impl IntoView {
+    use crate::notifications::DO_NOT_DISTURB_CHOICES;
+    use leptos::server_fn::ServerFn;
+    let quiet = Resource::new_blocking(|| (), |_| my_quiet());
+    let choices = DO_NOT_DISTURB_CHOICES
+        .iter()
+        .map(|(minutes, label)| view! { <option value=*minutes>{*label}</option> })
+        .collect_view();
+    view! {
+        <section class="account-form" aria-labelledby="quiet-title">
+            <h2 id="quiet-title">"Do not disturb"</h2>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match quiet.await.ok().flatten() {
+                        Some(until) => view! {
+                            <p id="quiet-state">"Notifications are paused until " {date_time(until)} "."</p>
+                            <form method="post" action=SetQuiet::url()>
+                                <input type="hidden" name="minutes" value="0"/>
+                                <button type="submit" class="secondary" id="quiet-off">"Resume notifications"</button>
+                            </form>
+                        }.into_any(),
+                        None => ().into_any(),
+                    }
+                })}
+            </Suspense>
+            <form method="post" action=SetQuiet::url() class="inline-form">
+                <label for="quiet-minutes">"Pause all notifications"</label>
+                <select id="quiet-minutes" name="minutes">{choices}</select>
+                <button type="submit" id="quiet-on">"Pause"</button>
+            </form>
+        </section>
     }
 }
 

@@ -10,8 +10,9 @@ use leptos_router::hooks::use_query_map;
 
 use leptos::server_fn::ServerFn;
 
-use crate::api::{Invite, OpenDirect, RemoveMember, RoomInfo as Info, SetModerator};
+use crate::api::{Invite, OpenDirect, RemoveMember, RoomInfo as Info, SetModerator, SetNotify};
 use crate::chat_state::ChatState;
+use crate::notifications::NotifyLevel;
 use crate::rooms::{MEMBER_LIST_MAX, RoomKind};
 
 /// What an error code in the query means here.
@@ -100,6 +101,21 @@ pub fn RoomInfo(room: String, info: Info, me: String) -> impl IntoView {
     let log = moderates.then(|| {
         view! { <p><a href=format!("/r/{room}/moderation") rel="external" id="moderation-log-link">"Moderation log"</a></p> }
     });
+    let level = info.notify;
+    let levels = NotifyLevel::CHOICES
+        .into_iter()
+        .map(|choice| view! { <option value=choice.as_str() selected=choice == level>{choice.label()}</option> })
+        .collect_view();
+    let notify_form = info.joined.then(|| {
+        view! {
+            <form method="post" action=SetNotify::url() class="inline-form" id="notify-form">
+                <input type="hidden" name="room" value=room.clone()/>
+                <label for="notify-level">"Notify me of"</label>
+                <select id="notify-level" name="level">{levels}</select>
+                <button type="submit" class="secondary small">"Save"</button>
+            </form>
+        }
+    });
     let (invite_room, leave_room) = (room.clone(), room);
     view! {
         <details class="room-info" id="room-info">
@@ -112,6 +128,7 @@ pub fn RoomInfo(room: String, info: Info, me: String) -> impl IntoView {
                     format!("{count} members")
                 }}
             </summary>
+            {notify_form}
             <ul class="members">{members}</ul>
             {log}
             {manage.then(|| view! {

@@ -6,6 +6,7 @@
 
 use leptos::prelude::*;
 
+use crate::components::notify_toggle::NotifyToggle;
 use crate::rooms::{RoomKind, RoomSummary};
 
 #[component]
@@ -87,6 +88,7 @@ pub fn Sidebar(rooms: RwSignal<Vec<RoomSummary>>, current: String) -> impl IntoV
             <nav aria-label="Rooms and conversations">
                 <ul>{items}</ul>
                 <a class="all-rooms" href="/rooms" rel="external">"Find or start a room…"</a>
+                <NotifyToggle/>
             </nav>
         </details>
     }

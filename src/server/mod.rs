@@ -20,6 +20,7 @@ pub mod media;
 pub mod mentions;
 pub mod message_changes;
 pub mod moderation;
+pub mod notify_settings;
 pub mod passwords;
 pub mod person_limits;
 pub mod posting;

@@ -6,6 +6,7 @@
 //! exists. Public rooms can be read by anyone signed in; talking in one takes joining it.
 
 use super::moderation::{self, Act, Power};
+use crate::notifications::NotifyLevel;
 use sqlx::Row;
 
 use super::sequencer::now_ms;
@@ -319,7 +320,8 @@ impl Store {
                     (SELECT u.username FROM room_members o JOIN users u ON u.id = o.user_id
                       WHERE o.room_id = r.id AND o.user_id != m.user_id LIMIT 1),
                     (SELECT COUNT(*) FROM mentions n
-                      WHERE n.user_id = m.user_id AND n.room_id = r.id AND n.seq > m.last_read_seq)
+                      WHERE n.user_id = m.user_id AND n.room_id = r.id AND n.seq > m.last_read_seq),
+                    m.notify
              FROM room_members m JOIN rooms r ON r.id = m.room_id
              WHERE m.user_id = ? ORDER BY r.kind = 'direct', r.name",
         )
@@ -347,6 +349,10 @@ impl Store {
                     title,
                     unread: row.get::<i64, _>(3).max(0),
                     mentions: row.get::<i64, _>(7).max(0),
+                    notify: row
+                        .get::<Option<&str>, _>(8)
+                        .and_then(NotifyLevel::parse)
+                        .unwrap_or_else(|| NotifyLevel::default_for(kind)),
                     online,
                     peer: peer_name,
                 }

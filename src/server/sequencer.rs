@@ -351,6 +351,7 @@ impl Task {
             author: message.author.clone(),
             username: message.username.clone(),
             mentions: message.mentions.iter().map(|m| m.username.clone()).collect(),
+            excerpt: crate::model::Quote::excerpt_of(&message.body),
         };
         self.hub.notify_elsewhere(
             message.room_id,
