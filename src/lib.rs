@@ -40,7 +40,9 @@
 //! without JavaScript, with a file); `markdown` (a message's text as sanitized HTML, rendered
 //! once when posted); `mentions` (who a message names, as references to accounts; unread
 //! mentions per room); `moderation` (who may moderate a room; the moderation log);
-//! `notify_settings` (notification levels and do not disturb in the store);
+//! `notify_settings` (notification levels and do not disturb in the store); `push` (Web
+//! Push: who to push, encryption, VAPID, sending off the message path) and `push_store` (the
+//! VAPID key and subscriptions);
 //! `message_changes` (edits and deletions, each an event in the room's
 //! order); `search` (the full-text index, kept in step with messages, and its query) and
 //! `search_query` (what a person typed, as an FTS5 query; marking what matched).

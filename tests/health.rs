@@ -8,7 +8,7 @@ use crate::support::{PATIENCE, leptos_options};
 async fn state(dir: &tempfile::TempDir) -> AppState {
     let db = dir.path().join("health.db");
     let store = Store::open(&db).await.expect("store opens");
-    AppState::new(leptos_options(), Config::with_db(db), store).expect("attachments directory")
+    AppState::new(leptos_options(), Config::with_db(db), store).await.expect("attachments directory")
 }
 
 async fn get(addr: std::net::SocketAddr, path: &str) -> String {

@@ -63,7 +63,7 @@ async fn do_not_disturb_pauses_for_a_chosen_time_and_ends_on_request() {
 
 #[tokio::test]
 async fn the_manifest_service_worker_and_offline_page_are_served_for_installing() {
-    let server = TestServer::start().await;
+    let server = TestServer::start_serving_public().await;
     let manifest = server.fetch("", "/manifest.webmanifest", "").await;
     assert_eq!(manifest.header("content-type"), Some("application/manifest+json"));
     let manifest = manifest.json();

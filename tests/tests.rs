@@ -22,6 +22,7 @@ mod moderation;
 mod notifications;
 mod pages;
 mod permissions;
+mod push;
 mod restart;
 mod rooms;
 mod search;

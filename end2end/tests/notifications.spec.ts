@@ -65,3 +65,35 @@ test('the app installs: a manifest, a service worker, and an offline page when t
   await expect(me.page.locator('#connection-status')).toHaveText('connected');
   await me.context.close();
 });
+
+test('a pushed message shows a notification from the service worker', async ({ browser }) => {
+  const context = await browser.newContext({ permissions: ['notifications'] });
+  const page = await context.newPage();
+  await signUp(page, username('pushed'));
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+  });
+  // Chromium's DevTools protocol delivers a push to the registered worker, as a push service
+  // would (already decrypted: that part is the server's, tested against a local push service).
+  const cdp = await context.newCDPSession(page);
+  const registration = new Promise<string>((resolve) => {
+    cdp.on('ServiceWorker.workerRegistrationUpdated', ({ registrations }) => {
+      const found = registrations.find((r) => !r.isDeleted && new URL(r.scopeURL).pathname === '/');
+      if (found) resolve(found.registrationId);
+    });
+  });
+  await cdp.send('ServiceWorker.enable');
+  const registrationId = await registration;
+  const payload = { title: '#general', body: 'ann: hello from afar', tag: 'banter:general:7', url: '/r/general?at=7#m-7' };
+  await cdp.send('ServiceWorker.deliverPushMessage', {
+    origin: new URL(page.url()).origin,
+    registrationId,
+    data: JSON.stringify(payload),
+  });
+  const shown = () =>
+    page.evaluate(async () =>
+      (await (await navigator.serviceWorker.ready).getNotifications()).map((n) => [n.title, n.body, n.tag, n.data?.url]),
+    );
+  await expect.poll(shown).toEqual([['#general', 'ann: hello from afar', 'banter:general:7', '/r/general?at=7#m-7']]);
+  await context.close();
+});

@@ -9,12 +9,14 @@
 //! - [`rooms`]: finding and creating rooms, conversations, invitations.
 //! - [`moderation`]: promoting moderators, the moderation log.
 //! - [`notifications`]: a room's notification level, do not disturb.
+//! - [`push`]: Web Push subscriptions.
 //! - [`search`]: searching the messages of one's rooms.
 
 pub mod accounts;
 pub mod chat;
 pub mod moderation;
 pub mod notifications;
+pub mod push;
 pub mod rooms;
 pub mod search;
 
@@ -22,6 +24,7 @@ pub use accounts::*;
 pub use chat::*;
 pub use moderation::*;
 pub use notifications::*;
+pub use push::*;
 pub use rooms::*;
 pub use search::*;
 

@@ -92,8 +92,46 @@ pub fn show_count(count: i64) {
     }
 }
 
-/// Register the service worker (`/sw.js`): the installed app's offline page.
+/// Register the service worker (`/sw.js`): the installed app's offline page, and where pushes
+/// arrive with no page open. Where notifications are allowed, (re)subscribe this device.
 pub fn register_service_worker() {
     let container = window().navigator().service_worker();
     let _registration = container.register("/sw.js");
+    if permission() == NotificationPermission::Granted {
+        subscribe_to_push();
+    }
+}
+
+/// Subscribe this device with its browser's push service and hand the subscription to the
+/// server, so messages reach it with no page open. Idempotent; a browser without a push
+/// service (or offline) simply gets no pushes.
+pub fn subscribe_to_push() {
+    leptos::task::spawn_local(async move {
+        if let Err(error) = try_subscribe().await {
+            leptos::logging::log!("push subscription not made: {error:?}");
+        }
+    });
+}
+
+async fn try_subscribe() -> Result<(), leptos::wasm_bindgen::JsValue> {
+    use leptos::web_sys::{PushSubscription, PushSubscriptionOptionsInit, ServiceWorkerRegistration};
+    use wasm_bindgen_futures::JsFuture;
+    let key = crate::api::push_key().await.map_err(|e| e.to_string())?;
+    let ready = JsFuture::from(window().navigator().service_worker().ready()?).await?;
+    let registration: ServiceWorkerRegistration = ready.dyn_into()?;
+    let options = PushSubscriptionOptionsInit::new();
+    options.set_user_visible_only(true);
+    // A base64url string is one of the forms the key may take.
+    options.set_application_server_key(&key.into());
+    let made = JsFuture::from(registration.push_manager()?.subscribe_with_options(&options)?).await?;
+    let subscription: PushSubscription = made.dyn_into()?;
+    let json: leptos::wasm_bindgen::JsValue = subscription.to_json()?.into();
+    let keys = js_sys::Reflect::get(&json, &"keys".into())?;
+    let field = |name: &str| {
+        js_sys::Reflect::get(&keys, &name.into()).ok().and_then(|v| v.as_string()).unwrap_or_default()
+    };
+    crate::api::push_subscribe(subscription.endpoint(), field("p256dh"), field("auth"))
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(())
 }

@@ -25,7 +25,12 @@ pub fn NotifyToggle() -> impl IntoView {
     Effect::new(move |_| permission.set(Some(current())));
     let ask = move |_| {
         #[cfg(feature = "hydrate")]
-        crate::client::notify::request_permission(move |_| permission.set(Some(current())));
+        crate::client::notify::request_permission(move |_| {
+            permission.set(Some(current()));
+            if current() == Permission::Granted {
+                crate::client::notify::subscribe_to_push();
+            }
+        });
     };
     view! {
         <div class="notify-toggle" id="notify-toggle">

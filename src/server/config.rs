@@ -37,6 +37,15 @@ pub struct Config {
     #[arg(long, env = "BANTER_EDIT_WINDOW", default_value_t = 0)]
     pub edit_window: u64,
 
+    /// Who runs this server, for push services (the VAPID `sub`): a `mailto:` or `https:` URL.
+    #[arg(long, env = "BANTER_PUSH_CONTACT", default_value = "mailto:admin@localhost")]
+    pub push_contact: String,
+
+    /// Accept push subscriptions whose endpoint is plain `http://` (a push service on the
+    /// local network, or the tests'); by default only `https://`.
+    #[arg(long, env = "BANTER_PUSH_ALLOW_HTTP")]
+    pub push_allow_http: bool,
+
     /// Server administrators, by username (comma-separated): they moderate every room —
     /// delete any message, remove anyone from any room, promote and demote moderators.
     #[arg(long, env = "BANTER_ADMINS", value_delimiter = ',')]

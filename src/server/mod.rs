@@ -24,6 +24,8 @@ pub mod notify_settings;
 pub mod passwords;
 pub mod person_limits;
 pub mod posting;
+pub mod push;
+pub mod push_store;
 pub mod rate_limit;
 pub mod rooms;
 pub mod search;
@@ -100,8 +102,7 @@ pub async fn run(
         .context("cannot start without the database")?;
     tracing::info!(db = %config.db.display(), "store ready");
     let uploads = config.uploads_dir();
-    let state = AppState::new(leptos_options, config, store)
-        .with_context(|| format!("cannot use the attachments directory {}", uploads.display()))?;
+    let state = AppState::new(leptos_options, config, store).await?;
     tracing::info!(uploads = %uploads.display(), "attachments ready");
     serve(state, listener, shutdown).await
 }

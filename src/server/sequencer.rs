@@ -18,6 +18,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::blobs::BlobStore;
 use super::hub::{Hub, Outbox, Person};
 use super::message_changes::{DeleteMessage, EditMessage, ReactMessage, Refusal};
+use super::push::{Posted, Pusher};
 use super::store::{NewMessage, Store, StoreError, Stored};
 use crate::model::ChatMessage;
 use crate::protocol::{CLOSE_REMOVED, ErrorCode, HISTORY_PAGE, RESUME_MAX, ResumeFrom, ServerFrame, encode};
@@ -147,9 +148,9 @@ pub struct Sequencer {
 
 impl Sequencer {
     /// Start the task.
-    pub fn spawn(store: Store, hub: Hub, blobs: BlobStore) -> Self {
+    pub fn spawn(store: Store, hub: Hub, blobs: BlobStore, pusher: Pusher) -> Self {
         let (tx, rx) = mpsc::channel(QUEUE_CAPACITY);
-        let task = Task { store, hub, blobs, rx, latest: HashMap::new() };
+        let task = Task { store, hub, blobs, pusher, rx, latest: HashMap::new() };
         tokio::spawn(task.run());
         Self { tx }
     }
@@ -219,6 +220,8 @@ struct Task {
     hub: Hub,
     /// Where a deleted message's files are removed from, after the commit.
     blobs: BlobStore,
+    /// Where each new message goes for Web Push (never waited on).
+    pusher: Pusher,
     rx: mpsc::Receiver<Command>,
     /// Highest committed `seq` per room, so assigning the next one needs no query.
     latest: HashMap<i64, i64>,
@@ -285,6 +288,16 @@ impl Task {
                             self.hub.broadcast(change.room_id(), frame, None);
                             if let Change::Post(message) = &change {
                                 self.tell_members_elsewhere(&mut members, message, seq).await;
+                                self.pusher.posted(Posted {
+                                    room_id: message.room_id,
+                                    room: message.room.clone(),
+                                    seq,
+                                    author_id: message.author_id,
+                                    author: message.author.clone(),
+                                    username: message.username.clone(),
+                                    mentions: message.mentions.iter().map(|m| m.username.clone()).collect(),
+                                    excerpt: crate::model::Quote::excerpt_of(&message.body),
+                                });
                             }
                             seq
                         }

@@ -1,5 +1,8 @@
 //! What every request handler and connection shares.
 
+use anyhow::Context as _;
+
+use super::push::Pusher;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -29,6 +32,9 @@ pub struct AppState {
     pub store: Store,
     /// The single writer that orders, commits and broadcasts messages.
     pub sequencer: Sequencer,
+    /// Web Push to devices with no page open.
+    #[from_ref(skip)]
+    pub pusher: Pusher,
     /// Who is connected where.
     pub hub: Hub,
     /// One permit per open WebSocket: caps connections, and lets shutdown wait for them all.
@@ -54,11 +60,16 @@ impl AppState {
         self.config.admins.iter().any(|admin| admin.trim().eq_ignore_ascii_case(username))
     }
 
-    /// Fails only if the attachments directory cannot be made.
-    pub fn new(leptos_options: LeptosOptions, config: Config, store: Store) -> std::io::Result<Self> {
+    /// Fails if the attachments directory cannot be made or the push key cannot be loaded.
+    pub async fn new(leptos_options: LeptosOptions, config: Config, store: Store) -> anyhow::Result<Self> {
         let hub = Hub::new();
-        let blobs = BlobStore::open(&config.uploads_dir())?;
-        let sequencer = Sequencer::spawn(store.clone(), hub.clone(), blobs.clone());
+        let uploads = config.uploads_dir();
+        let blobs = BlobStore::open(&uploads)
+            .with_context(|| format!("cannot use the attachments directory {}", uploads.display()))?;
+        let pusher =
+            Pusher::start(store.clone(), hub.clone(), config.push_contact.clone(), config.push_allow_http)
+                .await?;
+        let sequencer = Sequencer::spawn(store.clone(), hub.clone(), blobs.clone(), pusher.clone());
         let connections = Arc::new(Semaphore::new(config.max_connections));
         let limits = PersonLimits::new(&config);
         Ok(Self {
@@ -66,6 +77,7 @@ impl AppState {
             config: Arc::new(config),
             store,
             sequencer,
+            pusher,
             hub,
             connections,
             shutdown: watch::Sender::new(false),

@@ -73,14 +73,35 @@ impl TestServer {
         server
     }
 
+    /// A server on a fresh database whose site (static files) is the repository's `public/`,
+    /// as `cargo leptos build` copies it, for tests of those files that must not depend on a
+    /// build having run.
+    pub async fn start_serving_public() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("banter.db");
+        let mut options = leptos_options();
+        options.site_root = concat!(env!("CARGO_MANIFEST_DIR"), "/public").into();
+        let mut server = Self::start_with_options(db, |_| {}, options).await;
+        server._dir = Some(dir);
+        server
+    }
+
     /// A server on an existing database file.
     pub async fn start_on(db: PathBuf, tune: impl FnOnce(&mut Config)) -> Self {
+        Self::start_with_options(db, tune, leptos_options()).await
+    }
+
+    async fn start_with_options(
+        db: PathBuf,
+        tune: impl FnOnce(&mut Config),
+        options: leptos::config::LeptosOptions,
+    ) -> Self {
         let mut config = Config::with_db(db.clone());
         tune(&mut config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(server::run(config, leptos_options(), listener, async move {
+        let task = tokio::spawn(server::run(config, options, listener, async move {
             let _ = stopped.await;
         }));
         Self { addr, db, _dir: None, stop: Some(stop), task: Some(task), cookies: Mutex::default() }

@@ -1,0 +1,193 @@
+//! Web Push against a push service of the test's own on 127.0.0.1: a member with no page open
+//! gets an encrypted push that decrypts (with the device keys the test made) to the room and
+//! text, signed with the server's VAPID key; nobody else's device does; a subscription the
+//! service says is gone is forgotten; a muted room pushes nothing.
+
+use std::collections::HashMap;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use banter::server::push::PushPayload;
+use base64ct::{Base64UrlUnpadded, Encoding as _};
+use tokio::sync::mpsc;
+use web_push_native::p256::SecretKey;
+use web_push_native::p256::elliptic_curve::sec1::ToEncodedPoint as _;
+use web_push_native::{Auth, decrypt};
+
+use crate::support::{PATIENCE, TestServer, header};
+
+/// What the push service received for one device.
+struct Received {
+    device: String,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+/// A push service: `POST /push/<device>` is recorded and answered 201, or 410 for devices
+/// named `gone…`.
+async fn push_service() -> (String, mpsc::UnboundedReceiver<Received>) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let app = Router::new()
+        .route(
+            "/push/{device}",
+            post(
+                |State(tx): State<mpsc::UnboundedSender<Received>>,
+                 Path(device): Path<String>,
+                 headers: HeaderMap,
+                 body: Bytes| async move {
+                    let status =
+                        if device.starts_with("gone") { StatusCode::GONE } else { StatusCode::CREATED };
+                    let _ = tx.send(Received { device, headers, body });
+                    status
+                },
+            ),
+        )
+        .with_state(tx);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{addr}/push"), rx)
+}
+
+/// A device's keys, as a browser makes them when it subscribes.
+struct Device {
+    name: String,
+    secret: SecretKey,
+    auth: Auth,
+}
+
+impl Device {
+    fn new(name: &str) -> Self {
+        let random = [*uuid::Uuid::new_v4().as_bytes(), *uuid::Uuid::new_v4().as_bytes()].concat();
+        let secret = SecretKey::from_slice(&random).expect("a P-256 secret");
+        let auth = Auth::clone_from_slice(uuid::Uuid::new_v4().as_bytes());
+        Self { name: name.to_owned(), secret, auth }
+    }
+
+    /// Subscribe it for the account behind `cookie`.
+    async fn subscribe(&self, server: &TestServer, cookie: &str, service: &str) -> String {
+        let key = self.secret.public_key().to_encoded_point(false);
+        let endpoint = format!("{service}/{}", self.name);
+        let form = format!(
+            "endpoint={}&p256dh={}&auth={}",
+            endpoint.replace(':', "%3A").replace('/', "%2F"),
+            Base64UrlUnpadded::encode_string(key.as_bytes()),
+            Base64UrlUnpadded::encode_string(&self.auth),
+        );
+        let answer = server.call("/api/push_subscribe", cookie, &form).await;
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        endpoint
+    }
+
+    fn open(&self, body: &Bytes) -> PushPayload {
+        let plain =
+            decrypt(body.to_vec(), &self.secret, &self.auth).expect("decrypts with the device's keys");
+        serde_json::from_slice(&plain).expect("the payload")
+    }
+}
+
+/// The next push the service receives, within the test's patience.
+async fn next(rx: &mut mpsc::UnboundedReceiver<Received>) -> Received {
+    tokio::time::timeout(PATIENCE, rx.recv()).await.expect("a push in time").expect("service running")
+}
+
+async fn post_message(server: &TestServer, cookie: &str, room: &str, id: &str, body: &str) {
+    let form = format!("room={room}&body={}&client_id={id}", body.replace(' ', "+").replace('@', "%40"));
+    let answer = server.post_form("/api/post_message", Some(cookie), &form).await;
+    assert!(answer.starts_with("HTTP/1.1 302"), "{answer}");
+}
+
+#[tokio::test]
+async fn a_member_without_an_open_page_gets_an_encrypted_signed_push_and_nobody_else_does() {
+    let server = TestServer::start_with(|c| c.push_allow_http = true).await;
+    let (service, mut pushes) = push_service().await;
+    let ann = server.cookie("ann").await;
+    let bob = server.cookie("bob").await;
+    let carol = server.cookie("carol").await;
+    let (bobs_phone, carols_phone) = (Device::new("bobs-phone"), Device::new("carols-phone"));
+    bobs_phone.subscribe(&server, &bob, &service).await;
+    carols_phone.subscribe(&server, &carol, &service).await;
+    let opened = server.post_form("/api/open_direct", Some(&ann), "username=bob").await;
+    let room = header(&opened, "location").and_then(|l| l.strip_prefix("/r/")).expect("room").to_owned();
+
+    post_message(&server, &ann, &room, "d1", "are you free for lunch?").await;
+    let push = next(&mut pushes).await;
+    assert_eq!(push.device, "bobs-phone");
+    assert_eq!(push.headers.get("ttl").and_then(|v| v.to_str().ok()), Some("86400"));
+    assert_eq!(push.headers.get("content-encoding").and_then(|v| v.to_str().ok()), Some("aes128gcm"));
+    let key = server.call("/api/push_key", &ann, "").await;
+    let key: String = serde_json::from_str(key.split("\r\n\r\n").nth(1).unwrap_or_default()).expect("key");
+    let vapid = push.headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    assert!(vapid.starts_with("vapid t=") && vapid.ends_with(&format!(", k={key}")), "{vapid}");
+    assert_eq!(
+        bobs_phone.open(&push.body),
+        PushPayload {
+            title: "ann".into(),
+            body: "ann: are you free for lunch?".into(),
+            tag: format!("banter:{room}:1"),
+            url: format!("/r/{room}?at=1#m-1"),
+        }
+    );
+
+    // General notifies of mentions only: Carol hears of the one that names her, and never
+    // heard of the conversation she is not in.
+    post_message(&server, &ann, "general", "g1", "hello everyone").await;
+    post_message(&server, &ann, "general", "g2", "@carol you too").await;
+    let push = next(&mut pushes).await;
+    assert_eq!(push.device, "carols-phone");
+    assert_eq!(carols_phone.open(&push.body).body, "ann: @carol you too");
+    assert!(pushes.try_recv().is_err(), "one push for one message that concerned someone");
+}
+
+#[tokio::test]
+async fn a_gone_subscription_is_forgotten_and_a_muted_room_pushes_nothing() {
+    let server = TestServer::start_with(|c| c.push_allow_http = true).await;
+    let (service, mut pushes) = push_service().await;
+    let ann = server.cookie("ann").await;
+    let bob = server.cookie("bob").await;
+    let old_phone = Device::new("gone-phone");
+    let gone = old_phone.subscribe(&server, &bob, &service).await;
+    let laptop = Device::new("laptop");
+    laptop.subscribe(&server, &bob, &service).await;
+    let opened = server.post_form("/api/open_direct", Some(&ann), "username=bob").await;
+    let room = header(&opened, "location").and_then(|l| l.strip_prefix("/r/")).expect("room").to_owned();
+
+    post_message(&server, &ann, &room, "d1", "first").await;
+    let mut devices: HashMap<String, PushPayload> = HashMap::new();
+    for _ in 0..2 {
+        let push = next(&mut pushes).await;
+        let device = if push.device == "laptop" { &laptop } else { &old_phone };
+        devices.insert(push.device.clone(), device.open(&push.body));
+    }
+    assert_eq!(devices.len(), 2);
+    // The service said 410 for the old phone: it is forgotten, so only the laptop hears next.
+    // Wait (within the test's patience) until the store no longer holds it.
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        use sqlx::ConnectOptions as _;
+        let mut conn =
+            sqlx::sqlite::SqliteConnectOptions::new().filename(&server.db).connect().await.expect("db");
+        let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM push_subscriptions WHERE endpoint = ?")
+            .bind(&gone)
+            .fetch_one(&mut conn)
+            .await
+            .expect("count");
+        if left == 0 {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the gone subscription is still kept");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+
+    // Muted: nothing; unmuted again: the next one comes, and it is the next one.
+    server.post_form("/api/set_notify", Some(&bob), &format!("room={room}&level=none")).await;
+    post_message(&server, &ann, &room, "d2", "while muted").await;
+    server.post_form("/api/set_notify", Some(&bob), &format!("room={room}&level=all")).await;
+    post_message(&server, &ann, &room, "d3", "after").await;
+    let push = next(&mut pushes).await;
+    assert_eq!(push.device, "laptop");
+    assert_eq!(laptop.open(&push.body).body, "ann: after");
+}
