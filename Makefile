@@ -12,7 +12,7 @@ export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 DEBUG_RUSTFLAGS := --cfg erase_components
 export LEPTOS_OUTPUT_NAME := banter
 
-.PHONY: run test lint unit e2e build watch release release-build bench bench-search bootstrap clean
+.PHONY: run test lint unit e2e build watch release release-build bench bench-search bench-push bootstrap clean
 
 run: ## Build for release and serve on 127.0.0.1:3000 (see README for settings)
 	scripts/bootstrap.sh run
@@ -61,6 +61,10 @@ bench: ## The benchmark in docs/benchmarks.md (release build, pinned CPUs, loopb
 bench-search: ## Search over 1,000,000 generated messages (docs/benchmarks.md, "Search")
 	cargo build --release --features ssr --bin banter-search-bench
 	taskset -c 1 target/release/banter-search-bench --messages 1000000 --runs 30
+
+bench-push: ## Web Push to 1,000 devices with no page open (docs/benchmarks.md, "Web Push")
+	cargo build --release --features ssr --bin banter-push-bench
+	target/release/banter-push-bench --devices 1000 --messages 20
 
 bootstrap:
 	scripts/bootstrap.sh test

@@ -48,7 +48,8 @@
 //! `search_query` (what a person typed, as an FTS5 query; marking what matched).
 //!
 //! The load tool (`ssr`), under [`load`]: `banter-load`'s scenarios, accounting and report.
-//! `src/bin/banter-search-bench.rs` measures search over a million generated messages.
+//! `src/bin/banter-search-bench.rs` measures search over a million generated messages,
+//! `src/bin/banter-push-bench.rs` Web Push to a thousand devices.
 //!
 //! Browser only (`hydrate`), under `client`: `connection` (reconnect and resume), `storage`
 //! (the outbox in `localStorage`), `emoji` (the catalog's fetch, recent emoji), `upload`

@@ -30,6 +30,9 @@ use crate::rooms::RoomKind;
 pub const PUSH_QUEUE: usize = 1_024;
 /// Push requests in flight at once.
 pub const PUSH_CONCURRENCY: usize = 32;
+/// Pushes encrypted and signed at once (each is ECDH, AES-GCM and an ES256 signature): one
+/// core at most, whatever the number of devices, so delivery to open pages keeps the rest.
+pub const PUSH_CRYPTO_WORKERS: usize = 1;
 /// How long one push service may take to answer.
 pub const PUSH_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a push service should keep trying to deliver (the `TTL` header).
@@ -192,7 +195,7 @@ impl Sender {
                 let body = body.clone();
                 tokio::spawn(async move {
                     let (store, key, contact, client) = sender;
-                    send(&store, &key, &contact, &client, subscription, body).await;
+                    send(&store, key, contact, &client, subscription, body).await;
                     drop(permit);
                 });
             }
@@ -201,32 +204,53 @@ impl Sender {
     }
 }
 
+/// The encrypted, signed request for one device.
+fn build(
+    key: &ES256KeyPair,
+    contact: &str,
+    endpoint: &str,
+    p256dh: &str,
+    auth: &str,
+    body: Vec<u8>,
+) -> Result<reqwest::Request, String> {
+    let (Ok(endpoint), Some(device), Some(auth)) = (endpoint.parse(), decode_key(p256dh), decode_auth(auth))
+    else {
+        return Err("a stored subscription no longer parses".to_owned());
+    };
+    let request = WebPushBuilder::new(endpoint, device, auth)
+        .with_valid_duration(PUSH_TTL)
+        .with_vapid(key, contact)
+        .build(body)
+        .map_err(|e| e.to_string())?;
+    reqwest::Request::try_from(request).map_err(|e| e.to_string())
+}
+
+/// Turns at encrypting and signing pushes.
+static CRYPTO: Semaphore = Semaphore::const_new(PUSH_CRYPTO_WORKERS);
+
 /// One encrypted, signed push to one device. A subscription its push service says is gone is
 /// forgotten; any other failure is logged and the push is lost (the page shows the message
 /// when next opened).
 async fn send(
     store: &Store,
-    key: &ES256KeyPair,
-    contact: &str,
+    key: Arc<ES256KeyPair>,
+    contact: Arc<str>,
     client: &reqwest::Client,
     to: Subscription,
     body: Vec<u8>,
 ) {
-    let (Ok(endpoint), Some(device), Some(auth)) =
-        (to.endpoint.parse(), decode_key(&to.p256dh), decode_auth(&to.auth))
-    else {
-        return;
+    let endpoint = to.endpoint.clone();
+    let (p256dh, auth) = (to.p256dh.clone(), to.auth.clone());
+    // Encrypting and signing is CPU work: on the blocking pool, one push at a time
+    // (PUSH_CRYPTO_WORKERS), never on the threads that deliver messages to open pages.
+    let built = {
+        let _turn = CRYPTO.acquire().await;
+        tokio::task::spawn_blocking(move || build(&key, &contact, &endpoint, &p256dh, &auth, body)).await
     };
-    let request = WebPushBuilder::new(endpoint, device, auth)
-        .with_valid_duration(PUSH_TTL)
-        .with_vapid(key, contact)
-        .build(body);
-    let request = match request
-        .map_err(|e| e.to_string())
-        .and_then(|r| reqwest::Request::try_from(r).map_err(|e| e.to_string()))
-    {
-        Ok(request) => request,
-        Err(error) => return tracing::warn!(%error, "could not build a push"),
+    let request = match built {
+        Ok(Ok(request)) => request,
+        Ok(Err(error)) => return tracing::warn!(%error, "could not build a push"),
+        Err(error) => return tracing::warn!(%error, "push building task failed"),
     };
     match client.execute(request).await {
         Ok(answer) if answer.status().is_success() => {}
