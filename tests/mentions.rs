@@ -4,12 +4,7 @@
 use banter::api::{ChatPage, Member, RoomsPage};
 use banter::protocol::{ClientFrame, ServerFrame};
 
-use crate::support::TestServer;
-
-fn json_body<T: serde::de::DeserializeOwned>(answer: &str) -> T {
-    let body = answer.split("\r\n\r\n").nth(1).unwrap_or_default();
-    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {answer}"))
-}
+use crate::support::{TestServer, json_body};
 
 /// `(room title, unread, mentions)` of each of the person's rooms.
 async fn counts(server: &TestServer, cookie: &str) -> Vec<(String, i64, i64)> {
@@ -17,19 +12,13 @@ async fn counts(server: &TestServer, cookie: &str) -> Vec<(String, i64, i64)> {
     page.mine.into_iter().map(|r| (r.title, r.unread, r.mentions)).collect()
 }
 
-async fn post(server: &TestServer, cookie: &str, room: &str, id: &str, body: &str) {
-    let form = format!("room={room}&body={}&client_id={id}", body.replace(' ', "+").replace('@', "%40"));
-    let answer = server.post_form("/api/post_message", Some(cookie), &form).await;
-    assert!(answer.starts_with("HTTP/1.1 302"), "{answer}");
-}
-
 #[tokio::test]
 async fn a_mention_is_marked_counted_until_read_and_survives_a_rename() {
     let server = TestServer::start().await;
     let ann = server.cookie("ann").await;
     let bob = server.cookie("bob").await;
-    post(&server, &ann, "general", "m1", "hi @Bob and @nobody, mail bob@example.com").await;
-    post(&server, &ann, "general", "m2", "plain words").await;
+    server.post_message(&ann, "general", "m1", "hi @Bob and @nobody, mail bob@example.com").await;
+    server.post_message(&ann, "general", "m2", "plain words").await;
     assert_eq!(counts(&server, &bob).await, [("#general".to_owned(), 2, 1)]);
     // Her own message mentions nobody she has not read.
     assert_eq!(counts(&server, &ann).await, [("#general".to_owned(), 0, 0)]);
@@ -59,7 +48,7 @@ async fn naming_someone_in_a_room_they_are_not_in_tells_them_nothing() {
     server.post_form("/api/create_room", Some(&ann), "name=hideout&private=on").await;
     let rooms: RoomsPage = json_body(&server.call("/api/load_rooms", &ann, "").await);
     let hideout = rooms.mine.iter().find(|r| r.title == "#hideout").expect("ann's room").name.clone();
-    post(&server, &ann, &hideout, "p1", "shall we ask @bob?").await;
+    server.post_message(&ann, &hideout, "p1", "shall we ask @bob?").await;
     let page: ChatPage = json_body(&server.call("/api/load_chat", &ann, &format!("room={hideout}")).await);
     assert!(page.history.messages[0].mentions.is_empty());
     assert!(!page.history.messages[0].html.contains("mention"));

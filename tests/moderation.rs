@@ -5,12 +5,7 @@
 use banter::api::{ChatPage, ModerationPage};
 use banter::protocol::{CLOSE_REMOVED, ClientFrame, ErrorCode, ServerFrame};
 
-use crate::support::{Client, Event, TestServer};
-
-fn json_body<T: serde::de::DeserializeOwned>(answer: &str) -> T {
-    let body = answer.split("\r\n\r\n").nth(1).unwrap_or_default();
-    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {answer}"))
-}
+use crate::support::{Client, Event, TestServer, json_body};
 
 /// A socket of `username` joined to `room`.
 async fn join(server: &TestServer, username: &str, room: &str) -> Client {

@@ -4,12 +4,7 @@
 use banter::api::RoomsPage;
 use banter::notifications::NotifyLevel;
 
-use crate::support::{TestServer, header};
-
-fn json_body<T: serde::de::DeserializeOwned>(answer: &str) -> T {
-    let body = answer.split("\r\n\r\n").nth(1).unwrap_or_default();
-    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {answer}"))
-}
+use crate::support::{TestServer, header, json_body};
 
 /// Each of the person's rooms with its level, by title.
 async fn levels(server: &TestServer, cookie: &str) -> Vec<(String, NotifyLevel)> {

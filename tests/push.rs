@@ -17,7 +17,7 @@ use web_push_native::p256::SecretKey;
 use web_push_native::p256::elliptic_curve::sec1::ToEncodedPoint as _;
 use web_push_native::{Auth, decrypt};
 
-use crate::support::{PATIENCE, TestServer, header};
+use crate::support::{PATIENCE, TestServer, header, json_body};
 
 /// What the push service received for one device.
 struct Received {
@@ -94,12 +94,6 @@ async fn next(rx: &mut mpsc::UnboundedReceiver<Received>) -> Received {
     tokio::time::timeout(PATIENCE, rx.recv()).await.expect("a push in time").expect("service running")
 }
 
-async fn post_message(server: &TestServer, cookie: &str, room: &str, id: &str, body: &str) {
-    let form = format!("room={room}&body={}&client_id={id}", body.replace(' ', "+").replace('@', "%40"));
-    let answer = server.post_form("/api/post_message", Some(cookie), &form).await;
-    assert!(answer.starts_with("HTTP/1.1 302"), "{answer}");
-}
-
 #[tokio::test]
 async fn a_member_without_an_open_page_gets_an_encrypted_signed_push_and_nobody_else_does() {
     let server = TestServer::start_with(|c| c.push_allow_http = true).await;
@@ -113,13 +107,12 @@ async fn a_member_without_an_open_page_gets_an_encrypted_signed_push_and_nobody_
     let opened = server.post_form("/api/open_direct", Some(&ann), "username=bob").await;
     let room = header(&opened, "location").and_then(|l| l.strip_prefix("/r/")).expect("room").to_owned();
 
-    post_message(&server, &ann, &room, "d1", "are you free for lunch?").await;
+    server.post_message(&ann, &room, "d1", "are you free for lunch?").await;
     let push = next(&mut pushes).await;
     assert_eq!(push.device, "bobs-phone");
     assert_eq!(push.headers.get("ttl").and_then(|v| v.to_str().ok()), Some("86400"));
     assert_eq!(push.headers.get("content-encoding").and_then(|v| v.to_str().ok()), Some("aes128gcm"));
-    let key = server.call("/api/push_key", &ann, "").await;
-    let key: String = serde_json::from_str(key.split("\r\n\r\n").nth(1).unwrap_or_default()).expect("key");
+    let key: String = json_body(&server.call("/api/push_key", &ann, "").await);
     let vapid = push.headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default();
     assert!(vapid.starts_with("vapid t=") && vapid.ends_with(&format!(", k={key}")), "{vapid}");
     assert_eq!(
@@ -134,8 +127,8 @@ async fn a_member_without_an_open_page_gets_an_encrypted_signed_push_and_nobody_
 
     // General notifies of mentions only: Carol hears of the one that names her, and never
     // heard of the conversation she is not in.
-    post_message(&server, &ann, "general", "g1", "hello everyone").await;
-    post_message(&server, &ann, "general", "g2", "@carol you too").await;
+    server.post_message(&ann, "general", "g1", "hello everyone").await;
+    server.post_message(&ann, "general", "g2", "@carol you too").await;
     let push = next(&mut pushes).await;
     assert_eq!(push.device, "carols-phone");
     assert_eq!(carols_phone.open(&push.body).body, "ann: @carol you too");
@@ -155,7 +148,7 @@ async fn a_gone_subscription_is_forgotten_and_a_muted_room_pushes_nothing() {
     let opened = server.post_form("/api/open_direct", Some(&ann), "username=bob").await;
     let room = header(&opened, "location").and_then(|l| l.strip_prefix("/r/")).expect("room").to_owned();
 
-    post_message(&server, &ann, &room, "d1", "first").await;
+    server.post_message(&ann, &room, "d1", "first").await;
     let mut devices: HashMap<String, PushPayload> = HashMap::new();
     for _ in 0..2 {
         let push = next(&mut pushes).await;
@@ -184,9 +177,9 @@ async fn a_gone_subscription_is_forgotten_and_a_muted_room_pushes_nothing() {
 
     // Muted: nothing; unmuted again: the next one comes, and it is the next one.
     server.post_form("/api/set_notify", Some(&bob), &format!("room={room}&level=none")).await;
-    post_message(&server, &ann, &room, "d2", "while muted").await;
+    server.post_message(&ann, &room, "d2", "while muted").await;
     server.post_form("/api/set_notify", Some(&bob), &format!("room={room}&level=all")).await;
-    post_message(&server, &ann, &room, "d3", "after").await;
+    server.post_message(&ann, &room, "d3", "after").await;
     let push = next(&mut pushes).await;
     assert_eq!(push.device, "laptop");
     assert_eq!(laptop.open(&push.body).body, "ann: after");

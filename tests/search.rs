@@ -4,13 +4,11 @@
 use banter::api::SearchResults;
 use banter::protocol::{ClientFrame, ServerFrame};
 
-use crate::support::{Client, TestServer};
+use crate::support::{Client, TestServer, form_value, json_body};
 
 /// Search as the page's script does; the query string is the form's fields.
 async fn search(server: &TestServer, cookie: &str, fields: &str) -> SearchResults {
-    let answer = server.call("/api/search_messages", cookie, fields).await;
-    let body = answer.split("\r\n\r\n").nth(1).unwrap_or_default();
-    serde_json::from_str(body).unwrap_or_else(|e| panic!("search results: {e}: {answer}"))
+    json_body(&server.call("/api/search_messages", cookie, fields).await)
 }
 
 /// The texts of the results, matches in [brackets].
@@ -19,18 +17,6 @@ fn texts(results: &SearchResults) -> Vec<String> {
         .hits
         .iter()
         .map(|hit| hit.parts.iter().map(|(t, m)| if *m { format!("[{t}]") } else { t.clone() }).collect())
-        .collect()
-}
-
-async fn post(server: &TestServer, cookie: &str, room: &str, id: &str, body: &str) {
-    let form = format!("room={room}&body={}&client_id={id}", urlencode(body));
-    let answer = server.post_form("/api/post_message", Some(cookie), &form).await;
-    assert!(answer.starts_with("HTTP/1.1 30") || answer.starts_with("HTTP/1.1 200"), "{answer}");
-}
-
-fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
         .collect()
 }
 
@@ -48,9 +34,9 @@ async fn finds_by_word_start_and_without_accents_newest_first_only_in_ones_rooms
     // A private room's address is not its title.
     let rooms = search(&server, &ann, "form[q]=").await.rooms;
     let hideout = rooms.iter().find(|r| r.title == "#hideout").map(|r| r.name.clone()).expect("ann's room");
-    post(&server, &ann, &hideout, "h1", "Café lunch tomorrow, secretly").await;
-    post(&server, &bob, "general", "g1", "lunch at noon?").await;
-    post(&server, &ann, "general", "g2", "LUNCHES are the best part of the day").await;
+    server.post_message(&ann, &hideout, "h1", "Café lunch tomorrow, secretly").await;
+    server.post_message(&bob, "general", "g1", "lunch at noon?").await;
+    server.post_message(&ann, "general", "g2", "LUNCHES are the best part of the day").await;
 
     // Bob is not in the private room: its message is not his to find.
     let found = search(&server, &bob, "form[q]=lunch").await;
@@ -105,24 +91,24 @@ async fn edited_away_and_deleted_text_is_not_found() {
 async fn cjk_text_is_found_by_any_substring() {
     let server = TestServer::start().await;
     let ann = server.cookie("ann").await;
-    post(&server, &ann, "general", "j1", "私は東京へ行きます").await;
-    post(&server, &ann, "general", "j2", "京都もいいです").await;
+    server.post_message(&ann, "general", "j1", "私は東京へ行きます").await;
+    server.post_message(&ann, "general", "j2", "京都もいいです").await;
     assert_eq!(
-        texts(&search(&server, &ann, &format!("form[q]={}", urlencode("東京"))).await),
+        texts(&search(&server, &ann, &format!("form[q]={}", form_value("東京"))).await),
         ["私は[東京]へ行きます"]
     );
     assert_eq!(
-        texts(&search(&server, &ann, &format!("form[q]={}", urlencode("京へ"))).await),
+        texts(&search(&server, &ann, &format!("form[q]={}", form_value("京へ"))).await),
         ["私は東[京へ]行きます"]
     );
-    assert_eq!(search(&server, &ann, &format!("form[q]={}", urlencode("京"))).await.hits.len(), 2);
+    assert_eq!(search(&server, &ann, &format!("form[q]={}", form_value("京"))).await.hits.len(), 2);
 }
 
 #[tokio::test]
 async fn messages_stored_before_the_index_are_found_after_a_restart() {
     let mut server = TestServer::start().await;
     let ann = server.cookie("ann").await;
-    post(&server, &ann, "general", "o1", "an old message about llamas").await;
+    server.post_message(&ann, "general", "o1", "an old message about llamas").await;
     let db = server.db.clone();
     server.stop().await;
     // As a database from before the index: its messages are not in it.

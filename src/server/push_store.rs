@@ -34,9 +34,15 @@ pub struct PushTarget {
 }
 
 impl Store {
-    /// The VAPID private key, made by `make` and stored the first time it is asked for. Safe
-    /// when several ask at once: the first stored wins and everyone gets that one.
+    /// The VAPID private key, made by `make` and stored the first time it is asked for (and
+    /// only then). Safe when several ask at once: the first stored wins and everyone gets it.
     pub async fn vapid_key(&self, make: impl FnOnce() -> Vec<u8>) -> Result<Vec<u8>, RoomError> {
+        let kept: Option<Vec<u8>> = sqlx::query_scalar("SELECT private_key FROM vapid_key WHERE id = 1")
+            .fetch_optional(self.pool())
+            .await?;
+        if let Some(key) = kept {
+            return Ok(key);
+        }
         sqlx::query("INSERT OR IGNORE INTO vapid_key (id, private_key, created_at) VALUES (1, ?, ?)")
             .bind(make())
             .bind(now_ms())

@@ -24,6 +24,17 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 /// Longest a test waits for something that should happen at once.
+/// A form field's value, percent-encoded.
+pub fn form_value(text: &str) -> String {
+    percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+/// The JSON body of a server function's answer.
+pub fn json_body<T: serde::de::DeserializeOwned>(answer: &str) -> T {
+    let body = answer.split("\r\n\r\n").nth(1).unwrap_or_default();
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {answer}"))
+}
+
 pub const PATIENCE: Duration = Duration::from_secs(10);
 
 pub struct TestServer {
@@ -239,6 +250,14 @@ impl TestServer {
             len = form.len()
         ))
         .await
+    }
+
+    /// Post `body` to `room` as the account behind `cookie`, through the plain form endpoint:
+    /// stored, and answered with a redirect back.
+    pub async fn post_message(&self, cookie: &str, room: &str, client_id: &str, body: &str) {
+        let form = format!("room={room}&body={}&client_id={client_id}", form_value(body));
+        let answer = self.post_form("/api/post_message", Some(cookie), &form).await;
+        assert!(answer.starts_with("HTTP/1.1 302"), "{answer}");
     }
 
     /// A form post as a browser without JavaScript sends it (`Accept: text/html`), with an
