@@ -16,7 +16,7 @@ export LEPTOS_OUTPUT_NAME := banter
 
 run: ## Build for release and serve on 127.0.0.1:3000 (see README for settings)
 	scripts/bootstrap.sh run
-	cargo leptos serve --release
+	cargo leptos serve --release --precompress
 
 watch: ## Development: rebuild and reload on every change
 	scripts/bootstrap.sh run
@@ -33,7 +33,7 @@ test: ## Everything CI runs
 # The optimised build `make run` serves: it fails on things the debug build never meets
 # (type depth without erase_components, the wasm-release profile), so the tests build it too.
 release-build:
-	cargo leptos build --release
+	cargo leptos build --release --precompress
 
 lint:
 	cargo fmt --check
@@ -53,7 +53,7 @@ e2e: build ## Playwright in Debian's Chromium against the debug build
 
 release:
 	scripts/bootstrap.sh run
-	cargo leptos build --release
+	cargo leptos build --release --precompress
 
 bench: ## The benchmark in docs/benchmarks.md (release build, pinned CPUs, loopback only)
 	scripts/bench.sh

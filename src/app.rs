@@ -1,7 +1,7 @@
 //! The HTML shell and the application's routes.
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::SsrMode;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
@@ -35,6 +35,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="apple-touch-icon" href="/icons/apple-touch-icon.png"/>
                 <meta name="theme-color" content="#3b6cf6" media="(prefers-color-scheme: light)"/>
                 <meta name="theme-color" content="#1e3a8a" media="(prefers-color-scheme: dark)"/>
+                // `/pkg/banter.<hash>.css` when the build hashed the names (cached for a year).
+                <HashedStylesheet options=options.clone() id="leptos"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -65,7 +67,6 @@ fn set_content_security_policy() {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Stylesheet id="leptos" href="/pkg/banter.css"/>
         <Title text="Banter"/>
         <Router>
             <Routes fallback=|| view! { <p class="not-found">"Page not found."</p> }>

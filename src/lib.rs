@@ -28,7 +28,8 @@
 //! single writer: commit, then broadcast, in order), `hub` (who is connected, fan-out, ending
 //! connections when permissions change), `ws` (one connection's reader and writer), `state`;
 //! `listener` (the accept loop: connection cap, header timeout, bounded shutdown), `health`
-//! (`/healthz`, `/metrics`), `http_security` (cross-site refusal, security headers);
+//! (`/healthz`, `/metrics`), `http_security` (cross-site refusal, security headers), `assets`
+//! (the static site precompressed and cached, pages compressed on the fly);
 //! `rate_limit` (token buckets) and `person_limits` (every allowance per person or address);
 //! for accounts `users` (accounts and sessions in the store), `passwords` (argon2id),
 //! `session_cookie`, `auth` (who is asking, and may their page connect), `signin_throttle`,

@@ -36,7 +36,9 @@ async fn main() -> anyhow::Result<()> {
     let leptos_config = config.leptos_config.to_str().filter(|_| config.leptos_config.exists());
     let leptos = leptos::config::get_configuration(leptos_config)
         .with_context(|| format!("cannot read {}", config.leptos_config.display()))?;
-    let options = leptos.leptos_options;
+    let mut options = leptos.leptos_options;
+    // Hashed bundle names whenever the build made them, however the binary was started.
+    options.hash_files |= server::assets::hashed_names_built(&options);
     let addr = config.addr.unwrap_or(options.site_addr);
 
     let listener =

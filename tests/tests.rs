@@ -4,6 +4,7 @@
 mod support;
 
 mod accounts;
+mod assets;
 mod attachments;
 mod bad_input;
 mod delivery;

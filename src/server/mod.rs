@@ -5,6 +5,7 @@
 //! Shutdown is a parameter so tests can stop a server they started; [`serve`] is the same from
 //! a state built by the caller.
 
+pub mod assets;
 pub mod attachments;
 pub mod auth;
 pub mod blobs;
@@ -78,7 +79,7 @@ pub fn router(state: AppState) -> Router {
             move || provide_context(context_state.clone()),
             move || shell(shell_options.clone()),
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(assets::serve)
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_REQUEST_BODY_BYTES))
         // Added after the 64 KiB limit, so it does not apply: uploads count their own bytes
         // against `--max-upload-bytes` as they stream to disk.
@@ -87,6 +88,11 @@ pub fn router(state: AppState) -> Router {
         .route(&format!("{FILES_PATH}/{{id}}/{{name}}"), get(uploads::download))
         .layer(axum::middleware::from_fn_with_state(state.clone(), http_security::guard))
         .layer(http_security::layers())
+        .layer(tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static(assets::DYNAMIC_CACHE_CONTROL),
+        ))
+        .layer(assets::compression())
         .with_state(state)
 }
 

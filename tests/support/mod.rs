@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -88,10 +88,17 @@ impl TestServer {
     /// as `cargo leptos build` copies it, for tests of those files that must not depend on a
     /// build having run.
     pub async fn start_serving_public() -> Self {
+        Self::start_serving_site(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/public")), false).await
+    }
+
+    /// A server on a fresh database serving the static files in `site`; `hashed_names` as when
+    /// the build gave the bundle hashed file names.
+    pub async fn start_serving_site(site: &Path, hashed_names: bool) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = dir.path().join("banter.db");
         let mut options = leptos_options();
-        options.site_root = concat!(env!("CARGO_MANIFEST_DIR"), "/public").into();
+        options.site_root = site.to_string_lossy().into();
+        options.hash_files = hashed_names;
         let mut server = Self::start_with_options(db, |_| {}, options).await;
         server._dir = Some(dir);
         server

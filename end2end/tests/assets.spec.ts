@@ -1,0 +1,51 @@
+import { test, expect, chromium, type Page } from '@playwright/test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** What this document fetched of the bundle (wasm, JS, CSS under /pkg/): each file's path and
+ * the bytes that crossed the network for it (0 when the browser's cache answered). */
+function bundle(page: Page) {
+  return page.evaluate(() =>
+    (performance.getEntriesByType('resource') as PerformanceResourceTiming[])
+      .filter((entry) => new URL(entry.name).pathname.startsWith('/pkg/'))
+      .map((entry) => ({ path: new URL(entry.name).pathname, transferred: entry.transferSize }))
+      .sort((a, b) => a.path.localeCompare(b.path)),
+  );
+}
+
+test('a second visit downloads none of the bundle: its hashed names are cached for good', async ({ baseURL }, testInfo) => {
+  // A browser profile on disk, as a person's browser has: a fresh test context keeps its
+  // cache in memory, too small for the unoptimised debug wasm.
+  const profile = mkdtempSync(join(tmpdir(), 'banter-cache-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    ...testInfo.project.use.launchOptions,
+    baseURL,
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  try {
+    await visitTwice(page);
+  } finally {
+    await context.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+});
+
+async function visitTwice(page: Page) {
+  await page.goto('/signin');
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+  const first = await bundle(page);
+  const kinds = first.map((file) => file.path.split('.').pop());
+  expect(kinds).toEqual(expect.arrayContaining(['css', 'js', 'wasm']));
+  for (const file of first) {
+    // `banter.<hash>.<ext>`: the name changes whenever the content does.
+    expect(file.path).toMatch(/^\/pkg\/banter\.[A-Za-z0-9_-]+\.(css|js|wasm)$/);
+    expect(file.transferred, file.path).toBeGreaterThan(0);
+  }
+
+  await page.goto('/signup');
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+  const second = await bundle(page);
+  expect(second.map((file) => file.path)).toEqual(first.map((file) => file.path));
+  for (const file of second) expect(file.transferred, file.path).toBe(0);
+}
