@@ -12,7 +12,7 @@ export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 DEBUG_RUSTFLAGS := --cfg erase_components
 export LEPTOS_OUTPUT_NAME := banter
 
-.PHONY: run test lint unit e2e build watch release release-build bench bench-search bench-push bootstrap clean
+.PHONY: run test lint unit e2e build watch release release-build release-check bench bench-page bench-search bench-push bootstrap clean
 
 run: ## Build for release and serve on 127.0.0.1:3000 (see README for settings)
 	scripts/bootstrap.sh run
@@ -29,11 +29,19 @@ test: ## Everything CI runs
 	$(MAKE) build
 	$(MAKE) e2e
 	$(MAKE) release-build
+	$(MAKE) release-check
 
 # The optimised build `make run` serves: it fails on things the debug build never meets
-# (type depth without erase_components, the wasm-release profile), so the tests build it too.
+# (the wasm-release profile, hashed and precompressed files), so the tests build it too, and
+# check that its bundle stays within budget (scripts/bundle-budget.sh).
 release-build:
 	cargo leptos build --release --precompress
+	scripts/bundle-budget.sh
+
+# The release build in Chromium: it hydrates and sends, and a first and a repeat visit on a
+# slow phone network are timed (end2end/test-results/first-visit.json).
+release-check:
+	cd end2end && npx playwright test --config playwright.release.config.ts
 
 lint:
 	cargo fmt --check
@@ -57,6 +65,9 @@ release:
 
 bench: ## The benchmark in docs/benchmarks.md (release build, pinned CPUs, loopback only)
 	scripts/bench.sh
+
+bench-page: release-build ## First visit on Slow 4G with a 4x slower CPU (docs/benchmarks.md, "First visit")
+	cd end2end && BANTER_FIRST_VISIT_OUT=../docs/bench/first-visit.json npx playwright test --config playwright.release.config.ts
 
 bench-search: ## Search over 1,000,000 generated messages (docs/benchmarks.md, "Search")
 	cargo build --release --features ssr --bin banter-search-bench

@@ -1,0 +1,25 @@
+import { defineConfig } from '@playwright/test';
+import base from './playwright.config';
+
+// The release build (`cargo leptos build --release --precompress`), for what only it can
+// show: that the optimised, hashed, precompressed bundle hydrates, and how fast a first visit
+// is on a slow phone network. `make release-check` runs it after `make release-build`.
+const port = Number(process.env.BANTER_E2E_PORT ?? 3218);
+const webServer = Array.isArray(base.webServer) ? base.webServer[0] : base.webServer;
+
+export default defineConfig({
+  ...base,
+  testDir: './release',
+  workers: 1,
+  retries: 0,
+  timeout: 120_000,
+  use: { ...base.use, baseURL: `http://127.0.0.1:${port}` },
+  webServer: {
+    ...webServer!,
+    command: webServer!.command
+      .replace('../target/debug/banter', process.env.BANTER_E2E_BIN ?? '../target/release/banter')
+      .replaceAll('3217', String(port))
+      .replaceAll('.tmp', '.tmp-release'),
+    url: `http://127.0.0.1:${port}/healthz`,
+  },
+});
