@@ -1,7 +1,7 @@
 //! The hub: who is connected to which room, and fan-out of frames to them.
 //!
 //! Fan-out never waits on a recipient. Each connection owns one bounded queue drained by its
-//! own writer task; the hub only `try_send`s already-serialized bytes (one allocation per
+//! own connection's writer; the hub only `try_send`s already-serialized bytes (one allocation per
 //! frame, shared by every recipient). A connection whose queue is full is evicted: removed
 //! here and told to close with [`CLOSE_SLOW_CONSUMER`](crate::protocol::CLOSE_SLOW_CONSUMER),
 //! after which the client reconnects and resumes from the store. So a reader that stalls costs
@@ -25,7 +25,7 @@ use crate::protocol::{CLOSE_SLOW_CONSUMER, PresenceEvent, ServerFrame, encode};
 
 pub type ConnId = u64;
 
-/// What a connection's writer task receives.
+/// What a connection's writer receives.
 #[derive(Debug)]
 pub enum Outbound {
     /// A serialized frame to send as a text message.

@@ -1,9 +1,14 @@
 //! The `/ws` endpoint: the upgrade handler and the life of one connection.
 //!
-//! Each connection is two halves. The reader (this task) decodes and validates frames and
-//! hands posts to the sequencer; the writer (a spawned task) drains the connection's bounded
-//! queue, feeding every queued frame and flushing once, and sends pings. Whichever ends first
-//! ends the other, and the hub forgets the connection afterwards.
+//! Each connection is one task with two halves. The reader decodes and validates frames and
+//! hands posts to the sequencer; the writer drains the connection's bounded queue, feeding
+//! every queued frame and flushing once, and sends pings. Whichever ends first ends the other,
+//! and the hub forgets the connection afterwards.
+//!
+//! Most connections sit idle most of the time, so what an idle one holds is kept small: one
+//! task, not two; its state in one box ([`Connection`]); everything that runs only for a
+//! moment (handling a frame, a write with its timeout) boxed while it runs instead of sized
+//! into the task for its whole life; a small read buffer.
 //!
 //! Everything a client sends is checked here; a bad frame gets an `error` frame and the
 //! connection carries on. Only a frame over [`MAX_FRAME_BYTES`] closes it (1009), because
@@ -37,9 +42,10 @@ use crate::protocol::{
 };
 use crate::typing::TYPING_RELAY_EVERY_MS;
 
-/// Bytes the transport reads from the socket at a time. Small, so that idle connections
-/// (most of them) cost little memory.
-pub const READ_BUFFER_BYTES: usize = 2 * 1024;
+/// Bytes the transport reads from the socket at a time, and its read buffer's first size. Small,
+/// so that idle connections (most of them) cost little memory: a client's frames are short
+/// (a message of 4,000 characters is the rare large one, read in several steps).
+pub const READ_BUFFER_BYTES: usize = 512;
 /// Bytes the transport gathers before it writes to the socket.
 pub const WRITE_BUFFER_BYTES: usize = 8 * 1024;
 /// Most bytes written but not yet accepted by the socket; past this the writer waits.
@@ -95,15 +101,24 @@ pub async fn upgrade(
         expires_at: session.expires_at,
         admitted: Admitted { hub: state.hub.clone(), outbox, rx: Some(rx) },
     };
+    let connection = Box::new(Connection { state, peer, caller, _permit: permit });
     ws.read_buffer_size(READ_BUFFER_BYTES)
         .write_buffer_size(WRITE_BUFFER_BYTES)
         .max_write_buffer_size(MAX_WRITE_BUFFER_BYTES)
         .max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
-        .on_upgrade(move |socket: WebSocket| async move {
-            serve(socket, state, peer, caller).await;
-            drop(permit);
-        })
+        .on_upgrade(move |socket: WebSocket| serve(socket, connection))
+}
+
+/// What one connection's task holds for its whole life, in one allocation. A task's future
+/// keeps room for every value it captured, even once moved on, at every level of `async`
+/// nesting; a box passed down is eight bytes at each level instead of the whole state.
+pub struct Connection {
+    pub state: AppState,
+    pub peer: SocketAddr,
+    pub caller: Caller,
+    /// Counted against the connection cap until the connection ends.
+    _permit: tokio::sync::OwnedSemaphorePermit,
 }
 
 /// Who a connection speaks for, decided once at the upgrade.
@@ -130,16 +145,28 @@ impl Drop for Admitted {
 }
 
 /// Run one connection to its end. Generic over the transport so tests can drive it.
-pub async fn serve<S>(socket: S, state: AppState, peer: SocketAddr, caller: Caller)
+pub fn serve<S>(socket: S, connection: Box<Connection>) -> impl Future<Output = ()> + Send
 where
     S: Stream<Item = Result<Message, axum::Error>> + Sink<Message, Error = axum::Error> + Send + 'static,
 {
-    let Caller { person, expires_at, mut admitted } = caller;
-    let outbox = admitted.outbox.clone();
-    let id = outbox.id;
-    let Some(rx) = admitted.rx.take() else { return };
-    tracing::info!(conn = id, %peer, user = person.user_id, "connected");
+    // Split before the first await, so the future holds the two small halves, not the socket.
     let (sink, stream) = socket.split();
+    run(sink, stream, connection)
+}
+
+async fn run<W, R>(sink: W, stream: R, mut connection: Box<Connection>)
+where
+    W: Sink<Message, Error = axum::Error> + Unpin + Send,
+    R: Stream<Item = Result<Message, axum::Error>> + Unpin + Send,
+{
+    let Some(rx) = connection.caller.admitted.rx.take() else { return };
+    let Connection { state, peer, caller, .. } = &*connection;
+    let (state, peer) = (state, *peer);
+    let person = caller.person.clone();
+    let expires_at = caller.expires_at;
+    let outbox = caller.admitted.outbox.clone();
+    let id = outbox.id;
+    tracing::info!(conn = id, %peer, user = person.user_id, "connected");
     let heard = Arc::new(Heard::new());
     let session_left = Duration::from_millis(u64::try_from(expires_at - now_ms()).unwrap_or(0));
 
@@ -153,8 +180,11 @@ where
         ping_interval: state.config.ping_interval(),
         heard: heard.clone(),
     };
-    let mut writer = tokio::spawn(writer.run(sink));
-    let mut reader = Reader::new(id, &state, person, outbox.clone(), heard);
+    // Reader and writer are two futures of this one task, not two tasks: an idle connection
+    // then costs one task's memory, and a frame for it wakes one task.
+    let writer = writer.run(sink);
+    tokio::pin!(writer);
+    let mut reader = Reader::new(id, state, person, outbox.clone(), heard);
 
     let reason = tokio::select! {
         reason = reader.run(stream) => {
@@ -163,20 +193,18 @@ where
             } else {
                 outbox.close(1000, "bye");
             }
-            match tokio::time::timeout(CLOSE_GRACE, &mut writer).await {
-                Ok(_) => {}
-                Err(_) => writer.abort(),
-            }
+            // Past the grace the writer is dropped, with the socket.
+            let _written = tokio::time::timeout(CLOSE_GRACE, &mut writer).await;
             "reader ended"
         }
-        _ = &mut writer => "writer ended",
+        () = &mut writer => "writer ended",
     };
     let was_joined = reader.joined.is_some();
     let user_id = reader.person.user_id;
     let username = reader.person.username.clone();
     state.hub.disconnect(id);
     if was_joined && state.hub.user_connections(user_id) == 0 {
-        announce_person(&state, user_id, username, false);
+        announce_person(state, user_id, username, false);
     }
     tracing::info!(conn = id, %peer, reason, "disconnected");
 }
@@ -273,7 +301,10 @@ impl<'a> Reader<'a> {
             self.heard.now();
             match message {
                 Ok(Message::Text(text)) => {
-                    if let Some(end) = self.on_text(text.as_str()).await {
+                    // Boxed: handling a frame (store queries and all) takes kilobytes of
+                    // future state, held only while it runs instead of for the connection's
+                    // whole life.
+                    if let Some(end) = Box::pin(self.on_text(text.as_str())).await {
                         return end;
                     }
                 }
@@ -699,7 +730,9 @@ impl Writer {
                     let written = tokio::select! {
                         biased;
                         code = &mut ended => break Some((code, protocol::close_reason(code))),
-                        written = write_batch(&mut sink, &mut batch, &bytes) => written,
+                        // Boxed, as the other writes below: a write's state (its timeout
+                        // timer, the transport's) is held only while it runs.
+                        written = Box::pin(write_batch(&mut sink, &mut batch, &bytes)) => written,
                     };
                     match written {
                         Ok(None) => {}
@@ -712,7 +745,7 @@ impl Writer {
                         tracing::info!(conn = id, "no answer to pings; closing");
                         break Some((protocol::CLOSE_TIMEOUT, "no answer to pings"));
                     }
-                    if write(&mut sink, Message::Ping(Default::default())).await.is_err() {
+                    if Box::pin(write(&mut sink, Message::Ping(Default::default()))).await.is_err() {
                         return;
                     }
                 }
@@ -722,7 +755,7 @@ impl Writer {
             // Briefly: a peer that is not reading will not read this either.
             let frame = CloseFrame { code, reason: Utf8Bytes::from_static(reason) };
             let close = sink.send(Message::Close(Some(frame)));
-            let _peer_gone = tokio::time::timeout(CLOSE_GRACE, close).await;
+            let _peer_gone = Box::pin(tokio::time::timeout(CLOSE_GRACE, close)).await;
         }
     }
 }
