@@ -94,10 +94,14 @@ pub fn session_cookie(response: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// The `hello` that joins the default room from now on.
+pub fn hello_text() -> String {
+    protocol::encode(&ClientFrame::Hello { room: protocol::DEFAULT_ROOM.to_owned(), after: None })
+}
+
 /// Say hello and wait for the welcome; returns the room's latest `seq` at that moment.
 pub async fn join(ws: &mut Socket) -> anyhow::Result<i64> {
-    let hello = ClientFrame::Hello { room: protocol::DEFAULT_ROOM.to_owned(), after: None };
-    ws.send(Message::text(protocol::encode(&hello))).await?;
+    ws.send(Message::text(hello_text())).await?;
     while let Some(message) = ws.next().await {
         let Message::Text(text) = message? else { continue };
         match peek(text.as_str()).map(|frame| (frame.kind, frame.latest_seq)) {

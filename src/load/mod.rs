@@ -6,9 +6,12 @@
 //! *due*, not the time it went out, so a server that falls behind shows it as latency instead
 //! of quietly slowing the senders down (no coordinated omission).
 //!
-//! Cheap by design, so that it measures the server rather than itself: receivers parse only
-//! `type`, `seq` and `body` with borrowed strings, keep a per-receiver histogram merged at the
-//! end, and remember only the gaps in the `seq` stream (`accounting`).
+//! Cheap by design, so that it measures the server rather than itself: fan-out receivers are
+//! library-free sockets that take every frame a read holds and find only `seq` and the send
+//! time in each (`raw_socket`), keep a per-receiver histogram merged at the end, and remember
+//! only the gaps in the `seq` stream (`accounting`). And it watches itself: when its own CPU
+//! time passes [`SELF_CPU_LIMIT`] of the run, the report says the figure is the tool's, not
+//! the server's.
 //!
 //! The server must be started with a rate limit above the offered load, e.g.
 //! `--rate 1000000 --burst 1000000`; otherwise publishers get `rate_limited`.
@@ -16,20 +19,22 @@
 pub mod accounting;
 pub mod client;
 pub mod process;
+pub mod raw_socket;
 pub mod report;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use clap::{Args, Parser, Subcommand};
 use futures::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;
-use tokio::sync::watch;
+use tokio::sync::Notify;
 use tokio_tungstenite::tungstenite::Message;
 
 use accounting::Ledger;
+use raw_socket::{Frame, RawSocket};
 use report::Report;
 
 #[derive(Debug, Parser)]
@@ -180,6 +185,54 @@ impl Target {
     }
 }
 
+impl Target {
+    /// Open `n` receiving sockets as `account` (library-free, [`raw_socket`]), each joined to
+    /// the room; with the room's latest `seq` at each join.
+    async fn open_receivers(&self, n: usize, account: &Account) -> anyhow::Result<Vec<(RawSocket, i64)>> {
+        let mut sockets = Vec::with_capacity(n);
+        let started = Instant::now();
+        let hello = client::hello_text();
+        for chunk in (0..n).collect::<Vec<_>>().chunks(256) {
+            let opened = futures::future::join_all(chunk.iter().map(|&i| {
+                let hello = &hello;
+                async move {
+                    let mut socket = RawSocket::connect(self.addr, self.source(i), &account.cookie).await?;
+                    socket.send_text(hello).await?;
+                    let mut welcome = None;
+                    while welcome.is_none() {
+                        let mut refused = None;
+                        let open = socket
+                            .read_frames(|frame| {
+                                let Frame::Text(text) = frame else { return };
+                                match client::peek(text).map(|f| (f.kind, f.latest_seq)) {
+                                    Some(("welcome", latest)) => welcome = Some(latest.unwrap_or(0)),
+                                    Some(("error", _)) => refused = Some(text.to_owned()),
+                                    _ => {}
+                                }
+                            })
+                            .await?;
+                        if let Some(text) = refused {
+                            anyhow::bail!("join refused: {text}");
+                        }
+                        anyhow::ensure!(open || welcome.is_some(), "connection closed before welcome");
+                    }
+                    anyhow::Ok((socket, welcome.unwrap_or(0)))
+                }
+            }))
+            .await;
+            for socket in opened {
+                sockets.push(socket?);
+            }
+            progress(format_args!("connected {}/{n}", sockets.len()));
+        }
+        progress(format_args!("connected {n} in {:.1}s\n", started.elapsed().as_secs_f64()));
+        Ok(sockets)
+    }
+}
+
+/// Above this share of one core, the load tool may be what limits a run (`Report::load_limited`).
+pub const SELF_CPU_LIMIT: f64 = 0.85;
+
 /// Longest the fan-out warm-up (every join announced to everyone) may take.
 const WARM_UP_LIMIT: Duration = Duration::from_secs(60);
 
@@ -223,68 +276,80 @@ async fn fanout(target: &Target, args: &FanoutArgs) -> anyhow::Result<Report> {
     // holds messages only.
     let receiving = target.account("recv").await?;
     let publishing = target.account("pub").await?;
-    let receivers = target.open(args.clients, true, &receiving).await?;
+    let receivers = target.open_receivers(args.clients, &receiving).await?;
     let publishers = target.open(args.publishers.max(1), true, &publishing).await?;
     let start_seq = receivers.iter().map(|(_, latest)| *latest).max().unwrap_or(0);
     let last_joiner = publishing.username.clone();
     let warmed_up = Arc::new(tokio::sync::Barrier::new(args.clients + 1));
 
     let delivered = Arc::new(AtomicU64::new(0));
-    // The last acknowledged `seq`, once the publishers are done: receivers stop there.
-    let (final_tx, final_rx) = watch::channel(i64::MAX);
-    let (stop_tx, stop_rx) = watch::channel(false);
+    // The last acknowledged `seq`, once the publishers are done (receivers stop there), and
+    // the drain deadline; `changed` wakes receivers waiting on a quiet socket to look at both.
+    let final_seq = Arc::new(AtomicI64::new(i64::MAX));
+    let stop = Arc::new(AtomicBool::new(false));
+    let changed = Arc::new(Notify::new());
 
     // Receivers: record every seq and its latency until the last message (or the drain time).
+    // All frames of one read arrived at once: one clock reading serves them all.
     let receiver_tasks: Vec<_> = receivers
         .into_iter()
-        .map(|(ws, latest)| {
+        .map(|(mut socket, latest)| {
             let delivered = delivered.clone();
-            let mut final_seq = final_rx.clone();
-            let mut stop = stop_rx.clone();
+            let final_seq = final_seq.clone();
+            let stop = stop.clone();
+            let changed = changed.clone();
             let warmed_up = warmed_up.clone();
             let last_joiner = last_joiner.clone();
             tokio::spawn(async move {
                 let mut ledger = Ledger::after(latest);
                 let mut latency = histogram();
-                let (_, mut read) = ws.split();
                 let warm = tokio::time::timeout(WARM_UP_LIMIT, async {
-                    while let Some(Ok(message)) = read.next().await {
-                        let Message::Text(text) = message else { continue };
-                        let Some(frame) = client::peek(text.as_str()) else { continue };
-                        if frame.kind == "presence" && frame.name == Some(last_joiner.as_str()) {
-                            return true;
+                    let mut seen = false;
+                    while !seen {
+                        let open = socket
+                            .read_frames(|frame| {
+                                let Frame::Text(text) = frame else { return };
+                                let Some(frame) = client::peek(text) else { return };
+                                seen |= frame.kind == "presence" && frame.name == Some(last_joiner.as_str());
+                            })
+                            .await;
+                        if !matches!(open, Ok(true)) {
+                            break;
                         }
                     }
-                    false
+                    seen
                 })
                 .await;
                 warmed_up.wait().await;
                 if !matches!(warm, Ok(true)) {
                     return (ledger, latency);
                 }
+                let woken = changed.notified();
+                tokio::pin!(woken);
                 loop {
+                    woken.as_mut().enable();
+                    if stop.load(Ordering::Relaxed) || ledger.highest() >= final_seq.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let before = ledger.received;
+                    let mut arrived = None;
                     tokio::select! {
-                        message = read.next() => {
-                            let Some(Ok(Message::Text(text))) = message else {
-                                if message.is_none() || matches!(message, Some(Err(_))) { break } else { continue }
-                            };
-                            let Some(frame) = client::peek(text.as_str()) else { continue };
-                            if frame.kind != "message" { continue }
-                            let (Some(seq), Some(body)) = (frame.seq, frame.body) else { continue };
+                        biased;
+                        read = socket.read_frames(|frame| {
+                            let Frame::Text(text) = frame else { return };
+                            let Some((seq, due)) = raw_socket::message_seq_and_due(text) else { return };
                             ledger.record(seq);
-                            delivered.fetch_add(1, Ordering::Relaxed);
-                            if let Some(due) = body.strip_prefix('t').and_then(|b| b.split(' ').next()).and_then(|t| t.parse::<i64>().ok()) {
-                                let micros = ((unix_ns() - due) / 1_000).max(1) as u64;
+                            if let Some(due) = due {
+                                let now = *arrived.get_or_insert_with(unix_ns);
+                                let micros = ((now - due) / 1_000).max(1) as u64;
                                 let _ = latency.record(micros.min(latency.high()));
                             }
-                            if seq >= *final_seq.borrow() { break }
+                        }) => {
+                            if !matches!(read, Ok(true)) { break }
                         }
-                        // Everything may have arrived before the final seq was known.
-                        Ok(()) = final_seq.changed() => {
-                            if ledger.highest() >= *final_seq.borrow() { break }
-                        }
-                        _ = stop.wait_for(|s| *s) => break,
+                        () = &mut woken => woken.set(changed.notified()),
                     }
+                    delivered.fetch_add(ledger.received - before, Ordering::Relaxed);
                 }
                 (ledger, latency)
             })
@@ -292,6 +357,7 @@ async fn fanout(target: &Target, args: &FanoutArgs) -> anyhow::Result<Report> {
         .collect();
     warmed_up.wait().await;
     let usage_before = target.usage();
+    let own_before = process::usage(std::process::id());
 
     // Publishers: open loop on a fixed schedule.
     let per_publisher = args.rate / publishers.len() as f64;
@@ -379,12 +445,14 @@ async fn fanout(target: &Target, args: &FanoutArgs) -> anyhow::Result<Report> {
     }
     let send_seconds = started.elapsed().as_secs_f64();
     let last_seq = max_acked.load(Ordering::Relaxed);
-    final_tx.send_replace(last_seq);
+    final_seq.store(last_seq, Ordering::Relaxed);
+    changed.notify_waiters();
     // Receivers stop on their own at the last seq; the drain time bounds the wait.
     let drain_seconds = args.drain.max(0.0);
     let drain = tokio::spawn(async move {
         tokio::time::sleep(Duration::from_secs_f64(drain_seconds)).await;
-        let _ = stop_tx.send(true);
+        stop.store(true, Ordering::Relaxed);
+        changed.notify_waiters();
     });
     let mut latency = histogram();
     let mut report = Report::new("fanout");
@@ -413,6 +481,9 @@ async fn fanout(target: &Target, args: &FanoutArgs) -> anyhow::Result<Report> {
     if let (Some(before), Some(after)) = (usage_before, usage_after) {
         report.server_cpu_seconds = Some(after.cpu_seconds - before.cpu_seconds);
         report.server_rss_bytes = Some(after.rss_bytes);
+    }
+    if let (Some(before), Some(after)) = (own_before, process::usage(std::process::id())) {
+        report.set_load_cpu(after.cpu_seconds - before.cpu_seconds, elapsed);
     }
     Ok(report)
 }

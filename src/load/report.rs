@@ -30,11 +30,34 @@ pub struct Report {
     pub rss_per_connection: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub passed: Option<bool>,
+    /// The load tool's own CPU time over the run's wall time (1.0: one core all the time).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub load_cpu_share: Option<f64>,
+    /// The tool was busier than [`SELF_CPU_LIMIT`](super::SELF_CPU_LIMIT): what was measured may
+    /// be the tool's limit, not the server's; no figure from this run should be published.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub load_limited: bool,
 }
 
 impl Report {
     pub fn new(scenario: &str) -> Self {
         Self { scenario: scenario.to_owned(), ..Self::default() }
+    }
+
+    /// Record the tool's own CPU use over `seconds` of wall time, warning when it was the
+    /// bottleneck.
+    pub fn set_load_cpu(&mut self, cpu_seconds: f64, seconds: f64) {
+        let share = cpu_seconds / seconds.max(f64::EPSILON);
+        self.load_cpu_share = Some(share);
+        self.load_limited = share > super::SELF_CPU_LIMIT;
+        if self.load_limited {
+            eprintln!(
+                "warning: banter-load used {:.0}% of a core during {}: the figures may be its limit, \
+                 not the server's; do not publish them",
+                share * 100.0,
+                self.scenario
+            );
+        }
     }
 
     pub fn set_latency(&mut self, h: &Histogram<u64>) {
@@ -87,6 +110,11 @@ pub fn print(reports: &[Report]) {
         );
         if let Some(per) = r.rss_per_connection {
             println!("  server RSS per connection: {:.0} bytes ({:.2} KiB)", per, per / 1024.0);
+        }
+        if let Some(share) = r.load_cpu_share {
+            let verdict =
+                if r.load_limited { "LIMITED BY THE TOOL: do not publish" } else { "not the limit" };
+            println!("  banter-load's own CPU: {:.0}% of one core ({verdict})", share * 100.0);
         }
         if let Some(rate) = r.inserts_per_second {
             println!(
