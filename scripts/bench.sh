@@ -41,6 +41,8 @@ echo "== 100 messages/s into a 1,000-member room"
 load --json "$out/room100.json" fanout --clients 1000 --publishers 1 --rate 100 --duration 20
 echo "== fan-out: 1,000 clients, 500 messages/s (500,000 deliveries/s offered)"
 load --json "$out/fanout500.json" fanout --clients 1000 --publishers 10 --rate 500 --duration 10
+echo "== saturation: 1,000 clients, 2,000 messages/s (2,000,000 deliveries/s offered)"
+load --json "$out/saturation.json" fanout --clients 1000 --publishers 10 --rate 2000 --duration 8
 echo "== ramp: raise the rate until p99 > 50 ms or anything is lost"
 load --json "$out/ramp.json" ramp --clients 1000 --publishers 10 --rate 50 --factor 1.5 --duration 8 --steps 12
 python3 scripts/plot_latency.py "$out/ramp.json" "$out/p99_vs_rate.svg" 50
