@@ -26,7 +26,8 @@
 //!
 //! Server only (`ssr`), under [`server`]: `config` (flags), `store` (SQLite), `sequencer` (the
 //! single writer: commit, then broadcast, in order), `hub` (who is connected, fan-out, ending
-//! connections when permissions change), `ws` (one connection's reader and writer), `state`;
+//! connections when permissions change), `outbound_queue` (a connection's queue, empty when
+//! idle), `ws` (one connection's reader and writer, one task), `state`;
 //! `listener` (the accept loop: connection cap, header timeout, bounded shutdown), `health`
 //! (`/healthz`, `/metrics`), `http_security` (cross-site refusal, security headers), `assets`
 //! (the static site precompressed and cached, pages compressed on the fly);

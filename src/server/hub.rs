@@ -18,8 +18,9 @@ use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use axum::extract::ws::Utf8Bytes;
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::Notify;
 
+use super::outbound_queue::QueueSender;
 use super::users::SessionId;
 use crate::protocol::{CLOSE_SLOW_CONSUMER, PresenceEvent, ServerFrame, encode};
 
@@ -38,7 +39,7 @@ pub enum Outbound {
 #[derive(Clone, Debug)]
 pub struct Outbox {
     pub id: ConnId,
-    queue: mpsc::Sender<Outbound>,
+    queue: QueueSender,
     /// Set when the server ends this connection (slow consumer, removed, signed out).
     ending: Arc<Ending>,
     /// Bytes queued and not yet written, against this connection's budget.
@@ -96,7 +97,7 @@ impl Ending {
 
 impl Outbox {
     /// A connection's sending side, holding at most `budget` bytes queued.
-    pub fn new(id: ConnId, queue: mpsc::Sender<Outbound>, budget: usize) -> Self {
+    pub fn new(id: ConnId, queue: QueueSender, budget: usize) -> Self {
         let bytes = Arc::new(QueuedBytes { now: AtomicUsize::new(0), budget });
         Self { id, queue, ending: Arc::new(Ending::default()), bytes }
     }
@@ -566,19 +567,20 @@ impl Hub {
 mod tests {
     use super::*;
     use crate::protocol::decode_server;
+    use crate::server::outbound_queue::{self, QueueReceiver};
 
     fn person(user_id: i64, name: &str) -> Person {
         Person { user_id, username: name.to_owned(), name: name.to_owned() }
     }
 
-    fn conn(id: ConnId, capacity: usize) -> (Outbox, mpsc::Receiver<Outbound>) {
-        let (tx, rx) = mpsc::channel(capacity);
+    fn conn(id: ConnId, capacity: usize) -> (Outbox, QueueReceiver) {
+        let (tx, rx) = outbound_queue::channel(capacity);
         (Outbox::new(id, tx, 1 << 20), rx)
     }
 
-    fn frames(rx: &mut mpsc::Receiver<Outbound>) -> Vec<ServerFrame> {
+    fn frames(rx: &mut QueueReceiver) -> Vec<ServerFrame> {
         let mut out = Vec::new();
-        while let Ok(item) = rx.try_recv() {
+        while let Some(item) = rx.try_recv() {
             if let Outbound::Frame(bytes) = item {
                 out.push(decode_server(bytes.as_str()).expect("hub sends valid frames"));
             }
@@ -733,14 +735,14 @@ mod tests {
 
     #[test]
     fn a_queue_holds_at_most_its_byte_budget() {
-        let (tx, mut rx) = mpsc::channel(1024);
+        let (tx, mut rx) = outbound_queue::channel(1024);
         let outbox = Outbox::new(1, tx, 100);
         let frame = Utf8Bytes::from("x".repeat(40));
         assert!(outbox.push(frame.clone()) && outbox.push(frame.clone()));
         assert!(!outbox.push(frame.clone()), "a third would pass 100 bytes");
         assert_eq!(outbox.bytes().now(), 80);
         // The writer sends one: room for one more.
-        let Some(Outbound::Frame(sent)) = rx.blocking_recv() else { panic!("a frame") };
+        let Some(Outbound::Frame(sent)) = rx.try_recv() else { panic!("a frame") };
         outbox.bytes().written(sent.len());
         assert!(outbox.push(frame));
     }

@@ -22,6 +22,7 @@ pub mod mentions;
 pub mod message_changes;
 pub mod moderation;
 pub mod notify_settings;
+pub mod outbound_queue;
 pub mod passwords;
 pub mod person_limits;
 pub mod posting;

@@ -25,13 +25,14 @@ use axum::http::header::ORIGIN;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures::{Sink, SinkExt, Stream, StreamExt};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 use tokio::time::MissedTickBehavior;
 
 use super::auth;
 use super::emoji_catalog::expand_shortcodes;
 use super::hub::{ConnId, Ending, Hub, Outbound, Outbox, Person, QueuedBytes, SocketCaps};
 use super::message_changes::{DeleteMessage, EditMessage, ReactMessage};
+use super::outbound_queue::{self, QueueReceiver};
 use super::sequencer::{Change, MIN_QUEUE_BYTES, MIN_QUEUE_FRAMES, PostReply, SequencerError, now_ms};
 use super::state::AppState;
 use super::store::NewMessage;
@@ -52,6 +53,10 @@ pub const WRITE_BUFFER_BYTES: usize = 8 * 1024;
 pub const MAX_WRITE_BUFFER_BYTES: usize = 4 * 1024 * 1024;
 /// A write that the peer does not drain within this time ends the connection.
 pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Frames the writer takes from its queue at once.
+const BATCH_FRAMES: usize = 256;
+/// Slots of the writer's batch kept between writes; a larger one (after a burst) is freed.
+const BATCH_KEEP: usize = 64;
 /// How long the reader lets the writer finish a close frame before giving up on it.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
 
@@ -85,7 +90,7 @@ pub async fn upgrade(
         return (StatusCode::SERVICE_UNAVAILABLE, "too many connections").into_response();
     };
     let id = state.next_conn_id();
-    let (queue, rx) = mpsc::channel(state.config.queue_frames.max(MIN_QUEUE_FRAMES));
+    let (queue, rx) = outbound_queue::channel(state.config.queue_frames.max(MIN_QUEUE_FRAMES));
     let outbox = Outbox::new(id, queue, state.config.queue_bytes.max(MIN_QUEUE_BYTES));
     let caps = SocketCaps {
         per_account: state.config.max_sockets_per_account,
@@ -135,7 +140,7 @@ pub struct Caller {
 struct Admitted {
     hub: Hub,
     outbox: Outbox,
-    rx: Option<mpsc::Receiver<Outbound>>,
+    rx: Option<QueueReceiver>,
 }
 
 impl Drop for Admitted {
@@ -686,7 +691,7 @@ fn classify(error: axum::Error) -> ReaderEnd {
 
 struct Writer {
     id: ConnId,
-    rx: mpsc::Receiver<Outbound>,
+    rx: QueueReceiver,
     ending: Arc<Ending>,
     bytes: Arc<QueuedBytes>,
     session_ends: tokio::time::Instant,
@@ -721,7 +726,7 @@ impl Writer {
                     break Some((protocol::CLOSE_SIGNED_OUT, "session expired"));
                 }
                 _ = &mut shutting_down => break Some((1001, "server shutting down")),
-                received = rx.recv_many(&mut batch, 256) => {
+                received = rx.recv_many(&mut batch, BATCH_FRAMES) => {
                     if received == 0 {
                         break None;
                     }
@@ -734,6 +739,10 @@ impl Writer {
                         // timer, the transport's) is held only while it runs.
                         written = Box::pin(write_batch(&mut sink, &mut batch, &bytes)) => written,
                     };
+                    // A burst's worth of batch is not kept for an idle connection.
+                    if batch.capacity() > BATCH_KEEP {
+                        batch = Vec::new();
+                    }
                     match written {
                         Ok(None) => {}
                         Ok(Some(close)) => break Some(close),
