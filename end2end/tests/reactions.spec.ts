@@ -24,6 +24,9 @@ test('a reaction from the quick ones and from the picker, seen live; the same ag
   const search = alice.page.getByRole('combobox', { name: 'Search emoji' });
   await expect(search).toBeFocused();
   await search.fill('rocket');
+  // Enter takes the highlighted option: wait until the search has put the rocket there.
+  const picker = alice.page.getByRole('dialog', { name: 'Emoji picker' });
+  await expect(picker.getByRole('listbox').getByRole('option', { selected: true })).toHaveAccessibleName('rocket');
   await search.press('Enter');
   await expect(onBob.locator('.reaction', { hasText: '🚀' })).toHaveText('🚀 1');
 
