@@ -1,9 +1,12 @@
 import { test, expect } from '@playwright/test';
-import { delivered, joinAs, send, unique } from './helpers';
+import { delivered, joinAs, openConversation, send, unique } from './helpers';
 
 test('an edit and a deletion are seen live by another browser', async ({ browser }) => {
   const alice = await joinAs(browser, 'alice');
   const bob = await joinAs(browser, 'bob');
+  // A conversation of their own: in #general other tests' bursts scroll the list under the
+  // pointer between focusing a message and pressing its buttons.
+  await openConversation(alice.page, bob.page, bob.name);
   const text = unique('tpyo');
   await send(alice.page, text);
   await expect(delivered(bob.page, text)).toHaveCount(1);
@@ -23,7 +26,7 @@ test('an edit and a deletion are seen live by another browser', async ({ browser
   await expect(theirs.locator('.edited')).toHaveText('(edited)');
   await expect(bob.page.locator('#chat-box li.message').filter({ hasText: text })).toHaveCount(0);
 
-  // Someone else's message has no Edit or Delete in #general (nobody moderates it).
+  // Someone else's message has no Edit or Delete for Bob (he does not moderate here).
   await theirs.focus();
   await expect(theirs.getByRole('button', { name: 'Edit message' })).toHaveCount(0);
   await expect(theirs.getByRole('button', { name: 'Delete message' })).toHaveCount(0);

@@ -1,9 +1,12 @@
 import { test, expect } from '@playwright/test';
-import { delivered, joinAs, send, unique } from './helpers';
+import { delivered, joinAs, openConversation, send, unique } from './helpers';
 
 test('a reaction from the quick ones and from the picker, seen live; the same again takes it back', async ({ browser }) => {
   const alice = await joinAs(browser, 'alice');
   const bob = await joinAs(browser, 'bob');
+  // A conversation of their own: in #general other tests' bursts scroll the list under the
+  // pointer between hovering a message and pressing its button.
+  await openConversation(alice.page, bob.page, bob.name);
   const text = unique('react to this');
   await send(alice.page, text);
   await expect(delivered(bob.page, text)).toHaveCount(1);
