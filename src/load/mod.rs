@@ -159,75 +159,52 @@ impl Target {
         Ok(Account { username, cookie })
     }
 
-    /// Open `n` sockets as `account`, a few hundred handshakes at a time.
+    /// Open `n` sockets as `account` (optionally joined); with the room's latest `seq` at each
+    /// join.
     async fn open(
         &self,
         n: usize,
         join: bool,
         account: &Account,
     ) -> anyhow::Result<Vec<(client::Socket, i64)>> {
-        let mut sockets = Vec::with_capacity(n);
-        let started = Instant::now();
-        for chunk in (0..n).collect::<Vec<_>>().chunks(256) {
-            let opened = futures::future::join_all(chunk.iter().map(|&i| async move {
-                let mut ws = client::connect(self.addr, self.source(i), &account.cookie).await?;
-                let latest = if join { client::join(&mut ws).await? } else { 0 };
-                anyhow::Ok((ws, latest))
-            }))
-            .await;
-            for socket in opened {
-                sockets.push(socket?);
-            }
-            progress(format_args!("connected {}/{n}", sockets.len()));
-        }
-        progress(format_args!("connected {n} in {:.1}s\n", started.elapsed().as_secs_f64()));
-        Ok(sockets)
+        open_many(n, |i| async move {
+            let mut ws = client::connect(self.addr, self.source(i), &account.cookie).await?;
+            let latest = if join { client::join(&mut ws).await? } else { 0 };
+            anyhow::Ok((ws, latest))
+        })
+        .await
     }
-}
 
-impl Target {
     /// Open `n` receiving sockets as `account` (library-free, [`raw_socket`]), each joined to
     /// the room; with the room's latest `seq` at each join.
     async fn open_receivers(&self, n: usize, account: &Account) -> anyhow::Result<Vec<(RawSocket, i64)>> {
-        let mut sockets = Vec::with_capacity(n);
-        let started = Instant::now();
         let hello = client::hello_text();
-        for chunk in (0..n).collect::<Vec<_>>().chunks(256) {
-            let opened = futures::future::join_all(chunk.iter().map(|&i| {
-                let hello = &hello;
-                async move {
-                    let mut socket = RawSocket::connect(self.addr, self.source(i), &account.cookie).await?;
-                    socket.send_text(hello).await?;
-                    let mut welcome = None;
-                    while welcome.is_none() {
-                        let mut refused = None;
-                        let open = socket
-                            .read_frames(|frame| {
-                                let Frame::Text(text) = frame else { return };
-                                match client::peek(text).map(|f| (f.kind, f.latest_seq)) {
-                                    Some(("welcome", latest)) => welcome = Some(latest.unwrap_or(0)),
-                                    Some(("error", _)) => refused = Some(text.to_owned()),
-                                    _ => {}
-                                }
-                            })
-                            .await?;
-                        if let Some(text) = refused {
-                            anyhow::bail!("join refused: {text}");
-                        }
-                        anyhow::ensure!(open || welcome.is_some(), "connection closed before welcome");
-                    }
-                    anyhow::Ok((socket, welcome.unwrap_or(0)))
-                }
-            }))
-            .await;
-            for socket in opened {
-                sockets.push(socket?);
-            }
-            progress(format_args!("connected {}/{n}", sockets.len()));
-        }
-        progress(format_args!("connected {n} in {:.1}s\n", started.elapsed().as_secs_f64()));
-        Ok(sockets)
+        let hello = &hello;
+        open_many(n, |i| async move {
+            let mut socket = RawSocket::connect(self.addr, self.source(i), &account.cookie).await?;
+            let latest = socket.join(hello).await?;
+            anyhow::Ok((socket, latest))
+        })
+        .await
     }
+}
+
+/// Run `open_one` for connections `0..n`, a few hundred handshakes at a time, reporting progress.
+async fn open_many<T, F, Fut>(n: usize, open_one: F) -> anyhow::Result<Vec<T>>
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<T>>,
+{
+    let mut sockets = Vec::with_capacity(n);
+    let started = Instant::now();
+    for chunk in (0..n).collect::<Vec<_>>().chunks(256) {
+        for socket in futures::future::join_all(chunk.iter().map(|&i| open_one(i))).await {
+            sockets.push(socket?);
+        }
+        progress(format_args!("connected {}/{n}", sockets.len()));
+    }
+    progress(format_args!("connected {n} in {:.1}s\n", started.elapsed().as_secs_f64()));
+    Ok(sockets)
 }
 
 /// Above this share of one core, the load tool may be what limits a run (`Report::load_limited`).

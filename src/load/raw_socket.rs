@@ -72,6 +72,31 @@ impl RawSocket {
         Ok(Self { stream, buf, start: head_end, pongs: Vec::new() })
     }
 
+    /// Send `hello` and wait for the welcome; the room's latest `seq` at that moment.
+    pub async fn join(&mut self, hello: &str) -> anyhow::Result<i64> {
+        self.send_text(hello).await?;
+        loop {
+            let (mut welcome, mut refused) = (None, None);
+            let open = self
+                .read_frames(|frame| {
+                    let Frame::Text(text) = frame else { return };
+                    match super::client::peek(text).map(|f| (f.kind, f.latest_seq)) {
+                        Some(("welcome", latest)) => welcome = Some(latest.unwrap_or(0)),
+                        Some(("error", _)) => refused = Some(text.to_owned()),
+                        _ => {}
+                    }
+                })
+                .await?;
+            if let Some(text) = refused {
+                anyhow::bail!("join refused: {text}");
+            }
+            if let Some(latest) = welcome {
+                return Ok(latest);
+            }
+            anyhow::ensure!(open, "connection closed before welcome");
+        }
+    }
+
     /// Send `text` as one masked text frame.
     pub async fn send_text(&mut self, text: &str) -> anyhow::Result<()> {
         let frame = masked(OP_TEXT, text.as_bytes());
