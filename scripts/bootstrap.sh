@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs every tool Banter's build and tests need, and nothing twice.
 #
-# Usage: scripts/bootstrap.sh [run|test]   (default: test, which also installs Chromium)
+# Usage: scripts/bootstrap.sh [run|test|bench]   (default: test, which also installs Chromium)
 #
 # Called by `make run` and `make test`; safe to run again (each step checks first, so a
 # machine that has everything spends a second or two here). What it installs and why:
@@ -9,7 +9,9 @@
 #   wasm32-unknown-unknown   the hydrate build's target (rustup)
 #   wasm-bindgen-cli         must equal the wasm-bindgen version in Cargo.lock
 #   cargo-leptos             drives the two builds (server + wasm) and serves the site
-#   node packages            end2end/: Playwright, and binaryen's wasm-opt for release builds
+#   node and npm             Debian's, when missing
+#   node packages            end2end/: Playwright, and binaryen's wasm-opt for release builds;
+#                            bench/peers/socketio/: the benchmark's Socket.IO peer (test, bench)
 #   chromium                 Debian's browser: Playwright cannot download its own here
 #
 # Two published crates need one dependency pinned back before they build (a yanked or too-new
@@ -73,10 +75,16 @@ if [ "$(cargo-leptos --version 2>/dev/null | awk '{print $2}')" != "$CARGO_LEPTO
     CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
 fi
 
-if ! command -v npm >/dev/null; then
-  log "npm is missing: install Node.js 18 or newer with npm (Debian: apt-get install nodejs npm)"
-  exit 1
-fi
+# apt_install PACKAGE...: Debian packages, through sudo unless already root.
+apt_install() {
+  log "installing Debian packages: $*"
+  local sudo_cmd=""
+  [ "$(id -u)" = 0 ] || sudo_cmd=sudo
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "$@" >/dev/null
+}
+
+command -v npm >/dev/null || apt_install nodejs npm
 if [ ! -x "$root/end2end/node_modules/.bin/wasm-opt" ] || [ ! -d "$root/end2end/node_modules/@playwright/test" ] \
   || [ "$root/end2end/package-lock.json" -nt "$root/end2end/node_modules/.package-lock.json" ]; then
   log "installing node packages in end2end/ (Playwright, binaryen)"
@@ -89,12 +97,15 @@ if [ "$purpose" = test ]; then
   packages=""
   [ -x /usr/bin/chromium ] || packages="$packages chromium"
   [ -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || packages="$packages fonts-noto-color-emoji"
-  if [ -n "$packages" ]; then
-    log "installing Debian packages:$packages"
-    sudo_cmd=""
-    [ "$(id -u)" = 0 ] || sudo_cmd=sudo
-    $sudo_cmd apt-get update -qq
-    # shellcheck disable=SC2086 # one word per package
-    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq $packages >/dev/null
-  fi
+  # shellcheck disable=SC2086 # one word per package
+  [ -z "$packages" ] || apt_install $packages
+fi
+
+# The Socket.IO tutorial's server, which `make bench` measures beside Banter and one
+# integration test drives (tests/load_tool.rs).
+peer="$root/bench/peers/socketio"
+if [ "$purpose" != run ] && { [ ! -d "$peer/node_modules/socket.io" ] \
+  || [ "$peer/package-lock.json" -nt "$peer/node_modules/.package-lock.json" ]; }; then
+  log "installing the benchmark's Socket.IO peer in bench/peers/socketio/"
+  (cd "$peer" && npm ci --no-audit --no-fund)
 fi

@@ -1,6 +1,6 @@
 //! The load tool's accounting against a real server, at a small size.
 
-use banter::load::{Cli, FanoutArgs, Scenario};
+use banter::load::{Cli, FanoutArgs, Protocol, Scenario};
 
 use crate::support::TestServer;
 
@@ -14,7 +14,14 @@ async fn unlimited() -> TestServer {
 }
 
 fn cli(server: &TestServer, scenario: Scenario) -> Cli {
-    Cli { addr: server.addr, server_pid: Some(std::process::id()), sources: 1, json: None, scenario }
+    Cli {
+        addr: server.addr,
+        protocol: Protocol::Banter,
+        server_pid: Some(std::process::id()),
+        sources: 1,
+        json: None,
+        scenario,
+    }
 }
 
 #[tokio::test]
@@ -55,4 +62,78 @@ async fn ack_measures_latency_and_insert_rate() {
     let report = &reports[0];
     assert!(report.inserts_per_second.is_some_and(|r| r > 0.0));
     assert!(report.p50_ms > 0.0);
+}
+
+/// The Socket.IO tutorial's server (`bench/peers/socketio`), run by Node on a free port; killed
+/// when dropped.
+struct SocketIoPeer {
+    addr: std::net::SocketAddr,
+    process: std::process::Child,
+}
+
+impl SocketIoPeer {
+    async fn start() -> Self {
+        use std::io::BufRead;
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/bench/peers/socketio/server.js");
+        let mut process = std::process::Command::new("node")
+            .args([script, "0"])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("node runs (scripts/bootstrap.sh installs it and the peer's packages)");
+        let stdout = process.stdout.take().expect("piped stdout");
+        let read = tokio::task::spawn_blocking(move || {
+            let mut line = String::new();
+            std::io::BufReader::new(stdout).read_line(&mut line).map(|_| line)
+        });
+        let line = tokio::time::timeout(crate::support::PATIENCE, read)
+            .await
+            .expect("the peer starts in time")
+            .expect("the reader finishes")
+            .expect("the peer writes its address");
+        let addr = line.trim().strip_prefix("listening on ").and_then(|a| a.parse().ok());
+        let addr = addr.unwrap_or_else(|| panic!("the peer's first line names its address: {line:?}"));
+        Self { addr, process }
+    }
+
+    fn cli(&self, scenario: Scenario) -> Cli {
+        Cli {
+            addr: self.addr,
+            protocol: Protocol::SocketIo,
+            server_pid: Some(self.process.id()),
+            sources: 1,
+            json: None,
+            scenario,
+        }
+    }
+}
+
+impl Drop for SocketIoPeer {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+#[tokio::test]
+async fn the_socketio_peer_is_measured_with_the_same_accounting() {
+    let peer = SocketIoPeer::start().await;
+    let args = FanoutArgs { clients: 5, publishers: 2, rate: 200.0, duration: 1.0, size: 16, drain: 10.0 };
+    let reports = banter::load::run(peer.cli(Scenario::Fanout(args))).await.expect("fanout runs");
+    let report = &reports[0];
+    assert_eq!(report.sent, 200);
+    assert_eq!(report.delivered, 5 * 200, "every receiver got every message once");
+    assert_eq!((report.lost, report.duplicated, report.out_of_order), (0, 0, 0));
+    assert!(report.p99_ms >= report.p50_ms && report.p50_ms > 0.0);
+    assert!(report.server_cpu_seconds.is_some(), "Node's CPU time is read from its pid");
+
+    let idle = Scenario::Idle { connections: 20, hold: 0, join: false };
+    let reports = banter::load::run(peer.cli(idle)).await.expect("idle runs");
+    assert!(reports[0].rss_per_connection.is_some(), "Node's memory is read from its pid");
+}
+
+#[tokio::test]
+async fn the_socketio_peer_has_no_acks_to_measure() {
+    let peer = SocketIoPeer::start().await;
+    let error = banter::load::run(peer.cli(Scenario::Ack { count: 1 })).await.expect_err("refused");
+    assert!(error.to_string().contains("acknowledges nothing"), "{error}");
 }

@@ -15,26 +15,36 @@
 //!
 //! The server must be started with a rate limit above the offered load, e.g.
 //! `--rate 1000000 --burst 1000000`; otherwise publishers get `rate_limited`.
+//!
+//! `--protocol socketio` runs the same idle and fan-out scenarios against the Socket.IO chat
+//! tutorial's server (`bench/peers/socketio`), so `make bench` can put the two side by side.
+//!
+//! # Layout
+//! - [`fanout`]: the fan-out scenario (receivers, publishers, the run's accounting); the idle,
+//!   ramp and ack scenarios are here.
+//! - [`raw_socket`]: the library-free receiving WebSocket; [`client`]: sign-up and the
+//!   library socket the publishers use; [`socketio`]: the peer's protocol.
+//! - [`accounting`]: loss, duplicates and order per stream; [`report`]: the results;
+//!   [`process`]: a process's CPU time and memory.
 
 pub mod accounting;
 pub mod client;
+mod fanout;
 pub mod process;
 pub mod raw_socket;
 pub mod report;
+pub mod socketio;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use futures::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;
-use tokio::sync::Notify;
 use tokio_tungstenite::tungstenite::Message;
 
-use accounting::Ledger;
-use raw_socket::{Frame, RawSocket};
+use fanout::fanout;
+use raw_socket::RawSocket;
 use report::Report;
 
 #[derive(Debug, Parser)]
@@ -43,6 +53,10 @@ pub struct Cli {
     /// The server's address.
     #[arg(long, default_value = "127.0.0.1:3000")]
     pub addr: SocketAddr,
+    /// What the server speaks: Banter, or the Socket.IO tutorial's server
+    /// (`bench/peers/socketio`) for the side-by-side benchmark.
+    #[arg(long, value_enum, default_value_t = Protocol::Banter)]
+    pub protocol: Protocol,
     /// The server's process id, to report its memory and CPU time.
     #[arg(long)]
     pub server_pid: Option<u32>,
@@ -54,6 +68,16 @@ pub struct Cli {
     pub json: Option<std::path::PathBuf>,
     #[command(subcommand)]
     pub scenario: Scenario,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Protocol {
+    /// Banter's protocol (docs/protocol.md).
+    Banter,
+    /// Engine.IO 4 / Socket.IO 5 over a WebSocket, as the Socket.IO chat tutorial's server
+    /// speaks it (`socketio`).
+    #[value(name = "socketio")]
+    SocketIo,
 }
 
 #[derive(Debug, Subcommand)]
@@ -113,7 +137,12 @@ pub struct FanoutArgs {
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<Vec<Report>> {
-    let target = Target { addr: cli.addr, server_pid: cli.server_pid, sources: cli.sources.max(1) };
+    let target = Target {
+        addr: cli.addr,
+        protocol: cli.protocol,
+        server_pid: cli.server_pid,
+        sources: cli.sources.max(1),
+    };
     let reports = match cli.scenario {
         Scenario::Idle { connections, hold, join } => vec![idle(&target, connections, hold, join).await?],
         Scenario::Fanout(args) => vec![fanout(&target, &args).await?],
@@ -138,6 +167,7 @@ struct Account {
 
 struct Target {
     addr: SocketAddr,
+    protocol: Protocol,
     server_pid: Option<u32>,
     sources: u8,
 }
@@ -189,6 +219,13 @@ impl Target {
     }
 }
 
+impl Target {
+    /// Open `n` sockets to the Socket.IO peer's main namespace.
+    async fn open_socketio(&self, n: usize) -> anyhow::Result<Vec<RawSocket>> {
+        open_many(n, |i| socketio::connect(self.addr, self.source(i))).await
+    }
+}
+
 /// Run `open_one` for connections `0..n`, a few hundred handshakes at a time, reporting progress.
 async fn open_many<T, F, Fut>(n: usize, open_one: F) -> anyhow::Result<Vec<T>>
 where
@@ -227,240 +264,32 @@ fn histogram() -> Histogram<u64> {
 }
 
 async fn idle(target: &Target, connections: usize, hold: u64, join: bool) -> anyhow::Result<Report> {
-    let account = target.account("idle").await?;
-    let before = target.usage();
-    let sockets = target.open(connections, join, &account).await?;
+    let (banter_sockets, socketio_sockets, before);
+    match target.protocol {
+        Protocol::Banter => {
+            let account = target.account("idle").await?;
+            before = target.usage();
+            banter_sockets = target.open(connections, join, &account).await?;
+            socketio_sockets = Vec::new();
+        }
+        // Connected to the main namespace, which is the tutorial's room: it has no other.
+        Protocol::SocketIo => {
+            before = target.usage();
+            socketio_sockets = target.open_socketio(connections).await?;
+            banter_sockets = Vec::new();
+        }
+    }
     // Let the server settle (joins announced, buffers released) before reading its memory.
+    // Shorter than Socket.IO's heartbeat: no socket is dropped for not answering it.
     tokio::time::sleep(Duration::from_secs(hold)).await;
     let after = target.usage();
-    // Keep them readable while held so the server is not writing into full buffers.
-    drop(sockets);
+    drop((banter_sockets, socketio_sockets));
     let mut report = Report::new("idle");
     report.connections = connections;
     if let (Some(before), Some(after)) = (before, after) {
         report.server_rss_bytes = Some(after.rss_bytes);
         report.rss_per_connection =
             Some(after.rss_bytes.saturating_sub(before.rss_bytes) as f64 / connections as f64);
-    }
-    Ok(report)
-}
-
-async fn fanout(target: &Target, args: &FanoutArgs) -> anyhow::Result<Report> {
-    // Receivers are one person with many connections and so are publishers: a person's
-    // first connection is announced to the room, later ones are not, so joining costs no
-    // N² presence storm. Measuring starts once each receiver has read the announcement of the
-    // publishers, which the server sends after every receiver's join: from then on its queue
-    // holds messages only.
-    let receiving = target.account("recv").await?;
-    let publishing = target.account("pub").await?;
-    let receivers = target.open_receivers(args.clients, &receiving).await?;
-    let publishers = target.open(args.publishers.max(1), true, &publishing).await?;
-    let start_seq = receivers.iter().map(|(_, latest)| *latest).max().unwrap_or(0);
-    let last_joiner = publishing.username.clone();
-    let warmed_up = Arc::new(tokio::sync::Barrier::new(args.clients + 1));
-
-    let delivered = Arc::new(AtomicU64::new(0));
-    // The last acknowledged `seq`, once the publishers are done (receivers stop there), and
-    // the drain deadline; `changed` wakes receivers waiting on a quiet socket to look at both.
-    let final_seq = Arc::new(AtomicI64::new(i64::MAX));
-    let stop = Arc::new(AtomicBool::new(false));
-    let changed = Arc::new(Notify::new());
-
-    // Receivers: record every seq and its latency until the last message (or the drain time).
-    // All frames of one read arrived at once: one clock reading serves them all.
-    let receiver_tasks: Vec<_> = receivers
-        .into_iter()
-        .map(|(mut socket, latest)| {
-            let delivered = delivered.clone();
-            let final_seq = final_seq.clone();
-            let stop = stop.clone();
-            let changed = changed.clone();
-            let warmed_up = warmed_up.clone();
-            let last_joiner = last_joiner.clone();
-            tokio::spawn(async move {
-                let mut ledger = Ledger::after(latest);
-                let mut latency = histogram();
-                let warm = tokio::time::timeout(WARM_UP_LIMIT, async {
-                    let mut seen = false;
-                    while !seen {
-                        let open = socket
-                            .read_frames(|frame| {
-                                let Frame::Text(text) = frame else { return };
-                                let Some(frame) = client::peek(text) else { return };
-                                seen |= frame.kind == "presence" && frame.name == Some(last_joiner.as_str());
-                            })
-                            .await;
-                        if !matches!(open, Ok(true)) {
-                            break;
-                        }
-                    }
-                    seen
-                })
-                .await;
-                warmed_up.wait().await;
-                if !matches!(warm, Ok(true)) {
-                    return (ledger, latency);
-                }
-                let woken = changed.notified();
-                tokio::pin!(woken);
-                loop {
-                    woken.as_mut().enable();
-                    if stop.load(Ordering::Relaxed) || ledger.highest() >= final_seq.load(Ordering::Relaxed) {
-                        break;
-                    }
-                    let before = ledger.received;
-                    let mut arrived = None;
-                    tokio::select! {
-                        biased;
-                        read = socket.read_frames(|frame| {
-                            let Frame::Text(text) = frame else { return };
-                            let Some((seq, due)) = raw_socket::message_seq_and_due(text) else { return };
-                            ledger.record(seq);
-                            if let Some(due) = due {
-                                let now = *arrived.get_or_insert_with(unix_ns);
-                                let micros = ((now - due) / 1_000).max(1) as u64;
-                                let _ = latency.record(micros.min(latency.high()));
-                            }
-                        }) => {
-                            if !matches!(read, Ok(true)) { break }
-                        }
-                        () = &mut woken => woken.set(changed.notified()),
-                    }
-                    delivered.fetch_add(ledger.received - before, Ordering::Relaxed);
-                }
-                (ledger, latency)
-            })
-        })
-        .collect();
-    warmed_up.wait().await;
-    let usage_before = target.usage();
-    let own_before = process::usage(std::process::id());
-
-    // Publishers: open loop on a fixed schedule.
-    let per_publisher = args.rate / publishers.len() as f64;
-    let total_per_publisher = (per_publisher * args.duration).round() as u64;
-    let interval_ns = (1e9 / per_publisher.max(1e-9)) as i64;
-    let padding = "x".repeat(args.size);
-    let started_ns = unix_ns();
-    let started = Instant::now();
-    let errors = Arc::new(AtomicU64::new(0));
-    let max_acked = Arc::new(AtomicI64::new(start_seq));
-    let publisher_tasks: Vec<_> = publishers
-        .into_iter()
-        .enumerate()
-        .map(|(p, (ws, _))| {
-            let padding = padding.clone();
-            let errors = errors.clone();
-            let max_acked = max_acked.clone();
-            // Spread publishers over one interval so their sends do not line up.
-            let offset = interval_ns * p as i64 / args.publishers.max(1) as i64;
-            tokio::spawn(async move {
-                let (mut write, mut read) = ws.split();
-                let acks = tokio::spawn(async move {
-                    let mut acked = 0u64;
-                    while acked < total_per_publisher {
-                        let text = match read.next().await {
-                            Some(Ok(Message::Text(text))) => text,
-                            // Transport pings and the like: not the end of the stream.
-                            Some(Ok(_)) => continue,
-                            Some(Err(_)) | None => break,
-                        };
-                        if let Some(frame) = client::peek(text.as_str()) {
-                            match frame.kind {
-                                "ack" => {
-                                    acked += 1;
-                                    max_acked.fetch_max(frame.seq.unwrap_or(0), Ordering::Relaxed);
-                                }
-                                "error" => {
-                                    acked += 1;
-                                    errors.fetch_add(1, Ordering::Relaxed);
-                                }
-                                _ => {}
-                            }
-                        }
-                    }
-                    acked
-                });
-                for k in 0..total_per_publisher {
-                    let due = started_ns + offset + k as i64 * interval_ns;
-                    let wait = due - unix_ns();
-                    if wait > 0 {
-                        tokio::time::sleep(Duration::from_nanos(wait as u64)).await;
-                    }
-                    let body = format!("t{due} {padding}");
-                    if write.feed(client::send_frame(&format!("p{p}-{k}-{started_ns}"), body)).await.is_err()
-                    {
-                        break;
-                    }
-                    // Flush whenever we are on time; when behind, let sends batch up.
-                    if unix_ns() < due + interval_ns && write.flush().await.is_err() {
-                        break;
-                    }
-                }
-                let _ = write.flush().await;
-                acks.await.unwrap_or(0)
-            })
-        })
-        .collect();
-
-    let ticker = {
-        let delivered = delivered.clone();
-        tokio::spawn(async move {
-            let mut last = 0;
-            loop {
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                let now = delivered.load(Ordering::Relaxed);
-                progress(format_args!("delivered {now} ({}/s)", now - last));
-                last = now;
-            }
-        })
-    };
-
-    let mut sent = 0;
-    for task in publisher_tasks {
-        sent += task.await?;
-    }
-    let send_seconds = started.elapsed().as_secs_f64();
-    let last_seq = max_acked.load(Ordering::Relaxed);
-    final_seq.store(last_seq, Ordering::Relaxed);
-    changed.notify_waiters();
-    // Receivers stop on their own at the last seq; the drain time bounds the wait.
-    let drain_seconds = args.drain.max(0.0);
-    let drain = tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_secs_f64(drain_seconds)).await;
-        stop.store(true, Ordering::Relaxed);
-        changed.notify_waiters();
-    });
-    let mut latency = histogram();
-    let mut report = Report::new("fanout");
-    for task in receiver_tasks {
-        let (ledger, histogram) = task.await?;
-        latency.add(&histogram).ok();
-        report.lost += ledger.lost(last_seq);
-        report.duplicated += ledger.duplicated;
-        report.out_of_order += ledger.out_of_order;
-        report.delivered += ledger.received;
-    }
-    drain.abort();
-    ticker.abort();
-    eprintln!();
-    let elapsed = started.elapsed().as_secs_f64();
-    let usage_after = target.usage();
-
-    report.connections = args.clients + args.publishers;
-    report.offered_rate = args.rate;
-    report.sent = sent;
-    report.errors = errors.load(Ordering::Relaxed);
-    report.seconds = elapsed;
-    report.deliveries_per_second =
-        report.delivered as f64 / send_seconds.max(elapsed.min(send_seconds + 1.0));
-    report.set_latency(&latency);
-    if let (Some(before), Some(after)) = (usage_before, usage_after) {
-        report.server_cpu_seconds = Some(after.cpu_seconds - before.cpu_seconds);
-        report.server_rss_bytes = Some(after.rss_bytes);
-    }
-    if let (Some(before), Some(after)) = (own_before, process::usage(std::process::id())) {
-        report.set_load_cpu(after.cpu_seconds - before.cpu_seconds, elapsed);
     }
     Ok(report)
 }
@@ -493,6 +322,7 @@ async fn ramp(
 }
 
 async fn ack(target: &Target, count: usize) -> anyhow::Result<Report> {
+    anyhow::ensure!(target.protocol == Protocol::Banter, "Socket.IO's tutorial server acknowledges nothing");
     let account = target.account("acker").await?;
     let mut sockets = target.open(1, true, &account).await?;
     let (mut ws, _) = sockets.pop().ok_or_else(|| anyhow::anyhow!("no connection"))?;

@@ -7,6 +7,10 @@
 //! server's frames are never masked and never fragmented (RFC 6455 §5.1), so a frame is a
 //! two-to-ten-byte header and its payload. What the client sends (the hello, pongs) is
 //! masked, as the protocol requires.
+//!
+//! The same socket speaks to the Socket.IO peer (`super::socketio`): only the path differs,
+//! and Engine.IO's own heartbeat (a `2` text frame from the server, to be answered with `3`)
+//! is answered here the way WebSocket pings are.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -27,6 +31,10 @@ const OP_CLOSE: u8 = 0x8;
 const OP_PING: u8 = 0x9;
 const OP_PONG: u8 = 0xA;
 
+/// Engine.IO 4's heartbeat: the server's ping packet and the client's answer.
+const ENGINE_IO_PING: &[u8] = b"2";
+const ENGINE_IO_PONG: &[u8] = b"3";
+
 /// One frame cut from the read buffer.
 pub enum Frame<'a> {
     Text(&'a str),
@@ -39,14 +47,27 @@ pub struct RawSocket {
     buf: Vec<u8>,
     /// Where the unread bytes in `buf` begin.
     start: usize,
-    /// Pings to answer before the next read.
-    pongs: Vec<Vec<u8>>,
+    /// Frames owed to the server (pongs, heartbeat answers), sent before the next read.
+    replies: Vec<Vec<u8>>,
+    /// Answer Engine.IO's heartbeat (`2` → `3`) instead of handing it on.
+    engine_io: bool,
 }
 
 impl RawSocket {
     /// Connect to `addr` (from `source` when given) and upgrade to a WebSocket on `/ws` as
     /// the session in `cookie`.
     pub async fn connect(addr: SocketAddr, source: Option<IpAddr>, cookie: &str) -> anyhow::Result<Self> {
+        Self::upgrade(addr, source, "/ws", &format!("Cookie: {cookie}\r\n")).await
+    }
+
+    /// Connect to `addr` (from `source` when given) and upgrade `path` to a WebSocket, with
+    /// `headers` (each ending in CRLF) added to the request.
+    pub async fn upgrade(
+        addr: SocketAddr,
+        source: Option<IpAddr>,
+        path: &str,
+        headers: &str,
+    ) -> anyhow::Result<Self> {
         let socket = if addr.is_ipv4() { TcpSocket::new_v4()? } else { TcpSocket::new_v6()? };
         if let Some(ip) = source {
             socket.bind(SocketAddr::new(ip, 0))?;
@@ -54,9 +75,8 @@ impl RawSocket {
         let mut stream = socket.connect(addr).await?;
         stream.set_nodelay(true)?;
         let request = format!(
-            "GET /ws HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-             Sec-WebSocket-Key: YmFudGVyLWxvYWQtdG9vbA==\r\nSec-WebSocket-Version: 13\r\n\
-             Cookie: {cookie}\r\n\r\n"
+            "GET {path} HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+             Sec-WebSocket-Key: YmFudGVyLWxvYWQtdG9vbA==\r\nSec-WebSocket-Version: 13\r\n{headers}\r\n"
         );
         stream.write_all(request.as_bytes()).await?;
         let mut buf = Vec::with_capacity(READ_CHUNK_BYTES);
@@ -69,7 +89,34 @@ impl RawSocket {
         };
         let status = String::from_utf8_lossy(&buf[..head_end]).lines().next().unwrap_or_default().to_owned();
         anyhow::ensure!(status.starts_with("HTTP/1.1 101"), "upgrade refused: {status}");
-        Ok(Self { stream, buf, start: head_end, pongs: Vec::new() })
+        Ok(Self { stream, buf, start: head_end, replies: Vec::new(), engine_io: false })
+    }
+
+    /// From now on answer Engine.IO's heartbeat pings, which are text frames.
+    pub fn answer_engine_io_pings(&mut self) {
+        self.engine_io = true;
+    }
+
+    /// Read until a text frame satisfies `wanted`; that frame. Other frames read meanwhile,
+    /// including any after it in the same read, are dropped: call this before traffic starts.
+    pub async fn wait_for(&mut self, wanted: impl Fn(&str) -> bool) -> anyhow::Result<String> {
+        loop {
+            let mut found = None;
+            let open = self
+                .read_frames(|frame| {
+                    if let Frame::Text(text) = frame
+                        && found.is_none()
+                        && wanted(text)
+                    {
+                        found = Some(text.to_owned());
+                    }
+                })
+                .await?;
+            if let Some(text) = found {
+                return Ok(text);
+            }
+            anyhow::ensure!(open, "connection closed while waiting for the server");
+        }
     }
 
     /// Send `hello` and wait for the welcome; the room's latest `seq` at that moment.
@@ -104,34 +151,41 @@ impl RawSocket {
         Ok(())
     }
 
-    /// Read once (waiting for at least one byte), then hand every complete frame to `each`.
+    /// Read once (waiting for at least one byte) unless a whole frame is already buffered,
+    /// then hand every complete frame to `each`.
     /// `false` once the server closed. Cancel-safe: nothing read is lost if the future is
     /// dropped while waiting.
     pub async fn read_frames(&mut self, mut each: impl FnMut(Frame<'_>)) -> anyhow::Result<bool> {
-        for payload in std::mem::take(&mut self.pongs) {
-            self.stream.write_all(&masked(OP_PONG, &payload)).await?;
+        for frame in std::mem::take(&mut self.replies) {
+            self.stream.write_all(&frame).await?;
         }
-        if self.start > 0 && self.start == self.buf.len() {
-            self.buf.clear();
-            self.start = 0;
-        } else if self.start > self.buf.capacity() / 2 {
-            self.buf.drain(..self.start);
-            self.start = 0;
-        }
-        self.buf.reserve(READ_CHUNK_BYTES);
-        if self.stream.read_buf(&mut self.buf).await? == 0 {
-            return Ok(false);
+        // A whole frame may be waiting already: one that came with the upgrade response.
+        if !matches!(next_frame(&self.buf[self.start..]), Ok(Some(_))) {
+            if self.start > 0 && self.start == self.buf.len() {
+                self.buf.clear();
+                self.start = 0;
+            } else if self.start > self.buf.capacity() / 2 {
+                self.buf.drain(..self.start);
+                self.start = 0;
+            }
+            self.buf.reserve(READ_CHUNK_BYTES);
+            if self.stream.read_buf(&mut self.buf).await? == 0 {
+                return Ok(false);
+            }
         }
         loop {
             let Some((opcode, payload, end)) = next_frame(&self.buf[self.start..])? else { break };
             let payload = self.start + payload.start..self.start + payload.end;
             self.start += end;
             match opcode {
+                OP_TEXT if self.engine_io && self.buf[payload.clone()] == *ENGINE_IO_PING => {
+                    self.replies.push(masked(OP_TEXT, ENGINE_IO_PONG));
+                }
                 OP_TEXT => match std::str::from_utf8(&self.buf[payload]) {
                     Ok(text) => each(Frame::Text(text)),
                     Err(_) => anyhow::bail!("a text frame that is not UTF-8"),
                 },
-                OP_PING => self.pongs.push(self.buf[payload].to_vec()),
+                OP_PING => self.replies.push(masked(OP_PONG, &self.buf[payload])),
                 OP_CLOSE => return Ok(false),
                 _ => each(Frame::Other),
             }
