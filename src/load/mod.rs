@@ -20,7 +20,7 @@
 //! tutorial's server (`bench/peers/socketio`), so `make bench` can put the two side by side.
 //!
 //! # Layout
-//! - [`fanout`]: the fan-out scenario (receivers, publishers, the run's accounting); the idle,
+//! - `fanout`: the fan-out scenario (receivers, publishers, the run's accounting); the idle,
 //!   ramp and ack scenarios are here.
 //! - [`raw_socket`]: the library-free receiving WebSocket; [`client`]: sign-up and the
 //!   library socket the publishers use; [`socketio`]: the peer's protocol.

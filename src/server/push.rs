@@ -159,6 +159,12 @@ impl Sender {
     async fn run(self, mut rx: mpsc::Receiver<Posted>) {
         let permits = Arc::new(Semaphore::new(PUSH_CONCURRENCY));
         while let Some(message) = rx.recv().await {
+            // Shutting down: what is still queued cannot be worked out any more, and one
+            // warning per queued message would bury the log's last lines.
+            if self.store.is_closed() {
+                tracing::info!(unsent = rx.len() + 1, "shutting down; pushes still queued are dropped");
+                break;
+            }
             if let Err(error) = self.push(&message, &permits).await {
                 tracing::warn!(%error, room = message.room, seq = message.seq, "could not work out pushes");
             }

@@ -127,6 +127,11 @@ impl Store {
         self.pool.close().await;
     }
 
+    /// Whether [`Store::close`] has run: the server is shutting down.
+    pub fn is_closed(&self) -> bool {
+        self.pool.is_closed()
+    }
+
     /// The room's id, if a room of that name exists.
     pub async fn room_id(&self, name: &str) -> Result<Option<i64>, StoreError> {
         let row =
