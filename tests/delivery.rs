@@ -2,7 +2,7 @@
 
 use banter::protocol::{CLOSE_SLOW_CONSUMER, ErrorCode, HISTORY_PAGE, RESUME_MAX, ServerFrame};
 
-use crate::support::{Client, Event, TestServer};
+use crate::support::{Client, Event, PATIENCE, TestServer};
 
 async fn send_many(client: &mut Client, prefix: &str, count: usize) {
     for n in 0..count {
@@ -144,16 +144,26 @@ async fn a_slow_consumer_never_delays_others_and_loses_nothing() {
     });
 
     // The fast reader gets all of them, in order, while the slow one is stuck.
-    let mut next_seq = 1;
-    while next_seq <= count {
-        if let ServerFrame::Message(m) = fast.next().await {
-            assert_eq!(m.seq, next_seq);
-            next_seq += 1;
+    let fast_reader = tokio::spawn(async move {
+        let mut next_seq = 1;
+        while next_seq <= count {
+            if let ServerFrame::Message(m) = fast.next().await {
+                assert_eq!(m.seq, next_seq);
+                next_seq += 1;
+            }
         }
-    }
-    let _publisher = sender.await.expect("publisher");
+        fast
+    });
 
-    // The slow one is told to go away with 4001, after whatever fit in its queue.
+    // The slow one is evicted once its queue is full. From then on the server gives its close
+    // frame a short grace to get through (a client that never reads must not hold the
+    // connection), so the slow client starts reading as soon as the server says it evicted.
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while server.metric("banter_evictions_total").await == 0 {
+        assert!(tokio::time::Instant::now() < deadline, "the slow consumer was never evicted");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    // It is told to go away with 4001, after whatever fit in its queue.
     let mut last_seen = 0;
     loop {
         match slow.event().await {
@@ -169,6 +179,8 @@ async fn a_slow_consumer_never_delays_others_and_loses_nothing() {
             other => panic!("expected close {CLOSE_SLOW_CONSUMER}, got {other:?}"),
         }
     }
+    let _fast = fast_reader.await.expect("the fast reader got everything in order");
+    let _publisher = sender.await.expect("publisher");
     assert!(last_seen < count, "it really was behind");
 
     // Resuming from where it got to brings the rest, once.

@@ -175,9 +175,17 @@ async fn a_gone_subscription_is_forgotten_and_a_muted_room_pushes_nothing() {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 
-    // Muted: nothing; unmuted again: the next one comes, and it is the next one.
+    // Muted: nothing; unmuted again: the next one comes, and it is the next one. Pushes are
+    // worked out in posting order, after the post: a message from carol, posted after the
+    // muted one, shows that the muted one has been decided on before bob unmutes.
     server.post_form("/api/set_notify", Some(&bob), &format!("room={room}&level=none")).await;
     server.post_message(&ann, &room, "d2", "while muted").await;
+    let carol = server.cookie("carol").await;
+    let opened = server.post_form("/api/open_direct", Some(&carol), "username=bob").await;
+    let other = header(&opened, "location").and_then(|l| l.strip_prefix("/r/")).expect("room").to_owned();
+    server.post_message(&carol, &other, "c1", "marker").await;
+    let push = next(&mut pushes).await;
+    assert_eq!(laptop.open(&push.body).body, "carol: marker", "nothing came for the muted room");
     server.post_form("/api/set_notify", Some(&bob), &format!("room={room}&level=all")).await;
     server.post_message(&ann, &room, "d3", "after").await;
     let push = next(&mut pushes).await;

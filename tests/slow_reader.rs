@@ -19,14 +19,6 @@ fn long_body(tag: &str, n: usize) -> String {
     format!("{tag} {n} {}", "lorem ipsum ".repeat(250))
 }
 
-/// A value from the server's `/metrics`.
-async fn metric(server: &TestServer, name: &str) -> usize {
-    let page = server.get("/metrics").await;
-    page.lines()
-        .find_map(|line| line.strip_prefix(name).and_then(|rest| rest.trim().parse().ok()))
-        .unwrap_or_else(|| panic!("no {name} in {page}"))
-}
-
 #[tokio::test]
 async fn a_reader_that_stops_reading_is_bounded_and_honest_clients_do_not_notice() {
     let server = TestServer::start_with(|c| {
@@ -85,7 +77,7 @@ async fn a_reader_that_stops_reading_is_bounded_and_honest_clients_do_not_notice
     let mut sent = 0;
     let started = Instant::now();
     // Talk until the server has let the sloth go (its socket leaves the count).
-    while metric(&server, "banter_sockets").await == 4 {
+    while server.metric("banter_sockets").await == 4 {
         assert!(sent < 5_000, "the slow reader was never closed");
         for (i, client) in honest.iter_mut().enumerate() {
             let id = format!("h{i}-{sent}");
@@ -98,7 +90,7 @@ async fn a_reader_that_stops_reading_is_bounded_and_honest_clients_do_not_notice
             seen[i].extend(seqs(skipped));
         }
         sent += 1;
-        largest_queue = largest_queue.max(metric(&server, "banter_largest_queue_bytes").await);
+        largest_queue = largest_queue.max(server.metric("banter_largest_queue_bytes").await);
         assert!(largest_queue <= QUEUE_BYTES, "{largest_queue} bytes queued for one connection");
     }
     let elapsed = started.elapsed();

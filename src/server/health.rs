@@ -42,12 +42,16 @@ pub async fn metrics(State(state): State<AppState>, ConnectInfo(peer): ConnectIn
          # HELP banter_largest_queue_bytes Bytes queued for the fullest connection.\n\
          # TYPE banter_largest_queue_bytes gauge\n\
          banter_largest_queue_bytes {}\n\
+         # HELP banter_evictions_total Connections closed for not keeping up with their queue.\n\
+         # TYPE banter_evictions_total counter\n\
+         banter_evictions_total {}\n\
          # HELP banter_sequencer_up Whether messages can be stored.\n\
          # TYPE banter_sequencer_up gauge\n\
          banter_sequencer_up {}\n",
         totals.sockets,
         totals.queued_bytes,
         totals.largest_queue_bytes,
+        totals.evictions,
         u8::from(state.sequencer.is_running()),
     );
     ([(CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()

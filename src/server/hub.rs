@@ -14,7 +14,7 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU16, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use axum::extract::ws::Utf8Bytes;
@@ -231,6 +231,8 @@ pub struct QueueTotals {
     pub sockets: usize,
     pub queued_bytes: usize,
     pub largest_queue_bytes: usize,
+    /// Connections evicted for not keeping up, since the start.
+    pub evictions: u64,
 }
 
 /// How many sockets one account, and one address, may hold at once.
@@ -260,6 +262,8 @@ struct User {
 #[derive(Clone, Default, Debug)]
 pub struct Hub {
     members: Arc<RwLock<Members>>,
+    /// Connections evicted for not keeping up, since the start (`banter_evictions_total`).
+    evictions: Arc<AtomicU64>,
 }
 
 impl Hub {
@@ -335,7 +339,11 @@ impl Hub {
     /// Open sockets, and bytes queued for them: in all, and on the fullest one.
     pub fn queue_totals(&self) -> QueueTotals {
         let members = self.read();
-        let mut totals = QueueTotals { sockets: members.sockets.len(), ..QueueTotals::default() };
+        let mut totals = QueueTotals {
+            sockets: members.sockets.len(),
+            evictions: self.evictions.load(Ordering::Relaxed),
+            ..QueueTotals::default()
+        };
         for socket in members.sockets.values() {
             let queued = socket.outbox.bytes.now();
             totals.queued_bytes += queued;
@@ -443,6 +451,7 @@ impl Hub {
         self.leave(id);
         if let Some(outbox) = outbox {
             tracing::info!(conn = id, "evicting slow consumer");
+            self.evictions.fetch_add(1, Ordering::Relaxed);
             outbox.kick();
         }
     }

@@ -26,7 +26,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures::{Sink, SinkExt, Stream, StreamExt};
 use tokio::sync::watch;
-use tokio::time::MissedTickBehavior;
 
 use super::auth;
 use super::emoji_catalog::expand_shortcodes;
@@ -165,53 +164,52 @@ where
     R: Stream<Item = Result<Message, axum::Error>> + Unpin + Send,
 {
     let Some(rx) = connection.caller.admitted.rx.take() else { return };
-    let Connection { state, peer, caller, .. } = &*connection;
-    let (state, peer) = (state, *peer);
-    let person = caller.person.clone();
-    let expires_at = caller.expires_at;
-    let outbox = caller.admitted.outbox.clone();
-    let id = outbox.id;
-    tracing::info!(conn = id, %peer, user = person.user_id, "connected");
-    let heard = Arc::new(Heard::new());
-    let session_left = Duration::from_millis(u64::try_from(expires_at - now_ms()).unwrap_or(0));
-
-    let writer = Writer {
-        id,
-        rx,
-        ending: outbox.ending(),
-        bytes: outbox.bytes(),
-        session_ends: tokio::time::Instant::now() + session_left,
-        shutdown: state.shutdown.subscribe(),
-        ping_interval: state.config.ping_interval(),
-        heard: heard.clone(),
+    let connection = &*connection;
+    let state = &connection.state;
+    // Built in a block of its own: a value that was ever borrowed keeps its place in the
+    // task's future until its scope ends, even once moved, and this task lives as long as
+    // the connection. Past the block only the two halves and what the end needs remain.
+    let (writer, mut reader) = {
+        let caller = &connection.caller;
+        let outbox = caller.admitted.outbox.clone();
+        let id = outbox.id;
+        tracing::info!(conn = id, peer = %connection.peer, user = caller.person.user_id, "connected");
+        let heard = Arc::new(Heard::new());
+        let session_left = Duration::from_millis(u64::try_from(caller.expires_at - now_ms()).unwrap_or(0));
+        let writer = Writer {
+            id,
+            rx,
+            ending: outbox.ending(),
+            bytes: outbox.bytes(),
+            session_ends: tokio::time::Instant::now() + session_left,
+            shutdown: state.shutdown.subscribe(),
+            ping_interval: state.config.ping_interval(),
+            heard: heard.clone(),
+        };
+        (writer, Reader::new(id, state, caller.person.clone(), outbox, heard))
     };
     // Reader and writer are two futures of this one task, not two tasks: an idle connection
     // then costs one task's memory, and a frame for it wakes one task.
     let writer = writer.run(sink);
     tokio::pin!(writer);
-    let mut reader = Reader::new(id, state, person, outbox.clone(), heard);
 
     let reason = tokio::select! {
         reason = reader.run(stream) => {
-            if let Some((code, text)) = reader_close(reason) {
-                outbox.close(code, text);
-            } else {
-                outbox.close(1000, "bye");
-            }
+            let (code, text) = reader_close(reason).unwrap_or((1000, "bye"));
+            reader.outbox.close(code, text);
             // Past the grace the writer is dropped, with the socket.
             let _written = tokio::time::timeout(CLOSE_GRACE, &mut writer).await;
             "reader ended"
         }
         () = &mut writer => "writer ended",
     };
-    let was_joined = reader.joined.is_some();
+    let id = reader.id;
     let user_id = reader.person.user_id;
-    let username = reader.person.username.clone();
     state.hub.disconnect(id);
-    if was_joined && state.hub.user_connections(user_id) == 0 {
-        announce_person(state, user_id, username, false);
+    if reader.joined.is_some() && state.hub.user_connections(user_id) == 0 {
+        announce_person(state, user_id, reader.person.username.clone(), false);
     }
-    tracing::info!(conn = id, %peer, reason, "disconnected");
+    tracing::info!(conn = id, peer = %connection.peer, reason, "disconnected");
 }
 
 /// Why the reader stopped, and what close frame (if any) the peer should get.
@@ -701,70 +699,85 @@ struct Writer {
 }
 
 impl Writer {
-    async fn run<S>(self, mut sink: S)
+    /// Write what the queue holds, ping, and close when told to, when the session expires or
+    /// when the server shuts down.
+    ///
+    /// Not an `async fn`, and no `self` taken apart: an `async fn`'s future keeps its
+    /// arguments for its whole life *and* the copies its body makes of them, so this future
+    /// uses the captured values in place. One timer serves both the pings and the session's
+    /// end. Every idle connection holds this future, so each byte here is 10,000 at 10,000
+    /// connections (docs/benchmarks.md, "Idle connections").
+    #[expect(clippy::manual_async_fn, reason = "an async fn would keep its arguments twice (see above)")]
+    fn run<S>(mut self, mut sink: S) -> impl Future<Output = ()>
     where
         S: Sink<Message, Error = axum::Error> + Unpin,
     {
-        let Writer { id, mut rx, ending, bytes, session_ends, mut shutdown, ping_interval, heard } = self;
-        let mut ping = tokio::time::interval(ping_interval);
-        ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
-        ping.tick().await;
-        let mut batch = Vec::new();
-        // Made once and polled in place: re-creating them on every pass of the loop would
-        // register and unregister a waiter (a lock each) for every frame this connection
-        // writes, and that showed up in the fan-out profile.
-        let ended = ending.wait();
-        let shutting_down = async { shutdown.wait_for(|down| *down).await.is_ok() };
-        let expired = tokio::time::sleep_until(session_ends);
-        tokio::pin!(ended, shutting_down, expired);
-        let close = loop {
-            tokio::select! {
-                biased;
-                code = &mut ended => break Some((code, protocol::close_reason(code))),
-                _ = &mut expired => {
-                    tracing::info!(conn = id, "session expired; closing");
-                    break Some((protocol::CLOSE_SIGNED_OUT, "session expired"));
+        async move {
+            let mut batch = Vec::new();
+            let mut next_ping = tokio::time::Instant::now() + self.ping_interval;
+            // Made once and polled in place: re-creating them on every pass of the loop would
+            // register and unregister a waiter (a lock each) for every frame this connection
+            // writes, and that showed up in the fan-out profile.
+            let ended = self.ending.wait();
+            let shutdown = &mut self.shutdown;
+            let shutting_down = async move { shutdown.wait_for(|down| *down).await.is_ok() };
+            let wake = tokio::time::sleep_until(next_ping.min(self.session_ends));
+            tokio::pin!(ended, shutting_down, wake);
+            let close = loop {
+                tokio::select! {
+                    biased;
+                    code = &mut ended => break Some((code, protocol::close_reason(code))),
+                    () = &mut wake => {
+                        let now = tokio::time::Instant::now();
+                        if now >= self.session_ends {
+                            tracing::info!(conn = self.id, "session expired; closing");
+                            break Some((protocol::CLOSE_SIGNED_OUT, "session expired"));
+                        }
+                        if now >= next_ping {
+                            if self.heard.silent_for() > self.ping_interval * 2 {
+                                tracing::info!(conn = self.id, "no answer to pings; closing");
+                                break Some((protocol::CLOSE_TIMEOUT, "no answer to pings"));
+                            }
+                            if Box::pin(write(&mut sink, Message::Ping(Default::default()))).await.is_err() {
+                                return;
+                            }
+                            next_ping = now + self.ping_interval;
+                        }
+                        wake.as_mut().reset(next_ping.min(self.session_ends));
+                    }
+                    _ = &mut shutting_down => break Some((1001, "server shutting down")),
+                    received = self.rx.recv_many(&mut batch, BATCH_FRAMES) => {
+                        if received == 0 {
+                            break None;
+                        }
+                        // A write the peer does not take (a client that stopped reading) must
+                        // not keep the connection, and its queue, alive once the server has
+                        // ended it.
+                        let written = tokio::select! {
+                            biased;
+                            code = &mut ended => break Some((code, protocol::close_reason(code))),
+                            // Boxed, as the other writes: a write's state (its timeout timer,
+                            // the transport's) is held only while it runs.
+                            written = Box::pin(write_batch(&mut sink, &mut batch, &self.bytes)) => written,
+                        };
+                        // A burst's worth of batch is not kept for an idle connection.
+                        if batch.capacity() > BATCH_KEEP {
+                            batch = Vec::new();
+                        }
+                        match written {
+                            Ok(None) => {}
+                            Ok(Some(close)) => break Some(close),
+                            Err(()) => return,
+                        }
+                    }
                 }
-                _ = &mut shutting_down => break Some((1001, "server shutting down")),
-                received = rx.recv_many(&mut batch, BATCH_FRAMES) => {
-                    if received == 0 {
-                        break None;
-                    }
-                    // A write the peer does not take (a client that stopped reading) must not keep
-                    // the connection, and its queue, alive once the server has ended it.
-                    let written = tokio::select! {
-                        biased;
-                        code = &mut ended => break Some((code, protocol::close_reason(code))),
-                        // Boxed, as the other writes below: a write's state (its timeout
-                        // timer, the transport's) is held only while it runs.
-                        written = Box::pin(write_batch(&mut sink, &mut batch, &bytes)) => written,
-                    };
-                    // A burst's worth of batch is not kept for an idle connection.
-                    if batch.capacity() > BATCH_KEEP {
-                        batch = Vec::new();
-                    }
-                    match written {
-                        Ok(None) => {}
-                        Ok(Some(close)) => break Some(close),
-                        Err(()) => return,
-                    }
-                }
-                _ = ping.tick() => {
-                    if heard.silent_for() > ping_interval * 2 {
-                        tracing::info!(conn = id, "no answer to pings; closing");
-                        break Some((protocol::CLOSE_TIMEOUT, "no answer to pings"));
-                    }
-                    if Box::pin(write(&mut sink, Message::Ping(Default::default()))).await.is_err() {
-                        return;
-                    }
-                }
+            };
+            if let Some((code, reason)) = close {
+                // Briefly: a peer that is not reading will not read this either.
+                let frame = CloseFrame { code, reason: Utf8Bytes::from_static(reason) };
+                let close = sink.send(Message::Close(Some(frame)));
+                let _peer_gone = Box::pin(tokio::time::timeout(CLOSE_GRACE, close)).await;
             }
-        };
-        if let Some((code, reason)) = close {
-            // Briefly: a peer that is not reading will not read this either.
-            let frame = CloseFrame { code, reason: Utf8Bytes::from_static(reason) };
-            let close = sink.send(Message::Close(Some(frame)));
-            let _peer_gone = Box::pin(tokio::time::timeout(CLOSE_GRACE, close)).await;
         }
     }
 }

@@ -239,6 +239,14 @@ impl TestServer {
         .await
     }
 
+    /// A value from the server's `/metrics`.
+    pub async fn metric(&self, name: &str) -> usize {
+        let page = self.get("/metrics").await;
+        page.lines()
+            .find_map(|line| line.strip_prefix(name).and_then(|rest| rest.trim().parse().ok()))
+            .unwrap_or_else(|| panic!("no {name} in {page}"))
+    }
+
     /// `GET path` with a cookie, as a signed-in browser would.
     pub async fn get_as(&self, cookie: &str, path: &str) -> String {
         self.http(&format!(
