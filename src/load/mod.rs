@@ -217,9 +217,7 @@ impl Target {
         })
         .await
     }
-}
 
-impl Target {
     /// Open `n` sockets to the Socket.IO peer's main namespace.
     async fn open_socketio(&self, n: usize) -> anyhow::Result<Vec<RawSocket>> {
         open_many(n, |i| socketio::connect(self.addr, self.source(i))).await

@@ -122,25 +122,12 @@ impl RawSocket {
     /// Send `hello` and wait for the welcome; the room's latest `seq` at that moment.
     pub async fn join(&mut self, hello: &str) -> anyhow::Result<i64> {
         self.send_text(hello).await?;
-        loop {
-            let (mut welcome, mut refused) = (None, None);
-            let open = self
-                .read_frames(|frame| {
-                    let Frame::Text(text) = frame else { return };
-                    match super::client::peek(text).map(|f| (f.kind, f.latest_seq)) {
-                        Some(("welcome", latest)) => welcome = Some(latest.unwrap_or(0)),
-                        Some(("error", _)) => refused = Some(text.to_owned()),
-                        _ => {}
-                    }
-                })
-                .await?;
-            if let Some(text) = refused {
-                anyhow::bail!("join refused: {text}");
-            }
-            if let Some(latest) = welcome {
-                return Ok(latest);
-            }
-            anyhow::ensure!(open, "connection closed before welcome");
+        let answered =
+            |text: &str| super::client::peek(text).is_some_and(|f| matches!(f.kind, "welcome" | "error"));
+        let answer = self.wait_for(answered).await?;
+        match super::client::peek(&answer) {
+            Some(frame) if frame.kind == "welcome" => Ok(frame.latest_seq.unwrap_or(0)),
+            _ => anyhow::bail!("join refused: {answer}"),
         }
     }
 
