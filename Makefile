@@ -51,8 +51,11 @@ lint:
 build: ## Debug build of server and wasm client (what the tests use)
 	cargo leptos build
 
-unit: ## Unit and integration tests (real server on 127.0.0.1:0, real SQLite files)
+# The integration suite runs twice: on SQLite files, then on a private PostgreSQL cluster that
+# scripts/test-services.sh starts and stops around it (or BANTER_TEST_POSTGRES, if set).
+unit: ## Unit and integration tests (real server on 127.0.0.1:0, real SQLite files and PostgreSQL)
 	RUSTFLAGS="$(DEBUG_RUSTFLAGS)" cargo test --features ssr
+	scripts/test-services.sh run env RUSTFLAGS="$(DEBUG_RUSTFLAGS)" cargo test --features ssr --test integration
 
 # Depends on `build`: `release-build` leaves the optimised wasm in target/site, which the
 # debug server cannot hydrate; rebuilding the debug site first is quick when nothing changed.

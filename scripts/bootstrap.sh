@@ -97,6 +97,9 @@ if [ "$purpose" = test ]; then
   packages=""
   [ -x /usr/bin/chromium ] || packages="$packages chromium"
   [ -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || packages="$packages fonts-noto-color-emoji"
+  # The integration suite runs on PostgreSQL too (scripts/test-services.sh starts a private
+  # cluster; the package's own cluster is not used).
+  compgen -G '/usr/lib/postgresql/*/bin/pg_ctl' >/dev/null || packages="$packages postgresql"
   # shellcheck disable=SC2086 # one word per package
   [ -z "$packages" ] || apt_install $packages
 fi

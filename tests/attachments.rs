@@ -45,9 +45,9 @@ async fn refused(client: &mut Client, client_id: &str) -> ErrorCode {
 }
 
 fn files_on_disk(server: &TestServer) -> Vec<String> {
-    let dir = server.db.parent().expect("a directory").join("uploads");
+    let dir = &server.uploads;
     let mut found = Vec::new();
-    for shard in std::fs::read_dir(&dir).expect("uploads dir") {
+    for shard in std::fs::read_dir(dir).expect("uploads dir") {
         let shard = shard.expect("entry").path();
         for file in std::fs::read_dir(&shard).expect("shard") {
             found.push(file.expect("entry").file_name().to_string_lossy().into_owned());

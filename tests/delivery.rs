@@ -2,7 +2,7 @@
 
 use banter::protocol::{CLOSE_SLOW_CONSUMER, ErrorCode, HISTORY_PAGE, RESUME_MAX, ServerFrame};
 
-use crate::support::{Client, Event, PATIENCE, TestServer};
+use crate::support::{Client, Event, FreshDatabase, PATIENCE, TestServer};
 
 async fn send_many(client: &mut Client, prefix: &str, count: usize) {
     for n in 0..count {
@@ -201,13 +201,14 @@ async fn a_slow_consumer_never_delays_others_and_loses_nothing() {
 #[tokio::test]
 async fn a_locked_database_refuses_the_send_and_the_resend_succeeds() {
     use sqlx::Connection;
-    let server = TestServer::start_with(|c| c.busy_timeout_ms = 200).await;
+    // SQLite's own lock; PostgreSQL locks rows, not the database.
+    let server = TestServer::start_fresh(FreshDatabase::sqlite(), |c| c.busy_timeout_ms = 200).await;
     let mut a = server.join("ann").await;
     a.send_message("before", "fine").await;
     assert_eq!(a.ack("before").await, 1);
 
     // Another process holds the write lock.
-    let url = format!("sqlite://{}", server.db.display());
+    let url = server.database.to_string();
     let mut locker = sqlx::SqliteConnection::connect(&url).await.expect("second connection");
     sqlx::query("BEGIN EXCLUSIVE").execute(&mut locker).await.expect("lock");
 

@@ -2,7 +2,6 @@
 
 use banter::model::ChatMessage;
 use banter::protocol::{HISTORY_PAGE, ServerFrame};
-use banter::server::Store;
 
 use crate::support::TestServer;
 
@@ -73,17 +72,13 @@ async fn the_form_posts_without_javascript_and_live_pages_see_it() {
 
 #[tokio::test]
 async fn pages_walk_back_through_history_without_gaps_or_overlap() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("pages.db");
-    {
-        let server = TestServer::start_on(db.clone(), |c| c.rate = 1e9).await;
-        let mut a = server.join("ann").await;
-        for n in 1..=120 {
-            a.send_message(&format!("p{n}"), &format!("n{n}")).await;
-        }
-        a.ack("p120").await;
+    let server = TestServer::start_with(|c| c.rate = 1e9).await;
+    let mut a = server.join("ann").await;
+    for n in 1..=120 {
+        a.send_message(&format!("p{n}"), &format!("n{n}")).await;
     }
-    let store = Store::open(&db).await.unwrap();
+    a.ack("p120").await;
+    let store = server.store().await;
     let room = store.room_id("general").await.unwrap().unwrap();
     let seqs = |messages: &[ChatMessage]| messages.iter().map(|m| m.seq).collect::<Vec<_>>();
 

@@ -170,9 +170,12 @@ async fn a_socket_ends_when_its_session_expires() {
     let server = TestServer::start().await;
     let cookie = server.cookie("fay").await;
     // Make the session end a moment from now, as if it had been made 30 days ago.
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", server.db.display())).await.expect("db");
     let soon = banter::server::sequencer::now_ms() + 5_000;
-    sqlx::query("UPDATE sessions SET expires_at = ?").bind(soon).execute(&pool).await.expect("update");
+    sqlx::query("UPDATE sessions SET expires_at = $1")
+        .bind(soon)
+        .execute(&server.sql().await)
+        .await
+        .expect("update");
     let mut ws = Client::connect(&server.ws_url(), &cookie).await;
     let Event::Closed(Some(frame)) = ws.event().await else { panic!("expected a close") };
     assert_eq!(frame.code, CloseCode::from(CLOSE_SIGNED_OUT));

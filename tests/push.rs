@@ -159,13 +159,11 @@ async fn a_gone_subscription_is_forgotten_and_a_muted_room_pushes_nothing() {
     // The service said 410 for the old phone: it is forgotten, so only the laptop hears next.
     // Wait (within the test's patience) until the store no longer holds it.
     let deadline = tokio::time::Instant::now() + PATIENCE;
+    let sql = server.sql().await;
     loop {
-        use sqlx::ConnectOptions as _;
-        let mut conn =
-            sqlx::sqlite::SqliteConnectOptions::new().filename(&server.db).connect().await.expect("db");
-        let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM push_subscriptions WHERE endpoint = ?")
+        let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM push_subscriptions WHERE endpoint = $1")
             .bind(&gone)
-            .fetch_one(&mut conn)
+            .fetch_one(&sql)
             .await
             .expect("count");
         if left == 0 {

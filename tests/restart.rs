@@ -4,9 +4,9 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
 use banter::protocol::ServerFrame;
-use banter::server::Store;
+use banter::server::database::Database;
 
-use crate::support::{Client, Event, TestServer, sign_up};
+use crate::support::{Client, Event, FreshDatabase, TestServer, sign_up};
 
 #[tokio::test]
 async fn graceful_shutdown_sends_going_away() {
@@ -14,14 +14,13 @@ async fn graceful_shutdown_sends_going_away() {
     let mut a = server.join("ann").await;
     a.send_message("s1", "before shutdown").await;
     a.ack("s1").await;
-    let db = server.db.clone();
     server.stop().await;
     match a.event().await {
         Event::Closed(Some(frame)) => assert_eq!(u16::from(frame.code), 1001),
         other => panic!("expected close 1001, got {other:?}"),
     }
     // The message was committed before the server exited.
-    let store = Store::open(&db).await.expect("reopen");
+    let store = server.store().await;
     let room = store.room_id("general").await.unwrap().unwrap();
     let page = store.page(room, "general", None, 10).await.unwrap();
     assert_eq!(page.messages.iter().map(|m| m.body.as_str()).collect::<Vec<_>>(), vec!["before shutdown"]);
@@ -34,11 +33,14 @@ struct Process {
 }
 
 impl Process {
-    fn start(db: &std::path::Path) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_banter"))
-            .args(["--addr", "127.0.0.1:0", "--log", "info"])
-            .arg("--db")
-            .arg(db)
+    fn start(fresh: &FreshDatabase) -> Self {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_banter"));
+        command.args(["--addr", "127.0.0.1:0", "--log", "info"]).arg("--uploads").arg(fresh.uploads());
+        match &fresh.database {
+            Database::Sqlite(path) => command.arg("--db").arg(path),
+            Database::Postgres(url) => command.arg("--database-url").arg(url),
+        };
+        let mut child = command
             .arg("--leptos-config")
             .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Leptos.toml"))
             .env("NO_COLOR", "1")
@@ -68,10 +70,8 @@ impl Process {
 
 #[tokio::test]
 async fn acknowledged_messages_survive_kill_9() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("crash.db");
-
-    let server = Process::start(&db);
+    let fresh = FreshDatabase::new().await;
+    let server = Process::start(&fresh);
     let url = format!("ws://{}/ws", server.addr);
     let cookie = sign_up(server.addr.parse().expect("an address"), "ann").await;
     let mut a = Client::connect(&url, &cookie).await;
@@ -86,7 +86,7 @@ async fn acknowledged_messages_survive_kill_9() {
     assert!(matches!(a.event().await, Event::Closed(_) | Event::Ended));
 
     // Start again on the same file; a client resuming from 10 gets 11..20 once.
-    let server = Process::start(&db);
+    let server = Process::start(&fresh);
     let url = format!("ws://{}/ws", server.addr);
     // The session lives in the database too: the same cookie works after the crash.
     let mut b = Client::connect(&url, &cookie).await;

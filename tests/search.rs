@@ -109,16 +109,11 @@ async fn messages_stored_before_the_index_are_found_after_a_restart() {
     let mut server = TestServer::start().await;
     let ann = server.cookie("ann").await;
     server.post_message(&ann, "general", "o1", "an old message about llamas").await;
-    let db = server.db.clone();
     server.stop().await;
     // As a database from before the index: its messages are not in it.
-    {
-        use sqlx::ConnectOptions;
-        let mut conn = sqlx::sqlite::SqliteConnectOptions::new().filename(&db).connect().await.expect("open");
-        sqlx::query("DELETE FROM message_search").execute(&mut conn).await.expect("emptied");
-    }
+    sqlx::query("DELETE FROM message_search").execute(&server.sql().await).await.expect("emptied");
     // Ann's session outlived the restart.
-    let server = TestServer::start_on(db, |_| {}).await;
+    let server = server.restart(|_| {}).await;
     assert_eq!(texts(&search(&server, &ann, "form[q]=llama").await), ["an old message about [llamas]"]);
 }
 

@@ -2,7 +2,7 @@
 //! sequencer's transaction), listing them with history, finding one to serve, and sweeping
 //! the ones never sent.
 
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::Row;
 
 use super::store::{Store, StoreError};
 use crate::attachments::{Attachment, AttachmentId, AttachmentKind};
@@ -33,7 +33,7 @@ pub struct StoredFile {
 
 const COLUMNS: &str = "id, name, mime, kind, size, width, height, thumb_mime";
 
-fn attachment_from(row: &sqlx::sqlite::SqliteRow) -> Option<Attachment> {
+fn attachment_from(row: &sqlx::any::AnyRow) -> Option<Attachment> {
     let id = AttachmentId::try_from(row.get::<String, _>(0)).ok()?;
     let name: String = row.get(1);
     let thumb: Option<String> = row.get(7);
@@ -55,7 +55,7 @@ impl Store {
         sqlx::query(
             "INSERT INTO attachments
                  (id, uploader_id, name, mime, kind, size, width, height, thumb_mime, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(upload.id.as_str())
         .bind(upload.uploader_id)
@@ -63,8 +63,8 @@ impl Store {
         .bind(&upload.mime)
         .bind(upload.kind.as_str())
         .bind(i64::try_from(upload.size).unwrap_or(i64::MAX))
-        .bind(upload.width)
-        .bind(upload.height)
+        .bind(upload.width.map(i64::from))
+        .bind(upload.height.map(i64::from))
         .bind(&upload.thumb_mime)
         .bind(now)
         .execute(self.pool())
@@ -75,7 +75,7 @@ impl Store {
     /// Uploads this person has not sent yet.
     pub async fn unsent_uploads(&self, uploader_id: i64) -> Result<i64, StoreError> {
         Ok(sqlx::query_scalar(
-            "SELECT COUNT(*) FROM attachments WHERE uploader_id = ? AND message_seq IS NULL",
+            "SELECT COUNT(*) FROM attachments WHERE uploader_id = $1 AND message_seq IS NULL",
         )
         .bind(uploader_id)
         .fetch_one(self.pool())
@@ -85,7 +85,7 @@ impl Store {
     /// Give `ids` (in order) to the message at `room_id`/`seq`, inside the transaction that
     /// stores it. `None`, and nothing changed, unless every one is the author's and unsent.
     pub(crate) async fn attach(
-        tx: &mut Transaction<'static, Sqlite>,
+        tx: &mut super::store::WriteTx,
         uploader_id: i64,
         room_id: i64,
         seq: i64,
@@ -94,7 +94,7 @@ impl Store {
         let mut attached = Vec::with_capacity(ids.len());
         for id in ids {
             let row = sqlx::query(&format!(
-                "SELECT {COLUMNS} FROM attachments WHERE id = ? AND uploader_id = ? AND message_seq IS NULL"
+                "SELECT {COLUMNS} FROM attachments WHERE id = $1 AND uploader_id = $2 AND message_seq IS NULL"
             ))
             .bind(id.as_str())
             .bind(uploader_id)
@@ -109,7 +109,7 @@ impl Store {
             }
         }
         for (position, id) in ids.iter().enumerate() {
-            sqlx::query("UPDATE attachments SET room_id = ?, message_seq = ?, position = ? WHERE id = ?")
+            sqlx::query("UPDATE attachments SET room_id = $1, message_seq = $2, position = $3 WHERE id = $4")
                 .bind(room_id)
                 .bind(seq)
                 .bind(i64::try_from(position).unwrap_or(i64::MAX))
@@ -130,7 +130,7 @@ impl Store {
     ) -> Result<Vec<(i64, Attachment)>, StoreError> {
         let rows = sqlx::query(&format!(
             "SELECT {COLUMNS}, message_seq FROM attachments
-             WHERE room_id = ? AND message_seq BETWEEN ? AND ? ORDER BY message_seq, position"
+             WHERE room_id = $1 AND message_seq BETWEEN $2 AND $3 ORDER BY message_seq, position"
         ))
         .bind(room_id)
         .bind(first)
@@ -143,7 +143,7 @@ impl Store {
     /// An attachment to serve, with what deciding who may see it needs.
     pub async fn stored_file(&self, id: &AttachmentId) -> Result<Option<StoredFile>, StoreError> {
         let row =
-            sqlx::query(&format!("SELECT {COLUMNS}, uploader_id, room_id FROM attachments WHERE id = ?"))
+            sqlx::query(&format!("SELECT {COLUMNS}, uploader_id, room_id FROM attachments WHERE id = $1"))
                 .bind(id.as_str())
                 .fetch_optional(self.pool())
                 .await?;
@@ -160,7 +160,7 @@ impl Store {
     /// Uploads never sent and made before `before` (ms), at most `limit`.
     pub async fn expired_uploads(&self, before: i64, limit: i64) -> Result<Vec<AttachmentId>, StoreError> {
         let ids: Vec<String> = sqlx::query_scalar(
-            "SELECT id FROM attachments WHERE message_seq IS NULL AND created_at < ? ORDER BY created_at LIMIT ?",
+            "SELECT id FROM attachments WHERE message_seq IS NULL AND created_at < $1 ORDER BY created_at LIMIT $2",
         )
         .bind(before)
         .bind(limit)
@@ -171,7 +171,7 @@ impl Store {
 
     /// Forget an upload that was never sent. False if it was sent meanwhile (then it stays).
     pub async fn forget_upload(&self, id: &AttachmentId) -> Result<bool, StoreError> {
-        let done = sqlx::query("DELETE FROM attachments WHERE id = ? AND message_seq IS NULL")
+        let done = sqlx::query("DELETE FROM attachments WHERE id = $1 AND message_seq IS NULL")
             .bind(id.as_str())
             .execute(self.pool())
             .await?;

@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use clap::Parser;
 
+use super::database::Database;
+
 #[derive(Debug, Clone, Parser)]
 #[command(name = "banter", version, about = "Real-time web chat server")]
 pub struct Config {
@@ -20,7 +22,13 @@ pub struct Config {
     #[arg(long, env = "BANTER_DB", default_value = "data/banter.db")]
     pub db: PathBuf,
 
-    /// Directory for attachments, created if missing. Default: `uploads/` beside the database.
+    /// The database as a URL, in place of `--db`: `sqlite://PATH` or
+    /// `postgres://USER:PASSWORD@HOST:PORT/NAME` (its schema is created or updated at start).
+    #[arg(long, env = "BANTER_DATABASE_URL")]
+    pub database_url: Option<Database>,
+
+    /// Directory for attachments, created if missing. Default: `uploads/` beside the SQLite
+    /// file (`--db`'s directory when the database is PostgreSQL).
     #[arg(long, env = "BANTER_UPLOADS")]
     pub uploads: Option<PathBuf>,
 
@@ -154,11 +162,28 @@ impl Config {
         Duration::from_secs(self.hello_timeout.max(1))
     }
 
-    /// Where attachments are kept: `--uploads`, or `uploads/` beside the database.
+    /// The database: `--database-url`, or the SQLite file `--db`.
+    pub fn database(&self) -> Database {
+        self.database_url.clone().unwrap_or_else(|| Database::Sqlite(self.db.clone()))
+    }
+
+    /// Where attachments are kept: `--uploads`, or `uploads/` beside the SQLite file.
     pub fn uploads_dir(&self) -> PathBuf {
         self.uploads.clone().unwrap_or_else(|| {
-            self.db.parent().map_or_else(|| PathBuf::from("uploads"), |dir| dir.join("uploads"))
+            let database = self.database();
+            let file = database.sqlite_path().unwrap_or(&self.db);
+            file.parent().map_or_else(|| PathBuf::from("uploads"), |dir| dir.join("uploads"))
         })
+    }
+
+    /// Defaults for tests and embedding: `database`, everything else as shipped.
+    pub fn with_database(database: Database) -> Self {
+        let mut config = Self::parse_from(["banter"]);
+        if let Some(path) = database.sqlite_path() {
+            config.db = path.to_owned();
+        }
+        config.database_url = Some(database);
+        config
     }
 
     /// Defaults for tests and embedding: a database at `db`, everything else as shipped.

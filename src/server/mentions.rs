@@ -4,7 +4,7 @@
 //! A mention counts only for a member of the room at the time it is posted: naming someone
 //! in a room they cannot read tells them nothing and stores nothing.
 
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::Row;
 
 use super::store::{Store, StoreError};
 use crate::mentions::mentioned;
@@ -36,44 +36,53 @@ impl Store {
         room_id: i64,
         usernames: &[String],
     ) -> Result<Vec<Mentioned>, StoreError> {
-        let names = serde_json::to_string(usernames).unwrap_or_else(|_| "[]".to_owned());
-        let rows = sqlx::query(
-            "SELECT u.id, u.username FROM users u JOIN room_members m ON m.user_id = u.id AND m.room_id = ?
-             WHERE u.username IN (SELECT value FROM json_each(?))",
-        )
-        .bind(room_id)
-        .bind(names)
-        .fetch_all(self.pool())
-        .await?;
+        if usernames.is_empty() {
+            return Ok(Vec::new());
+        }
+        // One placeholder per name ($2, $3, …): the same text on SQLite and PostgreSQL. A message
+        // names at most `MAX_MENTIONS` people, so the statement stays small.
+        let placeholders: Vec<String> = (2..usernames.len() + 2).map(|n| format!("${n}")).collect();
+        let sql = format!(
+            "SELECT u.id, u.username FROM users u JOIN room_members m ON m.user_id = u.id AND m.room_id = $1
+             WHERE u.username IN ({})",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(room_id);
+        for name in usernames {
+            query = query.bind(name);
+        }
+        let rows = query.fetch_all(self.pool()).await?;
         Ok(rows.iter().map(|row| Mentioned { user_id: row.get(0), username: row.get(1) }).collect())
     }
 
     /// Record who message `seq` mentions, in place of whom it mentioned before (an edit).
     pub(crate) async fn record_mentions(
-        tx: &mut Transaction<'static, Sqlite>,
+        tx: &mut super::store::WriteTx,
         room_id: i64,
         seq: i64,
         people: &[Mentioned],
     ) -> Result<(), StoreError> {
         Store::clear_mentions(tx, room_id, seq).await?;
         for person in people {
-            sqlx::query("INSERT OR IGNORE INTO mentions (room_id, seq, user_id) VALUES (?, ?, ?)")
-                .bind(room_id)
-                .bind(seq)
-                .bind(person.user_id)
-                .execute(&mut **tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO mentions (room_id, seq, user_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            )
+            .bind(room_id)
+            .bind(seq)
+            .bind(person.user_id)
+            .execute(&mut **tx)
+            .await?;
         }
         Ok(())
     }
 
     /// Forget whom message `seq` mentions (it was deleted, or is being edited).
     pub(crate) async fn clear_mentions(
-        tx: &mut Transaction<'static, Sqlite>,
+        tx: &mut super::store::WriteTx,
         room_id: i64,
         seq: i64,
     ) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM mentions WHERE room_id = ? AND seq = ?")
+        sqlx::query("DELETE FROM mentions WHERE room_id = $1 AND seq = $2")
             .bind(room_id)
             .bind(seq)
             .execute(&mut **tx)
@@ -90,7 +99,7 @@ impl Store {
     ) -> Result<Vec<(i64, String)>, StoreError> {
         let rows = sqlx::query(
             "SELECT n.seq, u.username FROM mentions n JOIN users u ON u.id = n.user_id
-             WHERE n.room_id = ? AND n.seq BETWEEN ? AND ? ORDER BY n.seq, u.username",
+             WHERE n.room_id = $1 AND n.seq BETWEEN $2 AND $3 ORDER BY n.seq, u.username",
         )
         .bind(room_id)
         .bind(first)

@@ -7,7 +7,7 @@
 //! commit is done) and, when a moderator deletes someone else's message, is written to the
 //! moderation log.
 
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::Row;
 
 use super::moderation::{self, Act};
 use super::store::{Store, StoreError, Stored};
@@ -92,12 +92,12 @@ struct Target {
 impl Store {
     /// The message `seq` in the room, unless it does not exist or is deleted.
     async fn target(
-        tx: &mut Transaction<'static, Sqlite>,
+        tx: &mut super::store::WriteTx,
         room_id: i64,
         seq: i64,
     ) -> Result<Option<Target>, StoreError> {
         let row = sqlx::query(
-            "SELECT author_id, created_at FROM messages WHERE room_id = ? AND seq = ? AND deleted_at IS NULL",
+            "SELECT author_id, created_at FROM messages WHERE room_id = $1 AND seq = $2 AND deleted_at IS NULL",
         )
         .bind(room_id)
         .bind(seq)
@@ -108,13 +108,13 @@ impl Store {
 
     /// The `seq` this actor's change with `client_id` already took, if it was applied before.
     async fn applied(
-        tx: &mut Transaction<'static, Sqlite>,
+        tx: &mut super::store::WriteTx,
         room_id: i64,
         actor_id: i64,
         client_id: &str,
     ) -> Result<Option<i64>, StoreError> {
         Ok(sqlx::query_scalar(
-            "SELECT seq FROM message_events WHERE room_id = ? AND IFNULL(actor_id, 0) = ? AND client_id = ?",
+            "SELECT seq FROM message_events WHERE room_id = $1 AND COALESCE(actor_id, 0) = $2 AND client_id = $3",
         )
         .bind(room_id)
         .bind(actor_id)
@@ -125,7 +125,7 @@ impl Store {
 
     #[allow(clippy::too_many_arguments)]
     async fn record_event(
-        tx: &mut Transaction<'static, Sqlite>,
+        tx: &mut super::store::WriteTx,
         room_id: i64,
         seq: i64,
         target: i64,
@@ -136,7 +136,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO message_events (room_id, seq, target_seq, kind, actor_id, client_id, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(room_id)
         .bind(seq)
@@ -152,7 +152,7 @@ impl Store {
 
     /// Apply an edit at `seq` inside `tx`.
     pub(crate) async fn edit(
-        tx: &mut Transaction<'static, Sqlite>,
+        tx: &mut super::store::WriteTx,
         edit: &EditMessage,
         seq: i64,
         ts: i64,
@@ -172,14 +172,16 @@ impl Store {
         if let Some(id) = Store::unindex_message(tx, edit.room_id, edit.target).await? {
             Store::index_message(tx, id, &edit.body).await?;
         }
-        sqlx::query("UPDATE messages SET body = ?, html = ?, edited_at = ? WHERE room_id = ? AND seq = ?")
-            .bind(&edit.body)
-            .bind(&edit.html)
-            .bind(ts)
-            .bind(edit.room_id)
-            .bind(edit.target)
-            .execute(&mut **tx)
-            .await?;
+        sqlx::query(
+            "UPDATE messages SET body = $1, html = $2, edited_at = $3 WHERE room_id = $4 AND seq = $5",
+        )
+        .bind(&edit.body)
+        .bind(&edit.html)
+        .bind(ts)
+        .bind(edit.room_id)
+        .bind(edit.target)
+        .execute(&mut **tx)
+        .await?;
         Store::record_mentions(tx, edit.room_id, edit.target, &edit.mentions).await?;
         Store::record_event(tx, edit.room_id, seq, edit.target, "edit", edit.actor_id, &edit.client_id, ts)
             .await?;
@@ -197,7 +199,7 @@ impl Store {
     /// Apply a deletion at `seq` inside `tx`: the text and attachment rows go; the files'
     /// ids are returned for deleting after the commit.
     pub(crate) async fn delete(
-        tx: &mut Transaction<'static, Sqlite>,
+        tx: &mut super::store::WriteTx,
         delete: &DeleteMessage,
         seq: i64,
         ts: i64,
@@ -227,24 +229,26 @@ impl Store {
         }
         Store::unindex_message(tx, delete.room_id, delete.target).await?;
         Store::clear_mentions(tx, delete.room_id, delete.target).await?;
-        sqlx::query("UPDATE messages SET body = '', html = '', deleted_at = ? WHERE room_id = ? AND seq = ?")
-            .bind(ts)
-            .bind(delete.room_id)
-            .bind(delete.target)
-            .execute(&mut **tx)
-            .await?;
+        sqlx::query(
+            "UPDATE messages SET body = '', html = '', deleted_at = $1 WHERE room_id = $2 AND seq = $3",
+        )
+        .bind(ts)
+        .bind(delete.room_id)
+        .bind(delete.target)
+        .execute(&mut **tx)
+        .await?;
         let files: Vec<String> =
-            sqlx::query_scalar("SELECT id FROM attachments WHERE room_id = ? AND message_seq = ?")
+            sqlx::query_scalar("SELECT id FROM attachments WHERE room_id = $1 AND message_seq = $2")
                 .bind(delete.room_id)
                 .bind(delete.target)
                 .fetch_all(&mut **tx)
                 .await?;
-        sqlx::query("DELETE FROM attachments WHERE room_id = ? AND message_seq = ?")
+        sqlx::query("DELETE FROM attachments WHERE room_id = $1 AND message_seq = $2")
             .bind(delete.room_id)
             .bind(delete.target)
             .execute(&mut **tx)
             .await?;
-        sqlx::query("DELETE FROM reactions WHERE room_id = ? AND target_seq = ?")
+        sqlx::query("DELETE FROM reactions WHERE room_id = $1 AND target_seq = $2")
             .bind(delete.room_id)
             .bind(delete.target)
             .execute(&mut **tx)
@@ -268,7 +272,7 @@ impl Store {
     /// Toggle a reaction at `seq` inside `tx`: added if this person had not reacted with that
     /// emoji, taken back if they had.
     pub(crate) async fn react(
-        tx: &mut Transaction<'static, Sqlite>,
+        tx: &mut super::store::WriteTx,
         react: &ReactMessage,
         seq: i64,
         ts: i64,
@@ -280,7 +284,7 @@ impl Store {
             return Ok(Stored::Refused(Refusal::NoSuchMessage));
         }
         let removed = sqlx::query(
-            "DELETE FROM reactions WHERE room_id = ? AND target_seq = ? AND user_id = ? AND emoji = ?",
+            "DELETE FROM reactions WHERE room_id = $1 AND target_seq = $2 AND user_id = $3 AND emoji = $4",
         )
         .bind(react.room_id)
         .bind(react.target)
@@ -291,7 +295,7 @@ impl Store {
         .rows_affected();
         if removed == 0 {
             let kinds: Vec<String> = sqlx::query_scalar(
-                "SELECT DISTINCT emoji FROM reactions WHERE room_id = ? AND target_seq = ?",
+                "SELECT DISTINCT emoji FROM reactions WHERE room_id = $1 AND target_seq = $2",
             )
             .bind(react.room_id)
             .bind(react.target)
@@ -301,7 +305,7 @@ impl Store {
                 return Ok(Stored::Refused(Refusal::TooManyReactions));
             }
             sqlx::query(
-                "INSERT INTO reactions (room_id, target_seq, user_id, emoji, created_at) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO reactions (room_id, target_seq, user_id, emoji, created_at) VALUES ($1, $2, $3, $4, $5)",
             )
             .bind(react.room_id)
             .bind(react.target)
@@ -334,7 +338,7 @@ impl Store {
 
     /// (target, emoji, username) for the reactions to messages `first..=last`, in the order
     /// they were made.
-    async fn reaction_rows<'e, E: sqlx::Executor<'e, Database = Sqlite>>(
+    async fn reaction_rows<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
         executor: E,
         room_id: i64,
         first: i64,
@@ -342,7 +346,7 @@ impl Store {
     ) -> Result<Vec<(i64, String, String)>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT r.target_seq, r.emoji, u.username FROM reactions r JOIN users u ON u.id = r.user_id
-             WHERE r.room_id = ? AND r.target_seq BETWEEN ? AND ? ORDER BY r.target_seq, r.created_at, r.rowid",
+             WHERE r.room_id = $1 AND r.target_seq BETWEEN $2 AND $3 ORDER BY r.target_seq, r.created_at, r.rowid",
         )
         .bind(room_id)
         .bind(first)
@@ -371,9 +375,9 @@ impl Store {
         after: i64,
     ) -> Result<Vec<ServerFrame>, StoreError> {
         let rows = sqlx::query(
-            "SELECT e.seq, e.target_seq, m.body, IFNULL(m.html, ''), m.edited_at, m.deleted_at, e.kind
+            "SELECT e.seq, e.target_seq, m.body, COALESCE(m.html, ''), m.edited_at, m.deleted_at, e.kind
              FROM message_events e JOIN messages m ON m.room_id = e.room_id AND m.seq = e.target_seq
-             WHERE e.room_id = ? AND e.seq > ? AND e.target_seq <= ? ORDER BY e.seq",
+             WHERE e.room_id = $1 AND e.seq > $2 AND e.target_seq <= $3 ORDER BY e.seq",
         )
         .bind(room_id)
         .bind(after)

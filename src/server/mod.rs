@@ -10,6 +10,7 @@ pub mod attachments;
 pub mod auth;
 pub mod blobs;
 pub mod config;
+pub mod database;
 pub mod emoji_catalog;
 pub mod form_post;
 pub mod health;
@@ -104,10 +105,11 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let store = Store::open_with(&config.db, Duration::from_millis(config.busy_timeout_ms))
+    let database = config.database();
+    let store = Store::connect(&database, Duration::from_millis(config.busy_timeout_ms))
         .await
         .context("cannot start without the database")?;
-    tracing::info!(db = %config.db.display(), "store ready");
+    tracing::info!(%database, "store ready");
     let uploads = config.uploads_dir();
     let state = AppState::new(leptos_options, config, store).await?;
     tracing::info!(uploads = %uploads.display(), "attachments ready");

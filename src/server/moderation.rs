@@ -5,7 +5,7 @@
 //! act is decided here, in the same transaction as the act where there is one, and each act
 //! on someone else's message or on another person is logged: who, what, to whom, when.
 
-use sqlx::{Row, Sqlite, SqliteConnection, Transaction};
+use sqlx::{AnyConnection, Row};
 
 use super::rooms::{RoomAccess, RoomError};
 use super::store::Store;
@@ -64,13 +64,13 @@ pub struct LogEntry {
 
 /// Whether `user_id` moderates the room (created it, or was promoted), on any connection.
 pub(crate) async fn is_moderator(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     room_id: i64,
     user_id: i64,
 ) -> Result<bool, sqlx::Error> {
     let found: Option<i64> = sqlx::query_scalar(
-        "SELECT 1 FROM rooms WHERE id = ? AND created_by = ?
-         UNION ALL SELECT 1 FROM room_moderators WHERE room_id = ? AND user_id = ?",
+        "SELECT 1 FROM rooms WHERE id = $1 AND created_by = $2
+         UNION ALL SELECT 1 FROM room_moderators WHERE room_id = $3 AND user_id = $4",
     )
     .bind(room_id)
     .bind(user_id)
@@ -83,7 +83,7 @@ pub(crate) async fn is_moderator(
 
 /// Write one act to the log.
 pub(crate) async fn log(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     room_id: i64,
     actor_id: i64,
     act: Act,
@@ -92,7 +92,7 @@ pub(crate) async fn log(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO moderation_log (room_id, actor_id, action, target_seq, target_author_id, created_at)
-         VALUES (?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(room_id)
     .bind(actor_id)
@@ -120,7 +120,7 @@ impl Store {
 
     /// The room's promoted moderators (user ids); the creator is one without being listed.
     pub async fn moderators(&self, room_id: i64) -> Result<Vec<i64>, RoomError> {
-        Ok(sqlx::query_scalar("SELECT user_id FROM room_moderators WHERE room_id = ?")
+        Ok(sqlx::query_scalar("SELECT user_id FROM room_moderators WHERE room_id = $1")
             .bind(room_id)
             .fetch_all(self.pool())
             .await?)
@@ -138,9 +138,9 @@ impl Store {
         if power < Power::Creator || room.created_by == Some(user_id) {
             return Err(RoomError::NotCreator);
         }
-        let mut tx: Transaction<'static, Sqlite> = self.pool().begin().await?;
+        let mut tx: super::store::WriteTx = self.pool().begin().await?;
         let member: Option<i64> =
-            sqlx::query_scalar("SELECT 1 FROM room_members WHERE room_id = ? AND user_id = ?")
+            sqlx::query_scalar("SELECT 1 FROM room_members WHERE room_id = $1 AND user_id = $2")
                 .bind(room.id)
                 .bind(user_id)
                 .fetch_optional(&mut *tx)
@@ -150,7 +150,8 @@ impl Store {
         }
         let changed = if on {
             sqlx::query(
-                "INSERT OR IGNORE INTO room_moderators (room_id, user_id, granted_by, granted_at) VALUES (?, ?, ?, ?)",
+                "INSERT INTO room_moderators (room_id, user_id, granted_by, granted_at) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT DO NOTHING",
             )
             .bind(room.id)
             .bind(user_id)
@@ -159,7 +160,7 @@ impl Store {
             .execute(&mut *tx)
             .await?
         } else {
-            sqlx::query("DELETE FROM room_moderators WHERE room_id = ? AND user_id = ?")
+            sqlx::query("DELETE FROM room_moderators WHERE room_id = $1 AND user_id = $2")
                 .bind(room.id)
                 .bind(user_id)
                 .execute(&mut *tx)
@@ -179,7 +180,7 @@ impl Store {
             "SELECT a.username, l.action, l.target_seq, t.username, l.created_at
              FROM moderation_log l JOIN users a ON a.id = l.actor_id
              LEFT JOIN users t ON t.id = l.target_author_id
-             WHERE l.room_id = ? ORDER BY l.id DESC LIMIT ?",
+             WHERE l.room_id = $1 ORDER BY l.id DESC LIMIT $2",
         )
         .bind(room_id)
         .bind(i64::try_from(MODERATION_LOG_PAGE).unwrap_or(i64::MAX))

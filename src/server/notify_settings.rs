@@ -13,7 +13,7 @@ impl Store {
         user_id: i64,
         level: NotifyLevel,
     ) -> Result<bool, RoomError> {
-        let changed = sqlx::query("UPDATE room_members SET notify = ? WHERE room_id = ? AND user_id = ?")
+        let changed = sqlx::query("UPDATE room_members SET notify = $1 WHERE room_id = $2 AND user_id = $3")
             .bind(level.as_str())
             .bind(room_id)
             .bind(user_id)
@@ -25,7 +25,7 @@ impl Store {
     /// Pause every notification of `user_id` until `until` (ms since the Unix epoch); `None`
     /// ends the pause.
     pub async fn set_quiet_until(&self, user_id: i64, until: Option<i64>) -> Result<(), RoomError> {
-        sqlx::query("UPDATE users SET quiet_until = ? WHERE id = ?")
+        sqlx::query("UPDATE users SET quiet_until = $1 WHERE id = $2")
             .bind(until)
             .bind(user_id)
             .execute(self.pool())
@@ -35,7 +35,7 @@ impl Store {
 
     /// Until when `user_id` paused notifications, if they did (possibly in the past).
     pub async fn quiet_until(&self, user_id: i64) -> Result<Option<i64>, RoomError> {
-        let until: Option<Option<i64>> = sqlx::query_scalar("SELECT quiet_until FROM users WHERE id = ?")
+        let until: Option<Option<i64>> = sqlx::query_scalar("SELECT quiet_until FROM users WHERE id = $1")
             .bind(user_id)
             .fetch_optional(self.pool())
             .await?;

@@ -43,11 +43,13 @@ impl Store {
         if let Some(key) = kept {
             return Ok(key);
         }
-        sqlx::query("INSERT OR IGNORE INTO vapid_key (id, private_key, created_at) VALUES (1, ?, ?)")
-            .bind(make())
-            .bind(now_ms())
-            .execute(self.pool())
-            .await?;
+        sqlx::query(
+            "INSERT INTO vapid_key (id, private_key, created_at) VALUES (1, $1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(make())
+        .bind(now_ms())
+        .execute(self.pool())
+        .await?;
         Ok(sqlx::query_scalar("SELECT private_key FROM vapid_key WHERE id = 1")
             .fetch_one(self.pool())
             .await?)
@@ -64,7 +66,7 @@ impl Store {
     ) -> Result<(), RoomError> {
         let mut tx = self.pool().begin().await?;
         sqlx::query(
-            "INSERT INTO push_subscriptions (user_id, endpoint, p256dh, auth, created_at) VALUES (?, ?, ?, ?, ?)
+            "INSERT INTO push_subscriptions (user_id, endpoint, p256dh, auth, created_at) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (endpoint) DO UPDATE SET user_id = excluded.user_id, p256dh = excluded.p256dh,
                  auth = excluded.auth, created_at = excluded.created_at",
         )
@@ -76,8 +78,8 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         sqlx::query(
-            "DELETE FROM push_subscriptions WHERE user_id = ? AND id NOT IN
-                (SELECT id FROM push_subscriptions WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT ?)",
+            "DELETE FROM push_subscriptions WHERE user_id = $1 AND id NOT IN
+                (SELECT id FROM push_subscriptions WHERE user_id = $2 ORDER BY created_at DESC, id DESC LIMIT $3)",
         )
         .bind(user_id)
         .bind(user_id)
@@ -91,7 +93,7 @@ impl Store {
     /// Forget a subscription: its device unsubscribed (only its own account may say so), or
     /// its push service said it is gone (`user_id` `None`).
     pub async fn unsubscribe(&self, user_id: Option<i64>, endpoint: &str) -> Result<(), RoomError> {
-        sqlx::query("DELETE FROM push_subscriptions WHERE endpoint = ? AND (? IS NULL OR user_id = ?)")
+        sqlx::query("DELETE FROM push_subscriptions WHERE endpoint = $1 AND ($2 IS NULL OR user_id = $3)")
             .bind(endpoint)
             .bind(user_id)
             .bind(user_id)
@@ -102,7 +104,7 @@ impl Store {
 
     /// The room's kind and how notifications name it (a private room's chosen title).
     pub async fn room_label(&self, room_id: i64) -> Result<Option<(RoomKind, String)>, RoomError> {
-        let row = sqlx::query("SELECT kind, COALESCE(title, name) FROM rooms WHERE id = ?")
+        let row = sqlx::query("SELECT kind, COALESCE(title, name) FROM rooms WHERE id = $1")
             .bind(room_id)
             .fetch_optional(self.pool())
             .await?;
@@ -121,7 +123,7 @@ impl Store {
             "SELECT u.id, u.username, m.notify, u.quiet_until, s.id, s.endpoint, s.p256dh, s.auth
              FROM room_members m JOIN users u ON u.id = m.user_id
              JOIN push_subscriptions s ON s.user_id = u.id
-             WHERE m.room_id = ? AND u.id IS NOT ?
+             WHERE m.room_id = $1 AND u.id IS DISTINCT FROM $2
              ORDER BY u.id, s.id",
         )
         .bind(room_id)

@@ -63,9 +63,9 @@ impl Store {
     /// room, or one they may not know about.
     pub async fn room_for(&self, user_id: i64, name: &str) -> Result<Option<RoomAccess>, RoomError> {
         let row = sqlx::query(
-            "SELECT r.id, r.name, r.kind, r.created_by, m.user_id IS NOT NULL FROM rooms r
-             LEFT JOIN room_members m ON m.room_id = r.id AND m.user_id = ?
-             WHERE r.name = ?",
+            "SELECT r.id, r.name, r.kind, r.created_by, CASE WHEN m.user_id IS NULL THEN 0 ELSE 1 END FROM rooms r
+             LEFT JOIN room_members m ON m.room_id = r.id AND m.user_id = $1
+             WHERE r.name = $2",
         )
         .bind(user_id)
         .bind(name)
@@ -77,7 +77,7 @@ impl Store {
             name: row.get(1),
             kind: kind_of(row.get::<&str, _>(2)),
             created_by: row.get(3),
-            member: row.get(4),
+            member: row.get::<i64, _>(4) != 0,
         };
         match (room.kind, room.member) {
             (_, true) | (RoomKind::Public, false) => Ok(Some(room)),
@@ -96,7 +96,7 @@ impl Store {
     /// Whether `user_id` is a member of the room now.
     pub async fn is_member(&self, room_id: i64, user_id: i64) -> Result<bool, RoomError> {
         let member: Option<i64> =
-            sqlx::query_scalar("SELECT 1 FROM room_members WHERE room_id = ? AND user_id = ?")
+            sqlx::query_scalar("SELECT 1 FROM room_members WHERE room_id = $1 AND user_id = $2")
                 .bind(room_id)
                 .bind(user_id)
                 .fetch_optional(self.pool())
@@ -106,7 +106,7 @@ impl Store {
 
     /// How far `user_id` has read the room (a `seq`); `None` if not a member.
     pub async fn read_position(&self, room_id: i64, user_id: i64) -> Result<Option<i64>, RoomError> {
-        Ok(sqlx::query_scalar("SELECT last_read_seq FROM room_members WHERE room_id = ? AND user_id = ?")
+        Ok(sqlx::query_scalar("SELECT last_read_seq FROM room_members WHERE room_id = $1 AND user_id = $2")
             .bind(room_id)
             .bind(user_id)
             .fetch_optional(self.pool())
@@ -115,20 +115,20 @@ impl Store {
 
     /// Whether `user_id` may read the room now: a member, or anyone for a public room.
     pub async fn can_read(&self, room_id: i64, user_id: i64) -> Result<bool, RoomError> {
-        let allowed: Option<bool> = sqlx::query_scalar(
-            "SELECT r.kind = 'public' OR EXISTS
-                (SELECT 1 FROM room_members m WHERE m.room_id = r.id AND m.user_id = ?)
-             FROM rooms r WHERE r.id = ?",
+        let allowed: Option<i64> = sqlx::query_scalar(
+            "SELECT CASE WHEN r.kind = 'public' OR EXISTS
+                (SELECT 1 FROM room_members m WHERE m.room_id = r.id AND m.user_id = $1) THEN 1 ELSE 0 END
+             FROM rooms r WHERE r.id = $2",
         )
         .bind(user_id)
         .bind(room_id)
         .fetch_optional(self.pool())
         .await?;
-        Ok(allowed.unwrap_or(false))
+        Ok(allowed.is_some_and(|allowed| allowed != 0))
     }
 
     async fn add_member(&self, room_id: i64, user_id: i64) -> Result<(), RoomError> {
-        sqlx::query("INSERT OR IGNORE INTO room_members (room_id, user_id, joined_at) VALUES (?, ?, ?)")
+        sqlx::query("INSERT INTO room_members (room_id, user_id, joined_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
             .bind(room_id)
             .bind(user_id)
             .bind(now_ms())
@@ -152,7 +152,7 @@ impl Store {
             _ => (name.to_owned(), None),
         };
         let inserted = sqlx::query(
-            "INSERT INTO rooms (name, kind, created_by, created_at, title) VALUES (?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO rooms (name, kind, created_by, created_at, title) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
         .bind(&address)
         .bind(kind.as_str())
@@ -176,14 +176,15 @@ impl Store {
     pub async fn direct_room(&self, me: i64, other: i64) -> Result<RoomAccess, RoomError> {
         let name = direct_room_name(me, other);
         sqlx::query(
-            "INSERT OR IGNORE INTO rooms (name, kind, created_by, created_at) VALUES (?, 'direct', ?, ?)",
+            "INSERT INTO rooms (name, kind, created_by, created_at) VALUES ($1, 'direct', $2, $3)
+             ON CONFLICT DO NOTHING",
         )
         .bind(&name)
         .bind(me)
         .bind(now_ms())
         .execute(self.pool())
         .await?;
-        let id: i64 = sqlx::query_scalar("SELECT id FROM rooms WHERE name = ?")
+        let id: i64 = sqlx::query_scalar("SELECT id FROM rooms WHERE name = $1")
             .bind(&name)
             .fetch_one(self.pool())
             .await?;
@@ -220,12 +221,12 @@ impl Store {
             return Err(RoomError::NotAllowed);
         }
         let mut tx = self.pool().begin().await?;
-        let removed = sqlx::query("DELETE FROM room_members WHERE room_id = ? AND user_id = ?")
+        let removed = sqlx::query("DELETE FROM room_members WHERE room_id = $1 AND user_id = $2")
             .bind(room.id)
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM room_moderators WHERE room_id = ? AND user_id = ?")
+        sqlx::query("DELETE FROM room_moderators WHERE room_id = $1 AND user_id = $2")
             .bind(room.id)
             .bind(user_id)
             .execute(&mut *tx)
@@ -241,7 +242,7 @@ impl Store {
     pub async fn members(&self, room_id: i64, limit: usize) -> Result<Vec<(i64, String, String)>, RoomError> {
         let rows = sqlx::query(
             "SELECT u.id, u.username, u.display_name FROM room_members m JOIN users u ON u.id = m.user_id
-             WHERE m.room_id = ? ORDER BY u.username LIMIT ?",
+             WHERE m.room_id = $1 ORDER BY u.username LIMIT $2",
         )
         .bind(room_id)
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))
@@ -258,12 +259,14 @@ impl Store {
         prefix: &str,
         limit: usize,
     ) -> Result<Vec<(i64, String, String)>, RoomError> {
-        // LIKE's own wildcards in what was typed are plain characters.
+        // LIKE's own wildcards in what was typed are plain characters. Lower-cased on both sides:
+        // LIKE ignores case on SQLite but not on PostgreSQL (usernames are stored lower-case).
+        let prefix = prefix.to_lowercase();
         let pattern = format!("{}%", prefix.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
         let rows = sqlx::query(
             "SELECT u.id, u.username, u.display_name FROM room_members m JOIN users u ON u.id = m.user_id
-             WHERE m.room_id = ? AND (u.username LIKE ? ESCAPE '\\' OR u.display_name LIKE ? ESCAPE '\\')
-             ORDER BY u.username LIMIT ?",
+             WHERE m.room_id = $1 AND (u.username LIKE $2 ESCAPE '\\' OR lower(u.display_name) LIKE $3 ESCAPE '\\')
+             ORDER BY u.username LIMIT $4",
         )
         .bind(room_id)
         .bind(&pattern)
@@ -279,7 +282,7 @@ impl Store {
     pub async fn co_members(&self, user_id: i64) -> Result<Vec<i64>, RoomError> {
         Ok(sqlx::query_scalar(
             "SELECT DISTINCT o.user_id FROM room_members m JOIN room_members o ON o.room_id = m.room_id
-             WHERE m.user_id = ? AND o.user_id != ?",
+             WHERE m.user_id = $1 AND o.user_id != $2",
         )
         .bind(user_id)
         .bind(user_id)
@@ -289,7 +292,7 @@ impl Store {
 
     /// The ids of a room's members.
     pub async fn member_ids(&self, room_id: i64) -> Result<Vec<i64>, RoomError> {
-        Ok(sqlx::query_scalar("SELECT user_id FROM room_members WHERE room_id = ?")
+        Ok(sqlx::query_scalar("SELECT user_id FROM room_members WHERE room_id = $1")
             .bind(room_id)
             .fetch_all(self.pool())
             .await?)
@@ -323,7 +326,7 @@ impl Store {
                       WHERE n.user_id = m.user_id AND n.room_id = r.id AND n.seq > m.last_read_seq),
                     m.notify
              FROM room_members m JOIN rooms r ON r.id = m.room_id
-             WHERE m.user_id = ? ORDER BY r.kind = 'direct', r.name",
+             WHERE m.user_id = $1 ORDER BY r.kind = 'direct', r.name",
         )
         .bind(user_id)
         .fetch_all(self.pool())
@@ -363,7 +366,8 @@ impl Store {
     /// Move `user_id`'s read position in the room forward to `seq` (never back).
     pub async fn mark_read(&self, room_id: i64, user_id: i64, seq: i64) -> Result<(), RoomError> {
         sqlx::query(
-            "UPDATE room_members SET last_read_seq = MAX(last_read_seq, ?) WHERE room_id = ? AND user_id = ?",
+            "UPDATE room_members SET last_read_seq = CASE WHEN last_read_seq > $1 THEN last_read_seq ELSE $1 END
+             WHERE room_id = $2 AND user_id = $3",
         )
         .bind(seq)
         .bind(room_id)

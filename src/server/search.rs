@@ -1,15 +1,17 @@
 //! Full-text search in the store: keeping the index in step with messages, and asking it.
 //!
-//! The index (`message_search`, FTS5, migration 0012) holds no text of its own; its rowid is
-//! the message's id. It is written in the same transaction as the message: posted means
+//! On SQLite the index (`message_search`, FTS5, migration 0012) holds no text of its own; its
+//! rowid is the message's id. On PostgreSQL `message_search` holds each message's words as a
+//! `tsvector` under a GIN index, keyed by the message's id too; the statements that touch it
+//! are the only ones in the store written twice, side by side below. It is written in the same transaction as the message: posted means
 //! findable, and an edit or deletion takes the old words out before the commit, so text that
 //! was edited away or deleted is never found. Membership is part of the query itself: a
 //! result comes only from a room the person is a member of now.
 
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::Row;
 
-use super::search_query::{SearchQuery, index_text};
-use super::store::{Store, StoreError};
+use super::search_query::{SearchQuery, index_text, index_words};
+use super::store::{Backend, Store, StoreError};
 
 /// How far back (in messages, newest first) each step of a search looks before looking
 /// further; the last step looks at everything older.
@@ -44,34 +46,44 @@ pub struct SearchFilter {
 impl Store {
     /// Put message `id`'s text into the index (inside the transaction that stores it).
     pub(crate) async fn index_message(
-        tx: &mut Transaction<'static, Sqlite>,
+        tx: &mut super::store::WriteTx,
         id: i64,
         body: &str,
     ) -> Result<(), StoreError> {
         if body.trim().is_empty() {
             return Ok(());
         }
-        sqlx::query("INSERT INTO message_search (rowid, body) VALUES (?, ?)")
-            .bind(id)
-            .bind(index_text(body).as_ref())
-            .execute(&mut **tx)
-            .await?;
+        let insert = match Backend::of(tx) {
+            Backend::Postgres => {
+                sqlx::query("INSERT INTO message_search (id, terms) VALUES ($1, to_tsvector('simple', $2))")
+                    .bind(id)
+                    .bind(index_words(body))
+            }
+            Backend::Sqlite => sqlx::query("INSERT INTO message_search (rowid, body) VALUES ($1, $2)")
+                .bind(id)
+                .bind(index_text(body).into_owned()),
+        };
+        insert.execute(&mut **tx).await?;
         Ok(())
     }
 
     /// Take message `seq`'s words out of the index (before an edit or a deletion).
     pub(crate) async fn unindex_message(
-        tx: &mut Transaction<'static, Sqlite>,
+        tx: &mut super::store::WriteTx,
         room_id: i64,
         seq: i64,
     ) -> Result<Option<i64>, StoreError> {
-        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM messages WHERE room_id = ? AND seq = ?")
+        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM messages WHERE room_id = $1 AND seq = $2")
             .bind(room_id)
             .bind(seq)
             .fetch_optional(&mut **tx)
             .await?;
         if let Some(id) = id {
-            sqlx::query("DELETE FROM message_search WHERE rowid = ?").bind(id).execute(&mut **tx).await?;
+            let delete = match Backend::of(tx) {
+                Backend::Postgres => "DELETE FROM message_search WHERE id = $1",
+                Backend::Sqlite => "DELETE FROM message_search WHERE rowid = $1",
+            };
+            sqlx::query(delete).bind(id).execute(&mut **tx).await?;
         }
         Ok(id)
     }
@@ -79,15 +91,17 @@ impl Store {
     /// Index the messages stored before the index existed (or by an older server). Returns
     /// how many were indexed. Runs at start; cheap when there is nothing to do.
     pub async fn backfill_search(&self) -> Result<u64, StoreError> {
-        let mut after: i64 = sqlx::query_scalar("SELECT IFNULL(MAX(rowid), 0) FROM message_search")
-            .fetch_one(self.pool())
-            .await?;
+        let indexed = match self.backend() {
+            Backend::Postgres => "SELECT COALESCE(MAX(id), 0) FROM message_search",
+            Backend::Sqlite => "SELECT COALESCE(MAX(rowid), 0) FROM message_search",
+        };
+        let mut after: i64 = sqlx::query_scalar(indexed).fetch_one(self.pool()).await?;
         let mut total = 0;
         loop {
             let mut tx = self.begin().await?;
             let rows = sqlx::query(
-                "SELECT id, body FROM messages WHERE id > ? AND deleted_at IS NULL AND body <> ''
-                 ORDER BY id LIMIT ?",
+                "SELECT id, body FROM messages WHERE id > $1 AND deleted_at IS NULL AND body <> ''
+                 ORDER BY id LIMIT $2",
             )
             .bind(after)
             .bind(BACKFILL_BATCH)
@@ -105,13 +119,15 @@ impl Store {
 
     /// Bytes the index's own pages hold (its shadow tables' data): what search costs on disk.
     pub async fn search_index_bytes(&self) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar(
-            "SELECT (SELECT IFNULL(SUM(length(block)), 0) FROM message_search_data)
-                  + (SELECT IFNULL(SUM(length(term)) + 16 * COUNT(*), 0) FROM message_search_idx)
-                  + (SELECT IFNULL(SUM(length(sz)) + 8 * COUNT(*), 0) FROM message_search_docsize)",
-        )
-        .fetch_one(self.pool())
-        .await?)
+        let size = match self.backend() {
+            Backend::Postgres => "SELECT pg_total_relation_size('message_search')",
+            Backend::Sqlite => {
+                "SELECT (SELECT COALESCE(SUM(length(block)), 0) FROM message_search_data)
+                  + (SELECT COALESCE(SUM(length(term)) + 16 * COUNT(*), 0) FROM message_search_idx)
+                  + (SELECT COALESCE(SUM(length(sz)) + 8 * COUNT(*), 0) FROM message_search_docsize)"
+            }
+        };
+        Ok(sqlx::query_scalar(size).fetch_one(self.pool()).await?)
     }
 
     /// Messages in `user_id`'s rooms that match, newest first, at most `limit`.
@@ -128,7 +144,7 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<Found>, StoreError> {
         let newest: i64 =
-            sqlx::query_scalar("SELECT IFNULL(MAX(id), 0) FROM messages").fetch_one(self.pool()).await?;
+            sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM messages").fetch_one(self.pool()).await?;
         let mut upper = filter.before.unwrap_or(i64::MAX).min(newest + 1);
         let mut found = Vec::new();
         for window in SEARCH_WINDOWS.iter().copied().map(Some).chain([None]) {
@@ -153,32 +169,51 @@ impl Store {
         upper: i64,
         limit: usize,
     ) -> Result<Vec<Found>, StoreError> {
-        // CROSS JOIN keeps the index as the outer loop: it yields matches newest first, and
-        // the rest is looked up for those only.
-        let rows = sqlx::query(
-            "SELECT m.id, r.name, m.seq, m.author, COALESCE(u.username, ''), m.body, m.created_at
-             FROM message_search s
-             CROSS JOIN messages m ON m.id = s.rowid
-             CROSS JOIN room_members rm ON rm.room_id = m.room_id AND rm.user_id = ?
-             CROSS JOIN rooms r ON r.id = m.room_id
-             LEFT JOIN users u ON u.id = m.author_id
-             WHERE message_search MATCH ? AND s.rowid > ? AND s.rowid < ?
-               AND (? IS NULL OR m.room_id = ?)
-               AND (? IS NULL OR u.username = ?)
-               AND m.deleted_at IS NULL
-             ORDER BY s.rowid DESC LIMIT ?",
-        )
-        .bind(user_id)
-        .bind(query.fts())
-        .bind(lower)
-        .bind(upper)
-        .bind(filter.room_id)
-        .bind(filter.room_id)
-        .bind(filter.author.as_deref())
-        .bind(filter.author.as_deref())
-        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-        .fetch_all(self.pool())
-        .await?;
+        let (sql, terms) = match self.backend() {
+            // CROSS JOIN keeps the index as the outer loop: it yields matches newest first, and
+            // the rest is looked up for those only.
+            Backend::Sqlite => (
+                "SELECT m.id, r.name, m.seq, m.author, COALESCE(u.username, ''), m.body, m.created_at
+                 FROM message_search s
+                 CROSS JOIN messages m ON m.id = s.rowid
+                 CROSS JOIN room_members rm ON rm.room_id = m.room_id AND rm.user_id = $1
+                 CROSS JOIN rooms r ON r.id = m.room_id
+                 LEFT JOIN users u ON u.id = m.author_id
+                 WHERE message_search MATCH $2 AND s.rowid > $3 AND s.rowid < $4
+                   AND ($5 IS NULL OR m.room_id = $6)
+                   AND ($7 IS NULL OR u.username = $8)
+                   AND m.deleted_at IS NULL
+                 ORDER BY s.rowid DESC LIMIT $9",
+                query.fts(),
+            ),
+            // The GIN index finds the matches; the window bounds them by id as on SQLite.
+            Backend::Postgres => (
+                "SELECT m.id, r.name, m.seq, m.author, COALESCE(u.username, ''), m.body, m.created_at
+                 FROM message_search s
+                 JOIN messages m ON m.id = s.id
+                 JOIN room_members rm ON rm.room_id = m.room_id AND rm.user_id = $1
+                 JOIN rooms r ON r.id = m.room_id
+                 LEFT JOIN users u ON u.id = m.author_id
+                 WHERE s.terms @@ to_tsquery('simple', $2) AND s.id > $3 AND s.id < $4
+                   AND ($5::BIGINT IS NULL OR m.room_id = $6)
+                   AND ($7::TEXT IS NULL OR u.username = $8)
+                   AND m.deleted_at IS NULL
+                 ORDER BY s.id DESC LIMIT $9",
+                query.tsquery(),
+            ),
+        };
+        let rows = sqlx::query(sql)
+            .bind(user_id)
+            .bind(terms)
+            .bind(lower)
+            .bind(upper)
+            .bind(filter.room_id)
+            .bind(filter.room_id)
+            .bind(filter.author.as_deref())
+            .bind(filter.author.as_deref())
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .fetch_all(self.pool())
+            .await?;
         Ok(rows
             .iter()
             .map(|row| Found {

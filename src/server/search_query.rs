@@ -121,6 +121,31 @@ pub fn index_text(body: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// A message's words as PostgreSQL's index holds them: cut and folded as a search is
+/// ([`SearchQuery::parse`]), CJK one character each, separated by spaces. Cutting here rather
+/// than in PostgreSQL's parser keeps both backends finding the same messages whatever the
+/// database's locale.
+pub fn index_words(body: &str) -> String {
+    let chars: Vec<char> = body.chars().collect();
+    let mut out = String::with_capacity(body.len());
+    for (piece, range) in pieces(&chars) {
+        let text: String = chars[range].iter().collect();
+        // Folded as the query's words are; CJK characters are compared as typed.
+        let word = match piece {
+            Piece::Other => continue,
+            Piece::Word => fold(&text),
+            Piece::Cjk => text,
+        };
+        if !word.is_empty() {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(&word);
+        }
+    }
+    out
+}
+
 impl SearchQuery {
     /// Read what a person typed. Punctuation separates words and is otherwise ignored.
     pub fn parse(input: &str) -> Result<Self, QueryError> {
@@ -170,6 +195,24 @@ impl SearchQuery {
             })
             .collect::<Vec<_>>()
             .join(" ")
+    }
+
+    /// The same search as a PostgreSQL `to_tsquery('simple', …)` expression: every term must
+    /// match (`&`), words as prefixes (`:*`), a CJK run as a phrase of adjacent characters
+    /// (`<->`). Terms hold only letters and digits, so no operator can come from the input.
+    pub fn tsquery(&self) -> String {
+        self.terms
+            .iter()
+            .map(|term| match term {
+                Term::Word(word) if is_short(word) => word.clone(),
+                Term::Word(word) => format!("{word}:*"),
+                Term::Cjk(run) => {
+                    let chars: Vec<String> = run.iter().map(char::to_string).collect();
+                    format!("({})", chars.join(" <-> "))
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" & ")
     }
 
     /// `text` around its first match, as pieces that are or are not a match, in order.
@@ -252,6 +295,13 @@ mod tests {
     fn words_become_quoted_prefix_terms_that_must_all_match() {
         let query = SearchQuery::parse("  Lunch, tomorrow? ").expect("parsed");
         assert_eq!(query.fts(), "\"lunch\"* \"tomorrow\"*");
+        assert_eq!(query.tsquery(), "lunch:* & tomorrow:*");
+    }
+
+    #[test]
+    fn postgres_indexes_the_words_a_search_is_cut_into() {
+        assert_eq!(index_words("Café-crème at 9:30, 東京タワーで!"), "cafe creme at 9 30 東 京 タ ワ ー で");
+        assert_eq!(index_words(" ... "), "");
     }
 
     #[test]
@@ -279,6 +329,7 @@ mod tests {
     fn cjk_runs_become_phrases_of_single_characters() {
         let query = SearchQuery::parse("東京タワー で").expect("parsed");
         assert_eq!(query.fts(), "\"東 京 タ ワ ー\" \"で\"");
+        assert_eq!(query.tsquery(), "(東 <-> 京 <-> タ <-> ワ <-> ー) & (で)");
         assert_eq!(index_text("私は東京へ"), " 私  は  東  京  へ ");
         assert!(matches!(index_text("plain text"), Cow::Borrowed("plain text")));
     }

@@ -1,40 +1,32 @@
-//! The durable store: SQLite through one sqlx pool shared by the hub and server functions.
+//! The durable store: one sqlx pool shared by the hub and server functions, and the messages'
+//! statements.
 //!
-//! Why SQLite: Banter must run from a clone with no other setup; one file, created with the
-//! embedded migrations on first start, is that. WAL lets readers (page renders, replays) run
-//! beside the single writer, and `synchronous = FULL` makes "acknowledged" mean "on disk":
-//! the ack goes out only after the commit returns.
+//! The database is SQLite by default or PostgreSQL (`server::database` says why and how it is
+//! opened). Either way "acknowledged" means "on disk": the ack goes out only after the commit
+//! returns (`synchronous = FULL` on SQLite, PostgreSQL's default `synchronous_commit`).
 //!
 //! Writes come only from the sequencer (`server::sequencer`), which assigns `seq`; this module
 //! just runs the statements.
 
-use std::path::{Path, PathBuf};
-use std::str::FromStr;
+use std::path::Path;
 use std::time::Duration;
 
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::any::AnyRow;
+use sqlx::{Any, AnyPool, Row, Transaction};
 
+pub use super::database::{BUSY_TIMEOUT, Backend, Database, DatabaseError, POOL_CONNECTIONS};
 use super::message_changes::Refusal;
 use crate::attachments::AttachmentId;
 use crate::model::{ChatMessage, HistoryPage, Quote};
 use crate::protocol::ServerFrame;
 
-/// How long a statement waits on a locked database before failing with "busy", by default.
-pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-/// Connections in the pool: one writer at a time (SQLite's rule) plus readers.
-pub const POOL_CONNECTIONS: u32 = 8;
+/// A write transaction on either backend.
+pub type WriteTx = Transaction<'static, Any>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("cannot create the database directory {path}: {source}")]
-    CreateDir { path: PathBuf, source: std::io::Error },
-    #[error("cannot open the database {path}: {source}")]
-    Open { path: PathBuf, source: sqlx::Error },
-    #[error("cannot migrate the database {path}: {source}")]
-    Migrate { path: PathBuf, source: sqlx::migrate::MigrateError },
+    #[error(transparent)]
+    Database(#[from] DatabaseError),
     #[error("database error: {0}")]
     Sql(#[from] sqlx::Error),
 }
@@ -42,7 +34,8 @@ pub enum StoreError {
 /// A cheap-to-clone handle on the pool.
 #[derive(Clone, Debug)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: AnyPool,
+    backend: Backend,
 }
 
 /// A message about to be stored; `seq` and time come from the sequencer.
@@ -82,35 +75,15 @@ pub enum Stored {
 }
 
 impl Store {
-    /// Open (creating if missing) the database file and bring its schema up to date.
+    /// Open (creating if missing) the SQLite file and bring its schema up to date.
     pub async fn open(path: &Path) -> Result<Self, StoreError> {
-        Self::open_with(path, BUSY_TIMEOUT).await
+        Self::connect(&Database::Sqlite(path.to_owned()), BUSY_TIMEOUT).await
     }
 
-    /// [`Store::open`] with another busy timeout.
-    pub async fn open_with(path: &Path, busy_timeout: Duration) -> Result<Self, StoreError> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|source| StoreError::CreateDir { path: dir.to_owned(), source })?;
-        }
-        let options = SqliteConnectOptions::from_str("sqlite:")
-            .map_err(|source| StoreError::Open { path: path.to_owned(), source })?
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .busy_timeout(busy_timeout)
-            .foreign_keys(true);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(POOL_CONNECTIONS)
-            .connect_with(options)
-            .await
-            .map_err(|source| StoreError::Open { path: path.to_owned(), source })?;
-        sqlx::migrate!("./migrations")
-            .run(&pool)
-            .await
-            .map_err(|source| StoreError::Migrate { path: path.to_owned(), source })?;
-        let store = Self { pool };
+    /// Open `database` (see [`Database::open`]) and index any messages search has not seen.
+    pub async fn connect(database: &Database, busy_timeout: Duration) -> Result<Self, StoreError> {
+        let pool = database.open(busy_timeout).await?;
+        let store = Self { pool, backend: database.backend() };
         let indexed = store.backfill_search().await?;
         if indexed > 0 {
             tracing::info!(indexed, "indexed earlier messages for search");
@@ -118,8 +91,13 @@ impl Store {
         Ok(store)
     }
 
+    /// Which engine the statements run on, for the few that differ.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
     /// The pool, for the other tables' queries (`server::users`).
-    pub(crate) fn pool(&self) -> &SqlitePool {
+    pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
     }
 
@@ -135,15 +113,15 @@ impl Store {
     /// The room's id, if a room of that name exists.
     pub async fn room_id(&self, name: &str) -> Result<Option<i64>, StoreError> {
         let row =
-            sqlx::query("SELECT id FROM rooms WHERE name = ?").bind(name).fetch_optional(&self.pool).await?;
+            sqlx::query("SELECT id FROM rooms WHERE name = $1").bind(name).fetch_optional(&self.pool).await?;
         Ok(row.map(|r| r.get(0)))
     }
 
     /// Highest `seq` in the room (a message's, or an edit's or deletion's), 0 when empty.
     pub async fn latest_seq(&self, room_id: i64) -> Result<i64, StoreError> {
         let seq: Option<i64> = sqlx::query_scalar(
-            "SELECT MAX(seq) FROM (SELECT MAX(seq) AS seq FROM messages WHERE room_id = ?
-             UNION ALL SELECT MAX(seq) FROM message_events WHERE room_id = ?)",
+            "SELECT MAX(seq) FROM (SELECT MAX(seq) AS seq FROM messages WHERE room_id = $1
+             UNION ALL SELECT MAX(seq) FROM message_events WHERE room_id = $2) AS latest",
         )
         .bind(room_id)
         .bind(room_id)
@@ -152,23 +130,27 @@ impl Store {
         Ok(seq.unwrap_or(0))
     }
 
-    /// Start a write transaction. `BEGIN IMMEDIATE` takes the write lock up front, so a busy
-    /// database fails here, before any statement, rather than at commit.
-    pub async fn begin(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    /// Start a write transaction. On SQLite `BEGIN IMMEDIATE` takes the write lock up front, so a
+    /// busy database fails here, before any statement, rather than at commit. PostgreSQL locks
+    /// rows as they are written.
+    pub async fn begin(&self) -> Result<WriteTx, StoreError> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
     }
 
     /// Store one message at `seq` inside `tx`, unless its author already sent that `client_id`
     /// in the room (a retry).
     pub async fn insert(
-        tx: &mut Transaction<'static, Sqlite>,
+        tx: &mut WriteTx,
         message: &NewMessage,
         seq: i64,
         ts: i64,
     ) -> Result<Stored, StoreError> {
         let existing: Option<i64> = sqlx::query_scalar(
             "SELECT seq FROM messages
-                 WHERE room_id = ? AND IFNULL(author_id, 0) = IFNULL(?, 0) AND client_id = ?",
+                 WHERE room_id = $1 AND COALESCE(author_id, 0) = COALESCE($2, 0) AND client_id = $3",
         )
         .bind(message.room_id)
         .bind(message.author_id)
@@ -193,9 +175,9 @@ impl Store {
                 None => return Ok(Stored::Refused(Refusal::AttachmentsUnavailable)),
             }
         }
-        let inserted = sqlx::query(
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO messages (room_id, seq, client_id, author_id, author, body, html, created_at, reply_to)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
         )
         .bind(message.room_id)
         .bind(seq)
@@ -206,9 +188,9 @@ impl Store {
         .bind(&message.html)
         .bind(ts)
         .bind(message.reply_to)
-        .execute(&mut **tx)
+        .fetch_one(&mut **tx)
         .await?;
-        Store::index_message(tx, inserted.last_insert_rowid(), &message.body).await?;
+        Store::index_message(tx, id, &message.body).await?;
         Store::record_mentions(tx, message.room_id, seq, &message.mentions).await?;
         Ok(Stored::New(ChatMessage {
             room: message.room.clone(),
@@ -229,14 +211,10 @@ impl Store {
     }
 
     /// Message `seq` in the room, quoted; `None` if there is none.
-    async fn quote(
-        tx: &mut Transaction<'static, Sqlite>,
-        room_id: i64,
-        seq: i64,
-    ) -> Result<Option<Quote>, StoreError> {
+    async fn quote(tx: &mut WriteTx, room_id: i64, seq: i64) -> Result<Option<Quote>, StoreError> {
         let row = sqlx::query(
             "SELECT m.author, COALESCE(u.username, ''), m.body, m.deleted_at
-             FROM messages m LEFT JOIN users u ON u.id = m.author_id WHERE m.room_id = ? AND m.seq = ?",
+             FROM messages m LEFT JOIN users u ON u.id = m.author_id WHERE m.room_id = $1 AND m.seq = $2",
         )
         .bind(room_id)
         .bind(seq)
@@ -267,7 +245,7 @@ impl Store {
              FROM messages m LEFT JOIN users u ON u.id = m.author_id
              LEFT JOIN messages r ON r.room_id = m.room_id AND r.seq = m.reply_to
              LEFT JOIN users ru ON ru.id = r.author_id
-             WHERE m.room_id = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?",
+             WHERE m.room_id = $1 AND m.seq < $2 ORDER BY m.seq DESC LIMIT $3",
         )
         .bind(room_id)
         .bind(before.unwrap_or(i64::MAX))
@@ -296,7 +274,7 @@ impl Store {
              FROM messages m LEFT JOIN users u ON u.id = m.author_id
              LEFT JOIN messages r ON r.room_id = m.room_id AND r.seq = m.reply_to
              LEFT JOIN users ru ON ru.id = r.author_id
-             WHERE m.room_id = ? AND m.seq > ? ORDER BY m.seq ASC LIMIT ?",
+             WHERE m.room_id = $1 AND m.seq > $2 ORDER BY m.seq ASC LIMIT $3",
         )
         .bind(room_id)
         .bind(after)
@@ -333,7 +311,7 @@ impl Store {
     }
 }
 
-fn from_row(room: &str, row: &sqlx::sqlite::SqliteRow) -> ChatMessage {
+fn from_row(room: &str, row: &AnyRow) -> ChatMessage {
     ChatMessage {
         room: room.to_owned(),
         seq: row.get(0),

@@ -101,7 +101,7 @@ fn clip(text: &str, max_bytes: usize) -> &str {
     &text[..end]
 }
 
-fn user_from_row(row: &sqlx::sqlite::SqliteRow) -> User {
+fn user_from_row(row: &sqlx::any::AnyRow) -> User {
     User { id: row.get(0), username: row.get(1), display_name: row.get(2), status: row.get(3) }
 }
 
@@ -115,7 +115,7 @@ impl Store {
         display_name: &str,
     ) -> Result<User, UserError> {
         let inserted = sqlx::query(
-            "INSERT INTO users (username, password_hash, display_name, created_at) VALUES (?, ?, ?, ?)
+            "INSERT INTO users (username, password_hash, display_name, created_at) VALUES ($1, $2, $3, $4)
              RETURNING id",
         )
         .bind(username)
@@ -139,7 +139,7 @@ impl Store {
     /// The account and its password hash, for checking a sign-in.
     pub async fn user_for_signin(&self, username: &str) -> Result<Option<(User, String)>, UserError> {
         let row = sqlx::query(
-            "SELECT id, username, display_name, status, password_hash FROM users WHERE username = ?",
+            "SELECT id, username, display_name, status, password_hash FROM users WHERE username = $1",
         )
         .bind(username)
         .fetch_optional(self.pool())
@@ -148,7 +148,7 @@ impl Store {
     }
 
     pub async fn user_by_username(&self, username: &str) -> Result<Option<User>, UserError> {
-        let row = sqlx::query("SELECT id, username, display_name, status FROM users WHERE username = ?")
+        let row = sqlx::query("SELECT id, username, display_name, status FROM users WHERE username = $1")
             .bind(username)
             .fetch_optional(self.pool())
             .await?;
@@ -165,10 +165,10 @@ impl Store {
         let expires = now + SESSION_TTL.as_millis() as i64;
         // Expired sessions of anyone are cleared as new ones start: the table stays the size
         // of the live sessions without a background task.
-        sqlx::query("DELETE FROM sessions WHERE expires_at <= ?").bind(now).execute(self.pool()).await?;
+        sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(self.pool()).await?;
         sqlx::query(
             "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, user_agent, last_seen_at)
-             VALUES (?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(token_hash(&token))
         .bind(user_id)
@@ -191,7 +191,7 @@ impl Store {
         let now = now_ms();
         let row = sqlx::query(
             "SELECT u.id, u.username, u.display_name, u.status, s.expires_at, s.last_seen_at
-             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ?",
+             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2",
         )
         .bind(token_hash(token))
         .bind(now)
@@ -203,7 +203,7 @@ impl Store {
         // Only when stale: a read that always wrote would queue every page view behind the
         // message writer.
         if now - last_seen > LAST_SEEN_EVERY_MS {
-            sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?")
+            sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
                 .bind(now)
                 .bind(&id.0)
                 .execute(self.pool())
@@ -216,7 +216,7 @@ impl Store {
     pub async fn sessions_of(&self, user_id: i64) -> Result<Vec<SessionInfo>, UserError> {
         let rows = sqlx::query(
             "SELECT token_hash, user_agent, created_at, last_seen_at FROM sessions
-             WHERE user_id = ? AND expires_at > ? ORDER BY last_seen_at DESC, created_at DESC",
+             WHERE user_id = $1 AND expires_at > $2 ORDER BY last_seen_at DESC, created_at DESC",
         )
         .bind(user_id)
         .bind(now_ms())
@@ -235,13 +235,13 @@ impl Store {
 
     /// End every session of a person (sign out everywhere).
     pub async fn delete_sessions_of(&self, user_id: i64) -> Result<(), UserError> {
-        sqlx::query("DELETE FROM sessions WHERE user_id = ?").bind(user_id).execute(self.pool()).await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(self.pool()).await?;
         Ok(())
     }
 
     /// End a session (sign out). Unknown tokens are fine: signing out twice is not an error.
     pub async fn delete_session(&self, token: &str) -> Result<(), UserError> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash(token))
             .execute(self.pool())
             .await?;
@@ -255,7 +255,7 @@ impl Store {
         display_name: &str,
         status: &str,
     ) -> Result<(), UserError> {
-        sqlx::query("UPDATE users SET display_name = ?, status = ? WHERE id = ?")
+        sqlx::query("UPDATE users SET display_name = $1, status = $2 WHERE id = $3")
             .bind(display_name)
             .bind(status)
             .bind(user_id)
@@ -300,7 +300,7 @@ mod tests {
         let (_dir, store) = store().await;
         let alice = store.create_user("alice", "hash", "Alice").await.expect("created");
         let token = store.create_session(alice.id, "test").await.expect("session");
-        sqlx::query("UPDATE sessions SET expires_at = ?")
+        sqlx::query("UPDATE sessions SET expires_at = $1")
             .bind(now_ms() - 1)
             .execute(store.pool())
             .await

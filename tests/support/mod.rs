@@ -1,4 +1,8 @@
-//! Test harness: a real server on 127.0.0.1:0 with a real SQLite file, and protocol clients.
+//! Test harness: a real server on 127.0.0.1:0 with a real database, and protocol clients.
+//!
+//! The database is a fresh SQLite file per server, or, when `BANTER_TEST_POSTGRES` names a
+//! PostgreSQL server (`make unit` starts one with `scripts/test-services.sh` and runs the suite
+//! once on each), a fresh PostgreSQL database per server, dropped with it.
 //!
 //! Waiting is always on a condition (the next frame); the timeouts only turn a hang into a
 //! failure with a message.
@@ -10,7 +14,8 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use banter::protocol::{self, ClientFrame, ServerFrame};
-use banter::server::{self, Config};
+use banter::server::database::Database;
+use banter::server::{self, Config, Store};
 use futures::{SinkExt, StreamExt};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -37,10 +42,77 @@ pub fn json_body<T: serde::de::DeserializeOwned>(answer: &str) -> T {
 
 pub const PATIENCE: Duration = Duration::from_secs(10);
 
+/// Names the PostgreSQL server (a URL whose role may create databases) the suite runs on.
+pub const POSTGRES_ENV: &str = "BANTER_TEST_POSTGRES";
+
+/// A database for one test: dropped with it when it is a PostgreSQL one.
+pub struct FreshDatabase {
+    pub database: Database,
+    /// Holds the SQLite file (and the uploads of a server on this database).
+    pub dir: tempfile::TempDir,
+    /// The server's URL and the database's name, to drop it afterwards.
+    postgres: Option<(String, String)>,
+}
+
+impl FreshDatabase {
+    /// A SQLite file, or a new PostgreSQL database when [`POSTGRES_ENV`] is set.
+    pub async fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let Ok(admin) = std::env::var(POSTGRES_ENV) else {
+            return Self { database: Database::Sqlite(dir.path().join("banter.db")), dir, postgres: None };
+        };
+        use sqlx::Connection;
+        let name = format!("banter_test_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = sqlx::PgConnection::connect(&admin).await.expect("the test PostgreSQL server answers");
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("database created");
+        conn.close().await.expect("closed");
+        let (server, _) = admin.rsplit_once('/').expect("a URL ending in /DATABASE");
+        let url = format!("{server}/{name}");
+        Self { database: url.parse().expect("a PostgreSQL URL"), dir, postgres: Some((admin.clone(), name)) }
+    }
+
+    /// Only SQLite: for the tests of what is particular to it (a locked file, a path).
+    pub fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        Self { database: Database::Sqlite(dir.path().join("banter.db")), dir, postgres: None }
+    }
+
+    pub fn uploads(&self) -> PathBuf {
+        self.dir.path().join("uploads")
+    }
+}
+
+impl Drop for FreshDatabase {
+    fn drop(&mut self) {
+        let Some((admin, name)) = self.postgres.take() else { return };
+        // Drop runs outside async: a thread of its own with a runtime of its own.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            runtime.block_on(async {
+                use sqlx::Connection;
+                let mut conn = sqlx::PgConnection::connect(&admin).await?;
+                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut conn)
+                    .await?;
+                conn.close().await
+            })?;
+            Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
+        })
+        .join();
+        if let Ok(Err(error)) = dropped {
+            eprintln!("could not drop a test database: {error}");
+        }
+    }
+}
+
 pub struct TestServer {
     pub addr: SocketAddr,
-    pub db: PathBuf,
-    _dir: Option<tempfile::TempDir>,
+    /// The database it runs on (see [`TestServer::store`] to read it directly).
+    pub database: Database,
+    /// Where it keeps attachments.
+    pub uploads: PathBuf,
+    /// Dropped (a PostgreSQL database with it) after `Drop::drop` has stopped the server.
+    fresh: Option<FreshDatabase>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<anyhow::Result<()>>>,
     /// Session cookies of the accounts signed up so far, by username.
@@ -77,10 +149,13 @@ impl TestServer {
 
     /// A server on a fresh database, with `tune` adjusting the configuration.
     pub async fn start_with(tune: impl FnOnce(&mut Config)) -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let db = dir.path().join("banter.db");
-        let mut server = Self::start_on(db.clone(), tune).await;
-        server._dir = Some(dir);
+        Self::start_fresh(FreshDatabase::new().await, tune).await
+    }
+
+    /// A server on `fresh`, which it keeps (and drops) with itself.
+    pub async fn start_fresh(fresh: FreshDatabase, tune: impl FnOnce(&mut Config)) -> Self {
+        let mut server = Self::start_on(&fresh.database, fresh.uploads(), tune).await;
+        server.fresh = Some(fresh);
         server
     }
 
@@ -94,27 +169,28 @@ impl TestServer {
     /// A server on a fresh database serving the static files in `site`; `hashed_names` as when
     /// the build gave the bundle hashed file names.
     pub async fn start_serving_site(site: &Path, hashed_names: bool) -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let db = dir.path().join("banter.db");
+        let fresh = FreshDatabase::new().await;
         let mut options = leptos_options();
         options.site_root = site.to_string_lossy().into();
         options.hash_files = hashed_names;
-        let mut server = Self::start_with_options(db, |_| {}, options).await;
-        server._dir = Some(dir);
+        let mut server = Self::start_with_options(&fresh.database, fresh.uploads(), |_| {}, options).await;
+        server.fresh = Some(fresh);
         server
     }
 
-    /// A server on an existing database file.
-    pub async fn start_on(db: PathBuf, tune: impl FnOnce(&mut Config)) -> Self {
-        Self::start_with_options(db, tune, leptos_options()).await
+    /// A server on an existing database (another server's, after it stopped).
+    pub async fn start_on(database: &Database, uploads: PathBuf, tune: impl FnOnce(&mut Config)) -> Self {
+        Self::start_with_options(database, uploads, tune, leptos_options()).await
     }
 
     async fn start_with_options(
-        db: PathBuf,
+        database: &Database,
+        uploads: PathBuf,
         tune: impl FnOnce(&mut Config),
         options: leptos::config::LeptosOptions,
     ) -> Self {
-        let mut config = Config::with_db(db.clone());
+        let mut config = Config::with_database(database.clone());
+        config.uploads = Some(uploads.clone());
         tune(&mut config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
@@ -122,7 +198,39 @@ impl TestServer {
         let task = tokio::spawn(server::run(config, options, listener, async move {
             let _ = stopped.await;
         }));
-        Self { addr, db, _dir: None, stop: Some(stop), task: Some(task), cookies: Mutex::default() }
+        Self {
+            addr,
+            database: database.clone(),
+            uploads,
+            fresh: None,
+            stop: Some(stop),
+            task: Some(task),
+            cookies: Mutex::default(),
+        }
+    }
+
+    /// Stop (gracefully) and start again on the same database and uploads, `tune`d anew.
+    pub async fn restart(mut self, tune: impl FnOnce(&mut Config)) -> Self {
+        self.stop().await;
+        let mut next = Self::start_on(&self.database, self.uploads.clone(), tune).await;
+        next.fresh = self.fresh.take();
+        next
+    }
+
+    /// The server's database opened beside it, to read (or arrange) what a test checks.
+    pub async fn store(&self) -> Store {
+        Store::connect(&self.database, banter::server::store::BUSY_TIMEOUT).await.expect("the database opens")
+    }
+
+    /// A pool on the server's database, for statements a test runs itself (`$1` placeholders,
+    /// as in the store).
+    pub async fn sql(&self) -> sqlx::AnyPool {
+        sqlx::any::install_default_drivers();
+        let url = match &self.database {
+            Database::Sqlite(path) => format!("sqlite://{}", path.display()),
+            Database::Postgres(url) => url.clone(),
+        };
+        sqlx::AnyPool::connect(&url).await.expect("a second connection to the database")
     }
 
     pub fn ws_url(&self) -> String {
