@@ -2,7 +2,7 @@
 //!
 //! With the `ssr` feature it is the server: axum serves the Leptos pages rendered with the
 //! room's history already in them, the wasm bundle, and a WebSocket hub at `/ws` that stores
-//! each message in SQLite and then broadcasts it. With `hydrate` it is the browser client: the
+//! each message in SQLite (or PostgreSQL) and then broadcasts it. With `hydrate` it is the browser client: the
 //! same components take over the server's HTML and keep it live over the WebSocket.
 //!
 //! # Layout
@@ -24,7 +24,8 @@
 //!   `accounts` (sign-up, sign-in, sign-out, profile), `rooms`, `moderation`, `search`.
 //! - [`app`]: the HTML shell and routes; `components/`: one component per file.
 //!
-//! Server only (`ssr`), under [`server`]: `config` (flags), `store` (SQLite), `sequencer` (the
+//! Server only (`ssr`), under [`server`]: `config` (flags), `database` (SQLite or PostgreSQL:
+//! which, and opening it with its migrations), `store` (the pool; messages), `sequencer` (the
 //! single writer: commit, then broadcast, in order), `hub` (who is connected, fan-out, ending
 //! connections when permissions change), `outbound_queue` (a connection's queue, empty when
 //! idle), `ws` (one connection's reader and writer, one task), `state`;
@@ -47,7 +48,7 @@
 //! VAPID key and subscriptions);
 //! `message_changes` (edits and deletions, each an event in the room's
 //! order); `search` (the full-text index, kept in step with messages, and its query) and
-//! `search_query` (what a person typed, as an FTS5 query; marking what matched).
+//! `search_query` (what a person typed, as an FTS5 or a `tsquery` query; marking what matched).
 //!
 //! The load tool (`ssr`), under [`load`]: `banter-load`'s scenarios, accounting and report.
 //! `src/bin/banter-search-bench.rs` measures search over a million generated messages,

@@ -20,6 +20,7 @@ mod load_tool;
 mod mentions;
 mod message_changes;
 mod moderation;
+mod nodes;
 mod notifications;
 mod pages;
 mod permissions;

@@ -33,7 +33,10 @@ CREATE TABLE rooms (
     created_at  BIGINT NOT NULL,
     kind        TEXT   NOT NULL DEFAULT 'public' CHECK (kind IN ('public', 'private', 'direct')),
     created_by  BIGINT REFERENCES users (id),
-    title       TEXT
+    title       TEXT,
+    -- The last `seq` given out in the room: a write transaction locks this row to take the
+    -- next numbers, so nodes writing to one room give out gap-free numbers in commit order.
+    last_seq    BIGINT NOT NULL DEFAULT 0
 );
 
 INSERT INTO rooms (name, created_at) VALUES ('general', (extract(epoch FROM now()) * 1000)::BIGINT);

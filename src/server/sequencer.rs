@@ -6,11 +6,15 @@
 //! replay from the store and registers the connection in the hub with no commit in between, so
 //! the client's view is the replay followed by the live stream with no gap and no overlap.
 //!
+//! Several processes on one database (nodes on PostgreSQL): each transaction takes its rooms'
+//! numbers from their counter rows, locked until it commits (`Store::claim_seqs`), so writers
+//! on different nodes still give out gap-free numbers in commit order.
+//!
 //! Group commit: whatever posts are queued when the task wakes (up to [`MAX_BATCH`]) share one
 //! transaction, one fsync. Under load this is what keeps the insert rate high while every ack
 //! still means "on disk".
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use axum::extract::ws::Utf8Bytes;
 use tokio::sync::{mpsc, oneshot};
@@ -223,7 +227,8 @@ struct Task {
     /// Where each new message goes for Web Push (never waited on).
     pusher: Pusher,
     rx: mpsc::Receiver<Command>,
-    /// Highest committed `seq` per room, so assigning the next one needs no query.
+    /// Highest committed `seq` per room this node knows of, for a joiner's `welcome` without a
+    /// query. Numbers are given out from the rooms' counter rows (`Store::claim_seqs`).
     latest: HashMap<i64, i64>,
 }
 
@@ -377,14 +382,14 @@ impl Task {
     /// One transaction for the batch. Returns each post's outcome and the new latest `seq`s;
     /// nothing in `self` changes unless the commit succeeds.
     async fn store_batch(&mut self, posts: &[(Change, PostReply)]) -> Result<Batch, StoreError> {
-        let mut latest = HashMap::new();
-        for (change, _) in posts {
-            if let std::collections::hash_map::Entry::Vacant(entry) = latest.entry(change.room_id()) {
-                entry.insert(self.latest_seq(change.room_id()).await?);
-            }
-        }
         let ts = now_ms();
         let mut tx = self.store.begin().await?;
+        // The rooms' counters, locked in ascending order until the commit.
+        let rooms: BTreeSet<i64> = posts.iter().map(|(change, _)| change.room_id()).collect();
+        let mut latest = HashMap::with_capacity(rooms.len());
+        for &room_id in &rooms {
+            latest.insert(room_id, Store::claim_seqs(&mut tx, room_id).await?);
+        }
         let mut outcomes = Vec::with_capacity(posts.len());
         let mut files = Vec::new();
         for (change, _) in posts {
@@ -403,6 +408,9 @@ impl Task {
                 latest.insert(change.room_id(), next);
             }
             outcomes.push(outcome);
+        }
+        for &room_id in &rooms {
+            Store::release_seqs(&mut tx, room_id, latest.get(&room_id).copied().unwrap_or(0)).await?;
         }
         tx.commit().await?;
         Ok((outcomes, latest, files))

@@ -119,15 +119,34 @@ impl Store {
 
     /// Highest `seq` in the room (a message's, or an edit's or deletion's), 0 when empty.
     pub async fn latest_seq(&self, room_id: i64) -> Result<i64, StoreError> {
-        let seq: Option<i64> = sqlx::query_scalar(
-            "SELECT MAX(seq) FROM (SELECT MAX(seq) AS seq FROM messages WHERE room_id = $1
-             UNION ALL SELECT MAX(seq) FROM message_events WHERE room_id = $2) AS latest",
-        )
-        .bind(room_id)
-        .bind(room_id)
-        .fetch_one(&self.pool)
-        .await?;
+        let seq: Option<i64> = sqlx::query_scalar("SELECT last_seq FROM rooms WHERE id = $1")
+            .bind(room_id)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(seq.unwrap_or(0))
+    }
+
+    /// The room's last `seq`, its counter row locked until `tx` ends: whoever else writes to
+    /// the room (another node, another process) waits, then numbers after this transaction's.
+    /// A batch claims its rooms in ascending id order, so two batches never wait on each other.
+    pub async fn claim_seqs(tx: &mut WriteTx, room_id: i64) -> Result<i64, StoreError> {
+        // An UPDATE that changes nothing: the one row lock both SQL dialects have.
+        let seq: Option<i64> =
+            sqlx::query_scalar("UPDATE rooms SET last_seq = last_seq WHERE id = $1 RETURNING last_seq")
+                .bind(room_id)
+                .fetch_optional(&mut **tx)
+                .await?;
+        Ok(seq.unwrap_or(0))
+    }
+
+    /// Record the room's last `seq` given out in `tx` (after [`Store::claim_seqs`]).
+    pub async fn release_seqs(tx: &mut WriteTx, room_id: i64, last_seq: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE rooms SET last_seq = $1 WHERE id = $2")
+            .bind(last_seq)
+            .bind(room_id)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
     }
 
     /// Start a write transaction. On SQLite `BEGIN IMMEDIATE` takes the write lock up front, so a
