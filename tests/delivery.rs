@@ -130,14 +130,17 @@ async fn a_slow_consumer_never_delays_others_and_loses_nothing() {
     let body = "\u{1D11E}".repeat(banter::protocol::MAX_BODY_CHARS);
     let count = 900;
     let mut publisher = server.join("pub").await;
-    // The publisher reads its own acks (and copies) every 32 sends, so it keeps up.
+    // The publisher sends 32 at a time, then waits for its ack and for the fast reader to have
+    // read that far: however busy the machine, the fast reader is never 64 frames behind.
+    let (read_up_to, mut fast_has_read) = tokio::sync::watch::channel(0);
     let sender = tokio::spawn(async move {
         for window in (0..count).collect::<Vec<_>>().chunks(32) {
             for n in window {
                 publisher.send_message(&format!("p{n}"), &body).await;
             }
             if let Some(last) = window.last() {
-                publisher.ack(&format!("p{last}")).await;
+                let seq = publisher.ack(&format!("p{last}")).await;
+                fast_has_read.wait_for(|read| *read >= seq).await.expect("the fast reader reads on");
             }
         }
         publisher
@@ -149,6 +152,7 @@ async fn a_slow_consumer_never_delays_others_and_loses_nothing() {
         while next_seq <= count {
             if let ServerFrame::Message(m) = fast.next().await {
                 assert_eq!(m.seq, next_seq);
+                let _ = read_up_to.send(m.seq);
                 next_seq += 1;
             }
         }
