@@ -100,6 +100,8 @@ if [ "$purpose" = test ]; then
   # The integration suite runs on PostgreSQL too (scripts/test-services.sh starts a private
   # cluster; the package's own cluster is not used).
   compgen -G '/usr/lib/postgresql/*/bin/pg_ctl' >/dev/null || packages="$packages postgresql"
+  # The tests of several nodes start Redis servers of their own (tests/support/redis_server.rs).
+  command -v redis-server >/dev/null || packages="$packages redis-server"
   # shellcheck disable=SC2086 # one word per package
   [ -z "$packages" ] || apt_install $packages
 fi

@@ -26,7 +26,9 @@
 //!
 //! Server only (`ssr`), under [`server`]: `config` (flags), `database` (SQLite or PostgreSQL:
 //! which, and opening it with its migrations), `store` (the pool; messages), `sequencer` (the
-//! single writer: commit, then broadcast, in order), `hub` (who is connected, fan-out, ending
+//! single writer: commit, then broadcast, in order; with other nodes, in order with theirs),
+//! `cluster` (live events between nodes over Redis), `presence` (who is online on the other
+//! nodes), `hub` (who is connected, fan-out, ending
 //! connections when permissions change), `outbound_queue` (a connection's queue, empty when
 //! idle), `ws` (one connection's reader and writer, one task), `state`;
 //! `listener` (the accept loop: connection cap, header timeout, bounded shutdown), `health`

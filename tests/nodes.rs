@@ -6,7 +6,13 @@ use std::collections::BTreeSet;
 
 use banter::server::database::Backend;
 
-use crate::support::{Client, FreshDatabase, POSTGRES_ENV, TestServer};
+use banter::protocol::{
+    CLOSE_REMOVED, CLOSE_SIGNED_OUT, ClientFrame, PresenceEvent, ResumeFrom, ServerFrame,
+};
+
+use crate::support::process::Process;
+use crate::support::redis_server::TestRedis;
+use crate::support::{Client, Event, FreshDatabase, POSTGRES_ENV, TestServer, header};
 
 /// Messages each node's writer posts in the burst.
 const BURST: usize = 150;
@@ -76,4 +82,245 @@ async fn nodes_starting_at_once_on_a_new_postgres_database_all_come_up_on_one_sc
     // One schema: an account made on one node signs in on another.
     let cookie = nodes[0].cookie("ann").await;
     assert!(nodes[2].get_as(&cookie, "/").await.starts_with("HTTP/1.1 200"));
+}
+
+/// Three nodes on one database and one Redis, ann, bob and cat each on their own.
+async fn three_nodes(redis: &TestRedis) -> (TestServer, TestServer, TestServer) {
+    let url = redis.url();
+    let tune = |c: &mut banter::server::Config| {
+        c.rate = 1e9;
+        c.redis_url = Some(url.clone());
+    };
+    let first = TestServer::start_with(tune).await;
+    // Its schema in place before the others start on its database.
+    first.cookie("ann").await;
+    let second = TestServer::start_on(&first.database, first.uploads.clone(), tune).await;
+    let third = TestServer::start_on(&first.database, first.uploads.clone(), tune).await;
+    (first, second, third)
+}
+
+/// Send `sends` messages without waiting, then hear until `count` have come.
+async fn send_and_hear(client: &mut Client, prefix: &str, sends: usize, count: usize) -> Vec<(i64, String)> {
+    for n in 0..sends {
+        client.send_message(&format!("{prefix}{n}"), "hello from my node").await;
+    }
+    hear(client, count).await
+}
+
+/// The messages a client hears until it has `count` of them: `(seq, client_id)` in order.
+async fn hear(client: &mut Client, count: usize) -> Vec<(i64, String)> {
+    let mut heard = Vec::with_capacity(count);
+    while heard.len() < count {
+        if let ServerFrame::Message(message) = client.next().await {
+            heard.push((message.seq, message.client_id));
+        }
+    }
+    heard
+}
+
+#[tokio::test]
+async fn clients_on_three_nodes_hear_every_message_once_in_one_order() {
+    let redis = TestRedis::start().await;
+    let (first, second, third) = three_nodes(&redis).await;
+    let mut ann = first.join("ann").await;
+    let mut bob = second.join("bob").await;
+    let mut cat = third.join("cat").await;
+
+    // All three send at once; each hears everyone's, its own included.
+    let (to_ann, to_bob, to_cat) = tokio::join!(
+        send_and_hear(&mut ann, "a", 30, 90),
+        send_and_hear(&mut bob, "b", 30, 90),
+        send_and_hear(&mut cat, "c", 30, 90)
+    );
+    let seqs: Vec<i64> = to_ann.iter().map(|(seq, _)| *seq).collect();
+    assert_eq!(seqs, (1..=90).collect::<Vec<_>>(), "no gap, no duplicate");
+    assert_eq!(to_bob, to_ann, "bob heard what ann heard, in the same order");
+    assert_eq!(to_cat, to_ann, "cat heard what ann heard, in the same order");
+}
+
+#[tokio::test]
+async fn a_redis_restart_mid_burst_leaves_no_gap_for_anyone() {
+    let mut redis = TestRedis::start().await;
+    let (first, second, _third) = three_nodes(&redis).await;
+    let mut ann = first.join("ann").await;
+    let mut bob = second.join("bob").await;
+
+    // Half the burst, Redis killed, the other half while it is down, then Redis back: what
+    // was published meanwhile is lost, and bob's node reads it from the database.
+    for n in 0..100 {
+        ann.send_message(&format!("a{n}"), "through Redis").await;
+    }
+    ann.ack("a49").await;
+    redis.kill();
+    let last = ann.ack("a99").await;
+    redis.up().await;
+    for n in 100..120 {
+        ann.send_message(&format!("a{n}"), "after the restart").await;
+    }
+    let heard = hear(&mut bob, 120).await;
+    assert_eq!(heard.iter().map(|(seq, _)| *seq).collect::<Vec<_>>(), (1..=120).collect::<Vec<_>>());
+    assert_eq!(heard[99], (last, "a99".to_owned()));
+}
+
+#[tokio::test]
+async fn removal_and_sign_out_on_one_node_end_sockets_on_another() {
+    let redis = TestRedis::start().await;
+    let (first, second, _third) = three_nodes(&redis).await;
+    let ann = first.cookie("ann").await;
+    let bob = first.cookie("bob").await;
+    let created = first.post_form("/api/create_room", Some(&ann), "name=club&private=on").await;
+    let room = header(&created, "location").and_then(|l| l.strip_prefix("/r/")).expect("a room").to_owned();
+    first.post_form("/api/invite", Some(&ann), &format!("room={room}&username=bob")).await;
+
+    // Bob is in the club on the second node, and in general there too.
+    let mut in_club = Client::connect(&second.ws_url(), &bob).await;
+    in_club.send(&ClientFrame::Hello { room: room.clone(), after: None }).await;
+    assert!(matches!(in_club.next().await, ServerFrame::Welcome { .. }));
+    let mut in_general = Client::connect(&second.ws_url(), &bob).await;
+    in_general.send(&ClientFrame::Hello { room: "general".into(), after: None }).await;
+    assert!(matches!(in_general.next().await, ServerFrame::Welcome { .. }));
+
+    // Removed on the first node: the second ends his socket in the club, nothing more.
+    first.post_form("/api/remove_member", Some(&ann), &format!("room={room}&username=bob")).await;
+    assert_eq!(close_code(&mut in_club).await, CLOSE_REMOVED);
+    in_general.round_trip().await;
+
+    // Signed out everywhere on the first node: his socket on the second ends too.
+    first.post_form("/api/sign_out_everywhere", Some(&bob), "").await;
+    assert_eq!(close_code(&mut in_general).await, CLOSE_SIGNED_OUT);
+}
+
+/// Read until the connection closes; its close code.
+async fn close_code(client: &mut Client) -> u16 {
+    loop {
+        match client.event().await {
+            Event::Closed(Some(frame)) => return u16::from(frame.code),
+            Event::Closed(None) | Event::Ended => panic!("closed without a code"),
+            Event::Frame(_) => continue,
+        }
+    }
+}
+
+#[tokio::test]
+async fn presence_and_typing_cross_nodes_and_a_dead_node_s_people_go_offline() {
+    let redis = TestRedis::start().await;
+    let url = redis.url();
+    let first = TestServer::start_with(|c| {
+        c.redis_url = Some(url.clone());
+        c.presence_heartbeat_ms = 100;
+        c.presence_timeout_ms = 1_000;
+    })
+    .await;
+    let mut ann = first.join("ann").await;
+    ann.hear_people();
+    // Bob on a second node that can die: the real binary, killed with SIGKILL below.
+    let args = ["--redis-url", &url, "--presence-heartbeat-ms", "100", "--presence-timeout-ms", "1000"];
+    let second = Process::start_on(&first.database, &first.uploads, &args);
+    let bob_cookie = first.cookie("bob").await;
+    let mut bob = Client::connect(&second.ws_url(), &bob_cookie).await;
+    bob.send(&ClientFrame::Hello { room: "general".into(), after: None }).await;
+    assert!(matches!(bob.next().await, ServerFrame::Welcome { .. }));
+
+    // Ann, on the first node, hears bob come in: two people online.
+    let (joined, mut heard) =
+        ann.until(|f| matches!(f, ServerFrame::Presence { username, .. } if username == "bob")).await;
+    assert!(
+        matches!(joined, ServerFrame::Presence { event: PresenceEvent::Joined, online: 2, .. }),
+        "{joined:?}"
+    );
+    heard.push(joined);
+    // Bob types on his node; ann hears it on hers.
+    bob.send(&ClientFrame::Typing { room: "general".into() }).await;
+    let (typing, skipped) =
+        ann.until(|f| matches!(f, ServerFrame::Typing { username, .. } if username == "bob")).await;
+    heard.extend(skipped);
+    heard.push(typing);
+
+    // A tab of bob's on ann's node: the room lists him once, and nobody is told he came or
+    // went, since he is still there on his own node.
+    let mut tab = Client::connect(&first.ws_url(), &bob_cookie).await;
+    tab.send(&ClientFrame::Hello { room: "general".into(), after: None }).await;
+    let ServerFrame::Welcome { online, .. } = tab.next().await else { panic!("a welcome") };
+    assert_eq!(online, ["ann", "bob"]);
+    drop(tab);
+
+    // His node dies: within the presence timeout ann sees him leave, and go offline.
+    second.kill9();
+    let left = |f: &ServerFrame| matches!(f, ServerFrame::Presence { event: PresenceEvent::Left, username, .. } if username == "bob");
+    let offline =
+        |f: &ServerFrame| matches!(f, ServerFrame::Person { username, online: false } if username == "bob");
+    while !(heard.iter().any(left) && heard.iter().any(offline)) {
+        heard.push(ann.next().await);
+    }
+    let about_bob: Vec<&ServerFrame> = heard
+        .iter()
+        .filter(|f| {
+            matches!(f, ServerFrame::Presence { username, .. } | ServerFrame::Person { username, .. } if username == "bob")
+        })
+        .collect();
+    // Each once, whatever his second tab did: in, online, out, offline.
+    assert_eq!(about_bob.len(), 4, "{about_bob:?}");
+    assert!(
+        heard
+            .iter()
+            .any(|f| matches!(f, ServerFrame::Presence { event: PresenceEvent::Left, online: 1, .. }))
+    );
+    assert!(
+        heard
+            .iter()
+            .any(|f| matches!(f, ServerFrame::Person { username, online: true } if username == "bob"))
+    );
+}
+
+#[tokio::test]
+async fn a_node_killed_mid_burst_loses_nothing_acked_and_its_client_resumes_on_another() {
+    let redis = TestRedis::start().await;
+    let url = redis.url();
+    let first = TestServer::start_with(|c| {
+        c.rate = 1e9;
+        c.redis_url = Some(url.clone());
+    })
+    .await;
+    let mut ann = first.join("ann").await;
+    let bob_cookie = first.cookie("bob").await;
+    let args = ["--redis-url", &url, "--rate", "1000000000"];
+    let second = Process::start_on(&first.database, &first.uploads, &args);
+
+    // Bob sends a burst on the second node and has some of it acknowledged; then it dies.
+    let mut bob = Client::connect(&second.ws_url(), &bob_cookie).await;
+    bob.send(&ClientFrame::Hello { room: "general".into(), after: None }).await;
+    assert!(matches!(bob.next().await, ServerFrame::Welcome { .. }));
+    for n in 0..200 {
+        bob.send_message(&format!("b{n}"), &format!("burst {n}")).await;
+    }
+    let mut acked = Vec::new();
+    while acked.len() < 50 {
+        if let ServerFrame::Ack { client_id, seq, .. } = bob.next().await {
+            acked.push((client_id, seq));
+        }
+    }
+    second.kill9();
+
+    // Bob reconnects to the first node, resumes from nothing and sends again all that was not
+    // acknowledged, with the same ids: each lands once.
+    let mut bob = Client::connect(&first.ws_url(), &bob_cookie).await;
+    bob.send(&ClientFrame::Hello { room: "general".into(), after: Some(ResumeFrom::Seq(0)) }).await;
+    let ServerFrame::Welcome { latest_seq, .. } = bob.next().await else { panic!("a welcome") };
+    let committed = usize::try_from(latest_seq).expect("positive");
+    assert!(committed >= acked.len(), "every acknowledged message is stored");
+    for n in acked.len()..200 {
+        bob.send_message(&format!("b{n}"), &format!("burst {n}")).await;
+    }
+    let resent_last = bob.ack("b199").await;
+    assert_eq!(resent_last, 200, "what was committed before the kill was not stored twice");
+
+    // Ann, on the first node all along, heard every message once, in order.
+    let heard = hear(&mut ann, 200).await;
+    assert_eq!(heard.iter().map(|(seq, _)| *seq).collect::<Vec<_>>(), (1..=200).collect::<Vec<_>>());
+    let ids: Vec<String> = (0..200).map(|n| format!("b{n}")).collect();
+    assert_eq!(heard.iter().map(|(_, id)| id.clone()).collect::<Vec<_>>(), ids);
+    // What was acknowledged before the kill kept its number.
+    for (client_id, seq) in acked {
+        assert_eq!(heard[usize::try_from(seq - 1).expect("positive")].1, client_id);
+    }
 }

@@ -1,11 +1,10 @@
 //! Shutdown and crash: what was acknowledged survives, clients are told and can resume.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use banter::protocol::ServerFrame;
-use banter::server::database::Database;
 
+use crate::support::process::Process;
 use crate::support::{Client, Event, FreshDatabase, TestServer, sign_up};
 
 #[tokio::test]
@@ -26,52 +25,10 @@ async fn graceful_shutdown_sends_going_away() {
     assert_eq!(page.messages.iter().map(|m| m.body.as_str()).collect::<Vec<_>>(), vec!["before shutdown"]);
 }
 
-/// The real binary, so that it can be killed with SIGKILL.
-struct Process {
-    child: Child,
-    addr: String,
-}
-
-impl Process {
-    fn start(fresh: &FreshDatabase) -> Self {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_banter"));
-        command.args(["--addr", "127.0.0.1:0", "--log", "info"]).arg("--uploads").arg(fresh.uploads());
-        match &fresh.database {
-            Database::Sqlite(path) => command.arg("--db").arg(path),
-            Database::Postgres(url) => command.arg("--database-url").arg(url),
-        };
-        let mut child = command
-            .arg("--leptos-config")
-            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Leptos.toml"))
-            .env("NO_COLOR", "1")
-            .env("RUST_LOG_STYLE", "never")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("server binary starts");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut lines = BufReader::new(stdout).lines();
-        let addr = loop {
-            let line = lines.next().expect("server printed its address").expect("log line");
-            if let Some(at) = line.find("listening on http://") {
-                break line[at + "listening on http://".len()..].trim().to_owned();
-            }
-        };
-        // Keep draining the log so the server never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
-        Self { child, addr }
-    }
-
-    fn kill9(mut self) {
-        self.child.kill().expect("SIGKILL");
-        self.child.wait().expect("reaped");
-    }
-}
-
 #[tokio::test]
 async fn acknowledged_messages_survive_kill_9() {
     let fresh = FreshDatabase::new().await;
-    let server = Process::start(&fresh);
+    let server = Process::start(&fresh, &[]);
     let url = format!("ws://{}/ws", server.addr);
     let cookie = sign_up(server.addr.parse().expect("an address"), "ann").await;
     let mut a = Client::connect(&url, &cookie).await;
@@ -86,7 +43,7 @@ async fn acknowledged_messages_survive_kill_9() {
     assert!(matches!(a.event().await, Event::Closed(_) | Event::Ended));
 
     // Start again on the same file; a client resuming from 10 gets 11..20 once.
-    let server = Process::start(&fresh);
+    let server = Process::start(&fresh, &[]);
     let url = format!("ws://{}/ws", server.addr);
     // The session lives in the database too: the same cookie works after the crash.
     let mut b = Client::connect(&url, &cookie).await;

@@ -246,6 +246,12 @@ pub async fn sign_out() -> Result<(), ServerFnError> {
         // The session's open sockets end too, whichever tab or device holds them.
         let id = crate::server::users::SessionId::of(&token);
         state.hub.end_session(&id, crate::protocol::CLOSE_SIGNED_OUT);
+        if let Some(cluster) = &state.cluster {
+            cluster.publish(crate::server::cluster::ClusterEvent::EndSession {
+                session: id.to_hex(),
+                code: crate::protocol::CLOSE_SIGNED_OUT,
+            });
+        }
     }
     super::ssr::set_cookie(&session_cookie::clear(session_cookie::over_https(&headers)));
     leptos_axum::redirect("/signin");
@@ -262,6 +268,12 @@ pub async fn sign_out_everywhere() -> Result<(), ServerFnError> {
     if let Some(user) = super::ssr::user(&state).await? {
         state.store.delete_sessions_of(user.id).await.map_err(super::ssr::internal)?;
         let ended = state.hub.end_user(user.id, crate::protocol::CLOSE_SIGNED_OUT);
+        if let Some(cluster) = &state.cluster {
+            cluster.publish(crate::server::cluster::ClusterEvent::EndUser {
+                user_id: user.id,
+                code: crate::protocol::CLOSE_SIGNED_OUT,
+            });
+        }
         tracing::info!(user = user.id, sockets = ended, "signed out everywhere");
     }
     super::ssr::set_cookie(&session_cookie::clear(session_cookie::over_https(&headers)));

@@ -131,7 +131,7 @@ pub async fn load_chat(room: String, at: Option<i64>) -> Result<ChatPage, Server
     page.quiet_until = state.store.quiet_until(user.id).await.map_err(internal)?;
     let access = state.store.room_for(user.id, &room).await.map_err(internal)?;
     let hub = state.hub.clone();
-    page.rooms = state.store.my_rooms(user.id, |id| hub.user_connections(id) > 0).await.map_err(internal)?;
+    page.rooms = state.store.my_rooms(user.id, |id| hub.is_online(id)).await.map_err(internal)?;
     let Some(access) = access else {
         if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
             response.set_status(axum::http::StatusCode::NOT_FOUND);
@@ -152,7 +152,7 @@ pub async fn load_chat(room: String, at: Option<i64>) -> Result<ChatPage, Server
         members: members
             .into_iter()
             .map(|(id, username, name)| Member {
-                online: state.hub.user_connections(id) > 0,
+                online: state.hub.is_online(id),
                 moderator: access.created_by == Some(id) || moderators.contains(&id),
                 username,
                 name,
@@ -237,7 +237,7 @@ pub async fn find_members(room: String, prefix: String) -> Result<Vec<Member>, S
         .into_iter()
         .filter(|(id, _, _)| *id != user.id)
         .map(|(id, username, name)| Member {
-            online: state.hub.user_connections(id) > 0,
+            online: state.hub.is_online(id),
             moderator: false,
             username,
             name,

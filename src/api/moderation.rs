@@ -90,11 +90,7 @@ pub async fn load_moderation(room: String) -> Result<ModerationPage, ServerFnErr
         return Ok(page);
     }
     let hub = state.hub.clone();
-    let rooms = state
-        .store
-        .my_rooms(user.id, |id| hub.user_connections(id) > 0)
-        .await
-        .map_err(super::ssr::internal)?;
+    let rooms = state.store.my_rooms(user.id, |id| hub.is_online(id)).await.map_err(super::ssr::internal)?;
     page.title = Some(
         rooms
             .into_iter()

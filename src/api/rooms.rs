@@ -29,11 +29,7 @@ pub async fn load_rooms() -> Result<RoomsPage, ServerFnError> {
     Ok(RoomsPage {
         signed_in: true,
         public: state.store.public_rooms().await.map_err(internal)?,
-        mine: state
-            .store
-            .my_rooms(user.id, |id| state.hub.user_connections(id) > 0)
-            .await
-            .map_err(internal)?,
+        mine: state.store.my_rooms(user.id, |id| state.hub.is_online(id)).await.map_err(internal)?,
     })
 }
 

@@ -64,11 +64,8 @@ pub async fn search_messages(form: SearchForm) -> Result<SearchResults, ServerFn
     let Some(user) = super::ssr::user(&state).await? else { return Ok(results) };
     results.signed_in = true;
     let hub = state.hub.clone();
-    results.rooms = state
-        .store
-        .my_rooms(user.id, |id| hub.user_connections(id) > 0)
-        .await
-        .map_err(super::ssr::internal)?;
+    results.rooms =
+        state.store.my_rooms(user.id, |id| hub.is_online(id)).await.map_err(super::ssr::internal)?;
     if form.q.trim().is_empty() {
         return Ok(results);
     }

@@ -27,6 +27,24 @@ pub struct Config {
     #[arg(long, env = "BANTER_DATABASE_URL")]
     pub database_url: Option<Database>,
 
+    /// Redis, through which nodes on one PostgreSQL database deliver each other's events live
+    /// (`redis://HOST:PORT`). Needed as soon as more than one node runs.
+    #[arg(long, env = "BANTER_REDIS_URL")]
+    pub redis_url: Option<String>,
+
+    /// How often, in milliseconds, a node tells the others who is online on it.
+    #[arg(long, env = "BANTER_PRESENCE_HEARTBEAT_MS", default_value_t = 5_000)]
+    pub presence_heartbeat_ms: u64,
+
+    /// A node not heard from for this many milliseconds is taken for dead: its people go
+    /// offline everywhere else.
+    #[arg(long, env = "BANTER_PRESENCE_TIMEOUT_MS", default_value_t = 15_000)]
+    pub presence_timeout_ms: u64,
+
+    /// This node's name in logs and among the nodes. Default: generated at start.
+    #[arg(long, env = "BANTER_NODE_ID")]
+    pub node_id: Option<String>,
+
     /// Directory for attachments, created if missing. Default: `uploads/` beside the SQLite
     /// file (`--db`'s directory when the database is PostgreSQL).
     #[arg(long, env = "BANTER_UPLOADS")]

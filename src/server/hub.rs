@@ -15,12 +15,14 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU16, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use axum::extract::ws::Utf8Bytes;
 use tokio::sync::Notify;
 
+use super::cluster::{Cluster, ClusterEvent};
 use super::outbound_queue::QueueSender;
+use super::presence::{Flips, InRoom, RemotePresence};
 use super::users::SessionId;
 use crate::protocol::{CLOSE_SLOW_CONSUMER, PresenceEvent, ServerFrame, encode};
 
@@ -262,6 +264,10 @@ struct User {
 #[derive(Clone, Default, Debug)]
 pub struct Hub {
     members: Arc<RwLock<Members>>,
+    /// The people on the other nodes (empty with one node): presence counts them too.
+    remote: RemotePresence,
+    /// The other nodes, told when someone comes into or leaves a room here.
+    cluster: Arc<OnceLock<Cluster>>,
     /// Connections evicted for not keeping up, since the start (`banter_evictions_total`).
     evictions: Arc<AtomicU64>,
 }
@@ -281,22 +287,75 @@ impl Hub {
         self.members.write().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Names of the people online in the room, sorted, each person once.
+    /// From now on, tell the other nodes who comes into and leaves rooms here.
+    pub fn set_cluster(&self, cluster: Cluster) {
+        let _already = self.cluster.set(cluster);
+    }
+
+    /// The people on the other nodes, as the cluster listener keeps them.
+    pub fn remote(&self) -> &RemotePresence {
+        &self.remote
+    }
+
+    /// Names of the people online in the room, sorted, each person once (on any node).
     pub fn online(&self, room_id: i64) -> Vec<String> {
         let members = self.read();
-        let mut names: Vec<String> = members
-            .people
-            .iter()
-            .filter(|((room, _), _)| *room == room_id)
-            .map(|(_, online)| online.name.clone())
-            .collect();
+        let mut people: HashMap<i64, String> = self.remote.people_in(room_id).into_iter().collect();
+        for ((room, user), online) in &members.people {
+            if *room == room_id {
+                people.insert(*user, online.name.clone());
+            }
+        }
+        let mut names: Vec<String> = people.into_values().collect();
         names.sort();
         names
     }
 
-    /// How many connections a person has open, over all rooms.
+    /// How many connections a person has open here, over all rooms.
     pub fn user_connections(&self, user_id: i64) -> usize {
         self.read().users.get(&user_id).map_or(0, |user| user.conns.len())
+    }
+
+    /// Whether a person has a connection open on any node.
+    pub fn is_online(&self, user_id: i64) -> bool {
+        self.user_connections(user_id) > 0 || self.remote.is_online(user_id)
+    }
+
+    /// Everyone in a room here, for the heartbeat to the other nodes.
+    pub fn people_here(&self) -> Vec<InRoom> {
+        let members = self.read();
+        members
+            .people
+            .iter()
+            .map(|((room_id, user_id), online)| InRoom {
+                room_id: *room_id,
+                user_id: *user_id,
+                username: online.username.clone(),
+                name: online.name.clone(),
+            })
+            .collect()
+    }
+
+    /// Tell this node's sockets what changed on the others: people who came into or left
+    /// their rooms (unless they are here too). Returns the people who came online or went
+    /// offline as far as this node can tell, for the caller to tell who shares a room with them.
+    pub fn apply_remote(&self, flips: Flips) -> Vec<(i64, String, bool)> {
+        for (person, present) in flips.rooms {
+            if self.read().people.contains_key(&(person.room_id, person.user_id)) {
+                continue;
+            }
+            let event = if present { PresenceEvent::Joined } else { PresenceEvent::Left };
+            self.presence(person.room_id, event, &person.username, &person.name, None);
+        }
+        flips.people.into_iter().filter(|(user_id, _, _)| self.user_connections(*user_id) == 0).collect()
+    }
+
+    /// Tell the other nodes that a person came into (`present`) or left a room here.
+    fn publish_presence(&self, room_id: i64, user_id: i64, username: &str, name: &str, present: bool) {
+        if let Some(cluster) = self.cluster.get() {
+            let person = InRoom { room_id, user_id, username: username.to_owned(), name: name.to_owned() };
+            cluster.publish(ClusterEvent::Presence { person, present });
+        }
     }
 
     /// Send `frame` to every connection of each of `users`, whatever room it is in.
@@ -380,7 +439,11 @@ impl Hub {
             came_online
         };
         if came_online {
-            self.presence(room_id, PresenceEvent::Joined, &person.username, &person.name, Some(id));
+            self.publish_presence(room_id, person.user_id, &person.username, &person.name, true);
+            // Already there on another node: nobody here needs telling.
+            if !self.remote.in_room(room_id, person.user_id) {
+                self.presence(room_id, PresenceEvent::Joined, &person.username, &person.name, Some(id));
+            }
         }
     }
 
@@ -431,12 +494,15 @@ impl Hub {
                     online.connections -= 1;
                     None
                 }
-                Some(_) => members.people.remove(&key).map(|online| (member.room_id, online)),
+                Some(_) => members.people.remove(&key).map(|online| (member.room_id, member.user_id, online)),
                 None => None,
             }
         };
-        if let Some((room_id, online)) = gone {
-            self.presence(room_id, PresenceEvent::Left, &online.username, &online.name, None);
+        if let Some((room_id, user_id, online)) = gone {
+            self.publish_presence(room_id, user_id, &online.username, &online.name, false);
+            if !self.remote.in_room(room_id, user_id) {
+                self.presence(room_id, PresenceEvent::Left, &online.username, &online.name, None);
+            }
         }
     }
 
@@ -565,7 +631,7 @@ impl Hub {
     }
 
     fn presence(&self, room_id: i64, event: PresenceEvent, username: &str, name: &str, skip: Option<ConnId>) {
-        let online = self.read().people.keys().filter(|(room, _)| *room == room_id).count();
+        let online = self.online(room_id).len();
         let frame =
             ServerFrame::Presence { event, username: username.to_owned(), name: name.to_owned(), online };
         self.broadcast(room_id, Utf8Bytes::from(encode(&frame)), skip);

@@ -178,7 +178,7 @@ impl Sender {
         let now = crate::model::now_ms();
         let heard = Incoming { author: &message.username, mentions: &message.mentions };
         for target in targets {
-            if self.hub.user_connections(target.user_id) > 0
+            if self.hub.is_online(target.user_id)
                 || !concerns(target.level, &target.username, heard, target.quiet_until, now)
             {
                 continue;

@@ -20,6 +20,7 @@ use axum::extract::ws::Utf8Bytes;
 use tokio::sync::{mpsc, oneshot};
 
 use super::blobs::BlobStore;
+use super::cluster::{Cluster, ClusterEvent};
 use super::hub::{Hub, Outbox, Person};
 use super::message_changes::{DeleteMessage, EditMessage, ReactMessage, Refusal};
 use super::push::{Posted, Pusher};
@@ -43,7 +44,7 @@ pub const MIN_QUEUE_BYTES: usize = 64 * 1024;
 /// Commands waiting for the sequencer before senders wait (back-pressure on the sender only).
 pub const QUEUE_CAPACITY: usize = 4_096;
 
-/// A batch's outcomes, the rooms' new latest `seq`s, and the files of deleted messages.
+/// A batch's outcomes, the rooms' latest `seq`s before it, and the files of deleted messages.
 type Batch = (Vec<Stored>, HashMap<i64, i64>, Vec<crate::attachments::AttachmentId>);
 
 /// Where the outcome of a post goes.
@@ -140,6 +141,8 @@ enum Command {
         user_id: i64,
         reply: oneshot::Sender<usize>,
     },
+    /// What another node published (`server::cluster`).
+    Remote(ClusterEvent),
     /// Finish what is queued, then stop.
     Shutdown(oneshot::Sender<()>),
 }
@@ -152,9 +155,9 @@ pub struct Sequencer {
 
 impl Sequencer {
     /// Start the task.
-    pub fn spawn(store: Store, hub: Hub, blobs: BlobStore, pusher: Pusher) -> Self {
+    pub fn spawn(store: Store, hub: Hub, blobs: BlobStore, pusher: Pusher, cluster: Option<Cluster>) -> Self {
         let (tx, rx) = mpsc::channel(QUEUE_CAPACITY);
-        let task = Task { store, hub, blobs, pusher, rx, latest: HashMap::new() };
+        let task = Task { store, hub, blobs, pusher, cluster, rx, delivered: HashMap::new() };
         tokio::spawn(task.run());
         Self { tx }
     }
@@ -200,6 +203,11 @@ impl Sequencer {
         done.await.map_err(|_| SequencerError::ShuttingDown)
     }
 
+    /// Hand the task what another node published, in the order it arrived.
+    pub async fn remote(&self, event: ClusterEvent) -> Result<(), SequencerError> {
+        self.tx.send(Command::Remote(event)).await.map_err(|_| SequencerError::ShuttingDown)
+    }
+
     /// Whether the task is still taking work.
     pub fn is_running(&self) -> bool {
         !self.tx.is_closed()
@@ -226,10 +234,13 @@ struct Task {
     blobs: BlobStore,
     /// Where each new message goes for Web Push (never waited on).
     pusher: Pusher,
+    /// The other nodes, when there are any: told of every commit, and heard from.
+    cluster: Option<Cluster>,
     rx: mpsc::Receiver<Command>,
-    /// Highest committed `seq` per room this node knows of, for a joiner's `welcome` without a
+    /// Per room, the highest `seq` this node's sockets have been given (every event up to it,
+    /// in order). On one node it is also the room's latest, so a joiner's `welcome` needs no
     /// query. Numbers are given out from the rooms' counter rows (`Store::claim_seqs`).
-    latest: HashMap<i64, i64>,
+    delivered: HashMap<i64, i64>,
 }
 
 impl Task {
@@ -245,6 +256,9 @@ impl Task {
                     Command::Revoke { room_id, user_id, reply } => {
                         self.commit(std::mem::take(&mut posts)).await;
                         let ended = self.hub.end_in_room(room_id, user_id, CLOSE_REMOVED);
+                        if let Some(cluster) = &self.cluster {
+                            cluster.publish(ClusterEvent::Revoke { room_id, user_id });
+                        }
                         let _caller_gone = reply.send(ended);
                     }
                     Command::Join { room_id, room, person, after, outbox, reply } => {
@@ -253,6 +267,12 @@ impl Task {
                         self.commit(std::mem::take(&mut posts)).await;
                         let result = self.join(room_id, &room, &person, after, outbox).await;
                         let _joiner_gone = reply.send(result);
+                    }
+                    Command::Remote(event) => {
+                        self.commit(std::mem::take(&mut posts)).await;
+                        if let Err(error) = self.remote(event).await {
+                            tracing::error!(%error, "could not read the store for another node's event");
+                        }
                     }
                     Command::Shutdown(done) => {
                         self.commit(std::mem::take(&mut posts)).await;
@@ -266,13 +286,140 @@ impl Task {
         }
     }
 
-    async fn latest_seq(&mut self, room_id: i64) -> Result<i64, StoreError> {
-        if let Some(seq) = self.latest.get(&room_id) {
-            return Ok(*seq);
+    /// The room's latest `seq` as this node's sockets have it. With other nodes the store may
+    /// hold more (their events not yet heard): those are delivered first, from the store.
+    async fn latest_seq(&mut self, room_id: i64, room: &str) -> Result<i64, StoreError> {
+        match self.delivered.get(&room_id).copied() {
+            Some(seq) if self.cluster.is_none() => Ok(seq),
+            Some(seq) => {
+                let stored = self.store.latest_seq(room_id).await?;
+                if stored > seq {
+                    self.fill(room_id, room, stored).await?;
+                }
+                Ok(stored.max(seq))
+            }
+            None => {
+                let seq = self.store.latest_seq(room_id).await?;
+                self.delivered.insert(room_id, seq);
+                Ok(seq)
+            }
         }
-        let seq = self.store.latest_seq(room_id).await?;
-        self.latest.insert(room_id, seq);
-        Ok(seq)
+    }
+
+    /// What another node published.
+    async fn remote(&mut self, event: ClusterEvent) -> Result<(), StoreError> {
+        match event {
+            ClusterEvent::Frame { room_id, room, seq, frame, activity, author_id } => {
+                // A room none of this node's sockets joined since it started: a joiner reads
+                // the store.
+                if !self.delivered.contains_key(&room_id) {
+                    return Ok(());
+                }
+                if self.deliver(room_id, &room, seq, Utf8Bytes::from(frame)).await?
+                    && let Some(activity) = activity
+                {
+                    self.notify_activity(&mut HashMap::new(), room_id, author_id, &Utf8Bytes::from(activity))
+                        .await;
+                }
+            }
+            ClusterEvent::Revoke { room_id, user_id } => {
+                self.hub.end_in_room(room_id, user_id, CLOSE_REMOVED);
+            }
+            ClusterEvent::Resync => {
+                let rooms: Vec<i64> = self.delivered.keys().copied().collect();
+                for room_id in rooms {
+                    if self.hub.connections(room_id) == 0 {
+                        // Nobody here to tell: forget it, a joiner reads the store.
+                        self.delivered.remove(&room_id);
+                        continue;
+                    }
+                    let Some(room) = self.store.room_name(room_id).await? else { continue };
+                    let stored = self.store.latest_seq(room_id).await?;
+                    self.fill(room_id, &room, stored).await?;
+                }
+            }
+            // The cluster listener hands these to the hub directly: no order to keep.
+            ClusterEvent::EndUser { .. }
+            | ClusterEvent::EndSession { .. }
+            | ClusterEvent::Typing { .. }
+            | ClusterEvent::Presence { .. }
+            | ClusterEvent::Alive { .. } => {}
+        }
+        Ok(())
+    }
+
+    /// Give the room's sockets event `seq` (`frame`), after whatever came before it that they
+    /// have not had (read from the store). False if they had it already.
+    async fn deliver(
+        &mut self,
+        room_id: i64,
+        room: &str,
+        seq: i64,
+        frame: Utf8Bytes,
+    ) -> Result<bool, StoreError> {
+        let had = self.delivered.get(&room_id).copied().unwrap_or(seq - 1);
+        if seq <= had {
+            return Ok(false);
+        }
+        if seq > had + 1 {
+            self.fill(room_id, room, seq - 1).await?;
+        }
+        self.hub.broadcast(room_id, frame, None);
+        self.delivered.insert(room_id, seq);
+        Ok(true)
+    }
+
+    /// Broadcast, from the store, the room's events after the last one delivered up to
+    /// `up_to`: as a resuming client gets them (messages as they are now, and the changes to
+    /// messages delivered before), so no socket sees a gap.
+    async fn fill(&mut self, room_id: i64, room: &str, up_to: i64) -> Result<(), StoreError> {
+        let Some(after) = self.delivered.get(&room_id).copied() else { return Ok(()) };
+        if up_to <= after {
+            return Ok(());
+        }
+        if self.hub.connections(room_id) > 0 {
+            let messages = self.read_between(room_id, room, after, up_to).await?;
+            let mut changes = self.store.changes_after(room_id, room, after).await?;
+            changes.retain(|change| change_seq(change) <= up_to);
+            tracing::debug!(room_id, after, up_to, messages = messages.len(), "filled a gap from the store");
+            let mut changes = changes.into_iter().peekable();
+            for message in messages {
+                while let Some(change) = changes.next_if(|change| change_seq(change) < message.seq) {
+                    self.hub.broadcast(room_id, Utf8Bytes::from(encode(&change)), None);
+                }
+                self.hub.broadcast(room_id, Utf8Bytes::from(encode(&ServerFrame::Message(message))), None);
+            }
+            for change in changes {
+                self.hub.broadcast(room_id, Utf8Bytes::from(encode(&change)), None);
+            }
+        }
+        self.delivered.insert(room_id, up_to);
+        Ok(())
+    }
+
+    /// The room's messages with `after < seq <= up_to`, oldest first.
+    async fn read_between(
+        &self,
+        room_id: i64,
+        room: &str,
+        mut after: i64,
+        up_to: i64,
+    ) -> Result<Vec<ChatMessage>, StoreError> {
+        let mut read = Vec::new();
+        loop {
+            let step = self.store.after(room_id, room, after, REPLAY_READ_ROWS).await?;
+            let done = step.len() < REPLAY_READ_ROWS;
+            for message in step {
+                if message.seq > up_to {
+                    return Ok(read);
+                }
+                after = message.seq;
+                read.push(message);
+            }
+            if done {
+                return Ok(read);
+            }
+        }
     }
 
     async fn commit(&mut self, posts: Vec<(Change, PostReply)>) {
@@ -280,8 +427,12 @@ impl Task {
             return;
         }
         match self.store_batch(&posts).await {
-            Ok((outcomes, latest, files)) => {
-                self.latest.extend(latest);
+            Ok((outcomes, claimed, files)) => {
+                // A room this node has not delivered in since it started begins where the
+                // store stood before this batch.
+                for (room_id, seq) in claimed {
+                    self.delivered.entry(room_id).or_insert(seq);
+                }
                 // Members of each room, looked up once per batch and only when someone is
                 // connected elsewhere to be told.
                 let mut members: HashMap<i64, Vec<i64>> = HashMap::new();
@@ -289,10 +440,22 @@ impl Task {
                     let seq = match outcome {
                         Stored::New(stored) => {
                             let seq = stored.seq;
-                            let frame = Utf8Bytes::from(encode(&ServerFrame::Message(stored)));
-                            self.hub.broadcast(change.room_id(), frame, None);
-                            if let Change::Post(message) = &change {
-                                self.tell_members_elsewhere(&mut members, message, seq).await;
+                            let frame = encode(&ServerFrame::Message(stored));
+                            let activity = match &change {
+                                Change::Post(message) => Some(activity_of(message, seq)),
+                                _ => None,
+                            };
+                            self.publish(&change, seq, &frame, activity.clone());
+                            self.deliver_own(&change, seq, frame).await;
+                            if let (Change::Post(message), Some(activity)) = (&change, activity) {
+                                let activity = Utf8Bytes::from(activity);
+                                self.notify_activity(
+                                    &mut members,
+                                    message.room_id,
+                                    message.author_id,
+                                    &activity,
+                                )
+                                .await;
                                 self.pusher.posted(Posted {
                                     room_id: message.room_id,
                                     room: message.room.clone(),
@@ -308,7 +471,9 @@ impl Task {
                         }
                         Stored::Changed(frame) => {
                             let seq = change_seq(&frame);
-                            self.hub.broadcast(change.room_id(), Utf8Bytes::from(encode(&frame)), None);
+                            let frame = encode(&frame);
+                            self.publish(&change, seq, &frame, None);
+                            self.deliver_own(&change, seq, frame).await;
                             seq
                         }
                         Stored::Duplicate { seq } => seq,
@@ -340,19 +505,46 @@ impl Task {
         }
     }
 
+    /// Deliver an event this node committed to its own sockets (after any gap another node's
+    /// commits left), logging rather than failing: it is committed, and acked next.
+    async fn deliver_own(&mut self, change: &Change, seq: i64, frame: String) {
+        if let Err(error) = self.deliver(change.room_id(), change.room(), seq, Utf8Bytes::from(frame)).await {
+            tracing::error!(%error, room = change.room_id(), seq, "could not read the events before this one");
+        }
+    }
+
+    /// Tell the other nodes of a committed event, once, whoever their recipients are.
+    fn publish(&self, change: &Change, seq: i64, frame: &str, activity: Option<String>) {
+        if let Some(cluster) = &self.cluster {
+            cluster.publish(ClusterEvent::Frame {
+                room_id: change.room_id(),
+                room: change.room().to_owned(),
+                seq,
+                frame: frame.to_owned(),
+                activity,
+                author_id: match change {
+                    Change::Post(message) => message.author_id,
+                    _ => None,
+                },
+            });
+        }
+    }
+
     /// Tell the room's members who are connected to other rooms that it has news (their
     /// unread counts). Best effort: a failed lookup costs a live count, not a message.
-    async fn tell_members_elsewhere(
+    /// `members` caches each room's members for the batch.
+    async fn notify_activity(
         &self,
         members: &mut HashMap<i64, Vec<i64>>,
-        message: &NewMessage,
-        seq: i64,
+        room_id: i64,
+        author_id: Option<i64>,
+        activity: &Utf8Bytes,
     ) {
-        if !self.hub.anyone_elsewhere(message.room_id) {
+        if !self.hub.anyone_elsewhere(room_id) {
             return;
         }
-        if let std::collections::hash_map::Entry::Vacant(entry) = members.entry(message.room_id) {
-            match self.store.member_ids(message.room_id).await {
+        if let std::collections::hash_map::Entry::Vacant(entry) = members.entry(room_id) {
+            match self.store.member_ids(room_id).await {
                 Ok(ids) => {
                     entry.insert(ids);
                 }
@@ -362,25 +554,12 @@ impl Task {
                 }
             }
         }
-        let users = members.get(&message.room_id).map(Vec::as_slice).unwrap_or_default();
-        let activity = ServerFrame::Activity {
-            room: message.room.clone(),
-            seq,
-            author: message.author.clone(),
-            username: message.username.clone(),
-            mentions: message.mentions.iter().map(|m| m.username.clone()).collect(),
-            excerpt: crate::model::Quote::excerpt_of(&message.body),
-        };
-        self.hub.notify_elsewhere(
-            message.room_id,
-            users,
-            message.author_id,
-            &Utf8Bytes::from(encode(&activity)),
-        );
+        let users = members.get(&room_id).map(Vec::as_slice).unwrap_or_default();
+        self.hub.notify_elsewhere(room_id, users, author_id, activity);
     }
 
-    /// One transaction for the batch. Returns each post's outcome and the new latest `seq`s;
-    /// nothing in `self` changes unless the commit succeeds.
+    /// One transaction for the batch. Returns each post's outcome and each room's latest `seq`
+    /// before it; nothing in `self` changes unless the commit succeeds.
     async fn store_batch(&mut self, posts: &[(Change, PostReply)]) -> Result<Batch, StoreError> {
         let ts = now_ms();
         let mut tx = self.store.begin().await?;
@@ -390,6 +569,7 @@ impl Task {
         for &room_id in &rooms {
             latest.insert(room_id, Store::claim_seqs(&mut tx, room_id).await?);
         }
+        let claimed = latest.clone();
         let mut outcomes = Vec::with_capacity(posts.len());
         let mut files = Vec::new();
         for (change, _) in posts {
@@ -413,7 +593,7 @@ impl Task {
             Store::release_seqs(&mut tx, room_id, latest.get(&room_id).copied().unwrap_or(0)).await?;
         }
         tx.commit().await?;
-        Ok((outcomes, latest, files))
+        Ok((outcomes, claimed, files))
     }
 
     async fn join(
@@ -457,7 +637,7 @@ impl Task {
         after: Option<ResumeFrom>,
         outbox: &Outbox,
     ) -> Result<(), StoreError> {
-        let latest_seq = self.latest_seq(room_id).await?;
+        let latest_seq = self.latest_seq(room_id, room).await?;
         let mut online = self.hub.online(room_id);
         if let Err(at) = online.binary_search_by(|n| n.as_str().cmp(name)) {
             online.insert(at, name.to_owned());
@@ -492,10 +672,12 @@ impl Task {
             }
             Some(ResumeFrom::Seq(after)) if latest_seq - after > RESUME_MAX => true,
             Some(ResumeFrom::Seq(after)) if after < latest_seq => {
-                match self.gather(room_id, room, after, replay_budget(outbox)).await? {
+                match self.gather(room_id, room, after, latest_seq, replay_budget(outbox)).await? {
                     Some(messages) => {
-                        // Edits and deletions of messages the client already holds.
-                        let changes = self.store.changes_after(room_id, room, after).await?;
+                        // Edits and deletions of messages the client already holds. Only up to
+                        // `latest_seq`: what another node committed since comes live.
+                        let mut changes = self.store.changes_after(room_id, room, after).await?;
+                        changes.retain(|change| change_seq(change) <= latest_seq);
                         push_replay(outbox, room, messages, changes, false);
                         false
                     }
@@ -506,7 +688,7 @@ impl Task {
             Some(ResumeFrom::Seq(_)) => false,
         };
         if resync {
-            let mut page = self.store.page(room_id, room, None, HISTORY_PAGE).await?.messages;
+            let mut page = self.store.page(room_id, room, Some(latest_seq + 1), HISTORY_PAGE).await?.messages;
             // Even the latest page is cut to the budget (from its oldest end: the client can
             // load older ones by page).
             let mut bytes: usize = page.iter().map(replay_bytes).sum();
@@ -522,13 +704,14 @@ impl Task {
         Ok(())
     }
 
-    /// Every message after `after`, read a few at a time; `None` as soon as they would take
-    /// more than `budget` bytes (never more than that is read).
+    /// Every message after `after` up to `up_to`, read a few at a time; `None` as soon as they
+    /// would take more than `budget` bytes (never more than that is read).
     async fn gather(
         &self,
         room_id: i64,
         room: &str,
         mut after: i64,
+        up_to: i64,
         budget: usize,
     ) -> Result<Option<Vec<ChatMessage>>, StoreError> {
         let mut gathered = Vec::new();
@@ -537,6 +720,9 @@ impl Task {
             let step = self.store.after(room_id, room, after, REPLAY_READ_ROWS).await?;
             let done = step.len() < REPLAY_READ_ROWS;
             for message in step {
+                if message.seq > up_to {
+                    return Ok(Some(gathered));
+                }
                 bytes += replay_bytes(&message);
                 if bytes > budget {
                     return Ok(None);
@@ -549,6 +735,18 @@ impl Task {
             }
         }
     }
+}
+
+/// The `activity` frame for members connected to other rooms: a new message at `seq`.
+fn activity_of(message: &NewMessage, seq: i64) -> String {
+    encode(&ServerFrame::Activity {
+        room: message.room.clone(),
+        seq,
+        author: message.author.clone(),
+        username: message.username.clone(),
+        mentions: message.mentions.iter().map(|m| m.username.clone()).collect(),
+        excerpt: crate::model::Quote::excerpt_of(&message.body),
+    })
 }
 
 /// Bytes of queue one replayed message takes, near enough: its text plus the JSON around it.

@@ -5,12 +5,14 @@ use anyhow::Context as _;
 use super::push::Pusher;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use tokio::sync::{Semaphore, watch};
 
 use super::blobs::BlobStore;
+use super::cluster::Cluster;
 use super::config::Config;
 use super::hub::{ConnId, Hub};
 use super::person_limits::PersonLimits;
@@ -32,6 +34,9 @@ pub struct AppState {
     pub store: Store,
     /// The single writer that orders, commits and broadcasts messages.
     pub sequencer: Sequencer,
+    /// The other nodes (Redis), when `--redis-url` is set.
+    #[from_ref(skip)]
+    pub cluster: Option<Cluster>,
     /// Web Push to devices with no page open.
     #[from_ref(skip)]
     pub pusher: Pusher,
@@ -69,7 +74,29 @@ impl AppState {
         let pusher =
             Pusher::start(store.clone(), hub.clone(), config.push_contact.clone(), config.push_allow_http)
                 .await?;
-        let sequencer = Sequencer::spawn(store.clone(), hub.clone(), blobs.clone(), pusher.clone());
+        let cluster = match &config.redis_url {
+            Some(url) => {
+                let node = config
+                    .node_id
+                    .clone()
+                    .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string()[..8].to_owned());
+                tracing::info!(%node, "joining the other nodes through Redis");
+                Some(Cluster::start(url, &node)?)
+            }
+            None => None,
+        };
+        let sequencer =
+            Sequencer::spawn(store.clone(), hub.clone(), blobs.clone(), pusher.clone(), cluster.clone());
+        if let Some(cluster) = &cluster {
+            hub.set_cluster(cluster.clone());
+            cluster.listen(
+                sequencer.clone(),
+                hub.clone(),
+                store.clone(),
+                Duration::from_millis(config.presence_heartbeat_ms.max(1)),
+                Duration::from_millis(config.presence_timeout_ms.max(1)),
+            );
+        }
         let connections = Arc::new(Semaphore::new(config.max_connections));
         let limits = PersonLimits::new(&config);
         Ok(Self {
@@ -77,6 +104,7 @@ impl AppState {
             config: Arc::new(config),
             store,
             sequencer,
+            cluster,
             pusher,
             hub,
             connections,

@@ -117,6 +117,14 @@ impl Store {
         Ok(row.map(|r| r.get(0)))
     }
 
+    /// The room's name, if a room with that id exists.
+    pub async fn room_name(&self, room_id: i64) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT name FROM rooms WHERE id = $1")
+            .bind(room_id)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
     /// Highest `seq` in the room (a message's, or an edit's or deletion's), 0 when empty.
     pub async fn latest_seq(&self, room_id: i64) -> Result<i64, StoreError> {
         let seq: Option<i64> = sqlx::query_scalar("SELECT last_seq FROM rooms WHERE id = $1")

@@ -63,6 +63,20 @@ impl SessionId {
     pub fn of(token: &str) -> Self {
         Self(Sha256::digest(token.as_bytes()).to_vec())
     }
+
+    /// As hex, to name the session to other nodes (`server::cluster`).
+    pub fn to_hex(&self) -> String {
+        self.0.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Read back [`SessionId::to_hex`]; `None` for anything else.
+    pub fn from_hex(hex: &str) -> Option<Self> {
+        if !hex.len().is_multiple_of(2) || !hex.is_ascii() {
+            return None;
+        }
+        let bytes = (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok());
+        bytes.collect::<Option<Vec<u8>>>().map(Self)
+    }
 }
 
 fn token_hash(token: &str) -> Vec<u8> {
@@ -273,6 +287,16 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = Store::open(&dir.path().join("users.db")).await.expect("store opens");
         (dir, store)
+    }
+
+    #[test]
+    fn a_session_id_reads_back_from_hex_and_nothing_else_does() {
+        let id = SessionId::of("token");
+        assert_eq!(id.to_hex().len(), 64);
+        assert_eq!(SessionId::from_hex(&id.to_hex()), Some(id));
+        assert_eq!(SessionId::from_hex("abc"), None);
+        assert_eq!(SessionId::from_hex("zz"), None);
+        assert_eq!(SessionId::from_hex("é0"), None);
     }
 
     #[tokio::test]

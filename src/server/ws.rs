@@ -28,6 +28,7 @@ use futures::{Sink, SinkExt, Stream, StreamExt};
 use tokio::sync::watch;
 
 use super::auth;
+use super::cluster::ClusterEvent;
 use super::emoji_catalog::expand_shortcodes;
 use super::hub::{ConnId, Ending, Hub, Outbound, Outbox, Person, QueuedBytes, SocketCaps};
 use super::message_changes::{DeleteMessage, EditMessage, ReactMessage};
@@ -622,7 +623,11 @@ impl<'a> Reader<'a> {
         let room_id = joined.room_id;
         let frame =
             ServerFrame::Typing { room, username: self.person.username.clone(), name: self.current_name() };
-        self.state.hub.broadcast(room_id, Utf8Bytes::from(protocol::encode(&frame)), Some(self.id));
+        let frame = protocol::encode(&frame);
+        if let Some(cluster) = &self.state.cluster {
+            cluster.publish(ClusterEvent::Typing { room_id, frame: frame.clone() });
+        }
+        self.state.hub.broadcast(room_id, Utf8Bytes::from(frame), Some(self.id));
     }
 
     /// A reader of a public room who wants to talk: have they joined since the `hello` (in
@@ -662,20 +667,12 @@ fn quote(text: &str) -> String {
     }
 }
 
-/// Tell everyone who shares a room with this person that they came online or went offline.
-/// In the background: the lookup must not hold up the connection. Best effort, like any
-/// presence: a page that misses it shows the truth on its next load.
+/// Tell those who share a room with this person that they came online or went offline here,
+/// unless they are online on another node as well (then nothing changed for anyone).
 fn announce_person(state: &AppState, user_id: i64, username: String, online: bool) {
-    let (store, hub) = (state.store.clone(), state.hub.clone());
-    tokio::spawn(async move {
-        match store.co_members(user_id).await {
-            Ok(users) => {
-                let frame = ServerFrame::Person { username, online };
-                hub.notify_users(&users, &Utf8Bytes::from(protocol::encode(&frame)));
-            }
-            Err(error) => tracing::warn!(%error, "cannot look up who to tell about presence"),
-        }
-    });
+    if !state.hub.remote().is_online(user_id) {
+        super::presence::announce_person(&state.store, &state.hub, user_id, username, online);
+    }
 }
 
 /// A read error: a frame over the size limit, or a broken transport.

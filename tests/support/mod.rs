@@ -14,6 +14,9 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use banter::protocol::{self, ClientFrame, ServerFrame};
+pub mod process;
+pub mod redis_server;
+
 use banter::server::database::Database;
 use banter::server::{self, Config, Store};
 use futures::{SinkExt, StreamExt};
