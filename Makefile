@@ -12,7 +12,7 @@ export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 DEBUG_RUSTFLAGS := --cfg erase_components
 export LEPTOS_OUTPUT_NAME := banter
 
-.PHONY: run test lint unit e2e build watch release release-build release-check bench bench-page bench-search bench-push bootstrap clean
+.PHONY: run test lint unit e2e build watch release release-build release-check bench bench-nodes bench-page bench-search bench-push bootstrap clean
 
 run: ## Build for release and serve on 127.0.0.1:3000 (see README for settings)
 	scripts/bootstrap.sh run
@@ -68,6 +68,9 @@ release:
 
 bench: ## The benchmark in docs/benchmarks.md (release build, pinned CPUs, loopback only)
 	scripts/bench.sh
+
+bench-nodes: ## One, two and three nodes on PostgreSQL and Redis (docs/benchmarks.md, "Several nodes")
+	scripts/bench-nodes.sh
 
 bench-page: release-build ## First visit on Slow 4G with a 4x slower CPU (docs/benchmarks.md, "First visit")
 	cd end2end && BANTER_FIRST_VISIT_OUT=../docs/bench/first-visit.json npx playwright test --config playwright.release.config.ts

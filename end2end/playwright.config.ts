@@ -5,6 +5,21 @@ import { defineConfig, devices } from '@playwright/test';
 const port = Number(process.env.BANTER_E2E_PORT ?? 3217);
 const bin = process.env.BANTER_E2E_BIN ?? '../target/debug/banter';
 const siteRoot = process.env.BANTER_E2E_SITE_ROOT ?? '../target/site';
+// The second node and Redis sit on the next two ports.
+const secondPort = port + 1;
+const redisPort = port + 2;
+
+/** One node of the server under test, on `at`. */
+function node(at: number): string {
+  return (
+    `LEPTOS_SITE_ROOT=${siteRoot} ${bin}` +
+    ` --addr 127.0.0.1:${at} --db .tmp/e2e.db --redis-url redis://127.0.0.1:${redisPort}/` +
+    ` --node-id n${at} --uploads .tmp/uploads --leptos-config ../Leptos.toml --log warn` +
+    // Every test signs up its own people, all from 127.0.0.1; some seed a long history by
+    // form posts, faster than one person may send.
+    ' --signups-per-hour 100000 --rate 1000 --burst 10000'
+  );
+}
 
 // Debian's Chromium: Playwright cannot download its own browser here. The flags keep it
 // from reaching for the network on its own.
@@ -35,17 +50,31 @@ export default defineConfig({
     launchOptions: chromium,
   },
   projects: [{ name: 'chromium', use: { ...devices['Desktop Chrome'], launchOptions: chromium } }],
-  webServer: {
-    command:
-      `rm -rf .tmp && mkdir -p .tmp && LEPTOS_SITE_ROOT=${siteRoot} ${bin}` +
-      ` --addr 127.0.0.1:${port} --db .tmp/e2e.db --leptos-config ../Leptos.toml --log warn` +
-      // Every test signs up its own people, all from 127.0.0.1; some seed a long history by
-      // form posts, faster than one person may send.
-      ' --signups-per-hour 100000 --rate 1000 --burst 10000',
-    url: `http://127.0.0.1:${port}/healthz`,
-    reuseExistingServer: false,
-    timeout: 60_000,
-    stdout: 'pipe',
-    stderr: 'pipe',
-  },
+  // Two nodes on one database, joined by a Redis of their own (the scale-out path; SQLite
+  // serves two processes on one file): the tests use the first, two_nodes.spec.ts both.
+  webServer: [
+    {
+      command: `redis-server --port ${redisPort} --bind 127.0.0.1 --save '' --appendonly no`,
+      port: redisPort,
+      reuseExistingServer: false,
+      timeout: 30_000,
+    },
+    {
+      command: `rm -rf .tmp && mkdir -p .tmp && ${node(port)}`,
+      url: `http://127.0.0.1:${port}/healthz`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'pipe',
+      stderr: 'pipe',
+    },
+    {
+      // After the first node has made the schema.
+      command: `until curl -sf http://127.0.0.1:${port}/healthz >/dev/null; do sleep 0.2; done; ${node(secondPort)}`,
+      url: `http://127.0.0.1:${secondPort}/healthz`,
+      reuseExistingServer: false,
+      timeout: 90_000,
+      stdout: 'pipe',
+      stderr: 'pipe',
+    },
+  ],
 });

@@ -15,7 +15,8 @@ async fn unlimited() -> TestServer {
 
 fn cli(server: &TestServer, scenario: Scenario) -> Cli {
     Cli {
-        addr: server.addr,
+        addr: vec![server.addr],
+        publish_to: None,
         protocol: Protocol::Banter,
         server_pid: Some(std::process::id()),
         sources: 1,
@@ -97,7 +98,8 @@ impl SocketIoPeer {
 
     fn cli(&self, scenario: Scenario) -> Cli {
         Cli {
-            addr: self.addr,
+            addr: vec![self.addr],
+            publish_to: None,
             protocol: Protocol::SocketIo,
             server_pid: Some(self.process.id()),
             sources: 1,

@@ -324,3 +324,33 @@ async fn a_node_killed_mid_burst_loses_nothing_acked_and_its_client_resumes_on_a
         assert_eq!(heard[usize::try_from(seq - 1).expect("positive")].1, client_id);
     }
 }
+
+#[tokio::test]
+async fn the_load_tool_spread_over_two_nodes_counts_every_delivery_once() {
+    use banter::load::{Cli, FanoutArgs, Protocol, Scenario};
+    let redis = TestRedis::start().await;
+    let url = redis.url();
+    let unlimited = |c: &mut banter::server::Config| {
+        c.rate = 1e9;
+        c.burst = 1_000_000;
+        c.redis_url = Some(url.clone());
+    };
+    let first = TestServer::start_with(unlimited).await;
+    first.cookie("ann").await;
+    let second = TestServer::start_on(&first.database, first.uploads.clone(), unlimited).await;
+    let args = FanoutArgs { clients: 6, publishers: 2, rate: 200.0, duration: 1.0, size: 16, drain: 10.0 };
+    let cli = Cli {
+        addr: vec![first.addr, second.addr],
+        publish_to: Some(first.addr),
+        protocol: Protocol::Banter,
+        server_pid: None,
+        sources: 1,
+        json: None,
+        scenario: Scenario::Fanout(args),
+    };
+    let reports = banter::load::run(cli).await.expect("the run completes");
+    let report = &reports[0];
+    assert!(report.sent > 0);
+    assert_eq!(report.delivered, report.sent * 6, "{report:?}");
+    assert_eq!((report.lost, report.duplicated, report.out_of_order), (0, 0, 0), "{report:?}");
+}

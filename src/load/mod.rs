@@ -50,9 +50,14 @@ use report::Report;
 #[derive(Debug, Parser)]
 #[command(name = "banter-load", about = "Load generator and benchmark for a Banter server")]
 pub struct Cli {
-    /// The server's address.
-    #[arg(long, default_value = "127.0.0.1:3000")]
-    pub addr: SocketAddr,
+    /// The server's address; several, comma-separated, for the nodes of one server (receiving
+    /// connections are spread over them in turn).
+    #[arg(long, default_value = "127.0.0.1:3000", value_delimiter = ',')]
+    pub addr: Vec<SocketAddr>,
+    /// Where publishers (and the other sending connections) connect; default: the first
+    /// `--addr`. With receivers on another node this measures cross-node delivery.
+    #[arg(long)]
+    pub publish_to: Option<SocketAddr>,
     /// What the server speaks: Banter, or the Socket.IO tutorial's server
     /// (`bench/peers/socketio`) for the side-by-side benchmark.
     #[arg(long, value_enum, default_value_t = Protocol::Banter)]
@@ -137,8 +142,10 @@ pub struct FanoutArgs {
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<Vec<Report>> {
+    let Some(&first) = cli.addr.first() else { anyhow::bail!("--addr names no server") };
     let target = Target {
-        addr: cli.addr,
+        addr: cli.publish_to.unwrap_or(first),
+        receive_at: cli.addr,
         protocol: cli.protocol,
         server_pid: cli.server_pid,
         sources: cli.sources.max(1),
@@ -166,7 +173,10 @@ struct Account {
 }
 
 struct Target {
+    /// Where accounts are made and sending connections go.
     addr: SocketAddr,
+    /// Where receiving connections go, in turn.
+    receive_at: Vec<SocketAddr>,
     protocol: Protocol,
     server_pid: Option<u32>,
     sources: u8,
@@ -211,7 +221,8 @@ impl Target {
         let hello = client::hello_text();
         let hello = &hello;
         open_many(n, |i| async move {
-            let mut socket = RawSocket::connect(self.addr, self.source(i), &account.cookie).await?;
+            let at = self.receive_at.get(i % self.receive_at.len().max(1)).copied().unwrap_or(self.addr);
+            let mut socket = RawSocket::connect(at, self.source(i), &account.cookie).await?;
             let latest = socket.join(hello).await?;
             anyhow::Ok((socket, latest))
         })
