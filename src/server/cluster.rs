@@ -149,10 +149,12 @@ impl Cluster {
     }
 
     async fn listen_loop(self, sequencer: Sequencer, hub: Hub, store: Store) {
+        let mut outage = Outage::default();
         while sequencer.is_running() {
             match self.client.get_async_pubsub().await {
                 Ok(mut pubsub) => match pubsub.subscribe(CHANNEL).await {
                     Ok(()) => {
+                        outage.over("listening");
                         tracing::info!(node = %self.node, "listening to the other nodes");
                         // Whatever was published while this node was not listening.
                         if sequencer.remote(ClusterEvent::Resync).await.is_err() {
@@ -176,9 +178,9 @@ impl Cluster {
                         }
                         tracing::warn!(node = %self.node, "lost the connection to Redis; reconnecting");
                     }
-                    Err(error) => tracing::warn!(%error, "cannot subscribe on Redis"),
+                    Err(error) => outage.failed("listening", &error),
                 },
-                Err(error) => tracing::warn!(%error, "cannot reach Redis"),
+                Err(error) => outage.failed("listening", &error),
             }
             tokio::time::sleep(RECONNECT_DELAY).await;
         }
@@ -229,12 +231,16 @@ impl Cluster {
 
     async fn publish_loop(self, mut pending: mpsc::Receiver<ClusterEvent>) {
         let mut conn: Option<redis::aio::MultiplexedConnection> = None;
+        let mut outage = Outage::default();
         while let Some(event) = pending.recv().await {
             if conn.is_none() {
                 match self.client.get_multiplexed_async_connection().await {
-                    Ok(fresh) => conn = Some(fresh),
+                    Ok(fresh) => {
+                        outage.over("publishing");
+                        conn = Some(fresh);
+                    }
                     Err(error) => {
-                        tracing::warn!(%error, "cannot reach Redis to publish; events wait for a resync");
+                        outage.failed("publishing", &error);
                         self.dropped.store(true, Ordering::Relaxed);
                         tokio::time::sleep(RECONNECT_DELAY).await;
                         continue;
@@ -258,6 +264,28 @@ impl Cluster {
                     break;
                 }
             }
+        }
+    }
+}
+
+/// One warning when Redis stops answering and one line when it is back, however many
+/// attempts come in between (they are retried every [`RECONNECT_DELAY`]).
+#[derive(Debug, Default)]
+struct Outage {
+    since: Option<std::time::Instant>,
+}
+
+impl Outage {
+    fn failed(&mut self, doing: &str, error: &redis::RedisError) {
+        if self.since.is_none() {
+            tracing::warn!(%error, doing, "cannot reach Redis; retrying (events meanwhile are read from the database)");
+            self.since = Some(std::time::Instant::now());
+        }
+    }
+
+    fn over(&mut self, doing: &str) {
+        if let Some(since) = self.since.take() {
+            tracing::info!(doing, after_ms = since.elapsed().as_millis(), "Redis answers again");
         }
     }
 }
