@@ -354,3 +354,28 @@ async fn the_load_tool_spread_over_two_nodes_counts_every_delivery_once() {
     assert_eq!(report.delivered, report.sent * 6, "{report:?}");
     assert_eq!((report.lost, report.duplicated, report.out_of_order), (0, 0, 0), "{report:?}");
 }
+
+#[tokio::test]
+async fn sign_in_failures_count_over_all_nodes_and_sign_in_goes_on_without_redis() {
+    use banter::server::signin_throttle::MAX_FAILURES_PER_USERNAME_AT_ADDRESS;
+    let mut redis = TestRedis::start().await;
+    let (first, second, _third) = three_nodes(&redis).await;
+    let made = first.post_form("/api/sign_up", None, "username=fay&password=right+password").await;
+    assert!(header(&made, "location").is_some(), "{made}");
+    // The failures alternate between the nodes: neither holds enough of them to refuse alone.
+    for n in 0..MAX_FAILURES_PER_USERNAME_AT_ADDRESS {
+        let node = if n % 2 == 0 { &first } else { &second };
+        let wrong = node.post_form("/api/sign_in", None, "username=fay&password=wrong+password").await;
+        assert!(header(&wrong, "location").is_some_and(|l| l.contains("error=wrong-password")), "{wrong}");
+    }
+    let right = first.post_form("/api/sign_in", None, "username=fay&password=right+password").await;
+    let location = header(&right, "location").expect("back to the form");
+    assert!(location.starts_with("/signin?error=throttled"), "{location}");
+
+    // Redis gone: each node's own throttle decides, and the right password works.
+    redis.kill();
+    let made = second.post_form("/api/sign_up", None, "username=gus&password=right+password").await;
+    assert!(header(&made, "location").is_some(), "{made}");
+    let right = second.post_form("/api/sign_in", None, "username=gus&password=right+password").await;
+    assert_eq!(header(&right, "location"), Some("/"), "{right}");
+}

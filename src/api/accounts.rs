@@ -184,6 +184,8 @@ pub async fn sign_in(username: String, password: String) -> Result<(), ServerFnE
 
     use axum::extract::ConnectInfo;
 
+    use crate::server::shared_signins::Verdict;
+
     let state = super::ssr::state()?;
     let ConnectInfo(peer): ConnectInfo<std::net::SocketAddr> = leptos_axum::extract().await?;
     // A name that cannot be an account's is not worth a hash, nor a key in the throttle.
@@ -199,11 +201,30 @@ pub async fn sign_in(username: String, password: String) -> Result<(), ServerFnE
             return Ok(());
         }
     };
+    // With several nodes, the attempts made on all of them count too.
+    let shared = state.shared_signins.clone();
+    if let Some(shared) = &shared
+        && let Verdict::Wait(_) = shared.begin(&name, peer.ip()).await
+    {
+        tracing::warn!(address = %peer.ip(), "sign-in throttled over all nodes");
+        state.throttle.cancel(attempt);
+        ssr::back("/signin", FormError::Throttled, Some(&name));
+        return Ok(());
+    }
+    let give_back = |succeeded: bool| {
+        let (shared, name, address) = (shared.clone(), name.clone(), peer.ip());
+        async move {
+            if let Some(shared) = shared {
+                shared.end(&name, address, succeeded).await;
+            }
+        }
+    };
     let found = match state.store.user_for_signin(&name).await {
         Ok(found) => found,
         Err(error) => {
             tracing::error!(%error, "cannot look up an account");
             state.throttle.cancel(attempt);
+            give_back(false).await;
             ssr::back("/signin", FormError::Unavailable, Some(&name));
             return Ok(());
         }
@@ -214,6 +235,7 @@ pub async fn sign_in(username: String, password: String) -> Result<(), ServerFnE
         Err(error) => {
             tracing::warn!(%error, "cannot check a password");
             state.throttle.cancel(attempt);
+            give_back(false).await;
             ssr::back("/signin", FormError::Unavailable, Some(&name));
             return Ok(());
         }
@@ -221,6 +243,7 @@ pub async fn sign_in(username: String, password: String) -> Result<(), ServerFnE
     match user.filter(|_| matches) {
         Some(user) => {
             state.throttle.succeeded(attempt);
+            give_back(true).await;
             match ssr::start_session(&state, user.id).await {
                 Ok(()) => leptos_axum::redirect("/"),
                 Err(error) => ssr::back("/signin", error, Some(&name)),

@@ -104,6 +104,11 @@ impl Cluster {
         &self.node
     }
 
+    /// The Redis client, for what the nodes share besides events (`server::shared_signins`).
+    pub fn client(&self) -> redis::Client {
+        self.client.clone()
+    }
+
     /// Tell the other nodes; never waits.
     pub fn publish(&self, event: ClusterEvent) {
         if self.queue.try_send(event).is_err() {

@@ -14,6 +14,10 @@
 //! - username alone ([`MAX_FAILURES_PER_USERNAME`], much higher): many machines guessing one
 //!   account. It takes that many addresses' worth of failures to lock an owner out.
 //!
+//! With several nodes the same keys are counted over all of them too
+//! (`server::shared_signins`); this per-node count stays in front of that, and alone decides
+//! when Redis is away.
+//!
 //! Kept in memory: a restart forgets it, which costs an attacker one window at most. The table
 //! is bounded ([`MAX_TRACKED_KEYS`]): expired entries go first when it fills, then the oldest;
 //! usernames are normalised and length-checked before they become keys.

@@ -17,6 +17,7 @@ use super::config::Config;
 use super::hub::{ConnId, Hub};
 use super::person_limits::PersonLimits;
 use super::sequencer::Sequencer;
+use super::shared_signins::SharedSignins;
 use super::signin_throttle::SigninThrottle;
 use super::store::Store;
 
@@ -48,6 +49,9 @@ pub struct AppState {
     pub shutdown: watch::Sender<bool>,
     /// Failed sign-ins per username and address.
     pub throttle: SigninThrottle,
+    /// The same counted over every node, when there are several.
+    #[from_ref(skip)]
+    pub shared_signins: Option<SharedSignins>,
     /// What each person (or address) may do per second, over all their connections.
     pub limits: PersonLimits,
     /// Attachment bytes.
@@ -97,6 +101,7 @@ impl AppState {
                 Duration::from_millis(config.presence_timeout_ms.max(1)),
             );
         }
+        let shared_signins = cluster.as_ref().map(|cluster| SharedSignins::new(cluster.client()));
         let connections = Arc::new(Semaphore::new(config.max_connections));
         let limits = PersonLimits::new(&config);
         Ok(Self {
@@ -110,6 +115,7 @@ impl AppState {
             connections,
             shutdown: watch::Sender::new(false),
             throttle: SigninThrottle::new(),
+            shared_signins,
             limits,
             blobs,
             media_permits: Arc::new(Semaphore::new(MEDIA_WORKERS)),

@@ -1,0 +1,149 @@
+//! The sign-in throttle shared by every node, in Redis (when `--redis-url` is set).
+//!
+//! Why shared: with several nodes behind a load balancer, a guesser spread over them would get
+//! each node's allowance ([`super::signin_throttle`]) once per node. The same three keys and
+//! limits are counted in Redis too, checked and counted in one script (so parallel attempts on
+//! different nodes cannot all slip under the limit), each key expiring with its window.
+//!
+//! When Redis does not answer within [`REDIS_TIMEOUT`], sign-in goes on with each node's own
+//! throttle alone (logged): an outage of Redis must not lock everyone out.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Mutex;
+
+use super::signin_throttle::{
+    MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_USERNAME, MAX_FAILURES_PER_USERNAME_AT_ADDRESS, WINDOW,
+};
+
+/// Longest a sign-in waits for Redis before going on without it.
+pub const REDIS_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// Refuse if any key is at its limit (answering the longest wait, ms); else count all three.
+const BEGIN: &str = r"
+local wait = -1
+for i = 1, 3 do
+  if tonumber(redis.call('GET', KEYS[i]) or '0') >= tonumber(ARGV[i]) then
+    wait = math.max(wait, redis.call('PTTL', KEYS[i]))
+  end
+end
+if wait >= 0 then return wait end
+for i = 1, 3 do
+  if redis.call('INCR', KEYS[i]) == 1 then redis.call('PEXPIRE', KEYS[i], ARGV[4]) end
+end
+return -1
+";
+
+/// Give an attempt back (ARGV[1] = 1: it succeeded, so the username starts afresh there).
+const END: &str = r"
+for i = 1, 3 do
+  if tonumber(redis.call('GET', KEYS[i]) or '0') > 0 then redis.call('DECR', KEYS[i]) end
+end
+if ARGV[1] == '1' then redis.call('DEL', KEYS[1]) end
+return 0
+";
+
+/// What the shared throttle says about an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Counted everywhere: go on.
+    Allowed,
+    /// Over a limit on some node's count: wait this long.
+    Wait(Duration),
+    /// Redis did not answer: this node's own throttle decides alone.
+    Unavailable,
+}
+
+/// Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct SharedSignins {
+    client: redis::Client,
+    conn: Arc<Mutex<Option<redis::aio::MultiplexedConnection>>>,
+    begin: Arc<redis::Script>,
+    end: Arc<redis::Script>,
+}
+
+impl SharedSignins {
+    pub fn new(client: redis::Client) -> Self {
+        Self {
+            client,
+            conn: Arc::default(),
+            begin: Arc::new(redis::Script::new(BEGIN)),
+            end: Arc::new(redis::Script::new(END)),
+        }
+    }
+
+    fn keys(username: &str, address: IpAddr) -> [String; 3] {
+        [
+            format!("banter:signin:at:{username}:{address}"),
+            format!("banter:signin:user:{username}"),
+            format!("banter:signin:addr:{address}"),
+        ]
+    }
+
+    /// Check and count an attempt for `username` from `address`.
+    pub async fn begin(&self, username: &str, address: IpAddr) -> Verdict {
+        let limits =
+            [MAX_FAILURES_PER_USERNAME_AT_ADDRESS, MAX_FAILURES_PER_USERNAME, MAX_FAILURES_PER_ADDRESS];
+        let mut invocation = self.begin.prepare_invoke();
+        for key in Self::keys(username, address) {
+            invocation.key(key);
+        }
+        for limit in limits {
+            invocation.arg(limit);
+        }
+        invocation.arg(u64::try_from(WINDOW.as_millis()).unwrap_or(u64::MAX));
+        match self.run(invocation).await {
+            Some(wait) if wait >= 0 => Verdict::Wait(Duration::from_millis(wait.unsigned_abs())),
+            Some(_) => Verdict::Allowed,
+            None => Verdict::Unavailable,
+        }
+    }
+
+    /// The attempt did not count after all: the password was right (`succeeded`, which also
+    /// clears the username's count at that address), or it could not be checked.
+    pub async fn end(&self, username: &str, address: IpAddr, succeeded: bool) {
+        let mut invocation = self.end.prepare_invoke();
+        for key in Self::keys(username, address) {
+            invocation.key(key);
+        }
+        invocation.arg(if succeeded { "1" } else { "0" });
+        self.run(invocation).await;
+    }
+
+    /// Run a script on a kept connection, (re)connecting when needed, within [`REDIS_TIMEOUT`].
+    async fn run(&self, invocation: redis::ScriptInvocation<'_>) -> Option<i64> {
+        let attempt = async {
+            // The connection is multiplexed: a clone of it per call, the lock only to make one.
+            let mut conn = {
+                let mut held = self.conn.lock().await;
+                if held.is_none() {
+                    *held = Some(self.client.get_multiplexed_async_connection().await?);
+                }
+                held.clone()
+            };
+            let Some(conn) = conn.as_mut() else { return Ok(None) };
+            let answer = invocation.invoke_async::<i64>(conn).await;
+            if answer.is_err() {
+                *self.conn.lock().await = None;
+            }
+            answer.map(Some)
+        };
+        match tokio::time::timeout(REDIS_TIMEOUT, attempt).await {
+            Ok(Ok(answer)) => answer,
+            Ok(Err(error)) => {
+                tracing::warn!(%error, "the shared sign-in throttle is unavailable; this node's alone applies");
+                None
+            }
+            Err(_) => {
+                tracing::warn!(
+                    "Redis is too slow for the shared sign-in throttle; this node's alone applies"
+                );
+                *self.conn.lock().await = None;
+                None
+            }
+        }
+    }
+}
