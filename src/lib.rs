@@ -37,8 +37,8 @@
 //! `rate_limit` (token buckets) and `person_limits` (every allowance per person or address);
 //! for accounts `users` (accounts and sessions in the store), `passwords` (argon2id),
 //! `session_cookie`, `auth` (who is asking, and may their page connect), `signin_throttle`,
-//! `shared_signins` (the same, counted over all nodes in Redis), `user_agent` (a session's
-//! browser in words); `rooms` (membership and read positions);
+//! `shared_limits` (sign-in failures and message allowances counted over all nodes, in Redis),
+//! `user_agent` (a session's browser in words); `rooms` (membership and read positions);
 //! `emoji_catalog` (the `emojis` crate's table, served to the picker; `:shortcode:` expansion);
 //! for attachments `uploads` (receive, serve, sweep), `media` (type from the bytes; images
 //! upright, without metadata, thumbnailed), `blobs` (where the bytes live), `attachments` (their

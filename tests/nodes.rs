@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use banter::server::database::Backend;
 
 use banter::protocol::{
-    CLOSE_REMOVED, CLOSE_SIGNED_OUT, ClientFrame, PresenceEvent, ResumeFrom, ServerFrame,
+    CLOSE_REMOVED, CLOSE_SIGNED_OUT, ClientFrame, ErrorCode, PresenceEvent, ResumeFrom, ServerFrame,
 };
 
 use crate::support::process::Process;
@@ -378,4 +378,33 @@ async fn sign_in_failures_count_over_all_nodes_and_sign_in_goes_on_without_redis
     assert!(header(&made, "location").is_some(), "{made}");
     let right = second.post_form("/api/sign_in", None, "username=gus&password=right+password").await;
     assert_eq!(header(&right, "location"), Some("/"), "{right}");
+}
+
+#[tokio::test]
+async fn a_person_s_message_allowance_is_one_over_all_nodes() {
+    let redis = TestRedis::start().await;
+    let url = redis.url();
+    // Three messages at once, then one every hundred seconds: none refills during the test.
+    let tight = |c: &mut banter::server::Config| {
+        c.rate = 0.01;
+        c.burst = 3;
+        c.redis_url = Some(url.clone());
+    };
+    let first = TestServer::start_with(tight).await;
+    let mut here = first.join("ann").await;
+    let second = TestServer::start_on(&first.database, first.uploads.clone(), tight).await;
+    let mut there = Client::connect(&second.ws_url(), &first.cookie("ann").await).await;
+    there.send(&ClientFrame::Hello { room: "general".into(), after: None }).await;
+    assert!(matches!(there.next().await, ServerFrame::Welcome { .. }));
+
+    here.send_message("h1", "one").await;
+    here.send_message("h2", "two").await;
+    assert_eq!(here.ack("h2").await, 2);
+    // The second node has its own three to give, but the person has one left in all.
+    there.send_message("t1", "three").await;
+    assert_eq!(there.ack("t1").await, 3);
+    there.send_message("t2", "four").await;
+    let (refused, _) =
+        there.until(|f| matches!(f, ServerFrame::Error { client_id: Some(id), .. } if id == "t2")).await;
+    assert!(matches!(refused, ServerFrame::Error { code: ErrorCode::RateLimited, .. }), "{refused:?}");
 }

@@ -184,7 +184,7 @@ pub async fn sign_in(username: String, password: String) -> Result<(), ServerFnE
 
     use axum::extract::ConnectInfo;
 
-    use crate::server::shared_signins::Verdict;
+    use crate::server::shared_limits::Verdict;
 
     let state = super::ssr::state()?;
     let ConnectInfo(peer): ConnectInfo<std::net::SocketAddr> = leptos_axum::extract().await?;
@@ -202,7 +202,7 @@ pub async fn sign_in(username: String, password: String) -> Result<(), ServerFnE
         }
     };
     // With several nodes, the attempts made on all of them count too.
-    let shared = state.shared_signins.clone();
+    let shared = state.shared_limits.clone();
     if let Some(shared) = &shared
         && let Verdict::Wait(_) = shared.begin(&name, peer.ip()).await
     {

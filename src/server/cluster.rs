@@ -104,7 +104,7 @@ impl Cluster {
         &self.node
     }
 
-    /// The Redis client, for what the nodes share besides events (`server::shared_signins`).
+    /// The Redis client, for what the nodes share besides events (`server::shared_limits`).
     pub fn client(&self) -> redis::Client {
         self.client.clone()
     }

@@ -37,7 +37,7 @@ pub mod search;
 pub mod search_query;
 pub mod sequencer;
 pub mod session_cookie;
-pub mod shared_signins;
+pub mod shared_limits;
 pub mod signin_throttle;
 pub mod state;
 pub mod store;

@@ -9,6 +9,7 @@ use tokio::sync::oneshot;
 use super::AppState;
 use super::emoji_catalog::expand_shortcodes;
 use super::sequencer::{PostReply, SequencerError};
+use super::shared_limits::Allowance;
 use super::store::NewMessage;
 use super::users::User;
 use crate::attachments::AttachmentId;
@@ -55,6 +56,11 @@ pub async fn post(
     }
     // The same allowance as the person's sockets: a form is not a way round it.
     if !state.limits.messages.try_take(&user.id, Instant::now()) {
+        return Err(PostError::RateLimited);
+    }
+    if let Some(shared) = &state.shared_limits
+        && shared.take_message(user.id).await == Allowance::Spent
+    {
         return Err(PostError::RateLimited);
     }
     let (html, mentions) =

@@ -15,7 +15,7 @@
 //!   account. It takes that many addresses' worth of failures to lock an owner out.
 //!
 //! With several nodes the same keys are counted over all of them too
-//! (`server::shared_signins`); this per-node count stays in front of that, and alone decides
+//! (`server::shared_limits`); this per-node count stays in front of that, and alone decides
 //! when Redis is away.
 //!
 //! Kept in memory: a restart forgets it, which costs an attacker one window at most. The table

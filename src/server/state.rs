@@ -17,7 +17,7 @@ use super::config::Config;
 use super::hub::{ConnId, Hub};
 use super::person_limits::PersonLimits;
 use super::sequencer::Sequencer;
-use super::shared_signins::SharedSignins;
+use super::shared_limits::SharedLimits;
 use super::signin_throttle::SigninThrottle;
 use super::store::Store;
 
@@ -51,7 +51,7 @@ pub struct AppState {
     pub throttle: SigninThrottle,
     /// The same counted over every node, when there are several.
     #[from_ref(skip)]
-    pub shared_signins: Option<SharedSignins>,
+    pub shared_limits: Option<SharedLimits>,
     /// What each person (or address) may do per second, over all their connections.
     pub limits: PersonLimits,
     /// Attachment bytes.
@@ -101,7 +101,8 @@ impl AppState {
                 Duration::from_millis(config.presence_timeout_ms.max(1)),
             );
         }
-        let shared_signins = cluster.as_ref().map(|cluster| SharedSignins::new(cluster.client()));
+        let shared_limits =
+            cluster.as_ref().map(|cluster| SharedLimits::new(cluster.client(), config.rate, config.burst));
         let connections = Arc::new(Semaphore::new(config.max_connections));
         let limits = PersonLimits::new(&config);
         Ok(Self {
@@ -115,7 +116,7 @@ impl AppState {
             connections,
             shutdown: watch::Sender::new(false),
             throttle: SigninThrottle::new(),
-            shared_signins,
+            shared_limits,
             limits,
             blobs,
             media_permits: Arc::new(Semaphore::new(MEDIA_WORKERS)),

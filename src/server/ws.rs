@@ -34,6 +34,7 @@ use super::hub::{ConnId, Ending, Hub, Outbound, Outbox, Person, QueuedBytes, Soc
 use super::message_changes::{DeleteMessage, EditMessage, ReactMessage};
 use super::outbound_queue::{self, QueueReceiver};
 use super::sequencer::{Change, MIN_QUEUE_BYTES, MIN_QUEUE_FRAMES, PostReply, SequencerError, now_ms};
+use super::shared_limits::Allowance;
 use super::state::AppState;
 use super::store::NewMessage;
 use crate::attachments::AttachmentId;
@@ -433,7 +434,7 @@ impl<'a> Reader<'a> {
             Ok(body) => expand_shortcodes(body).into_owned(),
             Err(error) => return self.refuse(error.code(), error.to_string(), Some(client_id)),
         };
-        if !self.spend_allowance(&client_id) {
+        if !self.spend_allowance(&client_id).await {
             return;
         }
         let Some((html, mentions)) = self.prepare_text(room_id, &body, &client_id).await else { return };
@@ -481,7 +482,7 @@ impl<'a> Reader<'a> {
             Ok(body) => expand_shortcodes(body).into_owned(),
             Err(error) => return self.refuse(error.code(), error.to_string(), Some(client_id)),
         };
-        if !self.spend_allowance(&client_id) {
+        if !self.spend_allowance(&client_id).await {
             return;
         }
         let Some((html, mentions)) = self.prepare_text(room_id, &body, &client_id).await else { return };
@@ -503,7 +504,7 @@ impl<'a> Reader<'a> {
     /// `delete`: one of this person's messages, or anyone's in a room they moderate.
     async fn on_delete(&mut self, room: String, client_id: String, target: i64) {
         let Some((client_id, room_id, room)) = self.admit_write(room, client_id).await else { return };
-        if !self.spend_allowance(&client_id) {
+        if !self.spend_allowance(&client_id).await {
             return;
         }
         let delete = DeleteMessage {
@@ -524,7 +525,7 @@ impl<'a> Reader<'a> {
             let message = format!("a reaction is one emoji, not {}", quote(&emoji));
             return self.refuse(ErrorCode::InvalidReaction, message, Some(client_id));
         }
-        if !self.spend_allowance(&client_id) {
+        if !self.spend_allowance(&client_id).await {
             return;
         }
         let react = ReactMessage {
@@ -576,9 +577,15 @@ impl<'a> Reader<'a> {
         Some((client_id, joined.room_id, joined.room.clone()))
     }
 
-    /// Spend one of the person's message allowance; refuse (and say so) when none is left.
-    fn spend_allowance(&mut self, client_id: &str) -> bool {
-        if self.state.limits.messages.try_take(&self.person.user_id, Instant::now()) {
+    /// Spend one of the person's message allowance (this node's, then, with several nodes,
+    /// the one they share); refuse (and say so) when none is left.
+    async fn spend_allowance(&mut self, client_id: &str) -> bool {
+        let here = self.state.limits.messages.try_take(&self.person.user_id, Instant::now());
+        let everywhere = match (&self.state.shared_limits, here) {
+            (Some(shared), true) => shared.take_message(self.person.user_id).await != Allowance::Spent,
+            (None, granted) | (_, granted @ false) => granted,
+        };
+        if everywhere {
             return true;
         }
         let message = format!(

@@ -1,12 +1,15 @@
-//! The sign-in throttle shared by every node, in Redis (when `--redis-url` is set).
+//! What the nodes count together, in Redis (when `--redis-url` is set): sign-in failures and
+//! each person's message allowance.
 //!
-//! Why shared: with several nodes behind a load balancer, a guesser spread over them would get
-//! each node's allowance ([`super::signin_throttle`]) once per node. The same three keys and
-//! limits are counted in Redis too, checked and counted in one script (so parallel attempts on
-//! different nodes cannot all slip under the limit), each key expiring with its window.
+//! Why shared: with several nodes behind a load balancer, a guesser or a flooder spread over
+//! them would get each node's allowance ([`super::signin_throttle`], [`super::person_limits`])
+//! once per node. So the same keys and limits are counted in Redis too, each checked and
+//! counted in one script (parallel attempts on different nodes cannot all slip under a limit):
+//! sign-in failures in fixed windows that expire, messages in a token bucket (GCRA: one
+//! timestamp per person, on Redis' clock).
 //!
-//! When Redis does not answer within [`REDIS_TIMEOUT`], sign-in goes on with each node's own
-//! throttle alone (logged): an outage of Redis must not lock everyone out.
+//! Each node's own count stays in front. When Redis does not answer within [`REDIS_TIMEOUT`],
+//! that alone decides (logged): an outage of Redis must lock nobody out nor stop the chat.
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -36,6 +39,21 @@ end
 return -1
 ";
 
+/// GCRA: KEYS[1] holds when the bucket is next empty ("theoretical arrival time", ms on Redis'
+/// clock); ARGV[1] is ms per token, ARGV[2] the burst. 1 if a token was taken, else 0.
+const TAKE: &str = r"
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local interval = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local tat = tonumber(redis.call('GET', KEYS[1]) or now)
+if tat < now then tat = now end
+if tat + interval - burst * interval > now then return 0 end
+tat = tat + interval
+redis.call('SET', KEYS[1], string.format('%.3f', tat), 'PX', math.ceil(tat - now) + 1000)
+return 1
+";
+
 /// Give an attempt back (ARGV[1] = 1: it succeeded, so the username starts afresh there).
 const END: &str = r"
 for i = 1, 3 do
@@ -56,22 +74,53 @@ pub enum Verdict {
     Unavailable,
 }
 
+/// What the shared allowance says about one more message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Allowance {
+    Granted,
+    Spent,
+    /// Redis did not answer: this node's own allowance decides alone.
+    Unavailable,
+}
+
 /// Cheap to clone.
 #[derive(Clone, Debug)]
-pub struct SharedSignins {
+pub struct SharedLimits {
     client: redis::Client,
     conn: Arc<Mutex<Option<redis::aio::MultiplexedConnection>>>,
     begin: Arc<redis::Script>,
     end: Arc<redis::Script>,
+    take: Arc<redis::Script>,
+    /// Messages per second and burst per person (`--rate`, `--burst`).
+    rate: f64,
+    burst: u32,
 }
 
-impl SharedSignins {
-    pub fn new(client: redis::Client) -> Self {
+impl SharedLimits {
+    pub fn new(client: redis::Client, rate: f64, burst: u32) -> Self {
         Self {
             client,
             conn: Arc::default(),
             begin: Arc::new(redis::Script::new(BEGIN)),
             end: Arc::new(redis::Script::new(END)),
+            take: Arc::new(redis::Script::new(TAKE)),
+            rate,
+            burst,
+        }
+    }
+
+    /// One message of `user_id`'s allowance, counted over all nodes.
+    pub async fn take_message(&self, user_id: i64) -> Allowance {
+        if self.rate.is_nan() || self.rate <= 0.0 {
+            return Allowance::Spent;
+        }
+        let mut invocation = self.take.prepare_invoke();
+        invocation.key(format!("banter:rate:messages:{user_id}"));
+        invocation.arg(format!("{:.6}", 1000.0 / self.rate)).arg(self.burst.max(1));
+        match self.run(invocation).await {
+            Some(1) => Allowance::Granted,
+            Some(_) => Allowance::Spent,
+            None => Allowance::Unavailable,
         }
     }
 
@@ -134,12 +183,12 @@ impl SharedSignins {
         match tokio::time::timeout(REDIS_TIMEOUT, attempt).await {
             Ok(Ok(answer)) => answer,
             Ok(Err(error)) => {
-                tracing::warn!(%error, "the shared sign-in throttle is unavailable; this node's alone applies");
+                tracing::warn!(%error, "the limits shared by the nodes are unavailable; this node's alone apply");
                 None
             }
             Err(_) => {
                 tracing::warn!(
-                    "Redis is too slow for the shared sign-in throttle; this node's alone applies"
+                    "Redis is too slow for the limits shared by the nodes; this node's alone apply"
                 );
                 *self.conn.lock().await = None;
                 None
