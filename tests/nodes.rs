@@ -408,3 +408,19 @@ async fn a_person_s_message_allowance_is_one_over_all_nodes() {
         there.until(|f| matches!(f, ServerFrame::Error { client_id: Some(id), .. } if id == "t2")).await;
     assert!(matches!(refused, ServerFrame::Error { code: ErrorCode::RateLimited, .. }), "{refused:?}");
 }
+
+#[tokio::test]
+async fn other_allowances_are_one_over_all_nodes_too() {
+    use banter::server::person_limits::ROOM_BURST;
+    let redis = TestRedis::start().await;
+    let (first, second, _third) = three_nodes(&redis).await;
+    let ann = first.cookie("ann").await;
+    // Rooms made in turn on two nodes: each node alone would allow twice as many.
+    for n in 0..ROOM_BURST {
+        let node = if n % 2 == 0 { &first } else { &second };
+        let made = node.post_form("/api/create_room", Some(&ann), &format!("name=room-{n}")).await;
+        assert!(header(&made, "location").is_some_and(|l| l.starts_with("/r/")), "{made}");
+    }
+    let refused = second.post_form("/api/create_room", Some(&ann), "name=one-more").await;
+    assert_eq!(header(&refused, "location"), Some("/rooms?error=too-many-rooms"), "{refused}");
+}

@@ -128,7 +128,7 @@ pub async fn sign_up(username: String, password: String) -> Result<(), ServerFnE
     let state = super::ssr::state()?;
     let axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr> =
         leptos_axum::extract().await?;
-    if !state.limits.signups.try_take(&peer.ip(), std::time::Instant::now()) {
+    if !state.take(&state.limits.signups, "signups", &peer.ip()).await {
         tracing::warn!(address = %peer.ip(), "sign-up throttled");
         ssr::back("/signup", FormError::TooManySignups, None);
         return Ok(());

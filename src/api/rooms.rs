@@ -69,7 +69,7 @@ pub async fn create_room(name: String, private: Option<String>) -> Result<(), Se
         return Ok(());
     };
     let kind = if private.is_some() { RoomKind::Private } else { RoomKind::Public };
-    if !state.limits.rooms.try_take(&user.id, std::time::Instant::now()) {
+    if !state.take(&state.limits.rooms, "rooms", &user.id).await {
         leptos_axum::redirect("/rooms?error=too-many-rooms");
         return Ok(());
     }
@@ -103,7 +103,7 @@ pub async fn open_direct(username: String) -> Result<(), ServerFnError> {
     let state = super::ssr::state()?;
     let user = super::ssr::signed_in(&state).await?;
     let name = username.trim().to_ascii_lowercase();
-    if !state.limits.rooms.try_take(&user.id, std::time::Instant::now()) {
+    if !state.take(&state.limits.rooms, "rooms", &user.id).await {
         leptos_axum::redirect("/rooms?error=too-many-rooms");
         return Ok(());
     }

@@ -88,7 +88,7 @@ pub async fn search_messages(form: SearchForm) -> Result<SearchResults, ServerFn
             _ => return Ok(results),
         }
     }
-    if !state.limits.searches.try_take(&user.id, std::time::Instant::now()) {
+    if !state.take(&state.limits.searches, "searches", &user.id).await {
         results.error = Some("You have searched a lot just now; wait a moment, then try again.".to_owned());
         return Ok(results);
     }

@@ -2,14 +2,11 @@
 //! composer's form without JavaScript both come here, and go through the same checks and the
 //! same sequencer as a socket's `send`, so open pages see the message live.
 
-use std::time::Instant;
-
 use tokio::sync::oneshot;
 
 use super::AppState;
 use super::emoji_catalog::expand_shortcodes;
 use super::sequencer::{PostReply, SequencerError};
-use super::shared_limits::Allowance;
 use super::store::NewMessage;
 use super::users::User;
 use crate::attachments::AttachmentId;
@@ -55,12 +52,7 @@ pub async fn post(
         return Err(PostError::NotMember);
     }
     // The same allowance as the person's sockets: a form is not a way round it.
-    if !state.limits.messages.try_take(&user.id, Instant::now()) {
-        return Err(PostError::RateLimited);
-    }
-    if let Some(shared) = &state.shared_limits
-        && shared.take_message(user.id).await == Allowance::Spent
-    {
+    if !state.take(&state.limits.messages, "messages", &user.id).await {
         return Err(PostError::RateLimited);
     }
     let (html, mentions) =

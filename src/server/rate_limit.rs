@@ -61,6 +61,16 @@ impl<K: Eq + Hash + Clone> Keyed<K> {
         Self { rate, burst, buckets: Arc::default() }
     }
 
+    /// Actions per second, sustained.
+    pub fn rate(&self) -> f64 {
+        self.rate
+    }
+
+    /// Actions at once.
+    pub fn burst(&self) -> u32 {
+        self.burst
+    }
+
     /// Take one token from `key`'s bucket if it has one.
     pub fn try_take(&self, key: &K, now: Instant) -> bool {
         let mut buckets = self.buckets.lock().unwrap_or_else(|poisoned| poisoned.into_inner());

@@ -1,9 +1,9 @@
 //! What the nodes count together, in Redis (when `--redis-url` is set): sign-in failures and
-//! each person's message allowance.
+//! each person's allowances.
 //!
 //! Why shared: with several nodes behind a load balancer, a guesser or a flooder spread over
-//! them would get each node's allowance ([`super::signin_throttle`], [`super::person_limits`])
-//! once per node. So the same keys and limits are counted in Redis too, each checked and
+//! them would get each node's allowance ([`super::signin_throttle`], [`super::person_limits`]:
+//! messages, joins, rooms, uploads, searches, sign-ups per address) once per node. So the same keys and limits are counted in Redis too, each checked and
 //! counted in one script (parallel attempts on different nodes cannot all slip under a limit):
 //! sign-in failures in fixed windows that expire, messages in a token bucket (GCRA: one
 //! timestamp per person, on Redis' clock).
@@ -74,7 +74,7 @@ pub enum Verdict {
     Unavailable,
 }
 
-/// What the shared allowance says about one more message.
+/// What the shared allowance says about one more action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Allowance {
     Granted,
@@ -91,32 +91,28 @@ pub struct SharedLimits {
     begin: Arc<redis::Script>,
     end: Arc<redis::Script>,
     take: Arc<redis::Script>,
-    /// Messages per second and burst per person (`--rate`, `--burst`).
-    rate: f64,
-    burst: u32,
 }
 
 impl SharedLimits {
-    pub fn new(client: redis::Client, rate: f64, burst: u32) -> Self {
+    pub fn new(client: redis::Client) -> Self {
         Self {
             client,
             conn: Arc::default(),
             begin: Arc::new(redis::Script::new(BEGIN)),
             end: Arc::new(redis::Script::new(END)),
             take: Arc::new(redis::Script::new(TAKE)),
-            rate,
-            burst,
         }
     }
 
-    /// One message of `user_id`'s allowance, counted over all nodes.
-    pub async fn take_message(&self, user_id: i64) -> Allowance {
-        if self.rate.is_nan() || self.rate <= 0.0 {
+    /// One of `key`'s `name` allowance (`rate` per second, `burst` at once), counted over all
+    /// nodes.
+    pub async fn take(&self, name: &str, key: impl std::fmt::Display, rate: f64, burst: u32) -> Allowance {
+        if rate.is_nan() || rate <= 0.0 {
             return Allowance::Spent;
         }
         let mut invocation = self.take.prepare_invoke();
-        invocation.key(format!("banter:rate:messages:{user_id}"));
-        invocation.arg(format!("{:.6}", 1000.0 / self.rate)).arg(self.burst.max(1));
+        invocation.key(format!("banter:rate:{name}:{key}"));
+        invocation.arg(format!("{:.6}", 1000.0 / rate)).arg(burst.max(1));
         match self.run(invocation).await {
             Some(1) => Allowance::Granted,
             Some(_) => Allowance::Spent,

@@ -16,8 +16,9 @@ use super::cluster::Cluster;
 use super::config::Config;
 use super::hub::{ConnId, Hub};
 use super::person_limits::PersonLimits;
+use super::rate_limit::Keyed;
 use super::sequencer::Sequencer;
-use super::shared_limits::SharedLimits;
+use super::shared_limits::{Allowance, SharedLimits};
 use super::signin_throttle::SigninThrottle;
 use super::store::Store;
 
@@ -101,8 +102,7 @@ impl AppState {
                 Duration::from_millis(config.presence_timeout_ms.max(1)),
             );
         }
-        let shared_limits =
-            cluster.as_ref().map(|cluster| SharedLimits::new(cluster.client(), config.rate, config.burst));
+        let shared_limits = cluster.as_ref().map(|cluster| SharedLimits::new(cluster.client()));
         let connections = Arc::new(Semaphore::new(config.max_connections));
         let limits = PersonLimits::new(&config);
         Ok(Self {
@@ -122,6 +122,21 @@ impl AppState {
             media_permits: Arc::new(Semaphore::new(MEDIA_WORKERS)),
             next_conn: Arc::new(AtomicU64::new(1)),
         })
+    }
+
+    /// One of `key`'s allowance in `limit`: this node's, then, with several nodes, the one they
+    /// all count under `name` (`server::shared_limits`). False when either is spent.
+    pub async fn take<K>(&self, limit: &Keyed<K>, name: &str, key: &K) -> bool
+    where
+        K: Eq + std::hash::Hash + Clone + std::fmt::Display,
+    {
+        if !limit.try_take(key, std::time::Instant::now()) {
+            return false;
+        }
+        match &self.shared_limits {
+            Some(shared) => shared.take(name, key, limit.rate(), limit.burst()).await != Allowance::Spent,
+            None => true,
+        }
     }
 
     pub fn next_conn_id(&self) -> ConnId {

@@ -10,7 +10,7 @@
 //! A file is served only to someone who may read its message's room (or, before it is sent,
 //! to its uploader); anyone else gets exactly the 404 of a file that does not exist.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -157,7 +157,7 @@ pub(super) fn check_length(state: &AppState, headers: &HeaderMap) -> Result<(), 
 
 /// The person's upload rate and their count of files waiting to be sent.
 pub(super) async fn allowance(state: &AppState, user_id: i64) -> Result<(), UploadError> {
-    if !state.limits.uploads.try_take(&user_id, Instant::now()) {
+    if !state.take(&state.limits.uploads, "uploads", &user_id).await {
         return Err(UploadError::RateLimited);
     }
     match state.store.unsent_uploads(user_id).await {

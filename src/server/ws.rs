@@ -34,7 +34,6 @@ use super::hub::{ConnId, Ending, Hub, Outbound, Outbox, Person, QueuedBytes, Soc
 use super::message_changes::{DeleteMessage, EditMessage, ReactMessage};
 use super::outbound_queue::{self, QueueReceiver};
 use super::sequencer::{Change, MIN_QUEUE_BYTES, MIN_QUEUE_FRAMES, PostReply, SequencerError, now_ms};
-use super::shared_limits::Allowance;
 use super::state::AppState;
 use super::store::NewMessage;
 use crate::attachments::AttachmentId;
@@ -383,7 +382,7 @@ impl<'a> Reader<'a> {
             );
             return None;
         }
-        if !self.state.limits.hellos.try_take(&self.person.user_id, Instant::now()) {
+        if !self.state.take(&self.state.limits.hellos, "hellos", &self.person.user_id).await {
             let message = "too many joins from this account; back off before reconnecting".to_owned();
             self.refuse(ErrorCode::RateLimited, message, None);
             return Some(ReaderEnd::TooManyJoins);
@@ -560,7 +559,9 @@ impl<'a> Reader<'a> {
         }
         // A reader's write is asked about in the store; its allowance is spent first, so a
         // flood of them costs the store nothing past the rate limit.
-        if !joined.member && !self.state.limits.messages.try_take(&self.person.user_id, Instant::now()) {
+        if !joined.member
+            && !self.state.take(&self.state.limits.messages, "messages", &self.person.user_id).await
+        {
             self.refuse(
                 ErrorCode::RateLimited,
                 "too many messages; resend later".to_owned(),
@@ -580,12 +581,7 @@ impl<'a> Reader<'a> {
     /// Spend one of the person's message allowance (this node's, then, with several nodes,
     /// the one they share); refuse (and say so) when none is left.
     async fn spend_allowance(&mut self, client_id: &str) -> bool {
-        let here = self.state.limits.messages.try_take(&self.person.user_id, Instant::now());
-        let everywhere = match (&self.state.shared_limits, here) {
-            (Some(shared), true) => shared.take_message(self.person.user_id).await != Allowance::Spent,
-            (None, granted) | (_, granted @ false) => granted,
-        };
-        if everywhere {
+        if self.state.take(&self.state.limits.messages, "messages", &self.person.user_id).await {
             return true;
         }
         let message = format!(
