@@ -7,9 +7,7 @@ use banter::protocol::{
     CLOSE_NO_HELLO, CLOSE_TOO_MANY, ClientFrame, ErrorCode, MAX_QUOTED_CHARS, ServerFrame,
 };
 use banter::server::signin_throttle::MAX_FAILURES_PER_USERNAME_AT_ADDRESS;
-use tokio_tungstenite::tungstenite;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::http::{HeaderValue, StatusCode};
+use tokio_tungstenite::tungstenite::http::StatusCode;
 
 use crate::support::{Client, Event, PATIENCE, TestServer, header};
 
@@ -44,17 +42,6 @@ async fn sign_up_is_throttled_per_address() {
     assert!(page.contains("Try again in an hour"), "{page}");
 }
 
-/// Open a socket as `cookie`: the connection, or the HTTP status that refused it.
-async fn try_connect(server: &TestServer, cookie: &str) -> Result<Client, StatusCode> {
-    let mut request = server.ws_url().into_client_request().expect("a WebSocket URL");
-    request.headers_mut().insert("cookie", HeaderValue::from_str(cookie).expect("header"));
-    match tokio::time::timeout(PATIENCE, tokio_tungstenite::connect_async(request)).await.expect("in time") {
-        Ok((ws, _)) => Ok(Client::from_stream(ws)),
-        Err(tungstenite::Error::Http(response)) => Err(response.status()),
-        Err(other) => panic!("unexpected handshake failure: {other}"),
-    }
-}
-
 #[tokio::test]
 async fn sockets_are_capped_per_account_and_per_address() {
     let server = TestServer::start_with(|c| {
@@ -65,16 +52,16 @@ async fn sockets_are_capped_per_account_and_per_address() {
     let ann = server.cookie("ann").await;
     let mut held = Vec::new();
     for _ in 0..3 {
-        held.push(try_connect(&server, &ann).await.expect("under the cap"));
+        held.push(server.try_connect(&ann).await.expect("under the cap"));
     }
-    assert_eq!(try_connect(&server, &ann).await.err(), Some(StatusCode::TOO_MANY_REQUESTS));
+    assert_eq!(server.try_connect(&ann).await.err(), Some(StatusCode::TOO_MANY_REQUESTS));
     // Closing one frees its place (once the server has seen it go).
     let mut closing = held.pop().expect("a socket");
     closing.ws.close(None).await.expect("close");
     while !matches!(closing.event().await, Event::Closed(_) | Event::Ended) {}
     let reopened = tokio::time::timeout(PATIENCE, async {
         loop {
-            if let Ok(client) = try_connect(&server, &ann).await {
+            if let Ok(client) = server.try_connect(&ann).await {
                 return client;
             }
             tokio::task::yield_now().await;
@@ -83,8 +70,8 @@ async fn sockets_are_capped_per_account_and_per_address() {
     held.push(reopened.await.expect("the freed place is taken again"));
     // Bob has his own allowance, but this address now holds four: its cap.
     let bob = server.cookie("bob").await;
-    held.push(try_connect(&server, &bob).await.expect("bob's first"));
-    assert_eq!(try_connect(&server, &bob).await.err(), Some(StatusCode::TOO_MANY_REQUESTS));
+    held.push(server.try_connect(&bob).await.expect("bob's first"));
+    assert_eq!(server.try_connect(&bob).await.err(), Some(StatusCode::TOO_MANY_REQUESTS));
 }
 
 #[tokio::test]

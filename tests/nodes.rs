@@ -12,7 +12,7 @@ use banter::protocol::{
 
 use crate::support::process::Process;
 use crate::support::redis_server::TestRedis;
-use crate::support::{Client, Event, FreshDatabase, POSTGRES_ENV, TestServer, header};
+use crate::support::{Client, Event, FreshDatabase, PATIENCE, POSTGRES_ENV, TestServer, header};
 
 /// Messages each node's writer posts in the burst.
 const BURST: usize = 150;
@@ -423,4 +423,34 @@ async fn other_allowances_are_one_over_all_nodes_too() {
     }
     let refused = second.post_form("/api/create_room", Some(&ann), "name=one-more").await;
     assert_eq!(header(&refused, "location"), Some("/rooms?error=too-many-rooms"), "{refused}");
+}
+
+#[tokio::test]
+async fn the_socket_caps_hold_over_all_nodes() {
+    use tokio_tungstenite::tungstenite::http::StatusCode;
+    let redis = TestRedis::start().await;
+    let url = redis.url();
+    let capped = |c: &mut banter::server::Config| {
+        c.max_sockets_per_account = 2;
+        c.redis_url = Some(url.clone());
+    };
+    let first = TestServer::start_with(capped).await;
+    let ann = first.cookie("ann").await;
+    let second = TestServer::start_on(&first.database, first.uploads.clone(), capped).await;
+    let _here = first.try_connect(&ann).await.expect("the first socket");
+    let mut there = second.try_connect(&ann).await.expect("the second, on the other node");
+    // The first node holds one of hers, but she has two open in all.
+    assert_eq!(first.try_connect(&ann).await.err(), Some(StatusCode::TOO_MANY_REQUESTS));
+    // Closing the one on the second node frees a place on the first, once it is counted gone.
+    there.ws.close(None).await.expect("close");
+    while !matches!(there.event().await, Event::Closed(_) | Event::Ended) {}
+    let reopened = tokio::time::timeout(PATIENCE, async {
+        loop {
+            if let Ok(client) = first.try_connect(&ann).await {
+                return client;
+            }
+            tokio::task::yield_now().await;
+        }
+    });
+    reopened.await.expect("the freed place is taken again");
 }

@@ -86,21 +86,34 @@ pub struct Cluster {
     queue: mpsc::Sender<ClusterEvent>,
     /// Set when an event could not be published: a resync is owed once Redis answers.
     dropped: Arc<AtomicBool>,
+    /// How long this process counts as alive after each heartbeat (`banter:process:NAME`).
+    presence_timeout: Duration,
 }
 
 impl Cluster {
     /// Connect lazily to `url` as node `node` and start the publisher. Listening starts with
     /// [`Cluster::listen`], once the sequencer it feeds exists.
-    pub fn start(url: &str, node: &str) -> Result<Self, ClusterError> {
+    ///
+    /// The name the others know this process by is `node` and a random tail: two processes
+    /// given the same `--node-id` (or one restarted) never take each other's events for their
+    /// own, and a dead process's socket counts are not mistaken for a live one's.
+    pub fn start(url: &str, node: &str, presence_timeout: Duration) -> Result<Self, ClusterError> {
         let client = redis::Client::open(url).map_err(ClusterError::Url)?;
         let (queue, pending) = mpsc::channel(PUBLISH_QUEUE);
-        let cluster =
-            Self { node: Arc::from(node), client, queue, dropped: Arc::new(AtomicBool::new(false)) };
+        let process = format!("{node}.{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        let cluster = Self {
+            node: Arc::from(process),
+            client,
+            queue,
+            dropped: Arc::new(AtomicBool::new(false)),
+            presence_timeout,
+        };
         tokio::spawn(cluster.clone().publish_loop(pending));
         Ok(cluster)
     }
 
-    pub fn node(&self) -> &str {
+    /// This process's name among the nodes.
+    pub fn node(&self) -> &Arc<str> {
         &self.node
     }
 
@@ -258,10 +271,23 @@ impl Cluster {
                 events.insert(0, ClusterEvent::Resync);
             }
             for event in events {
+                let heartbeat = matches!(event, ClusterEvent::Alive { .. });
                 let envelope = Envelope { node: self.node.to_string(), event };
                 let Ok(payload) = serde_json::to_string(&envelope) else { continue };
-                let published: redis::RedisResult<i64> =
-                    redis::cmd("PUBLISH").arg(CHANNEL).arg(payload).query_async(redis).await;
+                let mut command = redis::pipe();
+                command.cmd("PUBLISH").arg(CHANNEL).arg(payload).ignore();
+                if heartbeat {
+                    // This process is alive for the shared socket counts (`server::shared_limits`).
+                    let ttl = u64::try_from(self.presence_timeout.as_millis()).unwrap_or(u64::MAX);
+                    command
+                        .cmd("SET")
+                        .arg(format!("banter:process:{}", self.node))
+                        .arg(1)
+                        .arg("PX")
+                        .arg(ttl)
+                        .ignore();
+                }
+                let published: redis::RedisResult<()> = command.query_async(redis).await;
                 if let Err(error) = published {
                     tracing::warn!(%error, "lost Redis while publishing; a resync follows");
                     self.dropped.store(true, Ordering::Relaxed);

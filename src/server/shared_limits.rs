@@ -1,5 +1,5 @@
-//! What the nodes count together, in Redis (when `--redis-url` is set): sign-in failures and
-//! each person's allowances.
+//! What the nodes count together, in Redis (when `--redis-url` is set): sign-in failures, each
+//! person's allowances, and open sockets per account and per address.
 //!
 //! Why shared: with several nodes behind a load balancer, a guesser or a flooder spread over
 //! them would get each node's allowance ([`super::signin_throttle`], [`super::person_limits`]:
@@ -83,25 +83,112 @@ pub enum Allowance {
     Unavailable,
 }
 
-/// Cheap to clone.
+/// Cheap to clone (one pointer: a connection holds one for its socket's count).
 #[derive(Clone, Debug)]
-pub struct SharedLimits {
+pub struct SharedLimits(Arc<Inner>);
+
+/// What [`SharedLimits`] holds: the Redis client and its scripts.
+#[derive(Debug)]
+pub struct Inner {
     client: redis::Client,
-    conn: Arc<Mutex<Option<redis::aio::MultiplexedConnection>>>,
-    begin: Arc<redis::Script>,
-    end: Arc<redis::Script>,
-    take: Arc<redis::Script>,
+    conn: Mutex<Option<redis::aio::MultiplexedConnection>>,
+    begin: redis::Script,
+    end: redis::Script,
+    take: redis::Script,
+    open: redis::Script,
+    close: redis::Script,
 }
+
+impl std::ops::Deref for SharedLimits {
+    type Target = Inner;
+
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+/// Count an open socket under this process's field (ARGV[1]) of each key (an account's, an
+/// address's), unless the live processes' fields already hold the cap (ARGV[2] for the account,
+/// ARGV[3] for the address). A process is live while its `banter:process:NAME` key lives (each
+/// heartbeat renews it for the presence timeout, `server::cluster`): a dead one's sockets stop
+/// counting with it; opening a socket renews it too (ARGV[4] ms). The keys expire a day after
+/// their last change. 1 if counted, else 0.
+const OPEN: &str = r"
+redis.call('SET', 'banter:process:' .. ARGV[1], 1, 'PX', ARGV[4])
+for k = 1, 2 do
+  local total = 0
+  local fields = redis.call('HGETALL', KEYS[k])
+  for i = 1, #fields, 2 do
+    if fields[i] == ARGV[1] or redis.call('EXISTS', 'banter:process:' .. fields[i]) == 1 then
+      total = total + tonumber(fields[i + 1])
+    end
+  end
+  if total >= tonumber(ARGV[k + 1]) then return 0 end
+end
+for k = 1, 2 do
+  redis.call('HINCRBY', KEYS[k], ARGV[1], 1)
+  redis.call('EXPIRE', KEYS[k], 86400)
+end
+return 1
+";
+
+/// A socket counted by [`OPEN`] closed.
+const CLOSE: &str = r"
+for k = 1, 2 do
+  if redis.call('HINCRBY', KEYS[k], ARGV[1], -1) <= 0 then redis.call('HDEL', KEYS[k], ARGV[1]) end
+end
+return 0
+";
 
 impl SharedLimits {
     pub fn new(client: redis::Client) -> Self {
-        Self {
+        Self(Arc::new(Inner {
             client,
-            conn: Arc::default(),
-            begin: Arc::new(redis::Script::new(BEGIN)),
-            end: Arc::new(redis::Script::new(END)),
-            take: Arc::new(redis::Script::new(TAKE)),
+            conn: Mutex::default(),
+            begin: redis::Script::new(BEGIN),
+            end: redis::Script::new(END),
+            take: redis::Script::new(TAKE),
+            open: redis::Script::new(OPEN),
+            close: redis::Script::new(CLOSE),
+        }))
+    }
+
+    fn socket_keys(user_id: i64, address: IpAddr) -> [String; 2] {
+        [format!("banter:sockets:account:{user_id}"), format!("banter:sockets:address:{address}")]
+    }
+
+    /// Count one more socket of `user_id` from `address` as process `me` (alive for at least
+    /// `alive_for` more), unless the live processes already hold `per_account` or `per_address`.
+    pub async fn open_socket(
+        &self,
+        me: &str,
+        alive_for: Duration,
+        user_id: i64,
+        address: IpAddr,
+        caps: (usize, usize),
+    ) -> Allowance {
+        let (per_account, per_address) = caps;
+        let mut invocation = self.open.prepare_invoke();
+        for key in Self::socket_keys(user_id, address) {
+            invocation.key(key);
         }
+        invocation.arg(me).arg(per_account).arg(per_address);
+        invocation.arg(u64::try_from(alive_for.as_millis()).unwrap_or(u64::MAX).max(1));
+        match self.run(invocation).await {
+            Some(1) => Allowance::Granted,
+            Some(_) => Allowance::Spent,
+            None => Allowance::Unavailable,
+        }
+    }
+
+    /// A socket [`SharedLimits::open_socket`] counted has closed.
+    pub async fn close_socket(&self, me: &str, user_id: i64, address: IpAddr) {
+        let mut invocation = self.close.prepare_invoke();
+        for key in Self::socket_keys(user_id, address) {
+            invocation.key(key);
+        }
+        invocation.arg(me);
+        self.run(invocation).await;
     }
 
     /// One of `key`'s `name` allowance (`rate` per second, `burst` at once), counted over all

@@ -86,7 +86,7 @@ impl AppState {
                     .clone()
                     .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string()[..8].to_owned());
                 tracing::info!(%node, "joining the other nodes through Redis");
-                Some(Cluster::start(url, &node)?)
+                Some(Cluster::start(url, &node, Duration::from_millis(config.presence_timeout_ms.max(1)))?)
             }
             None => None,
         };

@@ -34,6 +34,7 @@ use super::hub::{ConnId, Ending, Hub, Outbound, Outbox, Person, QueuedBytes, Soc
 use super::message_changes::{DeleteMessage, EditMessage, ReactMessage};
 use super::outbound_queue::{self, QueueReceiver};
 use super::sequencer::{Change, MIN_QUEUE_BYTES, MIN_QUEUE_FRAMES, PostReply, SequencerError, now_ms};
+use super::shared_limits::{Allowance, SharedLimits};
 use super::state::AppState;
 use super::store::NewMessage;
 use crate::attachments::AttachmentId;
@@ -101,10 +102,30 @@ pub async fn upgrade(
         let message = format!("{error}; close one before opening another");
         return (StatusCode::TOO_MANY_REQUESTS, message).into_response();
     }
+    let mut admitted = Admitted { hub: state.hub.clone(), outbox, rx: Some(rx), shared: None };
+    // With several nodes, the caps hold over all of them too.
+    if let (Some(limits), Some(cluster)) = (&state.shared_limits, &state.cluster) {
+        let (me, address) = (cluster.node(), peer.ip());
+        let alive_for = Duration::from_millis(state.config.presence_timeout_ms.max(1));
+        match limits.open_socket(me, alive_for, user.id, address, (caps.per_account, caps.per_address)).await
+        {
+            Allowance::Spent => {
+                tracing::warn!(%peer, user = user.id, "refusing WebSocket: socket caps over all nodes");
+                let message = "too many connections open for this account or address over all nodes; \
+                               close one before opening another";
+                return (StatusCode::TOO_MANY_REQUESTS, message).into_response();
+            }
+            Allowance::Granted => {
+                admitted.shared =
+                    Some(SharedSocket { limits: limits.clone(), me: me.clone(), user_id: user.id, address });
+            }
+            Allowance::Unavailable => {}
+        }
+    }
     let caller = Caller {
         person: Person { user_id: user.id, username: user.username, name: user.display_name },
         expires_at: session.expires_at,
-        admitted: Admitted { hub: state.hub.clone(), outbox, rx: Some(rx) },
+        admitted,
     };
     let connection = Box::new(Connection { state, peer, caller, _permit: permit });
     ws.read_buffer_size(READ_BUFFER_BYTES)
@@ -141,11 +162,26 @@ struct Admitted {
     hub: Hub,
     outbox: Outbox,
     rx: Option<QueueReceiver>,
+    /// Its count over all nodes, given back when it closes.
+    shared: Option<SharedSocket>,
+}
+
+/// A socket counted in Redis against the caps over all nodes (`server::shared_limits`).
+struct SharedSocket {
+    limits: SharedLimits,
+    me: Arc<str>,
+    user_id: i64,
+    address: std::net::IpAddr,
 }
 
 impl Drop for Admitted {
     fn drop(&mut self) {
         self.hub.disconnect(self.outbox.id);
+        if let (Some(socket), Ok(runtime)) = (self.shared.take(), tokio::runtime::Handle::try_current()) {
+            runtime.spawn(async move {
+                socket.limits.close_socket(&socket.me, socket.user_id, socket.address).await
+            });
+        }
     }
 }
 

@@ -271,6 +271,23 @@ impl TestServer {
         Client::connect(&self.ws_url(), &cookie).await
     }
 
+    /// Open a socket with `cookie`, or the HTTP status the upgrade was refused with.
+    pub async fn try_connect(
+        &self,
+        cookie: &str,
+    ) -> Result<Client, tokio_tungstenite::tungstenite::http::StatusCode> {
+        let mut request = self.ws_url().into_client_request().expect("a WebSocket URL");
+        request.headers_mut().insert(COOKIE, HeaderValue::from_str(cookie).expect("a cookie header"));
+        match tokio::time::timeout(PATIENCE, tokio_tungstenite::connect_async(request))
+            .await
+            .expect("in time")
+        {
+            Ok((ws, _)) => Ok(Client::from_stream(ws)),
+            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => Err(response.status()),
+            Err(other) => panic!("unexpected handshake failure: {other}"),
+        }
+    }
+
     /// A client signed in as `username` that has said hello and read its welcome.
     pub async fn join(&self, username: &str) -> Client {
         self.join_after(username, None).await
