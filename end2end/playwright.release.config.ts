@@ -5,7 +5,9 @@ import base from './playwright.config';
 // show: that the optimised, hashed, precompressed bundle hydrates, and how fast a first visit
 // is on a slow phone network. `make release-check` runs it after `make release-build`.
 const port = Number(process.env.BANTER_E2E_PORT ?? 3218);
-const webServer = Array.isArray(base.webServer) ? base.webServer[0] : base.webServer;
+// One node of the debug suite's servers, alone: the first Banter one (not Redis), without Redis.
+const servers = Array.isArray(base.webServer) ? base.webServer : [base.webServer!];
+const webServer = servers.find((server) => server.command.includes('/banter'));
 
 export default defineConfig({
   ...base,
@@ -19,7 +21,8 @@ export default defineConfig({
     command: webServer!.command
       .replace('../target/debug/banter', process.env.BANTER_E2E_BIN ?? '../target/release/banter')
       .replaceAll('3217', String(port))
-      .replaceAll('.tmp', '.tmp-release'),
+      .replaceAll('.tmp', '.tmp-release')
+      .replace(/ --redis-url \S+/, ''),
     url: `http://127.0.0.1:${port}/healthz`,
   },
 });
