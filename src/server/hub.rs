@@ -12,7 +12,7 @@
 //! across an `.await`, critical sections are short (a loop of `try_send`), and broadcasts,
 //! the common case, only read.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU16, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -311,6 +311,20 @@ impl Hub {
         names
     }
 
+    /// How many people are online in the room, on any node: [`Hub::online`]'s length, without
+    /// its names (this runs at every arrival and departure).
+    fn online_count(&self, room_id: i64) -> usize {
+        let elsewhere = self.remote.people_in(room_id);
+        let members = self.read();
+        let here = members.people.keys().filter(|(room, _)| *room == room_id);
+        if elsewhere.is_empty() {
+            return here.count();
+        }
+        let mut people: HashSet<i64> = here.map(|(_, user)| *user).collect();
+        people.extend(elsewhere.into_iter().map(|(user, _)| user));
+        people.len()
+    }
+
     /// How many connections a person has open here, over all rooms.
     pub fn user_connections(&self, user_id: i64) -> usize {
         self.read().users.get(&user_id).map_or(0, |user| user.conns.len())
@@ -319,6 +333,17 @@ impl Hub {
     /// Whether a person has a connection open on any node.
     pub fn is_online(&self, user_id: i64) -> bool {
         self.user_connections(user_id) > 0 || self.remote.is_online(user_id)
+    }
+
+    /// The sessions with a socket open here, each once.
+    pub fn sessions(&self) -> Vec<SessionId> {
+        let sessions: HashSet<SessionId> = self.read().sockets.values().map(|s| s.session.clone()).collect();
+        sessions.into_iter().collect()
+    }
+
+    /// Each (room, person) with a connection joined here.
+    pub fn joined(&self) -> Vec<(i64, i64)> {
+        self.read().people.keys().copied().collect()
     }
 
     /// Everyone in a room here, for the heartbeat to the other nodes.
@@ -631,7 +656,7 @@ impl Hub {
     }
 
     fn presence(&self, room_id: i64, event: PresenceEvent, username: &str, name: &str, skip: Option<ConnId>) {
-        let online = self.online(room_id).len();
+        let online = self.online_count(room_id);
         let frame =
             ServerFrame::Presence { event, username: username.to_owned(), name: name.to_owned(), online };
         self.broadcast(room_id, Utf8Bytes::from(encode(&frame)), skip);

@@ -26,7 +26,9 @@ use super::message_changes::{DeleteMessage, EditMessage, ReactMessage, Refusal};
 use super::push::{Posted, Pusher};
 use super::store::{NewMessage, Store, StoreError, Stored};
 use crate::model::ChatMessage;
-use crate::protocol::{CLOSE_REMOVED, ErrorCode, HISTORY_PAGE, RESUME_MAX, ResumeFrom, ServerFrame, encode};
+use crate::protocol::{
+    CLOSE_REMOVED, CLOSE_SIGNED_OUT, ErrorCode, HISTORY_PAGE, RESUME_MAX, ResumeFrom, ServerFrame, encode,
+};
 
 /// Most posts committed in one transaction.
 pub const MAX_BATCH: usize = 256;
@@ -326,6 +328,9 @@ impl Task {
                 self.hub.end_in_room(room_id, user_id, CLOSE_REMOVED);
             }
             ClusterEvent::Resync => {
+                // Removals and sign-outs published meanwhile may be lost too: the store says
+                // who may still read what, before anything more is delivered.
+                self.recheck_permissions().await;
                 let rooms: Vec<i64> = self.delivered.keys().copied().collect();
                 for room_id in rooms {
                     if self.hub.connections(room_id) == 0 {
@@ -346,6 +351,23 @@ impl Task {
             | ClusterEvent::Alive { .. } => {}
         }
         Ok(())
+    }
+
+    /// End the sockets whose session has ended, and those joined to a room their person may no
+    /// longer read, as the removal or sign-out on another node would have if its event had come.
+    /// What cannot be confirmed ends too (it fails closed): a client reconnects, and its new
+    /// `hello` is checked like any other.
+    async fn recheck_permissions(&mut self) {
+        for session in self.hub.sessions() {
+            if !matches!(self.store.session_is_live(&session).await, Ok(true)) {
+                self.hub.end_session(&session, CLOSE_SIGNED_OUT);
+            }
+        }
+        for (room_id, user_id) in self.hub.joined() {
+            if !matches!(self.store.can_read(room_id, user_id).await, Ok(true)) {
+                self.hub.end_in_room(room_id, user_id, CLOSE_REMOVED);
+            }
+        }
     }
 
     /// Give the room's sockets event `seq` (`frame`), after whatever came before it that they

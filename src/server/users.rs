@@ -195,6 +195,17 @@ impl Store {
         Ok(SessionToken(token))
     }
 
+    /// Whether a session still exists and has not expired.
+    pub async fn session_is_live(&self, id: &SessionId) -> Result<bool, UserError> {
+        let live: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM sessions WHERE token_hash = $1 AND expires_at > $2")
+                .bind(&id.0)
+                .bind(now_ms())
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(live.is_some())
+    }
+
     /// The user a session token belongs to, if the session exists and has not expired.
     pub async fn session_user(&self, token: &str) -> Result<Option<User>, UserError> {
         Ok(self.session(token).await?.map(|session| session.user))
