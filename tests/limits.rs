@@ -9,7 +9,7 @@ use banter::protocol::{
 use banter::server::signin_throttle::MAX_FAILURES_PER_USERNAME_AT_ADDRESS;
 use tokio_tungstenite::tungstenite::http::StatusCode;
 
-use crate::support::{Client, Event, PATIENCE, TestServer, header};
+use crate::support::{Client, Event, TestServer, header};
 
 #[tokio::test]
 async fn sixty_parallel_wrong_passwords_get_only_the_limits_worth_of_checks() {
@@ -59,15 +59,7 @@ async fn sockets_are_capped_per_account_and_per_address() {
     let mut closing = held.pop().expect("a socket");
     closing.ws.close(None).await.expect("close");
     while !matches!(closing.event().await, Event::Closed(_) | Event::Ended) {}
-    let reopened = tokio::time::timeout(PATIENCE, async {
-        loop {
-            if let Ok(client) = server.try_connect(&ann).await {
-                return client;
-            }
-            tokio::task::yield_now().await;
-        }
-    });
-    held.push(reopened.await.expect("the freed place is taken again"));
+    held.push(server.connect_once_freed(&ann).await);
     // Bob has his own allowance, but this address now holds four: its cap.
     let bob = server.cookie("bob").await;
     held.push(server.try_connect(&bob).await.expect("bob's first"));

@@ -7,19 +7,6 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 use crate::support::{Client, Event, TestServer, header};
 
-/// Read until the connection closes; its close code. Frames before it must be none of `room`'s
-/// messages.
-async fn close_code(client: &mut Client) -> u16 {
-    loop {
-        match client.event().await {
-            Event::Closed(Some(frame)) => return u16::from(frame.code),
-            Event::Closed(None) | Event::Ended => panic!("closed without a code"),
-            Event::Frame(ServerFrame::Message(message)) => panic!("heard {message:?} after the end"),
-            Event::Frame(_) => continue,
-        }
-    }
-}
-
 async fn hello(client: &mut Client, room: &str) -> ServerFrame {
     client.send(&ClientFrame::Hello { room: room.into(), after: Some(ResumeFrom::Seq(0)) }).await;
     client.next().await
@@ -65,7 +52,7 @@ async fn a_removed_member_is_cut_off_at_once_and_nothing_they_send_is_stored() {
     // The post has answered: by now bob's socket in the room has been told to close.
     send(&mut bob_ws, &room, "after-removal", "still here?").await;
     send(&mut ann_ws, &room, "a1", "bob is gone").await;
-    assert_eq!(close_code(&mut bob_ws).await, CLOSE_REMOVED);
+    assert_eq!(bob_ws.close_code().await, CLOSE_REMOVED);
     assert_eq!(ann_ws.ack("a1").await, 1, "bob's late message took no place in the room");
 
     let page = server.get_as(&ann, &format!("/r/{room}")).await;
@@ -82,7 +69,7 @@ async fn leaving_a_room_ends_your_own_sockets_in_it() {
     assert!(matches!(hello(&mut bob_ws, &room).await, ServerFrame::Welcome { .. }));
     let left = server.post_form("/api/remove_member", Some(&bob), &format!("room={room}&username=bob")).await;
     assert_eq!(header(&left, "location"), Some("/rooms"), "{left}");
-    assert_eq!(close_code(&mut bob_ws).await, CLOSE_REMOVED);
+    assert_eq!(bob_ws.close_code().await, CLOSE_REMOVED);
     // And a new hello is refused as for a room that does not exist.
     let mut again = server.connect("bob").await;
     assert!(matches!(
@@ -110,7 +97,7 @@ async fn a_hello_racing_a_removal_never_stays_joined() {
             Event::Frame(ServerFrame::Error { code: ErrorCode::UnknownRoom, .. }) => {}
             // It won: the removal then ended it (the close may overtake the welcome).
             Event::Frame(ServerFrame::Welcome { .. }) => {
-                assert_eq!(close_code(&mut bob_ws).await, CLOSE_REMOVED, "round {round}")
+                assert_eq!(bob_ws.close_code().await, CLOSE_REMOVED, "round {round}")
             }
             Event::Closed(Some(frame)) => assert_eq!(u16::from(frame.code), CLOSE_REMOVED, "round {round}"),
             other => panic!("round {round}: {other:?}"),
@@ -141,8 +128,8 @@ async fn signing_out_ends_that_sessions_sockets_and_only_those() {
 
     let out = server.post_form("/api/sign_out", Some(&laptop), "").await;
     assert_eq!(header(&out, "location"), Some("/signin"), "{out}");
-    assert_eq!(close_code(&mut joined).await, CLOSE_SIGNED_OUT);
-    assert_eq!(close_code(&mut unjoined).await, CLOSE_SIGNED_OUT);
+    assert_eq!(joined.close_code().await, CLOSE_SIGNED_OUT);
+    assert_eq!(unjoined.close_code().await, CLOSE_SIGNED_OUT);
     send(&mut on_phone, "general", "p1", "the phone still talks").await;
     assert_eq!(on_phone.ack("p1").await, 1);
 }
@@ -161,7 +148,7 @@ async fn signing_out_everywhere_ends_every_session_and_the_profile_lists_them_fi
     assert!(matches!(hello(&mut on_phone, "general").await, ServerFrame::Welcome { .. }));
     let out = server.post_form("/api/sign_out_everywhere", Some(&laptop), "").await;
     assert_eq!(header(&out, "location"), Some("/signin"), "{out}");
-    assert_eq!(close_code(&mut on_phone).await, CLOSE_SIGNED_OUT);
+    assert_eq!(on_phone.close_code().await, CLOSE_SIGNED_OUT);
     assert!(server.get_as(&phone, "/").await.starts_with("HTTP/1.1 302"), "the phone's session is gone");
 }
 

@@ -288,6 +288,19 @@ impl TestServer {
         }
     }
 
+    /// A socket with `cookie` as soon as the server admits one (after another was closed).
+    pub async fn connect_once_freed(&self, cookie: &str) -> Client {
+        let admitted = tokio::time::timeout(PATIENCE, async {
+            loop {
+                if let Ok(client) = self.try_connect(cookie).await {
+                    return client;
+                }
+                tokio::task::yield_now().await;
+            }
+        });
+        admitted.await.expect("the freed place is taken again")
+    }
+
     /// A client signed in as `username` that has said hello and read its welcome.
     pub async fn join(&self, username: &str) -> Client {
         self.join_after(username, None).await
@@ -576,6 +589,18 @@ impl Client {
         match frame {
             ServerFrame::Ack { seq, .. } => seq,
             other => panic!("expected ack for {client_id}, got {other:?}"),
+        }
+    }
+
+    /// Read until the connection closes; its close code. No message may come before it.
+    pub async fn close_code(&mut self) -> u16 {
+        loop {
+            match self.event().await {
+                Event::Closed(Some(frame)) => return u16::from(frame.code),
+                Event::Closed(None) | Event::Ended => panic!("closed without a code"),
+                Event::Frame(ServerFrame::Message(message)) => panic!("heard {message:?} after the end"),
+                Event::Frame(_) => continue,
+            }
         }
     }
 
