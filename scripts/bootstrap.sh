@@ -102,6 +102,8 @@ if [ "$purpose" = test ]; then
   compgen -G '/usr/lib/postgresql/*/bin/pg_ctl' >/dev/null || packages="$packages postgresql"
   # The tests of several nodes start Redis servers of their own (tests/support/redis_server.rs).
   command -v redis-server >/dev/null || packages="$packages redis-server"
+  # The end-to-end suite's second node waits for the first one's /healthz with it.
+  command -v curl >/dev/null || packages="$packages curl"
   # shellcheck disable=SC2086 # one word per package
   [ -z "$packages" ] || apt_install $packages
 fi
