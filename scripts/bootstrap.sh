@@ -13,6 +13,8 @@
 #   node packages            end2end/: Playwright, and binaryen's wasm-opt for release builds;
 #                            bench/peers/socketio/: the benchmark's Socket.IO peer (test, bench)
 #   chromium                 Debian's browser: Playwright cannot download its own here
+#   postgresql, redis-server the integration suite's second backend and the nodes' broker (test)
+#   moto                     an S3-compatible server for the tests, from PyPI, in .tools/moto/
 #
 # Two published crates need one dependency pinned back before they build (a yanked or too-new
 # transitive release); see `install_crate` below.
@@ -104,8 +106,21 @@ if [ "$purpose" = test ]; then
   command -v redis-server >/dev/null || packages="$packages redis-server"
   # The end-to-end suite's second node waits for the first one's /healthz with it.
   command -v curl >/dev/null || packages="$packages curl"
+  # The tests' S3-compatible server (moto, below) lives in a Python virtual environment.
+  python3 -c 'import ensurepip, venv' 2>/dev/null || packages="$packages python3 python3-venv"
   # shellcheck disable=SC2086 # one word per package
   [ -z "$packages" ] || apt_install $packages
+fi
+
+# The tests' S3-compatible server: moto from PyPI, pinned in scripts/moto-requirements.txt, in
+# a virtual environment of the repository's own (.tools/moto/).
+moto="$root/.tools/moto"
+if [ "$purpose" = test ] && { [ ! -x "$moto/bin/moto_server" ] \
+  || [ "$root/scripts/moto-requirements.txt" -nt "$moto/.installed" ]; }; then
+  log "installing moto (an S3-compatible server for the tests) in .tools/moto/"
+  python3 -m venv "$moto"
+  "$moto/bin/pip" install --quiet --disable-pip-version-check -r "$root/scripts/moto-requirements.txt"
+  touch "$moto/.installed"
 fi
 
 # The Socket.IO tutorial's server, which `make bench` measures beside Banter and one

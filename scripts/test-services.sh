@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
 # The real PostgreSQL the tests run against: a private cluster on a loopback port of its own,
-# started for a test run and stopped after it (`make test` does both around the suite).
+# started for a test run and stopped after it (`make test` does both around the suite). `run`
+# also starts a real S3-compatible server (moto, which scripts/bootstrap.sh test installs in
+# .tools/moto/) for the test servers to keep attachments in.
 #
 #   scripts/test-services.sh start   start it (initialising it the first time); prints the URL
 #   scripts/test-services.sh url     the URL of the running cluster
 #   scripts/test-services.sh stop    stop it (its files stay for the next run)
 #   scripts/test-services.sh run CMD...
-#                                    CMD with BANTER_TEST_POSTGRES set, between start and stop
-#                                    (the cluster stops however CMD ends)
+#                                    CMD with BANTER_TEST_POSTGRES and BANTER_TEST_OBJECT_STORE
+#                                    set, between start and stop (both servers stop however CMD
+#                                    ends)
 #
-# A developer with their own server skips all this: BANTER_TEST_POSTGRES=postgres://… make unit
-# (the role must be allowed to create databases; each test makes one of its own).
+# A developer with their own servers skips all this: BANTER_TEST_POSTGRES=postgres://… and
+# BANTER_TEST_OBJECT_STORE=http://HOST:PORT/ make unit (the role must be allowed to create
+# databases, and the S3 server to take unsigned requests to create buckets: each test makes one
+# of its own).
 #
 # PostgreSQL will not run as root, so as root the cluster belongs to the `postgres` user
 # Debian's package creates. Durability settings are relaxed for speed (fsync off): the tests
@@ -42,15 +47,16 @@ as_owner() {
   fi
 }
 
+# free_port FIRST: the first port from FIRST on (a hundred tried) that nothing listens on.
 free_port() {
   local port
-  for port in $(seq 55432 55531); do
+  for port in $(seq "$1" $(($1 + 99))); do
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
       printf '%s' "$port"
       return
     fi
   done
-  log "no free port in 55432-55531"
+  log "no free port in $1-$(($1 + 99))"
   exit 1
 }
 
@@ -75,7 +81,7 @@ start() {
     log "initialising a private PostgreSQL cluster in $data"
     as_owner "$bin/initdb" -D "$data" -U banter --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null
   fi
-  port="$(free_port)"
+  port="$(free_port 55432)"
   printf '%s' "$port" >"$port_file"
   log "starting PostgreSQL on 127.0.0.1:$port"
   as_owner "$bin/pg_ctl" -D "$data" -l "$log" -w -t 60 start -o \
@@ -92,22 +98,64 @@ stop() {
   fi
 }
 
-# run CMD...: CMD against the private cluster, or against the developer's own server when
-# BANTER_TEST_POSTGRES is already set.
-run() {
-  if [ -n "${BANTER_TEST_POSTGRES:-}" ]; then
-    "$@"
-    return
+moto_pid="$base/moto.pid"
+
+# start_s3: a moto_server on a free loopback port, in memory; prints its URL.
+start_s3() {
+  local program="$root/.tools/moto/bin/moto_server" port
+  [ -x "$program" ] || program="$(command -v moto_server || true)"
+  [ -n "$program" ] || { log "moto is not installed (scripts/bootstrap.sh test installs it)"; exit 1; }
+  port="$(free_port 55632)"
+  mkdir -p "$base"
+  log "starting an S3-compatible server (moto) on 127.0.0.1:$port"
+  "$program" -H 127.0.0.1 -p "$port" >"$base/moto.log" 2>&1 &
+  printf '%s' "$!" >"$moto_pid"
+  local tries
+  for tries in $(seq 1 300); do
+    if curl -s -o /dev/null "http://127.0.0.1:$port/"; then
+      printf 'http://127.0.0.1:%s/\n' "$port"
+      return
+    fi
+    kill -0 "$(cat "$moto_pid")" 2>/dev/null || break
+    sleep 0.1
+  done
+  cat "$base/moto.log" >&2
+  log "moto did not start"
+  exit 1
+}
+
+stop_s3() {
+  if [ -f "$moto_pid" ]; then
+    kill "$(cat "$moto_pid")" 2>/dev/null || true
+    rm -f "$moto_pid"
   fi
-  BANTER_TEST_POSTGRES="$(start)"
-  export BANTER_TEST_POSTGRES
-  trap stop EXIT
+}
+
+stop_all() {
+  stop_s3
+  stop
+}
+
+# run CMD...: CMD against the private cluster and a moto server, or against the developer's
+# own servers where BANTER_TEST_POSTGRES or BANTER_TEST_OBJECT_STORE is already set.
+run() {
+  trap stop_all EXIT
+  if [ -z "${BANTER_TEST_OBJECT_STORE:-}" ]; then
+    BANTER_TEST_OBJECT_STORE="$(start_s3)"
+    export BANTER_TEST_OBJECT_STORE
+  fi
+  if [ -z "${BANTER_TEST_POSTGRES:-}" ]; then
+    BANTER_TEST_POSTGRES="$(start)"
+    export BANTER_TEST_POSTGRES
+  else
+    trap stop_s3 EXIT
+  fi
   "$@"
 }
 
 case "${1:-}" in
   start) start ;;
-  stop) stop ;;
+  stop) stop_all ;;
   url) running && url ;;
   run) shift; run "$@" ;;
   *) echo "usage: $0 start|stop|url|run CMD..." >&2; exit 2 ;;

@@ -41,7 +41,8 @@
 //! `user_agent` (a session's browser in words); `rooms` (membership and read positions);
 //! `emoji_catalog` (the `emojis` crate's table, served to the picker; `:shortcode:` expansion);
 //! for attachments `uploads` (receive, serve, sweep), `media` (type from the bytes; images
-//! upright, without metadata, thumbnailed), `blobs` (where the bytes live), `attachments` (their
+//! upright, without metadata, thumbnailed), `blobs` (where the bytes live: a directory, or an
+//! S3-compatible bucket through `object_store`), `attachments` (their
 //! rows in the store); `posting` (posting without a socket) and `form_post` (the composer's form
 //! without JavaScript, with a file); `markdown` (a message's text as sanitized HTML, rendered
 //! once when posted); `mentions` (who a message names, as references to accounts; unread

@@ -44,18 +44,6 @@ async fn refused(client: &mut Client, client_id: &str) -> ErrorCode {
     }
 }
 
-fn files_on_disk(server: &TestServer) -> Vec<String> {
-    let dir = &server.uploads;
-    let mut found = Vec::new();
-    for shard in std::fs::read_dir(dir).expect("uploads dir") {
-        let shard = shard.expect("entry").path();
-        for file in std::fs::read_dir(&shard).expect("shard") {
-            found.push(file.expect("entry").file_name().to_string_lossy().into_owned());
-        }
-    }
-    found
-}
-
 #[tokio::test]
 async fn a_photo_reaches_the_room_upright_and_without_its_location() {
     let server = TestServer::start().await;
@@ -195,7 +183,8 @@ async fn over_the_cap_is_refused_and_nothing_is_kept() {
         .await
         .expect("answered at once");
     assert_eq!(early.status, 413);
-    assert!(files_on_disk(&server).is_empty(), "{:?}", files_on_disk(&server));
+    let left = server.storage.files().await;
+    assert!(left.is_empty(), "{left:?}");
     // Exactly at the cap is fine; an image past the pixel cap is refused.
     assert_eq!(server.upload(&alice, "ok.bin", &[1; 1_000]).await.status, 201);
     let server = TestServer::start().await;
@@ -241,5 +230,6 @@ async fn uploads_never_sent_are_swept() {
         assert!(tokio::time::Instant::now() < deadline, "the upload was not swept");
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert!(files_on_disk(&server).is_empty(), "{:?}", files_on_disk(&server));
+    let left = server.storage.files().await;
+    assert!(left.is_empty(), "{left:?}");
 }

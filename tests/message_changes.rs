@@ -111,25 +111,12 @@ async fn a_client_that_was_away_sees_each_change_once_and_the_final_state() {
     let deleted = history.messages.iter().find(|m| m.seq == m2).expect("still in order");
     assert!(deleted.deleted && deleted.body.is_empty() && deleted.attachments.is_empty());
     // The file itself goes right after the commit.
-    let uploads = server.uploads.clone();
     let deadline = tokio::time::Instant::now() + PATIENCE;
-    while walk(&uploads).iter().any(|name| name.starts_with(upload["id"].as_str().unwrap_or("?"))) {
+    let id = upload["id"].as_str().unwrap_or("?");
+    while server.storage.files().await.iter().any(|name| name.starts_with(id)) {
         assert!(tokio::time::Instant::now() < deadline, "the file was not deleted");
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-}
-
-fn walk(dir: &std::path::Path) -> Vec<String> {
-    let mut names = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            names.extend(walk(&path));
-        } else {
-            names.push(entry.file_name().to_string_lossy().into_owned());
-        }
-    }
-    names
 }
 
 #[tokio::test]

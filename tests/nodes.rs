@@ -23,7 +23,7 @@ async fn two_nodes_posting_to_one_room_at_full_speed_give_out_gap_free_numbers()
     // Up (its schema in place) before the second node starts on its database, with its own
     // sequencer and hub.
     let mut ann = first.join("ann").await;
-    let second = TestServer::start_on(&first.database, first.uploads.clone(), |c| c.rate = 1e9).await;
+    let second = TestServer::start_on(&first.database, first.storage.clone(), |c| c.rate = 1e9).await;
     let mut bob = second.join("bob").await;
 
     // Both send everything at once, then read their acks: the two sequencers' transactions
@@ -73,7 +73,7 @@ async fn nodes_starting_at_once_on_a_new_postgres_database_all_come_up_on_one_sc
     }
     // Three nodes migrate the empty database at the same moment; the migrator's advisory lock
     // lets one apply the schema while the others wait, then find it applied.
-    let start = || TestServer::start_on(&fresh.database, fresh.uploads(), |_| {});
+    let start = || TestServer::start_on(&fresh.database, fresh.storage(), |_| {});
     let nodes = [start().await, start().await, start().await];
     for (n, node) in nodes.iter().enumerate() {
         let health = node.get("/healthz").await;
@@ -94,8 +94,8 @@ async fn three_nodes(redis: &TestRedis) -> (TestServer, TestServer, TestServer) 
     let first = TestServer::start_with(tune).await;
     // Its schema in place before the others start on its database.
     first.cookie("ann").await;
-    let second = TestServer::start_on(&first.database, first.uploads.clone(), tune).await;
-    let third = TestServer::start_on(&first.database, first.uploads.clone(), tune).await;
+    let second = TestServer::start_on(&first.database, first.storage.clone(), tune).await;
+    let third = TestServer::start_on(&first.database, first.storage.clone(), tune).await;
     (first, second, third)
 }
 
@@ -204,7 +204,7 @@ async fn presence_and_typing_cross_nodes_and_a_dead_node_s_people_go_offline() {
     ann.hear_people();
     // Bob on a second node that can die: the real binary, killed with SIGKILL below.
     let args = ["--redis-url", &url, "--presence-heartbeat-ms", "100", "--presence-timeout-ms", "1000"];
-    let second = Process::start_on(&first.database, &first.uploads, &args);
+    let second = Process::start_on(&first.database, &first.storage, &args);
     let bob_cookie = first.cookie("bob").await;
     let mut bob = Client::connect(&second.ws_url(), &bob_cookie).await;
     bob.send(&ClientFrame::Hello { room: "general".into(), after: None }).await;
@@ -273,7 +273,7 @@ async fn a_node_killed_mid_burst_loses_nothing_acked_and_its_client_resumes_on_a
     let mut ann = first.join("ann").await;
     let bob_cookie = first.cookie("bob").await;
     let args = ["--redis-url", &url, "--rate", "1000000000"];
-    let second = Process::start_on(&first.database, &first.uploads, &args);
+    let second = Process::start_on(&first.database, &first.storage, &args);
 
     // Bob sends a burst on the second node and has some of it acknowledged; then it dies.
     let mut bob = Client::connect(&second.ws_url(), &bob_cookie).await;
@@ -326,7 +326,7 @@ async fn the_load_tool_spread_over_two_nodes_counts_every_delivery_once() {
     };
     let first = TestServer::start_with(unlimited).await;
     first.cookie("ann").await;
-    let second = TestServer::start_on(&first.database, first.uploads.clone(), unlimited).await;
+    let second = TestServer::start_on(&first.database, first.storage.clone(), unlimited).await;
     let args = FanoutArgs { clients: 6, publishers: 2, rate: 200.0, duration: 1.0, size: 16, drain: 10.0 };
     let cli = Cli {
         addr: vec![first.addr, second.addr],
@@ -381,7 +381,7 @@ async fn a_person_s_message_allowance_is_one_over_all_nodes() {
     };
     let first = TestServer::start_with(tight).await;
     let mut here = first.join("ann").await;
-    let second = TestServer::start_on(&first.database, first.uploads.clone(), tight).await;
+    let second = TestServer::start_on(&first.database, first.storage.clone(), tight).await;
     let mut there = Client::connect(&second.ws_url(), &first.cookie("ann").await).await;
     there.send(&ClientFrame::Hello { room: "general".into(), after: None }).await;
     assert!(matches!(there.next().await, ServerFrame::Welcome { .. }));
@@ -425,7 +425,7 @@ async fn the_socket_caps_hold_over_all_nodes() {
     };
     let first = TestServer::start_with(capped).await;
     let ann = first.cookie("ann").await;
-    let second = TestServer::start_on(&first.database, first.uploads.clone(), capped).await;
+    let second = TestServer::start_on(&first.database, first.storage.clone(), capped).await;
     let _here = first.try_connect(&ann).await.expect("the first socket");
     let mut there = second.try_connect(&ann).await.expect("the second, on the other node");
     // The first node holds one of hers, but she has two open in all.

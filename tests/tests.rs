@@ -22,6 +22,7 @@ mod message_changes;
 mod moderation;
 mod nodes;
 mod notifications;
+mod object_store;
 mod pages;
 mod permissions;
 mod push;

@@ -10,6 +10,7 @@ use std::time::Duration;
 use clap::Parser;
 
 use super::database::Database;
+use super::object_store::{DEFAULT_REGION, ObjectStoreUrl};
 
 #[derive(Debug, Clone, Parser)]
 #[command(name = "banter", version, about = "Real-time web chat server")]
@@ -49,6 +50,25 @@ pub struct Config {
     /// file (`--db`'s directory when the database is PostgreSQL).
     #[arg(long, env = "BANTER_UPLOADS")]
     pub uploads: Option<PathBuf>,
+
+    /// Keep attachments in an S3-compatible bucket instead of `--uploads` (which then only
+    /// holds uploads in progress): `http[s]://HOST[:PORT]/BUCKET[/PREFIX]` for any
+    /// S3-compatible server, or `s3://BUCKET[/PREFIX]` for Amazon S3. Nodes on several
+    /// machines need this or a shared `--uploads` directory.
+    #[arg(long, env = "BANTER_OBJECT_STORE_URL")]
+    pub object_store_url: Option<ObjectStoreUrl>,
+
+    /// The object store's region.
+    #[arg(long, env = "AWS_REGION", default_value = DEFAULT_REGION)]
+    pub object_store_region: String,
+
+    /// The object store's access key id.
+    #[arg(long, env = "AWS_ACCESS_KEY_ID", hide_env_values = true)]
+    pub object_store_access_key: Option<Secret>,
+
+    /// The object store's secret key (better given in the environment than on the command line).
+    #[arg(long, env = "AWS_SECRET_ACCESS_KEY", hide_env_values = true)]
+    pub object_store_secret_key: Option<Secret>,
 
     /// Largest file one upload may be, in bytes; larger gets 413 (before it is sent, where the
     /// request says its length).
@@ -209,5 +229,29 @@ impl Config {
         let mut config = Self::parse_from(["banter"]);
         config.db = db;
         config
+    }
+}
+
+/// A credential: whole where it is used, never in logs or `Debug` output.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(…)")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Ok(Self(text.to_owned()))
     }
 }

@@ -24,6 +24,7 @@ pub mod mentions;
 pub mod message_changes;
 pub mod moderation;
 pub mod notify_settings;
+pub mod object_store;
 pub mod outbound_queue;
 pub mod passwords;
 pub mod person_limits;

@@ -15,6 +15,7 @@ use super::blobs::BlobStore;
 use super::cluster::Cluster;
 use super::config::Config;
 use super::hub::{ConnId, Hub};
+use super::object_store::ObjectStore;
 use super::person_limits::PersonLimits;
 use super::rate_limit::Keyed;
 use super::sequencer::Sequencer;
@@ -74,7 +75,23 @@ impl AppState {
     pub async fn new(leptos_options: LeptosOptions, config: Config, store: Store) -> anyhow::Result<Self> {
         let hub = Hub::new();
         let uploads = config.uploads_dir();
-        let blobs = BlobStore::open(&uploads)
+        let bucket = match &config.object_store_url {
+            Some(url) => {
+                let (Some(key), Some(secret)) =
+                    (&config.object_store_access_key, &config.object_store_secret_key)
+                else {
+                    anyhow::bail!("--object-store-url needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
+                };
+                let credentials = rusty_s3::Credentials::new(key.expose(), secret.expose());
+                let bucket = ObjectStore::connect(url, &config.object_store_region, credentials)
+                    .await
+                    .with_context(|| format!("cannot use the object store {url}"))?;
+                tracing::info!(%url, "attachments are kept in the object store");
+                Some(bucket)
+            }
+            None => None,
+        };
+        let blobs = BlobStore::open(&uploads, bucket)
             .with_context(|| format!("cannot use the attachments directory {}", uploads.display()))?;
         let pusher =
             Pusher::start(store.clone(), hub.clone(), config.push_contact.clone(), config.push_allow_http)

@@ -9,13 +9,16 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
 
 use banter::protocol::{self, ClientFrame, ServerFrame};
+pub mod object_store;
 pub mod process;
 pub mod redis_server;
+
+use object_store::Storage;
 
 use banter::server::database::Database;
 use banter::server::{self, Config, Store};
@@ -55,14 +58,22 @@ pub struct FreshDatabase {
     pub dir: tempfile::TempDir,
     /// The server's URL and the database's name, to drop it afterwards.
     postgres: Option<(String, String)>,
+    /// Where a server on this database keeps attachments.
+    storage: Storage,
 }
 
 impl FreshDatabase {
     /// A SQLite file, or a new PostgreSQL database when [`POSTGRES_ENV`] is set.
     pub async fn new() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
+        let storage = Storage::new(dir.path()).await;
         let Ok(admin) = std::env::var(POSTGRES_ENV) else {
-            return Self { database: Database::Sqlite(dir.path().join("banter.db")), dir, postgres: None };
+            return Self {
+                database: Database::Sqlite(dir.path().join("banter.db")),
+                dir,
+                postgres: None,
+                storage,
+            };
         };
         use sqlx::Connection;
         let name = format!("banter_test_{}", uuid::Uuid::new_v4().simple());
@@ -71,17 +82,24 @@ impl FreshDatabase {
         conn.close().await.expect("closed");
         let (server, _) = admin.rsplit_once('/').expect("a URL ending in /DATABASE");
         let url = format!("{server}/{name}");
-        Self { database: url.parse().expect("a PostgreSQL URL"), dir, postgres: Some((admin.clone(), name)) }
+        Self {
+            database: url.parse().expect("a PostgreSQL URL"),
+            dir,
+            postgres: Some((admin.clone(), name)),
+            storage,
+        }
     }
 
     /// Only SQLite: for the tests of what is particular to it (a locked file, a path).
     pub fn sqlite() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        Self { database: Database::Sqlite(dir.path().join("banter.db")), dir, postgres: None }
+        let storage = Storage { dir: dir.path().join("uploads"), bucket: None };
+        Self { database: Database::Sqlite(dir.path().join("banter.db")), dir, postgres: None, storage }
     }
 
-    pub fn uploads(&self) -> PathBuf {
-        self.dir.path().join("uploads")
+    /// Where a server on this database keeps attachments.
+    pub fn storage(&self) -> Storage {
+        self.storage.clone()
     }
 }
 
@@ -113,7 +131,7 @@ pub struct TestServer {
     /// The database it runs on (see [`TestServer::store`] to read it directly).
     pub database: Database,
     /// Where it keeps attachments.
-    pub uploads: PathBuf,
+    pub storage: Storage,
     /// Dropped (a PostgreSQL database with it) after `Drop::drop` has stopped the server.
     fresh: Option<FreshDatabase>,
     stop: Option<oneshot::Sender<()>>,
@@ -157,7 +175,7 @@ impl TestServer {
 
     /// A server on `fresh`, which it keeps (and drops) with itself.
     pub async fn start_fresh(fresh: FreshDatabase, tune: impl FnOnce(&mut Config)) -> Self {
-        let mut server = Self::start_on(&fresh.database, fresh.uploads(), tune).await;
+        let mut server = Self::start_on(&fresh.database, fresh.storage(), tune).await;
         server.fresh = Some(fresh);
         server
     }
@@ -176,24 +194,24 @@ impl TestServer {
         let mut options = leptos_options();
         options.site_root = site.to_string_lossy().into();
         options.hash_files = hashed_names;
-        let mut server = Self::start_with_options(&fresh.database, fresh.uploads(), |_| {}, options).await;
+        let mut server = Self::start_with_options(&fresh.database, fresh.storage(), |_| {}, options).await;
         server.fresh = Some(fresh);
         server
     }
 
     /// A server on an existing database (another server's, after it stopped).
-    pub async fn start_on(database: &Database, uploads: PathBuf, tune: impl FnOnce(&mut Config)) -> Self {
-        Self::start_with_options(database, uploads, tune, leptos_options()).await
+    pub async fn start_on(database: &Database, storage: Storage, tune: impl FnOnce(&mut Config)) -> Self {
+        Self::start_with_options(database, storage, tune, leptos_options()).await
     }
 
     async fn start_with_options(
         database: &Database,
-        uploads: PathBuf,
+        storage: Storage,
         tune: impl FnOnce(&mut Config),
         options: leptos::config::LeptosOptions,
     ) -> Self {
         let mut config = Config::with_database(database.clone());
-        config.uploads = Some(uploads.clone());
+        storage.configure(&mut config);
         tune(&mut config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
@@ -204,7 +222,7 @@ impl TestServer {
         Self {
             addr,
             database: database.clone(),
-            uploads,
+            storage,
             fresh: None,
             stop: Some(stop),
             task: Some(task),
@@ -215,7 +233,7 @@ impl TestServer {
     /// Stop (gracefully) and start again on the same database and uploads, `tune`d anew.
     pub async fn restart(mut self, tune: impl FnOnce(&mut Config)) -> Self {
         self.stop().await;
-        let mut next = Self::start_on(&self.database, self.uploads.clone(), tune).await;
+        let mut next = Self::start_on(&self.database, self.storage.clone(), tune).await;
         next.fresh = self.fresh.take();
         next
     }

@@ -1,12 +1,12 @@
 //! The real server binary as a child process, so that a test can kill it with SIGKILL.
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
 use banter::server::database::Database;
 
 use super::FreshDatabase;
+use super::object_store::Storage;
 
 /// The real binary, so that it can be killed with SIGKILL.
 pub struct Process {
@@ -17,13 +17,14 @@ pub struct Process {
 impl Process {
     /// The server on `fresh`'s database, with `args` added to its command line.
     pub fn start(fresh: &FreshDatabase, args: &[&str]) -> Self {
-        Self::start_on(&fresh.database, &fresh.uploads(), args)
+        Self::start_on(&fresh.database, &fresh.storage(), args)
     }
 
-    /// The server on `database` (another node's), keeping attachments in `uploads`.
-    pub fn start_on(database: &Database, uploads: &Path, args: &[&str]) -> Self {
+    /// The server on `database` (another node's), keeping attachments in `storage`.
+    pub fn start_on(database: &Database, storage: &Storage, args: &[&str]) -> Self {
         let mut command = Command::new(env!("CARGO_BIN_EXE_banter"));
-        command.args(["--addr", "127.0.0.1:0", "--log", "info"]).arg("--uploads").arg(uploads);
+        command.args(["--addr", "127.0.0.1:0", "--log", "info"]);
+        storage.configure_command(&mut command);
         match database {
             Database::Sqlite(path) => command.arg("--db").arg(path),
             Database::Postgres(url) => command.arg("--database-url").arg(url),
