@@ -28,7 +28,8 @@
 //! which, and opening it with its migrations), `store` (the pool; messages), `sequencer` (the
 //! single writer: commit, then broadcast, in order; with other nodes, in order with theirs),
 //! `cluster` (live events between nodes over Redis), `presence` (who is online on the other
-//! nodes), `hub` (who is connected, fan-out, ending
+//! nodes), `access_watch` (which removals a node's sockets were checked against, so nothing
+//! committed after a removal reaches the removed before its news does), `hub` (who is connected, fan-out, ending
 //! connections when permissions change), `outbound_queue` (a connection's queue, empty when
 //! idle), `ws` (one connection's reader and writer, one task), `state`;
 //! `listener` (the accept loop: connection cap, header timeout, bounded shutdown), `health`

@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 
 use banter::server::database::Backend;
+use banter::server::moderation::Power;
 
 use banter::protocol::{
     CLOSE_REMOVED, CLOSE_SIGNED_OUT, ClientFrame, ErrorCode, PresenceEvent, ResumeFrom, ServerFrame,
@@ -188,6 +189,55 @@ async fn removal_and_sign_out_on_one_node_end_sockets_on_another() {
     // Signed out everywhere on the first node: his socket on the second ends too.
     first.post_form("/api/sign_out_everywhere", Some(&bob), "").await;
     assert_eq!(in_general.close_code().await, CLOSE_SIGNED_OUT);
+}
+
+#[tokio::test]
+async fn a_removal_whose_news_never_comes_still_keeps_later_messages_from_the_removed() {
+    let redis = TestRedis::start().await;
+    let (first, second, _third) = three_nodes(&redis).await;
+    let ann = first.cookie("ann").await;
+    let bob = first.cookie("bob").await;
+    let created = first.post_form("/api/create_room", Some(&ann), "name=club&private=on").await;
+    let room = header(&created, "location").and_then(|l| l.strip_prefix("/r/")).expect("a room").to_owned();
+    first.post_form("/api/invite", Some(&ann), &format!("room={room}&username=bob")).await;
+    let in_club = |server: &TestServer, cookie: String| {
+        let (url, room) = (server.ws_url(), room.clone());
+        async move {
+            let mut client = Client::connect(&url, &cookie).await;
+            client.send(&ClientFrame::Hello { room, after: None }).await;
+            assert!(matches!(client.next().await, ServerFrame::Welcome { .. }));
+            client
+        }
+    };
+    let mut ann_ws = in_club(&first, ann.clone()).await;
+    let mut bob_here = in_club(&first, bob.clone()).await;
+    let mut bob_there = in_club(&second, bob.clone()).await;
+
+    // Bob's removal commits, and no node hears of it (as if the node that made it died right
+    // after the commit): straight into the store, no `Revoke` anywhere.
+    let store = first.store().await;
+    let user = |name: &'static str| {
+        let store = store.clone();
+        async move { store.user_by_username(name).await.expect("read").expect("an account").id }
+    };
+    let (ann_id, bob_id) = (user("ann").await, user("bob").await);
+    let access = store.room_for(ann_id, &room).await.expect("read").expect("ann's room");
+    store.remove_member(ann_id, Power::Creator, &access, bob_id).await.expect("removed");
+
+    // Ann's next message is committed after the removal: neither of bob's sockets gets it,
+    // the one on her node (its own commit) nor the one on another node (heard through Redis).
+    ann_ws
+        .send(&ClientFrame::Send {
+            room: room.clone(),
+            client_id: "after".into(),
+            body: "not for bob".into(),
+            attachments: Vec::new(),
+            reply_to: None,
+        })
+        .await;
+    assert!(ann_ws.ack("after").await > 0);
+    assert_eq!(bob_here.close_code().await, CLOSE_REMOVED);
+    assert_eq!(bob_there.close_code().await, CLOSE_REMOVED);
 }
 
 #[tokio::test]

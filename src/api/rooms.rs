@@ -141,12 +141,12 @@ pub async fn remove_member(room: String, username: String) -> Result<(), ServerF
     let access = super::chat::ssr::room(&state, &user, &room).await?;
     let Some(removed) = ssr::person_or_back(&state, &room, &username).await? else { return Ok(()) };
     let power = super::moderation::ssr::power(&state, &user, &access).await?;
-    if state.store.remove_member(user.id, power, &access, removed.id).await.is_err() {
+    let Ok(version) = state.store.remove_member(user.id, power, &access, removed.id).await else {
         leptos_axum::redirect(&format!("/r/{room}?error=not-allowed"));
         return Ok(());
-    }
+    };
     // Their open sockets in the room end now, not at their next reconnect.
-    state.sequencer.revoke(access.id, removed.id).await.map_err(super::ssr::internal)?;
+    state.sequencer.revoke(access.id, removed.id, version).await.map_err(super::ssr::internal)?;
     if removed.id == user.id {
         leptos_axum::redirect("/rooms");
     } else {

@@ -25,6 +25,7 @@ use tokio::sync::mpsc;
 
 use super::hub::Hub;
 use super::presence::{InRoom, announce_person};
+use super::rooms::AccessVersion;
 use super::sequencer::Sequencer;
 use super::store::Store;
 
@@ -49,9 +50,18 @@ pub enum ClusterEvent {
         /// For a new message: the `activity` frame for members connected to other rooms.
         activity: Option<String>,
         author_id: Option<i64>,
+        /// The room's removals when it was committed: a node that has not heard of them all
+        /// checks its sockets' membership before delivering it (`server::access_watch`).
+        #[serde(default)]
+        access_version: AccessVersion,
     },
-    /// `user_id` was removed from the room: their sockets in it end.
-    Revoke { room_id: i64, user_id: i64 },
+    /// `user_id` was removed from the room (making `access_version`): their sockets in it end.
+    Revoke {
+        room_id: i64,
+        user_id: i64,
+        #[serde(default)]
+        access_version: AccessVersion,
+    },
     /// Every socket of `user_id` ends with `code` (signed out everywhere).
     EndUser { user_id: i64, code: u16 },
     /// Every socket of one session ends with `code` (the session's hash, hex).
@@ -334,9 +344,20 @@ mod tests {
             frame: r#"{"v":1,"type":"message"}"#.into(),
             activity: None,
             author_id: Some(7),
+            access_version: AccessVersion(2),
         };
         let text = serde_json::to_string(&Envelope { node: "a".into(), event: event.clone() }).expect("json");
         let back: Envelope = serde_json::from_str(&text).expect("parsed");
         assert_eq!((back.node.as_str(), back.event), ("a", event));
+    }
+
+    #[test]
+    fn events_from_a_node_that_predates_access_versions_still_read() {
+        let old = r#"{"node":"a","event":{"type":"revoke","room_id":3,"user_id":9}}"#;
+        let back: Envelope = serde_json::from_str(old).expect("parsed");
+        assert_eq!(
+            back.event,
+            ClusterEvent::Revoke { room_id: 3, user_id: 9, access_version: AccessVersion(0) }
+        );
     }
 }

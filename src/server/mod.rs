@@ -5,6 +5,7 @@
 //! Shutdown is a parameter so tests can stop a server they started; [`serve`] is the same from
 //! a state built by the caller.
 
+pub mod access_watch;
 pub mod assets;
 pub mod attachments;
 pub mod auth;

@@ -13,6 +13,17 @@ use super::sequencer::now_ms;
 use super::store::{Store, StoreError};
 use crate::rooms::{PRIVATE_ROOM_PREFIX, RoomKind, RoomSummary, direct_room_name};
 
+/// How many removals a room has had: bumped in each removal's transaction, under the room row
+/// the sequencer gives out `seq` under, so an event committed after a removal carries a higher
+/// count than any event before it. A node compares it with the count its sockets' membership
+/// was checked at, and checks again before delivering when it is behind (a removal committed
+/// elsewhere whose news has not arrived yet).
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(transparent)]
+pub struct AccessVersion(pub i64);
+
 /// A room a person may enter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoomAccess {
@@ -114,6 +125,31 @@ impl Store {
     }
 
     /// Whether `user_id` may read the room now: a member, or anyone for a public room.
+    /// Whether `user_id` may read the room now, and the room's [`AccessVersion`] that answer
+    /// holds for (read together): `None` when they may not.
+    pub async fn read_access(&self, room_id: i64, user_id: i64) -> Result<Option<AccessVersion>, StoreError> {
+        let row: Option<(i64, i64)> = sqlx::query_as(
+            "SELECT CASE WHEN r.kind = 'public' OR EXISTS
+                (SELECT 1 FROM room_members m WHERE m.room_id = r.id AND m.user_id = $1) THEN 1 ELSE 0 END,
+                r.access_version
+             FROM rooms r WHERE r.id = $2",
+        )
+        .bind(user_id)
+        .bind(room_id)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.filter(|(allowed, _)| *allowed != 0).map(|(_, version)| AccessVersion(version)))
+    }
+
+    /// The room's [`AccessVersion`] now.
+    pub async fn access_version(&self, room_id: i64) -> Result<AccessVersion, StoreError> {
+        let version: Option<i64> = sqlx::query_scalar("SELECT access_version FROM rooms WHERE id = $1")
+            .bind(room_id)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(AccessVersion(version.unwrap_or_default()))
+    }
+
     pub async fn can_read(&self, room_id: i64, user_id: i64) -> Result<bool, RoomError> {
         let allowed: Option<i64> = sqlx::query_scalar(
             "SELECT CASE WHEN r.kind = 'public' OR EXISTS
@@ -210,7 +246,7 @@ impl Store {
         power: Power,
         room: &RoomAccess,
         user_id: i64,
-    ) -> Result<(), RoomError> {
+    ) -> Result<AccessVersion, RoomError> {
         let allowed = match room.kind {
             RoomKind::Direct => false,
             _ if actor == user_id => true,
@@ -234,8 +270,16 @@ impl Store {
         if removed.rows_affected() > 0 && actor != user_id {
             moderation::log(&mut tx, room.id, actor, Act::Remove, None, Some(user_id)).await?;
         }
+        // Under the room's row lock, in this transaction: see `AccessVersion`.
+        let version: Option<i64> = sqlx::query_scalar(
+            "UPDATE rooms SET access_version = access_version + $1 WHERE id = $2 RETURNING access_version",
+        )
+        .bind(i64::from(removed.rows_affected() > 0))
+        .bind(room.id)
+        .fetch_optional(&mut *tx)
+        .await?;
         tx.commit().await?;
-        Ok(())
+        Ok(AccessVersion(version.unwrap_or_default()))
     }
 
     /// A room's first `limit` members as (user id, username, display name), by username.

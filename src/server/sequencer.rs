@@ -8,7 +8,10 @@
 //!
 //! Several processes on one database (nodes on PostgreSQL): each transaction takes its rooms'
 //! numbers from their counter rows, locked until it commits (`Store::claim_seqs`), so writers
-//! on different nodes still give out gap-free numbers in commit order.
+//! on different nodes still give out gap-free numbers in commit order. The same lock orders
+//! each room's removals with its events: an event committed after a removal is delivered here
+//! only once this node's sockets in the room were checked against it (`server::access_watch`),
+//! even if the removal's own news (`revoke`, or Redis) comes later or never.
 //!
 //! Group commit: whatever posts are queued when the task wakes (up to [`MAX_BATCH`]) share one
 //! transaction, one fsync. Under load this is what keeps the insert rate high while every ack
@@ -19,12 +22,14 @@ use std::collections::{BTreeSet, HashMap};
 use axum::extract::ws::Utf8Bytes;
 use tokio::sync::{mpsc, oneshot};
 
+use super::access_watch::AccessWatch;
 use super::blobs::BlobStore;
 use super::cluster::{Cluster, ClusterEvent};
 use super::hub::{Hub, Outbox, Person};
 use super::message_changes::{DeleteMessage, EditMessage, ReactMessage, Refusal};
 use super::push::{Posted, Pusher};
-use super::store::{NewMessage, Store, StoreError, Stored};
+use super::rooms::AccessVersion;
+use super::store::{NewMessage, RoomClaim, Store, StoreError, Stored};
 use crate::model::ChatMessage;
 use crate::protocol::{
     CLOSE_REMOVED, CLOSE_SIGNED_OUT, ErrorCode, HISTORY_PAGE, RESUME_MAX, ResumeFrom, ServerFrame, encode,
@@ -46,8 +51,8 @@ pub const MIN_QUEUE_BYTES: usize = 64 * 1024;
 /// Commands waiting for the sequencer before senders wait (back-pressure on the sender only).
 pub const QUEUE_CAPACITY: usize = 4_096;
 
-/// A batch's outcomes, the rooms' latest `seq`s before it, and the files of deleted messages.
-type Batch = (Vec<Stored>, HashMap<i64, i64>, Vec<crate::attachments::AttachmentId>);
+/// A batch's outcomes, the rooms' counters before it, and the files of deleted messages.
+type Batch = (Vec<Stored>, HashMap<i64, RoomClaim>, Vec<crate::attachments::AttachmentId>);
 
 /// Where the outcome of a post goes.
 #[derive(Debug)]
@@ -141,6 +146,8 @@ enum Command {
     Revoke {
         room_id: i64,
         user_id: i64,
+        /// The room's version the removal committed (see [`AccessVersion`]).
+        access_version: AccessVersion,
         reply: oneshot::Sender<usize>,
     },
     /// What another node published (`server::cluster`).
@@ -159,7 +166,16 @@ impl Sequencer {
     /// Start the task.
     pub fn spawn(store: Store, hub: Hub, blobs: BlobStore, pusher: Pusher, cluster: Option<Cluster>) -> Self {
         let (tx, rx) = mpsc::channel(QUEUE_CAPACITY);
-        let task = Task { store, hub, blobs, pusher, cluster, rx, delivered: HashMap::new() };
+        let task = Task {
+            store,
+            hub,
+            blobs,
+            pusher,
+            cluster,
+            rx,
+            delivered: HashMap::new(),
+            access: AccessWatch::default(),
+        };
         tokio::spawn(task.run());
         Self { tx }
     }
@@ -196,10 +212,15 @@ impl Sequencer {
     /// membership before the removal is either already in the hub (and ended here) or is
     /// checked again after it (and refused): there is no window in between. Returns how many
     /// connections were ended.
-    pub async fn revoke(&self, room_id: i64, user_id: i64) -> Result<usize, SequencerError> {
+    pub async fn revoke(
+        &self,
+        room_id: i64,
+        user_id: i64,
+        access_version: AccessVersion,
+    ) -> Result<usize, SequencerError> {
         let (reply, done) = oneshot::channel();
         self.tx
-            .send(Command::Revoke { room_id, user_id, reply })
+            .send(Command::Revoke { room_id, user_id, access_version, reply })
             .await
             .map_err(|_| SequencerError::ShuttingDown)?;
         done.await.map_err(|_| SequencerError::ShuttingDown)
@@ -243,6 +264,8 @@ struct Task {
     /// in order). On one node it is also the room's latest, so a joiner's `welcome` needs no
     /// query. Numbers are given out from the rooms' counter rows (`Store::claim_seqs`).
     delivered: HashMap<i64, i64>,
+    /// Per room, the removals its sockets here have been checked against.
+    access: AccessWatch,
 }
 
 impl Task {
@@ -255,11 +278,12 @@ impl Task {
                     // A connection the server has ended (removed, signed out) is heard no more.
                     Command::Write { reply: PostReply::Socket(outbox), .. } if outbox.is_ending() => {}
                     Command::Write { change, reply } => posts.push((change, reply)),
-                    Command::Revoke { room_id, user_id, reply } => {
+                    Command::Revoke { room_id, user_id, access_version, reply } => {
                         self.commit(std::mem::take(&mut posts)).await;
                         let ended = self.hub.end_in_room(room_id, user_id, CLOSE_REMOVED);
+                        self.access.revoked(room_id, access_version);
                         if let Some(cluster) = &self.cluster {
-                            cluster.publish(ClusterEvent::Revoke { room_id, user_id });
+                            cluster.publish(ClusterEvent::Revoke { room_id, user_id, access_version });
                         }
                         let _caller_gone = reply.send(ended);
                     }
@@ -311,11 +335,15 @@ impl Task {
     /// What another node published.
     async fn remote(&mut self, event: ClusterEvent) -> Result<(), StoreError> {
         match event {
-            ClusterEvent::Frame { room_id, room, seq, frame, activity, author_id } => {
+            ClusterEvent::Frame { room_id, room, seq, frame, activity, author_id, access_version } => {
                 // A room none of this node's sockets joined since it started: a joiner reads
                 // the store.
                 if !self.delivered.contains_key(&room_id) {
                     return Ok(());
+                }
+                // Committed after a removal not heard of here yet: not to the removed.
+                if self.access.behind(room_id, access_version) {
+                    self.recheck_room(room_id, access_version).await;
                 }
                 if self.deliver(room_id, &room, seq, Utf8Bytes::from(frame)).await?
                     && let Some(activity) = activity
@@ -324,8 +352,9 @@ impl Task {
                         .await;
                 }
             }
-            ClusterEvent::Revoke { room_id, user_id } => {
+            ClusterEvent::Revoke { room_id, user_id, access_version } => {
                 self.hub.end_in_room(room_id, user_id, CLOSE_REMOVED);
+                self.access.revoked(room_id, access_version);
             }
             ClusterEvent::Resync => {
                 // Removals and sign-outs published meanwhile may be lost too: the store says
@@ -336,6 +365,7 @@ impl Task {
                     if self.hub.connections(room_id) == 0 {
                         // Nobody here to tell: forget it, a joiner reads the store.
                         self.delivered.remove(&room_id);
+                        self.access.forget(room_id);
                         continue;
                     }
                     let Some(room) = self.store.room_name(room_id).await? else { continue };
@@ -370,6 +400,18 @@ impl Task {
         }
     }
 
+    /// End the room's sockets here whose person may no longer read it (failing closed), before
+    /// an event committed at `version` is delivered to them.
+    async fn recheck_room(&mut self, room_id: i64, version: AccessVersion) {
+        for (joined, user_id) in self.hub.joined() {
+            if joined == room_id && !matches!(self.store.read_access(room_id, user_id).await, Ok(Some(_))) {
+                self.hub.end_in_room(room_id, user_id, CLOSE_REMOVED);
+            }
+        }
+        tracing::debug!(room_id, ?version, "checked a room's sockets after a removal elsewhere");
+        self.access.checked(room_id, version);
+    }
+
     /// Give the room's sockets event `seq` (`frame`), after whatever came before it that they
     /// have not had (read from the store). False if they had it already.
     async fn deliver(
@@ -400,6 +442,11 @@ impl Task {
             return Ok(());
         }
         if self.hub.connections(room_id) > 0 {
+            // What the store holds may have been committed after a removal not heard of yet.
+            let version = self.store.access_version(room_id).await?;
+            if self.access.behind(room_id, version) {
+                self.recheck_room(room_id, version).await;
+            }
             let messages = self.read_between(room_id, room, after, up_to).await?;
             let mut changes = self.store.changes_after(room_id, room, after).await?;
             changes.retain(|change| change_seq(change) <= up_to);
@@ -450,11 +497,17 @@ impl Task {
         }
         match self.store_batch(&posts).await {
             Ok((outcomes, claimed, files)) => {
-                // A room this node has not delivered in since it started begins where the
-                // store stood before this batch.
-                for (room_id, seq) in claimed {
-                    self.delivered.entry(room_id).or_insert(seq);
+                for (&room_id, claim) in &claimed {
+                    // A room this node has not delivered in since it started begins where the
+                    // store stood before this batch.
+                    self.delivered.entry(room_id).or_insert(claim.last_seq);
+                    // Committed after a removal not heard of here yet: not to the removed.
+                    if self.access.behind(room_id, claim.access_version) {
+                        self.recheck_room(room_id, claim.access_version).await;
+                    }
                 }
+                let version =
+                    |room_id: i64| claimed.get(&room_id).map(|c| c.access_version).unwrap_or_default();
                 // Members of each room, looked up once per batch and only when someone is
                 // connected elsewhere to be told.
                 let mut members: HashMap<i64, Vec<i64>> = HashMap::new();
@@ -467,7 +520,7 @@ impl Task {
                                 Change::Post(message) => Some(activity_of(message, seq)),
                                 _ => None,
                             };
-                            self.publish(&change, seq, &frame, activity.clone());
+                            self.publish(&change, seq, &frame, activity.clone(), version(change.room_id()));
                             self.deliver_own(&change, seq, frame).await;
                             if let (Change::Post(message), Some(activity)) = (&change, activity) {
                                 let activity = Utf8Bytes::from(activity);
@@ -494,7 +547,7 @@ impl Task {
                         Stored::Changed(frame) => {
                             let seq = change_seq(&frame);
                             let frame = encode(&frame);
-                            self.publish(&change, seq, &frame, None);
+                            self.publish(&change, seq, &frame, None, version(change.room_id()));
                             self.deliver_own(&change, seq, frame).await;
                             seq
                         }
@@ -536,7 +589,14 @@ impl Task {
     }
 
     /// Tell the other nodes of a committed event, once, whoever their recipients are.
-    fn publish(&self, change: &Change, seq: i64, frame: &str, activity: Option<String>) {
+    fn publish(
+        &self,
+        change: &Change,
+        seq: i64,
+        frame: &str,
+        activity: Option<String>,
+        access_version: AccessVersion,
+    ) {
         if let Some(cluster) = &self.cluster {
             cluster.publish(ClusterEvent::Frame {
                 room_id: change.room_id(),
@@ -544,6 +604,7 @@ impl Task {
                 seq,
                 frame: frame.to_owned(),
                 activity,
+                access_version,
                 author_id: match change {
                     Change::Post(message) => message.author_id,
                     _ => None,
@@ -588,10 +649,12 @@ impl Task {
         // The rooms' counters, locked in ascending order until the commit.
         let rooms: BTreeSet<i64> = posts.iter().map(|(change, _)| change.room_id()).collect();
         let mut latest = HashMap::with_capacity(rooms.len());
+        let mut claimed = HashMap::with_capacity(rooms.len());
         for &room_id in &rooms {
-            latest.insert(room_id, Store::claim_seqs(&mut tx, room_id).await?);
+            let claim = Store::claim_seqs(&mut tx, room_id).await?;
+            latest.insert(room_id, claim.last_seq);
+            claimed.insert(room_id, claim);
         }
-        let claimed = latest.clone();
         let mut outcomes = Vec::with_capacity(posts.len());
         let mut files = Vec::new();
         for (change, _) in posts {
@@ -628,9 +691,9 @@ impl Task {
     ) -> Result<(), SequencerError> {
         // Checked here, in order with `Revoke`, even though the connection checked before
         // asking: a removal may have happened in between.
-        match self.store.can_read(room_id, person.user_id).await {
-            Ok(true) => {}
-            Ok(false) => return Err(SequencerError::NotAllowed),
+        match self.store.read_access(room_id, person.user_id).await {
+            Ok(Some(version)) => self.access.joined(room_id, version),
+            Ok(None) => return Err(SequencerError::NotAllowed),
             Err(error) => {
                 tracing::error!(%error, conn = outbox.id, "could not check membership on join");
                 return Err(SequencerError::StoreUnavailable);

@@ -16,6 +16,7 @@ use sqlx::{Any, AnyPool, Row, Transaction};
 
 pub use super::database::{BUSY_TIMEOUT, Backend, Database, DatabaseError, POOL_CONNECTIONS};
 use super::message_changes::Refusal;
+use super::rooms::AccessVersion;
 use crate::attachments::AttachmentId;
 use crate::model::{ChatMessage, HistoryPage, Quote};
 use crate::protocol::ServerFrame;
@@ -36,6 +37,14 @@ pub enum StoreError {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+}
+
+/// A room's counter row, locked by a write transaction: the last `seq` given out, and the
+/// room's removals so far (which events committed in the transaction carry).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RoomClaim {
+    pub last_seq: i64,
+    pub access_version: AccessVersion,
 }
 
 /// A message about to be stored; `seq` and time come from the sequencer.
@@ -137,14 +146,16 @@ impl Store {
     /// The room's last `seq`, its counter row locked until `tx` ends: whoever else writes to
     /// the room (another node, another process) waits, then numbers after this transaction's.
     /// A batch claims its rooms in ascending id order, so two batches never wait on each other.
-    pub async fn claim_seqs(tx: &mut WriteTx, room_id: i64) -> Result<i64, StoreError> {
+    pub async fn claim_seqs(tx: &mut WriteTx, room_id: i64) -> Result<RoomClaim, StoreError> {
         // An UPDATE that changes nothing: the one row lock both SQL dialects have.
-        let seq: Option<i64> =
-            sqlx::query_scalar("UPDATE rooms SET last_seq = last_seq WHERE id = $1 RETURNING last_seq")
-                .bind(room_id)
-                .fetch_optional(&mut **tx)
-                .await?;
-        Ok(seq.unwrap_or(0))
+        let row: Option<(i64, i64)> = sqlx::query_as(
+            "UPDATE rooms SET last_seq = last_seq WHERE id = $1 RETURNING last_seq, access_version",
+        )
+        .bind(room_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+        let (last_seq, access_version) = row.unwrap_or_default();
+        Ok(RoomClaim { last_seq, access_version: AccessVersion(access_version) })
     }
 
     /// Record the room's last `seq` given out in `tx` (after [`Store::claim_seqs`]).
