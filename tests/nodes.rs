@@ -192,6 +192,55 @@ async fn removal_and_sign_out_on_one_node_end_sockets_on_another() {
 }
 
 #[tokio::test]
+async fn a_private_room_is_private_on_every_node() {
+    let redis = TestRedis::start().await;
+    let (first, second, third) = three_nodes(&redis).await;
+    let ann = first.cookie("ann").await;
+    let eve = first.cookie("eve").await;
+    let created = first.post_form("/api/create_room", Some(&ann), "name=club&private=on").await;
+    let room = header(&created, "location").and_then(|l| l.strip_prefix("/r/")).expect("a room").to_owned();
+    let mut ann_ws = Client::connect(&first.ws_url(), &ann).await;
+    ann_ws.send(&ClientFrame::Hello { room: room.clone(), after: None }).await;
+    assert!(matches!(ann_ws.next().await, ServerFrame::Welcome { .. }));
+    // Eve is in general on the second node, where the club's messages are delivered too.
+    let mut eve_general = Client::connect(&second.ws_url(), &eve).await;
+    eve_general.send(&ClientFrame::Hello { room: "general".into(), after: None }).await;
+    assert!(matches!(eve_general.next().await, ServerFrame::Welcome { .. }));
+    ann_ws
+        .send(&ClientFrame::Send {
+            room: room.clone(),
+            client_id: "p1".into(),
+            body: "the password is swordfish".into(),
+            attachments: Vec::new(),
+            reply_to: None,
+        })
+        .await;
+    ann_ws.ack("p1").await;
+
+    for node in [&second, &third] {
+        // Her hello gets the answer for a room that does not exist; so does its page.
+        let mut eve_ws = Client::connect(&node.ws_url(), &eve).await;
+        eve_ws.send(&ClientFrame::Hello { room: room.clone(), after: Some(ResumeFrom::Seq(0)) }).await;
+        assert!(
+            matches!(eve_ws.next().await, ServerFrame::Error { code: ErrorCode::UnknownRoom, .. }),
+            "node {}",
+            node.addr
+        );
+        assert!(node.get_as(&ann, &format!("/r/{room}")).await.contains("swordfish"));
+        let page = node.get_as(&eve, &format!("/r/{room}")).await;
+        assert!(!page.contains("swordfish"), "the page shows the message");
+        // Search there finds it for ann, and nothing of it for eve.
+        let found = node.call("/api/search_messages", &ann, "form[q]=swordfish").await;
+        assert!(found.contains("swordfish"), "{found}");
+        let found = node.call("/api/search_messages", &eve, "form[q]=swordfish").await;
+        assert!(!found.contains("swordfish"), "{found}");
+    }
+    // Her socket in general on the second node heard nothing of it either.
+    let heard = eve_general.round_trip().await;
+    assert!(!heard.iter().any(|f| format!("{f:?}").contains("swordfish")), "{heard:?}");
+}
+
+#[tokio::test]
 async fn a_removal_whose_news_never_comes_still_keeps_later_messages_from_the_removed() {
     let redis = TestRedis::start().await;
     let (first, second, _third) = three_nodes(&redis).await;
