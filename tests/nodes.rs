@@ -85,6 +85,24 @@ async fn nodes_starting_at_once_on_a_new_postgres_database_all_come_up_on_one_sc
     assert!(nodes[2].get_as(&cookie, "/").await.starts_with("HTTP/1.1 200"));
 }
 
+/// A private room of `owner`'s (a cookie) on `server`, with `guests` invited: its address.
+async fn club(server: &TestServer, owner: &str, guests: &[&str]) -> String {
+    let created = server.post_form("/api/create_room", Some(owner), "name=club&private=on").await;
+    let room = header(&created, "location").and_then(|l| l.strip_prefix("/r/")).expect("a room").to_owned();
+    for guest in guests {
+        server.post_form("/api/invite", Some(owner), &format!("room={room}&username={guest}")).await;
+    }
+    room
+}
+
+/// A socket of `cookie`'s on the node at `ws_url`, welcomed into `room`.
+async fn joined(ws_url: &str, cookie: &str, room: &str) -> Client {
+    let mut client = Client::connect(ws_url, cookie).await;
+    client.send(&ClientFrame::Hello { room: room.to_owned(), after: None }).await;
+    assert!(matches!(client.next().await, ServerFrame::Welcome { .. }));
+    client
+}
+
 /// Three nodes on one database and one Redis, ann, bob and cat each on their own.
 async fn three_nodes(redis: &TestRedis) -> (TestServer, TestServer, TestServer) {
     let url = redis.url();
@@ -169,17 +187,11 @@ async fn removal_and_sign_out_on_one_node_end_sockets_on_another() {
     let (first, second, _third) = three_nodes(&redis).await;
     let ann = first.cookie("ann").await;
     let bob = first.cookie("bob").await;
-    let created = first.post_form("/api/create_room", Some(&ann), "name=club&private=on").await;
-    let room = header(&created, "location").and_then(|l| l.strip_prefix("/r/")).expect("a room").to_owned();
-    first.post_form("/api/invite", Some(&ann), &format!("room={room}&username=bob")).await;
+    let room = club(&first, &ann, &["bob"]).await;
 
     // Bob is in the club on the second node, and in general there too.
-    let mut in_club = Client::connect(&second.ws_url(), &bob).await;
-    in_club.send(&ClientFrame::Hello { room: room.clone(), after: None }).await;
-    assert!(matches!(in_club.next().await, ServerFrame::Welcome { .. }));
-    let mut in_general = Client::connect(&second.ws_url(), &bob).await;
-    in_general.send(&ClientFrame::Hello { room: "general".into(), after: None }).await;
-    assert!(matches!(in_general.next().await, ServerFrame::Welcome { .. }));
+    let mut in_club = joined(&second.ws_url(), &bob, &room).await;
+    let mut in_general = joined(&second.ws_url(), &bob, "general").await;
 
     // Removed on the first node: the second ends his socket in the club, nothing more.
     first.post_form("/api/remove_member", Some(&ann), &format!("room={room}&username=bob")).await;
@@ -197,15 +209,10 @@ async fn a_private_room_is_private_on_every_node() {
     let (first, second, third) = three_nodes(&redis).await;
     let ann = first.cookie("ann").await;
     let eve = first.cookie("eve").await;
-    let created = first.post_form("/api/create_room", Some(&ann), "name=club&private=on").await;
-    let room = header(&created, "location").and_then(|l| l.strip_prefix("/r/")).expect("a room").to_owned();
-    let mut ann_ws = Client::connect(&first.ws_url(), &ann).await;
-    ann_ws.send(&ClientFrame::Hello { room: room.clone(), after: None }).await;
-    assert!(matches!(ann_ws.next().await, ServerFrame::Welcome { .. }));
+    let room = club(&first, &ann, &[]).await;
+    let mut ann_ws = joined(&first.ws_url(), &ann, &room).await;
     // Eve is in general on the second node, where the club's messages are delivered too.
-    let mut eve_general = Client::connect(&second.ws_url(), &eve).await;
-    eve_general.send(&ClientFrame::Hello { room: "general".into(), after: None }).await;
-    assert!(matches!(eve_general.next().await, ServerFrame::Welcome { .. }));
+    let mut eve_general = joined(&second.ws_url(), &eve, "general").await;
     ann_ws
         .send(&ClientFrame::Send {
             room: room.clone(),
@@ -246,21 +253,10 @@ async fn a_removal_whose_news_never_comes_still_keeps_later_messages_from_the_re
     let (first, second, _third) = three_nodes(&redis).await;
     let ann = first.cookie("ann").await;
     let bob = first.cookie("bob").await;
-    let created = first.post_form("/api/create_room", Some(&ann), "name=club&private=on").await;
-    let room = header(&created, "location").and_then(|l| l.strip_prefix("/r/")).expect("a room").to_owned();
-    first.post_form("/api/invite", Some(&ann), &format!("room={room}&username=bob")).await;
-    let in_club = |server: &TestServer, cookie: String| {
-        let (url, room) = (server.ws_url(), room.clone());
-        async move {
-            let mut client = Client::connect(&url, &cookie).await;
-            client.send(&ClientFrame::Hello { room, after: None }).await;
-            assert!(matches!(client.next().await, ServerFrame::Welcome { .. }));
-            client
-        }
-    };
-    let mut ann_ws = in_club(&first, ann.clone()).await;
-    let mut bob_here = in_club(&first, bob.clone()).await;
-    let mut bob_there = in_club(&second, bob.clone()).await;
+    let room = club(&first, &ann, &["bob"]).await;
+    let mut ann_ws = joined(&first.ws_url(), &ann, &room).await;
+    let mut bob_here = joined(&first.ws_url(), &bob, &room).await;
+    let mut bob_there = joined(&second.ws_url(), &bob, &room).await;
 
     // Bob's removal commits, and no node hears of it (as if the node that made it died right
     // after the commit): straight into the store, no `Revoke` anywhere.
@@ -305,9 +301,7 @@ async fn presence_and_typing_cross_nodes_and_a_dead_node_s_people_go_offline() {
     let args = ["--redis-url", &url, "--presence-heartbeat-ms", "100", "--presence-timeout-ms", "1000"];
     let second = Process::start_on(&first.database, &first.storage, &args);
     let bob_cookie = first.cookie("bob").await;
-    let mut bob = Client::connect(&second.ws_url(), &bob_cookie).await;
-    bob.send(&ClientFrame::Hello { room: "general".into(), after: None }).await;
-    assert!(matches!(bob.next().await, ServerFrame::Welcome { .. }));
+    let mut bob = joined(&second.ws_url(), &bob_cookie, "general").await;
 
     // Ann, on the first node, hears bob come in: two people online.
     let (joined, mut heard) =
@@ -375,9 +369,7 @@ async fn a_node_killed_mid_burst_loses_nothing_acked_and_its_client_resumes_on_a
     let second = Process::start_on(&first.database, &first.storage, &args);
 
     // Bob sends a burst on the second node and has some of it acknowledged; then it dies.
-    let mut bob = Client::connect(&second.ws_url(), &bob_cookie).await;
-    bob.send(&ClientFrame::Hello { room: "general".into(), after: None }).await;
-    assert!(matches!(bob.next().await, ServerFrame::Welcome { .. }));
+    let mut bob = joined(&second.ws_url(), &bob_cookie, "general").await;
     for n in 0..200 {
         bob.send_message(&format!("b{n}"), &format!("burst {n}")).await;
     }
@@ -541,12 +533,8 @@ async fn a_removal_while_redis_is_down_still_ends_the_socket_on_another_node() {
     let (first, second, _third) = three_nodes(&redis).await;
     let ann = first.cookie("ann").await;
     let bob = first.cookie("bob").await;
-    let created = first.post_form("/api/create_room", Some(&ann), "name=club&private=on").await;
-    let room = header(&created, "location").and_then(|l| l.strip_prefix("/r/")).expect("a room").to_owned();
-    first.post_form("/api/invite", Some(&ann), &format!("room={room}&username=bob")).await;
-    let mut in_club = Client::connect(&second.ws_url(), &bob).await;
-    in_club.send(&ClientFrame::Hello { room: room.clone(), after: None }).await;
-    assert!(matches!(in_club.next().await, ServerFrame::Welcome { .. }));
+    let room = club(&first, &ann, &["bob"]).await;
+    let mut in_club = joined(&second.ws_url(), &bob, &room).await;
 
     // The removal's event is lost with Redis; once Redis is back, the second node reads who
     // may still be in the club.

@@ -9,11 +9,13 @@
 //! timestamp per person, on Redis' clock).
 //!
 //! Each node's own count stays in front. When Redis does not answer within [`REDIS_TIMEOUT`],
-//! that alone decides (logged): an outage of Redis must lock nobody out nor stop the chat.
+//! that alone decides (logged once per outage): an outage of Redis must lock nobody out nor
+//! stop the chat. Nor slow it: after a failure Redis is not asked again for [`RETRY_AFTER`], so
+//! a Redis that hangs costs one caller the timeout per retry, not every message.
 
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::Mutex;
 
@@ -23,6 +25,9 @@ use super::signin_throttle::{
 
 /// Longest a sign-in waits for Redis before going on without it.
 pub const REDIS_TIMEOUT: Duration = Duration::from_millis(500);
+/// After Redis failed, how long each node's own limits decide alone before one call tries
+/// Redis again.
+pub const RETRY_AFTER: Duration = Duration::from_secs(1);
 
 /// Refuse if any key is at its limit (answering the longest wait, ms); else count all three.
 const BEGIN: &str = r"
@@ -92,6 +97,7 @@ pub struct SharedLimits(Arc<Inner>);
 pub struct Inner {
     client: redis::Client,
     conn: Mutex<Option<redis::aio::MultiplexedConnection>>,
+    breaker: std::sync::Mutex<Breaker>,
     begin: redis::Script,
     end: redis::Script,
     take: redis::Script,
@@ -145,6 +151,7 @@ impl SharedLimits {
         Self(Arc::new(Inner {
             client,
             conn: Mutex::default(),
+            breaker: std::sync::Mutex::default(),
             begin: redis::Script::new(BEGIN),
             end: redis::Script::new(END),
             take: redis::Script::new(TAKE),
@@ -247,6 +254,9 @@ impl SharedLimits {
 
     /// Run a script on a kept connection, (re)connecting when needed, within [`REDIS_TIMEOUT`].
     async fn run(&self, invocation: redis::ScriptInvocation<'_>) -> Option<i64> {
+        if !self.breaker().ask(Instant::now()) {
+            return None;
+        }
         let attempt = async {
             // The connection is multiplexed: a clone of it per call, the lock only to make one.
             let mut conn = {
@@ -263,19 +273,103 @@ impl SharedLimits {
             }
             answer.map(Some)
         };
-        match tokio::time::timeout(REDIS_TIMEOUT, attempt).await {
-            Ok(Ok(answer)) => answer,
+        let outcome = tokio::time::timeout(REDIS_TIMEOUT, attempt).await;
+        let now = Instant::now();
+        match outcome {
+            Ok(Ok(answer)) => {
+                if let Some(down_for) = self.breaker().answered(now) {
+                    tracing::info!(
+                        after_ms = down_for.as_millis(),
+                        "the limits shared by the nodes are back"
+                    );
+                }
+                answer
+            }
             Ok(Err(error)) => {
-                tracing::warn!(%error, "the limits shared by the nodes are unavailable; this node's alone apply");
+                if self.breaker().failed(now) {
+                    tracing::warn!(%error, "the limits shared by the nodes are unavailable; this node's alone apply");
+                }
                 None
             }
             Err(_) => {
-                tracing::warn!(
-                    "Redis is too slow for the limits shared by the nodes; this node's alone apply"
-                );
+                if self.breaker().failed(now) {
+                    tracing::warn!(
+                        "Redis is too slow for the limits shared by the nodes; this node's alone apply"
+                    );
+                }
                 *self.conn.lock().await = None;
                 None
             }
         }
+    }
+
+    fn breaker(&self) -> std::sync::MutexGuard<'_, Breaker> {
+        // Its state is two instants, each write complete: usable even after a panic elsewhere.
+        self.breaker.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Whether to ask Redis: not for [`RETRY_AFTER`] after it failed, then one caller at a time
+/// tries it again.
+#[derive(Debug, Default)]
+struct Breaker {
+    /// When the outage began (for the log), while there is one.
+    down_since: Option<Instant>,
+    /// Not before this: set by a failure, and by the caller that goes to try again.
+    retry_at: Option<Instant>,
+}
+
+impl Breaker {
+    fn ask(&mut self, now: Instant) -> bool {
+        match self.retry_at {
+            Some(at) if now < at => false,
+            Some(_) => {
+                // This caller tries; the others keep to their node's count meanwhile.
+                self.retry_at = Some(now + RETRY_AFTER);
+                true
+            }
+            None => true,
+        }
+    }
+
+    /// Redis failed; true when that begins an outage (worth a line in the log).
+    fn failed(&mut self, now: Instant) -> bool {
+        self.retry_at = Some(now + RETRY_AFTER);
+        if self.down_since.is_some() {
+            return false;
+        }
+        self.down_since = Some(now);
+        true
+    }
+
+    /// Redis answered; how long it had been down, if it had.
+    fn answered(&mut self, now: Instant) -> Option<Duration> {
+        self.retry_at = None;
+        self.down_since.take().map(|since| now.saturating_duration_since(since))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn after_a_failure_redis_is_left_alone_then_tried_by_one_caller() {
+        let start = Instant::now();
+        let mut breaker = Breaker::default();
+        assert!(breaker.ask(start));
+        assert!(breaker.failed(start), "the first failure begins an outage");
+        assert!(!breaker.ask(start + RETRY_AFTER / 2));
+        // Time to try again: one caller does, the next ones do not.
+        let later = start + RETRY_AFTER;
+        assert!(breaker.ask(later));
+        assert!(!breaker.ask(later));
+        assert!(!breaker.failed(later), "the same outage: logged once");
+        assert!(breaker.ask(later + RETRY_AFTER));
+        assert_eq!(breaker.answered(later + RETRY_AFTER), Some(RETRY_AFTER * 2));
+        // Back: every call asks Redis again, and a new failure is a new outage.
+        assert!(breaker.ask(later + RETRY_AFTER));
+        assert_eq!(breaker.answered(later + RETRY_AFTER), None);
+        assert!(breaker.failed(later + RETRY_AFTER * 2));
     }
 }
