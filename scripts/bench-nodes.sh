@@ -6,7 +6,8 @@
 # script's own.
 #
 # Usage: scripts/bench-nodes.sh [OUT_DIR]      (default docs/bench/nodes; `make bench-nodes`)
-#   OUT_DIR/nodes-N.json       1,000 receivers spread over N nodes, 100 and 500 msg/s
+#   OUT_DIR/nodes-N.json       1,000 receivers spread over N nodes, 100 and 500 msg/s from one
+#                              publisher, then 500 msg/s from ten
 #   OUT_DIR/same-node.json     1,000 receivers on the publisher's node (two nodes running)
 #   OUT_DIR/cross-node.json    1,000 receivers on the other node
 #   OUT_DIR/redis-restart.json Redis killed and started again mid-run: lost, and the longest wait
@@ -86,8 +87,11 @@ for n in 1 2 3; do
   start_nodes "$n"
   load --addr "$(addrs "$n")" --json "$work/a.json" fanout --clients 1000 --rate 100 --duration 10
   load --addr "$(addrs "$n")" --json "$work/b.json" fanout --clients 1000 --rate 500 --duration 10
-  python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1])) + json.load(open(sys.argv[2])), indent=2))' \
-    "$work/a.json" "$work/b.json" >"$out/nodes-$n.json"
+  # The same 500 msg/s from ten sockets: each socket's frames are read one after another, and
+  # each `send` waits for the shared allowance in Redis.
+  load --addr "$(addrs "$n")" --json "$work/c.json" fanout --clients 1000 --publishers 10 --rate 500 --duration 10
+  python3 -c 'import json,sys; print(json.dumps([r for f in sys.argv[1:] for r in json.load(open(f))], indent=2))' \
+    "$work/a.json" "$work/b.json" "$work/c.json" >"$out/nodes-$n.json"
   stop_nodes
 done
 
