@@ -5,15 +5,24 @@ import { defineConfig, devices } from '@playwright/test';
 const port = Number(process.env.BANTER_E2E_PORT ?? 3217);
 const bin = process.env.BANTER_E2E_BIN ?? '../target/debug/banter';
 const siteRoot = process.env.BANTER_E2E_SITE_ROOT ?? '../target/site';
-// The second node and Redis sit on the next two ports.
+// The second node, Redis and the S3-compatible store sit on the next three ports.
 const secondPort = port + 1;
 const redisPort = port + 2;
+const s3Port = port + 3;
+const bucket = `http://127.0.0.1:${s3Port}/banter-e2e`;
+
+/** Before the first node starts: the bucket both nodes keep attachments in, on a moto server
+ * of the suite's own (`scripts/bootstrap.sh test` installs it). The release check strips it. */
+export const makeBucket =
+  `until curl -s -o /dev/null http://127.0.0.1:${s3Port}/; do sleep 0.2; done; ` +
+  `curl -sf -X PUT ${bucket} >/dev/null && `;
 
 /** One node of the server under test, on `at`. */
 function node(at: number): string {
   return (
-    `LEPTOS_SITE_ROOT=${siteRoot} ${bin}` +
+    `LEPTOS_SITE_ROOT=${siteRoot} AWS_ACCESS_KEY_ID=e2e AWS_SECRET_ACCESS_KEY=e2e ${bin}` +
     ` --addr 127.0.0.1:${at} --db .tmp/e2e.db --redis-url redis://127.0.0.1:${redisPort}/` +
+    ` --object-store-url ${bucket}` +
     ` --node-id n${at} --uploads .tmp/uploads --leptos-config ../Leptos.toml --log warn` +
     // Every test signs up its own people, all from 127.0.0.1; some seed a long history by
     // form posts, faster than one person may send.
@@ -50,9 +59,16 @@ export default defineConfig({
     launchOptions: chromium,
   },
   projects: [{ name: 'chromium', use: { ...devices['Desktop Chrome'], launchOptions: chromium } }],
-  // Two nodes on one database, joined by a Redis of their own (the scale-out path; SQLite
-  // serves two processes on one file): the tests use the first, two_nodes.spec.ts both.
+  // Two nodes on one database, joined by a Redis of their own and keeping attachments in one
+  // bucket (the scale-out path; SQLite serves two processes on one file): the tests use the
+  // first, two_nodes.spec.ts both.
   webServer: [
+    {
+      command: `../.tools/moto/bin/moto_server -H 127.0.0.1 -p ${s3Port}`,
+      url: `http://127.0.0.1:${s3Port}/`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+    },
     {
       command: `redis-server --port ${redisPort} --bind 127.0.0.1 --save '' --appendonly no`,
       port: redisPort,
@@ -60,7 +76,7 @@ export default defineConfig({
       timeout: 30_000,
     },
     {
-      command: `rm -rf .tmp && mkdir -p .tmp && ${node(port)}`,
+      command: `rm -rf .tmp && mkdir -p .tmp && ${makeBucket}${node(port)}`,
       url: `http://127.0.0.1:${port}/healthz`,
       reuseExistingServer: false,
       timeout: 60_000,

@@ -1,5 +1,5 @@
 import { test, expect, type Page } from '@playwright/test';
-import { joinAs, unique, username, PASSWORD, RED_PNG } from './helpers';
+import { attach, joinAs, unique, username, PASSWORD, RED_PNG } from './helpers';
 
 const tray = (page: Page) => page.locator('#attachment-tray');
 const input = (page: Page) => page.locator('#message-input');
@@ -7,13 +7,6 @@ const input = (page: Page) => page.locator('#message-input');
 /** The delivered message whose text is `text`. */
 function deliveredItem(page: Page, text: string) {
   return page.locator('#chat-box li.message:not(.pending)').filter({ hasText: text });
-}
-
-/** Choose files through the attach button's file chooser. */
-async function attach(page: Page, files: { name: string; mimeType: string; buffer: Buffer }[]) {
-  const chooser = page.waitForEvent('filechooser');
-  await page.getByRole('button', { name: 'Attach files' }).click();
-  await (await chooser).setFiles(files);
 }
 
 async function sendText(page: Page, text: string) {

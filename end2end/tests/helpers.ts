@@ -44,6 +44,13 @@ export async function joinAs(
   return { context, page, name };
 }
 
+/** Choose files through the attach button's file chooser. */
+export async function attach(page: Page, files: { name: string; mimeType: string; buffer: Buffer }[]) {
+  const chooser = page.waitForEvent('filechooser');
+  await page.getByRole('button', { name: 'Attach files' }).click();
+  await (await chooser).setFiles(files);
+}
+
 /** Send a message through the composer. */
 export async function send(page: Page, text: string): Promise<void> {
   await page.locator('#message-input').fill(text);
