@@ -68,6 +68,8 @@ export default defineConfig({
       url: `http://127.0.0.1:${s3Port}/`,
       reuseExistingServer: false,
       timeout: 60_000,
+      // Its access log, a line per request, is not the suite's output.
+      stderr: 'ignore',
     },
     {
       command: `redis-server --port ${redisPort} --bind 127.0.0.1 --save '' --appendonly no`,

@@ -1,11 +1,12 @@
-import { test, expect } from '@playwright/test';
+import { test, expect, type Browser } from '@playwright/test';
 import { attach, delivered, send, signUp, unique, username, RED_PNG } from './helpers';
 
 // The second node of the server under test (playwright.config.ts): same database, joined to
 // the first through Redis, keeping attachments in the same bucket.
 const secondNode = `http://127.0.0.1:${Number(process.env.BANTER_E2E_PORT ?? 3217) + 1}`;
 
-test('two people on two different nodes talk to each other live', async ({ browser }) => {
+/** Alice signed up on the first node and bob on the second, each in a browser of their own. */
+async function onTwoNodes(browser: Browser) {
   const alice = await browser.newContext();
   const bob = await browser.newContext({ baseURL: secondNode });
   const alicePage = await alice.newPage();
@@ -13,6 +14,11 @@ test('two people on two different nodes talk to each other live', async ({ brows
   await signUp(alicePage, username('alice'));
   await signUp(bobPage, username('bob'));
   expect(new URL(bobPage.url()).port).toBe(new URL(secondNode).port);
+  return { alice, bob, alicePage, bobPage };
+}
+
+test('two people on two different nodes talk to each other live', async ({ browser }) => {
+  const { alice, bob, alicePage, bobPage } = await onTwoNodes(browser);
 
   const hello = unique('hello from the first node');
   await send(alicePage, hello);
@@ -34,12 +40,7 @@ test('two people on two different nodes talk to each other live', async ({ brows
 });
 
 test('a photo sent on one node shows on the other, from the bucket both keep files in', async ({ browser }) => {
-  const alice = await browser.newContext();
-  const bob = await browser.newContext({ baseURL: secondNode });
-  const alicePage = await alice.newPage();
-  const bobPage = await bob.newPage();
-  await signUp(alicePage, username('alice'));
-  await signUp(bobPage, username('bob'));
+  const { alice, bob, alicePage, bobPage } = await onTwoNodes(browser);
 
   await attach(alicePage, [{ name: 'red.png', mimeType: 'image/png', buffer: RED_PNG }]);
   await expect(alicePage.locator('#attachment-tray li', { hasText: 'red.png' })).toContainText('ready');
