@@ -286,6 +286,37 @@ async fn a_removal_whose_news_never_comes_still_keeps_later_messages_from_the_re
 }
 
 #[tokio::test]
+async fn a_sign_out_no_node_hears_of_still_keeps_later_messages_from_that_session() {
+    let redis = TestRedis::start().await;
+    let (first, second, _third) = three_nodes(&redis).await;
+    let ann = first.cookie("ann").await;
+    let bob = first.cookie("bob").await;
+    let room = club(&first, &ann, &["bob"]).await;
+    let mut ann_ws = joined(&first.ws_url(), &ann, &room).await;
+    let mut bob_here = joined(&first.ws_url(), &bob, &room).await;
+    let mut bob_there = joined(&second.ws_url(), &bob, &room).await;
+
+    // Bob signs out everywhere and no node hears of it: straight into the store, no `EndUser`.
+    let store = first.store().await;
+    let bob_id = store.user_by_username("bob").await.expect("read").expect("an account").id;
+    store.delete_sessions_of(bob_id).await.expect("signed out");
+
+    // Ann's next message in their private room reaches neither of his ended sessions' sockets.
+    ann_ws
+        .send(&ClientFrame::Send {
+            room: room.clone(),
+            client_id: "after".into(),
+            body: "not for a signed-out tab".into(),
+            attachments: Vec::new(),
+            reply_to: None,
+        })
+        .await;
+    assert!(ann_ws.ack("after").await > 0);
+    assert_eq!(bob_here.close_code().await, CLOSE_SIGNED_OUT);
+    assert_eq!(bob_there.close_code().await, CLOSE_SIGNED_OUT);
+}
+
+#[tokio::test]
 async fn presence_and_typing_cross_nodes_and_a_dead_node_s_people_go_offline() {
     let redis = TestRedis::start().await;
     let url = redis.url();

@@ -1,12 +1,14 @@
 //! Which removals this node's sockets have been checked against, room by room.
 //!
-//! A removal commits, then its news (`Revoke`) reaches the sequencer: on this node through a
-//! command, from other nodes through Redis. An event committed after the removal (on any node)
+//! A removal (or, in a private room, a member's sign-out) commits, then its news (`Revoke`,
+//! `EndSession`, `EndUser`) reaches the sequencer: on this node through a command, from other
+//! nodes through Redis. An event committed after the removal (on any node)
 //! can reach the sequencer first. So every event carries the room's
 //! [`AccessVersion`](super::rooms::AccessVersion) its commit saw, and the sequencer delivers
 //! it only to sockets checked at that version or later: when it is behind, it reads the
-//! membership of the room's sockets here again first (`Sequencer::recheck_room`). Removals are
-//! rare, so this costs one comparison per event and one read per removal.
+//! sessions and membership of the room's sockets here again first (`Sequencer::recheck_room`).
+//! Removals and sign-outs are rare, so this costs one comparison per event and a few reads per
+//! removal.
 
 use std::collections::HashMap;
 

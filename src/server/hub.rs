@@ -341,6 +341,19 @@ impl Hub {
         sessions.into_iter().collect()
     }
 
+    /// The sessions with a socket joined to `room_id` here, each once.
+    pub fn sessions_in(&self, room_id: i64) -> Vec<SessionId> {
+        let members = self.read();
+        let sessions: HashSet<SessionId> = members
+            .by_conn
+            .iter()
+            .filter(|(_, member)| member.room_id == room_id)
+            .filter_map(|(id, _)| members.sockets.get(id))
+            .map(|socket| socket.session.clone())
+            .collect();
+        sessions.into_iter().collect()
+    }
+
     /// Each (room, person) with a connection joined here.
     pub fn joined(&self) -> Vec<(i64, i64)> {
         self.read().people.keys().copied().collect()

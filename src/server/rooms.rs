@@ -10,10 +10,11 @@ use crate::notifications::NotifyLevel;
 use sqlx::Row;
 
 use super::sequencer::now_ms;
-use super::store::{Store, StoreError};
+use super::store::{Store, StoreError, WriteTx};
 use crate::rooms::{PRIVATE_ROOM_PREFIX, RoomKind, RoomSummary, direct_room_name};
 
-/// How many removals a room has had: bumped in each removal's transaction, under the room row
+/// How many removals a room has had (a member's sign-out counts as one in private rooms):
+/// bumped in each removal's transaction, under the room row
 /// the sequencer gives out `seq` under, so an event committed after a removal carries a higher
 /// count than any event before it. A node compares it with the count its sockets' membership
 /// was checked at, and checks again before delivering when it is behind (a removal committed
@@ -139,6 +140,28 @@ impl Store {
         .fetch_optional(self.pool())
         .await?;
         Ok(row.filter(|(allowed, _)| *allowed != 0).map(|(_, version)| AccessVersion(version)))
+    }
+
+    /// Count a sign-out of `user_id` as a removal (bump the [`AccessVersion`]) in each private
+    /// room and conversation they are in, inside the sign-out's transaction: so an event
+    /// committed after it reaches no socket of the ended session, on any node, before that
+    /// socket's session is checked. Rooms in ascending id order, the order the sequencer locks
+    /// them in. Public rooms are left out: anyone signed in may read them.
+    pub async fn order_with_rooms_of(tx: &mut WriteTx, user_id: i64) -> Result<(), StoreError> {
+        let rooms: Vec<i64> = sqlx::query_scalar(
+            "SELECT r.id FROM rooms r JOIN room_members m ON m.room_id = r.id
+             WHERE m.user_id = $1 AND r.kind <> 'public' ORDER BY r.id",
+        )
+        .bind(user_id)
+        .fetch_all(&mut **tx)
+        .await?;
+        for room_id in rooms {
+            sqlx::query("UPDATE rooms SET access_version = access_version + 1 WHERE id = $1")
+                .bind(room_id)
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(())
     }
 
     /// The room's [`AccessVersion`] now.

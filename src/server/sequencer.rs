@@ -400,15 +400,20 @@ impl Task {
         }
     }
 
-    /// End the room's sockets here whose person may no longer read it (failing closed), before
-    /// an event committed at `version` is delivered to them.
+    /// End the room's sockets here whose session has ended or whose person may no longer read
+    /// it (failing closed), before an event committed at `version` is delivered to them.
     async fn recheck_room(&mut self, room_id: i64, version: AccessVersion) {
+        for session in self.hub.sessions_in(room_id) {
+            if !matches!(self.store.session_is_live(&session).await, Ok(true)) {
+                self.hub.end_session(&session, CLOSE_SIGNED_OUT);
+            }
+        }
         for (joined, user_id) in self.hub.joined() {
             if joined == room_id && !matches!(self.store.read_access(room_id, user_id).await, Ok(Some(_))) {
                 self.hub.end_in_room(room_id, user_id, CLOSE_REMOVED);
             }
         }
-        tracing::debug!(room_id, ?version, "checked a room's sockets after a removal elsewhere");
+        tracing::debug!(room_id, ?version, "checked a room's sockets after a removal or sign-out");
         self.access.checked(room_id, version);
     }
 

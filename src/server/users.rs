@@ -258,18 +258,29 @@ impl Store {
             .collect())
     }
 
-    /// End every session of a person (sign out everywhere).
+    /// End every session of a person (sign out everywhere). Ordered with the events of their
+    /// private rooms as a removal is (`Store::order_with_rooms_of`).
     pub async fn delete_sessions_of(&self, user_id: i64) -> Result<(), UserError> {
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(self.pool()).await?;
+        let mut tx = self.begin().await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+        Self::order_with_rooms_of(&mut tx, user_id).await?;
+        tx.commit().await?;
         Ok(())
     }
 
     /// End a session (sign out). Unknown tokens are fine: signing out twice is not an error.
+    /// Ordered with the events of the person's private rooms as a removal is.
     pub async fn delete_session(&self, token: &str) -> Result<(), UserError> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-            .bind(token_hash(token))
-            .execute(self.pool())
-            .await?;
+        let mut tx = self.begin().await?;
+        let user_id: Option<i64> =
+            sqlx::query_scalar("DELETE FROM sessions WHERE token_hash = $1 RETURNING user_id")
+                .bind(token_hash(token))
+                .fetch_optional(&mut *tx)
+                .await?;
+        if let Some(user_id) = user_id {
+            Self::order_with_rooms_of(&mut tx, user_id).await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 

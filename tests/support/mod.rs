@@ -140,6 +140,14 @@ pub struct TestServer {
     cookies: Mutex<HashMap<String, String>>,
 }
 
+/// A request that got no whole answer within [`PATIENCE`]: which one, and what did come.
+fn no_answer_in_time(request: &[u8], partial: &[u8]) -> ! {
+    let request = String::from_utf8_lossy(request);
+    let first_line = request.lines().next().unwrap_or_default();
+    let head = String::from_utf8_lossy(&partial[..partial.len().min(400)]);
+    panic!("no whole response in time to {first_line:?}; {} bytes came: {head:?}", partial.len())
+}
+
 /// The value of a response's header (the first of that name, matched without case).
 pub fn header<'a>(response: &'a str, name: &str) -> Option<&'a str> {
     response
@@ -339,10 +347,9 @@ impl TestServer {
         let mut stream = TcpStream::connect(self.addr).await.expect("connect");
         stream.write_all(request.as_bytes()).await.expect("write request");
         let mut response = Vec::new();
-        tokio::time::timeout(PATIENCE, stream.read_to_end(&mut response))
-            .await
-            .expect("response in time")
-            .expect("read response");
+        let read = tokio::time::timeout(PATIENCE, stream.read_to_end(&mut response)).await;
+        let Ok(read) = read else { no_answer_in_time(request.as_bytes(), &response) };
+        read.expect("read response");
         String::from_utf8_lossy(&response).into_owned()
     }
 
@@ -351,10 +358,9 @@ impl TestServer {
         let mut stream = TcpStream::connect(self.addr).await.expect("connect");
         stream.write_all(request).await.expect("write request");
         let mut response = Vec::new();
-        tokio::time::timeout(PATIENCE, stream.read_to_end(&mut response))
-            .await
-            .expect("response in time")
-            .expect("read response");
+        let read = tokio::time::timeout(PATIENCE, stream.read_to_end(&mut response)).await;
+        let Ok(read) = read else { no_answer_in_time(request, &response) };
+        read.expect("read response");
         RawResponse::parse(response)
     }
 
