@@ -23,6 +23,24 @@ async fn the_page_holds_the_chat_and_its_history_before_any_script_runs() {
     assert!(!page.contains("<img src=x"));
 }
 
+/// Pages opened at the same moment, rendered on several worker threads as in the binary.
+const PAGES_AT_ONCE: usize = 64;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_chat_pages_opened_at_once_all_render_whole() {
+    let server = TestServer::start().await;
+    let mut a = server.join("alice").await;
+    a.send_message("c1", "everyone sees this").await;
+    a.ack("c1").await;
+    let cookie = server.cookie("alice").await;
+
+    let pages = futures::future::join_all((0..PAGES_AT_ONCE).map(|_| server.get_as(&cookie, "/"))).await;
+    for page in pages {
+        assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+        assert!(page.contains("everyone sees this") && page.contains("<title>"), "{page}");
+    }
+}
+
 #[tokio::test]
 async fn without_a_session_the_chat_sends_you_to_sign_in_and_shows_nothing() {
     let server = TestServer::start().await;

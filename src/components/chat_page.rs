@@ -95,7 +95,10 @@ fn ChatWindow(data: ChatPageData) -> impl IntoView {
         elsewhere + chat.unseen_hidden.get()
     });
     let named = title.clone();
-    let page_title = move || match unread.get() {
+    // `try_get`: the server reads the title after the page has rendered, when the signals of a
+    // render it threw away (a loading pass, under concurrent requests) are gone already; the
+    // room's name alone is right then. A panic there dropped the whole response.
+    let page_title = move || match unread.try_get().unwrap_or_default() {
         0 => format!("{named} · Banter"),
         n => format!("({n}) {named} · Banter"),
     };
