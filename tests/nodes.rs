@@ -247,8 +247,17 @@ async fn a_private_room_is_private_on_every_node() {
     assert!(!heard.iter().any(|f| format!("{f:?}").contains("swordfish")), "{heard:?}");
 }
 
-#[tokio::test]
-async fn a_removal_whose_news_never_comes_still_keeps_later_messages_from_the_removed() {
+/// What happens to bob straight in the store, so that no node hears of it (as if the node that
+/// made it died right after the commit): no `Revoke`, no `EndUser` anywhere.
+enum Unheard {
+    Removal,
+    SignOutEverywhere,
+}
+
+/// Bob has sockets in ann's private club on two nodes; `change` befalls him unheard. Ann's next
+/// message is committed after it: neither of his sockets gets it, the one on her node (its own
+/// commit) nor the one on another node (heard through Redis); both end with `code`.
+async fn the_next_message_misses_bob_after(change: Unheard, code: u16) {
     let redis = TestRedis::start().await;
     let (first, second, _third) = three_nodes(&redis).await;
     let ann = first.cookie("ann").await;
@@ -258,19 +267,20 @@ async fn a_removal_whose_news_never_comes_still_keeps_later_messages_from_the_re
     let mut bob_here = joined(&first.ws_url(), &bob, &room).await;
     let mut bob_there = joined(&second.ws_url(), &bob, &room).await;
 
-    // Bob's removal commits, and no node hears of it (as if the node that made it died right
-    // after the commit): straight into the store, no `Revoke` anywhere.
     let store = first.store().await;
-    let user = |name: &'static str| {
+    let id = |name: &'static str| {
         let store = store.clone();
         async move { store.user_by_username(name).await.expect("read").expect("an account").id }
     };
-    let (ann_id, bob_id) = (user("ann").await, user("bob").await);
-    let access = store.room_for(ann_id, &room).await.expect("read").expect("ann's room");
-    store.remove_member(ann_id, Power::Creator, &access, bob_id).await.expect("removed");
+    let (ann_id, bob_id) = (id("ann").await, id("bob").await);
+    match change {
+        Unheard::Removal => {
+            let access = store.room_for(ann_id, &room).await.expect("read").expect("ann's room");
+            store.remove_member(ann_id, Power::Creator, &access, bob_id).await.expect("removed");
+        }
+        Unheard::SignOutEverywhere => store.delete_sessions_of(bob_id).await.expect("signed out"),
+    }
 
-    // Ann's next message is committed after the removal: neither of bob's sockets gets it,
-    // the one on her node (its own commit) nor the one on another node (heard through Redis).
     ann_ws
         .send(&ClientFrame::Send {
             room: room.clone(),
@@ -281,39 +291,18 @@ async fn a_removal_whose_news_never_comes_still_keeps_later_messages_from_the_re
         })
         .await;
     assert!(ann_ws.ack("after").await > 0);
-    assert_eq!(bob_here.close_code().await, CLOSE_REMOVED);
-    assert_eq!(bob_there.close_code().await, CLOSE_REMOVED);
+    assert_eq!(bob_here.close_code().await, code);
+    assert_eq!(bob_there.close_code().await, code);
+}
+
+#[tokio::test]
+async fn a_removal_whose_news_never_comes_still_keeps_later_messages_from_the_removed() {
+    the_next_message_misses_bob_after(Unheard::Removal, CLOSE_REMOVED).await;
 }
 
 #[tokio::test]
 async fn a_sign_out_no_node_hears_of_still_keeps_later_messages_from_that_session() {
-    let redis = TestRedis::start().await;
-    let (first, second, _third) = three_nodes(&redis).await;
-    let ann = first.cookie("ann").await;
-    let bob = first.cookie("bob").await;
-    let room = club(&first, &ann, &["bob"]).await;
-    let mut ann_ws = joined(&first.ws_url(), &ann, &room).await;
-    let mut bob_here = joined(&first.ws_url(), &bob, &room).await;
-    let mut bob_there = joined(&second.ws_url(), &bob, &room).await;
-
-    // Bob signs out everywhere and no node hears of it: straight into the store, no `EndUser`.
-    let store = first.store().await;
-    let bob_id = store.user_by_username("bob").await.expect("read").expect("an account").id;
-    store.delete_sessions_of(bob_id).await.expect("signed out");
-
-    // Ann's next message in their private room reaches neither of his ended sessions' sockets.
-    ann_ws
-        .send(&ClientFrame::Send {
-            room: room.clone(),
-            client_id: "after".into(),
-            body: "not for a signed-out tab".into(),
-            attachments: Vec::new(),
-            reply_to: None,
-        })
-        .await;
-    assert!(ann_ws.ack("after").await > 0);
-    assert_eq!(bob_here.close_code().await, CLOSE_SIGNED_OUT);
-    assert_eq!(bob_there.close_code().await, CLOSE_SIGNED_OUT);
+    the_next_message_misses_bob_after(Unheard::SignOutEverywhere, CLOSE_SIGNED_OUT).await;
 }
 
 #[tokio::test]
