@@ -173,17 +173,9 @@ impl Store {
         Ok(AccessVersion(version.unwrap_or_default()))
     }
 
+    /// Whether `user_id` may read the room now.
     pub async fn can_read(&self, room_id: i64, user_id: i64) -> Result<bool, RoomError> {
-        let allowed: Option<i64> = sqlx::query_scalar(
-            "SELECT CASE WHEN r.kind = 'public' OR EXISTS
-                (SELECT 1 FROM room_members m WHERE m.room_id = r.id AND m.user_id = $1) THEN 1 ELSE 0 END
-             FROM rooms r WHERE r.id = $2",
-        )
-        .bind(user_id)
-        .bind(room_id)
-        .fetch_optional(self.pool())
-        .await?;
-        Ok(allowed.is_some_and(|allowed| allowed != 0))
+        Ok(self.read_access(room_id, user_id).await?.is_some())
     }
 
     async fn add_member(&self, room_id: i64, user_id: i64) -> Result<(), RoomError> {

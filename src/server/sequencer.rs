@@ -359,7 +359,7 @@ impl Task {
             ClusterEvent::Resync => {
                 // Removals and sign-outs published meanwhile may be lost too: the store says
                 // who may still read what, before anything more is delivered.
-                self.recheck_permissions().await;
+                self.recheck(None).await;
                 let rooms: Vec<i64> = self.delivered.keys().copied().collect();
                 for room_id in rooms {
                     if self.hub.connections(room_id) == 0 {
@@ -383,36 +383,32 @@ impl Task {
         Ok(())
     }
 
-    /// End the sockets whose session has ended, and those joined to a room their person may no
-    /// longer read, as the removal or sign-out on another node would have if its event had come.
-    /// What cannot be confirmed ends too (it fails closed): a client reconnects, and its new
-    /// `hello` is checked like any other.
-    async fn recheck_permissions(&mut self) {
-        for session in self.hub.sessions() {
+    /// End the sockets here (those joined to `room`, or all) whose session has ended or whose
+    /// person may no longer read their room, as the removal or sign-out's news would have. What
+    /// cannot be confirmed ends too (it fails closed): a client reconnects, and its new `hello`
+    /// is checked like any other.
+    async fn recheck(&mut self, room: Option<i64>) {
+        let sessions = match room {
+            Some(room_id) => self.hub.sessions_in(room_id),
+            None => self.hub.sessions(),
+        };
+        for session in sessions {
             if !matches!(self.store.session_is_live(&session).await, Ok(true)) {
                 self.hub.end_session(&session, CLOSE_SIGNED_OUT);
             }
         }
         for (room_id, user_id) in self.hub.joined() {
-            if !matches!(self.store.can_read(room_id, user_id).await, Ok(true)) {
+            if room.is_none_or(|room| room == room_id)
+                && !matches!(self.store.read_access(room_id, user_id).await, Ok(Some(_)))
+            {
                 self.hub.end_in_room(room_id, user_id, CLOSE_REMOVED);
             }
         }
     }
 
-    /// End the room's sockets here whose session has ended or whose person may no longer read
-    /// it (failing closed), before an event committed at `version` is delivered to them.
+    /// Check the room's sockets here before an event committed at `version` reaches them.
     async fn recheck_room(&mut self, room_id: i64, version: AccessVersion) {
-        for session in self.hub.sessions_in(room_id) {
-            if !matches!(self.store.session_is_live(&session).await, Ok(true)) {
-                self.hub.end_session(&session, CLOSE_SIGNED_OUT);
-            }
-        }
-        for (joined, user_id) in self.hub.joined() {
-            if joined == room_id && !matches!(self.store.read_access(room_id, user_id).await, Ok(Some(_))) {
-                self.hub.end_in_room(room_id, user_id, CLOSE_REMOVED);
-            }
-        }
+        self.recheck(Some(room_id)).await;
         tracing::debug!(room_id, ?version, "checked a room's sockets after a removal or sign-out");
         self.access.checked(room_id, version);
     }
