@@ -195,7 +195,8 @@ impl SharedLimits {
             invocation.key(key);
         }
         invocation.arg(me);
-        self.run(invocation).await;
+        // Off every caller's path (spawned when the socket drops): always tried.
+        self.attempt(invocation).await;
     }
 
     /// One of `key`'s `name` allowance (`rate` per second, `burst` at once), counted over all
@@ -252,11 +253,18 @@ impl SharedLimits {
         self.run(invocation).await;
     }
 
-    /// Run a script on a kept connection, (re)connecting when needed, within [`REDIS_TIMEOUT`].
+    /// Run a script, unless Redis failed within [`RETRY_AFTER`] (see [`Inner::attempt`]).
     async fn run(&self, invocation: redis::ScriptInvocation<'_>) -> Option<i64> {
         if !self.breaker().ask(Instant::now()) {
             return None;
         }
+        self.attempt(invocation).await
+    }
+
+    /// Run a script on a kept connection, (re)connecting when needed, within [`REDIS_TIMEOUT`],
+    /// whatever the breaker says: for what is given back off any caller's path (a closed
+    /// socket's count), which skipped would stay counted as long as this process lives.
+    async fn attempt(&self, invocation: redis::ScriptInvocation<'_>) -> Option<i64> {
         let attempt = async {
             // The connection is multiplexed: a clone of it per call, the lock only to make one.
             let mut conn = {
