@@ -70,6 +70,7 @@
 
 pub mod accounts;
 pub mod api;
+pub mod api_error;
 pub mod app;
 pub mod attachments;
 pub mod chat;

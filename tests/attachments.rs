@@ -233,3 +233,40 @@ async fn uploads_never_sent_are_swept() {
     let left = server.storage.files().await;
     assert!(left.is_empty(), "{left:?}");
 }
+
+#[tokio::test]
+async fn a_malformed_part_header_is_the_senders_mistake_and_a_short_body_is_a_cut_off_upload() {
+    let server = TestServer::start().await;
+    let alice = server.cookie("alice").await;
+    let upload = |body: Vec<u8>| {
+        let mut request = format!(
+            "POST /api/uploads HTTP/1.1\r\nHost: {host}\r\nOrigin: http://{host}\r\nCookie: {alice}\r\n\
+             Content-Type: multipart/form-data; boundary=x\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n",
+            host = server.addr,
+            len = body.len()
+        )
+        .into_bytes();
+        request.extend_from_slice(&body);
+        request
+    };
+    // A control character in the file name: no parser reads that header.
+    let malformed = b"--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a\x01b.txt\"\r\n\r\nhello\r\n--x--\r\n";
+    let response = server.http_bytes(&upload(malformed.to_vec())).await;
+    assert_eq!(
+        (response.status, response.json()["code"].as_str()),
+        (400, Some("invalid_upload")),
+        "{}",
+        response.text()
+    );
+    // Well-formed, but the body ends inside the file.
+    let cut = b"--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\nhel".to_vec();
+    let response = server.http_bytes(&upload(cut)).await;
+    assert_eq!(
+        (response.status, response.json()["code"].as_str()),
+        (400, Some("interrupted")),
+        "{}",
+        response.text()
+    );
+    let left = server.storage.files().await;
+    assert!(left.is_empty(), "{left:?}");
+}

@@ -20,15 +20,15 @@ use web_push_native::{Auth, decrypt};
 use crate::support::{PATIENCE, TestServer, header, json_body};
 
 /// What the push service received for one device.
-struct Received {
-    device: String,
-    headers: HeaderMap,
-    body: Bytes,
+pub(crate) struct Received {
+    pub device: String,
+    pub headers: HeaderMap,
+    pub body: Bytes,
 }
 
 /// A push service: `POST /push/<device>` is recorded and answered 201, or 410 for devices
 /// named `gone…`.
-async fn push_service() -> (String, mpsc::UnboundedReceiver<Received>) {
+pub(crate) async fn push_service() -> (String, mpsc::UnboundedReceiver<Received>) {
     let (tx, rx) = mpsc::unbounded_channel();
     let app = Router::new()
         .route(
@@ -53,50 +53,60 @@ async fn push_service() -> (String, mpsc::UnboundedReceiver<Received>) {
 }
 
 /// A device's keys, as a browser makes them when it subscribes.
-struct Device {
+pub(crate) struct Device {
     name: String,
     secret: SecretKey,
     auth: Auth,
 }
 
 impl Device {
-    fn new(name: &str) -> Self {
+    pub fn new(name: &str) -> Self {
         let random = [*uuid::Uuid::new_v4().as_bytes(), *uuid::Uuid::new_v4().as_bytes()].concat();
         let secret = SecretKey::from_slice(&random).expect("a P-256 secret");
         let auth = Auth::clone_from_slice(uuid::Uuid::new_v4().as_bytes());
         Self { name: name.to_owned(), secret, auth }
     }
 
-    /// Subscribe it for the account behind `cookie`.
-    async fn subscribe(&self, server: &TestServer, cookie: &str, service: &str) -> String {
+    /// The form that subscribes it at `endpoint`.
+    pub fn form(&self, endpoint: &str) -> String {
         let key = self.secret.public_key().to_encoded_point(false);
-        let endpoint = format!("{service}/{}", self.name);
-        let form = format!(
+        format!(
             "endpoint={}&p256dh={}&auth={}",
-            endpoint.replace(':', "%3A").replace('/', "%2F"),
+            crate::support::form_value(endpoint),
             Base64UrlUnpadded::encode_string(key.as_bytes()),
             Base64UrlUnpadded::encode_string(&self.auth),
-        );
-        let answer = server.call("/api/push_subscribe", cookie, &form).await;
+        )
+    }
+
+    /// Subscribe it for the account behind `cookie`.
+    pub async fn subscribe(&self, server: &TestServer, cookie: &str, service: &str) -> String {
+        let endpoint = format!("{service}/{}", self.name);
+        let answer = server.call("/api/push_subscribe", cookie, &self.form(&endpoint)).await;
         assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
         endpoint
     }
 
-    fn open(&self, body: &Bytes) -> PushPayload {
+    pub fn open(&self, body: &Bytes) -> PushPayload {
         let plain =
             decrypt(body.to_vec(), &self.secret, &self.auth).expect("decrypts with the device's keys");
         serde_json::from_slice(&plain).expect("the payload")
     }
 }
 
+/// Plain `http://` push services on this machine: what the tests' own push service is.
+pub(crate) fn allow_local_push(config: &mut banter::server::Config) {
+    config.push_allow_http = true;
+    config.outbound_allow = vec![std::net::IpAddr::from([127, 0, 0, 1]).into()];
+}
+
 /// The next push the service receives, within the test's patience.
-async fn next(rx: &mut mpsc::UnboundedReceiver<Received>) -> Received {
+pub(crate) async fn next(rx: &mut mpsc::UnboundedReceiver<Received>) -> Received {
     tokio::time::timeout(PATIENCE, rx.recv()).await.expect("a push in time").expect("service running")
 }
 
 #[tokio::test]
 async fn a_member_without_an_open_page_gets_an_encrypted_signed_push_and_nobody_else_does() {
-    let server = TestServer::start_with(|c| c.push_allow_http = true).await;
+    let server = TestServer::start_with(allow_local_push).await;
     let (service, mut pushes) = push_service().await;
     let ann = server.cookie("ann").await;
     let bob = server.cookie("bob").await;
@@ -137,7 +147,7 @@ async fn a_member_without_an_open_page_gets_an_encrypted_signed_push_and_nobody_
 
 #[tokio::test]
 async fn a_gone_subscription_is_forgotten_and_a_muted_room_pushes_nothing() {
-    let server = TestServer::start_with(|c| c.push_allow_http = true).await;
+    let server = TestServer::start_with(allow_local_push).await;
     let (service, mut pushes) = push_service().await;
     let ann = server.cookie("ann").await;
     let bob = server.cookie("bob").await;

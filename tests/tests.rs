@@ -4,6 +4,7 @@
 mod support;
 
 mod accounts;
+mod api_errors;
 mod assets;
 mod attachments;
 mod bad_input;
@@ -23,6 +24,7 @@ mod moderation;
 mod nodes;
 mod notifications;
 mod object_store;
+mod outbound;
 mod pages;
 mod permissions;
 mod push;

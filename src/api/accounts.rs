@@ -1,107 +1,29 @@
 //! Sign-up, sign-in, sign-out and the profile.
 //!
-//! Each answers with a redirect whether JavaScript is on or not: onward on success, back to
-//! the form with an error code in the query otherwise. A plain form post cannot carry an
-//! error value back to a page without scripts, and one path for both means the message a
-//! person sees is the same either way. The codes are [`FormError`]s; the page turns them
-//! into words, so nothing from the query is ever shown as it came.
+//! Each answers success with a redirect onward. A refusal is a [`FormError`]: a plain form
+//! goes back to its page with the code in the query, a script (the page's own call, a bot)
+//! gets it as a JSON error with a 4xx status; the page shows the same sentence either way.
 
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
-/// Why a form came back. In the redirect's query as `?error=<code>`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum FormError {
-    /// Sign-in: no such username, or the wrong password (deliberately not told apart).
-    WrongPassword,
-    /// Sign-in: too many failures for this username or from this address.
-    Throttled,
-    InvalidUsername,
-    InvalidPassword,
-    UsernameTaken,
-    InvalidName,
-    InvalidStatus,
-    /// Sign-up: too many accounts made from this address lately.
-    TooManySignups,
-    /// The store failed; nothing changed.
-    Unavailable,
-}
+#[cfg(feature = "ssr")]
+use super::FormError;
 
-impl FormError {
-    pub fn code(self) -> &'static str {
-        match self {
-            FormError::WrongPassword => "wrong-password",
-            FormError::Throttled => "throttled",
-            FormError::InvalidUsername => "invalid-username",
-            FormError::InvalidPassword => "invalid-password",
-            FormError::UsernameTaken => "username-taken",
-            FormError::InvalidName => "invalid-name",
-            FormError::InvalidStatus => "invalid-status",
-            FormError::TooManySignups => "too-many-signups",
-            FormError::Unavailable => "unavailable",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<Self> {
-        [
-            FormError::WrongPassword,
-            FormError::Throttled,
-            FormError::InvalidUsername,
-            FormError::InvalidPassword,
-            FormError::UsernameTaken,
-            FormError::InvalidName,
-            FormError::InvalidStatus,
-            FormError::TooManySignups,
-            FormError::Unavailable,
-        ]
-        .into_iter()
-        .find(|e| e.code() == code)
-    }
-
-    /// What the person reads.
-    pub fn message(self) -> String {
-        use crate::accounts::AccountError;
-        match self {
-            FormError::WrongPassword => "Wrong username or password.".to_owned(),
-            FormError::Throttled => format!(
-                "Too many failed sign-ins. Wait {} minutes, then try again.",
-                crate::accounts::SIGNIN_LOCKOUT_MINUTES
-            ),
-            FormError::InvalidUsername => capitalized(&AccountError::InvalidUsername.to_string()),
-            FormError::InvalidPassword => capitalized(&AccountError::InvalidPassword.to_string()),
-            FormError::UsernameTaken => "That username is taken; pick another.".to_owned(),
-            FormError::InvalidName => {
-                format!("A display name is 1–{} characters on one line.", crate::protocol::MAX_NAME_CHARS)
-            }
-            FormError::InvalidStatus => capitalized(&AccountError::InvalidStatus.to_string()),
-            FormError::TooManySignups => {
-                "Many accounts were made from your network just now. Try again in an hour.".to_owned()
-            }
-            FormError::Unavailable => "The server could not do that just now; try again.".to_owned(),
-        }
-    }
-}
-
-fn capitalized(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect::<String>() + ".",
-        None => String::new(),
-    }
-}
+use crate::api_error::ApiError;
 
 #[cfg(feature = "ssr")]
 mod ssr {
     use super::FormError;
+    use crate::api_error::ApiError;
 
-    /// Back to `form` with `error`, keeping a username typed so far.
-    pub fn back(form: &str, error: FormError, username: Option<&str>) {
+    /// Refuse with `error`: a plain form goes back to `form`, keeping a username typed so far.
+    pub fn back(form: &str, error: FormError, username: Option<&str>) -> Result<(), ApiError> {
         use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
-        let mut to = format!("{form}?error={}", error.code());
-        if let Some(username) = username.filter(|u| !u.is_empty()) {
-            to.push_str(&format!("&username={}", utf8_percent_encode(username, NON_ALPHANUMERIC)));
-        }
-        leptos_axum::redirect(&to);
+        let kept = username
+            .filter(|u| !u.is_empty())
+            .map(|u| format!("&username={}", utf8_percent_encode(u, NON_ALPHANUMERIC)))
+            .unwrap_or_default();
+        super::super::ssr::refuse(form, error, &kept)
     }
 
     /// Start a session for `user_id`: the cookie goes out with this response.
@@ -121,7 +43,7 @@ mod ssr {
 
 /// Create an account and sign in. The display name starts as the username.
 #[server(endpoint = "sign_up")]
-pub async fn sign_up(username: String, password: String) -> Result<(), ServerFnError> {
+pub async fn sign_up(username: String, password: String) -> Result<(), ApiError> {
     use crate::accounts::{normalize_username, validate_password};
     use crate::server::users::UserError;
 
@@ -130,23 +52,19 @@ pub async fn sign_up(username: String, password: String) -> Result<(), ServerFnE
         leptos_axum::extract().await?;
     if !state.take(&state.limits.signups, "signups", &peer.ip()).await {
         tracing::warn!(address = %peer.ip(), "sign-up throttled");
-        ssr::back("/signup", FormError::TooManySignups, None);
-        return Ok(());
+        return ssr::back("/signup", FormError::TooManySignups, None);
     }
     let Ok(name) = normalize_username(&username) else {
-        ssr::back("/signup", FormError::InvalidUsername, Some(username.trim()));
-        return Ok(());
+        return ssr::back("/signup", FormError::InvalidUsername, Some(username.trim()));
     };
     if validate_password(&password).is_err() {
-        ssr::back("/signup", FormError::InvalidPassword, Some(&name));
-        return Ok(());
+        return ssr::back("/signup", FormError::InvalidPassword, Some(&name));
     }
     let hash = match crate::server::passwords::hash(password).await {
         Ok(hash) => hash,
         Err(error) => {
             tracing::warn!(%error, "cannot hash a new password");
-            ssr::back("/signup", FormError::Unavailable, Some(&name));
-            return Ok(());
+            return ssr::back("/signup", FormError::Unavailable, Some(&name));
         }
     };
     match state.store.create_user(&name, &hash, &name).await {
@@ -163,23 +81,25 @@ pub async fn sign_up(username: String, password: String) -> Result<(), ServerFnE
                 tracing::warn!(%error, "cannot add a new account to the default room");
             }
             match ssr::start_session(&state, user.id).await {
-                Ok(()) => leptos_axum::redirect("/"),
+                Ok(()) => {
+                    leptos_axum::redirect("/");
+                    Ok(())
+                }
                 Err(error) => ssr::back("/signin", error, Some(&name)),
             }
         }
         Err(UserError::UsernameTaken) => ssr::back("/signup", FormError::UsernameTaken, Some(&name)),
         Err(error) => {
             tracing::error!(%error, "cannot create an account");
-            ssr::back("/signup", FormError::Unavailable, Some(&name));
+            ssr::back("/signup", FormError::Unavailable, Some(&name))
         }
     }
-    Ok(())
 }
 
 /// Check a username and password and start a session. Attempts are counted before the check,
 /// per username and address ([`SigninThrottle`](crate::server::signin_throttle::SigninThrottle)).
 #[server(endpoint = "sign_in")]
-pub async fn sign_in(username: String, password: String) -> Result<(), ServerFnError> {
+pub async fn sign_in(username: String, password: String) -> Result<(), ApiError> {
     use std::time::Instant;
 
     use axum::extract::ConnectInfo;
@@ -190,15 +110,13 @@ pub async fn sign_in(username: String, password: String) -> Result<(), ServerFnE
     let ConnectInfo(peer): ConnectInfo<std::net::SocketAddr> = leptos_axum::extract().await?;
     // A name that cannot be an account's is not worth a hash, nor a key in the throttle.
     let Ok(name) = crate::accounts::normalize_username(&username) else {
-        ssr::back("/signin", FormError::WrongPassword, None);
-        return Ok(());
+        return ssr::back("/signin", FormError::WrongPassword, None);
     };
     let attempt = match state.throttle.begin(&name, peer.ip(), Instant::now()) {
         Ok(attempt) => attempt,
         Err(_) => {
             tracing::warn!(address = %peer.ip(), "sign-in throttled");
-            ssr::back("/signin", FormError::Throttled, Some(&name));
-            return Ok(());
+            return ssr::back("/signin", FormError::Throttled, Some(&name));
         }
     };
     // With several nodes, the attempts made on all of them count too.
@@ -208,8 +126,7 @@ pub async fn sign_in(username: String, password: String) -> Result<(), ServerFnE
     {
         tracing::warn!(address = %peer.ip(), "sign-in throttled over all nodes");
         state.throttle.cancel(attempt);
-        ssr::back("/signin", FormError::Throttled, Some(&name));
-        return Ok(());
+        return ssr::back("/signin", FormError::Throttled, Some(&name));
     }
     let give_back = |succeeded: bool| {
         let (shared, name, address) = (shared.clone(), name.clone(), peer.ip());
@@ -225,8 +142,7 @@ pub async fn sign_in(username: String, password: String) -> Result<(), ServerFnE
             tracing::error!(%error, "cannot look up an account");
             state.throttle.cancel(attempt);
             give_back(false).await;
-            ssr::back("/signin", FormError::Unavailable, Some(&name));
-            return Ok(());
+            return ssr::back("/signin", FormError::Unavailable, Some(&name));
         }
     };
     let (user, stored) = found.map_or((None, None), |(user, hash)| (Some(user), Some(hash)));
@@ -236,8 +152,7 @@ pub async fn sign_in(username: String, password: String) -> Result<(), ServerFnE
             tracing::warn!(%error, "cannot check a password");
             state.throttle.cancel(attempt);
             give_back(false).await;
-            ssr::back("/signin", FormError::Unavailable, Some(&name));
-            return Ok(());
+            return ssr::back("/signin", FormError::Unavailable, Some(&name));
         }
     };
     match user.filter(|_| matches) {
@@ -245,21 +160,23 @@ pub async fn sign_in(username: String, password: String) -> Result<(), ServerFnE
             state.throttle.succeeded(attempt);
             give_back(true).await;
             match ssr::start_session(&state, user.id).await {
-                Ok(()) => leptos_axum::redirect("/"),
+                Ok(()) => {
+                    leptos_axum::redirect("/");
+                    Ok(())
+                }
                 Err(error) => ssr::back("/signin", error, Some(&name)),
             }
         }
         None => {
             state.throttle.failed(attempt);
-            ssr::back("/signin", FormError::WrongPassword, Some(&name));
+            ssr::back("/signin", FormError::WrongPassword, Some(&name))
         }
     }
-    Ok(())
 }
 
 /// End this browser's session, everywhere it was copied.
 #[server(endpoint = "sign_out")]
-pub async fn sign_out() -> Result<(), ServerFnError> {
+pub async fn sign_out() -> Result<(), ApiError> {
     use crate::server::session_cookie;
 
     let state = super::ssr::state()?;
@@ -283,7 +200,7 @@ pub async fn sign_out() -> Result<(), ServerFnError> {
 
 /// End every session of the signed-in person, on every device, and their open sockets.
 #[server(endpoint = "sign_out_everywhere")]
-pub async fn sign_out_everywhere() -> Result<(), ServerFnError> {
+pub async fn sign_out_everywhere() -> Result<(), ApiError> {
     use crate::server::session_cookie;
 
     let state = super::ssr::state()?;
@@ -306,7 +223,7 @@ pub async fn sign_out_everywhere() -> Result<(), ServerFnError> {
 
 /// The signed-in person's sessions for the profile page, the most recently used first.
 #[server(endpoint = "my_sessions")]
-pub async fn my_sessions() -> Result<Vec<crate::model::SessionSummary>, ServerFnError> {
+pub async fn my_sessions() -> Result<Vec<crate::model::SessionSummary>, ApiError> {
     use crate::server::{session_cookie, users::SessionId};
 
     let state = super::ssr::state()?;
@@ -328,21 +245,18 @@ pub async fn my_sessions() -> Result<Vec<crate::model::SessionSummary>, ServerFn
 /// Change the signed-in person's display name and status. Open pages see the new name at
 /// once (presence), and messages from then on carry it.
 #[server(endpoint = "update_profile")]
-pub async fn update_profile(display_name: String, status: String) -> Result<(), ServerFnError> {
+pub async fn update_profile(display_name: String, status: String) -> Result<(), ApiError> {
     let state = super::ssr::state()?;
     let user = super::ssr::signed_in(&state).await?;
     let Ok(display_name) = crate::protocol::validate_name(&display_name) else {
-        ssr::back("/profile", FormError::InvalidName, None);
-        return Ok(());
+        return ssr::back("/profile", FormError::InvalidName, None);
     };
     let Ok(status) = crate::accounts::validate_status(&status) else {
-        ssr::back("/profile", FormError::InvalidStatus, None);
-        return Ok(());
+        return ssr::back("/profile", FormError::InvalidStatus, None);
     };
     if let Err(error) = state.store.update_profile(user.id, display_name, status).await {
         tracing::error!(%error, "cannot update a profile");
-        ssr::back("/profile", FormError::Unavailable, None);
-        return Ok(());
+        return ssr::back("/profile", FormError::Unavailable, None);
     }
     state.hub.rename_user(user.id, display_name);
     leptos_axum::redirect("/profile?saved=1");
@@ -351,7 +265,7 @@ pub async fn update_profile(display_name: String, status: String) -> Result<(), 
 
 /// The signed-in person's profile, for the profile page (`None`: not signed in).
 #[server(endpoint = "my_profile")]
-pub async fn my_profile() -> Result<Option<crate::model::Profile>, ServerFnError> {
+pub async fn my_profile() -> Result<Option<crate::model::Profile>, ApiError> {
     let state = super::ssr::state()?;
     Ok(super::ssr::user(&state).await?.map(|user| user.profile()))
 }

@@ -6,6 +6,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::api_error::ApiError;
 use crate::model::{HistoryPage, Profile};
 #[cfg(feature = "ssr")]
 use crate::rooms::MEMBER_LIST_MAX;
@@ -89,26 +90,26 @@ pub struct RoomInfo {
 
 #[cfg(feature = "ssr")]
 pub(crate) mod ssr {
-    use leptos::prelude::ServerFnError;
+    use crate::api_error::ApiError;
 
     use crate::server::AppState;
     use crate::server::rooms::RoomAccess;
     use crate::server::users::User;
 
     /// The room if `user` may enter it; otherwise the same error as for no such room.
-    pub async fn room(state: &AppState, user: &User, name: &str) -> Result<RoomAccess, ServerFnError> {
+    pub async fn room(state: &AppState, user: &User, name: &str) -> Result<RoomAccess, ApiError> {
         state
             .store
             .room_for(user.id, name)
             .await
             .map_err(super::super::ssr::internal)?
-            .ok_or_else(|| ServerFnError::new("not found"))
+            .ok_or_else(ApiError::not_found)
     }
 }
 
 /// The first paint of a room's page.
 #[server(endpoint = "load_chat")]
-pub async fn load_chat(room: String, at: Option<i64>) -> Result<ChatPage, ServerFnError> {
+pub async fn load_chat(room: String, at: Option<i64>) -> Result<ChatPage, ApiError> {
     use crate::protocol::HISTORY_PAGE;
     use crate::server::moderation::Power;
     use crate::server::rooms::RoomError;
@@ -190,11 +191,7 @@ pub async fn load_chat(room: String, at: Option<i64>) -> Result<ChatPage, Server
 /// The page of messages before `before` (a `seq`), for scrolling up; with `down_to`, enough
 /// of them to reach that message (at most [`HISTORY_JUMP_MAX`]).
 #[server(endpoint = "load_older")]
-pub async fn load_older(
-    room: String,
-    before: i64,
-    down_to: Option<i64>,
-) -> Result<HistoryPage, ServerFnError> {
+pub async fn load_older(room: String, before: i64, down_to: Option<i64>) -> Result<HistoryPage, ApiError> {
     use crate::protocol::HISTORY_PAGE;
     let state = super::ssr::state()?;
     let user = super::ssr::signed_in(&state).await?;
@@ -207,20 +204,17 @@ pub async fn load_older(
 /// JavaScript posts to `FORM_POST_PATH`, which can carry a file). It goes through the same
 /// sequencer as every other message, so open pages see it live.
 #[server(endpoint = "post_message")]
-pub async fn post_message(room: String, body: String, client_id: String) -> Result<i64, ServerFnError> {
+pub async fn post_message(room: String, body: String, client_id: String) -> Result<i64, ApiError> {
     use crate::server::posting::{PostError, post};
     let state = super::ssr::state()?;
     let user = super::ssr::signed_in(&state).await?;
-    post(&state, &user, &room, &body, &client_id, Vec::new()).await.map_err(|error| match error {
-        PostError::Unavailable => super::ssr::internal("posting failed"),
-        refused => ServerFnError::new(refused.to_string()),
-    })
+    post(&state, &user, &room, &body, &client_id, Vec::new()).await.map_err(PostError::api_error)
 }
 
 /// The room's members whose username or display name starts with `prefix`: the composer's
 /// `@` completions. Members only, like everything else about a room.
 #[server(endpoint = "find_members")]
-pub async fn find_members(room: String, prefix: String) -> Result<Vec<Member>, ServerFnError> {
+pub async fn find_members(room: String, prefix: String) -> Result<Vec<Member>, ApiError> {
     use crate::emoji::COMPLETIONS_MAX;
     let state = super::ssr::state()?;
     let user = super::ssr::signed_in(&state).await?;
@@ -247,7 +241,7 @@ pub async fn find_members(room: String, prefix: String) -> Result<Vec<Member>, S
 
 /// The person has seen the room up to `seq`: their unread count there drops, on every device.
 #[server(endpoint = "mark_read")]
-pub async fn mark_read(room: String, seq: i64) -> Result<(), ServerFnError> {
+pub async fn mark_read(room: String, seq: i64) -> Result<(), ApiError> {
     let state = super::ssr::state()?;
     let user = super::ssr::signed_in(&state).await?;
     let access = ssr::room(&state, &user, &room).await?;

@@ -14,6 +14,7 @@
 
 pub mod accounts;
 pub mod chat;
+pub mod form_error;
 pub mod moderation;
 pub mod notifications;
 pub mod push;
@@ -22,6 +23,7 @@ pub mod search;
 
 pub use accounts::*;
 pub use chat::*;
+pub use form_error::FormError;
 pub use moderation::*;
 pub use notifications::*;
 pub use push::*;
@@ -32,27 +34,63 @@ pub use search::*;
 mod ssr {
     use leptos::prelude::*;
 
+    use super::FormError;
+    use crate::api_error::ApiError;
     use crate::server::AppState;
     use crate::server::users::User;
 
-    pub fn state() -> Result<AppState, ServerFnError> {
-        use_context::<AppState>().ok_or_else(|| ServerFnError::new("server state missing"))
+    pub fn state() -> Result<AppState, ApiError> {
+        use_context::<AppState>().ok_or_else(|| internal("server state missing from the context"))
     }
 
-    pub fn internal(error: impl std::fmt::Display) -> ServerFnError {
+    /// The server's own fault: logged with its cause, answered 500 without it.
+    pub fn internal(error: impl std::fmt::Display) -> ApiError {
         tracing::error!(%error, "server function failed");
-        ServerFnError::new("the server could not do that just now; try again")
+        ApiError::new(crate::api_error::ApiCode::Internal, "the server could not do that just now; try again")
+    }
+
+    /// The store (or another service) failed: logged, answered 503 (`unavailable`).
+    pub fn unavailable(error: impl std::fmt::Display) -> ApiError {
+        tracing::error!(%error, "server function could not reach what it needs");
+        ApiError::unavailable()
+    }
+
+    /// The request's headers.
+    pub async fn headers() -> Result<axum::http::HeaderMap, ApiError> {
+        leptos_axum::extract().await.map_err(internal)
     }
 
     /// The signed-in user making this request, if any.
-    pub async fn user(state: &AppState) -> Result<Option<User>, ServerFnError> {
-        let headers: axum::http::HeaderMap = leptos_axum::extract().await?;
-        crate::server::auth::current_user(&state.store, &headers).await.map_err(internal)
+    pub async fn user(state: &AppState) -> Result<Option<User>, ApiError> {
+        let headers = headers().await?;
+        crate::server::auth::current_user(&state.store, &headers).await.map_err(unavailable)
     }
 
     /// The signed-in user, or the error every protected call gives without one.
-    pub async fn signed_in(state: &AppState) -> Result<User, ServerFnError> {
-        user(state).await?.ok_or_else(|| ServerFnError::new("sign in first"))
+    pub async fn signed_in(state: &AppState) -> Result<User, ApiError> {
+        user(state).await?.ok_or_else(ApiError::signed_out)
+    }
+
+    /// Whether the request is a plain form post (it accepts HTML): it can only be sent back to
+    /// a page. Scripts — the page's own calls and bots — read an error value instead.
+    pub fn from_plain_form() -> bool {
+        use_context::<axum::http::request::Parts>().is_some_and(|parts| {
+            parts
+                .headers
+                .get(axum::http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|accept| accept.contains("text/html"))
+        })
+    }
+
+    /// Refuse a form: a plain form goes back to `page` with `?error=<code>` (and `extra`, an
+    /// already encoded `&name=value` to keep what was typed); a script gets the JSON error.
+    pub fn refuse(page: &str, error: FormError, extra: &str) -> Result<(), ApiError> {
+        if !from_plain_form() {
+            return Err(error.api_error());
+        }
+        leptos_axum::redirect(&format!("{page}?error={}{extra}", error.code()));
+        Ok(())
     }
 
     pub fn set_cookie(value: &str) {

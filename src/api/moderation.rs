@@ -3,6 +3,8 @@
 //! Who may do what is `server::moderation`'s to say; each call asks it afresh.
 
 use leptos::prelude::*;
+
+use crate::api_error::ApiError;
 use serde::{Deserialize, Serialize};
 
 /// One line of a room's moderation log.
@@ -30,7 +32,7 @@ pub struct ModerationPage {
 
 #[cfg(feature = "ssr")]
 pub(crate) mod ssr {
-    use leptos::prelude::ServerFnError;
+    use crate::api_error::ApiError;
 
     use crate::server::AppState;
     use crate::server::moderation::Power;
@@ -38,7 +40,7 @@ pub(crate) mod ssr {
     use crate::server::users::User;
 
     /// What `user` may do in the room.
-    pub async fn power(state: &AppState, user: &User, room: &RoomAccess) -> Result<Power, ServerFnError> {
+    pub async fn power(state: &AppState, user: &User, room: &RoomAccess) -> Result<Power, ApiError> {
         let admin = state.is_admin(&user.username);
         state.store.power(room, user.id, admin).await.map_err(super::super::ssr::internal)
     }
@@ -51,26 +53,25 @@ pub async fn set_moderator(
     room: String,
     username: String,
     moderator: Option<String>,
-) -> Result<(), ServerFnError> {
+) -> Result<(), ApiError> {
     let state = super::ssr::state()?;
     let user = super::ssr::signed_in(&state).await?;
     let access = super::chat::ssr::room(&state, &user, &room).await?;
     let found = state.store.user_by_username(&username.trim().to_ascii_lowercase()).await;
     let Some(person) = found.map_err(super::ssr::internal)? else {
-        leptos_axum::redirect(&format!("/r/{room}?error=no-such-person"));
-        return Ok(());
+        return super::ssr::refuse(&format!("/r/{room}"), super::FormError::NoSuchPerson, "");
     };
     let power = ssr::power(&state, &user, &access).await?;
     match state.store.set_moderator(user.id, power, &access, person.id, moderator.is_some()).await {
         Ok(()) => leptos_axum::redirect(&format!("/r/{room}")),
-        Err(_) => leptos_axum::redirect(&format!("/r/{room}?error=not-allowed")),
+        Err(_) => return super::ssr::refuse(&format!("/r/{room}"), super::FormError::NotAllowed, ""),
     }
     Ok(())
 }
 
 /// A room's moderation log, for its moderators (and administrators).
 #[server(endpoint = "load_moderation")]
-pub async fn load_moderation(room: String) -> Result<ModerationPage, ServerFnError> {
+pub async fn load_moderation(room: String) -> Result<ModerationPage, ApiError> {
     use crate::server::moderation::Power;
     let state = super::ssr::state()?;
     let Some(user) = super::ssr::user(&state).await? else { return Ok(ModerationPage::default()) };

@@ -1,11 +1,17 @@
 //! Finding, creating and managing rooms, and starting conversations.
 //!
-//! Form endpoints like the account ones: each answers with a redirect, onward or back to
-//! `/rooms` with `?error=<code>`.
+//! Form endpoints like the account ones: each answers success with a redirect onward; a
+//! refusal goes back to the page with `?error=<code>` for a plain form, and is a JSON error
+//! for a script ([`FormError`](super::FormError)).
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "ssr")]
+use super::FormError;
+#[cfg(feature = "ssr")]
+use super::ssr::refuse;
+use crate::api_error::ApiError;
 use crate::rooms::RoomSummary;
 
 /// What the rooms page lists.
@@ -20,7 +26,7 @@ pub struct RoomsPage {
 }
 
 #[server(endpoint = "load_rooms")]
-pub async fn load_rooms() -> Result<RoomsPage, ServerFnError> {
+pub async fn load_rooms() -> Result<RoomsPage, ApiError> {
     let state = super::ssr::state()?;
     let Some(user) = super::ssr::user(&state).await? else {
         return Ok(RoomsPage { signed_in: false, public: Vec::new(), mine: Vec::new() });
@@ -35,22 +41,22 @@ pub async fn load_rooms() -> Result<RoomsPage, ServerFnError> {
 
 #[cfg(feature = "ssr")]
 mod ssr {
-    use leptos::prelude::ServerFnError;
+    use crate::api_error::ApiError;
 
     use crate::server::AppState;
     use crate::server::users::User;
 
-    /// The account called `username`; or, when there is none, a redirect back to the room
-    /// saying so, and `None`.
+    /// The account called `username`; or, when there is none, the refusal saying so
+    /// (a plain form is sent back to the room) and `None`.
     pub async fn person_or_back(
         state: &AppState,
         room: &str,
         username: &str,
-    ) -> Result<Option<User>, ServerFnError> {
+    ) -> Result<Option<User>, ApiError> {
         let found = state.store.user_by_username(&username.trim().to_ascii_lowercase()).await;
         let found = found.map_err(super::super::ssr::internal)?;
         if found.is_none() {
-            leptos_axum::redirect(&format!("/r/{room}?error=no-such-person"));
+            super::super::ssr::refuse(&format!("/r/{room}"), super::super::FormError::NoSuchPerson, "")?;
         }
         Ok(found)
     }
@@ -58,24 +64,22 @@ mod ssr {
 
 /// Create a room (`private` present: invite-only) and go to it.
 #[server(endpoint = "create_room")]
-pub async fn create_room(name: String, private: Option<String>) -> Result<(), ServerFnError> {
+pub async fn create_room(name: String, private: Option<String>) -> Result<(), ApiError> {
     use crate::rooms::{RoomKind, normalize_room_name};
     use crate::server::rooms::RoomError;
 
     let state = super::ssr::state()?;
     let user = super::ssr::signed_in(&state).await?;
     let Ok(name) = normalize_room_name(&name) else {
-        leptos_axum::redirect("/rooms?error=invalid-room-name");
-        return Ok(());
+        return refuse("/rooms", FormError::InvalidRoomName, "");
     };
     let kind = if private.is_some() { RoomKind::Private } else { RoomKind::Public };
     if !state.take(&state.limits.rooms, "rooms", &user.id).await {
-        leptos_axum::redirect("/rooms?error=too-many-rooms");
-        return Ok(());
+        return refuse("/rooms", FormError::TooManyRooms, "");
     }
     match state.store.create_room(user.id, &name, kind).await {
         Ok(room) => leptos_axum::redirect(&format!("/r/{}", room.name)),
-        Err(RoomError::NameTaken) => leptos_axum::redirect("/rooms?error=room-name-taken"),
+        Err(RoomError::NameTaken) => return refuse("/rooms", FormError::RoomNameTaken, ""),
         Err(error) => return Err(super::ssr::internal(error)),
     }
     Ok(())
@@ -83,14 +87,14 @@ pub async fn create_room(name: String, private: Option<String>) -> Result<(), Se
 
 /// Join a public room (read before joining; talk after), then go to it.
 #[server(endpoint = "join_room")]
-pub async fn join_room(room: String) -> Result<(), ServerFnError> {
+pub async fn join_room(room: String) -> Result<(), ApiError> {
     let state = super::ssr::state()?;
     let user = super::ssr::signed_in(&state).await?;
     let access = super::chat::ssr::room(&state, &user, &room).await?;
     match state.store.join_public(&access, user.id).await {
         Ok(()) => leptos_axum::redirect(&format!("/r/{}", access.name)),
         Err(crate::server::rooms::RoomError::NotCreator) => {
-            leptos_axum::redirect(&format!("/r/{}?error=not-allowed", access.name))
+            return refuse(&format!("/r/{}", access.name), FormError::NotAllowed, "");
         }
         Err(error) => return Err(super::ssr::internal(error)),
     }
@@ -99,13 +103,12 @@ pub async fn join_room(room: String) -> Result<(), ServerFnError> {
 
 /// Open (creating on first use) the conversation with `username`.
 #[server(endpoint = "open_direct")]
-pub async fn open_direct(username: String) -> Result<(), ServerFnError> {
+pub async fn open_direct(username: String) -> Result<(), ApiError> {
     let state = super::ssr::state()?;
     let user = super::ssr::signed_in(&state).await?;
     let name = username.trim().to_ascii_lowercase();
     if !state.take(&state.limits.rooms, "rooms", &user.id).await {
-        leptos_axum::redirect("/rooms?error=too-many-rooms");
-        return Ok(());
+        return refuse("/rooms", FormError::TooManyRooms, "");
     }
     let other = state.store.user_by_username(&name).await.map_err(super::ssr::internal)?;
     match other.filter(|other| other.id != user.id) {
@@ -113,21 +116,21 @@ pub async fn open_direct(username: String) -> Result<(), ServerFnError> {
             let room = state.store.direct_room(user.id, other.id).await.map_err(super::ssr::internal)?;
             leptos_axum::redirect(&format!("/r/{}", room.name));
         }
-        None => leptos_axum::redirect("/rooms?error=no-such-person"),
+        None => return refuse("/rooms", FormError::NoSuchPerson, ""),
     }
     Ok(())
 }
 
 /// Invite `username` into a private room (its creator only).
 #[server(endpoint = "invite")]
-pub async fn invite(room: String, username: String) -> Result<(), ServerFnError> {
+pub async fn invite(room: String, username: String) -> Result<(), ApiError> {
     let state = super::ssr::state()?;
     let user = super::ssr::signed_in(&state).await?;
     let access = super::chat::ssr::room(&state, &user, &room).await?;
     let Some(invited) = ssr::person_or_back(&state, &room, &username).await? else { return Ok(()) };
     match state.store.invite(user.id, &access, invited.id).await {
         Ok(()) => leptos_axum::redirect(&format!("/r/{room}")),
-        Err(_) => leptos_axum::redirect(&format!("/r/{room}?error=not-allowed")),
+        Err(_) => return refuse(&format!("/r/{room}"), FormError::NotAllowed, ""),
     }
     Ok(())
 }
@@ -135,15 +138,14 @@ pub async fn invite(room: String, username: String) -> Result<(), ServerFnError>
 /// Take `username` out of a room: yourself (leave) or, as one of its moderators, anyone but
 /// its creator (logged).
 #[server(endpoint = "remove_member")]
-pub async fn remove_member(room: String, username: String) -> Result<(), ServerFnError> {
+pub async fn remove_member(room: String, username: String) -> Result<(), ApiError> {
     let state = super::ssr::state()?;
     let user = super::ssr::signed_in(&state).await?;
     let access = super::chat::ssr::room(&state, &user, &room).await?;
     let Some(removed) = ssr::person_or_back(&state, &room, &username).await? else { return Ok(()) };
     let power = super::moderation::ssr::power(&state, &user, &access).await?;
     let Ok(version) = state.store.remove_member(user.id, power, &access, removed.id).await else {
-        leptos_axum::redirect(&format!("/r/{room}?error=not-allowed"));
-        return Ok(());
+        return refuse(&format!("/r/{room}"), FormError::NotAllowed, "");
     };
     // Their open sockets in the room end now, not at their next reconnect.
     state.sequencer.revoke(access.id, removed.id, version).await.map_err(super::ssr::internal)?;

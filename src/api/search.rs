@@ -6,6 +6,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::api_error::ApiError;
 use crate::rooms::RoomSummary;
 
 /// Results per page.
@@ -56,7 +57,7 @@ pub struct SearchResults {
 
 /// Search the rooms the caller is a member of.
 #[server(endpoint = "search_messages")]
-pub async fn search_messages(form: SearchForm) -> Result<SearchResults, ServerFnError> {
+pub async fn search_messages(form: SearchForm) -> Result<SearchResults, ApiError> {
     use crate::server::search::SearchFilter;
     use crate::server::search_query::SearchQuery;
     let state = super::ssr::state()?;

@@ -85,6 +85,8 @@ async fn run(cli: &Cli, dir: &std::path::Path) -> anyhow::Result<()> {
 
     let mut config = Config::with_db(db);
     config.push_allow_http = true;
+    // The push service is this machine's own: let the outbound guard call it.
+    config.outbound_allow = vec![service_addr.ip().into()];
     config.rate = 1e9;
     config.burst = u32::MAX;
     let options = leptos::config::get_configuration(Some(&cli.leptos_config))?.leptos_options;

@@ -1,14 +1,16 @@
 //! `SignInPage` and `SignUpPage`: the two account forms.
 //!
 //! Real forms (`ActionForm`) posting to server functions, so they work before the wasm loads
-//! and with JavaScript off. The server answers both ways with a redirect: onward, or back here
-//! with `?error=<code>`, which this page turns into a sentence (never shows the query as is).
+//! and with JavaScript off. Success is a redirect onward. A refusal comes back to a plain form
+//! as `?error=<code>`, which this page turns into a sentence (never shows the query as is),
+//! and to the hydrated page as the call's JSON error, whose sentence is the same.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::accounts::{MAX_USERNAME_CHARS, MIN_PASSWORD_CHARS};
 use crate::api::{FormError, SignIn, SignUp};
+use crate::api_error::ApiError;
 
 /// The sentence for the `?error=` code the server sent back, if any.
 pub fn returned_error() -> Signal<Option<String>> {
@@ -18,12 +20,31 @@ pub fn returned_error() -> Signal<Option<String>> {
     })
 }
 
-/// The error and username the server sent back in the query, if any.
-fn returned() -> (Signal<Option<String>>, Signal<String>) {
+/// Why `action`'s form was refused: its last call's error, or else the one in the query.
+pub fn refusal<S>(action: ServerAction<S>) -> Signal<Option<String>>
+where
+    S: leptos::server_fn::ServerFn<Error = ApiError> + Clone + Send + Sync + 'static,
+    S::Output: Send + Sync + 'static,
+{
+    let returned = returned_error();
+    Signal::derive(move || {
+        let called = action.value().with(|value| match value {
+            Some(Err(error)) => Some(error.message.clone()),
+            _ => None,
+        });
+        called.or_else(|| returned.get())
+    })
+}
+
+/// The error and username the server sent back, if any.
+fn returned<S>(action: ServerAction<S>) -> (Signal<Option<String>>, Signal<String>)
+where
+    S: leptos::server_fn::ServerFn<Error = ApiError> + Clone + Send + Sync + 'static,
+    S::Output: Send + Sync + 'static,
+{
     let query = use_query_map();
-    let error = returned_error();
     let username = Signal::derive(move || query.read().get("username").unwrap_or_default());
-    (error, username)
+    (refusal(action), username)
 }
 
 /// The username field both forms share; `described_by` names the element with the rules.
@@ -51,7 +72,7 @@ fn UsernameField(
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
-    let (error, username) = returned();
+    let (error, username) = returned(action);
     view! {
         <main class="account">
             <h1><span class="logo">"Banter"</span></h1>
@@ -71,7 +92,7 @@ pub fn SignInPage() -> impl IntoView {
 #[component]
 pub fn SignUpPage() -> impl IntoView {
     let action = ServerAction::<SignUp>::new();
-    let (error, username) = returned();
+    let (error, username) = returned(action);
     view! {
         <main class="account">
             <h1><span class="logo">"Banter"</span></h1>

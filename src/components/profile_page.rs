@@ -6,7 +6,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::accounts::MAX_STATUS_CHARS;
 use crate::api::{SetQuiet, SignOut, SignOutEverywhere, UpdateProfile, my_profile, my_quiet, my_sessions};
-use crate::components::account_form::returned_error;
+use crate::components::account_form::refusal;
 use crate::components::avatar::Avatar;
 use crate::model::{Profile, SessionSummary, date_time};
 use crate::protocol::MAX_NAME_CHARS;
@@ -32,7 +32,7 @@ fn ProfileForm(me: Profile) -> impl IntoView {
     let update = ServerAction::<UpdateProfile>::new();
     let sign_out = ServerAction::<SignOut>::new();
     let query = use_query_map();
-    let error = returned_error();
+    let error = refusal(update);
     let saved = move || query.read().get("saved").is_some().then_some("Saved.");
     view! {
         <main class="account">

@@ -6,7 +6,6 @@
 //! loads afresh, so the member list and the live connection reflect the change at once.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 
 use leptos::server_fn::ServerFn;
 
@@ -15,19 +14,9 @@ use crate::chat_state::ChatState;
 use crate::notifications::NotifyLevel;
 use crate::rooms::{MEMBER_LIST_MAX, RoomKind};
 
-/// What an error code in the query means here.
-fn error_text(code: &str) -> Option<&'static str> {
-    match code {
-        "no-such-person" => Some("There is nobody with that username."),
-        "not-allowed" => Some("You may not do that in this room."),
-        _ => None,
-    }
-}
-
 #[component]
 pub fn RoomInfo(room: String, info: Info, me: String) -> impl IntoView {
-    let query = use_query_map();
-    let error = move || query.read().get("error").and_then(|code| error_text(&code));
+    let error = crate::components::account_form::returned_error();
     let (invite, remove, direct, promote) =
         (Invite::url(), RemoveMember::url(), OpenDirect::url(), SetModerator::url());
     let manage = info.kind == RoomKind::Private && info.mine;

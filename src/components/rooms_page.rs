@@ -2,22 +2,10 @@
 
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
-use leptos_router::hooks::use_query_map;
 
 use crate::api::{CreateRoom, OpenDirect, RoomsPage as Data, load_rooms};
-use crate::rooms::{MAX_ROOM_NAME_CHARS, RoomNameError};
-
-fn error_text(code: &str) -> Option<String> {
-    match code {
-        "invalid-room-name" => Some(format!("{}.", RoomNameError::Invalid).replacen('a', "A", 1)),
-        "room-name-taken" => Some("A room with that name exists.".to_owned()),
-        "no-such-person" => Some("There is nobody with that username.".to_owned()),
-        "too-many-rooms" => Some(
-            "You have made many rooms and conversations just now; wait a minute, then try again.".to_owned(),
-        ),
-        _ => None,
-    }
-}
+use crate::components::account_form::refusal;
+use crate::rooms::MAX_ROOM_NAME_CHARS;
 
 #[component]
 pub fn RoomsPage() -> impl IntoView {
@@ -39,8 +27,9 @@ pub fn RoomsPage() -> impl IntoView {
 fn Rooms(data: Data) -> impl IntoView {
     let create = ServerAction::<CreateRoom>::new();
     let direct = ServerAction::<OpenDirect>::new();
-    let query = use_query_map();
-    let error = move || query.read().get("error").and_then(|code| error_text(&code));
+    let (created, opened) = (refusal(create), refusal(direct));
+    // The latest refusal (both forms read the same query when it came in one).
+    let error = move || opened.get().or_else(|| created.get());
     let public = data
         .public
         .into_iter()

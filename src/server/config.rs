@@ -11,6 +11,7 @@ use clap::Parser;
 
 use super::database::Database;
 use super::object_store::{DEFAULT_REGION, ObjectStoreUrl};
+use super::outbound::{Allowed, Pin};
 
 #[derive(Debug, Clone, Parser)]
 #[command(name = "banter", version, about = "Real-time web chat server")]
@@ -91,6 +92,19 @@ pub struct Config {
     /// local network, or the tests'); by default only `https://`.
     #[arg(long, env = "BANTER_PUSH_ALLOW_HTTP")]
     pub push_allow_http: bool,
+
+    /// Hosts, addresses or networks the server may call although they are internal
+    /// (comma-separated: `push.corp.example,10.1.0.0/16`): a company's own push service. By
+    /// default the server calls no loopback, private, link-local or other internal address
+    /// (`server::outbound`).
+    #[arg(long, env = "BANTER_OUTBOUND_ALLOW", value_delimiter = ',')]
+    pub outbound_allow: Vec<Allowed>,
+
+    /// Names resolved to fixed addresses for the server's own calls, instead of by DNS
+    /// (comma-separated `HOST=IP`; a name given twice has both). The addresses are checked
+    /// like any others.
+    #[arg(long, env = "BANTER_OUTBOUND_RESOLVE", value_delimiter = ',')]
+    pub outbound_resolve: Vec<Pin>,
 
     /// Server administrators, by username (comma-separated): they moderate every room —
     /// delete any message, remove anyone from any room, promote and demote moderators.

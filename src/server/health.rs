@@ -47,12 +47,16 @@ pub async fn metrics(State(state): State<AppState>, ConnectInfo(peer): ConnectIn
          banter_evictions_total {}\n\
          # HELP banter_sequencer_up Whether messages can be stored.\n\
          # TYPE banter_sequencer_up gauge\n\
-         banter_sequencer_up {}\n",
+         banter_sequencer_up {}\n\
+         # HELP banter_outbound_refused_total Calls the server did not make: their address was internal.\n\
+         # TYPE banter_outbound_refused_total counter\n\
+         banter_outbound_refused_total {}\n",
         totals.sockets,
         totals.queued_bytes,
         totals.largest_queue_bytes,
         totals.evictions,
         u8::from(state.sequencer.is_running()),
+        state.outbound.refused_total(),
     );
     ([(CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }

@@ -6,6 +6,7 @@
 //! a state built by the caller.
 
 pub mod access_watch;
+pub mod api_status;
 pub mod assets;
 pub mod attachments;
 pub mod auth;
@@ -26,6 +27,7 @@ pub mod message_changes;
 pub mod moderation;
 pub mod notify_settings;
 pub mod object_store;
+pub mod outbound;
 pub mod outbound_queue;
 pub mod passwords;
 pub mod person_limits;
@@ -86,6 +88,8 @@ pub fn router(state: AppState) -> Router {
             move || provide_context(context_state.clone()),
             move || shell(shell_options.clone()),
         )
+        // Server function errors get the status their code says (they come out of Leptos 500).
+        .layer(axum::middleware::from_fn(api_status::from_code))
         .fallback(assets::serve)
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_REQUEST_BODY_BYTES))
         // Added after the 64 KiB limit, so it does not apply: uploads count their own bytes

@@ -9,6 +9,7 @@ use super::emoji_catalog::expand_shortcodes;
 use super::sequencer::{PostReply, SequencerError};
 use super::store::NewMessage;
 use super::users::User;
+use crate::api_error::{ApiCode, ApiError};
 use crate::attachments::AttachmentId;
 use crate::protocol::{InputError, validate_client_id, validate_post};
 
@@ -27,6 +28,25 @@ pub enum PostError {
     Refused(#[from] SequencerError),
     #[error("the server could not do that just now; try again")]
     Unavailable,
+}
+
+impl PostError {
+    /// The same refusal for a script calling `post_message`.
+    pub fn api_error(self) -> ApiError {
+        use crate::protocol::ErrorCode;
+        match self {
+            PostError::Input(input) => input.into(),
+            PostError::NotFound => ApiError::not_found(),
+            PostError::NotMember => ApiError::new(ApiCode::NotMember, self.to_string()),
+            PostError::RateLimited => ApiError::rate_limited(self.to_string(), 1),
+            PostError::Refused(refused) => match refused.code() {
+                ErrorCode::UnknownRoom => ApiError::not_found(),
+                ErrorCode::StoreUnavailable => ApiError::unavailable(),
+                _ => ApiError::invalid(refused.to_string()),
+            },
+            PostError::Unavailable => ApiError::unavailable(),
+        }
+    }
 }
 
 /// Post `body` (and `attachments`) as `user` in `room`; the message's `seq` once stored.

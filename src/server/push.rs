@@ -9,6 +9,12 @@
 //! with no open connection) and sends at most [`PUSH_CONCURRENCY`] requests at a time, each
 //! bounded by [`PUSH_TIMEOUT`]. A push service answering 404 or 410 has dropped the
 //! subscription, and so does Banter.
+//!
+//! Every endpoint is a URL someone handed over, so it goes through the outbound guard
+//! (`server::outbound`) when subscribed and again at every push. The VAPID token is signed
+//! here rather than by `web-push-native`, whose audience leaves out the endpoint's port
+//! (RFC 8292 §2 asks for the origin, port included) and whose expiry is the push's whole TTL
+//! (24 h, the RFC's maximum, which a push service whose clock runs ahead refuses).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,11 +22,15 @@ use std::time::Duration;
 use base64ct::{Base64UrlUnpadded, Encoding as _};
 use serde::Serialize;
 use tokio::sync::{Semaphore, mpsc};
-use web_push_native::jwt_simple::algorithms::{ECDSAP256PublicKeyLike as _, ES256KeyPair};
+use web_push_native::jwt_simple::algorithms::{
+    ECDSAP256KeyPairLike as _, ECDSAP256PublicKeyLike as _, ES256KeyPair,
+};
+use web_push_native::jwt_simple::claims::Claims;
 use web_push_native::p256::PublicKey;
 use web_push_native::{Auth, WebPushBuilder};
 
 use super::hub::Hub;
+use super::outbound::{OutboundError, OutboundPolicy};
 use super::push_store::Subscription;
 use super::store::Store;
 use crate::notifications::{Incoming, concerns};
@@ -37,6 +47,9 @@ pub const PUSH_CRYPTO_WORKERS: usize = 1;
 pub const PUSH_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a push service should keep trying to deliver (the `TTL` header).
 pub const PUSH_TTL: Duration = Duration::from_secs(24 * 60 * 60);
+/// How long a VAPID token is valid: RFC 8292 allows at most 24 hours; half leaves room for a
+/// push service whose clock runs ahead of ours.
+pub const VAPID_VALIDITY_HOURS: u64 = 12;
 /// Longest push endpoint URL taken.
 pub const MAX_ENDPOINT_BYTES: usize = 1_024;
 
@@ -70,6 +83,8 @@ pub struct PushPayload {
 pub enum SubscriptionError {
     #[error("the endpoint is not an https URL (of at most {MAX_ENDPOINT_BYTES} bytes)")]
     Endpoint,
+    #[error("the endpoint cannot be used: {0}")]
+    Refused(#[from] OutboundError),
     #[error("the p256dh key is not a P-256 public key in base64url")]
     Key,
     #[error("the auth secret is not 16 bytes in base64url")]
@@ -82,22 +97,31 @@ pub struct Pusher {
     tx: mpsc::Sender<Posted>,
     public_key: Arc<str>,
     allow_http: bool,
+    /// What endpoints may be called: checked at subscribe time too, for a clear error.
+    outbound: Arc<OutboundPolicy>,
 }
 
 impl Pusher {
     /// Load (or make, on first start) the VAPID key and start the task.
-    pub async fn start(store: Store, hub: Hub, contact: String, allow_http: bool) -> anyhow::Result<Self> {
+    pub async fn start(
+        store: Store,
+        hub: Hub,
+        contact: String,
+        allow_http: bool,
+        outbound: Arc<OutboundPolicy>,
+    ) -> anyhow::Result<Self> {
         let bytes = store.vapid_key(|| ES256KeyPair::generate().to_bytes()).await?;
         let key = ES256KeyPair::from_bytes(&bytes).map_err(|e| anyhow::anyhow!("stored VAPID key: {e}"))?;
         let public_key =
             Base64UrlUnpadded::encode_string(&key.public_key().public_key().to_bytes_uncompressed());
         // reqwest is built without a TLS provider of its own choosing: ring, here, for all.
         let _already = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder().timeout(PUSH_TIMEOUT).build()?;
+        let client = outbound.client(PUSH_TIMEOUT)?;
         let (tx, rx) = mpsc::channel(PUSH_QUEUE);
-        let sender = Sender { store, hub, key: Arc::new(key), contact: Arc::from(contact), client };
+        let signer = Arc::new(Signer { key, contact, public_key: public_key.clone() });
+        let sender = Sender { store, hub, signer, outbound: Arc::clone(&outbound), client };
         tokio::spawn(sender.run(rx));
-        Ok(Self { tx, public_key: Arc::from(public_key), allow_http })
+        Ok(Self { tx, public_key: Arc::from(public_key), allow_http, outbound })
     }
 
     /// The VAPID public key, base64url: what the page subscribes with.
@@ -112,9 +136,12 @@ impl Pusher {
         }
     }
 
-    /// Check a subscription the browser made before keeping it.
-    pub fn check(&self, endpoint: &str, p256dh: &str, auth: &str) -> Result<(), SubscriptionError> {
-        check_subscription(endpoint, p256dh, auth, self.allow_http)
+    /// Check a subscription the browser made before keeping it: its form, then whether the
+    /// server may call its endpoint at all.
+    pub async fn check(&self, endpoint: &str, p256dh: &str, auth: &str) -> Result<(), SubscriptionError> {
+        check_subscription(endpoint, p256dh, auth, self.allow_http)?;
+        let url: url::Url = endpoint.parse().map_err(|_| SubscriptionError::Endpoint)?;
+        Ok(self.outbound.check_url(&url).await?)
     }
 }
 
@@ -127,8 +154,14 @@ fn check_subscription(
     allow_http: bool,
 ) -> Result<(), SubscriptionError> {
     let scheme_ok = endpoint.starts_with("https://") || (allow_http && endpoint.starts_with("http://"));
+    // Both parsers must take it: `url` is what the guard checks, `http` what the push is
+    // built with.
     let uri: Option<axum::http::Uri> = endpoint.parse().ok();
-    if !scheme_ok || endpoint.len() > MAX_ENDPOINT_BYTES || uri.and_then(|u| u.host().map(str::len)).is_none()
+    let parsed = url::Url::parse(endpoint).ok().filter(|u| u.host().is_some());
+    if !scheme_ok
+        || endpoint.len() > MAX_ENDPOINT_BYTES
+        || uri.and_then(|u| u.host().map(str::len)).is_none()
+        || parsed.is_none()
     {
         return Err(SubscriptionError::Endpoint);
     }
@@ -146,12 +179,35 @@ fn decode_auth(auth: &str) -> Option<Auth> {
     (bytes.len() == 16).then(|| Auth::clone_from_slice(&bytes))
 }
 
+/// Signs each push's VAPID token (RFC 8292).
+struct Signer {
+    key: ES256KeyPair,
+    /// Who runs this server (`sub`).
+    contact: String,
+    /// The key's public half, base64url (`k=`).
+    public_key: String,
+}
+
+impl Signer {
+    /// The `Authorization` header for a push to `endpoint`: a token for the endpoint's
+    /// origin (scheme, host and any non-default port), valid [`VAPID_VALIDITY_HOURS`].
+    fn authorization(&self, endpoint: &url::Url) -> Result<String, String> {
+        let audience = endpoint.origin().ascii_serialization();
+        let claims =
+            Claims::create(web_push_native::jwt_simple::prelude::Duration::from_hours(VAPID_VALIDITY_HOURS))
+                .with_audience(audience)
+                .with_subject(&self.contact);
+        let token = self.key.sign(claims).map_err(|e| e.to_string())?;
+        Ok(format!("vapid t={token}, k={}", self.public_key))
+    }
+}
+
 /// The task that works out and sends pushes.
 struct Sender {
     store: Store,
     hub: Hub,
-    key: Arc<ES256KeyPair>,
-    contact: Arc<str>,
+    signer: Arc<Signer>,
+    outbound: Arc<OutboundPolicy>,
     client: reqwest::Client,
 }
 
@@ -194,14 +250,14 @@ impl Sender {
                 let permit = Arc::clone(permits).acquire_owned().await?;
                 let sender = (
                     self.store.clone(),
-                    Arc::clone(&self.key),
-                    Arc::clone(&self.contact),
+                    Arc::clone(&self.signer),
+                    Arc::clone(&self.outbound),
                     self.client.clone(),
                 );
                 let body = body.clone();
                 tokio::spawn(async move {
-                    let (store, key, contact, client) = sender;
-                    send(&store, key, contact, &client, subscription, body).await;
+                    let (store, signer, outbound, client) = sender;
+                    send(&store, &signer, &outbound, &client, subscription, body).await;
                     drop(permit);
                 });
             }
@@ -212,22 +268,24 @@ impl Sender {
 
 /// The encrypted, signed request for one device.
 fn build(
-    key: &ES256KeyPair,
-    contact: &str,
-    endpoint: &str,
+    signer: &Signer,
+    endpoint: &url::Url,
     p256dh: &str,
     auth: &str,
     body: Vec<u8>,
 ) -> Result<reqwest::Request, String> {
-    let (Ok(endpoint), Some(device), Some(auth)) = (endpoint.parse(), decode_key(p256dh), decode_auth(auth))
+    let (Ok(uri), Some(device), Some(auth)) =
+        (endpoint.as_str().parse(), decode_key(p256dh), decode_auth(auth))
     else {
         return Err("a stored subscription no longer parses".to_owned());
     };
-    let request = WebPushBuilder::new(endpoint, device, auth)
+    let mut request = WebPushBuilder::new(uri, device, auth)
         .with_valid_duration(PUSH_TTL)
-        .with_vapid(key, contact)
         .build(body)
         .map_err(|e| e.to_string())?;
+    let vapid =
+        axum::http::HeaderValue::try_from(signer.authorization(endpoint)?).map_err(|e| e.to_string())?;
+    request.headers_mut().insert(axum::http::header::AUTHORIZATION, vapid);
     reqwest::Request::try_from(request).map_err(|e| e.to_string())
 }
 
@@ -239,19 +297,26 @@ static CRYPTO: Semaphore = Semaphore::const_new(PUSH_CRYPTO_WORKERS);
 /// when next opened).
 async fn send(
     store: &Store,
-    key: Arc<ES256KeyPair>,
-    contact: Arc<str>,
+    signer: &Arc<Signer>,
+    outbound: &OutboundPolicy,
     client: &reqwest::Client,
     to: Subscription,
     body: Vec<u8>,
 ) {
-    let endpoint = to.endpoint.clone();
+    let Ok(endpoint) = url::Url::parse(&to.endpoint) else {
+        return tracing::warn!("a stored push endpoint no longer parses");
+    };
+    // An address in the URL is checked here; a name, as it resolves (`outbound::Guarded`).
+    if let Err(error) = outbound.check_literal(&endpoint) {
+        return tracing::warn!(%error, "push not sent");
+    }
     let (p256dh, auth) = (to.p256dh.clone(), to.auth.clone());
+    let signer = Arc::clone(signer);
     // Encrypting and signing is CPU work: on the blocking pool, one push at a time
     // (PUSH_CRYPTO_WORKERS), never on the threads that deliver messages to open pages.
     let built = {
         let _turn = CRYPTO.acquire().await;
-        tokio::task::spawn_blocking(move || build(&key, &contact, &endpoint, &p256dh, &auth, body)).await
+        tokio::task::spawn_blocking(move || build(&signer, &endpoint, &p256dh, &auth, body)).await
     };
     let request = match built {
         Ok(Ok(request)) => request,

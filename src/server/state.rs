@@ -16,6 +16,7 @@ use super::cluster::Cluster;
 use super::config::Config;
 use super::hub::{ConnId, Hub};
 use super::object_store::ObjectStore;
+use super::outbound::OutboundPolicy;
 use super::person_limits::PersonLimits;
 use super::rate_limit::Keyed;
 use super::sequencer::Sequencer;
@@ -43,6 +44,9 @@ pub struct AppState {
     /// Web Push to devices with no page open.
     #[from_ref(skip)]
     pub pusher: Pusher,
+    /// The guard every URL the server calls goes through (kept here for its count).
+    #[from_ref(skip)]
+    pub outbound: Arc<OutboundPolicy>,
     /// Who is connected where.
     pub hub: Hub,
     /// One permit per open WebSocket: caps connections, and lets shutdown wait for them all.
@@ -93,9 +97,16 @@ impl AppState {
         };
         let blobs = BlobStore::open(&uploads, bucket)
             .with_context(|| format!("cannot use the attachments directory {}", uploads.display()))?;
-        let pusher =
-            Pusher::start(store.clone(), hub.clone(), config.push_contact.clone(), config.push_allow_http)
-                .await?;
+        let outbound =
+            Arc::new(OutboundPolicy::new(config.outbound_allow.clone(), config.outbound_resolve.clone()));
+        let pusher = Pusher::start(
+            store.clone(),
+            hub.clone(),
+            config.push_contact.clone(),
+            config.push_allow_http,
+            Arc::clone(&outbound),
+        )
+        .await?;
         let cluster = match &config.redis_url {
             Some(url) => {
                 let node = config
@@ -129,6 +140,7 @@ impl AppState {
             sequencer,
             cluster,
             pusher,
+            outbound,
             hub,
             connections,
             shutdown: watch::Sender::new(false),

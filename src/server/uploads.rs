@@ -53,6 +53,9 @@ pub enum UploadError {
     Empty,
     #[error("the upload was cut off: {0}")]
     Interrupted(String),
+    /// A part's headers cannot be read (a control character in its file name, say).
+    #[error("the upload's part headers cannot be read: {0}")]
+    InvalidUpload(String),
     #[error("this image cannot be read: {0}")]
     BadImage(MediaError),
     #[error("the server could not store the file; try again")]
@@ -65,11 +68,33 @@ impl UploadError {
             UploadError::SignedOut => StatusCode::UNAUTHORIZED,
             UploadError::TooLarge(_) | UploadError::TooManyPixels(_) => StatusCode::PAYLOAD_TOO_LARGE,
             UploadError::RateLimited | UploadError::TooManyUnsent => StatusCode::TOO_MANY_REQUESTS,
-            UploadError::NotMultipart | UploadError::Empty | UploadError::Interrupted(_) => {
-                StatusCode::BAD_REQUEST
-            }
+            UploadError::NotMultipart
+            | UploadError::Empty
+            | UploadError::Interrupted(_)
+            | UploadError::InvalidUpload(_) => StatusCode::BAD_REQUEST,
             UploadError::BadImage(_) => StatusCode::UNPROCESSABLE_ENTITY,
             UploadError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    /// A broken multipart body: malformed part headers are the sender's mistake
+    /// (`invalid_upload`); anything else means the body ended early (`interrupted`).
+    fn from_multipart(error: axum::extract::multipart::MultipartError) -> Self {
+        use std::error::Error as _;
+        let malformed =
+            error.source().and_then(|source| source.downcast_ref::<multer::Error>()).is_some_and(|source| {
+                matches!(
+                    source,
+                    multer::Error::ReadHeaderFailed(_)
+                        | multer::Error::DecodeHeaderName { .. }
+                        | multer::Error::DecodeHeaderValue { .. }
+                        | multer::Error::DecodeContentType(_)
+                )
+            });
+        if malformed {
+            UploadError::InvalidUpload(error.body_text())
+        } else {
+            UploadError::Interrupted(error.body_text())
         }
     }
 
@@ -82,6 +107,7 @@ impl UploadError {
             UploadError::NotMultipart => "not_multipart",
             UploadError::Empty => "empty",
             UploadError::Interrupted(_) => "interrupted",
+            UploadError::InvalidUpload(_) => "invalid_upload",
             UploadError::BadImage(_) => "bad_image",
             UploadError::Unavailable => "unavailable",
         }
@@ -114,7 +140,7 @@ pub async fn upload(State(state): State<AppState>, request: Request) -> Result<R
     let incoming = state.blobs.incoming(&id);
     let received = async {
         loop {
-            let field = multipart.next_field().await.map_err(|e| UploadError::Interrupted(e.body_text()))?;
+            let field = multipart.next_field().await.map_err(UploadError::from_multipart)?;
             let Some(field) = field else { return Err(UploadError::NotMultipart) };
             if field.name() != Some("file") {
                 continue;
@@ -183,7 +209,7 @@ pub(super) async fn receive(
     let mut file = tokio::io::BufWriter::new(tokio::fs::File::create(path).await.map_err(io)?);
     let mut head = Vec::with_capacity(SNIFF_BYTES);
     let mut size = 0u64;
-    while let Some(chunk) = field.chunk().await.map_err(|e| UploadError::Interrupted(e.body_text()))? {
+    while let Some(chunk) = field.chunk().await.map_err(UploadError::from_multipart)? {
         size += chunk.len() as u64;
         if size > limit {
             return Err(UploadError::TooLarge(limit));

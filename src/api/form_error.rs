@@ -1,0 +1,158 @@
+//! Why a form came back, in the two shapes a caller can read.
+//!
+//! A plain form post (a browser without JavaScript, or before the wasm loads) can only be
+//! sent back to a page: it gets a redirect with `?error=<code>`, and the page turns the code
+//! into a sentence (never showing the query as it came). A script — the page's own calls and
+//! bots — gets the same refusal as an [`ApiError`] with a 4xx status. One enum for both, so
+//! the sentence a person reads is the same either way.
+
+use serde::{Deserialize, Serialize};
+
+use crate::api_error::{ApiCode, ApiError};
+
+/// A refusal a form endpoint can answer with. `?error=<code>` in a redirect's query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FormError {
+    /// Sign-in: no such username, or the wrong password (deliberately not told apart).
+    WrongPassword,
+    /// Sign-in: too many failures for this username or from this address.
+    Throttled,
+    InvalidUsername,
+    InvalidPassword,
+    UsernameTaken,
+    InvalidName,
+    InvalidStatus,
+    /// Sign-up: too many accounts made from this address lately.
+    TooManySignups,
+    InvalidRoomName,
+    RoomNameTaken,
+    /// Rooms made and conversations opened: over the person's allowance.
+    TooManyRooms,
+    /// No account has that username.
+    NoSuchPerson,
+    /// Signed in, but not allowed this in this room.
+    NotAllowed,
+    /// The store failed; nothing changed.
+    Unavailable,
+}
+
+const ALL: [FormError; 14] = [
+    FormError::WrongPassword,
+    FormError::Throttled,
+    FormError::InvalidUsername,
+    FormError::InvalidPassword,
+    FormError::UsernameTaken,
+    FormError::InvalidName,
+    FormError::InvalidStatus,
+    FormError::TooManySignups,
+    FormError::InvalidRoomName,
+    FormError::RoomNameTaken,
+    FormError::TooManyRooms,
+    FormError::NoSuchPerson,
+    FormError::NotAllowed,
+    FormError::Unavailable,
+];
+
+impl FormError {
+    pub fn code(self) -> &'static str {
+        match self {
+            FormError::WrongPassword => "wrong-password",
+            FormError::Throttled => "throttled",
+            FormError::InvalidUsername => "invalid-username",
+            FormError::InvalidPassword => "invalid-password",
+            FormError::UsernameTaken => "username-taken",
+            FormError::InvalidName => "invalid-name",
+            FormError::InvalidStatus => "invalid-status",
+            FormError::TooManySignups => "too-many-signups",
+            FormError::InvalidRoomName => "invalid-room-name",
+            FormError::RoomNameTaken => "room-name-taken",
+            FormError::TooManyRooms => "too-many-rooms",
+            FormError::NoSuchPerson => "no-such-person",
+            FormError::NotAllowed => "not-allowed",
+            FormError::Unavailable => "unavailable",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        ALL.into_iter().find(|e| e.code() == code)
+    }
+
+    /// What the person reads.
+    pub fn message(self) -> String {
+        use crate::accounts::AccountError;
+        match self {
+            FormError::WrongPassword => "Wrong username or password.".to_owned(),
+            FormError::Throttled => format!(
+                "Too many failed sign-ins. Wait {} minutes, then try again.",
+                crate::accounts::SIGNIN_LOCKOUT_MINUTES
+            ),
+            FormError::InvalidUsername => capitalized(&AccountError::InvalidUsername.to_string()),
+            FormError::InvalidPassword => capitalized(&AccountError::InvalidPassword.to_string()),
+            FormError::UsernameTaken => "That username is taken; pick another.".to_owned(),
+            FormError::InvalidName => {
+                format!("A display name is 1–{} characters on one line.", crate::protocol::MAX_NAME_CHARS)
+            }
+            FormError::InvalidStatus => capitalized(&AccountError::InvalidStatus.to_string()),
+            FormError::TooManySignups => {
+                "Many accounts were made from your network just now. Try again in an hour.".to_owned()
+            }
+            FormError::InvalidRoomName => capitalized(&crate::rooms::RoomNameError::Invalid.to_string()),
+            FormError::RoomNameTaken => "A room with that name exists.".to_owned(),
+            FormError::TooManyRooms => {
+                "You have made many rooms and conversations just now; wait a minute, then try again."
+                    .to_owned()
+            }
+            FormError::NoSuchPerson => "There is nobody with that username.".to_owned(),
+            FormError::NotAllowed => "You may not do that in this room.".to_owned(),
+            FormError::Unavailable => "The server could not do that just now; try again.".to_owned(),
+        }
+    }
+
+    /// The same refusal for a script: its code, status and (when waiting helps) how long.
+    pub fn api_error(self) -> ApiError {
+        let code = match self {
+            FormError::WrongPassword => ApiCode::WrongPassword,
+            FormError::Throttled | FormError::TooManySignups | FormError::TooManyRooms => {
+                ApiCode::RateLimited
+            }
+            FormError::InvalidUsername
+            | FormError::InvalidPassword
+            | FormError::InvalidName
+            | FormError::InvalidStatus
+            | FormError::InvalidRoomName => ApiCode::InvalidField,
+            FormError::UsernameTaken | FormError::RoomNameTaken => ApiCode::NameTaken,
+            FormError::NoSuchPerson => ApiCode::NotFound,
+            FormError::NotAllowed => ApiCode::NotAllowed,
+            FormError::Unavailable => ApiCode::Unavailable,
+        };
+        let retry_after = match self {
+            FormError::Throttled => Some(crate::accounts::SIGNIN_LOCKOUT_MINUTES * 60),
+            FormError::TooManySignups => Some(60 * 60),
+            FormError::TooManyRooms => Some(60),
+            _ => None,
+        };
+        ApiError { retry_after, ..ApiError::new(code, self.message()) }
+    }
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect::<String>() + ".",
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_reads_back_and_is_a_client_error() {
+        for error in ALL {
+            assert_eq!(FormError::from_code(error.code()), Some(error));
+            let status = error.api_error().code.status();
+            assert!((400..500).contains(&status) || error == FormError::Unavailable, "{error:?}: {status}");
+        }
+    }
+}
