@@ -87,6 +87,8 @@ pub struct ChatState {
     pub unseen_hidden: RwSignal<i64>,
     /// Whether this person moderates the room: they may delete anyone's message.
     pub moderator: StoredValue<bool>,
+    /// The message whose actions a tap showed, on a touch screen (`components::message_touch`).
+    pub selected: RwSignal<Option<i64>>,
     /// Minutes east of UTC for showing times: 0 on the server, the browser's own once hydrated.
     pub utc_offset: RwSignal<i64>,
     /// Set by the browser client once it runs; `None` on the server.
@@ -116,6 +118,7 @@ impl ChatState {
             moderator: StoredValue::new(page.info.as_ref().is_some_and(|info| info.moderator)),
             presence: RwSignal::new(Default::default()),
             status: RwSignal::new(ConnStatus::Connecting),
+            selected: RwSignal::new(None),
             utc_offset: RwSignal::new(0),
             commands: StoredValue::new(None),
         }

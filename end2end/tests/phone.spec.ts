@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { delivered, signUp, unique, username } from './helpers';
+import { delivered, send, signUp, unique, username } from './helpers';
 
 test.use({ viewport: { width: 375, height: 667 }, isMobile: true, hasTouch: true });
 
@@ -27,4 +27,56 @@ test('on a phone the input stays in view and sending works', async ({ page }) =>
   // Nothing scrolls sideways.
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow).toBeLessThanOrEqual(0);
+});
+
+test('on a phone a tap shows one message\'s actions, and they go when done', async ({ page }) => {
+  await signUp(page, username('tapper'));
+  const texts = [unique('tap one'), unique('tap two')];
+  for (const text of texts) {
+    await send(page, text);
+    await expect(delivered(page, text)).toHaveCount(1);
+  }
+  const message = (text: string) => page.locator('#chat-box li.message:not(.pending)').filter({ hasText: text });
+  const [first, second] = texts.map(message);
+  // Messages are the content: no toolbar until one is asked for.
+  await expect(first.locator('.actions')).toBeHidden();
+  await expect(second.locator('.actions')).toBeHidden();
+  await first.locator('.body').tap();
+  await expect(first.locator('.actions')).toBeVisible();
+  await expect(second.locator('.actions')).toBeHidden();
+  // The add-reaction button has a face every phone can draw.
+  await expect(first.getByRole('button', { name: 'Add reaction' }).locator('svg')).toBeVisible();
+  // A tap on another message moves them; a second tap on it hides them.
+  await second.locator('.body').tap();
+  await expect(first.locator('.actions')).toBeHidden();
+  await expect(second.locator('.actions')).toBeVisible();
+  await second.locator('.body').tap();
+  await expect(second.locator('.actions')).toBeHidden();
+  // A reaction from there: it lands, and the bar goes.
+  await second.locator('.body').tap();
+  await second.getByRole('button', { name: 'React with 👍' }).tap();
+  await expect(second.locator('.reactions')).toContainText('👍');
+  await expect(second.locator('.actions')).toBeHidden();
+  // A reply from there.
+  await first.locator('.body').tap();
+  await first.getByRole('button', { name: 'Reply', exact: true }).tap();
+  await expect(page.locator('#composer')).toContainText(texts[0]);
+  await expect(first.locator('.actions')).toBeHidden();
+  // The quote is cut to fit: the page does not grow sideways, Send stays on screen.
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - 375);
+  expect(overflow).toBeLessThanOrEqual(0);
+  await expect(page.getByRole('button', { name: 'Send', exact: true })).toBeInViewport();
+  // Escape hides them too.
+  await first.locator('.body').tap();
+  await expect(first.locator('.actions')).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(first.locator('.actions')).toBeHidden();
+  // Scrolling hides them: enough lines to scroll, then scroll up.
+  for (let i = 0; i < 12; i++) await send(page, unique(`filler ${i}`));
+  const last = message(texts[1]);
+  await last.locator('.body').scrollIntoViewIfNeeded();
+  await last.locator('.body').tap();
+  await expect(last.locator('.actions')).toBeVisible();
+  await page.locator('#chat-box').evaluate((list) => { list.scrollTop = 0; });
+  await expect(last.locator('.actions')).toBeHidden();
 });

@@ -29,9 +29,9 @@ pub fn EmojiPicker(
     /// The button's accessible name.
     #[prop(default = "Emoji")]
     label: &'static str,
-    /// The button's face.
-    #[prop(default = "😊")]
-    icon: &'static str,
+    /// The button's face: an icon; without one, a smiling face.
+    #[prop(optional, into)]
+    face: Option<ViewFn>,
 ) -> impl IntoView {
     let ids = StoredValue::new(ids);
     let id = move |part: &str| format!("{}-{part}", ids.get_value());
@@ -159,7 +159,7 @@ pub fn EmojiPicker(
                 node_ref=button
                 on:click=toggle
             >
-                {icon}
+                {face.map_or_else(|| "😊".into_any(), |face| face.run())}
             </button>
             <Show when=move || open.get()>
                 <div id=id("picker") class="emoji-picker" role="dialog" aria-label="Emoji picker" on:keydown=move |ev: leptos::ev::KeyboardEvent| {

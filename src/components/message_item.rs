@@ -8,7 +8,9 @@ use crate::chat_state::{ChatState, Command};
 use crate::components::attachment_view::AttachmentList;
 use crate::components::avatar::Avatar;
 use crate::components::emoji_picker::EmojiPicker;
+use crate::components::icons::AddReactionIcon;
 use crate::components::message_list::{Follow, jump_to};
+use crate::components::message_touch;
 use crate::emoji::is_jumbo;
 use crate::model::{ChatMessage, Quote, Reaction, clock_time, local_date_time};
 use crate::protocol::ClientFrame;
@@ -71,7 +73,7 @@ pub fn MessageItem(message: ChatMessage, continued: bool) -> impl IntoView {
     let answers = message.reply_to.clone().map(|quote| view! { <QuoteLine quote=*quote/> });
     let actions = (!message.deleted).then(|| {
         view! {
-            <span class="actions">
+            <span class="actions" on:click=move |ev| message_touch::used(chat, &ev)>
                 {QUICK_REACTIONS
                     .iter()
                     .map(|emoji| {
@@ -84,7 +86,7 @@ pub fn MessageItem(message: ChatMessage, continued: bool) -> impl IntoView {
                     })
                     .collect_view()}
                 <span class="reaction-picker">
-                    <EmojiPicker on_pick=react ids=format!("react-{seq}") label="Add reaction" icon="＋"/>
+                    <EmojiPicker on_pick=react ids=format!("react-{seq}") label="Add reaction" face=|| view! { <AddReactionIcon/> }/>
                 </span>
                 <button type="button" class="action" aria-label="Reply" title="Reply" on:click=reply>"Reply"</button>
                 {mine.then(|| view! {
@@ -100,7 +102,9 @@ pub fn MessageItem(message: ChatMessage, continued: bool) -> impl IntoView {
     });
     view! {
         <li class="message" class:mine=mine class:continued=continued class:is-deleted=message.deleted
-            class:mentions-me=mentions_me
+            class:mentions-me=mentions_me class:selected=move || chat.selected.get() == Some(seq)
+            on:click=move |ev| message_touch::tap(chat, seq, &ev)
+            on:contextmenu=move |ev| message_touch::long_press(chat, seq, &ev)
             data-seq=message.seq data-client-id=message.client_id data-username=message.username.clone()
             id=format!("m-{}", message.seq) tabindex="-1">
             // The header (hidden but still read out in a group's later messages).

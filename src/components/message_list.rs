@@ -27,6 +27,9 @@ pub struct Follow(pub RwSignal<bool>);
 
 /// Pixels from the bottom that still count as "at the bottom".
 const STICK_SLACK_PX: i32 = 48;
+/// A scroll of more than this many pixels hides the actions a tap showed; less is a finger
+/// settling, or the list keeping its place.
+const TOUCH_SCROLL_SLACK_PX: i32 = 8;
 /// Pixels from the top at which the previous page is fetched.
 const LOAD_OLDER_AT_PX: i32 = 64;
 
@@ -84,6 +87,10 @@ pub fn MessageList() -> impl IntoView {
         let Some(el) = list.get_untracked() else { return };
         let top = el.scroll_top();
         let moved_up = top < last_top.get_value();
+        // A scroll the reader made hides a message's actions shown by a tap.
+        if (top - last_top.get_value()).abs() > TOUCH_SCROLL_SLACK_PX {
+            chat.selected.set(None);
+        }
         last_top.set_value(top);
         if el.scroll_height() - top - el.client_height() <= STICK_SLACK_PX {
             stick.set(true);
@@ -157,7 +164,13 @@ pub fn MessageList() -> impl IntoView {
                 tabindex="0"
                 node_ref=list
                 on:scroll=on_scroll
-                on:keydown=move |ev: leptos::ev::KeyboardEvent| move_focus(list, ev)
+                on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                    if ev.key() == "Escape" {
+                        chat.selected.set(None);
+                    }
+                    move_focus(list, ev)
+                }
+                on:click=move |ev| crate::components::message_touch::tap_outside(chat, &ev)
             >
                 <For
                     each=move || {

@@ -7,6 +7,11 @@
 //! Only answers marked as server function errors are read (a small JSON body); everything
 //! else passes untouched. Plain forms were already turned into redirects (302) upstream and
 //! keep them.
+//!
+//! It also counts every 500 the server answers ([`internal_errors_total`], on `/metrics`): a
+//! 500 is a fault of the server, and the test suite fails on any.
+
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::body::Body;
 use axum::extract::Request;
@@ -19,6 +24,25 @@ use crate::api_error::ApiError;
 
 /// Largest error body read; an [`ApiError`] is a code and a sentence.
 const MAX_ERROR_BODY_BYTES: usize = 16 * 1024;
+
+/// 500s answered since the process started, by any server in it.
+static INTERNAL_ERRORS: AtomicU64 = AtomicU64::new(0);
+
+/// How many 500s this process has answered.
+pub fn internal_errors_total() -> u64 {
+    INTERNAL_ERRORS.load(Ordering::Relaxed)
+}
+
+/// Count the 500s (every route's).
+pub async fn count_internal_errors(request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    if response.status() == StatusCode::INTERNAL_SERVER_ERROR {
+        INTERNAL_ERRORS.fetch_add(1, Ordering::Relaxed);
+        tracing::error!(path, "answered 500");
+    }
+    response
+}
 
 /// Set the status of a server function's error answer from its code.
 pub async fn from_code(request: Request, next: Next) -> Response {

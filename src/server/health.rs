@@ -50,13 +50,17 @@ pub async fn metrics(State(state): State<AppState>, ConnectInfo(peer): ConnectIn
          banter_sequencer_up {}\n\
          # HELP banter_outbound_refused_total Calls the server did not make: their address was internal.\n\
          # TYPE banter_outbound_refused_total counter\n\
-         banter_outbound_refused_total {}\n",
+         banter_outbound_refused_total {}\n\
+         # HELP banter_http_internal_errors_total Answers with status 500 (faults of the server).\n\
+         # TYPE banter_http_internal_errors_total counter\n\
+         banter_http_internal_errors_total {}\n",
         totals.sockets,
         totals.queued_bytes,
         totals.largest_queue_bytes,
         totals.evictions,
         u8::from(state.sequencer.is_running()),
         state.outbound.refused_total(),
+        super::api_status::internal_errors_total(),
     );
     ([(CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }

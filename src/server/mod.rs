@@ -97,6 +97,7 @@ pub fn router(state: AppState) -> Router {
         .route(UPLOAD_PATH, post(uploads::upload).layer(axum::extract::DefaultBodyLimit::disable()))
         .route(FORM_POST_PATH, post(form_post::post_form).layer(axum::extract::DefaultBodyLimit::disable()))
         .route(&format!("{FILES_PATH}/{{id}}/{{name}}"), get(uploads::download))
+        .layer(axum::middleware::from_fn(api_status::count_internal_errors))
         .layer(axum::middleware::from_fn_with_state(state.clone(), http_security::guard))
         .layer(http_security::layers())
         .layer(tower_http::set_header::SetResponseHeaderLayer::if_not_present(

@@ -505,6 +505,12 @@ impl Drop for TestServer {
         if let Some(task) = self.task.take() {
             task.abort();
         }
+        // A 500 is the server's own fault: no test, whatever it provokes, may meet one (the
+        // count is the whole suite's, in this process).
+        if !std::thread::panicking() {
+            let faults = banter::server::api_status::internal_errors_total();
+            assert_eq!(faults, 0, "the server answered 500 (see its error log): a fault, not a refusal");
+        }
     }
 }
 
