@@ -87,6 +87,9 @@ pub struct ChatState {
     pub unseen_hidden: RwSignal<i64>,
     /// Whether this person moderates the room: they may delete anyone's message.
     pub moderator: StoredValue<bool>,
+    /// The room's member list (at most `MEMBER_LIST_MAX`): as the page was made, then as the
+    /// `members` frames say.
+    pub members: RwSignal<Vec<crate::rooms::Member>>,
     /// The message whose actions a tap showed, on a touch screen (`components::message_touch`).
     pub selected: RwSignal<Option<i64>>,
     /// Minutes east of UTC for showing times: 0 on the server, the browser's own once hydrated.
@@ -119,6 +122,7 @@ impl ChatState {
             presence: RwSignal::new(Default::default()),
             status: RwSignal::new(ConnStatus::Connecting),
             selected: RwSignal::new(None),
+            members: RwSignal::new(page.info.as_ref().map(|info| info.members.clone()).unwrap_or_default()),
             utc_offset: RwSignal::new(0),
             commands: StoredValue::new(None),
         }

@@ -205,6 +205,9 @@ pub enum ServerFrame {
     /// Someone you share a room with came online (their first connection anywhere) or went
     /// offline (their last).
     Person { username: String, online: bool },
+    /// The room's members changed (someone joined, was invited, left or was removed): the
+    /// member list now, as the page shows it (at most `MEMBER_LIST_MAX`, by username).
+    Members { room: String, members: Vec<crate::rooms::Member> },
     /// Someone in the room is typing (`username` identifies them; `name` is what to show).
     Typing { room: String, username: String, name: String },
 }

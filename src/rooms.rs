@@ -10,6 +10,18 @@ pub const MAX_ROOM_NAME_CHARS: usize = 32;
 /// Most members a room's page lists (the first, by username).
 pub const MEMBER_LIST_MAX: usize = 100;
 
+/// A member as the room's member list shows them (the page, and the `members` frame).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    pub username: String,
+    pub name: String,
+    /// Connected now, on any tab or device.
+    pub online: bool,
+    /// Moderates the room (its creator, or promoted).
+    #[serde(default)]
+    pub moderator: bool,
+}
+
 /// Who may see and enter a room.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

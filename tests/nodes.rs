@@ -563,3 +563,41 @@ async fn a_removal_while_redis_is_down_still_ends_the_socket_on_another_node() {
     redis.up().await;
     assert_eq!(in_club.close_code().await, CLOSE_REMOVED);
 }
+
+/// The usernames in the next `members` frame `client` hears.
+async fn next_members(client: &mut Client) -> Vec<String> {
+    let (frame, _) = client.until(|f| matches!(f, ServerFrame::Members { .. })).await;
+    match frame {
+        ServerFrame::Members { members, .. } => members.into_iter().map(|m| m.username).collect(),
+        _ => unreachable!("until returns what it waited for"),
+    }
+}
+
+#[tokio::test]
+async fn the_member_list_follows_invitations_joins_and_removals_on_every_node() {
+    let redis = TestRedis::start().await;
+    let (first, second, _third) = three_nodes(&redis).await;
+    let ann = first.cookie("ann").await;
+    let bob = first.cookie("bob").await;
+    let room = club(&first, &ann, &[]).await;
+    // Ann's page on the node the changes are made on, and another on a node that only hears.
+    let mut here = joined(&first.ws_url(), &ann, &room).await;
+    let mut there = joined(&second.ws_url(), &ann, &room).await;
+    here.hear_members();
+    there.hear_members();
+
+    first.post_form("/api/invite", Some(&ann), &format!("room={room}&username=bob")).await;
+    assert_eq!(next_members(&mut here).await, ["ann", "bob"]);
+    assert_eq!(next_members(&mut there).await, ["ann", "bob"]);
+
+    first.post_form("/api/remove_member", Some(&ann), &format!("room={room}&username=bob")).await;
+    assert_eq!(next_members(&mut here).await, ["ann"]);
+    assert_eq!(next_members(&mut there).await, ["ann"]);
+
+    // A public room: joining it with its button counts too, and a member's page hears it.
+    first.post_form("/api/create_room", Some(&ann), "name=open").await;
+    let mut open = joined(&second.ws_url(), &ann, "open").await;
+    open.hear_members();
+    second.post_form("/api/join_room", Some(&bob), "room=open").await;
+    assert_eq!(next_members(&mut open).await, ["ann", "bob"]);
+}

@@ -128,13 +128,24 @@ test('a public room can be read before joining; joining is a button, then you ta
   // Reading made nobody a member: it is not in the visitor's sidebar.
   await expect(visitor.page.locator(`#sidebar a[data-room="${name}"]`)).toHaveCount(0);
 
+  const members = host.page.locator('#room-info summary');
+  await expect(members).toHaveText('1 member');
   await visitor.page.getByRole('button', { name: `Join #${name}` }).click();
   await expect(visitor.page.locator('#message-input')).toBeVisible();
+  // The host's page counts the newcomer without a reload.
+  await expect(members).toHaveText('2 members');
   await expect(visitor.page.locator('#connection-status')).toHaveText('connected');
   await expect(visitor.page.locator(`#sidebar a[data-room="${name}"]`)).toHaveCount(1);
   const hello = unique('hello from the visitor');
   await send(visitor.page, hello);
   await expect(host.page.locator('#chat-box li.message .body').filter({ hasText: hello })).toHaveCount(1);
+
+  // Removed (here by a script of the host's): the count and the list follow, live.
+  await expect(host.page.locator('#room-info .members')).toContainText(visitor.name);
+  const removed = await host.page.request.post('/api/remove_member', { form: { room: name, username: visitor.name } });
+  expect(removed.ok()).toBeTruthy();
+  await expect(members).toHaveText('1 member');
+  await expect(host.page.locator('#room-info .members')).not.toContainText(visitor.name);
 
   await host.context.close();
   await visitor.context.close();

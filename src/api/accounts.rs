@@ -73,7 +73,13 @@ pub async fn sign_up(username: String, password: String) -> Result<(), ApiError>
             // New people join the default room.
             let general = state.store.room_for(user.id, crate::protocol::DEFAULT_ROOM).await;
             let joined = match general {
-                Ok(Some(room)) => state.store.join_public(&room, user.id).await,
+                Ok(Some(room)) => {
+                    let joined = state.store.join_public(&room, user.id).await;
+                    if joined.is_ok() {
+                        crate::server::room_members::changed(&state, &room).await;
+                    }
+                    joined
+                }
                 Ok(None) => Ok(()),
                 Err(error) => Err(error),
             };

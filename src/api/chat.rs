@@ -8,8 +8,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::api_error::ApiError;
 use crate::model::{HistoryPage, Profile};
-#[cfg(feature = "ssr")]
-use crate::rooms::MEMBER_LIST_MAX;
 use crate::rooms::{RoomKind, RoomSummary};
 
 /// Most messages one call loads to reach a message far back (a search result, a reply's
@@ -53,17 +51,7 @@ pub struct ChatPage {
     pub last_read: Option<i64>,
 }
 
-/// A member as the room's member list shows them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Member {
-    pub username: String,
-    pub name: String,
-    /// Connected now, on any tab or device.
-    pub online: bool,
-    /// Moderates the room (its creator, or promoted).
-    #[serde(default)]
-    pub moderator: bool,
-}
+pub use crate::rooms::Member;
 
 /// A room as its members see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -139,8 +127,9 @@ pub async fn load_chat(room: String, at: Option<i64>) -> Result<ChatPage, ApiErr
         }
         return Ok(page);
     };
-    let members = state.store.members(access.id, MEMBER_LIST_MAX).await.map_err(internal)?;
-    let moderators = state.store.moderators(access.id).await.map_err(internal)?;
+    let members = crate::server::room_members::list(&state.store, &state.hub, access.id, access.created_by)
+        .await
+        .map_err(internal)?;
     let power = super::moderation::ssr::power(&state, &user, &access).await?;
     let title = page
         .rooms
@@ -150,15 +139,7 @@ pub async fn load_chat(room: String, at: Option<i64>) -> Result<ChatPage, ApiErr
     page.info = Some(RoomInfo {
         kind: access.kind,
         title,
-        members: members
-            .into_iter()
-            .map(|(id, username, name)| Member {
-                online: state.hub.is_online(id),
-                moderator: access.created_by == Some(id) || moderators.contains(&id),
-                username,
-                name,
-            })
-            .collect(),
+        members,
         mine: access.created_by == Some(user.id),
         moderator: power >= Power::Moderator,
         promotes: power >= Power::Creator,

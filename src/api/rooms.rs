@@ -92,7 +92,10 @@ pub async fn join_room(room: String) -> Result<(), ApiError> {
     let user = super::ssr::signed_in(&state).await?;
     let access = super::chat::ssr::room(&state, &user, &room).await?;
     match state.store.join_public(&access, user.id).await {
-        Ok(()) => leptos_axum::redirect(&format!("/r/{}", access.name)),
+        Ok(()) => {
+            crate::server::room_members::changed(&state, &access).await;
+            leptos_axum::redirect(&format!("/r/{}", access.name))
+        }
         Err(crate::server::rooms::RoomError::NotCreator) => {
             return refuse(&format!("/r/{}", access.name), FormError::NotAllowed, "");
         }
@@ -129,7 +132,10 @@ pub async fn invite(room: String, username: String) -> Result<(), ApiError> {
     let access = super::chat::ssr::room(&state, &user, &room).await?;
     let Some(invited) = ssr::person_or_back(&state, &room, &username).await? else { return Ok(()) };
     match state.store.invite(user.id, &access, invited.id).await {
-        Ok(()) => leptos_axum::redirect(&format!("/r/{room}")),
+        Ok(()) => {
+            crate::server::room_members::changed(&state, &access).await;
+            leptos_axum::redirect(&format!("/r/{room}"))
+        }
         Err(_) => return refuse(&format!("/r/{room}"), FormError::NotAllowed, ""),
     }
     Ok(())
@@ -149,6 +155,7 @@ pub async fn remove_member(room: String, username: String) -> Result<(), ApiErro
     };
     // Their open sockets in the room end now, not at their next reconnect.
     state.sequencer.revoke(access.id, removed.id, version).await.map_err(super::ssr::internal)?;
+    crate::server::room_members::changed(&state, &access).await;
     if removed.id == user.id {
         leptos_axum::redirect("/rooms");
     } else {

@@ -315,6 +315,7 @@ fn apply(chat: ChatState, frame: ServerFrame) -> bool {
             (_, None) => leptos::logging::warn!("server refused a frame: {message}"),
         },
         ServerFrame::Pong => {}
+        ServerFrame::Members { members, .. } => chat.members.set(members),
         ServerFrame::Person { username, online } => {
             chat.rooms.update(|rooms| {
                 for room in rooms.iter_mut().filter(|r| r.peer.as_deref() == Some(username.as_str())) {

@@ -27,9 +27,6 @@ pub struct Follow(pub RwSignal<bool>);
 
 /// Pixels from the bottom that still count as "at the bottom".
 const STICK_SLACK_PX: i32 = 48;
-/// A scroll of more than this many pixels hides the actions a tap showed; less is a finger
-/// settling, or the list keeping its place.
-const TOUCH_SCROLL_SLACK_PX: i32 = 8;
 /// Pixels from the top at which the previous page is fetched.
 const LOAD_OLDER_AT_PX: i32 = 64;
 
@@ -87,10 +84,6 @@ pub fn MessageList() -> impl IntoView {
         let Some(el) = list.get_untracked() else { return };
         let top = el.scroll_top();
         let moved_up = top < last_top.get_value();
-        // A scroll the reader made hides a message's actions shown by a tap.
-        if (top - last_top.get_value()).abs() > TOUCH_SCROLL_SLACK_PX {
-            chat.selected.set(None);
-        }
         last_top.set_value(top);
         if el.scroll_height() - top - el.client_height() <= STICK_SLACK_PX {
             stick.set(true);
@@ -171,6 +164,10 @@ pub fn MessageList() -> impl IntoView {
                     move_focus(list, ev)
                 }
                 on:click=move |ev| crate::components::message_touch::tap_outside(chat, &ev)
+                // The reader scrolling (a finger or a wheel; not the list following new
+                // messages) hides the actions a tap showed.
+                on:touchmove=move |_| chat.selected.set(None)
+                on:wheel=move |_| chat.selected.set(None)
             >
                 <For
                     each=move || {

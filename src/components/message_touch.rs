@@ -1,5 +1,7 @@
 //! A message's actions on touch screens: shown for the one message a person taps (or
-//! long-presses), hidden again by a tap elsewhere, a scroll, Escape, or using one of them.
+//! long-presses), hidden again by a tap elsewhere, the reader scrolling, Escape, or using one
+//! of them. (Scrolling is the reader's finger or wheel, never the list following a new
+//! message: in a busy room the bar would otherwise vanish under the finger.)
 //!
 //! Why: a phone has no hover, and a toolbar under every message took more of the screen than
 //! the messages did. Desktop (hover) and keyboard focus are CSS's business and unchanged;

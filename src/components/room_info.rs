@@ -9,7 +9,7 @@ use leptos::prelude::*;
 
 use leptos::server_fn::ServerFn;
 
-use crate::api::{Invite, OpenDirect, RemoveMember, RoomInfo as Info, SetModerator, SetNotify};
+use crate::api::{Invite, Member, OpenDirect, RemoveMember, RoomInfo as Info, SetModerator, SetNotify};
 use crate::chat_state::ChatState;
 use crate::notifications::NotifyLevel;
 use crate::rooms::{MEMBER_LIST_MAX, RoomKind};
@@ -17,76 +17,31 @@ use crate::rooms::{MEMBER_LIST_MAX, RoomKind};
 #[component]
 pub fn RoomInfo(room: String, info: Info, me: String) -> impl IntoView {
     let error = crate::components::account_form::returned_error();
-    let (invite, remove, direct, promote) =
-        (Invite::url(), RemoveMember::url(), OpenDirect::url(), SetModerator::url());
+    let invite = Invite::url();
     let manage = info.kind == RoomKind::Private && info.mine;
-    let (moderates, promotes) = (info.moderator && info.kind != RoomKind::Direct, info.promotes);
-    let members = info
-        .members
-        .iter()
-        .map(|member| {
-            let yourself = member.username == me;
-            // Moderators remove anyone but each other; the creator (or an admin) anyone.
-            let removable = moderates && !yourself && (!member.moderator || promotes);
-            let promotable = promotes && !yourself && info.kind != RoomKind::Direct;
-            let is_moderator = member.moderator;
-            let promote_room = room.clone();
-            let room = room.clone();
-            let username = member.username.clone();
-            let rendered = member.online;
-            let who = member.username.clone();
-            // Live: what the connection has heard since, over what the page was rendered with.
-            let chat = use_context::<ChatState>();
-            let presence = Signal::derive(move || {
-                let online =
-                    chat.and_then(|chat| chat.presence.with(|p| p.get(&who).copied())).unwrap_or(rendered);
-                if online { "online" } else { "offline" }
-            });
-            view! {
-                <li>
-                    <span class="member">
-                        <span class=move || format!("dot {}", presence.get()) role="img" title=presence aria-label=presence></span>
-                        {member.name.clone()} " " <span class="muted">"@" {username.clone()}</span>
-                        {is_moderator.then(|| view! { " " <span class="badge">"moderator"</span> })}
-                    </span>
-                    {(member.username != me).then(|| {
-                        let username = member.username.clone();
-                        view! {
-                            <form method="post" action=direct class="inline-form">
-                                <input type="hidden" name="username" value=username.clone()/>
-                                <button type="submit" class="secondary small" aria-label=format!("Message {username}")>
-                                    "Message"
-                                </button>
-                            </form>
-                        }
-                    })}
-                    {promotable.then(|| {
-                        let (label, action) = if is_moderator {
-                            (format!("Remove {username} as moderator"), "Remove moderator")
-                        } else {
-                            (format!("Make {username} a moderator"), "Make moderator")
-                        };
-                        view! {
-                            <form method="post" action=promote class="inline-form">
-                                <input type="hidden" name="room" value=promote_room/>
-                                <input type="hidden" name="username" value=username.clone()/>
-                                {(!is_moderator).then(|| view! { <input type="hidden" name="moderator" value="on"/> })}
-                                <button type="submit" class="secondary small" aria-label=label>{action}</button>
-                            </form>
-                        }
-                    })}
-                    {removable.then(|| view! {
-                        <form method="post" action=remove class="inline-form">
-                            <input type="hidden" name="room" value=room/>
-                            <input type="hidden" name="username" value=username.clone()/>
-                            <button type="submit" class="secondary small" aria-label=format!("Remove {username}")>"Remove"</button>
-                        </form>
-                    })}
-                </li>
-            }
-        })
-        .collect_view();
-    let count = info.members.len();
+    let moderates = info.moderator && info.kind != RoomKind::Direct;
+    // Live where the page is: the list follows joins, invitations, leaving and removals.
+    let members =
+        use_context::<ChatState>().map_or_else(|| RwSignal::new(info.members.clone()), |chat| chat.members);
+    let rights = Rights { moderates, promotes: info.promotes, kind: info.kind };
+    let (list_room, list_me) = (room.clone(), me.clone());
+    let list = move || {
+        members
+            .get()
+            .into_iter()
+            .map(|member| view! { <MemberRow member room=list_room.clone() me=list_me.clone() rights/> })
+            .collect_view()
+    };
+    let count = move || {
+        let count = members.with(Vec::len);
+        if count >= MEMBER_LIST_MAX {
+            format!("{count}+ members")
+        } else if count == 1 {
+            "1 member".to_owned()
+        } else {
+            format!("{count} members")
+        }
+    };
     let log = moderates.then(|| {
         view! { <p><a href=format!("/r/{room}/moderation") rel="external" id="moderation-log-link">"Moderation log"</a></p> }
     });
@@ -105,20 +60,13 @@ pub fn RoomInfo(room: String, info: Info, me: String) -> impl IntoView {
             </form>
         }
     });
+    let remove = RemoveMember::url();
     let (invite_room, leave_room) = (room.clone(), room);
     view! {
         <details class="room-info" id="room-info">
-            <summary>
-                {if count >= MEMBER_LIST_MAX {
-                    format!("{count}+ members")
-                } else if count == 1 {
-                    "1 member".to_owned()
-                } else {
-                    format!("{count} members")
-                }}
-            </summary>
+            <summary>{count}</summary>
             {notify_form}
-            <ul class="members">{members}</ul>
+            <ul class="members">{list}</ul>
             {log}
             {manage.then(|| view! {
                 <form method="post" action=invite class="inline-form" id="invite-form">
@@ -137,5 +85,77 @@ pub fn RoomInfo(room: String, info: Info, me: String) -> impl IntoView {
             })}
             <p class="form-error" role="alert">{error}</p>
         </details>
+    }
+}
+
+/// What the person viewing the list may do to others in it.
+#[derive(Clone, Copy)]
+struct Rights {
+    /// Remove members (a moderator, outside conversations).
+    moderates: bool,
+    /// Promote and demote moderators (the creator, or an administrator).
+    promotes: bool,
+    kind: RoomKind,
+}
+
+/// One member: online or not (live), their names, and what the viewer may do about them.
+#[component]
+fn MemberRow(member: Member, room: String, me: String, rights: Rights) -> impl IntoView {
+    let (remove, direct, promote) = (RemoveMember::url(), OpenDirect::url(), SetModerator::url());
+    let yourself = member.username == me;
+    // Moderators remove anyone but each other; the creator (or an admin) anyone.
+    let removable = rights.moderates && !yourself && (!member.moderator || rights.promotes);
+    let promotable = rights.promotes && !yourself && rights.kind != RoomKind::Direct;
+    let is_moderator = member.moderator;
+    let username = member.username.clone();
+    let rendered = member.online;
+    let who = member.username.clone();
+    // Live: what the connection has heard since, over what the list was made with.
+    let chat = use_context::<ChatState>();
+    let presence = Signal::derive(move || {
+        let online = chat.and_then(|chat| chat.presence.with(|p| p.get(&who).copied())).unwrap_or(rendered);
+        if online { "online" } else { "offline" }
+    });
+    view! {
+        <li>
+            <span class="member">
+                <span class=move || format!("dot {}", presence.get()) role="img" title=presence aria-label=presence></span>
+                {member.name.clone()} " " <span class="muted">"@" {username.clone()}</span>
+                {is_moderator.then(|| view! { " " <span class="badge">"moderator"</span> })}
+            </span>
+            {(!yourself).then(|| {
+                let username = member.username.clone();
+                view! {
+                    <form method="post" action=direct class="inline-form">
+                        <input type="hidden" name="username" value=username.clone()/>
+                        <button type="submit" class="secondary small" aria-label=format!("Message {username}")>
+                            "Message"
+                        </button>
+                    </form>
+                }
+            })}
+            {promotable.then(|| {
+                let (label, action) = if is_moderator {
+                    (format!("Remove {username} as moderator"), "Remove moderator")
+                } else {
+                    (format!("Make {username} a moderator"), "Make moderator")
+                };
+                view! {
+                    <form method="post" action=promote class="inline-form">
+                        <input type="hidden" name="room" value=room.clone()/>
+                        <input type="hidden" name="username" value=username.clone()/>
+                        {(!is_moderator).then(|| view! { <input type="hidden" name="moderator" value="on"/> })}
+                        <button type="submit" class="secondary small" aria-label=label>{action}</button>
+                    </form>
+                }
+            })}
+            {removable.then(|| view! {
+                <form method="post" action=remove class="inline-form">
+                    <input type="hidden" name="room" value=room.clone()/>
+                    <input type="hidden" name="username" value=username.clone()/>
+                    <button type="submit" class="secondary small" aria-label=format!("Remove {username}")>"Remove"</button>
+                </form>
+            })}
+        </li>
     }
 }

@@ -68,6 +68,8 @@ pub enum ClusterEvent {
     EndSession { session: String, code: u16 },
     /// Events may have been lost: every node reads its rooms from the database again.
     Resync,
+    /// A room's members changed: each node sends its sockets there the list, read anew.
+    Members { room_id: i64, room: String, created_by: Option<i64> },
     /// Someone is typing in a room: the `typing` frame for its sockets.
     Typing { room_id: i64, frame: String },
     /// A person came into (`present`) or left a room on the sending node.
@@ -226,6 +228,10 @@ impl Cluster {
         let flips = match event {
             ClusterEvent::Presence { person, present } => hub.remote().update(node, person, present, now),
             ClusterEvent::Alive { people } => hub.remote().replace(node, people, now),
+            ClusterEvent::Members { room_id, room, created_by } => {
+                super::room_members::announce(store, hub, room_id, &room, created_by).await;
+                return Ok(());
+            }
             event => return self.deliver_in_order(event, sequencer, hub).await,
         };
         for (user_id, username, online) in hub.apply_remote(flips) {

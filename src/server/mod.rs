@@ -36,6 +36,7 @@ pub mod presence;
 pub mod push;
 pub mod push_store;
 pub mod rate_limit;
+pub mod room_members;
 pub mod rooms;
 pub mod search;
 pub mod search_query;

@@ -377,6 +377,7 @@ impl Task {
             ClusterEvent::EndUser { .. }
             | ClusterEvent::EndSession { .. }
             | ClusterEvent::Typing { .. }
+            | ClusterEvent::Members { .. }
             | ClusterEvent::Presence { .. }
             | ClusterEvent::Alive { .. } => {}
         }

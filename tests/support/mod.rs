@@ -520,6 +520,9 @@ pub struct Client {
     /// background task at no fixed point in the stream) are returned or passed over. Off by
     /// default, so tests about other things read a deterministic stream.
     people: bool,
+    /// Whether `members` frames (a room's member list changed; every sign-up joins general,
+    /// so tests about other things would meet them anywhere) are returned or passed over.
+    members: bool,
 }
 
 /// What the next read brought, for tests that expect the connection to end.
@@ -543,7 +546,7 @@ impl Client {
 
     /// A client on a socket opened some other way.
     pub fn from_stream(ws: WebSocketStream<MaybeTlsStream<TcpStream>>) -> Self {
-        Self { ws, people: false }
+        Self { ws, people: false, members: false }
     }
 
     pub async fn send(&mut self, frame: &ClientFrame) {
@@ -565,6 +568,11 @@ impl Client {
         .await;
     }
 
+    /// From now on, return `members` frames too.
+    pub fn hear_members(&mut self) {
+        self.members = true;
+    }
+
     /// From now on, return `person` frames too.
     pub fn hear_people(&mut self) {
         self.people = true;
@@ -577,7 +585,9 @@ impl Client {
             match next {
                 Some(Ok(Message::Text(text))) => {
                     let frame = protocol::decode_server(text.as_str()).expect("valid server frame");
-                    if matches!(frame, ServerFrame::Person { .. }) && !self.people {
+                    if matches!(frame, ServerFrame::Person { .. }) && !self.people
+                        || matches!(frame, ServerFrame::Members { .. }) && !self.members
+                    {
                         continue;
                     }
                     return Event::Frame(frame);
