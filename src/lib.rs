@@ -20,6 +20,7 @@
 //! - [`mentions`]: `@username` in a text: whom it mentions, and the mention being typed.
 //! - [`notifications`]: which new messages notify whom (levels per room, do not disturb).
 //! - [`chat_state`]: that model as reactive signals, shared by components and the connection.
+//! - [`api_error`]: the `{code, message}` error every server function answers with.
 //! - [`api`]: server functions: `chat` (first paint, older pages, posting without a socket),
 //!   `accounts` (sign-up, sign-in, sign-out, profile), `rooms`, `moderation`, `search`.
 //! - [`app`]: the HTML shell and routes; `components/`: one component per file.
@@ -40,6 +41,9 @@
 //! `session_cookie`, `auth` (who is asking, and may their page connect), `signin_throttle`,
 //! `shared_limits` (sign-in failures and message allowances counted over all nodes, in Redis),
 //! `user_agent` (a session's browser in words); `rooms` (membership and read positions);
+//! `room_members` (the member list, and telling open pages on every node when it changes);
+//! `outbound` (the one guard every URL the server calls goes through: no internal addresses);
+//! `api_status` (a server function error's HTTP status from its code, and a count of 500s);
 //! `emoji_catalog` (the `emojis` crate's table, served to the picker; `:shortcode:` expansion);
 //! for attachments `uploads` (receive, serve, sweep), `media` (type from the bytes; images
 //! upright, without metadata, thumbnailed), `blobs` (where the bytes live: a directory, or an
