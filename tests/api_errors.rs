@@ -47,6 +47,8 @@ async fn every_server_functions_client_mistakes_are_4xx_with_a_stable_code() {
         ("/api/load_chat", &ann, "room=general&at=soon".into(), 400, "invalid_field"),
         ("/api/load_moderation", &ann, String::new(), 400, "invalid_field"),
         ("/api/search_messages", &ann, "form[q]=hi&form[before]=yesterday".into(), 400, "invalid_field"),
+        ("/api/search_messages", &ann, "form[q]=%3F%21".into(), 400, "invalid_field"),
+        ("/api/search_messages", "", "form[q]=hi".into(), 401, "signed_out"),
         ("/api/push_unsubscribe", "", "endpoint=https%3A%2F%2Fpush.example%2Fx".into(), 401, "signed_out"),
         ("/api/set_quiet", "", "minutes=60".into(), 401, "signed_out"),
         ("/api/update_profile", "", "display_name=x&status=".into(), 401, "signed_out"),
@@ -95,6 +97,17 @@ async fn over_an_allowance_is_429_with_retry_after() {
     let (status, code, _) = refusal(&answer);
     assert_eq!((status, code.as_str()), (429, "rate_limited"), "{answer}");
     assert_eq!(header(&answer, "retry-after"), Some("60"), "{answer}");
+
+    // Searches too: a burst, then 429 for a script (the page says it in a sentence).
+    let burst = banter::server::person_limits::SEARCH_BURST;
+    for _ in 0..burst {
+        let answer = server.call("/api/search_messages", &ann, "form[q]=hello").await;
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    }
+    let answer = server.call("/api/search_messages", &ann, "form[q]=hello").await;
+    let (status, code, _) = refusal(&answer);
+    assert_eq!((status, code.as_str()), (429, "rate_limited"), "{answer}");
+    assert_eq!(header(&answer, "retry-after"), Some("1"), "{answer}");
 }
 
 #[tokio::test]

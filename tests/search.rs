@@ -58,9 +58,15 @@ async fn finds_by_word_start_and_without_accents_newest_first_only_in_ones_rooms
     assert_eq!(texts(&by_bob), ["[lunch] at noon?"]);
     assert_eq!(by_bob.hits[0].username, "bob");
 
-    // Nothing to search for is said, not an empty list.
-    let nothing = search(&server, &ann, "form[q]=%3F%21").await;
-    assert_eq!(nothing.error.as_deref(), Some("Type a word to search for."));
+    // Nothing to search for is said, not an empty list: to a script as a refusal, on the
+    // page as a sentence above its form.
+    let nothing = server.call("/api/search_messages", &ann, "form[q]=%3F%21").await;
+    assert!(nothing.starts_with("HTTP/1.1 400"), "{nothing}");
+    let refusal: serde_json::Value = json_body(&nothing);
+    assert_eq!(refusal["message"], "Type a word to search for.");
+    let page: SearchResults = json_body(&server.call("/api/search_page", &ann, "form[q]=%3F%21").await);
+    assert_eq!(page.error.as_deref(), Some("Type a word to search for."));
+    assert!(!page.rooms.is_empty(), "the page keeps its sidebar");
 }
 
 #[tokio::test]

@@ -1,7 +1,8 @@
 //! Searching the messages of one's rooms: the `/search` page's data.
 //!
 //! A plain GET (`/search?q=…&room=…&from=…`) renders the results on the server, so search
-//! works without JavaScript; the server function is what the page calls for them.
+//! works without JavaScript; [`search_page`] is what the page calls for them, and
+//! [`search_messages`] the same search for scripts, with refusals as HTTP errors.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -55,67 +56,107 @@ pub struct SearchResults {
     pub older: Option<i64>,
 }
 
-/// Search the rooms the caller is a member of.
+/// The `/search` page's data: the results, or why there are none as a sentence in
+/// [`SearchResults::error`] (no words to search for, searching too fast), so the page shows
+/// its form and sidebar either way. Scripts and bots call [`search_messages`] instead.
+#[server(endpoint = "search_page")]
+pub async fn search_page(form: SearchForm) -> Result<SearchResults, ApiError> {
+    let state = super::ssr::state()?;
+    let Some(user) = super::ssr::user(&state).await? else { return Ok(SearchResults::default()) };
+    let (mut results, outcome) = ssr::search(&state, &user, &form).await?;
+    if let Err(refusal) = outcome {
+        results.error = Some(refusal.message);
+    }
+    Ok(results)
+}
+
+/// Search the rooms the caller is a member of (the HTTP API): the results, or a refusal with
+/// its status — `invalid_field` for a text with no words in it, `rate_limited` (429 with
+/// `Retry-After`) past the search allowance.
 #[server(endpoint = "search_messages")]
 pub async fn search_messages(form: SearchForm) -> Result<SearchResults, ApiError> {
-    use crate::server::search::SearchFilter;
-    use crate::server::search_query::SearchQuery;
     let state = super::ssr::state()?;
-    let mut results = SearchResults::default();
-    let Some(user) = super::ssr::user(&state).await? else { return Ok(results) };
-    results.signed_in = true;
-    let hub = state.hub.clone();
-    results.rooms =
-        state.store.my_rooms(user.id, |id| hub.is_online(id)).await.map_err(super::ssr::internal)?;
-    if form.q.trim().is_empty() {
-        return Ok(results);
-    }
-    let query = match SearchQuery::parse(&form.q) {
-        Ok(query) => query,
-        Err(error) => {
-            results.error = Some(sentence(&error.to_string()));
-            return Ok(results);
+    let user = super::ssr::signed_in(&state).await?;
+    let (results, outcome) = ssr::search(&state, &user, &form).await?;
+    outcome.map(|()| results)
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use super::{SEARCH_PAGE, SearchForm, SearchHit, SearchResults, sentence};
+    use crate::api_error::ApiError;
+    use crate::server::AppState;
+    use crate::server::users::User;
+
+    /// Search for `user`: the results so far (the sidebar's rooms at least), and whether the
+    /// search ran or was refused. `Err` only when the server failed.
+    pub async fn search(
+        state: &AppState,
+        user: &User,
+        form: &SearchForm,
+    ) -> Result<(SearchResults, Result<(), ApiError>), ApiError> {
+        use crate::server::search::SearchFilter;
+        use crate::server::search_query::SearchQuery;
+        let mut results = SearchResults { signed_in: true, ..SearchResults::default() };
+        let hub = state.hub.clone();
+        results.rooms = state
+            .store
+            .my_rooms(user.id, |id| hub.is_online(id))
+            .await
+            .map_err(super::super::ssr::internal)?;
+        if form.q.trim().is_empty() {
+            return Ok((results, Ok(())));
         }
-    };
-    let mut filter = SearchFilter {
-        before: form.before,
-        author: Some(form.from.trim().trim_start_matches('@').to_lowercase()).filter(|a| !a.is_empty()),
-        room_id: None,
-    };
-    if !form.room.is_empty() {
-        // Only a room of one's own narrows the search; any other name finds nothing.
-        match state.store.room_for(user.id, &form.room).await.map_err(super::ssr::internal)? {
-            Some(room) if room.member => filter.room_id = Some(room.id),
-            _ => return Ok(results),
+        let query = match SearchQuery::parse(&form.q) {
+            Ok(query) => query,
+            Err(error) => return Ok((results, Err(ApiError::invalid(sentence(&error.to_string()))))),
+        };
+        let mut filter = SearchFilter {
+            before: form.before,
+            author: Some(form.from.trim().trim_start_matches('@').to_lowercase()).filter(|a| !a.is_empty()),
+            room_id: None,
+        };
+        if !form.room.is_empty() {
+            // Only a room of one's own narrows the search; any other name finds nothing.
+            match state.store.room_for(user.id, &form.room).await.map_err(super::super::ssr::internal)? {
+                Some(room) if room.member => filter.room_id = Some(room.id),
+                _ => return Ok((results, Ok(()))),
+            }
         }
+        if !state.take(&state.limits.searches, "searches", &user.id).await {
+            let slow_down = "You have searched a lot just now; wait a moment, then try again.";
+            return Ok((results, Err(ApiError::rate_limited(slow_down, SEARCH_RETRY_AFTER_SECS))));
+        }
+        let found = state
+            .store
+            .search(user.id, &query, &filter, SEARCH_PAGE + 1)
+            .await
+            .map_err(super::super::ssr::internal)?;
+        if found.len() > SEARCH_PAGE {
+            results.older = found.get(SEARCH_PAGE - 1).map(|f| f.id);
+        }
+        results.hits = found
+            .into_iter()
+            .take(SEARCH_PAGE)
+            .map(|found| SearchHit {
+                room_title: results
+                    .rooms
+                    .iter()
+                    .find(|r| r.name == found.room)
+                    .map_or_else(|| format!("#{}", found.room), |r| r.title.clone()),
+                parts: query.highlight(&found.body),
+                room: found.room,
+                seq: found.seq,
+                author: found.author,
+                username: found.username,
+                ts: found.ts,
+            })
+            .collect();
+        Ok((results, Ok(())))
     }
-    if !state.take(&state.limits.searches, "searches", &user.id).await {
-        results.error = Some("You have searched a lot just now; wait a moment, then try again.".to_owned());
-        return Ok(results);
-    }
-    let found =
-        state.store.search(user.id, &query, &filter, SEARCH_PAGE + 1).await.map_err(super::ssr::internal)?;
-    if found.len() > SEARCH_PAGE {
-        results.older = found.get(SEARCH_PAGE - 1).map(|f| f.id);
-    }
-    results.hits = found
-        .into_iter()
-        .take(SEARCH_PAGE)
-        .map(|found| SearchHit {
-            room_title: results
-                .rooms
-                .iter()
-                .find(|r| r.name == found.room)
-                .map_or_else(|| format!("#{}", found.room), |r| r.title.clone()),
-            parts: query.highlight(&found.body),
-            room: found.room,
-            seq: found.seq,
-            author: found.author,
-            username: found.username,
-            ts: found.ts,
-        })
-        .collect();
-    Ok(results)
+
+    /// Past the allowance, one more search is allowed about every second.
+    const SEARCH_RETRY_AFTER_SECS: u64 = 1;
 }
 
 /// An error's text as a sentence: capital first, full stop last.

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::{SearchForm, SearchHit, SearchResults, search_messages};
+use crate::api::{SearchForm, SearchHit, SearchResults, search_page};
 use crate::components::sidebar::Sidebar;
 use crate::model::date_time;
 
@@ -23,7 +23,7 @@ pub fn SearchPage() -> impl IntoView {
             before: query.get("before").and_then(|b| b.parse().ok()),
         }
     };
-    let results = Resource::new_blocking(form, search_messages);
+    let results = Resource::new_blocking(form, search_page);
     view! {
         <leptos_meta::Title text="Search · Banter"/>
         <Suspense fallback=|| view! { <p class="loading">"Searching…"</p> }>
