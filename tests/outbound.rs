@@ -144,3 +144,37 @@ async fn a_push_to_a_service_on_its_own_port_is_signed_for_that_origin_for_at_mo
     assert!(expires > issued && expires - issued <= 12 * 60 * 60, "{claims}");
     assert_eq!(push.headers.get("ttl").and_then(|v| v.to_str().ok()), Some("86400"));
 }
+
+#[tokio::test]
+async fn a_push_service_redirecting_into_the_servers_network_is_not_followed() {
+    use axum::http::{StatusCode, header::LOCATION};
+    // Inside: a listener on another loopback address, which only 127.0.0.1 is allowed past.
+    let inside = std::net::TcpListener::bind("127.0.0.2:0").expect("bind 127.0.0.2");
+    inside.set_nonblocking(true).expect("non-blocking");
+    let target = format!("http://{}/steal", inside.local_addr().expect("addr"));
+    // An allowed push service that answers every push with a redirect there.
+    let app = axum::Router::new().fallback(move || {
+        let target = target.clone();
+        async move { (StatusCode::TEMPORARY_REDIRECT, [(LOCATION, target)]) }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let service = format!("http://{}/push", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let server = TestServer::start_with(allow_local_push).await;
+    let ann = server.cookie("ann").await;
+    let bob = server.cookie("bob").await;
+    Device::new("bobs-phone").subscribe(&server, &bob, &service).await;
+    let opened = server.post_form("/api/open_direct", Some(&ann), "username=bob").await;
+    let room = header(&opened, "location").and_then(|l| l.strip_prefix("/r/")).expect("room").to_owned();
+    server.post_message(&ann, &room, "d1", "follow me").await;
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while server.metric("banter_outbound_refused_total").await == 0 {
+        assert!(tokio::time::Instant::now() < deadline, "the redirect was never refused");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    match inside.accept() {
+        Err(error) if error.kind() == ErrorKind::WouldBlock => {}
+        other => panic!("the server followed a redirect into its own network: {other:?}"),
+    }
+}
