@@ -158,6 +158,40 @@ pub fn header<'a>(response: &'a str, name: &str) -> Option<&'a str> {
         .map(|(_, value)| value.trim())
 }
 
+/// Wait until the server at `addr` answers HTTP. A server that stopped while starting (its
+/// database, its bucket) fails the test with its own error, not with the reset connection a
+/// later request would meet.
+async fn serving(addr: SocketAddr, task: &mut JoinHandle<anyhow::Result<()>>) {
+    let deadline = tokio::time::Instant::now() + PATIENCE * 3;
+    loop {
+        if task.is_finished() {
+            match task.await {
+                Ok(Ok(())) => panic!("the server stopped while starting, without an error"),
+                Ok(Err(error)) => panic!("the server did not start: {error:#}"),
+                Err(error) => panic!("the server's task failed while starting: {error}"),
+            }
+        }
+        if answers_http(addr).await {
+            return;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the server did not start answering in time");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Whether `GET /healthz` at `addr` gets an HTTP answer (any status) within [`PATIENCE`].
+async fn answers_http(addr: SocketAddr) -> bool {
+    let request = format!("GET /healthz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    let answered = async {
+        let mut stream = TcpStream::connect(addr).await?;
+        stream.write_all(request.as_bytes()).await?;
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).await?;
+        Ok::<_, std::io::Error>(response.starts_with(b"HTTP/1.1 "))
+    };
+    matches!(tokio::time::timeout(PATIENCE, answered).await, Ok(Ok(true)))
+}
+
 /// Sign up `username` on the server at `addr`; its session cookie.
 pub async fn sign_up(addr: SocketAddr, username: &str) -> String {
     tokio::time::timeout(PATIENCE, banter::load::client::sign_up(addr, username))
@@ -224,9 +258,10 @@ impl TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(server::run(config, options, listener, async move {
+        let mut task = tokio::spawn(server::run(config, options, listener, async move {
             let _ = stopped.await;
         }));
+        serving(addr, &mut task).await;
         Self {
             addr,
             database: database.clone(),
