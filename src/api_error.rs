@@ -4,7 +4,7 @@
 //! Why a type of its own instead of Leptos' `ServerFnError`: that one is a string answered
 //! with HTTP 500 for every mistake, so monitoring counts a typo as an outage and a bot retries
 //! a request that can never succeed. Here the code decides the status ([`ApiCode::status`]):
-//! the server's router sets it from the body (`server::api_status`), so every server
+//! the server's router sets it from the body (`server::edge::api_status`), so every server
 //! function gets the same mapping without setting a status itself. The upload endpoint
 //! answers the same shape with its own codes.
 //!

@@ -57,7 +57,7 @@ fn set_content_security_policy() {
     else {
         return;
     };
-    let policy = crate::server::http_security::content_security_policy(&nonce);
+    let policy = crate::server::edge::http_security::content_security_policy(&nonce);
     if let Ok(value) = HeaderValue::from_str(&policy) {
         response.insert_header(CONTENT_SECURITY_POLICY, value);
     }

@@ -1,7 +1,7 @@
 //! Emoji, as both sides need them: the picker's catalog and its wire format, search and
 //! shortcode completion, and whether a message is "only emoji" (shown large).
 //!
-//! The catalog itself comes from the `emojis` crate on the server (`server::emoji_catalog`)
+//! The catalog itself comes from the `emojis` crate on the server (`server::messages::emoji_catalog`)
 //! and reaches the browser only when the picker or a completion first needs it, as a compact
 //! tab-separated text: the table is about 100 KB, too much to put in every first page load or
 //! in the wasm. Parsing it takes a few lines here instead of a JSON deserializer.

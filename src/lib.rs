@@ -25,39 +25,39 @@
 //!   `accounts` (sign-up, sign-in, sign-out, profile), `rooms`, `moderation`, `search`.
 //! - [`app`]: the HTML shell and routes; `components/`: one component per file.
 //!
-//! Server only (`ssr`), under [`server`]: `config` (flags), `database` (SQLite or PostgreSQL:
-//! which, and opening it with its migrations), `store` (the pool; messages), `sequencer` (the
-//! single writer: commit, then broadcast, in order; with other nodes, in order with theirs),
-//! `cluster` (live events between nodes over Redis), `presence` (who is online on the other
-//! nodes), `access_watch` (which removals a node's sockets were checked against, so nothing
-//! committed after a removal reaches the removed before its news does), `hub` (who is connected, fan-out, ending
-//! connections when permissions change), `outbound_queue` (a connection's queue, empty when
-//! idle), `ws` (one connection's reader and writer, one task), `state`;
-//! `listener` (the accept loop: connection cap, header timeout, bounded shutdown), `health`
-//! (`/healthz`, `/metrics`), `http_security` (cross-site refusal, security headers), `assets`
-//! (the static site precompressed and cached, pages compressed on the fly);
-//! `rate_limit` (token buckets) and `person_limits` (every allowance per person or address);
-//! for accounts `users` (accounts and sessions in the store), `passwords` (argon2id),
-//! `session_cookie`, `auth` (who is asking, and may their page connect), `signin_throttle`,
-//! `shared_limits` (sign-in failures and message allowances counted over all nodes, in Redis),
-//! `user_agent` (a session's browser in words); `rooms` (membership and read positions);
-//! `room_members` (the member list, and telling open pages on every node when it changes);
-//! `outbound` (the one guard every URL the server calls goes through: no internal addresses);
-//! `api_status` (a server function error's HTTP status from its code, and a count of 500s);
-//! `emoji_catalog` (the `emojis` crate's table, served to the picker; `:shortcode:` expansion);
-//! for attachments `uploads` (receive, serve, sweep), `media` (type from the bytes; images
-//! upright, without metadata, thumbnailed), `blobs` (where the bytes live: a directory, or an
-//! S3-compatible bucket through `object_store`), `attachments` (their
-//! rows in the store); `posting` (posting without a socket) and `form_post` (the composer's form
-//! without JavaScript, with a file); `markdown` (a message's text as sanitized HTML, rendered
-//! once when posted); `mentions` (who a message names, as references to accounts; unread
-//! mentions per room); `moderation` (who may moderate a room; the moderation log);
-//! `notify_settings` (notification levels and do not disturb in the store); `push` (Web
-//! Push: who to push, encryption, VAPID, sending off the message path) and `push_store` (the
-//! VAPID key and subscriptions);
-//! `message_changes` (edits and deletions, each an event in the room's
-//! order); `search` (the full-text index, kept in step with messages, and its query) and
-//! `search_query` (what a person typed, as an FTS5 or a `tsquery` query; marking what matched).
+//! Server only (`ssr`), under [`server`], one folder per capability (each `mod.rs` says what
+//! it owns and what it may use), beside `config` (flags) and `state` (what handlers share):
+//! - `storage`: the database core: `database` (SQLite or PostgreSQL, opened with its
+//!   migrations) and `store` (the pool, transactions, sequence numbers, message history).
+//! - `realtime`: `sequencer` (the single writer: commit, then broadcast, in order; with other
+//!   nodes, in order with theirs), `hub` (who is connected, fan-out, ending connections when
+//!   permissions change), `outbound_queue` (a connection's queue, empty when idle), `ws` (one
+//!   connection's reader and writer, one task), `cluster` (live events between nodes over
+//!   Redis), `presence` (who is online on the other nodes), `access_watch` (nothing committed
+//!   after a removal reaches the removed before its news does).
+//! - `edge`: `listener` (connection cap, header timeout, bounded shutdown), `assets` (the
+//!   static site precompressed and cached), `http_security` (cross-site refusal, security
+//!   headers), `api_status` (a server function error's status from its code; 500s counted),
+//!   `health` (`/healthz`, `/metrics`).
+//! - `accounts`: `users` (accounts and sessions in the store), `passwords` (argon2id),
+//!   `session_cookie`, `auth` (who is asking, and may their page connect), `signin_throttle`,
+//!   `user_agent` (a session's browser in words).
+//! - `limits`: `rate_limit` (token buckets), `person_limits` (every allowance per person or
+//!   address), `shared_limits` (counted over all nodes, in Redis).
+//! - `messages`: `posting` (without a socket), `form_post` (the composer's form without
+//!   JavaScript, with a file), `message_changes` (edits and deletions, each an event),
+//!   `mentions`, `markdown` (sanitized HTML, rendered once), `emoji_catalog`.
+//! - `rooms`: `membership` (who may see which room, read positions), `moderation` (who may
+//!   moderate; the log), `notify_settings` (levels, do not disturb), `room_members` (the live
+//!   member list on every node).
+//! - `media`: `uploads` (receive, serve, sweep), `inspect` (type from the bytes; images
+//!   upright, without metadata, thumbnailed), `blobs` (a directory, or an S3-compatible bucket
+//!   through `object_store`), `attachments` (their rows).
+//! - `push`: `sender` (who to push, encryption, VAPID, sending off the message path) and
+//!   `subscriptions` (the VAPID key and devices in the store).
+//! - `search`: `index` (kept in step with messages, asked for a person's rooms) and `query`
+//!   (what was typed, as FTS5 or `tsquery`; marking what matched).
+//! - `outbound`: the one guard every URL the server calls goes through (no internal addresses).
 //!
 //! The load tool (`ssr`), under [`load`]: `banter-load`'s scenarios, accounting and report.
 //! `src/bin/banter-search-bench.rs` measures search over a million generated messages,

@@ -38,7 +38,7 @@ async fn main() -> anyhow::Result<()> {
         .with_context(|| format!("cannot read {}", config.leptos_config.display()))?;
     let mut options = leptos.leptos_options;
     // Hashed bundle names whenever the build made them, however the binary was started.
-    options.hash_files |= server::assets::hashed_names_built(&options);
+    options.hash_files |= server::edge::assets::hashed_names_built(&options);
     let addr = config.addr.unwrap_or(options.site_addr);
 
     let listener =

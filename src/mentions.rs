@@ -1,7 +1,7 @@
 //! `@username` in a message: the mentions a text holds, and the one being typed.
 //!
 //! Shared: the server reads mentions out of what is posted (and stores each as a reference
-//! to the account, `server::mentions`); the composer offers completions for the one at the
+//! to the account, `server::messages::mentions`); the composer offers completions for the one at the
 //! caret. A mention is a username, not a display name: usernames are unique and never
 //! change, so `@ann` means the same person after she renames herself.
 

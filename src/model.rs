@@ -21,7 +21,7 @@ pub struct ChatMessage {
     /// Empty when the message is only attachments.
     pub body: String,
     /// `body` as sanitized HTML: the Markdown subset and links, rendered by the server (see
-    /// `server::markdown`). What pages show; `body` is the text as typed.
+    /// `server::messages::markdown`). What pages show; `body` is the text as typed.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub html: String,
     /// Server time of storage, milliseconds since the Unix epoch.

@@ -1,6 +1,6 @@
 //! Accounts: sign-up, sign-in, sign-out, throttling, and the checks in front of `/ws`.
 
-use banter::server::signin_throttle::MAX_FAILURES_PER_USERNAME_AT_ADDRESS;
+use banter::server::accounts::signin_throttle::MAX_FAILURES_PER_USERNAME_AT_ADDRESS;
 use tokio_tungstenite::tungstenite;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::{HeaderValue, StatusCode};

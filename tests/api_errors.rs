@@ -88,7 +88,7 @@ async fn every_server_functions_client_mistakes_are_4xx_with_a_stable_code() {
 async fn over_an_allowance_is_429_with_retry_after() {
     let server = TestServer::start().await;
     let ann = server.cookie("ann").await;
-    let burst = banter::server::person_limits::ROOM_BURST;
+    let burst = banter::server::limits::person_limits::ROOM_BURST;
     for i in 0..burst {
         let answer = server.call("/api/create_room", &ann, &format!("name=room-{i}")).await;
         assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
@@ -99,7 +99,7 @@ async fn over_an_allowance_is_429_with_retry_after() {
     assert_eq!(header(&answer, "retry-after"), Some("60"), "{answer}");
 
     // Searches too: a burst, then 429 for a script (the page says it in a sentence).
-    let burst = banter::server::person_limits::SEARCH_BURST;
+    let burst = banter::server::limits::person_limits::SEARCH_BURST;
     for _ in 0..burst {
         let answer = server.call("/api/search_messages", &ann, "form[q]=hello").await;
         assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");

@@ -4,7 +4,7 @@
 use banter::attachments::{AttachmentKind, MAX_ATTACHMENTS_PER_MESSAGE};
 use banter::model::ChatMessage;
 use banter::protocol::{ClientFrame, ErrorCode, ResumeFrom, ServerFrame};
-use banter::server::media::fixtures;
+use banter::server::media::inspect::fixtures;
 
 use crate::support::{Client, PATIENCE, RawResponse, TestServer, header};
 

@@ -6,7 +6,7 @@ use std::time::Instant;
 use banter::protocol::{
     CLOSE_NO_HELLO, CLOSE_TOO_MANY, ClientFrame, ErrorCode, MAX_QUOTED_CHARS, ServerFrame,
 };
-use banter::server::signin_throttle::MAX_FAILURES_PER_USERNAME_AT_ADDRESS;
+use banter::server::accounts::signin_throttle::MAX_FAILURES_PER_USERNAME_AT_ADDRESS;
 use tokio_tungstenite::tungstenite::http::StatusCode;
 
 use crate::support::{Client, Event, TestServer, header};
@@ -169,7 +169,7 @@ async fn room_creation_is_throttled_per_person() {
     let server = TestServer::start().await;
     let ann = server.cookie("ann").await;
     let mut refused = None;
-    for n in 0..(banter::server::person_limits::ROOM_BURST + 1) {
+    for n in 0..(banter::server::limits::person_limits::ROOM_BURST + 1) {
         let made = server.post_form("/api/create_room", Some(&ann), &format!("name=room-{n}")).await;
         if header(&made, "location") != Some(format!("/r/room-{n}").as_str()) {
             refused = Some((n, made));
@@ -177,6 +177,6 @@ async fn room_creation_is_throttled_per_person() {
         }
     }
     let (n, made) = refused.expect("the burst ran out");
-    assert_eq!(n, banter::server::person_limits::ROOM_BURST);
+    assert_eq!(n, banter::server::limits::person_limits::ROOM_BURST);
     assert_eq!(header(&made, "location"), Some("/rooms?error=too-many-rooms"), "{made}");
 }

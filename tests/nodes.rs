@@ -4,8 +4,8 @@
 
 use std::collections::BTreeSet;
 
-use banter::server::database::Backend;
-use banter::server::moderation::Power;
+use banter::server::rooms::moderation::Power;
+use banter::server::storage::database::Backend;
 
 use banter::protocol::{
     CLOSE_REMOVED, CLOSE_SIGNED_OUT, ClientFrame, ErrorCode, PresenceEvent, ResumeFrom, ServerFrame,
@@ -457,7 +457,7 @@ async fn the_load_tool_spread_over_two_nodes_counts_every_delivery_once() {
 
 #[tokio::test]
 async fn sign_in_failures_count_over_all_nodes_and_sign_in_goes_on_without_redis() {
-    use banter::server::signin_throttle::MAX_FAILURES_PER_USERNAME_AT_ADDRESS;
+    use banter::server::accounts::signin_throttle::MAX_FAILURES_PER_USERNAME_AT_ADDRESS;
     let mut redis = TestRedis::start().await;
     let (first, second, _third) = three_nodes(&redis).await;
     let made = first.post_form("/api/sign_up", None, "username=fay&password=right+password").await;
@@ -511,7 +511,7 @@ async fn a_person_s_message_allowance_is_one_over_all_nodes() {
 
 #[tokio::test]
 async fn other_allowances_are_one_over_all_nodes_too() {
-    use banter::server::person_limits::ROOM_BURST;
+    use banter::server::limits::person_limits::ROOM_BURST;
     let redis = TestRedis::start().await;
     let (first, second, _third) = three_nodes(&redis).await;
     let ann = first.cookie("ann").await;

@@ -10,7 +10,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use banter::server::push::PushPayload;
+use banter::server::push::sender::PushPayload;
 use base64ct::{Base64UrlUnpadded, Encoding as _};
 use tokio::sync::mpsc;
 use web_push_native::p256::SecretKey;

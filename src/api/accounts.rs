@@ -35,8 +35,8 @@ mod ssr {
                 tracing::error!(%error, "cannot start a session");
                 FormError::Unavailable
             })?;
-        let secure = crate::server::session_cookie::over_https(&headers);
-        super::super::ssr::set_cookie(&crate::server::session_cookie::set(&token.0, secure));
+        let secure = crate::server::accounts::session_cookie::over_https(&headers);
+        super::super::ssr::set_cookie(&crate::server::accounts::session_cookie::set(&token.0, secure));
         Ok(())
     }
 }
@@ -45,7 +45,7 @@ mod ssr {
 #[server(endpoint = "sign_up")]
 pub async fn sign_up(username: String, password: String) -> Result<(), ApiError> {
     use crate::accounts::{normalize_username, validate_password};
-    use crate::server::users::UserError;
+    use crate::server::accounts::users::UserError;
 
     let state = super::ssr::state()?;
     let axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr> =
@@ -60,7 +60,7 @@ pub async fn sign_up(username: String, password: String) -> Result<(), ApiError>
     if validate_password(&password).is_err() {
         return ssr::back("/signup", FormError::InvalidPassword, Some(&name));
     }
-    let hash = match crate::server::passwords::hash(password).await {
+    let hash = match crate::server::accounts::passwords::hash(password).await {
         Ok(hash) => hash,
         Err(error) => {
             tracing::warn!(%error, "cannot hash a new password");
@@ -76,7 +76,7 @@ pub async fn sign_up(username: String, password: String) -> Result<(), ApiError>
                 Ok(Some(room)) => {
                     let joined = state.store.join_public(&room, user.id).await;
                     if joined.is_ok() {
-                        crate::server::room_members::changed(&state, &room).await;
+                        crate::server::rooms::room_members::changed(&state, &room).await;
                     }
                     joined
                 }
@@ -103,14 +103,14 @@ pub async fn sign_up(username: String, password: String) -> Result<(), ApiError>
 }
 
 /// Check a username and password and start a session. Attempts are counted before the check,
-/// per username and address ([`SigninThrottle`](crate::server::signin_throttle::SigninThrottle)).
+/// per username and address ([`SigninThrottle`](crate::server::accounts::signin_throttle::SigninThrottle)).
 #[server(endpoint = "sign_in")]
 pub async fn sign_in(username: String, password: String) -> Result<(), ApiError> {
     use std::time::Instant;
 
     use axum::extract::ConnectInfo;
 
-    use crate::server::shared_limits::Verdict;
+    use crate::server::limits::shared_limits::Verdict;
 
     let state = super::ssr::state()?;
     let ConnectInfo(peer): ConnectInfo<std::net::SocketAddr> = leptos_axum::extract().await?;
@@ -152,7 +152,7 @@ pub async fn sign_in(username: String, password: String) -> Result<(), ApiError>
         }
     };
     let (user, stored) = found.map_or((None, None), |(user, hash)| (Some(user), Some(hash)));
-    let matches = match crate::server::passwords::verify(password, stored).await {
+    let matches = match crate::server::accounts::passwords::verify(password, stored).await {
         Ok(matches) => matches,
         Err(error) => {
             tracing::warn!(%error, "cannot check a password");
@@ -183,17 +183,17 @@ pub async fn sign_in(username: String, password: String) -> Result<(), ApiError>
 /// End this browser's session, everywhere it was copied.
 #[server(endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), ApiError> {
-    use crate::server::session_cookie;
+    use crate::server::accounts::session_cookie;
 
     let state = super::ssr::state()?;
     let headers: axum::http::HeaderMap = leptos_axum::extract().await?;
     if let Some(token) = session_cookie::read(&headers) {
         state.store.delete_session(&token).await.map_err(super::ssr::internal)?;
         // The session's open sockets end too, whichever tab or device holds them.
-        let id = crate::server::users::SessionId::of(&token);
+        let id = crate::server::accounts::users::SessionId::of(&token);
         state.hub.end_session(&id, crate::protocol::CLOSE_SIGNED_OUT);
         if let Some(cluster) = &state.cluster {
-            cluster.publish(crate::server::cluster::ClusterEvent::EndSession {
+            cluster.publish(crate::server::realtime::cluster::ClusterEvent::EndSession {
                 session: id.to_hex(),
                 code: crate::protocol::CLOSE_SIGNED_OUT,
             });
@@ -207,7 +207,7 @@ pub async fn sign_out() -> Result<(), ApiError> {
 /// End every session of the signed-in person, on every device, and their open sockets.
 #[server(endpoint = "sign_out_everywhere")]
 pub async fn sign_out_everywhere() -> Result<(), ApiError> {
-    use crate::server::session_cookie;
+    use crate::server::accounts::session_cookie;
 
     let state = super::ssr::state()?;
     let headers: axum::http::HeaderMap = leptos_axum::extract().await?;
@@ -215,7 +215,7 @@ pub async fn sign_out_everywhere() -> Result<(), ApiError> {
         state.store.delete_sessions_of(user.id).await.map_err(super::ssr::internal)?;
         let ended = state.hub.end_user(user.id, crate::protocol::CLOSE_SIGNED_OUT);
         if let Some(cluster) = &state.cluster {
-            cluster.publish(crate::server::cluster::ClusterEvent::EndUser {
+            cluster.publish(crate::server::realtime::cluster::ClusterEvent::EndUser {
                 user_id: user.id,
                 code: crate::protocol::CLOSE_SIGNED_OUT,
             });
@@ -230,7 +230,7 @@ pub async fn sign_out_everywhere() -> Result<(), ApiError> {
 /// The signed-in person's sessions for the profile page, the most recently used first.
 #[server(endpoint = "my_sessions")]
 pub async fn my_sessions() -> Result<Vec<crate::model::SessionSummary>, ApiError> {
-    use crate::server::{session_cookie, users::SessionId};
+    use crate::server::{accounts::session_cookie, accounts::users::SessionId};
 
     let state = super::ssr::state()?;
     let headers: axum::http::HeaderMap = leptos_axum::extract().await?;
@@ -240,7 +240,7 @@ pub async fn my_sessions() -> Result<Vec<crate::model::SessionSummary>, ApiError
     Ok(sessions
         .into_iter()
         .map(|session| crate::model::SessionSummary {
-            device: crate::server::user_agent::describe(&session.user_agent),
+            device: crate::server::accounts::user_agent::describe(&session.user_agent),
             this_one: Some(&session.id) == this.as_ref(),
             started_at: session.created_at,
             last_seen_at: session.last_seen_at,

@@ -81,8 +81,8 @@ pub(crate) mod ssr {
     use crate::api_error::ApiError;
 
     use crate::server::AppState;
-    use crate::server::rooms::RoomAccess;
-    use crate::server::users::User;
+    use crate::server::accounts::users::User;
+    use crate::server::rooms::membership::RoomAccess;
 
     /// The room if `user` may enter it; otherwise the same error as for no such room.
     pub async fn room(state: &AppState, user: &User, name: &str) -> Result<RoomAccess, ApiError> {
@@ -99,8 +99,8 @@ pub(crate) mod ssr {
 #[server(endpoint = "load_chat")]
 pub async fn load_chat(room: String, at: Option<i64>) -> Result<ChatPage, ApiError> {
     use crate::protocol::HISTORY_PAGE;
-    use crate::server::moderation::Power;
-    use crate::server::rooms::RoomError;
+    use crate::server::rooms::membership::RoomError;
+    use crate::server::rooms::moderation::Power;
     let state = super::ssr::state()?;
     let mut page = ChatPage {
         room: room.clone(),
@@ -127,9 +127,10 @@ pub async fn load_chat(room: String, at: Option<i64>) -> Result<ChatPage, ApiErr
         }
         return Ok(page);
     };
-    let members = crate::server::room_members::list(&state.store, &state.hub, access.id, access.created_by)
-        .await
-        .map_err(internal)?;
+    let members =
+        crate::server::rooms::room_members::list(&state.store, &state.hub, access.id, access.created_by)
+            .await
+            .map_err(internal)?;
     let power = super::moderation::ssr::power(&state, &user, &access).await?;
     let title = page
         .rooms
@@ -186,7 +187,7 @@ pub async fn load_older(room: String, before: i64, down_to: Option<i64>) -> Resu
 /// sequencer as every other message, so open pages see it live.
 #[server(endpoint = "post_message")]
 pub async fn post_message(room: String, body: String, client_id: String) -> Result<i64, ApiError> {
-    use crate::server::posting::{PostError, post};
+    use crate::server::messages::posting::{PostError, post};
     let state = super::ssr::state()?;
     let user = super::ssr::signed_in(&state).await?;
     post(&state, &user, &room, &body, &client_id, Vec::new()).await.map_err(PostError::api_error)

@@ -37,7 +37,7 @@ mod ssr {
     use super::FormError;
     use crate::api_error::ApiError;
     use crate::server::AppState;
-    use crate::server::users::User;
+    use crate::server::accounts::users::User;
 
     pub fn state() -> Result<AppState, ApiError> {
         use_context::<AppState>().ok_or_else(|| internal("server state missing from the context"))
@@ -63,7 +63,7 @@ mod ssr {
     /// The signed-in user making this request, if any.
     pub async fn user(state: &AppState) -> Result<Option<User>, ApiError> {
         let headers = headers().await?;
-        crate::server::auth::current_user(&state.store, &headers).await.map_err(unavailable)
+        crate::server::accounts::auth::current_user(&state.store, &headers).await.map_err(unavailable)
     }
 
     /// The signed-in user, or the error every protected call gives without one.

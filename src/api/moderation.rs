@@ -1,6 +1,6 @@
 //! Moderation: promoting and demoting a room's moderators, and the log of what they did.
 //!
-//! Who may do what is `server::moderation`'s to say; each call asks it afresh.
+//! Who may do what is `server::rooms::moderation`'s to say; each call asks it afresh.
 
 use leptos::prelude::*;
 
@@ -35,9 +35,9 @@ pub(crate) mod ssr {
     use crate::api_error::ApiError;
 
     use crate::server::AppState;
-    use crate::server::moderation::Power;
-    use crate::server::rooms::RoomAccess;
-    use crate::server::users::User;
+    use crate::server::accounts::users::User;
+    use crate::server::rooms::membership::RoomAccess;
+    use crate::server::rooms::moderation::Power;
 
     /// What `user` may do in the room.
     pub async fn power(state: &AppState, user: &User, room: &RoomAccess) -> Result<Power, ApiError> {
@@ -72,7 +72,7 @@ pub async fn set_moderator(
 /// A room's moderation log, for its moderators (and administrators).
 #[server(endpoint = "load_moderation")]
 pub async fn load_moderation(room: String) -> Result<ModerationPage, ApiError> {
-    use crate::server::moderation::Power;
+    use crate::server::rooms::moderation::Power;
     let state = super::ssr::state()?;
     let Some(user) = super::ssr::user(&state).await? else { return Ok(ModerationPage::default()) };
     let mut page = ModerationPage { signed_in: true, ..ModerationPage::default() };

@@ -44,7 +44,7 @@ mod ssr {
     use crate::api_error::ApiError;
 
     use crate::server::AppState;
-    use crate::server::users::User;
+    use crate::server::accounts::users::User;
 
     /// The account called `username`; or, when there is none, the refusal saying so
     /// (a plain form is sent back to the room) and `None`.
@@ -66,7 +66,7 @@ mod ssr {
 #[server(endpoint = "create_room")]
 pub async fn create_room(name: String, private: Option<String>) -> Result<(), ApiError> {
     use crate::rooms::{RoomKind, normalize_room_name};
-    use crate::server::rooms::RoomError;
+    use crate::server::rooms::membership::RoomError;
 
     let state = super::ssr::state()?;
     let user = super::ssr::signed_in(&state).await?;
@@ -93,10 +93,10 @@ pub async fn join_room(room: String) -> Result<(), ApiError> {
     let access = super::chat::ssr::room(&state, &user, &room).await?;
     match state.store.join_public(&access, user.id).await {
         Ok(()) => {
-            crate::server::room_members::changed(&state, &access).await;
+            crate::server::rooms::room_members::changed(&state, &access).await;
             leptos_axum::redirect(&format!("/r/{}", access.name))
         }
-        Err(crate::server::rooms::RoomError::NotCreator) => {
+        Err(crate::server::rooms::membership::RoomError::NotCreator) => {
             return refuse(&format!("/r/{}", access.name), FormError::NotAllowed, "");
         }
         Err(error) => return Err(super::ssr::internal(error)),
@@ -133,7 +133,7 @@ pub async fn invite(room: String, username: String) -> Result<(), ApiError> {
     let Some(invited) = ssr::person_or_back(&state, &room, &username).await? else { return Ok(()) };
     match state.store.invite(user.id, &access, invited.id).await {
         Ok(()) => {
-            crate::server::room_members::changed(&state, &access).await;
+            crate::server::rooms::room_members::changed(&state, &access).await;
             leptos_axum::redirect(&format!("/r/{room}"))
         }
         Err(_) => return refuse(&format!("/r/{room}"), FormError::NotAllowed, ""),
@@ -155,7 +155,7 @@ pub async fn remove_member(room: String, username: String) -> Result<(), ApiErro
     };
     // Their open sockets in the room end now, not at their next reconnect.
     state.sequencer.revoke(access.id, removed.id, version).await.map_err(super::ssr::internal)?;
-    crate::server::room_members::changed(&state, &access).await;
+    crate::server::rooms::room_members::changed(&state, &access).await;
     if removed.id == user.id {
         leptos_axum::redirect("/rooms");
     } else {

@@ -86,7 +86,7 @@ mod ssr {
     use super::{SEARCH_PAGE, SearchForm, SearchHit, SearchResults, sentence};
     use crate::api_error::ApiError;
     use crate::server::AppState;
-    use crate::server::users::User;
+    use crate::server::accounts::users::User;
 
     /// Search for `user`: the results so far (the sidebar's rooms at least), and whether the
     /// search ran or was refused. `Err` only when the server failed.
@@ -95,8 +95,8 @@ mod ssr {
         user: &User,
         form: &SearchForm,
     ) -> Result<(SearchResults, Result<(), ApiError>), ApiError> {
-        use crate::server::search::SearchFilter;
-        use crate::server::search_query::SearchQuery;
+        use crate::server::search::index::SearchFilter;
+        use crate::server::search::query::SearchQuery;
         let mut results = SearchResults { signed_in: true, ..SearchResults::default() };
         let hub = state.hub.clone();
         results.rooms = state

@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use clap::Parser;
 
-use super::database::Database;
-use super::object_store::{DEFAULT_REGION, ObjectStoreUrl};
-use super::outbound::{Allowed, Pin};
+use crate::server::media::object_store::{DEFAULT_REGION, ObjectStoreUrl};
+use crate::server::outbound::{Allowed, Pin};
+use crate::server::storage::database::Database;
 
 #[derive(Debug, Clone, Parser)]
 #[command(name = "banter", version, about = "Real-time web chat server")]

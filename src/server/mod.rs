@@ -5,51 +5,19 @@
 //! Shutdown is a parameter so tests can stop a server they started; [`serve`] is the same from
 //! a state built by the caller.
 
-pub mod access_watch;
-pub mod api_status;
-pub mod assets;
-pub mod attachments;
-pub mod auth;
-pub mod blobs;
-pub mod cluster;
+pub mod accounts;
 pub mod config;
-pub mod database;
-pub mod emoji_catalog;
-pub mod form_post;
-pub mod health;
-pub mod http_security;
-pub mod hub;
-pub mod listener;
-pub mod markdown;
+pub mod edge;
+pub mod limits;
 pub mod media;
-pub mod mentions;
-pub mod message_changes;
-pub mod moderation;
-pub mod notify_settings;
-pub mod object_store;
+pub mod messages;
 pub mod outbound;
-pub mod outbound_queue;
-pub mod passwords;
-pub mod person_limits;
-pub mod posting;
-pub mod presence;
 pub mod push;
-pub mod push_store;
-pub mod rate_limit;
-pub mod room_members;
+pub mod realtime;
 pub mod rooms;
 pub mod search;
-pub mod search_query;
-pub mod sequencer;
-pub mod session_cookie;
-pub mod shared_limits;
-pub mod signin_throttle;
 pub mod state;
-pub mod store;
-pub mod uploads;
-pub mod user_agent;
-pub mod users;
-pub mod ws;
+pub mod storage;
 
 use std::future::Future;
 use std::time::Duration;
@@ -65,8 +33,12 @@ use tokio::net::TcpListener;
 use crate::app::{App, shell};
 use crate::attachments::{FILES_PATH, FORM_POST_PATH, UPLOAD_PATH};
 pub use config::Config;
+use edge::{api_status, assets, health, http_security, listener};
+use media::uploads;
+use messages::{emoji_catalog, form_post};
+use realtime::ws;
 pub use state::AppState;
-pub use store::Store;
+pub use storage::store::Store;
 
 /// Largest request body: every form and server function call is far smaller (a message of
 /// 4,000 four-byte characters, URL-encoded, is about 36 KiB). Larger gets 413.

@@ -2,7 +2,7 @@
 
 use anyhow::Context as _;
 
-use super::push::Pusher;
+use crate::server::push::sender::Pusher;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -11,18 +11,18 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use tokio::sync::{Semaphore, watch};
 
-use super::blobs::BlobStore;
-use super::cluster::Cluster;
-use super::config::Config;
-use super::hub::{ConnId, Hub};
-use super::object_store::ObjectStore;
-use super::outbound::OutboundPolicy;
-use super::person_limits::PersonLimits;
-use super::rate_limit::Keyed;
-use super::sequencer::Sequencer;
-use super::shared_limits::{Allowance, SharedLimits};
-use super::signin_throttle::SigninThrottle;
-use super::store::Store;
+use crate::server::accounts::signin_throttle::SigninThrottle;
+use crate::server::config::Config;
+use crate::server::limits::person_limits::PersonLimits;
+use crate::server::limits::rate_limit::Keyed;
+use crate::server::limits::shared_limits::{Allowance, SharedLimits};
+use crate::server::media::blobs::BlobStore;
+use crate::server::media::object_store::ObjectStore;
+use crate::server::outbound::OutboundPolicy;
+use crate::server::realtime::cluster::Cluster;
+use crate::server::realtime::hub::{ConnId, Hub};
+use crate::server::realtime::sequencer::Sequencer;
+use crate::server::storage::store::Store;
 
 /// Images decoded at once, at most: each may take up to `media::MAX_DECODE_BYTES`.
 pub const MEDIA_WORKERS: usize = 2;
@@ -154,7 +154,7 @@ impl AppState {
     }
 
     /// One of `key`'s allowance in `limit`: this node's, then, with several nodes, the one they
-    /// all count under `name` (`server::shared_limits`). False when either is spent.
+    /// all count under `name` (`server::limits::shared_limits`). False when either is spent.
     pub async fn take<K>(&self, limit: &Keyed<K>, name: &str, key: &K) -> bool
     where
         K: Eq + std::hash::Hash + Clone + std::fmt::Display,

@@ -20,7 +20,7 @@ pub mod redis_server;
 
 use object_store::Storage;
 
-use banter::server::database::Database;
+use banter::server::storage::database::Database;
 use banter::server::{self, Config, Store};
 use futures::{SinkExt, StreamExt};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -283,7 +283,9 @@ impl TestServer {
 
     /// The server's database opened beside it, to read (or arrange) what a test checks.
     pub async fn store(&self) -> Store {
-        Store::connect(&self.database, banter::server::store::BUSY_TIMEOUT).await.expect("the database opens")
+        Store::connect(&self.database, banter::server::storage::store::BUSY_TIMEOUT)
+            .await
+            .expect("the database opens")
     }
 
     /// A pool on the server's database, for statements a test runs itself (`$1` placeholders,
@@ -543,7 +545,7 @@ impl Drop for TestServer {
         // A 500 is the server's own fault: no test, whatever it provokes, may meet one (the
         // count is the whole suite's, in this process).
         if !std::thread::panicking() {
-            let faults = banter::server::api_status::internal_errors_total();
+            let faults = banter::server::edge::api_status::internal_errors_total();
             assert_eq!(faults, 0, "the server answered 500 (see its error log): a fault, not a refusal");
         }
     }

@@ -3,7 +3,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
-use banter::server::database::Database;
+use banter::server::storage::database::Database;
 
 use super::FreshDatabase;
 use super::object_store::Storage;

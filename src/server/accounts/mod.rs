@@ -1,0 +1,12 @@
+//! People and their sessions: accounts in the store, signing in and out, the session cookie,
+//! password hashing, and the throttle on guessing.
+//!
+//! Every other capability learns who is asking from here (`auth`), and from nowhere else.
+//! Uses `storage` and `limits`.
+
+pub mod auth;
+pub mod passwords;
+pub mod session_cookie;
+pub mod signin_throttle;
+pub mod user_agent;
+pub mod users;

@@ -1,0 +1,13 @@
+//! The HTTP edge: what every request meets before a feature sees it, and what serves no
+//! feature in particular.
+//!
+//! The accept loop and its limits (`listener`), the static site (`assets`), the headers and
+//! checks that keep a browser safe (`http_security`), the status of a refused server function
+//! (`api_status`), and `/healthz` and `/metrics` (`health`). Uses the state and config only;
+//! no feature imports it except through the router in `server`.
+
+pub mod api_status;
+pub mod assets;
+pub mod health;
+pub mod http_security;
+pub mod listener;

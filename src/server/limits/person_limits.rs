@@ -1,0 +1,60 @@
+//! Every limit that belongs to a person rather than to one connection: what they may send,
+//! however many sockets, tabs and devices they spread it over; and, before there is a person,
+//! what one address may do.
+//!
+//! The message rate (`--rate`, `--burst`), the join rate (`--hello-rate`, `--hello-burst`) and
+//! sign-ups per address (`--signups-per-hour`) come from the command line, so a benchmark can
+//! lift them; the rest are named here. The README lists them all.
+
+use std::net::IpAddr;
+
+use crate::server::config::Config;
+use crate::server::limits::rate_limit::Keyed;
+
+/// `typing` frames one person may have relayed per second, over all their sockets (and at
+/// most one per second per socket, `crate::typing::TYPING_RELAY_EVERY_MS`). More are dropped.
+pub const TYPING_PER_SECOND: f64 = 1.0;
+pub const TYPING_BURST: u32 = 3;
+/// Rooms created and conversations opened by one person: a burst, then one a minute.
+pub const ROOMS_PER_MINUTE: f64 = 1.0;
+pub const ROOM_BURST: u32 = 10;
+
+/// Uploads one person may start: a burst (an album from a phone), then one every 2 seconds.
+pub const UPLOADS_PER_MINUTE: f64 = 30.0;
+pub const UPLOAD_BURST: u32 = 30;
+/// Uploads one person may have waiting to be sent; more are refused until some are sent or
+/// swept (`--upload-ttl`).
+pub const MAX_UNSENT_UPLOADS: i64 = 50;
+
+/// Searches one person may run: a burst (refining a search), then one a second. Each is a
+/// read on the shared store; more get a "slow down" answer.
+pub const SEARCHES_PER_MINUTE: f64 = 60.0;
+pub const SEARCH_BURST: u32 = 20;
+
+/// One limiter per kind of action, keyed by account id (or address for sign-up).
+#[derive(Debug, Clone)]
+pub struct PersonLimits {
+    /// Messages, over WebSocket and the plain form post together.
+    pub messages: Keyed<i64>,
+    pub typing: Keyed<i64>,
+    pub hellos: Keyed<i64>,
+    /// Creating rooms and opening conversations.
+    pub rooms: Keyed<i64>,
+    pub signups: Keyed<IpAddr>,
+    pub uploads: Keyed<i64>,
+    pub searches: Keyed<i64>,
+}
+
+impl PersonLimits {
+    pub fn new(config: &Config) -> Self {
+        Self {
+            messages: Keyed::new(config.rate, config.burst),
+            typing: Keyed::new(TYPING_PER_SECOND, TYPING_BURST),
+            hellos: Keyed::new(config.hello_rate, config.hello_burst),
+            rooms: Keyed::new(ROOMS_PER_MINUTE / 60.0, ROOM_BURST),
+            signups: Keyed::new(f64::from(config.signups_per_hour) / 3600.0, config.signups_per_hour),
+            uploads: Keyed::new(UPLOADS_PER_MINUTE / 60.0, UPLOAD_BURST),
+            searches: Keyed::new(SEARCHES_PER_MINUTE / 60.0, SEARCH_BURST),
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! The composer's form without JavaScript: `POST /api/post_form`, multipart, with the fields
+//! `room`, `client_id`, `body` and at most one `file`. The file is taken exactly as an upload
+//! is (same limits, same processing), then the message is posted as any other; the answer is a
+//! redirect back to the room. A refusal is a small page saying why, with the text that was
+//! not sent, so nothing typed is lost.
+
+use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+
+use crate::attachments::AttachmentId;
+use crate::protocol::{DEFAULT_ROOM, MAX_BODY_CHARS};
+use crate::server::AppState;
+use crate::server::accounts::auth;
+use crate::server::media::uploads::{UploadError, allowance, check_length, keep, receive};
+use crate::server::messages::posting::{PostError, post};
+
+/// Bytes a text field may have: a body of [`MAX_BODY_CHARS`] four-byte characters.
+const MAX_TEXT_FIELD_BYTES: usize = MAX_BODY_CHARS * 4;
+
+#[derive(Debug, Default)]
+struct Form {
+    room: String,
+    client_id: String,
+    body: String,
+    file: Option<AttachmentId>,
+}
+
+pub async fn post_form(State(state): State<AppState>, request: Request) -> Response {
+    let user = match auth::current_user(&state.store, request.headers()).await {
+        Ok(Some(user)) => user,
+        Ok(None) => return Redirect::to("/signin").into_response(),
+        Err(error) => {
+            tracing::error!(%error, "session lookup failed");
+            return refused(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the server is busy; try again",
+                DEFAULT_ROOM,
+                "",
+            );
+        }
+    };
+    let mut form = Form::default();
+    if let Err(error) = read(&state, user.id, request, &mut form).await {
+        return refused(error.status(), &error.to_string(), &form.room, &form.body);
+    }
+    let attachments = form.file.into_iter().collect();
+    match post(&state, &user, &form.room, &form.body, &form.client_id, attachments).await {
+        Ok(_) => Redirect::to(&room_url(&form.room)).into_response(),
+        Err(error) => {
+            let status = match error {
+                PostError::NotFound => StatusCode::NOT_FOUND,
+                PostError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+                PostError::Unavailable | PostError::Refused(_) => StatusCode::SERVICE_UNAVAILABLE,
+                PostError::Input(_) | PostError::NotMember => StatusCode::BAD_REQUEST,
+            };
+            refused(status, &error.to_string(), &form.room, &form.body)
+        }
+    }
+}
+
+/// Read the fields into `form`, keeping the file (if one was chosen) as an upload.
+async fn read(state: &AppState, user_id: i64, request: Request, form: &mut Form) -> Result<(), UploadError> {
+    check_length(state, request.headers())?;
+    let mut multipart =
+        Multipart::from_request(request, state).await.map_err(|_| UploadError::NotMultipart)?;
+    let cut = |e: axum::extract::multipart::MultipartError| UploadError::Interrupted(e.body_text());
+    while let Some(mut field) = multipart.next_field().await.map_err(cut)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "file" {
+            // A form with no file chosen still sends the part, with no name and no bytes.
+            let file_name = field.file_name().unwrap_or_default().to_owned();
+            if file_name.is_empty() || form.file.is_some() {
+                while field.chunk().await.map_err(cut)?.is_some() {}
+                continue;
+            }
+            allowance(state, user_id).await?;
+            let id = AttachmentId::random();
+            let incoming = state.blobs.incoming(&id);
+            let kept = match receive(field, &incoming, state.config.max_upload_bytes).await {
+                Ok(head) => {
+                    keep(state, user_id, id, crate::server::media::uploads::clean_name(&file_name), &head)
+                        .await
+                }
+                Err(error) => Err(error),
+            };
+            if kept.is_err() {
+                let _ = tokio::fs::remove_file(&incoming).await;
+            }
+            form.file = Some(kept?.id);
+            continue;
+        }
+        let mut text = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(cut)? {
+            if text.len() + chunk.len() > MAX_TEXT_FIELD_BYTES {
+                return Err(UploadError::Interrupted(format!("the {name} field is too long")));
+            }
+            text.extend_from_slice(&chunk);
+        }
+        let text = String::from_utf8_lossy(&text).into_owned();
+        match name.as_str() {
+            "room" => form.room = text,
+            "client_id" => form.client_id = text,
+            "body" => form.body = text,
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn room_url(room: &str) -> String {
+    if room == DEFAULT_ROOM || room.is_empty() { "/".to_owned() } else { format!("/r/{room}") }
+}
+
+/// The page for a post that was not stored: why, and the text, to copy and send again.
+fn refused(status: StatusCode, reason: &str, room: &str, body: &str) -> Response {
+    let page = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>Not sent · Banter</title></head><body><main>\
+         <h1>Your message was not sent</h1><p role=\"alert\">{}</p>{}\
+         <p><a href=\"{}\">Back to the room</a></p></main></body></html>",
+        escape(reason),
+        if body.is_empty() {
+            String::new()
+        } else {
+            format!("<p>What you wrote:</p><pre>{}</pre>", escape(body))
+        },
+        escape(&room_url(room)),
+    );
+    (status, Html(page)).into_response()
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}

@@ -1,0 +1,513 @@
+//! Edits and deletions in the store: applied inside the sequencer's transaction like a new
+//! message, each taking the room's next `seq` as an event.
+//!
+//! The message row always holds the current state, so pages and history need nothing else; the
+//! event row (`message_events`) is what a resuming client needs: "message 12 changed, at seq 40".
+//! A deletion empties the text, removes the attachment rows (the files are deleted once the
+//! commit is done) and, when a moderator deletes someone else's message, is written to the
+//! moderation log.
+
+use sqlx::Row;
+
+use crate::attachments::AttachmentId;
+use crate::model::Reaction;
+use crate::protocol::{ErrorCode, MAX_REACTION_KINDS, ServerFrame};
+use crate::server::rooms::moderation::{self, Act};
+use crate::server::storage::store::{Store, StoreError, Stored};
+
+/// A request to edit a message.
+#[derive(Debug, Clone)]
+pub struct EditMessage {
+    pub room_id: i64,
+    pub room: String,
+    pub client_id: String,
+    pub actor_id: i64,
+    pub target: i64,
+    pub body: String,
+    /// `body` rendered (`server::messages::markdown`), by the caller.
+    pub html: String,
+    /// The room's members the new text mentions.
+    pub mentions: Vec<crate::server::messages::mentions::Mentioned>,
+    /// Milliseconds after sending that a message may still be edited; `None`: always.
+    pub window_ms: Option<i64>,
+}
+
+/// A request to delete a message.
+#[derive(Debug, Clone)]
+pub struct DeleteMessage {
+    pub room_id: i64,
+    pub room: String,
+    pub client_id: String,
+    pub actor_id: i64,
+    pub target: i64,
+    /// The actor is a server administrator (`--admins`): they may delete anything.
+    pub admin: bool,
+}
+
+/// A request to toggle a reaction.
+#[derive(Debug, Clone)]
+pub struct ReactMessage {
+    pub room_id: i64,
+    pub room: String,
+    pub client_id: String,
+    pub actor_id: i64,
+    pub target: i64,
+    /// One emoji, checked by the caller.
+    pub emoji: String,
+}
+
+/// Why a change (or a message) was not stored. Nothing was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("an attachment is not available: upload it again")]
+    AttachmentsUnavailable,
+    #[error("there is no such message in this room")]
+    NoSuchMessage,
+    #[error("only its author can edit a message, and only its author or the room's moderator delete it")]
+    NotYours,
+    #[error("this message can no longer be edited")]
+    EditWindowClosed,
+    #[error("this message has as many different reactions as it may have")]
+    TooManyReactions,
+}
+
+impl Refusal {
+    pub fn code(self) -> ErrorCode {
+        match self {
+            Refusal::AttachmentsUnavailable => ErrorCode::AttachmentUnavailable,
+            Refusal::NoSuchMessage => ErrorCode::NoSuchMessage,
+            Refusal::NotYours => ErrorCode::NotYours,
+            Refusal::EditWindowClosed => ErrorCode::EditWindowClosed,
+            Refusal::TooManyReactions => ErrorCode::InvalidReaction,
+        }
+    }
+}
+
+/// The message a change is about, as the checks need it.
+struct Target {
+    author_id: Option<i64>,
+    created_at: i64,
+}
+
+impl Store {
+    /// The message `seq` in the room, unless it does not exist or is deleted.
+    async fn target(
+        tx: &mut crate::server::storage::store::WriteTx,
+        room_id: i64,
+        seq: i64,
+    ) -> Result<Option<Target>, StoreError> {
+        let row = sqlx::query(
+            "SELECT author_id, created_at FROM messages WHERE room_id = $1 AND seq = $2 AND deleted_at IS NULL",
+        )
+        .bind(room_id)
+        .bind(seq)
+        .fetch_optional(&mut **tx)
+        .await?;
+        Ok(row.map(|row| Target { author_id: row.get(0), created_at: row.get(1) }))
+    }
+
+    /// The `seq` this actor's change with `client_id` already took, if it was applied before.
+    async fn applied(
+        tx: &mut crate::server::storage::store::WriteTx,
+        room_id: i64,
+        actor_id: i64,
+        client_id: &str,
+    ) -> Result<Option<i64>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT seq FROM message_events WHERE room_id = $1 AND COALESCE(actor_id, 0) = $2 AND client_id = $3",
+        )
+        .bind(room_id)
+        .bind(actor_id)
+        .bind(client_id)
+        .fetch_optional(&mut **tx)
+        .await?)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn record_event(
+        tx: &mut crate::server::storage::store::WriteTx,
+        room_id: i64,
+        seq: i64,
+        target: i64,
+        kind: &str,
+        actor_id: i64,
+        client_id: &str,
+        ts: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO message_events (room_id, seq, target_seq, kind, actor_id, client_id, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(room_id)
+        .bind(seq)
+        .bind(target)
+        .bind(kind)
+        .bind(actor_id)
+        .bind(client_id)
+        .bind(ts)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Apply an edit at `seq` inside `tx`.
+    pub(crate) async fn edit(
+        tx: &mut crate::server::storage::store::WriteTx,
+        edit: &EditMessage,
+        seq: i64,
+        ts: i64,
+    ) -> Result<Stored, StoreError> {
+        if let Some(seq) = Store::applied(tx, edit.room_id, edit.actor_id, &edit.client_id).await? {
+            return Ok(Stored::Duplicate { seq });
+        }
+        let Some(target) = Store::target(tx, edit.room_id, edit.target).await? else {
+            return Ok(Stored::Refused(Refusal::NoSuchMessage));
+        };
+        if target.author_id != Some(edit.actor_id) {
+            return Ok(Stored::Refused(Refusal::NotYours));
+        }
+        if edit.window_ms.is_some_and(|window| ts - target.created_at > window) {
+            return Ok(Stored::Refused(Refusal::EditWindowClosed));
+        }
+        if let Some(id) = Store::unindex_message(tx, edit.room_id, edit.target).await? {
+            Store::index_message(tx, id, &edit.body).await?;
+        }
+        sqlx::query(
+            "UPDATE messages SET body = $1, html = $2, edited_at = $3 WHERE room_id = $4 AND seq = $5",
+        )
+        .bind(&edit.body)
+        .bind(&edit.html)
+        .bind(ts)
+        .bind(edit.room_id)
+        .bind(edit.target)
+        .execute(&mut **tx)
+        .await?;
+        Store::record_mentions(tx, edit.room_id, edit.target, &edit.mentions).await?;
+        Store::record_event(tx, edit.room_id, seq, edit.target, "edit", edit.actor_id, &edit.client_id, ts)
+            .await?;
+        Ok(Stored::Changed(ServerFrame::Edited {
+            room: edit.room.clone(),
+            seq,
+            target: edit.target,
+            body: edit.body.clone(),
+            html: edit.html.clone(),
+            edited_at: ts,
+            mentions: edit.mentions.iter().map(|m| m.username.clone()).collect(),
+        }))
+    }
+
+    /// Apply a deletion at `seq` inside `tx`: the text and attachment rows go; the files'
+    /// ids are returned for deleting after the commit.
+    pub(crate) async fn delete(
+        tx: &mut crate::server::storage::store::WriteTx,
+        delete: &DeleteMessage,
+        seq: i64,
+        ts: i64,
+    ) -> Result<(Stored, Vec<AttachmentId>), StoreError> {
+        if let Some(seq) = Store::applied(tx, delete.room_id, delete.actor_id, &delete.client_id).await? {
+            return Ok((Stored::Duplicate { seq }, Vec::new()));
+        }
+        let Some(target) = Store::target(tx, delete.room_id, delete.target).await? else {
+            return Ok((Stored::Refused(Refusal::NoSuchMessage), Vec::new()));
+        };
+        let own = target.author_id == Some(delete.actor_id);
+        if !own {
+            // Checked here, in the deletion's own transaction: a moderator demoted a moment ago
+            // is no longer one.
+            if !delete.admin && !moderation::is_moderator(tx, delete.room_id, delete.actor_id).await? {
+                return Ok((Stored::Refused(Refusal::NotYours), Vec::new()));
+            }
+            moderation::log(
+                tx,
+                delete.room_id,
+                delete.actor_id,
+                Act::Delete,
+                Some(delete.target),
+                target.author_id,
+            )
+            .await?;
+        }
+        Store::unindex_message(tx, delete.room_id, delete.target).await?;
+        Store::clear_mentions(tx, delete.room_id, delete.target).await?;
+        sqlx::query(
+            "UPDATE messages SET body = '', html = '', deleted_at = $1 WHERE room_id = $2 AND seq = $3",
+        )
+        .bind(ts)
+        .bind(delete.room_id)
+        .bind(delete.target)
+        .execute(&mut **tx)
+        .await?;
+        let files: Vec<String> =
+            sqlx::query_scalar("SELECT id FROM attachments WHERE room_id = $1 AND message_seq = $2")
+                .bind(delete.room_id)
+                .bind(delete.target)
+                .fetch_all(&mut **tx)
+                .await?;
+        sqlx::query("DELETE FROM attachments WHERE room_id = $1 AND message_seq = $2")
+            .bind(delete.room_id)
+            .bind(delete.target)
+            .execute(&mut **tx)
+            .await?;
+        sqlx::query("DELETE FROM reactions WHERE room_id = $1 AND target_seq = $2")
+            .bind(delete.room_id)
+            .bind(delete.target)
+            .execute(&mut **tx)
+            .await?;
+        Store::record_event(
+            tx,
+            delete.room_id,
+            seq,
+            delete.target,
+            "delete",
+            delete.actor_id,
+            &delete.client_id,
+            ts,
+        )
+        .await?;
+        let changed =
+            Stored::Changed(ServerFrame::Deleted { room: delete.room.clone(), seq, target: delete.target });
+        Ok((changed, files.into_iter().filter_map(|id| AttachmentId::try_from(id).ok()).collect()))
+    }
+
+    /// Toggle a reaction at `seq` inside `tx`: added if this person had not reacted with that
+    /// emoji, taken back if they had.
+    pub(crate) async fn react(
+        tx: &mut crate::server::storage::store::WriteTx,
+        react: &ReactMessage,
+        seq: i64,
+        ts: i64,
+    ) -> Result<Stored, StoreError> {
+        if let Some(seq) = Store::applied(tx, react.room_id, react.actor_id, &react.client_id).await? {
+            return Ok(Stored::Duplicate { seq });
+        }
+        if Store::target(tx, react.room_id, react.target).await?.is_none() {
+            return Ok(Stored::Refused(Refusal::NoSuchMessage));
+        }
+        let removed = sqlx::query(
+            "DELETE FROM reactions WHERE room_id = $1 AND target_seq = $2 AND user_id = $3 AND emoji = $4",
+        )
+        .bind(react.room_id)
+        .bind(react.target)
+        .bind(react.actor_id)
+        .bind(&react.emoji)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        if removed == 0 {
+            let kinds: Vec<String> = sqlx::query_scalar(
+                "SELECT DISTINCT emoji FROM reactions WHERE room_id = $1 AND target_seq = $2",
+            )
+            .bind(react.room_id)
+            .bind(react.target)
+            .fetch_all(&mut **tx)
+            .await?;
+            if kinds.len() >= MAX_REACTION_KINDS && !kinds.contains(&react.emoji) {
+                return Ok(Stored::Refused(Refusal::TooManyReactions));
+            }
+            sqlx::query(
+                "INSERT INTO reactions (room_id, target_seq, user_id, emoji, created_at) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(react.room_id)
+            .bind(react.target)
+            .bind(react.actor_id)
+            .bind(&react.emoji)
+            .bind(ts)
+            .execute(&mut **tx)
+            .await?;
+        }
+        Store::record_event(
+            tx,
+            react.room_id,
+            seq,
+            react.target,
+            "react",
+            react.actor_id,
+            &react.client_id,
+            ts,
+        )
+        .await?;
+        let rows = Store::reaction_rows(&mut **tx, react.room_id, react.target, react.target).await?;
+        let reactions = group_reactions(rows).into_iter().map(|(_, r)| r).collect();
+        Ok(Stored::Changed(ServerFrame::Reactions {
+            room: react.room.clone(),
+            seq,
+            target: react.target,
+            reactions,
+        }))
+    }
+
+    /// (target, emoji, username) for the reactions to messages `first..=last`, in the order
+    /// they were made.
+    async fn reaction_rows<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+        executor: E,
+        room_id: i64,
+        first: i64,
+        last: i64,
+    ) -> Result<Vec<(i64, String, String)>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT r.target_seq, r.emoji, u.username FROM reactions r JOIN users u ON u.id = r.user_id
+             WHERE r.room_id = $1 AND r.target_seq BETWEEN $2 AND $3 ORDER BY r.target_seq, r.created_at, r.rowid",
+        )
+        .bind(room_id)
+        .bind(first)
+        .bind(last)
+        .fetch_all(executor)
+        .await?)
+    }
+
+    /// The reactions to a room's messages `first..=last`, per message.
+    pub async fn reactions_between(
+        &self,
+        room_id: i64,
+        first: i64,
+        last: i64,
+    ) -> Result<Vec<(i64, Reaction)>, StoreError> {
+        Ok(group_reactions(Store::reaction_rows(self.pool(), room_id, first, last).await?))
+    }
+
+    /// The changes after `after` to messages at or before it, in `seq` order, each as the frame
+    /// that tells a client the message's current state. (Changes to later messages need no
+    /// telling: those messages are replayed as they are now.)
+    pub async fn changes_after(
+        &self,
+        room_id: i64,
+        room: &str,
+        after: i64,
+    ) -> Result<Vec<ServerFrame>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT e.seq, e.target_seq, m.body, COALESCE(m.html, ''), m.edited_at, m.deleted_at, e.kind
+             FROM message_events e JOIN messages m ON m.room_id = e.room_id AND m.seq = e.target_seq
+             WHERE e.room_id = $1 AND e.seq > $2 AND e.target_seq <= $3 ORDER BY e.seq",
+        )
+        .bind(room_id)
+        .bind(after)
+        .bind(after)
+        .fetch_all(self.pool())
+        .await?;
+        // Reactions as they are now, for the messages whose reactions changed.
+        let reacted: Vec<i64> =
+            rows.iter().filter(|row| row.get::<String, _>(6) == "react").map(|row| row.get(1)).collect();
+        let mut reactions: Vec<(i64, Reaction)> = Vec::new();
+        if let (Some(first), Some(last)) = (reacted.iter().min(), reacted.iter().max()) {
+            reactions = self.reactions_between(room_id, *first, *last).await?;
+        }
+        // Whom edited messages mention now.
+        let edited: Vec<i64> =
+            rows.iter().filter(|row| row.get::<String, _>(6) == "edit").map(|row| row.get(1)).collect();
+        let mut mentions: Vec<(i64, String)> = Vec::new();
+        if let (Some(first), Some(last)) = (edited.iter().min(), edited.iter().max()) {
+            mentions = self.mentions_between(room_id, *first, *last).await?;
+        }
+        Ok(rows
+            .iter()
+            .map(|row| {
+                let (seq, target): (i64, i64) = (row.get(0), row.get(1));
+                match (row.get::<Option<i64>, _>(5), row.get::<String, _>(6).as_str()) {
+                    (Some(_), _) => ServerFrame::Deleted { room: room.to_owned(), seq, target },
+                    (None, "react") => ServerFrame::Reactions {
+                        room: room.to_owned(),
+                        seq,
+                        target,
+                        reactions: reactions
+                            .iter()
+                            .filter(|(t, _)| *t == target)
+                            .map(|(_, r)| r.clone())
+                            .collect(),
+                    },
+                    (None, _) => ServerFrame::Edited {
+                        room: room.to_owned(),
+                        seq,
+                        target,
+                        body: row.get(2),
+                        html: row.get(3),
+                        edited_at: row.get::<Option<i64>, _>(4).unwrap_or_default(),
+                        mentions: mentions
+                            .iter()
+                            .filter(|(t, _)| *t == target)
+                            .map(|(_, u)| u.clone())
+                            .collect(),
+                    },
+                }
+            })
+            .collect())
+    }
+}
+
+/// (target, emoji, username) rows, in order, as each message's reactions: one entry per emoji,
+/// in the order each was first used, with who reacted in order.
+fn group_reactions(rows: Vec<(i64, String, String)>) -> Vec<(i64, Reaction)> {
+    let mut grouped: Vec<(i64, Reaction)> = Vec::new();
+    for (target, emoji, username) in rows {
+        match grouped.iter_mut().find(|(t, r)| *t == target && r.emoji == emoji) {
+            Some((_, reaction)) => reaction.users.push(username),
+            None => grouped.push((target, Reaction { emoji, users: vec![username] })),
+        }
+    }
+    grouped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::storage::store::NewMessage;
+
+    /// A store with one message by a fresh account, posted at `posted` (ms).
+    async fn store_with_message(dir: &std::path::Path, posted: i64) -> (Store, i64, i64) {
+        let store = Store::open(&dir.join("t.db")).await.expect("store");
+        let user = store.create_user("ann", "-", "Ann").await.expect("user");
+        let room = store.room_id("general").await.expect("query").expect("general");
+        let message = NewMessage {
+            room_id: room,
+            room: "general".into(),
+            client_id: "m1".into(),
+            author_id: Some(user.id),
+            author: "Ann".into(),
+            username: "ann".into(),
+            body: "tpyo".into(),
+            html: String::new(),
+            mentions: Vec::new(),
+            attachments: Vec::new(),
+            reply_to: None,
+        };
+        let mut tx = store.begin().await.expect("tx");
+        Store::insert(&mut tx, &message, 1, posted).await.expect("insert");
+        tx.commit().await.expect("commit");
+        (store, room, user.id)
+    }
+
+    fn edit(room_id: i64, actor_id: i64, id: &str, window_ms: Option<i64>) -> EditMessage {
+        EditMessage {
+            room_id,
+            room: "general".into(),
+            client_id: id.into(),
+            actor_id,
+            target: 1,
+            body: "typo".into(),
+            html: String::new(),
+            mentions: Vec::new(),
+            window_ms,
+        }
+    }
+
+    /// The edit window is measured from the message's own time to the edit's, both stamped by
+    /// the server: an edit at its last millisecond is taken, one a millisecond later refused.
+    #[tokio::test]
+    async fn the_edit_window_closes_exactly_when_configured() {
+        let dir = tempfile::tempdir().expect("dir");
+        let posted = 1_000_000;
+        let (store, room, ann) = store_with_message(dir.path(), posted).await;
+        let window = Some(60_000);
+
+        let mut tx = store.begin().await.expect("tx");
+        let late =
+            Store::edit(&mut tx, &edit(room, ann, "e1", window), 2, posted + 60_001).await.expect("ran");
+        assert_eq!(late, Stored::Refused(Refusal::EditWindowClosed));
+        let in_time =
+            Store::edit(&mut tx, &edit(room, ann, "e2", window), 2, posted + 60_000).await.expect("ran");
+        assert!(matches!(in_time, Stored::Changed(ServerFrame::Edited { ref body, .. }) if body == "typo"));
+        // No window: any time later.
+        let much_later = Store::edit(&mut tx, &edit(room, ann, "e3", None), 3, posted + 10_000_000_000).await;
+        assert!(matches!(much_later.expect("ran"), Stored::Changed(_)));
+        tx.commit().await.expect("commit");
+    }
+}

@@ -1,0 +1,907 @@
+//! The hub: who is connected to which room, and fan-out of frames to them.
+//!
+//! Fan-out never waits on a recipient. Each connection owns one bounded queue drained by its
+//! own connection's writer; the hub only `try_send`s already-serialized bytes (one allocation per
+//! frame, shared by every recipient). A connection whose queue is full is evicted: removed
+//! here and told to close with [`CLOSE_SLOW_CONSUMER`](crate::protocol::CLOSE_SLOW_CONSUMER),
+//! after which the client reconnects and resumes from the store. So a reader that stalls costs
+//! at most one queue of memory and never delays anyone else, and nobody silently misses a
+//! message.
+//!
+//! The member table sits behind a `std::sync::RwLock`, not an async one: no lock is held
+//! across an `.await`, critical sections are short (a loop of `try_send`), and broadcasts,
+//! the common case, only read.
+
+use std::collections::{HashMap, HashSet};
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicU16, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use axum::extract::ws::Utf8Bytes;
+use tokio::sync::Notify;
+
+use crate::protocol::{CLOSE_SLOW_CONSUMER, PresenceEvent, ServerFrame, encode};
+use crate::server::accounts::users::SessionId;
+use crate::server::realtime::cluster::{Cluster, ClusterEvent};
+use crate::server::realtime::outbound_queue::QueueSender;
+use crate::server::realtime::presence::{Flips, InRoom, RemotePresence};
+
+pub type ConnId = u64;
+
+/// What a connection's writer receives.
+#[derive(Debug)]
+pub enum Outbound {
+    /// A serialized frame to send as a text message.
+    Frame(Utf8Bytes),
+    /// Send a close frame with this code and reason, then stop.
+    Close(u16, &'static str),
+}
+
+/// The sending side of one connection: its queue, and the signal that it must close.
+#[derive(Clone, Debug)]
+pub struct Outbox {
+    pub id: ConnId,
+    queue: QueueSender,
+    /// Set when the server ends this connection (slow consumer, removed, signed out).
+    ending: Arc<Ending>,
+    /// Bytes queued and not yet written, against this connection's budget.
+    bytes: Arc<QueuedBytes>,
+}
+
+/// What a connection's queue holds in bytes, and the most it may: past it, the connection is a
+/// slow consumer, however few frames that is (a replay's frames are large).
+#[derive(Debug)]
+pub struct QueuedBytes {
+    now: AtomicUsize,
+    budget: usize,
+}
+
+impl QueuedBytes {
+    /// Frames of `len` bytes left the queue for the socket.
+    pub fn written(&self, len: usize) {
+        self.now.fetch_sub(len, Ordering::AcqRel);
+    }
+
+    pub fn now(&self) -> usize {
+        self.now.load(Ordering::Acquire)
+    }
+}
+
+/// Why the server ends a connection, and the wake-up for its writer. The first reason given
+/// wins; the writer sends it as the close code.
+#[derive(Debug, Default)]
+pub struct Ending {
+    code: AtomicU16,
+    notify: Notify,
+}
+
+impl Ending {
+    /// The close code, once the connection has been told to end.
+    pub fn code(&self) -> Option<u16> {
+        match self.code.load(Ordering::Acquire) {
+            0 => None,
+            code => Some(code),
+        }
+    }
+
+    /// Resolves once [`Outbox::end`] has been called (at once if it already was).
+    pub async fn wait(&self) -> u16 {
+        loop {
+            // Register before checking, so an `end` between the two is not missed.
+            let notified = self.notify.notified();
+            if let Some(code) = self.code() {
+                return code;
+            }
+            notified.await;
+        }
+    }
+}
+
+impl Outbox {
+    /// A connection's sending side, holding at most `budget` bytes queued.
+    pub fn new(id: ConnId, queue: QueueSender, budget: usize) -> Self {
+        let bytes = Arc::new(QueuedBytes { now: AtomicUsize::new(0), budget });
+        Self { id, queue, ending: Arc::new(Ending::default()), bytes }
+    }
+
+    /// Queue a frame without waiting. `false` means the queue is full, in frames or bytes (or
+    /// the writer is gone), and the frame was not queued.
+    pub fn push(&self, frame: Utf8Bytes) -> bool {
+        let len = frame.len();
+        let before = self.bytes.now.fetch_add(len, Ordering::AcqRel);
+        if before + len > self.bytes.budget || self.queue.try_send(Outbound::Frame(frame)).is_err() {
+            self.bytes.written(len);
+            return false;
+        }
+        true
+    }
+
+    /// The byte count the writer lowers as it sends.
+    pub fn bytes(&self) -> Arc<QueuedBytes> {
+        self.bytes.clone()
+    }
+
+    /// The most bytes this connection may have queued.
+    pub fn budget(&self) -> usize {
+        self.bytes.budget
+    }
+
+    /// Serialize and queue one frame meant for this connection alone.
+    pub fn push_frame(&self, frame: &ServerFrame) -> bool {
+        self.push(Utf8Bytes::from(encode(frame)))
+    }
+
+    pub fn close(&self, code: u16, reason: &'static str) -> bool {
+        self.queue.try_send(Outbound::Close(code, reason)).is_ok()
+    }
+
+    /// Tell the writer to close as a slow consumer (for a connection not yet in the hub).
+    pub fn kick(&self) {
+        self.end(CLOSE_SLOW_CONSUMER);
+    }
+
+    /// Tell the writer to close now with `code`, ahead of anything still queued. Nothing the
+    /// connection sends afterwards is acted on ([`Outbox::is_ending`]).
+    pub fn end(&self, code: u16) {
+        let _first_reason_wins =
+            self.ending.code.compare_exchange(0, code, Ordering::AcqRel, Ordering::Acquire);
+        self.ending.notify.notify_waiters();
+    }
+
+    /// Whether the server has ended this connection.
+    pub fn is_ending(&self) -> bool {
+        self.ending.code().is_some()
+    }
+
+    pub fn ending(&self) -> Arc<Ending> {
+        self.ending.clone()
+    }
+}
+
+/// Who a connection belongs to: a signed-in person, and the name others see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    pub user_id: i64,
+    pub username: String,
+    pub name: String,
+}
+
+/// One joined connection.
+#[derive(Debug)]
+struct Member {
+    room_id: i64,
+    user_id: i64,
+    outbox: Outbox,
+}
+
+/// A person online in a room: their current name and how many connections they have there.
+#[derive(Debug)]
+struct Online {
+    username: String,
+    name: String,
+    connections: usize,
+}
+
+#[derive(Default, Debug)]
+struct Members {
+    by_conn: HashMap<ConnId, Member>,
+    /// Connections per room, for fan-out without scanning every connection.
+    by_room: HashMap<i64, HashMap<ConnId, Outbox>>,
+    /// People online per (room, user): presence counts a person once however many tabs.
+    people: HashMap<(i64, i64), Online>,
+    /// Each connected person over all rooms: their current name (a profile change applies to
+    /// connections opened before it) and their connections (for news from other rooms).
+    users: HashMap<i64, User>,
+    /// Every open connection, joined or not, with the account and session it speaks for: so
+    /// that signing out reaches sockets that have not said `hello` yet.
+    sockets: HashMap<ConnId, Socket>,
+    /// Open sockets per account and per address, for the caps.
+    sockets_per_account: HashMap<i64, usize>,
+    sockets_per_address: HashMap<IpAddr, usize>,
+}
+
+impl Members {
+    fn remove_socket(&mut self, id: ConnId) -> Option<Socket> {
+        let socket = self.sockets.remove(&id)?;
+        decrement(&mut self.sockets_per_account, socket.user_id);
+        decrement(&mut self.sockets_per_address, socket.address);
+        Some(socket)
+    }
+}
+
+fn decrement<K: Eq + std::hash::Hash>(counts: &mut HashMap<K, usize>, key: K) {
+    if let std::collections::hash_map::Entry::Occupied(mut entry) = counts.entry(key) {
+        *entry.get_mut() -= 1;
+        if *entry.get() == 0 {
+            entry.remove();
+        }
+    }
+}
+
+/// An open connection's credentials.
+#[derive(Debug)]
+struct Socket {
+    user_id: i64,
+    session: SessionId,
+    address: IpAddr,
+    outbox: Outbox,
+}
+
+/// What the connections hold in their queues now (for `/metrics`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QueueTotals {
+    pub sockets: usize,
+    pub queued_bytes: usize,
+    pub largest_queue_bytes: usize,
+    /// Connections evicted for not keeping up, since the start.
+    pub evictions: u64,
+}
+
+/// How many sockets one account, and one address, may hold at once.
+#[derive(Debug, Clone, Copy)]
+pub struct SocketCaps {
+    pub per_account: usize,
+    pub per_address: usize,
+}
+
+/// Why a new connection was not admitted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TooManySockets {
+    #[error("this account has {0} connections open already")]
+    Account(usize),
+    #[error("this address has {0} connections open already")]
+    Address(usize),
+}
+
+/// A connected person, whatever rooms their connections are in.
+#[derive(Debug)]
+struct User {
+    name: String,
+    conns: Vec<ConnId>,
+}
+
+/// Cheap-to-clone handle on the member table.
+#[derive(Clone, Default, Debug)]
+pub struct Hub {
+    members: Arc<RwLock<Members>>,
+    /// The people on the other nodes (empty with one node): presence counts them too.
+    remote: RemotePresence,
+    /// The other nodes, told when someone comes into or leaves a room here.
+    cluster: Arc<OnceLock<Cluster>>,
+    /// Connections evicted for not keeping up, since the start (`banter_evictions_total`).
+    evictions: Arc<AtomicU64>,
+}
+
+impl Hub {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    // A panic while holding the lock cannot leave the table half-updated in a way that
+    // matters more than losing the server, so a poisoned lock is simply taken over.
+    fn read(&self) -> RwLockReadGuard<'_, Members> {
+        self.members.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Members> {
+        self.members.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// From now on, tell the other nodes who comes into and leaves rooms here.
+    pub fn set_cluster(&self, cluster: Cluster) {
+        let _already = self.cluster.set(cluster);
+    }
+
+    /// The people on the other nodes, as the cluster listener keeps them.
+    pub fn remote(&self) -> &RemotePresence {
+        &self.remote
+    }
+
+    /// Names of the people online in the room, sorted, each person once (on any node).
+    pub fn online(&self, room_id: i64) -> Vec<String> {
+        let members = self.read();
+        let mut people: HashMap<i64, String> = self.remote.people_in(room_id).into_iter().collect();
+        for ((room, user), online) in &members.people {
+            if *room == room_id {
+                people.insert(*user, online.name.clone());
+            }
+        }
+        let mut names: Vec<String> = people.into_values().collect();
+        names.sort();
+        names
+    }
+
+    /// How many people are online in the room, on any node: [`Hub::online`]'s length, without
+    /// its names (this runs at every arrival and departure).
+    fn online_count(&self, room_id: i64) -> usize {
+        let elsewhere = self.remote.people_in(room_id);
+        let members = self.read();
+        let here = members.people.keys().filter(|(room, _)| *room == room_id);
+        if elsewhere.is_empty() {
+            return here.count();
+        }
+        let mut people: HashSet<i64> = here.map(|(_, user)| *user).collect();
+        people.extend(elsewhere.into_iter().map(|(user, _)| user));
+        people.len()
+    }
+
+    /// How many connections a person has open here, over all rooms.
+    pub fn user_connections(&self, user_id: i64) -> usize {
+        self.read().users.get(&user_id).map_or(0, |user| user.conns.len())
+    }
+
+    /// Whether a person has a connection open on any node.
+    pub fn is_online(&self, user_id: i64) -> bool {
+        self.user_connections(user_id) > 0 || self.remote.is_online(user_id)
+    }
+
+    /// The sessions with a socket open here, each once.
+    pub fn sessions(&self) -> Vec<SessionId> {
+        let sessions: HashSet<SessionId> = self.read().sockets.values().map(|s| s.session.clone()).collect();
+        sessions.into_iter().collect()
+    }
+
+    /// The sessions with a socket joined to `room_id` here, each once.
+    pub fn sessions_in(&self, room_id: i64) -> Vec<SessionId> {
+        let members = self.read();
+        let sessions: HashSet<SessionId> = members
+            .by_conn
+            .iter()
+            .filter(|(_, member)| member.room_id == room_id)
+            .filter_map(|(id, _)| members.sockets.get(id))
+            .map(|socket| socket.session.clone())
+            .collect();
+        sessions.into_iter().collect()
+    }
+
+    /// Each (room, person) with a connection joined here.
+    pub fn joined(&self) -> Vec<(i64, i64)> {
+        self.read().people.keys().copied().collect()
+    }
+
+    /// Everyone in a room here, for the heartbeat to the other nodes.
+    pub fn people_here(&self) -> Vec<InRoom> {
+        let members = self.read();
+        members
+            .people
+            .iter()
+            .map(|((room_id, user_id), online)| InRoom {
+                room_id: *room_id,
+                user_id: *user_id,
+                username: online.username.clone(),
+                name: online.name.clone(),
+            })
+            .collect()
+    }
+
+    /// Tell this node's sockets what changed on the others: people who came into or left
+    /// their rooms (unless they are here too). Returns the people who came online or went
+    /// offline as far as this node can tell, for the caller to tell who shares a room with them.
+    pub fn apply_remote(&self, flips: Flips) -> Vec<(i64, String, bool)> {
+        for (person, present) in flips.rooms {
+            if self.read().people.contains_key(&(person.room_id, person.user_id)) {
+                continue;
+            }
+            let event = if present { PresenceEvent::Joined } else { PresenceEvent::Left };
+            self.presence(person.room_id, event, &person.username, &person.name, None);
+        }
+        flips.people.into_iter().filter(|(user_id, _, _)| self.user_connections(*user_id) == 0).collect()
+    }
+
+    /// Tell the other nodes that a person came into (`present`) or left a room here.
+    fn publish_presence(&self, room_id: i64, user_id: i64, username: &str, name: &str, present: bool) {
+        if let Some(cluster) = self.cluster.get() {
+            let person = InRoom { room_id, user_id, username: username.to_owned(), name: name.to_owned() };
+            cluster.publish(ClusterEvent::Presence { person, present });
+        }
+    }
+
+    /// Send `frame` to every connection of each of `users`, whatever room it is in.
+    pub fn notify_users(&self, users: &[i64], frame: &Utf8Bytes) {
+        self.notify(users, frame, |_| true);
+    }
+
+    /// Send `frame` to the connections of `users` that are joined to some other room than
+    /// `room_id`, leaving out `skip_user` (the author).
+    pub fn notify_elsewhere(&self, room_id: i64, users: &[i64], skip_user: Option<i64>, frame: &Utf8Bytes) {
+        self.notify(users, frame, |member| member.room_id != room_id && Some(member.user_id) != skip_user);
+    }
+
+    /// Queue `frame` on each connection of `users` that `wanted` accepts; evict any that
+    /// cannot take it.
+    fn notify(&self, users: &[i64], frame: &Utf8Bytes, wanted: impl Fn(&Member) -> bool) {
+        let mut overflowed = Vec::new();
+        {
+            let members = self.read();
+            let conns = users.iter().filter_map(|user| members.users.get(user)).flat_map(|user| &user.conns);
+            for conn in conns {
+                if let Some(member) = members.by_conn.get(conn)
+                    && wanted(member)
+                    && !member.outbox.push(frame.clone())
+                {
+                    overflowed.push(*conn);
+                }
+            }
+        }
+        for id in overflowed {
+            self.evict(id);
+        }
+    }
+
+    /// The current display name of a connected person.
+    pub fn name_of(&self, user_id: i64) -> Option<String> {
+        self.read().users.get(&user_id).map(|user| user.name.clone())
+    }
+
+    /// Open sockets, and bytes queued for them: in all, and on the fullest one.
+    pub fn queue_totals(&self) -> QueueTotals {
+        let members = self.read();
+        let mut totals = QueueTotals {
+            sockets: members.sockets.len(),
+            evictions: self.evictions.load(Ordering::Relaxed),
+            ..QueueTotals::default()
+        };
+        for socket in members.sockets.values() {
+            let queued = socket.outbox.bytes.now();
+            totals.queued_bytes += queued;
+            totals.largest_queue_bytes = totals.largest_queue_bytes.max(queued);
+        }
+        totals
+    }
+
+    /// Connections in the room (tabs, bots), for metrics and tests.
+    pub fn connections(&self, room_id: i64) -> usize {
+        self.read().by_room.get(&room_id).map_or(0, HashMap::len)
+    }
+
+    /// Add a connection to a room. Tells the others if this person just came online.
+    pub fn join(&self, room_id: i64, person: &Person, outbox: Outbox) {
+        let id = outbox.id;
+        let came_online = {
+            let mut members = self.write();
+            members.by_room.entry(room_id).or_default().insert(id, outbox.clone());
+            members.by_conn.insert(id, Member { room_id, user_id: person.user_id, outbox });
+            let online = members.people.entry((room_id, person.user_id)).or_insert_with(|| Online {
+                username: person.username.clone(),
+                name: person.name.clone(),
+                connections: 0,
+            });
+            online.connections += 1;
+            let came_online = online.connections == 1;
+            members
+                .users
+                .entry(person.user_id)
+                .or_insert_with(|| User { name: person.name.clone(), conns: Vec::new() })
+                .conns
+                .push(id);
+            came_online
+        };
+        if came_online {
+            self.publish_presence(room_id, person.user_id, &person.username, &person.name, true);
+            // Already there on another node: nobody here needs telling.
+            if !self.remote.in_room(room_id, person.user_id) {
+                self.presence(room_id, PresenceEvent::Joined, &person.username, &person.name, Some(id));
+            }
+        }
+    }
+
+    /// A person changed their display name: every room they are in sees them leave under the
+    /// old name and come back under the new one.
+    pub fn rename_user(&self, user_id: i64, new_name: &str) {
+        let renamed: Vec<(i64, String, String)> = {
+            let mut members = self.write();
+            if let Some(user) = members.users.get_mut(&user_id) {
+                user.name = new_name.to_owned();
+            }
+            members
+                .people
+                .iter_mut()
+                .filter(|((_, user), online)| *user == user_id && online.name != new_name)
+                .map(|((room, _), online)| {
+                    let old = std::mem::replace(&mut online.name, new_name.to_owned());
+                    (*room, online.username.clone(), old)
+                })
+                .collect()
+        };
+        for (room_id, username, old) in renamed {
+            self.presence(room_id, PresenceEvent::Left, &username, &old, None);
+            self.presence(room_id, PresenceEvent::Joined, &username, new_name, None);
+        }
+    }
+
+    /// Remove a connection (closed, failed or evicted). Idempotent.
+    pub fn leave(&self, id: ConnId) {
+        let gone = {
+            let mut members = self.write();
+            let Some(member) = members.by_conn.remove(&id) else { return };
+            if let Some(room) = members.by_room.get_mut(&member.room_id) {
+                room.remove(&id);
+                if room.is_empty() {
+                    members.by_room.remove(&member.room_id);
+                }
+            }
+            if let Some(user) = members.users.get_mut(&member.user_id) {
+                user.conns.retain(|conn| *conn != id);
+                if user.conns.is_empty() {
+                    members.users.remove(&member.user_id);
+                }
+            }
+            let key = (member.room_id, member.user_id);
+            match members.people.get_mut(&key) {
+                Some(online) if online.connections > 1 => {
+                    online.connections -= 1;
+                    None
+                }
+                Some(_) => members.people.remove(&key).map(|online| (member.room_id, member.user_id, online)),
+                None => None,
+            }
+        };
+        if let Some((room_id, user_id, online)) = gone {
+            self.publish_presence(room_id, user_id, &online.username, &online.name, false);
+            if !self.remote.in_room(room_id, user_id) {
+                self.presence(room_id, PresenceEvent::Left, &online.username, &online.name, None);
+            }
+        }
+    }
+
+    /// Drop a connection that cannot keep up, and tell it to close.
+    pub fn evict(&self, id: ConnId) {
+        let outbox = {
+            let members = self.read();
+            // A connection that has not joined yet is in the socket table only.
+            let joined = members.by_conn.get(&id).map(|m| m.outbox.clone());
+            joined.or_else(|| members.sockets.get(&id).map(|s| s.outbox.clone()))
+        };
+        self.leave(id);
+        if let Some(outbox) = outbox {
+            tracing::info!(conn = id, "evicting slow consumer");
+            self.evictions.fetch_add(1, Ordering::Relaxed);
+            outbox.kick();
+        }
+    }
+
+    /// Record an open connection (before it joins any room), whose session it uses and where
+    /// it comes from, if the account and the address are under their caps. Checked and
+    /// recorded under one lock, so parallel upgrades cannot all squeeze past the cap.
+    pub fn connect(
+        &self,
+        user_id: i64,
+        session: SessionId,
+        address: IpAddr,
+        outbox: Outbox,
+        caps: SocketCaps,
+    ) -> Result<(), TooManySockets> {
+        let mut members = self.write();
+        let by_account = members.sockets_per_account.get(&user_id).copied().unwrap_or(0);
+        let by_address = members.sockets_per_address.get(&address).copied().unwrap_or(0);
+        if by_account >= caps.per_account {
+            return Err(TooManySockets::Account(by_account));
+        }
+        if by_address >= caps.per_address {
+            return Err(TooManySockets::Address(by_address));
+        }
+        *members.sockets_per_account.entry(user_id).or_default() += 1;
+        *members.sockets_per_address.entry(address).or_default() += 1;
+        if let Some(replaced) =
+            members.sockets.insert(outbox.id, Socket { user_id, session, address, outbox })
+        {
+            // Connection ids are unique; were one reused, its old counts must not leak.
+            decrement(&mut members.sockets_per_account, replaced.user_id);
+            decrement(&mut members.sockets_per_address, replaced.address);
+        }
+        Ok(())
+    }
+
+    /// Forget a connection entirely: out of its room, out of the socket table. Idempotent.
+    pub fn disconnect(&self, id: ConnId) {
+        self.leave(id);
+        self.write().remove_socket(id);
+    }
+
+    /// End every connection of one session with `code` (sign-out, expiry). Returns how many.
+    pub fn end_session(&self, session: &SessionId, code: u16) -> usize {
+        self.end_where(code, |socket| socket.session == *session)
+    }
+
+    /// End every connection of one account with `code` (sign-out everywhere).
+    pub fn end_user(&self, user_id: i64, code: u16) -> usize {
+        self.end_where(code, |socket| socket.user_id == user_id)
+    }
+
+    fn end_where(&self, code: u16, which: impl Fn(&Socket) -> bool) -> usize {
+        let ended: Vec<Outbox> = {
+            let mut members = self.write();
+            let ids: Vec<ConnId> =
+                members.sockets.iter().filter(|(_, socket)| which(socket)).map(|(id, _)| *id).collect();
+            ids.iter().filter_map(|id| members.remove_socket(*id)).map(|socket| socket.outbox).collect()
+        };
+        self.end_all(&ended, code)
+    }
+
+    /// Take each connection out of its room, then tell it to close with `code`: out of the
+    /// room first, so not one more frame of it is queued.
+    fn end_all(&self, outboxes: &[Outbox], code: u16) -> usize {
+        for outbox in outboxes {
+            self.leave(outbox.id);
+            outbox.end(code);
+        }
+        outboxes.len()
+    }
+
+    /// End the connections of `user_id` joined to `room_id` with `code`: they left it or were
+    /// removed. Their other rooms' connections stay.
+    pub fn end_in_room(&self, room_id: i64, user_id: i64, code: u16) -> usize {
+        let ended: Vec<Outbox> = {
+            let members = self.read();
+            members
+                .by_conn
+                .values()
+                .filter(|member| member.room_id == room_id && member.user_id == user_id)
+                .map(|member| member.outbox.clone())
+                .collect()
+        };
+        self.end_all(&ended, code)
+    }
+
+    /// Whether anyone is connected to a room other than `room_id` (else there is nobody to
+    /// tell about activity in it, and the member lookup can be skipped).
+    pub fn anyone_elsewhere(&self, room_id: i64) -> bool {
+        let members = self.read();
+        members.by_room.len() > usize::from(members.by_room.contains_key(&room_id))
+    }
+
+    /// Send one frame to every connection in the room, except `skip`. The frame is
+    /// serialized once by the caller; each recipient gets a clone of the same bytes.
+    pub fn broadcast(&self, room_id: i64, frame: Utf8Bytes, skip: Option<ConnId>) {
+        let mut overflowed = Vec::new();
+        {
+            let members = self.read();
+            let Some(room) = members.by_room.get(&room_id) else { return };
+            for (id, outbox) in room {
+                if Some(*id) != skip && !outbox.push(frame.clone()) {
+                    overflowed.push(*id);
+                }
+            }
+        }
+        for id in overflowed {
+            self.evict(id);
+        }
+    }
+
+    fn presence(&self, room_id: i64, event: PresenceEvent, username: &str, name: &str, skip: Option<ConnId>) {
+        let online = self.online_count(room_id);
+        let frame =
+            ServerFrame::Presence { event, username: username.to_owned(), name: name.to_owned(), online };
+        self.broadcast(room_id, Utf8Bytes::from(encode(&frame)), skip);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::decode_server;
+    use crate::server::realtime::outbound_queue::{self, QueueReceiver};
+
+    fn person(user_id: i64, name: &str) -> Person {
+        Person { user_id, username: name.to_owned(), name: name.to_owned() }
+    }
+
+    fn conn(id: ConnId, capacity: usize) -> (Outbox, QueueReceiver) {
+        let (tx, rx) = outbound_queue::channel(capacity);
+        (Outbox::new(id, tx, 1 << 20), rx)
+    }
+
+    fn frames(rx: &mut QueueReceiver) -> Vec<ServerFrame> {
+        let mut out = Vec::new();
+        while let Some(item) = rx.try_recv() {
+            if let Outbound::Frame(bytes) = item {
+                out.push(decode_server(bytes.as_str()).expect("hub sends valid frames"));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn broadcast_reaches_every_member_of_the_room_only() {
+        let hub = Hub::new();
+        let (a, mut a_rx) = conn(1, 8);
+        let (b, mut b_rx) = conn(2, 8);
+        let (c, mut c_rx) = conn(3, 8);
+        hub.join(1, &person(1, "a"), a);
+        hub.join(1, &person(2, "b"), b);
+        hub.join(2, &person(3, "c"), c);
+        frames(&mut a_rx);
+        frames(&mut b_rx);
+        frames(&mut c_rx);
+
+        hub.broadcast(1, Utf8Bytes::from(encode(&ServerFrame::Pong)), None);
+        assert_eq!(frames(&mut a_rx), vec![ServerFrame::Pong]);
+        assert_eq!(frames(&mut b_rx), vec![ServerFrame::Pong]);
+        assert_eq!(frames(&mut c_rx), vec![]);
+    }
+
+    #[test]
+    fn presence_counts_a_person_once_across_tabs() {
+        let hub = Hub::new();
+        let (watcher, mut rx) = conn(1, 16);
+        hub.join(1, &person(1, "watcher"), watcher);
+        let (tab1, _r1) = conn(2, 16);
+        let (tab2, _r2) = conn(3, 16);
+        hub.join(1, &person(2, "alice"), tab1);
+        hub.join(1, &person(2, "alice"), tab2);
+        assert_eq!(
+            frames(&mut rx),
+            vec![ServerFrame::Presence {
+                event: PresenceEvent::Joined,
+                username: "alice".into(),
+                name: "alice".into(),
+                online: 2
+            }]
+        );
+        hub.leave(2);
+        assert_eq!(frames(&mut rx), vec![]);
+        hub.leave(3);
+        assert_eq!(
+            frames(&mut rx),
+            vec![ServerFrame::Presence {
+                event: PresenceEvent::Left,
+                username: "alice".into(),
+                name: "alice".into(),
+                online: 1
+            }]
+        );
+        assert_eq!(hub.online(1), vec!["watcher".to_owned()]);
+        assert_eq!(hub.connections(1), 1);
+    }
+
+    #[test]
+    fn two_people_with_one_name_are_two_people() {
+        let hub = Hub::new();
+        let (a, _ra) = conn(1, 16);
+        let (b, _rb) = conn(2, 16);
+        hub.join(1, &person(1, "sam"), a);
+        hub.join(1, &person(2, "sam"), b);
+        assert_eq!(hub.online(1), vec!["sam".to_owned(), "sam".to_owned()]);
+        hub.leave(1);
+        assert_eq!(hub.online(1), vec!["sam".to_owned()]);
+    }
+
+    #[test]
+    fn news_from_a_room_reaches_its_members_elsewhere_only() {
+        let hub = Hub::new();
+        let (in_room, mut in_room_rx) = conn(1, 8);
+        let (elsewhere, mut elsewhere_rx) = conn(2, 8);
+        let (stranger, mut stranger_rx) = conn(3, 8);
+        let (author_elsewhere, mut author_rx) = conn(4, 8);
+        hub.join(1, &person(10, "bob"), in_room);
+        hub.join(2, &person(10, "bob"), elsewhere);
+        hub.join(2, &person(30, "eve"), stranger);
+        hub.join(2, &person(20, "ann"), author_elsewhere);
+        for rx in [&mut in_room_rx, &mut elsewhere_rx, &mut stranger_rx, &mut author_rx] {
+            frames(rx);
+        }
+        assert!(hub.anyone_elsewhere(1));
+        let news = Utf8Bytes::from(encode(&ServerFrame::Pong));
+        // Room 1's members are bob and ann (the author).
+        hub.notify_elsewhere(1, &[10, 20], Some(20), &news);
+        assert_eq!(frames(&mut elsewhere_rx), vec![ServerFrame::Pong]);
+        assert_eq!(frames(&mut in_room_rx), vec![], "already sees the room itself");
+        assert_eq!(frames(&mut stranger_rx), vec![], "not a member");
+        assert_eq!(frames(&mut author_rx), vec![], "the author");
+    }
+
+    #[test]
+    fn leave_cleans_up_and_is_idempotent() {
+        let hub = Hub::new();
+        let (a, _rx) = conn(1, 4);
+        hub.join(7, &person(1, "a"), a);
+        hub.leave(1);
+        hub.leave(1);
+        assert_eq!(hub.connections(7), 0);
+        assert!(hub.online(7).is_empty());
+        assert!(hub.read().by_room.is_empty());
+        assert!(hub.read().users.is_empty());
+    }
+
+    #[test]
+    fn a_full_queue_evicts_only_that_connection() {
+        let hub = Hub::new();
+        let (slow, _slow_rx) = conn(1, 1);
+        let ending = slow.ending();
+        let (fast, mut fast_rx) = conn(2, 64);
+        hub.join(1, &person(1, "slow"), slow);
+        hub.join(1, &person(2, "fast"), fast);
+        frames(&mut fast_rx);
+        for _ in 0..3 {
+            hub.broadcast(1, Utf8Bytes::from(encode(&ServerFrame::Pong)), None);
+        }
+        // The slow one is gone from the room, and was told so.
+        assert_eq!(hub.online(1), vec!["fast".to_owned()]);
+        assert_eq!(futures::FutureExt::now_or_never(ending.wait()), Some(CLOSE_SLOW_CONSUMER));
+        // The fast one got every frame, and heard that the slow one left.
+        let got = frames(&mut fast_rx);
+        assert_eq!(got.iter().filter(|f| **f == ServerFrame::Pong).count(), 3);
+        let left = ServerFrame::Presence {
+            event: PresenceEvent::Left,
+            username: "slow".into(),
+            name: "slow".into(),
+            online: 1,
+        };
+        assert_eq!(got.iter().filter(|f| **f == left).count(), 1);
+        assert_eq!(got.len(), 4);
+    }
+
+    #[test]
+    fn rename_moves_presence() {
+        let hub = Hub::new();
+        let (watcher, mut rx) = conn(1, 16);
+        hub.join(1, &person(1, "w"), watcher);
+        let (a, _ra) = conn(2, 16);
+        hub.join(1, &person(2, "old"), a);
+        frames(&mut rx);
+        hub.rename_user(2, "new");
+        assert_eq!(hub.online(1), vec!["new".to_owned(), "w".to_owned()]);
+        assert_eq!(hub.name_of(2).as_deref(), Some("new"));
+        let got = frames(&mut rx);
+        assert_eq!(got.len(), 2);
+    }
+
+    #[test]
+    fn a_queue_holds_at_most_its_byte_budget() {
+        let (tx, mut rx) = outbound_queue::channel(1024);
+        let outbox = Outbox::new(1, tx, 100);
+        let frame = Utf8Bytes::from("x".repeat(40));
+        assert!(outbox.push(frame.clone()) && outbox.push(frame.clone()));
+        assert!(!outbox.push(frame.clone()), "a third would pass 100 bytes");
+        assert_eq!(outbox.bytes().now(), 80);
+        // The writer sends one: room for one more.
+        let Some(Outbound::Frame(sent)) = rx.try_recv() else { panic!("a frame") };
+        outbox.bytes().written(sent.len());
+        assert!(outbox.push(frame));
+    }
+
+    #[test]
+    fn ending_a_room_membership_silences_only_that_person_there() {
+        use crate::protocol::CLOSE_REMOVED;
+        let hub = Hub::new();
+        let (watcher, mut watcher_rx) = conn(1, 16);
+        let (removed, mut removed_rx) = conn(2, 16);
+        let (elsewhere, _elsewhere_rx) = conn(3, 16);
+        hub.join(1, &person(1, "w"), watcher);
+        hub.join(1, &person(2, "gone"), removed.clone());
+        hub.join(2, &person(2, "gone"), elsewhere.clone());
+        frames(&mut watcher_rx);
+        frames(&mut removed_rx);
+
+        assert_eq!(hub.end_in_room(1, 2, CLOSE_REMOVED), 1);
+        assert_eq!(removed.ending().code(), Some(CLOSE_REMOVED));
+        assert!(!elsewhere.is_ending(), "their connection to another room stays");
+        hub.broadcast(1, Utf8Bytes::from(encode(&ServerFrame::Pong)), None);
+        assert_eq!(frames(&mut removed_rx), vec![], "nothing more of the room");
+        assert_eq!(hub.online(1), vec!["w".to_owned()]);
+    }
+
+    #[test]
+    fn ending_a_session_reaches_its_sockets_joined_or_not() {
+        use crate::protocol::CLOSE_SIGNED_OUT;
+        let hub = Hub::new();
+        let (session_a, session_b) = (SessionId::of("a"), SessionId::of("b"));
+        let (joined, _r1) = conn(1, 16);
+        let (unjoined, _r2) = conn(2, 16);
+        let (other_device, _r3) = conn(3, 16);
+        let here = IpAddr::from([127, 0, 0, 1]);
+        let caps = SocketCaps { per_account: 10, per_address: 10 };
+        hub.connect(7, session_a.clone(), here, joined.clone(), caps).expect("under the caps");
+        hub.join(1, &person(7, "sam"), joined.clone());
+        hub.connect(7, session_a.clone(), here, unjoined.clone(), caps).expect("under the caps");
+        hub.connect(7, session_b, here, other_device.clone(), caps).expect("under the caps");
+
+        assert_eq!(hub.end_session(&session_a, CLOSE_SIGNED_OUT), 2);
+        assert_eq!(joined.ending().code(), Some(CLOSE_SIGNED_OUT));
+        assert_eq!(unjoined.ending().code(), Some(CLOSE_SIGNED_OUT));
+        assert!(!other_device.is_ending());
+        assert_eq!(hub.connections(1), 0);
+        assert_eq!(hub.end_user(7, CLOSE_SIGNED_OUT), 1);
+        assert!(other_device.is_ending());
+    }
+}

@@ -1,0 +1,230 @@
+//! Full-text search in the store: keeping the index in step with messages, and asking it.
+//!
+//! On SQLite the index (`message_search`, FTS5, migration 0012) holds no text of its own; its
+//! rowid is the message's id. On PostgreSQL `message_search` holds each message's words as a
+//! `tsvector` under a GIN index, keyed by the message's id too; the statements that touch it
+//! are the only ones in the store written twice, side by side below. It is written in the same transaction as the message: posted means
+//! findable, and an edit or deletion takes the old words out before the commit, so text that
+//! was edited away or deleted is never found. Membership is part of the query itself: a
+//! result comes only from a room the person is a member of now.
+
+use sqlx::Row;
+
+use crate::server::search::query::{SearchQuery, index_text, index_words};
+use crate::server::storage::store::{Backend, Store, StoreError};
+
+/// How far back (in messages, newest first) each step of a search looks before looking
+/// further; the last step looks at everything older.
+pub const SEARCH_WINDOWS: [i64; 3] = [10_000, 100_000, 1_000_000];
+/// Messages indexed per statement when catching up at start.
+pub const BACKFILL_BATCH: i64 = 5_000;
+
+/// A message that matched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// The message's id in the store: where the next page of results starts.
+    pub id: i64,
+    pub room: String,
+    pub seq: i64,
+    pub author: String,
+    pub username: String,
+    pub body: String,
+    pub ts: i64,
+}
+
+/// What narrows a search.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SearchFilter {
+    /// Only this room (its id).
+    pub room_id: Option<i64>,
+    /// Only messages by this username.
+    pub author: Option<String>,
+    /// Only messages older than this one (its id): the next page.
+    pub before: Option<i64>,
+}
+
+impl Store {
+    /// Put message `id`'s text into the index (inside the transaction that stores it).
+    pub(crate) async fn index_message(
+        tx: &mut crate::server::storage::store::WriteTx,
+        id: i64,
+        body: &str,
+    ) -> Result<(), StoreError> {
+        if body.trim().is_empty() {
+            return Ok(());
+        }
+        let insert = match Backend::of(tx) {
+            Backend::Postgres => {
+                sqlx::query("INSERT INTO message_search (id, terms) VALUES ($1, to_tsvector('simple', $2))")
+                    .bind(id)
+                    .bind(index_words(body))
+            }
+            Backend::Sqlite => sqlx::query("INSERT INTO message_search (rowid, body) VALUES ($1, $2)")
+                .bind(id)
+                .bind(index_text(body).into_owned()),
+        };
+        insert.execute(&mut **tx).await?;
+        Ok(())
+    }
+
+    /// Take message `seq`'s words out of the index (before an edit or a deletion).
+    pub(crate) async fn unindex_message(
+        tx: &mut crate::server::storage::store::WriteTx,
+        room_id: i64,
+        seq: i64,
+    ) -> Result<Option<i64>, StoreError> {
+        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM messages WHERE room_id = $1 AND seq = $2")
+            .bind(room_id)
+            .bind(seq)
+            .fetch_optional(&mut **tx)
+            .await?;
+        if let Some(id) = id {
+            let delete = match Backend::of(tx) {
+                Backend::Postgres => "DELETE FROM message_search WHERE id = $1",
+                Backend::Sqlite => "DELETE FROM message_search WHERE rowid = $1",
+            };
+            sqlx::query(delete).bind(id).execute(&mut **tx).await?;
+        }
+        Ok(id)
+    }
+
+    /// Index the messages stored before the index existed (or by an older server). Returns
+    /// how many were indexed. Runs at start; cheap when there is nothing to do.
+    pub async fn backfill_search(&self) -> Result<u64, StoreError> {
+        let indexed = match self.backend() {
+            Backend::Postgres => "SELECT COALESCE(MAX(id), 0) FROM message_search",
+            Backend::Sqlite => "SELECT COALESCE(MAX(rowid), 0) FROM message_search",
+        };
+        let mut after: i64 = sqlx::query_scalar(indexed).fetch_one(self.pool()).await?;
+        let mut total = 0;
+        loop {
+            let mut tx = self.begin().await?;
+            let rows = sqlx::query(
+                "SELECT id, body FROM messages WHERE id > $1 AND deleted_at IS NULL AND body <> ''
+                 ORDER BY id LIMIT $2",
+            )
+            .bind(after)
+            .bind(BACKFILL_BATCH)
+            .fetch_all(&mut *tx)
+            .await?;
+            let Some(last) = rows.last() else { return Ok(total) };
+            after = last.get(0);
+            for row in &rows {
+                Store::index_message(&mut tx, row.get(0), row.get(1)).await?;
+            }
+            tx.commit().await?;
+            total += rows.len() as u64;
+        }
+    }
+
+    /// Bytes the index's own pages hold (its shadow tables' data): what search costs on disk.
+    pub async fn search_index_bytes(&self) -> Result<i64, StoreError> {
+        let size = match self.backend() {
+            Backend::Postgres => "SELECT pg_total_relation_size('message_search')",
+            Backend::Sqlite => {
+                "SELECT (SELECT COALESCE(SUM(length(block)), 0) FROM message_search_data)
+                  + (SELECT COALESCE(SUM(length(term)) + 16 * COUNT(*), 0) FROM message_search_idx)
+                  + (SELECT COALESCE(SUM(length(sz)) + 8 * COUNT(*), 0) FROM message_search_docsize)"
+            }
+        };
+        Ok(sqlx::query_scalar(size).fetch_one(self.pool()).await?)
+    }
+
+    /// Messages in `user_id`'s rooms that match, newest first, at most `limit`.
+    ///
+    /// Searched in widening windows of the newest messages ([`SEARCH_WINDOWS`]): reading a
+    /// common word's matches newest first means FTS5 decodes every match it holds, so it is
+    /// asked about the last ten thousand messages first, and further back only when those do
+    /// not fill the page.
+    pub async fn search(
+        &self,
+        user_id: i64,
+        query: &SearchQuery,
+        filter: &SearchFilter,
+        limit: usize,
+    ) -> Result<Vec<Found>, StoreError> {
+        let newest: i64 =
+            sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM messages").fetch_one(self.pool()).await?;
+        let mut upper = filter.before.unwrap_or(i64::MAX).min(newest + 1);
+        let mut found = Vec::new();
+        for window in SEARCH_WINDOWS.iter().copied().map(Some).chain([None]) {
+            let lower = window.map_or(0, |w| upper.saturating_sub(w).max(0));
+            let want = limit - found.len();
+            found.extend(self.search_between(user_id, query, filter, lower, upper, want).await?);
+            if found.len() >= limit || lower == 0 {
+                break;
+            }
+            upper = lower + 1;
+        }
+        Ok(found)
+    }
+
+    /// [`Store::search`] over messages with `lower < id < upper`.
+    async fn search_between(
+        &self,
+        user_id: i64,
+        query: &SearchQuery,
+        filter: &SearchFilter,
+        lower: i64,
+        upper: i64,
+        limit: usize,
+    ) -> Result<Vec<Found>, StoreError> {
+        let (sql, terms) = match self.backend() {
+            // CROSS JOIN keeps the index as the outer loop: it yields matches newest first, and
+            // the rest is looked up for those only.
+            Backend::Sqlite => (
+                "SELECT m.id, r.name, m.seq, m.author, COALESCE(u.username, ''), m.body, m.created_at
+                 FROM message_search s
+                 CROSS JOIN messages m ON m.id = s.rowid
+                 CROSS JOIN room_members rm ON rm.room_id = m.room_id AND rm.user_id = $1
+                 CROSS JOIN rooms r ON r.id = m.room_id
+                 LEFT JOIN users u ON u.id = m.author_id
+                 WHERE message_search MATCH $2 AND s.rowid > $3 AND s.rowid < $4
+                   AND ($5 IS NULL OR m.room_id = $6)
+                   AND ($7 IS NULL OR u.username = $8)
+                   AND m.deleted_at IS NULL
+                 ORDER BY s.rowid DESC LIMIT $9",
+                query.fts(),
+            ),
+            // The GIN index finds the matches; the window bounds them by id as on SQLite.
+            Backend::Postgres => (
+                "SELECT m.id, r.name, m.seq, m.author, COALESCE(u.username, ''), m.body, m.created_at
+                 FROM message_search s
+                 JOIN messages m ON m.id = s.id
+                 JOIN room_members rm ON rm.room_id = m.room_id AND rm.user_id = $1
+                 JOIN rooms r ON r.id = m.room_id
+                 LEFT JOIN users u ON u.id = m.author_id
+                 WHERE s.terms @@ to_tsquery('simple', $2) AND s.id > $3 AND s.id < $4
+                   AND ($5::BIGINT IS NULL OR m.room_id = $6)
+                   AND ($7::TEXT IS NULL OR u.username = $8)
+                   AND m.deleted_at IS NULL
+                 ORDER BY s.id DESC LIMIT $9",
+                query.tsquery(),
+            ),
+        };
+        let rows = sqlx::query(sql)
+            .bind(user_id)
+            .bind(terms)
+            .bind(lower)
+            .bind(upper)
+            .bind(filter.room_id)
+            .bind(filter.room_id)
+            .bind(filter.author.as_deref())
+            .bind(filter.author.as_deref())
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .fetch_all(self.pool())
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|row| Found {
+                id: row.get(0),
+                room: row.get(1),
+                seq: row.get(2),
+                author: row.get(3),
+                username: row.get(4),
+                body: row.get(5),
+                ts: row.get(6),
+            })
+            .collect())
+    }
+}
