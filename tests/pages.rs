@@ -41,6 +41,34 @@ async fn many_chat_pages_opened_at_once_all_render_whole() {
     }
 }
 
+/// Servers started while this one renders pages (other tests in this process, or the nodes of
+/// one test).
+const SERVERS_STARTED_MEANWHILE: usize = 20;
+
+/// Building a server's routes runs the app once with its resources held back (Leptos does so
+/// process-wide); a page whose data was first asked for in that moment used to wait for ever.
+/// Routes are now built once per process, so a server starting never holds back another's page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_render_whole_while_other_servers_start() {
+    let server = TestServer::start().await;
+    let cookie = server.cookie("alice").await;
+    let starting = tokio::spawn(async {
+        for _ in 0..SERVERS_STARTED_MEANWHILE {
+            TestServer::start().await.stop().await;
+        }
+    });
+    let mut rendered = 0;
+    while !starting.is_finished() {
+        let pages = futures::future::join_all((0..4).map(|_| server.get_as(&cookie, "/"))).await;
+        for page in pages {
+            assert!(page.starts_with("HTTP/1.1 200") && page.contains("</html>"), "{page}");
+            rendered += 1;
+        }
+    }
+    starting.await.expect("the other servers started and stopped");
+    assert!(rendered > 0, "no page was rendered while the others started");
+}
+
 #[tokio::test]
 async fn without_a_session_the_chat_sends_you_to_sign_in_and_shows_nothing() {
     let server = TestServer::start().await;

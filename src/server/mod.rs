@@ -20,6 +20,7 @@ pub mod state;
 pub mod storage;
 
 use std::future::Future;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -27,7 +28,7 @@ use axum::Router;
 use axum::routing::{get, post};
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use tokio::net::TcpListener;
 
 use crate::app::{App, shell};
@@ -44,10 +45,22 @@ pub use storage::store::Store;
 /// 4,000 four-byte characters, URL-encoded, is about 36 KiB). Larger gets 413.
 pub const MAX_REQUEST_BODY_BYTES: usize = 64 * 1024;
 
+/// The app's routes, generated once per process.
+///
+/// Why once: generating runs the app with every resource held back, and Leptos holds them back
+/// process-wide (`leptos_server`'s `SuppressResourceLoad`, leptos-rs/leptos#4773): a page being
+/// rendered by another server in this process (the test suite's, or several nodes in one
+/// process) whose data was first asked for in that moment would wait for ever. No router can
+/// serve before this returns, so after the first call nothing renders while routes are made.
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// The HTTP routes: the server-rendered pages and server functions, `/ws`, and the static
 /// site (wasm bundle, CSS, `public/`).
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let context_state = state.clone();
     let shell_options = state.leptos_options.clone();
     Router::new()
