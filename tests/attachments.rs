@@ -1,10 +1,10 @@
 //! Attachments end to end against a real server: upload, attach, live delivery, download,
 //! what is stripped, who may see a file, the caps, and the sweep of uploads never sent.
 
+use crate::support::media_fixtures as fixtures;
 use banter::attachments::{AttachmentKind, MAX_ATTACHMENTS_PER_MESSAGE};
 use banter::model::ChatMessage;
 use banter::protocol::{ClientFrame, ErrorCode, ResumeFrom, ServerFrame};
-use banter::server::media::inspect::fixtures;
 
 use crate::support::{Client, PATIENCE, RawResponse, TestServer, header};
 

@@ -36,7 +36,7 @@ async fn kept_files_live_in_the_bucket_and_are_served_whole_in_ranges_and_revali
     let bucket = server.storage.bucket.clone().expect("a bucket");
     let alice = server.cookie("alice").await;
 
-    let photo = banter::server::media::inspect::fixtures::sideways_photo();
+    let photo = crate::support::media_fixtures::sideways_photo();
     let upload = server.upload(&alice, "beach.jpg", &photo).await;
     assert_eq!(upload.status, 201, "{}", upload.text());
     let attachment = upload.json();

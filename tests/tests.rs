@@ -1,6 +1,8 @@
 //! Integration tests: one binary, a real server on 127.0.0.1:0, a real SQLite file, real
 //! WebSocket clients.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a failed step fails the test
+
 mod support;
 
 mod accounts;

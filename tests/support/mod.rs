@@ -14,6 +14,10 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use banter::protocol::{self, ClientFrame, ServerFrame};
+/// Test files (photos, a bomb), the same ones the unit tests use.
+#[path = "../../src/server/media/fixtures.rs"]
+#[allow(dead_code)] // each test file uses some of them
+pub mod media_fixtures;
 pub mod object_store;
 pub mod process;
 pub mod redis_server;

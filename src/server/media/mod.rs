@@ -5,6 +5,8 @@
 
 pub mod attachments;
 pub mod blobs;
+#[cfg(test)]
+pub(crate) mod fixtures;
 pub mod inspect;
 pub mod object_store;
 pub mod uploads;
