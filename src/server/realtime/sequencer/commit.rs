@@ -1,0 +1,254 @@
+//! Group commit: a batch of posts and changes stored in one transaction, then acknowledged,
+//! delivered here and published to the other nodes, in `seq` order.
+
+use std::collections::{BTreeSet, HashMap};
+
+use axum::extract::ws::Utf8Bytes;
+
+use super::{Batch, Change, PostReply, SequencerError, Task, change_seq, now_ms};
+use crate::protocol::{ServerFrame, encode};
+use crate::server::push::sender::Posted;
+use crate::server::realtime::cluster::ClusterEvent;
+use crate::server::realtime::hub::Hub;
+use crate::server::rooms::membership::AccessVersion;
+use crate::server::storage::store::{NewMessage, Store, StoreError, Stored};
+
+impl Task {
+    pub(super) async fn commit(&mut self, posts: Vec<(Change, PostReply)>) {
+        if posts.is_empty() {
+            return;
+        }
+        match self.store_batch(&posts).await {
+            Ok((outcomes, claimed, files)) => {
+                for (&room_id, claim) in &claimed {
+                    // A room this node has not delivered in since it started begins where the
+                    // store stood before this batch.
+                    self.delivered.entry(room_id).or_insert(claim.last_seq);
+                    // Committed after a removal not heard of here yet: not to the removed.
+                    if self.access.behind(room_id, claim.access_version) {
+                        self.recheck_room(room_id, claim.access_version).await;
+                    }
+                }
+                let version =
+                    |room_id: i64| claimed.get(&room_id).map(|c| c.access_version).unwrap_or_default();
+                // Members of each room, looked up once per batch and only when someone is
+                // connected elsewhere to be told.
+                let mut members: HashMap<i64, Vec<i64>> = HashMap::new();
+                for ((change, reply), outcome) in posts.into_iter().zip(outcomes) {
+                    let seq = match outcome {
+                        Stored::New(stored) => {
+                            let seq = stored.seq;
+                            let frame = encode(&ServerFrame::Message(stored));
+                            let activity = match &change {
+                                Change::Post(message) => Some(activity_of(message, seq)),
+                                _ => None,
+                            };
+                            self.publish(&change, seq, &frame, activity.clone(), version(change.room_id()));
+                            self.deliver_own(&change, seq, frame).await;
+                            if let (Change::Post(message), Some(activity)) = (&change, activity) {
+                                let activity = Utf8Bytes::from(activity);
+                                self.notify_activity(
+                                    &mut members,
+                                    message.room_id,
+                                    message.author_id,
+                                    &activity,
+                                )
+                                .await;
+                                self.pusher.posted(Posted {
+                                    room_id: message.room_id,
+                                    room: message.room.clone(),
+                                    seq,
+                                    author_id: message.author_id,
+                                    author: message.author.clone(),
+                                    username: message.username.clone(),
+                                    mentions: message.mentions.iter().map(|m| m.username.clone()).collect(),
+                                    excerpt: crate::model::Quote::excerpt_of(&message.body),
+                                });
+                            }
+                            seq
+                        }
+                        Stored::Changed(frame) => {
+                            let seq = change_seq(&frame);
+                            let frame = encode(&frame);
+                            self.publish(&change, seq, &frame, None, version(change.room_id()));
+                            self.deliver_own(&change, seq, frame).await;
+                            seq
+                        }
+                        Stored::Duplicate { seq } => seq,
+                        Stored::Refused(refusal) => {
+                            reply_err(&self.hub, reply, &change, SequencerError::Refused(refusal));
+                            continue;
+                        }
+                    };
+                    reply_ok(&self.hub, reply, &change, seq);
+                }
+                // The files of deleted messages: their rows are gone with the commit.
+                if !files.is_empty() {
+                    let blobs = self.blobs.clone();
+                    tokio::spawn(async move {
+                        for id in files {
+                            if let Err(error) = blobs.delete(&id).await {
+                                tracing::warn!(%error, %id, "cannot delete a deleted message's file");
+                            }
+                        }
+                    });
+                }
+            }
+            Err(error) => {
+                tracing::error!(%error, messages = posts.len(), "could not store messages");
+                for (change, reply) in posts {
+                    reply_err(&self.hub, reply, &change, SequencerError::StoreUnavailable);
+                }
+            }
+        }
+    }
+
+    /// Deliver an event this node committed to its own sockets (after any gap another node's
+    /// commits left), logging rather than failing: it is committed, and acked next.
+    pub(super) async fn deliver_own(&mut self, change: &Change, seq: i64, frame: String) {
+        if let Err(error) = self.deliver(change.room_id(), change.room(), seq, Utf8Bytes::from(frame)).await {
+            tracing::error!(%error, room = change.room_id(), seq, "could not read the events before this one");
+        }
+    }
+
+    /// Tell the other nodes of a committed event, once, whoever their recipients are.
+    pub(super) fn publish(
+        &self,
+        change: &Change,
+        seq: i64,
+        frame: &str,
+        activity: Option<String>,
+        access_version: AccessVersion,
+    ) {
+        if let Some(cluster) = &self.cluster {
+            cluster.publish(ClusterEvent::Frame {
+                room_id: change.room_id(),
+                room: change.room().to_owned(),
+                seq,
+                frame: frame.to_owned(),
+                activity,
+                access_version,
+                author_id: match change {
+                    Change::Post(message) => message.author_id,
+                    _ => None,
+                },
+            });
+        }
+    }
+
+    /// Tell the room's members who are connected to other rooms that it has news (their
+    /// unread counts). Best effort: a failed lookup costs a live count, not a message.
+    /// `members` caches each room's members for the batch.
+    pub(super) async fn notify_activity(
+        &self,
+        members: &mut HashMap<i64, Vec<i64>>,
+        room_id: i64,
+        author_id: Option<i64>,
+        activity: &Utf8Bytes,
+    ) {
+        if !self.hub.anyone_elsewhere(room_id) {
+            return;
+        }
+        if let std::collections::hash_map::Entry::Vacant(entry) = members.entry(room_id) {
+            match self.store.member_ids(room_id).await {
+                Ok(ids) => {
+                    entry.insert(ids);
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "cannot look up room members for unread counts");
+                    return;
+                }
+            }
+        }
+        let users = members.get(&room_id).map(Vec::as_slice).unwrap_or_default();
+        self.hub.notify_elsewhere(room_id, users, author_id, activity);
+    }
+
+    /// One transaction for the batch. Returns each post's outcome and each room's latest `seq`
+    /// before it; nothing in `self` changes unless the commit succeeds.
+    pub(super) async fn store_batch(&mut self, posts: &[(Change, PostReply)]) -> Result<Batch, StoreError> {
+        let ts = now_ms();
+        let mut tx = self.store.begin().await?;
+        // The rooms' counters, locked in ascending order until the commit.
+        let rooms: BTreeSet<i64> = posts.iter().map(|(change, _)| change.room_id()).collect();
+        let mut latest = HashMap::with_capacity(rooms.len());
+        let mut claimed = HashMap::with_capacity(rooms.len());
+        for &room_id in &rooms {
+            let claim = Store::claim_seqs(&mut tx, room_id).await?;
+            latest.insert(room_id, claim.last_seq);
+            claimed.insert(room_id, claim);
+        }
+        let mut outcomes = Vec::with_capacity(posts.len());
+        let mut files = Vec::new();
+        for (change, _) in posts {
+            let next = latest.get(&change.room_id()).copied().unwrap_or(0) + 1;
+            let outcome = match change {
+                Change::Post(message) => Store::insert(&mut tx, message, next, ts).await?,
+                Change::Edit(edit) => Store::edit(&mut tx, edit, next, ts).await?,
+                Change::React(react) => Store::react(&mut tx, react, next, ts).await?,
+                Change::Delete(delete) => {
+                    let (outcome, gone) = Store::delete(&mut tx, delete, next, ts).await?;
+                    files.extend(gone);
+                    outcome
+                }
+            };
+            if matches!(outcome, Stored::New(_) | Stored::Changed(_)) {
+                latest.insert(change.room_id(), next);
+            }
+            outcomes.push(outcome);
+        }
+        for &room_id in &rooms {
+            Store::release_seqs(&mut tx, room_id, latest.get(&room_id).copied().unwrap_or(0)).await?;
+        }
+        tx.commit().await?;
+        Ok((outcomes, claimed, files))
+    }
+}
+
+/// The `activity` frame for members connected to other rooms: a new message at `seq`.
+fn activity_of(message: &NewMessage, seq: i64) -> String {
+    encode(&ServerFrame::Activity {
+        room: message.room.clone(),
+        seq,
+        author: message.author.clone(),
+        username: message.username.clone(),
+        mentions: message.mentions.iter().map(|m| m.username.clone()).collect(),
+        excerpt: crate::model::Quote::excerpt_of(&message.body),
+    })
+}
+
+fn reply_ok(hub: &Hub, reply: PostReply, change: &Change, seq: i64) {
+    match reply {
+        PostReply::Socket(outbox) => {
+            let ack = ServerFrame::Ack {
+                room: change.room().to_owned(),
+                client_id: change.client_id().to_owned(),
+                seq,
+            };
+            if !outbox.push_frame(&ack) {
+                hub.evict(outbox.id);
+            }
+        }
+        PostReply::Call(done) => {
+            let _caller_gone = done.send(Ok(seq));
+        }
+    }
+}
+
+fn reply_err(hub: &Hub, reply: PostReply, change: &Change, error: SequencerError) {
+    match reply {
+        PostReply::Socket(outbox) => {
+            let frame = ServerFrame::Error {
+                code: error.code(),
+                message: error.to_string(),
+                client_id: Some(change.client_id().to_owned()),
+            };
+            if !outbox.push_frame(&frame) {
+                hub.evict(outbox.id);
+            }
+        }
+        PostReply::Call(done) => {
+            let _caller_gone = done.send(Err(error));
+        }
+    }
+}
