@@ -157,7 +157,7 @@ async fn a_socket_ends_when_its_session_expires() {
     let server = TestServer::start().await;
     let cookie = server.cookie("fay").await;
     // Make the session end a moment from now, as if it had been made 30 days ago.
-    let soon = banter::server::realtime::sequencer::now_ms() + 5_000;
+    let soon = banter::model::now_ms() + 5_000;
     sqlx::query("UPDATE sessions SET expires_at = $1")
         .bind(soon)
         .execute(&server.sql().await)

@@ -11,7 +11,7 @@ use argon2::password_hash::rand_core::{OsRng, RngCore};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
-use crate::server::realtime::sequencer::now_ms;
+use crate::model::now_ms;
 use crate::server::storage::store::{Store, StoreError};
 
 /// How long a session lasts from sign-in.

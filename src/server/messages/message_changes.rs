@@ -11,9 +11,9 @@ use sqlx::Row;
 
 use crate::attachments::AttachmentId;
 use crate::model::Reaction;
-use crate::protocol::{ErrorCode, MAX_REACTION_KINDS, ServerFrame};
+use crate::protocol::{MAX_REACTION_KINDS, ServerFrame};
 use crate::server::rooms::moderation::{self, Act};
-use crate::server::storage::store::{Store, StoreError, Stored};
+use crate::server::storage::store::{Refusal, Store, StoreError, Stored};
 
 /// A request to edit a message.
 #[derive(Debug, Clone)]
@@ -54,33 +54,6 @@ pub struct ReactMessage {
     pub target: i64,
     /// One emoji, checked by the caller.
     pub emoji: String,
-}
-
-/// Why a change (or a message) was not stored. Nothing was.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum Refusal {
-    #[error("an attachment is not available: upload it again")]
-    AttachmentsUnavailable,
-    #[error("there is no such message in this room")]
-    NoSuchMessage,
-    #[error("only its author can edit a message, and only its author or the room's moderator delete it")]
-    NotYours,
-    #[error("this message can no longer be edited")]
-    EditWindowClosed,
-    #[error("this message has as many different reactions as it may have")]
-    TooManyReactions,
-}
-
-impl Refusal {
-    pub fn code(self) -> ErrorCode {
-        match self {
-            Refusal::AttachmentsUnavailable => ErrorCode::AttachmentUnavailable,
-            Refusal::NoSuchMessage => ErrorCode::NoSuchMessage,
-            Refusal::NotYours => ErrorCode::NotYours,
-            Refusal::EditWindowClosed => ErrorCode::EditWindowClosed,
-            Refusal::TooManyReactions => ErrorCode::InvalidReaction,
-        }
-    }
 }
 
 /// The message a change is about, as the checks need it.

@@ -12,7 +12,7 @@
 
 use std::collections::HashMap;
 
-use crate::server::rooms::membership::AccessVersion;
+use crate::server::storage::store::AccessVersion;
 
 #[derive(Debug, Default)]
 pub struct AccessWatch {

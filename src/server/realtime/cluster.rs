@@ -26,7 +26,7 @@ use tokio::sync::mpsc;
 use crate::server::realtime::hub::Hub;
 use crate::server::realtime::presence::{InRoom, announce_person};
 use crate::server::realtime::sequencer::Sequencer;
-use crate::server::rooms::membership::AccessVersion;
+use crate::server::storage::store::AccessVersion;
 use crate::server::storage::store::Store;
 
 /// The pub/sub channel every node publishes to and listens on.

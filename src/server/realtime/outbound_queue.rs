@@ -17,6 +17,11 @@ use futures::task::AtomicWaker;
 
 use crate::server::realtime::hub::Outbound;
 
+/// Smallest per-connection queue the server accepts (`--queue-frames` below it is raised).
+pub const MIN_QUEUE_FRAMES: usize = 64;
+/// Smallest per-connection byte budget the server accepts (`--queue-bytes` below it is raised).
+pub const MIN_QUEUE_BYTES: usize = 64 * 1024;
+
 /// A new queue holding at most `capacity` items.
 pub fn channel(capacity: usize) -> (QueueSender, QueueReceiver) {
     let shared = Arc::new(Shared {

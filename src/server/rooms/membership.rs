@@ -9,21 +9,9 @@ use crate::notifications::NotifyLevel;
 use crate::server::rooms::moderation::{self, Act, Power};
 use sqlx::Row;
 
+use crate::model::now_ms;
 use crate::rooms::{PRIVATE_ROOM_PREFIX, RoomKind, RoomSummary, direct_room_name};
-use crate::server::realtime::sequencer::now_ms;
-use crate::server::storage::store::{Store, StoreError, WriteTx};
-
-/// How many removals a room has had (a member's sign-out counts as one in private rooms):
-/// bumped in each removal's transaction, under the room row
-/// the sequencer gives out `seq` under, so an event committed after a removal carries a higher
-/// count than any event before it. A node compares it with the count its sockets' membership
-/// was checked at, and checks again before delivering when it is behind (a removal committed
-/// elsewhere whose news has not arrived yet).
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
-#[serde(transparent)]
-pub struct AccessVersion(pub i64);
+use crate::server::storage::store::{AccessVersion, Store, StoreError, WriteTx};
 
 /// A room a person may enter.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,4 +1,5 @@
-//! What a person typed into search, as an FTS5 query, and where its words are in a result.
+//! What a person typed into search, as a query for either database (FTS5 on SQLite, a
+//! `tsquery` on PostgreSQL), and where its words are in a result.
 //!
 //! Why here and not in SQL: FTS5's own query syntax (`AND`, `NEAR`, column filters, quotes) is
 //! not for people; a stray quote would be a syntax error. So the text is cut into words here

@@ -1,12 +1,14 @@
-//! The durable store: one sqlx pool shared by the hub and server functions, and the messages'
-//! statements.
+//! The durable store: the one sqlx pool every capability runs its statements through, write
+//! transactions ([`Store::begin`]), each room's sequence numbers, and the messages' history.
 //!
-//! The database is SQLite by default or PostgreSQL (`server::storage::database` says why and how it is
-//! opened). Either way "acknowledged" means "on disk": the ack goes out only after the commit
-//! returns (`synchronous = FULL` on SQLite, PostgreSQL's default `synchronous_commit`).
+//! The database is SQLite by default or PostgreSQL (`server::storage::database` says why and
+//! how it is opened). Either way "acknowledged" means "on disk": the ack goes out only after
+//! the commit returns (`synchronous = FULL` on SQLite, PostgreSQL's default
+//! `synchronous_commit`).
 //!
-//! Writes come only from the sequencer (`server::realtime::sequencer`), which assigns `seq`; this module
-//! just runs the statements.
+//! Messages and every change to them are written by the sequencer (`server::realtime::sequencer`),
+//! which assigns `seq`; accounts, rooms, settings and subscriptions are written by their own
+//! modules. This is the storage core: it knows no feature, and features keep their own SQL.
 
 use std::path::Path;
 use std::time::Duration;
@@ -16,12 +18,49 @@ use sqlx::{Any, AnyPool, Row, Transaction};
 
 use crate::attachments::AttachmentId;
 use crate::model::{ChatMessage, HistoryPage, Quote};
-use crate::protocol::ServerFrame;
-use crate::server::messages::message_changes::Refusal;
-use crate::server::rooms::membership::AccessVersion;
+use crate::protocol::{ErrorCode, ServerFrame};
 pub use crate::server::storage::database::{
     BUSY_TIMEOUT, Backend, Database, DatabaseError, POOL_CONNECTIONS,
 };
+
+/// How many removals a room has had (a member's sign-out counts as one in private rooms):
+/// bumped in each removal's transaction, under the room row
+/// the sequencer gives out `seq` under, so an event committed after a removal carries a higher
+/// count than any event before it. A node compares it with the count its sockets' membership
+/// was checked at, and checks again before delivering when it is behind (a removal committed
+/// elsewhere whose news has not arrived yet).
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(transparent)]
+pub struct AccessVersion(pub i64);
+
+/// Why a change (or a message) was not stored. Nothing was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("an attachment is not available: upload it again")]
+    AttachmentsUnavailable,
+    #[error("there is no such message in this room")]
+    NoSuchMessage,
+    #[error("only its author can edit a message, and only its author or the room's moderator delete it")]
+    NotYours,
+    #[error("this message can no longer be edited")]
+    EditWindowClosed,
+    #[error("this message has as many different reactions as it may have")]
+    TooManyReactions,
+}
+
+impl Refusal {
+    pub fn code(self) -> ErrorCode {
+        match self {
+            Refusal::AttachmentsUnavailable => ErrorCode::AttachmentUnavailable,
+            Refusal::NoSuchMessage => ErrorCode::NoSuchMessage,
+            Refusal::NotYours => ErrorCode::NotYours,
+            Refusal::EditWindowClosed => ErrorCode::EditWindowClosed,
+            Refusal::TooManyReactions => ErrorCode::InvalidReaction,
+        }
+    }
+}
 
 /// A write transaction on either backend.
 pub type WriteTx = Transaction<'static, Any>;

@@ -5,12 +5,13 @@ use std::collections::{BTreeSet, HashMap};
 
 use axum::extract::ws::Utf8Bytes;
 
-use super::{Batch, Change, PostReply, SequencerError, Task, change_seq, now_ms};
+use super::{Batch, Change, PostReply, SequencerError, Task, change_seq};
+use crate::model::now_ms;
 use crate::protocol::{ServerFrame, encode};
 use crate::server::push::sender::Posted;
 use crate::server::realtime::cluster::ClusterEvent;
 use crate::server::realtime::hub::Hub;
-use crate::server::rooms::membership::AccessVersion;
+use crate::server::storage::store::AccessVersion;
 use crate::server::storage::store::{NewMessage, Store, StoreError, Stored};
 
 impl Task {

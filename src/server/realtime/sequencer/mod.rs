@@ -27,12 +27,13 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::protocol::{CLOSE_REMOVED, ErrorCode, ResumeFrom, ServerFrame};
 use crate::server::media::blobs::BlobStore;
-use crate::server::messages::message_changes::{DeleteMessage, EditMessage, ReactMessage, Refusal};
+use crate::server::messages::message_changes::{DeleteMessage, EditMessage, ReactMessage};
 use crate::server::push::sender::Pusher;
 use crate::server::realtime::access_watch::AccessWatch;
 use crate::server::realtime::cluster::{Cluster, ClusterEvent};
 use crate::server::realtime::hub::{Hub, Outbox, Person};
-use crate::server::rooms::membership::AccessVersion;
+use crate::server::storage::store::AccessVersion;
+use crate::server::storage::store::Refusal;
 use crate::server::storage::store::{NewMessage, RoomClaim, Store, Stored};
 
 mod commit;
@@ -43,15 +44,12 @@ mod replay;
 pub const MAX_BATCH: usize = 256;
 /// A replay is at most half the connection's byte budget (`--queue-bytes`), sent in frames of
 /// a thirty-second of the budget (within these bounds): at most 16 frames, so it fits any
-/// queue of [`MIN_QUEUE_FRAMES`], and no frame outgrows the transport's write buffer.
+/// queue (`outbound_queue::MIN_QUEUE_FRAMES`), and no frame outgrows the transport's write
+/// buffer.
 pub const REPLAY_CHUNK_MIN_BYTES: usize = 32 * 1024;
 pub const REPLAY_CHUNK_MAX_BYTES: usize = 1024 * 1024;
 /// Messages read from the store at a time while gathering a replay.
 pub const REPLAY_READ_ROWS: usize = 100;
-/// Smallest per-connection queue the server accepts (`--queue-frames` below it is raised).
-pub const MIN_QUEUE_FRAMES: usize = 64;
-/// Smallest per-connection byte budget the server accepts (`--queue-bytes` below it is raised).
-pub const MIN_QUEUE_BYTES: usize = 64 * 1024;
 /// Commands waiting for the sequencer before senders wait (back-pressure on the sender only).
 pub const QUEUE_CAPACITY: usize = 4_096;
 
@@ -326,6 +324,3 @@ fn change_seq(frame: &ServerFrame) -> i64 {
         _ => 0,
     }
 }
-
-/// Milliseconds since the Unix epoch by the server clock.
-pub use crate::model::now_ms;

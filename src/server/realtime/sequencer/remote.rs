@@ -9,7 +9,7 @@ use super::{REPLAY_READ_ROWS, Task, change_seq};
 use crate::model::ChatMessage;
 use crate::protocol::{CLOSE_REMOVED, CLOSE_SIGNED_OUT, ServerFrame, encode};
 use crate::server::realtime::cluster::ClusterEvent;
-use crate::server::rooms::membership::AccessVersion;
+use crate::server::storage::store::AccessVersion;
 use crate::server::storage::store::StoreError;
 
 impl Task {

@@ -22,8 +22,8 @@ use std::time::{Duration, Instant};
 use axum::extract::ws::Message;
 use futures::{Sink, Stream, StreamExt};
 
+use crate::model::now_ms;
 use crate::server::realtime::hub::Person;
-use crate::server::realtime::sequencer::now_ms;
 use crate::server::state::AppState;
 
 mod reader;

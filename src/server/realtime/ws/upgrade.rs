@@ -15,8 +15,7 @@ use crate::protocol::MAX_FRAME_BYTES;
 use crate::server::accounts::auth;
 use crate::server::limits::shared_limits::{Allowance, SharedLimits};
 use crate::server::realtime::hub::{Hub, Outbox, Person, SocketCaps};
-use crate::server::realtime::outbound_queue::{self, QueueReceiver};
-use crate::server::realtime::sequencer::{MIN_QUEUE_BYTES, MIN_QUEUE_FRAMES};
+use crate::server::realtime::outbound_queue::{self, MIN_QUEUE_BYTES, MIN_QUEUE_FRAMES, QueueReceiver};
 use crate::server::state::AppState;
 
 /// `GET /ws`: check where the request comes from and who sends it, admit (connection cap),
