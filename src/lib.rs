@@ -28,7 +28,7 @@
 //! Server only (`ssr`), under [`server`], one folder per capability (each `mod.rs` says what
 //! it owns and what it may use), beside `config` (flags) and `state` (what handlers share):
 //! - `storage`: the database core: `database` (SQLite or PostgreSQL, opened with its
-//!   migrations) and `store` (the pool, transactions, sequence numbers, message history).
+//!   migrations) and `store` (the pool, transactions, sequence numbers); it imports no feature.
 //! - `realtime`: `sequencer` (the single writer: commit, then broadcast, in order; with other
 //!   nodes, in order with theirs), `hub` (who is connected, fan-out, ending connections when
 //!   permissions change), `outbound_queue` (a connection's queue, empty when idle), `ws` (one
@@ -44,7 +44,7 @@
 //!   `user_agent` (a session's browser in words).
 //! - `limits`: `rate_limit` (token buckets), `person_limits` (every allowance per person or
 //!   address), `shared_limits` (counted over all nodes, in Redis).
-//! - `messages`: `posting` (without a socket), `form_post` (the composer's form without
+//! - `messages`: `history` (storing a message, reading a room's history), `posting` (without a socket), `form_post` (the composer's form without
 //!   JavaScript, with a file), `message_changes` (edits and deletions, each an event),
 //!   `mentions`, `markdown` (sanitized HTML, rendered once), `emoji_catalog`.
 //! - `rooms`: `membership` (who may see which room, read positions), `moderation` (who may

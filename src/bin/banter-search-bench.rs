@@ -10,9 +10,9 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use banter::server::Store;
+use banter::server::messages::history::NewMessage;
 use banter::server::search::index::SearchFilter;
 use banter::server::search::query::SearchQuery;
-use banter::server::storage::store::NewMessage;
 use clap::Parser;
 
 #[derive(Parser)]

@@ -12,8 +12,9 @@ use sqlx::Row;
 use crate::attachments::AttachmentId;
 use crate::model::Reaction;
 use crate::protocol::{MAX_REACTION_KINDS, ServerFrame};
+use crate::server::messages::history::{Refusal, Stored};
 use crate::server::rooms::moderation::{self, Act};
-use crate::server::storage::store::{Refusal, Store, StoreError, Stored};
+use crate::server::storage::store::{Store, StoreError};
 
 /// A request to edit a message.
 #[derive(Debug, Clone)]
@@ -422,7 +423,7 @@ fn group_reactions(rows: Vec<(i64, String, String)>) -> Vec<(i64, Reaction)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::storage::store::NewMessage;
+    use crate::server::messages::history::NewMessage;
 
     /// A store with one message by a fresh account, posted at `posted` (ms).
     async fn store_with_message(dir: &std::path::Path, posted: i64) -> (Store, i64, i64) {

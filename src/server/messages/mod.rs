@@ -1,10 +1,11 @@
-//! What a message is and what may happen to it: posting without a socket (`posting`,
-//! `form_post`), edits and deletions (`message_changes`), mentions, Markdown rendering and the
-//! emoji catalog. Each keeps its own SQL; the sequencer runs the writes in its transaction.
+//! What a message is and what may happen to it: storing it and reading a room's history
+//! (`history`), posting without a socket (`posting`, `form_post`), edits and deletions
+//! (`message_changes`), mentions, Markdown rendering and the emoji catalog. Each keeps its own SQL; the sequencer runs the writes in its transaction.
 //! Uses `storage`, `accounts`, `rooms` and `limits`.
 
 pub mod emoji_catalog;
 pub mod form_post;
+pub mod history;
 pub mod markdown;
 pub mod mentions;
 pub mod message_changes;

@@ -10,8 +10,8 @@ use crate::protocol::{InputError, validate_client_id, validate_post};
 use crate::server::AppState;
 use crate::server::accounts::users::User;
 use crate::server::messages::emoji_catalog::expand_shortcodes;
+use crate::server::messages::history::NewMessage;
 use crate::server::realtime::sequencer::{PostReply, SequencerError};
-use crate::server::storage::store::NewMessage;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PostError {

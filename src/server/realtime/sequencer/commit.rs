@@ -8,11 +8,12 @@ use axum::extract::ws::Utf8Bytes;
 use super::{Batch, Change, PostReply, SequencerError, Task, change_seq};
 use crate::model::now_ms;
 use crate::protocol::{ServerFrame, encode};
+use crate::server::messages::history::{NewMessage, Stored};
 use crate::server::push::sender::Posted;
 use crate::server::realtime::cluster::ClusterEvent;
 use crate::server::realtime::hub::Hub;
 use crate::server::storage::store::AccessVersion;
-use crate::server::storage::store::{NewMessage, Store, StoreError, Stored};
+use crate::server::storage::store::{Store, StoreError};
 
 impl Task {
     pub(super) async fn commit(&mut self, posts: Vec<(Change, PostReply)>) {

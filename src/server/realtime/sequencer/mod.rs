@@ -27,14 +27,15 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::protocol::{CLOSE_REMOVED, ErrorCode, ResumeFrom, ServerFrame};
 use crate::server::media::blobs::BlobStore;
+use crate::server::messages::history::Refusal;
+use crate::server::messages::history::{NewMessage, Stored};
 use crate::server::messages::message_changes::{DeleteMessage, EditMessage, ReactMessage};
 use crate::server::push::sender::Pusher;
 use crate::server::realtime::access_watch::AccessWatch;
 use crate::server::realtime::cluster::{Cluster, ClusterEvent};
 use crate::server::realtime::hub::{Hub, Outbox, Person};
 use crate::server::storage::store::AccessVersion;
-use crate::server::storage::store::Refusal;
-use crate::server::storage::store::{NewMessage, RoomClaim, Store, Stored};
+use crate::server::storage::store::{RoomClaim, Store};
 
 mod commit;
 mod remote;

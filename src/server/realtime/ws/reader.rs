@@ -13,12 +13,12 @@ use crate::protocol::{
     self, ClientFrame, ErrorCode, ServerFrame, validate_body, validate_client_id, validate_post,
 };
 use crate::server::messages::emoji_catalog::expand_shortcodes;
+use crate::server::messages::history::NewMessage;
 use crate::server::messages::message_changes::{DeleteMessage, EditMessage, ReactMessage};
 use crate::server::realtime::cluster::ClusterEvent;
 use crate::server::realtime::hub::{ConnId, Outbox, Person};
 use crate::server::realtime::sequencer::{Change, PostReply, SequencerError};
 use crate::server::state::AppState;
-use crate::server::storage::store::NewMessage;
 use crate::typing::TYPING_RELAY_EVERY_MS;
 
 /// Why the reader stopped, and what close frame (if any) the peer should get.

@@ -1,0 +1,276 @@
+//! Messages in the store: storing a new one (inside the sequencer's transaction, with its
+//! mentions, quote and attachments) and reading a room's history back, a page at a time or
+//! everything after a `seq`.
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::attachments::AttachmentId;
+use crate::model::{ChatMessage, HistoryPage, Quote};
+use crate::protocol::{ErrorCode, ServerFrame};
+use crate::server::storage::store::{Store, StoreError, WriteTx};
+
+/// Why a change (or a message) was not stored. Nothing was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("an attachment is not available: upload it again")]
+    AttachmentsUnavailable,
+    #[error("there is no such message in this room")]
+    NoSuchMessage,
+    #[error("only its author can edit a message, and only its author or the room's moderator delete it")]
+    NotYours,
+    #[error("this message can no longer be edited")]
+    EditWindowClosed,
+    #[error("this message has as many different reactions as it may have")]
+    TooManyReactions,
+}
+
+impl Refusal {
+    pub fn code(self) -> ErrorCode {
+        match self {
+            Refusal::AttachmentsUnavailable => ErrorCode::AttachmentUnavailable,
+            Refusal::NoSuchMessage => ErrorCode::NoSuchMessage,
+            Refusal::NotYours => ErrorCode::NotYours,
+            Refusal::EditWindowClosed => ErrorCode::EditWindowClosed,
+            Refusal::TooManyReactions => ErrorCode::InvalidReaction,
+        }
+    }
+}
+
+/// A message about to be stored; `seq` and time come from the sequencer.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub room_id: i64,
+    pub room: String,
+    pub client_id: String,
+    /// The author's account.
+    pub author_id: Option<i64>,
+    /// The author's display name when sending.
+    pub author: String,
+    /// The author's username.
+    pub username: String,
+    pub body: String,
+    /// `body` rendered (`server::messages::markdown::render`), by the caller: not in the single writer.
+    pub html: String,
+    /// The room's members it mentions (`server::messages::mentions::prepare`).
+    pub mentions: Vec<crate::server::messages::mentions::Mentioned>,
+    /// The author's unsent uploads this message carries.
+    pub attachments: Vec<AttachmentId>,
+    /// The message (in the same room) this one answers.
+    pub reply_to: Option<i64>,
+}
+
+/// What storing one message did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stored {
+    /// A new message at this position.
+    New(ChatMessage),
+    /// The `client_id` was stored before, at this `seq`: a retried send.
+    Duplicate { seq: i64 },
+    /// An edit or deletion applied: the frame that tells the room.
+    Changed(ServerFrame),
+    /// Not stored, for this reason.
+    Refused(Refusal),
+}
+
+impl Store {
+    /// Store one message at `seq` inside `tx`, unless its author already sent that `client_id`
+    /// in the room (a retry).
+    pub async fn insert(
+        tx: &mut WriteTx,
+        message: &NewMessage,
+        seq: i64,
+        ts: i64,
+    ) -> Result<Stored, StoreError> {
+        let existing: Option<i64> = sqlx::query_scalar(
+            "SELECT seq FROM messages
+                 WHERE room_id = $1 AND COALESCE(author_id, 0) = COALESCE($2, 0) AND client_id = $3",
+        )
+        .bind(message.room_id)
+        .bind(message.author_id)
+        .bind(&message.client_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+        if let Some(seq) = existing {
+            return Ok(Stored::Duplicate { seq });
+        }
+        let mut reply_to = None;
+        if let Some(target) = message.reply_to {
+            match Store::quote(tx, message.room_id, target).await? {
+                Some(quote) => reply_to = Some(Box::new(quote)),
+                None => return Ok(Stored::Refused(Refusal::NoSuchMessage)),
+            }
+        }
+        let mut attachments = Vec::new();
+        if !message.attachments.is_empty() {
+            let author = message.author_id.unwrap_or(0);
+            match Store::attach(tx, author, message.room_id, seq, &message.attachments).await? {
+                Some(attached) => attachments = attached,
+                None => return Ok(Stored::Refused(Refusal::AttachmentsUnavailable)),
+            }
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO messages (room_id, seq, client_id, author_id, author, body, html, created_at, reply_to)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        )
+        .bind(message.room_id)
+        .bind(seq)
+        .bind(&message.client_id)
+        .bind(message.author_id)
+        .bind(&message.author)
+        .bind(&message.body)
+        .bind(&message.html)
+        .bind(ts)
+        .bind(message.reply_to)
+        .fetch_one(&mut **tx)
+        .await?;
+        Store::index_message(tx, id, &message.body).await?;
+        Store::record_mentions(tx, message.room_id, seq, &message.mentions).await?;
+        Ok(Stored::New(ChatMessage {
+            room: message.room.clone(),
+            seq,
+            client_id: message.client_id.clone(),
+            author: message.author.clone(),
+            username: message.username.clone(),
+            body: message.body.clone(),
+            html: message.html.clone(),
+            ts,
+            attachments,
+            edited_at: None,
+            deleted: false,
+            reactions: Vec::new(),
+            reply_to,
+            mentions: message.mentions.iter().map(|m| m.username.clone()).collect(),
+        }))
+    }
+
+    /// Message `seq` in the room, quoted; `None` if there is none.
+    async fn quote(tx: &mut WriteTx, room_id: i64, seq: i64) -> Result<Option<Quote>, StoreError> {
+        let row = sqlx::query(
+            "SELECT m.author, COALESCE(u.username, ''), m.body, m.deleted_at
+             FROM messages m LEFT JOIN users u ON u.id = m.author_id WHERE m.room_id = $1 AND m.seq = $2",
+        )
+        .bind(room_id)
+        .bind(seq)
+        .fetch_optional(&mut **tx)
+        .await?;
+        Ok(row.map(|row| Quote {
+            seq,
+            author: row.get(0),
+            username: row.get(1),
+            excerpt: Quote::excerpt_of(row.get(2)),
+            deleted: row.get::<Option<i64>, _>(3).is_some(),
+        }))
+    }
+
+    /// Up to `limit` messages before `before` (or the latest when `None`), oldest first.
+    /// Keyset pagination on `seq`: stable while new messages arrive.
+    pub async fn page(
+        &self,
+        room_id: i64,
+        room: &str,
+        before: Option<i64>,
+        limit: usize,
+    ) -> Result<HistoryPage, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = sqlx::query(
+            "SELECT m.seq, m.client_id, m.author, m.body, m.created_at, COALESCE(u.username, ''), m.html, m.edited_at, m.deleted_at,
+                    r.seq, r.author, COALESCE(ru.username, ''), r.body, r.deleted_at
+             FROM messages m LEFT JOIN users u ON u.id = m.author_id
+             LEFT JOIN messages r ON r.room_id = m.room_id AND r.seq = m.reply_to
+             LEFT JOIN users ru ON ru.id = r.author_id
+             WHERE m.room_id = $1 AND m.seq < $2 ORDER BY m.seq DESC LIMIT $3",
+        )
+        .bind(room_id)
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(limit + 1)
+        .fetch_all(self.pool())
+        .await?;
+        let has_older = rows.len() as i64 > limit;
+        let mut messages: Vec<ChatMessage> =
+            rows.iter().take(limit as usize).map(|row| from_row(room, row)).collect();
+        messages.reverse();
+        self.with_attachments(room_id, &mut messages).await?;
+        Ok(HistoryPage { messages, has_older })
+    }
+
+    /// Messages after `after`, oldest first, at most `limit`.
+    pub async fn after(
+        &self,
+        room_id: i64,
+        room: &str,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<ChatMessage>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT m.seq, m.client_id, m.author, m.body, m.created_at, COALESCE(u.username, ''), m.html, m.edited_at, m.deleted_at,
+                    r.seq, r.author, COALESCE(ru.username, ''), r.body, r.deleted_at
+             FROM messages m LEFT JOIN users u ON u.id = m.author_id
+             LEFT JOIN messages r ON r.room_id = m.room_id AND r.seq = m.reply_to
+             LEFT JOIN users ru ON ru.id = r.author_id
+             WHERE m.room_id = $1 AND m.seq > $2 ORDER BY m.seq ASC LIMIT $3",
+        )
+        .bind(room_id)
+        .bind(after)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(self.pool())
+        .await?;
+        let mut messages: Vec<ChatMessage> = rows.iter().map(|row| from_row(room, row)).collect();
+        self.with_attachments(room_id, &mut messages).await?;
+        Ok(messages)
+    }
+
+    /// Fill in the attachments, reactions and mentions of `messages` (in `seq` order), a query each.
+    async fn with_attachments(&self, room_id: i64, messages: &mut [ChatMessage]) -> Result<(), StoreError> {
+        let (Some(first), Some(last)) = (messages.first().map(|m| m.seq), messages.last().map(|m| m.seq))
+        else {
+            return Ok(());
+        };
+        for (seq, attachment) in self.attachments_between(room_id, first, last).await? {
+            if let Ok(i) = messages.binary_search_by_key(&seq, |m| m.seq) {
+                messages[i].attachments.push(attachment);
+            }
+        }
+        for (seq, reaction) in self.reactions_between(room_id, first, last).await? {
+            if let Ok(i) = messages.binary_search_by_key(&seq, |m| m.seq) {
+                messages[i].reactions.push(reaction);
+            }
+        }
+        for (seq, username) in self.mentions_between(room_id, first, last).await? {
+            if let Ok(i) = messages.binary_search_by_key(&seq, |m| m.seq) {
+                messages[i].mentions.push(username);
+            }
+        }
+        Ok(())
+    }
+}
+
+fn from_row(room: &str, row: &AnyRow) -> ChatMessage {
+    ChatMessage {
+        room: room.to_owned(),
+        seq: row.get(0),
+        client_id: row.get(1),
+        author: row.get(2),
+        username: row.get(5),
+        // Messages from before formatting are rendered as they are read.
+        html: row
+            .get::<Option<String>, _>(6)
+            .unwrap_or_else(|| crate::server::messages::markdown::render(row.get(3), &[])),
+        body: row.get(3),
+        ts: row.get(4),
+        attachments: Vec::new(),
+        edited_at: row.get(7),
+        deleted: row.get::<Option<i64>, _>(8).is_some(),
+        reactions: Vec::new(),
+        mentions: Vec::new(),
+        reply_to: row.get::<Option<i64>, _>(9).map(|seq| {
+            Box::new(Quote {
+                seq,
+                author: row.get(10),
+                username: row.get(11),
+                excerpt: Quote::excerpt_of(row.get(12)),
+                deleted: row.get::<Option<i64>, _>(13).is_some(),
+            })
+        }),
+    }
+}
