@@ -50,7 +50,7 @@ pub async fn post_form(State(state): State<AppState>, request: Request) -> Respo
         Err(error) => {
             let status = match error {
                 PostError::NotFound => StatusCode::NOT_FOUND,
-                PostError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+                PostError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
                 PostError::Unavailable | PostError::Refused(_) => StatusCode::SERVICE_UNAVAILABLE,
                 PostError::Input(_) | PostError::NotMember => StatusCode::BAD_REQUEST,
             };

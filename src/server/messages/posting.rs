@@ -1,6 +1,7 @@
-//! Posting a message without a WebSocket: the `post_message` server function and the
-//! composer's form without JavaScript both come here, and go through the same checks and the
-//! same sequencer as a socket's `send`, so open pages see the message live.
+//! Posting a message, one path for every way in. A socket's `send`, the `post_message` server
+//! function and the composer's form without JavaScript each make a [`Post`] (the checks on
+//! what was sent) and hand it to [`prepare`] (the allowance, mentions, the message to store),
+//! then to the same sequencer, so open pages see the message live whichever way it came.
 
 use tokio::sync::oneshot;
 
@@ -11,6 +12,8 @@ use crate::server::AppState;
 use crate::server::accounts::users::User;
 use crate::server::messages::emoji_catalog::expand_shortcodes;
 use crate::server::messages::history::NewMessage;
+use crate::server::messages::mentions;
+use crate::server::realtime::hub::Person;
 use crate::server::realtime::sequencer::{PostReply, SequencerError};
 
 #[derive(Debug, thiserror::Error)]
@@ -22,8 +25,8 @@ pub enum PostError {
     NotFound,
     #[error("join the room to talk in it")]
     NotMember,
-    #[error("too many messages; wait a moment and send again")]
-    RateLimited,
+    #[error("too many messages: at most {rate} per second (bursts of {burst}) per person; resend later")]
+    RateLimited { rate: f64, burst: u32 },
     #[error("{0}")]
     Refused(#[from] SequencerError),
     #[error("the server could not do that just now; try again")]
@@ -38,7 +41,7 @@ impl PostError {
             PostError::Input(input) => input.into(),
             PostError::NotFound => ApiError::not_found(),
             PostError::NotMember => ApiError::new(ApiCode::NotMember, self.to_string()),
-            PostError::RateLimited => ApiError::rate_limited(self.to_string(), 1),
+            PostError::RateLimited { .. } => ApiError::rate_limited(self.to_string(), 1),
             PostError::Refused(refused) => match refused.code() {
                 ErrorCode::UnknownRoom => ApiError::not_found(),
                 ErrorCode::StoreUnavailable => ApiError::unavailable(),
@@ -49,7 +52,67 @@ impl PostError {
     }
 }
 
-/// Post `body` (and `attachments`) as `user` in `room`; the message's `seq` once stored.
+/// A message as its author sent it, checked: a valid client id, text within the limits with its
+/// `:shortcodes:` expanded, no more attachments than allowed. Made the same way from a socket's
+/// `send`, the `post_message` server function and the no-JavaScript form, so each check is
+/// written once.
+#[derive(Debug, Clone)]
+pub struct Post {
+    pub client_id: String,
+    pub body: String,
+    pub attachments: Vec<AttachmentId>,
+    /// The message (in the same room) this one answers.
+    pub reply_to: Option<i64>,
+}
+
+impl Post {
+    pub fn new(
+        client_id: &str,
+        body: &str,
+        attachments: Vec<AttachmentId>,
+        reply_to: Option<i64>,
+    ) -> Result<Self, InputError> {
+        let client_id = validate_client_id(client_id)?.to_owned();
+        let body = expand_shortcodes(validate_post(body, &attachments)?).into_owned();
+        Ok(Self { client_id, body, attachments, reply_to })
+    }
+}
+
+/// The one way a post becomes a message to store, whatever it came through: spend one of the
+/// author's message allowance (this node's, then, with several nodes, the one they share),
+/// find whom it mentions, and fill in the message. The caller has checked that `author` is a
+/// member of the room (a socket when it joined, a call by looking the room up).
+pub async fn prepare(
+    state: &AppState,
+    author: &Person,
+    room_id: i64,
+    room: String,
+    post: Post,
+) -> Result<NewMessage, PostError> {
+    if !state.take(&state.limits.messages, "messages", &author.user_id).await {
+        return Err(PostError::RateLimited { rate: state.config.rate, burst: state.config.burst });
+    }
+    let (html, mentions) = mentions::prepare(&state.store, room_id, &post.body).await.map_err(|error| {
+        tracing::error!(%error, "cannot look up mentions");
+        PostError::Unavailable
+    })?;
+    Ok(NewMessage {
+        room_id,
+        room,
+        client_id: post.client_id,
+        author_id: Some(author.user_id),
+        author: author.name.clone(),
+        username: author.username.clone(),
+        html,
+        mentions,
+        body: post.body,
+        attachments: post.attachments,
+        reply_to: post.reply_to,
+    })
+}
+
+/// Post `body` (and `attachments`) as `user` in `room`, without a socket; the message's `seq`
+/// once stored.
 pub async fn post(
     state: &AppState,
     user: &User,
@@ -58,8 +121,7 @@ pub async fn post(
     client_id: &str,
     attachments: Vec<AttachmentId>,
 ) -> Result<i64, PostError> {
-    let body = expand_shortcodes(validate_post(body, &attachments)?).into_owned();
-    let client_id = validate_client_id(client_id)?.to_owned();
+    let post = Post::new(client_id, body, attachments, None)?;
     let access = match state.store.room_for(user.id, room).await {
         Ok(Some(access)) => access,
         Ok(None) => return Err(PostError::NotFound),
@@ -71,30 +133,10 @@ pub async fn post(
     if !access.member {
         return Err(PostError::NotMember);
     }
-    // The same allowance as the person's sockets: a form is not a way round it.
-    if !state.take(&state.limits.messages, "messages", &user.id).await {
-        return Err(PostError::RateLimited);
-    }
-    let (html, mentions) = crate::server::messages::mentions::prepare(&state.store, access.id, &body)
-        .await
-        .map_err(|error| {
-        tracing::error!(%error, "cannot look up mentions");
-        PostError::Unavailable
-    })?;
+    let author =
+        Person { user_id: user.id, username: user.username.clone(), name: user.display_name.clone() };
+    let message = prepare(state, &author, access.id, access.name, post).await?;
     let (reply, done) = oneshot::channel();
-    let message = NewMessage {
-        room_id: access.id,
-        room: access.name,
-        client_id,
-        author_id: Some(user.id),
-        author: user.display_name.clone(),
-        username: user.username.clone(),
-        html,
-        mentions,
-        body,
-        attachments,
-        reply_to: None,
-    };
     state.sequencer.post(message, PostReply::Call(reply)).await?;
     Ok(done.await.map_err(|_| PostError::Unavailable)??)
 }

@@ -9,12 +9,10 @@ use futures::{Stream, StreamExt};
 
 use super::{Heard, announce_person};
 use crate::attachments::AttachmentId;
-use crate::protocol::{
-    self, ClientFrame, ErrorCode, ServerFrame, validate_body, validate_client_id, validate_post,
-};
+use crate::protocol::{self, ClientFrame, ErrorCode, ServerFrame, validate_body, validate_client_id};
 use crate::server::messages::emoji_catalog::expand_shortcodes;
-use crate::server::messages::history::NewMessage;
 use crate::server::messages::message_changes::{DeleteMessage, EditMessage, ReactMessage};
+use crate::server::messages::posting::{self, Post, PostError};
 use crate::server::realtime::cluster::ClusterEvent;
 use crate::server::realtime::hub::{ConnId, Outbox, Person};
 use crate::server::realtime::sequencer::{Change, PostReply, SequencerError};
@@ -221,28 +219,21 @@ impl<'a> Reader<'a> {
         reply_to: Option<i64>,
     ) {
         let Some((client_id, room_id, room)) = self.admit_write(room, client_id).await else { return };
-        let body = match validate_post(&body, &attachments) {
-            Ok(body) => expand_shortcodes(body).into_owned(),
+        let post = match Post::new(&client_id, &body, attachments, reply_to) {
+            Ok(post) => post,
             Err(error) => return self.refuse(error.code(), error.to_string(), Some(client_id)),
         };
-        if !self.spend_allowance(&client_id).await {
-            return;
+        let author = Person { name: self.current_name(), ..self.person.clone() };
+        match posting::prepare(self.state, &author, room_id, room, post).await {
+            Ok(message) => self.submit(Change::Post(message), client_id).await,
+            Err(error) => {
+                let code = match error {
+                    PostError::RateLimited { .. } => ErrorCode::RateLimited,
+                    _ => ErrorCode::StoreUnavailable,
+                };
+                self.refuse(code, error.to_string(), Some(client_id));
+            }
         }
-        let Some((html, mentions)) = self.prepare_text(room_id, &body, &client_id).await else { return };
-        let message = NewMessage {
-            room_id,
-            room,
-            client_id: client_id.clone(),
-            author_id: Some(self.person.user_id),
-            author: self.current_name(),
-            username: self.person.username.clone(),
-            html,
-            mentions,
-            body,
-            attachments,
-            reply_to,
-        };
-        self.submit(Change::Post(message), client_id).await;
     }
 
     /// The text's HTML and whom it mentions; `None` (the client told) if the store cannot say.
@@ -370,17 +361,14 @@ impl<'a> Reader<'a> {
         Some((client_id, joined.room_id, joined.room.clone()))
     }
 
-    /// Spend one of the person's message allowance (this node's, then, with several nodes,
-    /// the one they share); refuse (and say so) when none is left.
+    /// Spend one of the person's message allowance on an edit, deletion or reaction (a post
+    /// spends it in `posting::prepare`); refuse (and say so) when none is left.
     async fn spend_allowance(&mut self, client_id: &str) -> bool {
         if self.state.take(&self.state.limits.messages, "messages", &self.person.user_id).await {
             return true;
         }
-        let message = format!(
-            "too many messages: at most {} per second (bursts of {}) per person; resend later",
-            self.state.config.rate, self.state.config.burst
-        );
-        self.refuse(ErrorCode::RateLimited, message, Some(client_id.to_owned()));
+        let spent = PostError::RateLimited { rate: self.state.config.rate, burst: self.state.config.burst };
+        self.refuse(ErrorCode::RateLimited, spent.to_string(), Some(client_id.to_owned()));
         false
     }
 
