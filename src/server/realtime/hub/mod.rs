@@ -420,6 +420,16 @@ impl Hub {
     }
 
     /// Drop a connection that cannot keep up, and tell it to close.
+    /// Queue `frame` for one connection; if it does not fit, evict it as a slow consumer.
+    /// Whether it fit.
+    pub fn send(&self, outbox: &Outbox, frame: &ServerFrame) -> bool {
+        let fit = outbox.push_frame(frame);
+        if !fit {
+            self.evict(outbox.id);
+        }
+        fit
+    }
+
     pub fn evict(&self, id: ConnId) {
         let outbox = {
             let members = self.read();

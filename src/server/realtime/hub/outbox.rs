@@ -89,7 +89,9 @@ impl Outbox {
     }
 
     /// Queue a frame without waiting. `false` means the queue is full, in frames or bytes (or
-    /// the writer is gone), and the frame was not queued.
+    /// the writer is gone), and the frame was not queued: the connection is a slow consumer and
+    /// must be ended ([`Hub::send`](super::Hub::send), [`Outbox::push_or_kick`]).
+    #[must_use = "a frame that did not fit means a slow consumer, to be ended"]
     pub fn push(&self, frame: Utf8Bytes) -> bool {
         let len = frame.len();
         let before = self.bytes.now.fetch_add(len, Ordering::AcqRel);
@@ -111,12 +113,23 @@ impl Outbox {
     }
 
     /// Serialize and queue one frame meant for this connection alone.
+    #[must_use = "a frame that did not fit means a slow consumer, to be ended"]
     pub fn push_frame(&self, frame: &ServerFrame) -> bool {
         self.push(Utf8Bytes::from(encode(frame)))
     }
 
     pub fn close(&self, code: u16, reason: &'static str) -> bool {
         self.queue.try_send(Outbound::Close(code, reason)).is_ok()
+    }
+
+    /// Queue `frame` for a connection not yet in the hub (joining); if it does not fit, tell the
+    /// writer to close as a slow consumer. Whether it fit.
+    pub fn push_or_kick(&self, frame: &ServerFrame) -> bool {
+        let fit = self.push_frame(frame);
+        if !fit {
+            self.kick();
+        }
+        fit
     }
 
     /// Tell the writer to close as a slow consumer (for a connection not yet in the hub).

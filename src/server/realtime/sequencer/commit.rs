@@ -227,9 +227,7 @@ fn reply_ok(hub: &Hub, reply: PostReply, change: &Change, seq: i64) {
                 client_id: change.client_id().to_owned(),
                 seq,
             };
-            if !outbox.push_frame(&ack) {
-                hub.evict(outbox.id);
-            }
+            hub.send(&outbox, &ack);
         }
         PostReply::Call(done) => {
             let _caller_gone = done.send(Ok(seq));
@@ -245,9 +243,7 @@ fn reply_err(hub: &Hub, reply: PostReply, change: &Change, error: SequencerError
                 message: error.to_string(),
                 client_id: Some(change.client_id().to_owned()),
             };
-            if !outbox.push_frame(&frame) {
-                hub.evict(outbox.id);
-            }
+            hub.send(&outbox, &frame);
         }
         PostReply::Call(done) => {
             let _caller_gone = done.send(Err(error));

@@ -56,16 +56,18 @@ impl Task {
         if let Err(at) = online.binary_search_by(|n| n.as_str().cmp(name)) {
             online.insert(at, name.to_owned());
         }
-        outbox.push_frame(&ServerFrame::Welcome {
+        if !outbox.push_or_kick(&ServerFrame::Welcome {
             conn_id: outbox.id,
             room: room.to_owned(),
             latest_seq,
             online,
-        });
+        }) {
+            return Ok(());
+        }
         let resync = match after {
             None => return Ok(()),
             Some(ResumeFrom::Seq(after)) if after > latest_seq => {
-                outbox.push_frame(&ServerFrame::Error {
+                let _fit = outbox.push_or_kick(&ServerFrame::Error {
                     code: ErrorCode::InvalidResume,
                     message: format!(
                         "resume position {after} is past the room's latest message {latest_seq}; \
@@ -76,7 +78,7 @@ impl Task {
                 true
             }
             Some(ResumeFrom::Invalid) => {
-                outbox.push_frame(&ServerFrame::Error {
+                let _fit = outbox.push_or_kick(&ServerFrame::Error {
                     code: ErrorCode::InvalidResume,
                     message: "`after` must be a non-negative integer; sending the latest page instead"
                         .to_owned(),
@@ -198,14 +200,12 @@ fn push_replay(
                     resync: false,
                 };
                 bytes = 0;
-                if !outbox.push_frame(&frame) {
-                    outbox.kick();
+                if !outbox.push_or_kick(&frame) {
                     return;
                 }
             }
             while let Some(change) = changes.next_if(before) {
-                if !outbox.push_frame(&change) {
-                    outbox.kick();
+                if !outbox.push_or_kick(&change) {
                     return;
                 }
             }
@@ -220,19 +220,20 @@ fn push_replay(
             };
             first = false;
             bytes = 0;
-            if !outbox.push_frame(&frame) {
+            if !outbox.push_or_kick(&frame) {
                 // Its queue cannot hold the replay: the same remedy as any slow consumer.
-                outbox.kick();
                 return;
             }
         }
     }
     if first && resync {
-        outbox.push_frame(&ServerFrame::Messages { room: room.to_owned(), messages: Vec::new(), resync });
+        let empty = ServerFrame::Messages { room: room.to_owned(), messages: Vec::new(), resync };
+        if !outbox.push_or_kick(&empty) {
+            return;
+        }
     }
     for change in changes {
-        if !outbox.push_frame(&change) {
-            outbox.kick();
+        if !outbox.push_or_kick(&change) {
             return;
         }
     }

@@ -123,9 +123,7 @@ impl<'a> Reader<'a> {
             message.truncate(end);
             message.push('…');
         }
-        if !self.outbox.push_frame(&ServerFrame::Error { code, message, client_id }) {
-            self.state.hub.evict(self.id);
-        }
+        self.state.hub.send(&self.outbox, &ServerFrame::Error { code, message, client_id });
     }
 
     /// Act on one text frame; `Some` when the connection must end because of it.
@@ -155,9 +153,7 @@ impl<'a> Reader<'a> {
             }
             ClientFrame::Typing { room } => self.on_typing(room),
             ClientFrame::Ping => {
-                if !self.outbox.push_frame(&ServerFrame::Pong) {
-                    self.state.hub.evict(self.id);
-                }
+                self.state.hub.send(&self.outbox, &ServerFrame::Pong);
             }
         }
         None
