@@ -50,7 +50,7 @@ pub async fn sign_up(username: String, password: String) -> Result<(), ApiError>
     let state = super::ssr::state()?;
     let axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr> =
         leptos_axum::extract().await?;
-    if !state.take(&state.limits.signups, "signups", &peer.ip()).await {
+    if !state.take(&state.limits.signups, &peer.ip()).await {
         tracing::warn!(address = %peer.ip(), "sign-up throttled");
         return ssr::back("/signup", FormError::TooManySignups, None);
     }

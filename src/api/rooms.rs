@@ -74,7 +74,7 @@ pub async fn create_room(name: String, private: Option<String>) -> Result<(), Ap
         return refuse("/rooms", FormError::InvalidRoomName, "");
     };
     let kind = if private.is_some() { RoomKind::Private } else { RoomKind::Public };
-    if !state.take(&state.limits.rooms, "rooms", &user.id).await {
+    if !state.take(&state.limits.rooms, &user.id).await {
         return refuse("/rooms", FormError::TooManyRooms, "");
     }
     match state.store.create_room(user.id, &name, kind).await {
@@ -110,7 +110,7 @@ pub async fn open_direct(username: String) -> Result<(), ApiError> {
     let state = super::ssr::state()?;
     let user = super::ssr::signed_in(&state).await?;
     let name = username.trim().to_ascii_lowercase();
-    if !state.take(&state.limits.rooms, "rooms", &user.id).await {
+    if !state.take(&state.limits.rooms, &user.id).await {
         return refuse("/rooms", FormError::TooManyRooms, "");
     }
     let other = state.store.user_by_username(&name).await.map_err(super::ssr::internal)?;

@@ -123,7 +123,7 @@ mod ssr {
                 _ => return Ok((results, Ok(()))),
             }
         }
-        if !state.take(&state.limits.searches, "searches", &user.id).await {
+        if !state.take(&state.limits.searches, &user.id).await {
             let slow_down = "You have searched a lot just now; wait a moment, then try again.";
             return Ok((results, Err(ApiError::rate_limited(slow_down, SEARCH_RETRY_AFTER_SECS))));
         }

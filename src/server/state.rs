@@ -154,8 +154,9 @@ impl AppState {
     }
 
     /// One of `key`'s allowance in `limit`: this node's, then, with several nodes, the one they
-    /// all count under `name` (`server::limits::shared_limits`). False when either is spent.
-    pub async fn take<K>(&self, limit: &Keyed<K>, name: &str, key: &K) -> bool
+    /// all count under the limit's name (`server::limits::shared_limits`). False when either
+    /// is spent.
+    pub async fn take<K>(&self, limit: &Keyed<K>, key: &K) -> bool
     where
         K: Eq + std::hash::Hash + Clone + std::fmt::Display,
     {
@@ -163,7 +164,9 @@ impl AppState {
             return false;
         }
         match &self.shared_limits {
-            Some(shared) => shared.take(name, key, limit.rate(), limit.burst()).await != Allowance::Spent,
+            Some(shared) => {
+                shared.take(limit.name(), key, limit.rate(), limit.burst()).await != Allowance::Spent
+            }
             None => true,
         }
     }

@@ -48,13 +48,17 @@ pub struct PersonLimits {
 impl PersonLimits {
     pub fn new(config: &Config) -> Self {
         Self {
-            messages: Keyed::new(config.rate, config.burst),
-            typing: Keyed::new(TYPING_PER_SECOND, TYPING_BURST),
-            hellos: Keyed::new(config.hello_rate, config.hello_burst),
-            rooms: Keyed::new(ROOMS_PER_MINUTE / 60.0, ROOM_BURST),
-            signups: Keyed::new(f64::from(config.signups_per_hour) / 3600.0, config.signups_per_hour),
-            uploads: Keyed::new(UPLOADS_PER_MINUTE / 60.0, UPLOAD_BURST),
-            searches: Keyed::new(SEARCHES_PER_MINUTE / 60.0, SEARCH_BURST),
+            messages: Keyed::new("messages", config.rate, config.burst),
+            typing: Keyed::new("typing", TYPING_PER_SECOND, TYPING_BURST),
+            hellos: Keyed::new("hellos", config.hello_rate, config.hello_burst),
+            rooms: Keyed::new("rooms", ROOMS_PER_MINUTE / 60.0, ROOM_BURST),
+            signups: Keyed::new(
+                "signups",
+                f64::from(config.signups_per_hour) / 3600.0,
+                config.signups_per_hour,
+            ),
+            uploads: Keyed::new("uploads", UPLOADS_PER_MINUTE / 60.0, UPLOAD_BURST),
+            searches: Keyed::new("searches", SEARCHES_PER_MINUTE / 60.0, SEARCH_BURST),
         }
     }
 }

@@ -51,14 +51,21 @@ impl TokenBucket {
 /// request of that key. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Keyed<K> {
+    /// What it limits, as logs and the nodes' shared counts (`shared_limits`) name it.
+    name: &'static str,
     rate: f64,
     burst: u32,
     buckets: Arc<Mutex<HashMap<K, TokenBucket>>>,
 }
 
 impl<K: Eq + Hash + Clone> Keyed<K> {
-    pub fn new(rate: f64, burst: u32) -> Self {
-        Self { rate, burst, buckets: Arc::default() }
+    pub fn new(name: &'static str, rate: f64, burst: u32) -> Self {
+        Self { name, rate, burst, buckets: Arc::default() }
+    }
+
+    /// What it limits (`messages`, `uploads`, …).
+    pub fn name(&self) -> &'static str {
+        self.name
     }
 
     /// Actions per second, sustained.
@@ -117,7 +124,7 @@ mod tests {
     #[test]
     fn a_keyed_limiter_gives_each_key_one_allowance() {
         let start = Instant::now();
-        let limiter = Keyed::new(1.0, 2);
+        let limiter = Keyed::new("test", 1.0, 2);
         assert!(limiter.try_take(&1, start) && limiter.try_take(&1, start));
         assert!(!limiter.try_take(&1, start), "the same person, whatever socket they use");
         assert!(limiter.try_take(&2, start), "someone else is not affected");

@@ -183,7 +183,7 @@ pub(crate) fn check_length(state: &AppState, headers: &HeaderMap) -> Result<(), 
 
 /// The person's upload rate and their count of files waiting to be sent.
 pub(crate) async fn allowance(state: &AppState, user_id: i64) -> Result<(), UploadError> {
-    if !state.take(&state.limits.uploads, "uploads", &user_id).await {
+    if !state.take(&state.limits.uploads, &user_id).await {
         return Err(UploadError::RateLimited);
     }
     match state.store.unsent_uploads(user_id).await {

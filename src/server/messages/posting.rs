@@ -89,7 +89,7 @@ pub async fn prepare(
     room: String,
     post: Post,
 ) -> Result<NewMessage, PostError> {
-    if !state.take(&state.limits.messages, "messages", &author.user_id).await {
+    if !state.take(&state.limits.messages, &author.user_id).await {
         return Err(PostError::RateLimited { rate: state.config.rate, burst: state.config.burst });
     }
     let (html, mentions) = mentions::prepare(&state.store, room_id, &post.body).await.map_err(|error| {

@@ -168,7 +168,7 @@ impl<'a> Reader<'a> {
             );
             return None;
         }
-        if !self.state.take(&self.state.limits.hellos, "hellos", &self.person.user_id).await {
+        if !self.state.take(&self.state.limits.hellos, &self.person.user_id).await {
             let message = "too many joins from this account; back off before reconnecting".to_owned();
             self.refuse(ErrorCode::RateLimited, message, None);
             return Some(ReaderEnd::TooManyJoins);
@@ -338,9 +338,7 @@ impl<'a> Reader<'a> {
         }
         // A reader's write is asked about in the store; its allowance is spent first, so a
         // flood of them costs the store nothing past the rate limit.
-        if !joined.member
-            && !self.state.take(&self.state.limits.messages, "messages", &self.person.user_id).await
-        {
+        if !joined.member && !self.state.take(&self.state.limits.messages, &self.person.user_id).await {
             self.refuse(
                 ErrorCode::RateLimited,
                 "too many messages; resend later".to_owned(),
@@ -360,7 +358,7 @@ impl<'a> Reader<'a> {
     /// Spend one of the person's message allowance on an edit, deletion or reaction (a post
     /// spends it in `posting::prepare`); refuse (and say so) when none is left.
     async fn spend_allowance(&mut self, client_id: &str) -> bool {
-        if self.state.take(&self.state.limits.messages, "messages", &self.person.user_id).await {
+        if self.state.take(&self.state.limits.messages, &self.person.user_id).await {
             return true;
         }
         let spent = PostError::RateLimited { rate: self.state.config.rate, burst: self.state.config.burst };
