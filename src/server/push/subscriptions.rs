@@ -6,7 +6,7 @@ use sqlx::Row;
 use crate::model::now_ms;
 use crate::notifications::NotifyLevel;
 use crate::rooms::RoomKind;
-use crate::server::rooms::membership::RoomError;
+use crate::server::rooms::membership::{RoomError, kind_of};
 use crate::server::storage::store::Store;
 
 /// Most devices one person may subscribe; the oldest goes when another comes.
@@ -64,7 +64,7 @@ impl Store {
         p256dh: &str,
         auth: &str,
     ) -> Result<(), RoomError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query(
             "INSERT INTO push_subscriptions (user_id, endpoint, p256dh, auth, created_at) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (endpoint) DO UPDATE SET user_id = excluded.user_id, p256dh = excluded.p256dh,
@@ -108,7 +108,7 @@ impl Store {
             .bind(room_id)
             .fetch_optional(self.pool())
             .await?;
-        Ok(row.map(|row| (RoomKind::parse(row.get::<&str, _>(0)).unwrap_or(RoomKind::Public), row.get(1))))
+        Ok(row.map(|row| (kind_of(row.get::<&str, _>(0)), row.get(1))))
     }
 
     /// The room's members, but `author`, who have subscribed devices: with their level there

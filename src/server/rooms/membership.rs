@@ -52,8 +52,9 @@ fn private_room_name() -> String {
     format!("{PRIVATE_ROOM_PREFIX}{}", &random[..16])
 }
 
-fn kind_of(text: &str) -> RoomKind {
-    // The column's CHECK allows only the three kinds.
+/// A room's kind as stored. The column's CHECK allows only the three kinds; were another ever
+/// read, the room counts as private, the kind that shows least to anyone.
+pub(crate) fn kind_of(text: &str) -> RoomKind {
     RoomKind::parse(text).unwrap_or(RoomKind::Private)
 }
 
@@ -259,7 +260,7 @@ impl Store {
         if !allowed {
             return Err(RoomError::NotAllowed);
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let removed = sqlx::query("DELETE FROM room_members WHERE room_id = $1 AND user_id = $2")
             .bind(room.id)
             .bind(user_id)

@@ -138,7 +138,7 @@ impl Store {
         if power < Power::Creator || room.created_by == Some(user_id) {
             return Err(RoomError::NotCreator);
         }
-        let mut tx: crate::server::storage::store::WriteTx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let member: Option<i64> =
             sqlx::query_scalar("SELECT 1 FROM room_members WHERE room_id = $1 AND user_id = $2")
                 .bind(room.id)
