@@ -147,19 +147,20 @@ impl Store {
     /// Message `seq` in the room, quoted; `None` if there is none.
     async fn quote(tx: &mut WriteTx, room_id: i64, seq: i64) -> Result<Option<Quote>, StoreError> {
         let row = sqlx::query(
-            "SELECT m.author, COALESCE(u.username, ''), m.body, m.deleted_at
+            "SELECT m.author, COALESCE(u.username, '') AS username, m.body, m.deleted_at
              FROM messages m LEFT JOIN users u ON u.id = m.author_id WHERE m.room_id = $1 AND m.seq = $2",
         )
         .bind(room_id)
         .bind(seq)
         .fetch_optional(&mut **tx)
         .await?;
-        Ok(row.map(|row| Quote {
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some(Quote {
             seq,
-            author: row.get(0),
-            username: row.get(1),
-            excerpt: Quote::excerpt_of(row.get(2)),
-            deleted: row.get::<Option<i64>, _>(3).is_some(),
+            author: row.try_get("author")?,
+            username: row.try_get("username")?,
+            excerpt: Quote::excerpt_of(row.try_get("body")?),
+            deleted: row.try_get::<Option<i64>, _>("deleted_at")?.is_some(),
         }))
     }
 
@@ -173,22 +174,17 @@ impl Store {
         limit: usize,
     ) -> Result<HistoryPage, StoreError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = sqlx::query(
-            "SELECT m.seq, m.client_id, m.author, m.body, m.created_at, COALESCE(u.username, ''), m.html, m.edited_at, m.deleted_at,
-                    r.seq, r.author, COALESCE(ru.username, ''), r.body, r.deleted_at
-             FROM messages m LEFT JOIN users u ON u.id = m.author_id
-             LEFT JOIN messages r ON r.room_id = m.room_id AND r.seq = m.reply_to
-             LEFT JOIN users ru ON ru.id = r.author_id
-             WHERE m.room_id = $1 AND m.seq < $2 ORDER BY m.seq DESC LIMIT $3",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT {MESSAGE_COLUMNS} WHERE m.room_id = $1 AND m.seq < $2 ORDER BY m.seq DESC LIMIT $3"
+        ))
         .bind(room_id)
         .bind(before.unwrap_or(i64::MAX))
         .bind(limit + 1)
         .fetch_all(self.pool())
         .await?;
         let has_older = rows.len() as i64 > limit;
-        let mut messages: Vec<ChatMessage> =
-            rows.iter().take(limit as usize).map(|row| from_row(room, row)).collect();
+        let mut messages =
+            rows.iter().take(limit as usize).map(|row| from_row(room, row)).collect::<Result<Vec<_>, _>>()?;
         messages.reverse();
         self.with_attachments(room_id, &mut messages).await?;
         Ok(HistoryPage { messages, has_older })
@@ -202,20 +198,15 @@ impl Store {
         after: i64,
         limit: usize,
     ) -> Result<Vec<ChatMessage>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT m.seq, m.client_id, m.author, m.body, m.created_at, COALESCE(u.username, ''), m.html, m.edited_at, m.deleted_at,
-                    r.seq, r.author, COALESCE(ru.username, ''), r.body, r.deleted_at
-             FROM messages m LEFT JOIN users u ON u.id = m.author_id
-             LEFT JOIN messages r ON r.room_id = m.room_id AND r.seq = m.reply_to
-             LEFT JOIN users ru ON ru.id = r.author_id
-             WHERE m.room_id = $1 AND m.seq > $2 ORDER BY m.seq ASC LIMIT $3",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT {MESSAGE_COLUMNS} WHERE m.room_id = $1 AND m.seq > $2 ORDER BY m.seq ASC LIMIT $3"
+        ))
         .bind(room_id)
         .bind(after)
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))
         .fetch_all(self.pool())
         .await?;
-        let mut messages: Vec<ChatMessage> = rows.iter().map(|row| from_row(room, row)).collect();
+        let mut messages = rows.iter().map(|row| from_row(room, row)).collect::<Result<Vec<_>, _>>()?;
         self.with_attachments(room_id, &mut messages).await?;
         Ok(messages)
     }
@@ -245,32 +236,47 @@ impl Store {
     }
 }
 
-fn from_row(room: &str, row: &AnyRow) -> ChatMessage {
-    ChatMessage {
+/// A message and the one it answers, read by [`from_row`]: every history read selects these.
+const MESSAGE_COLUMNS: &str = "m.seq, m.client_id, m.author, m.body, m.created_at,
+        COALESCE(u.username, '') AS username, m.html, m.edited_at, m.deleted_at,
+        r.seq AS reply_seq, r.author AS reply_author, COALESCE(ru.username, '') AS reply_username,
+        r.body AS reply_body, r.deleted_at AS reply_deleted_at
+    FROM messages m LEFT JOIN users u ON u.id = m.author_id
+    LEFT JOIN messages r ON r.room_id = m.room_id AND r.seq = m.reply_to
+    LEFT JOIN users ru ON ru.id = r.author_id";
+
+/// One row of [`MESSAGE_COLUMNS`] (attachments, reactions and mentions come after).
+fn from_row(room: &str, row: &AnyRow) -> Result<ChatMessage, StoreError> {
+    let body: String = row.try_get("body")?;
+    // Messages from before formatting are rendered as they are read.
+    let html = match row.try_get::<Option<String>, _>("html")? {
+        Some(html) => html,
+        None => crate::server::messages::markdown::render(&body, &[]),
+    };
+    let reply_to = match row.try_get::<Option<i64>, _>("reply_seq")? {
+        Some(seq) => Some(Box::new(Quote {
+            seq,
+            author: row.try_get("reply_author")?,
+            username: row.try_get("reply_username")?,
+            excerpt: Quote::excerpt_of(row.try_get("reply_body")?),
+            deleted: row.try_get::<Option<i64>, _>("reply_deleted_at")?.is_some(),
+        })),
+        None => None,
+    };
+    Ok(ChatMessage {
         room: room.to_owned(),
-        seq: row.get(0),
-        client_id: row.get(1),
-        author: row.get(2),
-        username: row.get(5),
-        // Messages from before formatting are rendered as they are read.
-        html: row
-            .get::<Option<String>, _>(6)
-            .unwrap_or_else(|| crate::server::messages::markdown::render(row.get(3), &[])),
-        body: row.get(3),
-        ts: row.get(4),
+        seq: row.try_get("seq")?,
+        client_id: row.try_get("client_id")?,
+        author: row.try_get("author")?,
+        username: row.try_get("username")?,
+        html,
+        body,
+        ts: row.try_get("created_at")?,
         attachments: Vec::new(),
-        edited_at: row.get(7),
-        deleted: row.get::<Option<i64>, _>(8).is_some(),
+        edited_at: row.try_get("edited_at")?,
+        deleted: row.try_get::<Option<i64>, _>("deleted_at")?.is_some(),
         reactions: Vec::new(),
         mentions: Vec::new(),
-        reply_to: row.get::<Option<i64>, _>(9).map(|seq| {
-            Box::new(Quote {
-                seq,
-                author: row.get(10),
-                username: row.get(11),
-                excerpt: Quote::excerpt_of(row.get(12)),
-                deleted: row.get::<Option<i64>, _>(13).is_some(),
-            })
-        }),
-    }
+        reply_to,
+    })
 }

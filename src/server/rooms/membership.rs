@@ -8,6 +8,7 @@
 use crate::notifications::NotifyLevel;
 use crate::server::rooms::moderation::{self, Act, Power};
 use sqlx::Row;
+use sqlx::any::AnyRow;
 
 use crate::model::now_ms;
 use crate::rooms::{PRIVATE_ROOM_PREFIX, RoomKind, RoomSummary, direct_room_name};
@@ -58,13 +59,19 @@ pub(crate) fn kind_of(text: &str) -> RoomKind {
     RoomKind::parse(text).unwrap_or(RoomKind::Private)
 }
 
+/// A member as (user id, username, display name), from `u.id, u.username, u.display_name`.
+fn member_row(row: &AnyRow) -> Result<(i64, String, String), sqlx::Error> {
+    Ok((row.try_get("id")?, row.try_get("username")?, row.try_get("display_name")?))
+}
+
 impl Store {
     /// The room called `name` if `user_id` may read it: a member, or anyone signed in for a
     /// public room (reading changes nothing; joining is [`Store::join_public`]). `None`: no such
     /// room, or one they may not know about.
     pub async fn room_for(&self, user_id: i64, name: &str) -> Result<Option<RoomAccess>, RoomError> {
         let row = sqlx::query(
-            "SELECT r.id, r.name, r.kind, r.created_by, CASE WHEN m.user_id IS NULL THEN 0 ELSE 1 END FROM rooms r
+            "SELECT r.id, r.name, r.kind, r.created_by, CASE WHEN m.user_id IS NULL THEN 0 ELSE 1 END AS member
+             FROM rooms r
              LEFT JOIN room_members m ON m.room_id = r.id AND m.user_id = $1
              WHERE r.name = $2",
         )
@@ -74,11 +81,11 @@ impl Store {
         .await?;
         let Some(row) = row else { return Ok(None) };
         let room = RoomAccess {
-            id: row.get(0),
-            name: row.get(1),
-            kind: kind_of(row.get::<&str, _>(2)),
-            created_by: row.get(3),
-            member: row.get::<i64, _>(4) != 0,
+            id: row.try_get("id")?,
+            name: row.try_get("name")?,
+            kind: kind_of(row.try_get::<&str, _>("kind")?),
+            created_by: row.try_get("created_by")?,
+            member: row.try_get::<i64, _>("member")? != 0,
         };
         match (room.kind, room.member) {
             (_, true) | (RoomKind::Public, false) => Ok(Some(room)),
@@ -202,7 +209,7 @@ impl Store {
         .fetch_one(self.pool())
         .await;
         let id: i64 = match inserted {
-            Ok(row) => row.get(0),
+            Ok(row) => row.try_get("id")?,
             Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
                 return Err(RoomError::NameTaken);
             }
@@ -296,7 +303,7 @@ impl Store {
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))
         .fetch_all(self.pool())
         .await?;
-        Ok(rows.iter().map(|row| (row.get(0), row.get(1), row.get(2))).collect())
+        Ok(rows.iter().map(member_row).collect::<Result<_, _>>()?)
     }
 
     /// Members whose username or display name starts with `prefix` (any case), by username,
@@ -322,7 +329,7 @@ impl Store {
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))
         .fetch_all(self.pool())
         .await?;
-        Ok(rows.iter().map(|row| (row.get(0), row.get(1), row.get(2))).collect())
+        Ok(rows.iter().map(member_row).collect::<Result<_, _>>()?)
     }
 
     /// Everyone who shares at least one room with `user_id` (not themselves): who may see
@@ -361,17 +368,17 @@ impl Store {
         is_online: impl Fn(i64) -> bool,
     ) -> Result<Vec<RoomSummary>, RoomError> {
         let rows = sqlx::query(
-            "SELECT r.name, r.kind, COALESCE(r.title, r.name),
+            "SELECT r.name, r.kind, COALESCE(r.title, r.name) AS title,
                     (SELECT COUNT(*) FROM messages x WHERE x.room_id = r.id AND x.seq > m.last_read_seq
-                       AND (x.author_id IS NULL OR x.author_id != m.user_id)),
+                       AND (x.author_id IS NULL OR x.author_id != m.user_id)) AS unread,
                     (SELECT u.display_name FROM room_members o JOIN users u ON u.id = o.user_id
-                      WHERE o.room_id = r.id AND o.user_id != m.user_id LIMIT 1),
+                      WHERE o.room_id = r.id AND o.user_id != m.user_id LIMIT 1) AS peer_name,
                     (SELECT o.user_id FROM room_members o
-                      WHERE o.room_id = r.id AND o.user_id != m.user_id LIMIT 1),
+                      WHERE o.room_id = r.id AND o.user_id != m.user_id LIMIT 1) AS peer_id,
                     (SELECT u.username FROM room_members o JOIN users u ON u.id = o.user_id
-                      WHERE o.room_id = r.id AND o.user_id != m.user_id LIMIT 1),
+                      WHERE o.room_id = r.id AND o.user_id != m.user_id LIMIT 1) AS peer_username,
                     (SELECT COUNT(*) FROM mentions n
-                      WHERE n.user_id = m.user_id AND n.room_id = r.id AND n.seq > m.last_read_seq),
+                      WHERE n.user_id = m.user_id AND n.room_id = r.id AND n.seq > m.last_read_seq) AS mentions,
                     m.notify
              FROM room_members m JOIN rooms r ON r.id = m.room_id
              WHERE m.user_id = $1 ORDER BY r.kind = 'direct', r.name",
@@ -379,36 +386,34 @@ impl Store {
         .bind(user_id)
         .fetch_all(self.pool())
         .await?;
-        Ok(rows
-            .iter()
-            .map(|row| {
-                let name: String = row.get(0);
-                let kind = kind_of(row.get::<&str, _>(1));
-                let other: Option<String> = row.get(4);
-                let peer: Option<i64> = row.get(5);
-                let (title, online, peer_name) = match kind {
-                    RoomKind::Direct => (
-                        other.unwrap_or_else(|| name.clone()),
-                        Some(peer.is_some_and(&is_online)),
-                        row.get::<Option<String>, _>(6),
-                    ),
-                    _ => (format!("#{}", row.get::<String, _>(2)), None, None),
-                };
-                RoomSummary {
-                    name,
-                    kind,
-                    title,
-                    unread: row.get::<i64, _>(3).max(0),
-                    mentions: row.get::<i64, _>(7).max(0),
-                    notify: row
-                        .get::<Option<&str>, _>(8)
-                        .and_then(NotifyLevel::parse)
-                        .unwrap_or_else(|| NotifyLevel::default_for(kind)),
-                    online,
-                    peer: peer_name,
-                }
+        let summary = |row: &AnyRow| -> Result<RoomSummary, sqlx::Error> {
+            let name: String = row.try_get("name")?;
+            let kind = kind_of(row.try_get::<&str, _>("kind")?);
+            let other: Option<String> = row.try_get("peer_name")?;
+            let peer: Option<i64> = row.try_get("peer_id")?;
+            let (title, online, peer_name) = match kind {
+                RoomKind::Direct => (
+                    other.unwrap_or_else(|| name.clone()),
+                    Some(peer.is_some_and(&is_online)),
+                    row.try_get::<Option<String>, _>("peer_username")?,
+                ),
+                _ => (format!("#{}", row.try_get::<String, _>("title")?), None, None),
+            };
+            Ok(RoomSummary {
+                name,
+                kind,
+                title,
+                unread: row.try_get::<i64, _>("unread")?.max(0),
+                mentions: row.try_get::<i64, _>("mentions")?.max(0),
+                notify: row
+                    .try_get::<Option<&str>, _>("notify")?
+                    .and_then(NotifyLevel::parse)
+                    .unwrap_or_else(|| NotifyLevel::default_for(kind)),
+                online,
+                peer: peer_name,
             })
-            .collect())
+        };
+        Ok(rows.iter().map(summary).collect::<Result<_, _>>()?)
     }
 
     /// Move `user_id`'s read position in the room forward to `seq` (never back).
