@@ -115,8 +115,14 @@ fn clip(text: &str, max_bytes: usize) -> &str {
     &text[..end]
 }
 
-fn user_from_row(row: &sqlx::any::AnyRow) -> User {
-    User { id: row.get(0), username: row.get(1), display_name: row.get(2), status: row.get(3) }
+/// An account from `id, username, display_name, status`.
+fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User, sqlx::Error> {
+    Ok(User {
+        id: row.try_get("id")?,
+        username: row.try_get("username")?,
+        display_name: row.try_get("display_name")?,
+        status: row.try_get("status")?,
+    })
 }
 
 impl Store {
@@ -140,7 +146,7 @@ impl Store {
         .await;
         match inserted {
             Ok(row) => Ok(User {
-                id: row.get(0),
+                id: row.try_get("id")?,
                 username: username.to_owned(),
                 display_name: display_name.to_owned(),
                 status: String::new(),
@@ -158,7 +164,8 @@ impl Store {
         .bind(username)
         .fetch_optional(self.pool())
         .await?;
-        Ok(row.map(|row| (user_from_row(&row), row.get(4))))
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some((user_from_row(&row)?, row.try_get("password_hash")?)))
     }
 
     pub async fn user_by_username(&self, username: &str) -> Result<Option<User>, UserError> {
@@ -166,7 +173,7 @@ impl Store {
             .bind(username)
             .fetch_optional(self.pool())
             .await?;
-        Ok(row.as_ref().map(user_from_row))
+        Ok(row.as_ref().map(user_from_row).transpose()?)
     }
 
     /// Start a session for `user_id` from a browser that says it is `user_agent`; the token
@@ -224,7 +231,7 @@ impl Store {
         .await?;
         let Some(row) = row else { return Ok(None) };
         let id = SessionId::of(token);
-        let last_seen: i64 = row.get(5);
+        let last_seen: i64 = row.try_get("last_seen_at")?;
         // Only when stale: a read that always wrote would queue every page view behind the
         // message writer.
         if now - last_seen > LAST_SEEN_EVERY_MS {
@@ -234,7 +241,7 @@ impl Store {
                 .execute(self.pool())
                 .await?;
         }
-        Ok(Some(Session { id, user: user_from_row(&row), expires_at: row.get(4) }))
+        Ok(Some(Session { id, user: user_from_row(&row)?, expires_at: row.try_get("expires_at")? }))
     }
 
     /// A person's live sessions, the most recently used first.
@@ -247,15 +254,15 @@ impl Store {
         .bind(now_ms())
         .fetch_all(self.pool())
         .await?;
-        Ok(rows
-            .iter()
-            .map(|row| SessionInfo {
-                id: SessionId(row.get(0)),
-                user_agent: row.get(1),
-                created_at: row.get(2),
-                last_seen_at: row.get(3),
+        let session = |row: &sqlx::any::AnyRow| -> Result<SessionInfo, sqlx::Error> {
+            Ok(SessionInfo {
+                id: SessionId(row.try_get("token_hash")?),
+                user_agent: row.try_get("user_agent")?,
+                created_at: row.try_get("created_at")?,
+                last_seen_at: row.try_get("last_seen_at")?,
             })
-            .collect())
+        };
+        Ok(rows.iter().map(session).collect::<Result<_, _>>()?)
     }
 
     /// End every session of a person (sign out everywhere). Ordered with the events of their

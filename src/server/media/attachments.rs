@@ -33,21 +33,23 @@ pub struct StoredFile {
 
 const COLUMNS: &str = "id, name, mime, kind, size, width, height, thumb_mime";
 
-fn attachment_from(row: &sqlx::any::AnyRow) -> Option<Attachment> {
-    let id = AttachmentId::try_from(row.get::<String, _>(0)).ok()?;
-    let name: String = row.get(1);
-    let thumb: Option<String> = row.get(7);
-    let dimension = |i: usize| row.get::<Option<i64>, _>(i).and_then(|v| u32::try_from(v).ok());
-    Some(Attachment::new(
+/// One row of [`COLUMNS`]; `None` for an id that is not one (never written so, but not trusted).
+fn attachment_from(row: &sqlx::any::AnyRow) -> Result<Option<Attachment>, sqlx::Error> {
+    let Ok(id) = AttachmentId::try_from(row.try_get::<String, _>("id")?) else { return Ok(None) };
+    let thumb: Option<String> = row.try_get("thumb_mime")?;
+    let dimension = |column: &str| -> Result<Option<u32>, sqlx::Error> {
+        Ok(row.try_get::<Option<i64>, _>(column)?.and_then(|v| u32::try_from(v).ok()))
+    };
+    Ok(Some(Attachment::new(
         id,
-        name,
-        row.get(2),
-        AttachmentKind::parse(row.get(3)),
-        u64::try_from(row.get::<i64, _>(4)).unwrap_or(0),
-        dimension(5),
-        dimension(6),
+        row.try_get("name")?,
+        row.try_get("mime")?,
+        AttachmentKind::parse(row.try_get("kind")?),
+        u64::try_from(row.try_get::<i64, _>("size")?).unwrap_or(0),
+        dimension("width")?,
+        dimension("height")?,
         thumb.is_some(),
-    ))
+    )))
 }
 
 impl Store {
@@ -101,7 +103,11 @@ impl Store {
             .fetch_optional(&mut **tx)
             .await?;
             // The same id twice counts once: the second finds it already in `attached`.
-            match row.as_ref().and_then(attachment_from) {
+            let found = match &row {
+                Some(row) => attachment_from(row)?,
+                None => None,
+            };
+            match found {
                 Some(attachment) if !attached.iter().any(|a: &Attachment| a.id == attachment.id) => {
                     attached.push(attachment)
                 }
@@ -137,7 +143,13 @@ impl Store {
         .bind(last)
         .fetch_all(self.pool())
         .await?;
-        Ok(rows.iter().filter_map(|row| attachment_from(row).map(|a| (row.get(8), a))).collect())
+        let mut found = Vec::with_capacity(rows.len());
+        for row in &rows {
+            if let Some(attachment) = attachment_from(row)? {
+                found.push((row.try_get("message_seq")?, attachment));
+            }
+        }
+        Ok(found)
     }
 
     /// An attachment to serve, with what deciding who may see it needs.
@@ -147,13 +159,13 @@ impl Store {
                 .bind(id.as_str())
                 .fetch_optional(self.pool())
                 .await?;
-        Ok(row.and_then(|row| {
-            Some(StoredFile {
-                uploader_id: row.get(8),
-                room_id: row.get(9),
-                thumb_mime: row.get(7),
-                attachment: attachment_from(&row)?,
-            })
+        let Some(row) = row else { return Ok(None) };
+        let Some(attachment) = attachment_from(&row)? else { return Ok(None) };
+        Ok(Some(StoredFile {
+            uploader_id: row.try_get("uploader_id")?,
+            room_id: row.try_get("room_id")?,
+            thumb_mime: row.try_get("thumb_mime")?,
+            attachment,
         }))
     }
 

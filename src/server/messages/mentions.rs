@@ -52,7 +52,10 @@ impl Store {
             query = query.bind(name);
         }
         let rows = query.fetch_all(self.pool()).await?;
-        Ok(rows.iter().map(|row| Mentioned { user_id: row.get(0), username: row.get(1) }).collect())
+        let mentioned = |row: &sqlx::any::AnyRow| -> Result<Mentioned, sqlx::Error> {
+            Ok(Mentioned { user_id: row.try_get("id")?, username: row.try_get("username")? })
+        };
+        Ok(rows.iter().map(mentioned).collect::<Result<_, _>>()?)
     }
 
     /// Record who message `seq` mentions, in place of whom it mentioned before (an edit).
@@ -106,6 +109,9 @@ impl Store {
         .bind(last)
         .fetch_all(self.pool())
         .await?;
-        Ok(rows.iter().map(|row| (row.get(0), row.get(1))).collect())
+        let mention = |row: &sqlx::any::AnyRow| -> Result<(i64, String), sqlx::Error> {
+            Ok((row.try_get("seq")?, row.try_get("username")?))
+        };
+        Ok(rows.iter().map(mention).collect::<Result<_, _>>()?)
     }
 }

@@ -57,6 +57,31 @@ pub struct ReactMessage {
     pub emoji: String,
 }
 
+/// One row of `message_events` with its message as it is now, read by name.
+struct ChangeRow {
+    seq: i64,
+    target: i64,
+    body: String,
+    html: String,
+    edited_at: Option<i64>,
+    deleted_at: Option<i64>,
+    kind: String,
+}
+
+impl ChangeRow {
+    fn from_row(row: &sqlx::any::AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            seq: row.try_get("seq")?,
+            target: row.try_get("target_seq")?,
+            body: row.try_get("body")?,
+            html: row.try_get("html")?,
+            edited_at: row.try_get("edited_at")?,
+            deleted_at: row.try_get("deleted_at")?,
+            kind: row.try_get("kind")?,
+        })
+    }
+}
+
 /// The message a change is about, as the checks need it.
 struct Target {
     author_id: Option<i64>,
@@ -77,7 +102,8 @@ impl Store {
         .bind(seq)
         .fetch_optional(&mut **tx)
         .await?;
-        Ok(row.map(|row| Target { author_id: row.get(0), created_at: row.get(1) }))
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some(Target { author_id: row.try_get("author_id")?, created_at: row.try_get("created_at")? }))
     }
 
     /// The `seq` this actor's change with `client_id` already took, if it was applied before.
@@ -349,7 +375,7 @@ impl Store {
         after: i64,
     ) -> Result<Vec<ServerFrame>, StoreError> {
         let rows = sqlx::query(
-            "SELECT e.seq, e.target_seq, m.body, COALESCE(m.html, ''), m.edited_at, m.deleted_at, e.kind
+            "SELECT e.seq, e.target_seq, m.body, COALESCE(m.html, '') AS html, m.edited_at, m.deleted_at, e.kind
              FROM message_events e JOIN messages m ON m.room_id = e.room_id AND m.seq = e.target_seq
              WHERE e.room_id = $1 AND e.seq > $2 AND e.target_seq <= $3 ORDER BY e.seq",
         )
@@ -358,25 +384,24 @@ impl Store {
         .bind(after)
         .fetch_all(self.pool())
         .await?;
+        let rows = rows.iter().map(ChangeRow::from_row).collect::<Result<Vec<_>, _>>()?;
         // Reactions as they are now, for the messages whose reactions changed.
-        let reacted: Vec<i64> =
-            rows.iter().filter(|row| row.get::<String, _>(6) == "react").map(|row| row.get(1)).collect();
+        let reacted: Vec<i64> = rows.iter().filter(|row| row.kind == "react").map(|row| row.target).collect();
         let mut reactions: Vec<(i64, Reaction)> = Vec::new();
         if let (Some(first), Some(last)) = (reacted.iter().min(), reacted.iter().max()) {
             reactions = self.reactions_between(room_id, *first, *last).await?;
         }
         // Whom edited messages mention now.
-        let edited: Vec<i64> =
-            rows.iter().filter(|row| row.get::<String, _>(6) == "edit").map(|row| row.get(1)).collect();
+        let edited: Vec<i64> = rows.iter().filter(|row| row.kind == "edit").map(|row| row.target).collect();
         let mut mentions: Vec<(i64, String)> = Vec::new();
         if let (Some(first), Some(last)) = (edited.iter().min(), edited.iter().max()) {
             mentions = self.mentions_between(room_id, *first, *last).await?;
         }
         Ok(rows
-            .iter()
+            .into_iter()
             .map(|row| {
-                let (seq, target): (i64, i64) = (row.get(0), row.get(1));
-                match (row.get::<Option<i64>, _>(5), row.get::<String, _>(6).as_str()) {
+                let (seq, target) = (row.seq, row.target);
+                match (row.deleted_at, row.kind.as_str()) {
                     (Some(_), _) => ServerFrame::Deleted { room: room.to_owned(), seq, target },
                     (None, "react") => ServerFrame::Reactions {
                         room: room.to_owned(),
@@ -392,9 +417,9 @@ impl Store {
                         room: room.to_owned(),
                         seq,
                         target,
-                        body: row.get(2),
-                        html: row.get(3),
-                        edited_at: row.get::<Option<i64>, _>(4).unwrap_or_default(),
+                        body: row.body,
+                        html: row.html,
+                        edited_at: row.edited_at.unwrap_or_default(),
                         mentions: mentions
                             .iter()
                             .filter(|(t, _)| *t == target)

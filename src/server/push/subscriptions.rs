@@ -104,11 +104,12 @@ impl Store {
 
     /// The room's kind and how notifications name it (a private room's chosen title).
     pub async fn room_label(&self, room_id: i64) -> Result<Option<(RoomKind, String)>, RoomError> {
-        let row = sqlx::query("SELECT kind, COALESCE(title, name) FROM rooms WHERE id = $1")
+        let row = sqlx::query("SELECT kind, COALESCE(title, name) AS label FROM rooms WHERE id = $1")
             .bind(room_id)
             .fetch_optional(self.pool())
             .await?;
-        Ok(row.map(|row| (kind_of(row.get::<&str, _>(0)), row.get(1))))
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some((kind_of(row.try_get::<&str, _>("kind")?), row.try_get("label")?)))
     }
 
     /// The room's members, but `author`, who have subscribed devices: with their level there
@@ -120,7 +121,8 @@ impl Store {
         author: Option<i64>,
     ) -> Result<Vec<PushTarget>, RoomError> {
         let rows = sqlx::query(
-            "SELECT u.id, u.username, m.notify, u.quiet_until, s.id, s.endpoint, s.p256dh, s.auth
+            "SELECT u.id AS user_id, u.username, m.notify, u.quiet_until, s.id AS subscription_id, s.endpoint,
+                    s.p256dh, s.auth
              FROM room_members m JOIN users u ON u.id = m.user_id
              JOIN push_subscriptions s ON s.user_id = u.id
              WHERE m.room_id = $1 AND u.id IS DISTINCT FROM $2
@@ -132,19 +134,23 @@ impl Store {
         .await?;
         let mut targets: Vec<PushTarget> = Vec::new();
         for row in &rows {
-            let user_id: i64 = row.get(0);
-            let subscription =
-                Subscription { id: row.get(4), endpoint: row.get(5), p256dh: row.get(6), auth: row.get(7) };
+            let user_id: i64 = row.try_get("user_id")?;
+            let subscription = Subscription {
+                id: row.try_get("subscription_id")?,
+                endpoint: row.try_get("endpoint")?,
+                p256dh: row.try_get("p256dh")?,
+                auth: row.try_get("auth")?,
+            };
             match targets.last_mut() {
                 Some(target) if target.user_id == user_id => target.subscriptions.push(subscription),
                 _ => targets.push(PushTarget {
                     user_id,
-                    username: row.get(1),
+                    username: row.try_get("username")?,
                     level: row
-                        .get::<Option<&str>, _>(2)
+                        .try_get::<Option<&str>, _>("notify")?
                         .and_then(NotifyLevel::parse)
                         .unwrap_or_else(|| NotifyLevel::default_for(kind)),
-                    quiet_until: row.get(3),
+                    quiet_until: row.try_get("quiet_until")?,
                     subscriptions: vec![subscription],
                 }),
             }

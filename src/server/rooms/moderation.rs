@@ -177,7 +177,7 @@ impl Store {
     /// The room's moderation log, newest first, at most [`MODERATION_LOG_PAGE`] entries.
     pub async fn moderation_log(&self, room_id: i64) -> Result<Vec<LogEntry>, RoomError> {
         let rows = sqlx::query(
-            "SELECT a.username, l.action, l.target_seq, t.username, l.created_at
+            "SELECT a.username AS actor, l.action, l.target_seq, t.username AS target, l.created_at
              FROM moderation_log l JOIN users a ON a.id = l.actor_id
              LEFT JOIN users t ON t.id = l.target_author_id
              WHERE l.room_id = $1 ORDER BY l.id DESC LIMIT $2",
@@ -186,15 +186,15 @@ impl Store {
         .bind(i64::try_from(MODERATION_LOG_PAGE).unwrap_or(i64::MAX))
         .fetch_all(self.pool())
         .await?;
-        Ok(rows
-            .iter()
-            .map(|row| LogEntry {
-                actor: row.get(0),
-                action: row.get(1),
-                seq: Some(row.get::<i64, _>(2)).filter(|seq| *seq > 0),
-                target: row.get(3),
-                at: row.get(4),
+        let entry = |row: &sqlx::any::AnyRow| -> Result<LogEntry, sqlx::Error> {
+            Ok(LogEntry {
+                actor: row.try_get("actor")?,
+                action: row.try_get("action")?,
+                seq: Some(row.try_get::<i64, _>("target_seq")?).filter(|seq| *seq > 0),
+                target: row.try_get("target")?,
+                at: row.try_get("created_at")?,
             })
-            .collect())
+        };
+        Ok(rows.iter().map(entry).collect::<Result<_, _>>()?)
     }
 }

@@ -108,9 +108,9 @@ impl Store {
             .fetch_all(&mut *tx)
             .await?;
             let Some(last) = rows.last() else { return Ok(total) };
-            after = last.get(0);
+            after = last.try_get("id")?;
             for row in &rows {
-                Store::index_message(&mut tx, row.get(0), row.get(1)).await?;
+                Store::index_message(&mut tx, row.try_get("id")?, row.try_get("body")?).await?;
             }
             tx.commit().await?;
             total += rows.len() as u64;
@@ -173,7 +173,8 @@ impl Store {
             // CROSS JOIN keeps the index as the outer loop: it yields matches newest first, and
             // the rest is looked up for those only.
             Backend::Sqlite => (
-                "SELECT m.id, r.name, m.seq, m.author, COALESCE(u.username, ''), m.body, m.created_at
+                "SELECT m.id, r.name AS room, m.seq, m.author, COALESCE(u.username, '') AS username, m.body,
+                        m.created_at
                  FROM message_search s
                  CROSS JOIN messages m ON m.id = s.rowid
                  CROSS JOIN room_members rm ON rm.room_id = m.room_id AND rm.user_id = $1
@@ -188,7 +189,8 @@ impl Store {
             ),
             // The GIN index finds the matches; the window bounds them by id as on SQLite.
             Backend::Postgres => (
-                "SELECT m.id, r.name, m.seq, m.author, COALESCE(u.username, ''), m.body, m.created_at
+                "SELECT m.id, r.name AS room, m.seq, m.author, COALESCE(u.username, '') AS username, m.body,
+                        m.created_at
                  FROM message_search s
                  JOIN messages m ON m.id = s.id
                  JOIN room_members rm ON rm.room_id = m.room_id AND rm.user_id = $1
@@ -214,17 +216,17 @@ impl Store {
             .bind(i64::try_from(limit).unwrap_or(i64::MAX))
             .fetch_all(self.pool())
             .await?;
-        Ok(rows
-            .iter()
-            .map(|row| Found {
-                id: row.get(0),
-                room: row.get(1),
-                seq: row.get(2),
-                author: row.get(3),
-                username: row.get(4),
-                body: row.get(5),
-                ts: row.get(6),
+        let found = |row: &sqlx::any::AnyRow| -> Result<Found, sqlx::Error> {
+            Ok(Found {
+                id: row.try_get("id")?,
+                room: row.try_get("room")?,
+                seq: row.try_get("seq")?,
+                author: row.try_get("author")?,
+                username: row.try_get("username")?,
+                body: row.try_get("body")?,
+                ts: row.try_get("created_at")?,
             })
-            .collect())
+        };
+        Ok(rows.iter().map(found).collect::<Result<_, _>>()?)
     }
 }

@@ -13,7 +13,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use sqlx::{Any, AnyPool, Row, Transaction};
+use sqlx::{Any, AnyPool, Transaction};
 
 pub use crate::server::storage::database::{
     BUSY_TIMEOUT, Backend, Database, DatabaseError, POOL_CONNECTIONS,
@@ -95,9 +95,10 @@ impl Store {
 
     /// The room's id, if a room of that name exists.
     pub async fn room_id(&self, name: &str) -> Result<Option<i64>, StoreError> {
-        let row =
-            sqlx::query("SELECT id FROM rooms WHERE name = $1").bind(name).fetch_optional(&self.pool).await?;
-        Ok(row.map(|r| r.get(0)))
+        Ok(sqlx::query_scalar("SELECT id FROM rooms WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?)
     }
 
     /// The room's name, if a room with that id exists.
