@@ -1,13 +1,18 @@
 //! Who is asking: the session behind a request, and whether its page may talk to us.
 //!
-//! Every entry point (page renders, server functions, the WebSocket upgrade) asks
-//! [`current_user`]; nothing trusts a name or id the client sends.
+//! Every entry point asks here: page renders and server functions through [`current_user`],
+//! the plain handlers (uploads, files, the form, the WebSocket upgrade) through the
+//! [`SignedIn`] extractor. Nothing trusts a name or id the client sends.
 
-use axum::http::HeaderMap;
+use axum::extract::FromRequestParts;
 use axum::http::header::{HOST, ORIGIN, REFERER};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 
 use crate::server::accounts::session_cookie;
 use crate::server::accounts::users::{Session, User, UserError};
+use crate::server::state::AppState;
 use crate::server::storage::store::Store;
 
 /// The signed-in user of this request, if its session cookie names a live session.
@@ -20,6 +25,47 @@ pub async fn current_session(store: &Store, headers: &HeaderMap) -> Result<Optio
     match session_cookie::read(headers) {
         Some(token) => store.session(&token).await,
         None => Ok(None),
+    }
+}
+
+/// The live session behind a request to a plain handler (an upload, a file, the form without
+/// JavaScript, the WebSocket upgrade): the lookup, and its log line when the store fails,
+/// written once. A handler takes `Result<SignedIn, NoSession>` and answers a missing session
+/// its own way (a 404 for a file, a redirect for the form).
+pub struct SignedIn(pub Session);
+
+/// Why a request has no session to act for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum NoSession {
+    #[error("sign in first")]
+    SignedOut,
+    #[error("the store is unavailable; try again")]
+    Unavailable,
+}
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = NoSession;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, NoSession> {
+        match current_session(&state.store, &parts.headers).await {
+            Ok(Some(session)) => Ok(Self(session)),
+            Ok(None) => Err(NoSession::SignedOut),
+            Err(error) => {
+                tracing::error!(%error, "session lookup failed");
+                Err(NoSession::Unavailable)
+            }
+        }
+    }
+}
+
+/// As an answer of its own: 401 or 503 with `{"code","message"}`, as every API error.
+impl IntoResponse for NoSession {
+    fn into_response(self) -> Response {
+        let (status, code) = match self {
+            NoSession::SignedOut => (StatusCode::UNAUTHORIZED, "signed_out"),
+            NoSession::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+        };
+        (status, axum::Json(serde_json::json!({ "code": code, "message": self.to_string() }))).into_response()
     }
 }
 

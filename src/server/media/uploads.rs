@@ -20,7 +20,7 @@ use tokio::io::AsyncWriteExt;
 use crate::attachments::{Attachment, AttachmentId, AttachmentKind, MAX_FILE_NAME_CHARS, human_size};
 use crate::model::now_ms;
 use crate::server::AppState;
-use crate::server::accounts::auth;
+use crate::server::accounts::auth::{NoSession, SignedIn};
 use crate::server::limits::person_limits::MAX_UNSENT_UPLOADS;
 use crate::server::media::attachments::NewUpload;
 use crate::server::media::blobs::Blob;
@@ -123,14 +123,15 @@ impl IntoResponse for UploadError {
 
 /// `POST /api/uploads`: one file, as multipart/form-data in a part named `file`. Answers 201
 /// with the attachment (JSON), to be named in a message within `--upload-ttl`.
-pub async fn upload(State(state): State<AppState>, request: Request) -> Result<Response, UploadError> {
-    let user = match auth::current_user(&state.store, request.headers()).await {
-        Ok(Some(user)) => user,
-        Ok(None) => return Err(UploadError::SignedOut),
-        Err(error) => {
-            tracing::error!(%error, "session lookup failed");
-            return Err(UploadError::Unavailable);
-        }
+pub async fn upload(
+    State(state): State<AppState>,
+    signed_in: Result<SignedIn, NoSession>,
+    request: Request,
+) -> Result<Response, UploadError> {
+    let user = match signed_in {
+        Ok(SignedIn(session)) => session.user,
+        Err(NoSession::SignedOut) => return Err(UploadError::SignedOut),
+        Err(NoSession::Unavailable) => return Err(UploadError::Unavailable),
     };
     admit(&state, user.id, request.headers()).await?;
     let limit = state.config.max_upload_bytes;
@@ -324,17 +325,15 @@ pub fn clean_name(raw: &str) -> String {
 pub async fn download(
     State(state): State<AppState>,
     Path((id, name)): Path<(String, String)>,
+    signed_in: Result<SignedIn, NoSession>,
     request: Request,
 ) -> Response {
     let not_found = || (StatusCode::NOT_FOUND, "not found").into_response();
     let Ok(id) = AttachmentId::try_from(id) else { return not_found() };
-    let user = match auth::current_user(&state.store, request.headers()).await {
-        Ok(Some(user)) => user,
-        Ok(None) => return not_found(),
-        Err(error) => {
-            tracing::error!(%error, "session lookup failed");
-            return StatusCode::SERVICE_UNAVAILABLE.into_response();
-        }
+    let user = match signed_in {
+        Ok(SignedIn(session)) => session.user,
+        Err(NoSession::SignedOut) => return not_found(),
+        Err(NoSession::Unavailable) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
     };
     let file = match state.store.stored_file(&id).await {
         Ok(Some(file)) => file,

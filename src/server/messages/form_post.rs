@@ -11,7 +11,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use crate::attachments::AttachmentId;
 use crate::protocol::{DEFAULT_ROOM, MAX_BODY_CHARS};
 use crate::server::AppState;
-use crate::server::accounts::auth;
+use crate::server::accounts::auth::{NoSession, SignedIn};
 use crate::server::media::uploads::{UploadError, allowance, check_length, keep, receive};
 use crate::server::messages::posting::{PostError, post};
 
@@ -26,12 +26,15 @@ struct Form {
     file: Option<AttachmentId>,
 }
 
-pub async fn post_form(State(state): State<AppState>, request: Request) -> Response {
-    let user = match auth::current_user(&state.store, request.headers()).await {
-        Ok(Some(user)) => user,
-        Ok(None) => return Redirect::to("/signin").into_response(),
-        Err(error) => {
-            tracing::error!(%error, "session lookup failed");
+pub async fn post_form(
+    State(state): State<AppState>,
+    signed_in: Result<SignedIn, NoSession>,
+    request: Request,
+) -> Response {
+    let user = match signed_in {
+        Ok(SignedIn(session)) => session.user,
+        Err(NoSession::SignedOut) => return Redirect::to("/signin").into_response(),
+        Err(NoSession::Unavailable) => {
             return refused(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "the server is busy; try again",

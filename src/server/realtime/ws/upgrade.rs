@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::{Caller, Connection, MAX_WRITE_BUFFER_BYTES, READ_BUFFER_BYTES, WRITE_BUFFER_BYTES, serve};
 use crate::protocol::MAX_FRAME_BYTES;
-use crate::server::accounts::auth;
+use crate::server::accounts::auth::{self, NoSession, SignedIn};
 use crate::server::limits::shared_limits::{Allowance, SharedLimits};
 use crate::server::realtime::hub::{Hub, Outbox, Person, SocketCaps};
 use crate::server::realtime::outbound_queue::{self, MIN_QUEUE_BYTES, MIN_QUEUE_FRAMES, QueueReceiver};
@@ -23,24 +23,21 @@ use crate::server::state::AppState;
 ///
 /// Both checks happen before the upgrade, as plain HTTP answers a browser can see: 403 for a
 /// page of another site (cross-site WebSocket hijacking: the browser would send our cookie
-/// along), 401 without a live session.
+/// along), 401 without a live session (`{"code","message"}`, as every API error).
 pub async fn upgrade(
     ws: WebSocketUpgrade,
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    signed_in: Result<SignedIn, NoSession>,
     headers: HeaderMap,
 ) -> Response {
     if !auth::origin_allowed(&headers, &state.config.allowed_origins) {
         tracing::warn!(%peer, origin = ?headers.get(ORIGIN), "refusing WebSocket: origin not allowed");
         return (StatusCode::FORBIDDEN, "this origin may not open a Banter connection").into_response();
     }
-    let session = match auth::current_session(&state.store, &headers).await {
-        Ok(Some(session)) => session,
-        Ok(None) => return (StatusCode::UNAUTHORIZED, "sign in first").into_response(),
-        Err(error) => {
-            tracing::error!(%error, "session lookup failed");
-            return (StatusCode::SERVICE_UNAVAILABLE, "the store is unavailable; try again").into_response();
-        }
+    let session = match signed_in {
+        Ok(SignedIn(session)) => session,
+        Err(refused) => return refused.into_response(),
     };
     let user = session.user;
     let Ok(permit) = state.connections.clone().try_acquire_owned() else {
