@@ -11,8 +11,9 @@ test('a wrong password fails with a clear message, and repeated failures are thr
   await page.goto('/');
   await expect(page).toHaveURL(/\/signin$/);
 
-  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
   for (let attempt = 1; attempt <= 5; attempt++) {
+    // The page's own call, not the plain form: each fresh page must be hydrated first.
+    await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
     await page.locator('#username').fill(name);
     await page.locator('#password').fill(`wrong password ${attempt}`);
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
