@@ -6,7 +6,7 @@ use banter::attachments::{AttachmentKind, MAX_ATTACHMENTS_PER_MESSAGE};
 use banter::model::ChatMessage;
 use banter::protocol::{ClientFrame, ErrorCode, ResumeFrom, ServerFrame};
 
-use crate::support::{Client, PATIENCE, RawResponse, TestServer, header};
+use crate::support::{Client, PATIENCE, RawResponse, TestServer, eventually};
 
 /// Upload and expect success: the attachment as the server describes it.
 async fn uploaded(server: &TestServer, cookie: &str, name: &str, bytes: &[u8]) -> serde_json::Value {
@@ -100,9 +100,7 @@ async fn files_follow_the_room_and_strangers_get_the_answer_for_nothing() {
     let ann = server.cookie("ann").await;
     let bob = server.cookie("bob").await;
     let eve = server.cookie("eve").await;
-    let created = server.post_form("/api/create_room", Some(&ann), "name=club&private=on").await;
-    let room = header(&created, "location").and_then(|l| l.strip_prefix("/r/")).expect("a room").to_owned();
-    server.post_form("/api/invite", Some(&ann), &format!("room={room}&username=bob")).await;
+    let room = server.private_room(&ann, "club", &["bob"]).await;
 
     let attachment = uploaded(&server, &ann, "plan.pdf", b"%PDF-1.4 secret plans").await;
     let url = attachment["url"].as_str().expect("a url").to_owned();
@@ -225,11 +223,7 @@ async fn uploads_never_sent_are_swept() {
     let attachment = uploaded(&server, &alice, "draft.txt", b"never sent").await;
     let url = attachment["url"].as_str().expect("url").to_owned();
     // The sweeper runs every second with a TTL of zero: wait for it to have run.
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    while server.fetch(&alice, &url, "").await.status != 404 {
-        assert!(tokio::time::Instant::now() < deadline, "the upload was not swept");
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    eventually("the upload is swept", async || server.fetch(&alice, &url, "").await.status == 404).await;
     let left = server.storage.files().await;
     assert!(left.is_empty(), "{left:?}");
 }

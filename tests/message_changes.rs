@@ -3,7 +3,7 @@
 
 use banter::protocol::{ClientFrame, ErrorCode, ResumeFrom, ServerFrame};
 
-use crate::support::{Client, PATIENCE, TestServer, header};
+use crate::support::{Client, TestServer, eventually};
 
 async fn change(client: &mut Client, frame: ClientFrame) -> Result<i64, ErrorCode> {
     let id = match &frame {
@@ -111,12 +111,11 @@ async fn a_client_that_was_away_sees_each_change_once_and_the_final_state() {
     let deleted = history.messages.iter().find(|m| m.seq == m2).expect("still in order");
     assert!(deleted.deleted && deleted.body.is_empty() && deleted.attachments.is_empty());
     // The file itself goes right after the commit.
-    let deadline = tokio::time::Instant::now() + PATIENCE;
     let id = upload["id"].as_str().unwrap_or("?");
-    while server.storage.files().await.iter().any(|name| name.starts_with(id)) {
-        assert!(tokio::time::Instant::now() < deadline, "the file was not deleted");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    eventually("the file is deleted", async || {
+        !server.storage.files().await.iter().any(|name| name.starts_with(id))
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -137,9 +136,7 @@ async fn only_authors_edit_and_only_authors_or_moderators_delete() {
     // In a private room, its creator moderates: they may delete anyone's message there.
     let ann = server.cookie("ann").await;
     server.cookie("cat").await;
-    let created = server.post_form("/api/create_room", Some(&ann), "name=club&private=on").await;
-    let room = header(&created, "location").and_then(|l| l.strip_prefix("/r/")).expect("a room").to_owned();
-    server.post_form("/api/invite", Some(&ann), &format!("room={room}&username=cat")).await;
+    let room = server.private_room(&ann, "club", &["cat"]).await;
     let mut cat = server.connect("cat").await;
     cat.send(&ClientFrame::Hello { room: room.clone(), after: Some(ResumeFrom::Seq(0)) }).await;
     cat.send(&ClientFrame::Send {

@@ -9,7 +9,7 @@ use banter::protocol::ClientFrame;
 use banter::server::{self, Config};
 
 use crate::support::object_store::{Storage, TestS3};
-use crate::support::{Client, FreshDatabase, PATIENCE, TestServer, leptos_options};
+use crate::support::{Client, FreshDatabase, PATIENCE, TestServer, eventually, leptos_options};
 
 /// A server on a fresh database keeping its files in a fresh bucket on `s3`.
 async fn on_bucket(s3: &TestS3) -> (FreshDatabase, TestServer) {
@@ -107,11 +107,7 @@ async fn two_nodes_with_no_disk_in_common_share_files_through_the_bucket() {
     alice_there.send(&ClientFrame::Delete { room: "general".into(), client_id: "d1".into(), seq }).await;
     alice_there.ack("d1").await;
     let bucket = first.storage.bucket.clone().expect("a bucket");
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    while !bucket.names().await.is_empty() {
-        assert!(tokio::time::Instant::now() < deadline, "the file stayed in the bucket");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    eventually("the file leaves the bucket", async || bucket.names().await.is_empty()).await;
     assert_eq!(first.fetch(&bob, url, "").await.status, 404);
 }
 

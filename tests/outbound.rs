@@ -6,7 +6,6 @@
 //! Names resolve where a test wants through `--outbound-resolve` (checked like DNS answers).
 
 use std::io::ErrorKind;
-use std::time::Duration;
 
 use banter::server::Config;
 use base64ct::{Base64UrlUnpadded, Encoding as _};
@@ -14,7 +13,7 @@ use web_push_native::jwt_simple::algorithms::{ECDSAP256PublicKeyLike as _, ES256
 use web_push_native::jwt_simple::claims::NoCustomClaims;
 
 use crate::push::{Device, allow_local_push, next, push_service};
-use crate::support::{PATIENCE, TestServer, header, json_body};
+use crate::support::{TestServer, eventually, json_body};
 
 /// `--outbound-resolve` set to `pins`, plain `http://` endpoints allowed.
 fn resolving(pins: &'static [&'static str]) -> impl FnOnce(&mut Config) {
@@ -94,18 +93,14 @@ async fn a_name_that_moves_into_the_servers_network_after_subscribing_gets_no_co
     let ann = server.cookie("ann").await;
     let bob = server.cookie("bob").await;
     Device::new("bobs-phone").subscribe(&server, &bob, &format!("http://push.test:{port}/push")).await;
-    let opened = server.post_form("/api/open_direct", Some(&ann), "username=bob").await;
-    let room = header(&opened, "location").and_then(|l| l.strip_prefix("/r/")).expect("room").to_owned();
+    let room = server.conversation(&ann, "bob").await;
 
     // Its DNS now answers with the server's own loopback.
     let server = server.restart(resolving(&["push.test=127.0.0.1"])).await;
     assert_eq!(server.metric("banter_outbound_refused_total").await, 0);
     server.post_message(&ann, &room, "d1", "are you there?").await;
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    while server.metric("banter_outbound_refused_total").await == 0 {
-        assert!(tokio::time::Instant::now() < deadline, "the push was never refused");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    eventually("the push is refused", async || server.metric("banter_outbound_refused_total").await > 0)
+        .await;
     match inside.accept() {
         Err(error) if error.kind() == ErrorKind::WouldBlock => {}
         other => panic!("the server connected inside its own network: {other:?}"),
@@ -119,8 +114,7 @@ async fn a_push_to_a_service_on_its_own_port_is_signed_for_that_origin_for_at_mo
     let ann = server.cookie("ann").await;
     let bob = server.cookie("bob").await;
     Device::new("bobs-phone").subscribe(&server, &bob, &service).await;
-    let opened = server.post_form("/api/open_direct", Some(&ann), "username=bob").await;
-    let room = header(&opened, "location").and_then(|l| l.strip_prefix("/r/")).expect("room").to_owned();
+    let room = server.conversation(&ann, "bob").await;
     server.post_message(&ann, &room, "d1", "lunch?").await;
 
     let push = next(&mut pushes).await;
@@ -165,14 +159,10 @@ async fn a_push_service_redirecting_into_the_servers_network_is_not_followed() {
     let ann = server.cookie("ann").await;
     let bob = server.cookie("bob").await;
     Device::new("bobs-phone").subscribe(&server, &bob, &service).await;
-    let opened = server.post_form("/api/open_direct", Some(&ann), "username=bob").await;
-    let room = header(&opened, "location").and_then(|l| l.strip_prefix("/r/")).expect("room").to_owned();
+    let room = server.conversation(&ann, "bob").await;
     server.post_message(&ann, &room, "d1", "follow me").await;
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    while server.metric("banter_outbound_refused_total").await == 0 {
-        assert!(tokio::time::Instant::now() < deadline, "the redirect was never refused");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    eventually("the redirect is refused", async || server.metric("banter_outbound_refused_total").await > 0)
+        .await;
     match inside.accept() {
         Err(error) if error.kind() == ErrorKind::WouldBlock => {}
         other => panic!("the server followed a redirect into its own network: {other:?}"),

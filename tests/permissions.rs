@@ -28,10 +28,7 @@ async fn send(client: &mut Client, room: &str, client_id: &str, body: &str) {
 async fn club(server: &TestServer) -> (String, String, String) {
     let ann = server.cookie("ann").await;
     let bob = server.cookie("bob").await;
-    let created = server.post_form("/api/create_room", Some(&ann), "name=club&private=on").await;
-    let room = header(&created, "location").and_then(|l| l.strip_prefix("/r/")).expect("a room").to_owned();
-    let invited = server.post_form("/api/invite", Some(&ann), &format!("room={room}&username=bob")).await;
-    assert_eq!(header(&invited, "location"), Some(format!("/r/{room}").as_str()), "{invited}");
+    let room = server.private_room(&ann, "club", &["bob"]).await;
     (ann, bob, room)
 }
 

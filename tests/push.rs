@@ -17,7 +17,7 @@ use web_push_native::p256::SecretKey;
 use web_push_native::p256::elliptic_curve::sec1::ToEncodedPoint as _;
 use web_push_native::{Auth, decrypt};
 
-use crate::support::{PATIENCE, TestServer, header, json_body};
+use crate::support::{PATIENCE, TestServer, eventually, json_body};
 
 /// What the push service received for one device.
 pub(crate) struct Received {
@@ -114,8 +114,7 @@ async fn a_member_without_an_open_page_gets_an_encrypted_signed_push_and_nobody_
     let (bobs_phone, carols_phone) = (Device::new("bobs-phone"), Device::new("carols-phone"));
     bobs_phone.subscribe(&server, &bob, &service).await;
     carols_phone.subscribe(&server, &carol, &service).await;
-    let opened = server.post_form("/api/open_direct", Some(&ann), "username=bob").await;
-    let room = header(&opened, "location").and_then(|l| l.strip_prefix("/r/")).expect("room").to_owned();
+    let room = server.conversation(&ann, "bob").await;
 
     server.post_message(&ann, &room, "d1", "are you free for lunch?").await;
     let push = next(&mut pushes).await;
@@ -155,8 +154,7 @@ async fn a_gone_subscription_is_forgotten_and_a_muted_room_pushes_nothing() {
     let gone = old_phone.subscribe(&server, &bob, &service).await;
     let laptop = Device::new("laptop");
     laptop.subscribe(&server, &bob, &service).await;
-    let opened = server.post_form("/api/open_direct", Some(&ann), "username=bob").await;
-    let room = header(&opened, "location").and_then(|l| l.strip_prefix("/r/")).expect("room").to_owned();
+    let room = server.conversation(&ann, "bob").await;
 
     server.post_message(&ann, &room, "d1", "first").await;
     let mut devices: HashMap<String, PushPayload> = HashMap::new();
@@ -168,20 +166,16 @@ async fn a_gone_subscription_is_forgotten_and_a_muted_room_pushes_nothing() {
     assert_eq!(devices.len(), 2);
     // The service said 410 for the old phone: it is forgotten, so only the laptop hears next.
     // Wait (within the test's patience) until the store no longer holds it.
-    let deadline = tokio::time::Instant::now() + PATIENCE;
     let sql = server.sql().await;
-    loop {
+    eventually("the gone subscription is forgotten", async || {
         let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM push_subscriptions WHERE endpoint = $1")
             .bind(&gone)
             .fetch_one(&sql)
             .await
             .expect("count");
-        if left == 0 {
-            break;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "the gone subscription is still kept");
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+        left == 0
+    })
+    .await;
 
     // Muted: nothing; unmuted again: the next one comes, and it is the next one. Pushes are
     // worked out in posting order, after the post: a message from carol, posted after the
@@ -189,8 +183,7 @@ async fn a_gone_subscription_is_forgotten_and_a_muted_room_pushes_nothing() {
     server.post_form("/api/set_notify", Some(&bob), &format!("room={room}&level=none")).await;
     server.post_message(&ann, &room, "d2", "while muted").await;
     let carol = server.cookie("carol").await;
-    let opened = server.post_form("/api/open_direct", Some(&carol), "username=bob").await;
-    let other = header(&opened, "location").and_then(|l| l.strip_prefix("/r/")).expect("room").to_owned();
+    let other = server.conversation(&carol, "bob").await;
     server.post_message(&carol, &other, "c1", "marker").await;
     let push = next(&mut pushes).await;
     assert_eq!(laptop.open(&push.body).body, "carol: marker", "nothing came for the muted room");

@@ -224,8 +224,7 @@ async fn private_rooms_and_conversations_cannot_be_joined_by_form() {
     let server = TestServer::start().await;
     let ann = server.cookie("ann").await;
     let eve = server.cookie("eve").await;
-    let created = server.post_form("/api/create_room", Some(&ann), "name=hideout&private=on").await;
-    let room = header(&created, "location").and_then(|l| l.strip_prefix("/r/")).expect("a room").to_owned();
+    let room = server.private_room(&ann, "hideout", &[]).await;
     post(&server, &ann, &room, "hidden talk", "h1").await;
     let tried = server.post_form("/api/join_room", Some(&eve), &format!("room={room}")).await;
     assert!(header(&tried, "serverfnerror").is_some() && tried.contains("not found"), "{tried}");
@@ -237,8 +236,7 @@ async fn unread_counts_come_from_the_server_and_clear_when_read() {
     let server = TestServer::start().await;
     let ann = server.cookie("ann").await;
     let bob = server.cookie("bob").await;
-    let opened = server.post_form("/api/open_direct", Some(&ann), "username=bob").await;
-    let room = header(&opened, "location").and_then(|l| l.strip_prefix("/r/")).expect("room").to_owned();
+    let room = server.conversation(&ann, "bob").await;
     // Bob has been in general; ann writes to him twice.
     server.get_as(&bob, "/").await;
     post(&server, &ann, &room, "one", "u1").await;
@@ -271,8 +269,7 @@ async fn typing_reaches_the_rooms_other_members_only_and_is_never_stored() {
     let server = TestServer::start().await;
     let ann = server.cookie("ann").await;
     server.cookie("bob").await;
-    let opened = server.post_form("/api/open_direct", Some(&ann), "username=bob").await;
-    let room = header(&opened, "location").and_then(|l| l.strip_prefix("/r/")).expect("room").to_owned();
+    let room = server.conversation(&ann, "bob").await;
     let hello = |room: &str| ClientFrame::Hello { room: room.into(), after: None };
 
     let mut ann_ws = server.connect("ann").await;
@@ -322,8 +319,7 @@ async fn members_connected_elsewhere_hear_of_new_messages_and_nobody_else_does()
     let server = TestServer::start().await;
     let ann = server.cookie("ann").await;
     server.cookie("bob").await;
-    let opened = server.post_form("/api/open_direct", Some(&ann), "username=bob").await;
-    let room = header(&opened, "location").and_then(|l| l.strip_prefix("/r/")).expect("room").to_owned();
+    let room = server.conversation(&ann, "bob").await;
     let mut bob_general = server.join("bob").await;
     let mut eve_general = server.join("eve").await;
     let mut ann_general = server.join("ann").await;
@@ -357,8 +353,7 @@ async fn presence_in_a_private_conversation_stays_in_it() {
     let server = TestServer::start().await;
     let ann = server.cookie("ann").await;
     server.cookie("bob").await;
-    let opened = server.post_form("/api/open_direct", Some(&ann), "username=bob").await;
-    let room = header(&opened, "location").and_then(|l| l.strip_prefix("/r/")).expect("room").to_owned();
+    let room = server.conversation(&ann, "bob").await;
     let mut eve = server.join("eve").await;
     let mut bob_ws = server.connect("bob").await;
     bob_ws.send(&ClientFrame::Hello { room: room.clone(), after: None }).await;

@@ -13,7 +13,8 @@
 //! the common case, only read.
 //!
 //! `outbox` is one connection as the hub sees it (its queue handle, its bytes, its ending);
-//! this file is the registry: who is in which room, fan-out, caps, presence, ending sockets.
+//! `sockets` is the socket table (caps per account and address, ending a session's or a
+//! person's sockets); this file is the registry: who is in which room, fan-out, presence.
 
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
@@ -28,10 +29,13 @@ use crate::server::realtime::cluster::{Cluster, ClusterEvent};
 use crate::server::realtime::presence::{Flips, InRoom, RemotePresence};
 
 mod outbox;
+mod sockets;
 #[cfg(test)]
 mod tests;
 
 pub use outbox::{ConnId, Ending, Outbound, Outbox, QueuedBytes};
+use sockets::Socket;
+pub use sockets::{SocketCaps, TooManySockets};
 
 /// Who a connection belongs to: a signed-in person, and the name others see.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,15 +97,6 @@ fn decrement<K: Eq + std::hash::Hash>(counts: &mut HashMap<K, usize>, key: K) {
     }
 }
 
-/// An open connection's credentials.
-#[derive(Debug)]
-struct Socket {
-    user_id: i64,
-    session: SessionId,
-    address: IpAddr,
-    outbox: Outbox,
-}
-
 /// What the connections hold in their queues now (for `/metrics`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct QueueTotals {
@@ -110,22 +105,6 @@ pub struct QueueTotals {
     pub largest_queue_bytes: usize,
     /// Connections evicted for not keeping up, since the start.
     pub evictions: u64,
-}
-
-/// How many sockets one account, and one address, may hold at once.
-#[derive(Debug, Clone, Copy)]
-pub struct SocketCaps {
-    pub per_account: usize,
-    pub per_address: usize,
-}
-
-/// Why a new connection was not admitted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum TooManySockets {
-    #[error("this account has {0} connections open already")]
-    Account(usize),
-    #[error("this address has {0} connections open already")]
-    Address(usize),
 }
 
 /// A connected person, whatever rooms their connections are in.
@@ -443,89 +422,6 @@ impl Hub {
             self.evictions.fetch_add(1, Ordering::Relaxed);
             outbox.kick();
         }
-    }
-
-    /// Record an open connection (before it joins any room), whose session it uses and where
-    /// it comes from, if the account and the address are under their caps. Checked and
-    /// recorded under one lock, so parallel upgrades cannot all squeeze past the cap.
-    pub fn connect(
-        &self,
-        user_id: i64,
-        session: SessionId,
-        address: IpAddr,
-        outbox: Outbox,
-        caps: SocketCaps,
-    ) -> Result<(), TooManySockets> {
-        let mut members = self.write();
-        let by_account = members.sockets_per_account.get(&user_id).copied().unwrap_or(0);
-        let by_address = members.sockets_per_address.get(&address).copied().unwrap_or(0);
-        if by_account >= caps.per_account {
-            return Err(TooManySockets::Account(by_account));
-        }
-        if by_address >= caps.per_address {
-            return Err(TooManySockets::Address(by_address));
-        }
-        *members.sockets_per_account.entry(user_id).or_default() += 1;
-        *members.sockets_per_address.entry(address).or_default() += 1;
-        if let Some(replaced) =
-            members.sockets.insert(outbox.id, Socket { user_id, session, address, outbox })
-        {
-            // Connection ids are unique; were one reused, its old counts must not leak.
-            decrement(&mut members.sockets_per_account, replaced.user_id);
-            decrement(&mut members.sockets_per_address, replaced.address);
-        }
-        Ok(())
-    }
-
-    /// Forget a connection entirely: out of its room, out of the socket table. Idempotent.
-    pub fn disconnect(&self, id: ConnId) {
-        self.leave(id);
-        self.write().remove_socket(id);
-    }
-
-    /// End every connection of one session with `code` (sign-out, expiry). Returns how many.
-    pub fn end_session(&self, session: &SessionId, code: u16) -> usize {
-        self.end_where(code, |socket| socket.session == *session)
-    }
-
-    /// End every connection of one account with `code` (sign-out everywhere).
-    pub fn end_user(&self, user_id: i64, code: u16) -> usize {
-        self.end_where(code, |socket| socket.user_id == user_id)
-    }
-
-    fn end_where(&self, code: u16, which: impl Fn(&Socket) -> bool) -> usize {
-        let ended: Vec<Outbox> = {
-            let mut members = self.write();
-            let ids: Vec<ConnId> =
-                members.sockets.iter().filter(|(_, socket)| which(socket)).map(|(id, _)| *id).collect();
-            ids.iter().filter_map(|id| members.remove_socket(*id)).map(|socket| socket.outbox).collect()
-        };
-        self.end_all(&ended, code)
-    }
-
-    /// Take each connection out of its room, then tell it to close with `code`: out of the
-    /// room first, so not one more frame of it is queued.
-    fn end_all(&self, outboxes: &[Outbox], code: u16) -> usize {
-        for outbox in outboxes {
-            self.leave(outbox.id);
-            outbox.end(code);
-        }
-        outboxes.len()
-    }
-
-    /// End the connections of `user_id` joined to `room_id` with `code`: they left it or were
-    /// removed. Their other rooms' connections stay.
-    pub fn end_in_room(&self, room_id: i64, user_id: i64, code: u16) -> usize {
-        let ended: Vec<Outbox> = {
-            let members = self.read();
-            members
-                .by_conn
-                .values()
-                .filter(|member| member.room_id == room_id && member.user_id == user_id)
-                .map(|member| member.outbox.clone())
-                .collect()
-        };
-        self.end_all(&ended, code)
     }
 
     /// Whether anyone is connected to a room other than `room_id` (else there is nobody to

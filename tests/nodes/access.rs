@@ -1,0 +1,175 @@
+//! What ends a person's access on one node (a removal, a sign-out) ends it on every node,
+//! even when no node hears of it; a private room is private everywhere; the member list
+//! follows on every node.
+
+use super::*;
+
+#[tokio::test]
+async fn removal_and_sign_out_on_one_node_end_sockets_on_another() {
+    let redis = TestRedis::start().await;
+    let (first, second, _third) = three_nodes(&redis).await;
+    let ann = first.cookie("ann").await;
+    let bob = first.cookie("bob").await;
+    let room = club(&first, &ann, &["bob"]).await;
+
+    // Bob is in the club on the second node, and in general there too.
+    let mut in_club = joined(&second.ws_url(), &bob, &room).await;
+    let mut in_general = joined(&second.ws_url(), &bob, "general").await;
+
+    // Removed on the first node: the second ends his socket in the club, nothing more.
+    first.post_form("/api/remove_member", Some(&ann), &format!("room={room}&username=bob")).await;
+    assert_eq!(in_club.close_code().await, CLOSE_REMOVED);
+    in_general.round_trip().await;
+
+    // Signed out everywhere on the first node: his socket on the second ends too.
+    first.post_form("/api/sign_out_everywhere", Some(&bob), "").await;
+    assert_eq!(in_general.close_code().await, CLOSE_SIGNED_OUT);
+}
+
+#[tokio::test]
+async fn a_private_room_is_private_on_every_node() {
+    let redis = TestRedis::start().await;
+    let (first, second, third) = three_nodes(&redis).await;
+    let ann = first.cookie("ann").await;
+    let eve = first.cookie("eve").await;
+    let room = club(&first, &ann, &[]).await;
+    let mut ann_ws = joined(&first.ws_url(), &ann, &room).await;
+    // Eve is in general on the second node, where the club's messages are delivered too.
+    let mut eve_general = joined(&second.ws_url(), &eve, "general").await;
+    ann_ws
+        .send(&ClientFrame::Send {
+            room: room.clone(),
+            client_id: "p1".into(),
+            body: "the password is swordfish".into(),
+            attachments: Vec::new(),
+            reply_to: None,
+        })
+        .await;
+    ann_ws.ack("p1").await;
+
+    for node in [&second, &third] {
+        // Her hello gets the answer for a room that does not exist; so does its page.
+        let mut eve_ws = Client::connect(&node.ws_url(), &eve).await;
+        eve_ws.send(&ClientFrame::Hello { room: room.clone(), after: Some(ResumeFrom::Seq(0)) }).await;
+        assert!(
+            matches!(eve_ws.next().await, ServerFrame::Error { code: ErrorCode::UnknownRoom, .. }),
+            "node {}",
+            node.addr
+        );
+        assert!(node.get_as(&ann, &format!("/r/{room}")).await.contains("swordfish"));
+        let page = node.get_as(&eve, &format!("/r/{room}")).await;
+        assert!(!page.contains("swordfish"), "the page shows the message");
+        // Search there finds it for ann, and nothing of it for eve.
+        let found = node.call("/api/search_messages", &ann, "form[q]=swordfish").await;
+        assert!(found.contains("swordfish"), "{found}");
+        let found = node.call("/api/search_messages", &eve, "form[q]=swordfish").await;
+        assert!(!found.contains("swordfish"), "{found}");
+    }
+    // Her socket in general on the second node heard nothing of it either.
+    let heard = eve_general.round_trip().await;
+    assert!(!heard.iter().any(|f| format!("{f:?}").contains("swordfish")), "{heard:?}");
+}
+
+/// What happens to bob straight in the store, so that no node hears of it (as if the node that
+/// made it died right after the commit): no `Revoke`, no `EndUser` anywhere.
+enum Unheard {
+    Removal,
+    SignOutEverywhere,
+}
+
+/// Bob has sockets in ann's private club on two nodes; `change` befalls him unheard. Ann's next
+/// message is committed after it: neither of his sockets gets it, the one on her node (its own
+/// commit) nor the one on another node (heard through Redis); both end with `code`.
+async fn the_next_message_misses_bob_after(change: Unheard, code: u16) {
+    let redis = TestRedis::start().await;
+    let (first, second, _third) = three_nodes(&redis).await;
+    let ann = first.cookie("ann").await;
+    let bob = first.cookie("bob").await;
+    let room = club(&first, &ann, &["bob"]).await;
+    let mut ann_ws = joined(&first.ws_url(), &ann, &room).await;
+    let mut bob_here = joined(&first.ws_url(), &bob, &room).await;
+    let mut bob_there = joined(&second.ws_url(), &bob, &room).await;
+
+    let store = first.store().await;
+    let id = |name: &'static str| {
+        let store = store.clone();
+        async move { store.user_by_username(name).await.expect("read").expect("an account").id }
+    };
+    let (ann_id, bob_id) = (id("ann").await, id("bob").await);
+    match change {
+        Unheard::Removal => {
+            let access = store.room_for(ann_id, &room).await.expect("read").expect("ann's room");
+            store.remove_member(ann_id, Power::Creator, &access, bob_id).await.expect("removed");
+        }
+        Unheard::SignOutEverywhere => store.delete_sessions_of(bob_id).await.expect("signed out"),
+    }
+
+    ann_ws
+        .send(&ClientFrame::Send {
+            room: room.clone(),
+            client_id: "after".into(),
+            body: "not for bob".into(),
+            attachments: Vec::new(),
+            reply_to: None,
+        })
+        .await;
+    assert!(ann_ws.ack("after").await > 0);
+    assert_eq!(bob_here.close_code().await, code);
+    assert_eq!(bob_there.close_code().await, code);
+}
+
+#[tokio::test]
+async fn a_removal_whose_news_never_comes_still_keeps_later_messages_from_the_removed() {
+    the_next_message_misses_bob_after(Unheard::Removal, CLOSE_REMOVED).await;
+}
+
+#[tokio::test]
+async fn a_sign_out_no_node_hears_of_still_keeps_later_messages_from_that_session() {
+    the_next_message_misses_bob_after(Unheard::SignOutEverywhere, CLOSE_SIGNED_OUT).await;
+}
+
+#[tokio::test]
+async fn a_removal_while_redis_is_down_still_ends_the_socket_on_another_node() {
+    let mut redis = TestRedis::start().await;
+    let (first, second, _third) = three_nodes(&redis).await;
+    let ann = first.cookie("ann").await;
+    let bob = first.cookie("bob").await;
+    let room = club(&first, &ann, &["bob"]).await;
+    let mut in_club = joined(&second.ws_url(), &bob, &room).await;
+
+    // The removal's event is lost with Redis; once Redis is back, the second node reads who
+    // may still be in the club.
+    redis.kill();
+    first.post_form("/api/remove_member", Some(&ann), &format!("room={room}&username=bob")).await;
+    redis.up().await;
+    assert_eq!(in_club.close_code().await, CLOSE_REMOVED);
+}
+
+#[tokio::test]
+async fn the_member_list_follows_invitations_joins_and_removals_on_every_node() {
+    let redis = TestRedis::start().await;
+    let (first, second, _third) = three_nodes(&redis).await;
+    let ann = first.cookie("ann").await;
+    let bob = first.cookie("bob").await;
+    let room = club(&first, &ann, &[]).await;
+    // Ann's page on the node the changes are made on, and another on a node that only hears.
+    let mut here = joined(&first.ws_url(), &ann, &room).await;
+    let mut there = joined(&second.ws_url(), &ann, &room).await;
+    here.hear_members();
+    there.hear_members();
+
+    first.post_form("/api/invite", Some(&ann), &format!("room={room}&username=bob")).await;
+    assert_eq!(next_members(&mut here).await, ["ann", "bob"]);
+    assert_eq!(next_members(&mut there).await, ["ann", "bob"]);
+
+    first.post_form("/api/remove_member", Some(&ann), &format!("room={room}&username=bob")).await;
+    assert_eq!(next_members(&mut here).await, ["ann"]);
+    assert_eq!(next_members(&mut there).await, ["ann"]);
+
+    // A public room: joining it with its button counts too, and a member's page hears it.
+    first.post_form("/api/create_room", Some(&ann), "name=open").await;
+    let mut open = joined(&second.ws_url(), &ann, "open").await;
+    open.hear_members();
+    second.post_form("/api/join_room", Some(&bob), "room=open").await;
+    assert_eq!(next_members(&mut open).await, ["ann", "bob"]);
+}

@@ -1,0 +1,96 @@
+//! A person's allowances (sign-in failures, messages, rooms) and socket caps are counted
+//! over all nodes together, and sign-in goes on without Redis.
+
+use super::*;
+
+#[tokio::test]
+async fn sign_in_failures_count_over_all_nodes_and_sign_in_goes_on_without_redis() {
+    use banter::server::accounts::signin_throttle::MAX_FAILURES_PER_USERNAME_AT_ADDRESS;
+    let mut redis = TestRedis::start().await;
+    let (first, second, _third) = three_nodes(&redis).await;
+    let made = first.post_form("/api/sign_up", None, "username=fay&password=right+password").await;
+    assert!(header(&made, "location").is_some(), "{made}");
+    // The failures alternate between the nodes: neither holds enough of them to refuse alone.
+    for n in 0..MAX_FAILURES_PER_USERNAME_AT_ADDRESS {
+        let node = if n % 2 == 0 { &first } else { &second };
+        let wrong = node.post_form("/api/sign_in", None, "username=fay&password=wrong+password").await;
+        assert!(header(&wrong, "location").is_some_and(|l| l.contains("error=wrong-password")), "{wrong}");
+    }
+    let right = first.post_form("/api/sign_in", None, "username=fay&password=right+password").await;
+    let location = header(&right, "location").expect("back to the form");
+    assert!(location.starts_with("/signin?error=throttled"), "{location}");
+
+    // Redis gone: each node's own throttle decides, and the right password works.
+    redis.kill();
+    let made = second.post_form("/api/sign_up", None, "username=gus&password=right+password").await;
+    assert!(header(&made, "location").is_some(), "{made}");
+    let right = second.post_form("/api/sign_in", None, "username=gus&password=right+password").await;
+    assert_eq!(header(&right, "location"), Some("/"), "{right}");
+}
+
+#[tokio::test]
+async fn a_person_s_message_allowance_is_one_over_all_nodes() {
+    let redis = TestRedis::start().await;
+    let url = redis.url();
+    // Three messages at once, then one every hundred seconds: none refills during the test.
+    let tight = |c: &mut banter::server::Config| {
+        c.rate = 0.01;
+        c.burst = 3;
+        c.redis_url = Some(url.clone());
+    };
+    let first = TestServer::start_with(tight).await;
+    let mut here = first.join("ann").await;
+    let second = TestServer::start_on(&first.database, first.storage.clone(), tight).await;
+    let mut there = Client::connect(&second.ws_url(), &first.cookie("ann").await).await;
+    there.send(&ClientFrame::Hello { room: "general".into(), after: None }).await;
+    assert!(matches!(there.next().await, ServerFrame::Welcome { .. }));
+
+    here.send_message("h1", "one").await;
+    here.send_message("h2", "two").await;
+    assert_eq!(here.ack("h2").await, 2);
+    // The second node has its own three to give, but the person has one left in all.
+    there.send_message("t1", "three").await;
+    assert_eq!(there.ack("t1").await, 3);
+    there.send_message("t2", "four").await;
+    let (refused, _) =
+        there.until(|f| matches!(f, ServerFrame::Error { client_id: Some(id), .. } if id == "t2")).await;
+    assert!(matches!(refused, ServerFrame::Error { code: ErrorCode::RateLimited, .. }), "{refused:?}");
+}
+
+#[tokio::test]
+async fn other_allowances_are_one_over_all_nodes_too() {
+    use banter::server::limits::person_limits::ROOM_BURST;
+    let redis = TestRedis::start().await;
+    let (first, second, _third) = three_nodes(&redis).await;
+    let ann = first.cookie("ann").await;
+    // Rooms made in turn on two nodes: each node alone would allow twice as many.
+    for n in 0..ROOM_BURST {
+        let node = if n % 2 == 0 { &first } else { &second };
+        let made = node.post_form("/api/create_room", Some(&ann), &format!("name=room-{n}")).await;
+        assert!(header(&made, "location").is_some_and(|l| l.starts_with("/r/")), "{made}");
+    }
+    let refused = second.post_form("/api/create_room", Some(&ann), "name=one-more").await;
+    assert_eq!(header(&refused, "location"), Some("/rooms?error=too-many-rooms"), "{refused}");
+}
+
+#[tokio::test]
+async fn the_socket_caps_hold_over_all_nodes() {
+    use tokio_tungstenite::tungstenite::http::StatusCode;
+    let redis = TestRedis::start().await;
+    let url = redis.url();
+    let capped = |c: &mut banter::server::Config| {
+        c.max_sockets_per_account = 2;
+        c.redis_url = Some(url.clone());
+    };
+    let first = TestServer::start_with(capped).await;
+    let ann = first.cookie("ann").await;
+    let second = TestServer::start_on(&first.database, first.storage.clone(), capped).await;
+    let _here = first.try_connect(&ann).await.expect("the first socket");
+    let mut there = second.try_connect(&ann).await.expect("the second, on the other node");
+    // The first node holds one of hers, but she has two open in all.
+    assert_eq!(first.try_connect(&ann).await.err(), Some(StatusCode::TOO_MANY_REQUESTS));
+    // Closing the one on the second node frees a place on the first, once it is counted gone.
+    there.ws.close(None).await.expect("close");
+    while !matches!(there.event().await, Event::Closed(_) | Event::Ended) {}
+    first.connect_once_freed(&ann).await;
+}
