@@ -12,7 +12,7 @@ export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 DEBUG_RUSTFLAGS := --cfg erase_components
 export LEPTOS_OUTPUT_NAME := banter
 
-.PHONY: run test lint unit e2e build watch release release-build release-check bench bench-nodes bench-page bench-search bench-push bootstrap clean
+.PHONY: run test lint unit e2e screenshots build watch release release-build release-check bench bench-nodes bench-page bench-search bench-push bootstrap clean
 
 run: ## Build for release and serve on 127.0.0.1:3000 (see README for settings)
 	scripts/bootstrap.sh run
@@ -61,6 +61,11 @@ unit: ## Unit and integration tests (real server on 127.0.0.1:0, real SQLite fil
 # debug server cannot hydrate; rebuilding the debug site first is quick when nothing changed.
 e2e: build ## Playwright in Debian's Chromium against the debug build
 	cd end2end && npx playwright test
+
+# After a change to how things look: take the screenshots visual.spec.ts compares with anew
+# (end2end/screenshots/; look at the diff before committing them).
+screenshots: build
+	cd end2end && npx playwright test --project visual --update-snapshots
 
 release:
 	scripts/bootstrap.sh run

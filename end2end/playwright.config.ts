@@ -10,6 +10,8 @@ const secondPort = port + 1;
 const redisPort = port + 2;
 const s3Port = port + 3;
 const bucket = `http://127.0.0.1:${s3Port}/banter-e2e`;
+// The screenshot suite's own node, on a database nobody else writes to (visual.spec.ts).
+const visualPort = port + 4;
 
 /** Before the first node starts: the bucket both nodes keep attachments in, on a moto server
  * of the suite's own (`scripts/bootstrap.sh test` installs it). The release check strips it. */
@@ -23,12 +25,14 @@ function node(at: number): string {
     `LEPTOS_SITE_ROOT=${siteRoot} AWS_ACCESS_KEY_ID=e2e AWS_SECRET_ACCESS_KEY=e2e ${bin}` +
     ` --addr 127.0.0.1:${at} --db .tmp/e2e.db --redis-url redis://127.0.0.1:${redisPort}/` +
     ` --object-store-url ${bucket}` +
-    ` --node-id n${at} --uploads .tmp/uploads --leptos-config ../Leptos.toml --log warn` +
-    // Every test signs up its own people, all from 127.0.0.1; some seed a long history by
-    // form posts, faster than one person may send.
-    ' --signups-per-hour 100000 --rate 1000 --burst 10000'
+    ` --node-id n${at} --uploads .tmp/uploads${LIMITS}`
   );
 }
+
+// Every test signs up its own people, all from 127.0.0.1; some seed a long history by form
+// posts, faster than one person may send.
+const LIMITS =
+  ' --leptos-config ../Leptos.toml --log warn --signups-per-hour 100000 --rate 1000 --burst 10000';
 
 // Debian's Chromium: Playwright cannot download its own browser here. The flags keep it
 // from reaching for the network on its own.
@@ -58,7 +62,23 @@ export default defineConfig({
     trace: 'on-first-retry',
     launchOptions: chromium,
   },
-  projects: [{ name: 'chromium', use: { ...devices['Desktop Chrome'], launchOptions: chromium } }],
+  projects: [
+    {
+      name: 'chromium',
+      testIgnore: /visual\.spec\.ts/,
+      use: { ...devices['Desktop Chrome'], launchOptions: chromium },
+    },
+    {
+      // Screenshots of the main views compared with the committed ones in end2end/screenshots
+      // (`make screenshots` takes them anew). Alone on their own node, so that what they show
+      // is the same on every run; a retry would find the people it seeds already there.
+      name: 'visual',
+      testMatch: /visual\.spec\.ts/,
+      retries: 0,
+      snapshotPathTemplate: '{testDir}/../screenshots/{arg}{ext}',
+      use: { ...devices['Desktop Chrome'], launchOptions: chromium, baseURL: `http://127.0.0.1:${visualPort}` },
+    },
+  ],
   // Two nodes on one database, joined by a Redis of their own and keeping attachments in one
   // bucket (the scale-out path; SQLite serves two processes on one file): the tests use the
   // first, two_nodes.spec.ts both.
@@ -80,6 +100,15 @@ export default defineConfig({
     {
       command: `rm -rf .tmp && mkdir -p .tmp && ${makeBucket}${node(port)}`,
       url: `http://127.0.0.1:${port}/healthz`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'pipe',
+      stderr: 'pipe',
+    },
+    {
+      command: `rm -rf .tmp-visual && mkdir -p .tmp-visual && LEPTOS_SITE_ROOT=${siteRoot} ${bin}` +
+        ` --addr 127.0.0.1:${visualPort} --db .tmp-visual/visual.db --uploads .tmp-visual/uploads${LIMITS}`,
+      url: `http://127.0.0.1:${visualPort}/healthz`,
       reuseExistingServer: false,
       timeout: 60_000,
       stdout: 'pipe',

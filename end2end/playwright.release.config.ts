@@ -17,6 +17,8 @@ export default defineConfig({
   retries: 0,
   timeout: 120_000,
   use: { ...base.use, baseURL: `http://127.0.0.1:${port}` },
+  // The browser the debug suite uses; not its screenshot project, whose node is not started here.
+  projects: base.projects!.filter((project) => project.name === 'chromium'),
   webServer: {
     ...webServer!,
     command: webServer!.command

@@ -92,7 +92,7 @@ fn DoNotDisturb() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match quiet.await.ok().flatten() {
                         Some(until) => view! {
-                            <p id="quiet-state">"Notifications are paused until " {date_time(until)} "."</p>
+                            <p id="quiet-state">"Notifications are paused until " <time>{date_time(until)}</time> "."</p>
                             <form method="post" action=SetQuiet::url()>
                                 <input type="hidden" name="minutes" value="0"/>
                                 <button type="submit" class="secondary" id="quiet-off">"Resume notifications"</button>
@@ -146,7 +146,7 @@ fn SessionItem(session: SessionSummary) -> impl IntoView {
             {session.this_one.then_some(view! { <span class="muted">" (this browser)"</span> })}
             <br/>
             <span class="muted">
-                "Last active " {date_time(session.last_seen_at)} " · signed in " {date_time(session.started_at)}
+                "Last active " <time>{date_time(session.last_seen_at)}</time> " · signed in " <time>{date_time(session.started_at)}</time>
             </span>
         </li>
     }
