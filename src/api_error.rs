@@ -36,6 +36,8 @@ pub enum ApiCode {
     NotFound,
     /// The name (a username, a room's name) is taken.
     NameTaken,
+    /// At a limit of how many one may keep (saved messages …): remove one first.
+    LimitReached,
     /// Over an allowance; `retry_after` says when to try again.
     RateLimited,
     /// The server could not do it just now (the database, a service it needs); try again.
@@ -53,7 +55,7 @@ impl ApiCode {
             ApiCode::SignedOut | ApiCode::WrongPassword => 401,
             ApiCode::NotAllowed | ApiCode::NotMember => 403,
             ApiCode::NotFound => 404,
-            ApiCode::NameTaken => 409,
+            ApiCode::NameTaken | ApiCode::LimitReached => 409,
             ApiCode::RateLimited => 429,
             ApiCode::Unavailable => 503,
             ApiCode::Internal => 500,

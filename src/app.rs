@@ -11,6 +11,7 @@ use crate::components::chat_page::ChatPage;
 use crate::components::moderation_page::ModerationPage;
 use crate::components::profile_page::ProfilePage;
 use crate::components::rooms_page::RoomsPage;
+use crate::components::saved_page::SavedPage;
 use crate::components::search_page::SearchPage;
 
 /// The document around the app. `interactive-widget=resizes-content` makes phones shrink the
@@ -77,6 +78,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("r/:room/moderation") view=ModerationPage ssr=SsrMode::Async/>
                 <Route path=path!("rooms") view=RoomsPage ssr=SsrMode::Async/>
                 <Route path=path!("search") view=SearchPage ssr=SsrMode::Async/>
+                <Route path=path!("saved") view=SavedPage ssr=SsrMode::Async/>
                 <Route path=path!("signin") view=SignInPage/>
                 <Route path=path!("signup") view=SignUpPage/>
                 <Route path=path!("profile") view=ProfilePage ssr=SsrMode::Async/>

@@ -36,10 +36,26 @@ impl Line {
                     m.reactions.iter().map(|r| format!("{}{}", r.emoji, r.users.join(","))).collect();
                 let quote =
                     m.reply_to.as_ref().map_or(String::new(), |q| format!("{}{}", q.deleted, q.excerpt));
-                format!("m{}-{}-{}-{reactions}-{quote}", m.seq, m.edited_at.unwrap_or(0), m.deleted)
+                format!(
+                    "m{}-{}-{}-{}-{reactions}-{quote}",
+                    m.seq,
+                    m.edited_at.unwrap_or(0),
+                    m.deleted,
+                    m.pinned
+                )
             }
             Line::Notice { id, .. } => format!("n{id}"),
         }
+    }
+}
+
+/// The room's pins after message `target` was pinned (`pin`) or unpinned (`None`): the most
+/// recently pinned first.
+pub fn follow_pin(pins: &mut Vec<crate::model::Pin>, target: i64, pin: Option<crate::model::Pin>) {
+    pins.retain(|p| p.message.seq != target);
+    if let Some(pin) = pin {
+        let at = pins.partition_point(|p| (p.at, p.message.seq) > (pin.at, pin.message.seq));
+        pins.insert(at, pin);
     }
 }
 
@@ -119,6 +135,15 @@ impl Timeline {
         self.change(seq, target, |m| m.reactions = reactions)
     }
 
+    /// Message `target` pinned (`on`) or unpinned as of change `seq`. True if the change is
+    /// news (not one already applied), whether or not the message is on the page: the room's
+    /// list of pins follows it either way.
+    pub fn pinned(&mut self, seq: i64, target: i64, on: bool) -> bool {
+        let news = seq > self.high_water;
+        self.change(seq, target, |m| m.pinned = on);
+        news
+    }
+
     /// A deletion (`seq`) of message `target`: nothing of it is kept but its place.
     pub fn deleted(&mut self, seq: i64, target: i64) -> bool {
         self.requote(target, |quote| {
@@ -131,6 +156,7 @@ impl Timeline {
             m.html.clear();
             m.attachments.clear();
             m.reactions.clear();
+            m.pinned = false;
         })
     }
 
@@ -303,6 +329,36 @@ impl Outbox {
 mod tests {
     use super::*;
 
+    fn pin(seq: i64, at: i64) -> crate::model::Pin {
+        crate::model::Pin {
+            message: Quote {
+                seq,
+                author: "a".into(),
+                username: "a".into(),
+                excerpt: String::new(),
+                deleted: false,
+            },
+            by: "b".into(),
+            at,
+        }
+    }
+
+    /// The pins list stays most-recently-pinned first, each message once, whatever order the
+    /// frames come in.
+    #[test]
+    fn pins_follow_their_frames() {
+        let mut pins = Vec::new();
+        follow_pin(&mut pins, 3, Some(pin(3, 100)));
+        follow_pin(&mut pins, 5, Some(pin(5, 300)));
+        follow_pin(&mut pins, 4, Some(pin(4, 200)));
+        let order = |pins: &[crate::model::Pin]| pins.iter().map(|p| p.message.seq).collect::<Vec<_>>();
+        assert_eq!(order(&pins), [5, 4, 3]);
+        // A pin heard again (a replay) replaces itself; an unpin takes it away.
+        follow_pin(&mut pins, 4, Some(pin(4, 200)));
+        follow_pin(&mut pins, 5, None);
+        assert_eq!(order(&pins), [4, 3]);
+    }
+
     fn edit(body: &str, edited_at: i64) -> Edit {
         Edit { body: body.into(), html: String::new(), edited_at, mentions: Vec::new() }
     }
@@ -323,6 +379,7 @@ mod tests {
             reactions: Vec::new(),
             mentions: Vec::new(),
             reply_to: None,
+            pinned: false,
         }
     }
 

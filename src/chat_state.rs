@@ -51,7 +51,7 @@ pub enum Command {
     Online,
     /// The person is typing (the composer sends this at most every few seconds).
     Typing,
-    /// Send this `edit` or `delete` now (not kept for later: a change made offline is refused).
+    /// Send this change (`edit`, `delete`, `react`, `pin`) now (not kept for later: a change made offline is refused).
     Change(crate::protocol::ClientFrame),
 }
 
@@ -90,6 +90,13 @@ pub struct ChatState {
     /// The room's member list (at most `MEMBER_LIST_MAX`): as the page was made, then as the
     /// `members` frames say.
     pub members: RwSignal<Vec<crate::rooms::Member>>,
+    /// The room's pinned messages, the most recently pinned first: as the page was made, then
+    /// as `pinned` frames say.
+    pub pins: RwSignal<Vec<crate::model::Pin>>,
+    /// Whether this person pins and unpins in the room.
+    pub may_pin: StoredValue<bool>,
+    /// The room's messages this person saved (`seq`s).
+    pub saved: RwSignal<std::collections::BTreeSet<i64>>,
     /// The message whose actions a tap showed, on a touch screen (`components::message_touch`).
     pub selected: RwSignal<Option<i64>>,
     /// Minutes east of UTC for showing times: 0 on the server, the browser's own once hydrated.
@@ -123,6 +130,9 @@ impl ChatState {
             status: RwSignal::new(ConnStatus::Connecting),
             selected: RwSignal::new(None),
             members: RwSignal::new(page.info.as_ref().map(|info| info.members.clone()).unwrap_or_default()),
+            pins: RwSignal::new(page.info.as_ref().map(|info| info.pins.clone()).unwrap_or_default()),
+            may_pin: StoredValue::new(page.info.as_ref().is_some_and(|info| info.may_pin)),
+            saved: RwSignal::new(page.saved.iter().copied().collect()),
             utc_offset: RwSignal::new(0),
             commands: StoredValue::new(None),
         }

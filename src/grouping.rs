@@ -94,6 +94,7 @@ mod tests {
             reactions: Vec::new(),
             mentions: Vec::new(),
             reply_to: None,
+            pinned: false,
         })
     }
 

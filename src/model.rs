@@ -44,6 +44,40 @@ pub struct ChatMessage {
     /// The message this one answers, as a one-line quote.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<Box<Quote>>,
+    /// Pinned to the room (the room's pins say by whom and when).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pinned: bool,
+}
+
+/// Most messages one person keeps saved (the server refuses more; the list shows them all).
+pub const MAX_SAVED_PER_PERSON: usize = 1_000;
+
+/// One saved message, as the list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedMessage {
+    pub room: String,
+    /// `#name`, or the other person in a conversation.
+    pub room_title: String,
+    pub seq: i64,
+    pub author: String,
+    pub username: String,
+    /// The text as typed (empty for a message of attachments only).
+    pub body: String,
+    /// When it was sent.
+    pub ts: i64,
+    /// When it was saved.
+    pub saved_at: i64,
+}
+
+/// A message pinned to its room: which, by whom and when.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Pin {
+    /// The message, in brief.
+    pub message: Quote,
+    /// Who pinned it (username).
+    pub by: String,
+    /// When (ms since the Unix epoch).
+    pub at: i64,
 }
 
 /// The message a reply answers, in brief.

@@ -11,7 +11,7 @@
 use crate::attachments::{AttachmentId, MAX_ATTACHMENTS_PER_MESSAGE};
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::model::{ChatMessage, Reaction};
+use crate::model::{ChatMessage, Pin, Reaction};
 
 /// The protocol version every frame carries as `v`.
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -53,6 +53,8 @@ pub const MAX_QUOTED_CHARS: usize = 64;
 pub const MAX_REACTION_KINDS: usize = 20;
 /// Most characters of an error frame's `message`.
 pub const MAX_ERROR_MESSAGE_CHARS: usize = 300;
+/// Most messages pinned in one room at a time.
+pub const MAX_PINS_PER_ROOM: usize = 50;
 
 /// The reason text sent with each of Banter's own close codes.
 pub fn close_reason(code: u16) -> &'static str {
@@ -121,6 +123,16 @@ pub enum ClientFrame {
         seq: i64,
         emoji: String,
     },
+    /// Pin message `seq` to the room (`pinned: true`) or take its pin away: a room's
+    /// moderators, and either person in a conversation. Answered with `ack` and broadcast as
+    /// `pinned`.
+    Pin {
+        #[serde(default = "default_room")]
+        room: String,
+        client_id: String,
+        seq: i64,
+        pinned: bool,
+    },
     /// Application-level liveness check; the server answers `pong`. Browsers cannot see
     /// WebSocket pings, so this is how a page notices a dead network.
     Ping,
@@ -164,6 +176,15 @@ pub enum ServerFrame {
     Deleted { room: String, seq: i64, target: i64 },
     /// Message `target`'s reactions are now these. `seq` is the change's own place.
     Reactions { room: String, seq: i64, target: i64, reactions: Vec<Reaction> },
+    /// Message `target` is now pinned (`pin`, with who pinned it and when) or no longer is
+    /// (`pin` left out). `seq` is the change's own place.
+    Pinned {
+        room: String,
+        seq: i64,
+        target: i64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pin: Option<Pin>,
+    },
     /// Several stored messages in `seq` order: a resume replay, or with `resync` set, the
     /// latest page for a client that was too far behind (it should replace what it shows).
     Messages { room: String, messages: Vec<ChatMessage>, resync: bool },
@@ -252,6 +273,10 @@ pub enum ErrorCode {
     EditWindowClosed,
     /// `react` with something that is not one emoji, or past [`MAX_REACTION_KINDS`].
     InvalidReaction,
+    /// `pin` by someone who does not moderate the room.
+    NotModerator,
+    /// `pin` past [`MAX_PINS_PER_ROOM`]: unpin one first.
+    TooManyPins,
 }
 
 /// A resume position as the client sent it. Anything that is not a non-negative integer is
@@ -486,6 +511,7 @@ mod tests {
             reactions: Vec::new(),
             mentions: Vec::new(),
             reply_to: None,
+            pinned: false,
         });
         let text = encode(&frame);
         let value: serde_json::Value = serde_json::from_str(&text).unwrap();

@@ -6,21 +6,7 @@ use banter::protocol::{ClientFrame, ErrorCode, ResumeFrom, ServerFrame};
 use crate::support::{Client, TestServer, eventually};
 
 async fn change(client: &mut Client, frame: ClientFrame) -> Result<i64, ErrorCode> {
-    let id = match &frame {
-        ClientFrame::Edit { client_id, .. }
-        | ClientFrame::Delete { client_id, .. }
-        | ClientFrame::React { client_id, .. } => client_id.clone(),
-        _ => unreachable!("a change"),
-    };
-    client.send(&frame).await;
-    let (answer, _) = client
-        .until(|f| matches!(f, ServerFrame::Ack { client_id, .. } | ServerFrame::Error { client_id: Some(client_id), .. } if *client_id == id))
-        .await;
-    match answer {
-        ServerFrame::Ack { seq, .. } => Ok(seq),
-        ServerFrame::Error { code, .. } => Err(code),
-        _ => unreachable!(),
-    }
+    client.change(frame).await
 }
 
 fn edit(room: &str, id: &str, seq: i64, body: &str) -> ClientFrame {

@@ -3,42 +3,23 @@
 //! log is for moderators only.
 
 use banter::api::{ChatPage, ModerationPage};
-use banter::protocol::{CLOSE_REMOVED, ClientFrame, ErrorCode, ServerFrame};
+use banter::protocol::{CLOSE_REMOVED, ClientFrame, ErrorCode};
 
 use crate::support::{Client, Event, TestServer, json_body};
 
 /// A socket of `username` joined to `room`.
 async fn join(server: &TestServer, username: &str, room: &str) -> Client {
-    let mut client = server.connect(username).await;
-    client.send(&ClientFrame::Hello { room: room.into(), after: None }).await;
-    client.until(|f| matches!(f, ServerFrame::Welcome { .. })).await;
-    client
+    server.join_room(username, room).await
 }
 
 /// Post `body` in `room`; its `seq`.
 async fn say(client: &mut Client, room: &str, id: &str, body: &str) -> i64 {
-    let frame = ClientFrame::Send {
-        room: room.into(),
-        client_id: id.into(),
-        body: body.into(),
-        attachments: Vec::new(),
-        reply_to: None,
-    };
-    client.send(&frame).await;
-    client.ack(id).await
+    client.say(room, id, body).await
 }
 
 /// Delete message `seq` in `room`: its `seq` as a change, or the error.
 async fn delete(client: &mut Client, room: &str, id: &str, seq: i64) -> Result<i64, ErrorCode> {
-    client.send(&ClientFrame::Delete { room: room.into(), client_id: id.into(), seq }).await;
-    let (answer, _) = client
-        .until(|f| matches!(f, ServerFrame::Ack { client_id, .. } | ServerFrame::Error { client_id: Some(client_id), .. } if client_id == id))
-        .await;
-    match answer {
-        ServerFrame::Ack { seq, .. } => Ok(seq),
-        ServerFrame::Error { code, .. } => Err(code),
-        _ => unreachable!(),
-    }
+    client.change(ClientFrame::Delete { room: room.into(), client_id: id.into(), seq }).await
 }
 
 /// The moderation log as `cookie` sees it: `None` if not theirs to see.

@@ -20,10 +20,16 @@ export const RED_PNG = Buffer.from(
 /** The password every test account uses. */
 export const PASSWORD = 'correct horse battery';
 
+/** Open `path` and wait until the page is hydrated, so that a form on it is submitted by the
+ * page's own call rather than as a plain form post (which lands back on the page it came from). */
+export async function visit(page: Page, path: string): Promise<void> {
+  await page.goto(path);
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+}
+
 /** Sign up through the form on /signup and wait until the chat is live. */
 export async function signUp(page: Page, name: string): Promise<void> {
-  await page.goto('/signup');
-  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+  await visit(page, '/signup');
   await page.locator('#username').fill(name);
   await page.locator('#password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Create account', exact: true }).click();
@@ -85,7 +91,7 @@ export async function postMessages(request: APIRequestContext, tag: string, coun
 /** Open a conversation between `a` and `b` (both on it, connected): a room of their own, away
  * from other tests' talk in #general. Returns its path. */
 export async function openConversation(a: Page, b: Page, bName: string): Promise<string> {
-  await a.goto('/rooms');
+  await visit(a, '/rooms');
   await a.locator('#direct-username').fill(bName);
   await a.getByRole('button', { name: 'Open conversation' }).click();
   await expect(a.locator('#connection-status')).toHaveText('connected');

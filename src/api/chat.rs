@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::api_error::ApiError;
-use crate::model::{HistoryPage, Profile};
+use crate::model::{HistoryPage, Pin, Profile};
 use crate::rooms::{RoomKind, RoomSummary};
 
 /// Most messages one call loads to reach a message far back (a search result, a reply's
@@ -49,6 +49,8 @@ pub struct ChatPage {
     /// How far this person had read the room when the page was made (members only): the
     /// "New messages" line goes before the first message after it.
     pub last_read: Option<i64>,
+    /// The room's messages this person saved (`seq`s), to mark them.
+    pub saved: Vec<i64>,
 }
 
 pub use crate::rooms::Member;
@@ -74,6 +76,10 @@ pub struct RoomInfo {
     pub notify: crate::notifications::NotifyLevel,
     /// Whether this person is a member; if not, it is a public room they read before joining.
     pub joined: bool,
+    /// The room's pinned messages, the most recently pinned first.
+    pub pins: Vec<Pin>,
+    /// Whether this person pins and unpins (a moderator; either person in a conversation).
+    pub may_pin: bool,
 }
 
 #[cfg(feature = "ssr")]
@@ -113,6 +119,7 @@ pub async fn load_chat(room: String, at: Option<i64>) -> Result<ChatPage, ApiErr
         form_client_id: String::new(),
         upload_limit: state.config.max_upload_bytes,
         last_read: None,
+        saved: Vec::new(),
     };
     let Some(user) = super::ssr::user(&state).await? else { return Ok(page) };
     page.me = Some(user.profile());
@@ -150,6 +157,8 @@ pub async fn load_chat(room: String, at: Option<i64>) -> Result<ChatPage, ApiErr
             .find(|r| r.name == access.name)
             .map_or_else(|| crate::notifications::NotifyLevel::default_for(access.kind), |r| r.notify),
         joined: access.member,
+        pins: state.store.pins(access.id).await.map_err(super::ssr::internal)?,
+        may_pin: access.member && (power >= Power::Moderator || access.kind == RoomKind::Direct),
     });
     page.history =
         state.store.page(access.id, &access.name, None, HISTORY_PAGE).await.map_err(super::ssr::internal)?;
@@ -167,6 +176,7 @@ pub async fn load_chat(room: String, at: Option<i64>) -> Result<ChatPage, ApiErr
     }
     page.form_client_id = uuid::Uuid::new_v4().simple().to_string();
     page.last_read = state.store.read_position(access.id, user.id).await.map_err(internal)?;
+    page.saved = state.store.saved_in_room(user.id, access.id).await.map_err(super::ssr::internal)?;
     Ok(page)
 }
 
@@ -219,6 +229,16 @@ pub async fn find_members(room: String, prefix: String) -> Result<Vec<Member>, A
             name,
         })
         .collect())
+}
+
+/// The room's pinned messages, the most recently pinned first: what a page shows after a
+/// resync, and what a bot reads. Only for those who may read the room.
+#[server(endpoint = "room_pins")]
+pub async fn room_pins(room: String) -> Result<Vec<Pin>, ApiError> {
+    let state = super::ssr::state()?;
+    let user = super::ssr::signed_in(&state).await?;
+    let access = ssr::room(&state, &user, &room).await?;
+    state.store.pins(access.id).await.map_err(super::ssr::unavailable)
 }
 
 /// The person has seen the room up to `seq`: their unread count there drops, on every device.

@@ -11,6 +11,7 @@
 //! - [`notifications`]: a room's notification level, do not disturb.
 //! - [`push`]: Web Push subscriptions.
 //! - [`search`]: searching the messages of one's rooms.
+//! - [`saved`]: saving messages for later, the `/saved` page.
 
 pub mod accounts;
 pub mod chat;
@@ -19,6 +20,7 @@ pub mod moderation;
 pub mod notifications;
 pub mod push;
 pub mod rooms;
+pub mod saved;
 pub mod search;
 
 pub use accounts::*;
@@ -28,6 +30,7 @@ pub use moderation::*;
 pub use notifications::*;
 pub use push::*;
 pub use rooms::*;
+pub use saved::*;
 pub use search::*;
 
 #[cfg(feature = "ssr")]

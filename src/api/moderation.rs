@@ -12,9 +12,9 @@ use serde::{Deserialize, Serialize};
 pub struct LogLine {
     /// Who acted (username).
     pub actor: String,
-    /// `delete`, `remove`, `promote` or `demote`.
+    /// `delete`, `remove`, `promote`, `demote`, `pin` or `unpin`.
     pub action: String,
-    /// The message deleted.
+    /// The message deleted, pinned or unpinned.
     pub seq: Option<i64>,
     /// Whom it was done to (username).
     pub target: Option<String>,

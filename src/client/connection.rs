@@ -259,6 +259,10 @@ fn apply(chat: ChatState, frame: ServerFrame) -> bool {
         }
         ServerFrame::Messages { messages, resync, .. } => {
             let ids: Vec<String> = messages.iter().map(|m| m.client_id.clone()).collect();
+            if resync {
+                // Pins made while the client was too far behind to replay are not in the page.
+                leptos::task::spawn_local(refresh_pins(chat));
+            }
             chat.timeline.update(|t| {
                 if resync {
                     t.resync(messages);
@@ -288,6 +292,14 @@ fn apply(chat: ChatState, frame: ServerFrame) -> bool {
             chat.timeline.update(|t| {
                 t.deleted(seq, target);
             });
+            chat.pins.update(|pins| pins.retain(|pin| pin.message.seq != target));
+        }
+        ServerFrame::Pinned { seq, target, pin, .. } => {
+            let mut news = false;
+            chat.timeline.update(|t| news = t.pinned(seq, target, pin.is_some()));
+            if news {
+                chat.pins.update(|pins| crate::chat::follow_pin(pins, target, pin));
+            }
         }
         ServerFrame::Ack { client_id, .. } => {
             chat.outbox.update(|o| {
@@ -373,6 +385,14 @@ fn apply(chat: ChatState, frame: ServerFrame) -> bool {
         }
     }
     false
+}
+
+/// Read the room's pins afresh (after a resync); on failure the list stays as it was.
+async fn refresh_pins(chat: ChatState) {
+    match crate::api::room_pins(chat.room.get_value()).await {
+        Ok(pins) => chat.pins.set(pins),
+        Err(error) => leptos::logging::warn!("cannot read the room's pins: {error}"),
+    }
 }
 
 /// An edit or deletion asked for while disconnected: not made, and the person is told.

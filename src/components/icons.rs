@@ -17,3 +17,15 @@ pub fn AddReactionIcon() -> impl IntoView {
         </svg>
     }
 }
+
+/// "Pinned": a pushpin.
+#[component]
+pub fn PinIcon() -> impl IntoView {
+    view! {
+        <svg class="icon" viewBox="0 0 24 24" width="14" height="14" aria-hidden="true" focusable="false"
+            fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">
+            <path d="M12 17v5"/>
+            <path d="M9 3h6l-1 6 3 3v2H7v-2l3-3z"/>
+        </svg>
+    }
+}

@@ -8,7 +8,7 @@ use crate::chat_state::{ChatState, Command};
 use crate::components::attachment_view::AttachmentList;
 use crate::components::avatar::Avatar;
 use crate::components::emoji_picker::EmojiPicker;
-use crate::components::icons::AddReactionIcon;
+use crate::components::icons::{AddReactionIcon, PinIcon};
 use crate::components::message_list::{Follow, jump_to};
 use crate::components::message_touch;
 use crate::emoji::is_jumbo;
@@ -58,6 +58,19 @@ pub fn MessageItem(message: ChatMessage, continued: bool) -> impl IntoView {
         }
     });
     let may_delete = mine || chat.moderator.get_value();
+    let pinned = message.pinned;
+    let pin_mark = pinned.then(|| {
+        view! { <span class="pinned-mark" title="Pinned to the room"><PinIcon/> "Pinned"</span> }
+    });
+    let pin = move |_| {
+        chat.command(Command::Change(ClientFrame::Pin {
+            room: chat.room.get_value(),
+            client_id: change_id(),
+            seq,
+            pinned: !pinned,
+        }))
+    };
+    let saved = move || chat.saved.with(|saved| saved.contains(&seq));
     let react = move |emoji: String| {
         chat.command(Command::Change(ClientFrame::React {
             room: chat.room.get_value(),
@@ -89,6 +102,18 @@ pub fn MessageItem(message: ChatMessage, continued: bool) -> impl IntoView {
                     <EmojiPicker on_pick=react ids=format!("react-{seq}") label="Add reaction" face=|| view! { <AddReactionIcon/> }/>
                 </span>
                 <button type="button" class="action" aria-label="Reply" title="Reply" on:click=reply>"Reply"</button>
+                <button type="button" class="action" aria-pressed=move || saved().to_string()
+                    aria-label=move || if saved() { "Remove from saved messages" } else { "Save message for later" }
+                    title=move || if saved() { "Remove from saved" } else { "Save for later" }
+                    on:click=move |_| leptos::task::spawn_local(save(chat, seq, !saved()))>
+                    {move || if saved() { "Saved" } else { "Save" }}
+                </button>
+                {chat.may_pin.get_value().then(|| view! {
+                    <button type="button" class="action" aria-label=if pinned { "Unpin message" } else { "Pin message" }
+                        title=if pinned { "Unpin from the room" } else { "Pin to the room" } on:click=pin>
+                        {if pinned { "Unpin" } else { "Pin" }}
+                    </button>
+                })}
                 {mine.then(|| view! {
                     <button type="button" class="action" aria-label="Edit message" title="Edit"
                         on:click=move |_| editing.set(true)>"Edit"</button>
@@ -117,6 +142,7 @@ pub fn MessageItem(message: ChatMessage, continued: bool) -> impl IntoView {
             <time class="time" data-ts=ts title=move || local_date_time(ts, chat.utc_offset.get())>
                 {move || clock_time(ts, chat.utc_offset.get())}
             </time>
+            {pin_mark}
             <Show
                 when=move || editing.get()
                 fallback=move || ()
@@ -261,6 +287,21 @@ fn EditForm(seq: i64, text: StoredValue<String>, editing: RwSignal<bool>) -> imp
                 <button type="button" class="secondary" on:click=move |_| editing.set(false)>"Cancel"</button>
             </span>
         </form>
+    }
+}
+
+/// Save message `seq` for later (`on`), or take it off the saved list; the page says so if
+/// the server refuses.
+async fn save(chat: ChatState, seq: i64, on: bool) {
+    match crate::api::save_message(chat.room.get_value(), seq, on).await {
+        Ok(()) => chat.saved.update(|saved| {
+            if on {
+                saved.insert(seq);
+            } else {
+                saved.remove(&seq);
+            }
+        }),
+        Err(error) => chat.timeline.update(|t| t.notice(format!("Not saved: {error}"))),
     }
 }
 

@@ -19,5 +19,6 @@ pub mod notify_toggle;
 pub mod profile_page;
 pub mod room_info;
 pub mod rooms_page;
+pub mod saved_page;
 pub mod search_page;
 pub mod sidebar;

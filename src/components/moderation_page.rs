@@ -60,6 +60,14 @@ fn Line(line: LogLine, room: String) -> impl IntoView {
             "deleted " <a href=format!("/r/{room}?at={seq}#m-{seq}") rel="external">"a message"</a> " by " {target}
         }
         .into_any(),
+        ("pin", Some(seq)) => view! {
+            "pinned " <a href=format!("/r/{room}?at={seq}#m-{seq}") rel="external">"a message"</a> " by " {target}
+        }
+        .into_any(),
+        ("unpin", Some(seq)) => view! {
+            "unpinned " <a href=format!("/r/{room}?at={seq}#m-{seq}") rel="external">"a message"</a> " by " {target}
+        }
+        .into_any(),
         ("remove", _) => view! { "removed " {target} " from the room" }.into_any(),
         ("promote", _) => view! { "made " {target} " a moderator" }.into_any(),
         ("demote", _) => view! { "removed " {target} " as moderator" }.into_any(),

@@ -61,12 +61,23 @@ pub fn RoomInfo(room: String, info: Info, me: String) -> impl IntoView {
         }
     });
     let remove = RemoveMember::url();
+    let pins = use_context::<ChatState>().map_or_else(|| RwSignal::new(info.pins.clone()), |chat| chat.pins);
+    let pins_room = room.clone();
+    let pin_list = move || {
+        pins.get().into_iter().map(|pin| view! { <PinRow pin room=pins_room.clone()/> }).collect_view()
+    };
     let (invite_room, leave_room) = (room.clone(), room);
     view! {
         <details class="room-info" id="room-info">
             <summary>{count}</summary>
             {notify_form}
             <ul class="members">{list}</ul>
+            <Show when=move || pins.with(|p| !p.is_empty())>
+                <h2 class="pins-heading" id="pins-heading">
+                    "Pinned " <span class="muted">{move || pins.with(Vec::len)}</span>
+                </h2>
+                <ul class="pins" id="pins" aria-labelledby="pins-heading">{pin_list.clone()}</ul>
+            </Show>
             {log}
             {manage.then(|| view! {
                 <form method="post" action=invite class="inline-form" id="invite-form">
@@ -85,6 +96,28 @@ pub fn RoomInfo(room: String, info: Info, me: String) -> impl IntoView {
             })}
             <p class="form-error" role="alert">{error}</p>
         </details>
+    }
+}
+
+/// One pinned message: who wrote what, who pinned it; a link to it in the room (in place on
+/// a live page, loading older history if needed; a page load without JavaScript).
+#[component]
+fn PinRow(pin: crate::model::Pin, room: String) -> impl IntoView {
+    let seq = pin.message.seq;
+    let chat = use_context::<ChatState>();
+    let open = move |ev: leptos::ev::MouseEvent| {
+        if let Some(chat) = chat {
+            ev.prevent_default();
+            leptos::task::spawn_local(crate::components::message_list::jump_to(chat, seq));
+        }
+    };
+    view! {
+        <li class="pin" data-seq=seq>
+            <a href=format!("/r/{room}?at={seq}#m-{seq}") rel="external" on:click=open>
+                <strong>{pin.message.author}</strong> ": " {pin.message.excerpt}
+            </a>
+            <span class="muted">" pinned by @" {pin.by}</span>
+        </li>
     }
 }
 

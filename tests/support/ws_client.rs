@@ -2,7 +2,7 @@
 //! cookie, say hello, send frames, and read the server's frames in order, each within
 //! [`PATIENCE`].
 
-use banter::protocol::{self, ClientFrame, ServerFrame};
+use banter::protocol::{self, ClientFrame, ErrorCode, ServerFrame};
 use futures::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
@@ -55,6 +55,15 @@ impl TestServer {
     /// A client signed in as `username` that has said hello and read its welcome.
     pub async fn join(&self, username: &str) -> Client {
         self.join_after(username, None).await
+    }
+
+    /// A client signed in as `username` that has joined `room` (reading what came before its
+    /// welcome).
+    pub async fn join_room(&self, username: &str, room: &str) -> Client {
+        let mut client = self.connect(username).await;
+        client.send(&ClientFrame::Hello { room: room.into(), after: None }).await;
+        client.until(|f| matches!(f, ServerFrame::Welcome { .. })).await;
+        client
     }
 
     pub async fn join_after(&self, username: &str, after: Option<i64>) -> Client {
@@ -120,6 +129,39 @@ impl Client {
             reply_to: None,
         })
         .await;
+    }
+
+    /// Post `body` in `room`; its `seq`.
+    pub async fn say(&mut self, room: &str, client_id: &str, body: &str) -> i64 {
+        let frame = ClientFrame::Send {
+            room: room.into(),
+            client_id: client_id.into(),
+            body: body.into(),
+            attachments: Vec::new(),
+            reply_to: None,
+        };
+        self.send(&frame).await;
+        self.ack(client_id).await
+    }
+
+    /// Send a change (`edit`, `delete`, `react`, `pin`): its own `seq`, or the error code.
+    pub async fn change(&mut self, frame: ClientFrame) -> Result<i64, ErrorCode> {
+        let id = match &frame {
+            ClientFrame::Edit { client_id, .. }
+            | ClientFrame::Delete { client_id, .. }
+            | ClientFrame::React { client_id, .. }
+            | ClientFrame::Pin { client_id, .. } => client_id.clone(),
+            other => panic!("not a change: {other:?}"),
+        };
+        self.send(&frame).await;
+        let (answer, _) = self
+            .until(|f| matches!(f, ServerFrame::Ack { client_id, .. } | ServerFrame::Error { client_id: Some(client_id), .. } if *client_id == id))
+            .await;
+        match answer {
+            ServerFrame::Ack { seq, .. } => Ok(seq),
+            ServerFrame::Error { code, .. } => Err(code),
+            other => panic!("expected an ack or an error, got {other:?}"),
+        }
     }
 
     /// From now on, return `members` frames too.

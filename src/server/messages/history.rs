@@ -23,6 +23,10 @@ pub enum Refusal {
     EditWindowClosed,
     #[error("this message has as many different reactions as it may have")]
     TooManyReactions,
+    #[error("only the room's moderators pin messages")]
+    NotModerator,
+    #[error("this room has as many pinned messages as it may have: unpin one first")]
+    TooManyPins,
 }
 
 impl Refusal {
@@ -33,6 +37,8 @@ impl Refusal {
             Refusal::NotYours => ErrorCode::NotYours,
             Refusal::EditWindowClosed => ErrorCode::EditWindowClosed,
             Refusal::TooManyReactions => ErrorCode::InvalidReaction,
+            Refusal::NotModerator => ErrorCode::NotModerator,
+            Refusal::TooManyPins => ErrorCode::TooManyPins,
         }
     }
 }
@@ -141,6 +147,7 @@ impl Store {
             reactions: Vec::new(),
             reply_to,
             mentions: message.mentions.iter().map(|m| m.username.clone()).collect(),
+            pinned: false,
         }))
     }
 
@@ -238,7 +245,7 @@ impl Store {
 
 /// A message and the one it answers, read by [`from_row`]: every history read selects these.
 const MESSAGE_COLUMNS: &str = "m.seq, m.client_id, m.author, m.body, m.created_at,
-        COALESCE(u.username, '') AS username, m.html, m.edited_at, m.deleted_at,
+        COALESCE(u.username, '') AS username, m.html, m.edited_at, m.deleted_at, m.pinned_at,
         r.seq AS reply_seq, r.author AS reply_author, COALESCE(ru.username, '') AS reply_username,
         r.body AS reply_body, r.deleted_at AS reply_deleted_at
     FROM messages m LEFT JOIN users u ON u.id = m.author_id
@@ -278,5 +285,6 @@ fn from_row(room: &str, row: &AnyRow) -> Result<ChatMessage, StoreError> {
         reactions: Vec::new(),
         mentions: Vec::new(),
         reply_to,
+        pinned: row.try_get::<Option<i64>, _>("pinned_at")?.is_some(),
     })
 }

@@ -13,6 +13,7 @@ use crate::attachments::AttachmentId;
 use crate::model::Reaction;
 use crate::protocol::{MAX_REACTION_KINDS, ServerFrame};
 use crate::server::messages::history::{Refusal, Stored};
+use crate::server::messages::pins::PIN_EVENT;
 use crate::server::rooms::moderation::{self, Act};
 use crate::server::storage::store::{Store, StoreError};
 
@@ -83,14 +84,14 @@ impl ChangeRow {
 }
 
 /// The message a change is about, as the checks need it.
-struct Target {
-    author_id: Option<i64>,
-    created_at: i64,
+pub(super) struct Target {
+    pub(super) author_id: Option<i64>,
+    pub(super) created_at: i64,
 }
 
 impl Store {
     /// The message `seq` in the room, unless it does not exist or is deleted.
-    async fn target(
+    pub(super) async fn target(
         tx: &mut crate::server::storage::store::WriteTx,
         room_id: i64,
         seq: i64,
@@ -107,7 +108,7 @@ impl Store {
     }
 
     /// The `seq` this actor's change with `client_id` already took, if it was applied before.
-    async fn applied(
+    pub(super) async fn applied(
         tx: &mut crate::server::storage::store::WriteTx,
         room_id: i64,
         actor_id: i64,
@@ -124,7 +125,7 @@ impl Store {
     }
 
     #[allow(clippy::too_many_arguments)]
-    async fn record_event(
+    pub(super) async fn record_event(
         tx: &mut crate::server::storage::store::WriteTx,
         room_id: i64,
         seq: i64,
@@ -230,7 +231,8 @@ impl Store {
         Store::unindex_message(tx, delete.room_id, delete.target).await?;
         Store::clear_mentions(tx, delete.room_id, delete.target).await?;
         sqlx::query(
-            "UPDATE messages SET body = '', html = '', deleted_at = $1 WHERE room_id = $2 AND seq = $3",
+            "UPDATE messages SET body = '', html = '', deleted_at = $1, pinned_at = NULL, pinned_by = NULL
+             WHERE room_id = $2 AND seq = $3",
         )
         .bind(ts)
         .bind(delete.room_id)
@@ -367,7 +369,8 @@ impl Store {
 
     /// The changes after `after` to messages at or before it, in `seq` order, each as the frame
     /// that tells a client the message's current state. (Changes to later messages need no
-    /// telling: those messages are replayed as they are now.)
+    /// telling: those messages are replayed as they are now. Pins are the exception: the room's
+    /// list of pins needs each one, whichever message it is on.)
     pub async fn changes_after(
         &self,
         room_id: i64,
@@ -377,7 +380,7 @@ impl Store {
         let rows = sqlx::query(
             "SELECT e.seq, e.target_seq, m.body, COALESCE(m.html, '') AS html, m.edited_at, m.deleted_at, e.kind
              FROM message_events e JOIN messages m ON m.room_id = e.room_id AND m.seq = e.target_seq
-             WHERE e.room_id = $1 AND e.seq > $2 AND e.target_seq <= $3 ORDER BY e.seq",
+             WHERE e.room_id = $1 AND e.seq > $2 AND (e.target_seq <= $3 OR e.kind = 'pin') ORDER BY e.seq",
         )
         .bind(room_id)
         .bind(after)
@@ -397,11 +400,20 @@ impl Store {
         if let (Some(first), Some(last)) = (edited.iter().min(), edited.iter().max()) {
             mentions = self.mentions_between(room_id, *first, *last).await?;
         }
+        // The room's pins as they are now, if any change was a pin.
+        let pins =
+            if rows.iter().any(|row| row.kind == PIN_EVENT) { self.pins(room_id).await? } else { Vec::new() };
         Ok(rows
             .into_iter()
             .map(|row| {
                 let (seq, target) = (row.seq, row.target);
                 match (row.deleted_at, row.kind.as_str()) {
+                    (_, PIN_EVENT) => ServerFrame::Pinned {
+                        room: room.to_owned(),
+                        seq,
+                        target,
+                        pin: pins.iter().find(|pin| pin.message.seq == target).cloned(),
+                    },
                     (Some(_), _) => ServerFrame::Deleted { room: room.to_owned(), seq, target },
                     (None, "react") => ServerFrame::Reactions {
                         room: room.to_owned(),

@@ -1,6 +1,6 @@
 //! What a message is and what may happen to it: storing it and reading a room's history
 //! (`history`), posting without a socket (`posting`, `form_post`), edits and deletions
-//! (`message_changes`), mentions, Markdown rendering and the emoji catalog. Each keeps its own SQL; the sequencer runs the writes in its transaction.
+//! (`message_changes`), pins (`pins`), saved messages (`saved`), mentions, Markdown rendering and the emoji catalog. Each keeps its own SQL; the sequencer runs the writes in its transaction.
 //! Uses `storage`, `accounts`, `rooms` and `limits`.
 
 pub mod emoji_catalog;
@@ -9,4 +9,6 @@ pub mod history;
 pub mod markdown;
 pub mod mentions;
 pub mod message_changes;
+pub mod pins;
 pub mod posting;
+pub mod saved;

@@ -35,6 +35,10 @@ pub enum Act {
     Remove,
     Promote,
     Demote,
+    /// Pinned a message to the room.
+    Pin,
+    /// Took a message's pin away.
+    Unpin,
 }
 
 impl Act {
@@ -44,6 +48,8 @@ impl Act {
             Act::Remove => "remove",
             Act::Promote => "promote",
             Act::Demote => "demote",
+            Act::Pin => "pin",
+            Act::Unpin => "unpin",
         }
     }
 }
@@ -53,7 +59,7 @@ impl Act {
 pub struct LogEntry {
     /// Who acted (username).
     pub actor: String,
-    /// `delete`, `remove`, `promote` or `demote`.
+    /// `delete`, `remove`, `promote`, `demote`, `pin` or `unpin`.
     pub action: String,
     /// The message acted on, for a deletion.
     pub seq: Option<i64>,

@@ -188,6 +188,7 @@ impl Task {
                 Change::Post(message) => Store::insert(&mut tx, message, next, ts).await?,
                 Change::Edit(edit) => Store::edit(&mut tx, edit, next, ts).await?,
                 Change::React(react) => Store::react(&mut tx, react, next, ts).await?,
+                Change::Pin(pin) => Store::pin(&mut tx, pin, next, ts).await?,
                 Change::Delete(delete) => {
                     let (outcome, gone) = Store::delete(&mut tx, delete, next, ts).await?;
                     files.extend(gone);

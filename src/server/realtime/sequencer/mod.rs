@@ -30,6 +30,7 @@ use crate::server::media::blobs::BlobStore;
 use crate::server::messages::history::Refusal;
 use crate::server::messages::history::{NewMessage, Stored};
 use crate::server::messages::message_changes::{DeleteMessage, EditMessage, ReactMessage};
+use crate::server::messages::pins::PinMessage;
 use crate::server::push::sender::Pusher;
 use crate::server::realtime::access_watch::AccessWatch;
 use crate::server::realtime::cluster::{Cluster, ClusterEvent};
@@ -92,13 +93,14 @@ impl SequencerError {
     }
 }
 
-/// A write the sequencer puts in the room's order: a new message, an edit or a deletion.
+/// A write the sequencer puts in the room's order: a new message, or a change to one.
 #[derive(Debug)]
 pub enum Change {
     Post(NewMessage),
     Edit(EditMessage),
     Delete(DeleteMessage),
     React(ReactMessage),
+    Pin(PinMessage),
 }
 
 impl Change {
@@ -108,6 +110,7 @@ impl Change {
             Change::Edit(e) => e.room_id,
             Change::Delete(d) => d.room_id,
             Change::React(r) => r.room_id,
+            Change::Pin(p) => p.room_id,
         }
     }
 
@@ -117,6 +120,7 @@ impl Change {
             Change::Edit(e) => &e.room,
             Change::Delete(d) => &d.room,
             Change::React(r) => &r.room,
+            Change::Pin(p) => &p.room,
         }
     }
 
@@ -126,6 +130,7 @@ impl Change {
             Change::Edit(e) => &e.client_id,
             Change::Delete(d) => &d.client_id,
             Change::React(r) => &r.client_id,
+            Change::Pin(p) => &p.client_id,
         }
     }
 }
@@ -316,12 +321,13 @@ impl Task {
     }
 }
 
-/// The `seq` of an `edited` or `deleted` frame.
+/// The `seq` of a change's frame (`edited`, `deleted`, `reactions`, `pinned`).
 fn change_seq(frame: &ServerFrame) -> i64 {
     match frame {
         ServerFrame::Edited { seq, .. }
         | ServerFrame::Deleted { seq, .. }
-        | ServerFrame::Reactions { seq, .. } => *seq,
+        | ServerFrame::Reactions { seq, .. }
+        | ServerFrame::Pinned { seq, .. } => *seq,
         _ => 0,
     }
 }

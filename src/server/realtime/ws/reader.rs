@@ -12,6 +12,7 @@ use crate::attachments::AttachmentId;
 use crate::protocol::{self, ClientFrame, ErrorCode, ServerFrame, validate_body, validate_client_id};
 use crate::server::messages::emoji_catalog::expand_shortcodes;
 use crate::server::messages::message_changes::{DeleteMessage, EditMessage, ReactMessage};
+use crate::server::messages::pins::PinMessage;
 use crate::server::messages::posting::{self, Post, PostError};
 use crate::server::realtime::cluster::ClusterEvent;
 use crate::server::realtime::hub::{ConnId, Outbox, Person};
@@ -150,6 +151,9 @@ impl<'a> Reader<'a> {
             ClientFrame::Delete { room, client_id, seq } => self.on_delete(room, client_id, seq).await,
             ClientFrame::React { room, client_id, seq, emoji } => {
                 self.on_react(room, client_id, seq, emoji).await
+            }
+            ClientFrame::Pin { room, client_id, seq, pinned } => {
+                self.on_pin(room, client_id, seq, pinned).await
             }
             ClientFrame::Typing { room } => self.on_typing(room),
             ClientFrame::Ping => {
@@ -315,6 +319,25 @@ impl<'a> Reader<'a> {
             emoji,
         };
         self.submit(Change::React(react), client_id).await;
+    }
+
+    /// `pin`: pin a message to the room, or take its pin away (who may is checked in the
+    /// store, in the pin's own transaction).
+    async fn on_pin(&mut self, room: String, client_id: String, target: i64, pinned: bool) {
+        let Some((client_id, room_id, room)) = self.admit_write(room, client_id).await else { return };
+        if !self.spend_allowance(&client_id).await {
+            return;
+        }
+        let pin = PinMessage {
+            room_id,
+            room,
+            client_id: client_id.clone(),
+            actor_id: self.person.user_id,
+            target,
+            pinned,
+            admin: self.state.is_admin(&self.person.username),
+        };
+        self.submit(Change::Pin(pin), client_id).await;
     }
 
     /// The checks every write shares: a valid `client_id`, the joined room, membership. The

@@ -1,0 +1,63 @@
+import { test, expect } from '@playwright/test';
+import { delivered, joinAs, openConversation, send, unique, visit } from './helpers';
+
+test('a pin made in one browser shows in the other at once, in the message and the room’s pins', async ({ browser }) => {
+  const alice = await joinAs(browser, 'alice');
+  const bob = await joinAs(browser, 'bob');
+  // In a conversation either person pins.
+  await openConversation(alice.page, bob.page, bob.name);
+  const text = unique('the plan');
+  await send(alice.page, text);
+  await expect(delivered(bob.page, text)).toHaveCount(1);
+
+  const his = bob.page.locator('#chat-box li.message').filter({ hasText: text });
+  await his.focus();
+  await his.getByRole('button', { name: 'Pin message' }).click();
+
+  const hers = alice.page.locator('#chat-box li.message').filter({ hasText: text });
+  await expect(hers.locator('.pinned-mark')).toHaveText('Pinned');
+  await alice.page.locator('#room-info summary').click();
+  const pins = alice.page.locator('#pins li');
+  await expect(pins).toHaveCount(1);
+  await expect(pins).toContainText(text);
+  await expect(pins).toContainText(`pinned by @${bob.name}`);
+  // The pin leads to its message.
+  await pins.getByRole('link').click();
+  await expect(hers).toBeFocused();
+
+  // Unpinned by the other: gone from both.
+  await his.focus();
+  await his.getByRole('button', { name: 'Unpin message' }).click();
+  await expect(pins).toHaveCount(0);
+  await expect(hers.locator('.pinned-mark')).toHaveCount(0);
+  await alice.context.close();
+  await bob.context.close();
+});
+
+test('a saved message is on /saved, leads back to its room, and can be removed there', async ({ browser }) => {
+  const me = await joinAs(browser, 'saver');
+  const text = unique('keep this');
+  await send(me.page, text);
+  const message = me.page.locator('#chat-box li.message:not(.pending)').filter({ hasText: text });
+  await message.focus();
+  await message.getByRole('button', { name: 'Save message for later' }).click();
+  await expect(message.getByRole('button', { name: 'Remove from saved messages' })).toHaveAttribute('aria-pressed', 'true');
+
+  // Another device (a fresh page) knows it is saved.
+  await me.page.reload();
+  await message.focus();
+  await expect(message.getByRole('button', { name: 'Remove from saved messages' })).toHaveCount(1);
+
+  await me.page.locator('#saved-link').click();
+  await expect(me.page).toHaveURL(/\/saved$/);
+  const item = me.page.locator('#saved-list li').filter({ hasText: text });
+  await expect(item).toHaveCount(1);
+  await item.getByRole('link').click();
+  await expect(me.page).toHaveURL(/\/r\/general\?at=\d+#m-\d+$/);
+  await expect(message).toBeVisible();
+
+  await visit(me.page, '/saved');
+  await item.getByRole('button', { name: 'Remove' }).click();
+  await expect(me.page.locator('#saved-list li').filter({ hasText: text })).toHaveCount(0);
+  await me.context.close();
+});
