@@ -76,6 +76,9 @@ pub struct ChatState {
     pub status: RwSignal<ConnStatus>,
     /// The message the next one answers, while the person is replying.
     pub replying: RwSignal<Option<crate::model::Quote>>,
+    /// The text of the person's draft here when the page was made (the composer starts with
+    /// it; `replying` starts with its reply).
+    pub draft: StoredValue<String>,
     /// The first message from someone else after the person's read position when the page was
     /// made: where the "New messages" line goes. Fixed for the page's life.
     pub first_unread: StoredValue<Option<i64>>,
@@ -124,7 +127,8 @@ impl ChatState {
             online: RwSignal::new(0),
             typists: RwSignal::new(Typists::default()),
             rooms: RwSignal::new(page.rooms.clone()),
-            replying: RwSignal::new(None),
+            replying: RwSignal::new(page.draft.as_ref().and_then(|d| d.reply_to.clone())),
+            draft: StoredValue::new(page.draft.map(|d| d.body).unwrap_or_default()),
             moderator: StoredValue::new(page.info.as_ref().is_some_and(|info| info.moderator)),
             presence: RwSignal::new(Default::default()),
             status: RwSignal::new(ConnStatus::Connecting),

@@ -69,6 +69,22 @@ pub struct SavedMessage {
     pub saved_at: i64,
 }
 
+/// Milliseconds between a page's saves of what is being typed (its draft).
+pub const DRAFT_SAVE_EVERY_MS: f64 = 2_000.0;
+
+/// What a person typed in a room and has not sent: kept on the server for their other
+/// devices and the next visit; sending clears it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Draft {
+    /// The text as typed (attachments are not kept).
+    pub body: String,
+    /// The message it answers, when replying.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<Quote>,
+    /// When it was last saved (ms since the Unix epoch).
+    pub updated_at: i64,
+}
+
 /// A message pinned to its room: which, by whom and when.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Pin {

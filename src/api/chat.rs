@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::api_error::ApiError;
-use crate::model::{HistoryPage, Pin, Profile};
+use crate::model::{Draft, HistoryPage, Pin, Profile};
 use crate::rooms::{RoomKind, RoomSummary};
 
 /// Most messages one call loads to reach a message far back (a search result, a reply's
@@ -51,6 +51,8 @@ pub struct ChatPage {
     pub last_read: Option<i64>,
     /// The room's messages this person saved (`seq`s), to mark them.
     pub saved: Vec<i64>,
+    /// What this person typed here and has not sent, on any device.
+    pub draft: Option<Draft>,
 }
 
 pub use crate::rooms::Member;
@@ -120,6 +122,7 @@ pub async fn load_chat(room: String, at: Option<i64>) -> Result<ChatPage, ApiErr
         upload_limit: state.config.max_upload_bytes,
         last_read: None,
         saved: Vec::new(),
+        draft: None,
     };
     let Some(user) = super::ssr::user(&state).await? else { return Ok(page) };
     page.me = Some(user.profile());
@@ -177,6 +180,7 @@ pub async fn load_chat(room: String, at: Option<i64>) -> Result<ChatPage, ApiErr
     page.form_client_id = uuid::Uuid::new_v4().simple().to_string();
     page.last_read = state.store.read_position(access.id, user.id).await.map_err(internal)?;
     page.saved = state.store.saved_in_room(user.id, access.id).await.map_err(super::ssr::internal)?;
+    page.draft = state.store.draft(user.id, access.id).await.map_err(super::ssr::internal)?;
     Ok(page)
 }
 

@@ -12,9 +12,11 @@
 //! - [`push`]: Web Push subscriptions.
 //! - [`search`]: searching the messages of one's rooms.
 //! - [`saved`]: saving messages for later, the `/saved` page.
+//! - [`drafts`]: what is typed and not sent, kept for other devices.
 
 pub mod accounts;
 pub mod chat;
+pub mod drafts;
 pub mod form_error;
 pub mod moderation;
 pub mod notifications;
@@ -25,6 +27,7 @@ pub mod search;
 
 pub use accounts::*;
 pub use chat::*;
+pub use drafts::*;
 pub use form_error::FormError;
 pub use moderation::*;
 pub use notifications::*;

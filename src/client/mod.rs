@@ -1,7 +1,9 @@
 //! Browser-only code (`hydrate` feature): the live connection and what it keeps in the
-//! browser (the outbox in `localStorage`), and the emoji picker's fetch and storage (`emoji`).
+//! browser (the outbox in `localStorage`), the emoji picker's fetch and storage (`emoji`), and
+//! the composer's draft kept on the server (`drafts`).
 
 pub mod connection;
+pub mod drafts;
 pub mod emoji;
 pub mod notify;
 pub mod storage;

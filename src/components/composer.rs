@@ -72,9 +72,33 @@ pub fn Composer(form_client_id: String) -> impl IntoView {
         }
     };
 
+    // What is typed is kept on the server as the room's draft, for the person's other devices
+    // and the next visit.
+    #[cfg(feature = "hydrate")]
+    let drafts = crate::client::drafts::DraftSync::new(
+        chat.room.get_value(),
+        chat.draft.get_value(),
+        chat.replying.get_untracked().map(|quote| quote.seq),
+    );
+    let draft_changed = move || {
+        #[cfg(feature = "hydrate")]
+        if let Some(field) = input.get_untracked() {
+            drafts.changed(field.value(), chat.replying.get_untracked().map(|quote| quote.seq));
+        }
+    };
+    // Starting or leaving a reply changes the draft too.
+    Effect::new(move |before: Option<Option<i64>>| {
+        let now = chat.replying.with(|quote| quote.as_ref().map(|q| q.seq));
+        if before.is_some_and(|before| before != now) {
+            draft_changed();
+        }
+        now
+    });
+
     // Tell the room at most every few seconds while typing.
     let last_typing = StoredValue::new(f64::MIN);
     let on_input = move |_: leptos::ev::Event| {
+        draft_changed();
         #[cfg(feature = "hydrate")]
         if let Some(field) = input.get_untracked() {
             completions.typed(emoji, &crate::client::emoji::before_caret(&field));
@@ -122,6 +146,7 @@ pub fn Composer(form_client_id: String) -> impl IntoView {
         chat.command(Command::Flush);
         completions.dismiss();
         field.set_value("");
+        draft_changed();
         #[cfg(feature = "hydrate")]
         fit_height(&field);
         let _ = field.focus();
@@ -174,7 +199,9 @@ pub fn Composer(form_client_id: String) -> impl IntoView {
                     #[cfg(not(feature = "hydrate"))]
                     let _ = ev;
                 }
-            ></textarea>
+            >
+                {chat.draft.get_value()}
+            </textarea>
             <CompletionList completions on_choose/>
             <EmojiPicker on_pick=move |chosen: String| insert(&chosen, None)/>
             // Without JavaScript, a plain file field (one file, sent with the form); once the

@@ -31,6 +31,12 @@ pub const MAX_UNSENT_UPLOADS: i64 = 50;
 pub const SEARCHES_PER_MINUTE: f64 = 60.0;
 pub const SEARCH_BURST: u32 = 20;
 
+/// Draft saves one person may make: a page saves at most every
+/// [`DRAFT_SAVE_EVERY_MS`](crate::model::DRAFT_SAVE_EVERY_MS) while typing, so a burst for
+/// several tabs and devices, then one a second. More are refused (the page tries again later).
+pub const DRAFTS_PER_MINUTE: f64 = 60.0;
+pub const DRAFT_BURST: u32 = 20;
+
 /// One limiter per kind of action, keyed by account id (or address for sign-up).
 #[derive(Debug, Clone)]
 pub struct PersonLimits {
@@ -43,6 +49,8 @@ pub struct PersonLimits {
     pub signups: Keyed<IpAddr>,
     pub uploads: Keyed<i64>,
     pub searches: Keyed<i64>,
+    /// Saving what one has typed and not sent.
+    pub drafts: Keyed<i64>,
 }
 
 impl PersonLimits {
@@ -59,6 +67,7 @@ impl PersonLimits {
             ),
             uploads: Keyed::new("uploads", UPLOADS_PER_MINUTE / 60.0, UPLOAD_BURST),
             searches: Keyed::new("searches", SEARCHES_PER_MINUTE / 60.0, SEARCH_BURST),
+            drafts: Keyed::new("drafts", DRAFTS_PER_MINUTE / 60.0, DRAFT_BURST),
         }
     }
 }

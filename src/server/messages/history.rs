@@ -102,7 +102,7 @@ impl Store {
         }
         let mut reply_to = None;
         if let Some(target) = message.reply_to {
-            match Store::quote(tx, message.room_id, target).await? {
+            match Store::quote(&mut **tx, message.room_id, target).await? {
                 Some(quote) => reply_to = Some(Box::new(quote)),
                 None => return Ok(Stored::Refused(Refusal::NoSuchMessage)),
             }
@@ -132,6 +132,9 @@ impl Store {
         .await?;
         Store::index_message(tx, id, &message.body).await?;
         Store::record_mentions(tx, message.room_id, seq, &message.mentions).await?;
+        if let Some(author) = message.author_id {
+            Store::clear_draft(tx, author, message.room_id).await?;
+        }
         Ok(Stored::New(ChatMessage {
             room: message.room.clone(),
             seq,
@@ -152,14 +155,18 @@ impl Store {
     }
 
     /// Message `seq` in the room, quoted; `None` if there is none.
-    async fn quote(tx: &mut WriteTx, room_id: i64, seq: i64) -> Result<Option<Quote>, StoreError> {
+    pub(super) async fn quote<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+        executor: E,
+        room_id: i64,
+        seq: i64,
+    ) -> Result<Option<Quote>, StoreError> {
         let row = sqlx::query(
             "SELECT m.author, COALESCE(u.username, '') AS username, m.body, m.deleted_at
              FROM messages m LEFT JOIN users u ON u.id = m.author_id WHERE m.room_id = $1 AND m.seq = $2",
         )
         .bind(room_id)
         .bind(seq)
-        .fetch_optional(&mut **tx)
+        .fetch_optional(executor)
         .await?;
         let Some(row) = row else { return Ok(None) };
         Ok(Some(Quote {

@@ -1,8 +1,11 @@
 //! What a message is and what may happen to it: storing it and reading a room's history
 //! (`history`), posting without a socket (`posting`, `form_post`), edits and deletions
-//! (`message_changes`), pins (`pins`), saved messages (`saved`), mentions, Markdown rendering and the emoji catalog. Each keeps its own SQL; the sequencer runs the writes in its transaction.
+//! (`message_changes`), pins (`pins`), saved messages (`saved`), drafts (`drafts`), mentions,
+//! Markdown rendering and the emoji catalog. Each keeps its own SQL; the sequencer runs the
+//! writes in its transaction.
 //! Uses `storage`, `accounts`, `rooms` and `limits`.
 
+pub mod drafts;
 pub mod emoji_catalog;
 pub mod form_post;
 pub mod history;
