@@ -88,7 +88,7 @@ pub fn Sidebar(rooms: RwSignal<Vec<RoomSummary>>, current: String) -> impl IntoV
             <nav aria-label="Rooms and conversations">
                 <ul>{items}</ul>
                 <a class="all-rooms" href="/rooms" rel="external">"Find or start a room…"</a>
-                <a class="all-rooms" href="/saved" rel="external" id="saved-link">"Saved messages"</a>
+                <a class="saved-link" href="/saved" rel="external" id="saved-link">"Saved messages"</a>
                 <NotifyToggle/>
             </nav>
         </details>
