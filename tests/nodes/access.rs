@@ -1,6 +1,6 @@
 //! What ends a person's access on one node (a removal, a sign-out) ends it on every node,
-//! even when no node hears of it; a private room is private everywhere; the member list
-//! follows on every node.
+//! even when no node hears of it; a private room (its messages, its pins) is private
+//! everywhere; the member list follows on every node.
 
 use super::*;
 
@@ -68,6 +68,38 @@ async fn a_private_room_is_private_on_every_node() {
     // Her socket in general on the second node heard nothing of it either.
     let heard = eve_general.round_trip().await;
     assert!(!heard.iter().any(|f| format!("{f:?}").contains("swordfish")), "{heard:?}");
+}
+
+#[tokio::test]
+async fn a_pin_on_one_node_reaches_members_on_another_and_nobody_else() {
+    let redis = TestRedis::start().await;
+    let (first, second, third) = three_nodes(&redis).await;
+    let ann = first.cookie("ann").await;
+    let bob = first.cookie("bob").await;
+    let eve = first.cookie("eve").await;
+    let room = club(&first, &ann, &["bob"]).await;
+    let mut ann_ws = joined(&first.ws_url(), &ann, &room).await;
+    let mut bob_ws = joined(&second.ws_url(), &bob, &room).await;
+    let mut eve_general = joined(&third.ws_url(), &eve, "general").await;
+
+    let plan = ann_ws.say(&room, "p1", "the plan, for the pins").await;
+    let pin = ClientFrame::Pin { room: room.clone(), client_id: "pin1".into(), seq: plan, pinned: true };
+    let at = ann_ws.change(pin).await.expect("ann pins in her room");
+    let (frame, _) = bob_ws.until(|f| matches!(f, ServerFrame::Pinned { .. })).await;
+    match frame {
+        ServerFrame::Pinned { seq, target, pin: Some(pin), .. } => {
+            assert_eq!((seq, target, pin.by.as_str()), (at, plan, "ann"));
+        }
+        other => panic!("expected the pin, got {other:?}"),
+    }
+    // Bob's node lists it; on any node, eve gets the answer for a room that does not exist.
+    assert!(second.call("/api/room_pins", &bob, &format!("room={room}")).await.contains("the plan"));
+    for node in [&second, &third] {
+        let outside = node.call("/api/room_pins", &eve, &format!("room={room}")).await;
+        assert!(outside.starts_with("HTTP/1.1 404") && !outside.contains("the plan"), "{outside}");
+    }
+    let heard = eve_general.round_trip().await;
+    assert!(!heard.iter().any(|f| format!("{f:?}").contains("the plan")), "{heard:?}");
 }
 
 /// What happens to bob straight in the store, so that no node hears of it (as if the node that

@@ -1,5 +1,7 @@
 //! Edits and deletions in the store: applied inside the sequencer's transaction like a new
-//! message, each taking the room's next `seq` as an event.
+//! message, each taking the room's next `seq` as an event. The event log and what the
+//! changes share (the target, a resend applied once) live here too, for reactions and pins;
+//! [`Store::changes_after`] is what a resuming client is told of them all.
 //!
 //! The message row always holds the current state, so pages and history need nothing else; the
 //! event row (`message_events`) is what a resuming client needs: "message 12 changed, at seq 40".
@@ -11,7 +13,7 @@ use sqlx::Row;
 
 use crate::attachments::AttachmentId;
 use crate::model::Reaction;
-use crate::protocol::{MAX_REACTION_KINDS, ServerFrame};
+use crate::protocol::ServerFrame;
 use crate::server::messages::history::{Refusal, Stored};
 use crate::server::messages::pins::PIN_EVENT;
 use crate::server::rooms::moderation::{self, Act};
@@ -44,18 +46,6 @@ pub struct DeleteMessage {
     pub target: i64,
     /// The actor is a server administrator (`--admins`): they may delete anything.
     pub admin: bool,
-}
-
-/// A request to toggle a reaction.
-#[derive(Debug, Clone)]
-pub struct ReactMessage {
-    pub room_id: i64,
-    pub room: String,
-    pub client_id: String,
-    pub actor_id: i64,
-    pub target: i64,
-    /// One emoji, checked by the caller.
-    pub emoji: String,
 }
 
 /// One row of `message_events` with its message as it is now, read by name.
@@ -271,102 +261,6 @@ impl Store {
         Ok((changed, files.into_iter().filter_map(|id| AttachmentId::try_from(id).ok()).collect()))
     }
 
-    /// Toggle a reaction at `seq` inside `tx`: added if this person had not reacted with that
-    /// emoji, taken back if they had.
-    pub(crate) async fn react(
-        tx: &mut crate::server::storage::store::WriteTx,
-        react: &ReactMessage,
-        seq: i64,
-        ts: i64,
-    ) -> Result<Stored, StoreError> {
-        if let Some(seq) = Store::applied(tx, react.room_id, react.actor_id, &react.client_id).await? {
-            return Ok(Stored::Duplicate { seq });
-        }
-        if Store::target(tx, react.room_id, react.target).await?.is_none() {
-            return Ok(Stored::Refused(Refusal::NoSuchMessage));
-        }
-        let removed = sqlx::query(
-            "DELETE FROM reactions WHERE room_id = $1 AND target_seq = $2 AND user_id = $3 AND emoji = $4",
-        )
-        .bind(react.room_id)
-        .bind(react.target)
-        .bind(react.actor_id)
-        .bind(&react.emoji)
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
-        if removed == 0 {
-            let kinds: Vec<String> = sqlx::query_scalar(
-                "SELECT DISTINCT emoji FROM reactions WHERE room_id = $1 AND target_seq = $2",
-            )
-            .bind(react.room_id)
-            .bind(react.target)
-            .fetch_all(&mut **tx)
-            .await?;
-            if kinds.len() >= MAX_REACTION_KINDS && !kinds.contains(&react.emoji) {
-                return Ok(Stored::Refused(Refusal::TooManyReactions));
-            }
-            sqlx::query(
-                "INSERT INTO reactions (room_id, target_seq, user_id, emoji, created_at) VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(react.room_id)
-            .bind(react.target)
-            .bind(react.actor_id)
-            .bind(&react.emoji)
-            .bind(ts)
-            .execute(&mut **tx)
-            .await?;
-        }
-        Store::record_event(
-            tx,
-            react.room_id,
-            seq,
-            react.target,
-            "react",
-            react.actor_id,
-            &react.client_id,
-            ts,
-        )
-        .await?;
-        let rows = Store::reaction_rows(&mut **tx, react.room_id, react.target, react.target).await?;
-        let reactions = group_reactions(rows).into_iter().map(|(_, r)| r).collect();
-        Ok(Stored::Changed(ServerFrame::Reactions {
-            room: react.room.clone(),
-            seq,
-            target: react.target,
-            reactions,
-        }))
-    }
-
-    /// (target, emoji, username) for the reactions to messages `first..=last`, in the order
-    /// they were made.
-    async fn reaction_rows<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
-        executor: E,
-        room_id: i64,
-        first: i64,
-        last: i64,
-    ) -> Result<Vec<(i64, String, String)>, StoreError> {
-        Ok(sqlx::query_as(
-            "SELECT r.target_seq, r.emoji, u.username FROM reactions r JOIN users u ON u.id = r.user_id
-             WHERE r.room_id = $1 AND r.target_seq BETWEEN $2 AND $3 ORDER BY r.target_seq, r.created_at, r.rowid",
-        )
-        .bind(room_id)
-        .bind(first)
-        .bind(last)
-        .fetch_all(executor)
-        .await?)
-    }
-
-    /// The reactions to a room's messages `first..=last`, per message.
-    pub async fn reactions_between(
-        &self,
-        room_id: i64,
-        first: i64,
-        last: i64,
-    ) -> Result<Vec<(i64, Reaction)>, StoreError> {
-        Ok(group_reactions(Store::reaction_rows(self.pool(), room_id, first, last).await?))
-    }
-
     /// The changes after `after` to messages at or before it, in `seq` order, each as the frame
     /// that tells a client the message's current state. (Changes to later messages need no
     /// telling: those messages are replayed as they are now. Pins are the exception: the room's
@@ -442,19 +336,6 @@ impl Store {
             })
             .collect())
     }
-}
-
-/// (target, emoji, username) rows, in order, as each message's reactions: one entry per emoji,
-/// in the order each was first used, with who reacted in order.
-fn group_reactions(rows: Vec<(i64, String, String)>) -> Vec<(i64, Reaction)> {
-    let mut grouped: Vec<(i64, Reaction)> = Vec::new();
-    for (target, emoji, username) in rows {
-        match grouped.iter_mut().find(|(t, r)| *t == target && r.emoji == emoji) {
-            Some((_, reaction)) => reaction.users.push(username),
-            None => grouped.push((target, Reaction { emoji, users: vec![username] })),
-        }
-    }
-    grouped
 }
 
 #[cfg(test)]

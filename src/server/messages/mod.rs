@@ -1,7 +1,7 @@
 //! What a message is and what may happen to it: storing it and reading a room's history
 //! (`history`), posting without a socket (`posting`, `form_post`), edits and deletions
-//! (`message_changes`), pins (`pins`), saved messages (`saved`), drafts (`drafts`), mentions,
-//! Markdown rendering and the emoji catalog. Each keeps its own SQL; the sequencer runs the
+//! (`message_changes`), reactions, pins, saved messages (`saved`), drafts, mentions, Markdown
+//! rendering and the emoji catalog. Each keeps its own SQL; the sequencer runs the
 //! writes in its transaction.
 //! Uses `storage`, `accounts`, `rooms` and `limits`.
 
@@ -14,4 +14,5 @@ pub mod mentions;
 pub mod message_changes;
 pub mod pins;
 pub mod posting;
+pub mod reactions;
 pub mod saved;
