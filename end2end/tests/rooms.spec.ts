@@ -105,6 +105,9 @@ test('a private room: created, invite-only, hidden from others', async ({ browse
 });
 
 test('a public room can be read before joining; joining is a button, then you talk', async ({ browser }) => {
+  // One journey through three live pages (read, join, talk, be removed): about 20 s alone,
+  // more beside the rest of the suite, close to the default 30 s.
+  test.slow();
   const host = await joinAs(browser, 'host');
   const visitor = await joinAs(browser, 'visitor');
   const name = `open-${Date.now().toString(36)}`;
