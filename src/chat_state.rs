@@ -99,7 +99,7 @@ pub struct ChatState {
     /// Whether this person pins and unpins in the room.
     pub may_pin: StoredValue<bool>,
     /// The room's messages this person saved (`seq`s).
-    pub saved: RwSignal<std::collections::BTreeSet<i64>>,
+    pub saved: RwSignal<Vec<i64>>,
     /// The message whose actions a tap showed, on a touch screen (`components::message_touch`).
     pub selected: RwSignal<Option<i64>>,
     /// Minutes east of UTC for showing times: 0 on the server, the browser's own once hydrated.
@@ -136,7 +136,7 @@ impl ChatState {
             members: RwSignal::new(page.info.as_ref().map(|info| info.members.clone()).unwrap_or_default()),
             pins: RwSignal::new(page.info.as_ref().map(|info| info.pins.clone()).unwrap_or_default()),
             may_pin: StoredValue::new(page.info.as_ref().is_some_and(|info| info.may_pin)),
-            saved: RwSignal::new(page.saved.iter().copied().collect()),
+            saved: RwSignal::new(page.saved.clone()),
             utc_offset: RwSignal::new(0),
             commands: StoredValue::new(None),
         }

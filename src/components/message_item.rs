@@ -102,12 +102,22 @@ pub fn MessageItem(message: ChatMessage, continued: bool) -> impl IntoView {
                     <EmojiPicker on_pick=react ids=format!("react-{seq}") label="Add reaction" face=|| view! { <AddReactionIcon/> }/>
                 </span>
                 <button type="button" class="action" aria-label="Reply" title="Reply" on:click=reply>"Reply"</button>
-                <button type="button" class="action" aria-pressed=move || saved().to_string()
-                    aria-label=move || if saved() { "Remove from saved messages" } else { "Save message for later" }
-                    title=move || if saved() { "Remove from saved" } else { "Save for later" }
-                    on:click=move |_| leptos::task::spawn_local(save(chat, seq, !saved()))>
-                    {move || if saved() { "Saved" } else { "Save" }}
-                </button>
+                // One reactive view for the whole button (each reactive attribute would be a
+                // view type of its own in the wasm).
+                {move || {
+                    let on = saved();
+                    let (label, title, face) = if on {
+                        ("Remove from saved messages", "Remove from saved", "Saved")
+                    } else {
+                        ("Save message for later", "Save for later", "Save")
+                    };
+                    view! {
+                        <button type="button" class="action" aria-pressed=on.to_string() aria-label=label title=title
+                            on:click=move |_| leptos::task::spawn_local(save(chat, seq, !on))>
+                            {face}
+                        </button>
+                    }
+                }}
                 {chat.may_pin.get_value().then(|| view! {
                     <button type="button" class="action" aria-label=if pinned { "Unpin message" } else { "Pin message" }
                         title=if pinned { "Unpin from the room" } else { "Pin to the room" } on:click=pin>
@@ -295,10 +305,9 @@ fn EditForm(seq: i64, text: StoredValue<String>, editing: RwSignal<bool>) -> imp
 async fn save(chat: ChatState, seq: i64, on: bool) {
     match crate::api::save_message(chat.room.get_value(), seq, on).await {
         Ok(()) => chat.saved.update(|saved| {
+            saved.retain(|s| *s != seq);
             if on {
-                saved.insert(seq);
-            } else {
-                saved.remove(&seq);
+                saved.push(seq);
             }
         }),
         Err(error) => chat.timeline.update(|t| t.notice(format!("Not saved: {error}"))),

@@ -63,8 +63,18 @@ pub fn RoomInfo(room: String, info: Info, me: String) -> impl IntoView {
     let remove = RemoveMember::url();
     let pins = use_context::<ChatState>().map_or_else(|| RwSignal::new(info.pins.clone()), |chat| chat.pins);
     let pins_room = room.clone();
+    // One reactive view for the heading and the list (no `Show`: one view type fewer in the
+    // wasm).
     let pin_list = move || {
-        pins.get().into_iter().map(|pin| view! { <PinRow pin room=pins_room.clone()/> }).collect_view()
+        let pins = pins.get();
+        let count = pins.len();
+        let rows = pins.into_iter().map(|pin| view! { <PinRow pin room=pins_room.clone()/> }).collect_view();
+        (count > 0).then(|| {
+            view! {
+                <h2 class="pins-heading" id="pins-heading">"Pinned " <span class="muted">{count}</span></h2>
+                <ul class="pins" id="pins" aria-labelledby="pins-heading">{rows}</ul>
+            }
+        })
     };
     let (invite_room, leave_room) = (room.clone(), room);
     view! {
@@ -72,12 +82,7 @@ pub fn RoomInfo(room: String, info: Info, me: String) -> impl IntoView {
             <summary>{count}</summary>
             {notify_form}
             <ul class="members">{list}</ul>
-            <Show when=move || pins.with(|p| !p.is_empty())>
-                <h2 class="pins-heading" id="pins-heading">
-                    "Pinned " <span class="muted">{move || pins.with(Vec::len)}</span>
-                </h2>
-                <ul class="pins" id="pins" aria-labelledby="pins-heading">{pin_list.clone()}</ul>
-            </Show>
+            {pin_list}
             {log}
             {manage.then(|| view! {
                 <form method="post" action=invite class="inline-form" id="invite-form">
