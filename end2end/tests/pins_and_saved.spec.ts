@@ -36,24 +36,33 @@ test('a pin made in one browser shows in the other at once, in the message and t
 
 test('a saved message is on /saved, leads back to its room, and can be removed there', async ({ browser }) => {
   const me = await joinAs(browser, 'saver');
+  // A room of its own: in #general other tests' messages redraw the list around this one,
+  // and a redrawn message loses the focus that shows its actions.
+  await visit(me.page, '/rooms');
+  await me.page.locator('#room-name').fill(`saves-${Date.now().toString(36)}`);
+  await me.page.getByRole('button', { name: 'Create', exact: true }).click();
+  await expect(me.page.locator('#connection-status')).toHaveText('connected');
+  const room = new URL(me.page.url()).pathname;
   const text = unique('keep this');
   await send(me.page, text);
   const message = me.page.locator('#chat-box li.message:not(.pending)').filter({ hasText: text });
   await message.focus();
-  await message.getByRole('button', { name: 'Save message for later' }).click();
-  await expect(message.getByRole('button', { name: 'Remove from saved messages' })).toHaveAttribute('aria-pressed', 'true');
+  const save = message.getByRole('button', { name: 'Save', exact: true });
+  await save.click();
+  await expect(save).toHaveAttribute('aria-pressed', 'true');
 
   // Another device (a fresh page) knows it is saved.
   await me.page.reload();
+  await expect(me.page.locator('#connection-status')).toHaveText('connected');
   await message.focus();
-  await expect(message.getByRole('button', { name: 'Remove from saved messages' })).toHaveCount(1);
+  await expect(save).toHaveAttribute('aria-pressed', 'true');
 
   await me.page.locator('#saved-link').click();
   await expect(me.page).toHaveURL(/\/saved$/);
   const item = me.page.locator('#saved-list li').filter({ hasText: text });
   await expect(item).toHaveCount(1);
   await item.getByRole('link').click();
-  await expect(me.page).toHaveURL(/\/r\/general\?at=\d+#m-\d+$/);
+  await expect(me.page).toHaveURL(new RegExp(`${room}\\?at=\\d+#m-\\d+$`));
   await expect(message).toBeVisible();
 
   await visit(me.page, '/saved');

@@ -102,22 +102,12 @@ pub fn MessageItem(message: ChatMessage, continued: bool) -> impl IntoView {
                     <EmojiPicker on_pick=react ids=format!("react-{seq}") label="Add reaction" face=|| view! { <AddReactionIcon/> }/>
                 </span>
                 <button type="button" class="action" aria-label="Reply" title="Reply" on:click=reply>"Reply"</button>
-                // One reactive view for the whole button (each reactive attribute would be a
-                // view type of its own in the wasm).
-                {move || {
-                    let on = saved();
-                    let (label, title, face) = if on {
-                        ("Remove from saved messages", "Remove from saved", "Saved")
-                    } else {
-                        ("Save message for later", "Save for later", "Save")
-                    };
-                    view! {
-                        <button type="button" class="action" aria-pressed=on.to_string() aria-label=label title=title
-                            on:click=move |_| leptos::task::spawn_local(save(chat, seq, !on))>
-                            {face}
-                        </button>
-                    }
-                }}
+                // A toggle: its name stays "Save", `aria-pressed` says whether it is saved
+                // (one reactive attribute: the button, and the focus on it, stay).
+                <button type="button" class="action save" aria-pressed=move || saved().to_string()
+                    title="Save for later" on:click=move |_| leptos::task::spawn_local(save(chat, seq, !saved()))>
+                    "Save"
+                </button>
                 {chat.may_pin.get_value().then(|| view! {
                     <button type="button" class="action" aria-label=if pinned { "Unpin message" } else { "Pin message" }
                         title=if pinned { "Unpin from the room" } else { "Pin to the room" } on:click=pin>
