@@ -23,12 +23,7 @@ impl Store {
         now: i64,
     ) -> Result<(), StoreError> {
         if body.trim().is_empty() && reply_to.is_none() {
-            sqlx::query("DELETE FROM drafts WHERE user_id = $1 AND room_id = $2")
-                .bind(user_id)
-                .bind(room_id)
-                .execute(self.pool())
-                .await?;
-            return Ok(());
+            return forget(self.pool(), user_id, room_id).await;
         }
         sqlx::query(
             "INSERT INTO drafts (user_id, room_id, body, reply_to, updated_at) VALUES ($1, $2, $3, $4, $5)
@@ -64,11 +59,20 @@ impl Store {
 
     /// Forget the person's draft in the room, inside the transaction that posts their message.
     pub(super) async fn clear_draft(tx: &mut WriteTx, user_id: i64, room_id: i64) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM drafts WHERE user_id = $1 AND room_id = $2")
-            .bind(user_id)
-            .bind(room_id)
-            .execute(&mut **tx)
-            .await?;
-        Ok(())
+        forget(&mut **tx, user_id, room_id).await
     }
+}
+
+/// Forget the person's draft in the room, in a transaction or not.
+async fn forget<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    executor: E,
+    user_id: i64,
+    room_id: i64,
+) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM drafts WHERE user_id = $1 AND room_id = $2")
+        .bind(user_id)
+        .bind(room_id)
+        .execute(executor)
+        .await?;
+    Ok(())
 }
