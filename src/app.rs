@@ -76,6 +76,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("") view=ChatPage ssr=SsrMode::Async/>
                 <Route path=path!("r/:room") view=ChatPage ssr=SsrMode::Async/>
                 <Route path=path!("r/:room/moderation") view=ModerationPage ssr=SsrMode::Async/>
+                <Route path=path!("r/:room/t/:root") view=ChatPage ssr=SsrMode::Async/>
                 <Route path=path!("rooms") view=RoomsPage ssr=SsrMode::Async/>
                 <Route path=path!("search") view=SearchPage ssr=SsrMode::Async/>
                 <Route path=path!("saved") view=SavedPage ssr=SsrMode::Async/>

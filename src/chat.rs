@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::attachments::Attachment;
-use crate::model::{ChatMessage, HistoryPage, Quote, Reaction};
+use crate::model::{ChatMessage, HistoryPage, Quote, Reaction, ThreadPage, ThreadSummary};
 
 /// Resends of one message without an ack before it shows as failed.
 pub const MAX_SEND_ATTEMPTS: u32 = 4;
@@ -37,11 +37,12 @@ impl Line {
                 let quote =
                     m.reply_to.as_ref().map_or(String::new(), |q| format!("{}{}", q.deleted, q.excerpt));
                 format!(
-                    "m{}-{}-{}-{}-{reactions}-{quote}",
+                    "m{}-{}-{}-{}-{}-{reactions}-{quote}",
                     m.seq,
                     m.edited_at.unwrap_or(0),
                     m.deleted,
-                    m.pinned
+                    m.pinned,
+                    m.thread.as_ref().map_or(0, |t| t.replies)
                 )
             }
             Line::Notice { id, .. } => format!("n{id}"),
@@ -68,8 +69,28 @@ pub struct Edit {
     pub mentions: Vec<String>,
 }
 
-/// What the chat window shows, oldest first. Messages are kept in `seq` order with no
-/// duplicates, whichever way they arrive: server-rendered page, replay, live, older pages.
+/// Which of the room's messages a timeline holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Scope {
+    /// The room's own: every message but replies kept in their thread.
+    #[default]
+    Room,
+    /// One thread: its root, then its replies.
+    Thread(i64),
+}
+
+impl Scope {
+    fn holds(self, message: &ChatMessage) -> bool {
+        match self {
+            Scope::Room => message.in_timeline(),
+            Scope::Thread(root) => message.thread_root == Some(root),
+        }
+    }
+}
+
+/// What the chat window (or a thread beside it) shows, oldest first. Messages are kept in
+/// `seq` order with no duplicates, whichever way they arrive: server-rendered page, replay,
+/// live, older pages.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Timeline {
     pub lines: Vec<Line>,
@@ -78,6 +99,7 @@ pub struct Timeline {
     /// Highest `seq` applied: a message's, or an edit's or deletion's (they take the room's
     /// next `seq` too). Where a resume starts.
     high_water: i64,
+    scope: Scope,
 }
 
 impl Timeline {
@@ -87,6 +109,30 @@ impl Timeline {
             lines: page.messages.into_iter().map(Line::Message).collect(),
             has_older: page.has_older,
             next_notice: 0,
+            scope: Scope::Room,
+        }
+    }
+
+    /// A thread: its root first, then its replies.
+    pub fn thread(page: ThreadPage) -> Self {
+        let root = page.root.seq;
+        let high_water = page.replies.messages.last().map_or(root, |m| m.seq);
+        let mut lines = vec![Line::Message(page.root)];
+        lines.extend(page.replies.messages.into_iter().map(Line::Message));
+        Self {
+            lines,
+            has_older: page.replies.has_older,
+            next_notice: 0,
+            high_water,
+            scope: Scope::Thread(root),
+        }
+    }
+
+    /// The thread this timeline shows, if it shows one.
+    pub fn thread_root(&self) -> Option<i64> {
+        match self.scope {
+            Scope::Room => None,
+            Scope::Thread(root) => Some(root),
         }
     }
 
@@ -102,19 +148,42 @@ impl Timeline {
         self.high_water
     }
 
-    /// Lowest `seq` held: where "load older" continues.
+    /// Lowest `seq` held (of a thread, its first reply held): where "load older" continues.
     pub fn first_seq(&self) -> Option<i64> {
-        self.messages().next().map(|m| m.seq)
+        let root = usize::from(self.thread_root().is_some());
+        self.messages().nth(root).map(|m| m.seq)
     }
 
-    /// Add a message that came after what is held. Returns false for one already held.
+    /// Add a message that came after what is held. Returns false for one already held, and
+    /// for one this timeline does not show (a reply kept in its thread): that one only moves
+    /// the resume point, and its root's count.
     pub fn push(&mut self, message: ChatMessage) -> bool {
         if message.seq <= self.last_seq() {
             return false;
         }
         self.high_water = message.seq;
+        if let (Some(root), Some(thread)) = (message.thread_root, &message.thread) {
+            self.thread_grew(root, thread);
+        }
+        if !self.scope.holds(&message) {
+            return false;
+        }
         self.lines.push(Line::Message(message));
         true
+    }
+
+    /// Thread `root` is now `thread` (from a reply): a summary never goes back, so a replay
+    /// of an older reply leaves a newer count alone.
+    fn thread_grew(&mut self, root: i64, thread: &ThreadSummary) {
+        let held = self.lines.iter_mut().find_map(|line| match line {
+            Line::Message(m) if m.seq == root => Some(m),
+            _ => None,
+        });
+        if let Some(m) = held
+            && m.thread.as_ref().is_none_or(|now| now.replies < thread.replies)
+        {
+            m.thread = Some(thread.clone());
+        }
     }
 
     /// An edit (`seq`) of message `target`: its current text. Applied once; a change to a
@@ -197,12 +266,13 @@ impl Timeline {
         self.notice("Reconnected after a long gap: showing the latest messages.".to_owned());
     }
 
-    /// Older messages, placed before what is held.
+    /// Older messages, placed before what is held (after a thread's root).
     pub fn prepend(&mut self, page: HistoryPage) {
         let first = self.first_seq().unwrap_or(i64::MAX);
         let older: Vec<Line> =
             page.messages.into_iter().filter(|m| m.seq < first).map(Line::Message).collect();
-        self.lines.splice(0..0, older);
+        let at = usize::from(self.thread_root().is_some());
+        self.lines.splice(at..at, older);
         self.has_older = page.has_older;
     }
 
@@ -235,6 +305,11 @@ pub struct Pending {
     /// The message it answers.
     #[serde(default)]
     pub reply_to: Option<Quote>,
+    /// The thread it goes to (its root), and whether to the room too.
+    #[serde(default)]
+    pub thread: Option<i64>,
+    #[serde(default)]
+    pub also_to_room: bool,
     pub status: PendingStatus,
     /// Why it failed, when it did.
     #[serde(default)]
@@ -380,6 +455,9 @@ mod tests {
             mentions: Vec::new(),
             reply_to: None,
             pinned: false,
+            thread_root: None,
+            also_in_room: false,
+            thread: None,
         }
     }
 
@@ -395,6 +473,8 @@ mod tests {
             body: "hi".into(),
             attachments: Vec::new(),
             reply_to: None,
+            thread: None,
+            also_to_room: false,
             status: PendingStatus::Sending,
             error: None,
             attempts: 0,
@@ -460,6 +540,49 @@ mod tests {
         assert_ne!(t.lines[0].key(), key, "a reaction redraws the message");
         assert!(!t.reacted(8, 1, Vec::new()));
         assert_eq!(t.messages().next().map(|m| m.reactions.clone()), Some(thumbs));
+    }
+
+    fn reply(seq: i64, root: i64, replies: i64, also_in_room: bool) -> ChatMessage {
+        let thread = ThreadSummary { replies, last_at: seq, people: vec!["a".into()] };
+        ChatMessage { thread_root: Some(root), also_in_room, thread: Some(thread), ..msg(seq) }
+    }
+
+    fn replies_of(timeline: &Timeline, root: i64) -> Option<i64> {
+        timeline.messages().find(|m| m.seq == root).and_then(|m| m.thread.as_ref()).map(|t| t.replies)
+    }
+
+    #[test]
+    fn a_thread_reply_counts_on_its_root_and_shows_in_its_thread_not_the_room() {
+        let mut room = Timeline::from_page(HistoryPage { messages: vec![msg(1), msg(2)], has_older: false });
+        let mut thread = Timeline::thread(ThreadPage {
+            root: msg(1),
+            replies: HistoryPage { messages: Vec::new(), has_older: false },
+        });
+        assert_eq!(thread.first_seq(), None, "no reply yet");
+        for t in [&mut room, &mut thread] {
+            assert_eq!(t.push(reply(3, 1, 1, false)), t.thread_root().is_some());
+            assert_eq!(replies_of(t, 1), Some(1));
+            // Sent to the room too: both show it.
+            assert!(t.push(reply(4, 1, 2, true)));
+            // Another thread's reply: only the count of its root (not held here) would move.
+            assert!(!t.push(reply(5, 2, 1, false)));
+            assert_eq!(t.last_seq(), 5, "every reply moves the resume point");
+        }
+        assert_eq!(seqs(&room), [1, 2, 4]);
+        assert_eq!(seqs(&thread), [1, 3, 4]);
+        assert_eq!(replies_of(&room, 2), Some(1));
+        // A count never goes back (a reply heard again, from an older summary).
+        room.thread_grew(1, &ThreadSummary { replies: 1, last_at: 3, people: Vec::new() });
+        assert_eq!(replies_of(&room, 1), Some(2));
+        // Older replies go after the root, and "load older" continues from the first reply.
+        let mut thread = Timeline::thread(ThreadPage {
+            root: msg(1),
+            replies: HistoryPage { messages: vec![reply(5, 1, 2, false)], has_older: true },
+        });
+        assert_eq!(thread.first_seq(), Some(5));
+        thread.prepend(HistoryPage { messages: vec![reply(3, 1, 1, false)], has_older: false });
+        assert_eq!(seqs(&thread), [1, 3, 5]);
+        assert!(!thread.has_older);
     }
 
     #[test]

@@ -59,6 +59,9 @@ pub enum Command {
 pub struct ChatState {
     pub room: StoredValue<String>,
     pub timeline: RwSignal<Timeline>,
+    /// The thread open beside the room (`/r/<room>/t/<root>`); an empty timeline of the room
+    /// when none is.
+    pub thread: RwSignal<Timeline>,
     pub outbox: RwSignal<Outbox>,
     /// The signed-in person's display name; `None` until there is one (then nothing is sent).
     pub name: RwSignal<Option<String>>,
@@ -116,11 +119,13 @@ impl ChatState {
         });
         Self {
             first_unread: StoredValue::new(first_unread),
-            target: StoredValue::new(page.at),
+            // With a thread open, the message to show is the thread's (`ThreadPanel`).
+            target: StoredValue::new(page.at.filter(|_| page.thread.is_none())),
             quiet_until: StoredValue::new(page.quiet_until),
             unseen_hidden: RwSignal::new(0),
             room: StoredValue::new(page.room),
             timeline: RwSignal::new(Timeline::from_page(page.history)),
+            thread: RwSignal::new(page.thread.map(Timeline::thread).unwrap_or_default()),
             outbox: RwSignal::new(Outbox::default()),
             username: StoredValue::new(page.me.as_ref().map(|me| me.username.clone()).unwrap_or_default()),
             name: RwSignal::new(page.me.map(|me| me.display_name)),
@@ -139,6 +144,14 @@ impl ChatState {
             saved: RwSignal::new(page.saved.clone()),
             utc_offset: RwSignal::new(0),
             commands: StoredValue::new(None),
+        }
+    }
+
+    /// Apply a frame to the room's timeline and to the open thread's.
+    pub fn each_timeline(&self, mut apply: impl FnMut(&mut Timeline)) {
+        self.timeline.update(&mut apply);
+        if self.thread.with_untracked(|t| t.thread_root().is_some()) {
+            self.thread.update(apply);
         }
     }
 

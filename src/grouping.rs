@@ -95,6 +95,9 @@ mod tests {
             mentions: Vec::new(),
             reply_to: None,
             pinned: false,
+            thread_root: None,
+            also_in_room: false,
+            thread: None,
         })
     }
 

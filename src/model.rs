@@ -47,6 +47,59 @@ pub struct ChatMessage {
     /// Pinned to the room (the room's pins say by whom and when).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub pinned: bool,
+    /// A reply in the thread of message `thread_root` (in the same room): shown in the
+    /// thread, and in the room's timeline only when `also_in_room`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread_root: Option<i64>,
+    /// A thread reply its author sent to the room too.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub also_in_room: bool,
+    /// On a thread's root, its thread; on a reply, its root's thread as of this reply (so a
+    /// page updates the root's count from the reply alone).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread: Option<ThreadSummary>,
+}
+
+impl ChatMessage {
+    /// Whether the room's timeline shows it: not a thread reply, unless sent to the room too.
+    pub fn in_timeline(&self) -> bool {
+        self.thread_root.is_none() || self.also_in_room
+    }
+}
+
+/// Where message `seq` of `room` opens, scrolled to it: in its thread when it is a reply in
+/// one (`thread_root`), else in the room.
+pub fn message_path(room: &str, seq: i64, thread_root: Option<i64>) -> String {
+    match thread_root {
+        Some(root) => format!("/r/{room}/t/{root}?at={seq}#t-{seq}"),
+        None => format!("/r/{room}?at={seq}#m-{seq}"),
+    }
+}
+
+/// The page of thread `root` in `room`.
+pub fn thread_path(room: &str, root: i64) -> String {
+    format!("/r/{room}/t/{root}")
+}
+
+/// Most people a thread's summary names (the first to take part).
+pub const THREAD_PEOPLE_SHOWN: usize = 5;
+
+/// A thread at a glance, as its root shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadSummary {
+    /// Replies so far (deleted ones included: they keep their place).
+    pub replies: i64,
+    /// When the last one was sent (ms since the Unix epoch).
+    pub last_at: i64,
+    /// Usernames of the first [`THREAD_PEOPLE_SHOWN`] people who replied, in that order.
+    pub people: Vec<String>,
+}
+
+/// A thread: its root and a page of its replies, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadPage {
+    pub root: ChatMessage,
+    pub replies: HistoryPage,
 }
 
 /// Most messages one person keeps saved (the server refuses more; the list shows them all).
@@ -59,6 +112,9 @@ pub struct SavedMessage {
     /// `#name`, or the other person in a conversation.
     pub room_title: String,
     pub seq: i64,
+    /// The thread it is a reply in (its root), if it is: the link opens there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread_root: Option<i64>,
     pub author: String,
     pub username: String,
     /// The text as typed (empty for a message of attachments only).

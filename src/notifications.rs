@@ -66,6 +66,8 @@ pub struct Incoming<'a> {
     pub author: &'a str,
     /// Usernames it mentions.
     pub mentions: &'a [String],
+    /// A reply in a thread, not sent to the room: news only for whom it mentions.
+    pub thread_only: bool,
 }
 
 /// Whether `message` should notify `me` in a room at `level`, with "do not disturb" set until
@@ -81,7 +83,7 @@ pub fn concerns(
         return false;
     }
     match level {
-        NotifyLevel::All => true,
+        NotifyLevel::All => !message.thread_only || message.mentions.iter().any(|m| m == me),
         NotifyLevel::Mentions => message.mentions.iter().any(|m| m == me),
         NotifyLevel::Nothing => false,
     }
@@ -96,7 +98,13 @@ mod tests {
     }
 
     fn check(level: NotifyLevel, message: &(String, Vec<String>), quiet: Option<i64>) -> bool {
-        concerns(level, "ann", Incoming { author: &message.0, mentions: &message.1 }, quiet, 1_000)
+        concerns(
+            level,
+            "ann",
+            Incoming { author: &message.0, mentions: &message.1, thread_only: false },
+            quiet,
+            1_000,
+        )
     }
 
     #[test]
@@ -109,6 +117,16 @@ mod tests {
         assert!(!check(NotifyLevel::Mentions, &to_carol, None));
         assert!(check(NotifyLevel::Mentions, &to_ann, None));
         assert!(!check(NotifyLevel::Nothing, &to_ann, None));
+    }
+
+    #[test]
+    fn a_reply_only_in_a_thread_notifies_only_whom_it_mentions() {
+        let in_thread = |mentions: &[String]| {
+            let message = Incoming { author: "bob", mentions, thread_only: true };
+            concerns(NotifyLevel::All, "ann", message, None, 1_000)
+        };
+        assert!(!in_thread(&[]), "not every reply of every thread");
+        assert!(in_thread(&["ann".to_owned()]));
     }
 
     #[test]

@@ -96,6 +96,13 @@ pub enum ClientFrame {
         /// The `seq` of the message in this room this one answers.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reply_to: Option<i64>,
+        /// Reply in the thread of message `thread` (a thread's root, or any reply in it):
+        /// the message goes to the thread, not the room's timeline.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        thread: Option<i64>,
+        /// With `thread`: show the reply in the room's timeline too.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        also_to_room: bool,
     },
     /// Replace the text of your message `seq`. Answered with `ack` (the change's own `seq`)
     /// and broadcast as `edited`; `client_id` makes a resend apply once.
@@ -222,6 +229,13 @@ pub enum ServerFrame {
         /// The start of its text (at most 100 characters, on one line), for a notification.
         #[serde(default)]
         excerpt: String,
+        /// A reply in the thread of message `thread_root`: unless `also_in_room`, it is news
+        /// of the thread, not of the room (no unread count, and it notifies only the people it
+        /// mentions).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        thread_root: Option<i64>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        also_in_room: bool,
     },
     /// Someone you share a room with came online (their first connection anywhere) or went
     /// offline (their last).
@@ -486,6 +500,8 @@ mod tests {
             body: "hi".into(),
             attachments: Vec::new(),
             reply_to: None,
+            thread: None,
+            also_to_room: false,
         };
         let text = encode(&frame);
         let value: serde_json::Value = serde_json::from_str(&text).unwrap();
@@ -512,6 +528,9 @@ mod tests {
             mentions: Vec::new(),
             reply_to: None,
             pinned: false,
+            thread_root: None,
+            also_in_room: false,
+            thread: None,
         });
         let text = encode(&frame);
         let value: serde_json::Value = serde_json::from_str(&text).unwrap();

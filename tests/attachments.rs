@@ -24,6 +24,8 @@ async fn send_with(client: &mut Client, room: &str, client_id: &str, body: &str,
             body: body.into(),
             attachments,
             reply_to: None,
+            thread: None,
+            also_to_room: false,
         })
         .await;
 }

@@ -34,6 +34,8 @@ async fn a_client_that_was_away_sees_each_change_once_and_the_final_state() {
             body: "with a file".into(),
             attachments: vec![id],
             reply_to: None,
+            thread: None,
+            also_to_room: false,
         })
         .await;
     let m2 = alice.ack("m2").await;
@@ -131,6 +133,8 @@ async fn only_authors_edit_and_only_authors_or_moderators_delete() {
         body: "hi".into(),
         attachments: vec![],
         reply_to: None,
+        thread: None,
+        also_to_room: false,
     })
     .await;
     let c1 = cat.ack("c1").await;
@@ -201,6 +205,8 @@ async fn a_reply_carries_a_quote_that_follows_the_original() {
         body: "at noon".into(),
         attachments: Vec::new(),
         reply_to: Some(to),
+        thread: None,
+        also_to_room: false,
     };
     bob.send(&reply("r1", q1)).await;
     let r1 = bob.ack("r1").await;

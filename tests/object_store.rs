@@ -26,6 +26,8 @@ fn sent_with(id: &serde_json::Value, client_id: &str) -> ClientFrame {
         body: "see attached".into(),
         attachments: vec![serde_json::from_value(id.clone()).expect("an id")],
         reply_to: None,
+        thread: None,
+        also_to_room: false,
     }
 }
 

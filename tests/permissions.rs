@@ -20,6 +20,8 @@ async fn send(client: &mut Client, room: &str, client_id: &str, body: &str) {
             body: body.into(),
             attachments: Vec::new(),
             reply_to: None,
+            thread: None,
+            also_to_room: false,
         })
         .await;
 }

@@ -189,6 +189,8 @@ async fn public_rooms_are_listed_and_open_to_anyone_signed_in() {
             body: "hi".into(),
             attachments: Vec::new(),
             reply_to: None,
+            thread: None,
+            also_to_room: false,
         })
         .await;
     let (refused, _) = eve_ws.until(|f| matches!(f, ServerFrame::Error { .. })).await;
@@ -206,6 +208,8 @@ async fn public_rooms_are_listed_and_open_to_anyone_signed_in() {
             body: "hello lobby".into(),
             attachments: Vec::new(),
             reply_to: None,
+            thread: None,
+            also_to_room: false,
         })
         .await;
     assert!(eve_ws.ack("e3").await > 0);
@@ -290,6 +294,8 @@ async fn typing_reaches_the_rooms_other_members_only_and_is_never_stored() {
             body: "done typing".into(),
             attachments: Vec::new(),
             reply_to: None,
+            thread: None,
+            also_to_room: false,
         })
         .await;
     let (message, before) = bob_ws.until(|f| matches!(f, ServerFrame::Message(_))).await;
@@ -339,6 +345,8 @@ async fn members_connected_elsewhere_hear_of_new_messages_and_nobody_else_does()
             mentions: Vec::new(),
             // What a notification may show: members only hear of it.
             excerpt: "psst".into(),
+            thread_root: None,
+            also_in_room: false,
         }
     );
     // Eve (not a member) and ann (the author) get general's message with nothing before it.

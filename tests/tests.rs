@@ -37,3 +37,4 @@ mod rooms;
 mod saved;
 mod search;
 mod slow_reader;
+mod threads;

@@ -180,6 +180,30 @@ for (const theme of THEMES) {
         await audit(me.page, 'saved messages');
         await me.context.close();
       });
+
+      test('a thread beside its room (over it on a phone)', async ({ browser }) => {
+        const me = await joinAs(browser, 'threader');
+        await me.page.emulateMedia({ colorScheme: theme });
+        await me.page.setViewportSize({ width: size.width, height: size.height });
+        await visit(me.page, '/rooms');
+        await me.page.locator('#room-name').fill(`threads-${Date.now().toString(36)}`);
+        await me.page.getByRole('button', { name: 'Create', exact: true }).click();
+        await expect(me.page.locator('#connection-status')).toHaveText('connected');
+        const text = unique('a thread to audit');
+        await send(me.page, text);
+        const message = me.page.locator('#chat-box li.message:not(.pending)').filter({ hasText: text });
+        await message.focus();
+        await message.getByRole('link', { name: 'Thread' }).click();
+        await expect(me.page.locator('#connection-status')).toHaveText('connected');
+        await me.page.locator('#thread-input').fill('a reply in it');
+        await me.page.locator('#thread-input').press('Enter');
+        await expect(me.page.locator('#thread li.message:not(.pending)')).toHaveCount(2);
+        await audit(me.page, 'a thread');
+        await me.page.getByRole('link', { name: 'Close thread' }).click();
+        await expect(message.locator('.thread-line')).toContainText('1 reply');
+        await audit(me.page, 'a room with a thread');
+        await me.context.close();
+      });
     });
   }
 }

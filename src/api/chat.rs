@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::api_error::ApiError;
-use crate::model::{Draft, HistoryPage, Pin, Profile};
+use crate::model::{Draft, HistoryPage, Pin, Profile, ThreadPage};
 use crate::rooms::{RoomKind, RoomSummary};
 
 /// Most messages one call loads to reach a message far back (a search result, a reply's
@@ -53,6 +53,9 @@ pub struct ChatPage {
     pub saved: Vec<i64>,
     /// What this person typed here and has not sent, on any device.
     pub draft: Option<Draft>,
+    /// The thread the page opens beside the room (`/r/<room>/t/<root>`), with its latest
+    /// replies; `None` when none was asked for, or there is no such thread.
+    pub thread: Option<ThreadPage>,
 }
 
 pub use crate::rooms::Member;
@@ -105,7 +108,7 @@ pub(crate) mod ssr {
 
 /// The first paint of a room's page.
 #[server(endpoint = "load_chat")]
-pub async fn load_chat(room: String, at: Option<i64>) -> Result<ChatPage, ApiError> {
+pub async fn load_chat(room: String, at: Option<i64>, thread: Option<i64>) -> Result<ChatPage, ApiError> {
     use crate::protocol::HISTORY_PAGE;
     use crate::server::rooms::membership::RoomError;
     use crate::server::rooms::moderation::Power;
@@ -123,6 +126,7 @@ pub async fn load_chat(room: String, at: Option<i64>) -> Result<ChatPage, ApiErr
         last_read: None,
         saved: Vec::new(),
         draft: None,
+        thread: None,
     };
     let Some(user) = super::ssr::user(&state).await? else { return Ok(page) };
     page.me = Some(user.profile());
@@ -181,7 +185,36 @@ pub async fn load_chat(room: String, at: Option<i64>) -> Result<ChatPage, ApiErr
     page.last_read = state.store.read_position(access.id, user.id).await.map_err(internal)?;
     page.saved = state.store.saved_in_room(user.id, access.id).await.map_err(super::ssr::internal)?;
     page.draft = state.store.draft(user.id, access.id).await.map_err(super::ssr::internal)?;
+    if let Some(root) = thread {
+        page.thread = state
+            .store
+            .thread(access.id, &access.name, root, None, HISTORY_PAGE)
+            .await
+            .map_err(super::ssr::internal)?;
+        if page.thread.is_none()
+            && let Some(response) = use_context::<leptos_axum::ResponseOptions>()
+        {
+            response.set_status(axum::http::StatusCode::NOT_FOUND);
+        }
+    }
     Ok(page)
+}
+
+/// Thread `root` of the room: the root and its replies before `before` (the latest when
+/// `None`), at most [`HISTORY_PAGE`](crate::protocol::HISTORY_PAGE), oldest first. A thread
+/// the caller may not read answers like one that does not exist (404).
+#[server(endpoint = "load_thread")]
+pub async fn load_thread(room: String, root: i64, before: Option<i64>) -> Result<ThreadPage, ApiError> {
+    use crate::protocol::HISTORY_PAGE;
+    let state = super::ssr::state()?;
+    let user = super::ssr::signed_in(&state).await?;
+    let access = ssr::room(&state, &user, &room).await?;
+    state
+        .store
+        .thread(access.id, &access.name, root, before, HISTORY_PAGE)
+        .await
+        .map_err(super::ssr::internal)?
+        .ok_or_else(ApiError::not_found)
 }
 
 /// The page of messages before `before` (a `seq`), for scrolling up; with `down_to`, enough
@@ -198,13 +231,22 @@ pub async fn load_older(room: String, before: i64, down_to: Option<i64>) -> Resu
 
 /// Post a message without a WebSocket (scripts and bots; the composer's form without
 /// JavaScript posts to `FORM_POST_PATH`, which can carry a file). It goes through the same
-/// sequencer as every other message, so open pages see it live.
+/// sequencer as every other message, so open pages see it live. With `thread` (a message of
+/// the room), it is a reply in that message's thread; `also_to_room` shows it in the room too.
 #[server(endpoint = "post_message")]
-pub async fn post_message(room: String, body: String, client_id: String) -> Result<i64, ApiError> {
+pub async fn post_message(
+    room: String,
+    body: String,
+    client_id: String,
+    #[server(default)] thread: Option<i64>,
+    #[server(default)] also_to_room: bool,
+) -> Result<i64, ApiError> {
+    use crate::server::messages::history::Placement;
     use crate::server::messages::posting::{PostError, post};
     let state = super::ssr::state()?;
     let user = super::ssr::signed_in(&state).await?;
-    post(&state, &user, &room, &body, &client_id, Vec::new()).await.map_err(PostError::api_error)
+    let placement = Placement { reply_to: None, thread, also_to_room: also_to_room && thread.is_some() };
+    post(&state, &user, &room, &body, &client_id, Vec::new(), placement).await.map_err(PostError::api_error)
 }
 
 /// The room's members whose username or display name starts with `prefix`: the composer's

@@ -36,6 +36,9 @@ pub struct SearchHit {
     /// `#name`, or the other person in a conversation.
     pub room_title: String,
     pub seq: i64,
+    /// The thread it is a reply in (its root), if it is: the result opens there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread_root: Option<i64>,
     pub author: String,
     pub username: String,
     pub ts: i64,
@@ -147,6 +150,7 @@ mod ssr {
                 parts: query.highlight(&found.body),
                 room: found.room,
                 seq: found.seq,
+                thread_root: found.thread_root,
                 author: found.author,
                 username: found.username,
                 ts: found.ts,

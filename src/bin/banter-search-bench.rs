@@ -106,7 +106,7 @@ async fn main() -> anyhow::Result<()> {
                 mentions: Vec::new(),
                 body,
                 attachments: Vec::new(),
-                reply_to: None,
+                placement: Default::default(),
             };
             Store::insert(&mut tx, &message, seq, 1_700_000_000_000 + seq).await?;
         }

@@ -244,14 +244,16 @@ fn apply(chat: ChatState, frame: ServerFrame) -> bool {
                             mentions: &message.mentions,
                             excerpt: &crate::model::Quote::excerpt_of(&message.body),
                             level: room.notify,
+                            thread_root: message.thread_root,
+                            thread_only: !message.in_timeline(),
                         },
                     );
                 }
             }
             let client_id = message.client_id.clone();
             chat.typists.update(|t| t.sent(&message.username));
-            chat.timeline.update(|t| {
-                t.push(message);
+            chat.each_timeline(|t| {
+                t.push(message.clone());
             });
             chat.outbox.update(|o| {
                 o.delivered(&client_id);
@@ -260,18 +262,27 @@ fn apply(chat: ChatState, frame: ServerFrame) -> bool {
         ServerFrame::Messages { messages, resync, .. } => {
             let ids: Vec<String> = messages.iter().map(|m| m.client_id.clone()).collect();
             if resync {
-                // Pins made while the client was too far behind to replay are not in the page.
+                // Pins made while the client was too far behind to replay are not in the page,
+                // nor the replies of an open thread.
                 leptos::task::spawn_local(refresh_pins(chat));
+                leptos::task::spawn_local(refresh_thread(chat));
             }
             chat.timeline.update(|t| {
                 if resync {
-                    t.resync(messages);
+                    t.resync(messages.clone());
                 } else {
-                    for message in messages {
+                    for message in messages.iter().cloned() {
                         t.push(message);
                     }
                 }
             });
+            if !resync {
+                chat.thread.update(|t| {
+                    for message in messages {
+                        t.push(message);
+                    }
+                });
+            }
             chat.outbox.update(|o| {
                 for id in &ids {
                     o.delivered(id);
@@ -279,17 +290,18 @@ fn apply(chat: ChatState, frame: ServerFrame) -> bool {
             });
         }
         ServerFrame::Edited { seq, target, body, html, edited_at, mentions, .. } => {
-            chat.timeline.update(|t| {
-                t.edited(seq, target, Edit { body, html, edited_at, mentions });
+            let edit = Edit { body, html, edited_at, mentions };
+            chat.each_timeline(|t| {
+                t.edited(seq, target, edit.clone());
             });
         }
         ServerFrame::Reactions { seq, target, reactions, .. } => {
-            chat.timeline.update(|t| {
-                t.reacted(seq, target, reactions);
+            chat.each_timeline(|t| {
+                t.reacted(seq, target, reactions.clone());
             });
         }
         ServerFrame::Deleted { seq, target, .. } => {
-            chat.timeline.update(|t| {
+            chat.each_timeline(|t| {
                 t.deleted(seq, target);
             });
             chat.pins.update(|pins| pins.retain(|pin| pin.message.seq != target));
@@ -297,6 +309,9 @@ fn apply(chat: ChatState, frame: ServerFrame) -> bool {
         ServerFrame::Pinned { seq, target, pin, .. } => {
             let mut news = false;
             chat.timeline.update(|t| news = t.pinned(seq, target, pin.is_some()));
+            chat.thread.update(|t| {
+                t.pinned(seq, target, pin.is_some());
+            });
             if news {
                 chat.pins.update(|pins| crate::chat::follow_pin(pins, target, pin));
             }
@@ -338,7 +353,18 @@ fn apply(chat: ChatState, frame: ServerFrame) -> bool {
                 people.insert(username, online);
             });
         }
-        ServerFrame::Activity { room, seq, author, username, mentions, excerpt } => {
+        ServerFrame::Activity {
+            room,
+            seq,
+            author,
+            username,
+            mentions,
+            excerpt,
+            thread_root,
+            also_in_room,
+        } => {
+            // A reply only in a thread is no news of the room (its mentions still count).
+            let room_news = i64::from(thread_root.is_none() || also_in_room);
             let mentioned = i64::from(chat.username.with_value(|me| mentions.contains(me)));
             let mut entry = None;
             chat.rooms.update(|rooms| {
@@ -357,7 +383,7 @@ fn apply(chat: ChatState, frame: ServerFrame) -> bool {
                     });
                 }
                 if let Some(found) = rooms.iter_mut().find(|r| r.name == room) {
-                    found.unread += 1;
+                    found.unread += room_news;
                     found.mentions += mentioned;
                     entry = Some(found.clone());
                 }
@@ -374,6 +400,8 @@ fn apply(chat: ChatState, frame: ServerFrame) -> bool {
                         mentions: &mentions,
                         excerpt: &excerpt,
                         level: entry.notify,
+                        thread_root,
+                        thread_only: room_news == 0,
                     },
                 );
             }
@@ -392,6 +420,15 @@ async fn refresh_pins(chat: ChatState) {
     match crate::api::room_pins(chat.room.get_value()).await {
         Ok(pins) => chat.pins.set(pins),
         Err(error) => leptos::logging::warn!("cannot read the room's pins: {error}"),
+    }
+}
+
+/// The open thread read afresh, after a resync (its replies were not replayed).
+async fn refresh_thread(chat: ChatState) {
+    let Some(root) = chat.thread.with_untracked(|t| t.thread_root()) else { return };
+    match crate::api::load_thread(chat.room.get_value(), root, None).await {
+        Ok(page) => chat.thread.set(crate::chat::Timeline::thread(page)),
+        Err(error) => leptos::logging::warn!("cannot read the thread: {error}"),
     }
 }
 
@@ -414,6 +451,8 @@ where
             body: pending.body,
             attachments: pending.attachments.into_iter().map(|a| a.id).collect(),
             reply_to: pending.reply_to.map(|quote| quote.seq),
+            thread: pending.thread,
+            also_to_room: pending.also_to_room,
         };
         tx.send(Message::Text(encode(&frame))).await.map_err(|_| ())?;
     }

@@ -46,12 +46,17 @@ pub struct Heard<'a> {
     pub mentions: &'a [String],
     pub excerpt: &'a str,
     pub level: NotifyLevel,
+    /// The thread it is a reply in, if it is.
+    pub thread_root: Option<i64>,
+    /// A thread reply not sent to the room.
+    pub thread_only: bool,
 }
 
 /// Show a system notification for `heard` if it concerns the person and they allowed it.
 pub fn maybe_notify(chat: ChatState, heard: Heard<'_>) {
     let me = chat.username.get_value();
-    let message = Incoming { author: heard.username, mentions: heard.mentions };
+    let message =
+        Incoming { author: heard.username, mentions: heard.mentions, thread_only: heard.thread_only };
     let now = crate::model::now_ms();
     if permission() != NotificationPermission::Granted
         || !concerns(heard.level, &me, message, chat.quiet_until.get_value(), now)
@@ -65,7 +70,7 @@ pub fn maybe_notify(chat: ChatState, heard: Heard<'_>) {
     let Ok(shown) = Notification::new_with_options(&format!("{} · Banter", heard.title), &options) else {
         return;
     };
-    let target = format!("/r/{}?at={}#m-{}", heard.room, heard.seq, heard.seq);
+    let target = crate::model::message_path(heard.room, heard.seq, heard.thread_root);
     let onclick = Closure::<dyn Fn()>::new(move || {
         let _ = window().focus();
         let _ = window().location().assign(&target);

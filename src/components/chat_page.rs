@@ -14,25 +14,31 @@ use crate::components::header::Header;
 use crate::components::message_list::MessageList;
 use crate::components::room_info::RoomInfo;
 use crate::components::sidebar::Sidebar;
+use crate::components::thread_panel::ThreadPanel;
 use crate::protocol::DEFAULT_ROOM;
 
 #[component]
 pub fn ChatPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
-    // `/` is the default room; `/r/<name>` any other; `?at=<seq>` opens it at that message.
+    // `/` is the default room; `/r/<name>` any other; `?at=<seq>` opens it at that message;
+    // `/r/<name>/t/<seq>` opens message `seq`'s thread beside it.
     let room = move || {
         let room = params.read().get("room").unwrap_or_else(|| DEFAULT_ROOM.to_owned());
-        (room, query.read().get("at").and_then(|at| at.parse::<i64>().ok()))
+        let thread = params.read().get("root").and_then(|root| root.parse::<i64>().ok());
+        (room, query.read().get("at").and_then(|at| at.parse::<i64>().ok()), thread)
     };
-    let page = Resource::new_blocking(room, |(room, at)| load_chat(room, at));
+    let page = Resource::new_blocking(room, |(room, at, thread)| load_chat(room, at, thread));
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
                     Ok(data) if data.me.is_none() => view! { <Redirect path="/signin"/> }.into_any(),
                     Ok(data) if data.info.is_none() => view! { <NotFound data/> }.into_any(),
-                    Ok(data) => view! { <ChatWindow data/> }.into_any(),
+                    Ok(data) => {
+                        let thread = params.read_untracked().get("root").and_then(|root| root.parse::<i64>().ok());
+                        view! { <ChatWindow data thread/> }.into_any()
+                    }
                     Err(error) => {
                         view! {
                             <p class="page-error" role="alert">
@@ -62,9 +68,14 @@ fn NotFound(data: ChatPageData) -> impl IntoView {
     }
 }
 
+/// The room's page; with `thread` (`/r/<room>/t/<root>`), that thread open beside it.
 #[component]
-fn ChatWindow(data: ChatPageData) -> impl IntoView {
+fn ChatWindow(data: ChatPageData, thread: Option<i64>) -> impl IntoView {
     let form_client_id = data.form_client_id.clone();
+    // The thread's own form needs an id of its own: a resent form is stored once by its id.
+    let thread_form_id = format!("{form_client_id}-t");
+    let at = data.at;
+    let found = data.thread.is_some();
     let attachments = Attachments::new(data.upload_limit);
     provide_context(attachments);
     // The composer's picker and completions and the reaction pickers share one catalog.
@@ -117,10 +128,24 @@ fn ChatWindow(data: ChatPageData) -> impl IntoView {
         let me = me.as_ref().map(|m| m.username.clone()).unwrap_or_default();
         view! { <RoomInfo room=room.clone() info me/> }
     });
+    let thread_panel = thread.map(|root| {
+        if found {
+            view! { <ThreadPanel root form_client_id=thread_form_id.clone() at joined/> }.into_any()
+        } else {
+            view! {
+                <aside class="thread-panel" id="thread" aria-labelledby="thread-title">
+                    <h2 id="thread-title">"Thread not found"</h2>
+                    <p>"There is no thread here that you can open."</p>
+                    <p><a href=format!("/r/{room}") rel="external">"Back to the room"</a></p>
+                </aside>
+            }
+            .into_any()
+        }
+    });
     view! {
         <leptos_meta::Title text=page_title/>
         {joined.then(|| view! { <a class="skip-link" href="#message-input" on:click=skip_to_input>"Skip to message input"</a> })}
-        <div class="layout">
+        <div class="layout" class:with-thread=thread.is_some()>
             <Sidebar rooms=chat.rooms current=room.clone()/>
             <main
                 class="chat"
@@ -155,6 +180,7 @@ fn ChatWindow(data: ChatPageData) -> impl IntoView {
                     view! { <JoinRoom room=room.clone() title=join_title.clone()/> }.into_any()
                 }}
             </main>
+            {thread_panel}
         </div>
     }
 }

@@ -137,6 +137,8 @@ pub fn Composer(form_client_id: String) -> impl IntoView {
                 body,
                 attachments: files,
                 reply_to,
+                thread: None,
+                also_to_room: false,
                 status: PendingStatus::Sending,
                 error: None,
                 attempts: 0,
@@ -275,7 +277,8 @@ fn now_ms() -> f64 {
     }
 }
 
-fn new_client_id() -> String {
+/// A fresh `client_id` for a message typed on this page.
+pub(crate) fn new_client_id() -> String {
     #[cfg(feature = "hydrate")]
     {
         crate::client::random_id()

@@ -18,11 +18,31 @@ use crate::protocol::ClientFrame;
 /// Reactions offered in one click on every message; the picker has the rest.
 const QUICK_REACTIONS: [&str; 4] = ["👍", "❤️", "😂", "🎉"];
 
+/// One message; `in_thread` when it is drawn in the thread panel (its ids there start with
+/// `t-`, as the room's list may show the same message).
 #[component]
-pub fn MessageItem(message: ChatMessage, continued: bool) -> impl IntoView {
+pub fn MessageItem(
+    message: ChatMessage,
+    continued: bool,
+    #[prop(optional)] in_thread: bool,
+) -> impl IntoView {
     let chat = expect_context::<ChatState>();
     let ts = message.ts;
     let seq = message.seq;
+    let dom_id = if in_thread { format!("t-{seq}") } else { format!("m-{seq}") };
+    let (react_ids, edit_id) = (format!("react-{dom_id}"), format!("edit-{dom_id}"));
+    let room = chat.room.get_value();
+    // Under a root in the room's list: its thread at a glance, a way in. On a reply also in
+    // the room: where its thread is.
+    let thread_line = match (&message.thread, message.thread_root) {
+        (Some(thread), None) if !in_thread => Some(view! { <ThreadLine room=room.clone() root=seq thread=thread.clone()/> }.into_any()),
+        (_, Some(root)) if !in_thread => Some(view! {
+            <a class="in-thread" href=crate::model::thread_path(&room, root) rel="external">"Replied in a thread"</a>
+        }.into_any()),
+        _ => None,
+    };
+    // Any message of the room (not a reply in a thread) can start one.
+    let may_branch = !in_thread && message.thread_root.is_none();
     // By account: display names are not unique, usernames are.
     let mine = !message.username.is_empty() && chat.username.with_value(|me| *me == message.username);
     let mentions_me = chat.username.with_value(|me| message.mentions.contains(me));
@@ -99,9 +119,15 @@ pub fn MessageItem(message: ChatMessage, continued: bool) -> impl IntoView {
                     })
                     .collect_view()}
                 <span class="reaction-picker">
-                    <EmojiPicker on_pick=react ids=format!("react-{seq}") label="Add reaction" face=|| view! { <AddReactionIcon/> }/>
+                    <EmojiPicker on_pick=react ids=react_ids label="Add reaction" face=|| view! { <AddReactionIcon/> }/>
                 </span>
-                <button type="button" class="action" aria-label="Reply" title="Reply" on:click=reply>"Reply"</button>
+                {(!in_thread).then(|| view! {
+                    <button type="button" class="action" aria-label="Reply" title="Reply" on:click=reply>"Reply"</button>
+                })}
+                {may_branch.then(|| view! {
+                    <a class="action" href=crate::model::thread_path(&room, seq) rel="external"
+                        title="Reply in a thread">"Thread"</a>
+                })}
                 // A toggle: its name stays "Save", `aria-pressed` says whether it is saved
                 // (one reactive attribute: the button, and the focus on it, stay).
                 <button type="button" class="action save" aria-pressed=move || saved().to_string()
@@ -131,7 +157,7 @@ pub fn MessageItem(message: ChatMessage, continued: bool) -> impl IntoView {
             on:click=move |ev| message_touch::tap(chat, seq, &ev)
             on:contextmenu=move |ev| message_touch::long_press(chat, seq, &ev)
             data-seq=message.seq data-client-id=message.client_id data-username=message.username.clone()
-            id=format!("m-{}", message.seq) tabindex="-1">
+            id=dom_id tabindex="-1">
             // The header (hidden but still read out in a group's later messages).
             <Avatar username=message.username.clone() name=message.author.clone()/>
             <span class="byline">
@@ -147,7 +173,7 @@ pub fn MessageItem(message: ChatMessage, continued: bool) -> impl IntoView {
                 when=move || editing.get()
                 fallback=move || ()
             >
-                <EditForm seq text editing/>
+                <EditForm seq text editing id=edit_id.clone()/>
             </Show>
             <div class="content" class:hidden=move || editing.get()>
                 {answers}
@@ -155,10 +181,29 @@ pub fn MessageItem(message: ChatMessage, continued: bool) -> impl IntoView {
                 {edited}
                 <AttachmentList attachments=message.attachments.clone()/>
                 {reactions}
+                {thread_line}
             </div>
             {actions}
             <span class="state" aria-hidden="true"></span>
         </li>
+    }
+}
+
+/// A thread under its root: how many replies, who took part, when the last came; a link to it.
+#[component]
+fn ThreadLine(room: String, root: i64, thread: crate::model::ThreadSummary) -> impl IntoView {
+    let chat = expect_context::<ChatState>();
+    let replies =
+        if thread.replies == 1 { "1 reply".to_owned() } else { format!("{} replies", thread.replies) };
+    let last_at = thread.last_at;
+    view! {
+        <a class="thread-line" href=crate::model::thread_path(&room, root) rel="external">
+            <span class="thread-people" aria-hidden="true">
+                {thread.people.into_iter().map(|username| view! { <Avatar username=username.clone() name=username/> }).collect_view()}
+            </span>
+            <strong class="thread-count">{replies}</strong>
+            <span class="muted">" · last reply " {move || clock_time(last_at, chat.utc_offset.get())}</span>
+        </a>
     }
 }
 
@@ -238,7 +283,7 @@ fn Reactions(
 /// Editing one's own message in place: Enter (or Save) sends the new text, Escape (or Cancel)
 /// leaves it as it was.
 #[component]
-fn EditForm(seq: i64, text: StoredValue<String>, editing: RwSignal<bool>) -> impl IntoView {
+fn EditForm(seq: i64, text: StoredValue<String>, editing: RwSignal<bool>, id: String) -> impl IntoView {
     let chat = expect_context::<ChatState>();
     let field = NodeRef::<leptos::html::Textarea>::new();
     let save = move || {
@@ -263,9 +308,9 @@ fn EditForm(seq: i64, text: StoredValue<String>, editing: RwSignal<bool>) -> imp
             ev.prevent_default();
             save();
         }>
-            <label class="visually-hidden" for=format!("edit-{seq}")>"Edit message"</label>
+            <label class="visually-hidden" for=id.clone()>"Edit message"</label>
             <textarea
-                id=format!("edit-{seq}")
+                id=id
                 rows="2"
                 node_ref=field
                 prop:value=text.get_value()

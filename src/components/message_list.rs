@@ -192,7 +192,7 @@ pub fn MessageList() -> impl IntoView {
                     }
                 </For>
                 <For
-                    each=move || chat.outbox.with(|o| o.items.clone())
+                    each=move || chat.outbox.with(|o| o.items.iter().filter(|p| p.thread.is_none()).cloned().collect::<Vec<_>>())
                     key=|pending| (pending.client_id.clone(), pending.status, pending.error.clone())
                     let:pending
                 >

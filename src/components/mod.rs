@@ -22,3 +22,4 @@ pub mod rooms_page;
 pub mod saved_page;
 pub mod search_page;
 pub mod sidebar;
+pub mod thread_panel;

@@ -55,7 +55,7 @@ fn Saved(data: SavedList) -> impl IntoView {
 /// One saved message: where and by whom, its text, a link to it, and a way to let it go.
 #[component]
 fn Item(message: SavedMessage) -> impl IntoView {
-    let href = format!("/r/{}?at={}#m-{}", message.room, message.seq, message.seq);
+    let href = crate::model::message_path(&message.room, message.seq, message.thread_root);
     let (room, form_room) = (message.room.clone(), message.room.clone());
     let text = if message.body.is_empty() { "(attachments)".to_owned() } else { message.body };
     view! {

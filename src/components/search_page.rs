@@ -101,7 +101,8 @@ fn Search(data: SearchResults, form: SearchForm) -> impl IntoView {
 /// One result: where and by whom, the text with its matches marked, a link into the room.
 #[component]
 fn Hit(hit: SearchHit) -> impl IntoView {
-    let href = format!("/r/{}?at={}#m-{}", hit.room, hit.seq, hit.seq);
+    // A thread reply opens in its thread.
+    let href = crate::model::message_path(&hit.room, hit.seq, hit.thread_root);
     let parts = hit
         .parts
         .into_iter()

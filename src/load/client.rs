@@ -120,6 +120,8 @@ pub fn send_frame(client_id: &str, body: String) -> Message {
         body,
         attachments: Vec::new(),
         reply_to: None,
+        thread: None,
+        also_to_room: false,
     };
     Message::text(protocol::encode(&frame))
 }

@@ -43,6 +43,8 @@ async fn a_private_room_is_private_on_every_node() {
             body: "the password is swordfish".into(),
             attachments: Vec::new(),
             reply_to: None,
+            thread: None,
+            also_to_room: false,
         })
         .await;
     ann_ws.ack("p1").await;
@@ -143,6 +145,8 @@ async fn the_next_message_misses_bob_after(change: Unheard, code: u16) {
             body: "not for bob".into(),
             attachments: Vec::new(),
             reply_to: None,
+            thread: None,
+            also_to_room: false,
         })
         .await;
     assert!(ann_ws.ack("after").await > 0);

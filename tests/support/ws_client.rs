@@ -127,6 +127,8 @@ impl Client {
             body: body.into(),
             attachments: Vec::new(),
             reply_to: None,
+            thread: None,
+            also_to_room: false,
         })
         .await;
     }
@@ -139,15 +141,19 @@ impl Client {
             body: body.into(),
             attachments: Vec::new(),
             reply_to: None,
+            thread: None,
+            also_to_room: false,
         };
         self.send(&frame).await;
         self.ack(client_id).await
     }
 
-    /// Send a change (`edit`, `delete`, `react`, `pin`): its own `seq`, or the error code.
+    /// Send a message or a change (`send`, `edit`, `delete`, `react`, `pin`): its own `seq`, or
+    /// the error code.
     pub async fn change(&mut self, frame: ClientFrame) -> Result<i64, ErrorCode> {
         let id = match &frame {
-            ClientFrame::Edit { client_id, .. }
+            ClientFrame::Send { client_id, .. }
+            | ClientFrame::Edit { client_id, .. }
             | ClientFrame::Delete { client_id, .. }
             | ClientFrame::React { client_id, .. }
             | ClientFrame::Pin { client_id, .. } => client_id.clone(),

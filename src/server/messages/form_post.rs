@@ -1,5 +1,6 @@
 //! The composer's form without JavaScript: `POST /api/post_form`, multipart, with the fields
-//! `room`, `client_id`, `body` and at most one `file`. The file is taken exactly as an upload
+//! `room`, `client_id`, `body`, at most one `file`, and in a thread `thread` (its root) and
+//! `also_to_room` (a checkbox). The file is taken exactly as an upload
 //! is (same limits, same processing), then the message is posted as any other; the answer is a
 //! redirect back to the room. A refusal is a small page saying why, with the text that was
 //! not sent, so nothing typed is lost.
@@ -13,6 +14,7 @@ use crate::protocol::{DEFAULT_ROOM, MAX_BODY_CHARS};
 use crate::server::AppState;
 use crate::server::accounts::auth::{NoSession, SignedIn};
 use crate::server::media::uploads::{UploadError, allowance, check_length, keep, receive};
+use crate::server::messages::history::Placement;
 use crate::server::messages::posting::{PostError, post};
 
 /// Bytes a text field may have: a body of [`MAX_BODY_CHARS`] four-byte characters.
@@ -24,6 +26,9 @@ struct Form {
     client_id: String,
     body: String,
     file: Option<AttachmentId>,
+    /// The thread's root, when posting in a thread (its page's form).
+    thread: Option<i64>,
+    also_to_room: bool,
 }
 
 pub async fn post_form(
@@ -47,9 +52,10 @@ pub async fn post_form(
     if let Err(error) = read(&state, user.id, request, &mut form).await {
         return refused(error.status(), &error.to_string(), &form.room, &form.body);
     }
-    let attachments = form.file.into_iter().collect();
-    match post(&state, &user, &form.room, &form.body, &form.client_id, attachments).await {
-        Ok(_) => Redirect::to(&room_url(&form.room)).into_response(),
+    let attachments = form.file.take().into_iter().collect();
+    let placement = Placement { reply_to: None, thread: form.thread, also_to_room: form.also_to_room };
+    match post(&state, &user, &form.room, &form.body, &form.client_id, attachments, placement).await {
+        Ok(_) => Redirect::to(&form_url(&form)).into_response(),
         Err(error) => {
             let status = match error {
                 PostError::NotFound => StatusCode::NOT_FOUND,
@@ -105,10 +111,21 @@ async fn read(state: &AppState, user_id: i64, request: Request, form: &mut Form)
             "room" => form.room = text,
             "client_id" => form.client_id = text,
             "body" => form.body = text,
+            // A root that is no number posts to the room; one that is no thread is refused.
+            "thread" => form.thread = text.trim().parse().ok(),
+            "also_to_room" => form.also_to_room = !text.is_empty(),
             _ => {}
         }
     }
     Ok(())
+}
+
+/// Where the form came from: the room, or the thread's page.
+fn form_url(form: &Form) -> String {
+    match form.thread {
+        Some(root) => format!("/r/{}/t/{root}", form.room),
+        None => room_url(&form.room),
+    }
 }
 
 fn room_url(room: &str) -> String {

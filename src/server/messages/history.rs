@@ -6,7 +6,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::attachments::AttachmentId;
-use crate::model::{ChatMessage, HistoryPage, Quote};
+use crate::model::{ChatMessage, HistoryPage, Quote, THREAD_PEOPLE_SHOWN, ThreadPage, ThreadSummary};
 use crate::protocol::{ErrorCode, ServerFrame};
 use crate::server::storage::store::{Store, StoreError, WriteTx};
 
@@ -62,8 +62,19 @@ pub struct NewMessage {
     pub mentions: Vec<crate::server::messages::mentions::Mentioned>,
     /// The author's unsent uploads this message carries.
     pub attachments: Vec<AttachmentId>,
-    /// The message (in the same room) this one answers.
+    /// The message it answers and the thread it goes to, if any.
+    pub placement: Placement,
+}
+
+/// Where in its room a message goes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Placement {
+    /// The message (in the same room) this one answers, quoted.
     pub reply_to: Option<i64>,
+    /// A message of the thread to reply in: its root, or any reply in it.
+    pub thread: Option<i64>,
+    /// A thread reply that the room's timeline shows too.
+    pub also_to_room: bool,
 }
 
 /// What storing one message did.
@@ -100,8 +111,16 @@ impl Store {
         if let Some(seq) = existing {
             return Ok(Stored::Duplicate { seq });
         }
+        let placement = message.placement;
+        let mut thread_root = None;
+        if let Some(target) = placement.thread {
+            match Store::thread_of(&mut **tx, message.room_id, target).await? {
+                Some(root) => thread_root = Some(root),
+                None => return Ok(Stored::Refused(Refusal::NoSuchMessage)),
+            }
+        }
         let mut reply_to = None;
-        if let Some(target) = message.reply_to {
+        if let Some(target) = placement.reply_to {
             match Store::quote(&mut **tx, message.room_id, target).await? {
                 Some(quote) => reply_to = Some(Box::new(quote)),
                 None => return Ok(Stored::Refused(Refusal::NoSuchMessage)),
@@ -116,8 +135,9 @@ impl Store {
             }
         }
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO messages (room_id, seq, client_id, author_id, author, body, html, created_at, reply_to)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+            "INSERT INTO messages
+                 (room_id, seq, client_id, author_id, author, body, html, created_at, reply_to, thread_root, also_in_room)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
         )
         .bind(message.room_id)
         .bind(seq)
@@ -127,9 +147,15 @@ impl Store {
         .bind(&message.body)
         .bind(&message.html)
         .bind(ts)
-        .bind(message.reply_to)
+        .bind(placement.reply_to)
+        .bind(thread_root)
+        .bind(i64::from(thread_root.is_some() && placement.also_to_room))
         .fetch_one(&mut **tx)
         .await?;
+        let thread = match thread_root {
+            Some(root) => Some(Store::count_reply(tx, message.room_id, root, &message.username, ts).await?),
+            None => None,
+        };
         Store::index_message(tx, id, &message.body).await?;
         Store::record_mentions(tx, message.room_id, seq, &message.mentions).await?;
         if let Some(author) = message.author_id {
@@ -151,7 +177,99 @@ impl Store {
             reply_to,
             mentions: message.mentions.iter().map(|m| m.username.clone()).collect(),
             pinned: false,
+            thread_root,
+            also_in_room: thread_root.is_some() && placement.also_to_room,
+            thread,
         }))
+    }
+
+    /// The root of the thread message `seq` belongs to: its own `seq` for a message of the
+    /// room, its root's for a thread reply; `None` if there is no such message.
+    async fn thread_of<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+        executor: E,
+        room_id: i64,
+        seq: i64,
+    ) -> Result<Option<i64>, StoreError> {
+        let row = sqlx::query("SELECT thread_root FROM messages WHERE room_id = $1 AND seq = $2")
+            .bind(room_id)
+            .bind(seq)
+            .fetch_optional(executor)
+            .await?;
+        Ok(match row {
+            Some(row) => Some(row.try_get::<Option<i64>, _>("thread_root")?.unwrap_or(seq)),
+            None => None,
+        })
+    }
+
+    /// Count a new reply (by `username`, at `ts`) on its thread's root; the thread as it is now.
+    async fn count_reply(
+        tx: &mut WriteTx,
+        room_id: i64,
+        root: i64,
+        username: &str,
+        ts: i64,
+    ) -> Result<ThreadSummary, StoreError> {
+        let row =
+            sqlx::query("SELECT thread_replies, thread_people FROM messages WHERE room_id = $1 AND seq = $2")
+                .bind(room_id)
+                .bind(root)
+                .fetch_one(&mut **tx)
+                .await?;
+        let replies = row.try_get::<i64, _>("thread_replies")? + 1;
+        let mut people = people_of(&row.try_get::<String, _>("thread_people")?);
+        if people.len() < THREAD_PEOPLE_SHOWN && !username.is_empty() && !people.iter().any(|p| p == username)
+        {
+            people.push(username.to_owned());
+        }
+        sqlx::query(
+            "UPDATE messages SET thread_replies = $3, thread_last_at = $4, thread_people = $5
+             WHERE room_id = $1 AND seq = $2",
+        )
+        .bind(room_id)
+        .bind(root)
+        .bind(replies)
+        .bind(ts)
+        .bind(people.join(" "))
+        .execute(&mut **tx)
+        .await?;
+        Ok(ThreadSummary { replies, last_at: ts, people })
+    }
+
+    /// Thread `root` of the room with up to `limit` of its replies before `before` (the latest
+    /// when `None`), oldest first; `None` if `root` is not a message of the room (a thread
+    /// reply is not a root).
+    pub async fn thread(
+        &self,
+        room_id: i64,
+        room: &str,
+        root: i64,
+        before: Option<i64>,
+        limit: usize,
+    ) -> Result<Option<ThreadPage>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {MESSAGE_COLUMNS} WHERE m.room_id = $1 AND m.seq = $2 AND m.thread_root IS NULL"
+        ))
+        .bind(room_id)
+        .bind(root)
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let mut root_message = [from_row(room, &row)?];
+        self.with_attachments(room_id, &mut root_message).await?;
+        let [root_message] = root_message;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = sqlx::query(&format!(
+            "SELECT {MESSAGE_COLUMNS} WHERE m.room_id = $1 AND m.thread_root = $2 AND m.seq < $3
+             ORDER BY m.seq DESC LIMIT $4"
+        ))
+        .bind(room_id)
+        .bind(root)
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(limit + 1)
+        .fetch_all(self.pool())
+        .await?;
+        let replies = self.newest_first(room_id, room, rows, limit).await?;
+        Ok(Some(ThreadPage { root: root_message, replies }))
     }
 
     /// Message `seq` in the room, quoted; `None` if there is none.
@@ -188,14 +306,29 @@ impl Store {
         limit: usize,
     ) -> Result<HistoryPage, StoreError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        // Thread replies are in their thread, not the timeline (unless also sent to it).
         let rows = sqlx::query(&format!(
-            "SELECT {MESSAGE_COLUMNS} WHERE m.room_id = $1 AND m.seq < $2 ORDER BY m.seq DESC LIMIT $3"
+            "SELECT {MESSAGE_COLUMNS} WHERE m.room_id = $1 AND m.seq < $2
+                 AND (m.thread_root IS NULL OR m.also_in_room = 1)
+             ORDER BY m.seq DESC LIMIT $3"
         ))
         .bind(room_id)
         .bind(before.unwrap_or(i64::MAX))
         .bind(limit + 1)
         .fetch_all(self.pool())
         .await?;
+        self.newest_first(room_id, room, rows, limit).await
+    }
+
+    /// A page from `rows` read newest first, one more than `limit` to tell whether there are
+    /// older ones: the `limit` newest, oldest first, with their attachments.
+    async fn newest_first(
+        &self,
+        room_id: i64,
+        room: &str,
+        rows: Vec<AnyRow>,
+        limit: i64,
+    ) -> Result<HistoryPage, StoreError> {
         let has_older = rows.len() as i64 > limit;
         let mut messages =
             rows.iter().take(limit as usize).map(|row| from_row(room, row)).collect::<Result<Vec<_>, _>>()?;
@@ -250,14 +383,43 @@ impl Store {
     }
 }
 
-/// A message and the one it answers, read by [`from_row`]: every history read selects these.
+/// A message, the one it answers and its thread's root, read by [`from_row`]: every history
+/// read selects these.
 const MESSAGE_COLUMNS: &str = "m.seq, m.client_id, m.author, m.body, m.created_at,
         COALESCE(u.username, '') AS username, m.html, m.edited_at, m.deleted_at, m.pinned_at,
         r.seq AS reply_seq, r.author AS reply_author, COALESCE(ru.username, '') AS reply_username,
-        r.body AS reply_body, r.deleted_at AS reply_deleted_at
+        r.body AS reply_body, r.deleted_at AS reply_deleted_at,
+        m.thread_root, m.also_in_room, m.thread_replies, m.thread_last_at, m.thread_people,
+        t.thread_replies AS root_replies, t.thread_last_at AS root_last_at, t.thread_people AS root_people
     FROM messages m LEFT JOIN users u ON u.id = m.author_id
     LEFT JOIN messages r ON r.room_id = m.room_id AND r.seq = m.reply_to
-    LEFT JOIN users ru ON ru.id = r.author_id";
+    LEFT JOIN users ru ON ru.id = r.author_id
+    LEFT JOIN messages t ON t.room_id = m.room_id AND t.seq = m.thread_root";
+
+/// The usernames kept in a root's `thread_people`.
+fn people_of(kept: &str) -> Vec<String> {
+    kept.split_whitespace().map(str::to_owned).collect()
+}
+
+/// The thread summary in a row of [`MESSAGE_COLUMNS`]: the root's, for a reply; its own, for a
+/// root with replies; `None` for a message with no thread.
+fn thread_from_row(row: &AnyRow, reply: bool) -> Result<Option<ThreadSummary>, StoreError> {
+    let (replies, last_at, people) = if reply {
+        ("root_replies", "root_last_at", "root_people")
+    } else {
+        ("thread_replies", "thread_last_at", "thread_people")
+    };
+    let replies = row.try_get::<Option<i64>, _>(replies)?.unwrap_or(0);
+    let last_at = row.try_get::<Option<i64>, _>(last_at)?;
+    Ok(match last_at {
+        Some(last_at) if replies > 0 => Some(ThreadSummary {
+            replies,
+            last_at,
+            people: people_of(&row.try_get::<Option<String>, _>(people)?.unwrap_or_default()),
+        }),
+        _ => None,
+    })
+}
 
 /// One row of [`MESSAGE_COLUMNS`] (attachments, reactions and mentions come after).
 fn from_row(room: &str, row: &AnyRow) -> Result<ChatMessage, StoreError> {
@@ -277,6 +439,7 @@ fn from_row(room: &str, row: &AnyRow) -> Result<ChatMessage, StoreError> {
         })),
         None => None,
     };
+    let thread_root = row.try_get::<Option<i64>, _>("thread_root")?;
     Ok(ChatMessage {
         room: room.to_owned(),
         seq: row.try_get("seq")?,
@@ -293,5 +456,8 @@ fn from_row(room: &str, row: &AnyRow) -> Result<ChatMessage, StoreError> {
         mentions: Vec::new(),
         reply_to,
         pinned: row.try_get::<Option<i64>, _>("pinned_at")?.is_some(),
+        thread: thread_from_row(row, thread_root.is_some())?,
+        thread_root,
+        also_in_room: row.try_get::<i64, _>("also_in_room")? != 0,
     })
 }

@@ -359,7 +359,7 @@ mod tests {
             html: String::new(),
             mentions: Vec::new(),
             attachments: Vec::new(),
-            reply_to: None,
+            placement: Default::default(),
         };
         let mut tx = store.begin().await.expect("tx");
         Store::insert(&mut tx, &message, 1, posted).await.expect("insert");

@@ -11,7 +11,7 @@ use crate::protocol::{InputError, validate_client_id, validate_post};
 use crate::server::AppState;
 use crate::server::accounts::users::User;
 use crate::server::messages::emoji_catalog::expand_shortcodes;
-use crate::server::messages::history::NewMessage;
+use crate::server::messages::history::{NewMessage, Placement};
 use crate::server::messages::mentions;
 use crate::server::realtime::hub::Person;
 use crate::server::realtime::sequencer::{PostReply, SequencerError};
@@ -61,8 +61,8 @@ pub struct Post {
     pub client_id: String,
     pub body: String,
     pub attachments: Vec<AttachmentId>,
-    /// The message (in the same room) this one answers.
-    pub reply_to: Option<i64>,
+    /// The message it answers and the thread it goes to, if any.
+    pub placement: Placement,
 }
 
 impl Post {
@@ -70,11 +70,11 @@ impl Post {
         client_id: &str,
         body: &str,
         attachments: Vec<AttachmentId>,
-        reply_to: Option<i64>,
+        placement: Placement,
     ) -> Result<Self, InputError> {
         let client_id = validate_client_id(client_id)?.to_owned();
         let body = expand_shortcodes(validate_post(body, &attachments)?).into_owned();
-        Ok(Self { client_id, body, attachments, reply_to })
+        Ok(Self { client_id, body, attachments, placement })
     }
 }
 
@@ -107,12 +107,12 @@ pub async fn prepare(
         mentions,
         body: post.body,
         attachments: post.attachments,
-        reply_to: post.reply_to,
+        placement: post.placement,
     })
 }
 
-/// Post `body` (and `attachments`) as `user` in `room`, without a socket; the message's `seq`
-/// once stored.
+/// Post `body` (and `attachments`) as `user` in `room`, without a socket (in a thread, with
+/// `placement`); the message's `seq` once stored.
 pub async fn post(
     state: &AppState,
     user: &User,
@@ -120,8 +120,9 @@ pub async fn post(
     body: &str,
     client_id: &str,
     attachments: Vec<AttachmentId>,
+    placement: Placement,
 ) -> Result<i64, PostError> {
-    let post = Post::new(client_id, body, attachments, None)?;
+    let post = Post::new(client_id, body, attachments, placement)?;
     let access = match state.store.room_for(user.id, room).await {
         Ok(Some(access)) => access,
         Ok(None) => return Err(PostError::NotFound),

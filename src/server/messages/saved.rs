@@ -86,7 +86,7 @@ impl Store {
     /// are the room's name; the caller gives conversations theirs.
     pub async fn saved_messages(&self, user_id: i64) -> Result<Vec<SavedMessage>, StoreError> {
         let rows = sqlx::query(
-            "SELECT r.name AS room, m.seq, m.author, COALESCE(u.username, '') AS username, m.body,
+            "SELECT r.name AS room, m.seq, m.thread_root, m.author, COALESCE(u.username, '') AS username, m.body,
                     m.created_at, s.created_at AS saved_at
              FROM saved_messages s
              JOIN rooms r ON r.id = s.room_id
@@ -106,6 +106,7 @@ impl Store {
                     room_title: format!("#{room}"),
                     room,
                     seq: row.try_get("seq")?,
+                    thread_root: row.try_get("thread_root")?,
                     author: row.try_get("author")?,
                     username: row.try_get("username")?,
                     body: row.try_get("body")?,

@@ -65,6 +65,10 @@ pub struct Posted {
     pub username: String,
     pub mentions: Vec<String>,
     pub excerpt: String,
+    /// The thread it is a reply in (its root), if it is.
+    pub thread_root: Option<i64>,
+    /// A reply in a thread, not sent to the room.
+    pub thread_only: bool,
 }
 
 /// What a device receives (decrypted, in its service worker): what the notification shows
@@ -232,7 +236,11 @@ impl Sender {
         let Some((kind, title)) = self.store.room_label(message.room_id).await? else { return Ok(()) };
         let targets = self.store.push_targets(message.room_id, kind, message.author_id).await?;
         let now = crate::model::now_ms();
-        let heard = Incoming { author: &message.username, mentions: &message.mentions };
+        let heard = Incoming {
+            author: &message.username,
+            mentions: &message.mentions,
+            thread_only: message.thread_only,
+        };
         for target in targets {
             if self.hub.is_online(target.user_id)
                 || !concerns(target.level, &target.username, heard, target.quiet_until, now)
@@ -243,7 +251,7 @@ impl Sender {
                 title: if kind == RoomKind::Direct { message.author.clone() } else { format!("#{title}") },
                 body: format!("{}: {}", message.author, message.excerpt),
                 tag: format!("banter:{}:{}", message.room, message.seq),
-                url: format!("/r/{}?at={}#m-{}", message.room, message.seq, message.seq),
+                url: crate::model::message_path(&message.room, message.seq, message.thread_root),
             };
             let body = serde_json::to_vec(&payload)?;
             for subscription in target.subscriptions {

@@ -370,7 +370,8 @@ impl Store {
         let rows = sqlx::query(
             "SELECT r.name, r.kind, COALESCE(r.title, r.name) AS title,
                     (SELECT COUNT(*) FROM messages x WHERE x.room_id = r.id AND x.seq > m.last_read_seq
-                       AND (x.author_id IS NULL OR x.author_id != m.user_id)) AS unread,
+                       AND (x.author_id IS NULL OR x.author_id != m.user_id)
+                       AND (x.thread_root IS NULL OR x.also_in_room = 1)) AS unread,
                     (SELECT u.display_name FROM room_members o JOIN users u ON u.id = o.user_id
                       WHERE o.room_id = r.id AND o.user_id != m.user_id LIMIT 1) AS peer_name,
                     (SELECT o.user_id FROM room_members o

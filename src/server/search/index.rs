@@ -26,6 +26,8 @@ pub struct Found {
     pub id: i64,
     pub room: String,
     pub seq: i64,
+    /// The thread it is a reply in (its root), if it is.
+    pub thread_root: Option<i64>,
     pub author: String,
     pub username: String,
     pub body: String,
@@ -173,7 +175,7 @@ impl Store {
             // CROSS JOIN keeps the index as the outer loop: it yields matches newest first, and
             // the rest is looked up for those only.
             Backend::Sqlite => (
-                "SELECT m.id, r.name AS room, m.seq, m.author, COALESCE(u.username, '') AS username, m.body,
+                "SELECT m.id, r.name AS room, m.seq, m.thread_root, m.author, COALESCE(u.username, '') AS username, m.body,
                         m.created_at
                  FROM message_search s
                  CROSS JOIN messages m ON m.id = s.rowid
@@ -189,7 +191,7 @@ impl Store {
             ),
             // The GIN index finds the matches; the window bounds them by id as on SQLite.
             Backend::Postgres => (
-                "SELECT m.id, r.name AS room, m.seq, m.author, COALESCE(u.username, '') AS username, m.body,
+                "SELECT m.id, r.name AS room, m.seq, m.thread_root, m.author, COALESCE(u.username, '') AS username, m.body,
                         m.created_at
                  FROM message_search s
                  JOIN messages m ON m.id = s.id
@@ -221,6 +223,7 @@ impl Store {
                 id: row.try_get("id")?,
                 room: row.try_get("room")?,
                 seq: row.try_get("seq")?,
+                thread_root: row.try_get("thread_root")?,
                 author: row.try_get("author")?,
                 username: row.try_get("username")?,
                 body: row.try_get("body")?,

@@ -40,9 +40,10 @@ impl Task {
                     let seq = match outcome {
                         Stored::New(stored) => {
                             let seq = stored.seq;
+                            let thread = (stored.thread_root, stored.also_in_room);
                             let frame = encode(&ServerFrame::Message(stored));
                             let activity = match &change {
-                                Change::Post(message) => Some(activity_of(message, seq)),
+                                Change::Post(message) => Some(activity_of(message, seq, thread)),
                                 _ => None,
                             };
                             self.publish(&change, seq, &frame, activity.clone(), version(change.room_id()));
@@ -65,6 +66,8 @@ impl Task {
                                     username: message.username.clone(),
                                     mentions: message.mentions.iter().map(|m| m.username.clone()).collect(),
                                     excerpt: crate::model::Quote::excerpt_of(&message.body),
+                                    thread_root: thread.0,
+                                    thread_only: thread.0.is_some() && !thread.1,
                                 });
                             }
                             seq
@@ -208,8 +211,9 @@ impl Task {
     }
 }
 
-/// The `activity` frame for members connected to other rooms: a new message at `seq`.
-fn activity_of(message: &NewMessage, seq: i64) -> String {
+/// The `activity` frame for members connected to other rooms: a new message at `seq` (in the
+/// thread of `thread.0`, also sent to the room when `thread.1`).
+fn activity_of(message: &NewMessage, seq: i64, thread: (Option<i64>, bool)) -> String {
     encode(&ServerFrame::Activity {
         room: message.room.clone(),
         seq,
@@ -217,6 +221,8 @@ fn activity_of(message: &NewMessage, seq: i64) -> String {
         username: message.username.clone(),
         mentions: message.mentions.iter().map(|m| m.username.clone()).collect(),
         excerpt: crate::model::Quote::excerpt_of(&message.body),
+        thread_root: thread.0,
+        also_in_room: thread.1,
     })
 }
 

@@ -11,6 +11,7 @@ use super::{Heard, announce_person};
 use crate::attachments::AttachmentId;
 use crate::protocol::{self, ClientFrame, ErrorCode, ServerFrame, validate_body, validate_client_id};
 use crate::server::messages::emoji_catalog::expand_shortcodes;
+use crate::server::messages::history::Placement;
 use crate::server::messages::message_changes::{DeleteMessage, EditMessage};
 use crate::server::messages::pins::PinMessage;
 use crate::server::messages::posting::{self, Post, PostError};
@@ -143,8 +144,10 @@ impl<'a> Reader<'a> {
         };
         match frame {
             ClientFrame::Hello { room, after } => return self.on_hello(room, after).await,
-            ClientFrame::Send { room, client_id, body, attachments, reply_to } => {
-                self.on_send(room, client_id, body, attachments, reply_to).await
+            ClientFrame::Send { room, client_id, body, attachments, reply_to, thread, also_to_room } => {
+                let placement =
+                    Placement { reply_to, thread, also_to_room: also_to_room && thread.is_some() };
+                self.on_send(room, client_id, body, attachments, placement).await
             }
             ClientFrame::Edit { room, client_id, seq, body } => {
                 self.on_edit(room, client_id, seq, body).await
@@ -217,10 +220,10 @@ impl<'a> Reader<'a> {
         client_id: String,
         body: String,
         attachments: Vec<AttachmentId>,
-        reply_to: Option<i64>,
+        placement: Placement,
     ) {
         let Some((client_id, room_id, room)) = self.admit_write(room, client_id).await else { return };
-        let post = match Post::new(&client_id, &body, attachments, reply_to) {
+        let post = match Post::new(&client_id, &body, attachments, placement) {
             Ok(post) => post,
             Err(error) => return self.refuse(error.code(), error.to_string(), Some(client_id)),
         };

@@ -1,0 +1,51 @@
+import { test, expect } from '@playwright/test';
+import { delivered, joinAs, openConversation, send, unique } from './helpers';
+
+test('a thread started in one browser grows live in the other, beside the room', async ({ browser }) => {
+  const alice = await joinAs(browser, 'alice');
+  const bob = await joinAs(browser, 'bob');
+  const room = await openConversation(alice.page, bob.page, bob.name);
+  const question = unique('shall we ship friday');
+  await send(alice.page, question);
+  await expect(delivered(bob.page, question)).toHaveCount(1);
+
+  // Bob branches a thread from Alice's message and answers in it.
+  const root = bob.page.locator('#chat-box li.message').filter({ hasText: question });
+  await root.focus();
+  await root.getByRole('link', { name: 'Thread' }).click();
+  await expect(bob.page).toHaveURL(new RegExp(`${room}/t/\\d+$`));
+  await expect(bob.page.locator('#connection-status')).toHaveText('connected');
+  const thread = bob.page.locator('#thread');
+  await expect(thread.locator('li.message').first()).toContainText(question);
+  const answer = unique('only if the tests pass');
+  await bob.page.locator('#thread-input').fill(answer);
+  await bob.page.locator('#thread-input').press('Enter');
+  await expect(thread.locator('li.message:not(.pending)').filter({ hasText: answer })).toHaveCount(1);
+  // The reply stays in its thread: the room beside it only counts it.
+  await expect(delivered(bob.page, answer)).toHaveCount(0);
+
+  // Alice, on the room's page, sees the count appear under her message without a reload.
+  const hers = alice.page.locator('#chat-box li.message').filter({ hasText: question });
+  await expect(hers.locator('.thread-line')).toContainText('1 reply');
+  await expect(delivered(alice.page, answer)).toHaveCount(0);
+  await hers.locator('.thread-line').click();
+  const herThread = alice.page.locator('#thread');
+  await expect(herThread.locator('li.message').filter({ hasText: answer })).toHaveCount(1);
+  await expect(alice.page.locator('#connection-status')).toHaveText('connected');
+
+  // Her reply, sent to the room too, reaches Bob's thread and Bob's room.
+  const both = unique('shipping friday, everyone');
+  await alice.page.locator('#thread-input').fill(both);
+  await alice.page.getByLabel('Also send to the room').check();
+  await alice.page.locator('#thread').getByRole('button', { name: 'Send', exact: true }).click();
+  await expect(thread.locator('li.message').filter({ hasText: both })).toHaveCount(1);
+  await expect(delivered(bob.page, both)).toHaveCount(1);
+  await expect(root.locator('.thread-line')).toContainText('2 replies');
+
+  // Closing the thread goes back to the room.
+  await bob.page.getByRole('link', { name: 'Close thread' }).click();
+  await expect(bob.page).toHaveURL(new RegExp(`${room}$`));
+  await expect(bob.page.locator('#thread')).toHaveCount(0);
+  await alice.context.close();
+  await bob.context.close();
+});

@@ -1,0 +1,234 @@
+//! Threads: a reply names a message of the room and goes to that message's thread, not the
+//! room's timeline (unless sent to the room too). Everyone in the room hears it live with the
+//! root's new count; a fresh page shows the count on the root, the thread's own page shows the
+//! replies; a client that was away gets each reply once; nobody outside a private room learns
+//! anything of its threads.
+
+use banter::api::ChatPage;
+use banter::model::{ChatMessage, ThreadPage};
+use banter::protocol::{ClientFrame, ErrorCode, ServerFrame};
+
+use crate::support::{Client, TestServer, json_body};
+
+fn reply(room: &str, id: &str, thread: i64, body: &str, also_to_room: bool) -> ClientFrame {
+    ClientFrame::Send {
+        room: room.into(),
+        client_id: id.into(),
+        body: body.into(),
+        attachments: Vec::new(),
+        reply_to: None,
+        thread: Some(thread),
+        also_to_room,
+    }
+}
+
+/// The next new message heard live.
+async fn heard(client: &mut Client) -> ChatMessage {
+    match client.until(|f| matches!(f, ServerFrame::Message(_))).await.0 {
+        ServerFrame::Message(message) => message,
+        _ => unreachable!(),
+    }
+}
+
+async fn page(server: &TestServer, cookie: &str, room: &str) -> ChatPage {
+    json_body(&server.call("/api/load_chat", cookie, &format!("room={room}")).await)
+}
+
+async fn thread(server: &TestServer, cookie: &str, room: &str, root: i64) -> String {
+    server.call("/api/load_thread", cookie, &format!("room={room}&root={root}")).await
+}
+
+fn seqs(messages: &[ChatMessage]) -> Vec<i64> {
+    messages.iter().map(|m| m.seq).collect()
+}
+
+#[tokio::test]
+async fn a_reply_goes_to_its_thread_and_the_root_counts_it_live_and_on_the_page() {
+    let server = TestServer::start().await;
+    let ann = server.cookie("ann").await;
+    let bob = server.cookie("bob").await;
+    let room = server.private_room(&ann, "club", &["bob"]).await;
+    let mut anns = server.join_room("ann", &room).await;
+    let mut bobs = server.join_room("bob", &room).await;
+    let root = anns.say(&room, "a1", "shall we ship on friday?").await;
+    let _ = heard(&mut bobs).await;
+
+    let first = bobs.change(reply(&room, "b1", root, "only if the tests pass", false)).await.expect("stored");
+    let live = heard(&mut anns).await;
+    assert_eq!((live.seq, live.thread_root, live.also_in_room), (first, Some(root), false));
+    let summary = live.thread.expect("the root's thread as of this reply");
+    assert_eq!((summary.replies, summary.people.as_slice()), (1, ["bob".to_owned()].as_slice()));
+    // Answering a reply is answering in its thread: one level, one root.
+    let second = anns.change(reply(&room, "a2", first, "they do", false)).await.expect("stored");
+    let live = heard(&mut bobs).await;
+    assert_eq!(live.thread_root, Some(root));
+    assert_eq!(
+        live.thread.as_ref().map(|t| (t.replies, t.people.clone())),
+        Some((2, vec!["bob".into(), "ann".into()]))
+    );
+    let third =
+        bobs.change(reply(&room, "b2", root, "shipping friday, everyone", true)).await.expect("stored");
+    let live = heard(&mut anns).await;
+    assert!(live.also_in_room && live.in_timeline());
+    let last_at = live.ts;
+
+    // The room's page: the root with its count, the reply sent to the room, not the others.
+    let fresh = page(&server, &bob, &room).await;
+    assert_eq!(seqs(&fresh.history.messages), [root, third]);
+    let summary = fresh.history.messages[0].thread.clone().expect("the root's thread");
+    assert_eq!((summary.replies, summary.last_at), (3, last_at));
+    assert_eq!(summary.people, ["bob", "ann"]);
+    // Replies only in the thread are no unread messages of the room: Ann's root is Bob's only one.
+    let club = fresh.rooms.iter().find(|r| r.name == room).expect("bob's rooms list the club");
+    assert_eq!(club.unread, 1);
+
+    // The thread: its root and every reply, oldest first; the page opens it beside the room.
+    let opened: ThreadPage = json_body(&thread(&server, &bob, &room, root).await);
+    assert_eq!(opened.root.seq, root);
+    assert_eq!(seqs(&opened.replies.messages), [first, second, third]);
+    assert!(!opened.replies.has_older);
+    let beside: ChatPage =
+        json_body(&server.call("/api/load_chat", &bob, &format!("room={room}&thread={root}")).await);
+    assert_eq!(beside.thread, Some(opened));
+
+    // A reply is no thread of its own, and a thread needs a message to branch from.
+    assert!(thread(&server, &bob, &room, first).await.starts_with("HTTP/1.1 404"));
+    assert_eq!(
+        anns.change(reply(&room, "a3", 9_999, "into the void", false)).await,
+        Err(ErrorCode::NoSuchMessage)
+    );
+}
+
+#[tokio::test]
+async fn outside_a_private_room_its_threads_are_not_found_and_its_replies_not_heard() {
+    let server = TestServer::start().await;
+    let ann = server.cookie("ann").await;
+    let dave = server.cookie("dave").await;
+    let room = server.private_room(&ann, "club", &[]).await;
+    let mut anns = server.join_room("ann", &room).await;
+    let mut daves = server.join("dave").await;
+    let root = anns.say(&room, "a1", "the secret plan").await;
+    anns.change(reply(&room, "a2", root, "step one", false)).await.expect("stored");
+
+    let outside = thread(&server, &dave, &room, root).await;
+    let nowhere = thread(&server, &dave, "no-such-room", root).await;
+    assert!(outside.starts_with("HTTP/1.1 404"), "{outside}");
+    assert_eq!(outside.split("\r\n\r\n").nth(1), nowhere.split("\r\n\r\n").nth(1));
+    let page: ChatPage =
+        json_body(&server.call("/api/load_chat", &dave, &format!("room={room}&thread={root}")).await);
+    assert!(page.info.is_none() && page.thread.is_none());
+    let html = server.get_as(&dave, &format!("/r/{room}/t/{root}")).await;
+    assert!(!html.contains("step one") && !html.contains("secret plan"));
+    // Posting into it from outside is refused like posting into the room.
+    let form = format!("room={room}&body=hi&client_id=d1&thread={root}");
+    let answer = server.call("/api/post_message", &dave, &form).await;
+    assert!(answer.starts_with("HTTP/1.1 404"), "{answer}");
+    // Dave, in #general, heard nothing of it.
+    let frames = daves.round_trip().await;
+    assert!(
+        frames.iter().all(|f| !matches!(f, ServerFrame::Message(_) | ServerFrame::Activity { .. })),
+        "{frames:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_client_that_was_away_gets_each_reply_once_and_a_deleted_root_keeps_its_thread() {
+    let server = TestServer::start().await;
+    let ann = server.cookie("ann").await;
+    let bob = server.cookie("bob").await;
+    let room = server.private_room(&ann, "club", &["bob"]).await;
+    let mut anns = server.join_room("ann", &room).await;
+    let root = anns.say(&room, "a1", "minutes of the meeting").await;
+    // Bob holds the root, then is away while the thread grows and the root goes.
+    let r1 = anns.change(reply(&room, "a2", root, "item one", false)).await.expect("stored");
+    let r2 = anns.change(reply(&room, "a3", root, "item two", false)).await.expect("stored");
+    let gone =
+        anns.change(ClientFrame::Delete { room: room.clone(), client_id: "d1".into(), seq: root }).await;
+    let marker = anns.say(&room, "a4", "the end").await;
+    assert!(gone.is_ok());
+
+    let mut bobs = server.connect("bob").await;
+    bobs.send(&ClientFrame::Hello {
+        room: room.clone(),
+        after: Some(banter::protocol::ResumeFrom::Seq(root)),
+    })
+    .await;
+    let mut replies = Vec::new();
+    loop {
+        match bobs.next().await {
+            ServerFrame::Messages { messages, .. } => {
+                for message in &messages {
+                    if message.thread_root == Some(root) {
+                        replies.push(message.seq);
+                    }
+                }
+                if messages.iter().any(|m| m.seq == marker) {
+                    break;
+                }
+            }
+            ServerFrame::Deleted { target, .. } => assert_eq!(target, root),
+            ServerFrame::Welcome { .. } => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(replies, [r1, r2]);
+
+    // Under the deleted root's placeholder, the thread stays readable and counted.
+    let opened: ThreadPage = json_body(&thread(&server, &bob, &room, root).await);
+    assert!(opened.root.deleted && opened.root.body.is_empty());
+    assert_eq!(seqs(&opened.replies.messages), [r1, r2]);
+    let fresh = page(&server, &bob, &room).await;
+    let placeholder = fresh.history.messages.iter().find(|m| m.seq == root).expect("the placeholder");
+    assert_eq!(placeholder.thread.as_ref().map(|t| t.replies), Some(2));
+}
+
+#[tokio::test]
+async fn without_javascript_the_thread_page_shows_the_replies_and_its_form_posts_into_it() {
+    let server = TestServer::start().await;
+    let ann = server.cookie("ann").await;
+    let mut anns = server.join("ann").await;
+    let root = anns.say("general", "a1", "who is on call this week?").await;
+    anns.change(reply("general", "a2", root, "bob is", false)).await.expect("stored");
+
+    let html = server.get_as(&ann, &format!("/r/general/t/{root}")).await;
+    assert!(html.starts_with("HTTP/1.1 200"), "{}", &html[..html.len().min(200)]);
+    assert!(html.contains("who is on call this week?") && html.contains("bob is"));
+    assert!(html.contains(&format!("name=\"thread\" value=\"{root}\"")), "the thread's form names its root");
+
+    // The plain form, as a browser without JavaScript sends it: back to the thread.
+    let body = format!(
+        "--x\r\nContent-Disposition: form-data; name=\"room\"\r\n\r\ngeneral\r\n\
+         --x\r\nContent-Disposition: form-data; name=\"client_id\"\r\n\r\nform-1\r\n\
+         --x\r\nContent-Disposition: form-data; name=\"thread\"\r\n\r\n{root}\r\n\
+         --x\r\nContent-Disposition: form-data; name=\"body\"\r\n\r\nand carol next week\r\n--x--\r\n"
+    );
+    let answer = server
+        .http(&format!(
+            "POST /api/post_form HTTP/1.1\r\nHost: {host}\r\nOrigin: http://{host}\r\nAccept: text/html\r\nCookie: {ann}\r\n\
+             Content-Type: multipart/form-data; boundary=x\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n{body}",
+            host = server.addr,
+            len = body.len()
+        ))
+        .await;
+    assert!(answer.starts_with("HTTP/1.1 303") || answer.starts_with("HTTP/1.1 302"), "{answer}");
+    assert_eq!(crate::support::header(&answer, "location"), Some(format!("/r/general/t/{root}").as_str()));
+    let opened: ThreadPage = json_body(&thread(&server, &ann, "general", root).await);
+    let texts: Vec<&str> = opened.replies.messages.iter().map(|m| m.body.as_str()).collect();
+    assert_eq!(texts, ["bob is", "and carol next week"]);
+}
+
+#[tokio::test]
+async fn search_finds_a_thread_reply_and_opens_it_in_its_thread() {
+    let server = TestServer::start().await;
+    let ann = server.cookie("ann").await;
+    let mut anns = server.join("ann").await;
+    let root = anns.say("general", "a1", "release checklist").await;
+    let found =
+        anns.change(reply("general", "a2", root, "remember the changelog", false)).await.expect("stored");
+    let results: banter::api::SearchResults =
+        json_body(&server.call("/api/search_messages", &ann, "form[q]=changelog").await);
+    let hit = results.hits.iter().find(|h| h.seq == found).expect("the reply is found");
+    assert_eq!(hit.thread_root, Some(root));
+    let html = server.get_as(&ann, "/search?q=changelog").await;
+    assert!(html.contains(&format!("/r/general/t/{root}?at={found}")), "the result links into the thread");
+}
