@@ -121,13 +121,11 @@ pub fn MessageItem(
                 <span class="reaction-picker">
                     <EmojiPicker on_pick=react ids=react_ids label="Add reaction" face=|| view! { <AddReactionIcon/> }/>
                 </span>
-                {(!in_thread).then(|| view! {
-                    <button type="button" class="action" aria-label="Reply" title="Reply" on:click=reply>"Reply"</button>
-                })}
-                {may_branch.then(|| view! {
-                    <a class="action" href=crate::model::thread_path(&room, seq) rel="external"
-                        title="Reply in a thread">"Thread"</a>
-                })}
+                // In a thread, a reply is a reply in it (its composer); a thread branches only
+                // from the room's own messages. (Hidden rather than left out: one view type.)
+                <button type="button" class="action" aria-label="Reply" title="Reply" on:click=reply hidden=in_thread>"Reply"</button>
+                <a class="action" href=crate::model::thread_path(&room, seq) rel="external"
+                    title="Reply in a thread" hidden=!may_branch>"Thread"</a>
                 // A toggle: its name stays "Save", `aria-pressed` says whether it is saved
                 // (one reactive attribute: the button, and the focus on it, stay).
                 <button type="button" class="action save" aria-pressed=move || saved().to_string()

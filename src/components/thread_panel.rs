@@ -57,10 +57,8 @@ pub fn ThreadPanel(root: i64, form_client_id: String, at: Option<i64>, joined: b
                 <a class="close-thread" href=format!("/r/{room}") rel="external" aria-label="Close thread">"✕"</a>
             </header>
             <section class="thread-log" role="log" aria-label="Thread messages">
-                <Show when=move || chat.thread.with(|t| t.has_older)>
-                    <button type="button" class="secondary small older-replies" on:click=load_older
-                        disabled=move || loading.get()>"Older replies"</button>
-                </Show>
+                <button type="button" class="secondary small older-replies" on:click=load_older
+                    hidden=move || !chat.thread.with(|t| t.has_older) disabled=move || loading.get()>"Older replies"</button>
                 <ol class="thread-messages">
                     <For
                         each=move || chat.thread.with(|t| t.lines.clone())
