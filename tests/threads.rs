@@ -232,3 +232,62 @@ async fn search_finds_a_thread_reply_and_opens_it_in_its_thread() {
     let html = server.get_as(&ann, "/search?q=changelog").await;
     assert!(html.contains(&format!("/r/general/t/{root}?at={found}")), "the result links into the thread");
 }
+
+#[tokio::test]
+async fn edits_reactions_and_mentions_work_in_a_thread_as_in_the_room() {
+    let server = TestServer::start().await;
+    let ann = server.cookie("ann").await;
+    let bob = server.cookie("bob").await;
+    // Bob's page is in a room of his own; Ann talks in a thread in general.
+    server.post_form("/api/create_room", Some(&bob), "name=bobs-room").await;
+    let mut bobs_page = server.connect("bob").await;
+    bobs_page.send(&ClientFrame::Hello { room: "bobs-room".into(), after: None }).await;
+    let mut anns = server.join("ann").await;
+    let root = anns.say("general", "a1", "lunch plans").await;
+    let plain = anns.change(reply("general", "a2", root, "pizza?", false)).await.expect("stored");
+    let to_bob = anns.change(reply("general", "a3", root, "@bob pizza?", false)).await.expect("stored");
+
+    // Bob's page hears of the root, then of each reply as a thread's (its mention included).
+    let mut heard = Vec::new();
+    while heard.len() < 3 {
+        if let (ServerFrame::Activity { seq, mentions, thread_root, .. }, _) =
+            bobs_page.until(|f| matches!(f, ServerFrame::Activity { .. })).await
+        {
+            heard.push((seq, mentions, thread_root));
+        }
+    }
+    assert_eq!(
+        heard,
+        [
+            (root, Vec::new(), None),
+            (plain, Vec::new(), Some(root)),
+            (to_bob, vec!["bob".to_owned()], Some(root))
+        ]
+    );
+    // Neither counts as unread in general; the mention does.
+    let rooms: banter::api::RoomsPage = json_body(&server.call("/api/load_rooms", &bob, "").await);
+    let general = rooms.mine.iter().find(|r| r.name == "general").expect("general");
+    assert_eq!((general.unread, general.mentions), (1, 1), "the root is unread, the reply mentions him");
+
+    let edit = ClientFrame::Edit {
+        room: "general".into(),
+        client_id: "e1".into(),
+        seq: plain,
+        body: "pasta?".into(),
+    };
+    anns.change(edit).await.expect("edited");
+    let react =
+        ClientFrame::React {
+            room: "general".into(), client_id: "r1".into(), seq: plain, emoji: "👍".into()
+        };
+    anns.change(react).await.expect("reacted");
+    let opened: ThreadPage = json_body(&thread(&server, &bob, "general", root).await);
+    let reply = opened.replies.messages.iter().find(|m| m.seq == plain).expect("the reply");
+    assert_eq!(reply.body, "pasta?");
+    assert!(reply.edited_at.is_some());
+    assert_eq!(reply.reactions.iter().map(|r| r.emoji.as_str()).collect::<Vec<_>>(), ["👍"]);
+    assert_eq!(
+        opened.replies.messages.iter().find(|m| m.seq == to_bob).map(|m| m.mentions.clone()),
+        Some(vec!["bob".to_owned()])
+    );
+}

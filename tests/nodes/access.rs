@@ -104,6 +104,44 @@ async fn a_pin_on_one_node_reaches_members_on_another_and_nobody_else() {
     assert!(!heard.iter().any(|f| format!("{f:?}").contains("the plan")), "{heard:?}");
 }
 
+#[tokio::test]
+async fn a_thread_reply_on_one_node_reaches_members_on_another_with_its_count_and_nobody_else() {
+    let redis = TestRedis::start().await;
+    let (first, second, third) = three_nodes(&redis).await;
+    let ann = first.cookie("ann").await;
+    let bob = first.cookie("bob").await;
+    let eve = first.cookie("eve").await;
+    let room = club(&first, &ann, &["bob"]).await;
+    let mut ann_ws = joined(&first.ws_url(), &ann, &room).await;
+    let mut bob_ws = joined(&second.ws_url(), &bob, &room).await;
+    let mut eve_general = joined(&third.ws_url(), &eve, "general").await;
+
+    let root = ann_ws.say(&room, "t1", "where do we meet").await;
+    let answer = ClientFrame::Send {
+        room: room.clone(),
+        client_id: "t2".into(),
+        body: "the usual place".into(),
+        attachments: Vec::new(),
+        reply_to: None,
+        thread: Some(root),
+        also_to_room: false,
+    };
+    let seq = ann_ws.change(answer).await.expect("ann replies in her thread");
+    let (frame, _) = bob_ws.until(|f| matches!(f, ServerFrame::Message(m) if m.seq == seq)).await;
+    let ServerFrame::Message(reply) = frame else { unreachable!() };
+    assert_eq!(reply.thread_root, Some(root));
+    assert_eq!(reply.thread.map(|t| (t.replies, t.people)), Some((1, vec!["ann".to_owned()])));
+    // Bob's node serves the thread; on any node, eve gets the answer for a room that does not exist.
+    let path = "/api/load_thread";
+    assert!(second.call(path, &bob, &format!("room={room}&root={root}")).await.contains("the usual place"));
+    for node in [&second, &third] {
+        let outside = node.call(path, &eve, &format!("room={room}&root={root}")).await;
+        assert!(outside.starts_with("HTTP/1.1 404") && !outside.contains("usual"), "{outside}");
+    }
+    let heard = eve_general.round_trip().await;
+    assert!(!heard.iter().any(|f| format!("{f:?}").contains("usual place")), "{heard:?}");
+}
+
 /// What happens to bob straight in the store, so that no node hears of it (as if the node that
 /// made it died right after the commit): no `Revoke`, no `EndUser` anywhere.
 enum Unheard {
