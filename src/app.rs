@@ -13,6 +13,7 @@ use crate::components::profile_page::ProfilePage;
 use crate::components::rooms_page::RoomsPage;
 use crate::components::saved_page::SavedPage;
 use crate::components::search_page::SearchPage;
+use crate::components::threads_page::ThreadsPage;
 
 /// The document around the app. `interactive-widget=resizes-content` makes phones shrink the
 /// layout when the on-screen keyboard opens, so the composer stays in view.
@@ -80,6 +81,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("rooms") view=RoomsPage ssr=SsrMode::Async/>
                 <Route path=path!("search") view=SearchPage ssr=SsrMode::Async/>
                 <Route path=path!("saved") view=SavedPage ssr=SsrMode::Async/>
+                <Route path=path!("threads") view=ThreadsPage ssr=SsrMode::Async/>
                 <Route path=path!("signin") view=SignInPage/>
                 <Route path=path!("signup") view=SignUpPage/>
                 <Route path=path!("profile") view=ProfilePage ssr=SsrMode::Async/>

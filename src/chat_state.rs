@@ -62,6 +62,11 @@ pub struct ChatState {
     /// The thread open beside the room (`/r/<room>/t/<root>`); an empty timeline of the room
     /// when none is.
     pub thread: RwSignal<Timeline>,
+    /// Whether this person follows that thread.
+    pub following: RwSignal<bool>,
+    /// Followed threads with replies this person has not seen, as `(room, root)`: the
+    /// sidebar counts them; `thread_reply` frames add to them.
+    pub unread_threads: RwSignal<Vec<(String, i64)>>,
     pub outbox: RwSignal<Outbox>,
     /// The signed-in person's display name; `None` until there is one (then nothing is sent).
     pub name: RwSignal<Option<String>>,
@@ -126,6 +131,8 @@ impl ChatState {
             room: StoredValue::new(page.room),
             timeline: RwSignal::new(Timeline::from_page(page.history)),
             thread: RwSignal::new(page.thread.map(Timeline::thread).unwrap_or_default()),
+            following: RwSignal::new(page.following),
+            unread_threads: RwSignal::new(page.unread_threads),
             outbox: RwSignal::new(Outbox::default()),
             username: StoredValue::new(page.me.as_ref().map(|me| me.username.clone()).unwrap_or_default()),
             name: RwSignal::new(page.me.map(|me| me.display_name)),

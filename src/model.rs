@@ -95,6 +95,21 @@ pub struct ThreadSummary {
     pub people: Vec<String>,
 }
 
+/// A thread someone follows, as their Threads view lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowedThread {
+    pub room: String,
+    /// `#name`, or the other person in a conversation.
+    pub room_title: String,
+    /// Its root, in brief.
+    pub root: Quote,
+    pub replies: i64,
+    /// When the last reply came (ms since the Unix epoch).
+    pub last_at: i64,
+    /// Replies by others since the person last looked.
+    pub unread: i64,
+}
+
 /// A thread: its root and a page of its replies, oldest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ThreadPage {

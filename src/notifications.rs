@@ -66,8 +66,11 @@ pub struct Incoming<'a> {
     pub author: &'a str,
     /// Usernames it mentions.
     pub mentions: &'a [String],
-    /// A reply in a thread, not sent to the room: news only for whom it mentions.
+    /// A reply in a thread, not sent to the room: news only for whom it mentions and who
+    /// follows the thread.
     pub thread_only: bool,
+    /// A reply in a thread the person follows: news as a mention is.
+    pub followed: bool,
 }
 
 /// Whether `message` should notify `me` in a room at `level`, with "do not disturb" set until
@@ -82,9 +85,10 @@ pub fn concerns(
     if message.author == me || quiet_until.is_some_and(|until| until > now) {
         return false;
     }
+    let mentioned = message.followed || message.mentions.iter().any(|m| m == me);
     match level {
-        NotifyLevel::All => !message.thread_only || message.mentions.iter().any(|m| m == me),
-        NotifyLevel::Mentions => message.mentions.iter().any(|m| m == me),
+        NotifyLevel::All => !message.thread_only || mentioned,
+        NotifyLevel::Mentions => mentioned,
         NotifyLevel::Nothing => false,
     }
 }
@@ -101,7 +105,7 @@ mod tests {
         concerns(
             level,
             "ann",
-            Incoming { author: &message.0, mentions: &message.1, thread_only: false },
+            Incoming { author: &message.0, mentions: &message.1, thread_only: false, followed: false },
             quiet,
             1_000,
         )
@@ -122,11 +126,15 @@ mod tests {
     #[test]
     fn a_reply_only_in_a_thread_notifies_only_whom_it_mentions() {
         let in_thread = |mentions: &[String]| {
-            let message = Incoming { author: "bob", mentions, thread_only: true };
+            let message = Incoming { author: "bob", mentions, thread_only: true, followed: false };
             concerns(NotifyLevel::All, "ann", message, None, 1_000)
         };
         assert!(!in_thread(&[]), "not every reply of every thread");
         assert!(in_thread(&["ann".to_owned()]));
+        // A thread she follows is news as a mention is, at every level but "nothing".
+        let followed = Incoming { author: "bob", mentions: &[], thread_only: true, followed: true };
+        assert!(concerns(NotifyLevel::Mentions, "ann", followed, None, 1_000));
+        assert!(!concerns(NotifyLevel::Nothing, "ann", followed, None, 1_000));
     }
 
     #[test]

@@ -237,6 +237,18 @@ pub enum ServerFrame {
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         also_in_room: bool,
     },
+    /// A new reply (`seq`) in thread `root` of `room`, which you follow: to every connection
+    /// of yours, whatever room it joined. The room's members get the reply itself as a
+    /// `message` too; this says it is news for you.
+    ThreadReply {
+        room: String,
+        root: i64,
+        seq: i64,
+        author: String,
+        username: String,
+        /// The start of its text (at most 100 characters, on one line), for a notification.
+        excerpt: String,
+    },
     /// Someone you share a room with came online (their first connection anywhere) or went
     /// offline (their last).
     Person { username: String, online: bool },

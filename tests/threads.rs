@@ -236,7 +236,6 @@ async fn search_finds_a_thread_reply_and_opens_it_in_its_thread() {
 #[tokio::test]
 async fn edits_reactions_and_mentions_work_in_a_thread_as_in_the_room() {
     let server = TestServer::start().await;
-    let ann = server.cookie("ann").await;
     let bob = server.cookie("bob").await;
     // Bob's page is in a room of his own; Ann talks in a thread in general.
     server.post_form("/api/create_room", Some(&bob), "name=bobs-room").await;
@@ -290,4 +289,110 @@ async fn edits_reactions_and_mentions_work_in_a_thread_as_in_the_room() {
         opened.replies.messages.iter().find(|m| m.seq == to_bob).map(|m| m.mentions.clone()),
         Some(vec!["bob".to_owned()])
     );
+}
+
+/// The thread replies (`seq`s) a connection heard of as news for its person, up to a pong.
+async fn thread_news(client: &mut Client) -> Vec<i64> {
+    client
+        .round_trip()
+        .await
+        .into_iter()
+        .filter_map(|f| match f {
+            ServerFrame::ThreadReply { seq, .. } => Some(seq),
+            _ => None,
+        })
+        .collect()
+}
+
+async fn followed(server: &TestServer, cookie: &str) -> Vec<(i64, i64, i64)> {
+    let list: banter::api::ThreadsList = json_body(&server.call("/api/threads_page", cookie, "").await);
+    list.threads.iter().map(|t| (t.root.seq, t.replies, t.unread)).collect()
+}
+
+#[tokio::test]
+async fn followers_hear_each_reply_wherever_they_are_and_the_threads_view_counts_what_they_missed() {
+    let server = TestServer::start().await;
+    let ann = server.cookie("ann").await;
+    let bob = server.cookie("bob").await;
+    let carol = server.cookie("carol").await;
+    let dave = server.cookie("dave").await;
+    let room = server.private_room(&ann, "club", &["bob", "carol"]).await;
+    let mut anns = server.join_room("ann", &room).await;
+    let mut carols = server.join_room("carol", &room).await;
+    // Bob's page is in #general: the club's thread is news for him only once he follows it.
+    let mut bobs = server.join("bob").await;
+    let root = anns.say(&room, "a1", "offsite: which week?").await;
+
+    // Carol replies: she follows now, and Ann, whose message started it, does too.
+    let r1 = carols.change(reply(&room, "c1", root, "the second", false)).await.expect("stored");
+    assert_eq!(thread_news(&mut anns).await, [r1]);
+    assert!(thread_news(&mut bobs).await.is_empty(), "bob follows nothing yet");
+    // A mention makes Bob a follower: he hears of that reply, on his page in another room.
+    let r2 =
+        carols.change(reply(&room, "c2", root, "@bob does that work for you?", false)).await.expect("stored");
+    assert_eq!(thread_news(&mut bobs).await, [r2]);
+    assert!(thread_news(&mut carols).await.is_empty(), "not of one's own reply");
+    assert_eq!(followed(&server, &bob).await, [(root, 2, 2)]);
+    assert_eq!(followed(&server, &ann).await, [(root, 2, 2)]);
+    let page: ChatPage = json_body(&server.call("/api/load_chat", &bob, "room=general").await);
+    assert_eq!(page.unread_threads, [(room.clone(), root)]);
+
+    // Opening the thread reads it; following is shown there.
+    let page: ChatPage =
+        json_body(&server.call("/api/load_chat", &bob, &format!("room={room}&thread={root}")).await);
+    assert!(page.following);
+    assert!(page.unread_threads.is_empty());
+    assert_eq!(followed(&server, &bob).await, [(root, 2, 0)]);
+    // Replying reads it too: Carol has nothing unread of her own.
+    assert_eq!(followed(&server, &carol).await, [(root, 2, 0)]);
+
+    // Unfollowed by hand: no more news, off the list, and a reply by someone else does not
+    // bring it back.
+    let form = format!("room={room}&root={root}&follow=false");
+    assert!(server.call("/api/follow_thread", &bob, &form).await.starts_with("HTTP/1.1 200"));
+    let r3 = anns.change(reply(&room, "a2", root, "second week it is", false)).await.expect("stored");
+    assert!(thread_news(&mut bobs).await.is_empty());
+    assert_eq!(thread_news(&mut carols).await, [r3]);
+    assert!(followed(&server, &bob).await.is_empty());
+    let page: ChatPage =
+        json_body(&server.call("/api/load_chat", &bob, &format!("room={room}&thread={root}")).await);
+    assert!(!page.following);
+    // Followed again by hand.
+    let form = format!("room={room}&root={root}&follow=true");
+    assert!(server.call("/api/follow_thread", &bob, &form).await.starts_with("HTTP/1.1 200"));
+    assert_eq!(followed(&server, &bob).await, [(root, 3, 0)]);
+
+    // Outside the room, or on a reply, there is no thread to follow.
+    let outside =
+        server.call("/api/follow_thread", &dave, &format!("room={room}&root={root}&follow=true")).await;
+    assert!(outside.starts_with("HTTP/1.1 404"), "{outside}");
+    let on_reply =
+        server.call("/api/follow_thread", &bob, &format!("room={room}&root={r1}&follow=true")).await;
+    assert!(on_reply.starts_with("HTTP/1.1 404"), "{on_reply}");
+    assert!(followed(&server, &dave).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_follower_who_leaves_the_room_hears_nothing_more_of_its_threads() {
+    let server = TestServer::start().await;
+    let ann = server.cookie("ann").await;
+    let bob = server.cookie("bob").await;
+    let room = server.private_room(&ann, "club", &["bob"]).await;
+    let mut anns = server.join_room("ann", &room).await;
+    let mut bobs = server.join("bob").await;
+    let root = anns.say(&room, "a1", "a private matter").await;
+    anns.change(reply(&room, "a2", root, "@bob a word?", false)).await.expect("stored");
+    assert_eq!(thread_news(&mut bobs).await.len(), 1);
+
+    let left = server.call("/api/remove_member", &bob, &format!("room={room}&username=bob")).await;
+    assert!(left.starts_with("HTTP/1.1 200") || left.starts_with("HTTP/1.1 302"), "{left}");
+    anns.change(reply(&room, "a3", root, "never mind", false)).await.expect("stored");
+    let heard = bobs.round_trip().await;
+    assert!(
+        !heard
+            .iter()
+            .any(|f| format!("{f:?}").contains("never mind") || matches!(f, ServerFrame::ThreadReply { .. })),
+        "{heard:?}"
+    );
+    assert!(followed(&server, &bob).await.is_empty());
 }

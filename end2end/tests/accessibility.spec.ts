@@ -202,6 +202,9 @@ for (const theme of THEMES) {
         await me.page.getByRole('link', { name: 'Close thread' }).click();
         await expect(message.locator('.thread-line')).toContainText('1 reply');
         await audit(me.page, 'a room with a thread');
+        await visit(me.page, '/threads');
+        await expect(me.page.locator('#threads-list li')).toHaveCount(1);
+        await audit(me.page, 'followed threads');
         await me.context.close();
       });
     });

@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { delivered, joinAs, openConversation, send, unique } from './helpers';
+import { delivered, joinAs, openConversation, send, unique, visit } from './helpers';
 
 test('a thread started in one browser grows live in the other, beside the room', async ({ browser }) => {
   const alice = await joinAs(browser, 'alice');
@@ -46,6 +46,50 @@ test('a thread started in one browser grows live in the other, beside the room',
   await bob.page.getByRole('link', { name: 'Close thread' }).click();
   await expect(bob.page).toHaveURL(new RegExp(`${room}$`));
   await expect(bob.page.locator('#thread')).toHaveCount(0);
+  await alice.context.close();
+  await bob.context.close();
+});
+
+test('a followed thread’s new reply is counted in the sidebar and listed under Threads', async ({ browser }) => {
+  const alice = await joinAs(browser, 'alice');
+  const bob = await joinAs(browser, 'bob');
+  const room = await openConversation(alice.page, bob.page, bob.name);
+  const question = unique('who reviews the release');
+  await send(alice.page, question);
+  await expect(delivered(bob.page, question)).toHaveCount(1);
+  const root = alice.page.locator('#chat-box li.message:not(.pending)').filter({ hasText: question });
+  await root.focus();
+  await root.getByRole('link', { name: 'Thread' }).click();
+  await expect(alice.page.locator('#connection-status')).toHaveText('connected');
+  const threadPath = new URL(alice.page.url()).pathname;
+
+  // Bob follows it by hand from the thread, then goes back to the room.
+  await visit(bob.page, threadPath);
+  const follow = bob.page.getByRole('button', { name: 'Follow' });
+  await expect(follow).toHaveAttribute('aria-pressed', 'false');
+  await follow.click();
+  await expect(follow).toHaveAttribute('aria-pressed', 'true');
+  await bob.page.getByRole('link', { name: 'Close thread' }).click();
+  await expect(bob.page).toHaveURL(new RegExp(`${room}$`));
+  await expect(bob.page.locator('#connection-status')).toHaveText('connected');
+  const count = bob.page.locator('#threads-link .unread');
+  await expect(count).toBeHidden();
+
+  // Alice answers in the thread: Bob's sidebar counts it at once.
+  const answer = unique('I will');
+  await alice.page.locator('#thread-input').fill(answer);
+  await alice.page.locator('#thread-input').press('Enter');
+  await expect(count).toHaveText('1');
+
+  // The Threads view lists it with its new reply and leads into it.
+  await bob.page.locator('#threads-link').click();
+  const item = bob.page.locator('#threads-list li').filter({ hasText: question });
+  await expect(item).toContainText('1 new');
+  await item.getByRole('link').click();
+  await expect(bob.page.locator('#thread li.message').filter({ hasText: answer })).toHaveCount(1);
+  // Seen now: nothing new any more.
+  await visit(bob.page, '/threads');
+  await expect(bob.page.locator('#threads-list li').filter({ hasText: question })).not.toContainText('new');
   await alice.context.close();
   await bob.context.close();
 });

@@ -56,6 +56,13 @@ pub struct ChatPage {
     /// The thread the page opens beside the room (`/r/<room>/t/<root>`), with its latest
     /// replies; `None` when none was asked for, or there is no such thread.
     pub thread: Option<ThreadPage>,
+    /// Whether this person follows that thread.
+    #[serde(default)]
+    pub following: bool,
+    /// The threads this person follows that have replies they have not seen, as
+    /// `(room, root)`: the sidebar counts them.
+    #[serde(default)]
+    pub unread_threads: Vec<(String, i64)>,
 }
 
 pub use crate::rooms::Member;
@@ -127,6 +134,8 @@ pub async fn load_chat(room: String, at: Option<i64>, thread: Option<i64>) -> Re
         saved: Vec::new(),
         draft: None,
         thread: None,
+        following: false,
+        unread_threads: Vec::new(),
     };
     let Some(user) = super::ssr::user(&state).await? else { return Ok(page) };
     page.me = Some(user.profile());
@@ -191,12 +200,31 @@ pub async fn load_chat(room: String, at: Option<i64>, thread: Option<i64>) -> Re
             .thread(access.id, &access.name, root, None, HISTORY_PAGE)
             .await
             .map_err(super::ssr::internal)?;
-        if page.thread.is_none()
-            && let Some(response) = use_context::<leptos_axum::ResponseOptions>()
-        {
-            response.set_status(axum::http::StatusCode::NOT_FOUND);
+        match &page.thread {
+            Some(thread) => {
+                // Opened: its replies are seen, up to the latest.
+                let latest = thread.replies.messages.last().map_or(root, |m| m.seq);
+                let store = &state.store;
+                store.read_thread(user.id, access.id, root, latest).await.map_err(super::ssr::internal)?;
+                page.following =
+                    store.following(user.id, access.id, root).await.map_err(super::ssr::internal)?;
+            }
+            None => {
+                if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                    response.set_status(axum::http::StatusCode::NOT_FOUND);
+                }
+            }
         }
     }
+    page.unread_threads = state
+        .store
+        .followed_threads(user.id)
+        .await
+        .map_err(super::ssr::internal)?
+        .into_iter()
+        .filter(|t| t.unread > 0)
+        .map(|t| (t.room, t.root.seq))
+        .collect();
     Ok(page)
 }
 

@@ -13,6 +13,7 @@
 //! - [`search`]: searching the messages of one's rooms.
 //! - [`saved`]: saving messages for later, the `/saved` page.
 //! - [`drafts`]: what is typed and not sent, kept for other devices.
+//! - [`threads`]: following threads, the `/threads` view, what has been read of a thread.
 
 pub mod accounts;
 pub mod chat;
@@ -24,6 +25,7 @@ pub mod push;
 pub mod rooms;
 pub mod saved;
 pub mod search;
+pub mod threads;
 
 pub use accounts::*;
 pub use chat::*;
@@ -35,6 +37,7 @@ pub use push::*;
 pub use rooms::*;
 pub use saved::*;
 pub use search::*;
+pub use threads::*;
 
 #[cfg(feature = "ssr")]
 mod ssr {

@@ -246,15 +246,23 @@ fn apply(chat: ChatState, frame: ServerFrame) -> bool {
                             level: room.notify,
                             thread_root: message.thread_root,
                             thread_only: !message.in_timeline(),
+                            followed: false,
                         },
                     );
                 }
             }
             let client_id = message.client_id.clone();
             chat.typists.update(|t| t.sent(&message.username));
+            let open = chat.thread.with_untracked(|t| t.thread_root());
+            let seen = message.thread_root.filter(|root| Some(*root) == open && !notify::page_hidden());
+            let seq = message.seq;
             chat.each_timeline(|t| {
                 t.push(message.clone());
             });
+            // A reply in the open thread, in view: seen.
+            if let Some(root) = seen {
+                leptos::task::spawn_local(read_thread(chat, root, seq));
+            }
             chat.outbox.update(|o| {
                 o.delivered(&client_id);
             });
@@ -402,6 +410,39 @@ fn apply(chat: ChatState, frame: ServerFrame) -> bool {
                         level: entry.notify,
                         thread_root,
                         thread_only: room_news == 0,
+                        followed: false,
+                    },
+                );
+            }
+        }
+        ServerFrame::ThreadReply { room, root, seq, author, username, excerpt } => {
+            let here = room == chat.room.get_value()
+                && Some(root) == chat.thread.with_untracked(|t| t.thread_root());
+            if !here {
+                chat.unread_threads.update(|unread| {
+                    if !unread.iter().any(|(r, s)| *r == room && *s == root) {
+                        unread.push((room.clone(), root));
+                    }
+                });
+            }
+            let entry = chat.rooms.with_untracked(|rooms| rooms.iter().find(|r| r.name == room).cloned());
+            if let Some(entry) = entry
+                && (!here || notify::page_hidden())
+            {
+                notify::maybe_notify(
+                    chat,
+                    notify::Heard {
+                        room: &room,
+                        title: &entry.title,
+                        seq,
+                        author: &author,
+                        username: &username,
+                        mentions: &[],
+                        excerpt: &excerpt,
+                        level: entry.notify,
+                        thread_root: Some(root),
+                        thread_only: true,
+                        followed: true,
                     },
                 );
             }
@@ -420,6 +461,13 @@ async fn refresh_pins(chat: ChatState) {
     match crate::api::room_pins(chat.room.get_value()).await {
         Ok(pins) => chat.pins.set(pins),
         Err(error) => leptos::logging::warn!("cannot read the room's pins: {error}"),
+    }
+}
+
+/// Tell the server the open thread has been seen up to reply `seq`.
+async fn read_thread(chat: ChatState, root: i64, seq: i64) {
+    if let Err(error) = crate::api::read_thread(chat.room.get_value(), root, seq).await {
+        leptos::logging::warn!("cannot mark the thread read: {error}");
     }
 }
 

@@ -50,13 +50,19 @@ pub struct Heard<'a> {
     pub thread_root: Option<i64>,
     /// A thread reply not sent to the room.
     pub thread_only: bool,
+    /// A reply in a thread the person follows.
+    pub followed: bool,
 }
 
 /// Show a system notification for `heard` if it concerns the person and they allowed it.
 pub fn maybe_notify(chat: ChatState, heard: Heard<'_>) {
     let me = chat.username.get_value();
-    let message =
-        Incoming { author: heard.username, mentions: heard.mentions, thread_only: heard.thread_only };
+    let message = Incoming {
+        author: heard.username,
+        mentions: heard.mentions,
+        thread_only: heard.thread_only,
+        followed: heard.followed,
+    };
     let now = crate::model::now_ms();
     if permission() != NotificationPermission::Granted
         || !concerns(heard.level, &me, message, chat.quiet_until.get_value(), now)

@@ -146,7 +146,7 @@ fn ChatWindow(data: ChatPageData, thread: Option<i64>) -> impl IntoView {
         <leptos_meta::Title text=page_title/>
         {joined.then(|| view! { <a class="skip-link" href="#message-input" on:click=skip_to_input>"Skip to message input"</a> })}
         <div class="layout" class:with-thread=thread.is_some()>
-            <Sidebar rooms=chat.rooms current=room.clone()/>
+            <Sidebar rooms=chat.rooms current=room.clone() unread_threads=chat.unread_threads/>
             <main
                 class="chat"
                 class:dropping=move || dropping.get()

@@ -23,3 +23,4 @@ pub mod saved_page;
 pub mod search_page;
 pub mod sidebar;
 pub mod thread_panel;
+pub mod threads_page;

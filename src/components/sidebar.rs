@@ -9,8 +9,15 @@ use leptos::prelude::*;
 use crate::components::notify_toggle::NotifyToggle;
 use crate::rooms::{RoomKind, RoomSummary};
 
+/// `unread_threads`: on a room's page, the followed threads with replies not seen yet (the
+/// Threads link counts them live).
 #[component]
-pub fn Sidebar(rooms: RwSignal<Vec<RoomSummary>>, current: String) -> impl IntoView {
+pub fn Sidebar(
+    rooms: RwSignal<Vec<RoomSummary>>,
+    current: String,
+    #[prop(optional)] unread_threads: Option<RwSignal<Vec<(String, i64)>>>,
+) -> impl IntoView {
+    let threads_count = move || unread_threads.map_or(0, |unread| unread.with(Vec::len));
     let here = current.clone();
     let total = move || -> i64 {
         rooms.with(|rooms| rooms.iter().filter(|r| r.name != here).map(|r| r.unread).sum())
@@ -88,6 +95,11 @@ pub fn Sidebar(rooms: RwSignal<Vec<RoomSummary>>, current: String) -> impl IntoV
             <nav aria-label="Rooms and conversations">
                 <ul>{items}</ul>
                 <a class="all-rooms" href="/rooms" rel="external">"Find or start a room…"</a>
+                <a class="threads-link" href="/threads" rel="external" id="threads-link">
+                    "Threads"
+                    <span class="unread" hidden=move || threads_count() == 0
+                        aria-label=move || format!("{} with new replies", threads_count())>{threads_count}</span>
+                </a>
                 <a class="saved-link" href="/saved" rel="external" id="saved-link">"Saved messages"</a>
                 <NotifyToggle/>
             </nav>

@@ -54,6 +54,13 @@ pub fn ThreadPanel(root: i64, form_client_id: String, at: Option<i64>, joined: b
         <aside class="thread-panel" id="thread" aria-labelledby="thread-title">
             <header class="thread-header">
                 <h2 id="thread-title">"Thread"</h2>
+                // A toggle: its name stays, `aria-pressed` says whether it is followed.
+                <button type="button" class="secondary small follow-thread" id="follow-thread"
+                    aria-pressed=move || chat.following.get().to_string() hidden=!joined
+                    title="Followed threads notify you of their replies and are listed under Threads"
+                    on:click=move |_| leptos::task::spawn_local(follow(chat, root, !chat.following.get_untracked()))>
+                    "Follow"
+                </button>
                 <a class="close-thread" href=format!("/r/{room}") rel="external" aria-label="Close thread">"✕"</a>
             </header>
             <section class="thread-log" role="log" aria-label="Thread messages">
@@ -81,6 +88,14 @@ pub fn ThreadPanel(root: i64, form_client_id: String, at: Option<i64>, joined: b
             </section>
             {joined.then(|| view! { <ThreadComposer root form_client_id/> })}
         </aside>
+    }
+}
+
+/// Follow the thread (`on`) or stop; the button says so once the server agrees.
+async fn follow(chat: ChatState, root: i64, on: bool) {
+    match crate::api::follow_thread(chat.room.get_value(), root, on).await {
+        Ok(()) => chat.following.set(on),
+        Err(error) => chat.thread.update(|t| t.notice(format!("Could not change following: {error}"))),
     }
 }
 
@@ -119,6 +134,8 @@ fn ThreadComposer(root: i64, form_client_id: String) -> impl IntoView {
             })
         });
         chat.command(Command::Flush);
+        // Replying follows the thread (the server does the same).
+        chat.following.set(true);
         field.set_value("");
         if let Some(also) = also.get_untracked() {
             also.set_checked(false);

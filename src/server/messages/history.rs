@@ -6,7 +6,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::attachments::AttachmentId;
-use crate::model::{ChatMessage, HistoryPage, Quote, THREAD_PEOPLE_SHOWN, ThreadPage, ThreadSummary};
+use crate::model::{ChatMessage, HistoryPage, Quote, ThreadSummary};
 use crate::protocol::{ErrorCode, ServerFrame};
 use crate::server::storage::store::{Store, StoreError, WriteTx};
 
@@ -153,7 +153,7 @@ impl Store {
         .fetch_one(&mut **tx)
         .await?;
         let thread = match thread_root {
-            Some(root) => Some(Store::count_reply(tx, message.room_id, root, &message.username, ts).await?),
+            Some(root) => Some(Store::count_reply(tx, message, root, seq, ts).await?),
             None => None,
         };
         Store::index_message(tx, id, &message.body).await?;
@@ -181,95 +181,6 @@ impl Store {
             also_in_room: thread_root.is_some() && placement.also_to_room,
             thread,
         }))
-    }
-
-    /// The root of the thread message `seq` belongs to: its own `seq` for a message of the
-    /// room, its root's for a thread reply; `None` if there is no such message.
-    async fn thread_of<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
-        executor: E,
-        room_id: i64,
-        seq: i64,
-    ) -> Result<Option<i64>, StoreError> {
-        let row = sqlx::query("SELECT thread_root FROM messages WHERE room_id = $1 AND seq = $2")
-            .bind(room_id)
-            .bind(seq)
-            .fetch_optional(executor)
-            .await?;
-        Ok(match row {
-            Some(row) => Some(row.try_get::<Option<i64>, _>("thread_root")?.unwrap_or(seq)),
-            None => None,
-        })
-    }
-
-    /// Count a new reply (by `username`, at `ts`) on its thread's root; the thread as it is now.
-    async fn count_reply(
-        tx: &mut WriteTx,
-        room_id: i64,
-        root: i64,
-        username: &str,
-        ts: i64,
-    ) -> Result<ThreadSummary, StoreError> {
-        let row =
-            sqlx::query("SELECT thread_replies, thread_people FROM messages WHERE room_id = $1 AND seq = $2")
-                .bind(room_id)
-                .bind(root)
-                .fetch_one(&mut **tx)
-                .await?;
-        let replies = row.try_get::<i64, _>("thread_replies")? + 1;
-        let mut people = people_of(&row.try_get::<String, _>("thread_people")?);
-        if people.len() < THREAD_PEOPLE_SHOWN && !username.is_empty() && !people.iter().any(|p| p == username)
-        {
-            people.push(username.to_owned());
-        }
-        sqlx::query(
-            "UPDATE messages SET thread_replies = $3, thread_last_at = $4, thread_people = $5
-             WHERE room_id = $1 AND seq = $2",
-        )
-        .bind(room_id)
-        .bind(root)
-        .bind(replies)
-        .bind(ts)
-        .bind(people.join(" "))
-        .execute(&mut **tx)
-        .await?;
-        Ok(ThreadSummary { replies, last_at: ts, people })
-    }
-
-    /// Thread `root` of the room with up to `limit` of its replies before `before` (the latest
-    /// when `None`), oldest first; `None` if `root` is not a message of the room (a thread
-    /// reply is not a root).
-    pub async fn thread(
-        &self,
-        room_id: i64,
-        room: &str,
-        root: i64,
-        before: Option<i64>,
-        limit: usize,
-    ) -> Result<Option<ThreadPage>, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {MESSAGE_COLUMNS} WHERE m.room_id = $1 AND m.seq = $2 AND m.thread_root IS NULL"
-        ))
-        .bind(room_id)
-        .bind(root)
-        .fetch_optional(self.pool())
-        .await?;
-        let Some(row) = row else { return Ok(None) };
-        let mut root_message = [from_row(room, &row)?];
-        self.with_attachments(room_id, &mut root_message).await?;
-        let [root_message] = root_message;
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = sqlx::query(&format!(
-            "SELECT {MESSAGE_COLUMNS} WHERE m.room_id = $1 AND m.thread_root = $2 AND m.seq < $3
-             ORDER BY m.seq DESC LIMIT $4"
-        ))
-        .bind(room_id)
-        .bind(root)
-        .bind(before.unwrap_or(i64::MAX))
-        .bind(limit + 1)
-        .fetch_all(self.pool())
-        .await?;
-        let replies = self.newest_first(room_id, room, rows, limit).await?;
-        Ok(Some(ThreadPage { root: root_message, replies }))
     }
 
     /// Message `seq` in the room, quoted; `None` if there is none.
@@ -322,7 +233,7 @@ impl Store {
 
     /// A page from `rows` read newest first, one more than `limit` to tell whether there are
     /// older ones: the `limit` newest, oldest first, with their attachments.
-    async fn newest_first(
+    pub(super) async fn newest_first(
         &self,
         room_id: i64,
         room: &str,
@@ -359,7 +270,11 @@ impl Store {
     }
 
     /// Fill in the attachments, reactions and mentions of `messages` (in `seq` order), a query each.
-    async fn with_attachments(&self, room_id: i64, messages: &mut [ChatMessage]) -> Result<(), StoreError> {
+    pub(super) async fn with_attachments(
+        &self,
+        room_id: i64,
+        messages: &mut [ChatMessage],
+    ) -> Result<(), StoreError> {
         let (Some(first), Some(last)) = (messages.first().map(|m| m.seq), messages.last().map(|m| m.seq))
         else {
             return Ok(());
@@ -385,7 +300,7 @@ impl Store {
 
 /// A message, the one it answers and its thread's root, read by [`from_row`]: every history
 /// read selects these.
-const MESSAGE_COLUMNS: &str = "m.seq, m.client_id, m.author, m.body, m.created_at,
+pub(super) const MESSAGE_COLUMNS: &str = "m.seq, m.client_id, m.author, m.body, m.created_at,
         COALESCE(u.username, '') AS username, m.html, m.edited_at, m.deleted_at, m.pinned_at,
         r.seq AS reply_seq, r.author AS reply_author, COALESCE(ru.username, '') AS reply_username,
         r.body AS reply_body, r.deleted_at AS reply_deleted_at,
@@ -397,7 +312,7 @@ const MESSAGE_COLUMNS: &str = "m.seq, m.client_id, m.author, m.body, m.created_a
     LEFT JOIN messages t ON t.room_id = m.room_id AND t.seq = m.thread_root";
 
 /// The usernames kept in a root's `thread_people`.
-fn people_of(kept: &str) -> Vec<String> {
+pub(super) fn people_of(kept: &str) -> Vec<String> {
     kept.split_whitespace().map(str::to_owned).collect()
 }
 
@@ -422,7 +337,7 @@ fn thread_from_row(row: &AnyRow, reply: bool) -> Result<Option<ThreadSummary>, S
 }
 
 /// One row of [`MESSAGE_COLUMNS`] (attachments, reactions and mentions come after).
-fn from_row(room: &str, row: &AnyRow) -> Result<ChatMessage, StoreError> {
+pub(super) fn from_row(room: &str, row: &AnyRow) -> Result<ChatMessage, StoreError> {
     let body: String = row.try_get("body")?;
     // Messages from before formatting are rendered as they are read.
     let html = match row.try_get::<Option<String>, _>("html")? {

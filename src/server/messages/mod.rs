@@ -1,6 +1,7 @@
 //! What a message is and what may happen to it: storing it and reading a room's history
 //! (`history`), posting without a socket (`posting`, `form_post`), edits and deletions
-//! (`message_changes`), reactions, pins, saved messages (`saved`), drafts, mentions, Markdown
+//! (`message_changes`), reactions, pins, threads and who follows them (`threads`), saved
+//! messages (`saved`), drafts, mentions, Markdown
 //! rendering and the emoji catalog. Each keeps its own SQL; the sequencer runs the
 //! writes in its transaction.
 //! Uses `storage`, `accounts`, `rooms` and `limits`.
@@ -16,3 +17,4 @@ pub mod pins;
 pub mod posting;
 pub mod reactions;
 pub mod saved;
+pub mod threads;

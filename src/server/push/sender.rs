@@ -240,8 +240,15 @@ impl Sender {
             author: &message.username,
             mentions: &message.mentions,
             thread_only: message.thread_only,
+            followed: false,
+        };
+        // A thread's followers hear of its replies as of a mention.
+        let followers = match message.thread_root {
+            Some(root) => self.store.thread_followers(message.room_id, root).await?,
+            None => Vec::new(),
         };
         for target in targets {
+            let heard = Incoming { followed: followers.contains(&target.user_id), ..heard };
             if self.hub.is_online(target.user_id)
                 || !concerns(target.level, &target.username, heard, target.quiet_until, now)
             {

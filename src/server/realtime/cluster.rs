@@ -49,6 +49,9 @@ pub enum ClusterEvent {
         frame: String,
         /// For a new message: the `activity` frame for members connected to other rooms.
         activity: Option<String>,
+        /// For a new thread reply: its root, and the `thread_reply` frame for its followers.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        thread_reply: Option<(i64, String)>,
         author_id: Option<i64>,
         /// The room's removals when it was committed: a node that has not heard of them all
         /// checks its sockets' membership before delivering it (`server::realtime::access_watch`).
@@ -349,6 +352,7 @@ mod tests {
             seq: 42,
             frame: r#"{"v":1,"type":"message"}"#.into(),
             activity: None,
+            thread_reply: Some((5, r#"{"v":1,"type":"thread_reply"}"#.into())),
             author_id: Some(7),
             access_version: AccessVersion(2),
         };

@@ -42,12 +42,21 @@ impl Task {
                             let seq = stored.seq;
                             let thread = (stored.thread_root, stored.also_in_room);
                             let frame = encode(&ServerFrame::Message(stored));
-                            let activity = match &change {
-                                Change::Post(message) => Some(activity_of(message, seq, thread)),
-                                _ => None,
+                            let (activity, thread_reply) = match &change {
+                                Change::Post(message) => (
+                                    Some(activity_of(message, seq, thread)),
+                                    thread.0.map(|root| (root, thread_reply_of(message, seq, root))),
+                                ),
+                                _ => (None, None),
                             };
-                            self.publish(&change, seq, &frame, activity.clone(), version(change.room_id()));
+                            let news =
+                                Publish { activity: activity.clone(), thread_reply: thread_reply.clone() };
+                            self.publish(&change, seq, &frame, news, version(change.room_id()));
                             self.deliver_own(&change, seq, frame).await;
+                            if let (Change::Post(message), Some((root, news))) = (&change, thread_reply) {
+                                let news = Utf8Bytes::from(news);
+                                self.notify_followers(message.room_id, root, message.author_id, &news).await;
+                            }
                             if let (Change::Post(message), Some(activity)) = (&change, activity) {
                                 let activity = Utf8Bytes::from(activity);
                                 self.notify_activity(
@@ -75,7 +84,7 @@ impl Task {
                         Stored::Changed(frame) => {
                             let seq = change_seq(&frame);
                             let frame = encode(&frame);
-                            self.publish(&change, seq, &frame, None, version(change.room_id()));
+                            self.publish(&change, seq, &frame, Publish::default(), version(change.room_id()));
                             self.deliver_own(&change, seq, frame).await;
                             seq
                         }
@@ -122,7 +131,7 @@ impl Task {
         change: &Change,
         seq: i64,
         frame: &str,
-        activity: Option<String>,
+        news: Publish,
         access_version: AccessVersion,
     ) {
         if let Some(cluster) = &self.cluster {
@@ -131,13 +140,32 @@ impl Task {
                 room: change.room().to_owned(),
                 seq,
                 frame: frame.to_owned(),
-                activity,
+                activity: news.activity,
+                thread_reply: news.thread_reply,
                 access_version,
                 author_id: match change {
                     Change::Post(message) => message.author_id,
                     _ => None,
                 },
             });
+        }
+    }
+
+    /// Tell the followers of thread `root` (but its author) of a reply, on every connection
+    /// they have here. Best effort, like `notify_activity`.
+    pub(super) async fn notify_followers(
+        &self,
+        room_id: i64,
+        root: i64,
+        author_id: Option<i64>,
+        frame: &Utf8Bytes,
+    ) {
+        match self.store.thread_followers(room_id, root).await {
+            Ok(mut followers) => {
+                followers.retain(|follower| Some(*follower) != author_id);
+                self.hub.notify_users(&followers, frame);
+            }
+            Err(error) => tracing::warn!(%error, "cannot look up a thread's followers"),
         }
     }
 
@@ -209,6 +237,27 @@ impl Task {
         tx.commit().await?;
         Ok((outcomes, claimed, files))
     }
+}
+
+/// What a new message tells beyond its room, published with it to the other nodes.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Publish {
+    /// The `activity` frame for members connected to other rooms.
+    activity: Option<String>,
+    /// A thread reply's root and the `thread_reply` frame for the thread's followers.
+    thread_reply: Option<(i64, String)>,
+}
+
+/// The `thread_reply` frame for the followers of thread `root`: a new reply at `seq`.
+fn thread_reply_of(message: &NewMessage, seq: i64, root: i64) -> String {
+    encode(&ServerFrame::ThreadReply {
+        room: message.room.clone(),
+        root,
+        seq,
+        author: message.author.clone(),
+        username: message.username.clone(),
+        excerpt: crate::model::Quote::excerpt_of(&message.body),
+    })
 }
 
 /// The `activity` frame for members connected to other rooms: a new message at `seq` (in the

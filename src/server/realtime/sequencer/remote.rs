@@ -36,7 +36,21 @@ impl Task {
     /// What another node published.
     pub(super) async fn remote(&mut self, event: ClusterEvent) -> Result<(), StoreError> {
         match event {
-            ClusterEvent::Frame { room_id, room, seq, frame, activity, author_id, access_version } => {
+            ClusterEvent::Frame {
+                room_id,
+                room,
+                seq,
+                frame,
+                activity,
+                thread_reply,
+                author_id,
+                access_version,
+            } => {
+                // Followers anywhere on this node, whatever room they joined (the store says
+                // who still may read the room).
+                if let Some((root, news)) = thread_reply {
+                    self.notify_followers(room_id, root, author_id, &Utf8Bytes::from(news)).await;
+                }
                 // A room none of this node's sockets joined since it started: a joiner reads
                 // the store.
                 if !self.delivered.contains_key(&room_id) {
