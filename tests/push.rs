@@ -193,3 +193,51 @@ async fn a_gone_subscription_is_forgotten_and_a_muted_room_pushes_nothing() {
     assert_eq!(push.device, "laptop");
     assert_eq!(laptop.open(&push.body).body, "ann: after");
 }
+
+#[tokio::test]
+async fn a_followed_threads_replies_are_pushed_as_mentions_are_and_open_in_the_thread() {
+    let server = TestServer::start_with(allow_local_push).await;
+    let (service, mut pushes) = push_service().await;
+    let ann = server.cookie("ann").await;
+    let bob = server.cookie("bob").await;
+    let carol = server.cookie("carol").await;
+    let (bobs_phone, carols_phone) = (Device::new("bobs-phone"), Device::new("carols-phone"));
+    bobs_phone.subscribe(&server, &bob, &service).await;
+    carols_phone.subscribe(&server, &carol, &service).await;
+    let reply = |id: &str, root: i64, body: &str| {
+        format!("room=general&client_id={id}&body={}&thread={root}", crate::support::form_value(body))
+    };
+    let post = async |form: String| {
+        let answer = server.call("/api/post_message", &ann, &form).await;
+        crate::support::json_body::<i64>(&answer)
+    };
+
+    // General notifies of mentions only: a root that names nobody pushes nothing.
+    let root = post("room=general&client_id=r0&body=retro+notes".into()).await;
+    // A reply that mentions Carol makes her a follower; the next reply, naming nobody, still
+    // reaches her phone, and opens in the thread.
+    post(reply("r1", root, "@carol can you add yours?")).await;
+    let first = next(&mut pushes).await;
+    assert_eq!(
+        (first.device.as_str(), carols_phone.open(&first.body).body.as_str()),
+        ("carols-phone", "ann: @carol can you add yours?")
+    );
+    let seq = post(reply("r2", root, "thanks all")).await;
+    let push = next(&mut pushes).await;
+    assert_eq!(push.device, "carols-phone");
+    let payload = carols_phone.open(&push.body);
+    assert_eq!(payload.body, "ann: thanks all");
+    assert_eq!(payload.url, format!("/r/general/t/{root}?at={seq}#t-{seq}"));
+
+    // Unfollowed: her phone hears no more of it. (Bob, who never followed, heard nothing of
+    // it either: the next push is the one that names him.)
+    let form = format!("room=general&root={root}&follow=false");
+    assert!(server.call("/api/follow_thread", &carol, &form).await.starts_with("HTTP/1.1 200"));
+    post(reply("r3", root, "one more thing")).await;
+    post("room=general&client_id=r4&body=%40bob+ping".into()).await;
+    let push = next(&mut pushes).await;
+    assert_eq!(
+        (push.device.as_str(), bobs_phone.open(&push.body).body.as_str()),
+        ("bobs-phone", "ann: @bob ping")
+    );
+}
