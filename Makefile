@@ -12,7 +12,7 @@ export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 DEBUG_RUSTFLAGS := --cfg erase_components
 export LEPTOS_OUTPUT_NAME := banter
 
-.PHONY: run test lint unit e2e screenshots build watch release release-build release-check bench bench-nodes bench-page bench-search bench-push bootstrap clean
+.PHONY: run test lint unit e2e screenshots build watch release release-build release-check bench bench-nodes bench-page bench-search bench-threads bench-push bootstrap clean
 
 run: ## Build for release and serve on 127.0.0.1:3000 (see README for settings)
 	scripts/bootstrap.sh run
@@ -83,6 +83,10 @@ bench-page: release-build ## First visit on Slow 4G with a 4x slower CPU (docs/b
 bench-search: ## Search over 1,000,000 generated messages (docs/benchmarks.md, "Search")
 	cargo build --release --features ssr --bin banter-search-bench
 	taskset -c 1 target/release/banter-search-bench --messages 1000000 --runs 30
+
+bench-threads: ## Storing thread replies and reading a thread of 1,000 (docs/benchmarks.md, "Threads")
+	cargo build --release --features ssr --bin banter-thread-bench
+	taskset -c 1 target/release/banter-thread-bench --replies 1000 --runs 200
 
 bench-push: ## Web Push to 1,000 devices with no page open (docs/benchmarks.md, "Web Push")
 	cargo build --release --features ssr --bin banter-push-bench
