@@ -320,6 +320,26 @@ pub struct Pending {
     pub sent_at: f64,
 }
 
+impl Pending {
+    /// A message just typed: to send, never sent yet, answering nothing.
+    pub fn new(client_id: String, room: String, author: String, body: String) -> Self {
+        Self {
+            client_id,
+            room,
+            author,
+            body,
+            attachments: Vec::new(),
+            reply_to: None,
+            thread: None,
+            also_to_room: false,
+            status: PendingStatus::Sending,
+            error: None,
+            attempts: 0,
+            sent_at: 0.0,
+        }
+    }
+}
+
 /// Messages in the order they were typed, which is the order they are sent in.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Outbox {
@@ -466,20 +486,7 @@ mod tests {
     }
 
     fn pending(id: &str) -> Pending {
-        Pending {
-            client_id: id.into(),
-            room: "general".into(),
-            author: "a".into(),
-            body: "hi".into(),
-            attachments: Vec::new(),
-            reply_to: None,
-            thread: None,
-            also_to_room: false,
-            status: PendingStatus::Sending,
-            error: None,
-            attempts: 0,
-            sent_at: 0.0,
-        }
+        Pending::new(id.into(), "general".into(), "a".into(), "hi".into())
     }
 
     #[test]

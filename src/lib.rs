@@ -22,7 +22,8 @@
 //! - [`chat_state`]: that model as reactive signals, shared by components and the connection.
 //! - [`api_error`]: the `{code, message}` error every server function answers with.
 //! - [`api`]: server functions: `chat` (first paint, older pages, posting without a socket),
-//!   `accounts` (sign-up, sign-in, sign-out, profile), `rooms`, `moderation`, `search`.
+//!   `accounts` (sign-up, sign-in, sign-out, profile), `rooms`, `moderation`, `search`,
+//!   `saved`, `drafts`, `threads` (following threads, `/threads`, what was read of one).
 //! - [`app`]: the HTML shell and routes; `components/`: one component per file.
 //!
 //! Server only (`ssr`), under [`server`], one folder per capability (each `mod.rs` says what
@@ -46,7 +47,9 @@
 //!   address), `shared_limits` (counted over all nodes, in Redis).
 //! - `messages`: `history` (storing a message, reading a room's history), `posting` (without a socket), `form_post` (the composer's form without
 //!   JavaScript, with a file), `message_changes` (edits and deletions, each an event),
-//!   `mentions`, `markdown` (sanitized HTML, rendered once), `emoji_catalog`.
+//!   `reactions`, `pins`, `threads` (a thread's summary on its root, who follows it, what
+//!   they have read), `saved`, `drafts`, `mentions`, `markdown` (sanitized HTML, rendered
+//!   once), `emoji_catalog`.
 //! - `rooms`: `membership` (who may see which room, read positions), `moderation` (who may
 //!   moderate; the log), `notify_settings` (levels, do not disturb), `room_members` (the live
 //!   member list on every node).

@@ -11,7 +11,7 @@
 use leptos::prelude::*;
 
 use crate::attachments::FORM_POST_PATH;
-use crate::chat::{Pending, PendingStatus};
+use crate::chat::Pending;
 use crate::chat_state::{ChatState, Command};
 use crate::components::attachment_tray::{AttachmentTray, Attachments};
 use crate::components::completions::{self, CompletionList, Completions, Key};
@@ -131,18 +131,9 @@ pub fn Composer(form_client_id: String) -> impl IntoView {
         crate::client::upload::sent();
         chat.outbox.update(|outbox| {
             outbox.add(Pending {
-                client_id: new_client_id(),
-                room: chat.room.get_value(),
-                author,
-                body,
                 attachments: files,
                 reply_to,
-                thread: None,
-                also_to_room: false,
-                status: PendingStatus::Sending,
-                error: None,
-                attempts: 0,
-                sent_at: 0.0,
+                ..Pending::new(new_client_id(), chat.room.get_value(), author, body)
             })
         });
         chat.command(Command::Flush);

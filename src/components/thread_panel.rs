@@ -10,7 +10,7 @@ use leptos::prelude::*;
 
 use crate::api::load_thread;
 use crate::attachments::FORM_POST_PATH;
-use crate::chat::{Line, Pending, PendingStatus};
+use crate::chat::{Line, Pending};
 use crate::chat_state::{ChatState, Command};
 use crate::components::composer::new_client_id;
 use crate::components::message_item::{MessageItem, PendingItem};
@@ -119,18 +119,9 @@ fn ThreadComposer(root: i64, form_client_id: String) -> impl IntoView {
         let also_to_room = also.get_untracked().is_some_and(|b| b.checked());
         chat.outbox.update(|outbox| {
             outbox.add(Pending {
-                client_id: new_client_id(),
-                room: chat.room.get_value(),
-                author,
-                body,
-                attachments: Vec::new(),
-                reply_to: None,
                 thread: Some(root),
                 also_to_room,
-                status: PendingStatus::Sending,
-                error: None,
-                attempts: 0,
-                sent_at: 0.0,
+                ..Pending::new(new_client_id(), chat.room.get_value(), author, body)
             })
         });
         chat.command(Command::Flush);

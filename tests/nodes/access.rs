@@ -72,17 +72,52 @@ async fn a_private_room_is_private_on_every_node() {
     assert!(!heard.iter().any(|f| format!("{f:?}").contains("swordfish")), "{heard:?}");
 }
 
+/// Ann's club with bob in it, across three nodes: ann in it on the first, bob on the second,
+/// eve (not a member) in general on the third.
+struct ClubAcrossNodes {
+    _redis: TestRedis,
+    /// Serves ann's socket.
+    _first: TestServer,
+    second: TestServer,
+    third: TestServer,
+    bob: String,
+    eve: String,
+    room: String,
+    ann_ws: Client,
+    bob_ws: Client,
+    eve_general: Client,
+}
+
+impl ClubAcrossNodes {
+    async fn start() -> Self {
+        let redis = TestRedis::start().await;
+        let (first, second, third) = three_nodes(&redis).await;
+        let ann = first.cookie("ann").await;
+        let bob = first.cookie("bob").await;
+        let eve = first.cookie("eve").await;
+        let room = club(&first, &ann, &["bob"]).await;
+        let ann_ws = joined(&first.ws_url(), &ann, &room).await;
+        let bob_ws = joined(&second.ws_url(), &bob, &room).await;
+        let eve_general = joined(&third.ws_url(), &eve, "general").await;
+        Self { _redis: redis, _first: first, second, third, bob, eve, room, ann_ws, bob_ws, eve_general }
+    }
+}
+
 #[tokio::test]
 async fn a_pin_on_one_node_reaches_members_on_another_and_nobody_else() {
-    let redis = TestRedis::start().await;
-    let (first, second, third) = three_nodes(&redis).await;
-    let ann = first.cookie("ann").await;
-    let bob = first.cookie("bob").await;
-    let eve = first.cookie("eve").await;
-    let room = club(&first, &ann, &["bob"]).await;
-    let mut ann_ws = joined(&first.ws_url(), &ann, &room).await;
-    let mut bob_ws = joined(&second.ws_url(), &bob, &room).await;
-    let mut eve_general = joined(&third.ws_url(), &eve, "general").await;
+    // Every part bound: what is not would be dropped (the first node, Redis) right here.
+    let ClubAcrossNodes {
+        _redis,
+        _first,
+        second,
+        third,
+        bob,
+        eve,
+        room,
+        mut ann_ws,
+        mut bob_ws,
+        mut eve_general,
+    } = ClubAcrossNodes::start().await;
 
     let plan = ann_ws.say(&room, "p1", "the plan, for the pins").await;
     let pin = ClientFrame::Pin { room: room.clone(), client_id: "pin1".into(), seq: plan, pinned: true };
@@ -106,15 +141,19 @@ async fn a_pin_on_one_node_reaches_members_on_another_and_nobody_else() {
 
 #[tokio::test]
 async fn a_thread_reply_on_one_node_reaches_members_on_another_with_its_count_and_nobody_else() {
-    let redis = TestRedis::start().await;
-    let (first, second, third) = three_nodes(&redis).await;
-    let ann = first.cookie("ann").await;
-    let bob = first.cookie("bob").await;
-    let eve = first.cookie("eve").await;
-    let room = club(&first, &ann, &["bob"]).await;
-    let mut ann_ws = joined(&first.ws_url(), &ann, &room).await;
-    let mut bob_ws = joined(&second.ws_url(), &bob, &room).await;
-    let mut eve_general = joined(&third.ws_url(), &eve, "general").await;
+    // Every part bound: what is not would be dropped (the first node, Redis) right here.
+    let ClubAcrossNodes {
+        _redis,
+        _first,
+        second,
+        third,
+        bob,
+        eve,
+        room,
+        mut ann_ws,
+        mut bob_ws,
+        mut eve_general,
+    } = ClubAcrossNodes::start().await;
 
     let root = ann_ws.say(&room, "t1", "where do we meet").await;
     let answer = ClientFrame::Send {
