@@ -64,6 +64,9 @@ pub struct ChatState {
     pub thread: RwSignal<Timeline>,
     /// Whether this person follows that thread.
     pub following: RwSignal<bool>,
+    /// What this person had typed in that thread when the page was made (its composer starts
+    /// with it).
+    pub thread_draft: StoredValue<String>,
     /// Followed threads with replies this person has not seen, as `(room, root)`: the
     /// sidebar counts them; `thread_reply` frames add to them.
     pub unread_threads: RwSignal<Vec<(String, i64)>>,
@@ -132,6 +135,7 @@ impl ChatState {
             timeline: RwSignal::new(Timeline::from_page(page.history)),
             thread: RwSignal::new(page.thread.map(Timeline::thread).unwrap_or_default()),
             following: RwSignal::new(page.following),
+            thread_draft: StoredValue::new(page.thread_draft.map(|d| d.body).unwrap_or_default()),
             unread_threads: RwSignal::new(page.unread_threads),
             outbox: RwSignal::new(Outbox::default()),
             username: StoredValue::new(page.me.as_ref().map(|me| me.username.clone()).unwrap_or_default()),

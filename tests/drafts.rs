@@ -65,6 +65,41 @@ async fn a_draft_comes_back_on_another_device_and_sending_clears_it() {
 }
 
 #[tokio::test]
+async fn a_threads_draft_is_kept_apart_from_the_rooms_and_a_reply_in_it_clears_only_it() {
+    let server = TestServer::start().await;
+    let ann = server.cookie("ann").await;
+    let mut anns = server.join("ann").await;
+    let root = anns.say("general", "a1", "a question for a thread").await;
+    save(&server, &ann, "general", "for the room", None).await;
+    let form = format!("room=general&body=for+the+thread&thread={root}");
+    assert!(server.call("/api/save_draft", &ann, &form).await.starts_with("HTTP/1.1 200"));
+
+    let page: ChatPage =
+        json_body(&server.call("/api/load_chat", &ann, &format!("room=general&thread={root}")).await);
+    assert_eq!(page.draft.map(|d| d.body).as_deref(), Some("for the room"));
+    assert_eq!(page.thread_draft.map(|d| d.body).as_deref(), Some("for the thread"));
+    let alone: Option<Draft> =
+        json_body(&server.call("/api/load_draft", &ann, &format!("room=general&thread={root}")).await);
+    assert_eq!(alone.map(|d| d.body).as_deref(), Some("for the thread"));
+
+    // A reply in the thread clears the thread's draft; the room's stays.
+    let reply = banter::protocol::ClientFrame::Send {
+        room: "general".into(),
+        client_id: "a2".into(),
+        body: "for the thread".into(),
+        attachments: Vec::new(),
+        reply_to: None,
+        thread: Some(root),
+        also_to_room: false,
+    };
+    anns.change(reply).await.expect("stored");
+    let page: ChatPage =
+        json_body(&server.call("/api/load_chat", &ann, &format!("room=general&thread={root}")).await);
+    assert_eq!(page.thread_draft, None);
+    assert_eq!(page.draft.map(|d| d.body).as_deref(), Some("for the room"));
+}
+
+#[tokio::test]
 async fn drafts_are_refused_where_a_message_would_be() {
     let server = TestServer::start().await;
     let ann = server.cookie("ann").await;

@@ -69,6 +69,11 @@ test('a followed thread’s new reply is counted in the sidebar and listed under
   await expect(follow).toHaveAttribute('aria-pressed', 'false');
   await follow.click();
   await expect(follow).toHaveAttribute('aria-pressed', 'true');
+  // Half a reply, kept as the thread's own draft.
+  const half = unique('half a reply');
+  const saved = bob.page.waitForResponse((r) => r.url().includes('/api/save_draft') && r.ok());
+  await bob.page.locator('#thread-input').fill(half);
+  await saved;
   await bob.page.getByRole('link', { name: 'Close thread' }).click();
   await expect(bob.page).toHaveURL(new RegExp(`${room}$`));
   await expect(bob.page.locator('#connection-status')).toHaveText('connected');
@@ -87,6 +92,8 @@ test('a followed thread’s new reply is counted in the sidebar and listed under
   await expect(item).toContainText('1 new');
   await item.getByRole('link').click();
   await expect(bob.page.locator('#thread li.message').filter({ hasText: answer })).toHaveCount(1);
+  await expect(bob.page.locator('#thread-input')).toHaveValue(half);
+  await expect(bob.page.locator('#message-input')).toHaveValue('');
   // Seen now: nothing new any more.
   await visit(bob.page, '/threads');
   await expect(bob.page.locator('#threads-list li').filter({ hasText: question })).not.toContainText('new');

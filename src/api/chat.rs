@@ -59,6 +59,9 @@ pub struct ChatPage {
     /// Whether this person follows that thread.
     #[serde(default)]
     pub following: bool,
+    /// What this person typed in that thread and has not sent.
+    #[serde(default)]
+    pub thread_draft: Option<Draft>,
     /// The threads this person follows that have replies they have not seen, as
     /// `(room, root)`: the sidebar counts them.
     #[serde(default)]
@@ -135,6 +138,7 @@ pub async fn load_chat(room: String, at: Option<i64>, thread: Option<i64>) -> Re
         draft: None,
         thread: None,
         following: false,
+        thread_draft: None,
         unread_threads: Vec::new(),
     };
     let Some(user) = super::ssr::user(&state).await? else { return Ok(page) };
@@ -193,7 +197,7 @@ pub async fn load_chat(room: String, at: Option<i64>, thread: Option<i64>) -> Re
     page.form_client_id = uuid::Uuid::new_v4().simple().to_string();
     page.last_read = state.store.read_position(access.id, user.id).await.map_err(internal)?;
     page.saved = state.store.saved_in_room(user.id, access.id).await.map_err(super::ssr::internal)?;
-    page.draft = state.store.draft(user.id, access.id).await.map_err(super::ssr::internal)?;
+    page.draft = state.store.draft(user.id, access.id, None).await.map_err(super::ssr::internal)?;
     if let Some(root) = thread {
         page.thread = state
             .store
@@ -208,6 +212,8 @@ pub async fn load_chat(room: String, at: Option<i64>, thread: Option<i64>) -> Re
                 store.read_thread(user.id, access.id, root, latest).await.map_err(super::ssr::internal)?;
                 page.following =
                     store.following(user.id, access.id, root).await.map_err(super::ssr::internal)?;
+                page.thread_draft =
+                    store.draft(user.id, access.id, Some(root)).await.map_err(super::ssr::internal)?;
             }
             None => {
                 if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {

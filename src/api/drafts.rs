@@ -10,10 +10,16 @@ use leptos::prelude::*;
 use crate::api_error::ApiError;
 use crate::model::Draft;
 
-/// Keep `body` (answering message `reply_to`, if replying) as your draft in `room`; an empty
-/// body with no reply forgets it. Any room you may read; at most as long as a message.
+/// Keep `body` (answering message `reply_to`, if replying) as your draft in `room`, or in the
+/// thread of message `thread`; an empty body with no reply forgets it. Any room you may read;
+/// at most as long as a message.
 #[server(endpoint = "save_draft")]
-pub async fn save_draft(room: String, body: String, reply_to: Option<i64>) -> Result<(), ApiError> {
+pub async fn save_draft(
+    room: String,
+    body: String,
+    reply_to: Option<i64>,
+    #[server(default)] thread: Option<i64>,
+) -> Result<(), ApiError> {
     use crate::api_error::ApiCode;
     use crate::protocol::MAX_BODY_CHARS;
     let state = super::ssr::state()?;
@@ -28,16 +34,19 @@ pub async fn save_draft(room: String, body: String, reply_to: Option<i64>) -> Re
     }
     state
         .store
-        .save_draft(user.id, access.id, &body, reply_to, crate::model::now_ms())
+        .save_draft(user.id, access.id, thread, &body, reply_to, crate::model::now_ms())
         .await
         .map_err(super::ssr::unavailable)
 }
 
-/// Your draft in `room`, if you have one.
+/// Your draft in `room` (or in the thread of message `thread`), if you have one.
 #[server(endpoint = "load_draft")]
-pub async fn load_draft(room: String) -> Result<Option<Draft>, ApiError> {
+pub async fn load_draft(
+    room: String,
+    #[server(default)] thread: Option<i64>,
+) -> Result<Option<Draft>, ApiError> {
     let state = super::ssr::state()?;
     let user = super::ssr::signed_in(&state).await?;
     let access = super::chat::ssr::room(&state, &user, &room).await?;
-    state.store.draft(user.id, access.id).await.map_err(super::ssr::unavailable)
+    state.store.draft(user.id, access.id, thread).await.map_err(super::ssr::unavailable)
 }

@@ -23,18 +23,19 @@ struct Sync {
     running: bool,
 }
 
-/// The composer's handle on its room's draft.
+/// A composer's handle on its draft: the room's, or a thread's.
 #[derive(Clone, Copy)]
 pub struct DraftSync {
     room: StoredValue<String>,
+    thread: Option<i64>,
     state: StoredValue<Sync>,
 }
 
 impl DraftSync {
-    /// For `room`, starting from what the page was rendered with.
-    pub fn new(room: String, body: String, reply_to: Option<i64>) -> Self {
+    /// For `room` (in the thread of `thread`), starting from what the page was rendered with.
+    pub fn new(room: String, thread: Option<i64>, body: String, reply_to: Option<i64>) -> Self {
         let state = Sync { saved: (body, reply_to), ..Sync::default() };
-        Self { room: StoredValue::new(room), state: StoredValue::new(state) }
+        Self { room: StoredValue::new(room), thread, state: StoredValue::new(state) }
     }
 
     /// The text (or the reply) changed: save it soon.
@@ -66,7 +67,7 @@ impl DraftSync {
                 }
                 return;
             };
-            match crate::api::save_draft(self.room.get_value(), body.clone(), reply_to).await {
+            match crate::api::save_draft(self.room.get_value(), body.clone(), reply_to, self.thread).await {
                 Ok(()) => self.state.update_value(|s| s.saved = (body, reply_to)),
                 // Tried again after the next interval, unless something newer is wanted by then.
                 Err(error) => {

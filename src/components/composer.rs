@@ -77,6 +77,7 @@ pub fn Composer(form_client_id: String) -> impl IntoView {
     #[cfg(feature = "hydrate")]
     let drafts = crate::client::drafts::DraftSync::new(
         chat.room.get_value(),
+        None,
         chat.draft.get_value(),
         chat.replying.get_untracked().map(|quote| quote.seq),
     );

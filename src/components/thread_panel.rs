@@ -108,6 +108,20 @@ fn ThreadComposer(root: i64, form_client_id: String) -> impl IntoView {
     let input = NodeRef::<leptos::html::Textarea>::new();
     let also = NodeRef::<leptos::html::Input>::new();
     let error = RwSignal::new(None::<String>);
+    // What is typed is kept as this thread's draft, for the person's other devices.
+    #[cfg(feature = "hydrate")]
+    let drafts = crate::client::drafts::DraftSync::new(
+        chat.room.get_value(),
+        Some(root),
+        chat.thread_draft.get_value(),
+        None,
+    );
+    let draft_changed = move || {
+        #[cfg(feature = "hydrate")]
+        if let Some(field) = input.get_untracked() {
+            drafts.changed(field.value(), None);
+        }
+    };
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let (Some(field), Some(author)) = (input.get(), chat.name.get_untracked()) else { return };
@@ -128,6 +142,7 @@ fn ThreadComposer(root: i64, form_client_id: String) -> impl IntoView {
         // Replying follows the thread (the server does the same).
         chat.following.set(true);
         field.set_value("");
+        draft_changed();
         if let Some(also) = also.get_untracked() {
             also.set_checked(false);
         }
@@ -149,7 +164,9 @@ fn ThreadComposer(root: i64, form_client_id: String) -> impl IntoView {
             <input type="hidden" name="thread" value=root.to_string()/>
             <label for="thread-input" class="visually-hidden">"Reply in thread"</label>
             <textarea id="thread-input" name="body" rows="1" autocomplete="off" placeholder="Reply in thread"
-                node_ref=input on:keydown=on_keydown></textarea>
+                node_ref=input on:keydown=on_keydown on:input=move |_| draft_changed()>
+                {chat.thread_draft.get_value()}
+            </textarea>
             <button type="submit">"Send"</button>
             <label class="also-to-room">
                 <input type="checkbox" name="also_to_room" value="1" node_ref=also/>

@@ -159,7 +159,7 @@ impl Store {
         Store::index_message(tx, id, &message.body).await?;
         Store::record_mentions(tx, message.room_id, seq, &message.mentions).await?;
         if let Some(author) = message.author_id {
-            Store::clear_draft(tx, author, message.room_id).await?;
+            Store::clear_draft(tx, author, message.room_id, thread_root).await?;
         }
         Ok(Stored::New(ChatMessage {
             room: message.room.clone(),
