@@ -105,21 +105,10 @@ impl ClubAcrossNodes {
 
 #[tokio::test]
 async fn a_pin_on_one_node_reaches_members_on_another_and_nobody_else() {
-    // Every part bound: what is not would be dropped (the first node, Redis) right here.
-    let ClubAcrossNodes {
-        _redis,
-        _first,
-        second,
-        third,
-        bob,
-        eve,
-        room,
-        mut ann_ws,
-        mut bob_ws,
-        mut eve_general,
-    } = ClubAcrossNodes::start().await;
+    let mut club = ClubAcrossNodes::start().await;
+    let ClubAcrossNodes { second, third, bob, eve, room, ann_ws, bob_ws, eve_general, .. } = &mut club;
 
-    let plan = ann_ws.say(&room, "p1", "the plan, for the pins").await;
+    let plan = ann_ws.say(room, "p1", "the plan, for the pins").await;
     let pin = ClientFrame::Pin { room: room.clone(), client_id: "pin1".into(), seq: plan, pinned: true };
     let at = ann_ws.change(pin).await.expect("ann pins in her room");
     let (frame, _) = bob_ws.until(|f| matches!(f, ServerFrame::Pinned { .. })).await;
@@ -130,9 +119,9 @@ async fn a_pin_on_one_node_reaches_members_on_another_and_nobody_else() {
         other => panic!("expected the pin, got {other:?}"),
     }
     // Bob's node lists it; on any node, eve gets the answer for a room that does not exist.
-    assert!(second.call("/api/room_pins", &bob, &format!("room={room}")).await.contains("the plan"));
+    assert!(second.call("/api/room_pins", bob, &format!("room={room}")).await.contains("the plan"));
     for node in [&second, &third] {
-        let outside = node.call("/api/room_pins", &eve, &format!("room={room}")).await;
+        let outside = node.call("/api/room_pins", eve, &format!("room={room}")).await;
         assert!(outside.starts_with("HTTP/1.1 404") && !outside.contains("the plan"), "{outside}");
     }
     let heard = eve_general.round_trip().await;
@@ -141,21 +130,10 @@ async fn a_pin_on_one_node_reaches_members_on_another_and_nobody_else() {
 
 #[tokio::test]
 async fn a_thread_reply_on_one_node_reaches_members_on_another_with_its_count_and_nobody_else() {
-    // Every part bound: what is not would be dropped (the first node, Redis) right here.
-    let ClubAcrossNodes {
-        _redis,
-        _first,
-        second,
-        third,
-        bob,
-        eve,
-        room,
-        mut ann_ws,
-        mut bob_ws,
-        mut eve_general,
-    } = ClubAcrossNodes::start().await;
+    let mut club = ClubAcrossNodes::start().await;
+    let ClubAcrossNodes { second, third, bob, eve, room, ann_ws, bob_ws, eve_general, .. } = &mut club;
 
-    let root = ann_ws.say(&room, "t1", "where do we meet").await;
+    let root = ann_ws.say(room, "t1", "where do we meet").await;
     let answer = ClientFrame::Send {
         room: room.clone(),
         client_id: "t2".into(),
@@ -172,9 +150,9 @@ async fn a_thread_reply_on_one_node_reaches_members_on_another_with_its_count_an
     assert_eq!(reply.thread.map(|t| (t.replies, t.people)), Some((1, vec!["ann".to_owned()])));
     // Bob's node serves the thread; on any node, eve gets the answer for a room that does not exist.
     let path = "/api/load_thread";
-    assert!(second.call(path, &bob, &format!("room={room}&root={root}")).await.contains("the usual place"));
+    assert!(second.call(path, bob, &format!("room={room}&root={root}")).await.contains("the usual place"));
     for node in [&second, &third] {
-        let outside = node.call(path, &eve, &format!("room={room}&root={root}")).await;
+        let outside = node.call(path, eve, &format!("room={room}&root={root}")).await;
         assert!(outside.starts_with("HTTP/1.1 404") && !outside.contains("usual"), "{outside}");
     }
     let heard = eve_general.round_trip().await;
