@@ -222,15 +222,7 @@ pub async fn load_chat(room: String, at: Option<i64>, thread: Option<i64>) -> Re
             }
         }
     }
-    page.unread_threads = state
-        .store
-        .followed_threads(user.id)
-        .await
-        .map_err(super::ssr::internal)?
-        .into_iter()
-        .filter(|t| t.unread > 0)
-        .map(|t| (t.room, t.root.seq))
-        .collect();
+    page.unread_threads = state.store.unread_threads(user.id).await.map_err(super::ssr::internal)?;
     Ok(page)
 }
 

@@ -212,6 +212,27 @@ impl Store {
         .await?)
     }
 
+    /// The threads the person follows, in rooms they are still in, that have a reply by someone
+    /// else they have not seen, as `(room, root)` (at most [`FOLLOWED_THREADS_SHOWN`]): what
+    /// every room page's sidebar counts, so it asks only whether one such reply exists.
+    pub async fn unread_threads(&self, user_id: i64) -> Result<Vec<(String, i64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT r.name AS room, f.root_seq
+             FROM thread_follows f
+             JOIN rooms r ON r.id = f.room_id
+             JOIN room_members rm ON rm.room_id = f.room_id AND rm.user_id = f.user_id
+             WHERE f.user_id = $1 AND f.following = 1
+               AND EXISTS (SELECT 1 FROM messages x WHERE x.room_id = f.room_id AND x.thread_root = f.root_seq
+                             AND x.seq > f.read_seq AND (x.author_id IS NULL OR x.author_id != f.user_id))
+             LIMIT $2",
+        )
+        .bind(user_id)
+        .bind(i64::try_from(FOLLOWED_THREADS_SHOWN).unwrap_or(i64::MAX))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(|row| Ok((row.try_get("room")?, row.try_get("root_seq")?))).collect()
+    }
+
     /// The threads the person follows in rooms they are still in, the most recently active
     /// first (at most [`FOLLOWED_THREADS_SHOWN`]), each with its replies unread. Rooms are
     /// titled `#name` (the caller knows conversations' titles).
