@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::attachments::Attachment;
-use crate::model::{ChatMessage, HistoryPage, Quote, Reaction, ThreadPage, ThreadSummary};
+use crate::model::{ChatMessage, HistoryPage, Quote, Reaction, Receipt, ThreadPage, ThreadSummary};
 
 /// Resends of one message without an ack before it shows as failed.
 pub const MAX_SEND_ATTEMPTS: u32 = 4;
@@ -48,6 +48,39 @@ impl Line {
             Line::Notice { id, .. } => format!("n{id}"),
         }
     }
+}
+
+/// Everyone's read positions after `receipt`: theirs replaced, unless it would go back.
+pub fn follow_receipt(receipts: &mut Vec<Receipt>, receipt: Receipt) {
+    match receipts.iter_mut().find(|r| r.username == receipt.username) {
+        Some(held) if held.seq >= receipt.seq => {}
+        Some(held) => *held = receipt,
+        None => receipts.push(receipt),
+    }
+}
+
+/// Who has read up to message `seq` and no further, by display name (not `me`): what
+/// "Seen by" under it says. Each reader shows once, at the newest message they have read.
+pub fn seen_by(receipts: &[Receipt], seq: i64, me: &str) -> Vec<String> {
+    let mut names: Vec<String> =
+        receipts.iter().filter(|r| r.seq == seq && r.username != me).map(|r| r.name.clone()).collect();
+    names.sort();
+    names
+}
+
+/// Most names "Seen by" spells out before "and N others".
+pub const SEEN_BY_NAMED: usize = 3;
+
+/// "Seen by Ann", "Seen by Ann and Bo", "Seen by Ann, Bo, Cy and 2 others".
+pub fn seen_by_text(names: &[String]) -> String {
+    let (named, others) = names.split_at(names.len().min(SEEN_BY_NAMED));
+    let list = match (named, others.len()) {
+        ([one], 0) => one.clone(),
+        ([first @ .., last], 0) => format!("{} and {last}", first.join(", ")),
+        (named, 1) => format!("{} and 1 other", named.join(", ")),
+        (named, n) => format!("{} and {n} others", named.join(", ")),
+    };
+    format!("Seen by {list}")
 }
 
 /// The room's pins after message `target` was pinned (`pin`) or unpinned (`None`): the most
@@ -146,6 +179,20 @@ impl Timeline {
     /// Highest `seq` applied (a message, an edit or a deletion): where a resume starts.
     pub fn last_seq(&self) -> i64 {
         self.high_water
+    }
+
+    /// The newest message held: how far a person who sees this timeline has read. (Changes
+    /// and receipts move the resume point, not this: a receipt never makes anyone read again.)
+    pub fn newest_message(&self) -> i64 {
+        self.messages().next_back().map_or(0, |m| m.seq)
+    }
+
+    /// Receipt `seq`: someone's read position moved. Only the resume point moves; true if it
+    /// is news (not a replay of one applied).
+    pub fn noted(&mut self, seq: i64) -> bool {
+        let news = seq > self.high_water;
+        self.high_water = self.high_water.max(seq);
+        news
     }
 
     /// Lowest `seq` held (of a thread, its first reply held): where "load older" continues.
@@ -452,6 +499,49 @@ mod tests {
         follow_pin(&mut pins, 4, Some(pin(4, 200)));
         follow_pin(&mut pins, 5, None);
         assert_eq!(order(&pins), [4, 3]);
+    }
+
+    fn receipt(username: &str, seq: i64) -> Receipt {
+        Receipt { username: username.into(), name: username.to_uppercase(), seq }
+    }
+
+    /// Each reader is kept at the furthest they have read, whatever order receipts come in,
+    /// and shows once, under that message, never to themselves.
+    #[test]
+    fn receipts_follow_their_frames_and_show_each_reader_once() {
+        let mut receipts = Vec::new();
+        follow_receipt(&mut receipts, receipt("bo", 4));
+        follow_receipt(&mut receipts, receipt("ann", 4));
+        follow_receipt(&mut receipts, receipt("bo", 7));
+        follow_receipt(&mut receipts, receipt("bo", 5));
+        assert_eq!(seen_by(&receipts, 7, "me"), ["BO"]);
+        assert_eq!(seen_by(&receipts, 4, "me"), ["ANN"]);
+        assert_eq!(seen_by(&receipts, 4, "ann"), Vec::<String>::new());
+        assert_eq!(seen_by(&receipts, 5, "me"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn seen_by_names_a_few_and_counts_the_rest() {
+        let names = |n: usize| (1..=n).map(|i| format!("p{i}")).collect::<Vec<_>>();
+        assert_eq!(seen_by_text(&names(1)), "Seen by p1");
+        assert_eq!(seen_by_text(&names(2)), "Seen by p1 and p2");
+        assert_eq!(seen_by_text(&names(3)), "Seen by p1, p2 and p3");
+        assert_eq!(seen_by_text(&names(4)), "Seen by p1, p2, p3 and 1 other");
+        assert_eq!(seen_by_text(&names(9)), "Seen by p1, p2, p3 and 6 others");
+    }
+
+    /// A receipt moves where a resume starts, not how far the person has read: reading never
+    /// follows a receipt (what would bounce receipts between pages).
+    #[test]
+    fn a_receipt_moves_the_resume_point_only() {
+        let mut timeline =
+            Timeline::from_page(HistoryPage { messages: vec![msg(1), msg(2)], has_older: false });
+        assert!(timeline.noted(3));
+        assert!(!timeline.noted(3), "a replayed receipt is no news");
+        assert_eq!((timeline.last_seq(), timeline.newest_message()), (3, 2));
+        assert!(!timeline.push(msg(3)), "nothing at or before the resume point is taken again");
+        assert!(timeline.push(msg(4)));
+        assert_eq!(timeline.newest_message(), 4);
     }
 
     fn edit(body: &str, edited_at: i64) -> Edit {

@@ -111,6 +111,9 @@ pub struct ChatState {
     pub may_pin: StoredValue<bool>,
     /// The room's messages this person saved (`seq`s).
     pub saved: RwSignal<Vec<i64>>,
+    /// How far each other member has read the room ("Seen by"): as the page was made, then as
+    /// `read` frames say; `None` where this person is not shown read receipts.
+    pub receipts: RwSignal<Option<Vec<crate::model::Receipt>>>,
     /// The message whose actions a tap showed, on a touch screen (`components::message_touch`).
     pub selected: RwSignal<Option<i64>>,
     /// Minutes east of UTC for showing times: 0 on the server, the browser's own once hydrated.
@@ -153,6 +156,7 @@ impl ChatState {
             pins: RwSignal::new(page.info.as_ref().map(|info| info.pins.clone()).unwrap_or_default()),
             may_pin: StoredValue::new(page.info.as_ref().is_some_and(|info| info.may_pin)),
             saved: RwSignal::new(page.saved.clone()),
+            receipts: RwSignal::new(page.receipts.clone()),
             utc_offset: RwSignal::new(0),
             commands: StoredValue::new(None),
         }

@@ -167,6 +167,16 @@ pub struct Pin {
     pub at: i64,
 }
 
+/// How far a person has read a room: the newest message by someone else they have passed.
+/// What "Seen by" is made of.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Receipt {
+    pub username: String,
+    /// Their display name.
+    pub name: String,
+    pub seq: i64,
+}
+
 /// The message a reply answers, in brief.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Quote {

@@ -55,6 +55,9 @@ pub const MAX_REACTION_KINDS: usize = 20;
 pub const MAX_ERROR_MESSAGE_CHARS: usize = 300;
 /// Most messages pinned in one room at a time.
 pub const MAX_PINS_PER_ROOM: usize = 50;
+/// Most members a room may have and still keep read receipts ("seen by"); conversations
+/// always do.
+pub const MAX_RECEIPT_ROOM_MEMBERS: usize = 50;
 
 /// The reason text sent with each of Banter's own close codes.
 pub fn close_reason(code: u16) -> &'static str {
@@ -192,6 +195,10 @@ pub enum ServerFrame {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pin: Option<Pin>,
     },
+    /// `receipt.username` has read the room up to message `receipt.seq` (the newest by
+    /// someone else they have passed). `seq` is the receipt's own place. Only to members who
+    /// keep receipts on, in conversations and rooms of at most [`MAX_RECEIPT_ROOM_MEMBERS`].
+    Read { room: String, seq: i64, receipt: crate::model::Receipt },
     /// Several stored messages in `seq` order: a resume replay, or with `resync` set, the
     /// latest page for a client that was too far behind (it should replace what it shows).
     Messages { room: String, messages: Vec<ChatMessage>, resync: bool },
@@ -257,6 +264,21 @@ pub enum ServerFrame {
     Members { room: String, members: Vec<crate::rooms::Member> },
     /// Someone in the room is typing (`username` identifies them; `name` is what to show).
     Typing { room: String, username: String, name: String },
+}
+
+impl ServerFrame {
+    /// The place in its room's order of a change to a message (`edited`, `deleted`,
+    /// `reactions`, `pinned`, `read`); `None` for any other frame.
+    pub fn change_seq(&self) -> Option<i64> {
+        match self {
+            ServerFrame::Edited { seq, .. }
+            | ServerFrame::Deleted { seq, .. }
+            | ServerFrame::Reactions { seq, .. }
+            | ServerFrame::Pinned { seq, .. }
+            | ServerFrame::Read { seq, .. } => Some(*seq),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

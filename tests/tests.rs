@@ -32,6 +32,7 @@ mod pages;
 mod permissions;
 mod pins;
 mod push;
+mod receipts;
 mod restart;
 mod rooms;
 mod saved;

@@ -66,6 +66,10 @@ pub struct ChatPage {
     /// `(room, root)`: the sidebar counts them.
     #[serde(default)]
     pub unread_threads: Vec<(String, i64)>,
+    /// How far each other member has read the room ("Seen by"); `None` where this person is
+    /// not shown read receipts.
+    #[serde(default)]
+    pub receipts: Option<Vec<crate::model::Receipt>>,
 }
 
 pub use crate::rooms::Member;
@@ -140,6 +144,7 @@ pub async fn load_chat(room: String, at: Option<i64>, thread: Option<i64>) -> Re
         following: false,
         thread_draft: None,
         unread_threads: Vec::new(),
+        receipts: None,
     };
     let Some(user) = super::ssr::user(&state).await? else { return Ok(page) };
     page.me = Some(user.profile());
@@ -198,6 +203,7 @@ pub async fn load_chat(room: String, at: Option<i64>, thread: Option<i64>) -> Re
     page.last_read = state.store.read_position(access.id, user.id).await.map_err(internal)?;
     page.saved = state.store.saved_in_room(user.id, access.id).await.map_err(super::ssr::internal)?;
     page.draft = state.store.draft(user.id, access.id, None).await.map_err(super::ssr::internal)?;
+    page.receipts = state.store.receipts(access.id, user.id).await.map_err(super::ssr::unavailable)?;
     if let Some(root) = thread {
         page.thread = state
             .store
@@ -311,13 +317,4 @@ pub async fn room_pins(room: String) -> Result<Vec<Pin>, ApiError> {
     let user = super::ssr::signed_in(&state).await?;
     let access = ssr::room(&state, &user, &room).await?;
     state.store.pins(access.id).await.map_err(super::ssr::unavailable)
-}
-
-/// The person has seen the room up to `seq`: their unread count there drops, on every device.
-#[server(endpoint = "mark_read")]
-pub async fn mark_read(room: String, seq: i64) -> Result<(), ApiError> {
-    let state = super::ssr::state()?;
-    let user = super::ssr::signed_in(&state).await?;
-    let access = ssr::room(&state, &user, &room).await?;
-    state.store.mark_read(access.id, user.id, seq).await.map_err(super::ssr::internal)
 }

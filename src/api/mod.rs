@@ -14,6 +14,7 @@
 //! - [`saved`]: saving messages for later, the `/saved` page.
 //! - [`drafts`]: what is typed and not sent, kept for other devices.
 //! - [`threads`]: following threads, the `/threads` view, what has been read of a thread.
+//! - [`receipts`]: read positions and read receipts, and turning receipts off.
 
 pub mod accounts;
 pub mod chat;
@@ -22,6 +23,7 @@ pub mod form_error;
 pub mod moderation;
 pub mod notifications;
 pub mod push;
+pub mod receipts;
 pub mod rooms;
 pub mod saved;
 pub mod search;
@@ -34,6 +36,7 @@ pub use form_error::FormError;
 pub use moderation::*;
 pub use notifications::*;
 pub use push::*;
+pub use receipts::*;
 pub use rooms::*;
 pub use saved::*;
 pub use search::*;

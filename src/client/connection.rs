@@ -274,6 +274,7 @@ fn apply(chat: ChatState, frame: ServerFrame) -> bool {
                 // nor the replies of an open thread.
                 leptos::task::spawn_local(refresh_pins(chat));
                 leptos::task::spawn_local(refresh_thread(chat));
+                leptos::task::spawn_local(refresh_receipts(chat));
             }
             chat.timeline.update(|t| {
                 if resync {
@@ -322,6 +323,18 @@ fn apply(chat: ChatState, frame: ServerFrame) -> bool {
             });
             if news {
                 chat.pins.update(|pins| crate::chat::follow_pin(pins, target, pin));
+            }
+        }
+        ServerFrame::Read { seq, receipt, .. } => {
+            // Only the resume point moves: nothing on the list is redrawn for it.
+            let mut news = false;
+            chat.timeline.update_untracked(|t| news = t.noted(seq));
+            if news {
+                chat.receipts.update(|receipts| {
+                    if let Some(receipts) = receipts {
+                        crate::chat::follow_receipt(receipts, receipt);
+                    }
+                });
             }
         }
         ServerFrame::Ack { client_id, .. } => {
@@ -461,6 +474,17 @@ async fn refresh_pins(chat: ChatState) {
     match crate::api::room_pins(chat.room.get_value()).await {
         Ok(pins) => chat.pins.set(pins),
         Err(error) => leptos::logging::warn!("cannot read the room's pins: {error}"),
+    }
+}
+
+/// Read positions afresh, after a resync (receipts are not replayed with the latest page).
+async fn refresh_receipts(chat: ChatState) {
+    if chat.receipts.with_untracked(Option::is_none) {
+        return;
+    }
+    match crate::api::room_receipts(chat.room.get_value()).await {
+        Ok(receipts) => chat.receipts.set(receipts),
+        Err(error) => leptos::logging::warn!("cannot read the room's receipts: {error}"),
     }
 }
 

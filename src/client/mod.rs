@@ -83,20 +83,24 @@ pub fn random_id() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Tell the server how far this person has read, so unread counts agree on every device: at
-/// first paint and whenever newer messages arrive, with at most one request in flight.
+/// Tell the server how far this person has read, so unread counts agree on every device and
+/// read receipts tell the truth: at first paint and whenever newer messages arrive, while the
+/// page is in view (a hidden tab has read nothing; it catches up when shown), with at most
+/// one request in flight.
 fn keep_read_position(chat: ChatState) {
     let marked = StoredValue::new(0_i64);
     let in_flight = StoredValue::new(false);
     Effect::new(move |_| {
-        let _newest = chat.timeline.with(|t| t.last_seq());
+        let _newest = chat.timeline.with(|t| t.newest_message());
+        // Set back to 0 when the tab is shown again.
+        let _shown = chat.unseen_hidden.get();
         send_read_position(chat, marked, in_flight);
     });
 }
 
 fn send_read_position(chat: ChatState, marked: StoredValue<i64>, in_flight: StoredValue<bool>) {
-    let newest = chat.timeline.with_untracked(|t| t.last_seq());
-    if newest <= marked.get_value() || in_flight.get_value() {
+    let newest = chat.timeline.with_untracked(|t| t.newest_message());
+    if newest <= marked.get_value() || in_flight.get_value() || notify::page_hidden() {
         return;
     }
     in_flight.set_value(true);
@@ -107,7 +111,7 @@ fn send_read_position(chat: ChatState, marked: StoredValue<i64>, in_flight: Stor
         }
         in_flight.set_value(false);
         // Messages that arrived meanwhile (after a failure, the next message tries again).
-        if saved && chat.timeline.with_untracked(|t| t.last_seq()) > marked.get_value() {
+        if saved && chat.timeline.with_untracked(|t| t.newest_message()) > marked.get_value() {
             send_read_position(chat, marked, in_flight);
         }
     });

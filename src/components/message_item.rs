@@ -182,8 +182,27 @@ pub fn MessageItem(
                 {thread_line}
             </div>
             {actions}
+            {(!in_thread).then(|| view! { <SeenBy seq/> })}
             <span class="state" aria-hidden="true"></span>
         </li>
+    }
+}
+
+/// "Seen by …" under the newest message each other member has read (read receipts), live.
+#[component]
+fn SeenBy(seq: i64) -> impl IntoView {
+    let chat = expect_context::<ChatState>();
+    let names = Memo::new(move |_| {
+        chat.receipts.with(|receipts| {
+            let me = chat.username.get_value();
+            receipts.as_deref().map(|receipts| crate::chat::seen_by(receipts, seq, &me)).unwrap_or_default()
+        })
+    });
+    move || {
+        let names = names.get();
+        (!names.is_empty()).then(
+            || view! { <p class="seen-by" title=names.join(", ")>{crate::chat::seen_by_text(&names)}</p> },
+        )
     }
 }
 

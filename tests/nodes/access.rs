@@ -1,6 +1,6 @@
 //! What ends a person's access on one node (a removal, a sign-out) ends it on every node,
-//! even when no node hears of it; a private room (its messages, its pins) is private
-//! everywhere; the member list follows on every node.
+//! even when no node hears of it; a private room is private everywhere (its messages, pins,
+//! threads and read receipts); the member list follows on every node.
 
 use super::*;
 
@@ -157,6 +157,26 @@ async fn a_thread_reply_on_one_node_reaches_members_on_another_with_its_count_an
     }
     let heard = eve_general.round_trip().await;
     assert!(!heard.iter().any(|f| format!("{f:?}").contains("usual place")), "{heard:?}");
+}
+
+#[tokio::test]
+async fn a_receipt_on_one_node_reaches_members_on_another_and_nobody_else() {
+    let mut club = ClubAcrossNodes::start().await;
+    let ClubAcrossNodes { second, third, bob, eve, room, ann_ws, eve_general, .. } = &mut club;
+
+    let asked = ann_ws.say(room, "r1", "did you read this?").await;
+    // Bob reads on the second node; ann's socket on the first hears it.
+    let read = second.call("/api/mark_read", bob, &format!("room={room}&seq={asked}")).await;
+    assert!(read.starts_with("HTTP/1.1 200"), "{read}");
+    let (frame, _) = ann_ws.until(|f| matches!(f, ServerFrame::Read { .. })).await;
+    let ServerFrame::Read { receipt, .. } = frame else { unreachable!() };
+    assert_eq!((receipt.username.as_str(), receipt.seq), ("bob", asked));
+    for node in [&second, &third] {
+        let outside = node.call("/api/room_receipts", eve, &format!("room={room}")).await;
+        assert!(outside.starts_with("HTTP/1.1 404") && !outside.contains("bob"), "{outside}");
+    }
+    let heard = eve_general.round_trip().await;
+    assert!(!heard.iter().any(|f| matches!(f, ServerFrame::Read { .. })), "{heard:?}");
 }
 
 /// What happens to bob straight in the store, so that no node hears of it (as if the node that

@@ -88,6 +88,9 @@ pub enum Stored {
     Changed(ServerFrame),
     /// Not stored, for this reason.
     Refused(Refusal),
+    /// Applied, with nothing to tell anyone and no `seq` taken (a read position that passed
+    /// no one else's message).
+    Noted,
 }
 
 impl Store {

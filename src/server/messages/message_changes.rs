@@ -16,6 +16,7 @@ use crate::model::Reaction;
 use crate::protocol::ServerFrame;
 use crate::server::messages::history::{Refusal, Stored};
 use crate::server::messages::pins::PIN_EVENT;
+use crate::server::messages::receipts::READ_EVENT;
 use crate::server::rooms::moderation::{self, Act};
 use crate::server::storage::store::{Store, StoreError};
 
@@ -264,7 +265,9 @@ impl Store {
     /// The changes after `after` to messages at or before it, in `seq` order, each as the frame
     /// that tells a client the message's current state. (Changes to later messages need no
     /// telling: those messages are replayed as they are now. Pins are the exception: the room's
-    /// list of pins needs each one, whichever message it is on.)
+    /// list of pins needs each one, whichever message it is on; and read receipts, for which
+    /// see [`Store::receipts_after`]. The caller leaves those out for whoever is not told
+    /// receipts.)
     pub async fn changes_after(
         &self,
         room_id: i64,
@@ -274,11 +277,14 @@ impl Store {
         let rows = sqlx::query(
             "SELECT e.seq, e.target_seq, m.body, COALESCE(m.html, '') AS html, m.edited_at, m.deleted_at, e.kind
              FROM message_events e JOIN messages m ON m.room_id = e.room_id AND m.seq = e.target_seq
-             WHERE e.room_id = $1 AND e.seq > $2 AND (e.target_seq <= $3 OR e.kind = 'pin') ORDER BY e.seq",
+             WHERE e.room_id = $1 AND e.seq > $2 AND (e.target_seq <= $3 OR e.kind = $4) AND e.kind <> $5
+             ORDER BY e.seq",
         )
         .bind(room_id)
         .bind(after)
         .bind(after)
+        .bind(PIN_EVENT)
+        .bind(READ_EVENT)
         .fetch_all(self.pool())
         .await?;
         let rows = rows.iter().map(ChangeRow::from_row).collect::<Result<Vec<_>, _>>()?;
@@ -297,7 +303,7 @@ impl Store {
         // The room's pins as they are now, if any change was a pin.
         let pins =
             if rows.iter().any(|row| row.kind == PIN_EVENT) { self.pins(room_id).await? } else { Vec::new() };
-        Ok(rows
+        let mut frames: Vec<ServerFrame> = rows
             .into_iter()
             .map(|row| {
                 let (seq, target) = (row.seq, row.target);
@@ -334,7 +340,11 @@ impl Store {
                     },
                 }
             })
-            .collect())
+            .collect();
+        // Read receipts, whichever message they are at (each reader's latest).
+        frames.extend(self.receipts_after(room_id, room, after).await?);
+        frames.sort_by_key(|frame| frame.change_seq());
+        Ok(frames)
     }
 }
 

@@ -52,6 +52,9 @@ pub enum ClusterEvent {
         /// For a new thread reply: its root, and the `thread_reply` frame for its followers.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         thread_reply: Option<(i64, String)>,
+        /// A read receipt: only for the members who take part in receipts.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        receipt: bool,
         author_id: Option<i64>,
         /// The room's removals when it was committed: a node that has not heard of them all
         /// checks its sockets' membership before delivering it (`server::realtime::access_watch`).
@@ -353,6 +356,7 @@ mod tests {
             frame: r#"{"v":1,"type":"message"}"#.into(),
             activity: None,
             thread_reply: Some((5, r#"{"v":1,"type":"thread_reply"}"#.into())),
+            receipt: false,
             author_id: Some(7),
             access_version: AccessVersion(2),
         };

@@ -417,13 +417,15 @@ impl Store {
         Ok(rows.iter().map(summary).collect::<Result<_, _>>()?)
     }
 
-    /// Move `user_id`'s read position in the room forward to `seq` (never back).
+    /// Move `user_id`'s read position in the room forward to `seq` (never back, and never past
+    /// the room's latest event). Read receipts take the sequencer's way instead
+    /// (`Store::read_up_to`).
     pub async fn mark_read(&self, room_id: i64, user_id: i64, seq: i64) -> Result<(), RoomError> {
         sqlx::query(
-            "UPDATE room_members SET last_read_seq = CASE WHEN last_read_seq > $1 THEN last_read_seq ELSE $1 END
-             WHERE room_id = $2 AND user_id = $3",
+            "UPDATE room_members SET last_read_seq = $1
+             WHERE room_id = $2 AND user_id = $3 AND last_read_seq < $1",
         )
-        .bind(seq)
+        .bind(seq.min(self.latest_seq(room_id).await?))
         .bind(room_id)
         .bind(user_id)
         .execute(self.pool())

@@ -434,12 +434,24 @@ impl Hub {
     /// Send one frame to every connection in the room, except `skip`. The frame is
     /// serialized once by the caller; each recipient gets a clone of the same bytes.
     pub fn broadcast(&self, room_id: i64, frame: Utf8Bytes, skip: Option<ConnId>) {
+        self.fan_out(room_id, frame, |_, id| Some(id) != skip);
+    }
+
+    /// Send one frame to the connections in the room of these people only (read receipts:
+    /// only those who take part are told).
+    pub fn broadcast_to(&self, room_id: i64, frame: Utf8Bytes, users: &HashSet<i64>) {
+        self.fan_out(room_id, frame, |members, id| {
+            members.by_conn.get(&id).is_some_and(|member| users.contains(&member.user_id))
+        });
+    }
+
+    fn fan_out(&self, room_id: i64, frame: Utf8Bytes, to: impl Fn(&Members, ConnId) -> bool) {
         let mut overflowed = Vec::new();
         {
             let members = self.read();
             let Some(room) = members.by_room.get(&room_id) else { return };
             for (id, outbox) in room {
-                if Some(*id) != skip && !outbox.push(frame.clone()) {
+                if to(&members, *id) && !outbox.push(frame.clone()) {
                     overflowed.push(*id);
                 }
             }

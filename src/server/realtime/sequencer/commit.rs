@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use axum::extract::ws::Utf8Bytes;
 
-use super::{Batch, Change, PostReply, SequencerError, Task, change_seq};
+use super::{Audience, Batch, Change, PostReply, SequencerError, Task, change_seq};
 use crate::model::now_ms;
 use crate::protocol::{ServerFrame, encode};
 use crate::server::messages::history::{NewMessage, Stored};
@@ -49,10 +49,13 @@ impl Task {
                                 ),
                                 _ => (None, None),
                             };
-                            let news =
-                                Publish { activity: activity.clone(), thread_reply: thread_reply.clone() };
+                            let news = Publish {
+                                activity: activity.clone(),
+                                thread_reply: thread_reply.clone(),
+                                receipt: false,
+                            };
                             self.publish(&change, seq, &frame, news, version(change.room_id()));
-                            self.deliver_own(&change, seq, frame).await;
+                            self.deliver_own(&change, seq, frame, Audience::Room).await;
                             if let (Change::Post(message), Some((root, news))) = (&change, thread_reply) {
                                 let news = Utf8Bytes::from(news);
                                 self.notify_followers(message.room_id, root, message.author_id, &news).await;
@@ -83,12 +86,16 @@ impl Task {
                         }
                         Stored::Changed(frame) => {
                             let seq = change_seq(&frame);
+                            let audience = Audience::of(&frame);
                             let frame = encode(&frame);
-                            self.publish(&change, seq, &frame, Publish::default(), version(change.room_id()));
-                            self.deliver_own(&change, seq, frame).await;
+                            let news =
+                                Publish { receipt: audience == Audience::Receipts, ..Publish::default() };
+                            self.publish(&change, seq, &frame, news, version(change.room_id()));
+                            self.deliver_own(&change, seq, frame, audience).await;
                             seq
                         }
                         Stored::Duplicate { seq } => seq,
+                        Stored::Noted => 0,
                         Stored::Refused(refusal) => {
                             reply_err(&self.hub, reply, &change, SequencerError::Refused(refusal));
                             continue;
@@ -119,8 +126,9 @@ impl Task {
 
     /// Deliver an event this node committed to its own sockets (after any gap another node's
     /// commits left), logging rather than failing: it is committed, and acked next.
-    pub(super) async fn deliver_own(&mut self, change: &Change, seq: i64, frame: String) {
-        if let Err(error) = self.deliver(change.room_id(), change.room(), seq, Utf8Bytes::from(frame)).await {
+    pub(super) async fn deliver_own(&mut self, change: &Change, seq: i64, frame: String, audience: Audience) {
+        let frame = Utf8Bytes::from(frame);
+        if let Err(error) = self.deliver(change.room_id(), change.room(), seq, frame, audience).await {
             tracing::error!(%error, room = change.room_id(), seq, "could not read the events before this one");
         }
     }
@@ -142,6 +150,7 @@ impl Task {
                 frame: frame.to_owned(),
                 activity: news.activity,
                 thread_reply: news.thread_reply,
+                receipt: news.receipt,
                 access_version,
                 author_id: match change {
                     Change::Post(message) => message.author_id,
@@ -220,6 +229,7 @@ impl Task {
                 Change::Edit(edit) => Store::edit(&mut tx, edit, next, ts).await?,
                 Change::React(react) => Store::react(&mut tx, react, next, ts).await?,
                 Change::Pin(pin) => Store::pin(&mut tx, pin, next, ts).await?,
+                Change::Read(read) => Store::read_up_to(&mut tx, read, next, ts).await?,
                 Change::Delete(delete) => {
                     let (outcome, gone) = Store::delete(&mut tx, delete, next, ts).await?;
                     files.extend(gone);
@@ -239,13 +249,16 @@ impl Task {
     }
 }
 
-/// What a new message tells beyond its room, published with it to the other nodes.
+/// What an event tells beyond its room, and to whom in it, published with it to the other
+/// nodes.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Publish {
     /// The `activity` frame for members connected to other rooms.
     activity: Option<String>,
     /// A thread reply's root and the `thread_reply` frame for the thread's followers.
     thread_reply: Option<(i64, String)>,
+    /// A read receipt: for the room's [`Audience::Receipts`] only.
+    receipt: bool,
 }
 
 /// The `thread_reply` frame for the followers of thread `root`: a new reply at `seq`.

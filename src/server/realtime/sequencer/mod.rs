@@ -32,6 +32,7 @@ use crate::server::messages::history::{NewMessage, Stored};
 use crate::server::messages::message_changes::{DeleteMessage, EditMessage};
 use crate::server::messages::pins::PinMessage;
 use crate::server::messages::reactions::ReactMessage;
+use crate::server::messages::receipts::ReadUpTo;
 use crate::server::push::sender::Pusher;
 use crate::server::realtime::access_watch::AccessWatch;
 use crate::server::realtime::cluster::{Cluster, ClusterEvent};
@@ -102,6 +103,8 @@ pub enum Change {
     Delete(DeleteMessage),
     React(ReactMessage),
     Pin(PinMessage),
+    /// A read position moving on (a receipt, when it passes someone else's message).
+    Read(ReadUpTo),
 }
 
 impl Change {
@@ -112,6 +115,7 @@ impl Change {
             Change::Delete(d) => d.room_id,
             Change::React(r) => r.room_id,
             Change::Pin(p) => p.room_id,
+            Change::Read(r) => r.room_id,
         }
     }
 
@@ -122,6 +126,7 @@ impl Change {
             Change::Delete(d) => &d.room,
             Change::React(r) => &r.room,
             Change::Pin(p) => &p.room,
+            Change::Read(r) => &r.room,
         }
     }
 
@@ -132,6 +137,8 @@ impl Change {
             Change::Delete(d) => &d.client_id,
             Change::React(r) => &r.client_id,
             Change::Pin(p) => &p.client_id,
+            // Nobody is acknowledged a read: it is a server function's call.
+            Change::Read(_) => "",
         }
     }
 }
@@ -322,13 +329,25 @@ impl Task {
     }
 }
 
-/// The `seq` of a change's frame (`edited`, `deleted`, `reactions`, `pinned`).
-fn change_seq(frame: &ServerFrame) -> i64 {
-    match frame {
-        ServerFrame::Edited { seq, .. }
-        | ServerFrame::Deleted { seq, .. }
-        | ServerFrame::Reactions { seq, .. }
-        | ServerFrame::Pinned { seq, .. } => *seq,
-        _ => 0,
+/// Who in a room is given one of its events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Audience {
+    /// Every connection joined to the room.
+    Room,
+    /// Only the members who take part in read receipts (`Store::receipt_audience`).
+    Receipts,
+}
+
+impl Audience {
+    fn of(frame: &ServerFrame) -> Self {
+        match frame {
+            ServerFrame::Read { .. } => Audience::Receipts,
+            _ => Audience::Room,
+        }
     }
+}
+
+/// The `seq` of a change's frame (`edited`, `deleted`, `reactions`, `pinned`, `read`).
+fn change_seq(frame: &ServerFrame) -> i64 {
+    frame.change_seq().unwrap_or_default()
 }

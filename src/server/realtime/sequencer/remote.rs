@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use axum::extract::ws::Utf8Bytes;
 
-use super::{REPLAY_READ_ROWS, Task, change_seq};
+use super::{Audience, REPLAY_READ_ROWS, Task, change_seq};
 use crate::model::ChatMessage;
 use crate::protocol::{CLOSE_REMOVED, CLOSE_SIGNED_OUT, ServerFrame, encode};
 use crate::server::realtime::cluster::ClusterEvent;
@@ -43,6 +43,7 @@ impl Task {
                 frame,
                 activity,
                 thread_reply,
+                receipt,
                 author_id,
                 access_version,
             } => {
@@ -60,7 +61,8 @@ impl Task {
                 if self.access.behind(room_id, access_version) {
                     self.recheck_room(room_id, access_version).await;
                 }
-                if self.deliver(room_id, &room, seq, Utf8Bytes::from(frame)).await?
+                let audience = if receipt { Audience::Receipts } else { Audience::Room };
+                if self.deliver(room_id, &room, seq, Utf8Bytes::from(frame), audience).await?
                     && let Some(activity) = activity
                 {
                     self.notify_activity(&mut HashMap::new(), room_id, author_id, &Utf8Bytes::from(activity))
@@ -137,6 +139,7 @@ impl Task {
         room: &str,
         seq: i64,
         frame: Utf8Bytes,
+        audience: Audience,
     ) -> Result<bool, StoreError> {
         let had = self.delivered.get(&room_id).copied().unwrap_or(seq - 1);
         if seq <= had {
@@ -145,9 +148,21 @@ impl Task {
         if seq > had + 1 {
             self.fill(room_id, room, seq - 1).await?;
         }
-        self.hub.broadcast(room_id, frame, None);
+        self.broadcast(room_id, frame, audience).await?;
         self.delivered.insert(room_id, seq);
         Ok(true)
+    }
+
+    /// Give one event to its audience among the room's sockets here.
+    async fn broadcast(&self, room_id: i64, frame: Utf8Bytes, audience: Audience) -> Result<(), StoreError> {
+        match audience {
+            Audience::Room => self.hub.broadcast(room_id, frame, None),
+            Audience::Receipts => {
+                let users = self.store.receipt_audience(room_id).await?;
+                self.hub.broadcast_to(room_id, frame, &users);
+            }
+        }
+        Ok(())
     }
 
     /// Broadcast, from the store, the room's events after the last one delivered up to
@@ -171,12 +186,12 @@ impl Task {
             let mut changes = changes.into_iter().peekable();
             for message in messages {
                 while let Some(change) = changes.next_if(|change| change_seq(change) < message.seq) {
-                    self.hub.broadcast(room_id, Utf8Bytes::from(encode(&change)), None);
+                    self.broadcast(room_id, Utf8Bytes::from(encode(&change)), Audience::of(&change)).await?;
                 }
                 self.hub.broadcast(room_id, Utf8Bytes::from(encode(&ServerFrame::Message(message))), None);
             }
             for change in changes {
-                self.hub.broadcast(room_id, Utf8Bytes::from(encode(&change)), None);
+                self.broadcast(room_id, Utf8Bytes::from(encode(&change)), Audience::of(&change)).await?;
             }
         }
         self.delivered.insert(room_id, up_to);

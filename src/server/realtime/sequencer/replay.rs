@@ -28,7 +28,7 @@ impl Task {
                 return Err(SequencerError::StoreUnavailable);
             }
         }
-        let result = self.replay(room_id, room, &person.name, after, &outbox).await;
+        let result = self.replay(room_id, room, person, after, &outbox).await;
         match result {
             Ok(()) if outbox.is_ending() => Ok(()),
             Ok(()) => {
@@ -47,10 +47,11 @@ impl Task {
         &mut self,
         room_id: i64,
         room: &str,
-        name: &str,
+        person: &Person,
         after: Option<ResumeFrom>,
         outbox: &Outbox,
     ) -> Result<(), StoreError> {
+        let name = person.name.as_str();
         let latest_seq = self.latest_seq(room_id, room).await?;
         let mut online = self.hub.online(room_id);
         if let Err(at) = online.binary_search_by(|n| n.as_str().cmp(name)) {
@@ -94,6 +95,12 @@ impl Task {
                         // `latest_seq`: what another node committed since comes live.
                         let mut changes = self.store.changes_after(room_id, room, after).await?;
                         changes.retain(|change| change_seq(change) <= latest_seq);
+                        let receipts = |change: &ServerFrame| matches!(change, ServerFrame::Read { .. });
+                        if changes.iter().any(receipts)
+                            && !self.store.sees_receipts(room_id, person.user_id).await?
+                        {
+                            changes.retain(|change| !receipts(change));
+                        }
                         push_replay(outbox, room, messages, changes, false);
                         false
                     }
