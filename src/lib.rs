@@ -23,7 +23,8 @@
 //! - [`api_error`]: the `{code, message}` error every server function answers with.
 //! - [`api`]: server functions: `chat` (first paint, older pages, posting without a socket),
 //!   `accounts` (sign-up, sign-in, sign-out, profile), `rooms`, `moderation`, `search`,
-//!   `saved`, `drafts`, `threads` (following threads, `/threads`, what was read of one).
+//!   `saved`, `drafts`, `threads` (following threads, `/threads`, what was read of one),
+//!   `receipts` (read positions, read receipts, turning them off).
 //! - [`app`]: the HTML shell and routes; `components/`: one component per file.
 //!
 //! Server only (`ssr`), under [`server`], one folder per capability (each `mod.rs` says what
@@ -48,7 +49,8 @@
 //! - `messages`: `history` (storing a message, reading a room's history), `posting` (without a socket), `form_post` (the composer's form without
 //!   JavaScript, with a file), `message_changes` (edits and deletions, each an event),
 //!   `reactions`, `pins`, `threads` (a thread's summary on its root, who follows it, what
-//!   they have read), `saved`, `drafts`, `mentions`, `markdown` (sanitized HTML, rendered
+//!   they have read), `receipts` (read receipts, each an event), `saved`, `drafts`, `mentions`,
+//!   `markdown` (sanitized HTML, rendered
 //!   once), `emoji_catalog`.
 //! - `rooms`: `membership` (who may see which room, read positions), `moderation` (who may
 //!   moderate; the log), `notify_settings` (levels, do not disturb), `room_members` (the live

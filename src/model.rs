@@ -220,6 +220,9 @@ pub struct Profile {
     pub username: String,
     pub display_name: String,
     pub status: String,
+    /// Whether they send (and are shown) read receipts.
+    #[serde(default)]
+    pub read_receipts: bool,
 }
 
 /// One of a person's sessions, as their profile page lists it.

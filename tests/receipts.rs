@@ -87,8 +87,8 @@ async fn turning_receipts_off_hides_them_both_ways() {
     // Off, by the profile's plain form (an unticked box sends nothing).
     let off = server.post_form("/api/set_read_receipts", Some(&bob), "").await;
     assert!(off.starts_with("HTTP/1.1 302"), "{off}");
-    let on: Option<bool> = json_body(&server.call("/api/my_read_receipts", &bob, "").await);
-    assert_eq!(on, Some(false));
+    let me: Option<banter::model::Profile> = json_body(&server.call("/api/my_profile", &bob, "").await);
+    assert_eq!(me.map(|me| me.read_receipts), Some(false));
 
     let mut anns = server.join_room("ann", &room).await;
     let mut bobs = server.join_room("bob", &room).await;

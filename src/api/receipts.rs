@@ -45,14 +45,6 @@ pub async fn room_receipts(room: String) -> Result<Option<Vec<Receipt>>, ApiErro
     state.store.receipts(access.id, user.id).await.map_err(super::ssr::unavailable)
 }
 
-/// Whether the signed-in person sends (and is shown) read receipts; `None` when signed out.
-#[server(endpoint = "my_read_receipts")]
-pub async fn my_read_receipts() -> Result<Option<bool>, ApiError> {
-    let state = super::ssr::state()?;
-    let Some(user) = super::ssr::user(&state).await? else { return Ok(None) };
-    state.store.read_receipts_on(user.id).await.map(Some).map_err(super::ssr::unavailable)
-}
-
 /// Turn read receipts on or off (a plain form on the profile: back to it after).
 #[server(endpoint = "set_read_receipts")]
 pub async fn set_read_receipts(#[server(default)] on: bool) -> Result<(), ApiError> {

@@ -192,14 +192,11 @@ pub fn MessageItem(
 #[component]
 fn SeenBy(seq: i64) -> impl IntoView {
     let chat = expect_context::<ChatState>();
-    let names = Memo::new(move |_| {
-        chat.receipts.with(|receipts| {
+    move || {
+        let names = chat.receipts.with(|receipts| {
             let me = chat.username.get_value();
             receipts.as_deref().map(|receipts| crate::chat::seen_by(receipts, seq, &me)).unwrap_or_default()
-        })
-    });
-    move || {
-        let names = names.get();
+        });
         (!names.is_empty()).then(
             || view! { <p class="seen-by" title=names.join(", ")>{crate::chat::seen_by_text(&names)}</p> },
         )

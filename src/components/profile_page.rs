@@ -7,8 +7,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::accounts::MAX_STATUS_CHARS;
 use crate::api::{
-    SetQuiet, SetReadReceipts, SignOut, SignOutEverywhere, UpdateProfile, my_profile, my_quiet,
-    my_read_receipts, my_sessions,
+    SetQuiet, SetReadReceipts, SignOut, SignOutEverywhere, UpdateProfile, my_profile, my_quiet, my_sessions,
 };
 use crate::components::account_form::refusal;
 use crate::components::avatar::Avatar;
@@ -74,7 +73,7 @@ fn ProfileForm(me: Profile) -> impl IntoView {
                 <button id="sign-out" type="submit" class="secondary">"Sign out"</button>
             </ActionForm>
             <DoNotDisturb/>
-            <ReadReceipts/>
+            <ReadReceipts on=me.read_receipts/>
             <Sessions/>
         </main>
     }
@@ -119,29 +118,21 @@ fn DoNotDisturb() -> impl IntoView {
 /// Read receipts on or off: a plain form. Off, others do not see how far you have read, and you
 /// do not see theirs.
 #[component]
-fn ReadReceipts() -> impl IntoView {
+fn ReadReceipts(on: bool) -> impl IntoView {
     use leptos::server_fn::ServerFn;
-    let on = Resource::new_blocking(|| (), |_| my_read_receipts());
     view! {
         <section class="account-form" aria-labelledby="receipts-title">
             <h2 id="receipts-title">"Read receipts"</h2>
-            <Suspense fallback=|| ()>
-                {move || Suspend::new(async move {
-                    let on = on.await.ok().flatten().unwrap_or(false);
-                    view! {
-                        <form method="post" action=SetReadReceipts::url()>
-                            <label class="check">
-                                <input type="checkbox" id="read-receipts" name="on" value="true" checked=on/>
-                                " Show others when I have read their messages, and show me when they have read mine"
-                            </label>
-                            <button type="submit" id="save-receipts">"Save"</button>
-                        </form>
-                    }
-                })}
-            </Suspense>
             <p class="muted">
                 {format!("In conversations and in rooms of up to {} people.", crate::protocol::MAX_RECEIPT_ROOM_MEMBERS)}
             </p>
+            <form method="post" action=SetReadReceipts::url()>
+                <label class="check">
+                    <input type="checkbox" id="read-receipts" name="on" value="true" checked=on/>
+                    " Show others when I have read their messages, and show me when they have read mine"
+                </label>
+                <button type="submit" id="save-receipts">"Save"</button>
+            </form>
         </section>
     }
 }

@@ -24,6 +24,8 @@ pub struct User {
     pub username: String,
     pub display_name: String,
     pub status: String,
+    /// Whether they send (and are shown) read receipts (`server::messages::receipts`).
+    pub read_receipts: bool,
 }
 
 impl User {
@@ -32,6 +34,7 @@ impl User {
             username: self.username.clone(),
             display_name: self.display_name.clone(),
             status: self.status.clone(),
+            read_receipts: self.read_receipts,
         }
     }
 }
@@ -115,13 +118,14 @@ fn clip(text: &str, max_bytes: usize) -> &str {
     &text[..end]
 }
 
-/// An account from `id, username, display_name, status`.
+/// An account from `id, username, display_name, status, read_receipts`.
 fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User, sqlx::Error> {
     Ok(User {
         id: row.try_get("id")?,
         username: row.try_get("username")?,
         display_name: row.try_get("display_name")?,
         status: row.try_get("status")?,
+        read_receipts: row.try_get::<i64, _>("read_receipts")? != 0,
     })
 }
 
@@ -150,6 +154,7 @@ impl Store {
                 username: username.to_owned(),
                 display_name: display_name.to_owned(),
                 status: String::new(),
+                read_receipts: true,
             }),
             Err(sqlx::Error::Database(error)) if error.is_unique_violation() => Err(UserError::UsernameTaken),
             Err(error) => Err(error.into()),
@@ -159,7 +164,7 @@ impl Store {
     /// The account and its password hash, for checking a sign-in.
     pub async fn user_for_signin(&self, username: &str) -> Result<Option<(User, String)>, UserError> {
         let row = sqlx::query(
-            "SELECT id, username, display_name, status, password_hash FROM users WHERE username = $1",
+            "SELECT id, username, display_name, status, read_receipts, password_hash FROM users WHERE username = $1",
         )
         .bind(username)
         .fetch_optional(self.pool())
@@ -169,10 +174,12 @@ impl Store {
     }
 
     pub async fn user_by_username(&self, username: &str) -> Result<Option<User>, UserError> {
-        let row = sqlx::query("SELECT id, username, display_name, status FROM users WHERE username = $1")
-            .bind(username)
-            .fetch_optional(self.pool())
-            .await?;
+        let row = sqlx::query(
+            "SELECT id, username, display_name, status, read_receipts FROM users WHERE username = $1",
+        )
+        .bind(username)
+        .fetch_optional(self.pool())
+        .await?;
         Ok(row.as_ref().map(user_from_row).transpose()?)
     }
 
@@ -222,7 +229,7 @@ impl Store {
     pub async fn session(&self, token: &str) -> Result<Option<Session>, UserError> {
         let now = now_ms();
         let row = sqlx::query(
-            "SELECT u.id, u.username, u.display_name, u.status, s.expires_at, s.last_seen_at
+            "SELECT u.id, u.username, u.display_name, u.status, u.read_receipts, s.expires_at, s.last_seen_at
              FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2",
         )
         .bind(token_hash(token))

@@ -200,15 +200,6 @@ impl Store {
         Ok(frames)
     }
 
-    /// Whether `user_id` sends (and is shown) read receipts.
-    pub async fn read_receipts_on(&self, user_id: i64) -> Result<bool, StoreError> {
-        let on: Option<i64> = sqlx::query_scalar("SELECT read_receipts FROM users WHERE id = $1")
-            .bind(user_id)
-            .fetch_optional(self.pool())
-            .await?;
-        Ok(on.unwrap_or(0) != 0)
-    }
-
     /// Turn `user_id`'s read receipts on or off.
     pub async fn set_read_receipts(&self, user_id: i64, on: bool) -> Result<(), StoreError> {
         sqlx::query("UPDATE users SET read_receipts = $1 WHERE id = $2")
