@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 /// What went wrong, for programs. Stable: `docs/protocol.md` lists them with their statuses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum ApiCode {
     /// A field is missing, not of its type, or outside what it may be.
     InvalidField,
@@ -66,6 +67,7 @@ impl ApiCode {
 /// A refused call: what a program branches on, and what a person reads.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error("{message}")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ApiError {
     pub code: ApiCode,
     pub message: String,
@@ -148,6 +150,22 @@ impl From<leptos::server_fn::error::ServerFnErrorErr> for ApiError {
     fn from(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
         use leptos::server_fn::error::FromServerFnError as _;
         Self::from_server_fn_error(value)
+    }
+}
+
+/// As an answer of a plain handler (the bot API): the status its code says, `Retry-After` when
+/// waiting helps, and the `{"code","message"}` body.
+#[cfg(feature = "ssr")]
+impl axum::response::IntoResponse for ApiError {
+    fn into_response(self) -> axum::response::Response {
+        let status = axum::http::StatusCode::from_u16(self.code.status())
+            .unwrap_or(axum::http::StatusCode::BAD_REQUEST);
+        let retry_after = self.retry_after;
+        let mut response = (status, axum::Json(self)).into_response();
+        if let Some(seconds) = retry_after {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 

@@ -25,6 +25,7 @@ pub const UPLOADS_AT_ONCE: usize = 3;
 /// An attachment's id: 32 lowercase hex digits, random (unguessable).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema), schema(value_type = String))]
 pub struct AttachmentId(String);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -66,6 +67,7 @@ impl std::fmt::Display for AttachmentId {
 /// How a file is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum AttachmentKind {
     /// JPEG, PNG, GIF or WebP: a thumbnail in the message, the full image on a click.
     Image,
@@ -104,6 +106,7 @@ impl AttachmentKind {
 
 /// A stored file as messages carry it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Attachment {
     pub id: AttachmentId,
     /// The name it was uploaded with (cleaned: no path, no control characters).

@@ -555,6 +555,7 @@ mod tests {
             client_id: format!("c{seq}"),
             author: "a".into(),
             username: "a".into(),
+            bot: false,
             body: format!("m{seq}"),
             html: String::new(),
             ts: 0,

@@ -85,6 +85,7 @@ mod tests {
             client_id: format!("c{seq}"),
             author: username.to_uppercase(),
             username: username.into(),
+            bot: false,
             body: format!("m{seq}"),
             html: String::new(),
             ts,

@@ -6,6 +6,7 @@ use crate::attachments::Attachment;
 
 /// One stored message, as the store returns it and the wire carries it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ChatMessage {
     pub room: String,
     /// Position in the room, assigned by the server: 1, 2, 3 … with no gaps.
@@ -18,6 +19,9 @@ pub struct ChatMessage {
     /// neither). Empty for messages stored before accounts existed.
     #[serde(default)]
     pub username: String,
+    /// Its author is a bot account: shown with a "bot" mark.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub bot: bool,
     /// Empty when the message is only attachments.
     pub body: String,
     /// `body` as sanitized HTML: the Markdown subset and links, rendered by the server (see
@@ -86,6 +90,7 @@ pub const THREAD_PEOPLE_SHOWN: usize = 5;
 
 /// A thread at a glance, as its root shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ThreadSummary {
     /// Replies so far (deleted ones included: they keep their place).
     pub replies: i64,
@@ -179,6 +184,7 @@ pub struct Receipt {
 
 /// The message a reply answers, in brief.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Quote {
     pub seq: i64,
     /// Display name and username of its author.
@@ -208,6 +214,7 @@ impl Quote {
 
 /// One emoji's reactions to a message.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Reaction {
     pub emoji: String,
     /// Usernames of who reacted, in the order they did.
@@ -223,6 +230,26 @@ pub struct Profile {
     /// Whether they send (and are shown) read receipts.
     #[serde(default)]
     pub read_receipts: bool,
+}
+
+/// A bot a person owns, as their profile lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BotSummary {
+    pub username: String,
+    pub name: String,
+    /// Milliseconds since the Unix epoch.
+    pub created_at: i64,
+    /// Whether it has a token now (revoked: none until one is made again).
+    pub has_token: bool,
+    /// When its token was last used (to the minute), if ever.
+    pub last_used_at: Option<i64>,
+}
+
+/// A bot's token, shown once when it is made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BotToken {
+    pub username: String,
+    pub token: String,
 }
 
 /// One of a person's sessions, as their profile page lists it.

@@ -11,6 +11,7 @@ use crate::rooms::RoomKind;
 /// How much of a room notifies a person.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum NotifyLevel {
     /// Every message.
     All,

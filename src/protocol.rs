@@ -552,6 +552,7 @@ mod tests {
             client_id: "abc".into(),
             author: "alice".into(),
             username: "alice".into(),
+            bot: false,
             body: "<b>hi</b>".into(),
             html: String::new(),
             ts: 1_700_000_000_000,

@@ -20,11 +20,15 @@ pub struct Member {
     /// Moderates the room (its creator, or promoted).
     #[serde(default)]
     pub moderator: bool,
+    /// A bot account (`server::accounts::bots`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub bot: bool,
 }
 
 /// Who may see and enter a room.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum RoomKind {
     /// Anyone signed in can find it and join.
     Public,
@@ -55,6 +59,7 @@ impl RoomKind {
 
 /// One line of the sidebar: a room or conversation the person is in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RoomSummary {
     /// The room's name, as in its URL (`/r/<name>`).
     pub name: String,

@@ -10,6 +10,7 @@ mod api_errors;
 mod assets;
 mod attachments;
 mod bad_input;
+mod bots;
 mod delivery;
 mod drafts;
 mod emoji;

@@ -213,13 +213,7 @@ pub async fn sign_out_everywhere() -> Result<(), ApiError> {
     let headers: axum::http::HeaderMap = leptos_axum::extract().await?;
     if let Some(user) = super::ssr::user(&state).await? {
         state.store.delete_sessions_of(user.id).await.map_err(super::ssr::internal)?;
-        let ended = state.hub.end_user(user.id, crate::protocol::CLOSE_SIGNED_OUT);
-        if let Some(cluster) = &state.cluster {
-            cluster.publish(crate::server::realtime::cluster::ClusterEvent::EndUser {
-                user_id: user.id,
-                code: crate::protocol::CLOSE_SIGNED_OUT,
-            });
-        }
+        let ended = super::ssr::end_sockets_of(&state, user.id);
         tracing::info!(user = user.id, sockets = ended, "signed out everywhere");
     }
     super::ssr::set_cookie(&session_cookie::clear(session_cookie::over_https(&headers)));

@@ -299,12 +299,13 @@ pub async fn find_members(room: String, prefix: String) -> Result<Vec<Member>, A
         .map_err(super::ssr::internal)?;
     Ok(found
         .into_iter()
-        .filter(|(id, _, _)| *id != user.id)
-        .map(|(id, username, name)| Member {
-            online: state.hub.is_online(id),
+        .filter(|member| member.id != user.id)
+        .map(|member| Member {
+            online: state.hub.is_online(member.id),
             moderator: false,
-            username,
-            name,
+            username: member.username,
+            name: member.name,
+            bot: member.bot,
         })
         .collect())
 }

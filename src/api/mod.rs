@@ -6,6 +6,7 @@
 //!
 //! - [`chat`]: the room's first paint, older pages, posting without a WebSocket.
 //! - [`accounts`]: sign-up, sign-in, sign-out, the profile.
+//! - [`bots`]: bot accounts and their tokens, from their owner's profile.
 //! - [`rooms`]: finding and creating rooms, conversations, invitations.
 //! - [`moderation`]: promoting moderators, the moderation log.
 //! - [`notifications`]: a room's notification level, do not disturb.
@@ -17,6 +18,7 @@
 //! - [`receipts`]: read positions and read receipts, and turning receipts off.
 
 pub mod accounts;
+pub mod bots;
 pub mod chat;
 pub mod drafts;
 pub mod form_error;
@@ -30,6 +32,7 @@ pub mod search;
 pub mod threads;
 
 pub use accounts::*;
+pub use bots::*;
 pub use chat::*;
 pub use drafts::*;
 pub use form_error::FormError;
@@ -76,6 +79,19 @@ mod ssr {
     pub async fn user(state: &AppState) -> Result<Option<User>, ApiError> {
         let headers = headers().await?;
         crate::server::accounts::auth::current_user(&state.store, &headers).await.map_err(unavailable)
+    }
+
+    /// End every open socket of `user_id`, here and on every other node (signed out): how
+    /// many were here.
+    pub fn end_sockets_of(state: &AppState, user_id: i64) -> usize {
+        let ended = state.hub.end_user(user_id, crate::protocol::CLOSE_SIGNED_OUT);
+        if let Some(cluster) = &state.cluster {
+            cluster.publish(crate::server::realtime::cluster::ClusterEvent::EndUser {
+                user_id,
+                code: crate::protocol::CLOSE_SIGNED_OUT,
+            });
+        }
+        ended
     }
 
     /// The signed-in user, or the error every protected call gives without one.

@@ -74,6 +74,10 @@ pub async fn create_room(name: String, private: Option<String>) -> Result<(), Ap
         return refuse("/rooms", FormError::InvalidRoomName, "");
     };
     let kind = if private.is_some() { RoomKind::Private } else { RoomKind::Public };
+    // A bot is in the rooms it is invited into or joins, never ones it made.
+    if user.bot {
+        return refuse("/rooms", FormError::NotAllowed, "");
+    }
     if !state.take(&state.limits.rooms, &user.id).await {
         return refuse("/rooms", FormError::TooManyRooms, "");
     }
@@ -110,6 +114,10 @@ pub async fn open_direct(username: String) -> Result<(), ApiError> {
     let state = super::ssr::state()?;
     let user = super::ssr::signed_in(&state).await?;
     let name = username.trim().to_ascii_lowercase();
+    // People open conversations with a bot; a bot does not start them.
+    if user.bot {
+        return refuse("/rooms", FormError::NotAllowed, "");
+    }
     if !state.take(&state.limits.rooms, &user.id).await {
         return refuse("/rooms", FormError::TooManyRooms, "");
     }

@@ -102,6 +102,7 @@ async fn main() -> anyhow::Result<()> {
                 author_id: Some(user.id),
                 author: "Bench".into(),
                 username: "bench".into(),
+                bot: false,
                 html: String::new(),
                 mentions: Vec::new(),
                 body,

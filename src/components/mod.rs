@@ -4,6 +4,7 @@ pub mod account_form;
 pub mod attachment_tray;
 pub mod attachment_view;
 pub mod avatar;
+pub mod bots_section;
 pub mod chat_page;
 pub mod completions;
 pub mod composer;

@@ -1,5 +1,5 @@
-//! `ProfilePage`: your display name, status and avatar, do not disturb, read receipts, and
-//! signing out.
+//! `ProfilePage`: your display name, status and avatar, do not disturb, read receipts, your
+//! bots (`bots_section`), and signing out.
 
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
@@ -74,6 +74,7 @@ fn ProfileForm(me: Profile) -> impl IntoView {
             </ActionForm>
             <DoNotDisturb/>
             <ReadReceipts on=me.read_receipts/>
+            <crate::components::bots_section::BotsSection/>
             <Sessions/>
         </main>
     }

@@ -160,6 +160,7 @@ fn MemberRow(member: Member, room: String, me: String, rights: Rights) -> impl I
                 <span class=move || format!("dot {}", presence.get()) role="img" title=presence aria-label=presence></span>
                 {member.name.clone()} " " <span class="muted">"@" {username.clone()}</span>
                 {is_moderator.then(|| view! { " " <span class="badge">"moderator"</span> })}
+                {member.bot.then(|| view! { " " <span class="badge bot-mark">"bot"</span> })}
             </span>
             {(!yourself).then(|| {
                 let username = member.username.clone();

@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod config;
 pub mod edge;
+pub mod integrations;
 pub mod limits;
 pub mod media;
 pub mod messages;
@@ -68,6 +69,12 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route(crate::emoji::CATALOG_PATH, get(emoji_catalog::serve))
         .route("/metrics", get(health::metrics))
+        .route("/api/v1/rooms", get(integrations::bot_api::rooms))
+        .route(
+            "/api/v1/rooms/{room}/messages",
+            get(integrations::bot_api::messages).post(integrations::bot_api::post_message),
+        )
+        .route("/api/v1/openapi.json", get(integrations::openapi::serve))
         .leptos_routes_with_context(
             &state,
             routes,

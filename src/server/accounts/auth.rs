@@ -20,12 +20,25 @@ pub async fn current_user(store: &Store, headers: &HeaderMap) -> Result<Option<U
     Ok(current_session(store, headers).await?.map(|session| session.user))
 }
 
-/// The live session this request's cookie names, if any.
+/// The live session this request's cookie names, if any; without a cookie, the bot whose
+/// token `Authorization: Bearer` carries (`server::accounts::bots`).
 pub async fn current_session(store: &Store, headers: &HeaderMap) -> Result<Option<Session>, UserError> {
-    match session_cookie::read(headers) {
-        Some(token) => store.session(&token).await,
+    if let Some(token) = session_cookie::read(headers) {
+        return store.session(&token).await;
+    }
+    match bearer_token(headers) {
+        // Only a bot's: a person's session goes in its HttpOnly cookie, nowhere else.
+        Some(token) => Ok(store.session(token).await?.filter(|session| session.user.bot)),
         None => Ok(None),
     }
+}
+
+/// The token of an `Authorization: Bearer <token>` header.
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
 /// The live session behind a request to a plain handler (an upload, a file, the form without

@@ -1,10 +1,11 @@
 //! People and their sessions: accounts in the store, signing in and out, the session cookie,
-//! password hashing, and the throttle on guessing.
+//! password hashing, the throttle on guessing, and bot accounts with their tokens.
 //!
 //! Every other capability learns who is asking from here (`auth`), and from nowhere else.
 //! Uses `storage` and `limits`.
 
 pub mod auth;
+pub mod bots;
 pub mod passwords;
 pub mod session_cookie;
 pub mod signin_throttle;

@@ -26,6 +26,8 @@ pub struct User {
     pub status: String,
     /// Whether they send (and are shown) read receipts (`server::messages::receipts`).
     pub read_receipts: bool,
+    /// A bot account (`server::accounts::bots`): signs in with a token only.
+    pub bot: bool,
 }
 
 impl User {
@@ -118,14 +120,19 @@ fn clip(text: &str, max_bytes: usize) -> &str {
     &text[..end]
 }
 
-/// An account from `id, username, display_name, status, read_receipts`.
-fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User, sqlx::Error> {
+/// The columns of `users` (as `u`) that [`user_from_row`] reads.
+pub(super) const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.status, u.read_receipts,
+    CASE WHEN u.bot_owner_id IS NULL THEN 0 ELSE 1 END AS bot";
+
+/// An account from [`USER_COLUMNS`].
+pub(super) fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User, sqlx::Error> {
     Ok(User {
         id: row.try_get("id")?,
         username: row.try_get("username")?,
         display_name: row.try_get("display_name")?,
         status: row.try_get("status")?,
         read_receipts: row.try_get::<i64, _>("read_receipts")? != 0,
+        bot: row.try_get::<i64, _>("bot")? != 0,
     })
 }
 
@@ -155,17 +162,19 @@ impl Store {
                 display_name: display_name.to_owned(),
                 status: String::new(),
                 read_receipts: true,
+                bot: false,
             }),
             Err(sqlx::Error::Database(error)) if error.is_unique_violation() => Err(UserError::UsernameTaken),
             Err(error) => Err(error.into()),
         }
     }
 
-    /// The account and its password hash, for checking a sign-in.
+    /// The account and its password hash, for checking a sign-in. Bots are not found: they
+    /// sign in with a token only.
     pub async fn user_for_signin(&self, username: &str) -> Result<Option<(User, String)>, UserError> {
-        let row = sqlx::query(
-            "SELECT id, username, display_name, status, read_receipts, password_hash FROM users WHERE username = $1",
-        )
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.username = $1 AND u.bot_owner_id IS NULL"
+        ))
         .bind(username)
         .fetch_optional(self.pool())
         .await?;
@@ -174,23 +183,31 @@ impl Store {
     }
 
     pub async fn user_by_username(&self, username: &str) -> Result<Option<User>, UserError> {
-        let row = sqlx::query(
-            "SELECT id, username, display_name, status, read_receipts FROM users WHERE username = $1",
-        )
-        .bind(username)
-        .fetch_optional(self.pool())
-        .await?;
+        let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.username = $1"))
+            .bind(username)
+            .fetch_optional(self.pool())
+            .await?;
         Ok(row.as_ref().map(user_from_row).transpose()?)
     }
 
     /// Start a session for `user_id` from a browser that says it is `user_agent`; the token
     /// goes into the cookie.
     pub async fn create_session(&self, user_id: i64, user_agent: &str) -> Result<SessionToken, UserError> {
+        let expires = now_ms() + SESSION_TTL.as_millis() as i64;
+        self.insert_session(user_id, user_agent, expires).await
+    }
+
+    /// A new session of `user_id` that lasts until `expires` (ms): its token, made here.
+    pub(super) async fn insert_session(
+        &self,
+        user_id: i64,
+        user_agent: &str,
+        expires: i64,
+    ) -> Result<SessionToken, UserError> {
         let mut secret = [0u8; 32];
         OsRng.fill_bytes(&mut secret);
         let token: String = secret.iter().map(|b| format!("{b:02x}")).collect();
         let now = now_ms();
-        let expires = now + SESSION_TTL.as_millis() as i64;
         // Expired sessions of anyone are cleared as new ones start: the table stays the size
         // of the live sessions without a background task.
         sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(self.pool()).await?;
@@ -228,10 +245,10 @@ impl Store {
     /// The live session a token names, noting that it was used (at most once a minute).
     pub async fn session(&self, token: &str) -> Result<Option<Session>, UserError> {
         let now = now_ms();
-        let row = sqlx::query(
-            "SELECT u.id, u.username, u.display_name, u.status, u.read_receipts, s.expires_at, s.last_seen_at
-             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2",
-        )
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS}, s.expires_at, s.last_seen_at
+             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2"
+        ))
         .bind(token_hash(token))
         .bind(now)
         .fetch_optional(self.pool())

@@ -123,6 +123,19 @@ impl IntoResponse for UploadError {
 
 /// `POST /api/uploads`: one file, as multipart/form-data in a part named `file`. Answers 201
 /// with the attachment (JSON), to be named in a message within `--upload-ttl`.
+#[utoipa::path(
+    post,
+    path = "/api/uploads",
+    request_body(content = String, content_type = "multipart/form-data", description = "One part named `file`"),
+    responses(
+        (status = 201, description = "Stored: name its `id` in a message's `attachments`", body = crate::attachments::Attachment),
+        (status = 400, description = "Not multipart, empty, or an image that does not decode", body = crate::api_error::ApiError),
+        (status = 401, description = "No token or session", body = crate::api_error::ApiError),
+        (status = 413, description = "Over `--max-upload-bytes` or the pixel limit", body = crate::api_error::ApiError),
+        (status = 429, description = "Over the upload allowance, or too many files not sent yet", body = crate::api_error::ApiError),
+    ),
+    security(("token" = []))
+)]
 pub async fn upload(
     State(state): State<AppState>,
     signed_in: Result<SignedIn, NoSession>,

@@ -55,6 +55,8 @@ pub struct NewMessage {
     pub author: String,
     /// The author's username.
     pub username: String,
+    /// The author is a bot account.
+    pub bot: bool,
     pub body: String,
     /// `body` rendered (`server::messages::markdown::render`), by the caller: not in the single writer.
     pub html: String,
@@ -170,6 +172,7 @@ impl Store {
             client_id: message.client_id.clone(),
             author: message.author.clone(),
             username: message.username.clone(),
+            bot: message.bot,
             body: message.body.clone(),
             html: message.html.clone(),
             ts,
@@ -304,7 +307,7 @@ impl Store {
 /// A message, the one it answers and its thread's root, read by [`from_row`]: every history
 /// read selects these.
 pub(super) const MESSAGE_COLUMNS: &str = "m.seq, m.client_id, m.author, m.body, m.created_at,
-        COALESCE(u.username, '') AS username, m.html, m.edited_at, m.deleted_at, m.pinned_at,
+        COALESCE(u.username, '') AS username, CASE WHEN u.bot_owner_id IS NULL THEN 0 ELSE 1 END AS author_bot, m.html, m.edited_at, m.deleted_at, m.pinned_at,
         r.seq AS reply_seq, r.author AS reply_author, COALESCE(ru.username, '') AS reply_username,
         r.body AS reply_body, r.deleted_at AS reply_deleted_at,
         m.thread_root, m.also_in_room, m.thread_replies, m.thread_last_at, m.thread_people,
@@ -364,6 +367,7 @@ pub(super) fn from_row(room: &str, row: &AnyRow) -> Result<ChatMessage, StoreErr
         client_id: row.try_get("client_id")?,
         author: row.try_get("author")?,
         username: row.try_get("username")?,
+        bot: row.try_get::<i64, _>("author_bot")? != 0,
         html,
         body,
         ts: row.try_get("created_at")?,

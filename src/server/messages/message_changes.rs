@@ -365,6 +365,7 @@ mod tests {
             author_id: Some(user.id),
             author: "Ann".into(),
             username: "ann".into(),
+            bot: false,
             body: "tpyo".into(),
             html: String::new(),
             mentions: Vec::new(),

@@ -103,6 +103,7 @@ pub async fn prepare(
         author_id: Some(author.user_id),
         author: author.name.clone(),
         username: author.username.clone(),
+        bot: author.bot,
         html,
         mentions,
         body: post.body,
@@ -134,8 +135,12 @@ pub async fn post(
     if !access.member {
         return Err(PostError::NotMember);
     }
-    let author =
-        Person { user_id: user.id, username: user.username.clone(), name: user.display_name.clone() };
+    let author = Person {
+        user_id: user.id,
+        username: user.username.clone(),
+        name: user.display_name.clone(),
+        bot: user.bot,
+    };
     let message = prepare(state, &author, access.id, access.name, post).await?;
     let (reply, done) = oneshot::channel();
     state.sequencer.post(message, PostReply::Call(reply)).await?;

@@ -60,8 +60,27 @@ pub(crate) fn kind_of(text: &str) -> RoomKind {
 }
 
 /// A member as (user id, username, display name), from `u.id, u.username, u.display_name`.
-fn member_row(row: &AnyRow) -> Result<(i64, String, String), sqlx::Error> {
-    Ok((row.try_get("id")?, row.try_get("username")?, row.try_get("display_name")?))
+/// A member as the member list and the `@` completions read them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberRow {
+    pub id: i64,
+    pub username: String,
+    pub name: String,
+    /// A bot account.
+    pub bot: bool,
+}
+
+/// The columns [`member_row`] reads (`u`: the member's row of `users`).
+const MEMBER_COLUMNS: &str =
+    "u.id, u.username, u.display_name, CASE WHEN u.bot_owner_id IS NULL THEN 0 ELSE 1 END AS bot";
+
+fn member_row(row: &AnyRow) -> Result<MemberRow, sqlx::Error> {
+    Ok(MemberRow {
+        id: row.try_get("id")?,
+        username: row.try_get("username")?,
+        name: row.try_get("display_name")?,
+        bot: row.try_get::<i64, _>("bot")? != 0,
+    })
 }
 
 impl Store {
@@ -294,11 +313,11 @@ impl Store {
     }
 
     /// A room's first `limit` members as (user id, username, display name), by username.
-    pub async fn members(&self, room_id: i64, limit: usize) -> Result<Vec<(i64, String, String)>, RoomError> {
-        let rows = sqlx::query(
-            "SELECT u.id, u.username, u.display_name FROM room_members m JOIN users u ON u.id = m.user_id
-             WHERE m.room_id = $1 ORDER BY u.username LIMIT $2",
-        )
+    pub async fn members(&self, room_id: i64, limit: usize) -> Result<Vec<MemberRow>, RoomError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {MEMBER_COLUMNS} FROM room_members m JOIN users u ON u.id = m.user_id
+             WHERE m.room_id = $1 ORDER BY u.username LIMIT $2"
+        ))
         .bind(room_id)
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))
         .fetch_all(self.pool())
@@ -313,16 +332,16 @@ impl Store {
         room_id: i64,
         prefix: &str,
         limit: usize,
-    ) -> Result<Vec<(i64, String, String)>, RoomError> {
+    ) -> Result<Vec<MemberRow>, RoomError> {
         // LIKE's own wildcards in what was typed are plain characters. Lower-cased on both sides:
         // LIKE ignores case on SQLite but not on PostgreSQL (usernames are stored lower-case).
         let prefix = prefix.to_lowercase();
         let pattern = format!("{}%", prefix.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-        let rows = sqlx::query(
-            "SELECT u.id, u.username, u.display_name FROM room_members m JOIN users u ON u.id = m.user_id
+        let rows = sqlx::query(&format!(
+            "SELECT {MEMBER_COLUMNS} FROM room_members m JOIN users u ON u.id = m.user_id
              WHERE m.room_id = $1 AND (u.username LIKE $2 ESCAPE '\\' OR lower(u.display_name) LIKE $3 ESCAPE '\\')
-             ORDER BY u.username LIMIT $4",
-        )
+             ORDER BY u.username LIMIT $4"
+        ))
         .bind(room_id)
         .bind(&pattern)
         .bind(&pattern)

@@ -30,11 +30,12 @@ pub async fn list(
     let moderators = store.moderators(room_id).await?;
     Ok(members
         .into_iter()
-        .map(|(id, username, name)| Member {
-            online: hub.is_online(id),
-            moderator: created_by == Some(id) || moderators.contains(&id),
-            username,
-            name,
+        .map(|member| Member {
+            online: hub.is_online(member.id),
+            moderator: created_by == Some(member.id) || moderators.contains(&member.id),
+            username: member.username,
+            name: member.name,
+            bot: member.bot,
         })
         .collect())
 }

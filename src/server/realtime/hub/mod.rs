@@ -43,6 +43,8 @@ pub struct Person {
     pub user_id: i64,
     pub username: String,
     pub name: String,
+    /// A bot account: what it posts is marked as a bot's.
+    pub bot: bool,
 }
 
 /// One joined connection.

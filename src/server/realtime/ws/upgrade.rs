@@ -77,7 +77,7 @@ pub async fn upgrade(
         }
     }
     let caller = Caller {
-        person: Person { user_id: user.id, username: user.username, name: user.display_name },
+        person: Person { user_id: user.id, username: user.username, name: user.display_name, bot: user.bot },
         expires_at: session.expires_at,
         admitted,
     };

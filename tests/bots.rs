@@ -1,0 +1,207 @@
+//! Bot accounts: made on their owner's profile, signed in with a token (`Authorization:
+//! Bearer`) on the bot API, the other endpoints and the WebSocket, never with a password;
+//! marked as bots wherever their name shows; rotating or revoking a token ends it at once.
+
+use banter::api::ChatPage;
+use banter::model::{BotSummary, BotToken};
+use banter::protocol::{CLOSE_SIGNED_OUT, ClientFrame, ServerFrame};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::http::header::AUTHORIZATION;
+
+use crate::support::{Client, TestServer, json_body};
+
+/// A request to the bot API with `token`; the whole answer.
+async fn api(server: &TestServer, method: &str, path: &str, token: &str, json: Option<&str>) -> String {
+    let body = json.unwrap_or_default();
+    server
+        .http(&format!(
+            "{method} {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n\
+             Content-Type: application/json\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n{body}",
+            host = server.addr,
+            len = body.len()
+        ))
+        .await
+}
+
+/// The JSON body of an answer, as a value.
+fn json(answer: &str) -> serde_json::Value {
+    json_body(answer)
+}
+
+/// Ann's bot `username`, made on her profile: its token.
+async fn bot(server: &TestServer, owner: &str, username: &str) -> String {
+    let made = server.call("/api/create_bot", owner, &format!("username={username}&name=Builds")).await;
+    assert!(made.starts_with("HTTP/1.1 200"), "{made}");
+    let token: BotToken = json_body(&made);
+    assert_eq!(token.username, username);
+    token.token
+}
+
+/// A socket signed in with a bot's token.
+async fn bot_socket(server: &TestServer, token: &str) -> Client {
+    let mut request = server.ws_url().into_client_request().expect("a WebSocket URL");
+    let bearer = HeaderValue::from_str(&format!("Bearer {token}")).expect("a header");
+    request.headers_mut().insert(AUTHORIZATION, bearer);
+    let (ws, _) = tokio_tungstenite::connect_async(request).await.expect("the bot connects");
+    Client::from_stream(ws)
+}
+
+#[tokio::test]
+async fn a_bot_posts_and_reads_with_its_token_and_is_marked_as_a_bot() {
+    let server = TestServer::start().await;
+    let ann = server.cookie("ann").await;
+    let token = bot(&server, &ann, "ci-bot").await;
+    let room = server.private_room(&ann, "builds", &["ci-bot"]).await;
+    let mut anns = server.join_room("ann", &room).await;
+
+    let rooms = json(&api(&server, "GET", "/api/v1/rooms", &token, None).await);
+    let names: Vec<&str> =
+        rooms.as_array().expect("a list").iter().filter_map(|r| r["name"].as_str()).collect();
+    assert_eq!(names, [room.as_str()], "only the room it was invited to");
+
+    let path = format!("/api/v1/rooms/{room}/messages");
+    let post = r#"{"client_id":"build-41","body":"build **41** passed"}"#;
+    let posted = api(&server, "POST", &path, &token, Some(post)).await;
+    assert!(posted.starts_with("HTTP/1.1 201"), "{posted}");
+    let seq = json(&posted)["seq"].as_i64().expect("a seq");
+    // A retry is stored once.
+    assert_eq!(json(&api(&server, "POST", &path, &token, Some(post)).await)["seq"].as_i64(), Some(seq));
+    let (frame, _) = anns.until(|f| matches!(f, ServerFrame::Message(m) if m.seq == seq)).await;
+    let ServerFrame::Message(heard) = frame else { unreachable!() };
+    assert!(heard.bot && heard.username == "ci-bot", "{heard:?}");
+    assert!(heard.html.contains("<strong>41</strong>"), "Markdown, as anyone's");
+
+    let read = json(&api(&server, "GET", &format!("{path}?after=0"), &token, None).await);
+    let bodies: Vec<&str> =
+        read["messages"].as_array().expect("messages").iter().filter_map(|m| m["body"].as_str()).collect();
+    assert_eq!(bodies, ["build **41** passed"]);
+    assert_eq!(read["latest_seq"].as_i64(), Some(seq));
+    assert_eq!(read["messages"][0]["bot"], true);
+
+    // Its page and its member list say it is a bot.
+    let page: ChatPage = json_body(&server.call("/api/load_chat", &ann, &format!("room={room}")).await);
+    let members = page.info.expect("ann's room").members;
+    assert!(members.iter().any(|m| m.username == "ci-bot" && m.bot));
+    assert!(members.iter().any(|m| m.username == "ann" && !m.bot));
+    assert!(page.history.messages.iter().any(|m| m.seq == seq && m.bot));
+}
+
+#[tokio::test]
+async fn the_bot_api_refuses_with_the_usual_errors_and_a_bot_has_no_password() {
+    let server = TestServer::start().await;
+    let ann = server.cookie("ann").await;
+    let token = bot(&server, &ann, "ci-bot").await;
+    let club = server.private_room(&ann, "club", &[]).await;
+
+    let cases = [
+        ("GET", "/api/v1/rooms".to_owned(), "not-a-token", None, 401, "signed_out"),
+        ("GET", format!("/api/v1/rooms/{club}/messages"), token.as_str(), None, 404, "not_found"),
+        ("GET", "/api/v1/rooms/no-such-room/messages".into(), &token, None, 404, "not_found"),
+        ("GET", "/api/v1/rooms/general/messages?limit=5000".into(), &token, None, 400, "invalid_field"),
+        ("GET", "/api/v1/rooms/general/messages?after=x".into(), &token, None, 400, "invalid_field"),
+        (
+            "POST",
+            format!("/api/v1/rooms/{club}/messages"),
+            &token,
+            Some(r#"{"client_id":"a","body":"hi"}"#),
+            404,
+            "not_found",
+        ),
+        ("POST", "/api/v1/rooms/general/messages".into(), &token, Some("{not json"), 400, "invalid_field"),
+        (
+            "POST",
+            "/api/v1/rooms/general/messages".into(),
+            &token,
+            Some(r#"{"body":"no id"}"#),
+            400,
+            "invalid_field",
+        ),
+        // Readable (a public room), not joined: it may not post there.
+        (
+            "POST",
+            "/api/v1/rooms/general/messages".into(),
+            &token,
+            Some(r#"{"client_id":"b","body":"hi"}"#),
+            403,
+            "not_member",
+        ),
+    ];
+    for (method, path, token, body, status, code) in cases {
+        let answer = api(&server, method, &path, token, body).await;
+        assert!(answer.starts_with(&format!("HTTP/1.1 {status}")), "{method} {path}: {answer}");
+        assert_eq!(json(&answer)["code"], code, "{method} {path}");
+    }
+    // Joined, it may.
+    let joined = server.http(&format!(
+        "POST /api/join_room HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {token}\r\nAccept: application/json\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 12\r\nConnection: close\r\n\r\nroom=general",
+        server.addr
+    ))
+    .await;
+    assert!(!joined.starts_with("HTTP/1.1 4"), "{joined}");
+    let posted = api(
+        &server,
+        "POST",
+        "/api/v1/rooms/general/messages",
+        &token,
+        Some(r#"{"client_id":"c","body":"hi"}"#),
+    )
+    .await;
+    assert!(posted.starts_with("HTTP/1.1 201"), "{posted}");
+
+    // No password opens a bot; a bot makes no rooms; a person's session is no bearer token.
+    let signin = server.post_form("/api/sign_in", None, "username=ci-bot&password=%21").await;
+    assert!(signin.contains("wrong-password"), "{signin}");
+    let made = server.http(&format!(
+        "POST /api/create_room HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {token}\r\nAccept: application/json\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 9\r\nConnection: close\r\n\r\nname=mine",
+        server.addr
+    ))
+    .await;
+    assert!(made.starts_with("HTTP/1.1 403"), "{made}");
+    let person = ann.split_once('=').map(|(_, value)| value).unwrap_or_default();
+    let as_person = api(&server, "GET", "/api/v1/rooms", person, None).await;
+    assert!(as_person.starts_with("HTTP/1.1 401"), "{as_person}");
+
+    // The description of it all.
+    let document = json(&server.get("/api/v1/openapi.json").await);
+    assert!(document["paths"]["/api/v1/rooms/{room}/messages"]["post"].is_object(), "{document}");
+}
+
+#[tokio::test]
+async fn rotating_or_revoking_a_token_ends_it_and_the_bots_sockets_at_once() {
+    let server = TestServer::start().await;
+    let ann = server.cookie("ann").await;
+    let bob = server.cookie("bob").await;
+    let first = bot(&server, &ann, "ci-bot").await;
+    let room = server.private_room(&ann, "builds", &["ci-bot"]).await;
+    let mut socket = bot_socket(&server, &first).await;
+    socket.send(&ClientFrame::Hello { room: room.clone(), after: None }).await;
+    socket.until(|f| matches!(f, ServerFrame::Welcome { .. })).await;
+
+    // Only its owner may touch it: to anyone else it does not exist.
+    let others = server.call("/api/rotate_bot_token", &bob, "username=ci-bot").await;
+    assert!(others.starts_with("HTTP/1.1 404"), "{others}");
+    let bots: Vec<BotSummary> = json_body(&server.call("/api/my_bots", &bob, "").await);
+    assert!(bots.is_empty());
+
+    let rotated = server.call("/api/rotate_bot_token", &ann, "username=ci-bot").await;
+    let second: BotToken = json_body(&rotated);
+    assert_eq!(socket.close_code().await, CLOSE_SIGNED_OUT);
+    assert!(api(&server, "GET", "/api/v1/rooms", &first, None).await.starts_with("HTTP/1.1 401"));
+    assert!(api(&server, "GET", "/api/v1/rooms", &second.token, None).await.starts_with("HTTP/1.1 200"));
+
+    let mut socket = bot_socket(&server, &second.token).await;
+    socket.send(&ClientFrame::Hello { room: room.clone(), after: None }).await;
+    socket.until(|f| matches!(f, ServerFrame::Welcome { .. })).await;
+    let revoked = server.call("/api/revoke_bot_token", &ann, "username=ci-bot").await;
+    assert!(revoked.starts_with("HTTP/1.1 200"), "{revoked}");
+    assert_eq!(socket.close_code().await, CLOSE_SIGNED_OUT);
+    assert!(api(&server, "GET", "/api/v1/rooms", &second.token, None).await.starts_with("HTTP/1.1 401"));
+    let bots: Vec<BotSummary> = json_body(&server.call("/api/my_bots", &ann, "").await);
+    assert_eq!(
+        bots.iter().map(|b| (b.username.as_str(), b.has_token)).collect::<Vec<_>>(),
+        [("ci-bot", false)]
+    );
+}
