@@ -232,6 +232,9 @@ pub struct Profile {
     pub read_receipts: bool,
 }
 
+/// Most bots one person may own.
+pub const MAX_BOTS_PER_PERSON: usize = 20;
+
 /// A bot a person owns, as their profile lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BotSummary {

@@ -2,12 +2,10 @@
 //! Bearer`) on the bot API, the other endpoints and the WebSocket, never with a password;
 //! marked as bots wherever their name shows; rotating or revoking a token ends it at once.
 
+use banter::api::BotsList;
 use banter::api::ChatPage;
-use banter::model::{BotSummary, BotToken};
+use banter::model::BotToken;
 use banter::protocol::{CLOSE_SIGNED_OUT, ClientFrame, ServerFrame};
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::http::HeaderValue;
-use tokio_tungstenite::tungstenite::http::header::AUTHORIZATION;
 
 use crate::support::{Client, TestServer, json_body};
 
@@ -29,22 +27,13 @@ fn json(answer: &str) -> serde_json::Value {
     json_body(answer)
 }
 
-/// Ann's bot `username`, made on her profile: its token.
-async fn bot(server: &TestServer, owner: &str, username: &str) -> String {
+/// The bot `username` of the account behind `owner`, made on their profile: its token.
+pub async fn bot(server: &TestServer, owner: &str, username: &str) -> String {
     let made = server.call("/api/create_bot", owner, &format!("username={username}&name=Builds")).await;
     assert!(made.starts_with("HTTP/1.1 200"), "{made}");
     let token: BotToken = json_body(&made);
     assert_eq!(token.username, username);
     token.token
-}
-
-/// A socket signed in with a bot's token.
-async fn bot_socket(server: &TestServer, token: &str) -> Client {
-    let mut request = server.ws_url().into_client_request().expect("a WebSocket URL");
-    let bearer = HeaderValue::from_str(&format!("Bearer {token}")).expect("a header");
-    request.headers_mut().insert(AUTHORIZATION, bearer);
-    let (ws, _) = tokio_tungstenite::connect_async(request).await.expect("the bot connects");
-    Client::from_stream(ws)
 }
 
 #[tokio::test]
@@ -54,8 +43,17 @@ async fn a_bot_posts_and_reads_with_its_token_and_is_marked_as_a_bot() {
     let token = bot(&server, &ann, "ci-bot").await;
     let room = server.private_room(&ann, "builds", &["ci-bot"]).await;
     let mut anns = server.join_room("ann", &room).await;
+    let used = async || {
+        let list: BotsList = json_body(&server.call("/api/my_bots", &ann, "").await);
+        list.bots
+            .iter()
+            .map(|b| (b.username.clone(), b.has_token, b.last_used_at.is_some()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(used().await, [("ci-bot".to_owned(), true, false)], "not used yet");
 
     let rooms = json(&api(&server, "GET", "/api/v1/rooms", &token, None).await);
+    assert_eq!(used().await, [("ci-bot".to_owned(), true, true)], "used now");
     let names: Vec<&str> =
         rooms.as_array().expect("a list").iter().filter_map(|r| r["name"].as_str()).collect();
     assert_eq!(names, [room.as_str()], "only the room it was invited to");
@@ -176,15 +174,15 @@ async fn rotating_or_revoking_a_token_ends_it_and_the_bots_sockets_at_once() {
     let bob = server.cookie("bob").await;
     let first = bot(&server, &ann, "ci-bot").await;
     let room = server.private_room(&ann, "builds", &["ci-bot"]).await;
-    let mut socket = bot_socket(&server, &first).await;
+    let mut socket = Client::connect_bot(&server.ws_url(), &first).await;
     socket.send(&ClientFrame::Hello { room: room.clone(), after: None }).await;
     socket.until(|f| matches!(f, ServerFrame::Welcome { .. })).await;
 
     // Only its owner may touch it: to anyone else it does not exist.
     let others = server.call("/api/rotate_bot_token", &bob, "username=ci-bot").await;
     assert!(others.starts_with("HTTP/1.1 404"), "{others}");
-    let bots: Vec<BotSummary> = json_body(&server.call("/api/my_bots", &bob, "").await);
-    assert!(bots.is_empty());
+    let list: BotsList = json_body(&server.call("/api/my_bots", &bob, "").await);
+    assert!(list.bots.is_empty());
 
     let rotated = server.call("/api/rotate_bot_token", &ann, "username=ci-bot").await;
     let second: BotToken = json_body(&rotated);
@@ -192,16 +190,54 @@ async fn rotating_or_revoking_a_token_ends_it_and_the_bots_sockets_at_once() {
     assert!(api(&server, "GET", "/api/v1/rooms", &first, None).await.starts_with("HTTP/1.1 401"));
     assert!(api(&server, "GET", "/api/v1/rooms", &second.token, None).await.starts_with("HTTP/1.1 200"));
 
-    let mut socket = bot_socket(&server, &second.token).await;
+    let mut socket = Client::connect_bot(&server.ws_url(), &second.token).await;
     socket.send(&ClientFrame::Hello { room: room.clone(), after: None }).await;
     socket.until(|f| matches!(f, ServerFrame::Welcome { .. })).await;
     let revoked = server.call("/api/revoke_bot_token", &ann, "username=ci-bot").await;
     assert!(revoked.starts_with("HTTP/1.1 200"), "{revoked}");
     assert_eq!(socket.close_code().await, CLOSE_SIGNED_OUT);
     assert!(api(&server, "GET", "/api/v1/rooms", &second.token, None).await.starts_with("HTTP/1.1 401"));
-    let bots: Vec<BotSummary> = json_body(&server.call("/api/my_bots", &ann, "").await);
+    let list: BotsList = json_body(&server.call("/api/my_bots", &ann, "").await);
     assert_eq!(
-        bots.iter().map(|b| (b.username.as_str(), b.has_token)).collect::<Vec<_>>(),
+        list.bots.iter().map(|b| (b.username.as_str(), b.has_token)).collect::<Vec<_>>(),
         [("ci-bot", false)]
+    );
+}
+
+#[tokio::test]
+async fn without_javascript_a_new_token_crosses_to_the_profile_once_in_a_cookie() {
+    let server = TestServer::start().await;
+    let ann = server.cookie("ann").await;
+    let made = server.post_form("/api/create_bot", Some(&ann), "username=ci-bot&name=Builds").await;
+    assert!(made.starts_with("HTTP/1.1 302"), "{made}");
+    assert_eq!(crate::support::header(&made, "location"), Some("/profile"));
+    let set = made
+        .lines()
+        .find(|line| line.to_ascii_lowercase().starts_with("set-cookie: banter_new_bot_token="))
+        .unwrap_or_else(|| panic!("the token crosses in a cookie: {made}"));
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Strict") && set.contains("Max-Age=300"),
+        "{set}"
+    );
+    let pair = set.split_once(": ").map(|(_, v)| v).unwrap_or_default().split(';').next().unwrap_or_default();
+    let token = pair.rsplit(':').next().unwrap_or_default().to_owned();
+
+    // The profile shows it, and clears the cookie as it does.
+    let cookies = format!("{ann}; {pair}");
+    let read = server.call("/api/my_bots", &cookies, "").await;
+    let list: BotsList = json_body(&read);
+    assert_eq!(list.new_token.map(|t| (t.username, t.token)), Some(("ci-bot".to_owned(), token.clone())));
+    assert!(read.contains("banter_new_bot_token=; Path=/; Max-Age=0"), "{read}");
+    // Nobody else's profile shows it, even with the cookie.
+    let bob = server.cookie("bob").await;
+    let list: BotsList = json_body(&server.call("/api/my_bots", &format!("{bob}; {pair}"), "").await);
+    assert_eq!(list.new_token, None);
+    // It works.
+    assert!(api(&server, "GET", "/api/v1/rooms", &token, None).await.starts_with("HTTP/1.1 200"));
+    // A name taken goes back to the form with the reason.
+    let again = server.post_form("/api/create_bot", Some(&ann), "username=ci-bot&name=Builds").await;
+    assert_eq!(
+        crate::support::header(&again, "location"),
+        Some("/profile?error=username-taken&in=bots#bots")
     );
 }

@@ -1,6 +1,6 @@
 import { test, expect, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { joinAs, send, unique, visit, RED_PNG } from './helpers';
+import { joinAs, send, unique, username, visit, RED_PNG } from './helpers';
 
 // WCAG 2.0, 2.1 and 2.2, levels A and AA: the rules axe-core checks for each. No rule is
 // disabled.
@@ -145,7 +145,13 @@ for (const theme of THEMES) {
         await audit(me.page, 'moderation log');
         await me.page.goto('/profile');
         await expect(me.page.locator('html')).toHaveAttribute('data-hydrated', 'true');
-        await audit(me.page, 'profile');
+        // With a bot made: its token shown once, and the list of bots.
+        await me.page.locator('#bot-username').fill(username('audit-bot'));
+        await me.page.locator('#bot-name').fill('Audit bot');
+        await me.page.locator('#create-bot-button').click();
+        await expect(me.page.locator('#bot-list li')).toHaveCount(1);
+        await expect(me.page.locator('#bot-token-value')).toBeVisible();
+        await audit(me.page, 'profile, with a bot');
         await me.page.goto('/search?q=test');
         await expect(me.page.locator('html')).toHaveAttribute('data-hydrated', 'true');
         await expect(me.page.locator('#search-results mark').first()).toBeVisible();

@@ -32,11 +32,13 @@ pub enum FormError {
     NoSuchPerson,
     /// Signed in, but not allowed this in this room.
     NotAllowed,
+    /// A person keeps at most `MAX_BOTS_PER_PERSON` bots.
+    TooManyBots,
     /// The store failed; nothing changed.
     Unavailable,
 }
 
-const ALL: [FormError; 14] = [
+const ALL: [FormError; 15] = [
     FormError::WrongPassword,
     FormError::Throttled,
     FormError::InvalidUsername,
@@ -50,6 +52,7 @@ const ALL: [FormError; 14] = [
     FormError::TooManyRooms,
     FormError::NoSuchPerson,
     FormError::NotAllowed,
+    FormError::TooManyBots,
     FormError::Unavailable,
 ];
 
@@ -69,6 +72,7 @@ impl FormError {
             FormError::TooManyRooms => "too-many-rooms",
             FormError::NoSuchPerson => "no-such-person",
             FormError::NotAllowed => "not-allowed",
+            FormError::TooManyBots => "too-many-bots",
             FormError::Unavailable => "unavailable",
         }
     }
@@ -104,6 +108,12 @@ impl FormError {
             }
             FormError::NoSuchPerson => "There is nobody with that username.".to_owned(),
             FormError::NotAllowed => "You may not do that in this room.".to_owned(),
+            FormError::TooManyBots => {
+                format!(
+                    "You have {} bots already; one of them could do this.",
+                    crate::model::MAX_BOTS_PER_PERSON
+                )
+            }
             FormError::Unavailable => "The server could not do that just now; try again.".to_owned(),
         }
     }
@@ -123,6 +133,7 @@ impl FormError {
             FormError::UsernameTaken | FormError::RoomNameTaken => ApiCode::NameTaken,
             FormError::NoSuchPerson => ApiCode::NotFound,
             FormError::NotAllowed => ApiCode::NotAllowed,
+            FormError::TooManyBots => ApiCode::LimitReached,
             FormError::Unavailable => ApiCode::Unavailable,
         };
         let retry_after = match self {

@@ -35,7 +35,9 @@ fn ProfileForm(me: Profile) -> impl IntoView {
     let update = ServerAction::<UpdateProfile>::new();
     let sign_out = ServerAction::<SignOut>::new();
     let query = use_query_map();
-    let error = refusal(update);
+    let refused = refusal(update);
+    // The bots section's refusals are its own (`components::bots_section`).
+    let error = move || refused.get().filter(|_| query.read().get("in").is_none());
     let saved = move || query.read().get("saved").is_some().then_some("Saved.");
     view! {
         <main class="account">

@@ -179,6 +179,27 @@ async fn a_receipt_on_one_node_reaches_members_on_another_and_nobody_else() {
     assert!(!heard.iter().any(|f| matches!(f, ServerFrame::Read { .. })), "{heard:?}");
 }
 
+#[tokio::test]
+async fn a_revoked_bot_token_closes_the_bots_sockets_on_every_node() {
+    let redis = TestRedis::start().await;
+    let (first, second, third) = three_nodes(&redis).await;
+    let ann = first.cookie("ann").await;
+    let token = crate::bots::bot(&first, &ann, "ci-bot").await;
+    let room = club(&first, &ann, &["ci-bot"]).await;
+    let mut sockets = Vec::new();
+    for node in [&second, &third] {
+        let mut socket = Client::connect_bot(&node.ws_url(), &token).await;
+        socket.send(&ClientFrame::Hello { room: room.clone(), after: None }).await;
+        assert!(matches!(socket.next().await, ServerFrame::Welcome { .. }));
+        sockets.push(socket);
+    }
+    let revoked = first.call("/api/revoke_bot_token", &ann, "username=ci-bot").await;
+    assert!(revoked.starts_with("HTTP/1.1 200"), "{revoked}");
+    for socket in &mut sockets {
+        assert_eq!(socket.close_code().await, CLOSE_SIGNED_OUT);
+    }
+}
+
 /// What happens to bob straight in the store, so that no node hears of it (as if the node that
 /// made it died right after the commit): no `Revoke`, no `EndUser` anywhere.
 enum Unheard {

@@ -107,6 +107,15 @@ impl Client {
         Self::from_stream(ws)
     }
 
+    /// Connect to `url` as the bot whose token is `token` (`Authorization: Bearer`).
+    pub async fn connect_bot(url: &str, token: &str) -> Self {
+        let mut request = url.into_client_request().expect("a WebSocket URL");
+        let bearer = HeaderValue::from_str(&format!("Bearer {token}")).expect("a header");
+        request.headers_mut().insert(tokio_tungstenite::tungstenite::http::header::AUTHORIZATION, bearer);
+        let (ws, _) = tokio_tungstenite::connect_async(request).await.expect("the bot connects");
+        Self::from_stream(ws)
+    }
+
     /// A client on a socket opened some other way.
     pub fn from_stream(ws: WebSocketStream<MaybeTlsStream<TcpStream>>) -> Self {
         Self { ws, people: false, members: false }

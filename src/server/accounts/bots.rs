@@ -14,10 +14,11 @@ use crate::model::{BotSummary, now_ms};
 use crate::server::accounts::users::{SessionToken, USER_COLUMNS, User, UserError, user_from_row};
 use crate::server::storage::store::Store;
 
-/// Most bots one person may own.
-pub const MAX_BOTS_PER_PERSON: usize = 20;
+pub use crate::model::MAX_BOTS_PER_PERSON;
 /// A bot token's session never expires in practice: year 9999, in ms since the Unix epoch.
 const BOT_TOKEN_EXPIRES: i64 = 253_402_300_799_000;
+/// A new token's "last seen": never (its first use sets it).
+const NOT_USED_YET: i64 = 0;
 /// What a bot token's session says in place of a browser.
 const BOT_TOKEN_AGENT: &str = "bot token";
 
@@ -66,7 +67,7 @@ impl Store {
             read_receipts: true,
             bot: true,
         };
-        let token = self.insert_session(id, BOT_TOKEN_AGENT, BOT_TOKEN_EXPIRES).await?;
+        let token = self.insert_session(id, BOT_TOKEN_AGENT, BOT_TOKEN_EXPIRES, NOT_USED_YET).await?;
         Ok(NewBot::Made(bot, token))
     }
 
@@ -85,18 +86,20 @@ impl Store {
     /// A new token for the bot: the old one stops working (the caller ends its sockets).
     pub async fn rotate_bot_token(&self, bot_id: i64) -> Result<SessionToken, UserError> {
         self.delete_sessions_of(bot_id).await?;
-        self.insert_session(bot_id, BOT_TOKEN_AGENT, BOT_TOKEN_EXPIRES).await
+        self.insert_session(bot_id, BOT_TOKEN_AGENT, BOT_TOKEN_EXPIRES, NOT_USED_YET).await
     }
 
     /// The bots `owner_id` owns, by username, with when their token was last used.
     pub async fn bots_of(&self, owner_id: i64) -> Result<Vec<BotSummary>, UserError> {
         let rows = sqlx::query(
             "SELECT u.username, u.display_name, u.created_at,
-                    (SELECT MAX(s.last_seen_at) FROM sessions s WHERE s.user_id = u.id) AS last_used_at,
+                    (SELECT MAX(s.last_seen_at) FROM sessions s WHERE s.user_id = u.id AND s.last_seen_at > $2)
+                        AS last_used_at,
                     (SELECT COUNT(*) FROM sessions s WHERE s.user_id = u.id) AS tokens
              FROM users u WHERE u.bot_owner_id = $1 ORDER BY u.username",
         )
         .bind(owner_id)
+        .bind(NOT_USED_YET)
         .fetch_all(self.pool())
         .await?;
         rows.iter()

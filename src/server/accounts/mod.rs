@@ -6,6 +6,7 @@
 
 pub mod auth;
 pub mod bots;
+pub mod new_token_cookie;
 pub mod passwords;
 pub mod session_cookie;
 pub mod signin_throttle;

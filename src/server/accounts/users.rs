@@ -193,16 +193,18 @@ impl Store {
     /// Start a session for `user_id` from a browser that says it is `user_agent`; the token
     /// goes into the cookie.
     pub async fn create_session(&self, user_id: i64, user_agent: &str) -> Result<SessionToken, UserError> {
-        let expires = now_ms() + SESSION_TTL.as_millis() as i64;
-        self.insert_session(user_id, user_agent, expires).await
+        let now = now_ms();
+        self.insert_session(user_id, user_agent, now + SESSION_TTL.as_millis() as i64, now).await
     }
 
-    /// A new session of `user_id` that lasts until `expires` (ms): its token, made here.
+    /// A new session of `user_id` that lasts until `expires` (ms), last seen at `last_seen`
+    /// (0: not used yet): its token, made here.
     pub(super) async fn insert_session(
         &self,
         user_id: i64,
         user_agent: &str,
         expires: i64,
+        last_seen: i64,
     ) -> Result<SessionToken, UserError> {
         let mut secret = [0u8; 32];
         OsRng.fill_bytes(&mut secret);
@@ -220,7 +222,7 @@ impl Store {
         .bind(now)
         .bind(expires)
         .bind(clip(user_agent, MAX_USER_AGENT_BYTES))
-        .bind(now)
+        .bind(last_seen)
         .execute(self.pool())
         .await?;
         Ok(SessionToken(token))
