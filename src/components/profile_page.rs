@@ -134,7 +134,7 @@ fn ReadReceipts(on: bool) -> impl IntoView {
                     <input type="checkbox" id="read-receipts" name="on" value="true" checked=on/>
                     " Show others when I have read their messages, and show me when they have read mine"
                 </label>
-                <button type="submit" id="save-receipts">"Save"</button>
+                <button type="submit" id="save-receipts" aria-label="Save read receipts">"Save"</button>
             </form>
         </section>
     }
