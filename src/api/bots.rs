@@ -76,13 +76,13 @@ pub async fn my_bots() -> Result<BotsList, ApiError> {
     let headers = super::ssr::headers().await?;
     let owner = ssr::owner(&state).await?;
     let bots = state.store.bots_of(owner.id).await.map_err(super::ssr::unavailable)?;
-    // Only a token of one of this person's bots (the cookie is theirs, but check anyway).
-    let new_token =
-        new_token_cookie::read(&headers).filter(|token| bots.iter().any(|b| b.username == token.username));
-    if new_token_cookie::read(&headers).is_some() {
+    let carried = new_token_cookie::read(&headers);
+    if carried.is_some() {
         let secure = crate::server::accounts::session_cookie::over_https(&headers);
         super::ssr::set_cookie(&new_token_cookie::clear(secure));
     }
+    // Only a token of one of this person's bots (the cookie is theirs, but check anyway).
+    let new_token = carried.filter(|token| bots.iter().any(|b| b.username == token.username));
     Ok(BotsList { bots, new_token })
 }
 

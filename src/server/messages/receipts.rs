@@ -212,14 +212,16 @@ impl Store {
 }
 
 /// Whether the room keeps receipts: a conversation, or a room of at most
-/// [`MAX_RECEIPT_ROOM_MEMBERS`] members.
+/// [`MAX_RECEIPT_ROOM_MEMBERS`] members. Asked on every `mark_read`, so it looks at most one
+/// member past the limit rather than counting a big room's members each time.
 async fn small_room<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     executor: E,
     room_id: i64,
 ) -> Result<bool, StoreError> {
     let small: Option<i64> = sqlx::query_scalar(
         "SELECT CASE WHEN r.kind = 'direct'
-                  OR (SELECT COUNT(*) FROM room_members m WHERE m.room_id = r.id) <= $1 THEN 1 ELSE 0 END
+                  OR NOT EXISTS (SELECT 1 FROM room_members m WHERE m.room_id = r.id LIMIT 1 OFFSET $1)
+                  THEN 1 ELSE 0 END
          FROM rooms r WHERE r.id = $2",
     )
     .bind(i64::try_from(MAX_RECEIPT_ROOM_MEMBERS).unwrap_or(i64::MAX))

@@ -148,21 +148,24 @@ impl Task {
         if seq > had + 1 {
             self.fill(room_id, room, seq - 1).await?;
         }
-        self.broadcast(room_id, frame, audience).await?;
+        self.broadcast(room_id, frame, audience).await;
         self.delivered.insert(room_id, seq);
         Ok(true)
     }
 
     /// Give one event to its audience among the room's sockets here.
-    async fn broadcast(&self, room_id: i64, frame: Utf8Bytes, audience: Audience) -> Result<(), StoreError> {
+    /// A receipt whose audience cannot be looked up goes to nobody (it fails closed) and
+    /// holds up nothing after it: receipts are news, never something a page depends on.
+    async fn broadcast(&self, room_id: i64, frame: Utf8Bytes, audience: Audience) {
         match audience {
             Audience::Room => self.hub.broadcast(room_id, frame, None),
-            Audience::Receipts => {
-                let users = self.store.receipt_audience(room_id).await?;
-                self.hub.broadcast_to(room_id, frame, &users);
-            }
+            Audience::Receipts => match self.store.receipt_audience(room_id).await {
+                Ok(users) => self.hub.broadcast_to(room_id, frame, &users),
+                Err(error) => {
+                    tracing::warn!(%error, room_id, "cannot look up who is told receipts; not told")
+                }
+            },
         }
-        Ok(())
     }
 
     /// Broadcast, from the store, the room's events after the last one delivered up to
@@ -186,12 +189,12 @@ impl Task {
             let mut changes = changes.into_iter().peekable();
             for message in messages {
                 while let Some(change) = changes.next_if(|change| change_seq(change) < message.seq) {
-                    self.broadcast(room_id, Utf8Bytes::from(encode(&change)), Audience::of(&change)).await?;
+                    self.broadcast(room_id, Utf8Bytes::from(encode(&change)), Audience::of(&change)).await;
                 }
                 self.hub.broadcast(room_id, Utf8Bytes::from(encode(&ServerFrame::Message(message))), None);
             }
             for change in changes {
-                self.broadcast(room_id, Utf8Bytes::from(encode(&change)), Audience::of(&change)).await?;
+                self.broadcast(room_id, Utf8Bytes::from(encode(&change)), Audience::of(&change)).await;
             }
         }
         self.delivered.insert(room_id, up_to);
