@@ -8,6 +8,7 @@ use leptos_router::path;
 
 use crate::components::account_form::{SignInPage, SignUpPage};
 use crate::components::chat_page::ChatPage;
+use crate::components::integrations_page::IntegrationsPage;
 use crate::components::moderation_page::ModerationPage;
 use crate::components::profile_page::ProfilePage;
 use crate::components::rooms_page::RoomsPage;
@@ -77,6 +78,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("") view=ChatPage ssr=SsrMode::Async/>
                 <Route path=path!("r/:room") view=ChatPage ssr=SsrMode::Async/>
                 <Route path=path!("r/:room/moderation") view=ModerationPage ssr=SsrMode::Async/>
+                <Route path=path!("r/:room/integrations") view=IntegrationsPage ssr=SsrMode::Async/>
                 <Route path=path!("r/:room/t/:root") view=ChatPage ssr=SsrMode::Async/>
                 <Route path=path!("rooms") view=RoomsPage ssr=SsrMode::Async/>
                 <Route path=path!("search") view=SearchPage ssr=SsrMode::Async/>

@@ -556,6 +556,7 @@ mod tests {
             author: "a".into(),
             username: "a".into(),
             bot: false,
+            via: None,
             body: format!("m{seq}"),
             html: String::new(),
             ts: 0,

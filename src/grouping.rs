@@ -35,10 +35,13 @@ pub fn day_label(day: i64, today: i64) -> String {
     }
 }
 
-/// Whether `next` continues `previous`'s group: the same account, close in time, same day.
+/// Whether `next` continues `previous`'s group: the same account under the same name (a
+/// webhook posts under names of its own), close in time, same day.
 pub fn continues(previous: &ChatMessage, next: &ChatMessage, offset_minutes: i64) -> bool {
     !next.username.is_empty()
         && previous.username == next.username
+        && previous.via.is_some() == next.via.is_some()
+        && (next.via.is_none() || previous.author == next.author)
         && (0..=GROUP_WINDOW_MS).contains(&(next.ts - previous.ts))
         && day_number(previous.ts, offset_minutes) == day_number(next.ts, offset_minutes)
 }
@@ -86,6 +89,7 @@ mod tests {
             author: username.to_uppercase(),
             username: username.into(),
             bot: false,
+            via: None,
             body: format!("m{seq}"),
             html: String::new(),
             ts,
@@ -168,5 +172,23 @@ mod tests {
         ];
         let continued: Vec<bool> = shape(&lines, 0, T0).into_iter().map(|(_, c)| c).collect();
         assert_eq!(continued, vec![false, false, false, false, false]);
+    }
+
+    #[test]
+    fn a_webhook_posting_under_several_names_heads_each_name() {
+        let via = |line: Line, name: &str| match line {
+            Line::Message(m) => {
+                Line::Message(ChatMessage { author: name.into(), via: Some("CI".into()), ..m })
+            }
+            other => other,
+        };
+        let lines = [
+            via(msg(1, "hook-1", T0), "Jenkins"),
+            via(msg(2, "hook-1", T0 + MINUTE), "Jenkins"),
+            via(msg(3, "hook-1", T0 + 2 * MINUTE), "Sentry"),
+            msg(4, "hook-1", T0 + 3 * MINUTE),
+        ];
+        let continued: Vec<bool> = shape(&lines, 0, T0).into_iter().map(|(_, c)| c).collect();
+        assert_eq!(continued, vec![false, true, false, false]);
     }
 }

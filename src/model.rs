@@ -22,6 +22,10 @@ pub struct ChatMessage {
     /// Its author is a bot account: shown with a "bot" mark.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub bot: bool,
+    /// Posted by a bot under a name of its own (a webhook's `username`): `author` is that
+    /// name, and this the bot's, shown as "via …".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
     /// Empty when the message is only attachments.
     pub body: String,
     /// `body` as sanitized HTML: the Markdown subset and links, rendered by the server (see
@@ -253,6 +257,32 @@ pub struct BotSummary {
 pub struct BotToken {
     pub username: String,
     pub token: String,
+}
+
+/// Most webhooks a room has at once (revoked ones do not count).
+pub const MAX_HOOKS_PER_ROOM: usize = 10;
+
+/// A room's incoming webhook, as the room lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HookSummary {
+    pub id: i64,
+    /// Its bot's display name: what its messages show.
+    pub name: String,
+    /// Its bot's username.
+    pub username: String,
+    /// Who made it (username), unless their account is gone.
+    pub created_by: Option<String>,
+    /// Milliseconds since the Unix epoch.
+    pub created_at: i64,
+    /// When it last posted, if ever.
+    pub last_used_at: Option<i64>,
+}
+
+/// A webhook's URL, shown once when it is made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HookUrl {
+    pub id: i64,
+    pub url: String,
 }
 
 /// One of a person's sessions, as their profile page lists it.

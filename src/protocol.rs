@@ -553,6 +553,7 @@ mod tests {
             author: "alice".into(),
             username: "alice".into(),
             bot: false,
+            via: None,
             body: "<b>hi</b>".into(),
             html: String::new(),
             ts: 1_700_000_000_000,

@@ -16,6 +16,7 @@ mod drafts;
 mod emoji;
 mod fanout;
 mod health;
+mod hooks;
 mod hostile_clients;
 mod http_limits;
 mod http_security;

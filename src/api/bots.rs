@@ -61,7 +61,12 @@ mod ssr {
     /// `headers` are the request's (read before anything else is awaited).
     pub fn hand_over(headers: &axum::http::HeaderMap, token: BotToken) -> Result<Option<BotToken>, ApiError> {
         let secure = crate::server::accounts::session_cookie::over_https(headers);
-        super::super::ssr::set_cookie(&new_token_cookie::set(&token, secure));
+        super::super::ssr::set_cookie(&new_token_cookie::set(
+            new_token_cookie::Carries::BotToken,
+            &token.username,
+            &token.token,
+            secure,
+        ));
         leptos_axum::redirect(BOTS_PAGE);
         Ok(Some(token))
     }
@@ -71,18 +76,20 @@ mod ssr {
 /// (once: reading it forgets it).
 #[server(endpoint = "my_bots")]
 pub async fn my_bots() -> Result<BotsList, ApiError> {
-    use crate::server::accounts::new_token_cookie;
+    use crate::server::accounts::new_token_cookie::{self, Carries};
     let state = super::ssr::state()?;
     let headers = super::ssr::headers().await?;
     let owner = ssr::owner(&state).await?;
     let bots = state.store.bots_of(owner.id).await.map_err(super::ssr::unavailable)?;
-    let carried = new_token_cookie::read(&headers);
+    let carried = new_token_cookie::read(&headers, Carries::BotToken);
     if carried.is_some() {
         let secure = crate::server::accounts::session_cookie::over_https(&headers);
-        super::ssr::set_cookie(&new_token_cookie::clear(secure));
+        super::ssr::set_cookie(&new_token_cookie::clear(Carries::BotToken, secure));
     }
     // Only a token of one of this person's bots (the cookie is theirs, but check anyway).
-    let new_token = carried.filter(|token| bots.iter().any(|b| b.username == token.username));
+    let new_token = carried
+        .filter(|carried| bots.iter().any(|b| b.username == carried.label))
+        .map(|carried| BotToken { username: carried.label, token: carried.secret });
     Ok(BotsList { bots, new_token })
 }
 

@@ -99,6 +99,9 @@ pub struct RoomInfo {
     pub pins: Vec<Pin>,
     /// Whether this person pins and unpins (a moderator; either person in a conversation).
     pub may_pin: bool,
+    /// The room's incoming webhooks (its moderators manage them on its integrations page).
+    #[serde(default)]
+    pub hooks: Vec<crate::model::HookSummary>,
 }
 
 #[cfg(feature = "ssr")]
@@ -184,6 +187,7 @@ pub async fn load_chat(room: String, at: Option<i64>, thread: Option<i64>) -> Re
         joined: access.member,
         pins: state.store.pins(access.id).await.map_err(super::ssr::internal)?,
         may_pin: access.member && (power >= Power::Moderator || access.kind == RoomKind::Direct),
+        hooks: state.store.hooks_in(access.id).await.map_err(super::ssr::internal)?,
     });
     page.history =
         state.store.page(access.id, &access.name, None, HISTORY_PAGE).await.map_err(super::ssr::internal)?;

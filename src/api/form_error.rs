@@ -34,11 +34,13 @@ pub enum FormError {
     NotAllowed,
     /// A person keeps at most `MAX_BOTS_PER_PERSON` bots.
     TooManyBots,
+    /// A room keeps at most `MAX_HOOKS_PER_ROOM` webhooks.
+    TooManyHooks,
     /// The store failed; nothing changed.
     Unavailable,
 }
 
-const ALL: [FormError; 15] = [
+const ALL: [FormError; 16] = [
     FormError::WrongPassword,
     FormError::Throttled,
     FormError::InvalidUsername,
@@ -53,6 +55,7 @@ const ALL: [FormError; 15] = [
     FormError::NoSuchPerson,
     FormError::NotAllowed,
     FormError::TooManyBots,
+    FormError::TooManyHooks,
     FormError::Unavailable,
 ];
 
@@ -73,6 +76,7 @@ impl FormError {
             FormError::NoSuchPerson => "no-such-person",
             FormError::NotAllowed => "not-allowed",
             FormError::TooManyBots => "too-many-bots",
+            FormError::TooManyHooks => "too-many-hooks",
             FormError::Unavailable => "unavailable",
         }
     }
@@ -114,6 +118,10 @@ impl FormError {
                     crate::model::MAX_BOTS_PER_PERSON
                 )
             }
+            FormError::TooManyHooks => format!(
+                "This room has {} webhooks already; revoke one first.",
+                crate::model::MAX_HOOKS_PER_ROOM
+            ),
             FormError::Unavailable => "The server could not do that just now; try again.".to_owned(),
         }
     }
@@ -133,7 +141,7 @@ impl FormError {
             FormError::UsernameTaken | FormError::RoomNameTaken => ApiCode::NameTaken,
             FormError::NoSuchPerson => ApiCode::NotFound,
             FormError::NotAllowed => ApiCode::NotAllowed,
-            FormError::TooManyBots => ApiCode::LimitReached,
+            FormError::TooManyBots | FormError::TooManyHooks => ApiCode::LimitReached,
             FormError::Unavailable => ApiCode::Unavailable,
         };
         let retry_after = match self {

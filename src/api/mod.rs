@@ -9,6 +9,7 @@
 //! - [`bots`]: bot accounts and their tokens, from their owner's profile.
 //! - [`rooms`]: finding and creating rooms, conversations, invitations.
 //! - [`moderation`]: promoting moderators, the moderation log.
+//! - [`integrations`]: a room's incoming webhooks, for its moderators.
 //! - [`notifications`]: a room's notification level, do not disturb.
 //! - [`push`]: Web Push subscriptions.
 //! - [`search`]: searching the messages of one's rooms.
@@ -22,6 +23,7 @@ pub mod bots;
 pub mod chat;
 pub mod drafts;
 pub mod form_error;
+pub mod integrations;
 pub mod moderation;
 pub mod notifications;
 pub mod push;
@@ -36,6 +38,7 @@ pub use bots::*;
 pub use chat::*;
 pub use drafts::*;
 pub use form_error::FormError;
+pub use integrations::*;
 pub use moderation::*;
 pub use notifications::*;
 pub use push::*;

@@ -44,6 +44,35 @@ pub(crate) mod ssr {
         let admin = state.is_admin(&user.username);
         state.store.power(room, user.id, admin).await.map_err(super::super::ssr::internal)
     }
+
+    /// The room called `room` with its title as `user` sees it, if they moderate it; `None`
+    /// for a room they do not (or one that does not exist: the same answer), and the page's
+    /// status is then 404.
+    pub async fn moderated_room(
+        state: &AppState,
+        user: &User,
+        room: &str,
+    ) -> Result<Option<(RoomAccess, String)>, ApiError> {
+        use leptos::prelude::use_context;
+        let internal = super::super::ssr::internal;
+        let access = state.store.room_for(user.id, room).await.map_err(internal)?;
+        let access = match access {
+            Some(access) if power(state, user, &access).await? >= Power::Moderator => access,
+            _ => {
+                if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                    response.set_status(axum::http::StatusCode::NOT_FOUND);
+                }
+                return Ok(None);
+            }
+        };
+        let hub = state.hub.clone();
+        let rooms = state.store.my_rooms(user.id, |id| hub.is_online(id)).await.map_err(internal)?;
+        let title = rooms
+            .into_iter()
+            .find(|r| r.name == access.name)
+            .map_or_else(|| format!("#{}", access.name), |r| r.title);
+        Ok(Some((access, title)))
+    }
 }
 
 /// Make `username` a moderator of the room (`moderator` present) or no longer one: the room's
@@ -72,32 +101,11 @@ pub async fn set_moderator(
 /// A room's moderation log, for its moderators (and administrators).
 #[server(endpoint = "load_moderation")]
 pub async fn load_moderation(room: String) -> Result<ModerationPage, ApiError> {
-    use crate::server::rooms::moderation::Power;
     let state = super::ssr::state()?;
     let Some(user) = super::ssr::user(&state).await? else { return Ok(ModerationPage::default()) };
     let mut page = ModerationPage { signed_in: true, ..ModerationPage::default() };
-    let not_found = || {
-        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-            response.set_status(axum::http::StatusCode::NOT_FOUND);
-        }
-    };
-    let access = state.store.room_for(user.id, &room).await.map_err(super::ssr::internal)?;
-    let Some(access) = access else {
-        not_found();
-        return Ok(page);
-    };
-    if ssr::power(&state, &user, &access).await? < Power::Moderator {
-        not_found();
-        return Ok(page);
-    }
-    let hub = state.hub.clone();
-    let rooms = state.store.my_rooms(user.id, |id| hub.is_online(id)).await.map_err(super::ssr::internal)?;
-    page.title = Some(
-        rooms
-            .into_iter()
-            .find(|r| r.name == access.name)
-            .map_or_else(|| format!("#{}", access.name), |r| r.title),
-    );
+    let Some((access, title)) = ssr::moderated_room(&state, &user, &room).await? else { return Ok(page) };
+    page.title = Some(title);
     page.lines = state
         .store
         .moderation_log(access.id)

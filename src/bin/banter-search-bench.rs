@@ -103,6 +103,7 @@ async fn main() -> anyhow::Result<()> {
                 author: "Bench".into(),
                 username: "bench".into(),
                 bot: false,
+                via: None,
                 html: String::new(),
                 mentions: Vec::new(),
                 body,

@@ -45,6 +45,7 @@ async fn main() -> anyhow::Result<()> {
         author: "Bench".into(),
         username: "bench".into(),
         bot: false,
+        via: None,
         html: String::new(),
         mentions: Vec::new(),
         body: format!("message number {seq}, about the release"),

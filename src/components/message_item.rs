@@ -162,6 +162,7 @@ pub fn MessageItem(
                 <span class="author">{message.author}</span>
                 {handle.map(|handle| view! { " " <span class="username">{handle}</span> })}
                 {message.bot.then(|| view! { " " <span class="badge bot-mark">"bot"</span> })}
+                {message.via.map(|via| view! { " " <span class="via">"via " {via}</span> })}
                 {mentions_me.then(|| view! { <span class="visually-hidden">", mentions you"</span> })}
             </span>
             <time class="time" data-ts=ts title=move || local_date_time(ts, chat.utc_offset.get())>

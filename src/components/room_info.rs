@@ -1,6 +1,6 @@
 //! `RoomInfo`: who is in the room (a conversation starts from any of their names); for a
 //! private room inviting and leaving; for its moderators removing people, promoting (the
-//! creator) and the moderation log.
+//! creator), the moderation log and the room's integrations; the room's webhooks.
 //!
 //! Plain form posts, JavaScript or not: the server answers with a redirect and the page
 //! loads afresh, so the member list and the live connection reflect the change at once.
@@ -11,6 +11,7 @@ use leptos::server_fn::ServerFn;
 
 use crate::api::{Invite, Member, OpenDirect, RemoveMember, RoomInfo as Info, SetModerator, SetNotify};
 use crate::chat_state::ChatState;
+use crate::components::integrations_page::HookLine;
 use crate::notifications::NotifyLevel;
 use crate::rooms::{MEMBER_LIST_MAX, RoomKind};
 
@@ -43,7 +44,24 @@ pub fn RoomInfo(room: String, info: Info, me: String) -> impl IntoView {
         }
     };
     let log = moderates.then(|| {
-        view! { <p><a href=format!("/r/{room}/moderation") rel="external" id="moderation-log-link">"Moderation log"</a></p> }
+        view! {
+            <p>
+                <a href=format!("/r/{room}/moderation") rel="external" id="moderation-log-link">"Moderation log"</a>
+                " · "
+                <a href=format!("/r/{room}/integrations") rel="external" id="integrations-link">"Integrations"</a>
+            </p>
+        }
+    });
+    let hooks = (!info.hooks.is_empty()).then(|| {
+        let rows = info
+            .hooks
+            .into_iter()
+            .map(|hook| view! { <li class="hook"><HookLine hook/></li> })
+            .collect_view();
+        view! {
+            <h2 id="hooks-heading">"Webhooks"</h2>
+            <ul class="hooks" id="hooks" aria-labelledby="hooks-heading">{rows}</ul>
+        }
     });
     let level = info.notify;
     let levels = NotifyLevel::CHOICES
@@ -83,6 +101,7 @@ pub fn RoomInfo(room: String, info: Info, me: String) -> impl IntoView {
             {notify_form}
             <ul class="members">{list}</ul>
             {pin_list}
+            {hooks}
             {log}
             {manage.then(|| view! {
                 <form method="post" action=invite class="inline-form" id="invite-form">

@@ -75,6 +75,7 @@ pub fn router(state: AppState) -> Router {
             get(integrations::bot_api::messages).post(integrations::bot_api::post_message),
         )
         .route("/api/v1/openapi.json", get(integrations::openapi::serve))
+        .route(integrations::hook_receiver::HOOKS_PATH, post(integrations::hook_receiver::receive))
         .leptos_routes_with_context(
             &state,
             routes,

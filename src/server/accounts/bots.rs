@@ -19,6 +19,9 @@ pub use crate::model::MAX_BOTS_PER_PERSON;
 const BOT_TOKEN_EXPIRES: i64 = 253_402_300_799_000;
 /// A new token's "last seen": never (its first use sets it).
 const NOT_USED_YET: i64 = 0;
+/// A bot that speaks only through a webhook's URL (`server::integrations::incoming_hooks`)
+/// is not one its owner manages here.
+const NOT_A_WEBHOOK: &str = "NOT EXISTS (SELECT 1 FROM incoming_hooks h WHERE h.bot_id = u.id)";
 /// What a bot token's session says in place of a browser.
 const BOT_TOKEN_AGENT: &str = "bot token";
 
@@ -35,10 +38,12 @@ impl Store {
     /// Make a bot owned by `owner_id`, with its first token. `username` must already be
     /// normalized and `name` validated.
     pub async fn create_bot(&self, owner_id: i64, username: &str, name: &str) -> Result<NewBot, UserError> {
-        let owned: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE bot_owner_id = $1")
-            .bind(owner_id)
-            .fetch_one(self.pool())
-            .await?;
+        let owned: i64 = sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM users u WHERE u.bot_owner_id = $1 AND {NOT_A_WEBHOOK}"
+        ))
+        .bind(owner_id)
+        .fetch_one(self.pool())
+        .await?;
         if usize::try_from(owned).unwrap_or(usize::MAX) >= MAX_BOTS_PER_PERSON {
             return Ok(NewBot::TooMany);
         }
@@ -74,7 +79,7 @@ impl Store {
     /// `owner_id`'s bot called `username`, if they own one by that name.
     pub async fn owned_bot(&self, owner_id: i64, username: &str) -> Result<Option<User>, UserError> {
         let row = sqlx::query(&format!(
-            "SELECT {USER_COLUMNS} FROM users u WHERE u.username = $1 AND u.bot_owner_id = $2"
+            "SELECT {USER_COLUMNS} FROM users u WHERE u.username = $1 AND u.bot_owner_id = $2 AND {NOT_A_WEBHOOK}"
         ))
         .bind(username)
         .bind(owner_id)
@@ -91,13 +96,13 @@ impl Store {
 
     /// The bots `owner_id` owns, by username, with when their token was last used.
     pub async fn bots_of(&self, owner_id: i64) -> Result<Vec<BotSummary>, UserError> {
-        let rows = sqlx::query(
+        let rows = sqlx::query(&format!(
             "SELECT u.username, u.display_name, u.created_at,
                     (SELECT MAX(s.last_seen_at) FROM sessions s WHERE s.user_id = u.id AND s.last_seen_at > $2)
                         AS last_used_at,
                     (SELECT COUNT(*) FROM sessions s WHERE s.user_id = u.id) AS tokens
-             FROM users u WHERE u.bot_owner_id = $1 ORDER BY u.username",
-        )
+             FROM users u WHERE u.bot_owner_id = $1 AND {NOT_A_WEBHOOK} ORDER BY u.username",
+        ))
         .bind(owner_id)
         .bind(NOT_USED_YET)
         .fetch_all(self.pool())

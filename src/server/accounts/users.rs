@@ -84,8 +84,16 @@ impl SessionId {
     }
 }
 
-fn token_hash(token: &str) -> Vec<u8> {
+/// How a secret handed out once (a session's token, a webhook's) is kept: its SHA-256.
+pub(crate) fn token_hash(token: &str) -> Vec<u8> {
     SessionId::of(token).0
+}
+
+/// A new secret to hand out once: 256 random bits, as 64 hex digits.
+pub(crate) fn new_secret() -> String {
+    let mut secret = [0u8; 32];
+    OsRng.fill_bytes(&mut secret);
+    secret.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A live session and whose it is.
@@ -121,11 +129,11 @@ fn clip(text: &str, max_bytes: usize) -> &str {
 }
 
 /// The columns of `users` (as `u`) that [`user_from_row`] reads.
-pub(super) const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.status, u.read_receipts,
+pub(crate) const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.status, u.read_receipts,
     CASE WHEN u.bot_owner_id IS NULL THEN 0 ELSE 1 END AS bot";
 
 /// An account from [`USER_COLUMNS`].
-pub(super) fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User, sqlx::Error> {
+pub(crate) fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User, sqlx::Error> {
     Ok(User {
         id: row.try_get("id")?,
         username: row.try_get("username")?,
@@ -206,9 +214,7 @@ impl Store {
         expires: i64,
         last_seen: i64,
     ) -> Result<SessionToken, UserError> {
-        let mut secret = [0u8; 32];
-        OsRng.fill_bytes(&mut secret);
-        let token: String = secret.iter().map(|b| format!("{b:02x}")).collect();
+        let token = new_secret();
         let now = now_ms();
         // Expired sessions of anyone are cleared as new ones start: the table stays the size
         // of the live sessions without a background task.

@@ -16,7 +16,13 @@ use super::bot_api;
                        from its owner's profile). Errors are `{\"code\",\"message\"}`; the live \
                        stream is the WebSocket protocol in docs/protocol.md."
     ),
-    paths(bot_api::rooms, bot_api::messages, bot_api::post_message, crate::server::media::uploads::upload),
+    paths(
+        bot_api::rooms,
+        bot_api::messages,
+        bot_api::post_message,
+        crate::server::media::uploads::upload,
+        super::hook_receiver::receive
+    ),
     modifiers(&TokenAuth)
 )]
 struct BotApi;
@@ -45,11 +51,11 @@ mod tests {
     fn the_document_names_each_endpoint_and_the_error_shape() {
         let document = serde_json::to_value(BotApi::openapi()).expect("serializes");
         let paths = document["paths"].as_object().expect("paths");
-        for path in ["/api/v1/rooms", "/api/v1/rooms/{room}/messages", "/api/uploads"] {
+        for path in ["/api/v1/rooms", "/api/v1/rooms/{room}/messages", "/api/uploads", "/hooks/{token}"] {
             assert!(paths.contains_key(path), "{path} is described");
         }
         let schemas = document["components"]["schemas"].as_object().expect("schemas");
-        for schema in ["ApiError", "ChatMessage", "NewPost", "Attachment"] {
+        for schema in ["ApiError", "ChatMessage", "NewPost", "Attachment", "HookPayload"] {
             assert!(schemas.contains_key(schema), "{schema} is described");
         }
         assert_eq!(document["components"]["securitySchemes"]["token"]["scheme"], "bearer");

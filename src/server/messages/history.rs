@@ -57,6 +57,9 @@ pub struct NewMessage {
     pub username: String,
     /// The author is a bot account.
     pub bot: bool,
+    /// The bot's own display name when `author` is a name the post gave itself (a webhook's
+    /// `username`): shown as "via …".
+    pub via: Option<String>,
     pub body: String,
     /// `body` rendered (`server::messages::markdown::render`), by the caller: not in the single writer.
     pub html: String,
@@ -141,8 +144,8 @@ impl Store {
         }
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO messages
-                 (room_id, seq, client_id, author_id, author, body, html, created_at, reply_to, thread_root, also_in_room)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+                 (room_id, seq, client_id, author_id, author, body, html, created_at, reply_to, thread_root, also_in_room, via)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
         )
         .bind(message.room_id)
         .bind(seq)
@@ -155,6 +158,7 @@ impl Store {
         .bind(placement.reply_to)
         .bind(thread_root)
         .bind(i64::from(thread_root.is_some() && placement.also_to_room))
+        .bind(&message.via)
         .fetch_one(&mut **tx)
         .await?;
         let thread = match thread_root {
@@ -173,6 +177,7 @@ impl Store {
             author: message.author.clone(),
             username: message.username.clone(),
             bot: message.bot,
+            via: message.via.clone(),
             body: message.body.clone(),
             html: message.html.clone(),
             ts,
@@ -307,7 +312,7 @@ impl Store {
 /// A message, the one it answers and its thread's root, read by [`from_row`]: every history
 /// read selects these.
 pub(super) const MESSAGE_COLUMNS: &str = "m.seq, m.client_id, m.author, m.body, m.created_at,
-        COALESCE(u.username, '') AS username, CASE WHEN u.bot_owner_id IS NULL THEN 0 ELSE 1 END AS author_bot, m.html, m.edited_at, m.deleted_at, m.pinned_at,
+        COALESCE(u.username, '') AS username, CASE WHEN u.bot_owner_id IS NULL THEN 0 ELSE 1 END AS author_bot, m.via, m.html, m.edited_at, m.deleted_at, m.pinned_at,
         r.seq AS reply_seq, r.author AS reply_author, COALESCE(ru.username, '') AS reply_username,
         r.body AS reply_body, r.deleted_at AS reply_deleted_at,
         m.thread_root, m.also_in_room, m.thread_replies, m.thread_last_at, m.thread_people,
@@ -368,6 +373,7 @@ pub(super) fn from_row(room: &str, row: &AnyRow) -> Result<ChatMessage, StoreErr
         author: row.try_get("author")?,
         username: row.try_get("username")?,
         bot: row.try_get::<i64, _>("author_bot")? != 0,
+        via: row.try_get("via")?,
         html,
         body,
         ts: row.try_get("created_at")?,

@@ -366,6 +366,7 @@ mod tests {
             author: "Ann".into(),
             username: "ann".into(),
             bot: false,
+            via: None,
             body: "tpyo".into(),
             html: String::new(),
             mentions: Vec::new(),

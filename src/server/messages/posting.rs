@@ -104,6 +104,7 @@ pub async fn prepare(
         author: author.name.clone(),
         username: author.username.clone(),
         bot: author.bot,
+        via: None,
         html,
         mentions,
         body: post.body,
@@ -124,6 +125,19 @@ pub async fn post(
     placement: Placement,
 ) -> Result<i64, PostError> {
     let post = Post::new(client_id, body, attachments, placement)?;
+    post_as(state, user, room, post, None).await
+}
+
+/// Post `post` as `user` in `room`, without a socket; shown under `shown_as` (a validated
+/// display name, a webhook's `username`) with the user's own name as "via …" when given. The
+/// message's `seq` once stored.
+pub async fn post_as(
+    state: &AppState,
+    user: &User,
+    room: &str,
+    post: Post,
+    shown_as: Option<String>,
+) -> Result<i64, PostError> {
     let access = match state.store.room_for(user.id, room).await {
         Ok(Some(access)) => access,
         Ok(None) => return Err(PostError::NotFound),
@@ -141,7 +155,10 @@ pub async fn post(
         name: user.display_name.clone(),
         bot: user.bot,
     };
-    let message = prepare(state, &author, access.id, access.name, post).await?;
+    let mut message = prepare(state, &author, access.id, access.name, post).await?;
+    if let Some(name) = shown_as {
+        message.via = Some(std::mem::replace(&mut message.author, name));
+    }
     let (reply, done) = oneshot::channel();
     state.sequencer.post(message, PostReply::Call(reply)).await?;
     Ok(done.await.map_err(|_| PostError::Unavailable)??)
