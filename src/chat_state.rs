@@ -107,6 +107,8 @@ pub struct ChatState {
     /// The room's pinned messages, the most recently pinned first: as the page was made, then
     /// as `pinned` frames say.
     pub pins: RwSignal<Vec<crate::model::Pin>>,
+    /// The room's topic: as the page was made, then as `topic` frames say.
+    pub topic: RwSignal<String>,
     /// Whether this person pins and unpins in the room.
     pub may_pin: StoredValue<bool>,
     /// The room's messages this person saved (`seq`s).
@@ -154,6 +156,7 @@ impl ChatState {
             selected: RwSignal::new(None),
             members: RwSignal::new(page.info.as_ref().map(|info| info.members.clone()).unwrap_or_default()),
             pins: RwSignal::new(page.info.as_ref().map(|info| info.pins.clone()).unwrap_or_default()),
+            topic: RwSignal::new(page.info.as_ref().map(|info| info.topic.clone()).unwrap_or_default()),
             may_pin: StoredValue::new(page.info.as_ref().is_some_and(|info| info.may_pin)),
             saved: RwSignal::new(page.saved.clone()),
             receipts: RwSignal::new(page.receipts.clone()),

@@ -84,6 +84,7 @@ pub mod app;
 pub mod attachments;
 pub mod chat;
 pub mod chat_state;
+pub mod commands;
 pub mod components;
 pub mod emoji;
 pub mod grouping;

@@ -264,6 +264,17 @@ pub enum ServerFrame {
     Members { room: String, members: Vec<crate::rooms::Member> },
     /// Someone in the room is typing (`username` identifies them; `name` is what to show).
     Typing { room: String, username: String, name: String },
+    /// The answer to a slash command this connection sent as `send` with `client_id`, for
+    /// this person only: nothing was posted. `left`: they left the room (go elsewhere).
+    Reply {
+        room: String,
+        client_id: String,
+        text: String,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        left: bool,
+    },
+    /// The room's topic changed (empty: none).
+    Topic { room: String, topic: String },
 }
 
 impl ServerFrame {
@@ -325,6 +336,9 @@ pub enum ErrorCode {
     NotModerator,
     /// `pin` past [`MAX_PINS_PER_ROOM`]: unpin one first.
     TooManyPins,
+    /// A slash command that could not be done (unknown, not allowed, used wrongly): the
+    /// message says why.
+    CommandFailed,
 }
 
 /// A resume position as the client sent it. Anything that is not a non-negative integer is
@@ -497,8 +511,29 @@ pub fn validate_post<'a>(body: &'a str, attachments: &[AttachmentId]) -> Result<
 /// reverse the text after it; zero-width spaces and joiners would let "alice" and "ali\u{200B}ce"
 /// look alike), no line or paragraph separators.
 pub fn validate_name(name: &str) -> Result<&str, InputError> {
+    let name = name.trim();
+    let chars = name.chars().count();
+    if chars == 0 || chars > MAX_NAME_CHARS || has_invisible(name) {
+        return Err(InputError::InvalidName);
+    }
+    Ok(name)
+}
+
+/// Longest room topic, in characters.
+pub const MAX_TOPIC_CHARS: usize = 250;
+
+/// A room's topic, trimmed: one line of at most [`MAX_TOPIC_CHARS`], nothing invisible (empty
+/// clears it); `None` if it is not one.
+pub fn validate_topic(topic: &str) -> Option<&str> {
+    let topic = topic.trim();
+    (topic.chars().count() <= MAX_TOPIC_CHARS && !has_invisible(topic)).then_some(topic)
+}
+
+/// Whether `text` has control, format or separator characters: what a name shown to others
+/// may not (line breaks, direction overrides, zero-width characters).
+fn has_invisible(text: &str) -> bool {
     use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
-    let invisible = |c: char| {
+    text.chars().any(|c| {
         c.is_control()
             || matches!(
                 c.general_category(),
@@ -506,13 +541,7 @@ pub fn validate_name(name: &str) -> Result<&str, InputError> {
                     | GeneralCategory::LineSeparator
                     | GeneralCategory::ParagraphSeparator
             )
-    };
-    let name = name.trim();
-    let chars = name.chars().count();
-    if chars == 0 || chars > MAX_NAME_CHARS || name.chars().any(invisible) {
-        return Err(InputError::InvalidName);
-    }
-    Ok(name)
+    })
 }
 
 pub fn validate_client_id(client_id: &str) -> Result<&str, InputError> {

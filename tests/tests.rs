@@ -11,6 +11,7 @@ mod assets;
 mod attachments;
 mod bad_input;
 mod bots;
+mod commands;
 mod delivery;
 mod drafts;
 mod emoji;

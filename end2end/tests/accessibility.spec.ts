@@ -138,11 +138,18 @@ for (const theme of THEMES) {
         await expect(me.page.locator('#room-info .members')).toBeVisible();
         await audit(me.page, 'private room');
         await send(me.page, 'nothing but a test');
+        const room = new URL(me.page.url()).pathname;
         // Its creator moderates it: the log is one link away.
         await me.page.locator('#moderation-log-link').click();
         await expect(me.page.locator('#moderation-page h1')).toContainText('Moderation log of #audit-');
         await expect(me.page.locator('html')).toHaveAttribute('data-hydrated', 'true');
         await audit(me.page, 'moderation log');
+        // Its integrations, with a webhook's URL shown once.
+        await visit(me.page, `${room}/integrations`);
+        await me.page.locator('#hook-name').fill('Audit hook');
+        await me.page.locator('#create-hook-button').click();
+        await expect(me.page.locator('#hook-url-value')).toBeVisible();
+        await audit(me.page, 'integrations, with a webhook');
         await me.page.goto('/profile');
         await expect(me.page.locator('html')).toHaveAttribute('data-hydrated', 'true');
         // With a bot made: its token shown once, and the list of bots.

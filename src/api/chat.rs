@@ -102,6 +102,9 @@ pub struct RoomInfo {
     /// The room's incoming webhooks (its moderators manage them on its integrations page).
     #[serde(default)]
     pub hooks: Vec<crate::model::HookSummary>,
+    /// The room's topic, shown under its name (empty: none).
+    #[serde(default)]
+    pub topic: String,
 }
 
 #[cfg(feature = "ssr")]
@@ -188,6 +191,7 @@ pub async fn load_chat(room: String, at: Option<i64>, thread: Option<i64>) -> Re
         pins: state.store.pins(access.id).await.map_err(super::ssr::internal)?,
         may_pin: access.member && (power >= Power::Moderator || access.kind == RoomKind::Direct),
         hooks: state.store.hooks_in(access.id).await.map_err(super::ssr::internal)?,
+        topic: state.store.topic(access.id).await.map_err(super::ssr::internal)?,
     });
     page.history =
         state.store.page(access.id, &access.name, None, HISTORY_PAGE).await.map_err(super::ssr::internal)?;

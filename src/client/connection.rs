@@ -364,6 +364,17 @@ fn apply(chat: ChatState, frame: ServerFrame) -> bool {
         },
         ServerFrame::Pong => {}
         ServerFrame::Members { members, .. } => chat.members.set(members),
+        ServerFrame::Topic { topic, .. } => chat.topic.set(topic),
+        // A slash command was done: nothing to send; what it did, for this person only.
+        ServerFrame::Reply { client_id, text, left, .. } => {
+            chat.outbox.update(|o| {
+                o.delivered(&client_id);
+            });
+            chat.timeline.update(|t| t.notice(text));
+            if left {
+                go_to("/rooms");
+            }
+        }
         ServerFrame::Person { username, online } => {
             chat.rooms.update(|rooms| {
                 for room in rooms.iter_mut().filter(|r| r.peer.as_deref() == Some(username.as_str())) {

@@ -2,7 +2,8 @@
 //! - a shortcode: type `:ro` and the list offers 🚀 `:rocket:` and others (from the emoji
 //!   catalog, in the browser);
 //! - a mention: type `@` and the list offers the room's members whose username or display name
-//!   starts with what follows (asked of the server, which knows rooms of any size).
+//!   starts with what follows (asked of the server, which knows rooms of any size);
+//! - a slash command: type `/` first and the list offers the commands (`crate::commands`).
 //!
 //! Arrows choose, Enter or Tab inserts, Escape dismisses. The message input stays focused
 //! throughout (it is the combobox, the list its popup), so typing carries on as normal when no
@@ -23,6 +24,7 @@ pub const LIST_ID: &str = "completions";
 enum Trigger {
     Shortcode,
     Mention,
+    Command,
 }
 
 /// One offer: what the list shows, and what choosing it inserts.
@@ -64,6 +66,13 @@ impl Completions {
         let offers = Memo::new(move |_| match query.get() {
             None => Vec::new(),
             Some((_, Trigger::Mention, _)) => people.get(),
+            Some((_, Trigger::Command, prefix)) => crate::commands::completing(&prefix)
+                .map(|spec| Offer {
+                    icon: None,
+                    label: format!("/{} {} — {}", spec.name, spec.args, spec.about),
+                    insert: format!("/{} ", spec.name),
+                })
+                .collect(),
             Some((_, Trigger::Shortcode, prefix)) => source.catalog.with(|catalog| {
                 catalog.as_ref().map_or_else(Vec::new, |catalog| {
                     catalog
@@ -84,7 +93,9 @@ impl Completions {
     /// The input changed: look at what is before the caret.
     pub fn typed(&self, source: EmojiSource, before_caret: &str) {
         let utf16 = |at: usize| u32::try_from(before_caret[..at].encode_utf16().count()).unwrap_or(u32::MAX);
-        let found = if let Some((start, prefix)) = shortcode_query(before_caret) {
+        let found = if let Some(prefix) = typing_command(before_caret) {
+            Some((0, Trigger::Command, prefix.to_owned()))
+        } else if let Some((start, prefix)) = shortcode_query(before_caret) {
             source.load();
             Some((utf16(start), Trigger::Shortcode, prefix.to_owned()))
         } else {
@@ -131,6 +142,7 @@ impl Completions {
     pub fn label(&self) -> &'static str {
         match self.query.with(|q| q.as_ref().map(|(_, trigger, _)| *trigger)) {
             Some(Trigger::Mention) => "People in this room",
+            Some(Trigger::Command) => "Commands",
             _ => "Emoji suggestions",
         }
     }
@@ -168,6 +180,14 @@ impl Completions {
         }
         Key::Handled
     }
+}
+
+/// The command name being typed: the text so far is `/` and letters, nothing else.
+fn typing_command(before_caret: &str) -> Option<&str> {
+    let name = before_caret.strip_prefix('/')?;
+    let ok = name.len() <= crate::commands::MAX_COMMAND_CHARS
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'));
+    ok.then_some(name)
 }
 
 /// The list under the composer's input.

@@ -1,4 +1,4 @@
-//! `Header`: the room's name, who is online, the connection state, and you (a link to your
+//! `Header`: the room's name and topic, who is online, the connection state, and you (a link to your
 //! profile).
 
 use leptos::prelude::*;
@@ -23,6 +23,9 @@ pub fn Header(me: Option<Profile>, title: String) -> impl IntoView {
                 <span class="logo">"Banter"</span>
                 <span class="room" id="room-title">{title}</span>
             </h1>
+            {move || chat.topic.with(|topic| (!topic.is_empty()).then(|| view! {
+                <p class="topic" id="room-topic" title=topic.clone()>{topic.clone()}</p>
+            }))}
             <span id="online-count" class="online">{online}</span>
             <span
                 id="connection-status"

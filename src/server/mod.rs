@@ -6,6 +6,7 @@
 //! a state built by the caller.
 
 pub mod accounts;
+pub mod commands;
 pub mod config;
 pub mod edge;
 pub mod integrations;

@@ -3,16 +3,20 @@
 //! `also_to_room` (a checkbox). The file is taken exactly as an upload
 //! is (same limits, same processing), then the message is posted as any other; the answer is a
 //! redirect back to the room. A refusal is a small page saying why, with the text that was
-//! not sent, so nothing typed is lost.
+//! not sent, so nothing typed is lost. A slash command (`server::commands`) is run as from a
+//! socket; one that answers rather than posts gets a small page saying what it did.
 
 use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use crate::attachments::AttachmentId;
+use crate::commands::Typed;
 use crate::protocol::{DEFAULT_ROOM, MAX_BODY_CHARS};
 use crate::server::AppState;
 use crate::server::accounts::auth::{NoSession, SignedIn};
+use crate::server::accounts::users::User;
+use crate::server::commands::{self, Outcome};
 use crate::server::media::uploads::{UploadError, allowance, check_length, keep, receive};
 use crate::server::messages::history::Placement;
 use crate::server::messages::posting::{PostError, post};
@@ -52,9 +56,16 @@ pub async fn post_form(
     if let Err(error) = read(&state, user.id, request, &mut form).await {
         return refused(error.status(), &error.to_string(), &form.room, &form.body);
     }
+    let body = match crate::commands::parse(&form.body) {
+        Typed::Text(text) => text.into_owned(),
+        Typed::Command(command) => match run_command(&state, &user, &form, command).await {
+            Ok(message) => message,
+            Err(answer) => return answer,
+        },
+    };
     let attachments = form.file.take().into_iter().collect();
     let placement = Placement { reply_to: None, thread: form.thread, also_to_room: form.also_to_room };
-    match post(&state, &user, &form.room, &form.body, &form.client_id, attachments, placement).await {
+    match post(&state, &user, &form.room, &body, &form.client_id, attachments, placement).await {
         Ok(_) => Redirect::to(&form_url(&form)).into_response(),
         Err(error) => {
             let status = match error {
@@ -65,6 +76,34 @@ pub async fn post_form(
             };
             refused(status, &error.to_string(), &form.room, &form.body)
         }
+    }
+}
+
+/// Run a slash command from the form: the message it means, to post; or the page to answer
+/// with (back to the room once done, the rooms once left, why it was not done).
+async fn run_command(
+    state: &AppState,
+    user: &User,
+    form: &Form,
+    command: crate::commands::Command<'_>,
+) -> Result<String, Response> {
+    let access = match state.store.room_for(user.id, &form.room).await {
+        Ok(Some(access)) if access.member => access,
+        Ok(_) => return Err(refused(StatusCode::NOT_FOUND, "not found", &form.room, &form.body)),
+        Err(_) => {
+            return Err(refused(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the server is busy; try again",
+                &form.room,
+                &form.body,
+            ));
+        }
+    };
+    match commands::run(state, user.id, &user.username, &access, command).await {
+        Ok(Outcome::Post(message)) => Ok(message),
+        Ok(Outcome::Reply(text)) => Err(done(&text, &form_url(form))),
+        Ok(Outcome::Left(text)) => Err(done(&text, "/rooms")),
+        Err(error) => Err(refused(StatusCode::BAD_REQUEST, &error.to_string(), &form.room, &form.body)),
     }
 }
 
@@ -134,19 +173,29 @@ fn room_url(room: &str) -> String {
 
 /// The page for a post that was not stored: why, and the text, to copy and send again.
 fn refused(status: StatusCode, reason: &str, room: &str, body: &str) -> Response {
+    let wrote = if body.is_empty() {
+        String::new()
+    } else {
+        format!("<p>What you wrote:</p><pre>{}</pre>", escape(body))
+    };
+    let said = format!("<p role=\"alert\">{}</p>{wrote}", escape(reason));
+    small_page(status, "Not sent", "Your message was not sent", &said, &room_url(room))
+}
+
+/// The page for a command that was done: what it did, and the way on.
+fn done(text: &str, next: &str) -> Response {
+    let said = format!("<p role=\"status\">{}</p>", escape(text));
+    small_page(StatusCode::OK, "Done", "Done", &said, next)
+}
+
+/// A page of its own, without the app: a heading, what `said` (HTML), a link on.
+fn small_page(status: StatusCode, title: &str, heading: &str, said: &str, next: &str) -> Response {
     let page = format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>Not sent · Banter</title></head><body><main>\
-         <h1>Your message was not sent</h1><p role=\"alert\">{}</p>{}\
-         <p><a href=\"{}\">Back to the room</a></p></main></body></html>",
-        escape(reason),
-        if body.is_empty() {
-            String::new()
-        } else {
-            format!("<p>What you wrote:</p><pre>{}</pre>", escape(body))
-        },
-        escape(&room_url(room)),
+         <title>{title} · Banter</title></head><body><main>\
+         <h1>{heading}</h1>{said}<p><a href=\"{}\">Back</a></p></main></body></html>",
+        escape(next),
     );
     (status, Html(page)).into_response()
 }

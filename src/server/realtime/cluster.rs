@@ -76,8 +76,9 @@ pub enum ClusterEvent {
     Resync,
     /// A room's members changed: each node sends its sockets there the list, read anew.
     Members { room_id: i64, room: String, created_by: Option<i64> },
-    /// Someone is typing in a room: the `typing` frame for its sockets.
-    Typing { room_id: i64, frame: String },
+    /// A frame for a room's sockets that is not part of its history: someone typing, a new
+    /// topic.
+    RoomFrame { room_id: i64, frame: String },
     /// A person came into (`present`) or left a room on the sending node.
     Presence { person: InRoom, present: bool },
     /// The sending node's heartbeat: everyone in a room there now.
@@ -253,7 +254,7 @@ impl Cluster {
         hub: &Hub,
     ) -> Result<(), ()> {
         match event {
-            ClusterEvent::Typing { room_id, frame } => {
+            ClusterEvent::RoomFrame { room_id, frame } => {
                 hub.broadcast(room_id, axum::extract::ws::Utf8Bytes::from(frame), None);
             }
             ClusterEvent::EndUser { user_id, code } => {

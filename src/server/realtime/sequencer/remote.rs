@@ -93,7 +93,7 @@ impl Task {
             // The cluster listener hands these to the hub directly: no order to keep.
             ClusterEvent::EndUser { .. }
             | ClusterEvent::EndSession { .. }
-            | ClusterEvent::Typing { .. }
+            | ClusterEvent::RoomFrame { .. }
             | ClusterEvent::Members { .. }
             | ClusterEvent::Presence { .. }
             | ClusterEvent::Alive { .. } => {}

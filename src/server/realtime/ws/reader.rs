@@ -9,7 +9,9 @@ use futures::{Stream, StreamExt};
 
 use super::{Heard, announce_person};
 use crate::attachments::AttachmentId;
+use crate::commands::{Command, Typed};
 use crate::protocol::{self, ClientFrame, ErrorCode, ServerFrame, validate_body, validate_client_id};
+use crate::server::commands::{self, Outcome};
 use crate::server::messages::emoji_catalog::expand_shortcodes;
 use crate::server::messages::history::Placement;
 use crate::server::messages::message_changes::{DeleteMessage, EditMessage};
@@ -223,6 +225,13 @@ impl<'a> Reader<'a> {
         placement: Placement,
     ) {
         let Some((client_id, room_id, room)) = self.admit_write(room, client_id).await else { return };
+        let body = match crate::commands::parse(&body) {
+            Typed::Text(text) => text.into_owned(),
+            Typed::Command(command) => match self.on_command(&room, &client_id, command).await {
+                Some(message) => message,
+                None => return,
+            },
+        };
         let post = match Post::new(&client_id, &body, attachments, placement) {
             Ok(post) => post,
             Err(error) => return self.refuse(error.code(), error.to_string(), Some(client_id)),
@@ -238,6 +247,36 @@ impl<'a> Reader<'a> {
                 self.refuse(code, error.to_string(), Some(client_id));
             }
         }
+    }
+
+    /// Run a slash command sent as `send` `client_id`: the message it means, to post in its
+    /// place; or `None` once it is done (answered with `reply`) or refused.
+    async fn on_command(&self, room: &str, client_id: &str, command: Command<'_>) -> Option<String> {
+        let access = match self.state.store.room_for(self.person.user_id, room).await {
+            Ok(Some(access)) => access,
+            Ok(None) | Err(_) => {
+                self.refuse(
+                    ErrorCode::StoreUnavailable,
+                    "the store is unavailable".to_owned(),
+                    Some(client_id.to_owned()),
+                );
+                return None;
+            }
+        };
+        let ran =
+            commands::run(self.state, self.person.user_id, &self.person.username, &access, command).await;
+        let (text, left) = match ran {
+            Ok(Outcome::Post(message)) => return Some(message),
+            Ok(Outcome::Reply(text)) => (text, false),
+            Ok(Outcome::Left(text)) => (text, true),
+            Err(error) => {
+                self.refuse(ErrorCode::CommandFailed, error.to_string(), Some(client_id.to_owned()));
+                return None;
+            }
+        };
+        let reply = ServerFrame::Reply { room: access.name, client_id: client_id.to_owned(), text, left };
+        self.state.hub.send(&self.outbox, &reply);
+        None
     }
 
     /// The text's HTML and whom it mentions; `None` (the client told) if the store cannot say.
@@ -429,7 +468,7 @@ impl<'a> Reader<'a> {
             ServerFrame::Typing { room, username: self.person.username.clone(), name: self.current_name() };
         let frame = protocol::encode(&frame);
         if let Some(cluster) = &self.state.cluster {
-            cluster.publish(ClusterEvent::Typing { room_id, frame: frame.clone() });
+            cluster.publish(ClusterEvent::RoomFrame { room_id, frame: frame.clone() });
         }
         self.state.hub.broadcast(room_id, Utf8Bytes::from(frame), Some(self.id));
     }
