@@ -1,0 +1,47 @@
+import { test, expect } from '@playwright/test';
+import { delivered, joinAs, send, visit } from './helpers';
+
+test('slash commands from the composer: completion, /invite, /shrug, a live /topic, and /help for the sender alone', async ({ browser }) => {
+  const alice = await joinAs(browser, 'alice');
+  const bob = await joinAs(browser, 'bob');
+  await visit(alice.page, '/rooms');
+  await alice.page.locator('#room-name').fill(`plans-${Date.now().toString(36)}`);
+  await alice.page.locator('#room-private').check();
+  await alice.page.getByRole('button', { name: 'Create', exact: true }).click();
+  await expect(alice.page.locator('#connection-status')).toHaveText('connected');
+  const room = new URL(alice.page.url()).pathname;
+
+  await send(alice.page, `/invite @${bob.name}`);
+  await expect(alice.page.locator('#chat-box li.notice').filter({ hasText: `Invited @${bob.name}.` })).toHaveCount(1);
+  await bob.page.goto(room);
+  await expect(bob.page.locator('#connection-status')).toHaveText('connected');
+
+  // `/` offers the commands; the keyboard picks one.
+  const input = alice.page.locator('#message-input');
+  await input.pressSequentially('/sh');
+  const list = alice.page.getByRole('listbox', { name: 'Commands' });
+  await expect(list.getByRole('option')).toHaveCount(1);
+  await expect(list.getByRole('option')).toContainText('/shrug');
+  await input.press('Enter');
+  await expect(input).toHaveValue('/shrug ');
+  await input.pressSequentially('fine');
+  await input.press('Enter');
+  for (const page of [alice.page, bob.page]) {
+    await expect(delivered(page, 'fine ¯\\_(ツ)_/¯')).toHaveCount(1);
+  }
+
+  await send(alice.page, '/topic Release week');
+  for (const page of [alice.page, bob.page]) {
+    await expect(page.locator('#room-topic')).toHaveText('Release week');
+  }
+
+  await send(alice.page, '/help');
+  await expect(alice.page.locator('#chat-box li.notice').filter({ hasText: '/topic' })).toHaveCount(1);
+  await send(alice.page, '/nope');
+  await expect(alice.page.locator('#chat-box li.message.pending')).toContainText('There is no command /nope');
+  // Bob saw the shrug and the topic, nothing of what was meant for alice alone.
+  await expect(bob.page.locator('#chat-box li.notice').filter({ hasText: '/topic' })).toHaveCount(0);
+  await expect(bob.page.locator('#chat-box').getByText('/nope')).toHaveCount(0);
+  await alice.context.close();
+  await bob.context.close();
+});
