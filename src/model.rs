@@ -285,6 +285,39 @@ pub struct HookUrl {
     pub url: String,
 }
 
+/// Most slash commands of its own a room has.
+pub const MAX_COMMANDS_PER_ROOM: usize = 20;
+/// Most outgoing webhooks a room has.
+pub const MAX_OUTGOING_PER_ROOM: usize = 10;
+
+/// A room's own slash command, as its moderators manage it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommandSummary {
+    pub id: i64,
+    /// Without its `/`.
+    pub name: String,
+    pub url: String,
+    /// What requests to `url` are signed with (HMAC-SHA256, Slack's scheme).
+    pub secret: String,
+    pub created_by: Option<String>,
+    pub created_at: i64,
+}
+
+/// A room's outgoing webhook, as its moderators manage it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutgoingSummary {
+    pub id: i64,
+    pub url: String,
+    /// Only messages whose first word is one of these (space-separated); empty: every message.
+    pub triggers: String,
+    pub secret: String,
+    pub created_by: Option<String>,
+    pub created_at: i64,
+    /// The HTTP status of its last delivery (0: no answer), and when.
+    pub last_status: Option<i64>,
+    pub last_at: Option<i64>,
+}
+
 /// One of a person's sessions, as their profile page lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionSummary {

@@ -37,6 +37,7 @@ mod pins;
 mod push;
 mod receipts;
 mod restart;
+mod room_handlers;
 mod rooms;
 mod saved;
 mod search;

@@ -36,11 +36,19 @@ pub enum FormError {
     TooManyBots,
     /// A room keeps at most `MAX_HOOKS_PER_ROOM` webhooks.
     TooManyHooks,
+    /// A room keeps at most so many commands and outgoing webhooks.
+    TooManyIntegrations,
+    /// A handler URL that is not https, or one the server does not call (an internal address).
+    InvalidHandlerUrl,
+    InvalidCommandName,
+    /// A room's command (or a built-in one) has that name.
+    CommandNameTaken,
+    InvalidTriggers,
     /// The store failed; nothing changed.
     Unavailable,
 }
 
-const ALL: [FormError; 16] = [
+const ALL: [FormError; 21] = [
     FormError::WrongPassword,
     FormError::Throttled,
     FormError::InvalidUsername,
@@ -56,6 +64,11 @@ const ALL: [FormError; 16] = [
     FormError::NotAllowed,
     FormError::TooManyBots,
     FormError::TooManyHooks,
+    FormError::TooManyIntegrations,
+    FormError::InvalidHandlerUrl,
+    FormError::InvalidCommandName,
+    FormError::CommandNameTaken,
+    FormError::InvalidTriggers,
     FormError::Unavailable,
 ];
 
@@ -77,6 +90,11 @@ impl FormError {
             FormError::NotAllowed => "not-allowed",
             FormError::TooManyBots => "too-many-bots",
             FormError::TooManyHooks => "too-many-hooks",
+            FormError::TooManyIntegrations => "too-many-integrations",
+            FormError::InvalidHandlerUrl => "invalid-handler-url",
+            FormError::InvalidCommandName => "invalid-command-name",
+            FormError::CommandNameTaken => "command-name-taken",
+            FormError::InvalidTriggers => "invalid-triggers",
             FormError::Unavailable => "unavailable",
         }
     }
@@ -122,6 +140,20 @@ impl FormError {
                 "This room has {} webhooks already; revoke one first.",
                 crate::model::MAX_HOOKS_PER_ROOM
             ),
+            FormError::TooManyIntegrations => format!(
+                "This room has {} commands or {} outgoing webhooks already; remove one first.",
+                crate::model::MAX_COMMANDS_PER_ROOM,
+                crate::model::MAX_OUTGOING_PER_ROOM
+            ),
+            FormError::InvalidHandlerUrl => {
+                "The URL must be https, and not an address of the server's own network.".to_owned()
+            }
+            FormError::InvalidCommandName => format!(
+                "A command's name is 1–{} letters, digits, - or _.",
+                crate::commands::MAX_COMMAND_CHARS
+            ),
+            FormError::CommandNameTaken => "This room already has a command of that name.".to_owned(),
+            FormError::InvalidTriggers => "Trigger words are one line of at most 200 characters.".to_owned(),
             FormError::Unavailable => "The server could not do that just now; try again.".to_owned(),
         }
     }
@@ -141,7 +173,13 @@ impl FormError {
             FormError::UsernameTaken | FormError::RoomNameTaken => ApiCode::NameTaken,
             FormError::NoSuchPerson => ApiCode::NotFound,
             FormError::NotAllowed => ApiCode::NotAllowed,
-            FormError::TooManyBots | FormError::TooManyHooks => ApiCode::LimitReached,
+            FormError::TooManyBots | FormError::TooManyHooks | FormError::TooManyIntegrations => {
+                ApiCode::LimitReached
+            }
+            FormError::InvalidHandlerUrl | FormError::InvalidCommandName | FormError::InvalidTriggers => {
+                ApiCode::InvalidField
+            }
+            FormError::CommandNameTaken => ApiCode::NameTaken,
             FormError::Unavailable => ApiCode::Unavailable,
         };
         let retry_after = match self {

@@ -1,4 +1,5 @@
-//! A room's integrations page: its incoming webhooks, made and revoked by its moderators.
+//! A room's integrations page: its incoming webhooks, its own slash commands and its outgoing
+//! webhooks, made and removed by its moderators.
 //!
 //! Plain forms, like the profile's bots: each answers with a redirect back to
 //! `/r/<room>/integrations` (a script gets JSON). A new webhook's URL crosses that redirect in a
@@ -10,7 +11,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::api_error::ApiError;
-use crate::model::{HookSummary, HookUrl};
+use crate::model::{CommandSummary, HookSummary, HookUrl, OutgoingSummary};
 
 /// A room's integrations, as its moderators manage them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,6 +22,10 @@ pub struct IntegrationsPage {
     pub hooks: Vec<HookSummary>,
     /// A webhook just made, with its URL: shown this once.
     pub new_hook: Option<HookUrl>,
+    /// The room's own slash commands.
+    pub commands: Vec<CommandSummary>,
+    /// The room's outgoing webhooks.
+    pub outgoing: Vec<OutgoingSummary>,
 }
 
 #[cfg(feature = "ssr")]
@@ -69,6 +74,8 @@ pub async fn load_integrations(room: String) -> Result<IntegrationsPage, ApiErro
     let Some((access, title)) = found else { return Ok(page) };
     page.title = Some(title);
     page.hooks = state.store.hooks_in(access.id).await.map_err(super::ssr::unavailable)?;
+    page.commands = state.store.commands_in(access.id).await.map_err(super::ssr::unavailable)?;
+    page.outgoing = state.store.outgoing_in(access.id).await.map_err(super::ssr::unavailable)?;
     let carried = new_token_cookie::read(&headers, Carries::HookSecret);
     if carried.is_some() {
         let secure = crate::server::accounts::session_cookie::over_https(&headers);
@@ -125,6 +132,94 @@ pub async fn revoke_hook(room: String, id: i64) -> Result<(), ApiError> {
     }
     tracing::info!(room = access.id, hook = id, by = user.id, "webhook revoked");
     crate::server::rooms::room_members::changed(&state, &access).await;
+    leptos_axum::redirect(&ssr::page(&access.name));
+    Ok(())
+}
+
+/// Register the room's own slash command `/name`, calling `url` (https; checked by the
+/// outbound guard) signed with a secret the integrations page shows.
+#[server(endpoint = "create_command")]
+pub async fn create_command(room: String, name: String, url: String) -> Result<(), ApiError> {
+    use super::FormError;
+    use crate::server::integrations::room_commands::NewCommand;
+    let state = super::ssr::state()?;
+    let user = super::ssr::signed_in(&state).await?;
+    let access = ssr::managed(&state, &user, &room).await?;
+    let page = ssr::page(&access.name);
+    let name = name.trim().trim_start_matches('/').to_ascii_lowercase();
+    if !matches!(crate::commands::parse(&format!("/{name}")), crate::commands::Typed::Command(_)) {
+        return super::ssr::refuse(&page, FormError::InvalidCommandName, "");
+    }
+    let checked =
+        crate::server::integrations::handler_url::check(&url, state.config.hooks_allow_http, &state.outbound);
+    let Ok(url) = checked.await else { return super::ssr::refuse(&page, FormError::InvalidHandlerUrl, "") };
+    let made = state.store.create_command(access.id, user.id, &name, url.as_str()).await;
+    match made.map_err(super::ssr::unavailable)? {
+        NewCommand::Made { id } => {
+            tracing::info!(room = access.id, command = id, by = user.id, "room command registered");
+            crate::server::rooms::room_members::changed(&state, &access).await;
+            leptos_axum::redirect(&page);
+            Ok(())
+        }
+        NewCommand::Taken => super::ssr::refuse(&page, FormError::CommandNameTaken, ""),
+        NewCommand::TooMany => super::ssr::refuse(&page, FormError::TooManyIntegrations, ""),
+    }
+}
+
+/// Remove the room's command `id`: `/name` is unknown from now on.
+#[server(endpoint = "delete_command")]
+pub async fn delete_command(room: String, id: i64) -> Result<(), ApiError> {
+    let state = super::ssr::state()?;
+    let user = super::ssr::signed_in(&state).await?;
+    let access = ssr::managed(&state, &user, &room).await?;
+    if !state.store.delete_command(access.id, id).await.map_err(super::ssr::unavailable)? {
+        return Err(ApiError::not_found());
+    }
+    tracing::info!(room = access.id, command = id, by = user.id, "room command removed");
+    crate::server::rooms::room_members::changed(&state, &access).await;
+    leptos_axum::redirect(&ssr::page(&access.name));
+    Ok(())
+}
+
+/// Send the room's new messages to `url` (https; checked by the outbound guard), only those
+/// starting with one of `triggers` (space-separated) if any are given.
+#[server(endpoint = "create_outgoing")]
+pub async fn create_outgoing(room: String, url: String, triggers: Option<String>) -> Result<(), ApiError> {
+    use super::FormError;
+    use crate::server::integrations::outgoing_hooks::MAX_TRIGGERS_CHARS;
+    let state = super::ssr::state()?;
+    let user = super::ssr::signed_in(&state).await?;
+    let access = ssr::managed(&state, &user, &room).await?;
+    let page = ssr::page(&access.name);
+    let triggers = triggers.unwrap_or_default();
+    let triggers = triggers.split_whitespace().collect::<Vec<_>>().join(" ");
+    if triggers.chars().count() > MAX_TRIGGERS_CHARS || triggers.chars().any(char::is_control) {
+        return super::ssr::refuse(&page, FormError::InvalidTriggers, "");
+    }
+    let checked =
+        crate::server::integrations::handler_url::check(&url, state.config.hooks_allow_http, &state.outbound);
+    let Ok(url) = checked.await else { return super::ssr::refuse(&page, FormError::InvalidHandlerUrl, "") };
+    let made = state.store.create_outgoing(access.id, user.id, url.as_str(), &triggers).await;
+    match made.map_err(super::ssr::unavailable)? {
+        Some(id) => {
+            tracing::info!(room = access.id, hook = id, by = user.id, "outgoing webhook registered");
+            leptos_axum::redirect(&page);
+            Ok(())
+        }
+        None => super::ssr::refuse(&page, FormError::TooManyIntegrations, ""),
+    }
+}
+
+/// Remove the room's outgoing webhook `id`: nothing more is sent to it.
+#[server(endpoint = "delete_outgoing")]
+pub async fn delete_outgoing(room: String, id: i64) -> Result<(), ApiError> {
+    let state = super::ssr::state()?;
+    let user = super::ssr::signed_in(&state).await?;
+    let access = ssr::managed(&state, &user, &room).await?;
+    if !state.store.delete_outgoing(access.id, id).await.map_err(super::ssr::unavailable)? {
+        return Err(ApiError::not_found());
+    }
+    tracing::info!(room = access.id, hook = id, by = user.id, "outgoing webhook removed");
     leptos_axum::redirect(&ssr::page(&access.name));
     Ok(())
 }

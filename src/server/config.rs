@@ -93,6 +93,21 @@ pub struct Config {
     #[arg(long, env = "BANTER_PUSH_ALLOW_HTTP")]
     pub push_allow_http: bool,
 
+    /// Accept plain `http://` URLs for a room's slash commands and outgoing webhooks (handlers
+    /// on a trusted network, or the tests'); by default only `https://`.
+    #[arg(long, env = "BANTER_HOOKS_ALLOW_HTTP")]
+    pub hooks_allow_http: bool,
+
+    /// How long a slash command's handler has to answer, in milliseconds; after it the person
+    /// is told it did not answer.
+    #[arg(long, env = "BANTER_COMMAND_TIMEOUT_MS", default_value_t = 3_000)]
+    pub command_timeout_ms: u64,
+
+    /// The first wait before an outgoing webhook's failed delivery is tried again, in
+    /// milliseconds; each later wait is twice the one before.
+    #[arg(long, env = "BANTER_HOOK_RETRY_MS", default_value_t = 1_000)]
+    pub hook_retry_ms: u64,
+
     /// Hosts, addresses or networks the server may call although they are internal
     /// (comma-separated: `push.corp.example,10.1.0.0/16`): a company's own push service. By
     /// default the server calls no loopback, private, link-local or other internal address

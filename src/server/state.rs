@@ -2,7 +2,9 @@
 
 use anyhow::Context as _;
 
+use crate::server::integrations::outgoing_hooks::Outgoing;
 use crate::server::push::sender::Pusher;
+use crate::server::realtime::sequencer::Announcers;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -47,6 +49,9 @@ pub struct AppState {
     /// The guard every URL the server calls goes through (kept here for its count).
     #[from_ref(skip)]
     pub outbound: Arc<OutboundPolicy>,
+    /// Calls rooms' slash command handlers (through `outbound`, within `--command-timeout-ms`).
+    #[from_ref(skip)]
+    pub command_client: reqwest::Client,
     /// Who is connected where.
     pub hub: Hub,
     /// One permit per open WebSocket: caps connections, and lets shutdown wait for them all.
@@ -118,8 +123,20 @@ impl AppState {
             }
             None => None,
         };
-        let sequencer =
-            Sequencer::spawn(store.clone(), hub.clone(), blobs.clone(), pusher.clone(), cluster.clone());
+        let outgoing = Outgoing::start(
+            store.clone(),
+            &outbound,
+            config.hooks_allow_http,
+            Duration::from_millis(config.hook_retry_ms.max(1)),
+        )?;
+        let command_client = outbound.client(Duration::from_millis(config.command_timeout_ms.max(1)))?;
+        let sequencer = Sequencer::spawn(
+            store.clone(),
+            hub.clone(),
+            blobs.clone(),
+            Announcers { pusher: pusher.clone(), outgoing },
+            cluster.clone(),
+        );
         if let Some(cluster) = &cluster {
             hub.set_cluster(cluster.clone());
             cluster.listen(
@@ -141,6 +158,7 @@ impl AppState {
             cluster,
             pusher,
             outbound,
+            command_client,
             hub,
             connections,
             shutdown: watch::Sender::new(false),

@@ -12,6 +12,7 @@ use sqlx::Row;
 
 use crate::model::{BotSummary, now_ms};
 use crate::server::accounts::users::{SessionToken, USER_COLUMNS, User, UserError, user_from_row};
+use crate::server::integrations::integration_bots::NOT_AN_INTEGRATION;
 use crate::server::storage::store::Store;
 
 pub use crate::model::MAX_BOTS_PER_PERSON;
@@ -19,9 +20,6 @@ pub use crate::model::MAX_BOTS_PER_PERSON;
 const BOT_TOKEN_EXPIRES: i64 = 253_402_300_799_000;
 /// A new token's "last seen": never (its first use sets it).
 const NOT_USED_YET: i64 = 0;
-/// A bot that speaks only through a webhook's URL (`server::integrations::incoming_hooks`)
-/// is not one its owner manages here.
-const NOT_A_WEBHOOK: &str = "NOT EXISTS (SELECT 1 FROM incoming_hooks h WHERE h.bot_id = u.id)";
 /// What a bot token's session says in place of a browser.
 const BOT_TOKEN_AGENT: &str = "bot token";
 
@@ -39,7 +37,7 @@ impl Store {
     /// normalized and `name` validated.
     pub async fn create_bot(&self, owner_id: i64, username: &str, name: &str) -> Result<NewBot, UserError> {
         let owned: i64 = sqlx::query_scalar(&format!(
-            "SELECT COUNT(*) FROM users u WHERE u.bot_owner_id = $1 AND {NOT_A_WEBHOOK}"
+            "SELECT COUNT(*) FROM users u WHERE u.bot_owner_id = $1 AND {NOT_AN_INTEGRATION}"
         ))
         .bind(owner_id)
         .fetch_one(self.pool())
@@ -79,7 +77,7 @@ impl Store {
     /// `owner_id`'s bot called `username`, if they own one by that name.
     pub async fn owned_bot(&self, owner_id: i64, username: &str) -> Result<Option<User>, UserError> {
         let row = sqlx::query(&format!(
-            "SELECT {USER_COLUMNS} FROM users u WHERE u.username = $1 AND u.bot_owner_id = $2 AND {NOT_A_WEBHOOK}"
+            "SELECT {USER_COLUMNS} FROM users u WHERE u.username = $1 AND u.bot_owner_id = $2 AND {NOT_AN_INTEGRATION}"
         ))
         .bind(username)
         .bind(owner_id)
@@ -101,7 +99,7 @@ impl Store {
                     (SELECT MAX(s.last_seen_at) FROM sessions s WHERE s.user_id = u.id AND s.last_seen_at > $2)
                         AS last_used_at,
                     (SELECT COUNT(*) FROM sessions s WHERE s.user_id = u.id) AS tokens
-             FROM users u WHERE u.bot_owner_id = $1 AND {NOT_A_WEBHOOK} ORDER BY u.username",
+             FROM users u WHERE u.bot_owner_id = $1 AND {NOT_AN_INTEGRATION} ORDER BY u.username",
         ))
         .bind(owner_id)
         .bind(NOT_USED_YET)

@@ -5,12 +5,15 @@
 //! one posting path; the others act and answer the person alone. Each act asks the same code
 //! a button would (`invite` only by a private room's creator, leaving as the "Leave" form
 //! does, the notification level as the room's settings do), so a command is never a way
-//! around a rule. Uses `accounts`, `realtime` and `rooms`.
+//! around a rule. A name no built-in has may be the room's own command
+//! (`server::integrations::room_commands`): its handler is called. Uses `accounts`,
+//! `integrations`, `realtime` and `rooms`.
 
 use crate::commands::{Command, help, message_of};
 use crate::notifications::NotifyLevel;
 use crate::rooms::RoomKind;
 use crate::server::AppState;
+use crate::server::integrations::room_commands::RoomCommand;
 use crate::server::rooms::membership::{RoomAccess, RoomError};
 
 /// What a command did.
@@ -22,6 +25,9 @@ pub enum Outcome {
     Reply(String),
     /// They left the room: tell them this, and take them elsewhere.
     Left(String),
+    /// The room's own command: its handler is to be called with this text
+    /// (`server::integrations::room_commands::call`), by the caller, who decides whether to wait.
+    Call(Box<RoomCommand>, String),
 }
 
 /// Why a command was not done: what the person reads.
@@ -41,6 +47,10 @@ pub enum CommandError {
     Conversation,
     #[error("A topic is one line of at most {max} characters.", max = crate::protocol::MAX_TOPIC_CHARS)]
     BadTopic,
+    #[error("/{0} did not answer in time.")]
+    NoAnswer(String),
+    #[error("/{name} did not work: {why}.")]
+    HandlerFailed { name: String, why: String },
     #[error("The server could not do that just now; try again.")]
     Unavailable,
 }
@@ -85,7 +95,14 @@ pub async fn run(
             Ok(Outcome::Reply(if topic.is_empty() { "Topic cleared." } else { "Topic set." }.to_owned()))
         }
         Command::Help => Ok(Outcome::Reply(help())),
-        Command::Other { name, .. } => Err(CommandError::Unknown(name.to_owned())),
+        Command::Other { name, text } => {
+            let found =
+                state.store.command_named(room.id, &name.to_ascii_lowercase()).await.map_err(unavailable)?;
+            match found {
+                Some(command) => Ok(Outcome::Call(Box::new(command), text.to_owned())),
+                None => Err(CommandError::Unknown(name.to_owned())),
+            }
+        }
     }
 }
 

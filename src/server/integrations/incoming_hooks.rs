@@ -1,11 +1,7 @@
 //! Incoming webhooks in the store: a room's secret URLs that post into it.
 //!
-//! Why each webhook is its own bot account: a message needs an author that the room's member
-//! list, permissions and allowances already understand. A webhook's bot is a member of its
-//! room and nothing else, so what it may do is checked by the same code as anyone's (a room it
-//! was removed from refuses it), and its messages spend its own allowance — one webhook that
-//! floods cannot use up another's or its maker's. Its maker owns the bot, but it is not among
-//! their bots (no token, no profile entry): it speaks only through its URL.
+//! Each webhook posts as a bot of its own (`integration_bots`): one webhook that floods
+//! cannot use up another's allowance or its maker's.
 //!
 //! The URL's secret is stored as a SHA-256 only (as session tokens are) and shown once.
 //! Revoking clears it — the URL answers 404 from then on — takes the bot out of the room, and
@@ -16,6 +12,7 @@ use sqlx::Row;
 
 use crate::model::{HookSummary, now_ms};
 use crate::server::accounts::users::{USER_COLUMNS, User, new_secret, token_hash, user_from_row};
+use crate::server::integrations::integration_bots;
 use crate::server::storage::store::{Store, StoreError};
 
 pub use crate::model::MAX_HOOKS_PER_ROOM;
@@ -58,24 +55,7 @@ impl Store {
         if usize::try_from(active).unwrap_or(usize::MAX) >= MAX_HOOKS_PER_ROOM {
             return Ok(NewHook::TooMany);
         }
-        let now = now_ms();
-        let username = format!("{HOOK_BOT_PREFIX}{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
-        let bot_id: i64 = sqlx::query_scalar(
-            "INSERT INTO users (username, password_hash, display_name, created_at, bot_owner_id)
-             VALUES ($1, '!', $2, $3, $4) RETURNING id",
-        )
-        .bind(&username)
-        .bind(name)
-        .bind(now)
-        .bind(creator_id)
-        .fetch_one(&mut *tx)
-        .await?;
-        sqlx::query("INSERT INTO room_members (room_id, user_id, joined_at) VALUES ($1, $2, $3)")
-            .bind(room_id)
-            .bind(bot_id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        let bot_id = integration_bots::add(&mut tx, room_id, creator_id, HOOK_BOT_PREFIX, name).await?;
         let token = new_secret();
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO incoming_hooks (room_id, bot_id, token_hash, created_by, created_at)
@@ -85,7 +65,7 @@ impl Store {
         .bind(bot_id)
         .bind(token_hash(&token))
         .bind(creator_id)
-        .bind(now)
+        .bind(now_ms())
         .fetch_one(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -159,17 +139,7 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?;
         let Some(bot_id) = bot_id else { return Ok(false) };
-        let removed = sqlx::query("DELETE FROM room_members WHERE room_id = $1 AND user_id = $2")
-            .bind(room_id)
-            .bind(bot_id)
-            .execute(&mut *tx)
-            .await?;
-        // Under the room's row lock, as every change of who may read it (see `AccessVersion`).
-        sqlx::query("UPDATE rooms SET access_version = access_version + $1 WHERE id = $2")
-            .bind(i64::from(removed.rows_affected() > 0))
-            .bind(room_id)
-            .execute(&mut *tx)
-            .await?;
+        integration_bots::remove(&mut tx, room_id, bot_id).await?;
         tx.commit().await?;
         Ok(true)
     }

@@ -17,6 +17,7 @@ use crate::server::AppState;
 use crate::server::accounts::auth::{NoSession, SignedIn};
 use crate::server::accounts::users::User;
 use crate::server::commands::{self, Outcome};
+use crate::server::integrations::room_commands::{self, Called, Caller};
 use crate::server::media::uploads::{UploadError, allowance, check_length, keep, receive};
 use crate::server::messages::history::Placement;
 use crate::server::messages::posting::{PostError, post};
@@ -103,6 +104,16 @@ async fn run_command(
         Ok(Outcome::Post(message)) => Ok(message),
         Ok(Outcome::Reply(text)) => Err(done(&text, &form_url(form))),
         Ok(Outcome::Left(text)) => Err(done(&text, "/rooms")),
+        Ok(Outcome::Call(command, text)) => {
+            let caller = Caller { user_id: user.id, username: user.username.clone() };
+            match room_commands::call(state, &caller, &access, &command, &text, &form.client_id).await {
+                Ok(Called::Posted) => Err(Redirect::to(&form_url(form)).into_response()),
+                Ok(Called::Reply(text)) => Err(done(&text, &form_url(form))),
+                Err(error) => {
+                    Err(refused(StatusCode::BAD_REQUEST, &error.to_string(), &form.room, &form.body))
+                }
+            }
+        }
         Err(error) => Err(refused(StatusCode::BAD_REQUEST, &error.to_string(), &form.room, &form.body)),
     }
 }

@@ -8,6 +8,7 @@ use axum::extract::ws::Utf8Bytes;
 use super::{Audience, Batch, Change, PostReply, SequencerError, Task, change_seq};
 use crate::model::now_ms;
 use crate::protocol::{ServerFrame, encode};
+use crate::server::integrations::outgoing_hooks::Committed;
 use crate::server::messages::history::{NewMessage, Stored};
 use crate::server::push::sender::Posted;
 use crate::server::realtime::cluster::ClusterEvent;
@@ -41,6 +42,7 @@ impl Task {
                         Stored::New(stored) => {
                             let seq = stored.seq;
                             let thread = (stored.thread_root, stored.also_in_room);
+                            let ts = stored.ts;
                             let frame = encode(&ServerFrame::Message(stored));
                             let (activity, thread_reply) = match &change {
                                 Change::Post(message) => (
@@ -81,6 +83,18 @@ impl Task {
                                     thread_root: thread.0,
                                     thread_only: thread.0.is_some() && !thread.1,
                                 });
+                                let in_room = thread.0.is_none() || thread.1;
+                                if in_room && !message.bot {
+                                    self.outgoing.committed(Committed {
+                                        room_id: message.room_id,
+                                        room: message.room.clone(),
+                                        seq,
+                                        author_id: message.author_id,
+                                        username: message.username.clone(),
+                                        text: message.body.clone(),
+                                        ts,
+                                    });
+                                }
                             }
                             seq
                         }

@@ -26,6 +26,7 @@ use std::collections::HashMap;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::protocol::{CLOSE_REMOVED, ErrorCode, ResumeFrom, ServerFrame};
+use crate::server::integrations::outgoing_hooks::Outgoing;
 use crate::server::media::blobs::BlobStore;
 use crate::server::messages::history::Refusal;
 use crate::server::messages::history::{NewMessage, Stored};
@@ -172,6 +173,13 @@ enum Command {
     Shutdown(oneshot::Sender<()>),
 }
 
+/// Who hears of each committed message besides the room's sockets, each through a queue that
+/// is never waited on: Web Push, and the room's outgoing webhooks.
+pub struct Announcers {
+    pub pusher: Pusher,
+    pub outgoing: Outgoing,
+}
+
 /// Cheap-to-clone handle for sending work to the sequencer task.
 #[derive(Clone, Debug)]
 pub struct Sequencer {
@@ -180,13 +188,20 @@ pub struct Sequencer {
 
 impl Sequencer {
     /// Start the task.
-    pub fn spawn(store: Store, hub: Hub, blobs: BlobStore, pusher: Pusher, cluster: Option<Cluster>) -> Self {
+    pub fn spawn(
+        store: Store,
+        hub: Hub,
+        blobs: BlobStore,
+        announcers: Announcers,
+        cluster: Option<Cluster>,
+    ) -> Self {
         let (tx, rx) = mpsc::channel(QUEUE_CAPACITY);
         let task = Task {
             store,
             hub,
             blobs,
-            pusher,
+            pusher: announcers.pusher,
+            outgoing: announcers.outgoing,
             cluster,
             rx,
             delivered: HashMap::new(),
@@ -273,6 +288,8 @@ struct Task {
     blobs: BlobStore,
     /// Where each new message goes for Web Push (never waited on).
     pusher: Pusher,
+    /// Where each new message goes for the room's outgoing webhooks (never waited on).
+    outgoing: Outgoing,
     /// The other nodes, when there are any: told of every commit, and heard from.
     cluster: Option<Cluster>,
     rx: mpsc::Receiver<Command>,

@@ -12,6 +12,7 @@ use crate::attachments::AttachmentId;
 use crate::commands::{Command, Typed};
 use crate::protocol::{self, ClientFrame, ErrorCode, ServerFrame, validate_body, validate_client_id};
 use crate::server::commands::{self, Outcome};
+use crate::server::integrations::room_commands::{self, Called, Caller};
 use crate::server::messages::emoji_catalog::expand_shortcodes;
 use crate::server::messages::history::Placement;
 use crate::server::messages::message_changes::{DeleteMessage, EditMessage};
@@ -269,6 +270,29 @@ impl<'a> Reader<'a> {
             Ok(Outcome::Post(message)) => return Some(message),
             Ok(Outcome::Reply(text)) => (text, false),
             Ok(Outcome::Left(text)) => (text, true),
+            Ok(Outcome::Call(command, text)) => {
+                // Someone else's server: this connection's other frames do not wait for it.
+                let (state, outbox) = (self.state.clone(), self.outbox.clone());
+                let caller = Caller { user_id: self.person.user_id, username: self.person.username.clone() };
+                let client_id = client_id.to_owned();
+                tokio::spawn(async move {
+                    let called =
+                        room_commands::call(&state, &caller, &access, &command, &text, &client_id).await;
+                    let frame = match called {
+                        Ok(Called::Posted) => return,
+                        Ok(Called::Reply(text)) => {
+                            ServerFrame::Reply { room: access.name, client_id, text, left: false }
+                        }
+                        Err(error) => ServerFrame::Error {
+                            code: ErrorCode::CommandFailed,
+                            message: error.to_string(),
+                            client_id: Some(client_id),
+                        },
+                    };
+                    state.hub.send(&outbox, &frame);
+                });
+                return None;
+            }
             Err(error) => {
                 self.refuse(ErrorCode::CommandFailed, error.to_string(), Some(client_id.to_owned()));
                 return None;
