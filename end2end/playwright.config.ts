@@ -30,9 +30,11 @@ function node(at: number): string {
 }
 
 // Every test signs up its own people, all from 127.0.0.1; some seed a long history by form
-// posts, faster than one person may send.
+// posts, faster than one person may send. A room's slash command handler in the tests runs on
+// 127.0.0.1 over plain HTTP, which the server calls only when told it may.
 const LIMITS =
-  ' --leptos-config ../Leptos.toml --log warn --signups-per-hour 100000 --rate 1000 --burst 10000';
+  ' --leptos-config ../Leptos.toml --log warn --signups-per-hour 100000 --rate 1000 --burst 10000' +
+  ' --hooks-allow-http --outbound-allow 127.0.0.1';
 
 // Debian's Chromium: Playwright cannot download its own browser here. The flags keep it
 // from reaching for the network on its own.

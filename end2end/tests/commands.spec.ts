@@ -1,7 +1,9 @@
 import { test, expect } from '@playwright/test';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { delivered, joinAs, send, visit } from './helpers';
 
-test('slash commands from the composer: completion, /invite, /shrug, a live /topic, and /help for the sender alone', async ({ browser }) => {
+test('slash commands from the composer: completion, /invite, /shrug, a live /topic, the room\'s own /deploy, and /help for the sender alone', async ({ browser }) => {
   const alice = await joinAs(browser, 'alice');
   const bob = await joinAs(browser, 'bob');
   await visit(alice.page, '/rooms');
@@ -34,6 +36,34 @@ test('slash commands from the composer: completion, /invite, /shrug, a live /top
   for (const page of [alice.page, bob.page]) {
     await expect(page.locator('#room-topic')).toHaveText('Release week');
   }
+
+  // The room's own command: a handler of the team's, registered on the integrations page.
+  const handler = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => (body += chunk));
+    request.on('end', () => {
+      const text = new URLSearchParams(body).get('text') ?? '';
+      response.setHeader('Content-Type', 'application/json');
+      response.end(JSON.stringify({ response_type: 'in_channel', text: `deployed ${text}` }));
+    });
+  });
+  await new Promise<void>((listening) => handler.listen(0, '127.0.0.1', listening));
+  const { port } = handler.address() as AddressInfo;
+  await visit(alice.page, `${room}/integrations`);
+  await alice.page.locator('#command-name').fill('deploy');
+  await alice.page.locator('#command-url').fill(`http://127.0.0.1:${port}/slash`);
+  await alice.page.locator('#create-command-button').click();
+  await expect(alice.page.locator('#command-list li')).toContainText('/deploy');
+  await alice.page.goto(room);
+  await expect(alice.page.locator('#connection-status')).toHaveText('connected');
+  const release = `web v${Date.now().toString(36)}`;
+  await send(alice.page, `/deploy ${release}`);
+  for (const page of [alice.page, bob.page]) {
+    await expect(delivered(page, `deployed ${release}`)).toHaveCount(1);
+    const message = page.locator('#chat-box li.message').filter({ hasText: `deployed ${release}` });
+    await expect(message.locator('.author')).toHaveText('/deploy');
+  }
+  handler.close();
 
   await send(alice.page, '/help');
   await expect(alice.page.locator('#chat-box li.notice').filter({ hasText: '/topic' })).toHaveCount(1);
