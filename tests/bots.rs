@@ -241,3 +241,29 @@ async fn without_javascript_a_new_token_crosses_to_the_profile_once_in_a_cookie(
         Some("/profile?error=username-taken&in=bots#bots")
     );
 }
+
+#[tokio::test]
+async fn a_bot_has_its_own_allowance_apart_from_its_owners() {
+    let server = TestServer::start_with(|c| {
+        // A person's allowance stays the default (bursts of 20): the bot's is its own.
+        c.bot_burst = 2;
+        c.bot_rate = 0.001;
+    })
+    .await;
+    let ann = server.cookie("ann").await;
+    let token = bot(&server, &ann, "ci-bot").await;
+    let room = server.private_room(&ann, "builds", &["ci-bot"]).await;
+    let path = format!("/api/v1/rooms/{room}/messages");
+    for n in 0..2 {
+        let post = format!(r#"{{"client_id":"b{n}","body":"build {n}"}}"#);
+        let posted = api(&server, "POST", &path, &token, Some(&post)).await;
+        assert!(posted.starts_with("HTTP/1.1 201"), "{posted}");
+    }
+    let over = api(&server, "POST", &path, &token, Some(r#"{"client_id":"b2","body":"one more"}"#)).await;
+    assert!(over.starts_with("HTTP/1.1 429"), "{over}");
+    assert_eq!(json(&over)["code"], "rate_limited");
+    // Its owner goes by a person's allowance, untouched by what the bot spent.
+    let mut anns = server.join_room("ann", &room).await;
+    anns.say(&room, "a1", "still mine").await;
+    anns.say(&room, "a2", "and this").await;
+}

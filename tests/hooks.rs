@@ -173,8 +173,8 @@ async fn webhooks_refuse_clearly_and_only_moderators_manage_them() {
 #[tokio::test]
 async fn each_webhook_has_its_own_allowance() {
     let server = TestServer::start_with(|c| {
-        c.burst = 3;
-        c.rate = 0.001;
+        c.bot_burst = 3;
+        c.bot_rate = 0.001;
     })
     .await;
     let ann = server.cookie("ann").await;

@@ -153,6 +153,15 @@ pub struct Config {
     #[arg(long, env = "BANTER_BURST", default_value_t = 20)]
     pub burst: u32,
 
+    /// Messages one bot (a bot account, an incoming webhook, a room's command) may send per
+    /// second, sustained: each bot has its own allowance, apart from its owner's.
+    #[arg(long, env = "BANTER_BOT_RATE", default_value_t = 1.0)]
+    pub bot_rate: f64,
+
+    /// Messages one bot may send in a burst above `--bot-rate` (a CI run's notices at once).
+    #[arg(long, env = "BANTER_BOT_BURST", default_value_t = 10)]
+    pub bot_burst: u32,
+
     /// Frames queued for one connection before it counts as a slow consumer and is closed
     /// with code 4001 (it reconnects and resumes from the store). At least 64.
     #[arg(long, env = "BANTER_QUEUE_FRAMES", default_value_t = 1024)]

@@ -2,7 +2,7 @@
 //! however many sockets, tabs and devices they spread it over; and, before there is a person,
 //! what one address may do.
 //!
-//! The message rate (`--rate`, `--burst`), the join rate (`--hello-rate`, `--hello-burst`) and
+//! The message rate (`--rate`, `--burst`; a bot's `--bot-rate`, `--bot-burst`), the join rate (`--hello-rate`, `--hello-burst`) and
 //! sign-ups per address (`--signups-per-hour`) come from the command line, so a benchmark can
 //! lift them; the rest are named here. The README lists them all.
 
@@ -42,6 +42,8 @@ pub const DRAFT_BURST: u32 = 20;
 pub struct PersonLimits {
     /// Messages, over WebSocket and the plain form post together.
     pub messages: Keyed<i64>,
+    /// A bot's messages, whichever way they come: each bot its own allowance.
+    pub bot_messages: Keyed<i64>,
     pub typing: Keyed<i64>,
     pub hellos: Keyed<i64>,
     /// Creating rooms and opening conversations.
@@ -57,6 +59,7 @@ impl PersonLimits {
     pub fn new(config: &Config) -> Self {
         Self {
             messages: Keyed::new("messages", config.rate, config.burst),
+            bot_messages: Keyed::new("bot_messages", config.bot_rate, config.bot_burst),
             typing: Keyed::new("typing", TYPING_PER_SECOND, TYPING_BURST),
             hellos: Keyed::new("hellos", config.hello_rate, config.hello_burst),
             rooms: Keyed::new("rooms", ROOMS_PER_MINUTE / 60.0, ROOM_BURST),

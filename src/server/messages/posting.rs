@@ -25,7 +25,9 @@ pub enum PostError {
     NotFound,
     #[error("join the room to talk in it")]
     NotMember,
-    #[error("too many messages: at most {rate} per second (bursts of {burst}) per person; resend later")]
+    #[error(
+        "too many messages: at most {rate} per second (bursts of {burst}) from one account; resend later"
+    )]
     RateLimited { rate: f64, burst: u32 },
     #[error("{0}")]
     Refused(#[from] SequencerError),
@@ -89,8 +91,13 @@ pub async fn prepare(
     room: String,
     post: Post,
 ) -> Result<NewMessage, PostError> {
-    if !state.take(&state.limits.messages, &author.user_id).await {
-        return Err(PostError::RateLimited { rate: state.config.rate, burst: state.config.burst });
+    let (allowance, rate, burst) = if author.bot {
+        (&state.limits.bot_messages, state.config.bot_rate, state.config.bot_burst)
+    } else {
+        (&state.limits.messages, state.config.rate, state.config.burst)
+    };
+    if !state.take(allowance, &author.user_id).await {
+        return Err(PostError::RateLimited { rate, burst });
     }
     let (html, mentions) = mentions::prepare(&state.store, room_id, &post.body).await.map_err(|error| {
         tracing::error!(%error, "cannot look up mentions");
