@@ -4,6 +4,8 @@ use anyhow::Context;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
+use banter::server::config::Task;
+use banter::server::operators::backup;
 use banter::server::{self, Config};
 
 /// Blocks at least this big come straight from the kernel and go straight back when freed.
@@ -31,6 +33,26 @@ async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_new(&config.log).context("invalid --log filter")?)
         .init();
+
+    match &config.task {
+        Some(Task::Backup { to }) => {
+            let manifest = backup::backup(&config, to).await?;
+            println!(
+                "backup in {}: {} messages, {} files, schema {}",
+                to.display(),
+                manifest.messages,
+                manifest.files.len(),
+                manifest.schema_version
+            );
+            return Ok(());
+        }
+        Some(Task::Restore { from, keep_sessions }) => {
+            let manifest = backup::restore(&config, from, *keep_sessions).await?;
+            println!("restored {} messages from {}", manifest.messages, from.display());
+            return Ok(());
+        }
+        None => {}
+    }
 
     // Leptos.toml is optional: without it, LEPTOS_* variables (or built-in defaults) apply.
     let leptos_config = config.leptos_config.to_str().filter(|_| config.leptos_config.exists());

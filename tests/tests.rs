@@ -9,6 +9,7 @@ mod accounts;
 mod api_errors;
 mod assets;
 mod attachments;
+mod backup;
 mod bad_input;
 mod bots;
 mod commands;

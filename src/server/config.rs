@@ -16,6 +16,10 @@ use crate::server::storage::database::Database;
 #[derive(Debug, Clone, Parser)]
 #[command(name = "banter", version, about = "Real-time web chat server")]
 pub struct Config {
+    /// What to do instead of serving (an operator's task); serving when left out.
+    #[command(subcommand)]
+    pub task: Option<Task>,
+
     /// Address to listen on. Defaults to Leptos.toml's `site-addr` (127.0.0.1:3000).
     #[arg(long, env = "BANTER_ADDR")]
     pub addr: Option<SocketAddr>,
@@ -268,6 +272,26 @@ impl Config {
         config.db = db;
         config
     }
+}
+
+/// An operator's task, run against the configured database and attachments.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum Task {
+    /// Take a consistent copy of the server (running or not) into DIR, which must be new or
+    /// empty: the SQLite database, the attachments and a manifest with checksums.
+    Backup {
+        #[arg(long, value_name = "DIR")]
+        to: PathBuf,
+    },
+    /// Make this server's database and attachments from a backup: the database must not exist
+    /// yet and the attachments directory must be empty. People sign in again unless
+    /// `--keep-sessions`.
+    Restore {
+        #[arg(long, value_name = "DIR")]
+        from: PathBuf,
+        #[arg(long)]
+        keep_sessions: bool,
+    },
 }
 
 /// A credential: whole where it is used, never in logs or `Debug` output.

@@ -13,6 +13,7 @@ pub mod integrations;
 pub mod limits;
 pub mod media;
 pub mod messages;
+pub mod operators;
 pub mod outbound;
 pub mod push;
 pub mod realtime;

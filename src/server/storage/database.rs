@@ -30,6 +30,11 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
 
+/// The newest SQLite migration this binary knows: a backup of a newer schema is refused.
+pub fn latest_sqlite_migration() -> i64 {
+    SQLITE_MIGRATIONS.iter().map(|migration| migration.version).max().unwrap_or_default()
+}
+
 /// The database engine behind a [`Database`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
