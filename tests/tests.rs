@@ -35,6 +35,7 @@ mod outbound;
 mod pages;
 mod permissions;
 mod pins;
+mod previews;
 mod push;
 mod receipts;
 mod restart;

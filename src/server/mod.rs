@@ -15,6 +15,7 @@ pub mod media;
 pub mod messages;
 pub mod operators;
 pub mod outbound;
+pub mod previews;
 pub mod push;
 pub mod realtime;
 pub mod rooms;

@@ -203,6 +203,8 @@ impl OutboundPolicy {
     /// `timeout`. Every request must still pass [`check_literal`](Self::check_literal) first
     /// (reqwest does not resolve an address written in the URL).
     pub fn client(self: &Arc<Self>, timeout: Duration) -> reqwest::Result<reqwest::Client> {
+        // reqwest is built without a TLS provider of its own choosing: ring, here, for all.
+        let _already = rustls::crypto::ring::default_provider().install_default();
         let redirects = Arc::clone(self);
         reqwest::Client::builder()
             .timeout(timeout)

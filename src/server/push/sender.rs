@@ -118,8 +118,6 @@ impl Pusher {
         let key = ES256KeyPair::from_bytes(&bytes).map_err(|e| anyhow::anyhow!("stored VAPID key: {e}"))?;
         let public_key =
             Base64UrlUnpadded::encode_string(&key.public_key().public_key().to_bytes_uncompressed());
-        // reqwest is built without a TLS provider of its own choosing: ring, here, for all.
-        let _already = rustls::crypto::ring::default_provider().install_default();
         let client = outbound.client(PUSH_TIMEOUT)?;
         let (tx, rx) = mpsc::channel(PUSH_QUEUE);
         let signer = Arc::new(Signer { key, contact, public_key: public_key.clone() });
