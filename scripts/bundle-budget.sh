@@ -8,9 +8,10 @@ set -euo pipefail
 # The one place the budget is written. The target is 300 KB; today's features take
 # more (docs/benchmarks.md says why), so this holds the line where it is. Moved from 450,000
 # to 460,000 for pins, saved messages and drafts, to 482,000 for threads, to 484,000 for read
-# receipts and to 493,000 for bot accounts (docs/benchmarks.md, "The page's bundle", has the
-# figures and what was cut first).
-BUNDLE_BUDGET_BYTES=493000
+# receipts, to 493,000 for bot accounts and to 506,000 for webhooks, slash commands and the
+# integrations page (docs/benchmarks.md, "The page's bundle", has the figures and what was cut
+# first).
+BUNDLE_BUDGET_BYTES=506000
 
 pkg="${1:-target/site/pkg}"
 shopt -s nullglob
