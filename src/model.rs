@@ -264,6 +264,7 @@ pub const MAX_HOOKS_PER_ROOM: usize = 10;
 
 /// A room's incoming webhook, as the room lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct HookSummary {
     pub id: i64,
     /// Its bot's display name: what its messages show.
@@ -292,6 +293,7 @@ pub const MAX_OUTGOING_PER_ROOM: usize = 10;
 
 /// A room's own slash command, as its moderators manage it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct CommandSummary {
     pub id: i64,
     /// Without its `/`.
@@ -305,6 +307,7 @@ pub struct CommandSummary {
 
 /// A room's outgoing webhook, as its moderators manage it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct OutgoingSummary {
     pub id: i64,
     pub url: String,

@@ -5,36 +5,9 @@
 
 use banter::api::ChatPage;
 use banter::notifications::NotifyLevel;
-use banter::protocol::{ClientFrame, ErrorCode, ServerFrame};
+use banter::protocol::{ErrorCode, ServerFrame};
 
-use crate::support::{Client, TestServer, json_body};
-
-fn send(room: &str, client_id: &str, body: &str) -> ClientFrame {
-    ClientFrame::Send {
-        room: room.into(),
-        client_id: client_id.into(),
-        body: body.into(),
-        attachments: Vec::new(),
-        reply_to: None,
-        thread: None,
-        also_to_room: false,
-    }
-}
-
-/// Send `body` as `client_id` and wait for the answer to it: a message, a reply or a refusal.
-async fn command(client: &mut Client, room: &str, client_id: &str, body: &str) -> ServerFrame {
-    client.send(&send(room, client_id, body)).await;
-    let (frame, _) = client
-        .until(|f| match f {
-            ServerFrame::Message(m) => m.client_id == client_id,
-            ServerFrame::Reply { client_id: id, .. } | ServerFrame::Error { client_id: Some(id), .. } => {
-                id == client_id
-            }
-            _ => false,
-        })
-        .await;
-    frame
-}
+use crate::support::{TestServer, json_body};
 
 async fn page(server: &TestServer, cookie: &str, room: &str) -> ChatPage {
     json_body(&server.call("/api/load_chat", cookie, &format!("room={room}")).await)
@@ -46,38 +19,36 @@ async fn text_commands_post_what_they_mean_and_help_answers_only_the_sender() {
     let mut anns = server.join("ann").await;
     let mut bobs = server.join("bob").await;
 
-    let ServerFrame::Message(shrug) = command(&mut anns, "general", "c1", "/shrug fine").await else {
+    let ServerFrame::Message(shrug) = anns.answer("general", "c1", "/shrug fine").await else {
         panic!("a message");
     };
     assert_eq!(shrug.html, "<p>fine ¯\\_(ツ)_/¯</p>", "shown as the shrug it is");
     assert!(!shrug.html.contains("<em>"), "the shrug's underscores are not emphasis: {}", shrug.html);
-    let ServerFrame::Message(me) = command(&mut anns, "general", "c2", "/me waves").await else {
+    let ServerFrame::Message(me) = anns.answer("general", "c2", "/me waves").await else {
         panic!("a message");
     };
     assert_eq!(me.html, "<p><em>waves</em></p>");
-    let ServerFrame::Message(slash) = command(&mut anns, "general", "c3", "//shrug is a command").await
-    else {
+    let ServerFrame::Message(slash) = anns.answer("general", "c3", "//shrug is a command").await else {
         panic!("a message");
     };
     assert_eq!(slash.body, "/shrug is a command");
-    let ServerFrame::Message(path) = command(&mut anns, "general", "c4", "/tmp/x is full").await else {
+    let ServerFrame::Message(path) = anns.answer("general", "c4", "/tmp/x is full").await else {
         panic!("a message");
     };
     assert_eq!(path.body, "/tmp/x is full");
 
-    let ServerFrame::Reply { text, left, .. } = command(&mut anns, "general", "c5", "/help").await else {
+    let ServerFrame::Reply { text, left, .. } = anns.answer("general", "c5", "/help").await else {
         panic!("a reply");
     };
     assert!(text.contains("/topic") && text.contains("/invite") && !left, "{text}");
-    let ServerFrame::Error { code, message, .. } = command(&mut anns, "general", "c6", "/deploy prod").await
-    else {
+    let ServerFrame::Error { code, message, .. } = anns.answer("general", "c6", "/deploy prod").await else {
         panic!("a refusal");
     };
     assert_eq!(code, ErrorCode::CommandFailed);
     assert!(message.contains("/deploy") && message.contains("/help"), "{message}");
 
     // Bob heard the four messages and nothing of the help or the refusal.
-    anns.send(&send("general", "c7", "done")).await;
+    anns.send_to("general", "c7", "done").await;
     let (_, before) = bobs.until(|f| matches!(f, ServerFrame::Message(m) if m.body == "done")).await;
     let heard: Vec<&str> = before
         .iter()
@@ -101,28 +72,28 @@ async fn room_commands_follow_the_rules_of_their_buttons() {
     let mut bobs = server.join_room("bob", &room).await;
 
     // The topic: live for everyone in the room, on its page, cleared with nothing.
-    let ServerFrame::Reply { text, .. } = command(&mut bobs, &room, "t1", "/topic Release week").await else {
+    let ServerFrame::Reply { text, .. } = bobs.answer(&room, "t1", "/topic Release week").await else {
         panic!("a reply");
     };
     assert_eq!(text, "Topic set.");
     anns.until(|f| matches!(f, ServerFrame::Topic { topic, .. } if topic == "Release week")).await;
     assert_eq!(page(&server, &ann, &room).await.info.expect("room").topic, "Release week");
     let long = "x".repeat(banter::protocol::MAX_TOPIC_CHARS + 1);
-    let refused = command(&mut bobs, &room, "t2", &format!("/topic {long}")).await;
+    let refused = bobs.answer(&room, "t2", &format!("/topic {long}")).await;
     assert!(matches!(refused, ServerFrame::Error { code: ErrorCode::CommandFailed, .. }), "{refused:?}");
 
     // Inviting: only the private room's creator, only people who exist.
-    let refused = command(&mut bobs, &room, "i1", "/invite @carol").await;
+    let refused = bobs.answer(&room, "i1", "/invite @carol").await;
     assert!(
         matches!(&refused, ServerFrame::Error { message, .. } if message.contains("creator")),
         "{refused:?}"
     );
-    let refused = command(&mut anns, &room, "i2", "/invite @nobody-here").await;
+    let refused = anns.answer(&room, "i2", "/invite @nobody-here").await;
     assert!(
         matches!(&refused, ServerFrame::Error { message, .. } if message.contains("nobody")),
         "{refused:?}"
     );
-    let ServerFrame::Reply { text, .. } = command(&mut anns, &room, "i3", "/invite @Carol").await else {
+    let ServerFrame::Reply { text, .. } = anns.answer(&room, "i3", "/invite @Carol").await else {
         panic!("a reply");
     };
     assert_eq!(text, "Invited @carol.");
@@ -130,14 +101,14 @@ async fn room_commands_follow_the_rules_of_their_buttons() {
     assert!(page(&server, &carol, &room).await.info.expect("carol's now").joined);
 
     // Muting sets the room's level for the sender only.
-    let ServerFrame::Reply { .. } = command(&mut bobs, &room, "m1", "/mute").await else { panic!("a reply") };
+    let ServerFrame::Reply { .. } = bobs.answer(&room, "m1", "/mute").await else { panic!("a reply") };
     let notify = |page: ChatPage| page.info.expect("room").notify;
     assert_eq!(notify(page(&server, &bob, &room).await), NotifyLevel::Nothing);
     assert_ne!(notify(page(&server, &ann, &room).await), NotifyLevel::Nothing);
 
     // Leaving: out of the private room, whose open pages end as the "Leave" form's do; a
     // conversation cannot be left.
-    bobs.send(&send(&room, "l1", "/leave")).await;
+    bobs.send_to(&room, "l1", "/leave").await;
     assert_eq!(bobs.close_code().await, banter::protocol::CLOSE_REMOVED);
     let mut bobs_again = server.join("bob").await;
     let gone = page(&server, &bob, &room).await;
@@ -146,10 +117,10 @@ async fn room_commands_follow_the_rules_of_their_buttons() {
     let direct =
         crate::support::header(&opened, "location").and_then(|l| l.strip_prefix("/r/")).expect("a room");
     let mut in_direct = server.join_room("bob", direct).await;
-    let refused = command(&mut in_direct, direct, "l2", "/leave").await;
+    let refused = in_direct.answer(direct, "l2", "/leave").await;
     assert!(matches!(&refused, ServerFrame::Error { message, .. } if message.contains("conversation")));
     // A public room cannot be invited into.
-    let refused = command(&mut bobs_again, "general", "i4", "/invite @ann").await;
+    let refused = bobs_again.answer("general", "i4", "/invite @ann").await;
     assert!(matches!(&refused, ServerFrame::Error { message, .. } if message.contains("public")));
 }
 

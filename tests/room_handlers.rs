@@ -11,12 +11,12 @@ use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use banter::api::IntegrationsPage;
-use banter::protocol::{ClientFrame, ErrorCode, ServerFrame};
+use banter::protocol::{ErrorCode, ServerFrame};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use tokio::sync::{Mutex, mpsc};
 
-use crate::support::{Client, TestServer, json_body};
+use crate::support::{TestServer, json_body};
 
 /// Whether `headers` carry Slack's signature of `body` with `secret`.
 fn signed(headers: &HeaderMap, body: &[u8], secret: &str) -> bool {
@@ -112,33 +112,6 @@ async fn integrations(server: &TestServer, cookie: &str, room: &str) -> Integrat
     json_body(&server.call("/api/load_integrations", cookie, &format!("room={room}")).await)
 }
 
-fn send(room: &str, client_id: &str, body: &str) -> ClientFrame {
-    ClientFrame::Send {
-        room: room.into(),
-        client_id: client_id.into(),
-        body: body.into(),
-        attachments: Vec::new(),
-        reply_to: None,
-        thread: None,
-        also_to_room: false,
-    }
-}
-
-/// Send `body` and wait for what answers `client_id`.
-async fn answer(client: &mut Client, room: &str, client_id: &str, body: &str) -> ServerFrame {
-    client.send(&send(room, client_id, body)).await;
-    let (frame, _) = client
-        .until(|f| match f {
-            ServerFrame::Message(m) => m.client_id == client_id,
-            ServerFrame::Reply { client_id: id, .. } | ServerFrame::Error { client_id: Some(id), .. } => {
-                id == client_id
-            }
-            _ => false,
-        })
-        .await;
-    frame
-}
-
 #[tokio::test]
 async fn a_rooms_command_calls_its_handler_signed_and_shows_the_answer_where_it_belongs() {
     let handlers = Arc::new(Handlers::default());
@@ -171,12 +144,12 @@ async fn a_rooms_command_calls_its_handler_signed_and_shows_the_answer_where_it_
     let mut anns = server.join_room("ann", &room).await;
     let mut bobs = server.join_room("bob", &room).await;
     // For the caller alone.
-    let ServerFrame::Reply { text, .. } = answer(&mut bobs, &room, "d1", "/deploy status").await else {
+    let ServerFrame::Reply { text, .. } = bobs.answer(&room, "d1", "/deploy status").await else {
         panic!("a reply");
     };
     assert_eq!(text, "only you, bob: status");
     // For the room: posted as the command's bot, settling the caller's send.
-    let ServerFrame::Message(posted) = answer(&mut bobs, &room, "d2", "/deploy room").await else {
+    let ServerFrame::Message(posted) = bobs.answer(&room, "d2", "/deploy room").await else {
         panic!("a message");
     };
     assert_eq!(
@@ -189,8 +162,8 @@ async fn a_rooms_command_calls_its_handler_signed_and_shows_the_answer_where_it_
         "ann heard nothing of bob's reply"
     );
     // No answer in time: said so, and the connection was not held up meanwhile.
-    bobs.send(&send(&room, "d3", "/deploy slow")).await;
-    bobs.send(&send(&room, "d4", "meanwhile")).await;
+    bobs.send_to(&room, "d3", "/deploy slow").await;
+    bobs.send_to(&room, "d4", "meanwhile").await;
     let (frame, skipped) =
         bobs.until(|f| matches!(f, ServerFrame::Error { client_id: Some(id), .. } if id == "d3")).await;
     assert!(
@@ -202,7 +175,7 @@ async fn a_rooms_command_calls_its_handler_signed_and_shows_the_answer_where_it_
     assert!(message.contains("did not answer"), "{message}");
     // A wrong secret: the handler refuses, and the person is told the command did not work.
     *handlers.command_secret.lock().await = "not the secret".into();
-    let ServerFrame::Error { message, .. } = answer(&mut bobs, &room, "d5", "/deploy status").await else {
+    let ServerFrame::Error { message, .. } = bobs.answer(&room, "d5", "/deploy status").await else {
         panic!("a refusal");
     };
     assert!(message.contains("401"), "{message}");
@@ -211,7 +184,7 @@ async fn a_rooms_command_calls_its_handler_signed_and_shows_the_answer_where_it_
     let id = page.commands[0].id;
     let removed = server.call("/api/delete_command", &ann, &format!("room={room}&id={id}")).await;
     assert!(removed.starts_with("HTTP/1.1 200"), "{removed}");
-    let ServerFrame::Error { message, .. } = answer(&mut bobs, &room, "d6", "/deploy status").await else {
+    let ServerFrame::Error { message, .. } = bobs.answer(&room, "d6", "/deploy status").await else {
         panic!("a refusal");
     };
     assert!(message.contains("no command /deploy"), "{message}");

@@ -142,6 +142,36 @@ impl Client {
         .await;
     }
 
+    /// Send `body` to `room` (text or a slash command) as `client_id`, without waiting.
+    pub async fn send_to(&mut self, room: &str, client_id: &str, body: &str) {
+        self.send(&ClientFrame::Send {
+            room: room.into(),
+            client_id: client_id.into(),
+            body: body.into(),
+            attachments: Vec::new(),
+            reply_to: None,
+            thread: None,
+            also_to_room: false,
+        })
+        .await;
+    }
+
+    /// Send `body` to `room` as `client_id` and read until what answers it: the message it
+    /// became, a command's `reply`, or a refusal.
+    pub async fn answer(&mut self, room: &str, client_id: &str, body: &str) -> ServerFrame {
+        self.send_to(room, client_id, body).await;
+        let (frame, _) = self
+            .until(|f| match f {
+                ServerFrame::Message(m) => m.client_id == client_id,
+                ServerFrame::Reply { client_id: id, .. } | ServerFrame::Error { client_id: Some(id), .. } => {
+                    id == client_id
+                }
+                _ => false,
+            })
+            .await;
+        frame
+    }
+
     /// Post `body` in `room`; its `seq`.
     pub async fn say(&mut self, room: &str, client_id: &str, body: &str) -> i64 {
         let frame = ClientFrame::Send {

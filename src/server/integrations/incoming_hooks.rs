@@ -74,27 +74,14 @@ impl Store {
 
     /// The room's webhooks that may post, the oldest first.
     pub async fn hooks_in(&self, room_id: i64) -> Result<Vec<HookSummary>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT h.id, b.display_name, b.username, c.username AS created_by, h.created_at, h.last_used_at
+        Ok(sqlx::query_as(
+            "SELECT h.id, b.display_name AS name, b.username, c.username AS created_by, h.created_at, h.last_used_at
              FROM incoming_hooks h JOIN users b ON b.id = h.bot_id LEFT JOIN users c ON c.id = h.created_by
              WHERE h.room_id = $1 AND h.revoked_at IS NULL ORDER BY h.id",
         )
         .bind(room_id)
         .fetch_all(self.pool())
-        .await?;
-        Ok(rows
-            .iter()
-            .map(|row| {
-                Ok(HookSummary {
-                    id: row.try_get("id")?,
-                    name: row.try_get("display_name")?,
-                    username: row.try_get("username")?,
-                    created_by: row.try_get("created_by")?,
-                    created_at: row.try_get("created_at")?,
-                    last_used_at: row.try_get("last_used_at")?,
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()?)
+        .await?)
     }
 
     /// The webhook whose secret is `token`, unless it was revoked.

@@ -17,7 +17,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::Row;
 use tokio::sync::{Semaphore, mpsc};
 
 use crate::model::{OutgoingSummary, now_ms};
@@ -51,7 +50,7 @@ pub struct Committed {
 }
 
 /// One of a room's outgoing webhooks, as delivering needs it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 struct Target {
     id: i64,
     url: String,
@@ -95,28 +94,13 @@ impl Store {
 
     /// The room's outgoing webhooks, the oldest first.
     pub async fn outgoing_in(&self, room_id: i64) -> Result<Vec<OutgoingSummary>, StoreError> {
-        let rows = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT o.id, o.url, o.triggers, o.secret, u.username AS created_by, o.created_at, o.last_status, o.last_at
              FROM outgoing_hooks o LEFT JOIN users u ON u.id = o.created_by WHERE o.room_id = $1 ORDER BY o.id",
         )
         .bind(room_id)
         .fetch_all(self.pool())
-        .await?;
-        Ok(rows
-            .iter()
-            .map(|row| {
-                Ok(OutgoingSummary {
-                    id: row.try_get("id")?,
-                    url: row.try_get("url")?,
-                    triggers: row.try_get("triggers")?,
-                    secret: row.try_get("secret")?,
-                    created_by: row.try_get("created_by")?,
-                    created_at: row.try_get("created_at")?,
-                    last_status: row.try_get("last_status")?,
-                    last_at: row.try_get("last_at")?,
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()?)
+        .await?)
     }
 
     /// Remove the room's outgoing webhook `id`; whether there was one.
@@ -130,21 +114,10 @@ impl Store {
     }
 
     async fn targets(&self, room_id: i64) -> Result<Vec<Target>, StoreError> {
-        let rows = sqlx::query("SELECT id, url, triggers, secret FROM outgoing_hooks WHERE room_id = $1")
+        Ok(sqlx::query_as("SELECT id, url, triggers, secret FROM outgoing_hooks WHERE room_id = $1")
             .bind(room_id)
             .fetch_all(self.pool())
-            .await?;
-        Ok(rows
-            .iter()
-            .map(|row| {
-                Ok(Target {
-                    id: row.try_get("id")?,
-                    url: row.try_get("url")?,
-                    triggers: row.try_get("triggers")?,
-                    secret: row.try_get("secret")?,
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()?)
+            .await?)
     }
 
     async fn delivered(&self, id: i64, status: i64) -> Result<(), StoreError> {

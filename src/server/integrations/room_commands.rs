@@ -94,26 +94,13 @@ impl Store {
 
     /// The room's commands, by name.
     pub async fn commands_in(&self, room_id: i64) -> Result<Vec<CommandSummary>, StoreError> {
-        let rows = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT c.id, c.name, c.url, c.secret, u.username AS created_by, c.created_at
              FROM room_commands c LEFT JOIN users u ON u.id = c.created_by WHERE c.room_id = $1 ORDER BY c.name",
         )
         .bind(room_id)
         .fetch_all(self.pool())
-        .await?;
-        Ok(rows
-            .iter()
-            .map(|row| {
-                Ok(CommandSummary {
-                    id: row.try_get("id")?,
-                    name: row.try_get("name")?,
-                    url: row.try_get("url")?,
-                    secret: row.try_get("secret")?,
-                    created_by: row.try_get("created_by")?,
-                    created_at: row.try_get("created_at")?,
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()?)
+        .await?)
     }
 
     /// The room's command `/name`, if it has one.
