@@ -151,3 +151,21 @@ async fn without_javascript_the_form_runs_commands_too() {
         page(&server, &ann, "general").await.history.messages.into_iter().map(|m| m.body).collect();
     assert_eq!(bodies, ["¯\\\\\\_(ツ)\\_/¯"], "the shrug alone was posted");
 }
+
+#[tokio::test]
+async fn commands_spend_the_senders_allowance_as_messages_do() {
+    let server = TestServer::start_with(|c| {
+        c.burst = 3;
+        c.rate = 0.001;
+    })
+    .await;
+    let mut anns = server.join("ann").await;
+    for n in 0..3 {
+        let frame = anns.answer("general", &format!("h{n}"), "/topic busy").await;
+        assert!(matches!(frame, ServerFrame::Reply { .. }), "{frame:?}");
+    }
+    let ServerFrame::Error { code, .. } = anns.answer("general", "h3", "/topic busier").await else {
+        panic!("a refusal");
+    };
+    assert_eq!(code, ErrorCode::RateLimited, "a fourth is held back like a fourth message");
+}

@@ -14,6 +14,8 @@ use crate::notifications::NotifyLevel;
 use crate::rooms::RoomKind;
 use crate::server::AppState;
 use crate::server::integrations::room_commands::RoomCommand;
+use crate::server::messages::posting::{PostError, spend_allowance};
+use crate::server::realtime::hub::Person;
 use crate::server::rooms::membership::{RoomAccess, RoomError};
 
 /// What a command did.
@@ -47,6 +49,8 @@ pub enum CommandError {
     Conversation,
     #[error("A topic is one line of at most {max} characters.", max = crate::protocol::MAX_TOPIC_CHARS)]
     BadTopic,
+    #[error("Too many commands and messages just now; try again in a moment.")]
+    RateLimited,
     #[error("/{0} did not answer in time.")]
     NoAnswer(String),
     #[error("/{name} did not work: {why}.")]
@@ -67,14 +71,20 @@ fn unavailable(error: impl std::fmt::Display) -> CommandError {
     CommandError::Unavailable
 }
 
-/// Run `command` for `user_id` (`username`) in `room`, which they are a member of.
+/// Run `command` for `author` in `room`, which they are a member of. One that acts rather
+/// than posts spends one of their message allowance (one that posts spends it as it posts),
+/// so commands cannot flood a room or a handler where messages may not.
 pub async fn run(
     state: &AppState,
-    user_id: i64,
-    username: &str,
+    author: &Person,
     room: &RoomAccess,
     command: Command<'_>,
 ) -> Result<Outcome, CommandError> {
+    let (user_id, username) = (author.user_id, author.username.as_str());
+    let posts = matches!(command, Command::Me(_) | Command::Shrug(_));
+    if !posts && let Err(PostError::RateLimited { .. }) = spend_allowance(state, author).await {
+        return Err(CommandError::RateLimited);
+    }
     match command {
         Command::Me(_) | Command::Shrug(_) => message_of(&command)
             .map(Outcome::Post)

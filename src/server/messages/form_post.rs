@@ -16,11 +16,12 @@ use crate::protocol::{DEFAULT_ROOM, MAX_BODY_CHARS};
 use crate::server::AppState;
 use crate::server::accounts::auth::{NoSession, SignedIn};
 use crate::server::accounts::users::User;
-use crate::server::commands::{self, Outcome};
+use crate::server::commands::{self, CommandError, Outcome};
 use crate::server::integrations::room_commands::{self, Called, Caller};
 use crate::server::media::uploads::{UploadError, allowance, check_length, keep, receive};
 use crate::server::messages::history::Placement;
 use crate::server::messages::posting::{PostError, post};
+use crate::server::realtime::hub::Person;
 
 /// Bytes a text field may have: a body of [`MAX_BODY_CHARS`] four-byte characters.
 const MAX_TEXT_FIELD_BYTES: usize = MAX_BODY_CHARS * 4;
@@ -100,7 +101,13 @@ async fn run_command(
             ));
         }
     };
-    match commands::run(state, user.id, &user.username, &access, command).await {
+    let author = Person {
+        user_id: user.id,
+        username: user.username.clone(),
+        name: user.display_name.clone(),
+        bot: user.bot,
+    };
+    match commands::run(state, &author, &access, command).await {
         Ok(Outcome::Post(message)) => Ok(message),
         Ok(Outcome::Reply(text)) => Err(done(&text, &form_url(form))),
         Ok(Outcome::Left(text)) => Err(done(&text, "/rooms")),
@@ -113,6 +120,9 @@ async fn run_command(
                     Err(refused(StatusCode::BAD_REQUEST, &error.to_string(), &form.room, &form.body))
                 }
             }
+        }
+        Err(error @ CommandError::RateLimited) => {
+            Err(refused(StatusCode::TOO_MANY_REQUESTS, &error.to_string(), &form.room, &form.body))
         }
         Err(error) => Err(refused(StatusCode::BAD_REQUEST, &error.to_string(), &form.room, &form.body)),
     }

@@ -80,6 +80,22 @@ impl Post {
     }
 }
 
+/// Spend one of `author`'s message allowance (a bot's own, or a person's): this node's, then,
+/// with several nodes, the one they share. A slash command that acts rather than posts spends
+/// it too, so commands cannot flood where messages may not.
+pub async fn spend_allowance(state: &AppState, author: &Person) -> Result<(), PostError> {
+    let (allowance, rate, burst) = if author.bot {
+        (&state.limits.bot_messages, state.config.bot_rate, state.config.bot_burst)
+    } else {
+        (&state.limits.messages, state.config.rate, state.config.burst)
+    };
+    if state.take(allowance, &author.user_id).await {
+        Ok(())
+    } else {
+        Err(PostError::RateLimited { rate, burst })
+    }
+}
+
 /// The one way a post becomes a message to store, whatever it came through: spend one of the
 /// author's message allowance (this node's, then, with several nodes, the one they share),
 /// find whom it mentions, and fill in the message. The caller has checked that `author` is a
@@ -91,14 +107,7 @@ pub async fn prepare(
     room: String,
     post: Post,
 ) -> Result<NewMessage, PostError> {
-    let (allowance, rate, burst) = if author.bot {
-        (&state.limits.bot_messages, state.config.bot_rate, state.config.bot_burst)
-    } else {
-        (&state.limits.messages, state.config.rate, state.config.burst)
-    };
-    if !state.take(allowance, &author.user_id).await {
-        return Err(PostError::RateLimited { rate, burst });
-    }
+    spend_allowance(state, author).await?;
     let (html, mentions) = mentions::prepare(&state.store, room_id, &post.body).await.map_err(|error| {
         tracing::error!(%error, "cannot look up mentions");
         PostError::Unavailable

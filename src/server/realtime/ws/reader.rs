@@ -11,7 +11,7 @@ use super::{Heard, announce_person};
 use crate::attachments::AttachmentId;
 use crate::commands::{Command, Typed};
 use crate::protocol::{self, ClientFrame, ErrorCode, ServerFrame, validate_body, validate_client_id};
-use crate::server::commands::{self, Outcome};
+use crate::server::commands::{self, CommandError, Outcome};
 use crate::server::integrations::room_commands::{self, Called, Caller};
 use crate::server::messages::emoji_catalog::expand_shortcodes;
 use crate::server::messages::history::Placement;
@@ -264,8 +264,7 @@ impl<'a> Reader<'a> {
                 return None;
             }
         };
-        let ran =
-            commands::run(self.state, self.person.user_id, &self.person.username, &access, command).await;
+        let ran = commands::run(self.state, &self.person, &access, command).await;
         let (text, left) = match ran {
             Ok(Outcome::Post(message)) => return Some(message),
             Ok(Outcome::Reply(text)) => (text, false),
@@ -294,7 +293,12 @@ impl<'a> Reader<'a> {
                 return None;
             }
             Err(error) => {
-                self.refuse(ErrorCode::CommandFailed, error.to_string(), Some(client_id.to_owned()));
+                let code = match error {
+                    // Temporary: the page sends it again after a while, as a message.
+                    CommandError::RateLimited => ErrorCode::RateLimited,
+                    _ => ErrorCode::CommandFailed,
+                };
+                self.refuse(code, error.to_string(), Some(client_id.to_owned()));
                 return None;
             }
         };
