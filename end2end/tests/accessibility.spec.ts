@@ -166,6 +166,40 @@ for (const theme of THEMES) {
         await me.context.close();
       });
 
+      test('a room with a topic, a webhook’s message with its “via” mark, and “Seen by”', async ({ browser }) => {
+        const me = await joinAs(browser, 'auditor');
+        const other = await joinAs(browser, 'reader');
+        for (const page of [me.page, other.page]) {
+          await page.emulateMedia({ colorScheme: theme });
+          await page.setViewportSize({ width: size.width, height: size.height });
+        }
+        await visit(me.page, '/rooms');
+        await me.page.locator('#room-name').fill(`seen-${Date.now().toString(36)}`);
+        await me.page.locator('#room-private').check();
+        await me.page.getByRole('button', { name: 'Create', exact: true }).click();
+        await expect(me.page.locator('#connection-status')).toHaveText('connected');
+        const room = new URL(me.page.url()).pathname;
+        await send(me.page, `/invite @${other.name}`);
+        await send(me.page, '/topic Release week: what ships, what waits');
+        await expect(me.page.locator('#room-topic')).toBeVisible();
+        const made = await me.page.request.post('/api/create_hook', {
+          form: { room: room.slice('/r/'.length), name: 'CI' },
+          headers: { Accept: 'application/json' },
+        });
+        const hook = await made.json();
+        expect((await me.page.request.post(hook.url, { data: { text: 'build **42** passed', username: 'Jenkins' } })).status()).toBe(200);
+        await expect(me.page.locator('#chat-box .via')).toHaveText('via CI');
+        await other.page.goto(room);
+        await expect(other.page.locator('#connection-status')).toHaveText('connected');
+        const text = unique('ready to ship?');
+        await send(me.page, text);
+        await expect(other.page.locator('#chat-box li.message').filter({ hasText: text })).toHaveCount(1);
+        await expect(me.page.locator('#chat-box .seen-by')).toHaveText(`Seen by ${other.name}`);
+        await audit(me.page, 'a room with a topic, a webhook’s message and “Seen by”');
+        await me.context.close();
+        await other.context.close();
+      });
+
       test('a pinned and saved message, the room’s pins and the saved messages page', async ({ browser }) => {
         const me = await joinAs(browser, 'pinner');
         await me.page.emulateMedia({ colorScheme: theme });
