@@ -1,6 +1,6 @@
 import { test, expect, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { joinAs, send, unique, username, visit, RED_PNG } from './helpers';
+import { createPrivateRoom, joinAs, send, unique, username, visit, RED_PNG } from './helpers';
 
 // WCAG 2.0, 2.1 and 2.2, levels A and AA: the rules axe-core checks for each. No rule is
 // disabled.
@@ -173,12 +173,7 @@ for (const theme of THEMES) {
           await page.emulateMedia({ colorScheme: theme });
           await page.setViewportSize({ width: size.width, height: size.height });
         }
-        await visit(me.page, '/rooms');
-        await me.page.locator('#room-name').fill(`seen-${Date.now().toString(36)}`);
-        await me.page.locator('#room-private').check();
-        await me.page.getByRole('button', { name: 'Create', exact: true }).click();
-        await expect(me.page.locator('#connection-status')).toHaveText('connected');
-        const room = new URL(me.page.url()).pathname;
+        const room = await createPrivateRoom(me.page, 'seen');
         await send(me.page, `/invite @${other.name}`);
         await send(me.page, '/topic Release week: what ships, what waits');
         await expect(me.page.locator('#room-topic')).toBeVisible();

@@ -1,5 +1,5 @@
 import { test, expect, request as http } from '@playwright/test';
-import { delivered, joinAs, username, visit } from './helpers';
+import { createPrivateRoom, delivered, joinAs, username, visit } from './helpers';
 
 test('a person makes a bot on their profile, copies its token, and what a script posts with it appears live in two browsers', async ({ browser, baseURL }) => {
   const alice = await joinAs(browser, 'alice');
@@ -17,12 +17,7 @@ test('a person makes a bot on their profile, copies its token, and what a script
 
   // A private room of alice's; a script with only the token cannot post there until the bot
   // is invited …
-  await visit(alice.page, '/rooms');
-  await alice.page.locator('#room-name').fill(`deploys-${Date.now().toString(36)}`);
-  await alice.page.locator('#room-private').check();
-  await alice.page.getByRole('button', { name: 'Create', exact: true }).click();
-  await expect(alice.page.locator('#connection-status')).toHaveText('connected');
-  const club = new URL(alice.page.url()).pathname;
+  const club = await createPrivateRoom(alice.page, 'deploys');
   const path = `/api/v1/rooms/${club.slice('/r/'.length)}/messages`;
   const script = await http.newContext({ baseURL, extraHTTPHeaders: { Authorization: `Bearer ${token}` } });
   const refused = await script.post(path, { data: { client_id: 'deploy-1', body: 'too early' } });

@@ -1,17 +1,12 @@
 import { test, expect } from '@playwright/test';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { delivered, joinAs, send, visit } from './helpers';
+import { createPrivateRoom, delivered, joinAs, send, visit } from './helpers';
 
 test('slash commands from the composer: completion, /invite, /shrug, a live /topic, the room\'s own /deploy, and /help for the sender alone', async ({ browser }) => {
   const alice = await joinAs(browser, 'alice');
   const bob = await joinAs(browser, 'bob');
-  await visit(alice.page, '/rooms');
-  await alice.page.locator('#room-name').fill(`plans-${Date.now().toString(36)}`);
-  await alice.page.locator('#room-private').check();
-  await alice.page.getByRole('button', { name: 'Create', exact: true }).click();
-  await expect(alice.page.locator('#connection-status')).toHaveText('connected');
-  const room = new URL(alice.page.url()).pathname;
+  const room = await createPrivateRoom(alice.page, 'plans');
 
   await send(alice.page, `/invite @${bob.name}`);
   await expect(alice.page.locator('#chat-box li.notice').filter({ hasText: `Invited @${bob.name}.` })).toHaveCount(1);

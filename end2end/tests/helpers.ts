@@ -90,6 +90,17 @@ export async function postMessages(request: APIRequestContext, tag: string, coun
 
 /** Open a conversation between `a` and `b` (both on it, connected): a room of their own, away
  * from other tests' talk in #general. Returns its path. */
+/** Make a private room named `prefix` and a random tail on /rooms, and wait until the page is
+ * live in it: its path (`/r/…`). */
+export async function createPrivateRoom(page: Page, prefix: string): Promise<string> {
+  await visit(page, '/rooms');
+  await page.locator('#room-name').fill(`${prefix}-${Date.now().toString(36)}`);
+  await page.locator('#room-private').check();
+  await page.getByRole('button', { name: 'Create', exact: true }).click();
+  await expect(page.locator('#connection-status')).toHaveText('connected');
+  return new URL(page.url()).pathname;
+}
+
 export async function openConversation(a: Page, b: Page, bName: string): Promise<string> {
   await visit(a, '/rooms');
   await a.locator('#direct-username').fill(bName);

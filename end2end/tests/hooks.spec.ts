@@ -1,16 +1,11 @@
 import { test, expect, request as http } from '@playwright/test';
-import { delivered, joinAs, visit } from './helpers';
+import { createPrivateRoom, delivered, joinAs, visit } from './helpers';
 
 test('a moderator makes a webhook, what a tool posts to its URL appears live in two browsers, and revoking it stops the URL', async ({ browser, baseURL }) => {
   const alice = await joinAs(browser, 'alice');
   const bob = await joinAs(browser, 'bob');
 
-  await visit(alice.page, '/rooms');
-  await alice.page.locator('#room-name').fill(`deploys-${Date.now().toString(36)}`);
-  await alice.page.locator('#room-private').check();
-  await alice.page.getByRole('button', { name: 'Create', exact: true }).click();
-  await expect(alice.page.locator('#connection-status')).toHaveText('connected');
-  const club = new URL(alice.page.url()).pathname;
+  const club = await createPrivateRoom(alice.page, 'deploys');
   await alice.page.locator('#room-info summary').click();
   await alice.page.locator('#invite-username').fill(bob.name);
   await alice.page.getByRole('button', { name: 'Invite' }).click();

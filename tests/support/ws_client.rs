@@ -130,16 +130,7 @@ impl Client {
     }
 
     pub async fn send_message(&mut self, client_id: &str, body: &str) {
-        self.send(&ClientFrame::Send {
-            room: "general".into(),
-            client_id: client_id.into(),
-            body: body.into(),
-            attachments: Vec::new(),
-            reply_to: None,
-            thread: None,
-            also_to_room: false,
-        })
-        .await;
+        self.send_to("general", client_id, body).await;
     }
 
     /// Send `body` to `room` (text or a slash command) as `client_id`, without waiting.
@@ -174,16 +165,7 @@ impl Client {
 
     /// Post `body` in `room`; its `seq`.
     pub async fn say(&mut self, room: &str, client_id: &str, body: &str) -> i64 {
-        let frame = ClientFrame::Send {
-            room: room.into(),
-            client_id: client_id.into(),
-            body: body.into(),
-            attachments: Vec::new(),
-            reply_to: None,
-            thread: None,
-            also_to_room: false,
-        };
-        self.send(&frame).await;
+        self.send_to(room, client_id, body).await;
         self.ack(client_id).await
     }
 
