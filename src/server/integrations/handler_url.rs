@@ -26,8 +26,15 @@ pub async fn check(text: &str, allow_http: bool, outbound: &OutboundPolicy) -> R
     Ok(url)
 }
 
-/// `text` as a handler URL, without asking the guard (a stored one, checked again as it is
-/// called).
+/// A stored handler URL, as it is about to be called: parsed again, and an address written in
+/// it checked by the guard now (a name is checked as the call resolves it).
+pub fn callable(text: &str, allow_http: bool, outbound: &OutboundPolicy) -> Result<Url, HandlerUrlError> {
+    let url = parse(text, allow_http)?;
+    outbound.check_literal(&url)?;
+    Ok(url)
+}
+
+/// `text` as a handler URL, without asking the guard.
 pub fn parse(text: &str, allow_http: bool) -> Result<Url, HandlerUrlError> {
     let text = text.trim();
     let url = Url::parse(text).map_err(|_| HandlerUrlError::NotHttps)?;

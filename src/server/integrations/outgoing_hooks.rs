@@ -231,10 +231,7 @@ impl Sender {
 
     /// One try: the HTTP status, 0 for no answer (or a URL the guard refuses now).
     async fn attempt(&self, target: &Target, body: &str) -> i64 {
-        let Ok(url) = handler_url::parse(&target.url, self.allow_http) else { return 0 };
-        if self.outbound.check_literal(&url).is_err() {
-            return 0;
-        }
+        let Ok(url) = handler_url::callable(&target.url, self.allow_http, &self.outbound) else { return 0 };
         let request = signing::signed_request(
             &self.client,
             &url,

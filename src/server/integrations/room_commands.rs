@@ -18,6 +18,7 @@ use crate::server::commands::CommandError;
 use crate::server::integrations::{handler_url, integration_bots, signing};
 use crate::server::messages::history::Placement;
 use crate::server::messages::posting::{Post, post_as};
+use crate::server::realtime::hub::Person;
 use crate::server::rooms::membership::RoomAccess;
 use crate::server::storage::store::{Store, StoreError};
 
@@ -139,13 +140,6 @@ impl Store {
     }
 }
 
-/// Who used a command: their account's id and username.
-#[derive(Debug, Clone)]
-pub struct Caller {
-    pub user_id: i64,
-    pub username: String,
-}
-
 /// What a handler answers (Slack's fields; the rest is ignored).
 #[derive(Debug, Deserialize)]
 struct Answer {
@@ -168,7 +162,7 @@ pub enum Called {
 /// an answer for the room settles their pending message.
 pub async fn call(
     state: &AppState,
-    caller: &Caller,
+    caller: &Person,
     room: &RoomAccess,
     command: &RoomCommand,
     text: &str,

@@ -17,7 +17,7 @@ use crate::server::AppState;
 use crate::server::accounts::auth::{NoSession, SignedIn};
 use crate::server::accounts::users::User;
 use crate::server::commands::{self, CommandError, Outcome};
-use crate::server::integrations::room_commands::{self, Called, Caller};
+use crate::server::integrations::room_commands::{self, Called};
 use crate::server::media::uploads::{UploadError, allowance, check_length, keep, receive};
 use crate::server::messages::history::Placement;
 use crate::server::messages::posting::{PostError, post};
@@ -101,19 +101,13 @@ async fn run_command(
             ));
         }
     };
-    let author = Person {
-        user_id: user.id,
-        username: user.username.clone(),
-        name: user.display_name.clone(),
-        bot: user.bot,
-    };
+    let author = Person::from(user);
     match commands::run(state, &author, &access, command).await {
         Ok(Outcome::Post(message)) => Ok(message),
         Ok(Outcome::Reply(text)) => Err(done(&text, &form_url(form))),
         Ok(Outcome::Left(text)) => Err(done(&text, "/rooms")),
         Ok(Outcome::Call(command, text)) => {
-            let caller = Caller { user_id: user.id, username: user.username.clone() };
-            match room_commands::call(state, &caller, &access, &command, &text, &form.client_id).await {
+            match room_commands::call(state, &author, &access, &command, &text, &form.client_id).await {
                 Ok(Called::Posted) => Err(Redirect::to(&form_url(form)).into_response()),
                 Ok(Called::Reply(text)) => Err(done(&text, &form_url(form))),
                 Err(error) => {

@@ -165,12 +165,7 @@ pub async fn post_as(
     if !access.member {
         return Err(PostError::NotMember);
     }
-    let author = Person {
-        user_id: user.id,
-        username: user.username.clone(),
-        name: user.display_name.clone(),
-        bot: user.bot,
-    };
+    let author = Person::from(user);
     let mut message = prepare(state, &author, access.id, access.name, post).await?;
     if let Some(name) = shown_as {
         message.via = Some(std::mem::replace(&mut message.author, name));

@@ -47,6 +47,17 @@ pub struct Person {
     pub bot: bool,
 }
 
+impl From<&crate::server::accounts::users::User> for Person {
+    fn from(user: &crate::server::accounts::users::User) -> Self {
+        Self {
+            user_id: user.id,
+            username: user.username.clone(),
+            name: user.display_name.clone(),
+            bot: user.bot,
+        }
+    }
+}
+
 /// One joined connection.
 #[derive(Debug)]
 struct Member {

@@ -12,7 +12,7 @@ use crate::attachments::AttachmentId;
 use crate::commands::{Command, Typed};
 use crate::protocol::{self, ClientFrame, ErrorCode, ServerFrame, validate_body, validate_client_id};
 use crate::server::commands::{self, CommandError, Outcome};
-use crate::server::integrations::room_commands::{self, Called, Caller};
+use crate::server::integrations::room_commands::{self, Called};
 use crate::server::messages::emoji_catalog::expand_shortcodes;
 use crate::server::messages::history::Placement;
 use crate::server::messages::message_changes::{DeleteMessage, EditMessage};
@@ -272,7 +272,7 @@ impl<'a> Reader<'a> {
             Ok(Outcome::Call(command, text)) => {
                 // Someone else's server: this connection's other frames do not wait for it.
                 let (state, outbox) = (self.state.clone(), self.outbox.clone());
-                let caller = Caller { user_id: self.person.user_id, username: self.person.username.clone() };
+                let caller = self.person.clone();
                 let client_id = client_id.to_owned();
                 tokio::spawn(async move {
                     let called =

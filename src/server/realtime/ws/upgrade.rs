@@ -76,11 +76,7 @@ pub async fn upgrade(
             Allowance::Unavailable => {}
         }
     }
-    let caller = Caller {
-        person: Person { user_id: user.id, username: user.username, name: user.display_name, bot: user.bot },
-        expires_at: session.expires_at,
-        admitted,
-    };
+    let caller = Caller { person: Person::from(&user), expires_at: session.expires_at, admitted };
     let connection = Box::new(Connection { state, peer, caller, _permit: permit });
     ws.read_buffer_size(READ_BUFFER_BYTES)
         .write_buffer_size(WRITE_BUFFER_BYTES)
