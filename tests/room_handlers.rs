@@ -66,6 +66,7 @@ async fn start_handlers(handlers: Arc<Handlers>) -> String {
                     let who = field(&body, "user_name");
                     match text.as_str() {
                         "slow" => std::future::pending().await,
+                        "huge" => (StatusCode::OK, format!(r#"{{"text":"{}"}}"#, "x".repeat(1024 * 1024))),
                         "room" => (
                             StatusCode::OK,
                             format!(r#"{{"response_type":"in_channel","text":"deployed for {who}"}}"#),
@@ -173,6 +174,11 @@ async fn a_rooms_command_calls_its_handler_signed_and_shows_the_answer_where_it_
     let ServerFrame::Error { code, message, .. } = frame else { unreachable!() };
     assert_eq!(code, ErrorCode::CommandFailed);
     assert!(message.contains("did not answer"), "{message}");
+    // An answer far longer than any message: not read to its end.
+    let ServerFrame::Error { message, .. } = bobs.answer(&room, "d4b", "/deploy huge").await else {
+        panic!("a refusal");
+    };
+    assert!(message.contains("over"), "{message}");
     // A wrong secret: the handler refuses, and the person is told the command did not work.
     *handlers.command_secret.lock().await = "not the secret".into();
     let ServerFrame::Error { message, .. } = bobs.answer(&room, "d5", "/deploy status").await else {

@@ -5,7 +5,7 @@
 //! handler written for Slack works unchanged. The handler has `--command-timeout-ms` (3 s) to
 //! answer `{"text", "response_type"}`: `in_channel` posts the text to the room as the
 //! command's bot (`integration_bots`), anything else answers the person alone; no answer in
-//! time, or a failure, tells them so. The call never holds up the caller's connection: a
+//! time, an answer over [`MAX_ANSWER_BYTES`], or a failure, tells them so. The call never holds up the caller's connection: a
 //! socket's command runs in a task of its own.
 
 use serde::Deserialize;
@@ -23,6 +23,8 @@ use crate::server::rooms::membership::RoomAccess;
 use crate::server::storage::store::{Store, StoreError};
 
 pub use crate::model::MAX_COMMANDS_PER_ROOM;
+/// Longest answer read from a command's handler (a message is at most 4,000 characters).
+pub const MAX_ANSWER_BYTES: usize = 64 * 1024;
 /// A command bot's username: this, then random hex digits.
 const COMMAND_BOT_PREFIX: &str = "cmd-";
 
@@ -201,11 +203,19 @@ pub async fn call(
     if !status.is_success() {
         return Err(failed(format!("it answered {}", status.as_u16())));
     }
-    let bytes = match response.bytes().await {
-        Ok(bytes) => bytes,
-        Err(error) if error.is_timeout() => return Err(CommandError::NoAnswer(command.name.clone())),
-        Err(_) => return Err(failed("its answer was cut off".to_owned())),
-    };
+    let mut response = response;
+    let mut bytes = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) if bytes.len() + chunk.len() <= MAX_ANSWER_BYTES => {
+                bytes.extend_from_slice(&chunk)
+            }
+            Ok(Some(_)) => return Err(failed(format!("its answer was over {MAX_ANSWER_BYTES} bytes"))),
+            Ok(None) => break,
+            Err(error) if error.is_timeout() => return Err(CommandError::NoAnswer(command.name.clone())),
+            Err(_) => return Err(failed("its answer was cut off".to_owned())),
+        }
+    }
     let answer = if bytes.iter().all(u8::is_ascii_whitespace) {
         Answer { text: String::new(), response_type: String::new() }
     } else {
