@@ -6,7 +6,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::attachments::Attachment;
-use crate::model::{ChatMessage, HistoryPage, Quote, Reaction, Receipt, ThreadPage, ThreadSummary};
+use crate::model::{
+    ChatMessage, HistoryPage, LinkPreview, Quote, Reaction, Receipt, ThreadPage, ThreadSummary,
+};
 
 /// Resends of one message without an ack before it shows as failed.
 pub const MAX_SEND_ATTEMPTS: u32 = 4;
@@ -30,19 +32,20 @@ impl Line {
     /// Stable key for keyed rendering.
     pub fn key(&self) -> String {
         match self {
-            // A changed message is drawn again: edits, deletions and reactions change its key.
+            // A changed message is drawn again: edits, deletions, reactions and previews change its key.
             Line::Message(m) => {
                 let reactions: String =
                     m.reactions.iter().map(|r| format!("{}{}", r.emoji, r.users.join(","))).collect();
                 let quote =
                     m.reply_to.as_ref().map_or(String::new(), |q| format!("{}{}", q.deleted, q.excerpt));
                 format!(
-                    "m{}-{}-{}-{}-{}-{reactions}-{quote}",
+                    "m{}-{}-{}-{}-{}-{}-{reactions}-{quote}",
                     m.seq,
                     m.edited_at.unwrap_or(0),
                     m.deleted,
                     m.pinned,
-                    m.thread.as_ref().map_or(0, |t| t.replies)
+                    m.thread.as_ref().map_or(0, |t| t.replies),
+                    m.preview.is_some()
                 )
             }
             Line::Notice { id, .. } => format!("n{id}"),
@@ -260,6 +263,11 @@ impl Timeline {
         news
     }
 
+    /// Message `target`'s link preview as of change `seq` (`None`: its author removed it).
+    pub fn previewed(&mut self, seq: i64, target: i64, preview: Option<LinkPreview>) -> bool {
+        self.change(seq, target, |m| m.preview = preview.map(Box::new))
+    }
+
     /// A deletion (`seq`) of message `target`: nothing of it is kept but its place.
     pub fn deleted(&mut self, seq: i64, target: i64) -> bool {
         self.requote(target, |quote| {
@@ -273,6 +281,7 @@ impl Timeline {
             m.attachments.clear();
             m.reactions.clear();
             m.pinned = false;
+            m.preview = None;
         })
     }
 
@@ -570,6 +579,7 @@ mod tests {
             thread_root: None,
             also_in_room: false,
             thread: None,
+            preview: None,
         }
     }
 

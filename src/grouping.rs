@@ -103,6 +103,7 @@ mod tests {
             thread_root: None,
             also_in_room: false,
             thread: None,
+            preview: None,
         })
     }
 

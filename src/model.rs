@@ -66,6 +66,40 @@ pub struct ChatMessage {
     /// page updates the root's count from the reply alone).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thread: Option<ThreadSummary>,
+    /// What the page of its first link says about itself, once the server has fetched it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preview: Option<Box<LinkPreview>>,
+}
+
+/// Where a link preview's image is served (to the room's readers only).
+pub const PREVIEW_IMAGES_PATH: &str = "/previews";
+
+/// A card under a message: what the page of its first link says about itself (its OpenGraph
+/// or Twitter card tags, else its title), fetched by the server after the message was stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct LinkPreview {
+    /// The link, as in the message.
+    pub url: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub title: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub site_name: String,
+    /// The page's image, re-encoded by the server (at most 480×480).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<PreviewImage>,
+}
+
+/// A link preview's image, as the server keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PreviewImage {
+    /// Where it is served: [`PREVIEW_IMAGES_PATH`]`/<id>`.
+    pub path: String,
+    pub width: u32,
+    pub height: u32,
 }
 
 impl ChatMessage {

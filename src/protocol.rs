@@ -143,6 +143,14 @@ pub enum ClientFrame {
         seq: i64,
         pinned: bool,
     },
+    /// Remove the link preview of message `seq`, one's own: it is shown no more, and not
+    /// fetched again. Answered with `ack` and broadcast as `preview` without one.
+    RemovePreview {
+        #[serde(default = "default_room")]
+        room: String,
+        client_id: String,
+        seq: i64,
+    },
     /// Application-level liveness check; the server answers `pong`. Browsers cannot see
     /// WebSocket pings, so this is how a page notices a dead network.
     Ping,
@@ -194,6 +202,15 @@ pub enum ServerFrame {
         target: i64,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pin: Option<Pin>,
+    },
+    /// Message `target`'s link preview is now `preview` (fetched by the server), or it has
+    /// none (`preview` left out: its author removed it). `seq` is the change's own place.
+    Preview {
+        room: String,
+        seq: i64,
+        target: i64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        preview: Option<crate::model::LinkPreview>,
     },
     /// `receipt.username` has read the room up to message `receipt.seq` (the newest by
     /// someone else they have passed). `seq` is the receipt's own place. Only to members who
@@ -286,6 +303,7 @@ impl ServerFrame {
             | ServerFrame::Deleted { seq, .. }
             | ServerFrame::Reactions { seq, .. }
             | ServerFrame::Pinned { seq, .. }
+            | ServerFrame::Preview { seq, .. }
             | ServerFrame::Read { seq, .. } => Some(*seq),
             _ => None,
         }
@@ -596,6 +614,7 @@ mod tests {
             thread_root: None,
             also_in_room: false,
             thread: None,
+            preview: None,
         });
         let text = encode(&frame);
         let value: serde_json::Value = serde_json::from_str(&text).unwrap();

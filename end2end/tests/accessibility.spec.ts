@@ -1,6 +1,6 @@
 import { test, expect, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { createPrivateRoom, joinAs, send, unique, username, visit, RED_PNG } from './helpers';
+import { createPrivateRoom, joinAs, send, startPreviewSite, unique, username, visit, RED_PNG } from './helpers';
 
 // WCAG 2.0, 2.1 and 2.2, levels A and AA: the rules axe-core checks for each. No rule is
 // disabled.
@@ -166,7 +166,7 @@ for (const theme of THEMES) {
         await me.context.close();
       });
 
-      test('a room with a topic, a webhook’s message with its “via” mark, and “Seen by”', async ({ browser }) => {
+      test('a room with a topic, a link’s preview, a webhook’s message with its “via” mark, and “Seen by”', async ({ browser }) => {
         const me = await joinAs(browser, 'auditor');
         const other = await joinAs(browser, 'reader');
         for (const page of [me.page, other.page]) {
@@ -177,6 +177,10 @@ for (const theme of THEMES) {
         await send(me.page, `/invite @${other.name}`);
         await send(me.page, '/topic Release week: what ships, what waits');
         await expect(me.page.locator('#room-topic')).toBeVisible();
+        const site = await startPreviewSite();
+        await send(me.page, `the plan: ${site.base}/plan`);
+        await expect(me.page.locator('#chat-box .link-preview-title')).toHaveText('Quarterly plan');
+        site.close();
         const made = await me.page.request.post('/api/create_hook', {
           form: { room: room.slice('/r/'.length), name: 'CI' },
           headers: { Accept: 'application/json' },
@@ -190,7 +194,7 @@ for (const theme of THEMES) {
         await send(me.page, text);
         await expect(other.page.locator('#chat-box li.message').filter({ hasText: text })).toHaveCount(1);
         await expect(me.page.locator('#chat-box .seen-by')).toHaveText(`Seen by ${other.name}`);
-        await audit(me.page, 'a room with a topic, a webhook’s message and “Seen by”');
+        await audit(me.page, 'a room with a topic, a link’s preview, a webhook’s message and “Seen by”');
         await me.context.close();
         await other.context.close();
       });

@@ -1,4 +1,6 @@
 import { expect, type APIRequestContext, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 /** A text no other test (or earlier run) has sent. */
 export function unique(label: string): string {
@@ -110,4 +112,27 @@ export async function openConversation(a: Page, b: Page, bName: string): Promise
   await b.goto(room);
   await expect(b.locator('#connection-status')).toHaveText('connected');
   return room;
+}
+
+/** A team's web page on 127.0.0.1 (which the tests' server may call, as an operator may allow
+ * its own network) describing itself with OpenGraph tags and an image: what a link preview
+ * shows. Any path answers with the page; `/card.png` is its image. */
+export async function startPreviewSite(): Promise<{ base: string; close: () => void }> {
+  const site = createServer((request, response) => {
+    if (request.url?.startsWith('/card.png')) {
+      response.setHeader('Content-Type', 'image/png');
+      response.end(RED_PNG);
+      return;
+    }
+    response.setHeader('Content-Type', 'text/html; charset=utf-8');
+    response.end(`<!doctype html><html><head><title>ignored</title>
+      <meta property="og:title" content="Quarterly plan">
+      <meta property="og:description" content="What we build next, and why.">
+      <meta property="og:site_name" content="Team wiki">
+      <meta property="og:image" content="/card.png">
+      </head><body></body></html>`);
+  });
+  await new Promise<void>((listening) => site.listen(0, '127.0.0.1', listening));
+  const { port } = site.address() as AddressInfo;
+  return { base: `http://127.0.0.1:${port}`, close: () => site.close() };
 }

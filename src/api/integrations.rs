@@ -26,6 +26,9 @@ pub struct IntegrationsPage {
     pub commands: Vec<CommandSummary>,
     /// The room's outgoing webhooks.
     pub outgoing: Vec<OutgoingSummary>,
+    /// Whether the room shows link previews, and whether the server makes any at all.
+    pub previews: bool,
+    pub server_previews: bool,
 }
 
 #[cfg(feature = "ssr")]
@@ -76,6 +79,8 @@ pub async fn load_integrations(room: String) -> Result<IntegrationsPage, ApiErro
     page.hooks = state.store.hooks_in(access.id).await.map_err(super::ssr::unavailable)?;
     page.commands = state.store.commands_in(access.id).await.map_err(super::ssr::unavailable)?;
     page.outgoing = state.store.outgoing_in(access.id).await.map_err(super::ssr::unavailable)?;
+    page.previews = state.store.previews_on(access.id).await.map_err(super::ssr::unavailable)?;
+    page.server_previews = state.config.link_previews;
     let carried = new_token_cookie::read(&headers, Carries::HookSecret);
     if carried.is_some() {
         let secure = crate::server::accounts::session_cookie::over_https(&headers);
@@ -132,6 +137,18 @@ pub async fn revoke_hook(room: String, id: i64) -> Result<(), ApiError> {
     }
     tracing::info!(room = access.id, hook = id, by = user.id, "webhook revoked");
     crate::server::rooms::room_members::changed(&state, &access).await;
+    leptos_axum::redirect(&ssr::page(&access.name));
+    Ok(())
+}
+
+/// Turn the room's link previews on or off, for messages sent from now on.
+#[server(endpoint = "set_link_previews")]
+pub async fn set_link_previews(room: String, on: bool) -> Result<(), ApiError> {
+    let state = super::ssr::state()?;
+    let user = super::ssr::signed_in(&state).await?;
+    let access = ssr::managed(&state, &user, &room).await?;
+    state.store.set_previews_on(access.id, on).await.map_err(super::ssr::unavailable)?;
+    tracing::info!(room = access.id, on, by = user.id, "link previews set");
     leptos_axum::redirect(&ssr::page(&access.name));
     Ok(())
 }

@@ -325,6 +325,11 @@ fn apply(chat: ChatState, frame: ServerFrame) -> bool {
                 chat.pins.update(|pins| crate::chat::follow_pin(pins, target, pin));
             }
         }
+        ServerFrame::Preview { seq, target, preview, .. } => {
+            chat.each_timeline(|t| {
+                t.previewed(seq, target, preview.clone());
+            });
+        }
         ServerFrame::Read { seq, receipt, .. } => {
             // Only the resume point moves: nothing on the list is redrawn for it.
             let mut news = false;

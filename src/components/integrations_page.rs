@@ -1,5 +1,5 @@
 //! `IntegrationsPage` (`/r/<room>/integrations`): a room's incoming webhooks, its own slash
-//! commands and its outgoing webhooks, for its moderators and the server's administrators;
+//! commands, its outgoing webhooks and whether its links get previews, for its moderators and the server's administrators;
 //! anyone else gets "not found".
 //!
 //! Plain forms, like the profile's bots: they work without JavaScript, and a new webhook's
@@ -12,7 +12,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::{
     CreateCommand, CreateHook, CreateOutgoing, DeleteCommand, DeleteOutgoing, IntegrationsPage as Data,
-    RevokeHook, load_integrations,
+    RevokeHook, SetLinkPreviews, load_integrations,
 };
 use crate::components::account_form::returned_error;
 use crate::model::{CommandSummary, HookSummary, OutgoingSummary, date_time};
@@ -67,7 +67,27 @@ fn Hooks(data: Data, room: String) -> impl IntoView {
         .collect_view();
     let outgoing =
         data.outgoing.into_iter().map(|hook| view! { <OutgoingItem hook room=room.clone()/> }).collect_view();
-    let (command_room, outgoing_room) = (room.clone(), room.clone());
+    let (command_room, outgoing_room, previews_room) = (room.clone(), room.clone(), room.clone());
+    let previews = match (data.server_previews, data.previews) {
+        (false, _) => {
+            view! { <p class="muted" id="previews-state">"This server makes no link previews."</p> }
+                .into_any()
+        }
+        (true, on) => view! {
+            <p id="previews-state">
+                {if on { "A message's first link is shown as a card of what its page says about itself." }
+                 else { "Links are shown without a preview here." }}
+            </p>
+            <form method="post" action=SetLinkPreviews::url() id="set-previews">
+                <input type="hidden" name="room" value=previews_room/>
+                <input type="hidden" name="on" value=(!on).to_string()/>
+                <button type="submit" class="secondary" id="previews-button">
+                    {if on { "Turn link previews off" } else { "Turn link previews on" }}
+                </button>
+            </form>
+        }
+        .into_any(),
+    };
     view! {
         <main class="account integrations-page" id="integrations-page">
             <p><a href=format!("/r/{room}") class="back" rel="external">"← Back to " {title.clone()}</a></p>
@@ -122,6 +142,10 @@ fn Hooks(data: Data, room: String) -> impl IntoView {
                     <input id="outgoing-triggers" name="triggers" type="text" autocomplete="off"/>
                     <button type="submit" id="create-outgoing-button">"Add an outgoing webhook"</button>
                 </form>
+            </section>
+            <section class="account-form bots" aria-labelledby="previews-title">
+                <h2 id="previews-title">"Link previews"</h2>
+                {previews}
             </section>
         </main>
     }

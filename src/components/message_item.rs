@@ -9,6 +9,7 @@ use crate::components::attachment_view::AttachmentList;
 use crate::components::avatar::Avatar;
 use crate::components::emoji_picker::EmojiPicker;
 use crate::components::icons::{AddReactionIcon, PinIcon};
+use crate::components::link_card::LinkCard;
 use crate::components::message_list::{Follow, jump_to};
 use crate::components::message_touch;
 use crate::emoji::is_jumbo;
@@ -103,6 +104,7 @@ pub fn MessageItem(
         let me = chat.username.get_value();
         view! { <Reactions reactions=message.reactions.clone() me react/> }
     });
+    let preview = message.preview.clone().map(|preview| view! { <LinkCard preview=*preview seq mine/> });
     let answers = message.reply_to.clone().map(|quote| view! { <QuoteLine quote=*quote/> });
     let actions = (!message.deleted).then(|| {
         view! {
@@ -180,6 +182,7 @@ pub fn MessageItem(
                 {body}
                 {edited}
                 <AttachmentList attachments=message.attachments.clone()/>
+                {preview}
                 {reactions}
                 {thread_line}
             </div>
@@ -395,7 +398,7 @@ fn confirm(question: &str) -> bool {
 }
 
 /// A fresh id for an edit or deletion (a resend of it would be applied once).
-fn change_id() -> String {
+pub(crate) fn change_id() -> String {
     #[cfg(feature = "hydrate")]
     {
         crate::client::random_id()

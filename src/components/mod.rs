@@ -13,6 +13,7 @@ pub mod emoji_source;
 pub mod header;
 pub mod icons;
 pub mod integrations_page;
+pub mod link_card;
 pub mod message_item;
 pub mod message_list;
 pub mod message_touch;

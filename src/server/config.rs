@@ -112,6 +112,12 @@ pub struct Config {
     #[arg(long, env = "BANTER_HOOK_RETRY_MS", default_value_t = 1_000)]
     pub hook_retry_ms: u64,
 
+    /// Link previews: the server fetches the first web link of each new message (through the
+    /// outbound guard) and shows a card of what the page says about itself. `false` turns them
+    /// off on the whole server; a room's moderators may turn them off for their room.
+    #[arg(long, env = "BANTER_LINK_PREVIEWS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub link_previews: bool,
+
     /// Hosts, addresses or networks the server may call although they are internal
     /// (comma-separated: `push.corp.example,10.1.0.0/16`): a company's own push service. By
     /// default the server calls no loopback, private, link-local or other internal address

@@ -37,6 +37,7 @@ use tokio::net::TcpListener;
 
 use crate::app::{App, shell};
 use crate::attachments::{FILES_PATH, FORM_POST_PATH, UPLOAD_PATH};
+use crate::model::PREVIEW_IMAGES_PATH;
 pub use config::Config;
 use edge::{api_status, assets, health, http_security, listener};
 use media::uploads;
@@ -94,6 +95,7 @@ pub fn router(state: AppState) -> Router {
         .route(UPLOAD_PATH, post(uploads::upload).layer(axum::extract::DefaultBodyLimit::disable()))
         .route(FORM_POST_PATH, post(form_post::post_form).layer(axum::extract::DefaultBodyLimit::disable()))
         .route(&format!("{FILES_PATH}/{{id}}/{{name}}"), get(uploads::download))
+        .route(&format!("{PREVIEW_IMAGES_PATH}/{{id}}"), get(previews::image_route::serve))
         .layer(axum::middleware::from_fn(api_status::count_internal_errors))
         .layer(axum::middleware::from_fn_with_state(state.clone(), http_security::guard))
         .layer(http_security::layers())

@@ -21,6 +21,8 @@ use crate::server::limits::shared_limits::{Allowance, SharedLimits};
 use crate::server::media::blobs::BlobStore;
 use crate::server::media::object_store::ObjectStore;
 use crate::server::outbound::OutboundPolicy;
+use crate::server::previews::fetcher::{FETCH_TIMEOUT, Fetcher};
+use crate::server::previews::previewer::Previewer;
 use crate::server::realtime::cluster::Cluster;
 use crate::server::realtime::hub::{ConnId, Hub};
 use crate::server::realtime::sequencer::Sequencer;
@@ -130,13 +132,19 @@ impl AppState {
             Duration::from_millis(config.hook_retry_ms.max(1)),
         )?;
         let command_client = outbound.client(Duration::from_millis(config.command_timeout_ms.max(1)))?;
+        let fetcher = Fetcher::new(Arc::clone(&outbound), FETCH_TIMEOUT)?;
+        let (previewer, preview_worker) =
+            Previewer::new(config.link_previews, fetcher, store.clone(), blobs.clone());
         let sequencer = Sequencer::spawn(
             store.clone(),
             hub.clone(),
             blobs.clone(),
-            Announcers { pusher: pusher.clone(), outgoing },
+            Announcers { pusher: pusher.clone(), outgoing, previewer },
             cluster.clone(),
         );
+        if let Some(worker) = preview_worker {
+            worker.start(sequencer.clone());
+        }
         if let Some(cluster) = &cluster {
             hub.set_cluster(cluster.clone());
             cluster.listen(

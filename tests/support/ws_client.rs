@@ -169,7 +169,7 @@ impl Client {
         self.ack(client_id).await
     }
 
-    /// Send a message or a change (`send`, `edit`, `delete`, `react`, `pin`): its own `seq`, or
+    /// Send a message or a change (`send`, `edit`, `delete`, `react`, `pin`, `remove_preview`): its own `seq`, or
     /// the error code.
     pub async fn change(&mut self, frame: ClientFrame) -> Result<i64, ErrorCode> {
         let id = match &frame {
@@ -177,7 +177,8 @@ impl Client {
             | ClientFrame::Edit { client_id, .. }
             | ClientFrame::Delete { client_id, .. }
             | ClientFrame::React { client_id, .. }
-            | ClientFrame::Pin { client_id, .. } => client_id.clone(),
+            | ClientFrame::Pin { client_id, .. }
+            | ClientFrame::RemovePreview { client_id, .. } => client_id.clone(),
             other => panic!("not a change: {other:?}"),
         };
         self.send(&frame).await;

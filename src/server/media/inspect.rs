@@ -67,6 +67,8 @@ pub enum MediaError {
     Undecodable(#[from] image::ImageError),
     #[error("cannot write the image: {0}")]
     Io(#[from] std::io::Error),
+    #[error("not an image")]
+    NotAnImage,
 }
 
 /// An image after [`process_image`].
@@ -116,10 +118,41 @@ pub fn process_image(path: &Path, mime: &str) -> Result<Processed, MediaError> {
     Ok(Processed { width, height, size: std::fs::metadata(path)?.len(), thumb, thumb_mime })
 }
 
+/// Largest side of a link preview's image, in pixels.
+pub const PREVIEW_IMAGE_MAX: u32 = 480;
+
+/// A link preview's image, made from what a page linked to (`bytes`, any of the formats an
+/// upload may be): decoded within the same limits as an upload (a decompression bomb is refused
+/// from its header), turned upright, shrunk to at most [`PREVIEW_IMAGE_MAX`] a side, encoded
+/// afresh (no metadata, first frame only). Its bytes, type, width and height.
+pub fn preview_image(bytes: &[u8]) -> Result<(Vec<u8>, &'static str, u32, u32), MediaError> {
+    let sniffed = sniff(&bytes[..bytes.len().min(SNIFF_BYTES)]);
+    let format = match ImageFormat::from_mime_type(sniffed.mime) {
+        Some(format) if sniffed.kind == AttachmentKind::Image => format,
+        _ => return Err(MediaError::NotAnImage),
+    };
+    let mut reader = ImageReader::new(std::io::Cursor::new(bytes));
+    reader.set_format(format);
+    let mut image = decode_within_limits(reader)?;
+    if image.width() > PREVIEW_IMAGE_MAX || image.height() > PREVIEW_IMAGE_MAX {
+        image = image.thumbnail(PREVIEW_IMAGE_MAX, PREVIEW_IMAGE_MAX);
+    }
+    let (out, mime) = encode_thumbnail(&image)?;
+    Ok((out, mime, image.width(), image.height()))
+}
+
 /// Decode (the first frame of) an image within the limits, turned upright by its EXIF.
 fn decode_upright(path: &Path, format: ImageFormat) -> Result<DynamicImage, MediaError> {
     let mut reader = ImageReader::open(path)?;
     reader.set_format(format);
+    decode_within_limits(reader)
+}
+
+/// Decode what `reader` reads, refusing more than [`MAX_PIXELS`] from the header alone and
+/// taking at most [`MAX_DECODE_BYTES`]; turned upright by its EXIF.
+fn decode_within_limits<R: std::io::BufRead + std::io::Seek>(
+    mut reader: ImageReader<R>,
+) -> Result<DynamicImage, MediaError> {
     let mut limits = Limits::default();
     limits.max_alloc = Some(MAX_DECODE_BYTES);
     reader.limits(limits);
@@ -281,6 +314,15 @@ mod tests {
             Err(MediaError::TooManyPixels { width: 10_000, height: 10_000 }) => {}
             other => panic!("expected the pixel cap, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_preview_image_is_made_small_and_new_and_a_bomb_or_a_page_is_refused() {
+        let (bytes, mime, width, height) = preview_image(&png(1_200, 600)).expect("made");
+        assert_eq!((mime, width, height), ("image/jpeg", PREVIEW_IMAGE_MAX, PREVIEW_IMAGE_MAX / 2));
+        assert_eq!(sniff(&bytes).mime, "image/jpeg");
+        assert!(matches!(preview_image(&png_bomb()), Err(MediaError::TooManyPixels { .. })));
+        assert!(matches!(preview_image(b"<html>not an image</html>"), Err(MediaError::NotAnImage)));
     }
 
     #[test]

@@ -31,7 +31,7 @@ const MULTIPART_OVERHEAD: u64 = 16 * 1024;
 /// Expired uploads removed per sweep; the next sweep takes the rest.
 const SWEEP_BATCH: i64 = 500;
 /// The policy for user files opened directly: nothing runs, nothing loads from elsewhere.
-const FILE_CSP: &str =
+pub(crate) const FILE_CSP: &str =
     "sandbox; default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'";
 
 /// Why an upload was refused. The code is for programs; the message is shown to people.

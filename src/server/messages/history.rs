@@ -8,6 +8,7 @@ use sqlx::any::AnyRow;
 use crate::attachments::AttachmentId;
 use crate::model::{ChatMessage, HistoryPage, Quote, ThreadSummary};
 use crate::protocol::{ErrorCode, ServerFrame};
+use crate::server::previews::records::{preview_columns, preview_from_row};
 use crate::server::storage::store::{Store, StoreError, WriteTx};
 
 /// Why a change (or a message) was not stored. Nothing was.
@@ -191,6 +192,7 @@ impl Store {
             thread_root,
             also_in_room: thread_root.is_some() && placement.also_to_room,
             thread,
+            preview: None,
         }))
     }
 
@@ -311,16 +313,21 @@ impl Store {
 
 /// A message, the one it answers and its thread's root, read by [`from_row`]: every history
 /// read selects these.
-pub(super) const MESSAGE_COLUMNS: &str = "m.seq, m.client_id, m.author, m.body, m.created_at,
+pub(super) const MESSAGE_COLUMNS: &str = concat!(
+    "m.seq, m.client_id, m.author, m.body, m.created_at,
         COALESCE(u.username, '') AS username, CASE WHEN u.bot_owner_id IS NULL THEN 0 ELSE 1 END AS author_bot, m.via, m.html, m.edited_at, m.deleted_at, m.pinned_at,
         r.seq AS reply_seq, r.author AS reply_author, COALESCE(ru.username, '') AS reply_username,
         r.body AS reply_body, r.deleted_at AS reply_deleted_at,
         m.thread_root, m.also_in_room, m.thread_replies, m.thread_last_at, m.thread_people,
-        t.thread_replies AS root_replies, t.thread_last_at AS root_last_at, t.thread_people AS root_people
+        t.thread_replies AS root_replies, t.thread_last_at AS root_last_at, t.thread_people AS root_people, ",
+    preview_columns!(),
+    "
     FROM messages m LEFT JOIN users u ON u.id = m.author_id
     LEFT JOIN messages r ON r.room_id = m.room_id AND r.seq = m.reply_to
     LEFT JOIN users ru ON ru.id = r.author_id
-    LEFT JOIN messages t ON t.room_id = m.room_id AND t.seq = m.thread_root";
+    LEFT JOIN messages t ON t.room_id = m.room_id AND t.seq = m.thread_root
+    LEFT JOIN link_previews p ON p.room_id = m.room_id AND p.seq = m.seq AND p.removed_at IS NULL"
+);
 
 /// The usernames kept in a root's `thread_people`.
 pub(super) fn people_of(kept: &str) -> Vec<String> {
@@ -387,5 +394,6 @@ pub(super) fn from_row(room: &str, row: &AnyRow) -> Result<ChatMessage, StoreErr
         thread: thread_from_row(row, thread_root.is_some())?,
         thread_root,
         also_in_room: row.try_get::<i64, _>("also_in_room")? != 0,
+        preview: preview_from_row(row)?.map(Box::new),
     })
 }

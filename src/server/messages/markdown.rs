@@ -48,6 +48,18 @@ pub fn render(body: &str, mentions: &[String]) -> String {
     if html == plain_paragraph(body) { String::new() } else { html.trim_end().to_owned() }
 }
 
+/// The first `http`/`https` link of a rendered message ([`render`]'s output): what its link
+/// preview is of. Links in code are text there, so they are never taken; `mailto:` is skipped.
+pub fn first_web_link(html: &str) -> Option<String> {
+    const OPEN: &str = "<a href=\"";
+    html.match_indices(OPEN).find_map(|(at, _)| {
+        let rest = &html[at + OPEN.len()..];
+        let href =
+            rest[..rest.find('"')?].replace("&quot;", "\"").replace("&nbsp;", "\u{a0}").replace("&amp;", "&");
+        (href.starts_with("https://") || href.starts_with("http://")).then_some(href)
+    })
+}
+
 /// What the renderer makes of text with nothing to format: one paragraph of it, escaped.
 fn plain_paragraph(body: &str) -> String {
     let mut out = String::with_capacity(body.len() + 8);
@@ -188,6 +200,24 @@ mod tests {
         );
         // Only the renderer makes mention spans: typed ones are text.
         assert_eq!(render("<span class=\"mention\">@ann</span>", &[]), "");
+    }
+
+    #[test]
+    fn the_first_web_link_is_the_preview_one_and_code_is_not_a_link() {
+        let first = |body: &str| super::first_web_link(&render(body, &[]));
+        assert_eq!(
+            first(
+                "see `https://code.example` and mailto:a@b.c then https://a.example/x?q=1&r=2 or https://b.example"
+            ),
+            Some("https://a.example/x?q=1&r=2".to_owned())
+        );
+        assert_eq!(
+            first("[the docs](http://docs.example/p \"t\")"),
+            Some("http://docs.example/p".to_owned())
+        );
+        assert_eq!(first("```\nhttps://in.code.example\n```"), None);
+        assert_eq!(first("no links at all"), None);
+        assert_eq!(first("javascript:alert(1) [x](javascript:alert(1))"), None);
     }
 
     #[test]

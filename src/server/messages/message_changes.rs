@@ -1,7 +1,7 @@
 //! Edits and deletions in the store: applied inside the sequencer's transaction like a new
 //! message, each taking the room's next `seq` as an event. The event log and what the
-//! changes share (the target, a resend applied once) live here too, for reactions and pins;
-//! [`Store::changes_after`] is what a resuming client is told of them all.
+//! changes share (the target, a resend applied once) live here too, for reactions, pins and
+//! link previews; [`Store::changes_after`] is what a resuming client is told of them all.
 //!
 //! The message row always holds the current state, so pages and history need nothing else; the
 //! event row (`message_events`) is what a resuming client needs: "message 12 changed, at seq 40".
@@ -12,11 +12,12 @@
 use sqlx::Row;
 
 use crate::attachments::AttachmentId;
-use crate::model::Reaction;
+use crate::model::{LinkPreview, Reaction};
 use crate::protocol::ServerFrame;
 use crate::server::messages::history::{Refusal, Stored};
 use crate::server::messages::pins::PIN_EVENT;
 use crate::server::messages::receipts::READ_EVENT;
+use crate::server::previews::records::PREVIEW_EVENT;
 use crate::server::rooms::moderation::{self, Act};
 use crate::server::storage::store::{Store, StoreError};
 
@@ -75,14 +76,14 @@ impl ChangeRow {
 }
 
 /// The message a change is about, as the checks need it.
-pub(super) struct Target {
-    pub(super) author_id: Option<i64>,
+pub(crate) struct Target {
+    pub(crate) author_id: Option<i64>,
     pub(super) created_at: i64,
 }
 
 impl Store {
     /// The message `seq` in the room, unless it does not exist or is deleted.
-    pub(super) async fn target(
+    pub(crate) async fn target(
         tx: &mut crate::server::storage::store::WriteTx,
         room_id: i64,
         seq: i64,
@@ -99,7 +100,7 @@ impl Store {
     }
 
     /// The `seq` this actor's change with `client_id` already took, if it was applied before.
-    pub(super) async fn applied(
+    pub(crate) async fn applied(
         tx: &mut crate::server::storage::store::WriteTx,
         room_id: i64,
         actor_id: i64,
@@ -115,6 +116,7 @@ impl Store {
         .await?)
     }
 
+    /// Note change `kind` of message `target` at `seq`, by `actor_id` under their `client_id`.
     #[allow(clippy::too_many_arguments)]
     pub(super) async fn record_event(
         tx: &mut crate::server::storage::store::WriteTx,
@@ -123,6 +125,21 @@ impl Store {
         target: i64,
         kind: &str,
         actor_id: i64,
+        client_id: &str,
+        ts: i64,
+    ) -> Result<(), StoreError> {
+        Store::record_event_by(tx, room_id, seq, target, kind, Some(actor_id), client_id, ts).await
+    }
+
+    /// [`Store::record_event`], for a change a person or the server itself (`None`) made.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn record_event_by(
+        tx: &mut crate::server::storage::store::WriteTx,
+        room_id: i64,
+        seq: i64,
+        target: i64,
+        kind: &str,
+        actor_id: Option<i64>,
         client_id: &str,
         ts: i64,
     ) -> Result<(), StoreError> {
@@ -230,7 +247,7 @@ impl Store {
         .bind(delete.target)
         .execute(&mut **tx)
         .await?;
-        let files: Vec<String> =
+        let mut files: Vec<String> =
             sqlx::query_scalar("SELECT id FROM attachments WHERE room_id = $1 AND message_seq = $2")
                 .bind(delete.room_id)
                 .bind(delete.target)
@@ -241,6 +258,7 @@ impl Store {
             .bind(delete.target)
             .execute(&mut **tx)
             .await?;
+        files.extend(Store::forget_preview(tx, delete.room_id, delete.target).await?.map(String::from));
         sqlx::query("DELETE FROM reactions WHERE room_id = $1 AND target_seq = $2")
             .bind(delete.room_id)
             .bind(delete.target)
@@ -300,6 +318,13 @@ impl Store {
         if let (Some(first), Some(last)) = (edited.iter().min(), edited.iter().max()) {
             mentions = self.mentions_between(room_id, *first, *last).await?;
         }
+        // Previews as they are now, for the messages whose preview changed.
+        let previewed: Vec<i64> =
+            rows.iter().filter(|row| row.kind == PREVIEW_EVENT).map(|row| row.target).collect();
+        let mut previews: Vec<(i64, LinkPreview)> = Vec::new();
+        if let (Some(first), Some(last)) = (previewed.iter().min(), previewed.iter().max()) {
+            previews = self.previews_between(room_id, *first, *last).await?;
+        }
         // The room's pins as they are now, if any change was a pin.
         let pins =
             if rows.iter().any(|row| row.kind == PIN_EVENT) { self.pins(room_id).await? } else { Vec::new() };
@@ -315,6 +340,12 @@ impl Store {
                         pin: pins.iter().find(|pin| pin.message.seq == target).cloned(),
                     },
                     (Some(_), _) => ServerFrame::Deleted { room: room.to_owned(), seq, target },
+                    (None, PREVIEW_EVENT) => ServerFrame::Preview {
+                        room: room.to_owned(),
+                        seq,
+                        target,
+                        preview: previews.iter().find(|(t, _)| *t == target).map(|(_, p)| p.clone()),
+                    },
                     (None, "react") => ServerFrame::Reactions {
                         room: room.to_owned(),
                         seq,

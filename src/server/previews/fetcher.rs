@@ -6,9 +6,10 @@
 //! address it checked; an address written in the URL, and every redirect (at most 3), is
 //! checked the same way. Only `http`/`https`. What is read is bounded: at most
 //! [`MAX_PAGE_BYTES`] of a `text/html` answer within the fetch's deadline (5 s), anything else
-//! ignored unread. One fetch per URL at a time, and what it found is kept for
-//! [`CACHE_FOR`] (at most [`MAX_CACHED`] URLs), so a link pasted in many messages costs one
-//! fetch; at most [`MAX_FETCHES_AT_ONCE`] run at once.
+//! ignored unread; of a page's image, at most [`MAX_IMAGE_BYTES`] of an `image/*` answer. One
+//! fetch per URL at a time, and what it found is kept for [`CACHE_FOR`] (at most
+//! [`MAX_CACHED`] URLs), so a link pasted in many messages costs one fetch; at most
+//! [`MAX_FETCHES_AT_ONCE`] run at once.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -32,6 +33,8 @@ pub const CACHE_FOR: Duration = Duration::from_secs(60 * 60);
 pub const MAX_CACHED: usize = 1_024;
 /// Longest URL fetched, in bytes.
 pub const MAX_URL_BYTES: usize = 2_048;
+/// Most bytes of a page's image read; a larger image is not shown.
+pub const MAX_IMAGE_BYTES: usize = 5 * 1024 * 1024;
 
 /// Why a page has no preview.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -50,6 +53,10 @@ pub enum FetchError {
     NotHtml,
     #[error("the page says nothing about itself")]
     Nothing,
+    #[error("not an image")]
+    NotImage,
+    #[error("the image is larger than {MAX_IMAGE_BYTES} bytes")]
+    TooLarge,
 }
 
 /// A page's preview, its image made absolute (the page's final address as base).
@@ -131,6 +138,36 @@ impl Fetcher {
         state.cached.insert(key.to_owned(), (Instant::now(), found.clone()));
     }
 
+    /// The bytes of the image at `url` (a page's `og:image`), through the guard like the page:
+    /// only an `image/*` answer, at most [`MAX_IMAGE_BYTES`], within the fetch's deadline.
+    pub async fn image(&self, url: &str) -> Result<Vec<u8>, FetchError> {
+        let url = match Url::parse(url) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.as_str().len() <= MAX_URL_BYTES => url,
+            _ => return Err(FetchError::NotHttp),
+        };
+        let Ok(_permit) = self.permits.acquire().await else { return Err(FetchError::TimedOut) };
+        self.policy.check_literal(&url).map_err(|refused| FetchError::Refused(refused.to_string()))?;
+        let request = self.client.get(url).header(reqwest::header::ACCEPT, "image/*");
+        let mut response = request.send().await.map_err(failure)?;
+        if !response.status().is_success() {
+            return Err(FetchError::Status(response.status().as_u16()));
+        }
+        if !content_type_is(&response, "image/") {
+            return Err(FetchError::NotImage);
+        }
+        if response.content_length().is_some_and(|length| length > MAX_IMAGE_BYTES as u64) {
+            return Err(FetchError::TooLarge);
+        }
+        let mut image = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(failure)? {
+            if image.len() + chunk.len() > MAX_IMAGE_BYTES {
+                return Err(FetchError::TooLarge);
+            }
+            image.extend_from_slice(&chunk);
+        }
+        Ok(image)
+    }
+
     async fn fetch(&self, url: Url) -> Found {
         let Ok(_permit) = self.permits.acquire().await else { return Err(FetchError::TimedOut) };
         self.policy.check_literal(&url).map_err(|refused| FetchError::Refused(refused.to_string()))?;
@@ -139,12 +176,7 @@ impl Fetcher {
         if !response.status().is_success() {
             return Err(FetchError::Status(response.status().as_u16()));
         }
-        let html = response
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|value| value.to_str().ok())
-            .is_some_and(|value| value.trim_start().to_ascii_lowercase().starts_with("text/html"));
-        if !html {
+        if !content_type_is(&response, "text/html") {
             return Err(FetchError::NotHtml);
         }
         let base = response.url().clone();
@@ -190,6 +222,15 @@ impl Drop for InFlight {
     fn drop(&mut self) {
         self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner).fetching.remove(&self.key);
     }
+}
+
+/// Whether the answer says its type starts with `prefix` (`text/html`, `image/`).
+fn content_type_is(response: &reqwest::Response, prefix: &str) -> bool {
+    response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.trim_start().to_ascii_lowercase().starts_with(prefix))
 }
 
 /// A failed request, said plainly; a refusal by the guard (a redirect inward) says so.

@@ -10,6 +10,8 @@ use crate::model::now_ms;
 use crate::protocol::{ServerFrame, encode};
 use crate::server::integrations::outgoing_hooks::Committed;
 use crate::server::messages::history::{NewMessage, Stored};
+use crate::server::messages::markdown::first_web_link;
+use crate::server::previews::previewer::Linked;
 use crate::server::push::sender::Posted;
 use crate::server::realtime::cluster::ClusterEvent;
 use crate::server::realtime::hub::Hub;
@@ -83,6 +85,17 @@ impl Task {
                                     thread_root: thread.0,
                                     thread_only: thread.0.is_some() && !thread.1,
                                 });
+                                if let (Some(url), Some(author_id), false) =
+                                    (first_web_link(&message.html), message.author_id, message.bot)
+                                {
+                                    self.previewer.linked(Linked {
+                                        room_id: message.room_id,
+                                        room: message.room.clone(),
+                                        seq,
+                                        author_id,
+                                        url,
+                                    });
+                                }
                                 let in_room = thread.0.is_none() || thread.1;
                                 if in_room && !message.bot {
                                     self.outgoing.committed(Committed {
@@ -243,6 +256,11 @@ impl Task {
                 Change::Edit(edit) => Store::edit(&mut tx, edit, next, ts).await?,
                 Change::React(react) => Store::react(&mut tx, react, next, ts).await?,
                 Change::Pin(pin) => Store::pin(&mut tx, pin, next, ts).await?,
+                Change::Preview(preview) => {
+                    let (outcome, gone) = Store::preview(&mut tx, preview, next, ts).await?;
+                    files.extend(gone);
+                    outcome
+                }
                 Change::Read(read) => Store::read_up_to(&mut tx, read, next, ts).await?,
                 Change::Delete(delete) => {
                     let (outcome, gone) = Store::delete(&mut tx, delete, next, ts).await?;

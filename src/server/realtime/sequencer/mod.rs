@@ -34,6 +34,8 @@ use crate::server::messages::message_changes::{DeleteMessage, EditMessage};
 use crate::server::messages::pins::PinMessage;
 use crate::server::messages::reactions::ReactMessage;
 use crate::server::messages::receipts::ReadUpTo;
+use crate::server::previews::previewer::Previewer;
+use crate::server::previews::records::PreviewChange;
 use crate::server::push::sender::Pusher;
 use crate::server::realtime::access_watch::AccessWatch;
 use crate::server::realtime::cluster::{Cluster, ClusterEvent};
@@ -104,6 +106,8 @@ pub enum Change {
     Delete(DeleteMessage),
     React(ReactMessage),
     Pin(PinMessage),
+    /// A link preview found, or removed by its message's author.
+    Preview(PreviewChange),
     /// A read position moving on (a receipt, when it passes someone else's message).
     Read(ReadUpTo),
 }
@@ -116,6 +120,7 @@ impl Change {
             Change::Delete(d) => d.room_id,
             Change::React(r) => r.room_id,
             Change::Pin(p) => p.room_id,
+            Change::Preview(p) => p.room_id,
             Change::Read(r) => r.room_id,
         }
     }
@@ -127,6 +132,7 @@ impl Change {
             Change::Delete(d) => &d.room,
             Change::React(r) => &r.room,
             Change::Pin(p) => &p.room,
+            Change::Preview(p) => &p.room,
             Change::Read(r) => &r.room,
         }
     }
@@ -138,6 +144,7 @@ impl Change {
             Change::Delete(d) => &d.client_id,
             Change::React(r) => &r.client_id,
             Change::Pin(p) => &p.client_id,
+            Change::Preview(p) => &p.client_id,
             // Nobody is acknowledged a read: it is a server function's call.
             Change::Read(_) => "",
         }
@@ -174,10 +181,11 @@ enum Command {
 }
 
 /// Who hears of each committed message besides the room's sockets, each through a queue that
-/// is never waited on: Web Push, and the room's outgoing webhooks.
+/// is never waited on: Web Push, the room's outgoing webhooks, and link previews.
 pub struct Announcers {
     pub pusher: Pusher,
     pub outgoing: Outgoing,
+    pub previewer: Previewer,
 }
 
 /// Cheap-to-clone handle for sending work to the sequencer task.
@@ -202,6 +210,7 @@ impl Sequencer {
             blobs,
             pusher: announcers.pusher,
             outgoing: announcers.outgoing,
+            previewer: announcers.previewer,
             cluster,
             rx,
             delivered: HashMap::new(),
@@ -290,6 +299,8 @@ struct Task {
     pusher: Pusher,
     /// Where each new message goes for the room's outgoing webhooks (never waited on).
     outgoing: Outgoing,
+    /// Where each new message with a web link goes for its preview (never waited on).
+    previewer: Previewer,
     /// The other nodes, when there are any: told of every commit, and heard from.
     cluster: Option<Cluster>,
     rx: mpsc::Receiver<Command>,

@@ -19,6 +19,7 @@ use crate::server::messages::message_changes::{DeleteMessage, EditMessage};
 use crate::server::messages::pins::PinMessage;
 use crate::server::messages::posting::{self, Post, PostError};
 use crate::server::messages::reactions::ReactMessage;
+use crate::server::previews::records::{PreviewAction, PreviewChange};
 use crate::server::realtime::cluster::ClusterEvent;
 use crate::server::realtime::hub::{ConnId, Outbox, Person};
 use crate::server::realtime::sequencer::{Change, PostReply, SequencerError};
@@ -161,6 +162,9 @@ impl<'a> Reader<'a> {
             }
             ClientFrame::Pin { room, client_id, seq, pinned } => {
                 self.on_pin(room, client_id, seq, pinned).await
+            }
+            ClientFrame::RemovePreview { room, client_id, seq } => {
+                self.on_remove_preview(room, client_id, seq).await
             }
             ClientFrame::Typing { room } => self.on_typing(room),
             ClientFrame::Ping => {
@@ -409,6 +413,16 @@ impl<'a> Reader<'a> {
             admin: self.state.is_admin(&self.person.username),
         };
         self.submit(Change::Pin(pin), client_id).await;
+    }
+
+    async fn on_remove_preview(&mut self, room: String, client_id: String, target: i64) {
+        let Some((client_id, room_id, room)) = self.admit_write(room, client_id).await else { return };
+        if !self.spend_allowance(&client_id).await {
+            return;
+        }
+        let action = PreviewAction::Remove { actor_id: self.person.user_id };
+        let change = PreviewChange { room_id, room, client_id: client_id.clone(), target, action };
+        self.submit(Change::Preview(change), client_id).await;
     }
 
     /// The checks every write shares: a valid `client_id`, the joined room, membership. The

@@ -1,0 +1,53 @@
+//! `GET /previews/{id}`: a link preview's image, to those who may read its room, checked on
+//! every request like an attachment (someone removed from a private room loses its previews
+//! too). Anyone else, signed out or not, is told it does not exist.
+
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::attachments::AttachmentId;
+use crate::server::AppState;
+use crate::server::accounts::auth::{NoSession, SignedIn};
+use crate::server::media::blobs::Blob;
+use crate::server::media::uploads::FILE_CSP;
+
+pub async fn serve(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    signed_in: Result<SignedIn, NoSession>,
+    request: Request,
+) -> Response {
+    let not_found = || (StatusCode::NOT_FOUND, "not found").into_response();
+    let Ok(id) = AttachmentId::try_from(id) else { return not_found() };
+    let user = match signed_in {
+        Ok(SignedIn(session)) => session.user,
+        Err(NoSession::SignedOut) => return not_found(),
+        Err(NoSession::Unavailable) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
+    };
+    let (room_id, mime) = match state.store.preview_image(&id).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return not_found(),
+        Err(error) => {
+            tracing::error!(%error, "preview image lookup failed");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    };
+    if !state.store.can_read(room_id, user.id).await.unwrap_or(false) {
+        return not_found();
+    }
+    let mut response = state.blobs.serve(Blob::File(&id), request).await;
+    if !(response.status().is_success() || response.status() == StatusCode::NOT_MODIFIED) {
+        return if response.status() == StatusCode::NOT_FOUND { not_found() } else { response };
+    }
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&mime).unwrap_or(HeaderValue::from_static("image/jpeg")),
+    );
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(FILE_CSP));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    // An image's bytes never change; only people who may see them have them.
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=31536000, immutable"));
+    response
+}
