@@ -9,9 +9,10 @@ set -euo pipefail
 # more (docs/benchmarks.md says why), so this holds the line where it is. Moved from 450,000
 # to 460,000 for pins, saved messages and drafts, to 482,000 for threads, to 484,000 for read
 # receipts, to 493,000 for bot accounts and to 506,000 for webhooks, slash commands and the
-# integrations page (docs/benchmarks.md, "The page's bundle", has the figures and what was cut
-# first).
-BUNDLE_BUDGET_BYTES=506000
+# integrations page; down to 498,000 when the integrations page and the moderation log left the
+# bundle, with link previews in (docs/benchmarks.md, "The page's bundle", has the figures and
+# what was cut first).
+BUNDLE_BUDGET_BYTES=498000
 
 pkg="${1:-target/site/pkg}"
 shopt -s nullglob

@@ -8,13 +8,23 @@ use leptos_router::path;
 
 use crate::components::account_form::{SignInPage, SignUpPage};
 use crate::components::chat_page::ChatPage;
-use crate::components::integrations_page::IntegrationsPage;
-use crate::components::moderation_page::ModerationPage;
 use crate::components::profile_page::ProfilePage;
 use crate::components::rooms_page::RoomsPage;
 use crate::components::saved_page::SavedPage;
 use crate::components::search_page::SearchPage;
+use crate::components::server_only::{IntegrationsPage, ModerationPage};
 use crate::components::threads_page::ThreadsPage;
+
+/// Whether the page being rendered hydrates: every page but those the server renders alone.
+fn hydrated() -> bool {
+    #[cfg(feature = "ssr")]
+    {
+        let parts = use_context::<axum::http::request::Parts>();
+        !parts.is_some_and(|parts| crate::components::server_only::is_server_only(parts.uri.path()))
+    }
+    #[cfg(not(feature = "ssr"))]
+    true
+}
 
 /// The document around the app. `interactive-widget=resizes-content` makes phones shrink the
 /// layout when the on-screen keyboard opens, so the composer stays in view.
@@ -41,7 +51,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 // `/pkg/banter.<hash>.css` when the build hashed the names (cached for a year).
                 <HashedStylesheet options=options.clone() id="leptos"/>
                 <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
+                // Not on the pages the server renders alone (`components::server_only`).
+                {if hydrated() { view! { <HydrationScripts options/> }.into_any() } else { ().into_any() }}
                 <MetaTags/>
             </head>
             <body>

@@ -235,3 +235,20 @@ async fn a_new_messages_line_marks_where_unread_messages_start() {
     let alice_page = server.get_as(&server.cookie("alice").await, "/").await;
     assert!(!alice_page.contains(r#"id="first-unread""#));
 }
+
+/// A room's integrations page and moderation log are the server's alone: whole without a
+/// script, and without the bundle (their forms are plain forms), while the chat hydrates.
+#[tokio::test]
+async fn the_integrations_and_moderation_pages_come_without_the_bundle() {
+    let server = TestServer::start().await;
+    let ann = server.cookie("ann").await;
+    let room = server.private_room(&ann, "ops", &[]).await;
+    let chat = server.get_as(&ann, &format!("/r/{room}")).await;
+    assert!(chat.contains("modulepreload"), "the chat loads its bundle: {chat}");
+    for page in ["integrations", "moderation"] {
+        let page = server.get_as(&ann, &format!("/r/{room}/{page}")).await;
+        assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+        assert!(page.contains("<h1>") && page.contains("ops"), "rendered whole: {page}");
+        assert!(!page.contains("modulepreload") && !page.contains("hydrate"), "no bundle: {page}");
+    }
+}

@@ -265,6 +265,18 @@ async fn a_links_preview_arrives_live_as_a_change_and_a_resumer_hears_of_it_once
     assert!(matches!(changes[0], ServerFrame::Preview { seq: s, target: t, preview: Some(p), .. }
         if *s == change && *t == seq && *p == preview));
     assert_eq!(pages.fetched.load(Ordering::SeqCst), 1);
+
+    // An edit that gives a message its first link gets it a preview too.
+    let plain = ann.say("general", "p2", "the notes are coming").await;
+    let edit = ClientFrame::Edit {
+        room: "general".into(),
+        client_id: "e1".into(),
+        seq: plain,
+        body: format!("the notes: {url}?v=2"),
+    };
+    ann.change(edit).await.expect("edited");
+    let (_, target, preview) = next_preview(&mut bob).await;
+    assert_eq!((target, preview.map(|p| p.title)), (plain, Some("Release 7 is out".to_owned())));
 }
 
 #[tokio::test]

@@ -44,7 +44,7 @@ test('slash commands from the composer: completion, /invite, /shrug, a live /top
   });
   await new Promise<void>((listening) => handler.listen(0, '127.0.0.1', listening));
   const { port } = handler.address() as AddressInfo;
-  await visit(alice.page, `${room}/integrations`);
+  await alice.page.goto(`${room}/integrations`);
   await alice.page.locator('#command-name').fill('deploy');
   await alice.page.locator('#command-url').fill(`http://127.0.0.1:${port}/slash`);
   await alice.page.locator('#create-command-button').click();

@@ -50,7 +50,7 @@ test('a moderator makes a webhook, what a tool posts to its URL appears live in 
   await expect(bob.page.locator('#hooks li')).toContainText(`by @${alice.name}`);
   await expect(bob.page.locator('#integrations-link')).toHaveCount(0);
 
-  await visit(alice.page, `${club}/integrations`);
+  await alice.page.goto(`${club}/integrations`);
   await expect(alice.page.locator('#hook-list li')).toContainText('last posted');
   await alice.page.getByRole('button', { name: 'Revoke the webhook CI' }).click();
   await expect(alice.page.locator('#hook-list li')).toHaveCount(0);

@@ -40,7 +40,7 @@ test('a link gets a preview card live in both browsers, its author removes it fo
   await expect(bob.page.locator('#chat-box .link-preview')).toHaveCount(0);
 
   // The room's moderator turns previews off: links stay links.
-  await visit(alice.page, `${room}/integrations`);
+  await alice.page.goto(`${room}/integrations`);
   await alice.page.locator('#previews-button').click();
   await expect(alice.page.locator('#previews-state')).toHaveText('Links are shown without a preview here.');
   await alice.page.goto(room);

@@ -15,6 +15,7 @@ use crate::api::{
     RevokeHook, SetLinkPreviews, load_integrations,
 };
 use crate::components::account_form::returned_error;
+use crate::components::hook_line::HookLine;
 use crate::model::{CommandSummary, HookSummary, OutgoingSummary, date_time};
 use crate::protocol::MAX_NAME_CHARS;
 
@@ -211,21 +212,5 @@ fn OutgoingItem(hook: OutgoingSummary, room: String) -> impl IntoView {
                 <button type="submit" class="secondary small" aria-label=label>"Remove"</button>
             </form>
         </li>
-    }
-}
-
-/// A webhook in words: its name, who made it and when, when it last posted. The room's info
-/// panel lists them the same way.
-#[component]
-pub fn HookLine(hook: HookSummary) -> impl IntoView {
-    let posted = match hook.last_used_at {
-        Some(at) => view! { "last posted " <time>{date_time(at)}</time> }.into_any(),
-        None => view! { "has not posted yet" }.into_any(),
-    };
-    let by = hook.created_by.map(|by| format!(" by @{by}")).unwrap_or_default();
-    view! {
-        <span>{hook.name} " " <span class="badge bot-mark">"bot"</span></span>
-        <br/>
-        <span class="muted">"made" {by} " " <time>{date_time(hook.created_at)}</time> ", " {posted}</span>
     }
 }

@@ -11,7 +11,7 @@ use leptos::server_fn::ServerFn;
 
 use crate::api::{Invite, Member, OpenDirect, RemoveMember, RoomInfo as Info, SetModerator, SetNotify};
 use crate::chat_state::ChatState;
-use crate::components::integrations_page::HookLine;
+use crate::components::hook_line::HookLine;
 use crate::notifications::NotifyLevel;
 use crate::rooms::{MEMBER_LIST_MAX, RoomKind};
 

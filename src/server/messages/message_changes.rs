@@ -28,6 +28,8 @@ pub struct EditMessage {
     pub room: String,
     pub client_id: String,
     pub actor_id: i64,
+    /// The actor is a bot account (an edit of theirs that adds a link gets no preview).
+    pub by_bot: bool,
     pub target: i64,
     pub body: String,
     /// `body` rendered (`server::messages::markdown`), by the caller.
@@ -416,6 +418,7 @@ mod tests {
             room: "general".into(),
             client_id: id.into(),
             actor_id,
+            by_bot: false,
             target: 1,
             body: "typo".into(),
             html: String::new(),

@@ -112,6 +112,20 @@ impl Task {
                             seq
                         }
                         Stored::Changed(frame) => {
+                            // An edit that gives a message its first link: a preview, as if it
+                            // had been sent with it (a message gets at most one).
+                            if let (Change::Edit(edit), ServerFrame::Edited { html, .. }) = (&change, &frame)
+                                && !edit.by_bot
+                                && let Some(url) = first_web_link(html)
+                            {
+                                self.previewer.linked(Linked {
+                                    room_id: edit.room_id,
+                                    room: edit.room.clone(),
+                                    seq: edit.target,
+                                    author_id: edit.actor_id,
+                                    url,
+                                });
+                            }
                             let seq = change_seq(&frame);
                             let audience = Audience::of(&frame);
                             let frame = encode(&frame);

@@ -349,6 +349,7 @@ impl<'a> Reader<'a> {
             room,
             client_id: client_id.clone(),
             actor_id: self.person.user_id,
+            by_bot: self.person.bot,
             target,
             html,
             mentions,

@@ -1,0 +1,58 @@
+//! Pages the server renders alone, without the browser's bundle: a room's integrations page
+//! and its moderation log. Their forms are plain forms that work without a script, so the
+//! browser needs none of their code; leaving them out keeps the bundle every page downloads
+//! smaller (#28).
+//!
+//! The shell leaves their hydration scripts out ([`is_server_only`]). In the browser's build
+//! their routes are a [`Reload`], which asks the server for the page should the router ever
+//! reach one (a link to them without `rel="external"`).
+
+#[cfg(not(feature = "ssr"))]
+use leptos::prelude::*;
+
+/// Whether `path` (a request's) is one of the pages the server renders alone.
+pub fn is_server_only(path: &str) -> bool {
+    let parts: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    matches!(parts.as_slice(), ["", "r", room, "integrations" | "moderation"] if !room.is_empty())
+}
+
+#[cfg(feature = "ssr")]
+pub use crate::components::integrations_page::IntegrationsPage;
+#[cfg(feature = "ssr")]
+pub use crate::components::moderation_page::ModerationPage;
+
+/// In the browser: the page comes from the server.
+#[cfg(not(feature = "ssr"))]
+#[component]
+pub fn IntegrationsPage() -> impl IntoView {
+    view! { <Reload/> }
+}
+
+/// In the browser: the page comes from the server.
+#[cfg(not(feature = "ssr"))]
+#[component]
+pub fn ModerationPage() -> impl IntoView {
+    view! { <Reload/> }
+}
+
+/// Load the current address from the server, as a page of its own.
+#[cfg(not(feature = "ssr"))]
+#[component]
+fn Reload() -> impl IntoView {
+    Effect::new(|| {
+        #[cfg(feature = "hydrate")]
+        let _ = window().location().reload();
+    });
+    view! { <p class="loading">"Loading…"</p> }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_a_rooms_integrations_and_moderation_pages_are_the_servers_alone() {
+        use super::is_server_only;
+        assert!(is_server_only("/r/p-abc/integrations") && is_server_only("/r/general/moderation/"));
+        assert!(!is_server_only("/r/general") && !is_server_only("/r//moderation"));
+        assert!(!is_server_only("/r/general/t/4") && !is_server_only("/profile"));
+    }
+}
