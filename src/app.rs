@@ -12,7 +12,7 @@ use crate::components::profile_page::ProfilePage;
 use crate::components::rooms_page::RoomsPage;
 use crate::components::saved_page::SavedPage;
 use crate::components::search_page::SearchPage;
-use crate::components::server_only::{IntegrationsPage, ModerationPage};
+use crate::components::server_only::{IntegrationsPage, ModerationPage, ResetPasswordPage};
 use crate::components::threads_page::ThreadsPage;
 
 /// Whether the page being rendered hydrates: every page but those the server renders alone.
@@ -97,6 +97,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("threads") view=ThreadsPage ssr=SsrMode::Async/>
                 <Route path=path!("signin") view=SignInPage/>
                 <Route path=path!("signup") view=SignUpPage/>
+                <Route path=path!("reset") view=ResetPasswordPage/>
                 <Route path=path!("profile") view=ProfilePage ssr=SsrMode::Async/>
             </Routes>
         </Router>

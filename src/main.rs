@@ -51,6 +51,10 @@ async fn main() -> anyhow::Result<()> {
             println!("restored {} messages from {}", manifest.messages, from.display());
             return Ok(());
         }
+        Some(Task::Admin { command }) => {
+            print!("{}", server::operators::admin::run(&config, command).await?);
+            return Ok(());
+        }
         None => {}
     }
 

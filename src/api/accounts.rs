@@ -204,6 +204,45 @@ pub async fn sign_out() -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Set a new password with a reset link's `token` (from `banter admin reset-link`): every
+/// session of the account ends, on every device with its sockets, and this browser is signed
+/// in with the new password.
+#[server(endpoint = "reset_password")]
+pub async fn reset_password(token: String, password: String) -> Result<(), ApiError> {
+    use crate::server::accounts::password_resets::RESET_PATH;
+
+    let state = super::ssr::state()?;
+    let kept = format!(
+        "&token={}",
+        percent_encoding::utf8_percent_encode(&token, percent_encoding::NON_ALPHANUMERIC)
+    );
+    if crate::accounts::validate_password(&password).is_err() {
+        return super::ssr::refuse(RESET_PATH, FormError::InvalidPassword, &kept);
+    }
+    let live =
+        state.store.reset_is_live(&token, crate::model::now_ms()).await.map_err(super::ssr::unavailable)?;
+    if !live {
+        return super::ssr::refuse(RESET_PATH, FormError::InvalidResetLink, "");
+    }
+    let hash = crate::server::accounts::passwords::hash(password).await.map_err(super::ssr::internal)?;
+    // Used once, atomically: of two uses at the same moment, one sets the password.
+    let used = state
+        .store
+        .use_reset(&token, &hash, crate::model::now_ms())
+        .await
+        .map_err(super::ssr::unavailable)?;
+    let Some(user_id) = used else {
+        return super::ssr::refuse(RESET_PATH, FormError::InvalidResetLink, "");
+    };
+    let ended = super::ssr::end_sockets_of(&state, user_id);
+    tracing::info!(user = user_id, sockets = ended, "password reset with a link");
+    if let Err(error) = ssr::start_session(&state, user_id).await {
+        return ssr::back("/signin", error, None);
+    }
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
 /// End every session of the signed-in person, on every device, and their open sockets.
 #[server(endpoint = "sign_out_everywhere")]
 pub async fn sign_out_everywhere() -> Result<(), ApiError> {

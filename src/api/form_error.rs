@@ -44,11 +44,13 @@ pub enum FormError {
     /// A room's command (or a built-in one) has that name.
     CommandNameTaken,
     InvalidTriggers,
+    /// A password reset link that is unknown, used or expired.
+    InvalidResetLink,
     /// The store failed; nothing changed.
     Unavailable,
 }
 
-const ALL: [FormError; 21] = [
+const ALL: [FormError; 22] = [
     FormError::WrongPassword,
     FormError::Throttled,
     FormError::InvalidUsername,
@@ -69,6 +71,7 @@ const ALL: [FormError; 21] = [
     FormError::InvalidCommandName,
     FormError::CommandNameTaken,
     FormError::InvalidTriggers,
+    FormError::InvalidResetLink,
     FormError::Unavailable,
 ];
 
@@ -95,6 +98,7 @@ impl FormError {
             FormError::InvalidCommandName => "invalid-command-name",
             FormError::CommandNameTaken => "command-name-taken",
             FormError::InvalidTriggers => "invalid-triggers",
+            FormError::InvalidResetLink => "invalid-reset-link",
             FormError::Unavailable => "unavailable",
         }
     }
@@ -154,6 +158,10 @@ impl FormError {
             ),
             FormError::CommandNameTaken => "This room already has a command of that name.".to_owned(),
             FormError::InvalidTriggers => "Trigger words are one line of at most 200 characters.".to_owned(),
+            FormError::InvalidResetLink => {
+                "This link does not work any more (used, or too old); ask an administrator for a new one."
+                    .to_owned()
+            }
             FormError::Unavailable => "The server could not do that just now; try again.".to_owned(),
         }
     }
@@ -180,6 +188,7 @@ impl FormError {
                 ApiCode::InvalidField
             }
             FormError::CommandNameTaken => ApiCode::NameTaken,
+            FormError::InvalidResetLink => ApiCode::NotFound,
             FormError::Unavailable => ApiCode::Unavailable,
         };
         let retry_after = match self {

@@ -24,6 +24,8 @@ pub mod message_touch;
 pub mod moderation_page;
 pub mod notify_toggle;
 pub mod profile_page;
+#[cfg(feature = "ssr")]
+pub mod reset_page;
 pub mod room_info;
 pub mod rooms_page;
 pub mod saved_page;

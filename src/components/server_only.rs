@@ -1,5 +1,5 @@
-//! Pages the server renders alone, without the browser's bundle: a room's integrations page
-//! and its moderation log. Their forms are plain forms that work without a script, so the
+//! Pages the server renders alone, without the browser's bundle: a room's integrations page,
+//! its moderation log, and the page a password reset link leads to. Their forms are plain forms that work without a script, so the
 //! browser needs none of their code; leaving them out keeps the bundle every page downloads
 //! smaller (#28).
 //!
@@ -14,12 +14,15 @@ use leptos::prelude::*;
 pub fn is_server_only(path: &str) -> bool {
     let parts: Vec<&str> = path.trim_end_matches('/').split('/').collect();
     matches!(parts.as_slice(), ["", "r", room, "integrations" | "moderation"] if !room.is_empty())
+        || matches!(parts.as_slice(), ["", "reset"])
 }
 
 #[cfg(feature = "ssr")]
 pub use crate::components::integrations_page::IntegrationsPage;
 #[cfg(feature = "ssr")]
 pub use crate::components::moderation_page::ModerationPage;
+#[cfg(feature = "ssr")]
+pub use crate::components::reset_page::ResetPasswordPage;
 
 /// In the browser: the page comes from the server.
 #[cfg(not(feature = "ssr"))]
@@ -32,6 +35,13 @@ pub fn IntegrationsPage() -> impl IntoView {
 #[cfg(not(feature = "ssr"))]
 #[component]
 pub fn ModerationPage() -> impl IntoView {
+    view! { <Reload/> }
+}
+
+/// In the browser: the page comes from the server.
+#[cfg(not(feature = "ssr"))]
+#[component]
+pub fn ResetPasswordPage() -> impl IntoView {
     view! { <Reload/> }
 }
 
@@ -54,5 +64,6 @@ mod tests {
         assert!(is_server_only("/r/p-abc/integrations") && is_server_only("/r/general/moderation/"));
         assert!(!is_server_only("/r/general") && !is_server_only("/r//moderation"));
         assert!(!is_server_only("/r/general/t/4") && !is_server_only("/profile"));
+        assert!(is_server_only("/reset") && !is_server_only("/resets"));
     }
 }

@@ -298,6 +298,40 @@ pub enum Task {
         #[arg(long)]
         keep_sessions: bool,
     },
+    /// Act on accounts, against the server's database (safe while it runs).
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+/// `banter admin …` (`server::operators::admin`).
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum AdminCommand {
+    /// The schema version and how many people, bots, rooms, messages and sessions there are.
+    Status,
+    /// Every account, with its messages and live sessions.
+    Users,
+    /// Every room, with its members and messages.
+    Rooms,
+    /// Make an account; prints a link for its owner to set a password.
+    CreateUser {
+        username: String,
+        /// Its display name (the username if left out).
+        #[arg(long)]
+        name: Option<String>,
+        /// The server's address as people reach it, for the link (`http://<--addr>` if left out).
+        #[arg(long)]
+        base_url: Option<String>,
+    },
+    /// A link that sets a new password for USERNAME, valid 24 hours, once; using it signs every
+    /// device out.
+    ResetLink {
+        username: String,
+        /// The server's address as people reach it, for the link (`http://<--addr>` if left out).
+        #[arg(long)]
+        base_url: Option<String>,
+    },
 }
 
 /// A credential: whole where it is used, never in logs or `Debug` output.

@@ -1,5 +1,6 @@
 //! People and their sessions: accounts in the store, signing in and out, the session cookie,
-//! password hashing, the throttle on guessing, and bot accounts with their tokens.
+//! password hashing, links that reset a password, the throttle on guessing, and bot accounts
+//! with their tokens.
 //!
 //! Every other capability learns who is asking from here (`auth`), and from nowhere else.
 //! Uses `storage` and `limits`.
@@ -7,6 +8,7 @@
 pub mod auth;
 pub mod bots;
 pub mod new_token_cookie;
+pub mod password_resets;
 pub mod passwords;
 pub mod session_cookie;
 pub mod signin_throttle;

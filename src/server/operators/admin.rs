@@ -1,0 +1,153 @@
+//! `banter admin …`: an operator's acts on accounts, against the server's own database (the
+//! SQLite file, or `--database-url`), safe while the server runs — every write is one short
+//! transaction, as the server's own are. Each act is logged (`tracing`, target
+//! `banter::admin`).
+//!
+//! What is here: the server's schema and counts (`status`), its people and rooms with counts
+//! (`users`, `rooms`), making an account (`create-user`, which prints a link to set its
+//! password) and a password reset link for someone who forgot theirs (`reset-link`).
+
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::Row;
+
+use crate::server::accounts::password_resets::{RESET_PATH, RESET_VALID_MS};
+use crate::server::accounts::passwords;
+use crate::server::accounts::users::new_secret;
+use crate::server::config::{AdminCommand, Config};
+use crate::server::storage::store::Store;
+
+/// Run `command` against `config`'s database; what to print.
+pub async fn run(config: &Config, command: &AdminCommand) -> anyhow::Result<String> {
+    let store = Store::connect(&config.database(), Duration::from_millis(config.busy_timeout_ms))
+        .await
+        .context("cannot open the database")?;
+    let base = |given: &Option<String>| {
+        given.clone().unwrap_or_else(|| match config.addr {
+            Some(addr) => format!("http://{addr}"),
+            None => "http://127.0.0.1:3000".to_owned(),
+        })
+    };
+    match command {
+        AdminCommand::Status => status(&store).await,
+        AdminCommand::Users => users(&store).await,
+        AdminCommand::Rooms => rooms(&store).await,
+        AdminCommand::CreateUser { username, name, base_url } => {
+            create_user(&store, username, name.as_deref(), &base(base_url)).await
+        }
+        AdminCommand::ResetLink { username, base_url } => reset_link(&store, username, &base(base_url)).await,
+    }
+}
+
+/// The schema version the database is at, and how much it holds.
+pub async fn status(store: &Store) -> anyhow::Result<String> {
+    let row = sqlx::query(
+        "SELECT (SELECT MAX(version) FROM _sqlx_migrations WHERE success) AS schema_version,
+                (SELECT COUNT(*) FROM users WHERE bot_owner_id IS NULL) AS people,
+                (SELECT COUNT(*) FROM users WHERE bot_owner_id IS NOT NULL) AS bots,
+                (SELECT COUNT(*) FROM rooms) AS rooms, (SELECT COUNT(*) FROM messages) AS messages,
+                (SELECT COUNT(*) FROM sessions) AS sessions",
+    )
+    .fetch_one(store.pool())
+    .await?;
+    Ok(format!(
+        "schema {}\npeople {}\nbots {}\nrooms {}\nmessages {}\nsessions {}\n",
+        row.try_get::<i64, _>("schema_version")?,
+        row.try_get::<i64, _>("people")?,
+        row.try_get::<i64, _>("bots")?,
+        row.try_get::<i64, _>("rooms")?,
+        row.try_get::<i64, _>("messages")?,
+        row.try_get::<i64, _>("sessions")?,
+    ))
+}
+
+/// Every account: username, display name, whether a bot, messages written, live sessions.
+pub async fn users(store: &Store) -> anyhow::Result<String> {
+    let rows = sqlx::query(
+        "SELECT u.username, u.display_name, CASE WHEN u.bot_owner_id IS NULL THEN 0 ELSE 1 END AS bot,
+                (SELECT COUNT(*) FROM messages m WHERE m.author_id = u.id) AS messages,
+                (SELECT COUNT(*) FROM sessions s WHERE s.user_id = u.id) AS sessions
+         FROM users u ORDER BY u.username",
+    )
+    .fetch_all(store.pool())
+    .await?;
+    let mut out = String::from("username\tname\tkind\tmessages\tsessions\n");
+    for row in rows {
+        out.push_str(&format!(
+            "{}\t{}\t{}\t{}\t{}\n",
+            row.try_get::<String, _>("username")?,
+            row.try_get::<String, _>("display_name")?,
+            if row.try_get::<i64, _>("bot")? != 0 { "bot" } else { "person" },
+            row.try_get::<i64, _>("messages")?,
+            row.try_get::<i64, _>("sessions")?,
+        ));
+    }
+    Ok(out)
+}
+
+/// Every room: its name, kind, members and messages.
+pub async fn rooms(store: &Store) -> anyhow::Result<String> {
+    let rows = sqlx::query(
+        "SELECT r.name, r.kind,
+                (SELECT COUNT(*) FROM room_members rm WHERE rm.room_id = r.id) AS members,
+                (SELECT COUNT(*) FROM messages m WHERE m.room_id = r.id) AS messages
+         FROM rooms r ORDER BY r.name",
+    )
+    .fetch_all(store.pool())
+    .await?;
+    let mut out = String::from("room\tkind\tmembers\tmessages\n");
+    for row in rows {
+        out.push_str(&format!(
+            "{}\t{}\t{}\t{}\n",
+            row.try_get::<String, _>("name")?,
+            row.try_get::<String, _>("kind")?,
+            row.try_get::<i64, _>("members")?,
+            row.try_get::<i64, _>("messages")?,
+        ));
+    }
+    Ok(out)
+}
+
+/// Make an account (with a random password nobody knows) and a link for its owner to set
+/// theirs.
+pub async fn create_user(
+    store: &Store,
+    username: &str,
+    name: Option<&str>,
+    base: &str,
+) -> anyhow::Result<String> {
+    let username =
+        crate::accounts::normalize_username(username).map_err(|error| anyhow::anyhow!("{error}"))?;
+    let name = match name {
+        Some(name) => crate::protocol::validate_name(name).map_err(|error| anyhow::anyhow!("{error}"))?,
+        None => &username,
+    };
+    let unknown = passwords::hash(new_secret()).await?;
+    let user = store.create_user(&username, &unknown, name).await?;
+    tracing::info!(target: "banter::admin", user = user.id, %username, "account made");
+    let token = store.create_reset(user.id).await?;
+    Ok(format!(
+        "made {username}; their link to set a password (valid {} h, once):\n{}\n",
+        RESET_VALID_MS / 3_600_000,
+        link(base, &token)
+    ))
+}
+
+/// A password reset link for `username`.
+pub async fn reset_link(store: &Store, username: &str, base: &str) -> anyhow::Result<String> {
+    let username =
+        crate::accounts::normalize_username(username).map_err(|error| anyhow::anyhow!("{error}"))?;
+    let user = store
+        .user_by_username(&username)
+        .await?
+        .with_context(|| format!("there is no account {username}"))?;
+    anyhow::ensure!(!user.bot, "{username} is a bot: it signs in with a token, not a password");
+    let token = store.create_reset(user.id).await?;
+    tracing::info!(target: "banter::admin", user = user.id, %username, "password reset link made");
+    Ok(format!("{}\n", link(base, &token)))
+}
+
+fn link(base: &str, token: &str) -> String {
+    format!("{}{RESET_PATH}?token={token}", base.trim_end_matches('/'))
+}

@@ -1,0 +1,90 @@
+//! `banter admin`: an operator's acts, against the database of a server that is running.
+
+use banter::protocol::CLOSE_SIGNED_OUT;
+use banter::server::operators::admin;
+
+use crate::support::{TestServer, form_value, header};
+
+/// The token of a printed reset link.
+fn token_of(printed: &str, base: &str) -> String {
+    let link =
+        printed.lines().find(|line| line.starts_with(base)).unwrap_or_else(|| panic!("a link: {printed}"));
+    link.strip_prefix(&format!("{base}/reset?token=")).expect("the reset page's address").to_owned()
+}
+
+#[tokio::test]
+async fn a_reset_link_sets_a_new_password_once_and_signs_every_device_out() {
+    let server = TestServer::start().await;
+    let old_cookie = server.cookie("ann").await;
+    let mut open_page = server.join("ann").await;
+    let store = server.store().await;
+    let base = "https://chat.example";
+    let token = token_of(&admin::reset_link(&store, "Ann", base).await.expect("a link"), base);
+    assert!(admin::reset_link(&store, "nobody", base).await.is_err());
+
+    // The page it leads to is a plain form, the server's alone.
+    let page = server.get(&format!("/reset?token={token}")).await;
+    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    assert!(page.contains(r#"id="reset-form""#) && page.contains(&token), "{page}");
+    assert!(!page.contains("modulepreload"), "no bundle: {page}");
+
+    let reset = |password: &str| format!("token={token}&password={}", form_value(password));
+    let short = server.post_form("/api/reset_password", None, &reset("short")).await;
+    assert!(
+        header(&short, "location").is_some_and(|l| l.starts_with("/reset?error=invalid-password")),
+        "{short}"
+    );
+    let done = server.post_form("/api/reset_password", None, &reset("a new long secret")).await;
+    assert_eq!(header(&done, "location"), Some("/"), "{done}");
+    assert!(
+        header(&done, "set-cookie").is_some_and(|c| c.starts_with("banter_session=")),
+        "signed in: {done}"
+    );
+    assert_eq!(open_page.close_code().await, CLOSE_SIGNED_OUT, "every device signed out");
+    let page = server.get_as(&old_cookie, "/").await;
+    assert!(page.starts_with("HTTP/1.1 302"), "the old session is over: {page}");
+
+    let signed_in = server.post_form("/api/sign_in", None, "username=ann&password=a+new+long+secret").await;
+    assert_eq!(header(&signed_in, "location"), Some("/"), "{signed_in}");
+    let again = server.post_form("/api/reset_password", None, &reset("yet another secret")).await;
+    assert!(
+        header(&again, "location").is_some_and(|l| l.contains("error=invalid-reset-link")),
+        "once: {again}"
+    );
+    let script = server.call("/api/reset_password", "", "token=0123&password=whatever+it+is").await;
+    assert!(script.starts_with("HTTP/1.1 404") && script.contains(r#""code":"not_found""#), "{script}");
+}
+
+#[tokio::test]
+async fn status_lists_and_a_new_account_that_sets_its_own_password() {
+    let server = TestServer::start().await;
+    let mut ann = server.join("ann").await;
+    ann.say("general", "m1", "hello").await;
+    let store = server.store().await;
+
+    let status = admin::status(&store).await.expect("status");
+    let schema: i64 =
+        status.lines().next().and_then(|l| l.strip_prefix("schema ")?.parse().ok()).expect("a schema");
+    assert!(schema >= 14, "the latest migrations applied: {status}");
+    assert!(status.contains("people 1\n") && status.contains("messages 1\n"), "{status}");
+    let users = admin::users(&store).await.expect("users");
+    assert!(users.lines().any(|line| line.starts_with("ann\tann\tperson\t1\t")), "{users}");
+    let rooms = admin::rooms(&store).await.expect("rooms");
+    assert!(rooms.lines().any(|line| line.starts_with("general\tpublic\t1\t1")), "{rooms}");
+
+    let base = "http://127.0.0.1:1";
+    let made = admin::create_user(&store, "Carol", Some("Carol C."), base).await.expect("made");
+    assert!(admin::create_user(&store, "carol", None, base).await.is_err(), "taken");
+    let token = token_of(&made, base);
+    let form = format!("token={token}&password={}", form_value("carol's own secret"));
+    let done = server.post_form("/api/reset_password", None, &form).await;
+    assert_eq!(header(&done, "location"), Some("/"), "{done}");
+    let signed_in = server
+        .post_form(
+            "/api/sign_in",
+            None,
+            &format!("username=carol&password={}", form_value("carol's own secret")),
+        )
+        .await;
+    assert_eq!(header(&signed_in, "location"), Some("/"), "{signed_in}");
+}
