@@ -1,9 +1,9 @@
 //! `banter admin`: an operator's acts, against the database of a server that is running.
 
-use banter::protocol::CLOSE_SIGNED_OUT;
+use banter::protocol::{CLOSE_SIGNED_OUT, ClientFrame, ErrorCode, ServerFrame};
 use banter::server::operators::admin;
 
-use crate::support::{TestServer, form_value, header};
+use crate::support::{Client, TestServer, form_value, header};
 
 /// The token of a printed reset link.
 fn token_of(printed: &str, base: &str) -> String {
@@ -87,4 +87,55 @@ async fn status_lists_and_a_new_account_that_sets_its_own_password() {
         )
         .await;
     assert_eq!(header(&signed_in, "location"), Some("/"), "{signed_in}");
+}
+
+#[tokio::test]
+async fn an_administrator_is_granted_and_revoked_while_the_server_runs() {
+    let server = TestServer::start().await;
+    let mut ann = server.join("ann").await;
+    let mut bob = server.join("bob").await;
+    let seq = ann.say("general", "a1", "spam").await;
+    let store = server.store().await;
+    let delete = |id: &str| ClientFrame::Delete { room: "general".into(), client_id: id.into(), seq };
+    assert_eq!(bob.change(delete("d1")).await, Err(ErrorCode::NotYours));
+    admin::set_admin(&store, "bob", true).await.expect("granted");
+    admin::set_admin(&store, "Bob", false).await.expect("revoked");
+    assert_eq!(bob.change(delete("d2")).await, Err(ErrorCode::NotYours), "revoked at once, same socket");
+    admin::set_admin(&store, "bob", true).await.expect("granted");
+    assert!(bob.change(delete("d3")).await.is_ok(), "an administrator moderates every room");
+    let users = admin::users(&store).await.expect("users");
+    assert!(users.lines().any(|line| line.starts_with("bob\tbob\tadmin\t")), "{users}");
+    assert!(admin::set_admin(&store, "nobody", true).await.is_err());
+}
+
+#[tokio::test]
+async fn a_deactivated_account_is_signed_out_everywhere_at_once_and_signs_in_again_once_reactivated() {
+    let server = TestServer::start().await;
+    let signed_up = server.post_form("/api/sign_up", None, "username=dee&password=dees+own+secret").await;
+    let cookie =
+        header(&signed_up, "set-cookie").and_then(|c| c.split(';').next()).expect("a session").to_owned();
+    let mut dee = Client::connect(&server.ws_url(), &cookie).await;
+    dee.send(&ClientFrame::Hello { room: "general".into(), after: None }).await;
+    let seq = dee.say("general", "m1", "leaving soon").await;
+    let store = server.store().await;
+
+    admin::set_deactivated(&store, "dee", true).await.expect("deactivated");
+    assert_eq!(dee.close_code().await, CLOSE_SIGNED_OUT, "the open socket closes");
+    let page = server.get_as(&cookie, "/").await;
+    assert!(page.starts_with("HTTP/1.1 302"), "the session is over: {page}");
+    let sign_in = "username=dee&password=dees+own+secret";
+    let refused = server.post_form("/api/sign_in", None, sign_in).await;
+    assert!(header(&refused, "location").is_some_and(|l| l.contains("error=wrong-password")), "{refused}");
+    let mut reader = server.join_after("ann", Some(seq - 1)).await;
+    let kept = reader.round_trip().await;
+    assert!(
+        kept.iter().any(
+            |f| matches!(f, ServerFrame::Messages { messages, .. } if messages.iter().any(|m| m.seq == seq))
+        ),
+        "messages stay"
+    );
+
+    admin::set_deactivated(&store, "dee", false).await.expect("reactivated");
+    let again = server.post_form("/api/sign_in", None, sign_in).await;
+    assert_eq!(header(&again, "location"), Some("/"), "{again}");
 }

@@ -41,7 +41,7 @@ pub(crate) mod ssr {
 
     /// What `user` may do in the room.
     pub async fn power(state: &AppState, user: &User, room: &RoomAccess) -> Result<Power, ApiError> {
-        let admin = state.is_admin(&user.username);
+        let admin = state.is_admin(user.id, &user.username).await;
         state.store.power(room, user.id, admin).await.map_err(super::super::ssr::internal)
     }
 

@@ -324,6 +324,15 @@ pub enum AdminCommand {
         #[arg(long)]
         base_url: Option<String>,
     },
+    /// Make USERNAME a server administrator: they moderate every room.
+    GrantAdmin { username: String },
+    /// USERNAME is no administrator any more (unless `--admins` names them).
+    RevokeAdmin { username: String },
+    /// USERNAME signs in nowhere any more: their sessions end and their sockets close, on every
+    /// node; their messages stay.
+    Deactivate { username: String },
+    /// USERNAME may sign in again.
+    Reactivate { username: String },
     /// A link that sets a new password for USERNAME, valid 24 hours, once; using it signs every
     /// device out.
     ResetLink {

@@ -119,6 +119,7 @@ pub async fn run(
         .await
         .context("cannot start without the database")?;
     tracing::info!(%database, "store ready");
+    store.seed_admins(&config.admins).await.context("cannot record the --admins")?;
     let uploads = config.uploads_dir();
     let state = AppState::new(leptos_options, config, store).await?;
     tracing::info!(uploads = %uploads.display(), "attachments ready");
@@ -148,6 +149,7 @@ pub async fn serve(
 
     let app = router(state.clone());
     uploads::spawn_sweeper(state.clone());
+    accounts::deactivation::watch(state.clone());
     let addr = listener.local_addr()?;
     tracing::info!("listening on http://{addr}");
     let signal = state.shutdown.clone();

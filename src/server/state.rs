@@ -77,9 +77,15 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Whether `username` is a server administrator (`--admins`).
-    pub fn is_admin(&self, username: &str) -> bool {
-        self.config.admins.iter().any(|admin| admin.trim().eq_ignore_ascii_case(username))
+    /// Whether the account is a server administrator: named by `--admins`, or made one with
+    /// `banter admin grant-admin` (read afresh each time: a revocation holds at once).
+    pub async fn is_admin(&self, user_id: i64, username: &str) -> bool {
+        let named = self.config.admins.iter().any(|admin| admin.trim().eq_ignore_ascii_case(username));
+        named
+            || self.store.is_admin(user_id).await.unwrap_or_else(|error| {
+                tracing::warn!(%error, "cannot read whether an account is an administrator");
+                false
+            })
     }
 
     /// Fails if the attachments directory cannot be made or the push key cannot be loaded.

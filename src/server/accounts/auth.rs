@@ -56,6 +56,18 @@ pub enum NoSession {
     Unavailable,
 }
 
+impl NoSession {
+    /// How a file route answers without a session: as for a file that does not exist (404),
+    /// or 503 while the store is down.
+    pub fn file_answer(self) -> axum::response::Response {
+        use axum::response::IntoResponse;
+        match self {
+            NoSession::SignedOut => (axum::http::StatusCode::NOT_FOUND, "not found").into_response(),
+            NoSession::Unavailable => axum::http::StatusCode::SERVICE_UNAVAILABLE.into_response(),
+        }
+    }
+}
+
 impl FromRequestParts<AppState> for SignedIn {
     type Rejection = NoSession;
 

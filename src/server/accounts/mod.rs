@@ -5,8 +5,10 @@
 //! Every other capability learns who is asking from here (`auth`), and from nowhere else.
 //! Uses `storage` and `limits`.
 
+pub mod admins;
 pub mod auth;
 pub mod bots;
+pub mod deactivation;
 pub mod new_token_cookie;
 pub mod password_resets;
 pub mod passwords;

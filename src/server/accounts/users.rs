@@ -181,7 +181,7 @@ impl Store {
     /// sign in with a token only.
     pub async fn user_for_signin(&self, username: &str) -> Result<Option<(User, String)>, UserError> {
         let row = sqlx::query(&format!(
-            "SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.username = $1 AND u.bot_owner_id IS NULL"
+            "SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.username = $1 AND u.bot_owner_id IS NULL AND u.deactivated_at IS NULL"
         ))
         .bind(username)
         .fetch_optional(self.pool())
@@ -255,7 +255,8 @@ impl Store {
         let now = now_ms();
         let row = sqlx::query(&format!(
             "SELECT {USER_COLUMNS}, s.expires_at, s.last_seen_at
-             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2"
+             FROM sessions s JOIN users u ON u.id = s.user_id
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.deactivated_at IS NULL"
         ))
         .bind(token_hash(token))
         .bind(now)

@@ -156,7 +156,7 @@ async fn leave(
     if room.kind == RoomKind::Direct {
         return Err(CommandError::Conversation);
     }
-    let admin = state.is_admin(username);
+    let admin = state.is_admin(user_id, username).await;
     let power = state.store.power(room, user_id, admin).await?;
     let version = state.store.remove_member(user_id, power, room, user_id).await?;
     // Their other open pages of the room end now, as the "Leave" form's do.

@@ -345,8 +345,7 @@ pub async fn download(
     let Ok(id) = AttachmentId::try_from(id) else { return not_found() };
     let user = match signed_in {
         Ok(SignedIn(session)) => session.user,
-        Err(NoSession::SignedOut) => return not_found(),
-        Err(NoSession::Unavailable) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
+        Err(no_session) => return no_session.file_answer(),
     };
     let file = match state.store.stored_file(&id).await {
         Ok(Some(file)) => file,

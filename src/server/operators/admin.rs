@@ -5,7 +5,9 @@
 //!
 //! What is here: the server's schema and counts (`status`), its people and rooms with counts
 //! (`users`, `rooms`), making an account (`create-user`, which prints a link to set its
-//! password) and a password reset link for someone who forgot theirs (`reset-link`).
+//! password), a password reset link for someone who forgot theirs (`reset-link`),
+//! administrators (`grant-admin`, `revoke-admin`) and people who left (`deactivate`,
+//! `reactivate`).
 
 use std::time::Duration;
 
@@ -37,6 +39,10 @@ pub async fn run(config: &Config, command: &AdminCommand) -> anyhow::Result<Stri
             create_user(&store, username, name.as_deref(), &base(base_url)).await
         }
         AdminCommand::ResetLink { username, base_url } => reset_link(&store, username, &base(base_url)).await,
+        AdminCommand::GrantAdmin { username } => set_admin(&store, username, true).await,
+        AdminCommand::RevokeAdmin { username } => set_admin(&store, username, false).await,
+        AdminCommand::Deactivate { username } => set_deactivated(&store, username, true).await,
+        AdminCommand::Reactivate { username } => set_deactivated(&store, username, false).await,
     }
 }
 
@@ -62,10 +68,22 @@ pub async fn status(store: &Store) -> anyhow::Result<String> {
     ))
 }
 
-/// Every account: username, display name, whether a bot, messages written, live sessions.
+/// What an account is, in the `users` list.
+fn kind_of(bot: bool, admin: bool, deactivated: bool) -> &'static str {
+    match (bot, admin, deactivated) {
+        (true, _, _) => "bot",
+        (false, _, true) => "deactivated",
+        (false, true, false) => "admin",
+        (false, false, false) => "person",
+    }
+}
+
+/// Every account: username, display name, what it is (person, admin, bot, deactivated),
+/// messages written, live sessions.
 pub async fn users(store: &Store) -> anyhow::Result<String> {
     let rows = sqlx::query(
         "SELECT u.username, u.display_name, CASE WHEN u.bot_owner_id IS NULL THEN 0 ELSE 1 END AS bot,
+                u.admin, u.deactivated_at,
                 (SELECT COUNT(*) FROM messages m WHERE m.author_id = u.id) AS messages,
                 (SELECT COUNT(*) FROM sessions s WHERE s.user_id = u.id) AS sessions
          FROM users u ORDER BY u.username",
@@ -78,7 +96,11 @@ pub async fn users(store: &Store) -> anyhow::Result<String> {
             "{}\t{}\t{}\t{}\t{}\n",
             row.try_get::<String, _>("username")?,
             row.try_get::<String, _>("display_name")?,
-            if row.try_get::<i64, _>("bot")? != 0 { "bot" } else { "person" },
+            kind_of(
+                row.try_get::<i64, _>("bot")? != 0,
+                row.try_get::<i64, _>("admin")? != 0,
+                row.try_get::<Option<i64>, _>("deactivated_at")?.is_some()
+            ),
             row.try_get::<i64, _>("messages")?,
             row.try_get::<i64, _>("sessions")?,
         ));
@@ -146,6 +168,31 @@ pub async fn reset_link(store: &Store, username: &str, base: &str) -> anyhow::Re
     let token = store.create_reset(user.id).await?;
     tracing::info!(target: "banter::admin", user = user.id, %username, "password reset link made");
     Ok(format!("{}\n", link(base, &token)))
+}
+
+/// Make `username` an administrator, or not.
+pub async fn set_admin(store: &Store, username: &str, admin: bool) -> anyhow::Result<String> {
+    let username =
+        crate::accounts::normalize_username(username).map_err(|error| anyhow::anyhow!("{error}"))?;
+    anyhow::ensure!(
+        store.set_admin(&username, admin).await?,
+        "there is no account {username} (bots cannot be administrators)"
+    );
+    tracing::info!(target: "banter::admin", %username, admin, "administrator changed");
+    Ok(format!("{username} is {} administrator\n", if admin { "an" } else { "no longer an" }))
+}
+
+/// Deactivate `username` (their sessions end, their sockets close within a second on every
+/// node), or reactivate them.
+pub async fn set_deactivated(store: &Store, username: &str, deactivated: bool) -> anyhow::Result<String> {
+    let username =
+        crate::accounts::normalize_username(username).map_err(|error| anyhow::anyhow!("{error}"))?;
+    anyhow::ensure!(store.set_deactivated(&username, deactivated).await?, "there is no account {username}");
+    tracing::info!(target: "banter::admin", %username, deactivated, "account standing changed");
+    Ok(format!(
+        "{username} is {}\n",
+        if deactivated { "deactivated: signed out everywhere" } else { "active again" }
+    ))
 }
 
 fn link(base: &str, token: &str) -> String {

@@ -92,10 +92,7 @@ impl Fetcher {
 
     /// The preview of `url`: from the cache, from a fetch of it already running, or fetched now.
     pub async fn preview(&self, url: &str) -> Found {
-        let url = match Url::parse(url) {
-            Ok(url) if matches!(url.scheme(), "http" | "https") && url.as_str().len() <= MAX_URL_BYTES => url,
-            _ => return Err(FetchError::NotHttp),
-        };
+        let url = web_url(url)?;
         let key = url.as_str().to_owned();
         let asked = {
             let mut state = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -141,20 +138,7 @@ impl Fetcher {
     /// The bytes of the image at `url` (a page's `og:image`), through the guard like the page:
     /// only an `image/*` answer, at most [`MAX_IMAGE_BYTES`], within the fetch's deadline.
     pub async fn image(&self, url: &str) -> Result<Vec<u8>, FetchError> {
-        let url = match Url::parse(url) {
-            Ok(url) if matches!(url.scheme(), "http" | "https") && url.as_str().len() <= MAX_URL_BYTES => url,
-            _ => return Err(FetchError::NotHttp),
-        };
-        let Ok(_permit) = self.permits.acquire().await else { return Err(FetchError::TimedOut) };
-        self.policy.check_literal(&url).map_err(|refused| FetchError::Refused(refused.to_string()))?;
-        let request = self.client.get(url).header(reqwest::header::ACCEPT, "image/*");
-        let mut response = request.send().await.map_err(failure)?;
-        if !response.status().is_success() {
-            return Err(FetchError::Status(response.status().as_u16()));
-        }
-        if !content_type_is(&response, "image/") {
-            return Err(FetchError::NotImage);
-        }
+        let (_permit, mut response) = self.get(web_url(url)?, "image/", FetchError::NotImage).await?;
         if response.content_length().is_some_and(|length| length > MAX_IMAGE_BYTES as u64) {
             return Err(FetchError::TooLarge);
         }
@@ -169,16 +153,7 @@ impl Fetcher {
     }
 
     async fn fetch(&self, url: Url) -> Found {
-        let Ok(_permit) = self.permits.acquire().await else { return Err(FetchError::TimedOut) };
-        self.policy.check_literal(&url).map_err(|refused| FetchError::Refused(refused.to_string()))?;
-        let request = self.client.get(url).header(reqwest::header::ACCEPT, "text/html");
-        let mut response = request.send().await.map_err(failure)?;
-        if !response.status().is_success() {
-            return Err(FetchError::Status(response.status().as_u16()));
-        }
-        if !content_type_is(&response, "text/html") {
-            return Err(FetchError::NotHtml);
-        }
+        let (_permit, mut response) = self.get(url, "text/html", FetchError::NotHtml).await?;
         let base = response.url().clone();
         let mut page = Vec::new();
         while page.len() < MAX_PAGE_BYTES {
@@ -200,6 +175,38 @@ impl Fetcher {
             .map(String::from)
             .unwrap_or_default();
         Ok(meta)
+    }
+}
+
+impl Fetcher {
+    /// `GET url` through the guard, in one of the fetches allowed at once (held while the body
+    /// is read): the answer, if it is 2xx and its type starts with `wanted` (else `other`).
+    async fn get(
+        &self,
+        url: Url,
+        wanted: &str,
+        other: FetchError,
+    ) -> Result<(tokio::sync::SemaphorePermit<'_>, reqwest::Response), FetchError> {
+        let Ok(permit) = self.permits.acquire().await else { return Err(FetchError::TimedOut) };
+        self.policy.check_literal(&url).map_err(|refused| FetchError::Refused(refused.to_string()))?;
+        let accept = if wanted.ends_with('/') { format!("{wanted}*") } else { wanted.to_owned() };
+        let response =
+            self.client.get(url).header(reqwest::header::ACCEPT, accept).send().await.map_err(failure)?;
+        if !response.status().is_success() {
+            return Err(FetchError::Status(response.status().as_u16()));
+        }
+        if !content_type_is(&response, wanted) {
+            return Err(other);
+        }
+        Ok((permit, response))
+    }
+}
+
+/// `url` if it is an `http` or `https` URL of at most [`MAX_URL_BYTES`].
+fn web_url(url: &str) -> Result<Url, FetchError> {
+    match Url::parse(url) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.as_str().len() <= MAX_URL_BYTES => Ok(url),
+        _ => Err(FetchError::NotHttp),
     }
 }
 

@@ -371,7 +371,7 @@ impl<'a> Reader<'a> {
             client_id: client_id.clone(),
             actor_id: self.person.user_id,
             target,
-            admin: self.state.is_admin(&self.person.username),
+            admin: self.state.is_admin(self.person.user_id, &self.person.username).await,
         };
         self.submit(Change::Delete(delete), client_id).await;
     }
@@ -411,7 +411,7 @@ impl<'a> Reader<'a> {
             actor_id: self.person.user_id,
             target,
             pinned,
-            admin: self.state.is_admin(&self.person.username),
+            admin: self.state.is_admin(self.person.user_id, &self.person.username).await,
         };
         self.submit(Change::Pin(pin), client_id).await;
     }
