@@ -30,9 +30,15 @@ fn return_large_blocks_to_the_kernel() {}
 async fn main() -> anyhow::Result<()> {
     return_large_blocks_to_the_kernel();
     let config = Config::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_new(&config.log).context("invalid --log filter")?)
-        .init();
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_new(&config.log).context("invalid --log filter")?);
+    // An operator's task prints its answer on stdout (a link, a table), for scripts to read:
+    // its logs go to stderr.
+    if config.task.is_some() {
+        logs.with_writer(std::io::stderr).init();
+    } else {
+        logs.init();
+    }
 
     match &config.task {
         Some(Task::Backup { to }) => {
