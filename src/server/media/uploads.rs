@@ -31,7 +31,7 @@ const MULTIPART_OVERHEAD: u64 = 16 * 1024;
 /// Expired uploads removed per sweep; the next sweep takes the rest.
 const SWEEP_BATCH: i64 = 500;
 /// The policy for user files opened directly: nothing runs, nothing loads from elsewhere.
-pub(crate) const FILE_CSP: &str =
+const FILE_CSP: &str =
     "sandbox; default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'";
 
 /// Why an upload was refused. The code is for programs; the message is shown to people.
@@ -373,17 +373,36 @@ pub async fn download(
         // Never rendered by the browser, whatever it is: SVG, HTML, PDF, anything.
         (Blob::File(&id), "application/octet-stream".to_owned(), "attachment")
     };
+    let disposition = content_disposition(disposition, &attachment.name);
+    serve_stored(&state, blob, request, &content_type, Some(&disposition)).await
+}
+
+/// Answer a `GET` for a stored object someone may see (checked by the caller): its bytes as
+/// `content_type`, never run by the browser (`FILE_CSP`, `nosniff`), cached privately for good
+/// (the bytes behind an id never change). 404 when the object is gone.
+pub(crate) async fn serve_stored(
+    state: &AppState,
+    blob: Blob<'_>,
+    request: Request,
+    content_type: &str,
+    disposition: Option<&str>,
+) -> Response {
     let mut response = state.blobs.serve(blob, request).await;
     if !(response.status().is_success() || response.status() == StatusCode::NOT_MODIFIED) {
-        return if response.status() == StatusCode::NOT_FOUND { not_found() } else { response };
+        return if response.status() == StatusCode::NOT_FOUND {
+            (StatusCode::NOT_FOUND, "not found").into_response()
+        } else {
+            response
+        };
     }
     let headers = response.headers_mut();
     let value = |text: &str| HeaderValue::from_str(text).unwrap_or(HeaderValue::from_static(""));
-    headers.insert(header::CONTENT_TYPE, value(&content_type));
-    headers.insert(header::CONTENT_DISPOSITION, value(&content_disposition(disposition, &attachment.name)));
+    headers.insert(header::CONTENT_TYPE, value(content_type));
+    if let Some(disposition) = disposition {
+        headers.insert(header::CONTENT_DISPOSITION, value(disposition));
+    }
     headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(FILE_CSP));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    // The bytes behind an id never change; only people who may see them have them.
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=31536000, immutable"));
     response
 }

@@ -3,14 +3,14 @@
 //! too). Anyone else, signed out or not, is told it does not exist.
 
 use axum::extract::{Path, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use crate::attachments::AttachmentId;
 use crate::server::AppState;
 use crate::server::accounts::auth::{NoSession, SignedIn};
 use crate::server::media::blobs::Blob;
-use crate::server::media::uploads::FILE_CSP;
+use crate::server::media::uploads::serve_stored;
 
 pub async fn serve(
     State(state): State<AppState>,
@@ -35,18 +35,5 @@ pub async fn serve(
     if !state.store.can_read(room_id, user.id).await.unwrap_or(false) {
         return not_found();
     }
-    let mut response = state.blobs.serve(Blob::File(&id), request).await;
-    if !(response.status().is_success() || response.status() == StatusCode::NOT_MODIFIED) {
-        return if response.status() == StatusCode::NOT_FOUND { not_found() } else { response };
-    }
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_str(&mime).unwrap_or(HeaderValue::from_static("image/jpeg")),
-    );
-    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(FILE_CSP));
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    // An image's bytes never change; only people who may see them have them.
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=31536000, immutable"));
-    response
+    serve_stored(&state, Blob::File(&id), request, &mime, None).await
 }

@@ -8,18 +8,19 @@
 //! and the log says so), on the node that committed it, so each message is fetched once however
 //! many nodes there are. Nothing is fetched when the server (`--link-previews false`) or the
 //! room has previews off, nor past the author's allowance ([`PREVIEWS_PER_MINUTE`]), nor for
-//! bots' messages; fetches are bounded by the fetcher ([`super::fetcher::MAX_FETCHES_AT_ONCE`]
-//! at once, each in bytes and time).
+//! bots' messages; at most [`MAX_FETCHES_AT_ONCE`] are made at once, each fetch bounded in
+//! bytes and time by the fetcher.
 
+use std::sync::Arc;
 use std::time::Instant;
 
-use tokio::sync::mpsc;
+use tokio::sync::{Semaphore, mpsc};
 
 use crate::attachments::AttachmentId;
 use crate::server::limits::rate_limit::Keyed;
 use crate::server::media::blobs::BlobStore;
 use crate::server::media::inspect;
-use crate::server::previews::fetcher::Fetcher;
+use crate::server::previews::fetcher::{Fetcher, MAX_FETCHES_AT_ONCE};
 use crate::server::previews::records::{Found, PreviewChange, StoredImage};
 use crate::server::realtime::sequencer::{Change, PostReply, Sequencer, SequencerError};
 use crate::server::storage::store::Store;
@@ -88,9 +89,12 @@ impl Previewer {
 }
 
 impl PreviewWorker {
-    /// Make previews until the sequencer's handle is gone.
+    /// Make previews until the sequencer stops (its end of the queue goes with it).
     pub fn start(self, sequencer: Sequencer) {
         let PreviewWorker { mut jobs, fetcher, store, blobs, per_person } = self;
+        // As many previews in the making as fetches may run: past that the worker waits, the
+        // queue fills, and further links go without (rather than piling up tasks).
+        let making = Arc::new(Semaphore::new(MAX_FETCHES_AT_ONCE));
         tokio::spawn(async move {
             while let Some(linked) = jobs.recv().await {
                 // In the order messages came: a room's setting, then the author's allowance
@@ -107,10 +111,13 @@ impl PreviewWorker {
                     tracing::debug!(room = linked.room, seq = linked.seq, "preview allowance spent");
                     continue;
                 }
+                let Ok(turn) = Arc::clone(&making).acquire_owned().await else { return };
                 let maker = Maker { fetcher: fetcher.clone(), blobs: blobs.clone() };
                 let sequencer = sequencer.clone();
-                // The fetcher bounds how many run at once; each waits its turn there.
-                tokio::spawn(async move { maker.make(linked, &sequencer).await });
+                tokio::spawn(async move {
+                    maker.make(linked, &sequencer).await;
+                    drop(turn);
+                });
             }
         });
     }

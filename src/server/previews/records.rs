@@ -84,11 +84,11 @@ const PREVIEW_COLUMNS: &str = preview_columns!();
 pub(crate) fn preview_from_row(row: &AnyRow) -> Result<Option<LinkPreview>, sqlx::Error> {
     let Some(url) = row.try_get::<Option<String>, _>("preview_url")? else { return Ok(None) };
     let image = match row.try_get::<Option<String>, _>("preview_image")? {
-        Some(id) => Some(PreviewImage {
-            path: format!("{PREVIEW_IMAGES_PATH}/{id}"),
-            width: u32::try_from(row.try_get::<Option<i64>, _>("preview_width")?.unwrap_or(0)).unwrap_or(0),
-            height: u32::try_from(row.try_get::<Option<i64>, _>("preview_height")?.unwrap_or(0)).unwrap_or(0),
-        }),
+        Some(id) => Some(image_at(
+            &id,
+            u32::try_from(row.try_get::<Option<i64>, _>("preview_width")?.unwrap_or(0)).unwrap_or(0),
+            u32::try_from(row.try_get::<Option<i64>, _>("preview_height")?.unwrap_or(0)).unwrap_or(0),
+        )),
         None => None,
     };
     Ok(Some(LinkPreview {
@@ -98,6 +98,11 @@ pub(crate) fn preview_from_row(row: &AnyRow) -> Result<Option<LinkPreview>, sqlx
         site_name: row.try_get::<Option<String>, _>("preview_site")?.unwrap_or_default(),
         image,
     }))
+}
+
+/// A stored preview image as a page shows it: served at [`PREVIEW_IMAGES_PATH`]`/<id>`.
+fn image_at(id: &str, width: u32, height: u32) -> PreviewImage {
+    PreviewImage { path: format!("{PREVIEW_IMAGES_PATH}/{id}"), width, height }
 }
 
 impl Store {
@@ -171,11 +176,7 @@ impl Store {
             title: found.meta.title.clone(),
             description: found.meta.description.clone(),
             site_name: found.meta.site_name.clone(),
-            image: image.map(|image| PreviewImage {
-                path: format!("{PREVIEW_IMAGES_PATH}/{}", image.id.as_str()),
-                width: image.width,
-                height: image.height,
-            }),
+            image: image.map(|image| image_at(image.id.as_str(), image.width, image.height)),
         };
         let frame = ServerFrame::Preview {
             room: change.room.clone(),
