@@ -97,13 +97,14 @@ impl PreviewWorker {
         let making = Arc::new(Semaphore::new(MAX_FETCHES_AT_ONCE));
         tokio::spawn(async move {
             while let Some(linked) = jobs.recv().await {
-                // In the order messages came: a room's setting, then the author's allowance
-                // (a link in a room without previews costs none).
-                match store.previews_on(linked.room_id).await {
+                // In the order messages came: a room's setting and whether the message has had
+                // its preview (an edit of one that has), then the author's allowance (a link
+                // that gets no preview costs none).
+                match store.wants_preview(linked.room_id, linked.seq).await {
                     Ok(true) => {}
                     Ok(false) => continue,
                     Err(error) => {
-                        tracing::warn!(%error, "cannot read the room's preview setting");
+                        tracing::warn!(%error, "cannot read whether a message wants a preview");
                         continue;
                     }
                 }

@@ -315,6 +315,18 @@ impl Store {
         Ok(Some((row.try_get("room_id")?, mime.unwrap_or_else(|| "image/jpeg".to_owned()))))
     }
 
+    /// Whether message `seq` should get a preview: its room shows them, and it has had none
+    /// (nor had one removed).
+    pub async fn wants_preview(&self, room_id: i64, seq: i64) -> Result<bool, StoreError> {
+        let had: Option<i64> =
+            sqlx::query_scalar("SELECT seq FROM link_previews WHERE room_id = $1 AND seq = $2")
+                .bind(room_id)
+                .bind(seq)
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(had.is_none() && self.previews_on(room_id).await?)
+    }
+
     /// Whether the room shows link previews (its moderators may turn them off).
     pub async fn previews_on(&self, room_id: i64) -> Result<bool, StoreError> {
         let on: Option<i64> = sqlx::query_scalar("SELECT link_previews FROM rooms WHERE id = $1")
