@@ -15,6 +15,7 @@
 #   chromium                 Debian's browser: Playwright cannot download its own here
 #   postgresql, redis-server the integration suite's second backend and the nodes' broker (test)
 #   moto                     an S3-compatible server for the tests, from PyPI, in .tools/moto/
+#   aiosmtpd                 an SMTP server for the tests, from PyPI, in .tools/aiosmtpd/
 #
 # Two published crates need one dependency pinned back before they build (a yanked or too-new
 # transitive release); see `install_crate` below.
@@ -121,6 +122,17 @@ if [ "$purpose" = test ] && { [ ! -x "$moto/bin/moto_server" ] \
   python3 -m venv "$moto"
   "$moto/bin/pip" install --quiet --disable-pip-version-check -r "$root/scripts/moto-requirements.txt"
   touch "$moto/.installed"
+fi
+
+# The tests' SMTP server: aiosmtpd from PyPI, pinned in scripts/smtp-requirements.txt, in a
+# virtual environment of its own (.tools/aiosmtpd/).
+smtp="$root/.tools/aiosmtpd"
+if [ "$purpose" = test ] && { [ ! -x "$smtp/bin/aiosmtpd" ] \
+  || [ "$root/scripts/smtp-requirements.txt" -nt "$smtp/.installed" ]; }; then
+  log "installing aiosmtpd (an SMTP server for the tests) in .tools/aiosmtpd/"
+  python3 -m venv "$smtp"
+  "$smtp/bin/pip" install --quiet --disable-pip-version-check -r "$root/scripts/smtp-requirements.txt"
+  touch "$smtp/.installed"
 fi
 
 # The Socket.IO tutorial's server, which `make bench` measures beside Banter and one

@@ -12,7 +12,9 @@ use crate::components::profile_page::ProfilePage;
 use crate::components::rooms_page::RoomsPage;
 use crate::components::saved_page::SavedPage;
 use crate::components::search_page::SearchPage;
-use crate::components::server_only::{IntegrationsPage, ModerationPage, ResetPasswordPage};
+use crate::components::server_only::{
+    ForgotPasswordPage, IntegrationsPage, ModerationPage, ResetPasswordPage, UnsubscribePage,
+};
 use crate::components::threads_page::ThreadsPage;
 
 /// Whether the page being rendered hydrates: every page but those the server renders alone.
@@ -98,6 +100,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("signin") view=SignInPage/>
                 <Route path=path!("signup") view=SignUpPage/>
                 <Route path=path!("reset") view=ResetPasswordPage/>
+                <Route path=path!("forgot") view=ForgotPasswordPage/>
+                <Route path=path!("unsubscribe") view=UnsubscribePage/>
                 <Route path=path!("profile") view=ProfilePage ssr=SsrMode::Async/>
             </Routes>
         </Router>

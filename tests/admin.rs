@@ -1,6 +1,8 @@
 //! `banter admin`: an operator's acts, against the database of a server that is running.
 
 use banter::protocol::{CLOSE_SIGNED_OUT, ClientFrame, ErrorCode, ServerFrame};
+use banter::server::Config;
+use banter::server::config::AdminCommand;
 use banter::server::operators::admin;
 
 use crate::support::{Client, TestServer, form_value, header};
@@ -119,8 +121,16 @@ async fn a_deactivated_account_is_signed_out_everywhere_at_once_and_signs_in_aga
     let seq = dee.say("general", "m1", "leaving soon").await;
     let store = server.store().await;
 
+    let token = crate::bots::bot(&server, &cookie, "dees-bot").await;
+    let mut dees_bot = Client::connect_bot(&server.ws_url(), &token).await;
+    dees_bot.send(&ClientFrame::Hello { room: "general".into(), after: None }).await;
+    dees_bot.round_trip().await;
+
     admin::set_deactivated(&store, "dee", true).await.expect("deactivated");
     assert_eq!(dee.close_code().await, CLOSE_SIGNED_OUT, "the open socket closes");
+    assert_eq!(dees_bot.close_code().await, CLOSE_SIGNED_OUT, "their bot's too");
+    let bots_call = crate::bots::api(&server, "GET", "/api/v1/rooms", &token, None).await;
+    assert!(bots_call.starts_with("HTTP/1.1 401"), "their bot's token is refused: {bots_call}");
     let page = server.get_as(&cookie, "/").await;
     assert!(page.starts_with("HTTP/1.1 302"), "the session is over: {page}");
     let sign_in = "username=dee&password=dees+own+secret";
@@ -138,4 +148,31 @@ async fn a_deactivated_account_is_signed_out_everywhere_at_once_and_signs_in_aga
     admin::set_deactivated(&store, "dee", false).await.expect("reactivated");
     let again = server.post_form("/api/sign_in", None, sign_in).await;
     assert_eq!(header(&again, "location"), Some("/"), "{again}");
+    let bots_call = crate::bots::api(&server, "GET", "/api/v1/rooms", &token, None).await;
+    assert!(bots_call.starts_with("HTTP/1.1 200"), "the same token works again: {bots_call}");
+}
+
+#[tokio::test]
+async fn every_act_on_an_account_is_logged_with_who_did_it() {
+    let server = TestServer::start().await;
+    server.cookie("bob").await;
+    let config = Config::with_database(server.database.clone());
+    let run = async |command: AdminCommand| admin::run(&config, &command).await;
+    run(AdminCommand::GrantAdmin { username: "Bob".into() }).await.expect("granted");
+    run(AdminCommand::Deactivate { username: "bob".into() }).await.expect("deactivated");
+    run(AdminCommand::Users).await.expect("listed");
+    assert!(run(AdminCommand::Reactivate { username: "nobody".into() }).await.is_err());
+
+    let log = run(AdminCommand::Log { limit: 10 }).await.expect("the log");
+    let acts: Vec<&str> = log.lines().map(|line| line.rsplit("  ").next().unwrap_or(line)).collect();
+    assert_eq!(
+        acts,
+        ["deactivate bob", "grant-admin bob"],
+        "newest first, reads and failures not kept: {log}"
+    );
+    let who =
+        std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into());
+    assert!(log.lines().all(|line| line.contains(&format!("  {who}  "))), "{log}");
+    let newest = run(AdminCommand::Log { limit: 1 }).await.expect("the log");
+    assert_eq!(newest.lines().count(), 1, "{newest}");
 }

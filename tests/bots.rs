@@ -10,7 +10,13 @@ use banter::protocol::{CLOSE_SIGNED_OUT, ClientFrame, ServerFrame};
 use crate::support::{Client, TestServer, json_body};
 
 /// A request to the bot API with `token`; the whole answer.
-async fn api(server: &TestServer, method: &str, path: &str, token: &str, json: Option<&str>) -> String {
+pub(crate) async fn api(
+    server: &TestServer,
+    method: &str,
+    path: &str,
+    token: &str,
+    json: Option<&str>,
+) -> String {
     let body = json.unwrap_or_default();
     server
         .http(&format!(

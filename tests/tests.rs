@@ -26,6 +26,7 @@ mod http_security;
 mod identity;
 mod limits;
 mod load_tool;
+mod mail;
 mod mentions;
 mod message_changes;
 mod moderation;

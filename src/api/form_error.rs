@@ -46,11 +46,19 @@ pub enum FormError {
     InvalidTriggers,
     /// A password reset link that is unknown, used or expired.
     InvalidResetLink,
+    /// Not an email address.
+    InvalidEmail,
+    /// The server sends no email (no SMTP configured).
+    MailOff,
+    /// Too many emails asked for lately (verification links, reset links).
+    TooManyMails,
+    /// An email link (verification, unsubscribe) that is unknown, used or expired.
+    InvalidEmailLink,
     /// The store failed; nothing changed.
     Unavailable,
 }
 
-const ALL: [FormError; 22] = [
+const ALL: [FormError; 26] = [
     FormError::WrongPassword,
     FormError::Throttled,
     FormError::InvalidUsername,
@@ -72,6 +80,10 @@ const ALL: [FormError; 22] = [
     FormError::CommandNameTaken,
     FormError::InvalidTriggers,
     FormError::InvalidResetLink,
+    FormError::InvalidEmail,
+    FormError::MailOff,
+    FormError::TooManyMails,
+    FormError::InvalidEmailLink,
     FormError::Unavailable,
 ];
 
@@ -99,6 +111,10 @@ impl FormError {
             FormError::CommandNameTaken => "command-name-taken",
             FormError::InvalidTriggers => "invalid-triggers",
             FormError::InvalidResetLink => "invalid-reset-link",
+            FormError::InvalidEmail => "invalid-email",
+            FormError::MailOff => "mail-off",
+            FormError::TooManyMails => "too-many-mails",
+            FormError::InvalidEmailLink => "invalid-email-link",
             FormError::Unavailable => "unavailable",
         }
     }
@@ -159,8 +175,17 @@ impl FormError {
             FormError::CommandNameTaken => "This room already has a command of that name.".to_owned(),
             FormError::InvalidTriggers => "Trigger words are one line of at most 200 characters.".to_owned(),
             FormError::InvalidResetLink => {
-                "This link does not work any more (used, or too old); ask an administrator for a new one."
-                    .to_owned()
+                "This link does not work any more (used, or too old); ask for a new one.".to_owned()
+            }
+            FormError::InvalidEmail => "That is not an email address (name@example.com).".to_owned(),
+            FormError::MailOff => {
+                "This server sends no email; an administrator can give you a link instead.".to_owned()
+            }
+            FormError::TooManyMails => {
+                "Several emails were sent for this just now; wait an hour, then try again.".to_owned()
+            }
+            FormError::InvalidEmailLink => {
+                "This link does not work (used, too old, or cut short); ask for a new one.".to_owned()
             }
             FormError::Unavailable => "The server could not do that just now; try again.".to_owned(),
         }
@@ -188,13 +213,17 @@ impl FormError {
                 ApiCode::InvalidField
             }
             FormError::CommandNameTaken => ApiCode::NameTaken,
-            FormError::InvalidResetLink => ApiCode::NotFound,
+            FormError::InvalidResetLink | FormError::InvalidEmailLink => ApiCode::NotFound,
+            FormError::InvalidEmail => ApiCode::InvalidField,
+            FormError::MailOff => ApiCode::NotAllowed,
+            FormError::TooManyMails => ApiCode::RateLimited,
             FormError::Unavailable => ApiCode::Unavailable,
         };
         let retry_after = match self {
             FormError::Throttled => Some(crate::accounts::SIGNIN_LOCKOUT_MINUTES * 60),
             FormError::TooManySignups => Some(60 * 60),
             FormError::TooManyRooms => Some(60),
+            FormError::TooManyMails => Some(60 * 60),
             _ => None,
         };
         ApiError { retry_after, ..ApiError::new(code, self.message()) }

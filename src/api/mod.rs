@@ -6,6 +6,7 @@
 //!
 //! - [`chat`]: the room's first paint, older pages, posting without a WebSocket.
 //! - [`accounts`]: sign-up, sign-in, sign-out, the profile.
+//! - [`email`]: a person's email address, digests, "Forgot password?".
 //! - [`bots`]: bot accounts and their tokens, from their owner's profile.
 //! - [`rooms`]: finding and creating rooms, conversations, invitations.
 //! - [`moderation`]: promoting moderators, the moderation log.
@@ -22,6 +23,7 @@ pub mod accounts;
 pub mod bots;
 pub mod chat;
 pub mod drafts;
+pub mod email;
 pub mod form_error;
 pub mod integrations;
 pub mod moderation;
@@ -37,6 +39,7 @@ pub use accounts::*;
 pub use bots::*;
 pub use chat::*;
 pub use drafts::*;
+pub use email::*;
 pub use form_error::FormError;
 pub use integrations::*;
 pub use moderation::*;

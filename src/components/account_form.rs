@@ -84,6 +84,7 @@ pub fn SignInPage() -> impl IntoView {
                 <p class="form-error" role="alert">{error}</p>
                 <button type="submit" disabled=move || action.pending().get()>"Sign in"</button>
             </ActionForm>
+            <p class="account-switch"><a href="/forgot" rel="external" id="forgot-link">"Forgot password?"</a></p>
             <p class="account-switch">"New here? " <a href="/signup">"Create an account"</a></p>
         </main>
     }

@@ -17,6 +17,8 @@ pub mod icons;
 #[cfg(feature = "ssr")]
 pub mod integrations_page;
 pub mod link_card;
+#[cfg(feature = "ssr")]
+pub mod mail_pages;
 pub mod message_item;
 pub mod message_list;
 pub mod message_touch;

@@ -1,5 +1,6 @@
 //! Pages the server renders alone, without the browser's bundle: a room's integrations page,
-//! its moderation log, and the page a password reset link leads to. Their forms are plain forms that work without a script, so the
+//! its moderation log, the page a password reset link leads to, "Forgot password?" and the
+//! page a digest's unsubscribe link leads to. Their forms are plain forms that work without a script, so the
 //! browser needs none of their code; leaving them out keeps the bundle every page downloads
 //! smaller (#28).
 //!
@@ -14,11 +15,13 @@ use leptos::prelude::*;
 pub fn is_server_only(path: &str) -> bool {
     let parts: Vec<&str> = path.trim_end_matches('/').split('/').collect();
     matches!(parts.as_slice(), ["", "r", room, "integrations" | "moderation"] if !room.is_empty())
-        || matches!(parts.as_slice(), ["", "reset"])
+        || matches!(parts.as_slice(), ["", "reset" | "forgot" | "unsubscribe"])
 }
 
 #[cfg(feature = "ssr")]
 pub use crate::components::integrations_page::IntegrationsPage;
+#[cfg(feature = "ssr")]
+pub use crate::components::mail_pages::{ForgotPasswordPage, UnsubscribePage};
 #[cfg(feature = "ssr")]
 pub use crate::components::moderation_page::ModerationPage;
 #[cfg(feature = "ssr")]
@@ -45,6 +48,20 @@ pub fn ResetPasswordPage() -> impl IntoView {
     view! { <Reload/> }
 }
 
+/// In the browser: the page comes from the server.
+#[cfg(not(feature = "ssr"))]
+#[component]
+pub fn ForgotPasswordPage() -> impl IntoView {
+    view! { <Reload/> }
+}
+
+/// In the browser: the page comes from the server.
+#[cfg(not(feature = "ssr"))]
+#[component]
+pub fn UnsubscribePage() -> impl IntoView {
+    view! { <Reload/> }
+}
+
 /// Load the current address from the server, as a page of its own.
 #[cfg(not(feature = "ssr"))]
 #[component]
@@ -65,5 +82,8 @@ mod tests {
         assert!(!is_server_only("/r/general") && !is_server_only("/r//moderation"));
         assert!(!is_server_only("/r/general/t/4") && !is_server_only("/profile"));
         assert!(is_server_only("/reset") && !is_server_only("/resets"));
+        assert!(
+            is_server_only("/forgot") && is_server_only("/unsubscribe/") && !is_server_only("/unsubscribed")
+        );
     }
 }

@@ -118,6 +118,32 @@ pub struct Config {
     #[arg(long, env = "BANTER_LINK_PREVIEWS", default_value_t = true, action = clap::ArgAction::Set)]
     pub link_previews: bool,
 
+    /// The server's address as people reach it (`https://chat.example.com`): the start of
+    /// every link in an email and in `banter admin`'s output. Default: `http://<--addr>`.
+    #[arg(long, env = "BANTER_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Send email (address verification, password resets, digests of what people missed)
+    /// through this SMTP server: `smtp://HOST:PORT` (a relay on this machine, no TLS),
+    /// `smtp://USER:PASSWORD@HOST:587?tls=required` (STARTTLS) or `smtps://USER:PASSWORD@HOST`
+    /// (TLS). No email at all when left out. An operator's server, so not subject to the
+    /// outbound guard.
+    #[arg(long, env = "BANTER_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<Secret>,
+
+    /// The sender of every email (`Banter <chat@example.com>`).
+    #[arg(long, env = "BANTER_MAIL_FROM", default_value = "Banter <banter@localhost>")]
+    pub mail_from: String,
+
+    /// Minutes a conversation message or a mention may stay unread (and unpushed) before it
+    /// goes out in an email digest.
+    #[arg(long, env = "BANTER_DIGEST_DELAY_MINUTES", default_value_t = 30)]
+    pub digest_delay_minutes: u64,
+
+    /// How often, in seconds, each node looks for digests that are due.
+    #[arg(long, env = "BANTER_DIGEST_CHECK_SECONDS", default_value_t = 60)]
+    pub digest_check_seconds: u64,
+
     /// Hosts, addresses or networks the server may call although they are internal
     /// (comma-separated: `push.corp.example,10.1.0.0/16`): a company's own push service. By
     /// default the server calls no loopback, private, link-local or other internal address
@@ -244,6 +270,15 @@ impl Config {
         Duration::from_secs(self.header_read_timeout.max(1))
     }
 
+    /// The start of links in email and in the admin command's output, without a final `/`.
+    pub fn public_url(&self, listening: Option<SocketAddr>) -> String {
+        match (&self.public_url, listening.or(self.addr)) {
+            (Some(url), _) => url.trim_end_matches('/').to_owned(),
+            (None, Some(addr)) => format!("http://{addr}"),
+            (None, None) => "http://127.0.0.1:3000".to_owned(),
+        }
+    }
+
     pub fn hello_timeout(&self) -> Duration {
         Duration::from_secs(self.hello_timeout.max(1))
     }
@@ -312,6 +347,12 @@ pub enum AdminCommand {
     Status,
     /// Every account, with its messages and live sessions.
     Users,
+    /// What administrators did to accounts, newest first.
+    Log {
+        /// How many entries.
+        #[arg(long, default_value_t = crate::server::operators::admin_log::DEFAULT_LOG_ENTRIES)]
+        limit: i64,
+    },
     /// Every room, with its members and messages.
     Rooms,
     /// Make an account; prints a link for its owner to set a password.
@@ -320,7 +361,7 @@ pub enum AdminCommand {
         /// Its display name (the username if left out).
         #[arg(long)]
         name: Option<String>,
-        /// The server's address as people reach it, for the link (`http://<--addr>` if left out).
+        /// The server's address as people reach it, for the link (`--public-url` if left out).
         #[arg(long)]
         base_url: Option<String>,
     },
@@ -337,7 +378,7 @@ pub enum AdminCommand {
     /// device out.
     ResetLink {
         username: String,
-        /// The server's address as people reach it, for the link (`http://<--addr>` if left out).
+        /// The server's address as people reach it, for the link (`--public-url` if left out).
         #[arg(long)]
         base_url: Option<String>,
     },

@@ -11,6 +11,7 @@ pub mod config;
 pub mod edge;
 pub mod integrations;
 pub mod limits;
+pub mod mail;
 pub mod media;
 pub mod messages;
 pub mod operators;
@@ -80,6 +81,9 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/openapi.json", get(integrations::openapi::serve))
         .route(integrations::hook_receiver::HOOKS_PATH, post(integrations::hook_receiver::receive))
+        .route(mail::addresses::VERIFY_PATH, get(mail::routes::verify))
+        // Beside the page at the same address (GET), which posts here.
+        .route(mail::unsubscribe::UNSUBSCRIBE_PATH, post(mail::routes::unsubscribe))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -121,6 +125,9 @@ pub async fn run(
     tracing::info!(%database, "store ready");
     store.seed_admins(&config.admins).await.context("cannot record the --admins")?;
     let uploads = config.uploads_dir();
+    let mut config = config;
+    // Links in email start here; without `--public-url`, where this server listens.
+    config.public_url = Some(config.public_url(Some(listener.local_addr()?)));
     let state = AppState::new(leptos_options, config, store).await?;
     tracing::info!(uploads = %uploads.display(), "attachments ready");
     serve(state, listener, shutdown).await
@@ -151,6 +158,7 @@ pub async fn serve(
     uploads::spawn_sweeper(state.clone());
     accounts::deactivation::watch(state.clone());
     let addr = listener.local_addr()?;
+    mail::digests::spawn(state.clone(), state.config.public_url(Some(addr)));
     tracing::info!("listening on http://{addr}");
     let signal = state.shutdown.clone();
     let shutdown = async move {

@@ -18,6 +18,7 @@ use crate::server::config::Config;
 use crate::server::limits::person_limits::PersonLimits;
 use crate::server::limits::rate_limit::Keyed;
 use crate::server::limits::shared_limits::{Allowance, SharedLimits};
+use crate::server::mail::mailer::Mailer;
 use crate::server::media::blobs::BlobStore;
 use crate::server::media::object_store::ObjectStore;
 use crate::server::outbound::OutboundPolicy;
@@ -54,6 +55,9 @@ pub struct AppState {
     /// Calls rooms' slash command handlers (through `outbound`, within `--command-timeout-ms`).
     #[from_ref(skip)]
     pub command_client: reqwest::Client,
+    /// Email through `--smtp-url` (or none), from a queue of its own.
+    #[from_ref(skip)]
+    pub mailer: Mailer,
     /// Who is connected where.
     pub hub: Hub,
     /// One permit per open WebSocket: caps connections, and lets shutdown wait for them all.
@@ -161,6 +165,7 @@ impl AppState {
                 Duration::from_millis(config.presence_timeout_ms.max(1)),
             );
         }
+        let mailer = Mailer::start(&config)?;
         let shared_limits = cluster.as_ref().map(|cluster| SharedLimits::new(cluster.client()));
         let connections = Arc::new(Semaphore::new(config.max_connections));
         let limits = PersonLimits::new(&config);
@@ -173,6 +178,7 @@ impl AppState {
             pusher,
             outbound,
             command_client,
+            mailer,
             hub,
             connections,
             shutdown: watch::Sender::new(false),

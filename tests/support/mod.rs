@@ -17,6 +17,7 @@ use std::time::Duration;
 
 pub mod database;
 pub mod http;
+pub mod mail_server;
 /// Test files (photos, a bomb), the same ones the unit tests use.
 #[path = "../../src/server/media/fixtures.rs"]
 #[allow(dead_code)] // each test file uses some of them

@@ -4,6 +4,10 @@
 //! looking every [`DEACTIVATION_CHECK_EVERY`] for accounts deactivated since it last looked
 //! ([`watch`]), on every node, with or without Redis. Sign-in and every request already refuse
 //! the account from the moment it commits (`users.deactivated_at`).
+//!
+//! The person's own bots stop with them: their tokens are refused and their sockets close while
+//! the owner is deactivated, and work again on reactivation (the tokens are kept, so scripts
+//! need no new one). A room's integrations are the room's and keep working.
 
 use std::time::Duration;
 
@@ -42,12 +46,18 @@ impl Store {
         Ok(true)
     }
 
-    /// Accounts deactivated at or after `since` (ms).
+    /// Accounts deactivated at or after `since` (ms), with the personal bots of each (a
+    /// room's integrations stay the room's).
     pub async fn deactivated_since(&self, since: i64) -> Result<Vec<i64>, StoreError> {
-        Ok(sqlx::query_scalar("SELECT id FROM users WHERE deactivated_at >= $1")
-            .bind(since)
-            .fetch_all(self.pool())
-            .await?)
+        Ok(sqlx::query_scalar(
+            "SELECT id FROM users WHERE deactivated_at >= $1
+             UNION SELECT b.id FROM users b JOIN users o ON o.id = b.bot_owner_id
+             WHERE o.deactivated_at >= $1
+               AND NOT EXISTS (SELECT 1 FROM integration_bots i WHERE i.user_id = b.id)",
+        )
+        .bind(since)
+        .fetch_all(self.pool())
+        .await?)
     }
 }
 

@@ -256,7 +256,10 @@ impl Store {
         let row = sqlx::query(&format!(
             "SELECT {USER_COLUMNS}, s.expires_at, s.last_seen_at
              FROM sessions s JOIN users u ON u.id = s.user_id
-             WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.deactivated_at IS NULL"
+             LEFT JOIN users owner ON owner.id = u.bot_owner_id
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.deactivated_at IS NULL
+               AND (owner.deactivated_at IS NULL
+                    OR EXISTS (SELECT 1 FROM integration_bots i WHERE i.user_id = u.id))"
         ))
         .bind(token_hash(token))
         .bind(now)

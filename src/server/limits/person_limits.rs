@@ -37,6 +37,18 @@ pub const SEARCH_BURST: u32 = 20;
 pub const DRAFTS_PER_MINUTE: f64 = 60.0;
 pub const DRAFT_BURST: u32 = 20;
 
+/// Verification links one person may have mailed: a few tries at typing the address, then
+/// one every 12 minutes.
+pub const VERIFICATION_MAILS_PER_HOUR: f64 = 5.0;
+pub const VERIFICATION_MAIL_BURST: u32 = 5;
+/// "Forgot password?" emails per account, and per email address, whoever asks: a person who
+/// lost one, then one every 20 minutes, so nobody can fill an inbox with them.
+pub const RESET_MAILS_PER_HOUR: f64 = 3.0;
+pub const RESET_MAIL_BURST: u32 = 3;
+/// "Forgot password?" requests from one network address, answered or not.
+pub const RESET_REQUESTS_PER_HOUR: f64 = 10.0;
+pub const RESET_REQUEST_BURST: u32 = 10;
+
 /// One limiter per kind of action, keyed by account id (or address for sign-up).
 #[derive(Debug, Clone)]
 pub struct PersonLimits {
@@ -53,6 +65,13 @@ pub struct PersonLimits {
     pub searches: Keyed<i64>,
     /// Saving what one has typed and not sent.
     pub drafts: Keyed<i64>,
+    /// Links mailed to verify an address, per account.
+    pub verification_mails: Keyed<i64>,
+    /// Reset links mailed, per account and per email address.
+    pub reset_mails: Keyed<i64>,
+    pub reset_mails_to: Keyed<String>,
+    /// "Forgot password?" requests, per network address.
+    pub reset_requests: Keyed<IpAddr>,
 }
 
 impl PersonLimits {
@@ -71,6 +90,18 @@ impl PersonLimits {
             uploads: Keyed::new("uploads", UPLOADS_PER_MINUTE / 60.0, UPLOAD_BURST),
             searches: Keyed::new("searches", SEARCHES_PER_MINUTE / 60.0, SEARCH_BURST),
             drafts: Keyed::new("drafts", DRAFTS_PER_MINUTE / 60.0, DRAFT_BURST),
+            verification_mails: Keyed::new(
+                "verification_mails",
+                VERIFICATION_MAILS_PER_HOUR / 3600.0,
+                VERIFICATION_MAIL_BURST,
+            ),
+            reset_mails: Keyed::new("reset_mails", RESET_MAILS_PER_HOUR / 3600.0, RESET_MAIL_BURST),
+            reset_mails_to: Keyed::new("reset_mails_to", RESET_MAILS_PER_HOUR / 3600.0, RESET_MAIL_BURST),
+            reset_requests: Keyed::new(
+                "reset_requests",
+                RESET_REQUESTS_PER_HOUR / 3600.0,
+                RESET_REQUEST_BURST,
+            ),
         }
     }
 }

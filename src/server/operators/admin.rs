@@ -7,7 +7,8 @@
 //! (`users`, `rooms`), making an account (`create-user`, which prints a link to set its
 //! password), a password reset link for someone who forgot theirs (`reset-link`),
 //! administrators (`grant-admin`, `revoke-admin`) and people who left (`deactivate`,
-//! `reactivate`).
+//! `reactivate`). Each act that changes an account is kept in the administrators' log
+//! (`admin_log`), which `log` prints.
 
 use std::time::Duration;
 
@@ -26,13 +27,11 @@ pub async fn run(config: &Config, command: &AdminCommand) -> anyhow::Result<Stri
         .await
         .context("cannot open the database")?;
     let base = |given: &Option<String>| {
-        given.clone().unwrap_or_else(|| match config.addr {
-            Some(addr) => format!("http://{addr}"),
-            None => "http://127.0.0.1:3000".to_owned(),
-        })
+        given.as_deref().map_or_else(|| config.public_url(None), |url| url.trim_end_matches('/').to_owned())
     };
-    match command {
+    let printed = match command {
         AdminCommand::Status => status(&store).await,
+        AdminCommand::Log { limit } => log(&store, *limit).await,
         AdminCommand::Users => users(&store).await,
         AdminCommand::Rooms => rooms(&store).await,
         AdminCommand::CreateUser { username, name, base_url } => {
@@ -43,7 +42,51 @@ pub async fn run(config: &Config, command: &AdminCommand) -> anyhow::Result<Stri
         AdminCommand::RevokeAdmin { username } => set_admin(&store, username, false).await,
         AdminCommand::Deactivate { username } => set_deactivated(&store, username, true).await,
         AdminCommand::Reactivate { username } => set_deactivated(&store, username, false).await,
+    }?;
+    if let Some((act, username)) = act_of(command) {
+        let username =
+            crate::accounts::normalize_username(username).map_err(|error| anyhow::anyhow!("{error}"))?;
+        store.log_admin_act(&operator(), act, &username).await.context("cannot log the act")?;
     }
+    Ok(printed)
+}
+
+/// What `command` does to an account, for the administrators' log: the act and the username.
+/// `None` for commands that only read.
+pub fn act_of(command: &AdminCommand) -> Option<(&'static str, &str)> {
+    match command {
+        AdminCommand::Status | AdminCommand::Users | AdminCommand::Rooms | AdminCommand::Log { .. } => None,
+        AdminCommand::CreateUser { username, .. } => Some(("create-user", username)),
+        AdminCommand::ResetLink { username, .. } => Some(("reset-link", username)),
+        AdminCommand::GrantAdmin { username } => Some(("grant-admin", username)),
+        AdminCommand::RevokeAdmin { username } => Some(("revoke-admin", username)),
+        AdminCommand::Deactivate { username } => Some(("deactivate", username)),
+        AdminCommand::Reactivate { username } => Some(("reactivate", username)),
+    }
+}
+
+/// Who runs this command: the operating system's user name (`USER`, or `LOGNAME`).
+fn operator() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .ok()
+        .filter(|name| !name.trim().is_empty())
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// The administrators' log, newest first: when, who, what, to whom.
+pub async fn log(store: &Store, limit: i64) -> anyhow::Result<String> {
+    let mut printed = String::new();
+    for act in store.admin_acts(limit).await? {
+        printed.push_str(&format!(
+            "{}  {}  {} {}\n",
+            crate::model::date_time(act.at),
+            act.actor,
+            act.act,
+            act.target
+        ));
+    }
+    Ok(printed)
 }
 
 /// The schema version the database is at, and how much it holds.

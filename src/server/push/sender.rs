@@ -268,9 +268,15 @@ impl Sender {
                     self.client.clone(),
                 );
                 let body = body.clone();
+                let told = Told { user_id: target.user_id, room_id: message.room_id, seq: message.seq };
                 tokio::spawn(async move {
                     let (store, signer, outbound, client) = sender;
-                    send(&store, &signer, &outbound, &client, subscription, body).await;
+                    if send(&store, &signer, &outbound, &client, subscription, body).await {
+                        // What a device was told, no email digest tells again (`server::mail`).
+                        if let Err(error) = store.mark_told(told.user_id, told.room_id, told.seq).await {
+                            tracing::warn!(%error, "could not note a delivered push");
+                        }
+                    }
                     drop(permit);
                 });
             }
@@ -305,9 +311,16 @@ fn build(
 /// Turns at encrypting and signing pushes.
 static CRYPTO: Semaphore = Semaphore::const_new(PUSH_CRYPTO_WORKERS);
 
-/// One encrypted, signed push to one device. A subscription its push service says is gone is
-/// forgotten; any other failure is logged and the push is lost (the page shows the message
-/// when next opened).
+/// Whom a push told of which message.
+struct Told {
+    user_id: i64,
+    room_id: i64,
+    seq: i64,
+}
+
+/// One encrypted, signed push to one device; whether its push service took it. A subscription
+/// its push service says is gone is forgotten; any other failure is logged and the push is lost
+/// (the page shows the message when next opened, and an email digest may tell of it).
 async fn send(
     store: &Store,
     signer: &Arc<Signer>,
@@ -315,13 +328,15 @@ async fn send(
     client: &reqwest::Client,
     to: Subscription,
     body: Vec<u8>,
-) {
+) -> bool {
     let Ok(endpoint) = url::Url::parse(&to.endpoint) else {
-        return tracing::warn!("a stored push endpoint no longer parses");
+        tracing::warn!("a stored push endpoint no longer parses");
+        return false;
     };
     // An address in the URL is checked here; a name, as it resolves (`outbound::Guarded`).
     if let Err(error) = outbound.check_literal(&endpoint) {
-        return tracing::warn!(%error, "push not sent");
+        tracing::warn!(%error, "push not sent");
+        return false;
     }
     let (p256dh, auth) = (to.p256dh.clone(), to.auth.clone());
     let signer = Arc::clone(signer);
@@ -333,11 +348,17 @@ async fn send(
     };
     let request = match built {
         Ok(Ok(request)) => request,
-        Ok(Err(error)) => return tracing::warn!(%error, "could not build a push"),
-        Err(error) => return tracing::warn!(%error, "push building task failed"),
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "could not build a push");
+            return false;
+        }
+        Err(error) => {
+            tracing::warn!(%error, "push building task failed");
+            return false;
+        }
     };
     match client.execute(request).await {
-        Ok(answer) if answer.status().is_success() => {}
+        Ok(answer) if answer.status().is_success() => return true,
         Ok(answer) if matches!(answer.status().as_u16(), 404 | 410) => {
             tracing::info!(status = %answer.status(), "push subscription gone: forgotten");
             if let Err(error) = store.unsubscribe(None, &to.endpoint).await {
@@ -347,6 +368,7 @@ async fn send(
         Ok(answer) => tracing::warn!(status = %answer.status(), "push service refused a push"),
         Err(error) => tracing::warn!(%error, "push service unreachable"),
     }
+    false
 }
 
 #[cfg(test)]
