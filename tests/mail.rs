@@ -256,13 +256,15 @@ async fn a_digest_tells_once_of_unread_unpushed_conversation_messages_and_mentio
 }
 
 #[tokio::test]
-async fn a_message_is_due_only_once_the_delay_has_passed_since_it_was_sent() {
+async fn a_message_is_due_once_the_delay_has_passed_and_is_claimed_by_one_node_once() {
     let server = TestServer::start().await;
     server.cookie("ann").await;
     let bob = server.cookie("bob").await;
     let store = server.store().await;
     let ann_id = store.user_by_username("ann").await.expect("read").expect("ann").id;
+    let typo = store.start_verification(ann_id, "ann@exmaple.com").await.expect("a link");
     let token = store.start_verification(ann_id, "ann@example.com").await.expect("a link");
+    assert_eq!(store.verify_email(&typo, 0).await.expect("read"), None, "only the newest link works");
     store.verify_email(&token, 0).await.expect("verified").expect("a live link");
     let room = server.conversation(&bob, "ann").await;
     server.post_message(&bob, &room, "d1", "are you there?").await;
@@ -276,6 +278,13 @@ async fn a_message_is_due_only_once_the_delay_has_passed_since_it_was_sent() {
         due.iter().map(|d| (d.user_id, d.seq, d.body.as_str())).collect::<Vec<_>>(),
         [(ann_id, 1, "are you there?")]
     );
+    // Of two nodes claiming the same digest, one does; a push noted meanwhile wins too.
+    let room_id = due[0].room_id;
+    assert_eq!(store.claim_digest(ann_id, &[(room_id, None, 1)]).await.expect("claimed"), [room_id]);
+    assert!(store.claim_digest(ann_id, &[(room_id, None, 1)]).await.expect("read").is_empty());
+    store.mark_told(ann_id, room_id, 2).await.expect("noted");
+    assert!(store.claim_digest(ann_id, &[(room_id, Some(1), 3)]).await.expect("read").is_empty());
+    assert!(store.digests_due(sent, 10).await.expect("read").is_empty(), "told once");
     store.set_email_digests(ann_id, false).await.expect("off");
     assert!(
         store.digests_due(sent, 10).await.expect("read").is_empty(),

@@ -1,7 +1,7 @@
 //! A person's email address: added from the profile, used only once they opened the link
 //! mailed to it (so nobody can have someone else's inbox mailed), never shown to anyone else.
 //! The link's token is 256 random bits kept as its SHA-256 only, valid
-//! [`VERIFY_VALID_MS`], used once. Addresses are kept in lower case, so one person's
+//! [`VERIFY_VALID_MS`], used once; asking for a new link ends the one before. Addresses are kept in lower case, so one person's
 //! `Ann@Example.com` and `ann@example.com` are one address.
 //!
 //! "Forgot password?" finds accounts here ([`Store::reset_recipients`]): by username, or by a
@@ -64,6 +64,12 @@ impl Store {
         let token = new_secret();
         let now = now_ms();
         let mut tx = self.begin().await?;
+        // Only the newest link works: an address typed by mistake cannot be verified later.
+        sqlx::query("UPDATE email_verifications SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL")
+            .bind(now)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query(
             "INSERT INTO email_verifications (token_hash, user_id, address, created_at, expires_at)
              VALUES ($1, $2, $3, $4, $5)",
