@@ -13,7 +13,7 @@ use crate::components::rooms_page::RoomsPage;
 use crate::components::saved_page::SavedPage;
 use crate::components::search_page::SearchPage;
 use crate::components::server_only::{
-    ForgotPasswordPage, IntegrationsPage, ModerationPage, ResetPasswordPage, UnsubscribePage,
+    EmailPage, ForgotPasswordPage, IntegrationsPage, ModerationPage, ResetPasswordPage, UnsubscribePage,
 };
 use crate::components::threads_page::ThreadsPage;
 
@@ -101,6 +101,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("signup") view=SignUpPage/>
                 <Route path=path!("reset") view=ResetPasswordPage/>
                 <Route path=path!("forgot") view=ForgotPasswordPage/>
+                <Route path=path!("profile/email") view=EmailPage/>
                 <Route path=path!("unsubscribe") view=UnsubscribePage/>
                 <Route path=path!("profile") view=ProfilePage ssr=SsrMode::Async/>
             </Routes>

@@ -57,6 +57,14 @@ impl RoomKind {
     }
 }
 
+/// Unread messages counted per room, at most: a room with that many is "1000+" behind.
+pub const MAX_UNREAD_COUNTED: i64 = 1_000;
+
+/// An unread count as the sidebar shows it.
+pub fn unread_label(count: i64) -> String {
+    if count >= MAX_UNREAD_COUNTED { format!("{MAX_UNREAD_COUNTED}+") } else { count.to_string() }
+}
+
 /// One line of the sidebar: a room or conversation the person is in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -66,7 +74,10 @@ pub struct RoomSummary {
     pub kind: RoomKind,
     /// What to show: `#name`, or for a conversation the other person's display name.
     pub title: String,
-    /// Messages after the person's read position.
+    /// Messages by others after the person's read position, counted up to
+    /// [`MAX_UNREAD_COUNTED`]: a room that far behind or further says that many
+    /// ([`unread_label`] shows "1000+"), so the sidebar costs the same however much history is
+    /// unread.
     pub unread: i64,
     /// Of those, the ones that mention the person.
     #[serde(default)]

@@ -36,10 +36,10 @@ async fn verified(server: &TestServer, smtp: &TestSmtp, cookie: &str, address: &
     let before = smtp.received_by(address).len();
     let asked =
         server.post_form("/api/set_email", Some(cookie), &format!("address={}", form_value(address))).await;
-    assert_eq!(header(&asked, "location"), Some("/profile?saved=email-sent"), "{asked}");
+    assert_eq!(header(&asked, "location"), Some("/profile/email?saved=email-sent"), "{asked}");
     let letters = smtp.wait_for(address, before + 1).await;
     let opened = server.get(&link_path(server, &letters[before], "/verify-email")).await;
-    assert_eq!(header(&opened, "location"), Some("/profile?saved=email"), "{opened}");
+    assert_eq!(header(&opened, "location"), Some("/profile/email?saved=email"), "{opened}");
 }
 
 #[tokio::test]
@@ -48,16 +48,16 @@ async fn an_address_is_used_once_its_link_is_opened_and_only_its_owner_sees_it()
     let server = TestServer::start_with(mail_through(&smtp)).await;
     let ann = server.cookie("ann").await;
     let bad = server.post_form("/api/set_email", Some(&ann), "address=not+an+address").await;
-    assert_eq!(header(&bad, "location"), Some("/profile?error=invalid-email"), "{bad}");
+    assert_eq!(header(&bad, "location"), Some("/profile/email?error=invalid-email"), "{bad}");
     let script = server.call("/api/set_email", &ann, "address=ann%40localhost").await;
     assert!(script.starts_with("HTTP/1.1 400") && script.contains(r#""code":"invalid_field""#), "{script}");
 
     let asked = server.post_form("/api/set_email", Some(&ann), "address=Ann%40Example.com").await;
-    assert_eq!(header(&asked, "location"), Some("/profile?saved=email-sent"), "{asked}");
+    assert_eq!(header(&asked, "location"), Some("/profile/email?saved=email-sent"), "{asked}");
     let letter = smtp.wait_for("ann@example.com", 1).await.remove(0);
     assert_eq!(letter.header("Subject").as_deref(), Some("Confirm your email address for Banter"));
     assert_eq!(letter.header("From").as_deref(), Some("Banter <chat@banter.test>"));
-    let profile = server.get_as(&ann, "/profile").await;
+    let profile = server.get_as(&ann, "/profile/email").await;
     assert!(
         profile.contains("open the link sent to ann@example.com") && profile.contains("No address yet."),
         "{profile}"
@@ -68,13 +68,13 @@ async fn an_address_is_used_once_its_link_is_opened_and_only_its_owner_sees_it()
     assert_eq!(header(&forgot, "location"), Some("/forgot?sent"), "{forgot}");
     let verify = link_path(&server, &letter, "/verify-email");
     let opened = server.get(&verify).await;
-    assert_eq!(header(&opened, "location"), Some("/profile?saved=email"), "{opened}");
+    assert_eq!(header(&opened, "location"), Some("/profile/email?saved=email"), "{opened}");
     let again = server.get(&verify).await;
-    assert_eq!(header(&again, "location"), Some("/profile?error=invalid-email-link"), "once: {again}");
-    let profile = server.get_as(&ann, "/profile").await;
+    assert_eq!(header(&again, "location"), Some("/profile/email?error=invalid-email-link"), "once: {again}");
+    let profile = server.get_as(&ann, "/profile/email").await;
     assert!(profile.contains("Your address: ann@example.com"), "{profile}");
     let bob = server.cookie("bob").await;
-    let others = server.get_as(&bob, "/profile").await;
+    let others = server.get_as(&bob, "/profile/email").await;
     assert!(!others.contains("ann@example.com"), "nobody else sees it: {others}");
     let resets: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM password_resets")
         .fetch_one(&server.sql().await)
@@ -83,19 +83,22 @@ async fn an_address_is_used_once_its_link_is_opened_and_only_its_owner_sees_it()
     assert_eq!(resets, 0, "the request before verification made no link");
 
     let removed = server.post_form("/api/remove_email", Some(&ann), "").await;
-    assert_eq!(header(&removed, "location"), Some("/profile?saved"), "{removed}");
-    let profile = server.get_as(&ann, "/profile").await;
+    assert_eq!(header(&removed, "location"), Some("/profile/email?saved"), "{removed}");
+    let profile = server.get_as(&ann, "/profile/email").await;
     assert!(profile.contains("No address yet.") && !profile.contains("Your address:"), "{profile}");
 
     // Without SMTP there is no email at all, and the pages say so.
     let quiet = TestServer::start().await;
     let cookie = quiet.cookie("ann").await;
     let refused = quiet.post_form("/api/set_email", Some(&cookie), "address=ann%40example.com").await;
-    assert_eq!(header(&refused, "location"), Some("/profile?error=mail-off"), "{refused}");
+    assert_eq!(header(&refused, "location"), Some("/profile/email?error=mail-off"), "{refused}");
     let refused = quiet.post_form("/api/forgot_password", None, "who=ann").await;
     assert_eq!(header(&refused, "location"), Some("/forgot?error=mail-off"), "{refused}");
+    let page = quiet.get_as(&cookie, "/profile/email").await;
+    assert!(page.contains(r#"id="email-off""#) && !page.contains(r#"id="email-save""#), "{page}");
+    assert!(!page.contains("modulepreload"), "the server's page alone: {page}");
     let profile = quiet.get_as(&cookie, "/profile").await;
-    assert!(!profile.contains(r#"id="email-title""#), "no email section: {profile}");
+    assert!(profile.contains(r#"href="/profile/email""#), "the profile leads there: {profile}");
 }
 
 #[tokio::test]
@@ -250,7 +253,7 @@ async fn a_digest_tells_once_of_unread_unpushed_conversation_messages_and_mentio
     let store = server.store().await;
     let ann_id = store.user_by_username("ann").await.expect("read").expect("ann").id;
     assert!(!store.email_state(ann_id).await.expect("read").digests, "digests are off");
-    let profile = server.get_as(&ann, "/profile").await;
+    let profile = server.get_as(&ann, "/profile/email").await;
     let checkbox = profile.split(r#"id="email-digests""#).nth(1).and_then(|rest| rest.split('>').next());
     assert!(checkbox.is_some_and(|tag| !tag.contains("checked")), "the profile shows them off: {profile}");
 }

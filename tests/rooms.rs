@@ -6,7 +6,7 @@
 
 use banter::protocol::{ClientFrame, ErrorCode, ServerFrame};
 
-use crate::support::{TestServer, header};
+use crate::support::{TestServer, header, json_body};
 
 /// What a non-member gets on every path, compared with a room that does not exist.
 async fn assert_invisible(server: &TestServer, cookie: &str, username: &str, room: &str, secret: &str) {
@@ -418,4 +418,56 @@ async fn people_sharing_a_room_hear_when_someone_comes_online_or_goes_and_nobody
     assert!(posted.starts_with("HTTP/1.1 302"), "{posted}");
     let (_, before) = eve_ws.until(|f| matches!(f, ServerFrame::Message(_))).await;
     assert!(!before.iter().any(|f| matches!(f, ServerFrame::Person { .. })), "{before:?}");
+}
+
+#[tokio::test]
+async fn a_room_far_behind_counts_its_unread_up_to_a_cap_and_exactly_once_caught_up() {
+    use banter::api::RoomsPage;
+    use banter::rooms::{MAX_UNREAD_COUNTED, unread_label};
+    use banter::server::Store;
+    use banter::server::messages::history::NewMessage;
+
+    let server = TestServer::start().await;
+    let ann = server.cookie("ann").await;
+    let bob = server.cookie("bob").await;
+    let store = server.store().await;
+    let author = store.user_by_username("ann").await.expect("read").expect("ann");
+    let room = store.room_for(author.id, "general").await.expect("read").expect("general");
+    // More history than is counted, stored as the sequencer stores it.
+    let count = MAX_UNREAD_COUNTED + 5;
+    let mut tx = store.begin().await.expect("a transaction");
+    let mut seq = Store::claim_seqs(&mut tx, room.id).await.expect("claimed").last_seq;
+    for n in 0..count {
+        seq += 1;
+        let message = NewMessage {
+            room_id: room.id,
+            room: room.name.clone(),
+            client_id: format!("far-{n}"),
+            author_id: Some(author.id),
+            author: "ann".into(),
+            username: "ann".into(),
+            bot: false,
+            via: None,
+            html: "<p>again</p>".into(),
+            mentions: Vec::new(),
+            body: "again".into(),
+            attachments: Vec::new(),
+            placement: Default::default(),
+        };
+        Store::insert(&mut tx, &message, seq, banter::model::now_ms()).await.expect("stored");
+    }
+    Store::release_seqs(&mut tx, room.id, seq).await.expect("released");
+    tx.commit().await.expect("committed");
+
+    let unread = async |cookie: &str| -> i64 {
+        let page: RoomsPage = json_body(&server.call("/api/load_rooms", cookie, "").await);
+        page.mine.iter().find(|r| r.name == "general").expect("general").unread
+    };
+    assert_eq!(unread(&bob).await, MAX_UNREAD_COUNTED, "a thousand and more: counted to the cap");
+    assert_eq!(unread_label(unread(&bob).await), "1000+");
+    let read = server.call("/api/mark_read", &bob, &format!("room=general&seq={}", seq - 3)).await;
+    assert!(read.starts_with("HTTP/1.1 200"), "{read}");
+    assert_eq!(unread(&bob).await, 3, "counted exactly below the cap");
+    assert_eq!(unread_label(3), "3");
+    assert_eq!(unread(&ann).await, 0, "her own never count");
 }

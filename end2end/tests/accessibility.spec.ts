@@ -33,6 +33,15 @@ for (const theme of THEMES) {
         await page.goto('/signup?error=username-taken&username=someone');
         await expect(page.getByRole('alert')).toContainText('taken');
         await audit(page, 'sign-up with an error');
+        // "Forgot password?" is the server's page alone: followed from sign-in, no script.
+        await page.goto('/signin');
+        await page.locator('#forgot-link').click();
+        await expect(page).toHaveURL(/\/forgot$/);
+        await expect(page.locator('script[type="module"]')).toHaveCount(0);
+        await page.locator('#who').fill('someone');
+        await page.locator('#forgot-form button').click();
+        await expect(page.getByRole('alert')).toContainText('sends no email');
+        await audit(page, 'forgot password, on a server without email');
       });
 
       test('the chat with delivered, failed and pending messages and join and leave lines', async ({ browser }) => {

@@ -11,6 +11,8 @@ use crate::api_error::ApiError;
 
 /// Where "Forgot password?" lives.
 pub const FORGOT_PATH: &str = "/forgot";
+/// Where a person's email settings live (the profile links there).
+pub const EMAIL_SETTINGS_PATH: &str = "/profile/email";
 
 /// What the profile shows of the person's email.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,21 +49,21 @@ pub async fn set_email(address: String) -> Result<(), ApiError> {
     let state = super::ssr::state()?;
     let user = super::ssr::signed_in(&state).await?;
     if !state.mailer.is_on() {
-        return super::ssr::refuse("/profile", FormError::MailOff, "");
+        return super::ssr::refuse(EMAIL_SETTINGS_PATH, FormError::MailOff, "");
     }
     let Ok(address) = normalize_email(&address) else {
-        return super::ssr::refuse("/profile", FormError::InvalidEmail, "");
+        return super::ssr::refuse(EMAIL_SETTINGS_PATH, FormError::InvalidEmail, "");
     };
     if !state.take(&state.limits.verification_mails, &user.id).await {
-        return super::ssr::refuse("/profile", FormError::TooManyMails, "");
+        return super::ssr::refuse(EMAIL_SETTINGS_PATH, FormError::TooManyMails, "");
     }
     let token = state.store.start_verification(user.id, &address).await.map_err(super::ssr::unavailable)?;
     let letter = letters::verification(&state.config.public_url(None), &address, &user.username, &token);
     if state.mailer.send(letter).is_err() {
-        return super::ssr::refuse("/profile", FormError::Unavailable, "");
+        return super::ssr::refuse(EMAIL_SETTINGS_PATH, FormError::Unavailable, "");
     }
     tracing::info!(user = user.id, "verification link mailed");
-    leptos_axum::redirect("/profile?saved=email-sent");
+    leptos_axum::redirect(&format!("{EMAIL_SETTINGS_PATH}?saved=email-sent"));
     Ok(())
 }
 
@@ -72,7 +74,7 @@ pub async fn remove_email() -> Result<(), ApiError> {
     let user = super::ssr::signed_in(&state).await?;
     state.store.remove_email(user.id).await.map_err(super::ssr::unavailable)?;
     tracing::info!(user = user.id, "email address removed");
-    leptos_axum::redirect("/profile?saved");
+    leptos_axum::redirect(&format!("{EMAIL_SETTINGS_PATH}?saved"));
     Ok(())
 }
 
@@ -83,7 +85,7 @@ pub async fn set_email_digests(#[server(default)] on: bool) -> Result<(), ApiErr
     let user = super::ssr::signed_in(&state).await?;
     state.store.set_email_digests(user.id, on).await.map_err(super::ssr::unavailable)?;
     tracing::info!(user = user.id, on, "email digests set");
-    leptos_axum::redirect("/profile?saved");
+    leptos_axum::redirect(&format!("{EMAIL_SETTINGS_PATH}?saved"));
     Ok(())
 }
 

@@ -1,5 +1,5 @@
-//! `ProfilePage`: your display name, status and avatar, do not disturb, read receipts, your
-//! email address and digests, your bots (`bots_section`), and signing out.
+//! `ProfilePage`: your display name, status and avatar, do not disturb, read receipts, a link
+//! to your email settings (`email_page`), your bots (`bots_section`), and signing out.
 
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
@@ -76,7 +76,8 @@ fn ProfileForm(me: Profile) -> impl IntoView {
             </ActionForm>
             <DoNotDisturb/>
             <ReadReceipts on=me.read_receipts/>
-            <Email/>
+            // The server's page alone (`components::server_only`): none of it in the bundle.
+            <p class="account-switch"><a href=crate::api::EMAIL_SETTINGS_PATH rel="external" id="email-link">"Email address and digests →"</a></p>
             <crate::components::bots_section::BotsSection/>
             <Sessions/>
         </main>
@@ -138,61 +139,6 @@ fn ReadReceipts(on: bool) -> impl IntoView {
                 <button type="submit" id="save-receipts" aria-label="Save read receipts">"Save"</button>
             </form>
         </section>
-    }
-}
-
-/// Your email address (confirmed by a link) and whether the server mails you what you missed:
-/// plain forms. Shown only where the server sends email.
-#[component]
-fn Email() -> impl IntoView {
-    use crate::api::{RemoveEmail, SetEmail, SetEmailDigests, my_email};
-    use leptos::server_fn::ServerFn;
-    let settings = Resource::new_blocking(|| (), |_| my_email());
-    let query = use_query_map();
-    let note = move || match query.read().get("saved").as_deref() {
-        Some("email-sent") => Some("We sent you a link: open it to confirm the address."),
-        Some("email") => Some("Your email address is confirmed."),
-        _ => None,
-    };
-    view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                let Some(email) = settings.await.ok().flatten().filter(|email| email.mail_on) else {
-                    return ().into_any();
-                };
-                let current = match &email.address {
-                    Some(address) => format!("Your address: {address}"),
-                    None => "No address yet.".to_owned(),
-                };
-                let pending = email.pending.clone().map(|address| format!("Waiting for you to open the link sent to {address}."));
-                view! {
-                    <section class="account-form" aria-labelledby="email-title">
-                        <h2 id="email-title">"Email"</h2>
-                        <p id="email-state">{current}</p>
-                        <p class="muted" id="email-pending">{pending}</p>
-                        <p class="form-ok" role="status">{note}</p>
-                        <form method="post" action=SetEmail::url() class="inline-form">
-                            <label for="email-address">"Address"</label>
-                            <input id="email-address" name="address" type="email" autocomplete="email" required/>
-                            <button type="submit" id="email-save">"Send a link"</button>
-                        </form>
-                        <p class="muted">"Only you see it. It gets password reset links and, if you want, what you missed."</p>
-                        <form method="post" action=SetEmailDigests::url()>
-                            <label class="check">
-                                <input type="checkbox" id="email-digests" name="on" value="true" checked=email.digests/>
-                                " Email me conversation messages and mentions I have not read after a while"
-                            </label>
-                            <button type="submit" id="save-digests" aria-label="Save email digests">"Save"</button>
-                        </form>
-                        {email.address.is_some().then(|| view! {
-                            <form method="post" action=RemoveEmail::url()>
-                                <button type="submit" class="secondary" id="email-remove">"Remove the address"</button>
-                            </form>
-                        })}
-                    </section>
-                }.into_any()
-            })}
-        </Suspense>
     }
 }
 

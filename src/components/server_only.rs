@@ -1,6 +1,6 @@
 //! Pages the server renders alone, without the browser's bundle: a room's integrations page,
-//! its moderation log, the page a password reset link leads to, "Forgot password?" and the
-//! page a digest's unsubscribe link leads to. Their forms are plain forms that work without a script, so the
+//! its moderation log, the page a password reset link leads to, "Forgot password?", the
+//! page a digest's unsubscribe link leads to, and a person's email settings. Their forms are plain forms that work without a script, so the
 //! browser needs none of their code; leaving them out keeps the bundle every page downloads
 //! smaller (#28).
 //!
@@ -15,9 +15,11 @@ use leptos::prelude::*;
 pub fn is_server_only(path: &str) -> bool {
     let parts: Vec<&str> = path.trim_end_matches('/').split('/').collect();
     matches!(parts.as_slice(), ["", "r", room, "integrations" | "moderation"] if !room.is_empty())
-        || matches!(parts.as_slice(), ["", "reset" | "forgot" | "unsubscribe"])
+        || matches!(parts.as_slice(), ["", "reset" | "forgot" | "unsubscribe"] | ["", "profile", "email"])
 }
 
+#[cfg(feature = "ssr")]
+pub use crate::components::email_page::EmailPage;
 #[cfg(feature = "ssr")]
 pub use crate::components::integrations_page::IntegrationsPage;
 #[cfg(feature = "ssr")]
@@ -45,6 +47,13 @@ pub fn ModerationPage() -> impl IntoView {
 #[cfg(not(feature = "ssr"))]
 #[component]
 pub fn ResetPasswordPage() -> impl IntoView {
+    view! { <Reload/> }
+}
+
+/// In the browser: the page comes from the server.
+#[cfg(not(feature = "ssr"))]
+#[component]
+pub fn EmailPage() -> impl IntoView {
     view! { <Reload/> }
 }
 

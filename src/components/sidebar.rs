@@ -7,7 +7,7 @@
 use leptos::prelude::*;
 
 use crate::components::notify_toggle::NotifyToggle;
-use crate::rooms::{RoomKind, RoomSummary};
+use crate::rooms::{RoomKind, RoomSummary, unread_label};
 
 /// `unread_threads`: on a room's page, the followed threads with replies not seen yet (the
 /// Threads link counts them live).
@@ -30,7 +30,7 @@ pub fn Sidebar(
                 let here = room.name == current;
                 let unread = (room.unread > 0 && !here).then(|| {
                     view! {
-                        <span class="unread" aria-label=format!("{} unread", room.unread)>{room.unread}</span>
+                        <span class="unread" aria-label=format!("{} unread", unread_label(room.unread))>{unread_label(room.unread)}</span>
                     }
                 });
                 // Mentions of you, counted apart: the messages that ask for you in particular.
@@ -85,7 +85,7 @@ pub fn Sidebar(
         <details class="sidebar" id="sidebar" node_ref=drawer on:keydown=on_keydown>
             <summary node_ref=toggle>
                 "Rooms"
-                {move || { let total = total(); (total > 0).then(|| view! { <span class="unread total">{total}</span> }) }}
+                {move || { let total = total(); (total > 0).then(|| view! { <span class="unread total">{unread_label(total)}</span> }) }}
             </summary>
             // A plain GET form: search works the same with and without JavaScript.
             <form class="sidebar-search" method="get" action="/search" role="search">

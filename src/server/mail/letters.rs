@@ -2,6 +2,7 @@
 //! rendered, so nothing in a digest can be markup, a tracking image or a disguised link. Every
 //! link starts with `--public-url`.
 
+use crate::api::EMAIL_SETTINGS_PATH;
 use crate::server::accounts::password_resets::{RESET_PATH, RESET_VALID_MS};
 use crate::server::mail::addresses::{VERIFY_PATH, VERIFY_VALID_MS};
 use crate::server::mail::mailer::Letter;
@@ -91,7 +92,7 @@ pub fn digest(base: &str, to: &str, username: &str, rooms: &[MissedRoom], unsubs
     }
     let unsubscribe = format!("{base}{UNSUBSCRIBE_PATH}?token={unsubscribe_token}");
     text.push_str(&format!(
-        "\nNo more of these emails: {unsubscribe}\n(or turn them off in your profile: {base}/profile)\n"
+        "\nNo more of these emails: {unsubscribe}\n(or turn them off in your settings: {base}{EMAIL_SETTINGS_PATH})\n"
     ));
     Letter {
         to: to.to_owned(),

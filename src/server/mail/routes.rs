@@ -1,5 +1,5 @@
 //! Where email links lead. `GET /verify-email?token=…` verifies an address (a link a person
-//! opens: it always ends on their profile, saying whether it worked).
+//! opens: it always ends on their email settings, saying whether it worked).
 //! `POST /unsubscribe?token=…` turns digests off: the page at `GET /unsubscribe` posts it
 //! with one button, and mail clients post it themselves for the one-click unsubscribe of
 //! RFC 8058 (`List-Unsubscribe-Post`). A link that is not this server's gets 404 (a page goes
@@ -11,7 +11,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use crate::api::FormError;
+use crate::api::{EMAIL_SETTINGS_PATH, FormError};
 use crate::api_error::ApiError;
 use crate::server::AppState;
 use crate::server::mail::unsubscribe::{UNSUBSCRIBE_PATH, UnsubscribeKey};
@@ -22,10 +22,11 @@ pub async fn verify(State(state): State<AppState>, Query(query): Query<HashMap<S
     match state.store.verify_email(token, crate::model::now_ms()).await {
         Ok(Some((user_id, _))) => {
             tracing::info!(user = user_id, "email address verified");
-            Redirect::to("/profile?saved=email").into_response()
+            Redirect::to(&format!("{EMAIL_SETTINGS_PATH}?saved=email")).into_response()
         }
         Ok(None) => {
-            Redirect::to(&format!("/profile?error={}", FormError::InvalidEmailLink.code())).into_response()
+            Redirect::to(&format!("{EMAIL_SETTINGS_PATH}?error={}", FormError::InvalidEmailLink.code()))
+                .into_response()
         }
         Err(error) => {
             tracing::error!(%error, "cannot verify an email address");

@@ -11,7 +11,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::model::now_ms;
-use crate::rooms::{PRIVATE_ROOM_PREFIX, RoomKind, RoomSummary, direct_room_name};
+use crate::rooms::{MAX_UNREAD_COUNTED, PRIVATE_ROOM_PREFIX, RoomKind, RoomSummary, direct_room_name};
 use crate::server::storage::store::{AccessVersion, Store, StoreError, WriteTx};
 
 /// A room a person may enter.
@@ -380,7 +380,9 @@ impl Store {
     }
 
     /// The rooms and conversations `user_id` is in, with unread counts (others' messages past
-    /// their read position: your own never count), for the sidebar.
+    /// their read position: your own never count), for the sidebar. Each count stops at
+    /// [`MAX_UNREAD_COUNTED`] (an index range from the read position), so a person a million
+    /// messages behind costs what one a thousand behind does.
     pub async fn my_rooms(
         &self,
         user_id: i64,
@@ -388,9 +390,10 @@ impl Store {
     ) -> Result<Vec<RoomSummary>, RoomError> {
         let rows = sqlx::query(
             "SELECT r.name, r.kind, COALESCE(r.title, r.name) AS title,
-                    (SELECT COUNT(*) FROM messages x WHERE x.room_id = r.id AND x.seq > m.last_read_seq
-                       AND (x.author_id IS NULL OR x.author_id != m.user_id)
-                       AND (x.thread_root IS NULL OR x.also_in_room = 1)) AS unread,
+                    (SELECT COUNT(*) FROM (SELECT 1 FROM messages x
+                       WHERE x.room_id = r.id AND x.seq > m.last_read_seq
+                         AND (x.author_id IS NULL OR x.author_id != m.user_id)
+                         AND (x.thread_root IS NULL OR x.also_in_room = 1) LIMIT $2) counted) AS unread,
                     (SELECT u.display_name FROM room_members o JOIN users u ON u.id = o.user_id
                       WHERE o.room_id = r.id AND o.user_id != m.user_id LIMIT 1) AS peer_name,
                     (SELECT o.user_id FROM room_members o
@@ -404,6 +407,7 @@ impl Store {
              WHERE m.user_id = $1 ORDER BY r.kind = 'direct', r.name",
         )
         .bind(user_id)
+        .bind(MAX_UNREAD_COUNTED)
         .fetch_all(self.pool())
         .await?;
         let summary = |row: &AnyRow| -> Result<RoomSummary, sqlx::Error> {
