@@ -12,7 +12,7 @@ export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 DEBUG_RUSTFLAGS := --cfg erase_components
 export LEPTOS_OUTPUT_NAME := banter
 
-.PHONY: run test lint unit e2e screenshots build watch release release-build release-check bench bench-nodes bench-page bench-search bench-threads bench-push bootstrap clean
+.PHONY: run test lint unit e2e screenshots build watch release release-build release-check bench bench-nodes bench-page bench-scale bench-search bench-threads bench-push bootstrap clean
 
 run: ## Build for release and serve on 127.0.0.1:3000 (see README for settings)
 	scripts/bootstrap.sh run
@@ -79,6 +79,10 @@ bench-nodes: ## One, two and three nodes on PostgreSQL and Redis (docs/benchmark
 
 bench-page: release-build ## First visit on Slow 4G with a 4x slower CPU (docs/benchmarks.md, "First visit")
 	cd end2end && BANTER_FIRST_VISIT_OUT=../docs/bench/first-visit.json npx playwright test --config playwright.release.config.ts
+
+bench-scale: ## A room's page as its history grows, 10k to 1M messages (docs/benchmarks.md, "Cost curves")
+	cargo build --release --features ssr --bin banter-scale-bench
+	taskset -c 1 target/release/banter-scale-bench --sizes 10000,100000,1000000 --runs 30
 
 bench-search: ## Search over 1,000,000 generated messages (docs/benchmarks.md, "Search")
 	cargo build --release --features ssr --bin banter-search-bench

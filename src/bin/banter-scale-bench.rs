@@ -1,0 +1,203 @@
+//! `banter-scale-bench`: how the cost of a room's page grows with the room's history (the
+//! "Cost curves" of docs/benchmarks.md).
+//!
+//! For each size, a fresh SQLite store is filled through the server's own insert with that
+//! many messages in `#general`, a real server is started on it (in this process, on
+//! 127.0.0.1:0), and `GET /r/general` is timed over loopback for two readers: one who has read
+//! nothing (every message unread: the sidebar's counts have the most to count) and one who has
+//! read everything. Each page holds the latest 50 messages, whatever the size: a page whose time
+//! grows with the history is doing work the page does not show.
+//!
+//! Beside the pages, the sidebar's unread count for the reader who has read nothing is timed
+//! as a query on its own, both as the server counts now (stopping at `MAX_UNREAD_COUNTED`) and
+//! as it counted before (every unread message): the cost the cap took off every page.
+//!
+//! Run it on the release build: `make bench-scale`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use banter::server::messages::history::NewMessage;
+use banter::server::{AppState, Config, Store};
+use clap::Parser;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+#[derive(Parser)]
+struct Cli {
+    /// History sizes to measure, comma-separated.
+    #[arg(long, value_delimiter = ',', default_values_t = [10_000u64, 100_000, 1_000_000])]
+    sizes: Vec<u64>,
+    /// Page loads timed per reader and size.
+    #[arg(long, default_value_t = 30)]
+    runs: usize,
+    /// Leptos.toml, for the site the pages link to.
+    #[arg(long, default_value = "Leptos.toml")]
+    leptos_config: String,
+}
+
+/// Messages per transaction while filling.
+const FILL_BATCH: u64 = 2_000;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    println!(
+        "{:>10} {:>14} {:>14} {:>14} {:>14} {:>10} {:>16} {:>16}",
+        "messages",
+        "unread p50 ms",
+        "unread p99 ms",
+        "read p50 ms",
+        "read p99 ms",
+        "page KB",
+        "count now p50 ms",
+        "count all p50 ms"
+    );
+    for &size in &cli.sizes {
+        let dir = std::env::temp_dir().join(format!("banter-scale-bench-{}-{size}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let measured = measure(&cli, size, dir.join("scale.db")).await;
+        std::fs::remove_dir_all(&dir)?;
+        let Measured { unread, read, bytes, count_capped, count_all } = measured?;
+        println!(
+            "{size:>10} {:>14.2} {:>14.2} {:>14.2} {:>14.2} {:>10.1} {count_capped:>16.2} {count_all:>16.2}",
+            unread.0,
+            unread.1,
+            read.0,
+            read.1,
+            bytes as f64 / 1024.0
+        );
+    }
+    Ok(())
+}
+
+/// What one size measured.
+struct Measured {
+    /// (p50, p99) of the page of the reader who has read nothing, in ms.
+    unread: (f64, f64),
+    /// The same for the reader who has read everything.
+    read: (f64, f64),
+    /// The page's size.
+    bytes: usize,
+    /// p50 of the sidebar's unread count as it is now, and as it was, in ms.
+    count_capped: f64,
+    count_all: f64,
+}
+
+/// The sidebar's unread count for one member of one room; `LIMIT` is the cap (the uncapped
+/// count passes the largest number there is).
+const UNREAD_COUNT: &str = "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM messages x
+     WHERE x.room_id = m.room_id AND x.seq > m.last_read_seq
+       AND (x.author_id IS NULL OR x.author_id != m.user_id)
+       AND (x.thread_root IS NULL OR x.also_in_room = 1) LIMIT ?) counted)
+     FROM room_members m JOIN users u ON u.id = m.user_id WHERE u.username = 'unread'";
+
+async fn measure(cli: &Cli, size: u64, db: PathBuf) -> anyhow::Result<Measured> {
+    let store = Store::open(&db).await?;
+    let author = store.create_user("author", "-", "Author").await?;
+    let room =
+        store.room_for(author.id, "general").await?.ok_or_else(|| anyhow::anyhow!("no general room"))?;
+    store.join_public(&room, author.id).await?;
+    let mut stored = 0;
+    let mut seq = 0;
+    while stored < size {
+        let mut tx = store.begin().await?;
+        seq = Store::claim_seqs(&mut tx, room.id).await?.last_seq;
+        for _ in 0..FILL_BATCH.min(size - stored) {
+            seq += 1;
+            stored += 1;
+            let message = NewMessage {
+                room_id: room.id,
+                room: room.name.clone(),
+                client_id: format!("s{seq}"),
+                author_id: Some(author.id),
+                author: "Author".into(),
+                username: "author".into(),
+                bot: false,
+                via: None,
+                html: format!("<p>message number {seq}, about nothing much</p>"),
+                mentions: Vec::new(),
+                body: format!("message number {seq}, about nothing much"),
+                attachments: Vec::new(),
+                placement: Default::default(),
+            };
+            Store::insert(&mut tx, &message, seq, 1_700_000_000_000 + seq).await?;
+        }
+        Store::release_seqs(&mut tx, room.id, seq).await?;
+        tx.commit().await?;
+    }
+
+    let options = leptos::config::get_configuration(Some(&cli.leptos_config))?.leptos_options;
+    let state = AppState::new(options, Config::with_db(db.clone()), store.clone()).await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(banter::server::serve(state, listener, async move {
+        let _ = stopped.await;
+    }));
+
+    let unread = banter::load::client::sign_up(addr, "unread").await?;
+    let caught_up = banter::load::client::sign_up(addr, "caught-up").await?;
+    let reader = store.user_by_username("caught-up").await?.ok_or_else(|| anyhow::anyhow!("no reader"))?;
+    store.mark_read(room.id, reader.id, seq).await?;
+
+    let (unread_times, bytes) = page_times(addr, &unread, cli.runs).await?;
+    let (read_times, _) = page_times(addr, &caught_up, cli.runs).await?;
+    let _ = stop.send(());
+    server.await??;
+
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display())).await?;
+    let count = async |limit: i64| -> anyhow::Result<f64> {
+        let mut times = Vec::with_capacity(cli.runs);
+        for _ in 0..cli.runs {
+            let started = Instant::now();
+            let _: i64 = sqlx::query_scalar(UNREAD_COUNT).bind(limit).fetch_one(&pool).await?;
+            times.push(started.elapsed().as_secs_f64() * 1000.0);
+        }
+        Ok(percentiles(times).0)
+    };
+    let count_capped = count(banter::rooms::MAX_UNREAD_COUNTED).await?;
+    let count_all = count(i64::MAX).await?;
+    pool.close().await;
+    Ok(Measured {
+        unread: percentiles(unread_times),
+        read: percentiles(read_times),
+        bytes,
+        count_capped,
+        count_all,
+    })
+}
+
+/// `runs` loads of `/r/general` with `cookie` (after one untimed): each one's time in ms, and
+/// the page's size.
+async fn page_times(addr: SocketAddr, cookie: &str, runs: usize) -> anyhow::Result<(Vec<f64>, usize)> {
+    let mut bytes = get(addr, cookie).await?;
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let started = Instant::now();
+        bytes = get(addr, cookie).await?;
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    Ok((times, bytes))
+}
+
+/// One `GET /r/general`: the answer's size, which must be a page.
+async fn get(addr: SocketAddr, cookie: &str) -> anyhow::Result<usize> {
+    let mut stream = tokio::net::TcpStream::connect(addr).await?;
+    let request = format!(
+        "GET /r/general HTTP/1.1\r\nHost: {addr}\r\nAccept: text/html\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).await?;
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await?;
+    anyhow::ensure!(answer.starts_with(b"HTTP/1.1 200"), "the page did not load");
+    Ok(answer.len())
+}
+
+/// (p50, p99) of `times`.
+fn percentiles(mut times: Vec<f64>) -> (f64, f64) {
+    times.sort_by(f64::total_cmp);
+    let at =
+        |q: f64| times.get(((times.len() as f64 - 1.0) * q).round() as usize).copied().unwrap_or_default();
+    (at(0.5), at(0.99))
+}
