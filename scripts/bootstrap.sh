@@ -113,26 +113,22 @@ if [ "$purpose" = test ]; then
   [ -z "$packages" ] || apt_install $packages
 fi
 
-# The tests' S3-compatible server: moto from PyPI, pinned in scripts/moto-requirements.txt, in
-# a virtual environment of the repository's own (.tools/moto/).
-moto="$root/.tools/moto"
-if [ "$purpose" = test ] && { [ ! -x "$moto/bin/moto_server" ] \
-  || [ "$root/scripts/moto-requirements.txt" -nt "$moto/.installed" ]; }; then
-  log "installing moto (an S3-compatible server for the tests) in .tools/moto/"
-  python3 -m venv "$moto"
-  "$moto/bin/pip" install --quiet --disable-pip-version-check -r "$root/scripts/moto-requirements.txt"
-  touch "$moto/.installed"
-fi
+# python_tool NAME PROGRAM REQUIREMENTS WHAT: a program from PyPI, pinned in REQUIREMENTS, in
+# a virtual environment of the repository's own (.tools/NAME/); made again when the pins change.
+python_tool() {
+  local venv="$root/.tools/$1"
+  if [ ! -x "$venv/bin/$2" ] || [ "$3" -nt "$venv/.installed" ]; then
+    log "installing $1 ($4) in .tools/$1/"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$3"
+    touch "$venv/.installed"
+  fi
+}
 
-# The tests' SMTP server: aiosmtpd from PyPI, pinned in scripts/smtp-requirements.txt, in a
-# virtual environment of its own (.tools/aiosmtpd/).
-smtp="$root/.tools/aiosmtpd"
-if [ "$purpose" = test ] && { [ ! -x "$smtp/bin/aiosmtpd" ] \
-  || [ "$root/scripts/smtp-requirements.txt" -nt "$smtp/.installed" ]; }; then
-  log "installing aiosmtpd (an SMTP server for the tests) in .tools/aiosmtpd/"
-  python3 -m venv "$smtp"
-  "$smtp/bin/pip" install --quiet --disable-pip-version-check -r "$root/scripts/smtp-requirements.txt"
-  touch "$smtp/.installed"
+if [ "$purpose" = test ]; then
+  # The tests' S3-compatible server, and their SMTP server.
+  python_tool moto moto_server "$root/scripts/moto-requirements.txt" "an S3-compatible server for the tests"
+  python_tool aiosmtpd aiosmtpd "$root/scripts/smtp-requirements.txt" "an SMTP server for the tests"
 fi
 
 # The Socket.IO tutorial's server, which `make bench` measures beside Banter and one
