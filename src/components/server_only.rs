@@ -29,52 +29,24 @@ pub use crate::components::moderation_page::ModerationPage;
 #[cfg(feature = "ssr")]
 pub use crate::components::reset_page::ResetPasswordPage;
 
-/// In the browser: the page comes from the server.
+// In the browser, each of them is the same stand-in: the page comes from the server.
 #[cfg(not(feature = "ssr"))]
-#[component]
-pub fn IntegrationsPage() -> impl IntoView {
-    view! { <Reload/> }
-}
-
-/// In the browser: the page comes from the server.
+pub use self::Reload as EmailPage;
 #[cfg(not(feature = "ssr"))]
-#[component]
-pub fn ModerationPage() -> impl IntoView {
-    view! { <Reload/> }
-}
-
-/// In the browser: the page comes from the server.
+pub use self::Reload as ForgotPasswordPage;
 #[cfg(not(feature = "ssr"))]
-#[component]
-pub fn ResetPasswordPage() -> impl IntoView {
-    view! { <Reload/> }
-}
-
-/// In the browser: the page comes from the server.
+pub use self::Reload as IntegrationsPage;
 #[cfg(not(feature = "ssr"))]
-#[component]
-pub fn EmailPage() -> impl IntoView {
-    view! { <Reload/> }
-}
-
-/// In the browser: the page comes from the server.
+pub use self::Reload as ModerationPage;
 #[cfg(not(feature = "ssr"))]
-#[component]
-pub fn ForgotPasswordPage() -> impl IntoView {
-    view! { <Reload/> }
-}
-
-/// In the browser: the page comes from the server.
+pub use self::Reload as ResetPasswordPage;
 #[cfg(not(feature = "ssr"))]
-#[component]
-pub fn UnsubscribePage() -> impl IntoView {
-    view! { <Reload/> }
-}
+pub use self::Reload as UnsubscribePage;
 
 /// Load the current address from the server, as a page of its own.
 #[cfg(not(feature = "ssr"))]
 #[component]
-fn Reload() -> impl IntoView {
+pub fn Reload() -> impl IntoView {
     Effect::new(|| {
         #[cfg(feature = "hydrate")]
         let _ = window().location().reload();
