@@ -12,6 +12,11 @@ pub const RESET_VALID_MS: i64 = 24 * 60 * 60 * 1_000;
 /// Where a reset link leads: the page with the new-password form, its token in the query.
 pub const RESET_PATH: &str = "/reset";
 
+/// The reset link for `token` on the server reached at `base` (its public address).
+pub fn reset_link(base: &str, token: &str) -> String {
+    format!("{}{RESET_PATH}?token={token}", base.trim_end_matches('/'))
+}
+
 impl Store {
     /// A new reset link's token for the account `user_id`.
     pub async fn create_reset(&self, user_id: i64) -> Result<String, StoreError> {

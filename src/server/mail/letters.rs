@@ -3,7 +3,7 @@
 //! link starts with `--public-url`.
 
 use crate::api::EMAIL_SETTINGS_PATH;
-use crate::server::accounts::password_resets::{RESET_PATH, RESET_VALID_MS};
+use crate::server::accounts::password_resets::{RESET_VALID_MS, reset_link};
 use crate::server::mail::addresses::{VERIFY_PATH, VERIFY_VALID_MS};
 use crate::server::mail::mailer::Letter;
 use crate::server::mail::unsubscribe::UNSUBSCRIBE_PATH;
@@ -36,7 +36,7 @@ pub fn verification(base: &str, to: &str, username: &str, token: &str) -> Letter
 pub fn reset(base: &str, to: &str, accounts: &[(String, String)]) -> Letter {
     let links: String = accounts
         .iter()
-        .map(|(username, token)| format!("@{username}: {base}{RESET_PATH}?token={token}\n"))
+        .map(|(username, token)| format!("@{username}: {}\n", reset_link(base, token)))
         .collect();
     Letter {
         to: to.to_owned(),

@@ -60,6 +60,14 @@ impl Store {
     /// The server's secret called `name`, kept as `made` the first time it is asked for (of two
     /// nodes asking at once, one's is kept and both read it).
     pub async fn server_key(&self, name: &str, made: Vec<u8>) -> Result<Vec<u8>, StoreError> {
+        let kept: Option<Vec<u8>> = sqlx::query_scalar("SELECT secret FROM server_keys WHERE name = $1")
+            .bind(name)
+            .fetch_optional(self.pool())
+            .await?;
+        if let Some(key) = kept {
+            return Ok(key);
+        }
+        // Only the first time: a write (and SQLite's write lock) for a key nobody made yet.
         let mut tx = self.begin().await?;
         sqlx::query(
             "INSERT INTO server_keys (name, secret, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",

@@ -15,7 +15,7 @@ use std::time::Duration;
 use anyhow::Context;
 use sqlx::Row;
 
-use crate::server::accounts::password_resets::{RESET_PATH, RESET_VALID_MS};
+use crate::server::accounts::password_resets::{self, RESET_VALID_MS};
 use crate::server::accounts::passwords;
 use crate::server::accounts::users::new_secret;
 use crate::server::config::{AdminCommand, Config};
@@ -195,7 +195,7 @@ pub async fn create_user(
     Ok(format!(
         "made {username}; their link to set a password (valid {} h, once):\n{}\n",
         RESET_VALID_MS / 3_600_000,
-        link(base, &token)
+        password_resets::reset_link(base, &token)
     ))
 }
 
@@ -210,7 +210,7 @@ pub async fn reset_link(store: &Store, username: &str, base: &str) -> anyhow::Re
     anyhow::ensure!(!user.bot, "{username} is a bot: it signs in with a token, not a password");
     let token = store.create_reset(user.id).await?;
     tracing::info!(target: "banter::admin", user = user.id, %username, "password reset link made");
-    Ok(format!("{}\n", link(base, &token)))
+    Ok(format!("{}\n", password_resets::reset_link(base, &token)))
 }
 
 /// Make `username` an administrator, or not.
@@ -236,8 +236,4 @@ pub async fn set_deactivated(store: &Store, username: &str, deactivated: bool) -
         "{username} is {}\n",
         if deactivated { "deactivated: signed out everywhere" } else { "active again" }
     ))
-}
-
-fn link(base: &str, token: &str) -> String {
-    format!("{}{RESET_PATH}?token={token}", base.trim_end_matches('/'))
 }
