@@ -12,6 +12,11 @@ const s3Port = port + 3;
 const bucket = `http://127.0.0.1:${s3Port}/banter-e2e`;
 // The screenshot suite's own node, on a database nobody else writes to (visual.spec.ts).
 const visualPort = port + 4;
+// The identity provider both nodes offer single sign-on through (oidc/provider.mjs).
+const oidcPort = port + 5;
+const SINGLE_SIGN_ON =
+  ` --oidc-issuer http://127.0.0.1:${oidcPort} --oidc-client-id banter --oidc-client-secret banter-secret` +
+  ` --oidc-name 'Test ID'`;
 
 /** Before the first node starts: the bucket both nodes keep attachments in, on a moto server
  * of the suite's own (`scripts/bootstrap.sh test` installs it). The release check strips it. */
@@ -25,7 +30,7 @@ function node(at: number): string {
     `LEPTOS_SITE_ROOT=${siteRoot} AWS_ACCESS_KEY_ID=e2e AWS_SECRET_ACCESS_KEY=e2e ${bin}` +
     ` --addr 127.0.0.1:${at} --db .tmp/e2e.db --redis-url redis://127.0.0.1:${redisPort}/` +
     ` --object-store-url ${bucket}` +
-    ` --node-id n${at} --uploads .tmp/uploads${LIMITS}`
+    ` --node-id n${at} --uploads .tmp/uploads${LIMITS}${SINGLE_SIGN_ON}`
   );
 }
 
@@ -91,6 +96,15 @@ export default defineConfig({
       reuseExistingServer: false,
       timeout: 60_000,
       // Its access log, a line per request, is not the suite's output.
+      stderr: 'ignore',
+    },
+    {
+      // A real OpenID Connect provider (panva's oidc-provider), whose sign-in page takes any
+      // username.
+      command: `OIDC_PORT=${oidcPort} node oidc/provider.mjs`,
+      url: `http://127.0.0.1:${oidcPort}/.well-known/openid-configuration`,
+      reuseExistingServer: false,
+      timeout: 30_000,
       stderr: 'ignore',
     },
     {

@@ -27,7 +27,8 @@ export default defineConfig({
       .replaceAll('.tmp', '.tmp-release')
       .replace(/ --redis-url \S+/, '')
       .replace(makeBucket, '')
-      .replace(/ --object-store-url \S+/, ''),
+      .replace(/ --object-store-url \S+/, '')
+      .replace(/ --oidc-\S+ ('[^']*'|\S+)/g, ''),
     url: `http://127.0.0.1:${port}/healthz`,
   },
 });

@@ -13,6 +13,8 @@ pub const MIN_PASSWORD_CHARS: usize = 8;
 pub const MAX_PASSWORD_BYTES: usize = 1_024;
 /// How long sign-in stays refused after too many failures, in minutes.
 pub const SIGNIN_LOCKOUT_MINUTES: u64 = 15;
+/// Where a sign-in through the identity provider starts (single sign-on).
+pub const SSO_START_PATH: &str = "/auth/oidc/start";
 /// Longest profile status line, in characters.
 pub const MAX_STATUS_CHARS: usize = 80;
 

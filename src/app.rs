@@ -6,14 +6,14 @@ use leptos_router::SsrMode;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
-use crate::components::account_form::{SignInPage, SignUpPage};
 use crate::components::chat_page::ChatPage;
 use crate::components::profile_page::ProfilePage;
 use crate::components::rooms_page::RoomsPage;
 use crate::components::saved_page::SavedPage;
 use crate::components::search_page::SearchPage;
 use crate::components::server_only::{
-    EmailPage, ForgotPasswordPage, IntegrationsPage, ModerationPage, ResetPasswordPage, UnsubscribePage,
+    EmailPage, ForgotPasswordPage, IntegrationsPage, ModerationPage, ResetPasswordPage, SignInPage,
+    SignUpPage, UnsubscribePage,
 };
 use crate::components::threads_page::ThreadsPage;
 

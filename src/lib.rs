@@ -43,7 +43,9 @@
 //!   `health` (`/healthz`, `/metrics`).
 //! - `accounts`: `users` (accounts and sessions in the store), `passwords` (argon2id),
 //!   `session_cookie`, `auth` (who is asking, and may their page connect), `signin_throttle`,
-//!   `user_agent` (a session's browser in words).
+//!   `user_agent` (a session's browser in words), `single_sign_on` (OpenID Connect: the
+//!   provider, pending sign-ins, identities linked to accounts, the two routes), `welcome`
+//!   (what a new account gets).
 //! - `limits`: `rate_limit` (token buckets), `person_limits` (every allowance per person or
 //!   address), `shared_limits` (counted over all nodes, in Redis).
 //! - `messages`: `history` (storing a message, reading a room's history), `posting` (without a socket), `form_post` (the composer's form without

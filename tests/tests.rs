@@ -45,5 +45,6 @@ mod room_handlers;
 mod rooms;
 mod saved;
 mod search;
+mod single_sign_on;
 mod slow_reader;
 mod threads;

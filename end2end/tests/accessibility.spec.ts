@@ -28,8 +28,8 @@ for (const theme of THEMES) {
 
       test('the account pages, an error shown too', async ({ page }) => {
         await page.goto('/signin');
-        await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
-        await audit(page, 'sign-in');
+        await expect(page.getByRole('link', { name: 'Sign in with Test ID' })).toBeVisible();
+        await audit(page, 'sign-in, with single sign-on');
         await page.goto('/signup?error=username-taken&username=someone');
         await expect(page.getByRole('alert')).toContainText('taken');
         await audit(page, 'sign-up with an error');

@@ -12,15 +12,13 @@ test('a wrong password fails with a clear message, and repeated failures are thr
   await expect(page).toHaveURL(/\/signin$/);
 
   for (let attempt = 1; attempt <= 5; attempt++) {
-    // The page's own call, not the plain form: each fresh page must be hydrated first.
-    await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
     await page.locator('#username').fill(name);
     await page.locator('#password').fill(`wrong password ${attempt}`);
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    // A plain form (the page is the server's alone): back to it, saying why, the name kept.
+    await expect(page).toHaveURL(/\/signin\?error=wrong-password/);
     await expect(page.locator('.form-error')).toHaveText('Wrong username or password.');
-    // The page made the call itself: it stays here, the form as typed.
-    await expect(page).toHaveURL(/\/signin$/);
-    // Wait for the next attempt's form to be the fresh one.
+    await expect(page.locator('#username')).toHaveValue(name);
     await page.goto('/signin');
   }
   // Now even the right password is refused until the lockout ends.
@@ -40,7 +38,8 @@ test('signing in again, in another browser, returns you to the chat as yourself'
   const page = await context.newPage();
   await page.goto('/');
   await expect(page).toHaveURL(/\/signin$/);
-  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+  // The sign-in page is the server's alone: no bundle to wait for.
+  await expect(page.locator('script[type="module"]')).toHaveCount(0);
   // Usernames are not case-sensitive.
   await page.locator('#username').fill(first.name.toUpperCase());
   await page.locator('#password').fill(PASSWORD);
@@ -56,7 +55,6 @@ test('signing in again, in another browser, returns you to the chat as yourself'
 
 test('sign-up explains what a username may be', async ({ page }) => {
   await page.goto('/signup');
-  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
   await page.locator('#username').fill('two words');
   await page.locator('#password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Create account', exact: true }).click();

@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { PASSWORD, delivered, joinAs, unique, visit } from './helpers';
+import { PASSWORD, delivered, joinAs, unique } from './helpers';
 
 test('a draft typed in one browser is waiting in another, and sending it clears it in both', async ({ browser }) => {
   const phone = await joinAs(browser, 'drafter');
@@ -12,7 +12,7 @@ test('a draft typed in one browser is waiting in another, and sending it clears 
   // The same person signs in on another device: the composer holds the draft.
   const context = await browser.newContext();
   const laptop = await context.newPage();
-  await visit(laptop, '/signin');
+  await laptop.goto('/signin');
   await laptop.locator('#username').fill(phone.name);
   await laptop.locator('#password').fill(PASSWORD);
   await laptop.getByRole('button', { name: 'Sign in', exact: true }).click();

@@ -29,9 +29,10 @@ export async function visit(page: Page, path: string): Promise<void> {
   await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
 }
 
-/** Sign up through the form on /signup and wait until the chat is live. */
+/** Sign up through the form on /signup (a plain form: the server's page alone) and wait until
+ * the chat is live. */
 export async function signUp(page: Page, name: string): Promise<void> {
-  await visit(page, '/signup');
+  await page.goto('/signup');
   await page.locator('#username').fill(name);
   await page.locator('#password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Create account', exact: true }).click();

@@ -48,6 +48,9 @@ pub async fn sign_up(username: String, password: String) -> Result<(), ApiError>
     use crate::server::accounts::users::UserError;
 
     let state = super::ssr::state()?;
+    if !state.config.password_sign_in {
+        return ssr::back("/signup", FormError::PasswordSignInOff, None);
+    }
     let axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr> =
         leptos_axum::extract().await?;
     if !state.take(&state.limits.signups, &peer.ip()).await {
@@ -70,22 +73,7 @@ pub async fn sign_up(username: String, password: String) -> Result<(), ApiError>
     match state.store.create_user(&name, &hash, &name).await {
         Ok(user) => {
             tracing::info!(user = user.id, "signed up");
-            // New people join the default room.
-            let general = state.store.room_for(user.id, crate::protocol::DEFAULT_ROOM).await;
-            let joined = match general {
-                Ok(Some(room)) => {
-                    let joined = state.store.join_public(&room, user.id).await;
-                    if joined.is_ok() {
-                        crate::server::rooms::room_members::changed(&state, &room).await;
-                    }
-                    joined
-                }
-                Ok(None) => Ok(()),
-                Err(error) => Err(error),
-            };
-            if let Err(error) = joined {
-                tracing::warn!(%error, "cannot add a new account to the default room");
-            }
+            crate::server::accounts::welcome::welcome(&state, user.id).await;
             match ssr::start_session(&state, user.id).await {
                 Ok(()) => {
                     leptos_axum::redirect("/");
@@ -113,6 +101,9 @@ pub async fn sign_in(username: String, password: String) -> Result<(), ApiError>
     use crate::server::limits::shared_limits::Verdict;
 
     let state = super::ssr::state()?;
+    if !state.config.password_sign_in {
+        return ssr::back("/signin", FormError::PasswordSignInOff, None);
+    }
     let ConnectInfo(peer): ConnectInfo<std::net::SocketAddr> = leptos_axum::extract().await?;
     // A name that cannot be an account's is not worth a hash, nor a key in the throttle.
     let Ok(name) = crate::accounts::normalize_username(&username) else {
@@ -212,6 +203,9 @@ pub async fn reset_password(token: String, password: String) -> Result<(), ApiEr
     use crate::server::accounts::password_resets::RESET_PATH;
 
     let state = super::ssr::state()?;
+    if !state.config.password_sign_in {
+        return super::ssr::refuse("/signin", FormError::PasswordSignInOff, "");
+    }
     let kept = format!(
         "&token={}",
         percent_encoding::utf8_percent_encode(&token, percent_encoding::NON_ALPHANUMERIC)

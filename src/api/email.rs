@@ -97,6 +97,9 @@ pub async fn forgot_password(who: String) -> Result<(), ApiError> {
     use crate::server::mail::letters;
 
     let state = super::ssr::state()?;
+    if !state.config.password_sign_in {
+        return super::ssr::refuse("/signin", FormError::PasswordSignInOff, "");
+    }
     if !state.mailer.is_on() {
         return super::ssr::refuse(FORGOT_PATH, FormError::MailOff, "");
     }

@@ -54,11 +54,23 @@ pub enum FormError {
     TooManyMails,
     /// An email link (verification, unsubscribe) that is unknown, used or expired.
     InvalidEmailLink,
+    /// Single sign-on: the identity provider cannot be reached.
+    SsoUnavailable,
+    /// Single sign-on: the provider refused, or what it sent back did not check out.
+    SsoFailed,
+    /// Single sign-on: the sign-in is unknown here, used, too old, or from another browser.
+    SsoExpired,
+    /// Single sign-on: too many sign-ins started from this address lately.
+    SsoThrottled,
+    /// The account was deactivated by an administrator.
+    Deactivated,
+    /// The server takes no passwords (`--password-sign-in off`): single sign-on only.
+    PasswordSignInOff,
     /// The store failed; nothing changed.
     Unavailable,
 }
 
-const ALL: [FormError; 26] = [
+const ALL: [FormError; 32] = [
     FormError::WrongPassword,
     FormError::Throttled,
     FormError::InvalidUsername,
@@ -84,6 +96,12 @@ const ALL: [FormError; 26] = [
     FormError::MailOff,
     FormError::TooManyMails,
     FormError::InvalidEmailLink,
+    FormError::SsoUnavailable,
+    FormError::SsoFailed,
+    FormError::SsoExpired,
+    FormError::SsoThrottled,
+    FormError::Deactivated,
+    FormError::PasswordSignInOff,
     FormError::Unavailable,
 ];
 
@@ -115,6 +133,12 @@ impl FormError {
             FormError::MailOff => "mail-off",
             FormError::TooManyMails => "too-many-mails",
             FormError::InvalidEmailLink => "invalid-email-link",
+            FormError::SsoUnavailable => "sso-unavailable",
+            FormError::SsoFailed => "sso-failed",
+            FormError::SsoExpired => "sso-expired",
+            FormError::SsoThrottled => "sso-throttled",
+            FormError::Deactivated => "deactivated",
+            FormError::PasswordSignInOff => "password-sign-in-off",
             FormError::Unavailable => "unavailable",
         }
     }
@@ -187,6 +211,25 @@ impl FormError {
             FormError::InvalidEmailLink => {
                 "This link does not work (used, too old, or cut short); ask for a new one.".to_owned()
             }
+            FormError::SsoUnavailable => {
+                "The identity provider cannot be reached just now; try again in a minute.".to_owned()
+            }
+            FormError::SsoFailed => {
+                "Signing in through the identity provider did not work; try again.".to_owned()
+            }
+            FormError::SsoExpired => {
+                "That sign-in was started elsewhere, used already, or took too long; start again.".to_owned()
+            }
+            FormError::SsoThrottled => {
+                "Many sign-ins were started from your network just now; wait a minute, then try again."
+                    .to_owned()
+            }
+            FormError::Deactivated => {
+                "This account has been deactivated; an administrator can tell you more.".to_owned()
+            }
+            FormError::PasswordSignInOff => {
+                "This server takes no passwords: sign in through the identity provider.".to_owned()
+            }
             FormError::Unavailable => "The server could not do that just now; try again.".to_owned(),
         }
     }
@@ -216,14 +259,17 @@ impl FormError {
             FormError::InvalidResetLink | FormError::InvalidEmailLink => ApiCode::NotFound,
             FormError::InvalidEmail => ApiCode::InvalidField,
             FormError::MailOff => ApiCode::NotAllowed,
-            FormError::TooManyMails => ApiCode::RateLimited,
-            FormError::Unavailable => ApiCode::Unavailable,
+            FormError::TooManyMails | FormError::SsoThrottled => ApiCode::RateLimited,
+            FormError::SsoFailed | FormError::SsoExpired => ApiCode::InvalidField,
+            FormError::Deactivated | FormError::PasswordSignInOff => ApiCode::NotAllowed,
+            FormError::Unavailable | FormError::SsoUnavailable => ApiCode::Unavailable,
         };
         let retry_after = match self {
             FormError::Throttled => Some(crate::accounts::SIGNIN_LOCKOUT_MINUTES * 60),
             FormError::TooManySignups => Some(60 * 60),
             FormError::TooManyRooms => Some(60),
             FormError::TooManyMails => Some(60 * 60),
+            FormError::SsoThrottled => Some(60),
             _ => None,
         };
         ApiError { retry_after, ..ApiError::new(code, self.message()) }
@@ -247,7 +293,8 @@ mod tests {
         for error in ALL {
             assert_eq!(FormError::from_code(error.code()), Some(error));
             let status = error.api_error().code.status();
-            assert!((400..500).contains(&status) || error == FormError::Unavailable, "{error:?}: {status}");
+            let server_side = matches!(error, FormError::Unavailable | FormError::SsoUnavailable);
+            assert!((400..500).contains(&status) || server_side, "{error:?}: {status}");
         }
     }
 }

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
 use crate::api::{BotsList, CreateBot, RevokeBotToken, RotateBotToken, my_bots};
-use crate::components::account_form::returned_error;
+use crate::components::form_refusal::returned_error;
 use crate::model::{BotSummary, date_time};
 use crate::protocol::MAX_NAME_CHARS;
 

@@ -9,7 +9,7 @@ use leptos_router::components::Redirect;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::{EmailSettings, RemoveEmail, SetEmail, SetEmailDigests, my_email};
-use crate::components::account_form::returned_error;
+use crate::components::form_refusal::returned_error;
 
 #[component]
 pub fn EmailPage() -> impl IntoView {

@@ -14,7 +14,7 @@ use crate::api::{
     CreateCommand, CreateHook, CreateOutgoing, DeleteCommand, DeleteOutgoing, IntegrationsPage as Data,
     RevokeHook, SetLinkPreviews, load_integrations,
 };
-use crate::components::account_form::returned_error;
+use crate::components::form_refusal::returned_error;
 use crate::components::hook_line::HookLine;
 use crate::model::{CommandSummary, HookSummary, OutgoingSummary, date_time};
 use crate::protocol::MAX_NAME_CHARS;

@@ -7,7 +7,7 @@ use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::ForgotPassword;
-use crate::components::account_form::returned_error;
+use crate::components::form_refusal::returned_error;
 use crate::server::mail::unsubscribe::UNSUBSCRIBE_PATH;
 
 /// `/forgot`: a username or an address; the same answer whether or not it is known.

@@ -1,6 +1,5 @@
 //! The page's pieces, one component per file.
 
-pub mod account_form;
 pub mod attachment_tray;
 pub mod attachment_view;
 pub mod avatar;
@@ -12,6 +11,7 @@ pub mod composer;
 pub mod email_page;
 pub mod emoji_picker;
 pub mod emoji_source;
+pub mod form_refusal;
 pub mod header;
 pub mod hook_line;
 pub mod icons;
@@ -36,5 +36,7 @@ pub mod saved_page;
 pub mod search_page;
 pub mod server_only;
 pub mod sidebar;
+#[cfg(feature = "ssr")]
+pub mod sign_in_pages;
 pub mod thread_panel;
 pub mod threads_page;

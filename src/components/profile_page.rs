@@ -9,8 +9,8 @@ use crate::accounts::MAX_STATUS_CHARS;
 use crate::api::{
     SetQuiet, SetReadReceipts, SignOut, SignOutEverywhere, UpdateProfile, my_profile, my_quiet, my_sessions,
 };
-use crate::components::account_form::refusal;
 use crate::components::avatar::Avatar;
+use crate::components::form_refusal::refusal;
 use crate::model::{Profile, SessionSummary, date_time};
 use crate::protocol::MAX_NAME_CHARS;
 

@@ -8,7 +8,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::accounts::MIN_PASSWORD_CHARS;
 use crate::api::ResetPassword;
-use crate::components::account_form::returned_error;
+use crate::components::form_refusal::returned_error;
 
 #[component]
 pub fn ResetPasswordPage() -> impl IntoView {

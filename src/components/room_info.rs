@@ -17,7 +17,7 @@ use crate::rooms::{MEMBER_LIST_MAX, RoomKind};
 
 #[component]
 pub fn RoomInfo(room: String, info: Info, me: String) -> impl IntoView {
-    let error = crate::components::account_form::returned_error();
+    let error = crate::components::form_refusal::returned_error();
     let invite = Invite::url();
     let manage = info.kind == RoomKind::Private && info.mine;
     let moderates = info.moderator && info.kind != RoomKind::Direct;

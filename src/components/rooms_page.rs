@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_router::components::Redirect;
 
 use crate::api::{CreateRoom, OpenDirect, RoomsPage as Data, load_rooms};
-use crate::components::account_form::refusal;
+use crate::components::form_refusal::refusal;
 use crate::rooms::MAX_ROOM_NAME_CHARS;
 
 #[component]

@@ -1,6 +1,7 @@
-//! Pages the server renders alone, without the browser's bundle: a room's integrations page,
-//! its moderation log, the page a password reset link leads to, "Forgot password?", the
-//! page a digest's unsubscribe link leads to, and a person's email settings. Their forms are plain forms that work without a script, so the
+//! Pages the server renders alone, without the browser's bundle: sign-in and sign-up, a
+//! room's integrations page, its moderation log, the page a password reset link leads to,
+//! "Forgot password?", the page a digest's unsubscribe link leads to, and a person's email
+//! settings. Their forms are plain forms that work without a script, so the
 //! browser needs none of their code; leaving them out keeps the bundle every page downloads
 //! smaller (#28).
 //!
@@ -15,7 +16,10 @@ use leptos::prelude::*;
 pub fn is_server_only(path: &str) -> bool {
     let parts: Vec<&str> = path.trim_end_matches('/').split('/').collect();
     matches!(parts.as_slice(), ["", "r", room, "integrations" | "moderation"] if !room.is_empty())
-        || matches!(parts.as_slice(), ["", "reset" | "forgot" | "unsubscribe"] | ["", "profile", "email"])
+        || matches!(
+            parts.as_slice(),
+            ["", "signin" | "signup" | "reset" | "forgot" | "unsubscribe"] | ["", "profile", "email"]
+        )
 }
 
 #[cfg(feature = "ssr")]
@@ -28,6 +32,8 @@ pub use crate::components::mail_pages::{ForgotPasswordPage, UnsubscribePage};
 pub use crate::components::moderation_page::ModerationPage;
 #[cfg(feature = "ssr")]
 pub use crate::components::reset_page::ResetPasswordPage;
+#[cfg(feature = "ssr")]
+pub use crate::components::sign_in_pages::{SignInPage, SignUpPage};
 
 // In the browser, each of them is the same stand-in: the page comes from the server.
 #[cfg(not(feature = "ssr"))]
@@ -40,6 +46,10 @@ pub use self::Reload as IntegrationsPage;
 pub use self::Reload as ModerationPage;
 #[cfg(not(feature = "ssr"))]
 pub use self::Reload as ResetPasswordPage;
+#[cfg(not(feature = "ssr"))]
+pub use self::Reload as SignInPage;
+#[cfg(not(feature = "ssr"))]
+pub use self::Reload as SignUpPage;
 #[cfg(not(feature = "ssr"))]
 pub use self::Reload as UnsubscribePage;
 
@@ -63,6 +73,7 @@ mod tests {
         assert!(!is_server_only("/r/general") && !is_server_only("/r//moderation"));
         assert!(!is_server_only("/r/general/t/4") && !is_server_only("/profile"));
         assert!(is_server_only("/reset") && !is_server_only("/resets"));
+        assert!(is_server_only("/signin") && is_server_only("/signup") && !is_server_only("/signing"));
         assert!(
             is_server_only("/forgot") && is_server_only("/unsubscribe/") && !is_server_only("/unsubscribed")
         );

@@ -144,6 +144,31 @@ pub struct Config {
     #[arg(long, env = "BANTER_DIGEST_CHECK_SECONDS", default_value_t = 60)]
     pub digest_check_seconds: u64,
 
+    /// Single sign-on: the OpenID Connect provider's issuer URL, exactly as its discovery
+    /// document states it (`https://id.example.com/realms/acme`). With `--oidc-client-id` set
+    /// too, the sign-in page offers "Sign in with <--oidc-name>". Register
+    /// `<--public-url>/auth/oidc/callback` as the client's redirect URI at the provider.
+    #[arg(long, env = "BANTER_OIDC_ISSUER")]
+    pub oidc_issuer: Option<String>,
+
+    /// The client id the identity provider gave Banter.
+    #[arg(long, env = "BANTER_OIDC_CLIENT_ID")]
+    pub oidc_client_id: Option<String>,
+
+    /// The client secret the identity provider gave Banter (a public client has none).
+    #[arg(long, env = "BANTER_OIDC_CLIENT_SECRET", hide_env_values = true)]
+    pub oidc_client_secret: Option<Secret>,
+
+    /// The identity provider's name on the sign-in button ("Sign in with Acme ID").
+    #[arg(long, env = "BANTER_OIDC_NAME", default_value = "single sign-on")]
+    pub oidc_name: String,
+
+    /// `off`: nobody signs in or signs up with a password any more, only through the identity
+    /// provider (needs `--oidc-issuer`). Bots' tokens are unaffected.
+    #[arg(long, env = "BANTER_PASSWORD_SIGN_IN", default_value = "on",
+          value_parser = clap::builder::BoolishValueParser::new(), action = clap::ArgAction::Set)]
+    pub password_sign_in: bool,
+
     /// Hosts, addresses or networks the server may call although they are internal
     /// (comma-separated: `push.corp.example,10.1.0.0/16`): a company's own push service. By
     /// default the server calls no loopback, private, link-local or other internal address

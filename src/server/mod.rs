@@ -39,6 +39,7 @@ use tokio::net::TcpListener;
 use crate::app::{App, shell};
 use crate::attachments::{FILES_PATH, FORM_POST_PATH, UPLOAD_PATH};
 use crate::model::PREVIEW_IMAGES_PATH;
+use accounts::single_sign_on;
 pub use config::Config;
 use edge::{api_status, assets, health, http_security, listener};
 use media::uploads;
@@ -84,6 +85,8 @@ pub fn router(state: AppState) -> Router {
         .route(mail::addresses::VERIFY_PATH, get(mail::routes::verify))
         // Beside the page at the same address (GET), which posts here.
         .route(mail::unsubscribe::UNSUBSCRIBE_PATH, post(mail::routes::unsubscribe))
+        .route(single_sign_on::provider::START_PATH, get(single_sign_on::routes::start))
+        .route(single_sign_on::provider::CALLBACK_PATH, get(single_sign_on::routes::callback))
         .leptos_routes_with_context(
             &state,
             routes,

@@ -14,6 +14,7 @@ use leptos::config::LeptosOptions;
 use tokio::sync::{Semaphore, watch};
 
 use crate::server::accounts::signin_throttle::SigninThrottle;
+use crate::server::accounts::single_sign_on::provider::Provider;
 use crate::server::config::Config;
 use crate::server::limits::person_limits::PersonLimits;
 use crate::server::limits::rate_limit::Keyed;
@@ -58,6 +59,9 @@ pub struct AppState {
     /// Email through `--smtp-url` (or none), from a queue of its own.
     #[from_ref(skip)]
     pub mailer: Mailer,
+    /// Single sign-on's identity provider (`--oidc-issuer`), or none.
+    #[from_ref(skip)]
+    pub single_sign_on: Option<Arc<Provider>>,
     /// Who is connected where.
     pub hub: Hub,
     /// One permit per open WebSocket: caps connections, and lets shutdown wait for them all.
@@ -166,6 +170,10 @@ impl AppState {
             );
         }
         let mailer = Mailer::start(&config)?;
+        let single_sign_on = Provider::from_config(&config)?.map(Arc::new);
+        if !config.password_sign_in && single_sign_on.is_none() {
+            anyhow::bail!("--password-sign-in off needs single sign-on (--oidc-issuer and --oidc-client-id)");
+        }
         let shared_limits = cluster.as_ref().map(|cluster| SharedLimits::new(cluster.client()));
         let connections = Arc::new(Semaphore::new(config.max_connections));
         let limits = PersonLimits::new(&config);
@@ -179,6 +187,7 @@ impl AppState {
             outbound,
             command_client,
             mailer,
+            single_sign_on,
             hub,
             connections,
             shutdown: watch::Sender::new(false),

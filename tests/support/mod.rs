@@ -23,6 +23,7 @@ pub mod mail_server;
 #[allow(dead_code)] // each test file uses some of them
 pub mod media_fixtures;
 pub mod object_store;
+pub mod oidc_provider;
 pub mod process;
 pub mod redis_server;
 pub mod rooms;

@@ -1,9 +1,9 @@
 //! People and their sessions: accounts in the store, signing in and out, the session cookie,
-//! password hashing, links that reset a password, the throttle on guessing, and bot accounts
-//! with their tokens.
+//! password hashing, links that reset a password, the throttle on guessing, single sign-on
+//! through an OpenID Connect provider, and bot accounts with their tokens.
 //!
 //! Every other capability learns who is asking from here (`auth`), and from nowhere else.
-//! Uses `storage` and `limits`.
+//! Uses `storage` and `limits`, and `rooms` to seat a new account in the default room.
 
 pub mod admins;
 pub mod auth;
@@ -14,5 +14,7 @@ pub mod password_resets;
 pub mod passwords;
 pub mod session_cookie;
 pub mod signin_throttle;
+pub mod single_sign_on;
 pub mod user_agent;
 pub mod users;
+pub mod welcome;

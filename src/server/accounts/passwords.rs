@@ -64,6 +64,10 @@ async fn on_hasher<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static)
     }
 }
 
+/// What `users.password_hash` holds for an account that has no password: not a PHC string,
+/// so nothing verifies against it.
+pub const NO_PASSWORD: &str = "!";
+
 /// A hash of a password nobody has, verified against when the username is unknown, so a
 /// wrong username takes as long to refuse as a wrong password (no user enumeration by timing).
 const DECOY_PASSWORD: &str = "banter decoy password, never a real one";
@@ -96,6 +100,9 @@ fn hash_now(password: &str) -> Result<String, PasswordError> {
 /// does the same work against a decoy and answers `false`.
 pub async fn verify(password: String, stored: Option<String>) -> Result<bool, PasswordError> {
     on_hasher(move || {
+        // An account without a password (made by single sign-on, or a bot) is checked like an
+        // unknown one: the same work, and no match.
+        let stored = stored.filter(|stored| stored != NO_PASSWORD);
         let real = stored.is_some();
         let stored = match &stored {
             Some(stored) => stored.as_str(),

@@ -190,6 +190,15 @@ impl Store {
         Ok(Some((user_from_row(&row)?, row.try_get("password_hash")?)))
     }
 
+    /// The account `id`, deactivated or not.
+    pub async fn user_by_id(&self, id: i64) -> Result<Option<User>, UserError> {
+        let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row.as_ref().map(user_from_row).transpose()?)
+    }
+
     pub async fn user_by_username(&self, username: &str) -> Result<Option<User>, UserError> {
         let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.username = $1"))
             .bind(username)

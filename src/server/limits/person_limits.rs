@@ -48,6 +48,10 @@ pub const RESET_MAIL_BURST: u32 = 3;
 /// "Forgot password?" requests from one network address, answered or not.
 pub const RESET_REQUESTS_PER_HOUR: f64 = 10.0;
 pub const RESET_REQUEST_BURST: u32 = 10;
+/// Sign-ins started through the identity provider, per network address: each keeps a pending
+/// sign-in in the database for ten minutes.
+pub const SSO_STARTS_PER_MINUTE: f64 = 20.0;
+pub const SSO_START_BURST: u32 = 20;
 
 /// One limiter per kind of action, keyed by account id (or address for sign-up).
 #[derive(Debug, Clone)]
@@ -72,6 +76,8 @@ pub struct PersonLimits {
     pub reset_mails_to: Keyed<String>,
     /// "Forgot password?" requests, per network address.
     pub reset_requests: Keyed<IpAddr>,
+    /// Sign-ins started through the identity provider, per network address.
+    pub sso_starts: Keyed<IpAddr>,
 }
 
 impl PersonLimits {
@@ -102,6 +108,7 @@ impl PersonLimits {
                 RESET_REQUESTS_PER_HOUR / 3600.0,
                 RESET_REQUEST_BURST,
             ),
+            sso_starts: Keyed::new("sso_starts", SSO_STARTS_PER_MINUTE / 60.0, SSO_START_BURST),
         }
     }
 }
