@@ -12,8 +12,8 @@ use crate::components::rooms_page::RoomsPage;
 use crate::components::saved_page::SavedPage;
 use crate::components::search_page::SearchPage;
 use crate::components::server_only::{
-    EmailPage, ForgotPasswordPage, IntegrationsPage, ModerationPage, ResetPasswordPage, SignInPage,
-    SignUpPage, UnsubscribePage,
+    CodePage, EmailPage, ForgotPasswordPage, IntegrationsPage, ModerationPage, ResetPasswordPage,
+    SecurityPage, SignInPage, SignUpPage, UnsubscribePage,
 };
 use crate::components::threads_page::ThreadsPage;
 
@@ -99,6 +99,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("threads") view=ThreadsPage ssr=SsrMode::Async/>
                 <Route path=path!("signin") view=SignInPage/>
                 <Route path=path!("signup") view=SignUpPage/>
+                <Route path=path!("signin/code") view=CodePage/>
+                <Route path=path!("profile/security") view=SecurityPage ssr=SsrMode::Async/>
                 <Route path=path!("reset") view=ResetPasswordPage/>
                 <Route path=path!("forgot") view=ForgotPasswordPage/>
                 <Route path=path!("profile/email") view=EmailPage/>

@@ -45,6 +45,7 @@ mod room_handlers;
 mod rooms;
 mod saved;
 mod search;
+mod second_factor;
 mod single_sign_on;
 mod slow_reader;
 mod threads;

@@ -44,6 +44,20 @@ for (const theme of THEMES) {
         await audit(page, 'forgot password, on a server without email');
       });
 
+      test('two-factor sign-in: setting it up, and the code after the password', async ({ browser }) => {
+        const me = await joinAs(browser, 'a11y2fa');
+        await me.page.emulateMedia({ colorScheme: theme });
+        await me.page.setViewportSize({ width: size.width, height: size.height });
+        await me.page.goto('/profile/security');
+        await me.page.getByRole('button', { name: 'Set up an authenticator app' }).click();
+        await expect(me.page.getByRole('img', { name: 'QR code for your authenticator app' })).toBeVisible();
+        await audit(me.page, 'two-factor set-up');
+        await me.page.goto('/signin/code?error=wrong-code');
+        await expect(me.page.getByRole('alert')).toContainText('not right');
+        await audit(me.page, 'the code after the password, with an error');
+        await me.context.close();
+      });
+
       test('the chat with delivered, failed and pending messages and join and leave lines', async ({ browser }) => {
         const me = await joinAs(browser, 'audit');
         await me.page.emulateMedia({ colorScheme: theme });

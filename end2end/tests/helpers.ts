@@ -1,4 +1,5 @@
 import { expect, type APIRequestContext, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { createHmac } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -136,4 +137,17 @@ export async function startPreviewSite(): Promise<{ base: string; close: () => v
   await new Promise<void>((listening) => site.listen(0, '127.0.0.1', listening));
   const { port } = site.address() as AddressInfo;
   return { base: `http://127.0.0.1:${port}`, close: () => site.close() };
+}
+
+/** The code an authenticator app shows for `secret` (base32) at `at` (RFC 6238: HMAC-SHA1,
+ * 30-second steps, 6 digits), as the tests' own authenticator. */
+export function totp(secret: string, at: number = Date.now()): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  const bits = [...secret.replace(/=+$/, '')].map((c) => alphabet.indexOf(c).toString(2).padStart(5, '0')).join('');
+  const key = Buffer.from((bits.match(/.{8}/g) ?? []).map((byte) => parseInt(byte, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(at / 1000 / 30)));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0xf;
+  return ((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).toString().padStart(6, '0');
 }

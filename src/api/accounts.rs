@@ -12,7 +12,7 @@ use super::FormError;
 use crate::api_error::ApiError;
 
 #[cfg(feature = "ssr")]
-mod ssr {
+pub(crate) mod ssr {
     use super::FormError;
     use crate::api_error::ApiError;
 
@@ -24,6 +24,36 @@ mod ssr {
             .map(|u| format!("&username={}", utf8_percent_encode(u, NON_ALPHANUMERIC)))
             .unwrap_or_default();
         super::super::ssr::refuse(form, error, &kept)
+    }
+
+    /// After a right password: where the sign-in continues if it needs a second step (a code,
+    /// or setting a factor up under `--require-2fa`), with a pending sign-in's cookie set; `None`
+    /// if the session may start now.
+    pub async fn second_step(
+        state: &crate::server::AppState,
+        user_id: i64,
+    ) -> Result<Option<&'static str>, FormError> {
+        use crate::api::second_factor::{CODE_PATH, SECURITY_PATH};
+        use crate::server::accounts::second_factor::pending::{PENDING_VALID_MS, pending_cookie};
+
+        let on = state.store.totp_on(user_id).await.map_err(|error| {
+            tracing::error!(%error, "cannot read whether an account has a second factor");
+            FormError::Unavailable
+        })?;
+        let next = match (on, state.config.require_2fa) {
+            (true, _) => CODE_PATH,
+            (false, true) => SECURITY_PATH,
+            (false, false) => return Ok(None),
+        };
+        let token =
+            state.store.begin_pending_sign_in(user_id, crate::model::now_ms()).await.map_err(|error| {
+                tracing::error!(%error, "cannot keep a pending sign-in");
+                FormError::Unavailable
+            })?;
+        let headers: axum::http::HeaderMap = leptos_axum::extract().await.unwrap_or_default();
+        let secure = crate::server::accounts::session_cookie::over_https(&headers);
+        super::super::ssr::set_cookie(&pending_cookie(&token, PENDING_VALID_MS / 1000, secure));
+        Ok(Some(next))
     }
 
     /// Start a session for `user_id`: the cookie goes out with this response.
@@ -74,6 +104,15 @@ pub async fn sign_up(username: String, password: String) -> Result<(), ApiError>
         Ok(user) => {
             tracing::info!(user = user.id, "signed up");
             crate::server::accounts::welcome::welcome(&state, user.id).await;
+            // With `--require-2fa`, a second factor is set up before the first session.
+            match ssr::second_step(&state, user.id).await {
+                Ok(Some(next)) => {
+                    leptos_axum::redirect(next);
+                    return Ok(());
+                }
+                Ok(None) => {}
+                Err(error) => return ssr::back("/signin", error, Some(&name)),
+            }
             match ssr::start_session(&state, user.id).await {
                 Ok(()) => {
                     leptos_axum::redirect("/");
@@ -156,6 +195,14 @@ pub async fn sign_in(username: String, password: String) -> Result<(), ApiError>
         Some(user) => {
             state.throttle.succeeded(attempt);
             give_back(true).await;
+            match ssr::second_step(&state, user.id).await {
+                Ok(Some(next)) => {
+                    leptos_axum::redirect(next);
+                    return Ok(());
+                }
+                Ok(None) => {}
+                Err(error) => return ssr::back("/signin", error, Some(&name)),
+            }
             match ssr::start_session(&state, user.id).await {
                 Ok(()) => {
                     leptos_axum::redirect("/");

@@ -66,11 +66,17 @@ pub enum FormError {
     Deactivated,
     /// The server takes no passwords (`--password-sign-in off`): single sign-on only.
     PasswordSignInOff,
+    /// A second factor's code that is not right, or was used already.
+    WrongCode,
+    /// The pending sign-in (password right, code not yet given) is unknown or too old.
+    SignInExpired,
+    /// The account has no password (single sign-on): its provider asks for factors.
+    NoPassword,
     /// The store failed; nothing changed.
     Unavailable,
 }
 
-const ALL: [FormError; 32] = [
+const ALL: [FormError; 35] = [
     FormError::WrongPassword,
     FormError::Throttled,
     FormError::InvalidUsername,
@@ -102,6 +108,9 @@ const ALL: [FormError; 32] = [
     FormError::SsoThrottled,
     FormError::Deactivated,
     FormError::PasswordSignInOff,
+    FormError::WrongCode,
+    FormError::SignInExpired,
+    FormError::NoPassword,
     FormError::Unavailable,
 ];
 
@@ -139,6 +148,9 @@ impl FormError {
             FormError::SsoThrottled => "sso-throttled",
             FormError::Deactivated => "deactivated",
             FormError::PasswordSignInOff => "password-sign-in-off",
+            FormError::WrongCode => "wrong-code",
+            FormError::SignInExpired => "sign-in-expired",
+            FormError::NoPassword => "no-password",
             FormError::Unavailable => "unavailable",
         }
     }
@@ -230,6 +242,13 @@ impl FormError {
             FormError::PasswordSignInOff => {
                 "This server takes no passwords: sign in through the identity provider.".to_owned()
             }
+            FormError::WrongCode => {
+                "That code is not right, or was used already; type the one your app shows now.".to_owned()
+            }
+            FormError::SignInExpired => "That sign-in took too long; sign in again.".to_owned(),
+            FormError::NoPassword => {
+                "You sign in through the identity provider, which asks for your second factor.".to_owned()
+            }
             FormError::Unavailable => "The server could not do that just now; try again.".to_owned(),
         }
     }
@@ -237,7 +256,9 @@ impl FormError {
     /// The same refusal for a script: its code, status and (when waiting helps) how long.
     pub fn api_error(self) -> ApiError {
         let code = match self {
-            FormError::WrongPassword => ApiCode::WrongPassword,
+            FormError::WrongPassword | FormError::WrongCode => ApiCode::WrongPassword,
+            FormError::SignInExpired => ApiCode::SignedOut,
+            FormError::NoPassword => ApiCode::NotAllowed,
             FormError::Throttled | FormError::TooManySignups | FormError::TooManyRooms => {
                 ApiCode::RateLimited
             }

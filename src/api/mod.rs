@@ -33,6 +33,7 @@ pub mod receipts;
 pub mod rooms;
 pub mod saved;
 pub mod search;
+pub mod second_factor;
 pub mod threads;
 
 pub use accounts::*;
@@ -49,6 +50,7 @@ pub use receipts::*;
 pub use rooms::*;
 pub use saved::*;
 pub use search::*;
+pub use second_factor::*;
 pub use threads::*;
 
 #[cfg(feature = "ssr")]
@@ -98,6 +100,17 @@ mod ssr {
             });
         }
         ended
+    }
+
+    /// Close the sockets of the session `id`, on every node (the session itself is gone).
+    pub fn end_session_sockets(state: &AppState, id: &crate::server::accounts::users::SessionId) {
+        state.hub.end_session(id, crate::protocol::CLOSE_SIGNED_OUT);
+        if let Some(cluster) = &state.cluster {
+            cluster.publish(crate::server::realtime::cluster::ClusterEvent::EndSession {
+                session: id.to_hex(),
+                code: crate::protocol::CLOSE_SIGNED_OUT,
+            });
+        }
     }
 
     /// The signed-in user, or the error every protected call gives without one.

@@ -34,6 +34,8 @@ pub mod room_info;
 pub mod rooms_page;
 pub mod saved_page;
 pub mod search_page;
+#[cfg(feature = "ssr")]
+pub mod second_factor_pages;
 pub mod server_only;
 pub mod sidebar;
 #[cfg(feature = "ssr")]

@@ -1,7 +1,7 @@
 //! Pages the server renders alone, without the browser's bundle: sign-in and sign-up, a
 //! room's integrations page, its moderation log, the page a password reset link leads to,
-//! "Forgot password?", the page a digest's unsubscribe link leads to, and a person's email
-//! settings. Their forms are plain forms that work without a script, so the
+//! "Forgot password?", the page a digest's unsubscribe link leads to, a person's email
+//! settings, their two-factor settings and the code asked for after the password. Their forms are plain forms that work without a script, so the
 //! browser needs none of their code; leaving them out keeps the bundle every page downloads
 //! smaller (#28).
 //!
@@ -18,7 +18,9 @@ pub fn is_server_only(path: &str) -> bool {
     matches!(parts.as_slice(), ["", "r", room, "integrations" | "moderation"] if !room.is_empty())
         || matches!(
             parts.as_slice(),
-            ["", "signin" | "signup" | "reset" | "forgot" | "unsubscribe"] | ["", "profile", "email"]
+            ["", "signin" | "signup" | "reset" | "forgot" | "unsubscribe"]
+                | ["", "profile", "email" | "security"]
+                | ["", "signin", "code"]
         )
 }
 
@@ -33,9 +35,13 @@ pub use crate::components::moderation_page::ModerationPage;
 #[cfg(feature = "ssr")]
 pub use crate::components::reset_page::ResetPasswordPage;
 #[cfg(feature = "ssr")]
+pub use crate::components::second_factor_pages::{CodePage, SecurityPage};
+#[cfg(feature = "ssr")]
 pub use crate::components::sign_in_pages::{SignInPage, SignUpPage};
 
 // In the browser, each of them is the same stand-in: the page comes from the server.
+#[cfg(not(feature = "ssr"))]
+pub use self::Reload as CodePage;
 #[cfg(not(feature = "ssr"))]
 pub use self::Reload as EmailPage;
 #[cfg(not(feature = "ssr"))]
@@ -46,6 +52,8 @@ pub use self::Reload as IntegrationsPage;
 pub use self::Reload as ModerationPage;
 #[cfg(not(feature = "ssr"))]
 pub use self::Reload as ResetPasswordPage;
+#[cfg(not(feature = "ssr"))]
+pub use self::Reload as SecurityPage;
 #[cfg(not(feature = "ssr"))]
 pub use self::Reload as SignInPage;
 #[cfg(not(feature = "ssr"))]
@@ -74,6 +82,7 @@ mod tests {
         assert!(!is_server_only("/r/general/t/4") && !is_server_only("/profile"));
         assert!(is_server_only("/reset") && !is_server_only("/resets"));
         assert!(is_server_only("/signin") && is_server_only("/signup") && !is_server_only("/signing"));
+        assert!(is_server_only("/signin/code") && is_server_only("/profile/security"));
         assert!(
             is_server_only("/forgot") && is_server_only("/unsubscribe/") && !is_server_only("/unsubscribed")
         );

@@ -169,6 +169,12 @@ pub struct Config {
           value_parser = clap::builder::BoolishValueParser::new(), action = clap::ArgAction::Set)]
     pub password_sign_in: bool,
 
+    /// Every password sign-in needs a second factor (a code from an authenticator app): a
+    /// person without one sets it up before their first session starts. Accounts signing in
+    /// through the identity provider leave this to it.
+    #[arg(long, env = "BANTER_REQUIRE_2FA", default_value_t = false)]
+    pub require_2fa: bool,
+
     /// Hosts, addresses or networks the server may call although they are internal
     /// (comma-separated: `push.corp.example,10.1.0.0/16`): a company's own push service. By
     /// default the server calls no loopback, private, link-local or other internal address

@@ -65,6 +65,11 @@ pub struct SessionToken(pub String);
 pub struct SessionId(Vec<u8>);
 
 impl SessionId {
+    /// The hash as stored in `sessions.token_hash`.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
     pub fn of(token: &str) -> Self {
         Self(Sha256::digest(token.as_bytes()).to_vec())
     }

@@ -1,0 +1,75 @@
+//! Sign-ins waiting for their second factor. A correct password whose account has a second
+//! factor (or must set one up, `--require-2fa`) starts no session: it gets a pending sign-in,
+//! a random token in an HttpOnly cookie ([`PENDING_COOKIE`], kept as its SHA-256 like a
+//! session's), good for [`PENDING_VALID_MS`] and only for the step that follows — a code, or
+//! setting a factor up. The session starts when that step succeeds, and the pending sign-in
+//! ends with it.
+
+use crate::server::accounts::users::{new_secret, token_hash};
+use crate::server::storage::store::{Store, StoreError};
+
+/// How long a pending sign-in waits for its code.
+pub const PENDING_VALID_MS: i64 = 5 * 60 * 1_000;
+/// The cookie holding a pending sign-in's token.
+pub const PENDING_COOKIE: &str = "banter_2fa";
+
+/// `Set-Cookie` for a pending sign-in (empty `token`, `max_age_seconds` 0: its removal).
+pub fn pending_cookie(token: &str, max_age_seconds: i64, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{PENDING_COOKIE}={token}; Path=/; Max-Age={max_age_seconds}; HttpOnly; SameSite=Lax{secure}")
+}
+
+/// The pending sign-in's token from a request's cookies.
+pub fn pending_token(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find_map(|(name, value)| (name == PENDING_COOKIE && !value.is_empty()).then(|| value.to_owned()))
+}
+
+impl Store {
+    /// A pending sign-in for `user_id`: its token. Those past [`PENDING_VALID_MS`] go.
+    pub async fn begin_pending_sign_in(&self, user_id: i64, now: i64) -> Result<String, StoreError> {
+        let token = new_secret();
+        let mut tx = self.begin().await?;
+        sqlx::query("DELETE FROM pending_sign_ins WHERE created_at <= $1")
+            .bind(now - PENDING_VALID_MS)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO pending_sign_ins (token_hash, user_id, created_at) VALUES ($1, $2, $3)")
+            .bind(token_hash(&token))
+            .bind(user_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(token)
+    }
+
+    /// The account of the live pending sign-in `token`, if any (a deactivated one has none).
+    pub async fn pending_sign_in(&self, token: &str, now: i64) -> Result<Option<i64>, StoreError> {
+        let user: Option<i64> = sqlx::query_scalar(
+            "SELECT p.user_id FROM pending_sign_ins p JOIN users u ON u.id = p.user_id
+             WHERE p.token_hash = $1 AND p.created_at > $2 AND u.deactivated_at IS NULL",
+        )
+        .bind(token_hash(token))
+        .bind(now - PENDING_VALID_MS)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(user)
+    }
+
+    /// End the pending sign-in `token` (its step succeeded).
+    pub async fn end_pending_sign_in(&self, token: &str) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        sqlx::query("DELETE FROM pending_sign_ins WHERE token_hash = $1")
+            .bind(token_hash(token))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
