@@ -54,7 +54,8 @@
 //!   `reactions`, `pins`, `threads` (a thread's summary on its root, who follows it, what
 //!   they have read), `receipts` (read receipts, each an event), `saved`, `drafts`, `mentions`,
 //!   `markdown` (sanitized HTML, rendered
-//!   once), `emoji_catalog`.
+//!   once), `emoji_catalog`, `retention` (history past its room's retention, deleted as
+//!   ordinary deletions).
 //! - `rooms`: `membership` (who may see which room, read positions), `moderation` (who may
 //!   moderate; the log), `notify_settings` (levels, do not disturb), `room_members` (the live
 //!   member list on every node).

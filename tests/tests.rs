@@ -41,6 +41,7 @@ mod previews;
 mod push;
 mod receipts;
 mod restart;
+mod retention;
 mod room_handlers;
 mod rooms;
 mod saved;

@@ -175,6 +175,12 @@ pub struct Config {
     #[arg(long, env = "BANTER_REQUIRE_2FA", default_value_t = false)]
     pub require_2fa: bool,
 
+    /// Delete messages older than this many days (with their files), as ordinary deletions
+    /// every client is told of; 0 keeps history for ever. An administrator overrides it per
+    /// room (`banter admin retention`).
+    #[arg(long, env = "BANTER_RETENTION_DAYS", default_value_t = 0)]
+    pub retention_days: u32,
+
     /// Hosts, addresses or networks the server may call although they are internal
     /// (comma-separated: `push.corp.example,10.1.0.0/16`): a company's own push service. By
     /// default the server calls no loopback, private, link-local or other internal address
@@ -405,6 +411,9 @@ pub enum AdminCommand {
     Deactivate { username: String },
     /// USERNAME may sign in again.
     Reactivate { username: String },
+    /// How long ROOM keeps its history: a number of days, `forever`, or `default` (the
+    /// server's `--retention-days`).
+    Retention { room: String, days: String },
     /// A link that sets a new password for USERNAME, valid 24 hours, once; using it signs every
     /// device out.
     ResetLink {

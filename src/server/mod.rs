@@ -160,6 +160,7 @@ pub async fn serve(
     let app = router(state.clone());
     uploads::spawn_sweeper(state.clone());
     accounts::deactivation::watch(state.clone());
+    messages::retention::spawn(state.clone());
     let addr = listener.local_addr()?;
     mail::digests::spawn(state.clone(), state.config.public_url(Some(addr)));
     tracing::info!("listening on http://{addr}");

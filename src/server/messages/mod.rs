@@ -17,5 +17,6 @@ pub mod pins;
 pub mod posting;
 pub mod reactions;
 pub mod receipts;
+pub mod retention;
 pub mod saved;
 pub mod threads;

@@ -42,6 +42,7 @@ pub async fn run(config: &Config, command: &AdminCommand) -> anyhow::Result<Stri
         AdminCommand::RevokeAdmin { username } => set_admin(&store, username, false).await,
         AdminCommand::Deactivate { username } => set_deactivated(&store, username, true).await,
         AdminCommand::Reactivate { username } => set_deactivated(&store, username, false).await,
+        AdminCommand::Retention { room, days } => set_retention(&store, room, days).await,
     }?;
     if let Some((act, username)) = act_of(command) {
         let username =
@@ -55,7 +56,11 @@ pub async fn run(config: &Config, command: &AdminCommand) -> anyhow::Result<Stri
 /// `None` for commands that only read.
 pub fn act_of(command: &AdminCommand) -> Option<(&'static str, &str)> {
     match command {
-        AdminCommand::Status | AdminCommand::Users | AdminCommand::Rooms | AdminCommand::Log { .. } => None,
+        AdminCommand::Status
+        | AdminCommand::Users
+        | AdminCommand::Rooms
+        | AdminCommand::Log { .. }
+        | AdminCommand::Retention { .. } => None,
         AdminCommand::CreateUser { username, .. } => Some(("create-user", username)),
         AdminCommand::ResetLink { username, .. } => Some(("reset-link", username)),
         AdminCommand::GrantAdmin { username } => Some(("grant-admin", username)),
@@ -223,6 +228,29 @@ pub async fn set_admin(store: &Store, username: &str, admin: bool) -> anyhow::Re
     );
     tracing::info!(target: "banter::admin", %username, admin, "administrator changed");
     Ok(format!("{username} is {} administrator\n", if admin { "an" } else { "no longer an" }))
+}
+
+/// How long `room` keeps its history: `days` is a number of days, `forever` or `default`.
+pub async fn set_retention(store: &Store, room: &str, days: &str) -> anyhow::Result<String> {
+    use crate::server::messages::retention::RoomRetention;
+    let retention = match days.trim() {
+        "default" => RoomRetention::ServerDefault,
+        "forever" => RoomRetention::Forever,
+        number => match number.parse::<u32>() {
+            Ok(0) | Err(_) => {
+                anyhow::bail!("say a number of days (1 or more), `forever` or `default`, not {number:?}")
+            }
+            Ok(days) => RoomRetention::Days(days),
+        },
+    };
+    anyhow::ensure!(store.set_room_retention(room.trim(), retention).await?, "there is no room {room}");
+    tracing::info!(target: "banter::admin", %room, ?retention, "room retention changed");
+    let kept = match retention {
+        RoomRetention::ServerDefault => "as long as the server's --retention-days says".to_owned(),
+        RoomRetention::Forever => "for ever".to_owned(),
+        RoomRetention::Days(days) => format!("for {days} days"),
+    };
+    Ok(format!("{room} keeps its history {kept}\n"))
 }
 
 /// Deactivate `username` (their sessions end, their sockets close within a second on every
