@@ -12,8 +12,8 @@ use crate::components::rooms_page::RoomsPage;
 use crate::components::saved_page::SavedPage;
 use crate::components::search_page::SearchPage;
 use crate::components::server_only::{
-    CodePage, EmailPage, ForgotPasswordPage, IntegrationsPage, ModerationPage, ResetPasswordPage,
-    SecurityPage, SignInPage, SignUpPage, UnsubscribePage,
+    CodePage, EmailPage, ForgotPasswordPage, IntegrationsPage, ModerationPage, ReportPage, ReportsPage,
+    ResetPasswordPage, SecurityPage, SignInPage, SignUpPage, UnsubscribePage,
 };
 use crate::components::threads_page::ThreadsPage;
 
@@ -93,6 +93,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("r/:room/moderation") view=ModerationPage ssr=SsrMode::Async/>
                 <Route path=path!("r/:room/integrations") view=IntegrationsPage ssr=SsrMode::Async/>
                 <Route path=path!("r/:room/t/:root") view=ChatPage ssr=SsrMode::Async/>
+                <Route path=path!("r/:room/report/:seq") view=ReportPage ssr=SsrMode::Async/>
+                <Route path=path!("reports") view=ReportsPage ssr=SsrMode::Async/>
                 <Route path=path!("rooms") view=RoomsPage ssr=SsrMode::Async/>
                 <Route path=path!("search") view=SearchPage ssr=SsrMode::Async/>
                 <Route path=path!("saved") view=SavedPage ssr=SsrMode::Async/>

@@ -123,6 +123,21 @@ pub fn thread_path(room: &str, root: i64) -> String {
     format!("/r/{room}/t/{root}")
 }
 
+/// Where a message is reported to the room's moderators (the server's page alone).
+pub fn report_path(room: &str, seq: i64) -> String {
+    format!("/r/{room}/report/{seq}")
+}
+
+/// Reasons a message may be reported for: the code stored, and what a person reads.
+pub const REPORT_REASONS: [(&str, &str); 4] = [
+    ("spam", "Spam or advertising"),
+    ("harassment", "Harassment or hate"),
+    ("inappropriate", "Inappropriate or illegal content"),
+    ("other", "Something else"),
+];
+/// Longest note a report may carry, in characters.
+pub const MAX_REPORT_NOTE_CHARS: usize = 1_000;
+
 /// Most people a thread's summary names (the first to take part).
 pub const THREAD_PEOPLE_SHOWN: usize = 5;
 

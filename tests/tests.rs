@@ -40,6 +40,7 @@ mod pins;
 mod previews;
 mod push;
 mod receipts;
+mod reports;
 mod restart;
 mod retention;
 mod room_handlers;

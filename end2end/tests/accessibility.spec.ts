@@ -44,6 +44,32 @@ for (const theme of THEMES) {
         await audit(page, 'forgot password, on a server without email');
       });
 
+      test('reporting a message, and the queue of open reports', async ({ browser }) => {
+        const me = await joinAs(browser, 'a11yreport');
+        const other = await joinAs(browser, 'a11yreported');
+        await me.page.emulateMedia({ colorScheme: theme });
+        await me.page.setViewportSize({ width: size.width, height: size.height });
+        const room = await createPrivateRoom(other.page, 'audited');
+        await send(other.page, `/invite @${me.name}`);
+        const text = unique('reportable');
+        await send(other.page, text);
+        await me.page.goto(room);
+        const message = me.page.locator('#chat-box li.message').filter({ hasText: text });
+        const seq = await message.getAttribute('data-seq');
+        await me.page.goto(`${room}/report/${seq}`);
+        await expect(me.page.locator('#reported-message')).toContainText(text);
+        await audit(me.page, 'the report form');
+        await me.page.getByLabel('Something else').check();
+        await me.page.getByRole('button', { name: 'Send the report' }).click();
+        await other.page.emulateMedia({ colorScheme: theme });
+        await other.page.setViewportSize({ width: size.width, height: size.height });
+        await other.page.goto('/reports');
+        await expect(other.page.locator('#reports li.report')).toHaveCount(1);
+        await audit(other.page, 'the queue of open reports');
+        await me.context.close();
+        await other.context.close();
+      });
+
       test('two-factor sign-in: setting it up, and the code after the password', async ({ browser }) => {
         const me = await joinAs(browser, 'a11y2fa');
         await me.page.emulateMedia({ colorScheme: theme });

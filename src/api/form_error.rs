@@ -72,11 +72,15 @@ pub enum FormError {
     SignInExpired,
     /// The account has no password (single sign-on): its provider asks for factors.
     NoPassword,
+    /// A report without a known reason, or with too long a note.
+    InvalidReport,
+    /// Too many reports filed lately.
+    TooManyReports,
     /// The store failed; nothing changed.
     Unavailable,
 }
 
-const ALL: [FormError; 35] = [
+const ALL: [FormError; 37] = [
     FormError::WrongPassword,
     FormError::Throttled,
     FormError::InvalidUsername,
@@ -111,6 +115,8 @@ const ALL: [FormError; 35] = [
     FormError::WrongCode,
     FormError::SignInExpired,
     FormError::NoPassword,
+    FormError::InvalidReport,
+    FormError::TooManyReports,
     FormError::Unavailable,
 ];
 
@@ -151,6 +157,8 @@ impl FormError {
             FormError::WrongCode => "wrong-code",
             FormError::SignInExpired => "sign-in-expired",
             FormError::NoPassword => "no-password",
+            FormError::InvalidReport => "invalid-report",
+            FormError::TooManyReports => "too-many-reports",
             FormError::Unavailable => "unavailable",
         }
     }
@@ -249,6 +257,13 @@ impl FormError {
             FormError::NoPassword => {
                 "You sign in through the identity provider, which asks for your second factor.".to_owned()
             }
+            FormError::InvalidReport => format!(
+                "Pick a reason; a note is at most {} characters.",
+                crate::model::MAX_REPORT_NOTE_CHARS
+            ),
+            FormError::TooManyReports => {
+                "You have reported several messages just now; wait an hour, then try again.".to_owned()
+            }
             FormError::Unavailable => "The server could not do that just now; try again.".to_owned(),
         }
     }
@@ -280,7 +295,10 @@ impl FormError {
             FormError::InvalidResetLink | FormError::InvalidEmailLink => ApiCode::NotFound,
             FormError::InvalidEmail => ApiCode::InvalidField,
             FormError::MailOff => ApiCode::NotAllowed,
-            FormError::TooManyMails | FormError::SsoThrottled => ApiCode::RateLimited,
+            FormError::TooManyMails | FormError::SsoThrottled | FormError::TooManyReports => {
+                ApiCode::RateLimited
+            }
+            FormError::InvalidReport => ApiCode::InvalidField,
             FormError::SsoFailed | FormError::SsoExpired => ApiCode::InvalidField,
             FormError::Deactivated | FormError::PasswordSignInOff => ApiCode::NotAllowed,
             FormError::Unavailable | FormError::SsoUnavailable => ApiCode::Unavailable,
@@ -291,6 +309,7 @@ impl FormError {
             FormError::TooManyRooms => Some(60),
             FormError::TooManyMails => Some(60 * 60),
             FormError::SsoThrottled => Some(60),
+            FormError::TooManyReports => Some(60 * 60),
             _ => None,
         };
         ApiError { retry_after, ..ApiError::new(code, self.message()) }

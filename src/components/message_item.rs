@@ -148,6 +148,11 @@ pub fn MessageItem(
                     <button type="button" class="action" aria-label="Delete message" title="Delete"
                         on:click=move |_| delete_message(chat, seq, mine)>"Delete"</button>
                 })}
+                // The server's own page (a reason and a note), for someone else's message.
+                {(!mine).then(|| view! {
+                    <a class="action" href=crate::model::report_path(&room, seq) rel="external"
+                        aria-label="Report message" title="Report to the room's moderators">"Report"</a>
+                })}
             </span>
         }
     });

@@ -29,6 +29,8 @@ pub mod moderation_page;
 pub mod notify_toggle;
 pub mod profile_page;
 #[cfg(feature = "ssr")]
+pub mod report_pages;
+#[cfg(feature = "ssr")]
 pub mod reset_page;
 pub mod room_info;
 pub mod rooms_page;

@@ -44,6 +44,7 @@ fn Log(data: Data, room: String) -> impl IntoView {
         <main class="account moderation-page" id="moderation-page">
             <p><a href=format!("/r/{room}") class="back" rel="external">"← Back to " {title.clone()}</a></p>
             <h1>"Moderation log of " {title}</h1>
+            <p><a href=crate::api::REPORTS_PATH rel="external" id="reports-link">"Open reports →"</a></p>
             {empty}
             <ol class="moderation-log" id="moderation-log">{lines}</ol>
         </main>
@@ -66,6 +67,15 @@ fn Line(line: LogLine, room: String) -> impl IntoView {
         .into_any(),
         ("unpin", Some(seq)) => view! {
             "unpinned " <a href=format!("/r/{room}?at={seq}#m-{seq}") rel="external">"a message"</a> " by " {target}
+        }
+        .into_any(),
+        ("report", Some(seq)) => view! {
+            "reported " <a href=format!("/r/{room}?at={seq}#m-{seq}") rel="external">"a message"</a> " by " {target}
+        }
+        .into_any(),
+        ("dismiss", Some(seq)) => view! {
+            "dismissed the reports on " <a href=format!("/r/{room}?at={seq}#m-{seq}") rel="external">"a message"</a>
+            " by " {target}
         }
         .into_any(),
         ("remove", _) => view! { "removed " {target} " from the room" }.into_any(),

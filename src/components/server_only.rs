@@ -16,9 +16,10 @@ use leptos::prelude::*;
 pub fn is_server_only(path: &str) -> bool {
     let parts: Vec<&str> = path.trim_end_matches('/').split('/').collect();
     matches!(parts.as_slice(), ["", "r", room, "integrations" | "moderation"] if !room.is_empty())
+        || matches!(parts.as_slice(), ["", "r", room, "report", _] if !room.is_empty())
         || matches!(
             parts.as_slice(),
-            ["", "signin" | "signup" | "reset" | "forgot" | "unsubscribe"]
+            ["", "signin" | "signup" | "reset" | "forgot" | "unsubscribe" | "reports"]
                 | ["", "profile", "email" | "security"]
                 | ["", "signin", "code"]
         )
@@ -32,6 +33,8 @@ pub use crate::components::integrations_page::IntegrationsPage;
 pub use crate::components::mail_pages::{ForgotPasswordPage, UnsubscribePage};
 #[cfg(feature = "ssr")]
 pub use crate::components::moderation_page::ModerationPage;
+#[cfg(feature = "ssr")]
+pub use crate::components::report_pages::{ReportPage, ReportsPage};
 #[cfg(feature = "ssr")]
 pub use crate::components::reset_page::ResetPasswordPage;
 #[cfg(feature = "ssr")]
@@ -50,6 +53,10 @@ pub use self::Reload as ForgotPasswordPage;
 pub use self::Reload as IntegrationsPage;
 #[cfg(not(feature = "ssr"))]
 pub use self::Reload as ModerationPage;
+#[cfg(not(feature = "ssr"))]
+pub use self::Reload as ReportPage;
+#[cfg(not(feature = "ssr"))]
+pub use self::Reload as ReportsPage;
 #[cfg(not(feature = "ssr"))]
 pub use self::Reload as ResetPasswordPage;
 #[cfg(not(feature = "ssr"))]
@@ -83,6 +90,7 @@ mod tests {
         assert!(is_server_only("/reset") && !is_server_only("/resets"));
         assert!(is_server_only("/signin") && is_server_only("/signup") && !is_server_only("/signing"));
         assert!(is_server_only("/signin/code") && is_server_only("/profile/security"));
+        assert!(is_server_only("/r/general/report/12") && is_server_only("/reports"));
         assert!(
             is_server_only("/forgot") && is_server_only("/unsubscribe/") && !is_server_only("/unsubscribed")
         );

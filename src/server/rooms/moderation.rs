@@ -39,6 +39,10 @@ pub enum Act {
     Pin,
     /// Took a message's pin away.
     Unpin,
+    /// Reported a message to the room's moderators (the actor is the reporter).
+    Report,
+    /// Dismissed the reports on a message.
+    Dismiss,
 }
 
 impl Act {
@@ -50,6 +54,8 @@ impl Act {
             Act::Demote => "demote",
             Act::Pin => "pin",
             Act::Unpin => "unpin",
+            Act::Report => "report",
+            Act::Dismiss => "dismiss",
         }
     }
 }
