@@ -12,8 +12,8 @@ use crate::components::rooms_page::RoomsPage;
 use crate::components::saved_page::SavedPage;
 use crate::components::search_page::SearchPage;
 use crate::components::server_only::{
-    CodePage, EmailPage, ForgotPasswordPage, IntegrationsPage, ModerationPage, ReportPage, ReportsPage,
-    ResetPasswordPage, SecurityPage, SignInPage, SignUpPage, UnsubscribePage,
+    CodePage, DeleteAccountPage, EmailPage, ForgotPasswordPage, IntegrationsPage, ModerationPage, ReportPage,
+    ReportsPage, ResetPasswordPage, SecurityPage, SignInPage, SignUpPage, UnsubscribePage,
 };
 use crate::components::threads_page::ThreadsPage;
 
@@ -106,6 +106,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("reset") view=ResetPasswordPage/>
                 <Route path=path!("forgot") view=ForgotPasswordPage/>
                 <Route path=path!("profile/email") view=EmailPage/>
+                <Route path=path!("profile/delete") view=DeleteAccountPage ssr=SsrMode::Async/>
                 <Route path=path!("unsubscribe") view=UnsubscribePage/>
                 <Route path=path!("profile") view=ProfilePage ssr=SsrMode::Async/>
             </Routes>

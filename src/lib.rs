@@ -45,7 +45,7 @@
 //!   `session_cookie`, `auth` (who is asking, and may their page connect), `signin_throttle`,
 //!   `user_agent` (a session's browser in words), `single_sign_on` (OpenID Connect: the
 //!   provider, pending sign-ins, identities linked to accounts, the two routes), `welcome`
-//!   (what a new account gets), `second_factor` (TOTP, recovery codes, the sign-in waiting
+//!   (what a new account gets), `account_deletion` (a person leaving for good), `second_factor` (TOTP, recovery codes, the sign-in waiting
 //!   for its code).
 //! - `limits`: `rate_limit` (token buckets), `person_limits` (every allowance per person or
 //!   address), `shared_limits` (counted over all nodes, in Redis).

@@ -5,6 +5,7 @@
 
 mod support;
 
+mod account_deletion;
 mod accounts;
 mod admin;
 mod api_errors;

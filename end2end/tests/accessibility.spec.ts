@@ -78,6 +78,8 @@ for (const theme of THEMES) {
         await me.page.getByRole('button', { name: 'Set up an authenticator app' }).click();
         await expect(me.page.getByRole('img', { name: 'QR code for your authenticator app' })).toBeVisible();
         await audit(me.page, 'two-factor set-up');
+        await me.page.goto('/profile/delete');
+        await audit(me.page, 'deleting the account');
         await me.page.goto('/signin/code?error=wrong-code');
         await expect(me.page.getByRole('alert')).toContainText('not right');
         await audit(me.page, 'the code after the password, with an error');

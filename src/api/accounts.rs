@@ -349,3 +349,58 @@ pub async fn my_profile() -> Result<Option<crate::model::Profile>, ApiError> {
     let state = super::ssr::state()?;
     Ok(super::ssr::user(&state).await?.map(|user| user.profile()))
 }
+
+/// Where a person deletes their account (the server's page alone).
+pub const DELETE_ACCOUNT_PATH: &str = "/profile/delete";
+
+/// Delete the signed-in person's account, confirmed with their password (or, for an account
+/// of the identity provider, by typing their username in `confirm`). Their messages stay as
+/// "Deleted user" unless `messages` is set: then each is deleted, as a sequenced deletion.
+/// Every session and socket ends at once.
+#[server(endpoint = "delete_account")]
+pub async fn delete_account(
+    password: Option<String>,
+    confirm: Option<String>,
+    messages: Option<String>,
+) -> Result<(), ApiError> {
+    use crate::server::accounts::{account_deletion, session_cookie};
+
+    let state = super::ssr::state()?;
+    let user = super::ssr::signed_in(&state).await?;
+    let passwordless = state.store.signs_in_with_provider(user.id).await.map_err(super::ssr::unavailable)?;
+    let confirmed = if passwordless {
+        confirm.as_deref().map(str::trim) == Some(user.username.as_str())
+    } else {
+        let stored = state.store.user_for_signin(&user.username).await.map_err(super::ssr::unavailable)?;
+        crate::server::accounts::passwords::verify(password.unwrap_or_default(), stored.map(|(_, hash)| hash))
+            .await
+            .map_err(super::ssr::unavailable)?
+    };
+    if !confirmed {
+        return super::ssr::refuse(DELETE_ACCOUNT_PATH, FormError::WrongPassword, "");
+    }
+    let rooms =
+        state.store.delete_account(user.id, crate::model::now_ms()).await.map_err(super::ssr::unavailable)?;
+    let ended = super::ssr::end_sockets_of(&state, user.id);
+    tracing::info!(user = user.id, sockets = ended, rooms = rooms.len(), "account deleted");
+    for room_id in rooms {
+        if let Ok(Some(room)) = state.store.report_room(room_id).await {
+            crate::server::rooms::room_members::changed(&state, &room).await;
+        }
+    }
+    if messages.is_some() {
+        let (state, user_id) = (state.clone(), user.id);
+        tokio::spawn(async move {
+            match account_deletion::delete_messages_of(&state, user_id).await {
+                Ok(deleted) => {
+                    tracing::info!(user = user_id, deleted, "a deleted account's messages deleted")
+                }
+                Err(error) => tracing::warn!(%error, "cannot delete a deleted account's messages"),
+            }
+        });
+    }
+    let headers = super::ssr::headers().await?;
+    super::ssr::set_cookie(&session_cookie::clear(session_cookie::over_https(&headers)));
+    leptos_axum::redirect("/signin");
+    Ok(())
+}

@@ -8,6 +8,8 @@ pub mod chat_page;
 pub mod completions;
 pub mod composer;
 #[cfg(feature = "ssr")]
+pub mod delete_account_page;
+#[cfg(feature = "ssr")]
 pub mod email_page;
 pub mod emoji_picker;
 pub mod emoji_source;

@@ -6,6 +6,7 @@
 //! Every other capability learns who is asking from here (`auth`), and from nowhere else.
 //! Uses `storage` and `limits`, and `rooms` to seat a new account in the default room.
 
+pub mod account_deletion;
 pub mod admins;
 pub mod auth;
 pub mod bots;

@@ -158,6 +158,10 @@ impl Store {
         password_hash: &str,
         display_name: &str,
     ) -> Result<User, UserError> {
+        // A deleted account's name stays its own for a while.
+        if self.username_retired(username, now_ms()).await? {
+            return Err(UserError::UsernameTaken);
+        }
         let inserted = sqlx::query(
             "INSERT INTO users (username, password_hash, display_name, created_at) VALUES ($1, $2, $3, $4)
              RETURNING id",

@@ -114,33 +114,50 @@ pub async fn sweep(state: &AppState, now: i64) -> Result<usize, StoreError> {
         }
         let mut progressed = false;
         for message in expired {
-            // As its author's own deletion: no moderator acted, nothing for the moderation log.
-            let delete = DeleteMessage {
-                room_id: message.room_id,
-                room: message.room,
-                client_id: format!("retention:{}", message.seq),
-                actor_id: message.author_id,
-                target: message.seq,
-                admin: false,
-            };
-            let (reply, done) = oneshot::channel();
-            if state.sequencer.write(Change::Delete(delete), PostReply::Call(reply)).await.is_err() {
-                return Ok(deleted);
-            }
-            match done.await {
-                Ok(Ok(_)) => {
-                    deleted += 1;
-                    progressed = true;
-                }
-                Ok(Err(error)) => {
-                    tracing::warn!(%error, seq = message.seq, "retention could not delete a message")
-                }
-                Err(_) => return Ok(deleted),
+            let client_id = format!("retention:{}", message.seq);
+            if delete_as_author(
+                state,
+                message.room_id,
+                message.room,
+                message.seq,
+                message.author_id,
+                client_id,
+            )
+            .await
+            {
+                deleted += 1;
+                progressed = true;
             }
         }
         if !progressed {
             return Ok(deleted);
         }
+    }
+}
+
+/// Delete message `seq` of the room as its author's own deletion (no moderator acted, nothing
+/// for the moderation log), through the sequencer, and wait for it: whether it was deleted.
+/// `client_id` makes a repeat (another node, the next sweep) apply once.
+pub async fn delete_as_author(
+    state: &AppState,
+    room_id: i64,
+    room: String,
+    seq: i64,
+    author_id: i64,
+    client_id: String,
+) -> bool {
+    let delete = DeleteMessage { room_id, room, client_id, actor_id: author_id, target: seq, admin: false };
+    let (reply, done) = oneshot::channel();
+    if state.sequencer.write(Change::Delete(delete), PostReply::Call(reply)).await.is_err() {
+        return false;
+    }
+    match done.await {
+        Ok(Ok(_)) => true,
+        Ok(Err(error)) => {
+            tracing::warn!(%error, seq, "could not delete a message");
+            false
+        }
+        Err(_) => false,
     }
 }
 

@@ -89,8 +89,11 @@ impl Store {
         let display_name = display_name(identity);
         let random = format!("user-{}", &crate::server::accounts::users::new_secret()[..8]);
         for username in username_candidates(identity).into_iter().chain([random]) {
-            let mut tx = self.begin().await?;
             let now = now_ms();
+            if self.username_retired(&username, now).await? {
+                continue;
+            }
+            let mut tx = self.begin().await?;
             let inserted = sqlx::query(
                 "INSERT INTO users (username, password_hash, display_name, created_at) VALUES ($1, $2, $3, $4)
                  RETURNING id",
