@@ -26,6 +26,21 @@ pub(crate) mod ssr {
         super::super::ssr::refuse(form, error, &kept)
     }
 
+    /// A right password for `user_id` (`name`): on to the second step if there is one, else a
+    /// session and the chat.
+    pub async fn let_in(state: &crate::server::AppState, user_id: i64, name: &str) -> Result<(), ApiError> {
+        let next = match second_step(state, user_id).await {
+            Ok(Some(next)) => next,
+            Ok(None) => match start_session(state, user_id).await {
+                Ok(()) => "/",
+                Err(error) => return back("/signin", error, Some(name)),
+            },
+            Err(error) => return back("/signin", error, Some(name)),
+        };
+        leptos_axum::redirect(next);
+        Ok(())
+    }
+
     /// After a right password: where the sign-in continues if it needs a second step (a code,
     /// or setting a factor up under `--require-2fa`), with a pending sign-in's cookie set; `None`
     /// if the session may start now.
@@ -105,21 +120,7 @@ pub async fn sign_up(username: String, password: String) -> Result<(), ApiError>
             tracing::info!(user = user.id, "signed up");
             crate::server::accounts::welcome::welcome(&state, user.id).await;
             // With `--require-2fa`, a second factor is set up before the first session.
-            match ssr::second_step(&state, user.id).await {
-                Ok(Some(next)) => {
-                    leptos_axum::redirect(next);
-                    return Ok(());
-                }
-                Ok(None) => {}
-                Err(error) => return ssr::back("/signin", error, Some(&name)),
-            }
-            match ssr::start_session(&state, user.id).await {
-                Ok(()) => {
-                    leptos_axum::redirect("/");
-                    Ok(())
-                }
-                Err(error) => ssr::back("/signin", error, Some(&name)),
-            }
+            ssr::let_in(&state, user.id, &name).await
         }
         Err(UserError::UsernameTaken) => ssr::back("/signup", FormError::UsernameTaken, Some(&name)),
         Err(error) => {
@@ -195,21 +196,7 @@ pub async fn sign_in(username: String, password: String) -> Result<(), ApiError>
         Some(user) => {
             state.throttle.succeeded(attempt);
             give_back(true).await;
-            match ssr::second_step(&state, user.id).await {
-                Ok(Some(next)) => {
-                    leptos_axum::redirect(next);
-                    return Ok(());
-                }
-                Ok(None) => {}
-                Err(error) => return ssr::back("/signin", error, Some(&name)),
-            }
-            match ssr::start_session(&state, user.id).await {
-                Ok(()) => {
-                    leptos_axum::redirect("/");
-                    Ok(())
-                }
-                Err(error) => ssr::back("/signin", error, Some(&name)),
-            }
+            ssr::let_in(&state, user.id, &name).await
         }
         None => {
             state.throttle.failed(attempt);

@@ -82,28 +82,37 @@ fn ProviderChoice(provider: Option<String>, passwords: bool, error: Signal<Optio
     })
 }
 
+/// What both pages share: the logo, the identity provider's button, and — unless passwords are
+/// off — the page's own form (`children`).
 #[component]
-pub fn SignInPage() -> impl IntoView {
-    let action = ServerAction::<SignIn>::new();
-    let (error, username) = returned(action);
+fn AccountPage(error: Signal<Option<String>>, children: Children) -> impl IntoView {
     let WaysIn { provider, passwords } = ways_in();
     view! {
         <main class="account">
             <h1><span class="logo">"Banter"</span></h1>
             <ProviderChoice provider passwords error/>
-            {passwords.then(|| view! {
-                <ActionForm action attr:id="signin-form" attr:class="account-form">
-                    <h2>"Sign in"</h2>
-                    <UsernameField username/>
-                    <label for="password">"Password"</label>
-                    <input id="password" name="password" type="password" autocomplete="current-password" required/>
-                    <p class="form-error" role="alert">{error}</p>
-                    <button type="submit">"Sign in"</button>
-                </ActionForm>
-                <p class="account-switch"><a href="/forgot" rel="external" id="forgot-link">"Forgot password?"</a></p>
-                <p class="account-switch">"New here? " <a href="/signup" rel="external">"Create an account"</a></p>
-            })}
+            {passwords.then(children)}
         </main>
+    }
+}
+
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let action = ServerAction::<SignIn>::new();
+    let (error, username) = returned(action);
+    view! {
+        <AccountPage error>
+            <ActionForm action attr:id="signin-form" attr:class="account-form">
+                <h2>"Sign in"</h2>
+                <UsernameField username/>
+                <label for="password">"Password"</label>
+                <input id="password" name="password" type="password" autocomplete="current-password" required/>
+                <p class="form-error" role="alert">{error}</p>
+                <button type="submit">"Sign in"</button>
+            </ActionForm>
+            <p class="account-switch"><a href="/forgot" rel="external" id="forgot-link">"Forgot password?"</a></p>
+            <p class="account-switch">"New here? " <a href="/signup" rel="external">"Create an account"</a></p>
+        </AccountPage>
     }
 }
 
@@ -111,32 +120,27 @@ pub fn SignInPage() -> impl IntoView {
 pub fn SignUpPage() -> impl IntoView {
     let action = ServerAction::<SignUp>::new();
     let (error, username) = returned(action);
-    let WaysIn { provider, passwords } = ways_in();
     view! {
-        <main class="account">
-            <h1><span class="logo">"Banter"</span></h1>
-            <ProviderChoice provider passwords error/>
-            {passwords.then(|| view! {
-                <ActionForm action attr:id="signup-form" attr:class="account-form">
-                    <h2>"Create an account"</h2>
-                    <UsernameField username described_by="username-rules"/>
-                    <p id="username-rules" class="hint">
-                        {format!("2–{MAX_USERNAME_CHARS} characters: letters, digits, '.', '_' or '-'.")}
-                    </p>
-                    <label for="password">"Password"</label>
-                    <input
-                        id="password"
-                        name="password"
-                        type="password"
-                        autocomplete="new-password"
-                        required
-                        minlength=MIN_PASSWORD_CHARS
-                    />
-                    <p class="form-error" role="alert">{error}</p>
-                    <button type="submit">"Create account"</button>
-                </ActionForm>
-                <p class="account-switch">"Have an account? " <a href="/signin" rel="external">"Sign in"</a></p>
-            })}
-        </main>
+        <AccountPage error>
+            <ActionForm action attr:id="signup-form" attr:class="account-form">
+                <h2>"Create an account"</h2>
+                <UsernameField username described_by="username-rules"/>
+                <p id="username-rules" class="hint">
+                    {format!("2–{MAX_USERNAME_CHARS} characters: letters, digits, '.', '_' or '-'.")}
+                </p>
+                <label for="password">"Password"</label>
+                <input
+                    id="password"
+                    name="password"
+                    type="password"
+                    autocomplete="new-password"
+                    required
+                    minlength=MIN_PASSWORD_CHARS
+                />
+                <p class="form-error" role="alert">{error}</p>
+                <button type="submit">"Create account"</button>
+            </ActionForm>
+            <p class="account-switch">"Have an account? " <a href="/signin" rel="external">"Sign in"</a></p>
+        </AccountPage>
     }
 }

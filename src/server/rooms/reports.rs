@@ -51,6 +51,14 @@ const OPEN_COLUMNS: &str = "p.id, p.room_id, r.name AS room, COALESCE(r.title, r
     reporter.username AS reporter, author.username AS author, m.author_id, m.body,
     CASE WHEN m.deleted_at IS NULL THEN 0 ELSE 1 END AS deleted";
 
+/// The tables [`OPEN_COLUMNS`] reads: the report, its room, its reporter, the message and
+/// its author.
+const OPEN_TABLES: &str = "reports p
+    JOIN rooms r ON r.id = p.room_id
+    JOIN users reporter ON reporter.id = p.reporter_id
+    JOIN messages m ON m.room_id = p.room_id AND m.seq = p.seq
+    LEFT JOIN users author ON author.id = m.author_id";
+
 fn open_report(row: &sqlx::any::AnyRow) -> Result<OpenReport, sqlx::Error> {
     Ok(OpenReport {
         id: row.try_get("id")?,
@@ -123,11 +131,7 @@ impl Store {
     /// were promoted in; never a conversation), or everywhere for an administrator.
     pub async fn open_reports_for(&self, viewer_id: i64, admin: bool) -> Result<Vec<OpenReport>, StoreError> {
         let query = format!(
-            "SELECT {OPEN_COLUMNS} FROM reports p
-             JOIN rooms r ON r.id = p.room_id
-             JOIN users reporter ON reporter.id = p.reporter_id
-             JOIN messages m ON m.room_id = p.room_id AND m.seq = p.seq
-             LEFT JOIN users author ON author.id = m.author_id
+            "SELECT {OPEN_COLUMNS} FROM {OPEN_TABLES}
              WHERE p.resolved_at IS NULL
                AND ($1 = 1 OR (r.kind <> 'direct' AND (r.created_by = $2
                     OR EXISTS (SELECT 1 FROM room_moderators rm WHERE rm.room_id = r.id AND rm.user_id = $3))))
@@ -146,11 +150,7 @@ impl Store {
     /// The open report `id`, whoever may see it.
     pub async fn open_report(&self, id: i64) -> Result<Option<OpenReport>, StoreError> {
         let query = format!(
-            "SELECT {OPEN_COLUMNS} FROM reports p
-             JOIN rooms r ON r.id = p.room_id
-             JOIN users reporter ON reporter.id = p.reporter_id
-             JOIN messages m ON m.room_id = p.room_id AND m.seq = p.seq
-             LEFT JOIN users author ON author.id = m.author_id
+            "SELECT {OPEN_COLUMNS} FROM {OPEN_TABLES}
              WHERE p.id = $1 AND p.resolved_at IS NULL"
         );
         let row = sqlx::query(&query).bind(id).fetch_optional(self.pool()).await?;
