@@ -67,7 +67,8 @@ pub(crate) mod ssr {
             })?;
         let headers: axum::http::HeaderMap = leptos_axum::extract().await.unwrap_or_default();
         let secure = crate::server::accounts::session_cookie::over_https(&headers);
-        super::super::ssr::set_cookie(&pending_cookie(&token, PENDING_VALID_MS / 1000, secure));
+        let max_age = u64::try_from(PENDING_VALID_MS / 1000).unwrap_or(0);
+        super::super::ssr::set_cookie(&pending_cookie(&token, max_age, secure));
         Ok(Some(next))
     }
 
@@ -340,6 +341,16 @@ pub async fn my_profile() -> Result<Option<crate::model::Profile>, ApiError> {
 /// Where a person deletes their account (the server's page alone).
 pub const DELETE_ACCOUNT_PATH: &str = "/profile/delete";
 
+/// Whether the signed-in person has a password (else they sign in through the identity
+/// provider): what confirms deleting their account.
+#[server(endpoint = "signs_in_with_password")]
+pub async fn signs_in_with_password() -> Result<bool, ApiError> {
+    let state = super::ssr::state()?;
+    let user = super::ssr::signed_in(&state).await?;
+    let provider = state.store.signs_in_with_provider(user.id).await.map_err(super::ssr::unavailable)?;
+    Ok(!provider)
+}
+
 /// Delete the signed-in person's account, confirmed with their password (or, for an account
 /// of the identity provider, by typing their username in `confirm`). Their messages stay as
 /// "Deleted user" unless `messages` is set: then each is deleted, as a sequenced deletion.
@@ -371,7 +382,7 @@ pub async fn delete_account(
     let ended = super::ssr::end_sockets_of(&state, user.id);
     tracing::info!(user = user.id, sockets = ended, rooms = rooms.len(), "account deleted");
     for room_id in rooms {
-        if let Ok(Some(room)) = state.store.report_room(room_id).await {
+        if let Ok(Some(room)) = state.store.room_by_id(room_id).await {
             crate::server::rooms::room_members::changed(&state, &room).await;
         }
     }

@@ -61,7 +61,8 @@ mod ssr {
     ) -> Result<Option<(OpenReport, RoomAccess, Power)>, ApiError> {
         let unavailable = super::super::ssr::unavailable;
         let Some(report) = state.store.open_report(id).await.map_err(unavailable)? else { return Ok(None) };
-        let Some(room) = state.store.report_room(report.room_id).await.map_err(unavailable)? else {
+        let Some(room) = state.store.room_by_id(report.room_id).await.map_err(super::super::ssr::internal)?
+        else {
             return Ok(None);
         };
         let admin = state.is_admin(user.id, &user.username).await;

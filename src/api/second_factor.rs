@@ -13,11 +13,20 @@ pub const SECURITY_PATH: &str = "/profile/security";
 /// Where a correct password leads when a code is needed too.
 pub const CODE_PATH: &str = "/signin/code";
 
+/// Where a person's second factor stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FactorState {
+    Off,
+    /// Made, waiting for its first code.
+    SettingUp,
+    On,
+}
+
 /// The security page's content.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SecondFactorView {
-    /// `off`, `setting_up` or `on`.
-    pub state: String,
+    pub state: FactorState,
     /// While setting up: the secret to type in, and its QR code (SVG).
     pub secret: Option<String>,
     pub qr_svg: Option<String>,
@@ -81,7 +90,7 @@ pub async fn my_second_factor() -> Result<SecondFactorView, ApiError> {
     let Some((user, pending)) = ssr::enrolling(&state).await? else { return Err(ApiError::signed_out()) };
     let passwordless = state.store.signs_in_with_provider(user.id).await.map_err(super::ssr::unavailable)?;
     let view = SecondFactorView {
-        state: String::new(),
+        state: FactorState::Off,
         secret: None,
         qr_svg: None,
         recovery_left: 0,
@@ -91,9 +100,9 @@ pub async fn my_second_factor() -> Result<SecondFactorView, ApiError> {
     };
     let found = state.store.totp_state(user.id, &user.username).await.map_err(super::ssr::unavailable)?;
     Ok(match found {
-        TotpState::Off => SecondFactorView { state: "off".into(), ..view },
+        TotpState::Off => view,
         TotpState::SettingUp { secret, url } => SecondFactorView {
-            state: "setting_up".into(),
+            state: FactorState::SettingUp,
             qr_svg: ssr::qr_svg(&url),
             secret: Some(secret),
             ..view
@@ -101,7 +110,7 @@ pub async fn my_second_factor() -> Result<SecondFactorView, ApiError> {
         TotpState::On { recovery_left } => {
             let fresh_codes =
                 state.store.take_fresh_recovery_codes(user.id).await.map_err(super::ssr::unavailable)?;
-            SecondFactorView { state: "on".into(), recovery_left, fresh_codes, ..view }
+            SecondFactorView { state: FactorState::On, recovery_left, fresh_codes, ..view }
         }
     })
 }

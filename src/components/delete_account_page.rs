@@ -6,20 +6,19 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::components::Redirect;
 
-use crate::api::{DeleteAccount, SecondFactorView, my_second_factor};
+use crate::api::{DeleteAccount, signs_in_with_password};
 use crate::components::form_refusal::returned_error;
 
 #[component]
 pub fn DeleteAccountPage() -> impl IntoView {
-    // Whether the account has a password: the security page's view says so.
-    let account = Resource::new_blocking(|| (), |_| my_second_factor());
+    let password = Resource::new_blocking(|| (), |_| signs_in_with_password());
     view! {
         <leptos_meta::Title text="Delete your account · Banter"/>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
-                match account.await {
-                    Ok(view) if !view.signing_in => view! { <DeleteForm view/> }.into_any(),
-                    _ => view! { <Redirect path="/signin"/> }.into_any(),
+                match password.await {
+                    Ok(password) => view! { <DeleteForm password/> }.into_any(),
+                    Err(_) => view! { <Redirect path="/signin"/> }.into_any(),
                 }
             })}
         </Suspense>
@@ -27,9 +26,9 @@ pub fn DeleteAccountPage() -> impl IntoView {
 }
 
 #[component]
-fn DeleteForm(view: SecondFactorView) -> impl IntoView {
+fn DeleteForm(password: bool) -> impl IntoView {
     let error = returned_error();
-    let confirm = if view.passwordless {
+    let confirm = if !password {
         view! {
             <label for="delete-confirm">"Type your username to confirm"</label>
             <input id="delete-confirm" name="confirm" type="text" autocomplete="off" required/>

@@ -7,7 +7,9 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::components::Redirect;
 
-use crate::api::{BeginTotp, ConfirmTotp, DisableTotp, SecondFactorView, SignInCode, my_second_factor};
+use crate::api::{
+    BeginTotp, ConfirmTotp, DisableTotp, FactorState, SecondFactorView, SignInCode, my_second_factor,
+};
 use crate::components::form_refusal::returned_error;
 
 #[component]
@@ -32,12 +34,12 @@ fn SecurityForms(factor: SecondFactorView) -> impl IntoView {
     let back = (!factor.signing_in).then(|| {
         view! { <p><a href="/profile" class="back">"← Back to your profile"</a></p> }
     });
-    let body = match factor.state.as_str() {
+    let body = match factor.state {
         _ if factor.passwordless => view! {
             <p id="totp-state">"You sign in through your organisation's identity provider, which asks for any second factor."</p>
         }
         .into_any(),
-        "setting_up" => {
+        FactorState::SettingUp => {
             let secret = factor.secret.unwrap_or_default();
             view! {
                 <p id="totp-state">"Scan this code with an authenticator app (or type the key), then enter the code it shows."</p>
@@ -51,7 +53,7 @@ fn SecurityForms(factor: SecondFactorView) -> impl IntoView {
             }
             .into_any()
         }
-        "on" => {
+        FactorState::On => {
             let fresh = (!factor.fresh_codes.is_empty()).then(|| {
                 view! {
                     <section aria-labelledby="recovery-title" class="recovery">
@@ -78,7 +80,7 @@ fn SecurityForms(factor: SecondFactorView) -> impl IntoView {
             }
             .into_any()
         }
-        _ => view! {
+        FactorState::Off => view! {
             <p id="totp-state">
                 {if factor.signing_in {
                     "This server asks everyone for a second factor: set one up to finish signing in."

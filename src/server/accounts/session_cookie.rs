@@ -14,15 +14,27 @@ pub const SESSION_COOKIE: &str = "banter_session";
 
 /// The session token in the request's cookies, if there is a well-formed one.
 pub fn read(headers: &HeaderMap) -> Option<String> {
+    named(headers, SESSION_COOKIE)
+        .filter(|token| token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit()))
+        .map(str::to_owned)
+}
+
+/// The value of the request's cookie `name`, if it has one that is not empty.
+pub fn named<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == SESSION_COOKIE)
-        .map(|(_, value)| value.to_owned())
-        .filter(|token| token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit()))
+        .find_map(|(key, value)| (key == name && !value.is_empty()).then_some(value))
+}
+
+/// `Set-Cookie` for an HttpOnly, SameSite=Lax cookie `name` sent back to `path` for
+/// `max_age_secs` (an empty `value` and 0: its removal); Secure when served over https.
+pub fn lax(name: &str, value: &str, path: &str, max_age_secs: u64, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{name}={value}; Path={path}; Max-Age={max_age_secs}; HttpOnly; SameSite=Lax{secure}")
 }
 
 /// Whether the browser reached us over https: a TLS-terminating proxy says so in
@@ -41,17 +53,12 @@ pub fn over_https(headers: &HeaderMap) -> bool {
 
 /// `Set-Cookie` for a new session.
 pub fn set(token: &str, secure: bool) -> String {
-    let secure = if secure { "; Secure" } else { "" };
-    format!(
-        "{SESSION_COOKIE}={token}; Path=/; Max-Age={}; HttpOnly; SameSite=Lax{secure}",
-        SESSION_TTL.as_secs()
-    )
+    lax(SESSION_COOKIE, token, "/", SESSION_TTL.as_secs(), secure)
 }
 
 /// `Set-Cookie` that removes the session cookie (sign out).
 pub fn clear(secure: bool) -> String {
-    let secure = if secure { "; Secure" } else { "" };
-    format!("{SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{secure}")
+    lax(SESSION_COOKIE, "", "/", 0, secure)
 }
 
 #[cfg(test)]

@@ -70,14 +70,17 @@ impl Store {
         now: i64,
         limit: i64,
     ) -> Result<Vec<Expired>, StoreError> {
-        let rooms = sqlx::query("SELECT id, name, retention_days FROM rooms").fetch_all(self.pool()).await?;
+        // Only rooms that keep their history for a limited time.
+        let rooms = sqlx::query(
+            "SELECT id, name, COALESCE(retention_days, $1) AS days FROM rooms WHERE COALESCE(retention_days, $2) > 0",
+        )
+        .bind(i64::from(server_days))
+        .bind(i64::from(server_days))
+        .fetch_all(self.pool())
+        .await?;
         let mut expired = Vec::new();
         for row in rooms {
-            let days: Option<i64> = row.try_get("retention_days")?;
-            let days = days.unwrap_or(i64::from(server_days));
-            if days <= 0 {
-                continue;
-            }
+            let days: i64 = row.try_get("days")?;
             let room_id: i64 = row.try_get("id")?;
             let room: String = row.try_get("name")?;
             let cutoff = now.saturating_sub(days.saturating_mul(DAY_MS));

@@ -112,6 +112,23 @@ impl Store {
         }
     }
 
+    /// The room `room_id`, whoever asks (`member` false): for acts that reach a room by its id,
+    /// whose callers check who may act (a report's moderator, a departing account's rooms).
+    pub async fn room_by_id(&self, room_id: i64) -> Result<Option<RoomAccess>, RoomError> {
+        let row = sqlx::query("SELECT id, name, kind, created_by FROM rooms WHERE id = $1")
+            .bind(room_id)
+            .fetch_optional(self.pool())
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some(RoomAccess {
+            id: row.try_get("id")?,
+            name: row.try_get("name")?,
+            kind: kind_of(row.try_get::<&str, _>("kind")?),
+            created_by: row.try_get("created_by")?,
+            member: false,
+        }))
+    }
+
     /// Join a public room (anyone may); other rooms are joined by invitation only.
     pub async fn join_public(&self, room: &RoomAccess, user_id: i64) -> Result<(), RoomError> {
         if room.kind != RoomKind::Public {

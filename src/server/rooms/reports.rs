@@ -9,7 +9,7 @@ use sqlx::Row;
 
 use crate::model::now_ms;
 use crate::rooms::RoomKind;
-use crate::server::rooms::membership::{RoomAccess, kind_of};
+use crate::server::rooms::membership::kind_of;
 use crate::server::rooms::moderation::{self, Act};
 use crate::server::storage::store::{Store, StoreError};
 
@@ -188,23 +188,6 @@ impl Store {
 }
 
 impl Store {
-    /// The room `room_id` as a moderator acting on a report sees it (whether or not they are a
-    /// member: an administrator need not be).
-    pub async fn report_room(&self, room_id: i64) -> Result<Option<RoomAccess>, StoreError> {
-        let row = sqlx::query("SELECT id, name, kind, created_by FROM rooms WHERE id = $1")
-            .bind(room_id)
-            .fetch_optional(self.pool())
-            .await?;
-        let Some(row) = row else { return Ok(None) };
-        Ok(Some(RoomAccess {
-            id: row.try_get("id")?,
-            name: row.try_get("name")?,
-            kind: kind_of(row.try_get::<&str, _>("kind")?),
-            created_by: row.try_get("created_by")?,
-            member: false,
-        }))
-    }
-
     /// Message `seq` of the room as the report form quotes it: its author's username and its
     /// text; `None` if it is not there or deleted.
     pub async fn reportable_message(

@@ -5,6 +5,7 @@
 //! setting a factor up. The session starts when that step succeeds, and the pending sign-in
 //! ends with it.
 
+use crate::server::accounts::session_cookie;
 use crate::server::accounts::users::{new_secret, token_hash};
 use crate::server::storage::store::{Store, StoreError};
 
@@ -14,20 +15,13 @@ pub const PENDING_VALID_MS: i64 = 5 * 60 * 1_000;
 pub const PENDING_COOKIE: &str = "banter_2fa";
 
 /// `Set-Cookie` for a pending sign-in (empty `token`, `max_age_seconds` 0: its removal).
-pub fn pending_cookie(token: &str, max_age_seconds: i64, secure: bool) -> String {
-    let secure = if secure { "; Secure" } else { "" };
-    format!("{PENDING_COOKIE}={token}; Path=/; Max-Age={max_age_seconds}; HttpOnly; SameSite=Lax{secure}")
+pub fn pending_cookie(token: &str, max_age_seconds: u64, secure: bool) -> String {
+    session_cookie::lax(PENDING_COOKIE, token, "/", max_age_seconds, secure)
 }
 
 /// The pending sign-in's token from a request's cookies.
 pub fn pending_token(headers: &axum::http::HeaderMap) -> Option<String> {
-    headers
-        .get_all(axum::http::header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find_map(|(name, value)| (name == PENDING_COOKIE && !value.is_empty()).then(|| value.to_owned()))
+    session_cookie::named(headers, PENDING_COOKIE).map(str::to_owned)
 }
 
 impl Store {

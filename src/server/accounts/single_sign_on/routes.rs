@@ -28,12 +28,10 @@ fn refused(error: FormError) -> Response {
     response
 }
 
-/// `Set-Cookie` for the pending sign-in's `state`, sent back only to the callback.
-fn flow_cookie(state: &str, max_age_seconds: i64, secure: bool) -> String {
-    let secure = if secure { "; Secure" } else { "" };
-    format!(
-        "{FLOW_COOKIE}={state}; Path={CALLBACK_PATH}; Max-Age={max_age_seconds}; HttpOnly; SameSite=Lax{secure}"
-    )
+/// `Set-Cookie` for the pending sign-in's `state`, sent back only to the callback (empty, 0:
+/// its removal).
+fn flow_cookie(state: &str, max_age_secs: u64, secure: bool) -> String {
+    session_cookie::lax(FLOW_COOKIE, state, CALLBACK_PATH, max_age_secs, secure)
 }
 
 fn not_configured() -> Response {
@@ -63,23 +61,13 @@ pub async fn start(
         tracing::error!(%error, "cannot keep a pending sign-in");
         return refused(FormError::Unavailable);
     }
-    let cookie = flow_cookie(&begun.state, FLOW_VALID_MS / 1000, session_cookie::over_https(&headers));
+    let max_age = u64::try_from(FLOW_VALID_MS / 1000).unwrap_or(0);
+    let cookie = flow_cookie(&begun.state, max_age, session_cookie::over_https(&headers));
     let mut response = Redirect::to(&begun.url).into_response();
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
     response
-}
-
-/// The pending sign-in's `state` from this browser's cookie.
-fn state_cookie(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find_map(|(name, value)| (name == FLOW_COOKIE && !value.is_empty()).then_some(value))
 }
 
 /// `GET /auth/oidc/callback?code=…&state=…`: the provider sends the browser back here.
@@ -98,7 +86,7 @@ pub async fn callback(
         return refused(FormError::SsoExpired);
     };
     // Started in this browser: a callback URL carried to another browser gets nothing.
-    if state_cookie(&headers) != Some(returned_state.as_str()) {
+    if session_cookie::named(&headers, FLOW_COOKIE) != Some(returned_state.as_str()) {
         tracing::warn!("a sign-in came back to a browser that did not start it");
         return refused(FormError::SsoExpired);
     }
