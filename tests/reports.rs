@@ -113,6 +113,23 @@ async fn a_report_reaches_the_rooms_moderators_alone_and_resolving_it_is_logged(
         "ann is out of the room: {}",
         page.lines().next().unwrap_or("")
     );
+
+    // A creator who left the room sees and acts on none of its reports.
+    let mut owner_socket = server.join_room("owner", &room).await;
+    let parting = owner_socket.say(&room, "o1", "leaving now").await;
+    assert_eq!(
+        report(&server, &bob, &room, parting, "other", "").await,
+        format!("/r/{room}/report/{parting}?sent")
+    );
+    let open = queue(&server, &owner).await;
+    assert_eq!(open.len(), 1, "{open:?}");
+    let left =
+        server.post_form("/api/remove_member", Some(&owner), &format!("room={room}&username=owner")).await;
+    assert_eq!(header(&left, "location"), Some("/rooms"), "{left}");
+    assert!(queue(&server, &owner).await.is_empty(), "no longer in the room");
+    let not_theirs =
+        server.call("/api/resolve_report", &owner, &format!("id={}&action=dismiss", open[0])).await;
+    assert!(not_theirs.starts_with("HTTP/1.1 404"), "{not_theirs}");
 }
 
 #[tokio::test]

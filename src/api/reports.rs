@@ -67,7 +67,11 @@ mod ssr {
         };
         let admin = state.is_admin(user.id, &user.username).await;
         let power = state.store.power(&room, user.id, admin).await.map_err(super::super::ssr::internal)?;
-        let may = power == Power::Admin || (room.kind != RoomKind::Direct && power >= Power::Moderator);
+        // A moderator who has left the room (its creator may) acts on nothing of it.
+        let member = state.store.room_for(user.id, &room.name).await.map_err(super::super::ssr::internal)?;
+        let member = member.is_some_and(|access| access.member);
+        let may =
+            power == Power::Admin || (room.kind != RoomKind::Direct && member && power >= Power::Moderator);
         Ok(may.then_some((report, room, power)))
     }
 }

@@ -127,18 +127,21 @@ impl Store {
         Ok(Filed::Filed)
     }
 
-    /// Open reports `viewer_id` may act on, oldest first: in rooms they moderate (created, or
-    /// were promoted in; never a conversation), or everywhere for an administrator.
+    /// Open reports `viewer_id` may act on, oldest first: in rooms they are in and moderate
+    /// (created, or were promoted in; never a conversation), or everywhere for an administrator.
     pub async fn open_reports_for(&self, viewer_id: i64, admin: bool) -> Result<Vec<OpenReport>, StoreError> {
         let query = format!(
             "SELECT {OPEN_COLUMNS} FROM {OPEN_TABLES}
              WHERE p.resolved_at IS NULL
-               AND ($1 = 1 OR (r.kind <> 'direct' AND (r.created_by = $2
-                    OR EXISTS (SELECT 1 FROM room_moderators rm WHERE rm.room_id = r.id AND rm.user_id = $3))))
-             ORDER BY p.created_at, p.id LIMIT $4"
+               AND ($1 = 1 OR (r.kind <> 'direct'
+                    AND EXISTS (SELECT 1 FROM room_members mm WHERE mm.room_id = r.id AND mm.user_id = $2)
+                    AND (r.created_by = $3
+                         OR EXISTS (SELECT 1 FROM room_moderators rm WHERE rm.room_id = r.id AND rm.user_id = $4))))
+             ORDER BY p.created_at, p.id LIMIT $5"
         );
         let rows = sqlx::query(&query)
             .bind(i64::from(admin))
+            .bind(viewer_id)
             .bind(viewer_id)
             .bind(viewer_id)
             .bind(REPORTS_PAGE)
