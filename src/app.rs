@@ -12,8 +12,9 @@ use crate::components::rooms_page::RoomsPage;
 use crate::components::saved_page::SavedPage;
 use crate::components::search_page::SearchPage;
 use crate::components::server_only::{
-    CodePage, DeleteAccountPage, EmailPage, ForgotPasswordPage, IntegrationsPage, ModerationPage, ReportPage,
-    ReportsPage, ResetPasswordPage, SecurityPage, SignInPage, SignUpPage, UnsubscribePage,
+    BlockedPage, CodePage, DeleteAccountPage, EmailPage, ForgotPasswordPage, IntegrationsPage,
+    ModerationPage, ReportPage, ReportsPage, ResetPasswordPage, SecurityPage, SignInPage, SignUpPage,
+    UnsubscribePage,
 };
 use crate::components::threads_page::ThreadsPage;
 
@@ -107,6 +108,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("forgot") view=ForgotPasswordPage/>
                 <Route path=path!("profile/email") view=EmailPage/>
                 <Route path=path!("profile/delete") view=DeleteAccountPage ssr=SsrMode::Async/>
+                <Route path=path!("profile/blocked") view=BlockedPage ssr=SsrMode::Async/>
                 <Route path=path!("unsubscribe") view=UnsubscribePage/>
                 <Route path=path!("profile") view=ProfilePage ssr=SsrMode::Async/>
             </Routes>

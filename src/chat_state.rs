@@ -120,6 +120,9 @@ pub struct ChatState {
     pub selected: RwSignal<Option<i64>>,
     /// Minutes east of UTC for showing times: 0 on the server, the browser's own once hydrated.
     pub utc_offset: RwSignal<i64>,
+    /// The people this person blocks, by username: their messages show collapsed, and
+    /// nothing of theirs raises a count or a notification.
+    pub blocked: StoredValue<Vec<String>>,
     /// Set by the browser client once it runs; `None` on the server.
     commands: StoredValue<Option<UnboundedSender<Command>>>,
 }
@@ -160,6 +163,7 @@ impl ChatState {
             may_pin: StoredValue::new(page.info.as_ref().is_some_and(|info| info.may_pin)),
             saved: RwSignal::new(page.saved.clone()),
             receipts: RwSignal::new(page.receipts.clone()),
+            blocked: StoredValue::new(page.blocked.clone()),
             utc_offset: RwSignal::new(0),
             commands: StoredValue::new(None),
         }

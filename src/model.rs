@@ -285,6 +285,18 @@ pub struct Profile {
     pub read_receipts: bool,
 }
 
+/// The most people one person may block, so the list their pages carry stays small.
+pub const MAX_BLOCKS_PER_PERSON: usize = 1_000;
+
+/// A person someone blocked, as their list of blocked people shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockedPerson {
+    pub username: String,
+    pub name: String,
+    /// When they were blocked (ms since the Unix epoch).
+    pub since: i64,
+}
+
 /// Most bots one person may own.
 pub const MAX_BOTS_PER_PERSON: usize = 20;
 

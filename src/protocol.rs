@@ -357,6 +357,8 @@ pub enum ErrorCode {
     /// A slash command that could not be done (unknown, not allowed, used wrongly): the
     /// message says why.
     CommandFailed,
+    /// Anything but a deletion in a conversation that a block between its two people closed.
+    ConversationClosed,
 }
 
 /// A resume position as the client sent it. Anything that is not a non-negative integer is

@@ -13,6 +13,7 @@ mod assets;
 mod attachments;
 mod backup;
 mod bad_input;
+mod blocks;
 mod bots;
 mod commands;
 mod delivery;

@@ -70,6 +70,9 @@ pub struct ChatPage {
     /// not shown read receipts.
     #[serde(default)]
     pub receipts: Option<Vec<crate::model::Receipt>>,
+    /// The people this person blocks, by username: their messages show collapsed.
+    #[serde(default)]
+    pub blocked: Vec<String>,
 }
 
 pub use crate::rooms::Member;
@@ -151,6 +154,7 @@ pub async fn load_chat(room: String, at: Option<i64>, thread: Option<i64>) -> Re
         thread_draft: None,
         unread_threads: Vec::new(),
         receipts: None,
+        blocked: Vec::new(),
     };
     let Some(user) = super::ssr::user(&state).await? else { return Ok(page) };
     page.me = Some(user.profile());
@@ -212,6 +216,8 @@ pub async fn load_chat(room: String, at: Option<i64>, thread: Option<i64>) -> Re
     page.saved = state.store.saved_in_room(user.id, access.id).await.map_err(super::ssr::internal)?;
     page.draft = state.store.draft(user.id, access.id, None).await.map_err(super::ssr::internal)?;
     page.receipts = state.store.receipts(access.id, user.id).await.map_err(super::ssr::unavailable)?;
+    let blocked = state.store.blocked_by(user.id).await.map_err(super::ssr::unavailable)?;
+    page.blocked = blocked.into_iter().map(|person| person.username).collect();
     if let Some(root) = thread {
         page.thread = state
             .store

@@ -76,11 +76,18 @@ pub enum FormError {
     InvalidReport,
     /// Too many reports filed lately.
     TooManyReports,
+    /// A conversation that a block between the two people keeps from starting (said without
+    /// saying who blocked whom).
+    NotTakingMessages,
+    /// Blocking oneself.
+    BlockYourself,
+    /// A person blocks at most `MAX_BLOCKS_PER_PERSON` people.
+    TooManyBlocks,
     /// The store failed; nothing changed.
     Unavailable,
 }
 
-const ALL: [FormError; 37] = [
+const ALL: [FormError; 40] = [
     FormError::WrongPassword,
     FormError::Throttled,
     FormError::InvalidUsername,
@@ -117,6 +124,9 @@ const ALL: [FormError; 37] = [
     FormError::NoPassword,
     FormError::InvalidReport,
     FormError::TooManyReports,
+    FormError::NotTakingMessages,
+    FormError::BlockYourself,
+    FormError::TooManyBlocks,
     FormError::Unavailable,
 ];
 
@@ -159,6 +169,9 @@ impl FormError {
             FormError::NoPassword => "no-password",
             FormError::InvalidReport => "invalid-report",
             FormError::TooManyReports => "too-many-reports",
+            FormError::NotTakingMessages => "not-taking-messages",
+            FormError::BlockYourself => "block-yourself",
+            FormError::TooManyBlocks => "too-many-blocks",
             FormError::Unavailable => "unavailable",
         }
     }
@@ -264,6 +277,12 @@ impl FormError {
             FormError::TooManyReports => {
                 "You have reported several messages just now; wait an hour, then try again.".to_owned()
             }
+            FormError::NotTakingMessages => "You cannot start a conversation with this person.".to_owned(),
+            FormError::BlockYourself => "You cannot block yourself.".to_owned(),
+            FormError::TooManyBlocks => format!(
+                "You have blocked {} people already; unblock someone first.",
+                crate::model::MAX_BLOCKS_PER_PERSON
+            ),
             FormError::Unavailable => "The server could not do that just now; try again.".to_owned(),
         }
     }
@@ -298,7 +317,9 @@ impl FormError {
             FormError::TooManyMails | FormError::SsoThrottled | FormError::TooManyReports => {
                 ApiCode::RateLimited
             }
-            FormError::InvalidReport => ApiCode::InvalidField,
+            FormError::InvalidReport | FormError::BlockYourself => ApiCode::InvalidField,
+            FormError::NotTakingMessages => ApiCode::NotAllowed,
+            FormError::TooManyBlocks => ApiCode::LimitReached,
             FormError::SsoFailed | FormError::SsoExpired => ApiCode::InvalidField,
             FormError::Deactivated | FormError::PasswordSignInOff => ApiCode::NotAllowed,
             FormError::Unavailable | FormError::SsoUnavailable => ApiCode::Unavailable,

@@ -6,6 +6,7 @@
 //!
 //! - [`chat`]: the room's first paint, older pages, posting without a WebSocket.
 //! - [`accounts`]: sign-up, sign-in, sign-out, the profile.
+//! - [`blocks`]: blocking and unblocking people, the list of whom one blocks.
 //! - [`email`]: a person's email address, digests, "Forgot password?".
 //! - [`bots`]: bot accounts and their tokens, from their owner's profile.
 //! - [`rooms`]: finding and creating rooms, conversations, invitations.
@@ -20,6 +21,7 @@
 //! - [`receipts`]: read positions and read receipts, and turning receipts off.
 
 pub mod accounts;
+pub mod blocks;
 pub mod bots;
 pub mod chat;
 pub mod drafts;
@@ -38,6 +40,7 @@ pub mod second_factor;
 pub mod threads;
 
 pub use accounts::*;
+pub use blocks::*;
 pub use bots::*;
 pub use chat::*;
 pub use drafts::*;

@@ -124,6 +124,15 @@ pub async fn open_direct(username: String) -> Result<(), ApiError> {
     let other = state.store.user_by_username(&name).await.map_err(super::ssr::internal)?;
     match other.filter(|other| other.id != user.id) {
         Some(other) => {
+            // A block between the two keeps a conversation from starting; one they had stays
+            // theirs to read (it takes nothing new: `server::rooms::blocks`).
+            let existing = crate::rooms::direct_room_name(user.id, other.id);
+            let had = state.store.room_for(user.id, &existing).await.map_err(super::ssr::internal)?;
+            if had.is_none()
+                && state.store.blocked_between(user.id, other.id).await.map_err(super::ssr::unavailable)?
+            {
+                return refuse("/rooms", FormError::NotTakingMessages, "");
+            }
             let room = state.store.direct_room(user.id, other.id).await.map_err(super::ssr::internal)?;
             leptos_axum::redirect(&format!("/r/{}", room.name));
         }

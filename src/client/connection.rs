@@ -228,7 +228,9 @@ fn apply(chat: ChatState, frame: ServerFrame) -> bool {
             return true;
         }
         ServerFrame::Message(message) => {
-            if notify::page_hidden() && message.username != chat.username.get_value() {
+            // Someone this person blocks: shown collapsed, counted and announced nowhere.
+            let heard = message.username != chat.username.get_value() && !blocks(chat, &message.username);
+            if notify::page_hidden() && heard {
                 chat.unseen_hidden.update(|n| *n += 1);
                 let here = chat.room.get_value();
                 let room = chat.rooms.with_untracked(|rooms| rooms.iter().find(|r| r.name == here).cloned());
@@ -399,7 +401,7 @@ fn apply(chat: ChatState, frame: ServerFrame) -> bool {
             excerpt,
             thread_root,
             also_in_room,
-        } => {
+        } if !blocks(chat, &username) => {
             // A reply only in a thread is no news of the room (its mentions still count).
             let room_news = i64::from(thread_root.is_none() || also_in_room);
             let mentioned = i64::from(chat.username.with_value(|me| mentions.contains(me)));
@@ -444,7 +446,9 @@ fn apply(chat: ChatState, frame: ServerFrame) -> bool {
                 );
             }
         }
-        ServerFrame::ThreadReply { room, root, seq, author, username, excerpt } => {
+        ServerFrame::ThreadReply { room, root, seq, author, username, excerpt }
+            if !blocks(chat, &username) =>
+        {
             let here = room == chat.room.get_value()
                 && Some(root) == chat.thread.with_untracked(|t| t.thread_root());
             if !here {
@@ -476,13 +480,20 @@ fn apply(chat: ChatState, frame: ServerFrame) -> bool {
                 );
             }
         }
+        // From someone this person blocks.
+        ServerFrame::Activity { .. } | ServerFrame::ThreadReply { .. } => {}
         ServerFrame::Typing { username, name, .. } => {
-            if username != chat.username.get_value() {
+            if username != chat.username.get_value() && !blocks(chat, &username) {
                 chat.typists.update(|t| t.typed(&username, &name, now()));
             }
         }
     }
     false
+}
+
+/// Whether this person blocks `username`: news of theirs from other rooms is dropped.
+fn blocks(chat: ChatState, username: &str) -> bool {
+    chat.blocked.with_value(|blocked| blocked.iter().any(|name| name == username))
 }
 
 /// Read the room's pins afresh (after a resync); on failure the list stays as it was.

@@ -92,6 +92,13 @@ fn ChatWindow(data: ChatPageData, thread: Option<i64>) -> impl IntoView {
 
     let title = info.as_ref().map(|i| i.title.clone()).unwrap_or_default();
     let joined = info.as_ref().is_none_or(|i| i.joined);
+    // A conversation with someone this person blocks takes nothing new: the composer gives
+    // way to a way out of the block.
+    let blocked_peer = info.as_ref().filter(|i| i.kind == crate::rooms::RoomKind::Direct).and_then(|i| {
+        let me = me.as_ref().map(|m| m.username.as_str()).unwrap_or_default();
+        let peer = i.members.iter().find(|m| m.username != me)?;
+        chat.blocked.with_value(|blocked| blocked.contains(&peer.username)).then(|| peer.clone())
+    });
     // A file dragged over the chat: it shows where a drop will go.
     let dropping = RwSignal::new(false);
     // Changes only when who is typing changes, not with every `typing` frame: the line is a
@@ -174,7 +181,9 @@ fn ChatWindow(data: ChatPageData, thread: Option<i64>) -> impl IntoView {
                 <p id="typing" class="typing" aria-live="polite">
                     {move || typing_line.get()}
                 </p>
-                {if joined {
+                {if let Some(peer) = blocked_peer {
+                    view! { <BlockedConversation room=room.clone() peer/> }.into_any()
+                } else if joined {
                     view! { <Composer form_client_id/> }.into_any()
                 } else {
                     view! { <JoinRoom room=room.clone() title=join_title.clone()/> }.into_any()
@@ -194,6 +203,21 @@ fn skip_to_input(ev: leptos::ev::MouseEvent) {
     if let Some(input) = input.and_then(|el| el.dyn_into::<leptos::web_sys::HtmlElement>().ok()) {
         ev.prevent_default();
         let _ = input.focus();
+    }
+}
+
+/// In place of the composer in a conversation with someone this person blocks: a plain form
+/// to unblock them, answered with a redirect back to the conversation, open again.
+#[component]
+fn BlockedConversation(room: String, peer: crate::rooms::Member) -> impl IntoView {
+    use leptos::server_fn::ServerFn;
+    view! {
+        <form method="post" action=crate::api::UnblockPerson::url() class="join-room" id="blocked-conversation">
+            <input type="hidden" name="room" value=room/>
+            <input type="hidden" name="username" value=peer.username.clone()/>
+            <p class="muted">"You blocked " {peer.name} ". Neither of you can write here while you do."</p>
+            <button type="submit">{format!("Unblock @{}", peer.username)}</button>
+        </form>
     }
 }
 

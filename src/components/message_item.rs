@@ -47,6 +47,8 @@ pub fn MessageItem(
     // By account: display names are not unique, usernames are.
     let mine = !message.username.is_empty() && chat.username.with_value(|me| *me == message.username);
     let mentions_me = chat.username.with_value(|me| message.mentions.contains(me));
+    // From someone this person blocks: folded away, opened only on purpose.
+    let from_blocked = !mine && chat.blocked.with_value(|blocked| blocked.contains(&message.username));
     let handle = (!message.username.is_empty()).then(|| format!("@{}", message.username));
     let jumbo = is_jumbo(&message.body);
     let editing = RwSignal::new(false);
@@ -157,7 +159,7 @@ pub fn MessageItem(
         }
     });
     view! {
-        <li class="message" class:mine=mine class:continued=continued class:is-deleted=message.deleted
+        <li class="message" class:mine=mine class:continued=continued class:from-blocked=from_blocked class:is-deleted=message.deleted
             class:mentions-me=mentions_me class:selected=move || chat.selected.get() == Some(seq)
             on:click=move |ev| message_touch::tap(chat, seq, &ev)
             on:contextmenu=move |ev| message_touch::long_press(chat, seq, &ev)
@@ -182,19 +184,36 @@ pub fn MessageItem(
             >
                 <EditForm seq text editing id=edit_id.clone()/>
             </Show>
-            <div class="content" class:hidden=move || editing.get()>
-                {answers}
-                {body}
-                {edited}
-                <AttachmentList attachments=message.attachments.clone()/>
-                {preview}
-                {reactions}
-                {thread_line}
-            </div>
+            {fold(from_blocked, view! {
+                <div class="content" class:hidden=move || editing.get()>
+                    {answers}
+                    {body}
+                    {edited}
+                    <AttachmentList attachments=message.attachments.clone()/>
+                    {preview}
+                    {reactions}
+                    {thread_line}
+                </div>
+            })}
             {actions}
             {(!in_thread).then(|| view! { <SeenBy seq/> })}
             <span class="state" aria-hidden="true"></span>
         </li>
+    }
+}
+
+/// A message's content, folded under "Message from a blocked person" when `folded`.
+fn fold(folded: bool, content: impl IntoView + 'static) -> AnyView {
+    if folded {
+        view! {
+            <details class="blocked-message">
+                <summary>"Message from a blocked person"</summary>
+                {content}
+            </details>
+        }
+        .into_any()
+    } else {
+        content.into_any()
     }
 }
 

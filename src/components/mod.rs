@@ -3,6 +3,8 @@
 pub mod attachment_tray;
 pub mod attachment_view;
 pub mod avatar;
+#[cfg(feature = "ssr")]
+pub mod blocked_page;
 pub mod bots_section;
 pub mod chat_page;
 pub mod completions;

@@ -1,4 +1,5 @@
-//! `RoomInfo`: who is in the room (a conversation starts from any of their names); for a
+//! `RoomInfo`: who is in the room (a conversation starts from any of their names, and any of
+//! them can be blocked); for a
 //! private room inviting and leaving; for its moderators removing people, promoting (the
 //! creator), the moderation log and the room's integrations; the room's webhooks.
 //!
@@ -9,7 +10,10 @@ use leptos::prelude::*;
 
 use leptos::server_fn::ServerFn;
 
-use crate::api::{Invite, Member, OpenDirect, RemoveMember, RoomInfo as Info, SetModerator, SetNotify};
+use crate::api::{
+    BlockPerson, Invite, Member, OpenDirect, RemoveMember, RoomInfo as Info, SetModerator, SetNotify,
+    UnblockPerson,
+};
 use crate::chat_state::ChatState;
 use crate::components::hook_line::HookLine;
 use crate::notifications::NotifyLevel;
@@ -189,6 +193,22 @@ fn MemberRow(member: Member, room: String, me: String, rights: Rights) -> impl I
                         <button type="submit" class="secondary small" aria-label=format!("Message {username}")>
                             "Message"
                         </button>
+                    </form>
+                }
+            })}
+            {(!yourself).then(|| {
+                // Blocking answers with a redirect back here: the page reloads folded.
+                let blocked = chat.is_some_and(|chat| chat.blocked.with_value(|b| b.contains(&username)));
+                let (action, label, text) = if blocked {
+                    (UnblockPerson::url(), format!("Unblock {username}"), "Unblock")
+                } else {
+                    (BlockPerson::url(), format!("Block {username}"), "Block")
+                };
+                view! {
+                    <form method="post" action=action class="inline-form">
+                        <input type="hidden" name="room" value=room.clone()/>
+                        <input type="hidden" name="username" value=username.clone()/>
+                        <button type="submit" class="secondary small" aria-label=label>{text}</button>
                     </form>
                 }
             })}

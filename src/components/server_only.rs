@@ -20,11 +20,13 @@ pub fn is_server_only(path: &str) -> bool {
         || matches!(
             parts.as_slice(),
             ["", "signin" | "signup" | "reset" | "forgot" | "unsubscribe" | "reports"]
-                | ["", "profile", "email" | "security" | "delete"]
+                | ["", "profile", "email" | "security" | "delete" | "blocked"]
                 | ["", "signin", "code"]
         )
 }
 
+#[cfg(feature = "ssr")]
+pub use crate::components::blocked_page::BlockedPage;
 #[cfg(feature = "ssr")]
 pub use crate::components::delete_account_page::DeleteAccountPage;
 #[cfg(feature = "ssr")]
@@ -45,6 +47,8 @@ pub use crate::components::second_factor_pages::{CodePage, SecurityPage};
 pub use crate::components::sign_in_pages::{SignInPage, SignUpPage};
 
 // In the browser, each of them is the same stand-in: the page comes from the server.
+#[cfg(not(feature = "ssr"))]
+pub use self::Reload as BlockedPage;
 #[cfg(not(feature = "ssr"))]
 pub use self::Reload as CodePage;
 #[cfg(not(feature = "ssr"))]
@@ -95,7 +99,7 @@ mod tests {
         assert!(is_server_only("/signin") && is_server_only("/signup") && !is_server_only("/signing"));
         assert!(is_server_only("/signin/code") && is_server_only("/profile/security"));
         assert!(is_server_only("/r/general/report/12") && is_server_only("/reports"));
-        assert!(is_server_only("/profile/delete"));
+        assert!(is_server_only("/profile/delete") && is_server_only("/profile/blocked"));
         assert!(
             is_server_only("/forgot") && is_server_only("/unsubscribe/") && !is_server_only("/unsubscribed")
         );

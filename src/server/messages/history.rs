@@ -28,6 +28,8 @@ pub enum Refusal {
     NotModerator,
     #[error("this room has as many pinned messages as it may have: unpin one first")]
     TooManyPins,
+    #[error("this conversation is not taking new messages")]
+    ConversationClosed,
 }
 
 impl Refusal {
@@ -40,6 +42,7 @@ impl Refusal {
             Refusal::TooManyReactions => ErrorCode::InvalidReaction,
             Refusal::NotModerator => ErrorCode::NotModerator,
             Refusal::TooManyPins => ErrorCode::TooManyPins,
+            Refusal::ConversationClosed => ErrorCode::ConversationClosed,
         }
     }
 }

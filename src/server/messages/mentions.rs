@@ -21,33 +21,38 @@ pub struct Mentioned {
 pub async fn prepare(
     store: &Store,
     room_id: i64,
+    author_id: i64,
     body: &str,
 ) -> Result<(String, Vec<Mentioned>), StoreError> {
     let names = mentioned(body);
-    let people = if names.is_empty() { Vec::new() } else { store.members_named(room_id, &names).await? };
+    let people =
+        if names.is_empty() { Vec::new() } else { store.members_named(room_id, author_id, &names).await? };
     let usernames: Vec<String> = people.iter().map(|p| p.username.clone()).collect();
     Ok((crate::server::messages::markdown::render(body, &usernames), people))
 }
 
 impl Store {
-    /// The room's members among `usernames` (lower-case).
+    /// The room's members among `usernames` (lower-case), but those who block `author_id`:
+    /// a blocked person's mention neither reaches nor highlights for them.
     pub async fn members_named(
         &self,
         room_id: i64,
+        author_id: i64,
         usernames: &[String],
     ) -> Result<Vec<Mentioned>, StoreError> {
         if usernames.is_empty() {
             return Ok(Vec::new());
         }
-        // One placeholder per name ($2, $3, …): the same text on SQLite and PostgreSQL. A message
+        // One placeholder per name ($3, $4, …): the same text on SQLite and PostgreSQL. A message
         // names at most `MAX_MENTIONS` people, so the statement stays small.
-        let placeholders: Vec<String> = (2..usernames.len() + 2).map(|n| format!("${n}")).collect();
+        let placeholders: Vec<String> = (3..usernames.len() + 3).map(|n| format!("${n}")).collect();
         let sql = format!(
             "SELECT u.id, u.username FROM users u JOIN room_members m ON m.user_id = u.id AND m.room_id = $1
-             WHERE u.username IN ({})",
+             WHERE u.username IN ({})
+               AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = u.id AND b.blocked_id = $2)",
             placeholders.join(", ")
         );
-        let mut query = sqlx::query(&sql).bind(room_id);
+        let mut query = sqlx::query(&sql).bind(room_id).bind(author_id);
         for name in usernames {
             query = query.bind(name);
         }

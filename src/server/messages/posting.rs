@@ -47,6 +47,7 @@ impl PostError {
             PostError::Refused(refused) => match refused.code() {
                 ErrorCode::UnknownRoom => ApiError::not_found(),
                 ErrorCode::StoreUnavailable => ApiError::unavailable(),
+                ErrorCode::ConversationClosed => ApiError::new(ApiCode::NotAllowed, refused.to_string()),
                 _ => ApiError::invalid(refused.to_string()),
             },
             PostError::Unavailable => ApiError::unavailable(),
@@ -108,10 +109,11 @@ pub async fn prepare(
     post: Post,
 ) -> Result<NewMessage, PostError> {
     spend_allowance(state, author).await?;
-    let (html, mentions) = mentions::prepare(&state.store, room_id, &post.body).await.map_err(|error| {
-        tracing::error!(%error, "cannot look up mentions");
-        PostError::Unavailable
-    })?;
+    let (html, mentions) =
+        mentions::prepare(&state.store, room_id, author.user_id, &post.body).await.map_err(|error| {
+            tracing::error!(%error, "cannot look up mentions");
+            PostError::Unavailable
+        })?;
     Ok(NewMessage {
         room_id,
         room,

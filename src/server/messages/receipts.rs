@@ -45,6 +45,7 @@ impl Store {
         read: &ReadUpTo,
         seq: i64,
         ts: i64,
+        share: bool,
     ) -> Result<Stored, StoreError> {
         let row = sqlx::query(
             "SELECT m.last_read_seq, u.username, u.display_name, u.read_receipts, r.last_seq
@@ -70,7 +71,10 @@ impl Store {
             .bind(read.user_id)
             .execute(&mut **tx)
             .await?;
-        if row.try_get::<i64, _>("read_receipts")? == 0 || !small_room(&mut **tx, read.room_id).await? {
+        if !share
+            || row.try_get::<i64, _>("read_receipts")? == 0
+            || !small_room(&mut **tx, read.room_id).await?
+        {
             return Ok(Stored::Noted);
         }
         // The newest message passed that someone else wrote and the room's timeline shows.

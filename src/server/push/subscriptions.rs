@@ -126,6 +126,7 @@ impl Store {
              FROM room_members m JOIN users u ON u.id = m.user_id
              JOIN push_subscriptions s ON s.user_id = u.id
              WHERE m.room_id = $1 AND u.id IS DISTINCT FROM $2
+               AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = u.id AND b.blocked_id = $2)
              ORDER BY u.id, s.id",
         )
         .bind(room_id)

@@ -255,16 +255,20 @@ impl Store {
         Ok(RoomAccess { id, name: address, kind, created_by: Some(creator), member: true })
     }
 
-    /// The conversation between `me` and `other`, created on first use.
+    /// The conversation between `me` and `other`, created on first use (closed if a block
+    /// already stands between them: see `server::rooms::blocks`).
     pub async fn direct_room(&self, me: i64, other: i64) -> Result<RoomAccess, RoomError> {
         let name = direct_room_name(me, other);
         sqlx::query(
-            "INSERT INTO rooms (name, kind, created_by, created_at) VALUES ($1, 'direct', $2, $3)
+            "INSERT INTO rooms (name, kind, created_by, created_at, closed) VALUES ($1, 'direct', $2, $3,
+                 CASE WHEN EXISTS (SELECT 1 FROM blocks WHERE (blocker_id = $2 AND blocked_id = $4)
+                                                       OR (blocker_id = $4 AND blocked_id = $2)) THEN 1 ELSE 0 END)
              ON CONFLICT DO NOTHING",
         )
         .bind(&name)
         .bind(me)
         .bind(now_ms())
+        .bind(other)
         .execute(self.pool())
         .await?;
         let id: i64 = sqlx::query_scalar("SELECT id FROM rooms WHERE name = $1")
@@ -397,7 +401,7 @@ impl Store {
     }
 
     /// The rooms and conversations `user_id` is in, with unread counts (others' messages past
-    /// their read position: your own never count), for the sidebar. Each count stops at
+    /// their read position: your own and those of people you block never count), for the sidebar. Each count stops at
     /// [`MAX_UNREAD_COUNTED`] (an index range from the read position), so a person a million
     /// messages behind costs what one a thousand behind does.
     pub async fn my_rooms(
@@ -410,7 +414,10 @@ impl Store {
                     (SELECT COUNT(*) FROM (SELECT 1 FROM messages x
                        WHERE x.room_id = r.id AND x.seq > m.last_read_seq
                          AND (x.author_id IS NULL OR x.author_id != m.user_id)
-                         AND (x.thread_root IS NULL OR x.also_in_room = 1) LIMIT $2) counted) AS unread,
+                         AND (x.thread_root IS NULL OR x.also_in_room = 1)
+                         AND NOT EXISTS (SELECT 1 FROM blocks b
+                                          WHERE b.blocker_id = m.user_id AND b.blocked_id = x.author_id)
+                       LIMIT $2) counted) AS unread,
                     (SELECT u.display_name FROM room_members o JOIN users u ON u.id = o.user_id
                       WHERE o.room_id = r.id AND o.user_id != m.user_id LIMIT 1) AS peer_name,
                     (SELECT o.user_id FROM room_members o

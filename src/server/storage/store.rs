@@ -55,6 +55,9 @@ pub struct Store {
 pub struct RoomClaim {
     pub last_seq: i64,
     pub access_version: AccessVersion,
+    /// A conversation closed by a block (see `server::rooms::blocks`): nothing new happens
+    /// in it.
+    pub closed: bool,
 }
 
 impl Store {
@@ -123,14 +126,14 @@ impl Store {
     /// A batch claims its rooms in ascending id order, so two batches never wait on each other.
     pub async fn claim_seqs(tx: &mut WriteTx, room_id: i64) -> Result<RoomClaim, StoreError> {
         // An UPDATE that changes nothing: the one row lock both SQL dialects have.
-        let row: Option<(i64, i64)> = sqlx::query_as(
-            "UPDATE rooms SET last_seq = last_seq WHERE id = $1 RETURNING last_seq, access_version",
+        let row: Option<(i64, i64, i64)> = sqlx::query_as(
+            "UPDATE rooms SET last_seq = last_seq WHERE id = $1 RETURNING last_seq, access_version, closed",
         )
         .bind(room_id)
         .fetch_optional(&mut **tx)
         .await?;
-        let (last_seq, access_version) = row.unwrap_or_default();
-        Ok(RoomClaim { last_seq, access_version: AccessVersion(access_version) })
+        let (last_seq, access_version, closed) = row.unwrap_or_default();
+        Ok(RoomClaim { last_seq, access_version: AccessVersion(access_version), closed: closed != 0 })
     }
 
     /// Record the room's last `seq` given out in `tx` (after [`Store::claim_seqs`]).

@@ -9,7 +9,7 @@ use super::{Audience, Batch, Change, PostReply, SequencerError, Task, change_seq
 use crate::model::now_ms;
 use crate::protocol::{ServerFrame, encode};
 use crate::server::integrations::outgoing_hooks::Committed;
-use crate::server::messages::history::{NewMessage, Stored};
+use crate::server::messages::history::{NewMessage, Refusal, Stored};
 use crate::server::messages::markdown::first_web_link;
 use crate::server::previews::previewer::Linked;
 use crate::server::push::sender::Posted;
@@ -265,7 +265,19 @@ impl Task {
         let mut files = Vec::new();
         for (change, _) in posts {
             let next = latest.get(&change.room_id()).copied().unwrap_or(0) + 1;
+            // A conversation closed by a block takes nothing new; its people may still delete
+            // what they wrote, and reading it moves their own position without a receipt.
+            let closed = claimed.get(&change.room_id()).is_some_and(|claim| claim.closed);
             let outcome = match change {
+                Change::Post(_)
+                | Change::Edit(_)
+                | Change::React(_)
+                | Change::Pin(_)
+                | Change::Preview(_)
+                    if closed =>
+                {
+                    Stored::Refused(Refusal::ConversationClosed)
+                }
                 Change::Post(message) => Store::insert(&mut tx, message, next, ts).await?,
                 Change::Edit(edit) => Store::edit(&mut tx, edit, next, ts).await?,
                 Change::React(react) => Store::react(&mut tx, react, next, ts).await?,
@@ -275,7 +287,7 @@ impl Task {
                     files.extend(gone);
                     outcome
                 }
-                Change::Read(read) => Store::read_up_to(&mut tx, read, next, ts).await?,
+                Change::Read(read) => Store::read_up_to(&mut tx, read, next, ts, !closed).await?,
                 Change::Delete(delete) => {
                     let (outcome, gone) = Store::delete(&mut tx, delete, next, ts).await?;
                     files.extend(gone);

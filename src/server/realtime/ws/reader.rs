@@ -11,6 +11,7 @@ use super::{Heard, announce_person};
 use crate::attachments::AttachmentId;
 use crate::commands::{Command, Typed};
 use crate::protocol::{self, ClientFrame, ErrorCode, ServerFrame, validate_body, validate_client_id};
+use crate::rooms::RoomKind;
 use crate::server::commands::{self, CommandError, Outcome};
 use crate::server::integrations::room_commands::{self, Called};
 use crate::server::messages::emoji_catalog::expand_shortcodes;
@@ -57,6 +58,8 @@ pub(super) struct Joined {
     room: String,
     /// A member may talk; anyone else (a reader of a public room) may only listen.
     member: bool,
+    /// A conversation, which a block may close (see `server::rooms::blocks`).
+    direct: bool,
 }
 
 pub(super) struct Reader<'a> {
@@ -166,7 +169,7 @@ impl<'a> Reader<'a> {
             ClientFrame::RemovePreview { room, client_id, seq } => {
                 self.on_remove_preview(room, client_id, seq).await
             }
-            ClientFrame::Typing { room } => self.on_typing(room),
+            ClientFrame::Typing { room } => self.on_typing(room).await,
             ClientFrame::Ping => {
                 self.state.hub.send(&self.outbox, &ServerFrame::Pong);
             }
@@ -195,8 +198,8 @@ impl<'a> Reader<'a> {
     async fn join(&mut self, room: String, after: Option<protocol::ResumeFrom>) {
         // A private room or conversation this person is not in answers exactly as a room
         // that does not exist.
-        let (room_id, member) = match self.state.store.room_for(self.person.user_id, &room).await {
-            Ok(Some(access)) => (access.id, access.member),
+        let (room_id, member, direct) = match self.state.store.room_for(self.person.user_id, &room).await {
+            Ok(Some(access)) => (access.id, access.member, access.kind == RoomKind::Direct),
             Ok(None) => return self.refuse(ErrorCode::UnknownRoom, no_room(&room), None),
             Err(error) => {
                 tracing::error!(%error, "room lookup failed");
@@ -211,7 +214,7 @@ impl<'a> Reader<'a> {
         match joined {
             Ok(()) => {
                 tracing::debug!(conn = self.id, room, "joined");
-                self.joined = Some(Joined { room_id, room, member });
+                self.joined = Some(Joined { room_id, room, member, direct });
                 if self.state.hub.user_connections(self.person.user_id) == 1 {
                     announce_person(self.state, self.person.user_id, self.person.username.clone(), true);
                 }
@@ -318,7 +321,14 @@ impl<'a> Reader<'a> {
         body: &str,
         client_id: &str,
     ) -> Option<(String, Vec<crate::server::messages::mentions::Mentioned>)> {
-        match crate::server::messages::mentions::prepare(&self.state.store, room_id, body).await {
+        match crate::server::messages::mentions::prepare(
+            &self.state.store,
+            room_id,
+            self.person.user_id,
+            body,
+        )
+        .await
+        {
             Ok(prepared) => Some(prepared),
             Err(error) => {
                 tracing::error!(%error, "cannot look up mentions");
@@ -484,8 +494,9 @@ impl<'a> Reader<'a> {
     }
 
     /// Pass "typing" on to the room's other connections: only to the joined room (so only its
-    /// members), at most once per [`TYPING_RELAY_EVERY_MS`], never stored.
-    fn on_typing(&mut self, room: String) {
+    /// members), at most once per [`TYPING_RELAY_EVERY_MS`], never stored; not in a
+    /// conversation a block closed (asked after the allowance, so it costs a bounded read).
+    async fn on_typing(&mut self, room: String) {
         let Some(joined) = &self.joined else {
             return self.refuse(ErrorCode::NotJoined, "send `hello` first".to_owned(), None);
         };
@@ -507,6 +518,16 @@ impl<'a> Reader<'a> {
         }
         self.last_typing = Some(now);
         let room_id = joined.room_id;
+        if joined.direct {
+            match self.state.store.conversation_closed(room_id).await {
+                Ok(false) => {}
+                Ok(true) => return,
+                Err(error) => {
+                    tracing::warn!(%error, "cannot check whether a conversation is closed");
+                    return;
+                }
+            }
+        }
         let frame =
             ServerFrame::Typing { room, username: self.person.username.clone(), name: self.current_name() };
         let frame = protocol::encode(&frame);
