@@ -44,7 +44,7 @@ for (const theme of THEMES) {
         await audit(page, 'forgot password, on a server without email');
       });
 
-      test('reporting a message, and the queue of open reports', async ({ browser }) => {
+      test('reporting a message, the queue of open reports, blocking its author', async ({ browser }) => {
         const me = await joinAs(browser, 'a11yreport');
         const other = await joinAs(browser, 'a11yreported');
         await me.page.emulateMedia({ colorScheme: theme });
@@ -66,6 +66,15 @@ for (const theme of THEMES) {
         await other.page.goto('/reports');
         await expect(other.page.locator('#reports li.report')).toHaveCount(1);
         await audit(other.page, 'the queue of open reports');
+        // Blocking the author: the list of blocked people, and their message folded.
+        await me.page.goto('/profile/blocked');
+        await me.page.getByLabel('Block someone by username').fill(other.name);
+        await me.page.getByRole('button', { name: 'Block', exact: true }).click();
+        await expect(me.page.locator('#blocked-people li')).toHaveCount(1);
+        await audit(me.page, 'the list of blocked people');
+        await me.page.goto(room);
+        await expect(me.page.getByText('Message from a blocked person')).toBeVisible();
+        await audit(me.page, 'a room with a folded message');
         await me.context.close();
         await other.context.close();
       });

@@ -13,7 +13,7 @@ use crate::chat_state::ChatState;
 
 /// Controls inside a message that do their own thing when tapped.
 #[cfg(feature = "hydrate")]
-const CONTROLS: &str = "button, a, input, textarea, label, video, audio, .emoji-picker";
+const CONTROLS: &str = "button, a, input, textarea, label, summary, video, audio, .emoji-picker";
 
 /// A tap on message `seq`: show its actions, or hide them if they were showing.
 pub fn tap(chat: ChatState, seq: i64, ev: &leptos::ev::MouseEvent) {
