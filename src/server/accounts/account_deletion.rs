@@ -78,6 +78,8 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
+        // Whom they blocked (who blocked them stays: it keeps nothing of theirs).
+        sqlx::query("DELETE FROM blocks WHERE blocker_id = $1").bind(user_id).execute(&mut *tx).await?;
         // Their bots' tokens.
         sqlx::query("DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE bot_owner_id = $1)")
             .bind(user_id)
