@@ -12,7 +12,7 @@ use crate::components::rooms_page::RoomsPage;
 use crate::components::saved_page::SavedPage;
 use crate::components::search_page::SearchPage;
 use crate::components::server_only::{
-    BlockedPage, CodePage, DeleteAccountPage, EmailPage, ForgotPasswordPage, IntegrationsPage,
+    BlockedPage, CodePage, DeleteAccountPage, EmailPage, ExportPage, ForgotPasswordPage, IntegrationsPage,
     ModerationPage, ReportPage, ReportsPage, ResetPasswordPage, SecurityPage, SignInPage, SignUpPage,
     UnsubscribePage,
 };
@@ -109,6 +109,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("profile/email") view=EmailPage/>
                 <Route path=path!("profile/delete") view=DeleteAccountPage ssr=SsrMode::Async/>
                 <Route path=path!("profile/blocked") view=BlockedPage ssr=SsrMode::Async/>
+                <Route path=path!("profile/export") view=ExportPage ssr=SsrMode::Async/>
                 <Route path=path!("unsubscribe") view=UnsubscribePage/>
                 <Route path=path!("profile") view=ProfilePage ssr=SsrMode::Async/>
             </Routes>

@@ -19,6 +19,7 @@ mod commands;
 mod delivery;
 mod drafts;
 mod emoji;
+mod exports;
 mod fanout;
 mod health;
 mod hooks;

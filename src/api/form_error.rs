@@ -83,11 +83,15 @@ pub enum FormError {
     BlockYourself,
     /// A person blocks at most `MAX_BLOCKS_PER_PERSON` people.
     TooManyBlocks,
+    /// An export of theirs is still being made.
+    ExportBusy,
+    /// `EXPORTS_PER_DAY` asked for already.
+    TooManyExports,
     /// The store failed; nothing changed.
     Unavailable,
 }
 
-const ALL: [FormError; 40] = [
+const ALL: [FormError; 42] = [
     FormError::WrongPassword,
     FormError::Throttled,
     FormError::InvalidUsername,
@@ -127,6 +131,8 @@ const ALL: [FormError; 40] = [
     FormError::NotTakingMessages,
     FormError::BlockYourself,
     FormError::TooManyBlocks,
+    FormError::ExportBusy,
+    FormError::TooManyExports,
     FormError::Unavailable,
 ];
 
@@ -172,6 +178,8 @@ impl FormError {
             FormError::NotTakingMessages => "not-taking-messages",
             FormError::BlockYourself => "block-yourself",
             FormError::TooManyBlocks => "too-many-blocks",
+            FormError::ExportBusy => "export-busy",
+            FormError::TooManyExports => "too-many-exports",
             FormError::Unavailable => "unavailable",
         }
     }
@@ -283,6 +291,10 @@ impl FormError {
                 "You have blocked {} people already; unblock someone first.",
                 crate::model::MAX_BLOCKS_PER_PERSON
             ),
+            FormError::ExportBusy => "An archive of yours is being made; wait for it to finish.".to_owned(),
+            FormError::TooManyExports => {
+                "You have asked for three archives today; try again tomorrow.".to_owned()
+            }
             FormError::Unavailable => "The server could not do that just now; try again.".to_owned(),
         }
     }
@@ -320,6 +332,8 @@ impl FormError {
             FormError::InvalidReport | FormError::BlockYourself => ApiCode::InvalidField,
             FormError::NotTakingMessages => ApiCode::NotAllowed,
             FormError::TooManyBlocks => ApiCode::LimitReached,
+            FormError::ExportBusy => ApiCode::LimitReached,
+            FormError::TooManyExports => ApiCode::RateLimited,
             FormError::SsoFailed | FormError::SsoExpired => ApiCode::InvalidField,
             FormError::Deactivated | FormError::PasswordSignInOff => ApiCode::NotAllowed,
             FormError::Unavailable | FormError::SsoUnavailable => ApiCode::Unavailable,
@@ -331,6 +345,7 @@ impl FormError {
             FormError::TooManyMails => Some(60 * 60),
             FormError::SsoThrottled => Some(60),
             FormError::TooManyReports => Some(60 * 60),
+            FormError::TooManyExports => Some(24 * 60 * 60),
             _ => None,
         };
         ApiError { retry_after, ..ApiError::new(code, self.message()) }

@@ -8,6 +8,7 @@
 //! - [`accounts`]: sign-up, sign-in, sign-out, the profile.
 //! - [`blocks`]: blocking and unblocking people, the list of whom one blocks.
 //! - [`email`]: a person's email address, digests, "Forgot password?".
+//! - [`exports`]: archives of one's data (and an administrator's of a room), their progress.
 //! - [`bots`]: bot accounts and their tokens, from their owner's profile.
 //! - [`rooms`]: finding and creating rooms, conversations, invitations.
 //! - [`moderation`]: promoting moderators, the moderation log.
@@ -26,6 +27,7 @@ pub mod bots;
 pub mod chat;
 pub mod drafts;
 pub mod email;
+pub mod exports;
 pub mod form_error;
 pub mod integrations;
 pub mod moderation;
@@ -45,6 +47,7 @@ pub use bots::*;
 pub use chat::*;
 pub use drafts::*;
 pub use email::*;
+pub use exports::*;
 pub use form_error::FormError;
 pub use integrations::*;
 pub use moderation::*;

@@ -28,6 +28,9 @@ pub struct ModerationPage {
     /// `None`: no such room, or not one this person moderates (the same answer).
     pub title: Option<String>,
     pub lines: Vec<LogLine>,
+    /// The asker is a server administrator (who may export the room).
+    #[serde(default)]
+    pub admin: bool,
 }
 
 #[cfg(feature = "ssr")]
@@ -106,6 +109,7 @@ pub async fn load_moderation(room: String) -> Result<ModerationPage, ApiError> {
     let mut page = ModerationPage { signed_in: true, ..ModerationPage::default() };
     let Some((access, title)) = ssr::moderated_room(&state, &user, &room).await? else { return Ok(page) };
     page.title = Some(title);
+    page.admin = state.is_admin(user.id, &user.username).await;
     page.lines = state
         .store
         .moderation_log(access.id)

@@ -15,6 +15,8 @@ pub mod delete_account_page;
 pub mod email_page;
 pub mod emoji_picker;
 pub mod emoji_source;
+#[cfg(feature = "ssr")]
+pub mod export_page;
 pub mod form_refusal;
 pub mod header;
 pub mod hook_line;

@@ -45,6 +45,16 @@ fn Log(data: Data, room: String) -> impl IntoView {
             <p><a href=format!("/r/{room}") class="back" rel="external">"← Back to " {title.clone()}</a></p>
             <h1>"Moderation log of " {title}</h1>
             <p><a href=crate::api::REPORTS_PATH rel="external" id="reports-link">"Open reports →"</a></p>
+            {data.admin.then(|| {
+                use leptos::server_fn::ServerFn;
+                view! {
+                    <form method="post" action=crate::api::ExportRoom::url() class="inline-form" id="export-room-form">
+                        <input type="hidden" name="room" value=room.clone()/>
+                        <button type="submit" class="secondary">"Export this room"</button>
+                        <span class="muted">" An archive of all its messages and files, on your export page."</span>
+                    </form>
+                }
+            })}
             {empty}
             <ol class="moderation-log" id="moderation-log">{lines}</ol>
         </main>

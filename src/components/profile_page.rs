@@ -79,6 +79,7 @@ fn ProfileForm(me: Profile) -> impl IntoView {
             // The server's page alone (`components::server_only`): none of it in the bundle.
             <p class="account-switch"><a href=crate::api::EMAIL_SETTINGS_PATH rel="external" id="email-link">"Email address and digests →"</a></p>
             <p class="account-switch"><a href=crate::api::SECURITY_PATH rel="external" id="security-link">"Two-factor sign-in →"</a></p>
+            <p class="account-switch"><a href=crate::api::EXPORT_PAGE_PATH rel="external" id="export-link">"Export your data →"</a></p>
             <p class="account-switch"><a href=crate::api::BLOCKED_PATH rel="external" id="blocked-link">"Blocked people →"</a></p>
             <p class="account-switch"><a href=crate::api::DELETE_ACCOUNT_PATH rel="external" id="delete-link">"Delete your account →"</a></p>
             <crate::components::bots_section::BotsSection/>

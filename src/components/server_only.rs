@@ -20,7 +20,7 @@ pub fn is_server_only(path: &str) -> bool {
         || matches!(
             parts.as_slice(),
             ["", "signin" | "signup" | "reset" | "forgot" | "unsubscribe" | "reports"]
-                | ["", "profile", "email" | "security" | "delete" | "blocked"]
+                | ["", "profile", "email" | "security" | "delete" | "blocked" | "export"]
                 | ["", "signin", "code"]
         )
 }
@@ -31,6 +31,8 @@ pub use crate::components::blocked_page::BlockedPage;
 pub use crate::components::delete_account_page::DeleteAccountPage;
 #[cfg(feature = "ssr")]
 pub use crate::components::email_page::EmailPage;
+#[cfg(feature = "ssr")]
+pub use crate::components::export_page::ExportPage;
 #[cfg(feature = "ssr")]
 pub use crate::components::integrations_page::IntegrationsPage;
 #[cfg(feature = "ssr")]
@@ -55,6 +57,8 @@ pub use self::Reload as CodePage;
 pub use self::Reload as DeleteAccountPage;
 #[cfg(not(feature = "ssr"))]
 pub use self::Reload as EmailPage;
+#[cfg(not(feature = "ssr"))]
+pub use self::Reload as ExportPage;
 #[cfg(not(feature = "ssr"))]
 pub use self::Reload as ForgotPasswordPage;
 #[cfg(not(feature = "ssr"))]
@@ -100,6 +104,7 @@ mod tests {
         assert!(is_server_only("/signin/code") && is_server_only("/profile/security"));
         assert!(is_server_only("/r/general/report/12") && is_server_only("/reports"));
         assert!(is_server_only("/profile/delete") && is_server_only("/profile/blocked"));
+        assert!(is_server_only("/profile/export"));
         assert!(
             is_server_only("/forgot") && is_server_only("/unsubscribe/") && !is_server_only("/unsubscribed")
         );

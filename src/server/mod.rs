@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod commands;
 pub mod config;
 pub mod edge;
+pub mod exports;
 pub mod integrations;
 pub mod limits;
 pub mod mail;
@@ -103,6 +104,7 @@ pub fn router(state: AppState) -> Router {
         .route(FORM_POST_PATH, post(form_post::post_form).layer(axum::extract::DefaultBodyLimit::disable()))
         .route(&format!("{FILES_PATH}/{{id}}/{{name}}"), get(uploads::download))
         .route(&format!("{PREVIEW_IMAGES_PATH}/{{id}}"), get(previews::image_route::serve))
+        .route(&format!("{}/{{id}}", crate::api::EXPORTS_PATH), get(exports::download::download))
         .layer(axum::middleware::from_fn(api_status::count_internal_errors))
         .layer(axum::middleware::from_fn_with_state(state.clone(), http_security::guard))
         .layer(http_security::layers())
@@ -161,6 +163,7 @@ pub async fn serve(
     uploads::spawn_sweeper(state.clone());
     accounts::deactivation::watch(state.clone());
     messages::retention::spawn(state.clone());
+    exports::sweep::spawn(state.clone());
     let addr = listener.local_addr()?;
     mail::digests::spawn(state.clone(), state.config.public_url(Some(addr)));
     tracing::info!("listening on http://{addr}");

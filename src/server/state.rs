@@ -80,6 +80,9 @@ pub struct AppState {
     /// Images being processed at once (decoding is CPU- and memory-heavy).
     #[from_ref(skip)]
     pub media_permits: Arc<Semaphore>,
+    /// Exports being made at once on this node (`server::exports::builder`).
+    #[from_ref(skip)]
+    pub export_permits: Arc<Semaphore>,
     /// Source of connection ids for logs and `welcome`.
     next_conn: Arc<AtomicU64>,
 }
@@ -196,6 +199,7 @@ impl AppState {
             limits,
             blobs,
             media_permits: Arc::new(Semaphore::new(MEDIA_WORKERS)),
+            export_permits: Arc::new(Semaphore::new(crate::server::exports::builder::EXPORT_WORKERS)),
             next_conn: Arc::new(AtomicU64::new(1)),
         })
     }

@@ -20,21 +20,26 @@ use tower::ServiceExt;
 use tower_http::services::ServeFile;
 
 use crate::attachments::AttachmentId;
+use crate::server::exports::records::ExportId;
 use crate::server::media::object_store::{ObjectStore, ObjectStoreError};
 
-/// One of an attachment's stored objects.
+/// One stored object: an attachment's file or thumbnail, or an export's archive.
 #[derive(Debug, Clone, Copy)]
 pub enum Blob<'a> {
     File(&'a AttachmentId),
     Thumb(&'a AttachmentId),
+    /// A finished export (`server::exports`), by its id.
+    Export(&'a ExportId),
 }
 
 impl Blob<'_> {
-    /// The object's name, relative to the directory or bucket: `ab/ab12…[.thumb]`.
+    /// The object's name, relative to the directory or bucket: `ab/ab12…[.thumb]`, or
+    /// `exports/<id>.zip`.
     fn name(self) -> String {
         let (id, suffix) = match self {
             Blob::File(id) => (id, ""),
             Blob::Thumb(id) => (id, ".thumb"),
+            Blob::Export(id) => return format!("exports/{id}.zip"),
         };
         let shard = &id.as_str()[..2];
         format!("{shard}/{id}{suffix}")
@@ -126,6 +131,59 @@ impl BlobStore {
             tokio::fs::File::open(shard).await?.sync_all().await?;
         }
         Ok(())
+    }
+
+    /// Where an export's archive is written while it is made (always local).
+    pub fn incoming_export(&self, id: &ExportId) -> PathBuf {
+        self.dir.join("incoming").join(format!("export-{id}.zip"))
+    }
+
+    /// Keep a finished archive, durably; the incoming file is gone afterwards either way.
+    pub async fn keep_export(&self, id: &ExportId, incoming: &Path) -> Result<(), BlobError> {
+        let name = Blob::Export(id).name();
+        if let Some(bucket) = &self.bucket {
+            let kept = bucket.put_file(&name, incoming).await;
+            let _ = tokio::fs::remove_file(incoming).await;
+            return Ok(kept?);
+        }
+        let target = self.dir.join(&name);
+        let moved = async {
+            if let Some(folder) = target.parent() {
+                tokio::fs::create_dir_all(folder).await?;
+            }
+            tokio::fs::File::open(incoming).await?.sync_all().await?;
+            tokio::fs::rename(incoming, &target).await
+        }
+        .await;
+        if moved.is_err() {
+            let _ = tokio::fs::remove_file(incoming).await;
+        }
+        Ok(moved?)
+    }
+
+    /// Remove an export's archive; a missing one is not an error.
+    pub async fn delete_export(&self, id: &ExportId) -> Result<(), BlobError> {
+        let blob = Blob::Export(id);
+        if let Some(bucket) = &self.bucket {
+            return Ok(bucket.delete(&blob.name()).await?);
+        }
+        match tokio::fs::remove_file(self.path(blob)).await {
+            Err(error) if error.kind() != io::ErrorKind::NotFound => Err(error.into()),
+            _ => Ok(()),
+        }
+    }
+
+    /// A local file holding the attachment's bytes, to read: the kept file itself on disk, or,
+    /// with a bucket, the object fetched into `scratch` (the caller removes it).
+    pub async fn local_copy(&self, id: &AttachmentId, scratch: &Path) -> Result<PathBuf, BlobError> {
+        let blob = Blob::File(id);
+        match &self.bucket {
+            None => Ok(self.path(blob)),
+            Some(bucket) => {
+                bucket.get_file(&blob.name(), scratch).await?;
+                Ok(scratch.to_owned())
+            }
+        }
     }
 
     /// Remove an attachment's file and thumbnail; missing ones are not an error.

@@ -186,6 +186,24 @@ impl ObjectStore {
         check("PUT", response.status())
     }
 
+    /// Fetch `name` into the file at `path`, streamed (never whole in memory).
+    pub async fn get_file(&self, name: &str, path: &Path) -> Result<(), ObjectStoreError> {
+        use futures::StreamExt;
+        use tokio::io::AsyncWriteExt;
+
+        let key = self.key(name);
+        let signed = self.bucket.get_object(Some(&self.credentials), &key).sign(SIGNED_FOR);
+        let response = self.client.get(signed).send().await?;
+        check("GET", response.status())?;
+        let mut file = tokio::io::BufWriter::new(tokio::fs::File::create(path).await?);
+        let mut body = response.bytes_stream();
+        while let Some(chunk) = body.next().await {
+            file.write_all(&chunk?).await?;
+        }
+        file.flush().await?;
+        Ok(())
+    }
+
     /// Remove `name`; one that is not there is not an error.
     pub async fn delete(&self, name: &str) -> Result<(), ObjectStoreError> {
         let key = self.key(name);

@@ -408,7 +408,7 @@ pub(crate) async fn serve_stored(
 }
 
 /// `inline` or `attachment`, with the name for saving (RFC 6266 / 8187: UTF-8, escaped).
-fn content_disposition(kind: &str, name: &str) -> String {
+pub(crate) fn content_disposition(kind: &str, name: &str) -> String {
     let ascii: String = name
         .chars()
         .map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' })

@@ -285,6 +285,55 @@ impl Store {
         Ok(messages)
     }
 
+    /// Messages `author_id` wrote in the room after `after`, oldest first, at most `limit`:
+    /// what their export holds of the room.
+    pub async fn written_by(
+        &self,
+        room_id: i64,
+        room: &str,
+        author_id: i64,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<ChatMessage>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {MESSAGE_COLUMNS} WHERE m.room_id = $1 AND m.author_id = $2 AND m.seq > $3
+             ORDER BY m.seq ASC LIMIT $4"
+        ))
+        .bind(room_id)
+        .bind(author_id)
+        .bind(after)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(self.pool())
+        .await?;
+        let mut messages = rows.iter().map(|row| from_row(room, row)).collect::<Result<Vec<_>, _>>()?;
+        self.with_attachments(room_id, &mut messages).await?;
+        Ok(messages)
+    }
+
+    /// How many messages, and files on them, the room holds (of `author_id` only, when given).
+    pub async fn message_and_file_counts(
+        &self,
+        room_id: i64,
+        author_id: Option<i64>,
+    ) -> Result<(i64, i64), StoreError> {
+        let messages: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM messages WHERE room_id = $1 AND ($2 IS NULL OR author_id = $2)",
+        )
+        .bind(room_id)
+        .bind(author_id)
+        .fetch_one(self.pool())
+        .await?;
+        let files: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM attachments a JOIN messages m ON m.room_id = a.room_id AND m.seq = a.message_seq
+             WHERE a.room_id = $1 AND ($2 IS NULL OR m.author_id = $2)",
+        )
+        .bind(room_id)
+        .bind(author_id)
+        .fetch_one(self.pool())
+        .await?;
+        Ok((messages, files))
+    }
+
     /// Fill in the attachments, reactions and mentions of `messages` (in `seq` order), a query each.
     pub(super) async fn with_attachments(
         &self,

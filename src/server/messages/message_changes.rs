@@ -84,6 +84,30 @@ pub(crate) struct Target {
 }
 
 impl Store {
+    /// When the room's messages between `first` and `last` were edited, as (the message's
+    /// `seq`, when), oldest first: the edits an export lists (the text before an edit is not
+    /// kept).
+    pub async fn edit_times_between(
+        &self,
+        room_id: i64,
+        first: i64,
+        last: i64,
+    ) -> Result<Vec<(i64, i64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT target_seq, created_at FROM message_events
+             WHERE room_id = $1 AND kind = 'edit' AND target_seq BETWEEN $2 AND $3 ORDER BY seq",
+        )
+        .bind(room_id)
+        .bind(first)
+        .bind(last)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("target_seq")?, row.try_get("created_at")?)))
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(StoreError::from)
+    }
+
     /// The message `seq` in the room, unless it does not exist or is deleted.
     pub(crate) async fn target(
         tx: &mut crate::server::storage::store::WriteTx,

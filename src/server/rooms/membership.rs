@@ -83,6 +83,18 @@ fn member_row(row: &AnyRow) -> Result<MemberRow, sqlx::Error> {
     })
 }
 
+/// A room read by `id, name, kind, created_by`, for someone who is not asking as a member.
+fn room_of(row: Option<AnyRow>) -> Result<Option<RoomAccess>, RoomError> {
+    let Some(row) = row else { return Ok(None) };
+    Ok(Some(RoomAccess {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        kind: kind_of(row.try_get::<&str, _>("kind")?),
+        created_by: row.try_get("created_by")?,
+        member: false,
+    }))
+}
+
 impl Store {
     /// The room called `name` if `user_id` may read it: a member, or anyone signed in for a
     /// public room (reading changes nothing; joining is [`Store::join_public`]). `None`: no such
@@ -119,14 +131,17 @@ impl Store {
             .bind(room_id)
             .fetch_optional(self.pool())
             .await?;
-        let Some(row) = row else { return Ok(None) };
-        Ok(Some(RoomAccess {
-            id: row.try_get("id")?,
-            name: row.try_get("name")?,
-            kind: kind_of(row.try_get::<&str, _>("kind")?),
-            created_by: row.try_get("created_by")?,
-            member: false,
-        }))
+        room_of(row)
+    }
+
+    /// The room called `name`, whoever asks (`member` false), as [`Store::room_by_id`]: for
+    /// an administrator's acts on any room (exporting it).
+    pub async fn room_by_name(&self, name: &str) -> Result<Option<RoomAccess>, RoomError> {
+        let row = sqlx::query("SELECT id, name, kind, created_by FROM rooms WHERE name = $1")
+            .bind(name)
+            .fetch_optional(self.pool())
+            .await?;
+        room_of(row)
     }
 
     /// Join a public room (anyone may); other rooms are joined by invitation only.
