@@ -89,6 +89,10 @@ for (const theme of THEMES) {
         await audit(me.page, 'two-factor set-up');
         await me.page.goto('/profile/delete');
         await audit(me.page, 'deleting the account');
+        await me.page.goto('/profile/export');
+        await me.page.getByRole('button', { name: 'Make an archive' }).click();
+        await expect(me.page.locator('#exports li.export')).toHaveCount(1);
+        await audit(me.page, 'the export page with an archive');
         await me.page.goto('/signin/code?error=wrong-code');
         await expect(me.page.getByRole('alert')).toContainText('not right');
         await audit(me.page, 'the code after the password, with an error');

@@ -1,7 +1,8 @@
 //! `ExportPage` (`/profile/export`): ask for an archive of one's data, and the archives asked
-//! for, with how far each is and a download link once made. While one is being made the page
-//! reloads itself every few seconds (a `refresh`), so the progress moves without a script. A
-//! plain form the server renders alone (`components::server_only`).
+//! for, with how far each is and a download link once made. While one is being made a small
+//! static script (`public/export-progress.js`, no wasm) fetches the page again every second
+//! and swaps the list in place: no timed reload, which would take a screen reader's place
+//! away (WCAG 2.2.1). A plain form the server renders alone (`components::server_only`).
 
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -11,9 +12,6 @@ use crate::api::{EXPORTS_PATH, ExportLine, StartExport, load_exports};
 use crate::attachments::human_size;
 use crate::components::form_refusal::returned_error;
 use crate::model::date_time;
-
-/// Seconds between reloads while an archive is being made.
-const REFRESH_SECONDS: &str = "2";
 
 #[component]
 pub fn ExportPage() -> impl IntoView {
@@ -34,13 +32,13 @@ pub fn ExportPage() -> impl IntoView {
 #[component]
 fn Exports(lines: Vec<ExportLine>) -> impl IntoView {
     let error = returned_error();
-    let refresh = lines
+    let follow = lines
         .iter()
         .any(ExportLine::unfinished)
-        .then(|| view! { <leptos_meta::Meta http_equiv="refresh" content=REFRESH_SECONDS/> });
+        .then(|| view! { <script src="/export-progress.js" defer></script> });
     let rows = lines.into_iter().map(|line| view! { <Line line/> }).collect_view();
     view! {
-        {refresh}
+        {follow}
         <main class="account">
             <p><a href="/profile" class="back" rel="external">"← Back to your profile"</a></p>
             <section class="account-form" aria-labelledby="export-title">
@@ -54,7 +52,8 @@ fn Exports(lines: Vec<ExportLine>) -> impl IntoView {
                     <p class="form-error" role="alert">{error}</p>
                     <button type="submit" id="start-export">"Make an archive"</button>
                 </form>
-                <ul class="exports" id="exports" aria-live="polite">{rows}</ul>
+                <p role="status" id="export-status" class="muted"></p>
+                <ul class="exports" id="exports">{rows}</ul>
             </section>
         </main>
     }
@@ -82,7 +81,7 @@ fn Line(line: ExportLine) -> impl IntoView {
         .into_any(),
     };
     view! {
-        <li class="export" data-state=line.state.clone()>
+        <li class="export" data-state=line.state.clone() data-id=line.id.clone()>
             <span>{what.clone()} <span class="muted">" · " {date_time(line.created_at)}</span></span>
             " "
             {state}
