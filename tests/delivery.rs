@@ -130,11 +130,13 @@ async fn a_slow_consumer_never_delays_others_and_loses_nothing() {
     let body = "\u{1D11E}".repeat(banter::protocol::MAX_BODY_CHARS);
     let count = 900;
     let mut publisher = server.join("pub").await;
-    // The publisher sends 32 at a time, then waits for its ack and for the fast reader to have
-    // read that far: however busy the machine, the fast reader is never 64 frames behind.
+    // The publisher sends 16 at a time, then waits for its ack and for the fast reader to have
+    // read that far: however busy the machine, the fast reader is never 64 frames behind, nor
+    // is the publisher itself (each message comes back to it with its ack: 32 frames a window,
+    // half its queue, so a busy machine cannot evict it while the socket buffers are full).
     let (read_up_to, mut fast_has_read) = tokio::sync::watch::channel(0);
     let sender = tokio::spawn(async move {
-        for window in (0..count).collect::<Vec<_>>().chunks(32) {
+        for window in (0..count).collect::<Vec<_>>().chunks(16) {
             for n in window {
                 publisher.send_message(&format!("p{n}"), &body).await;
             }
