@@ -216,7 +216,8 @@ impl AppState {
         }
         match &self.shared_limits {
             Some(shared) => {
-                shared.take(limit.name(), key, limit.rate(), limit.burst()).await != Allowance::Spent
+                shared.take(limit.name(), key, limit.rate(), limit.burst(), limit.lease()).await
+                    != Allowance::Spent
             }
             None => true,
         }

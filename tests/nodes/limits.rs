@@ -94,3 +94,59 @@ async fn the_socket_caps_hold_over_all_nodes() {
     while !matches!(there.event().await, Event::Closed(_) | Event::Ended) {}
     first.connect_once_freed(&ann).await;
 }
+
+#[tokio::test]
+async fn a_burst_on_one_node_asks_redis_once_per_lease_and_stays_within_the_allowance() {
+    let redis = TestRedis::start().await;
+    let url = redis.url();
+    // Twenty at once (leases of five), then one every hundred seconds: none refills here.
+    let roomy = |c: &mut banter::server::Config| {
+        c.rate = 0.01;
+        c.burst = 20;
+        c.redis_url = Some(url.clone());
+    };
+    let first = TestServer::start_with(roomy).await;
+    let mut here = first.join("ann").await;
+    let second = TestServer::start_on(&first.database, first.storage.clone(), roomy).await;
+    let mut there = Client::connect(&second.ws_url(), &first.cookie("ann").await).await;
+    there.send(&ClientFrame::Hello { room: "general".into(), after: None }).await;
+    assert!(matches!(there.next().await, ServerFrame::Welcome { .. }));
+
+    let scripts_run = async || {
+        let client = redis::Client::open(url.as_str()).expect("a Redis URL");
+        let mut conn = client.get_multiplexed_async_connection().await.expect("Redis answers");
+        let info: String =
+            redis::cmd("INFO").arg("commandstats").query_async(&mut conn).await.expect("stats");
+        info.lines()
+            .filter(|line| line.starts_with("cmdstat_evalsha:") || line.starts_with("cmdstat_eval:"))
+            .filter_map(|line| line.split("calls=").nth(1)?.split(',').next()?.parse::<u64>().ok())
+            .sum::<u64>()
+    };
+    let before = scripts_run().await;
+    for n in 0..10 {
+        here.send_message(&format!("h{n}"), "hello").await;
+    }
+    assert_eq!(here.ack("h9").await, 10);
+    // Ten messages, two leases: not ten round trips to Redis.
+    assert_eq!(scripts_run().await - before, 2);
+
+    // Every token was counted in Redis before it was spent: the other node has what is left
+    // (ten), less the five-token lease it takes at a time, and never more in all.
+    let mut granted = 0;
+    for n in 0..20 {
+        there.send_message(&format!("t{n}"), "there").await;
+        let (answer, _) = there
+            .until(|f| match f {
+                ServerFrame::Ack { client_id, .. }
+                | ServerFrame::Error { client_id: Some(client_id), .. } => *client_id == format!("t{n}"),
+                _ => false,
+            })
+            .await;
+        match answer {
+            ServerFrame::Ack { .. } => granted += 1,
+            ServerFrame::Error { code, .. } => assert_eq!(code, ErrorCode::RateLimited),
+            _ => unreachable!(),
+        }
+    }
+    assert_eq!(granted, 10, "ann has twenty in all, over both nodes");
+}

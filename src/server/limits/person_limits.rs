@@ -88,8 +88,8 @@ pub struct PersonLimits {
 impl PersonLimits {
     pub fn new(config: &Config) -> Self {
         Self {
-            messages: Keyed::new("messages", config.rate, config.burst),
-            bot_messages: Keyed::new("bot_messages", config.bot_rate, config.bot_burst),
+            messages: Keyed::new("messages", config.rate, config.burst).leased(),
+            bot_messages: Keyed::new("bot_messages", config.bot_rate, config.bot_burst).leased(),
             typing: Keyed::new("typing", TYPING_PER_SECOND, TYPING_BURST),
             hellos: Keyed::new("hellos", config.hello_rate, config.hello_burst),
             rooms: Keyed::new("rooms", ROOMS_PER_MINUTE / 60.0, ROOM_BURST),

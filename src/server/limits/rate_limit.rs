@@ -55,12 +55,26 @@ pub struct Keyed<K> {
     name: &'static str,
     rate: f64,
     burst: u32,
+    /// Spent on a hot path (a send): with several nodes, counted in Redis a lease at a time
+    /// (`server::limits::leases`) rather than token by token.
+    leased: bool,
     buckets: Arc<Mutex<HashMap<K, TokenBucket>>>,
 }
 
 impl<K: Eq + Hash + Clone> Keyed<K> {
     pub fn new(name: &'static str, rate: f64, burst: u32) -> Self {
-        Self { name, rate, burst, buckets: Arc::default() }
+        Self { name, rate, burst, leased: false, buckets: Arc::default() }
+    }
+
+    /// The same, spent on a hot path: leased from the nodes' shared count a few tokens at a
+    /// time.
+    pub fn leased(self) -> Self {
+        Self { leased: true, ..self }
+    }
+
+    /// Tokens taken from the nodes' shared count at once: a lease, or one.
+    pub fn lease(&self) -> u32 {
+        if self.leased { crate::server::limits::leases::lease_size(self.burst) } else { 1 }
     }
 
     /// What it limits (`messages`, `uploads`, …).

@@ -6,7 +6,8 @@
 //! messages, joins, rooms, uploads, searches, sign-ups per address) once per node. So the same keys and limits are counted in Redis too, each checked and
 //! counted in one script (parallel attempts on different nodes cannot all slip under a limit):
 //! sign-in failures in fixed windows that expire, messages in a token bucket (GCRA: one
-//! timestamp per person, on Redis' clock).
+//! timestamp per person, on Redis' clock), taken a few tokens at a time into a lease this node
+//! spends without asking again (`server::limits::leases`): a send costs no round trip.
 //!
 //! Each node's own count stays in front. When Redis does not answer within [`REDIS_TIMEOUT`],
 //! that alone decides (logged once per outage): an outage of Redis must lock nobody out nor
@@ -22,6 +23,7 @@ use tokio::sync::Mutex;
 use crate::server::accounts::signin_throttle::{
     MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_USERNAME, MAX_FAILURES_PER_USERNAME_AT_ADDRESS, WINDOW,
 };
+use crate::server::limits::leases::Leases;
 
 /// Longest a sign-in waits for Redis before going on without it.
 pub const REDIS_TIMEOUT: Duration = Duration::from_millis(500);
@@ -45,7 +47,8 @@ return -1
 ";
 
 /// GCRA: KEYS[1] holds when the bucket is next empty ("theoretical arrival time", ms on Redis'
-/// clock); ARGV[1] is ms per token, ARGV[2] the burst. 1 if a token was taken, else 0.
+/// clock); ARGV[1] is ms per token, ARGV[2] the burst, ARGV[3] the tokens wanted (a lease,
+/// `server::limits::leases`). How many were taken: as many as wanted, or as the bucket holds.
 const TAKE: &str = r"
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
@@ -53,10 +56,14 @@ local interval = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
 local tat = tonumber(redis.call('GET', KEYS[1]) or now)
 if tat < now then tat = now end
-if tat + interval - burst * interval > now then return 0 end
-tat = tat + interval
+-- What the bucket holds: the burst less what is ahead of now (a difference of two nearby
+-- times first, so a tiny interval is not lost in the size of the clock).
+local free = math.floor((burst * interval - (tat - now)) / interval + 1e-9)
+local taken = math.min(tonumber(ARGV[3]), free)
+if taken < 1 then return 0 end
+tat = tat + taken * interval
 redis.call('SET', KEYS[1], string.format('%.3f', tat), 'PX', math.ceil(tat - now) + 1000)
-return 1
+return taken
 ";
 
 /// Give an attempt back (ARGV[1] = 1: it succeeded, so the username starts afresh there).
@@ -98,6 +105,8 @@ pub struct Inner {
     client: redis::Client,
     conn: Mutex<Option<redis::aio::MultiplexedConnection>>,
     breaker: std::sync::Mutex<Breaker>,
+    /// Tokens of each allowance this node holds, taken from Redis a few at a time.
+    leases: std::sync::Mutex<Leases>,
     begin: redis::Script,
     end: redis::Script,
     take: redis::Script,
@@ -152,6 +161,7 @@ impl SharedLimits {
             client,
             conn: Mutex::default(),
             breaker: std::sync::Mutex::default(),
+            leases: std::sync::Mutex::default(),
             begin: redis::Script::new(BEGIN),
             end: redis::Script::new(END),
             take: redis::Script::new(TAKE),
@@ -200,19 +210,39 @@ impl SharedLimits {
     }
 
     /// One of `key`'s `name` allowance (`rate` per second, `burst` at once), counted over all
-    /// nodes.
-    pub async fn take(&self, name: &str, key: impl std::fmt::Display, rate: f64, burst: u32) -> Allowance {
+    /// nodes: from this node's lease when it holds one (no round trip), else from Redis, which
+    /// gives up to `lease` at once (`server::limits::leases`; 1: token by token).
+    pub async fn take(
+        &self,
+        name: &str,
+        key: impl std::fmt::Display,
+        rate: f64,
+        burst: u32,
+        lease: u32,
+    ) -> Allowance {
         if rate.is_nan() || rate <= 0.0 {
             return Allowance::Spent;
         }
+        let key = format!("banter:rate:{name}:{key}");
+        if self.leases().spend(&key, Instant::now()) {
+            return Allowance::Granted;
+        }
         let mut invocation = self.take.prepare_invoke();
-        invocation.key(format!("banter:rate:{name}:{key}"));
-        invocation.arg(format!("{:.6}", 1000.0 / rate)).arg(burst.max(1));
+        invocation.key(&key);
+        invocation.arg(format!("{:.6}", 1000.0 / rate)).arg(burst.max(1)).arg(lease.max(1));
         match self.run(invocation).await {
-            Some(1) => Allowance::Granted,
+            Some(taken) if taken >= 1 => {
+                self.leases().granted(key, u32::try_from(taken).unwrap_or(1), Instant::now());
+                Allowance::Granted
+            }
             Some(_) => Allowance::Spent,
             None => Allowance::Unavailable,
         }
+    }
+
+    fn leases(&self) -> std::sync::MutexGuard<'_, Leases> {
+        // A panic while holding it leaves plain counts behind: still usable.
+        self.leases.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn keys(username: &str, address: IpAddr) -> [String; 3] {
