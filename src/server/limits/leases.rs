@@ -14,7 +14,10 @@
 //! the burst, so a burst under 8 goes token by token too.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use tokio::sync::Notify;
 
 /// How long leased tokens stay usable on this node; unspent ones are dropped then.
 pub const LEASE_TTL: Duration = Duration::from_secs(1);
@@ -28,10 +31,23 @@ pub fn lease_size(burst: u32) -> u32 {
     (burst / LEASE_SHARE).max(1)
 }
 
-/// The leases this node holds, by Redis key.
+/// The leases this node holds, by Redis key, and the keys whose next lease is being asked for.
 #[derive(Debug, Default)]
 pub struct Leases {
     held: HashMap<String, Held>,
+    /// One ask per key at a time: callers who find one under way wait for its answer rather
+    /// than each taking a lease of their own (which would drain the person's bucket into
+    /// leases nobody spends).
+    asking: HashMap<String, Arc<Notify>>,
+}
+
+/// What a caller without a leased token does next.
+#[derive(Debug)]
+pub enum Next {
+    /// Ask Redis; say [`Leases::asked`] when answered (or given up).
+    Ask,
+    /// Another caller is asking: wait for it, then look again.
+    Wait(Arc<Notify>),
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -49,6 +65,24 @@ impl Leases {
                 true
             }
             _ => false,
+        }
+    }
+
+    /// No leased token of `key`: ask Redis, or wait for the ask under way.
+    pub fn next(&mut self, key: &str) -> Next {
+        match self.asking.get(key) {
+            Some(notify) => Next::Wait(Arc::clone(notify)),
+            None => {
+                self.asking.insert(key.to_owned(), Arc::new(Notify::new()));
+                Next::Ask
+            }
+        }
+    }
+
+    /// The ask for `key` is over (answered, failed or given up): wake who waited on it.
+    pub fn asked(&mut self, key: &str) {
+        if let Some(notify) = self.asking.remove(key) {
+            notify.notify_waiters();
         }
     }
 
@@ -96,6 +130,16 @@ mod tests {
         assert!(leases.spend("k", now + LEASE_TTL / 2));
         assert!(!leases.spend("k", now + LEASE_TTL), "dropped when the lease runs out");
         assert!(!leases.spend("other", now));
+    }
+
+    #[test]
+    fn one_ask_per_key_at_a_time() {
+        let mut leases = Leases::default();
+        assert!(matches!(leases.next("k"), Next::Ask));
+        assert!(matches!(leases.next("k"), Next::Wait(_)));
+        assert!(matches!(leases.next("other"), Next::Ask));
+        leases.asked("k");
+        assert!(matches!(leases.next("k"), Next::Ask));
     }
 
     #[test]

@@ -23,7 +23,7 @@ use tokio::sync::Mutex;
 use crate::server::accounts::signin_throttle::{
     MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_USERNAME, MAX_FAILURES_PER_USERNAME_AT_ADDRESS, WINDOW,
 };
-use crate::server::limits::leases::Leases;
+use crate::server::limits::leases::{Leases, Next};
 
 /// Longest a sign-in waits for Redis before going on without it.
 pub const REDIS_TIMEOUT: Duration = Duration::from_millis(500);
@@ -224,20 +224,39 @@ impl SharedLimits {
             return Allowance::Spent;
         }
         let key = format!("banter:rate:{name}:{key}");
-        if self.leases().spend(&key, Instant::now()) {
-            return Allowance::Granted;
+        loop {
+            let waiting_on = {
+                let mut leases = self.leases();
+                if leases.spend(&key, Instant::now()) {
+                    return Allowance::Granted;
+                }
+                match leases.next(&key) {
+                    Next::Ask => break,
+                    Next::Wait(notify) => notify,
+                }
+            };
+            // Made before waiting; the ask's end also wakes a waiter that has not been polled
+            // yet. Bounded all the same: a lost ask costs a wait, never a hang.
+            let woken = waiting_on.notified();
+            let _ = tokio::time::timeout(REDIS_TIMEOUT, woken).await;
         }
+        // This caller asks; whatever happens to it (answered, failed, or dropped mid-way with
+        // its request), the waiters are woken.
+        let asking = Asking { limits: self, key: &key };
         let mut invocation = self.take.prepare_invoke();
         invocation.key(&key);
         invocation.arg(format!("{:.6}", 1000.0 / rate)).arg(burst.max(1)).arg(lease.max(1));
-        match self.run(invocation).await {
+        let answer = self.run(invocation).await;
+        let granted = match answer {
             Some(taken) if taken >= 1 => {
-                self.leases().granted(key, u32::try_from(taken).unwrap_or(1), Instant::now());
+                self.leases().granted(key.clone(), u32::try_from(taken).unwrap_or(1), Instant::now());
                 Allowance::Granted
             }
             Some(_) => Allowance::Spent,
             None => Allowance::Unavailable,
-        }
+        };
+        drop(asking);
+        granted
     }
 
     fn leases(&self) -> std::sync::MutexGuard<'_, Leases> {
@@ -384,6 +403,18 @@ impl Breaker {
     fn answered(&mut self, now: Instant) -> Option<Duration> {
         self.retry_at = None;
         self.down_since.take().map(|since| now.saturating_duration_since(since))
+    }
+}
+
+/// An ask for a lease under way: its end, however it comes, wakes who waited on it.
+struct Asking<'a> {
+    limits: &'a SharedLimits,
+    key: &'a str,
+}
+
+impl Drop for Asking<'_> {
+    fn drop(&mut self) {
+        self.limits.leases().asked(self.key);
     }
 }
 
