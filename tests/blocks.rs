@@ -25,18 +25,6 @@ async fn page(server: &TestServer, cookie: &str, room: &str) -> ChatPage {
     json_body(&server.call("/api/load_chat", cookie, &format!("room={room}")).await)
 }
 
-fn send(room: &str, client_id: &str, body: &str) -> ClientFrame {
-    ClientFrame::Send {
-        room: room.into(),
-        client_id: client_id.into(),
-        body: body.into(),
-        attachments: Vec::new(),
-        reply_to: None,
-        thread: None,
-        also_to_room: false,
-    }
-}
-
 /// The frames `client` had queued that are about `room` (any frame naming it).
 async fn heard_of(client: &mut Client, room: &str) -> Vec<ServerFrame> {
     let quoted = format!("\"{room}\"");
@@ -71,14 +59,14 @@ async fn a_block_closes_the_conversation_and_the_blocked_socket_hears_nothing_of
     // Nobody writes in it any more, by socket or by call: the blocked person is told only
     // that the conversation is not taking messages.
     assert_eq!(
-        bob_socket.change(send(&room, "b2", "still there?")).await,
+        bob_socket.change(Client::message(&room, "b2", "still there?")).await,
         Err(ErrorCode::ConversationClosed)
     );
     let call = server.call("/api/post_message", &bob, &format!("room={room}&body=hello&client_id=b3")).await;
     assert!(call.starts_with("HTTP/1.1 403") && call.contains("not_allowed"), "{call}");
     assert!(!call.to_lowercase().contains("block"), "{call}");
     assert_eq!(
-        ann_socket.change(send(&room, "a2", "one more thing")).await,
+        ann_socket.change(Client::message(&room, "a2", "one more thing")).await,
         Err(ErrorCode::ConversationClosed)
     );
     let edit =

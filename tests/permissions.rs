@@ -12,20 +12,6 @@ async fn hello(client: &mut Client, room: &str) -> ServerFrame {
     client.next().await
 }
 
-async fn send(client: &mut Client, room: &str, client_id: &str, body: &str) {
-    client
-        .send(&ClientFrame::Send {
-            room: room.into(),
-            client_id: client_id.into(),
-            body: body.into(),
-            attachments: Vec::new(),
-            reply_to: None,
-            thread: None,
-            also_to_room: false,
-        })
-        .await;
-}
-
 /// A private room titled `club` made by ann, with bob invited: both cookies and its address.
 async fn club(server: &TestServer) -> (String, String, String) {
     let ann = server.cookie("ann").await;
@@ -49,8 +35,8 @@ async fn a_removed_member_is_cut_off_at_once_and_nothing_they_send_is_stored() {
         server.post_form("/api/remove_member", Some(&ann), &format!("room={room}&username=bob")).await;
     assert_eq!(header(&removed, "location"), Some(format!("/r/{room}").as_str()), "{removed}");
     // The post has answered: by now bob's socket in the room has been told to close.
-    send(&mut bob_ws, &room, "after-removal", "still here?").await;
-    send(&mut ann_ws, &room, "a1", "bob is gone").await;
+    bob_ws.send_to(&room, "after-removal", "still here?").await;
+    ann_ws.send_to(&room, "a1", "bob is gone").await;
     assert_eq!(bob_ws.close_code().await, CLOSE_REMOVED);
     assert_eq!(ann_ws.ack("a1").await, 1, "bob's late message took no place in the room");
 
@@ -129,7 +115,7 @@ async fn signing_out_ends_that_sessions_sockets_and_only_those() {
     assert_eq!(header(&out, "location"), Some("/signin"), "{out}");
     assert_eq!(joined.close_code().await, CLOSE_SIGNED_OUT);
     assert_eq!(unjoined.close_code().await, CLOSE_SIGNED_OUT);
-    send(&mut on_phone, "general", "p1", "the phone still talks").await;
+    on_phone.send_to("general", "p1", "the phone still talks").await;
     assert_eq!(on_phone.ack("p1").await, 1);
 }
 

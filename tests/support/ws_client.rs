@@ -135,7 +135,12 @@ impl Client {
 
     /// Send `body` to `room` (text or a slash command) as `client_id`, without waiting.
     pub async fn send_to(&mut self, room: &str, client_id: &str, body: &str) {
-        self.send(&ClientFrame::Send {
+        self.send(&Self::message(room, client_id, body)).await;
+    }
+
+    /// The `send` frame of a plain message: `body` to `room` as `client_id`.
+    pub fn message(room: &str, client_id: &str, body: &str) -> ClientFrame {
+        ClientFrame::Send {
             room: room.into(),
             client_id: client_id.into(),
             body: body.into(),
@@ -143,8 +148,7 @@ impl Client {
             reply_to: None,
             thread: None,
             also_to_room: false,
-        })
-        .await;
+        }
     }
 
     /// Send `body` to `room` as `client_id` and read until what answers it: the message it

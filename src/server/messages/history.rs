@@ -280,6 +280,16 @@ impl Store {
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))
         .fetch_all(self.pool())
         .await?;
+        self.oldest_first(room_id, room, &rows).await
+    }
+
+    /// `rows` (read oldest first) as messages, with their attachments, reactions and mentions.
+    async fn oldest_first(
+        &self,
+        room_id: i64,
+        room: &str,
+        rows: &[AnyRow],
+    ) -> Result<Vec<ChatMessage>, StoreError> {
         let mut messages = rows.iter().map(|row| from_row(room, row)).collect::<Result<Vec<_>, _>>()?;
         self.with_attachments(room_id, &mut messages).await?;
         Ok(messages)
@@ -305,9 +315,7 @@ impl Store {
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))
         .fetch_all(self.pool())
         .await?;
-        let mut messages = rows.iter().map(|row| from_row(room, row)).collect::<Result<Vec<_>, _>>()?;
-        self.with_attachments(room_id, &mut messages).await?;
-        Ok(messages)
+        self.oldest_first(room_id, room, &rows).await
     }
 
     /// How many messages, and files on them, the room holds (of `author_id` only, when given).
