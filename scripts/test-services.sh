@@ -81,14 +81,24 @@ start() {
     log "initialising a private PostgreSQL cluster in $data"
     as_owner "$bin/initdb" -D "$data" -U banter --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null
   fi
-  port="$(free_port 55432)"
-  printf '%s' "$port" >"$port_file"
-  log "starting PostgreSQL on 127.0.0.1:$port"
-  as_owner "$bin/pg_ctl" -D "$data" -l "$log" -w -t 60 start -o \
-    "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$base \
-     -c max_connections=400 -c fsync=off -c full_page_writes=off -c shared_buffers=128MB" >/dev/null \
-    || { cat "$log" >&2; exit 1; }
-  url
+  # A port free when looked at can be taken before PostgreSQL binds it (these ports lie in
+  # Linux's ephemeral range: one of the suite's own client sockets may hold it); then the next.
+  local first=55432 tries
+  for tries in 1 2 3 4 5; do
+    port="$(free_port "$first")"
+    printf '%s' "$port" >"$port_file"
+    log "starting PostgreSQL on 127.0.0.1:$port"
+    if as_owner "$bin/pg_ctl" -D "$data" -l "$log" -w -t 60 start -o \
+      "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$base \
+       -c max_connections=400 -c fsync=off -c full_page_writes=off -c shared_buffers=128MB" >/dev/null; then
+      url
+      return
+    fi
+    log "PostgreSQL could not start on $port (attempt $tries of 5)"
+    first=$((port + 1))
+  done
+  cat "$log" >&2
+  exit 1
 }
 
 stop() {
