@@ -162,3 +162,35 @@ async fn only_an_administrator_exports_a_room_and_only_they_download_it() {
     assert_eq!(server.fetch(&owner, &path, "").await.status, 404);
     assert!(exports(&server, &owner).await.is_empty());
 }
+
+#[tokio::test]
+async fn an_export_under_way_shows_its_progress_a_stalled_one_fails_and_old_ones_go() {
+    use banter::server::exports::records::{Asked, EXPORT_KEEP_DAYS, EXPORT_STALL_MS};
+
+    let server = TestServer::start().await;
+    let ann = server.cookie("ann").await;
+    let store = server.store().await;
+    let user = store.user_by_username("ann").await.unwrap().expect("ann's account");
+    // Asked for, but no builder takes it (as when its node stops at once).
+    let now = banter::model::now_ms();
+    assert!(matches!(store.ask_export(user.id, None, now).await.unwrap(), Asked::Started(_)));
+    let page = server.get_as(&ann, "/profile/export").await;
+    assert!(page.contains("<progress") && page.contains("export-progress.js"), "{page}");
+    assert_eq!(ask(&server, &ann, "start_export", "").await, "/profile/export?error=export-busy");
+
+    // Stalled: failed, and another may be asked for.
+    assert!(store.sweep_exports(now + EXPORT_STALL_MS + 1).await.unwrap().is_empty());
+    let lines = exports(&server, &ann).await;
+    assert_eq!(lines.iter().map(|l| l.state.as_str()).collect::<Vec<_>>(), vec!["failed"]);
+    let page = server.get_as(&ann, "/profile/export").await;
+    assert!(page.contains("Could not be made") && !page.contains("export-progress.js"), "{page}");
+    assert_eq!(ask(&server, &ann, "start_export", "").await, "/profile/export");
+    let (path, _) = made(&server, &ann).await;
+
+    // A week on, both are gone, and so is the download.
+    let week_on = now + (EXPORT_KEEP_DAYS * 24 + 1) * 60 * 60 * 1_000;
+    let gone = store.sweep_exports(week_on).await.unwrap();
+    assert_eq!(gone.len(), 2);
+    assert!(exports(&server, &ann).await.is_empty());
+    assert_eq!(server.fetch(&ann, &path, "").await.status, 404);
+}

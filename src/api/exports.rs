@@ -36,9 +36,15 @@ impl ExportLine {
         self.state == "pending" || self.state == "running"
     }
 
-    /// How far it is, in whole percent.
+    /// How far it is, in whole percent (a made one is whole, even with nothing in it).
     pub fn percent(&self) -> i64 {
-        if self.total <= 0 { 0 } else { (self.done * 100 / self.total).clamp(0, 100) }
+        if self.state == "done" {
+            100
+        } else if self.total <= 0 {
+            0
+        } else {
+            (self.done * 100 / self.total).clamp(0, 100)
+        }
     }
 }
 
