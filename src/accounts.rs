@@ -15,6 +15,15 @@ pub const MAX_PASSWORD_BYTES: usize = 1_024;
 pub const SIGNIN_LOCKOUT_MINUTES: u64 = 15;
 /// Where a sign-in through the identity provider starts (single sign-on).
 pub const SSO_START_PATH: &str = "/auth/oidc/start";
+/// Passkeys one person may keep (phones, laptops, security keys).
+pub const MAX_PASSKEYS_PER_PERSON: usize = 10;
+/// A passkey's name ("Work laptop"), in characters.
+pub const MAX_PASSKEY_NAME_CHARS: usize = 60;
+/// Where the passkey ceremonies' JSON endpoints live (`docs/protocol.md`).
+pub const PASSKEY_REGISTER_START_PATH: &str = "/auth/passkeys/register/start";
+pub const PASSKEY_REGISTER_FINISH_PATH: &str = "/auth/passkeys/register/finish";
+pub const PASSKEY_SIGN_IN_START_PATH: &str = "/auth/passkeys/sign-in/start";
+pub const PASSKEY_SIGN_IN_FINISH_PATH: &str = "/auth/passkeys/sign-in/finish";
 /// Longest profile status line, in characters.
 pub const MAX_STATUS_CHARS: usize = 80;
 

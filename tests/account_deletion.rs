@@ -5,31 +5,12 @@
 
 use banter::protocol::{CLOSE_SIGNED_OUT, ServerFrame};
 
-use crate::support::{Client, Event, TestServer, eventually, header};
-
-/// The value of the cookie `name` that `response` sets, if any.
-fn set_cookie(response: &str, name: &str) -> Option<String> {
-    response.lines().find_map(|line| {
-        let (key, value) = line.split_once(':')?;
-        let pair = value.trim().split(';').next()?;
-        let (cookie, value) = pair.split_once('=')?;
-        (key.eq_ignore_ascii_case("set-cookie") && cookie == name && !value.is_empty())
-            .then(|| value.to_owned())
-    })
-}
-
-/// Sign `username` up with a known password: the session cookie.
-async fn sign_up(server: &TestServer, username: &str) -> String {
-    let answer = server
-        .post_form("/api/sign_up", None, &format!("username={username}&password=correct+horse+battery"))
-        .await;
-    format!("banter_session={}", set_cookie(&answer, "banter_session").unwrap_or_else(|| panic!("{answer}")))
-}
+use crate::support::{Client, Event, TestServer, eventually, header, set_cookie};
 
 #[tokio::test]
 async fn a_deleted_account_signs_in_nowhere_and_its_messages_stay_as_a_deleted_user() {
     let server = TestServer::start().await;
-    let ann = sign_up(&server, "ann").await;
+    let ann = server.sign_up_known("ann").await;
     let bob = server.cookie("bob").await;
     let mut socket = Client::connect(&server.ws_url(), &ann).await;
     socket.send(&banter::protocol::ClientFrame::Hello { room: "general".into(), after: None }).await;
@@ -79,7 +60,7 @@ async fn a_deleted_account_signs_in_nowhere_and_its_messages_stay_as_a_deleted_u
 #[tokio::test]
 async fn asked_to_its_messages_go_too_each_a_deletion_others_see() {
     let server = TestServer::start().await;
-    let carl = sign_up(&server, "carl").await;
+    let carl = server.sign_up_known("carl").await;
     let mut writer = Client::connect(&server.ws_url(), &carl).await;
     writer.send(&banter::protocol::ClientFrame::Hello { room: "general".into(), after: None }).await;
     writer.until(|f| matches!(f, ServerFrame::Welcome { .. })).await;

@@ -7,20 +7,7 @@
 
 use banter::server::accounts::second_factor::totp::code_at;
 
-use crate::support::{TestServer, header};
-
-/// The value of the cookie `name` that `response` sets, if any.
-fn set_cookie(response: &str, name: &str) -> Option<String> {
-    response.lines().find_map(|line| {
-        let (key, value) = line.split_once(':')?;
-        if !key.eq_ignore_ascii_case("set-cookie") {
-            return None;
-        }
-        let pair = value.trim().split(';').next()?;
-        let (cookie, value) = pair.split_once('=')?;
-        (cookie == name && !value.is_empty()).then(|| value.to_owned())
-    })
-}
+use crate::support::{TestServer, header, set_cookie};
 
 fn now_secs() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
@@ -61,14 +48,6 @@ async fn turn_on(server: &TestServer, cookie: &str) -> (String, Vec<String>) {
     (secret, codes)
 }
 
-/// Sign `username` up with the password [`password`] signs in with: the session cookie.
-async fn sign_up(server: &TestServer, username: &str) -> String {
-    let answer = server
-        .post_form("/api/sign_up", None, &format!("username={username}&password=correct+horse+battery"))
-        .await;
-    format!("banter_session={}", set_cookie(&answer, "banter_session").unwrap_or_else(|| panic!("{answer}")))
-}
-
 /// A password sign-in: the response.
 async fn password(server: &TestServer, username: &str) -> String {
     server
@@ -86,7 +65,7 @@ async fn give_code(server: &TestServer, pending: &str, code: &str) -> String {
 #[tokio::test]
 async fn a_password_then_a_code_each_code_and_recovery_code_once() {
     let server = TestServer::start().await;
-    let ann = sign_up(&server, "ann").await;
+    let ann = server.sign_up_known("ann").await;
     let (secret, recovery) = turn_on(&server, &ann).await;
 
     // The password alone starts no session: it asks for the code.
@@ -134,7 +113,7 @@ async fn a_password_then_a_code_each_code_and_recovery_code_once() {
 #[tokio::test]
 async fn wrong_codes_are_throttled_like_wrong_passwords() {
     let server = TestServer::start().await;
-    let bob = sign_up(&server, "bob").await;
+    let bob = server.sign_up_known("bob").await;
     let (secret, _) = turn_on(&server, &bob).await;
     let pending = set_cookie(&password(&server, "bob").await, "banter_2fa").unwrap();
     for _ in 0..5 {
@@ -151,7 +130,7 @@ async fn wrong_codes_are_throttled_like_wrong_passwords() {
 #[tokio::test]
 async fn turning_it_off_takes_the_password_and_signs_out_everywhere_else() {
     let server = TestServer::start().await;
-    let cat = sign_up(&server, "cat").await;
+    let cat = server.sign_up_known("cat").await;
     let (secret, _) = turn_on(&server, &cat).await;
     // A second device, signed in with a code.
     let pending = set_cookie(&password(&server, "cat").await, "banter_2fa").unwrap();

@@ -38,6 +38,7 @@ mod notifications;
 mod object_store;
 mod outbound;
 mod pages;
+mod passkeys;
 mod permissions;
 mod pins;
 mod previews;

@@ -51,7 +51,7 @@ pub(crate) mod ssr {
         use crate::api::second_factor::{CODE_PATH, SECURITY_PATH};
         use crate::server::accounts::second_factor::pending::{PENDING_VALID_MS, pending_cookie};
 
-        let on = state.store.totp_on(user_id).await.map_err(|error| {
+        let on = state.store.has_second_factor(user_id).await.map_err(|error| {
             tracing::error!(%error, "cannot read whether an account has a second factor");
             FormError::Unavailable
         })?;

@@ -87,11 +87,17 @@ pub enum FormError {
     ExportBusy,
     /// `EXPORTS_PER_DAY` asked for already.
     TooManyExports,
+    /// A passkey that did not check out, is not known here, or whose ceremony ran out.
+    PasskeyRefused,
+    /// This server has no passkeys (no `--passkey-origin` with a host name).
+    PasskeysOff,
+    /// A person keeps at most `MAX_PASSKEYS_PER_PERSON` passkeys.
+    TooManyPasskeys,
     /// The store failed; nothing changed.
     Unavailable,
 }
 
-const ALL: [FormError; 42] = [
+const ALL: [FormError; 45] = [
     FormError::WrongPassword,
     FormError::Throttled,
     FormError::InvalidUsername,
@@ -133,6 +139,9 @@ const ALL: [FormError; 42] = [
     FormError::TooManyBlocks,
     FormError::ExportBusy,
     FormError::TooManyExports,
+    FormError::PasskeyRefused,
+    FormError::PasskeysOff,
+    FormError::TooManyPasskeys,
     FormError::Unavailable,
 ];
 
@@ -180,6 +189,9 @@ impl FormError {
             FormError::TooManyBlocks => "too-many-blocks",
             FormError::ExportBusy => "export-busy",
             FormError::TooManyExports => "too-many-exports",
+            FormError::PasskeyRefused => "passkey-refused",
+            FormError::PasskeysOff => "passkeys-off",
+            FormError::TooManyPasskeys => "too-many-passkeys",
             FormError::Unavailable => "unavailable",
         }
     }
@@ -295,6 +307,14 @@ impl FormError {
             FormError::TooManyExports => {
                 "You have asked for three archives today; try again tomorrow.".to_owned()
             }
+            FormError::PasskeyRefused => {
+                "That passkey was not accepted; try again, or sign in another way.".to_owned()
+            }
+            FormError::PasskeysOff => "This server does not offer passkeys.".to_owned(),
+            FormError::TooManyPasskeys => format!(
+                "You have {} passkeys already; remove one first.",
+                crate::accounts::MAX_PASSKEYS_PER_PERSON
+            ),
             FormError::Unavailable => "The server could not do that just now; try again.".to_owned(),
         }
     }
@@ -302,7 +322,11 @@ impl FormError {
     /// The same refusal for a script: its code, status and (when waiting helps) how long.
     pub fn api_error(self) -> ApiError {
         let code = match self {
-            FormError::WrongPassword | FormError::WrongCode => ApiCode::WrongPassword,
+            FormError::WrongPassword | FormError::WrongCode | FormError::PasskeyRefused => {
+                ApiCode::WrongPassword
+            }
+            FormError::PasskeysOff => ApiCode::NotAllowed,
+            FormError::TooManyPasskeys => ApiCode::LimitReached,
             FormError::SignInExpired => ApiCode::SignedOut,
             FormError::NoPassword => ApiCode::NotAllowed,
             FormError::Throttled | FormError::TooManySignups | FormError::TooManyRooms => {

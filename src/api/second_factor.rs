@@ -1,6 +1,9 @@
-//! A second factor: setting one up on the security page (`/profile/security`), the code asked
-//! for after the password (`/signin/code`), and turning it off. Every call is a plain form's
-//! too: success redirects onward, a refusal goes back to its page with `?error=<code>`.
+//! A second factor: setting one up on the security page (`/profile/security`), the code (or a
+//! passkey) asked for after the password (`/signin/code`), and turning it off — the app's
+//! codes, or one passkey. Every call is a plain form's too: success redirects onward, a
+//! refusal goes back to its page with `?error=<code>`. Adding a passkey and signing in with
+//! one are the browser's WebAuthn ceremonies, on JSON endpoints of their own
+//! (`server::accounts::passkeys::routes`).
 
 use leptos::prelude::*;
 
@@ -23,6 +26,23 @@ pub enum FactorState {
     On,
 }
 
+/// One of a person's passkeys, as their security page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PasskeyLine {
+    pub id: i64,
+    pub name: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
+/// What the page after the password offers: a code (an authenticator app is set up), a
+/// passkey (one is kept), or both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FactorsOffered {
+    pub code: bool,
+    pub passkey: bool,
+}
+
 /// The security page's content.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SecondFactorView {
@@ -38,6 +58,10 @@ pub struct SecondFactorView {
     pub signing_in: bool,
     /// An account without a password (single sign-on): its provider asks for factors.
     pub passwordless: bool,
+    /// Whether this server offers passkeys (it has a host name, `--passkey-origin`).
+    pub passkeys_offered: bool,
+    /// The passkeys kept, oldest first.
+    pub passkeys: Vec<PasskeyLine>,
 }
 
 #[cfg(feature = "ssr")]
@@ -45,7 +69,8 @@ pub(crate) mod ssr {
     use crate::api_error::ApiError;
     use crate::server::AppState;
     use crate::server::accounts::second_factor::pending::pending_token;
-    use crate::server::accounts::users::User;
+    use crate::server::accounts::session_cookie;
+    use crate::server::accounts::users::{SessionId, User};
 
     /// Who is setting a factor up: the signed-in person, or — with `--require-2fa` — someone
     /// whose password was right and who has none yet (their pending sign-in's token).
@@ -64,8 +89,54 @@ pub(crate) mod ssr {
         else {
             return Ok(None);
         };
+        // Only while they have no factor: with one (a passkey), the next step is using it.
+        if state.store.has_second_factor(user_id).await.map_err(super::super::ssr::unavailable)? {
+            return Ok(None);
+        }
         let user = state.store.user_by_id(user_id).await.map_err(super::super::ssr::unavailable)?;
         Ok(user.map(|user| (user, Some(token))))
+    }
+
+    /// The signed-in person if `password` is theirs (a factor goes only with it), else the
+    /// refusal to answer with.
+    pub async fn with_password(
+        state: &AppState,
+        password: &str,
+    ) -> Result<Result<User, super::FormError>, ApiError> {
+        let user = super::super::ssr::signed_in(state).await?;
+        let stored =
+            state.store.user_for_signin(&user.username).await.map_err(super::super::ssr::unavailable)?;
+        let matches =
+            crate::server::accounts::passwords::verify(password.to_owned(), stored.map(|(_, hash)| hash))
+                .await
+                .map_err(super::super::ssr::unavailable)?;
+        Ok(if matches { Ok(user) } else { Err(super::FormError::WrongPassword) })
+    }
+
+    /// The sessions of a person but the one asking: ended in the store by the caller's
+    /// transaction (`keep` stays), then their sockets ([`OtherSessions::end_sockets`]).
+    pub struct OtherSessions {
+        pub keep: Vec<u8>,
+        others: Vec<SessionId>,
+    }
+
+    impl OtherSessions {
+        /// Close the ended sessions' sockets, on every node.
+        pub fn end_sockets(self, state: &AppState) {
+            for session in &self.others {
+                super::super::ssr::end_session_sockets(state, session);
+            }
+        }
+    }
+
+    pub async fn other_sessions(state: &AppState, user_id: i64) -> Result<OtherSessions, ApiError> {
+        let headers = super::super::ssr::headers().await?;
+        let current = session_cookie::read(&headers).map(|token| SessionId::of(&token));
+        let all = state.store.sessions_of(user_id).await.map_err(super::super::ssr::unavailable)?;
+        let keep = current.as_ref().map(|id| id.as_bytes().to_vec()).unwrap_or_default();
+        let others =
+            all.into_iter().map(|session| session.id).filter(|id| Some(id) != current.as_ref()).collect();
+        Ok(OtherSessions { keep, others })
     }
 
     /// The QR code of `url`, as an SVG element.
@@ -89,6 +160,7 @@ pub async fn my_second_factor() -> Result<SecondFactorView, ApiError> {
     let state = super::ssr::state()?;
     let Some((user, pending)) = ssr::enrolling(&state).await? else { return Err(ApiError::signed_out()) };
     let passwordless = state.store.signs_in_with_provider(user.id).await.map_err(super::ssr::unavailable)?;
+    let passkeys = state.store.passkey_lines(user.id).await.map_err(super::ssr::unavailable)?;
     let view = SecondFactorView {
         state: FactorState::Off,
         secret: None,
@@ -97,6 +169,8 @@ pub async fn my_second_factor() -> Result<SecondFactorView, ApiError> {
         fresh_codes: Vec::new(),
         signing_in: pending.is_some(),
         passwordless,
+        passkeys_offered: state.passkeys.is_some() && !passwordless,
+        passkeys,
     };
     let found = state.store.totp_state(user.id, &user.username).await.map_err(super::ssr::unavailable)?;
     Ok(match found {
@@ -162,32 +236,57 @@ pub async fn confirm_totp(code: String) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Turn the second factor off, with the password: every other session of the account ends.
+/// Turn the authenticator app off, with the password: every other session of the account ends.
 #[server(endpoint = "disable_totp")]
 pub async fn disable_totp(password: String) -> Result<(), ApiError> {
-    use crate::server::accounts::session_cookie;
-    use crate::server::accounts::users::SessionId;
-
     let state = super::ssr::state()?;
-    let user = super::ssr::signed_in(&state).await?;
-    let stored = state.store.user_for_signin(&user.username).await.map_err(super::ssr::unavailable)?;
-    let matches = crate::server::accounts::passwords::verify(password, stored.map(|(_, hash)| hash))
-        .await
-        .map_err(super::ssr::unavailable)?;
-    if !matches {
-        return super::ssr::refuse(SECURITY_PATH, FormError::WrongPassword, "");
-    }
-    let headers = super::ssr::headers().await?;
-    let current = session_cookie::read(&headers).map(|token| SessionId::of(&token));
-    let others = state.store.sessions_of(user.id).await.map_err(super::ssr::unavailable)?;
-    let keep = current.as_ref().map(|id| id.as_bytes().to_vec()).unwrap_or_default();
-    state.store.disable_totp(user.id, &keep).await.map_err(super::ssr::unavailable)?;
-    for session in others.into_iter().filter(|session| Some(&session.id) != current.as_ref()) {
-        super::ssr::end_session_sockets(&state, &session.id);
-    }
+    let user = match ssr::with_password(&state, &password).await? {
+        Ok(user) => user,
+        Err(refusal) => return super::ssr::refuse(SECURITY_PATH, refusal, ""),
+    };
+    let others = ssr::other_sessions(&state, user.id).await?;
+    state.store.disable_totp(user.id, &others.keep).await.map_err(super::ssr::unavailable)?;
+    others.end_sockets(&state);
     tracing::info!(user = user.id, "second factor turned off; other sessions ended");
     leptos_axum::redirect(SECURITY_PATH);
     Ok(())
+}
+
+/// Remove one passkey, with the password: every other session of the account ends.
+#[server(endpoint = "remove_passkey")]
+pub async fn remove_passkey(id: i64, password: String) -> Result<(), ApiError> {
+    let state = super::ssr::state()?;
+    let user = match ssr::with_password(&state, &password).await? {
+        Ok(user) => user,
+        Err(refusal) => return super::ssr::refuse(SECURITY_PATH, refusal, ""),
+    };
+    let others = ssr::other_sessions(&state, user.id).await?;
+    let removed =
+        state.store.remove_passkey(user.id, id, &others.keep).await.map_err(super::ssr::unavailable)?;
+    if !removed {
+        return super::ssr::refuse(SECURITY_PATH, FormError::NotAllowed, "");
+    }
+    others.end_sockets(&state);
+    tracing::info!(user = user.id, "passkey removed; other sessions ended");
+    leptos_axum::redirect(SECURITY_PATH);
+    Ok(())
+}
+
+/// What the page after the password offers this pending sign-in.
+#[server(endpoint = "pending_factors")]
+pub async fn pending_factors() -> Result<FactorsOffered, ApiError> {
+    use crate::server::accounts::second_factor::pending::pending_token;
+
+    let state = super::ssr::state()?;
+    let headers = super::ssr::headers().await?;
+    let Some(token) = pending_token(&headers) else { return Err(ApiError::signed_out()) };
+    let found = state.store.pending_sign_in(&token, crate::model::now_ms()).await;
+    let Some(user_id) = found.map_err(super::ssr::unavailable)? else { return Err(ApiError::signed_out()) };
+    Ok(FactorsOffered {
+        code: state.store.totp_on(user_id).await.map_err(super::ssr::unavailable)?,
+        passkey: state.passkeys.is_some()
+            && state.store.has_passkeys(user_id).await.map_err(super::ssr::unavailable)?,
+    })
 }
 
 /// The code after the password: a current code from the app, or a recovery code. Counted by

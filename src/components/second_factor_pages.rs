@@ -1,14 +1,22 @@
 //! `SecurityPage` (`/profile/security`): a person's second factor — set one up by scanning a
 //! QR code and typing the first code, see the recovery codes once, turn it off with the
-//! password. `CodePage` (`/signin/code`): the code asked for after the password. Plain forms
-//! the server renders alone (`components::server_only`), none of it in the browser's bundle.
+//! password — and their passkeys: add one, remove one with the password. `CodePage`
+//! (`/signin/code`): the code or the passkey asked for after the password. Plain forms the
+//! server renders alone (`components::server_only`), none of it in the browser's bundle; the
+//! passkey ceremonies are a small static script's (`public/passkeys.js`), its buttons hidden
+//! where the browser cannot use passkeys.
 
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::components::Redirect;
 
+use crate::accounts::{
+    MAX_PASSKEY_NAME_CHARS, PASSKEY_REGISTER_FINISH_PATH, PASSKEY_REGISTER_START_PATH,
+    PASSKEY_SIGN_IN_FINISH_PATH, PASSKEY_SIGN_IN_START_PATH,
+};
 use crate::api::{
-    BeginTotp, ConfirmTotp, DisableTotp, FactorState, SecondFactorView, SignInCode, my_second_factor,
+    BeginTotp, ConfirmTotp, DisableTotp, FactorState, PasskeyLine, RemovePasskey, SecondFactorView,
+    SignInCode, my_second_factor, pending_factors,
 };
 use crate::components::form_refusal::returned_error;
 
@@ -31,6 +39,9 @@ pub fn SecurityPage() -> impl IntoView {
 #[component]
 fn SecurityForms(factor: SecondFactorView) -> impl IntoView {
     let error = returned_error();
+    let passkeys = factor.passkeys_offered.then(|| {
+        view! { <PasskeysSection passkeys=factor.passkeys.clone() signing_in=factor.signing_in/> }
+    });
     let back = (!factor.signing_in).then(|| {
         view! { <p><a href="/profile" class="back">"← Back to your profile"</a></p> }
     });
@@ -102,17 +113,120 @@ fn SecurityForms(factor: SecondFactorView) -> impl IntoView {
                 <p class="form-error" role="alert">{error}</p>
                 {body}
             </section>
+            {passkeys}
         </main>
+    }
+}
+
+/// The passkeys kept, each removable with the password, and adding one (the script's).
+#[component]
+fn PasskeysSection(passkeys: Vec<PasskeyLine>, signing_in: bool) -> impl IntoView {
+    let intro = if signing_in {
+        "Or use a passkey: your phone's or computer's fingerprint, face or screen lock."
+    } else {
+        "A passkey signs you in with your phone's or computer's fingerprint, face or screen lock: no password, no code. After your password, it also serves as the second step."
+    };
+    let list = (!passkeys.is_empty()).then(|| {
+        view! {
+            <ul id="passkey-list" class="passkey-list">
+                {passkeys.into_iter().map(|passkey| view! { <PasskeyItem passkey/> }).collect_view()}
+            </ul>
+            <p class="muted">"Removing a passkey signs you out everywhere else."</p>
+        }
+    });
+    view! {
+        <section class="account-form" aria-labelledby="passkeys-title">
+            <h2 id="passkeys-title">"Passkeys"</h2>
+            <p>{intro}</p>
+            {list}
+            <form
+                id="passkey-add"
+                class="inline-form"
+                hidden
+                data-passkey="register"
+                data-start=PASSKEY_REGISTER_START_PATH
+                data-finish=PASSKEY_REGISTER_FINISH_PATH
+                data-error="passkey-error"
+            >
+                <label for="passkey-name">"Name it"</label>
+                <input id="passkey-name" name="name" type="text" maxlength=MAX_PASSKEY_NAME_CHARS placeholder="This laptop"/>
+                <button type="submit" id="passkey-add-button">"Add a passkey"</button>
+            </form>
+            <p class="form-error" role="alert" id="passkey-error"></p>
+            <noscript><p class="muted">"Adding a passkey needs JavaScript."</p></noscript>
+            <script src="/passkeys.js" defer></script>
+        </section>
+    }
+}
+
+#[component]
+fn PasskeyItem(passkey: PasskeyLine) -> impl IntoView {
+    let password_id = format!("passkey-password-{}", passkey.id);
+    let used = passkey
+        .last_used_at
+        .map(|at| format!("last used {}", crate::model::date_time(at)))
+        .unwrap_or_else(|| "not used yet".to_owned());
+    let about = format!("added {}, {used}", crate::model::date_time(passkey.created_at));
+    let label = format!("Your password, to remove “{}”", passkey.name);
+    let name = passkey.name;
+    let data_name = name.clone();
+    view! {
+        <li class="passkey" data-name=data_name>
+            <strong class="passkey-name">{name}</strong>
+            <span class="muted">" · " {about}</span>
+            <form method="post" action=RemovePasskey::url() class="inline-form">
+                <input type="hidden" name="id" value=passkey.id/>
+                <label for=password_id.clone()>{label}</label>
+                <input id=password_id name="password" type="password" autocomplete="current-password" required/>
+                <button type="submit" class="secondary">"Remove"</button>
+            </form>
+        </li>
     }
 }
 
 #[component]
 pub fn CodePage() -> impl IntoView {
-    let error = returned_error();
+    let offered = Resource::new_blocking(|| (), |_| pending_factors());
     view! {
         <leptos_meta::Title text="Your code · Banter"/>
-        <main class="account">
-            <h1><span class="logo">"Banter"</span></h1>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match offered.await {
+                    Ok(offered) => view! { <CodeForms code=offered.code passkey=offered.passkey/> }.into_any(),
+                    Err(_) => view! { <Redirect path="/signin"/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// The code form, the passkey button, or both: whichever factors the account has.
+#[component]
+fn CodeForms(code: bool, passkey: bool) -> impl IntoView {
+    let error = returned_error();
+    let start = format!("{PASSKEY_SIGN_IN_START_PATH}?second_factor=true");
+    let passkey_choice = passkey.then(|| {
+        view! {
+            <div class="account-form">
+                {(!code).then(|| view! { <h2>"Two-factor sign-in"</h2> })}
+                <button
+                    type="button"
+                    id="passkey-second-factor"
+                    hidden
+                    data-passkey="second-factor"
+                    data-start=start
+                    data-finish=PASSKEY_SIGN_IN_FINISH_PATH
+                    data-error="passkey-error"
+                >
+                    "Use a passkey"
+                </button>
+                <p class="form-error" role="alert" id="passkey-error"></p>
+                <script src="/passkeys.js" defer></script>
+            </div>
+        }
+    });
+    let code_form = code.then(|| {
+        view! {
             <form method="post" action=SignInCode::url() class="account-form" id="code-form">
                 <h2>"Two-factor sign-in"</h2>
                 <label for="code">"Code from your authenticator app"</label>
@@ -121,6 +235,17 @@ pub fn CodePage() -> impl IntoView {
                 <p class="form-error" role="alert">{error}</p>
                 <button type="submit">"Continue"</button>
             </form>
+        }
+    });
+    let neither = (!code && !passkey).then(|| {
+        view! { <p class="form-error" role="alert">"This server no longer offers your second factor; ask an administrator."</p> }
+    });
+    view! {
+        <main class="account">
+            <h1><span class="logo">"Banter"</span></h1>
+            {passkey_choice}
+            {code_form}
+            {neither}
             <p class="account-switch"><a href="/signin" rel="external">"Start again"</a></p>
         </main>
     }

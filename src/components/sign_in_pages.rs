@@ -3,12 +3,16 @@
 //! so the browser's bundle carries none of their code. Success is a redirect onward; a
 //! refusal comes back as `?error=<code>`, turned into a sentence here. With single sign-on
 //! configured, "Sign in with <provider>" leads to the identity provider; with
-//! `--password-sign-in off` it is the only way in.
+//! `--password-sign-in off` it is the only way in. Where the server offers passkeys, "Sign in
+//! with a passkey" (`public/passkeys.js`) needs neither username nor password.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::accounts::{MAX_USERNAME_CHARS, MIN_PASSWORD_CHARS, SSO_START_PATH};
+use crate::accounts::{
+    MAX_USERNAME_CHARS, MIN_PASSWORD_CHARS, PASSKEY_SIGN_IN_FINISH_PATH, PASSKEY_SIGN_IN_START_PATH,
+    SSO_START_PATH,
+};
 use crate::api::{SignIn, SignUp};
 use crate::api_error::ApiError;
 use crate::components::form_refusal::refusal;
@@ -19,6 +23,8 @@ struct WaysIn {
     provider: Option<String>,
     /// False with `--password-sign-in off`.
     passwords: bool,
+    /// Whether passkeys are offered (a host name, `--passkey-origin`; and passwords on).
+    passkeys: bool,
 }
 
 fn ways_in() -> WaysIn {
@@ -26,8 +32,9 @@ fn ways_in() -> WaysIn {
         Some(state) => WaysIn {
             provider: state.single_sign_on.as_ref().map(|provider| provider.name.clone()),
             passwords: state.config.password_sign_in,
+            passkeys: state.config.password_sign_in && state.passkeys.is_some(),
         },
-        None => WaysIn { provider: None, passwords: true },
+        None => WaysIn { provider: None, passwords: true, passkeys: false },
     }
 }
 
@@ -86,7 +93,7 @@ fn ProviderChoice(provider: Option<String>, passwords: bool, error: Signal<Optio
 /// off — the page's own form (`children`).
 #[component]
 fn AccountPage(error: Signal<Option<String>>, children: Children) -> impl IntoView {
-    let WaysIn { provider, passwords } = ways_in();
+    let WaysIn { provider, passwords, .. } = ways_in();
     view! {
         <main class="account">
             <h1><span class="logo">"Banter"</span></h1>
@@ -110,9 +117,34 @@ pub fn SignInPage() -> impl IntoView {
                 <p class="form-error" role="alert">{error}</p>
                 <button type="submit">"Sign in"</button>
             </ActionForm>
+            {ways_in().passkeys.then(|| view! { <PasskeySignIn/> })}
             <p class="account-switch"><a href="/forgot" rel="external" id="forgot-link">"Forgot password?"</a></p>
             <p class="account-switch">"New here? " <a href="/signup" rel="external">"Create an account"</a></p>
         </AccountPage>
+    }
+}
+
+/// "Sign in with a passkey": no username, no password; the browser offers the passkeys it
+/// has for this site. Shown by `public/passkeys.js` only where the browser can use them.
+#[component]
+fn PasskeySignIn() -> impl IntoView {
+    view! {
+        <div class="account-form passkey-sign-in">
+            <button
+                type="button"
+                class="secondary"
+                id="passkey-sign-in"
+                hidden
+                data-passkey="sign-in"
+                data-start=PASSKEY_SIGN_IN_START_PATH
+                data-finish=PASSKEY_SIGN_IN_FINISH_PATH
+                data-error="passkey-error"
+            >
+                "Sign in with a passkey"
+            </button>
+            <p class="form-error" role="alert" id="passkey-error"></p>
+            <script src="/passkeys.js" defer></script>
+        </div>
     }
 }
 

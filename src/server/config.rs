@@ -175,6 +175,14 @@ pub struct Config {
     #[arg(long, env = "BANTER_REQUIRE_2FA", default_value_t = false)]
     pub require_2fa: bool,
 
+    /// Passkeys (WebAuthn): the origin browsers show for this server, `https://chat.example.com`.
+    /// A passkey belongs to that origin's host name, so an address by IP number (the default
+    /// `http://127.0.0.1:3000`) cannot have any: browsers refuse. Default: `--public-url`, when
+    /// its host is a name (`localhost` works without TLS). Without one, the pages offer no
+    /// passkeys.
+    #[arg(long, env = "BANTER_PASSKEY_ORIGIN")]
+    pub passkey_origin: Option<String>,
+
     /// Delete messages older than this many days (with their files), as ordinary deletions
     /// every client is told of; 0 keeps history for ever. An administrator overrides it per
     /// room (`banter admin retention`).

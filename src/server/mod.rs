@@ -40,7 +40,7 @@ use tokio::net::TcpListener;
 use crate::app::{App, shell};
 use crate::attachments::{FILES_PATH, FORM_POST_PATH, UPLOAD_PATH};
 use crate::model::PREVIEW_IMAGES_PATH;
-use accounts::single_sign_on;
+use accounts::{passkeys, single_sign_on};
 pub use config::Config;
 use edge::{api_status, assets, health, http_security, listener};
 use media::uploads;
@@ -88,6 +88,10 @@ pub fn router(state: AppState) -> Router {
         .route(mail::unsubscribe::UNSUBSCRIBE_PATH, post(mail::routes::unsubscribe))
         .route(single_sign_on::provider::START_PATH, get(single_sign_on::routes::start))
         .route(single_sign_on::provider::CALLBACK_PATH, get(single_sign_on::routes::callback))
+        .route(crate::accounts::PASSKEY_REGISTER_START_PATH, post(passkeys::routes::register_start))
+        .route(crate::accounts::PASSKEY_REGISTER_FINISH_PATH, post(passkeys::routes::register_finish))
+        .route(crate::accounts::PASSKEY_SIGN_IN_START_PATH, post(passkeys::routes::sign_in_start))
+        .route(crate::accounts::PASSKEY_SIGN_IN_FINISH_PATH, post(passkeys::routes::sign_in_finish))
         .leptos_routes_with_context(
             &state,
             routes,

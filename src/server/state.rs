@@ -62,6 +62,9 @@ pub struct AppState {
     /// Single sign-on's identity provider (`--oidc-issuer`), or none.
     #[from_ref(skip)]
     pub single_sign_on: Option<Arc<Provider>>,
+    /// This server as a passkey relying party, when it has a host name (`--passkey-origin`).
+    #[from_ref(skip)]
+    pub passkeys: Option<Arc<webauthn_rs::Webauthn>>,
     /// Who is connected where.
     pub hub: Hub,
     /// One permit per open WebSocket: caps connections, and lets shutdown wait for them all.
@@ -177,6 +180,7 @@ impl AppState {
         if !config.password_sign_in && single_sign_on.is_none() {
             anyhow::bail!("--password-sign-in off needs single sign-on (--oidc-issuer and --oidc-client-id)");
         }
+        let passkeys = crate::server::accounts::passkeys::relying_party::from_config(&config)?.map(Arc::new);
         let shared_limits = cluster.as_ref().map(|cluster| SharedLimits::new(cluster.client()));
         let connections = Arc::new(Semaphore::new(config.max_connections));
         let limits = PersonLimits::new(&config);
@@ -191,6 +195,7 @@ impl AppState {
             command_client,
             mailer,
             single_sign_on,
+            passkeys,
             hub,
             connections,
             shutdown: watch::Sender::new(false),

@@ -19,6 +19,19 @@ pub fn json_body<T: serde::de::DeserializeOwned>(answer: &str) -> T {
     serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {answer}"))
 }
 
+/// The value of the cookie `name` that `response` sets (not its removal), if any.
+pub fn set_cookie(response: &str, name: &str) -> Option<String> {
+    response.lines().take_while(|line| !line.is_empty()).find_map(|line| {
+        let (key, value) = line.split_once(':')?;
+        if !key.eq_ignore_ascii_case("set-cookie") {
+            return None;
+        }
+        let pair = value.trim().split(';').next()?;
+        let (cookie, value) = pair.split_once('=')?;
+        (cookie == name && !value.is_empty()).then(|| value.to_owned())
+    })
+}
+
 /// A request that got no whole answer within [`PATIENCE`]: which one, and what did come.
 fn no_answer_in_time(request: &[u8], partial: &[u8]) -> ! {
     let request = String::from_utf8_lossy(request);
@@ -134,6 +147,17 @@ impl TestServer {
         let form = format!("room={room}&body={}&client_id={client_id}", form_value(body));
         let answer = self.post_form("/api/post_message", Some(cookie), &form).await;
         assert!(answer.starts_with("HTTP/1.1 302"), "{answer}");
+    }
+
+    /// A JSON post as a page's script sends it (`fetch` with a JSON body), with cookies.
+    pub async fn post_json(&self, path: &str, cookie: &str, body: &str) -> String {
+        self.http(&format!(
+            "POST {path} HTTP/1.1\r\nHost: {host}\r\nAccept: application/json\r\nCookie: {cookie}\r\n\
+             Content-Type: application/json\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n{body}",
+            host = self.addr,
+            len = body.len()
+        ))
+        .await
     }
 
     /// A form post as a browser without JavaScript sends it (`Accept: text/html`), with an

@@ -31,8 +31,8 @@ pub mod server;
 pub mod ws_client;
 
 pub use database::{FreshDatabase, POSTGRES_ENV};
-pub use http::{RawResponse, form_value, header, json_body};
-pub use server::{TestServer, leptos_options, sign_up};
+pub use http::{RawResponse, form_value, header, json_body, set_cookie};
+pub use server::{KNOWN_PASSWORD, TestServer, leptos_options, sign_up};
 pub use ws_client::{Client, Event};
 
 /// Longest a test waits for something that should happen at once.

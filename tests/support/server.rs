@@ -67,6 +67,9 @@ async fn answers_http(addr: SocketAddr) -> bool {
     matches!(tokio::time::timeout(PATIENCE, answered).await, Ok(Ok(true)))
 }
 
+/// The password [`TestServer::sign_up_known`] signs people up with.
+pub const KNOWN_PASSWORD: &str = "correct horse battery";
+
 /// Sign up `username` on the server at `addr`; its session cookie.
 pub async fn sign_up(addr: SocketAddr, username: &str) -> String {
     tokio::time::timeout(PATIENCE, banter::load::client::sign_up(addr, username))
@@ -194,6 +197,15 @@ impl TestServer {
 
     /// The session cookie (`banter_session=…`) of the account `username`, signed up through
     /// the real form endpoint the first time it is asked for.
+    /// Sign `username` up with the password [`KNOWN_PASSWORD`] (for tests that type it again):
+    /// the session cookie, `banter_session=…`.
+    pub async fn sign_up_known(&self, username: &str) -> String {
+        let form = format!("username={username}&password={}", super::form_value(KNOWN_PASSWORD));
+        let answer = self.post_form("/api/sign_up", None, &form).await;
+        let session = super::set_cookie(&answer, "banter_session").unwrap_or_else(|| panic!("{answer}"));
+        format!("banter_session={session}")
+    }
+
     pub async fn cookie(&self, username: &str) -> String {
         if let Some(cookie) = self.cookies.lock().expect("cookie jar").get(username) {
             return cookie.clone();

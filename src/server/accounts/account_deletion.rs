@@ -21,7 +21,7 @@ pub const DELETED_NAME: &str = "Deleted user";
 const DAY_MS: i64 = 24 * 60 * 60 * 1_000;
 
 /// Tables whose rows are a person's own, by `user_id`.
-const OWN_ROWS: [&str; 13] = [
+const OWN_ROWS: [&str; 15] = [
     "sessions",
     "push_subscriptions",
     "drafts",
@@ -34,6 +34,8 @@ const OWN_ROWS: [&str; 13] = [
     "recovery_codes",
     "pending_sign_ins",
     "sso_identities",
+    "passkeys",
+    "passkey_ceremonies",
     "room_moderators",
 ];
 

@@ -1,6 +1,6 @@
 //! People and their sessions: accounts in the store, signing in and out, the session cookie,
 //! password hashing, links that reset a password, the throttle on guessing, a second factor
-//! (TOTP and recovery codes), single sign-on
+//! (TOTP and recovery codes), passkeys (WebAuthn), single sign-on
 //! through an OpenID Connect provider, and bot accounts with their tokens.
 //!
 //! Every other capability learns who is asking from here (`auth`), and from nowhere else.
@@ -12,6 +12,7 @@ pub mod auth;
 pub mod bots;
 pub mod deactivation;
 pub mod new_token_cookie;
+pub mod passkeys;
 pub mod password_resets;
 pub mod passwords;
 pub mod second_factor;

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use crate::model::now_ms;
-use crate::server::storage::store::{Store, StoreError};
+use crate::server::storage::store::{Store, StoreError, WriteTx};
 
 /// How long a session lasts from sign-in.
 pub const SESSION_TTL: Duration = Duration::from_secs(30 * 24 * 60 * 60);
@@ -296,6 +296,18 @@ impl Store {
                 .await?;
         }
         Ok(Some(Session { id, user: user_from_row(&row)?, expires_at: row.try_get("expires_at")? }))
+    }
+
+    /// End every session of `user_id` but `keep` (a second factor going: the one removing it
+    /// stays), counted as a removal in their private rooms ([`Store::order_with_rooms_of`]),
+    /// inside the caller's transaction.
+    pub async fn end_sessions_but(tx: &mut WriteTx, user_id: i64, keep: &[u8]) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+            .bind(user_id)
+            .bind(keep)
+            .execute(&mut **tx)
+            .await?;
+        Store::order_with_rooms_of(tx, user_id).await
     }
 
     /// A person's live sessions, the most recently used first.

@@ -52,6 +52,9 @@ pub const RESET_REQUEST_BURST: u32 = 10;
 /// sign-in in the database for ten minutes.
 pub const SSO_STARTS_PER_MINUTE: f64 = 20.0;
 pub const SSO_START_BURST: u32 = 20;
+/// Passkey ceremonies begun (sign-ins and registrations), per network address.
+pub const PASSKEY_STARTS_PER_MINUTE: f64 = 20.0;
+pub const PASSKEY_START_BURST: u32 = 20;
 /// Messages one person may report an hour (each lands in a moderator's queue).
 pub const REPORTS_PER_HOUR: f64 = 20.0;
 pub const REPORT_BURST: u32 = 10;
@@ -81,6 +84,8 @@ pub struct PersonLimits {
     pub reset_requests: Keyed<IpAddr>,
     /// Sign-ins started through the identity provider, per network address.
     pub sso_starts: Keyed<IpAddr>,
+    /// Passkey ceremonies begun, per network address.
+    pub passkey_starts: Keyed<IpAddr>,
     /// Messages reported to moderators, per person.
     pub reports: Keyed<i64>,
 }
@@ -114,6 +119,11 @@ impl PersonLimits {
                 RESET_REQUEST_BURST,
             ),
             sso_starts: Keyed::new("sso_starts", SSO_STARTS_PER_MINUTE / 60.0, SSO_START_BURST),
+            passkey_starts: Keyed::new(
+                "passkey_starts",
+                PASSKEY_STARTS_PER_MINUTE / 60.0,
+                PASSKEY_START_BURST,
+            ),
             reports: Keyed::new("reports", REPORTS_PER_HOUR / 3600.0, REPORT_BURST),
         }
     }

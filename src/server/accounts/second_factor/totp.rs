@@ -236,12 +236,7 @@ impl Store {
         let mut tx = self.begin().await?;
         sqlx::query("DELETE FROM totp_secrets WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
         sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
-            .bind(user_id)
-            .bind(keep)
-            .execute(&mut *tx)
-            .await?;
-        Store::order_with_rooms_of(&mut tx, user_id).await?;
+        Store::end_sessions_but(&mut tx, user_id, keep).await?;
         tx.commit().await?;
         Ok(())
     }
