@@ -30,7 +30,9 @@ function node(at: number): string {
     `LEPTOS_SITE_ROOT=${siteRoot} AWS_ACCESS_KEY_ID=e2e AWS_SECRET_ACCESS_KEY=e2e ${bin}` +
     ` --addr 127.0.0.1:${at} --db .tmp/e2e.db --redis-url redis://127.0.0.1:${redisPort}/` +
     ` --object-store-url ${bucket}` +
-    ` --node-id n${at} --uploads .tmp/uploads${LIMITS}${SINGLE_SIGN_ON}`
+    ` --node-id n${at} --uploads .tmp/uploads${LIMITS}${SINGLE_SIGN_ON}` +
+    // Passkeys belong to a host name: tests that use them open the node as localhost.
+    ` --passkey-origin http://localhost:${at}`
   );
 }
 

@@ -1,6 +1,19 @@
 import { test, expect, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { createPrivateRoom, joinAs, send, startPreviewSite, unique, username, visit, RED_PNG } from './helpers';
+import {
+  BY_NAME,
+  PASSWORD,
+  RED_PNG,
+  createPrivateRoom,
+  joinAs,
+  send,
+  signUp,
+  startPreviewSite,
+  unique,
+  username,
+  virtualAuthenticator,
+  visit,
+} from './helpers';
 
 // WCAG 2.0, 2.1 and 2.2, levels A and AA: the rules axe-core checks for each. No rule is
 // disabled.
@@ -97,6 +110,25 @@ for (const theme of THEMES) {
         await expect(me.page.getByRole('alert')).toContainText('not right');
         await audit(me.page, 'the code after the password, with an error');
         await me.context.close();
+      });
+
+      test('passkeys: the list, signing in with one, and one after the password', async ({ page }) => {
+        await virtualAuthenticator(page);
+        const name = username('a11ykey');
+        await signUp(page, name, BY_NAME);
+        await page.goto(`${BY_NAME}/profile/security`);
+        await page.getByRole('button', { name: 'Add a passkey' }).click();
+        await expect(page.locator('#passkey-list li')).toHaveCount(1);
+        await audit(page, 'the security page with a passkey');
+        await page.context().clearCookies();
+        await page.goto(`${BY_NAME}/signin`);
+        await expect(page.getByRole('button', { name: 'Sign in with a passkey' })).toBeVisible();
+        await audit(page, 'sign-in with passkeys offered');
+        await page.locator('#username').fill(name);
+        await page.locator('#password').fill(PASSWORD);
+        await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+        await expect(page.getByRole('button', { name: 'Use a passkey' })).toBeVisible();
+        await audit(page, 'the passkey after the password');
       });
 
       test('the chat with delivered, failed and pending messages and join and leave lines', async ({ browser }) => {

@@ -30,10 +30,31 @@ export async function visit(page: Page, path: string): Promise<void> {
   await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
 }
 
+/** The first node by host name, the origin its passkeys belong to (`--passkey-origin`):
+ * browsers offer WebAuthn to names, not to 127.0.0.1. */
+export const BY_NAME = `http://localhost:${Number(process.env.BANTER_E2E_PORT ?? 3217)}`;
+
+/** A virtual authenticator in `page`'s browser (Chromium's, over the DevTools protocol), as a
+ * phone with a fingerprint reader: it keeps discoverable passkeys, and every touch verifies. */
+export async function virtualAuthenticator(page: Page): Promise<void> {
+  const session = await page.context().newCDPSession(page);
+  await session.send('WebAuthn.enable');
+  await session.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+}
+
 /** Sign up through the form on /signup (a plain form: the server's page alone) and wait until
- * the chat is live. */
-export async function signUp(page: Page, name: string): Promise<void> {
-  await page.goto('/signup');
+ * the chat is live; `base` is the site's origin when not the suite's own address. */
+export async function signUp(page: Page, name: string, base: string = ''): Promise<void> {
+  await page.goto(`${base}/signup`);
   await page.locator('#username').fill(name);
   await page.locator('#password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Create account', exact: true }).click();

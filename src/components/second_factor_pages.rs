@@ -39,6 +39,7 @@ pub fn SecurityPage() -> impl IntoView {
 #[component]
 fn SecurityForms(factor: SecondFactorView) -> impl IntoView {
     let error = returned_error();
+    let has_passkeys = !factor.passkeys.is_empty();
     let passkeys = factor.passkeys_offered.then(|| {
         view! { <PasskeysSection passkeys=factor.passkeys.clone() signing_in=factor.signing_in/> }
     });
@@ -95,6 +96,8 @@ fn SecurityForms(factor: SecondFactorView) -> impl IntoView {
             <p id="totp-state">
                 {if factor.signing_in {
                     "This server asks everyone for a second factor: set one up to finish signing in."
+                } else if has_passkeys {
+                    "No authenticator app is set up: after your password, a passkey is the second step."
                 } else {
                     "Two-factor sign-in is off: your password alone signs you in."
                 }}
@@ -141,7 +144,7 @@ fn PasskeysSection(passkeys: Vec<PasskeyLine>, signing_in: bool) -> impl IntoVie
             {list}
             <form
                 id="passkey-add"
-                class="inline-form"
+                class="passkey-form"
                 hidden
                 data-passkey="register"
                 data-start=PASSKEY_REGISTER_START_PATH
@@ -174,11 +177,11 @@ fn PasskeyItem(passkey: PasskeyLine) -> impl IntoView {
         <li class="passkey" data-name=data_name>
             <strong class="passkey-name">{name}</strong>
             <span class="muted">" · " {about}</span>
-            <form method="post" action=RemovePasskey::url() class="inline-form">
+            <form method="post" action=RemovePasskey::url() class="passkey-form">
                 <input type="hidden" name="id" value=passkey.id/>
                 <label for=password_id.clone()>{label}</label>
                 <input id=password_id name="password" type="password" autocomplete="current-password" required/>
-                <button type="submit" class="secondary">"Remove"</button>
+                <button type="submit" class="secondary">"Remove this passkey"</button>
             </form>
         </li>
     }
