@@ -1,14 +1,16 @@
 // Passkeys on the pages the server renders alone (sign-in, the code after the password, the
 // security page): the browser's WebAuthn ceremonies around the server's JSON endpoints
-// (docs/protocol.md, "Passkeys"). Elements marked `data-passkey` stay hidden where the browser
-// cannot use passkeys (or scripts are off); everything else on those pages works without this.
+// (docs/protocol.md, the `/auth/passkeys/` endpoints). Each control sits in a `.passkey-box`,
+// hidden as the server sends it and shown here only where the browser can use passkeys: it
+// has WebAuthn, and the page is open on the origin they belong to (`data-passkey-origin`).
+// Everything else on those pages works without this script.
 //
 //   data-passkey="sign-in"        a button: sign in with any passkey this browser offers
 //   data-passkey="second-factor"  a button: the passkey after a right password
 //   data-passkey="register"       a form: add a passkey (its `name` field names it)
 //
 // Each carries `data-start` and `data-finish`, the endpoints of its ceremony; a refusal is
-// shown in the element `data-error` names.
+// shown in its box's `.passkey-error`.
 (() => {
   'use strict';
   if (!window.PublicKeyCredential || !navigator.credentials) return;
@@ -67,10 +69,9 @@
     return answer;
   };
 
-  // Runs one ceremony from `element`, saying what went wrong in its error element.
-  const ceremony = (element, run) => async (event) => {
+  // Runs one ceremony from `element`, saying what went wrong in its box's error line.
+  const ceremony = (element, error, run) => async (event) => {
     event.preventDefault();
-    const error = document.getElementById(element.dataset.error);
     if (error) error.textContent = '';
     element.setAttribute('aria-busy', 'true');
     try {
@@ -100,13 +101,16 @@
     return post(form.dataset.finish, { name: name ? name.value : '', credential: registration(credential) });
   };
 
-  for (const element of document.querySelectorAll('[data-passkey]')) {
-    const kind = element.dataset.passkey;
-    if (kind === 'register') {
-      element.addEventListener('submit', ceremony(element, register(element)));
-    } else {
-      element.addEventListener('click', ceremony(element, signIn(element)));
+  for (const box of document.querySelectorAll('.passkey-box')) {
+    if (box.dataset.passkeyOrigin !== location.origin) continue;
+    const error = box.querySelector('.passkey-error');
+    for (const element of box.querySelectorAll('[data-passkey]')) {
+      if (element.dataset.passkey === 'register') {
+        element.addEventListener('submit', ceremony(element, error, register(element)));
+      } else {
+        element.addEventListener('click', ceremony(element, error, signIn(element)));
+      }
     }
-    element.hidden = false;
+    box.hidden = false;
   }
 })();

@@ -33,6 +33,8 @@ pub mod message_touch;
 #[cfg(feature = "ssr")]
 pub mod moderation_page;
 pub mod notify_toggle;
+#[cfg(feature = "ssr")]
+pub mod passkey_box;
 pub mod profile_page;
 #[cfg(feature = "ssr")]
 pub mod report_pages;

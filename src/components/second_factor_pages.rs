@@ -15,10 +15,11 @@ use crate::accounts::{
     PASSKEY_SIGN_IN_FINISH_PATH, PASSKEY_SIGN_IN_START_PATH,
 };
 use crate::api::{
-    BeginTotp, ConfirmTotp, DisableTotp, FactorState, PasskeyLine, RemovePasskey, SecondFactorView,
-    SignInCode, my_second_factor, pending_factors,
+    BeginTotp, ConfirmTotp, DisableTotp, FactorState, FactorsOffered, PasskeyLine, RemovePasskey,
+    SecondFactorView, SignInCode, my_second_factor, pending_factors,
 };
 use crate::components::form_refusal::returned_error;
+use crate::components::passkey_box::{PasskeyBox, passkey_origin};
 
 #[component]
 pub fn SecurityPage() -> impl IntoView {
@@ -40,8 +41,8 @@ pub fn SecurityPage() -> impl IntoView {
 fn SecurityForms(factor: SecondFactorView) -> impl IntoView {
     let error = returned_error();
     let has_passkeys = !factor.passkeys.is_empty();
-    let passkeys = factor.passkeys_offered.then(|| {
-        view! { <PasskeysSection passkeys=factor.passkeys.clone() signing_in=factor.signing_in/> }
+    let passkeys = passkey_origin().filter(|_| factor.passkeys_offered).map(|origin| {
+        view! { <PasskeysSection passkeys=factor.passkeys.clone() signing_in=factor.signing_in origin/> }
     });
     let back = (!factor.signing_in).then(|| {
         view! { <p><a href="/profile" class="back">"← Back to your profile"</a></p> }
@@ -123,7 +124,7 @@ fn SecurityForms(factor: SecondFactorView) -> impl IntoView {
 
 /// The passkeys kept, each removable with the password, and adding one (the script's).
 #[component]
-fn PasskeysSection(passkeys: Vec<PasskeyLine>, signing_in: bool) -> impl IntoView {
+fn PasskeysSection(passkeys: Vec<PasskeyLine>, signing_in: bool, origin: String) -> impl IntoView {
     let intro = if signing_in {
         "Or use a passkey: your phone's or computer's fingerprint, face or screen lock."
     } else {
@@ -142,22 +143,20 @@ fn PasskeysSection(passkeys: Vec<PasskeyLine>, signing_in: bool) -> impl IntoVie
             <h2 id="passkeys-title">"Passkeys"</h2>
             <p>{intro}</p>
             {list}
-            <form
-                id="passkey-add"
-                class="passkey-form"
-                hidden
-                data-passkey="register"
-                data-start=PASSKEY_REGISTER_START_PATH
-                data-finish=PASSKEY_REGISTER_FINISH_PATH
-                data-error="passkey-error"
-            >
-                <label for="passkey-name">"Name it"</label>
-                <input id="passkey-name" name="name" type="text" maxlength=MAX_PASSKEY_NAME_CHARS placeholder="This laptop"/>
-                <button type="submit" id="passkey-add-button">"Add a passkey"</button>
-            </form>
-            <p class="form-error" role="alert" id="passkey-error"></p>
+            <PasskeyBox origin>
+                <form
+                    id="passkey-add"
+                    class="passkey-form"
+                    data-passkey="register"
+                    data-start=PASSKEY_REGISTER_START_PATH
+                    data-finish=PASSKEY_REGISTER_FINISH_PATH
+                >
+                    <label for="passkey-name">"Name it"</label>
+                    <input id="passkey-name" name="name" type="text" maxlength=MAX_PASSKEY_NAME_CHARS placeholder="This laptop"/>
+                    <button type="submit" id="passkey-add-button">"Add a passkey"</button>
+                </form>
+            </PasskeyBox>
             <noscript><p class="muted">"Adding a passkey needs JavaScript."</p></noscript>
-            <script src="/passkeys.js" defer></script>
         </section>
     }
 }
@@ -194,10 +193,11 @@ pub fn CodePage() -> impl IntoView {
         <leptos_meta::Title text="Your code · Banter"/>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
-                match offered.await {
-                    Ok(offered) => view! { <CodeForms code=offered.code passkey=offered.passkey/> }.into_any(),
-                    Err(_) => view! { <Redirect path="/signin"/> }.into_any(),
-                }
+                // Without a live pending sign-in (it ran out) the page is the code form still: a
+                // code sent from it is told the sign-in expired.
+                let offered = offered.await.unwrap_or(FactorsOffered { code: true, passkey: false });
+                view! { <CodeForms code=offered.code passkey=offered.passkey/> }
+                    .into_any()
             })}
         </Suspense>
     }
@@ -208,23 +208,22 @@ pub fn CodePage() -> impl IntoView {
 fn CodeForms(code: bool, passkey: bool) -> impl IntoView {
     let error = returned_error();
     let start = format!("{PASSKEY_SIGN_IN_START_PATH}?second_factor=true");
-    let passkey_choice = passkey.then(|| {
+    let origin = passkey_origin().filter(|_| passkey);
+    let passkey_choice = origin.clone().map(|origin| {
         view! {
             <div class="account-form">
                 {(!code).then(|| view! { <h2>"Two-factor sign-in"</h2> })}
-                <button
-                    type="button"
-                    id="passkey-second-factor"
-                    hidden
-                    data-passkey="second-factor"
-                    data-start=start
-                    data-finish=PASSKEY_SIGN_IN_FINISH_PATH
-                    data-error="passkey-error"
-                >
-                    "Use a passkey"
-                </button>
-                <p class="form-error" role="alert" id="passkey-error"></p>
-                <script src="/passkeys.js" defer></script>
+                <PasskeyBox origin>
+                    <button
+                        type="button"
+                        id="passkey-second-factor"
+                        data-passkey="second-factor"
+                        data-start=start
+                        data-finish=PASSKEY_SIGN_IN_FINISH_PATH
+                    >
+                        "Use a passkey"
+                    </button>
+                </PasskeyBox>
             </div>
         }
     });
@@ -240,7 +239,7 @@ fn CodeForms(code: bool, passkey: bool) -> impl IntoView {
             </form>
         }
     });
-    let neither = (!code && !passkey).then(|| {
+    let neither = (!code && origin.is_none()).then(|| {
         view! { <p class="form-error" role="alert">"This server no longer offers your second factor; ask an administrator."</p> }
     });
     view! {

@@ -16,6 +16,7 @@ use crate::accounts::{
 use crate::api::{SignIn, SignUp};
 use crate::api_error::ApiError;
 use crate::components::form_refusal::refusal;
+use crate::components::passkey_box::{PasskeyBox, passkey_origin};
 
 /// How this server signs people in.
 struct WaysIn {
@@ -23,8 +24,9 @@ struct WaysIn {
     provider: Option<String>,
     /// False with `--password-sign-in off`.
     passwords: bool,
-    /// Whether passkeys are offered (a host name, `--passkey-origin`; and passwords on).
-    passkeys: bool,
+    /// The origin passkeys work on, when offered (a host name, `--passkey-origin`; and
+    /// passwords on).
+    passkeys: Option<String>,
 }
 
 fn ways_in() -> WaysIn {
@@ -32,9 +34,9 @@ fn ways_in() -> WaysIn {
         Some(state) => WaysIn {
             provider: state.single_sign_on.as_ref().map(|provider| provider.name.clone()),
             passwords: state.config.password_sign_in,
-            passkeys: state.config.password_sign_in && state.passkeys.is_some(),
+            passkeys: passkey_origin().filter(|_| state.config.password_sign_in),
         },
-        None => WaysIn { provider: None, passwords: true, passkeys: false },
+        None => WaysIn { provider: None, passwords: true, passkeys: None },
     }
 }
 
@@ -117,7 +119,7 @@ pub fn SignInPage() -> impl IntoView {
                 <p class="form-error" role="alert">{error}</p>
                 <button type="submit">"Sign in"</button>
             </ActionForm>
-            {ways_in().passkeys.then(|| view! { <PasskeySignIn/> })}
+            {ways_in().passkeys.map(|origin| view! { <PasskeySignIn origin/> })}
             <p class="account-switch"><a href="/forgot" rel="external" id="forgot-link">"Forgot password?"</a></p>
             <p class="account-switch">"New here? " <a href="/signup" rel="external">"Create an account"</a></p>
         </AccountPage>
@@ -127,23 +129,21 @@ pub fn SignInPage() -> impl IntoView {
 /// "Sign in with a passkey": no username, no password; the browser offers the passkeys it
 /// has for this site. Shown by `public/passkeys.js` only where the browser can use them.
 #[component]
-fn PasskeySignIn() -> impl IntoView {
+fn PasskeySignIn(origin: String) -> impl IntoView {
     view! {
-        <div class="account-form passkey-sign-in">
-            <button
-                type="button"
-                class="secondary"
-                id="passkey-sign-in"
-                hidden
-                data-passkey="sign-in"
-                data-start=PASSKEY_SIGN_IN_START_PATH
-                data-finish=PASSKEY_SIGN_IN_FINISH_PATH
-                data-error="passkey-error"
-            >
-                "Sign in with a passkey"
-            </button>
-            <p class="form-error" role="alert" id="passkey-error"></p>
-            <script src="/passkeys.js" defer></script>
+        <div class="account-form">
+            <PasskeyBox origin>
+                <button
+                    type="button"
+                    class="secondary"
+                    id="passkey-sign-in"
+                    data-passkey="sign-in"
+                    data-start=PASSKEY_SIGN_IN_START_PATH
+                    data-finish=PASSKEY_SIGN_IN_FINISH_PATH
+                >
+                    "Sign in with a passkey"
+                </button>
+            </PasskeyBox>
         </div>
     }
 }

@@ -64,7 +64,7 @@ pub struct AppState {
     pub single_sign_on: Option<Arc<Provider>>,
     /// This server as a passkey relying party, when it has a host name (`--passkey-origin`).
     #[from_ref(skip)]
-    pub passkeys: Option<Arc<webauthn_rs::Webauthn>>,
+    pub passkeys: Option<Arc<crate::server::accounts::passkeys::relying_party::RelyingParty>>,
     /// Who is connected where.
     pub hub: Hub,
     /// One permit per open WebSocket: caps connections, and lets shutdown wait for them all.

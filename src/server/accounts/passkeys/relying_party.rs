@@ -8,10 +8,18 @@ use webauthn_rs::prelude::{Url, Webauthn, WebauthnBuilder};
 
 use crate::server::config::Config;
 
+/// This server as a relying party: the ceremonies' checker, and the origin its passkeys work on
+/// (the pages offer them only there: a browser on another address of the server would refuse).
+pub struct RelyingParty {
+    pub webauthn: Webauthn,
+    /// `scheme://host[:port]`, as `location.origin` reads in the browser.
+    pub origin: String,
+}
+
 /// The relying party for this server's configuration: `Ok(None)` when the server's address has
 /// no host name (an IP number, the default), an error when `--passkey-origin` was given but
 /// cannot serve (the operator's mistake is said at start, not at the first sign-in).
-pub fn from_config(config: &Config) -> anyhow::Result<Option<Webauthn>> {
+pub fn from_config(config: &Config) -> anyhow::Result<Option<RelyingParty>> {
     let (origin, explicit) = match &config.passkey_origin {
         Some(origin) => (origin.clone(), true),
         None => (config.public_url(None), false),
@@ -31,8 +39,9 @@ pub fn from_config(config: &Config) -> anyhow::Result<Option<Webauthn>> {
     let built = WebauthnBuilder::new(&host, &url).and_then(|builder| builder.rp_name("Banter").build());
     match built {
         Ok(webauthn) => {
-            tracing::info!(relying_party = %host, "passkeys on");
-            Ok(Some(webauthn))
+            let origin = url.origin().ascii_serialization();
+            tracing::info!(relying_party = %host, %origin, "passkeys on");
+            Ok(Some(RelyingParty { webauthn, origin }))
         }
         Err(error) => anyhow::bail!("cannot offer passkeys for {origin}: {error}"),
     }

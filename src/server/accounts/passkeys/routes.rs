@@ -89,7 +89,7 @@ fn ceremony_cookie(token: &str, max_age_secs: u64, secure: bool) -> String {
 
 /// The relying party, if this server has passkeys.
 fn relying_party(state: &AppState) -> Result<&Webauthn, Refusal> {
-    state.passkeys.as_deref().ok_or(Refusal::Form(FormError::PasskeysOff))
+    state.passkeys.as_deref().map(|party| &party.webauthn).ok_or(Refusal::Form(FormError::PasskeysOff))
 }
 
 /// A ceremony begun: its options for the browser, its token in the cookie.
