@@ -149,6 +149,10 @@ test('a public room can be read before joining; joining is a button, then you ta
   expect(removed.ok()).toBeTruthy();
   await expect(members).toHaveText('1 member');
   await expect(host.page.locator('#room-info .members')).not.toContainText(visitor.name);
+  // The visitor's page leaves the room for the list of rooms. (Closing it mid-way through that
+  // navigation could hang the browser's close until the test timed out.)
+  await expect(visitor.page).toHaveURL(/\/rooms$/);
+  await expect(visitor.page.getByRole('heading', { name: 'Public rooms' })).toBeVisible();
 
   await host.context.close();
   await visitor.context.close();
