@@ -278,6 +278,23 @@ async fn a_removal_while_redis_is_down_still_ends_the_socket_on_another_node() {
 }
 
 #[tokio::test]
+async fn while_redis_is_down_a_removal_read_from_the_database_comes_before_what_follows_it() {
+    let mut redis = TestRedis::start().await;
+    let (first, second, _third) = three_nodes(&redis).await;
+    let ann = first.cookie("ann").await;
+    let bob = first.cookie("bob").await;
+    let room = club(&first, &ann, &["bob"]).await;
+    let mut in_club = joined(&second.ws_url(), &bob, &room).await;
+
+    // Redis stays down: the second node reads the message from the database, and the removal
+    // committed before it ends bob's socket first (`close_code` fails on any message).
+    redis.kill();
+    first.post_form("/api/remove_member", Some(&ann), &format!("room={room}&username=bob")).await;
+    first.post_message(&ann, &room, "after", "not for bob").await;
+    assert_eq!(in_club.close_code().await, CLOSE_REMOVED);
+}
+
+#[tokio::test]
 async fn the_member_list_follows_invitations_joins_and_removals_on_every_node() {
     let redis = TestRedis::start().await;
     let (first, second, _third) = three_nodes(&redis).await;

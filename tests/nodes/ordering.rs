@@ -103,6 +103,25 @@ async fn a_redis_restart_mid_burst_leaves_no_gap_for_anyone() {
 }
 
 #[tokio::test]
+async fn while_redis_is_down_messages_still_cross_nodes_through_the_database() {
+    let mut redis = TestRedis::start().await;
+    let (first, second, _third) = three_nodes(&redis).await;
+    let mut ann = first.join("ann").await;
+    let mut bob = second.join("bob").await;
+    ann.send_message("a0", "through Redis").await;
+    assert_eq!(hear(&mut bob, 1).await, [(1, "a0".to_owned())]);
+
+    // Redis stays down: bob's node reads ann's messages from the database on its own.
+    redis.kill();
+    for n in 1..20 {
+        ann.send_message(&format!("a{n}"), "while Redis is down").await;
+    }
+    let heard = hear(&mut bob, 19).await;
+    assert_eq!(heard.iter().map(|(seq, _)| *seq).collect::<Vec<_>>(), (2..=20).collect::<Vec<_>>());
+    assert_eq!(heard.last().map(|(_, id)| id.as_str()), Some("a19"));
+}
+
+#[tokio::test]
 async fn a_node_killed_mid_burst_loses_nothing_acked_and_its_client_resumes_on_another() {
     let redis = TestRedis::start().await;
     let url = redis.url();

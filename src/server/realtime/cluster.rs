@@ -14,6 +14,11 @@
 //! Publishing never makes the sequencer wait: events go into a bounded queue drained by the
 //! publisher task. When that queue is full or Redis is unreachable the event is dropped and,
 //! once Redis answers again, a [`ClusterEvent::Resync`] tells every node to read the database.
+//!
+//! While a node is not listening to Redis (it went away, or has not answered yet) it does not
+//! wait for it: every [`OUTAGE_READ_INTERVAL`] it reads from the database what the others
+//! committed in the rooms its sockets are in (`Sequencer::catch_up`), so messages keep
+//! crossing nodes through an outage, a little later than through Redis.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -35,6 +40,9 @@ pub const CHANNEL: &str = "banter:events";
 pub const PUBLISH_QUEUE: usize = 16_384;
 /// How long a node waits between attempts to reach Redis again.
 pub const RECONNECT_DELAY: Duration = Duration::from_millis(250);
+/// How often a node that is not listening to Redis reads the other nodes' commits from the
+/// database instead.
+pub const OUTAGE_READ_INTERVAL: Duration = Duration::from_millis(100);
 
 /// What one node tells the others.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -105,6 +113,9 @@ pub struct Cluster {
     queue: mpsc::Sender<ClusterEvent>,
     /// Set when an event could not be published: a resync is owed once Redis answers.
     dropped: Arc<AtomicBool>,
+    /// Whether this node is subscribed and has read what it missed: when not, it reads the
+    /// other nodes' commits from the database ([`OUTAGE_READ_INTERVAL`]).
+    listening: Arc<AtomicBool>,
     /// How long this process counts as alive after each heartbeat (`banter:process:NAME`).
     presence_timeout: Duration,
 }
@@ -125,6 +136,7 @@ impl Cluster {
             client,
             queue,
             dropped: Arc::new(AtomicBool::new(false)),
+            listening: Arc::new(AtomicBool::new(false)),
             presence_timeout,
         };
         tokio::spawn(cluster.clone().publish_loop(pending));
@@ -160,6 +172,7 @@ impl Cluster {
         timeout: Duration,
     ) {
         tokio::spawn(self.clone().listen_loop(sequencer.clone(), hub.clone(), store.clone()));
+        tokio::spawn(self.clone().outage_loop(sequencer.clone()));
         tokio::spawn(self.clone().heartbeat_loop(sequencer, hub, store, heartbeat, timeout));
     }
 
@@ -185,6 +198,19 @@ impl Cluster {
         }
     }
 
+    /// Every [`OUTAGE_READ_INTERVAL`] while not listening: the other nodes' commits, from the
+    /// database. One read at a time; none while Redis carries the events.
+    async fn outage_loop(self, sequencer: Sequencer) {
+        let mut ticks = tokio::time::interval(OUTAGE_READ_INTERVAL);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        while sequencer.is_running() {
+            ticks.tick().await;
+            if !self.listening.load(Ordering::Acquire) && sequencer.catch_up().await.is_err() {
+                return;
+            }
+        }
+    }
+
     async fn listen_loop(self, sequencer: Sequencer, hub: Hub, store: Store) {
         let mut outage = Outage::default();
         while sequencer.is_running() {
@@ -197,6 +223,7 @@ impl Cluster {
                         if sequencer.remote(ClusterEvent::Resync).await.is_err() {
                             return;
                         }
+                        self.listening.store(true, Ordering::Release);
                         let mut messages = pubsub.into_on_message();
                         while let Some(message) = messages.next().await {
                             let Ok(payload) = message.get_payload::<String>() else { continue };
@@ -213,6 +240,7 @@ impl Cluster {
                                 Err(error) => tracing::warn!(%error, "an unreadable event from Redis"),
                             }
                         }
+                        self.listening.store(false, Ordering::Release);
                         tracing::warn!(node = %self.node, "lost the connection to Redis; reconnecting");
                     }
                     Err(error) => outage.failed("listening", &error),

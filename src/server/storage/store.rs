@@ -42,6 +42,9 @@ pub enum StoreError {
     Sql(#[from] sqlx::Error),
 }
 
+/// Rooms asked about in one query by [`Store::latest_seqs`].
+pub const LATEST_SEQS_PER_QUERY: usize = 500;
+
 /// A cheap-to-clone handle on the pool.
 #[derive(Clone, Debug)]
 pub struct Store {
@@ -119,6 +122,24 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?;
         Ok(seq.unwrap_or(0))
+    }
+
+    /// The latest `seq` of each of `rooms` (those that exist), [`LATEST_SEQS_PER_QUERY`] rooms a
+    /// query: how a node without Redis learns where the other nodes have got to.
+    pub async fn latest_seqs(&self, rooms: &[i64]) -> Result<Vec<(i64, i64)>, StoreError> {
+        let mut found = Vec::with_capacity(rooms.len());
+        for chunk in rooms.chunks(LATEST_SEQS_PER_QUERY) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+            let sql = format!("SELECT id, last_seq FROM rooms WHERE id IN ({})", marks.join(", "));
+            let mut query = sqlx::query(&sql);
+            for room_id in chunk {
+                query = query.bind(*room_id);
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                found.push((sqlx::Row::try_get(&row, "id")?, sqlx::Row::try_get(&row, "last_seq")?));
+            }
+        }
+        Ok(found)
     }
 
     /// The room's last `seq`, its counter row locked until `tx` ends: whoever else writes to

@@ -176,6 +176,8 @@ enum Command {
     },
     /// What another node published (`server::realtime::cluster`).
     Remote(ClusterEvent),
+    /// Redis is away: read what the other nodes committed from the store (answered when done).
+    CatchUp(oneshot::Sender<()>),
     /// Finish what is queued, then stop.
     Shutdown(oneshot::Sender<()>),
 }
@@ -271,6 +273,14 @@ impl Sequencer {
         self.tx.send(Command::Remote(event)).await.map_err(|_| SequencerError::ShuttingDown)
     }
 
+    /// While Redis is away, deliver what the other nodes committed in the rooms this node's
+    /// sockets are in, read from the store; resolves when done (`server::realtime::cluster`).
+    pub async fn catch_up(&self) -> Result<(), SequencerError> {
+        let (reply, done) = oneshot::channel();
+        self.tx.send(Command::CatchUp(reply)).await.map_err(|_| SequencerError::ShuttingDown)?;
+        done.await.map_err(|_| SequencerError::ShuttingDown)
+    }
+
     /// Whether the task is still taking work.
     pub fn is_running(&self) -> bool {
         !self.tx.is_closed()
@@ -343,6 +353,13 @@ impl Task {
                         if let Err(error) = self.remote(event).await {
                             tracing::error!(%error, "could not read the store for another node's event");
                         }
+                    }
+                    Command::CatchUp(done) => {
+                        self.commit(std::mem::take(&mut posts)).await;
+                        if let Err(error) = self.catch_up().await {
+                            tracing::warn!(%error, "could not read the store for the other nodes' events");
+                        }
+                        let _caller_gone = done.send(());
                     }
                     Command::Shutdown(done) => {
                         self.commit(std::mem::take(&mut posts)).await;

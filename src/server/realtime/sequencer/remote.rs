@@ -101,6 +101,24 @@ impl Task {
         Ok(())
     }
 
+    /// Without Redis: every room with sockets here that the store says has moved on is filled
+    /// from it, as a lost event would be (a removal committed meanwhile is checked first, in
+    /// [`Task::fill`]). One query for where all the rooms stand, then one read per room behind.
+    pub(super) async fn catch_up(&mut self) -> Result<(), StoreError> {
+        let rooms: Vec<i64> =
+            self.delivered.keys().copied().filter(|room_id| self.hub.connections(*room_id) > 0).collect();
+        if rooms.is_empty() {
+            return Ok(());
+        }
+        for (room_id, stored) in self.store.latest_seqs(&rooms).await? {
+            if self.delivered.get(&room_id).is_some_and(|delivered| stored > *delivered) {
+                let Some(room) = self.store.room_name(room_id).await? else { continue };
+                self.fill(room_id, &room, stored).await?;
+            }
+        }
+        Ok(())
+    }
+
     /// End the sockets here (those joined to `room`, or all) whose session has ended or whose
     /// person may no longer read their room, as the removal or sign-out's news would have. What
     /// cannot be confirmed ends too (it fails closed): a client reconnects, and its new `hello`
