@@ -87,17 +87,22 @@ pub enum FormError {
     ExportBusy,
     /// `EXPORTS_PER_DAY` asked for already.
     TooManyExports,
+    // The passkey refusals come only from the passkey endpoints, whose JSON the pages' own
+    // script reads (`public/passkeys.js`): the browser's bundle carries none of them.
     /// A passkey that did not check out, is not known here, or whose ceremony ran out.
+    #[cfg(feature = "ssr")]
     PasskeyRefused,
     /// This server has no passkeys (no `--passkey-origin` with a host name).
+    #[cfg(feature = "ssr")]
     PasskeysOff,
     /// A person keeps at most `MAX_PASSKEYS_PER_PERSON` passkeys.
+    #[cfg(feature = "ssr")]
     TooManyPasskeys,
     /// The store failed; nothing changed.
     Unavailable,
 }
 
-const ALL: [FormError; 45] = [
+const ALL: &[FormError] = &[
     FormError::WrongPassword,
     FormError::Throttled,
     FormError::InvalidUsername,
@@ -139,8 +144,11 @@ const ALL: [FormError; 45] = [
     FormError::TooManyBlocks,
     FormError::ExportBusy,
     FormError::TooManyExports,
+    #[cfg(feature = "ssr")]
     FormError::PasskeyRefused,
+    #[cfg(feature = "ssr")]
     FormError::PasskeysOff,
+    #[cfg(feature = "ssr")]
     FormError::TooManyPasskeys,
     FormError::Unavailable,
 ];
@@ -189,15 +197,18 @@ impl FormError {
             FormError::TooManyBlocks => "too-many-blocks",
             FormError::ExportBusy => "export-busy",
             FormError::TooManyExports => "too-many-exports",
+            #[cfg(feature = "ssr")]
             FormError::PasskeyRefused => "passkey-refused",
+            #[cfg(feature = "ssr")]
             FormError::PasskeysOff => "passkeys-off",
+            #[cfg(feature = "ssr")]
             FormError::TooManyPasskeys => "too-many-passkeys",
             FormError::Unavailable => "unavailable",
         }
     }
 
     pub fn from_code(code: &str) -> Option<Self> {
-        ALL.into_iter().find(|e| e.code() == code)
+        ALL.iter().copied().find(|e| e.code() == code)
     }
 
     /// What the person reads.
@@ -307,10 +318,13 @@ impl FormError {
             FormError::TooManyExports => {
                 "You have asked for three archives today; try again tomorrow.".to_owned()
             }
+            #[cfg(feature = "ssr")]
             FormError::PasskeyRefused => {
                 "That passkey was not accepted; try again, or sign in another way.".to_owned()
             }
+            #[cfg(feature = "ssr")]
             FormError::PasskeysOff => "This server does not offer passkeys.".to_owned(),
+            #[cfg(feature = "ssr")]
             FormError::TooManyPasskeys => format!(
                 "You have {} passkeys already; remove one first.",
                 crate::accounts::MAX_PASSKEYS_PER_PERSON
@@ -322,10 +336,12 @@ impl FormError {
     /// The same refusal for a script: its code, status and (when waiting helps) how long.
     pub fn api_error(self) -> ApiError {
         let code = match self {
-            FormError::WrongPassword | FormError::WrongCode | FormError::PasskeyRefused => {
-                ApiCode::WrongPassword
-            }
+            FormError::WrongPassword | FormError::WrongCode => ApiCode::WrongPassword,
+            #[cfg(feature = "ssr")]
+            FormError::PasskeyRefused => ApiCode::WrongPassword,
+            #[cfg(feature = "ssr")]
             FormError::PasskeysOff => ApiCode::NotAllowed,
+            #[cfg(feature = "ssr")]
             FormError::TooManyPasskeys => ApiCode::LimitReached,
             FormError::SignInExpired => ApiCode::SignedOut,
             FormError::NoPassword => ApiCode::NotAllowed,
@@ -390,7 +406,7 @@ mod tests {
 
     #[test]
     fn every_code_reads_back_and_is_a_client_error() {
-        for error in ALL {
+        for &error in ALL {
             assert_eq!(FormError::from_code(error.code()), Some(error));
             let status = error.api_error().code.status();
             let server_side = matches!(error, FormError::Unavailable | FormError::SsoUnavailable);

@@ -10,16 +10,13 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::components::Redirect;
 
-use crate::accounts::{
-    MAX_PASSKEY_NAME_CHARS, PASSKEY_REGISTER_FINISH_PATH, PASSKEY_REGISTER_START_PATH,
-    PASSKEY_SIGN_IN_FINISH_PATH, PASSKEY_SIGN_IN_START_PATH,
-};
+use crate::accounts::{MAX_PASSKEY_NAME_CHARS, PASSKEY_REGISTER_FINISH_PATH, PASSKEY_REGISTER_START_PATH};
 use crate::api::{
     BeginTotp, ConfirmTotp, DisableTotp, FactorState, FactorsOffered, PasskeyLine, RemovePasskey,
     SecondFactorView, SignInCode, my_second_factor, pending_factors,
 };
 use crate::components::form_refusal::returned_error;
-use crate::components::passkey_box::{PasskeyBox, passkey_origin};
+use crate::components::passkey_box::{PasskeyBox, PasskeySignInButton, passkey_origin};
 
 #[component]
 pub fn SecurityPage() -> impl IntoView {
@@ -207,23 +204,12 @@ pub fn CodePage() -> impl IntoView {
 #[component]
 fn CodeForms(code: bool, passkey: bool) -> impl IntoView {
     let error = returned_error();
-    let start = format!("{PASSKEY_SIGN_IN_START_PATH}?second_factor=true");
     let origin = passkey_origin().filter(|_| passkey);
     let passkey_choice = origin.clone().map(|origin| {
         view! {
             <div class="account-form">
                 {(!code).then(|| view! { <h2>"Two-factor sign-in"</h2> })}
-                <PasskeyBox origin>
-                    <button
-                        type="button"
-                        id="passkey-second-factor"
-                        data-passkey="second-factor"
-                        data-start=start
-                        data-finish=PASSKEY_SIGN_IN_FINISH_PATH
-                    >
-                        "Use a passkey"
-                    </button>
-                </PasskeyBox>
+                <PasskeySignInButton origin after_password=true id="passkey-second-factor" label="Use a passkey"/>
             </div>
         }
     });

@@ -9,14 +9,11 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::accounts::{
-    MAX_USERNAME_CHARS, MIN_PASSWORD_CHARS, PASSKEY_SIGN_IN_FINISH_PATH, PASSKEY_SIGN_IN_START_PATH,
-    SSO_START_PATH,
-};
+use crate::accounts::{MAX_USERNAME_CHARS, MIN_PASSWORD_CHARS, SSO_START_PATH};
 use crate::api::{SignIn, SignUp};
 use crate::api_error::ApiError;
 use crate::components::form_refusal::refusal;
-use crate::components::passkey_box::{PasskeyBox, passkey_origin};
+use crate::components::passkey_box::{PasskeySignInButton, passkey_origin};
 
 /// How this server signs people in.
 struct WaysIn {
@@ -132,18 +129,13 @@ pub fn SignInPage() -> impl IntoView {
 fn PasskeySignIn(origin: String) -> impl IntoView {
     view! {
         <div class="account-form">
-            <PasskeyBox origin>
-                <button
-                    type="button"
-                    class="secondary"
-                    id="passkey-sign-in"
-                    data-passkey="sign-in"
-                    data-start=PASSKEY_SIGN_IN_START_PATH
-                    data-finish=PASSKEY_SIGN_IN_FINISH_PATH
-                >
-                    "Sign in with a passkey"
-                </button>
-            </PasskeyBox>
+            <PasskeySignInButton
+                origin
+                after_password=false
+                id="passkey-sign-in"
+                label="Sign in with a passkey"
+                class="secondary"
+            />
         </div>
     }
 }
