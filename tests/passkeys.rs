@@ -82,13 +82,18 @@ fn answer_with(passkey: &mut Passkey, mut options: Value) -> Value {
     credential
 }
 
+/// Finish a sign-in ceremony with `credential`, sending `cookies`: the answer.
+async fn finish_sign_in(server: &TestServer, cookies: &str, credential: &Value) -> String {
+    let finish = json!({ "credential": credential }).to_string();
+    server.post_json("/auth/passkeys/sign-in/finish", cookies, &finish).await
+}
+
 /// A whole passkey sign-in (no username, no password): the finish's answer.
 async fn sign_in_with(server: &TestServer, passkey: &mut Passkey) -> String {
     let (options, ceremony) = begin(server, "/auth/passkeys/sign-in/start", "").await;
     assert_eq!(options["publicKey"]["allowCredentials"], json!([]), "any passkey may answer: {options}");
     let credential = answer_with(passkey, options);
-    let finish = json!({ "credential": credential }).to_string();
-    server.post_json("/auth/passkeys/sign-in/finish", &ceremony, &finish).await
+    finish_sign_in(server, &ceremony, &credential).await
 }
 
 fn session(answer: &str) -> String {
@@ -133,40 +138,27 @@ async fn a_passkey_added_on_the_security_page_signs_in_alone() {
     // A ceremony is finished once: the same answer again finds nothing to finish.
     let (options, ceremony) = begin(&server, "/auth/passkeys/sign-in/start", "").await;
     let credential = answer_with(&mut passkey, options);
-    let finish = json!({ "credential": credential }).to_string();
-    let first = server.post_json("/auth/passkeys/sign-in/finish", &ceremony, &finish).await;
+    let first = finish_sign_in(&server, &ceremony, &credential).await;
     assert_eq!(status(&first), 200, "{first}");
-    let replayed = server.post_json("/auth/passkeys/sign-in/finish", &ceremony, &finish).await;
+    let replayed = finish_sign_in(&server, &ceremony, &credential).await;
     assert_eq!(status(&replayed), 401, "{replayed}");
     assert_eq!(set_cookie(&replayed, "banter_session"), None);
     // An answer signed for another ceremony's challenge is refused.
     let (_, other) = begin(&server, "/auth/passkeys/sign-in/start", "").await;
-    let stale = server.post_json("/auth/passkeys/sign-in/finish", &other, &finish).await;
+    let stale = finish_sign_in(&server, &other, &credential).await;
     assert_eq!((status(&stale), body(&stale)["code"].as_str()), (401, Some("wrong_password")), "{stale}");
 
     // A signature tampered with, or a handle that is not the passkey's account, signs nobody in.
     let (options, ceremony) = begin(&server, "/auth/passkeys/sign-in/start", "").await;
     let mut credential = answer_with(&mut passkey, options);
     credential["response"]["signature"] = json!("AAAA");
-    let tampered = server
-        .post_json(
-            "/auth/passkeys/sign-in/finish",
-            &ceremony,
-            &json!({ "credential": credential }).to_string(),
-        )
-        .await;
+    let tampered = finish_sign_in(&server, &ceremony, &credential).await;
     assert_eq!(status(&tampered), 401, "{tampered}");
     assert!(body(&tampered)["message"].as_str().is_some_and(|m| m.contains("passkey was not accepted")));
     let (options, ceremony) = begin(&server, "/auth/passkeys/sign-in/start", "").await;
     let mut credential = answer_with(&mut passkey, options);
     credential["response"]["userHandle"] = json!("AAAAAAAAAAAAAAAAAAAAAA");
-    let elsewhere = server
-        .post_json(
-            "/auth/passkeys/sign-in/finish",
-            &ceremony,
-            &json!({ "credential": credential }).to_string(),
-        )
-        .await;
+    let elsewhere = finish_sign_in(&server, &ceremony, &credential).await;
     assert_eq!(status(&elsewhere), 401, "{elsewhere}");
 
     // Bad input is a 400 with a code, and loses the ceremony only.
@@ -209,26 +201,14 @@ async fn after_the_password_a_passkey_is_the_second_factor_and_only_the_accounts
     assert_eq!(allowed.iter().map(|c| c["id"].clone()).collect::<Vec<_>>(), vec![anns.credential_id.clone()]);
     let credential = answer_with(&mut bobs, options);
     let cookies = format!("{pending}; {ceremony}");
-    let refused = server
-        .post_json(
-            "/auth/passkeys/sign-in/finish",
-            &cookies,
-            &json!({ "credential": credential }).to_string(),
-        )
-        .await;
+    let refused = finish_sign_in(&server, &cookies, &credential).await;
     assert_eq!(status(&refused), 401, "{refused}");
     assert_eq!(set_cookie(&refused, "banter_session"), None);
 
     let (options, ceremony) = begin(&server, start, &pending).await;
     let credential = answer_with(&mut anns, options);
     let cookies = format!("{pending}; {ceremony}");
-    let passed = server
-        .post_json(
-            "/auth/passkeys/sign-in/finish",
-            &cookies,
-            &json!({ "credential": credential }).to_string(),
-        )
-        .await;
+    let passed = finish_sign_in(&server, &cookies, &credential).await;
     assert_eq!(status(&passed), 200, "{passed}");
     assert!(is_signed_in(&server, &session(&passed)).await);
     // The pending sign-in is over.
