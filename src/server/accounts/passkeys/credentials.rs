@@ -50,17 +50,6 @@ fn encode(passkey: &Passkey) -> Result<String, StoreError> {
 }
 
 impl Store {
-    /// The handle `user_id`'s authenticators keep for them: the one their passkeys share, or a
-    /// fresh random one for a first passkey (never their account id, which would tell it).
-    pub async fn passkey_user_handle(&self, user_id: i64) -> Result<Uuid, StoreError> {
-        let handle: Option<String> =
-            sqlx::query_scalar("SELECT user_handle FROM passkeys WHERE user_id = $1 ORDER BY id LIMIT 1")
-                .bind(user_id)
-                .fetch_optional(self.pool())
-                .await?;
-        Ok(handle.and_then(|handle| Uuid::parse_str(&handle).ok()).unwrap_or_else(Uuid::new_v4))
-    }
-
     /// `user_id`'s passkeys, oldest first.
     pub async fn passkeys_of(&self, user_id: i64) -> Result<Vec<KeptPasskey>, StoreError> {
         let rows = sqlx::query(

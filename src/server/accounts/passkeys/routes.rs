@@ -23,7 +23,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use webauthn_rs::Webauthn;
-use webauthn_rs::prelude::{PublicKeyCredential, RegisterPublicKeyCredential};
+use webauthn_rs::prelude::{PublicKeyCredential, RegisterPublicKeyCredential, Uuid};
 
 use super::ceremonies::{CEREMONY_COOKIE, CEREMONY_COOKIE_PATH, CEREMONY_VALID_MS, Ceremony};
 use super::credentials::Added;
@@ -214,11 +214,9 @@ pub async fn register_start(
     if kept.len() >= crate::accounts::MAX_PASSKEYS_PER_PERSON {
         return Err(FormError::TooManyPasskeys.into());
     }
-    let handle = state
-        .store
-        .passkey_user_handle(user.id)
-        .await
-        .map_err(unavailable("cannot read a passkey handle"))?;
+    // The handle the person's authenticators know them by: the one their passkeys share, or a
+    // fresh random one for a first passkey (never their account id, which would tell it).
+    let handle = kept.first().map_or_else(Uuid::new_v4, |kept| kept.user_handle);
     // The same authenticator twice would be one passkey under two names.
     let exclude = kept.iter().map(|kept| kept.passkey.cred_id().clone()).collect();
     let (options, registration) = webauthn
