@@ -119,13 +119,14 @@ pub fn normalize_room_name(name: &str) -> Result<String, RoomNameError> {
 /// may start so.
 pub const PRIVATE_ROOM_PREFIX: &str = "p-";
 
-pub fn direct_room_name(a: i64, b: i64) -> String {
+pub fn direct_room_name(a: crate::ids::UserId, b: crate::ids::UserId) -> String {
     format!("dm-{}-{}", a.min(b), a.max(b))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::UserId;
 
     #[test]
     fn room_names_follow_the_rules() {
@@ -141,7 +142,7 @@ mod tests {
 
     #[test]
     fn a_conversation_has_one_name_whoever_starts_it() {
-        assert_eq!(direct_room_name(7, 3), "dm-3-7");
-        assert_eq!(direct_room_name(3, 7), "dm-3-7");
+        assert_eq!(direct_room_name(UserId(7), UserId(3)), "dm-3-7");
+        assert_eq!(direct_room_name(UserId(3), UserId(7)), "dm-3-7");
     }
 }

@@ -84,7 +84,7 @@ async fn asked_to_its_messages_go_too_each_a_deletion_others_see() {
     assert_eq!(gone, vec![first, second]);
     let store = server.store().await;
     eventually("both are deleted in the history", async || {
-        let page = store.page(1, "general", None, 50).await.unwrap();
+        let page = store.page(banter::ids::RoomId(1), "general", None, 50).await.unwrap();
         page.messages.iter().filter(|m| m.seq == first || m.seq == second).all(|m| m.deleted)
     })
     .await;

@@ -95,7 +95,7 @@ async fn a_client_that_was_away_sees_each_change_once_and_the_final_state() {
     let url = upload["url"].as_str().expect("url");
     assert_eq!(server.fetch(&cookie, url, "").await.status, 404);
     let store = server.store().await;
-    let history = store.page(1, "general", None, 50).await.expect("history");
+    let history = store.page(banter::ids::RoomId(1), "general", None, 50).await.expect("history");
     let deleted = history.messages.iter().find(|m| m.seq == m2).expect("still in order");
     assert!(deleted.deleted && deleted.body.is_empty() && deleted.attachments.is_empty());
     // The file itself goes right after the commit.
@@ -174,7 +174,7 @@ async fn reactions_toggle_and_a_resuming_client_gets_the_current_ones() {
     // History carries them; a client that held m1 gets the current reactions once per change.
     let cookie = server.cookie("alice").await;
     let store = server.store().await;
-    let page = store.page(1, "general", None, 50).await.expect("history");
+    let page = store.page(banter::ids::RoomId(1), "general", None, 50).await.expect("history");
     assert_eq!(
         page.messages.iter().find(|m| m.seq == m1).map(|m| m.reactions.clone()),
         Some(expected.clone())
@@ -225,7 +225,7 @@ async fn a_reply_carries_a_quote_that_follows_the_original() {
     // The original deleted: the reply says so, in history and on the page.
     change(&mut alice, delete("general", "d1", q1)).await.expect("deleted");
     let store = server.store().await;
-    let page = store.page(1, "general", None, 50).await.expect("history");
+    let page = store.page(banter::ids::RoomId(1), "general", None, 50).await.expect("history");
     let quote = page.messages.iter().find(|m| m.seq == r1).and_then(|m| m.reply_to.clone()).expect("a quote");
     assert!(quote.deleted && quote.excerpt.is_empty());
     let html = server.get_as(&server.cookie("bob").await, "/").await;

@@ -15,6 +15,7 @@ use crate::api_error::ApiError;
 pub(crate) mod ssr {
     use super::FormError;
     use crate::api_error::ApiError;
+    use crate::ids::UserId;
 
     /// Refuse with `error`: a plain form goes back to `form`, keeping a username typed so far.
     pub fn back(form: &str, error: FormError, username: Option<&str>) -> Result<(), ApiError> {
@@ -28,7 +29,11 @@ pub(crate) mod ssr {
 
     /// A right password for `user_id` (`name`): on to the second step if there is one, else a
     /// session and the chat.
-    pub async fn let_in(state: &crate::server::AppState, user_id: i64, name: &str) -> Result<(), ApiError> {
+    pub async fn let_in(
+        state: &crate::server::AppState,
+        user_id: UserId,
+        name: &str,
+    ) -> Result<(), ApiError> {
         let next = match second_step(state, user_id).await {
             Ok(Some(next)) => next,
             Ok(None) => match start_session(state, user_id).await {
@@ -46,7 +51,7 @@ pub(crate) mod ssr {
     /// if the session may start now.
     pub async fn second_step(
         state: &crate::server::AppState,
-        user_id: i64,
+        user_id: UserId,
     ) -> Result<Option<&'static str>, FormError> {
         use crate::api::second_factor::{CODE_PATH, SECURITY_PATH};
         use crate::server::accounts::second_factor::pending::{PENDING_VALID_MS, pending_cookie};
@@ -73,7 +78,7 @@ pub(crate) mod ssr {
     }
 
     /// Start a session for `user_id`: the cookie goes out with this response.
-    pub async fn start_session(state: &crate::server::AppState, user_id: i64) -> Result<(), FormError> {
+    pub async fn start_session(state: &crate::server::AppState, user_id: UserId) -> Result<(), FormError> {
         let headers: axum::http::HeaderMap = leptos_axum::extract().await.unwrap_or_default();
         let user_agent = headers.get(axum::http::header::USER_AGENT).and_then(|v| v.to_str().ok());
         let token =
@@ -118,7 +123,7 @@ pub async fn sign_up(username: String, password: String) -> Result<(), ApiError>
     };
     match state.store.create_user(&name, &hash, &name).await {
         Ok(user) => {
-            tracing::info!(user = user.id, "signed up");
+            tracing::info!(user = %user.id, "signed up");
             crate::server::accounts::welcome::welcome(&state, user.id).await;
             // With `--require-2fa`, a second factor is set up before the first session.
             ssr::let_in(&state, user.id, &name).await
@@ -264,7 +269,7 @@ pub async fn reset_password(token: String, password: String) -> Result<(), ApiEr
         return super::ssr::refuse(RESET_PATH, FormError::InvalidResetLink, "");
     };
     let ended = super::ssr::end_sockets_of(&state, user_id);
-    tracing::info!(user = user_id, sockets = ended, "password reset with a link");
+    tracing::info!(user = %user_id, sockets = ended, "password reset with a link");
     if let Err(error) = ssr::start_session(&state, user_id).await {
         return ssr::back("/signin", error, None);
     }
@@ -282,7 +287,7 @@ pub async fn sign_out_everywhere() -> Result<(), ApiError> {
     if let Some(user) = super::ssr::user(&state).await? {
         state.store.delete_sessions_of(user.id).await.map_err(super::ssr::internal)?;
         let ended = super::ssr::end_sockets_of(&state, user.id);
-        tracing::info!(user = user.id, sockets = ended, "signed out everywhere");
+        tracing::info!(user = %user.id, sockets = ended, "signed out everywhere");
     }
     super::ssr::set_cookie(&session_cookie::clear(session_cookie::over_https(&headers)));
     leptos_axum::redirect("/signin");
@@ -380,7 +385,7 @@ pub async fn delete_account(
     let rooms =
         state.store.delete_account(user.id, crate::model::now_ms()).await.map_err(super::ssr::unavailable)?;
     let ended = super::ssr::end_sockets_of(&state, user.id);
-    tracing::info!(user = user.id, sockets = ended, rooms = rooms.len(), "account deleted");
+    tracing::info!(user = %user.id, sockets = ended, rooms = rooms.len(), "account deleted");
     for room_id in rooms {
         if let Ok(Some(room)) = state.store.room_by_id(room_id).await {
             crate::server::rooms::room_members::changed(&state, &room).await;
@@ -391,7 +396,7 @@ pub async fn delete_account(
         tokio::spawn(async move {
             match account_deletion::delete_messages_of(&state, user_id).await {
                 Ok(deleted) => {
-                    tracing::info!(user = user_id, deleted, "a deleted account's messages deleted")
+                    tracing::info!(user = %user_id, deleted, "a deleted account's messages deleted")
                 }
                 Err(error) => tracing::warn!(%error, "cannot delete a deleted account's messages"),
             }

@@ -58,7 +58,7 @@ pub async fn block_person(username: String, room: Option<String>) -> Result<(), 
     };
     match state.store.block(user.id, blocked.id).await {
         Ok(()) => {
-            tracing::info!(user = user.id, blocked = blocked.id, "blocked a person");
+            tracing::info!(user = %user.id, blocked = %blocked.id, "blocked a person");
             leptos_axum::redirect(&back);
             Ok(())
         }
@@ -78,7 +78,7 @@ pub async fn unblock_person(username: String, room: Option<String>) -> Result<()
         return super::ssr::refuse(&back, FormError::NoSuchPerson, "");
     };
     state.store.unblock(user.id, blocked.id).await.map_err(super::ssr::unavailable)?;
-    tracing::info!(user = user.id, unblocked = blocked.id, "unblocked a person");
+    tracing::info!(user = %user.id, unblocked = %blocked.id, "unblocked a person");
     leptos_axum::redirect(&back);
     Ok(())
 }

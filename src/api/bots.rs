@@ -111,7 +111,7 @@ pub async fn create_bot(username: String, name: String) -> Result<Option<BotToke
     };
     match state.store.create_bot(owner.id, &username, name).await {
         Ok(NewBot::Made(bot, token)) => {
-            tracing::info!(owner = owner.id, bot = bot.id, "bot made");
+            tracing::info!(owner = %owner.id, bot = %bot.id, "bot made");
             ssr::hand_over(&headers, BotToken { username: bot.username, token: token.0 })
         }
         Ok(NewBot::TooMany) => refuse(FormError::TooManyBots),
@@ -130,7 +130,7 @@ pub async fn rotate_bot_token(username: String) -> Result<Option<BotToken>, ApiE
     let bot = ssr::owned(&state, &owner, &username).await?;
     let token = state.store.rotate_bot_token(bot.id).await.map_err(super::ssr::unavailable)?;
     let ended = super::ssr::end_sockets_of(&state, bot.id);
-    tracing::info!(owner = owner.id, bot = bot.id, sockets = ended, "bot token rotated");
+    tracing::info!(owner = %owner.id, bot = %bot.id, sockets = ended, "bot token rotated");
     ssr::hand_over(&headers, BotToken { username: bot.username, token: token.0 })
 }
 
@@ -143,7 +143,7 @@ pub async fn revoke_bot_token(username: String) -> Result<(), ApiError> {
     let bot = ssr::owned(&state, &owner, &username).await?;
     state.store.delete_sessions_of(bot.id).await.map_err(super::ssr::unavailable)?;
     let ended = super::ssr::end_sockets_of(&state, bot.id);
-    tracing::info!(owner = owner.id, bot = bot.id, sockets = ended, "bot token revoked");
+    tracing::info!(owner = %owner.id, bot = %bot.id, sockets = ended, "bot token revoked");
     leptos_axum::redirect(ssr::BOTS_PAGE);
     Ok(())
 }

@@ -62,7 +62,7 @@ pub async fn set_email(address: String) -> Result<(), ApiError> {
     if state.mailer.send(letter).is_err() {
         return super::ssr::refuse(EMAIL_SETTINGS_PATH, FormError::Unavailable, "");
     }
-    tracing::info!(user = user.id, "verification link mailed");
+    tracing::info!(user = %user.id, "verification link mailed");
     leptos_axum::redirect(&format!("{EMAIL_SETTINGS_PATH}?saved=email-sent"));
     Ok(())
 }
@@ -73,7 +73,7 @@ pub async fn remove_email() -> Result<(), ApiError> {
     let state = super::ssr::state()?;
     let user = super::ssr::signed_in(&state).await?;
     state.store.remove_email(user.id).await.map_err(super::ssr::unavailable)?;
-    tracing::info!(user = user.id, "email address removed");
+    tracing::info!(user = %user.id, "email address removed");
     leptos_axum::redirect(&format!("{EMAIL_SETTINGS_PATH}?saved"));
     Ok(())
 }
@@ -84,7 +84,7 @@ pub async fn set_email_digests(#[server(default)] on: bool) -> Result<(), ApiErr
     let state = super::ssr::state()?;
     let user = super::ssr::signed_in(&state).await?;
     state.store.set_email_digests(user.id, on).await.map_err(super::ssr::unavailable)?;
-    tracing::info!(user = user.id, on, "email digests set");
+    tracing::info!(user = %user.id, on, "email digests set");
     leptos_axum::redirect(&format!("{EMAIL_SETTINGS_PATH}?saved"));
     Ok(())
 }
@@ -116,7 +116,7 @@ pub async fn forgot_password(who: String) -> Result<(), ApiError> {
         if !state.take(&state.limits.reset_mails, &recipient.user_id).await
             || !state.take(&state.limits.reset_mails_to, &recipient.email).await
         {
-            tracing::info!(user = recipient.user_id, "reset email throttled");
+            tracing::info!(user = %recipient.user_id, "reset email throttled");
             continue;
         }
         let token = state.store.create_reset(recipient.user_id).await.map_err(super::ssr::unavailable)?;

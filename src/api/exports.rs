@@ -52,12 +52,13 @@ impl ExportLine {
 mod ssr {
     use super::FormError;
     use crate::api_error::ApiError;
+    use crate::ids::RoomId;
     use crate::server::AppState;
     use crate::server::accounts::users::User;
     use crate::server::exports::records::Asked;
 
     /// Ask for an export (of `room_id`, or of `user`'s data) and start making it.
-    pub async fn ask(state: &AppState, user: &User, room_id: Option<i64>) -> Result<(), ApiError> {
+    pub async fn ask(state: &AppState, user: &User, room_id: Option<RoomId>) -> Result<(), ApiError> {
         let asked = state
             .store
             .ask_export(user.id, room_id, crate::model::now_ms())
@@ -65,7 +66,7 @@ mod ssr {
             .map_err(super::super::ssr::unavailable)?;
         match asked {
             Asked::Started(id) => {
-                tracing::info!(user = user.id, room = ?room_id, %id, "export asked for");
+                tracing::info!(user = %user.id, room = ?room_id, %id, "export asked for");
                 crate::server::exports::builder::spawn(state.clone(), id);
                 leptos_axum::redirect(super::EXPORT_PAGE_PATH);
                 Ok(())

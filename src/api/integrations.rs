@@ -110,7 +110,7 @@ pub async fn create_hook(room: String, name: String) -> Result<Option<HookUrl>, 
     };
     match state.store.create_hook(access.id, user.id, name).await.map_err(super::ssr::unavailable)? {
         NewHook::Made { id, token } => {
-            tracing::info!(room = access.id, hook = id, by = user.id, "webhook made");
+            tracing::info!(room = %access.id, hook = %id, by = %user.id, "webhook made");
             crate::server::rooms::room_members::changed(&state, &access).await;
             let secure = crate::server::accounts::session_cookie::over_https(&headers);
             super::ssr::set_cookie(&new_token_cookie::set(
@@ -135,7 +135,7 @@ pub async fn revoke_hook(room: String, id: i64) -> Result<(), ApiError> {
     if !state.store.revoke_hook(access.id, id).await.map_err(super::ssr::unavailable)? {
         return Err(ApiError::not_found());
     }
-    tracing::info!(room = access.id, hook = id, by = user.id, "webhook revoked");
+    tracing::info!(room = %access.id, hook = %id, by = %user.id, "webhook revoked");
     crate::server::rooms::room_members::changed(&state, &access).await;
     leptos_axum::redirect(&ssr::page(&access.name));
     Ok(())
@@ -148,7 +148,7 @@ pub async fn set_link_previews(room: String, on: bool) -> Result<(), ApiError> {
     let user = super::ssr::signed_in(&state).await?;
     let access = ssr::managed(&state, &user, &room).await?;
     state.store.set_previews_on(access.id, on).await.map_err(super::ssr::unavailable)?;
-    tracing::info!(room = access.id, on, by = user.id, "link previews set");
+    tracing::info!(room = %access.id, on, by = %user.id, "link previews set");
     leptos_axum::redirect(&ssr::page(&access.name));
     Ok(())
 }
@@ -173,7 +173,7 @@ pub async fn create_command(room: String, name: String, url: String) -> Result<(
     let made = state.store.create_command(access.id, user.id, &name, url.as_str()).await;
     match made.map_err(super::ssr::unavailable)? {
         NewCommand::Made { id } => {
-            tracing::info!(room = access.id, command = id, by = user.id, "room command registered");
+            tracing::info!(room = %access.id, command = %id, by = %user.id, "room command registered");
             crate::server::rooms::room_members::changed(&state, &access).await;
             leptos_axum::redirect(&page);
             Ok(())
@@ -192,7 +192,7 @@ pub async fn delete_command(room: String, id: i64) -> Result<(), ApiError> {
     if !state.store.delete_command(access.id, id).await.map_err(super::ssr::unavailable)? {
         return Err(ApiError::not_found());
     }
-    tracing::info!(room = access.id, command = id, by = user.id, "room command removed");
+    tracing::info!(room = %access.id, command = %id, by = %user.id, "room command removed");
     crate::server::rooms::room_members::changed(&state, &access).await;
     leptos_axum::redirect(&ssr::page(&access.name));
     Ok(())
@@ -219,7 +219,7 @@ pub async fn create_outgoing(room: String, url: String, triggers: Option<String>
     let made = state.store.create_outgoing(access.id, user.id, url.as_str(), &triggers).await;
     match made.map_err(super::ssr::unavailable)? {
         Some(id) => {
-            tracing::info!(room = access.id, hook = id, by = user.id, "outgoing webhook registered");
+            tracing::info!(room = %access.id, hook = %id, by = %user.id, "outgoing webhook registered");
             leptos_axum::redirect(&page);
             Ok(())
         }
@@ -236,7 +236,7 @@ pub async fn delete_outgoing(room: String, id: i64) -> Result<(), ApiError> {
     if !state.store.delete_outgoing(access.id, id).await.map_err(super::ssr::unavailable)? {
         return Err(ApiError::not_found());
     }
-    tracing::info!(room = access.id, hook = id, by = user.id, "outgoing webhook removed");
+    tracing::info!(room = %access.id, hook = %id, by = %user.id, "outgoing webhook removed");
     leptos_axum::redirect(&ssr::page(&access.name));
     Ok(())
 }

@@ -63,6 +63,7 @@ pub use threads::*;
 
 #[cfg(feature = "ssr")]
 mod ssr {
+    use crate::ids::UserId;
     use leptos::prelude::*;
 
     use super::FormError;
@@ -99,7 +100,7 @@ mod ssr {
 
     /// End every open socket of `user_id`, here and on every other node (signed out): how
     /// many were here.
-    pub fn end_sockets_of(state: &AppState, user_id: i64) -> usize {
+    pub fn end_sockets_of(state: &AppState, user_id: UserId) -> usize {
         let ended = state.hub.end_user(user_id, crate::protocol::CLOSE_SIGNED_OUT);
         if let Some(cluster) = &state.cluster {
             cluster.publish(crate::server::realtime::cluster::ClusterEvent::EndUser {

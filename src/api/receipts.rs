@@ -51,7 +51,7 @@ pub async fn set_read_receipts(#[server(default)] on: bool) -> Result<(), ApiErr
     let state = super::ssr::state()?;
     let user = super::ssr::signed_in(&state).await?;
     state.store.set_read_receipts(user.id, on).await.map_err(super::ssr::unavailable)?;
-    tracing::info!(user = user.id, on, "read receipts set");
+    tracing::info!(user = %user.id, on, "read receipts set");
     leptos_axum::redirect("/profile?saved");
     Ok(())
 }

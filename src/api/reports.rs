@@ -140,7 +140,7 @@ pub async fn report_message(
         .map_err(super::ssr::unavailable)?
     {
         Filed::Filed => {
-            tracing::info!(user = user.id, room = %access.name, seq, %reason, "message reported");
+            tracing::info!(user = %user.id, room = %access.name, %seq, %reason, "message reported");
             leptos_axum::redirect(&format!("{form}?sent"));
             Ok(())
         }
@@ -236,7 +236,7 @@ pub async fn resolve_report(id: i64, action: String) -> Result<(), ApiError> {
         .resolve_reports(room.id, report.seq, user.id, outcome, report.author_id)
         .await
         .map_err(super::ssr::unavailable)?;
-    tracing::info!(user = user.id, room = %room.name, seq = report.seq, outcome, "report resolved");
+    tracing::info!(user = %user.id, room = %room.name, seq = %report.seq, outcome, "report resolved");
     leptos_axum::redirect(REPORTS_PATH);
     Ok(())
 }

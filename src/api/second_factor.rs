@@ -67,6 +67,7 @@ pub struct SecondFactorView {
 #[cfg(feature = "ssr")]
 pub(crate) mod ssr {
     use crate::api_error::ApiError;
+    use crate::ids::UserId;
     use crate::server::AppState;
     use crate::server::accounts::second_factor::pending::pending_token;
     use crate::server::accounts::session_cookie;
@@ -129,7 +130,7 @@ pub(crate) mod ssr {
         }
     }
 
-    pub async fn other_sessions(state: &AppState, user_id: i64) -> Result<OtherSessions, ApiError> {
+    pub async fn other_sessions(state: &AppState, user_id: UserId) -> Result<OtherSessions, ApiError> {
         let headers = super::super::ssr::headers().await?;
         let current = session_cookie::read(&headers).map(|token| SessionId::of(&token));
         let all = state.store.sessions_of(user_id).await.map_err(super::super::ssr::unavailable)?;
@@ -223,7 +224,7 @@ pub async fn confirm_totp(code: String) -> Result<(), ApiError> {
     if !confirmed {
         return super::ssr::refuse(SECURITY_PATH, FormError::WrongCode, "");
     }
-    tracing::info!(user = user.id, "second factor turned on");
+    tracing::info!(user = %user.id, "second factor turned on");
     if let Some(token) = pending {
         state.store.end_pending_sign_in(&token).await.map_err(super::ssr::unavailable)?;
         let headers = super::ssr::headers().await?;
@@ -247,7 +248,7 @@ pub async fn disable_totp(password: String) -> Result<(), ApiError> {
     let others = ssr::other_sessions(&state, user.id).await?;
     state.store.disable_totp(user.id, &others.keep).await.map_err(super::ssr::unavailable)?;
     others.end_sockets(&state);
-    tracing::info!(user = user.id, "second factor turned off; other sessions ended");
+    tracing::info!(user = %user.id, "second factor turned off; other sessions ended");
     leptos_axum::redirect(SECURITY_PATH);
     Ok(())
 }
@@ -267,7 +268,7 @@ pub async fn remove_passkey(id: i64, password: String) -> Result<(), ApiError> {
         return super::ssr::refuse(SECURITY_PATH, FormError::NotAllowed, "");
     }
     others.end_sockets(&state);
-    tracing::info!(user = user.id, "passkey removed; other sessions ended");
+    tracing::info!(user = %user.id, "passkey removed; other sessions ended");
     leptos_axum::redirect(SECURITY_PATH);
     Ok(())
 }
@@ -339,7 +340,7 @@ pub async fn sign_in_code(code: String) -> Result<(), ApiError> {
     if let Err(error) = super::accounts::ssr::start_session(&state, user.id).await {
         return super::ssr::refuse("/signin", error, "");
     }
-    tracing::info!(user = user.id, "signed in with a second factor");
+    tracing::info!(user = %user.id, "signed in with a second factor");
     leptos_axum::redirect("/");
     Ok(())
 }

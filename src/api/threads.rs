@@ -59,6 +59,7 @@ pub async fn read_thread(room: String, root: i64, seq: i64) -> Result<(), ApiErr
 #[cfg(feature = "ssr")]
 pub(crate) mod ssr {
     use crate::api_error::ApiError;
+    use crate::ids::UserId;
     use crate::model::FollowedThread;
     use crate::rooms::RoomSummary;
     use crate::server::AppState;
@@ -66,7 +67,7 @@ pub(crate) mod ssr {
     /// The threads `user_id` follows, titled as their sidebar titles the rooms.
     pub async fn followed(
         state: &AppState,
-        user_id: i64,
+        user_id: UserId,
         rooms: &[RoomSummary],
     ) -> Result<Vec<FollowedThread>, ApiError> {
         let mut followed =

@@ -1,5 +1,6 @@
 //! What every request handler and connection shares.
 
+use crate::ids::UserId;
 use anyhow::Context as _;
 
 use crate::server::integrations::outgoing_hooks::Outgoing;
@@ -93,7 +94,7 @@ pub struct AppState {
 impl AppState {
     /// Whether the account is a server administrator: named by `--admins`, or made one with
     /// `banter admin grant-admin` (read afresh each time: a revocation holds at once).
-    pub async fn is_admin(&self, user_id: i64, username: &str) -> bool {
+    pub async fn is_admin(&self, user_id: UserId, username: &str) -> bool {
         let named = self.config.admins.iter().any(|admin| admin.trim().eq_ignore_ascii_case(username));
         named
             || self.store.is_admin(user_id).await.unwrap_or_else(|error| {

@@ -8,6 +8,8 @@
 //! then each is deleted as a sequenced deletion ([`delete_messages_of`]), so every client
 //! catches up. Uploads never sent are swept like anyone's.
 
+use crate::ids::RoomId;
+use crate::ids::UserId;
 use sqlx::Row;
 
 use crate::server::AppState;
@@ -41,7 +43,7 @@ const OWN_ROWS: [&str; 15] = [
 
 impl Store {
     /// Delete the account `user_id` at `now` (see the module's docs): the rooms it was in.
-    pub async fn delete_account(&self, user_id: i64, now: i64) -> Result<Vec<i64>, StoreError> {
+    pub async fn delete_account(&self, user_id: UserId, now: i64) -> Result<Vec<RoomId>, StoreError> {
         let mut tx = self.begin().await?;
         let username: Option<String> =
             sqlx::query_scalar("SELECT username FROM users WHERE id = $1 AND bot_owner_id IS NULL")
@@ -87,7 +89,7 @@ impl Store {
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
-        let rooms: Vec<i64> = sqlx::query_scalar("SELECT room_id FROM room_members WHERE user_id = $1")
+        let rooms: Vec<RoomId> = sqlx::query_scalar("SELECT room_id FROM room_members WHERE user_id = $1")
             .bind(user_id)
             .fetch_all(&mut *tx)
             .await?;
@@ -109,7 +111,7 @@ impl Store {
     }
 
     /// Every message `user_id` wrote that is not deleted yet: (room id, room name, seq).
-    async fn messages_of(&self, user_id: i64) -> Result<Vec<(i64, String, i64)>, StoreError> {
+    async fn messages_of(&self, user_id: UserId) -> Result<Vec<(RoomId, String, i64)>, StoreError> {
         let rows = sqlx::query(
             "SELECT m.room_id, r.name, m.seq FROM messages m JOIN rooms r ON r.id = m.room_id
              WHERE m.author_id = $1 AND m.deleted_at IS NULL ORDER BY m.room_id, m.seq",
@@ -125,7 +127,7 @@ impl Store {
 }
 
 /// Delete every message `user_id` wrote, each a sequenced deletion: how many.
-pub async fn delete_messages_of(state: &AppState, user_id: i64) -> Result<usize, StoreError> {
+pub async fn delete_messages_of(state: &AppState, user_id: UserId) -> Result<usize, StoreError> {
     let mut deleted = 0;
     for (room_id, room, seq) in state.store.messages_of(user_id).await? {
         if delete_as_author(state, room_id, room, seq, user_id, format!("account-deleted:{seq}")).await {

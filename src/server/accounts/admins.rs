@@ -4,11 +4,12 @@
 //! names some too, and seeds the database with them at start. Read afresh at every act
 //! (`AppState::is_admin`), so a revocation holds at once, on every node.
 
+use crate::ids::UserId;
 use crate::server::storage::store::{Store, StoreError};
 
 impl Store {
     /// Whether the account is an administrator in the database.
-    pub async fn is_admin(&self, user_id: i64) -> Result<bool, StoreError> {
+    pub async fn is_admin(&self, user_id: UserId) -> Result<bool, StoreError> {
         let admin: Option<i64> = sqlx::query_scalar("SELECT admin FROM users WHERE id = $1")
             .bind(user_id)
             .fetch_optional(self.pool())

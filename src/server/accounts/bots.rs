@@ -8,6 +8,7 @@
 //! rotating or revoking it deletes that session, which ends the bot's open sockets on every
 //! node as a sign-out does. The token itself is shown once, when it is made.
 
+use crate::ids::UserId;
 use sqlx::Row;
 
 use crate::model::{BotSummary, now_ms};
@@ -35,7 +36,12 @@ pub enum NewBot {
 impl Store {
     /// Make a bot owned by `owner_id`, with its first token. `username` must already be
     /// normalized and `name` validated.
-    pub async fn create_bot(&self, owner_id: i64, username: &str, name: &str) -> Result<NewBot, UserError> {
+    pub async fn create_bot(
+        &self,
+        owner_id: UserId,
+        username: &str,
+        name: &str,
+    ) -> Result<NewBot, UserError> {
         let owned: i64 = sqlx::query_scalar(&format!(
             "SELECT COUNT(*) FROM users u WHERE u.bot_owner_id = $1 AND {NOT_AN_INTEGRATION}"
         ))
@@ -55,7 +61,7 @@ impl Store {
         .bind(owner_id)
         .fetch_one(self.pool())
         .await;
-        let id: i64 = match inserted {
+        let id: UserId = match inserted {
             Ok(row) => row.try_get("id")?,
             Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
                 return Err(UserError::UsernameTaken);
@@ -75,7 +81,7 @@ impl Store {
     }
 
     /// `owner_id`'s bot called `username`, if they own one by that name.
-    pub async fn owned_bot(&self, owner_id: i64, username: &str) -> Result<Option<User>, UserError> {
+    pub async fn owned_bot(&self, owner_id: UserId, username: &str) -> Result<Option<User>, UserError> {
         let row = sqlx::query(&format!(
             "SELECT {USER_COLUMNS} FROM users u WHERE u.username = $1 AND u.bot_owner_id = $2 AND {NOT_AN_INTEGRATION}"
         ))
@@ -87,13 +93,13 @@ impl Store {
     }
 
     /// A new token for the bot: the old one stops working (the caller ends its sockets).
-    pub async fn rotate_bot_token(&self, bot_id: i64) -> Result<SessionToken, UserError> {
+    pub async fn rotate_bot_token(&self, bot_id: UserId) -> Result<SessionToken, UserError> {
         self.delete_sessions_of(bot_id).await?;
         self.insert_session(bot_id, BOT_TOKEN_AGENT, BOT_TOKEN_EXPIRES, NOT_USED_YET).await
     }
 
     /// The bots `owner_id` owns, by username, with when their token was last used.
-    pub async fn bots_of(&self, owner_id: i64) -> Result<Vec<BotSummary>, UserError> {
+    pub async fn bots_of(&self, owner_id: UserId) -> Result<Vec<BotSummary>, UserError> {
         let rows = sqlx::query(&format!(
             "SELECT u.username, u.display_name, u.created_at,
                     (SELECT MAX(s.last_seen_at) FROM sessions s WHERE s.user_id = u.id AND s.last_seen_at > $2)

@@ -9,6 +9,7 @@
 //! the owner is deactivated, and work again on reactivation (the tokens are kept, so scripts
 //! need no new one). A room's integrations are the room's and keep working.
 
+use crate::ids::UserId;
 use std::time::Duration;
 
 use crate::model::now_ms;
@@ -26,7 +27,7 @@ impl Store {
     /// a bot). Deactivating ends its sessions in the same transaction.
     pub async fn set_deactivated(&self, username: &str, deactivated: bool) -> Result<bool, StoreError> {
         let mut tx = self.begin().await?;
-        let user_id: Option<i64> =
+        let user_id: Option<UserId> =
             sqlx::query_scalar("SELECT id FROM users WHERE username = $1 AND bot_owner_id IS NULL")
                 .bind(username)
                 .fetch_optional(&mut *tx)
@@ -48,7 +49,7 @@ impl Store {
 
     /// Accounts deactivated at or after `since` (ms), with the personal bots of each (a
     /// room's integrations stay the room's).
-    pub async fn deactivated_since(&self, since: i64) -> Result<Vec<i64>, StoreError> {
+    pub async fn deactivated_since(&self, since: i64) -> Result<Vec<UserId>, StoreError> {
         Ok(sqlx::query_scalar(
             "SELECT id FROM users WHERE deactivated_at >= $1
              UNION SELECT b.id FROM users b JOIN users o ON o.id = b.bot_owner_id
@@ -81,7 +82,7 @@ pub fn watch(state: AppState) {
                     for user_id in users {
                         let ended = state.hub.end_user(user_id, crate::protocol::CLOSE_SIGNED_OUT);
                         if ended > 0 {
-                            tracing::info!(user = user_id, sockets = ended, "deactivated: sockets closed");
+                            tracing::info!(user = %user_id, sockets = ended, "deactivated: sockets closed");
                         }
                     }
                     since = looked_at;

@@ -3,6 +3,7 @@
 //! its SHA-256 only (like a session's), valid for [`RESET_VALID_MS`] and used once; using it
 //! sets the password and ends every session of the account, on every device.
 
+use crate::ids::UserId;
 use crate::model::now_ms;
 use crate::server::accounts::users::{new_secret, token_hash};
 use crate::server::storage::store::{Store, StoreError};
@@ -19,7 +20,7 @@ pub fn reset_link(base: &str, token: &str) -> String {
 
 impl Store {
     /// A new reset link's token for the account `user_id`.
-    pub async fn create_reset(&self, user_id: i64) -> Result<String, StoreError> {
+    pub async fn create_reset(&self, user_id: UserId) -> Result<String, StoreError> {
         let token = new_secret();
         let now = now_ms();
         let mut tx = self.begin().await?;
@@ -57,9 +58,9 @@ impl Store {
         token: &str,
         password_hash: &str,
         now: i64,
-    ) -> Result<Option<i64>, StoreError> {
+    ) -> Result<Option<UserId>, StoreError> {
         let mut tx = self.begin().await?;
-        let user_id: Option<i64> = sqlx::query_scalar(
+        let user_id: Option<UserId> = sqlx::query_scalar(
             "UPDATE password_resets SET used_at = $1
              WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $3 RETURNING user_id",
         )

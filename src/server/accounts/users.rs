@@ -5,6 +5,7 @@
 //! lookup is one primary-key probe. Sessions expire ([`SESSION_TTL`]); signing out deletes
 //! the row, so the cookie is dead on every device that copied it.
 
+use crate::ids::UserId;
 use std::time::Duration;
 
 use argon2::password_hash::rand_core::{OsRng, RngCore};
@@ -20,7 +21,7 @@ pub const SESSION_TTL: Duration = Duration::from_secs(30 * 24 * 60 * 60);
 /// A signed-up person, as pages and the hub see them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
-    pub id: i64,
+    pub id: UserId,
     pub username: String,
     pub display_name: String,
     pub status: String,
@@ -200,7 +201,7 @@ impl Store {
     }
 
     /// The account `id`, deactivated or not.
-    pub async fn user_by_id(&self, id: i64) -> Result<Option<User>, UserError> {
+    pub async fn user_by_id(&self, id: UserId) -> Result<Option<User>, UserError> {
         let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"))
             .bind(id)
             .fetch_optional(self.pool())
@@ -218,7 +219,7 @@ impl Store {
 
     /// Start a session for `user_id` from a browser that says it is `user_agent`; the token
     /// goes into the cookie.
-    pub async fn create_session(&self, user_id: i64, user_agent: &str) -> Result<SessionToken, UserError> {
+    pub async fn create_session(&self, user_id: UserId, user_agent: &str) -> Result<SessionToken, UserError> {
         let now = now_ms();
         self.insert_session(user_id, user_agent, now + SESSION_TTL.as_millis() as i64, now).await
     }
@@ -227,7 +228,7 @@ impl Store {
     /// (0: not used yet): its token, made here.
     pub(super) async fn insert_session(
         &self,
-        user_id: i64,
+        user_id: UserId,
         user_agent: &str,
         expires: i64,
         last_seen: i64,
@@ -301,7 +302,7 @@ impl Store {
     /// End every session of `user_id` but `keep` (a second factor going: the one removing it
     /// stays), counted as a removal in their private rooms ([`Store::order_with_rooms_of`]),
     /// inside the caller's transaction.
-    pub async fn end_sessions_but(tx: &mut WriteTx, user_id: i64, keep: &[u8]) -> Result<(), StoreError> {
+    pub async fn end_sessions_but(tx: &mut WriteTx, user_id: UserId, keep: &[u8]) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
             .bind(user_id)
             .bind(keep)
@@ -311,7 +312,7 @@ impl Store {
     }
 
     /// A person's live sessions, the most recently used first.
-    pub async fn sessions_of(&self, user_id: i64) -> Result<Vec<SessionInfo>, UserError> {
+    pub async fn sessions_of(&self, user_id: UserId) -> Result<Vec<SessionInfo>, UserError> {
         let rows = sqlx::query(
             "SELECT token_hash, user_agent, created_at, last_seen_at FROM sessions
              WHERE user_id = $1 AND expires_at > $2 ORDER BY last_seen_at DESC, created_at DESC",
@@ -333,7 +334,7 @@ impl Store {
 
     /// End every session of a person (sign out everywhere). Ordered with the events of their
     /// private rooms as a removal is (`Store::order_with_rooms_of`).
-    pub async fn delete_sessions_of(&self, user_id: i64) -> Result<(), UserError> {
+    pub async fn delete_sessions_of(&self, user_id: UserId) -> Result<(), UserError> {
         let mut tx = self.begin().await?;
         sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
         Self::order_with_rooms_of(&mut tx, user_id).await?;
@@ -345,7 +346,7 @@ impl Store {
     /// Ordered with the events of the person's private rooms as a removal is.
     pub async fn delete_session(&self, token: &str) -> Result<(), UserError> {
         let mut tx = self.begin().await?;
-        let user_id: Option<i64> =
+        let user_id: Option<UserId> =
             sqlx::query_scalar("DELETE FROM sessions WHERE token_hash = $1 RETURNING user_id")
                 .bind(token_hash(token))
                 .fetch_optional(&mut *tx)
@@ -360,7 +361,7 @@ impl Store {
     /// Change a person's display name and status.
     pub async fn update_profile(
         &self,
-        user_id: i64,
+        user_id: UserId,
         display_name: &str,
         status: &str,
     ) -> Result<(), UserError> {

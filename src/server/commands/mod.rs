@@ -10,6 +10,7 @@
 //! `integrations`, `realtime` and `rooms`.
 
 use crate::commands::{Command, help, message_of};
+use crate::ids::UserId;
 use crate::notifications::NotifyLevel;
 use crate::rooms::RoomKind;
 use crate::server::AppState;
@@ -101,7 +102,7 @@ pub async fn run(
             let topic = crate::protocol::validate_topic(text).ok_or(CommandError::BadTopic)?;
             state.store.set_topic(room.id, topic).await.map_err(unavailable)?;
             crate::server::rooms::topic::announce(state, room.id, &room.name, topic);
-            tracing::info!(room = room.id, by = user_id, "topic set");
+            tracing::info!(room = %room.id, by = %user_id, "topic set");
             Ok(Outcome::Reply(if topic.is_empty() { "Topic cleared." } else { "Topic set." }.to_owned()))
         }
         Command::Help => Ok(Outcome::Reply(help())),
@@ -118,7 +119,7 @@ pub async fn run(
 
 async fn invite(
     state: &AppState,
-    user_id: i64,
+    user_id: UserId,
     room: &RoomAccess,
     name: &str,
 ) -> Result<Outcome, CommandError> {
@@ -149,7 +150,7 @@ async fn invite(
 
 async fn leave(
     state: &AppState,
-    user_id: i64,
+    user_id: UserId,
     username: &str,
     room: &RoomAccess,
 ) -> Result<Outcome, CommandError> {

@@ -7,6 +7,8 @@
 //! from their memberships at the moment the export runs. An administrator's export of a room
 //! holds the room, its members, and all its messages and files.
 
+use crate::ids::RoomId;
+use crate::ids::UserId;
 use serde::Serialize;
 
 use crate::model::{ChatMessage, Reaction, now_ms};
@@ -70,9 +72,9 @@ pub fn spawn(state: AppState, id: ExportId) {
 
 /// One room's part: its id, name, and whose messages (`None`: everyone's).
 struct Part {
-    room_id: i64,
+    room_id: RoomId,
     room: String,
-    author: Option<i64>,
+    author: Option<UserId>,
 }
 
 async fn build(state: &AppState, job: &ExportRow, path: &std::path::Path) -> Result<u64, BuildError> {

@@ -1,6 +1,8 @@
 //! Exports in the store: asked for, claimed by a node, their progress, finished or failed,
 //! listed for the person who asked, and swept when old.
 
+use crate::ids::RoomId;
+use crate::ids::UserId;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -88,9 +90,9 @@ impl ExportState {
 pub struct ExportRow {
     pub id: ExportId,
     /// Who asked: the only one who may download it.
-    pub user_id: i64,
+    pub user_id: UserId,
     /// The room exported (an administrator's export); `None`: the asker's own data.
-    pub room_id: Option<i64>,
+    pub room_id: Option<RoomId>,
     pub room: Option<String>,
     pub state: ExportState,
     pub done_items: i64,
@@ -132,8 +134,8 @@ impl Store {
     /// `user_id` asks for an export (of `room_id`, or of their own data) at `now`.
     pub async fn ask_export(
         &self,
-        user_id: i64,
-        room_id: Option<i64>,
+        user_id: UserId,
+        room_id: Option<RoomId>,
         now: i64,
     ) -> Result<Asked, StoreError> {
         let mut tx = self.begin().await?;
@@ -238,7 +240,7 @@ impl Store {
     }
 
     /// The exports `user_id` asked for, newest first.
-    pub async fn exports_of(&self, user_id: i64) -> Result<Vec<ExportRow>, StoreError> {
+    pub async fn exports_of(&self, user_id: UserId) -> Result<Vec<ExportRow>, StoreError> {
         let rows = sqlx::query(&format!("SELECT {COLUMNS} WHERE e.user_id = $1 ORDER BY e.created_at DESC"))
             .bind(user_id)
             .fetch_all(self.pool())

@@ -8,6 +8,8 @@
 //! keeps the row, so old messages keep their author and the bot never turns into an ordinary
 //! one.
 
+use crate::ids::RoomId;
+use crate::ids::UserId;
 use sqlx::Row;
 
 use crate::model::{HookSummary, now_ms};
@@ -41,8 +43,8 @@ impl Store {
     /// `creator_id` owns and that joins the room. The caller has checked that they may.
     pub async fn create_hook(
         &self,
-        room_id: i64,
-        creator_id: i64,
+        room_id: RoomId,
+        creator_id: UserId,
         name: &str,
     ) -> Result<NewHook, StoreError> {
         let mut tx = self.begin().await?;
@@ -73,7 +75,7 @@ impl Store {
     }
 
     /// The room's webhooks that may post, the oldest first.
-    pub async fn hooks_in(&self, room_id: i64) -> Result<Vec<HookSummary>, StoreError> {
+    pub async fn hooks_in(&self, room_id: RoomId) -> Result<Vec<HookSummary>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT h.id, b.display_name AS name, b.username, c.username AS created_by, h.created_at, h.last_used_at
              FROM incoming_hooks h JOIN users b ON b.id = h.bot_id LEFT JOIN users c ON c.id = h.created_by
@@ -114,9 +116,9 @@ impl Store {
 
     /// Revoke the room's webhook `id`: its URL stops working and its bot leaves the room.
     /// Whether there was such a webhook to revoke.
-    pub async fn revoke_hook(&self, room_id: i64, id: i64) -> Result<bool, StoreError> {
+    pub async fn revoke_hook(&self, room_id: RoomId, id: i64) -> Result<bool, StoreError> {
         let mut tx = self.begin().await?;
-        let bot_id: Option<i64> = sqlx::query_scalar(
+        let bot_id: Option<UserId> = sqlx::query_scalar(
             "UPDATE incoming_hooks SET token_hash = NULL, revoked_at = $1
              WHERE id = $2 AND room_id = $3 AND revoked_at IS NULL RETURNING bot_id",
         )

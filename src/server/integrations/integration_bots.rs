@@ -8,6 +8,8 @@
 //! token and speaks only through its integration. When the integration goes, the bot leaves
 //! the room and stays, so its old messages keep their author.
 
+use crate::ids::RoomId;
+use crate::ids::UserId;
 use crate::model::now_ms;
 use crate::server::storage::store::{StoreError, WriteTx};
 
@@ -18,14 +20,14 @@ pub const NOT_AN_INTEGRATION: &str = "NOT EXISTS (SELECT 1 FROM integration_bots
 /// and make it a member: its id. Its username is `prefix` and random hex digits.
 pub async fn add(
     tx: &mut WriteTx,
-    room_id: i64,
-    creator_id: i64,
+    room_id: RoomId,
+    creator_id: UserId,
     prefix: &str,
     name: &str,
-) -> Result<i64, StoreError> {
+) -> Result<UserId, StoreError> {
     let now = now_ms();
     let username = format!("{prefix}{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
-    let bot_id: i64 = sqlx::query_scalar(
+    let bot_id: UserId = sqlx::query_scalar(
         "INSERT INTO users (username, password_hash, display_name, created_at, bot_owner_id)
          VALUES ($1, '!', $2, $3, $4) RETURNING id",
     )
@@ -46,7 +48,7 @@ pub async fn add(
 }
 
 /// Take an integration's bot out of its room (its integration is gone).
-pub async fn remove(tx: &mut WriteTx, room_id: i64, bot_id: i64) -> Result<(), StoreError> {
+pub async fn remove(tx: &mut WriteTx, room_id: RoomId, bot_id: UserId) -> Result<(), StoreError> {
     let removed = sqlx::query("DELETE FROM room_members WHERE room_id = $1 AND user_id = $2")
         .bind(room_id)
         .bind(bot_id)

@@ -14,6 +14,8 @@
 //! through a webhook would otherwise hear itself), nor thread replies that stay in their
 //! thread. Each URL goes through the outbound guard at every attempt.
 
+use crate::ids::RoomId;
+use crate::ids::UserId;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -40,10 +42,10 @@ pub const MAX_TRIGGERS_CHARS: usize = 200;
 /// A committed message, as far as sending it out is concerned.
 #[derive(Debug, Clone)]
 pub struct Committed {
-    pub room_id: i64,
+    pub room_id: RoomId,
     pub room: String,
     pub seq: i64,
-    pub author_id: Option<i64>,
+    pub author_id: Option<UserId>,
     pub username: String,
     pub text: String,
     pub ts: i64,
@@ -63,8 +65,8 @@ impl Store {
     /// words; empty: every message). `None` past [`MAX_OUTGOING_PER_ROOM`].
     pub async fn create_outgoing(
         &self,
-        room_id: i64,
-        creator_id: i64,
+        room_id: RoomId,
+        creator_id: UserId,
         url: &str,
         triggers: &str,
     ) -> Result<Option<i64>, StoreError> {
@@ -93,7 +95,7 @@ impl Store {
     }
 
     /// The room's outgoing webhooks, the oldest first.
-    pub async fn outgoing_in(&self, room_id: i64) -> Result<Vec<OutgoingSummary>, StoreError> {
+    pub async fn outgoing_in(&self, room_id: RoomId) -> Result<Vec<OutgoingSummary>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT o.id, o.url, o.triggers, o.secret, u.username AS created_by, o.created_at, o.last_status, o.last_at
              FROM outgoing_hooks o LEFT JOIN users u ON u.id = o.created_by WHERE o.room_id = $1 ORDER BY o.id",
@@ -104,7 +106,7 @@ impl Store {
     }
 
     /// Remove the room's outgoing webhook `id`; whether there was one.
-    pub async fn delete_outgoing(&self, room_id: i64, id: i64) -> Result<bool, StoreError> {
+    pub async fn delete_outgoing(&self, room_id: RoomId, id: i64) -> Result<bool, StoreError> {
         let deleted = sqlx::query("DELETE FROM outgoing_hooks WHERE id = $1 AND room_id = $2")
             .bind(id)
             .bind(room_id)
@@ -113,7 +115,7 @@ impl Store {
         Ok(deleted.rows_affected() > 0)
     }
 
-    async fn targets(&self, room_id: i64) -> Result<Vec<Target>, StoreError> {
+    async fn targets(&self, room_id: RoomId) -> Result<Vec<Target>, StoreError> {
         Ok(sqlx::query_as("SELECT id, url, triggers, secret FROM outgoing_hooks WHERE room_id = $1")
             .bind(room_id)
             .fetch_all(self.pool())

@@ -8,6 +8,8 @@
 //! time, an answer over [`MAX_ANSWER_BYTES`], or a failure, tells them so. The call never holds up the caller's connection: a
 //! socket's command runs in a task of its own.
 
+use crate::ids::RoomId;
+use crate::ids::UserId;
 use serde::Deserialize;
 use sqlx::Row;
 
@@ -55,8 +57,8 @@ impl Store {
     /// (checked); its bot is named `/name`.
     pub async fn create_command(
         &self,
-        room_id: i64,
-        creator_id: i64,
+        room_id: RoomId,
+        creator_id: UserId,
         name: &str,
         url: &str,
     ) -> Result<NewCommand, StoreError> {
@@ -96,7 +98,7 @@ impl Store {
     }
 
     /// The room's commands, by name.
-    pub async fn commands_in(&self, room_id: i64) -> Result<Vec<CommandSummary>, StoreError> {
+    pub async fn commands_in(&self, room_id: RoomId) -> Result<Vec<CommandSummary>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT c.id, c.name, c.url, c.secret, u.username AS created_by, c.created_at
              FROM room_commands c LEFT JOIN users u ON u.id = c.created_by WHERE c.room_id = $1 ORDER BY c.name",
@@ -107,7 +109,11 @@ impl Store {
     }
 
     /// The room's command `/name`, if it has one.
-    pub async fn command_named(&self, room_id: i64, name: &str) -> Result<Option<RoomCommand>, StoreError> {
+    pub async fn command_named(
+        &self,
+        room_id: RoomId,
+        name: &str,
+    ) -> Result<Option<RoomCommand>, StoreError> {
         let row = sqlx::query(&format!(
             "SELECT c.id AS command_id, c.name, c.url, c.secret, {USER_COLUMNS}
              FROM room_commands c JOIN users u ON u.id = c.bot_id WHERE c.room_id = $1 AND c.name = $2"
@@ -127,9 +133,9 @@ impl Store {
     }
 
     /// Remove the room's command `id` (its bot leaves the room); whether there was one.
-    pub async fn delete_command(&self, room_id: i64, id: i64) -> Result<bool, StoreError> {
+    pub async fn delete_command(&self, room_id: RoomId, id: i64) -> Result<bool, StoreError> {
         let mut tx = self.begin().await?;
-        let bot_id: Option<i64> =
+        let bot_id: Option<UserId> =
             sqlx::query_scalar("DELETE FROM room_commands WHERE id = $1 AND room_id = $2 RETURNING bot_id")
                 .bind(id)
                 .bind(room_id)

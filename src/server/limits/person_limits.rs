@@ -6,6 +6,7 @@
 //! sign-ups per address (`--signups-per-hour`) come from the command line, so a benchmark can
 //! lift them; the rest are named here. The README lists them all.
 
+use crate::ids::UserId;
 use std::net::IpAddr;
 
 use crate::server::config::Config;
@@ -63,22 +64,22 @@ pub const REPORT_BURST: u32 = 10;
 #[derive(Debug, Clone)]
 pub struct PersonLimits {
     /// Messages, over WebSocket and the plain form post together.
-    pub messages: Keyed<i64>,
+    pub messages: Keyed<UserId>,
     /// A bot's messages, whichever way they come: each bot its own allowance.
-    pub bot_messages: Keyed<i64>,
-    pub typing: Keyed<i64>,
-    pub hellos: Keyed<i64>,
+    pub bot_messages: Keyed<UserId>,
+    pub typing: Keyed<UserId>,
+    pub hellos: Keyed<UserId>,
     /// Creating rooms and opening conversations.
-    pub rooms: Keyed<i64>,
+    pub rooms: Keyed<UserId>,
     pub signups: Keyed<IpAddr>,
-    pub uploads: Keyed<i64>,
-    pub searches: Keyed<i64>,
+    pub uploads: Keyed<UserId>,
+    pub searches: Keyed<UserId>,
     /// Saving what one has typed and not sent.
-    pub drafts: Keyed<i64>,
+    pub drafts: Keyed<UserId>,
     /// Links mailed to verify an address, per account.
-    pub verification_mails: Keyed<i64>,
+    pub verification_mails: Keyed<UserId>,
     /// Reset links mailed, per account and per email address.
-    pub reset_mails: Keyed<i64>,
+    pub reset_mails: Keyed<UserId>,
     pub reset_mails_to: Keyed<String>,
     /// "Forgot password?" requests, per network address.
     pub reset_requests: Keyed<IpAddr>,
@@ -87,7 +88,7 @@ pub struct PersonLimits {
     /// Passkey ceremonies begun, per network address.
     pub passkey_starts: Keyed<IpAddr>,
     /// Messages reported to moderators, per person.
-    pub reports: Keyed<i64>,
+    pub reports: Keyed<UserId>,
 }
 
 impl PersonLimits {

@@ -14,6 +14,7 @@
 //! stop the chat. Nor slow it: after a failure Redis is not asked again for [`RETRY_AFTER`], so
 //! a Redis that hangs costs one caller the timeout per retry, not every message.
 
+use crate::ids::UserId;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -170,7 +171,7 @@ impl SharedLimits {
         }))
     }
 
-    fn socket_keys(user_id: i64, address: IpAddr) -> [String; 2] {
+    fn socket_keys(user_id: UserId, address: IpAddr) -> [String; 2] {
         [format!("banter:sockets:account:{user_id}"), format!("banter:sockets:address:{address}")]
     }
 
@@ -180,7 +181,7 @@ impl SharedLimits {
         &self,
         me: &str,
         alive_for: Duration,
-        user_id: i64,
+        user_id: UserId,
         address: IpAddr,
         caps: (usize, usize),
     ) -> Allowance {
@@ -199,7 +200,7 @@ impl SharedLimits {
     }
 
     /// A socket [`SharedLimits::open_socket`] counted has closed.
-    pub async fn close_socket(&self, me: &str, user_id: i64, address: IpAddr) {
+    pub async fn close_socket(&self, me: &str, user_id: UserId, address: IpAddr) {
         let mut invocation = self.close.prepare_invoke();
         for key in Self::socket_keys(user_id, address) {
             invocation.key(key);

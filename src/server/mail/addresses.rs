@@ -7,6 +7,7 @@
 //! "Forgot password?" finds accounts here ([`Store::reset_recipients`]): by username, or by a
 //! verified address (several accounts may share one; each gets its own link).
 
+use crate::ids::UserId;
 use sqlx::Row;
 
 use crate::model::now_ms;
@@ -53,14 +54,14 @@ pub struct EmailState {
 /// An account a "Forgot password?" request is for, and where its link goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResetRecipient {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub username: String,
     pub email: String,
 }
 
 impl Store {
     /// A new verification link's token for `address` (normalised) as `user_id`'s.
-    pub async fn start_verification(&self, user_id: i64, address: &str) -> Result<String, StoreError> {
+    pub async fn start_verification(&self, user_id: UserId, address: &str) -> Result<String, StoreError> {
         let token = new_secret();
         let now = now_ms();
         let mut tx = self.begin().await?;
@@ -87,7 +88,7 @@ impl Store {
 
     /// Use the verification link `token` at `now`: the account and the address it verified,
     /// or `None` for a token unknown, used or expired. Once only.
-    pub async fn verify_email(&self, token: &str, now: i64) -> Result<Option<(i64, String)>, StoreError> {
+    pub async fn verify_email(&self, token: &str, now: i64) -> Result<Option<(UserId, String)>, StoreError> {
         let mut tx = self.begin().await?;
         let row = sqlx::query(
             "UPDATE email_verifications SET used_at = $1
@@ -99,7 +100,7 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?;
         let Some(row) = row else { return Ok(None) };
-        let (user_id, address): (i64, String) = (row.try_get("user_id")?, row.try_get("address")?);
+        let (user_id, address): (UserId, String) = (row.try_get("user_id")?, row.try_get("address")?);
         sqlx::query("UPDATE users SET email = $1, email_verified_at = $2 WHERE id = $3")
             .bind(&address)
             .bind(now)
@@ -111,7 +112,7 @@ impl Store {
     }
 
     /// `user_id`'s address, the one waiting to be verified, and the digest setting.
-    pub async fn email_state(&self, user_id: i64) -> Result<EmailState, StoreError> {
+    pub async fn email_state(&self, user_id: UserId) -> Result<EmailState, StoreError> {
         let row = sqlx::query(
             "SELECT u.email, u.email_digests,
                     (SELECT v.address FROM email_verifications v
@@ -132,7 +133,7 @@ impl Store {
     }
 
     /// Forget `user_id`'s address and any link waiting to verify one.
-    pub async fn remove_email(&self, user_id: i64) -> Result<(), StoreError> {
+    pub async fn remove_email(&self, user_id: UserId) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
         sqlx::query("UPDATE users SET email = NULL, email_verified_at = NULL WHERE id = $1")
             .bind(user_id)
@@ -147,7 +148,7 @@ impl Store {
     }
 
     /// Digests of what `user_id` missed, on or off.
-    pub async fn set_email_digests(&self, user_id: i64, on: bool) -> Result<(), StoreError> {
+    pub async fn set_email_digests(&self, user_id: UserId, on: bool) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
         sqlx::query("UPDATE users SET email_digests = $1 WHERE id = $2")
             .bind(i64::from(on))

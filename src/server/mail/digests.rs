@@ -13,6 +13,8 @@
 //! room at the time of the digest, never about a room muted (`none`), and never a deleted
 //! message.
 
+use crate::ids::RoomId;
+use crate::ids::UserId;
 use std::time::Duration;
 
 use sqlx::Row;
@@ -30,10 +32,10 @@ pub const DIGEST_BATCH: i64 = 2_000;
 /// A due message, with whom and where it is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Due {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub username: String,
     pub email: String,
-    pub room_id: i64,
+    pub room_id: RoomId,
     pub room: String,
     pub direct: bool,
     pub room_label: String,
@@ -107,9 +109,9 @@ impl Store {
     /// digest's to tell; the others were told meanwhile (another node, a push).
     pub async fn claim_digest(
         &self,
-        user_id: i64,
-        rooms: &[(i64, Option<i64>, i64)],
-    ) -> Result<Vec<i64>, StoreError> {
+        user_id: UserId,
+        rooms: &[(RoomId, Option<i64>, i64)],
+    ) -> Result<Vec<RoomId>, StoreError> {
         let mut claimed = Vec::new();
         let mut tx = self.begin().await?;
         for &(room_id, read_as, to) in rooms {
@@ -144,7 +146,7 @@ impl Store {
 
     /// A push told `user_id` of message `seq` in `room_id`: no digest tells of it, or of
     /// anything before it there.
-    pub async fn mark_told(&self, user_id: i64, room_id: i64, seq: i64) -> Result<(), StoreError> {
+    pub async fn mark_told(&self, user_id: UserId, room_id: RoomId, seq: i64) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
         sqlx::query(
             "INSERT INTO digest_marks (user_id, room_id, seq) VALUES ($1, $2, $3)
@@ -162,7 +164,7 @@ impl Store {
 
 /// One person's due messages, by room in order.
 struct PersonDue {
-    user_id: i64,
+    user_id: UserId,
     username: String,
     email: String,
     rooms: Vec<Vec<Due>>,
@@ -244,7 +246,7 @@ pub fn spawn(state: AppState, base: String) {
 async fn send_due(state: &AppState, key: &UnsubscribeKey, base: &str, cutoff: i64) -> Result<(), StoreError> {
     let due = state.store.digests_due(cutoff, DIGEST_BATCH).await?;
     for person in by_person(due) {
-        let marks: Vec<(i64, Option<i64>, i64)> = person
+        let marks: Vec<(RoomId, Option<i64>, i64)> = person
             .rooms
             .iter()
             .filter_map(|room| Some((room.first()?.room_id, room.first()?.mark, room.last()?.seq)))
@@ -262,9 +264,9 @@ async fn send_due(state: &AppState, key: &UnsubscribeKey, base: &str, cutoff: i6
         let letter =
             letters::digest(base, &person.email, &person.username, &rooms, &key.token(person.user_id));
         match state.mailer.send(letter) {
-            Ok(()) => tracing::info!(user = person.user_id, rooms = rooms.len(), "digest queued"),
+            Ok(()) => tracing::info!(user = %person.user_id, rooms = rooms.len(), "digest queued"),
             Err(MailError::Busy | MailError::Off) => {
-                tracing::warn!(user = person.user_id, "mail queue full: this digest is not sent");
+                tracing::warn!(user = %person.user_id, "mail queue full: this digest is not sent");
             }
         }
     }

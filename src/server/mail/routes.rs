@@ -21,7 +21,7 @@ pub async fn verify(State(state): State<AppState>, Query(query): Query<HashMap<S
     let token = query.get("token").map_or("", String::as_str);
     match state.store.verify_email(token, crate::model::now_ms()).await {
         Ok(Some((user_id, _))) => {
-            tracing::info!(user = user_id, "email address verified");
+            tracing::info!(user = %user_id, "email address verified");
             Redirect::to(&format!("{EMAIL_SETTINGS_PATH}?saved=email")).into_response()
         }
         Ok(None) => {
@@ -64,6 +64,6 @@ pub async fn unsubscribe(
         tracing::error!(%error, "cannot turn digests off");
         return ApiError::unavailable().into_response();
     }
-    tracing::info!(user = user_id, "digests turned off from an email");
+    tracing::info!(user = %user_id, "digests turned off from an email");
     Redirect::to(&format!("{UNSUBSCRIBE_PATH}?done")).into_response()
 }

@@ -3,6 +3,7 @@
 //! its database (`server_keys`), so the link works without signing in, on every node, and
 //! cannot be made for someone else. It only turns digests off, which the profile turns back on.
 
+use crate::ids::UserId;
 use hmac::{Hmac, Mac as _};
 use sha2::Sha256;
 
@@ -25,7 +26,7 @@ impl UnsubscribeKey {
         Ok(Self(store.server_key(KEY_NAME, made).await?))
     }
 
-    fn signature(&self, user_id: i64) -> Option<Hmac<Sha256>> {
+    fn signature(&self, user_id: UserId) -> Option<Hmac<Sha256>> {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).ok()?;
         mac.update(b"unsubscribe:");
         mac.update(user_id.to_string().as_bytes());
@@ -33,7 +34,7 @@ impl UnsubscribeKey {
     }
 
     /// `user_id`'s token.
-    pub fn token(&self, user_id: i64) -> String {
+    pub fn token(&self, user_id: UserId) -> String {
         let signature =
             self.signature(user_id).map(|mac| mac.finalize().into_bytes().to_vec()).unwrap_or_default();
         let hex: String = signature.iter().map(|b| format!("{b:02x}")).collect();
@@ -41,9 +42,9 @@ impl UnsubscribeKey {
     }
 
     /// The account `token` unsubscribes, if its signature is this server's.
-    pub fn check(&self, token: &str) -> Option<i64> {
+    pub fn check(&self, token: &str) -> Option<UserId> {
         let (id, hex) = token.split_once('.')?;
-        let user_id: i64 = id.parse().ok()?;
+        let user_id = UserId(id.parse().ok()?);
         if hex.len() % 2 != 0 || !hex.is_ascii() {
             return None;
         }
@@ -92,8 +93,8 @@ mod tests {
     #[test]
     fn a_token_opens_only_its_own_account() {
         let key = UnsubscribeKey(b"a key of the server's own".to_vec());
-        let token = key.token(42);
-        assert_eq!(key.check(&token), Some(42));
+        let token = key.token(UserId(42));
+        assert_eq!(key.check(&token), Some(UserId(42)));
         let (_, signature) = token.split_once('.').expect("id.signature");
         assert_eq!(key.check(&format!("43.{signature}")), None, "another account");
         assert_eq!(key.check(&format!("42.{}", "0".repeat(signature.len()))), None);

@@ -2,6 +2,8 @@
 //! sequencer's transaction), listing them with history, finding one to serve, and sweeping
 //! the ones never sent.
 
+use crate::ids::RoomId;
+use crate::ids::UserId;
 use sqlx::Row;
 
 use crate::attachments::{Attachment, AttachmentId, AttachmentKind};
@@ -11,7 +13,7 @@ use crate::server::storage::store::{Store, StoreError};
 #[derive(Debug, Clone)]
 pub struct NewUpload {
     pub id: AttachmentId,
-    pub uploader_id: i64,
+    pub uploader_id: UserId,
     pub name: String,
     pub mime: String,
     pub kind: AttachmentKind,
@@ -25,9 +27,9 @@ pub struct NewUpload {
 #[derive(Debug, Clone)]
 pub struct StoredFile {
     pub attachment: Attachment,
-    pub uploader_id: i64,
+    pub uploader_id: UserId,
     /// The room of its message; `None` while it waits to be sent.
-    pub room_id: Option<i64>,
+    pub room_id: Option<RoomId>,
     pub thumb_mime: Option<String>,
 }
 
@@ -75,7 +77,7 @@ impl Store {
     }
 
     /// Uploads this person has not sent yet.
-    pub async fn unsent_uploads(&self, uploader_id: i64) -> Result<i64, StoreError> {
+    pub async fn unsent_uploads(&self, uploader_id: UserId) -> Result<i64, StoreError> {
         Ok(sqlx::query_scalar(
             "SELECT COUNT(*) FROM attachments WHERE uploader_id = $1 AND message_seq IS NULL",
         )
@@ -88,8 +90,8 @@ impl Store {
     /// stores it. `None`, and nothing changed, unless every one is the author's and unsent.
     pub(crate) async fn attach(
         tx: &mut crate::server::storage::store::WriteTx,
-        uploader_id: i64,
-        room_id: i64,
+        uploader_id: UserId,
+        room_id: RoomId,
         seq: i64,
         ids: &[AttachmentId],
     ) -> Result<Option<Vec<Attachment>>, StoreError> {
@@ -130,7 +132,7 @@ impl Store {
     /// in message then upload order.
     pub async fn attachments_between(
         &self,
-        room_id: i64,
+        room_id: RoomId,
         first: i64,
         last: i64,
     ) -> Result<Vec<(i64, Attachment)>, StoreError> {

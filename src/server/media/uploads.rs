@@ -10,6 +10,7 @@
 //! A file is served only to someone who may read its message's room (or, before it is sent,
 //! to its uploader); anyone else gets exactly the 404 of a file that does not exist.
 
+use crate::ids::UserId;
 use std::time::Duration;
 
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
@@ -173,13 +174,13 @@ pub async fn upload(
         let _ = tokio::fs::remove_file(&incoming).await;
     }
     let attachment = result?;
-    tracing::info!(user = user.id, id = %attachment.id, kind = attachment.kind.as_str(), size = attachment.size, "upload kept");
+    tracing::info!(user = %user.id, id = %attachment.id, kind = attachment.kind.as_str(), size = attachment.size, "upload kept");
     Ok((StatusCode::CREATED, axum::Json(attachment)).into_response())
 }
 
 /// Whether `user_id` may upload now, a request of this length: refused before any byte of
 /// the body is read.
-async fn admit(state: &AppState, user_id: i64, headers: &HeaderMap) -> Result<(), UploadError> {
+async fn admit(state: &AppState, user_id: UserId, headers: &HeaderMap) -> Result<(), UploadError> {
     check_length(state, headers)?;
     allowance(state, user_id).await
 }
@@ -196,7 +197,7 @@ pub(crate) fn check_length(state: &AppState, headers: &HeaderMap) -> Result<(), 
 }
 
 /// The person's upload rate and their count of files waiting to be sent.
-pub(crate) async fn allowance(state: &AppState, user_id: i64) -> Result<(), UploadError> {
+pub(crate) async fn allowance(state: &AppState, user_id: UserId) -> Result<(), UploadError> {
     if !state.take(&state.limits.uploads, &user_id).await {
         return Err(UploadError::RateLimited);
     }
@@ -245,7 +246,7 @@ pub(crate) async fn receive(
 /// Decide the type, process images, keep the bytes and record the upload.
 pub(crate) async fn keep(
     state: &AppState,
-    uploader_id: i64,
+    uploader_id: UserId,
     id: AttachmentId,
     name: String,
     head: &[u8],

@@ -6,6 +6,8 @@
 //! the message's own transaction (`Store::insert`), so a sent text never comes back as a
 //! draft, whichever device or path (socket, form) sent it.
 
+use crate::ids::RoomId;
+use crate::ids::UserId;
 use sqlx::Row;
 
 use crate::model::Draft;
@@ -16,8 +18,8 @@ impl Store {
     /// of `thread`; an empty body with no reply forgets it.
     pub async fn save_draft(
         &self,
-        user_id: i64,
-        room_id: i64,
+        user_id: UserId,
+        room_id: RoomId,
         thread: Option<i64>,
         body: &str,
         reply_to: Option<i64>,
@@ -47,8 +49,8 @@ impl Store {
     /// answers (left out if that message is no longer there).
     pub async fn draft(
         &self,
-        user_id: i64,
-        room_id: i64,
+        user_id: UserId,
+        room_id: RoomId,
         thread: Option<i64>,
     ) -> Result<Option<Draft>, StoreError> {
         let row = sqlx::query(
@@ -71,8 +73,8 @@ impl Store {
     /// `thread`), inside the transaction that posts it.
     pub(super) async fn clear_draft(
         tx: &mut WriteTx,
-        user_id: i64,
-        room_id: i64,
+        user_id: UserId,
+        room_id: RoomId,
         thread: Option<i64>,
     ) -> Result<(), StoreError> {
         forget(&mut **tx, user_id, room_id, thread).await
@@ -82,8 +84,8 @@ impl Store {
 /// Forget the person's draft in the room (or a thread of it), in a transaction or not.
 async fn forget<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     executor: E,
-    user_id: i64,
-    room_id: i64,
+    user_id: UserId,
+    room_id: RoomId,
     thread: Option<i64>,
 ) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM drafts WHERE user_id = $1 AND room_id = $2 AND thread_root = $3")

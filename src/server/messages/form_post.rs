@@ -6,6 +6,7 @@
 //! not sent, so nothing typed is lost. A slash command (`server::commands`) is run as from a
 //! socket; one that answers rather than posts gets a small page saying what it did.
 
+use crate::ids::UserId;
 use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -123,7 +124,12 @@ async fn run_command(
 }
 
 /// Read the fields into `form`, keeping the file (if one was chosen) as an upload.
-async fn read(state: &AppState, user_id: i64, request: Request, form: &mut Form) -> Result<(), UploadError> {
+async fn read(
+    state: &AppState,
+    user_id: UserId,
+    request: Request,
+    form: &mut Form,
+) -> Result<(), UploadError> {
     check_length(state, request.headers())?;
     let mut multipart =
         Multipart::from_request(request, state).await.map_err(|_| UploadError::NotMultipart)?;

@@ -2,6 +2,8 @@
 //! mentions, quote and attachments) and reading a room's history back, a page at a time or
 //! everything after a `seq`.
 
+use crate::ids::RoomId;
+use crate::ids::UserId;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -50,11 +52,11 @@ impl Refusal {
 /// A message about to be stored; `seq` and time come from the sequencer.
 #[derive(Debug, Clone)]
 pub struct NewMessage {
-    pub room_id: i64,
+    pub room_id: RoomId,
     pub room: String,
     pub client_id: String,
     /// The author's account.
-    pub author_id: Option<i64>,
+    pub author_id: Option<UserId>,
     /// The author's display name when sending.
     pub author: String,
     /// The author's username.
@@ -140,7 +142,7 @@ impl Store {
         }
         let mut attachments = Vec::new();
         if !message.attachments.is_empty() {
-            let author = message.author_id.unwrap_or(0);
+            let author = message.author_id.unwrap_or_default();
             match Store::attach(tx, author, message.room_id, seq, &message.attachments).await? {
                 Some(attached) => attachments = attached,
                 None => return Ok(Stored::Refused(Refusal::AttachmentsUnavailable)),
@@ -202,7 +204,7 @@ impl Store {
     /// Message `seq` in the room, quoted; `None` if there is none.
     pub(super) async fn quote<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
         executor: E,
-        room_id: i64,
+        room_id: RoomId,
         seq: i64,
     ) -> Result<Option<Quote>, StoreError> {
         let row = sqlx::query(
@@ -227,7 +229,7 @@ impl Store {
     /// Keyset pagination on `seq`: stable while new messages arrive.
     pub async fn page(
         &self,
-        room_id: i64,
+        room_id: RoomId,
         room: &str,
         before: Option<i64>,
         limit: usize,
@@ -251,7 +253,7 @@ impl Store {
     /// older ones: the `limit` newest, oldest first, with their attachments.
     pub(super) async fn newest_first(
         &self,
-        room_id: i64,
+        room_id: RoomId,
         room: &str,
         rows: Vec<AnyRow>,
         limit: i64,
@@ -267,7 +269,7 @@ impl Store {
     /// Messages after `after`, oldest first, at most `limit`.
     pub async fn after(
         &self,
-        room_id: i64,
+        room_id: RoomId,
         room: &str,
         after: i64,
         limit: usize,
@@ -286,7 +288,7 @@ impl Store {
     /// `rows` (read oldest first) as messages, with their attachments, reactions and mentions.
     async fn oldest_first(
         &self,
-        room_id: i64,
+        room_id: RoomId,
         room: &str,
         rows: &[AnyRow],
     ) -> Result<Vec<ChatMessage>, StoreError> {
@@ -299,9 +301,9 @@ impl Store {
     /// what their export holds of the room.
     pub async fn written_by(
         &self,
-        room_id: i64,
+        room_id: RoomId,
         room: &str,
-        author_id: i64,
+        author_id: UserId,
         after: i64,
         limit: usize,
     ) -> Result<Vec<ChatMessage>, StoreError> {
@@ -321,8 +323,8 @@ impl Store {
     /// How many messages, and files on them, the room holds (of `author_id` only, when given).
     pub async fn message_and_file_counts(
         &self,
-        room_id: i64,
-        author_id: Option<i64>,
+        room_id: RoomId,
+        author_id: Option<UserId>,
     ) -> Result<(i64, i64), StoreError> {
         let messages: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM messages WHERE room_id = $1 AND ($2 IS NULL OR author_id = $2)",
@@ -345,7 +347,7 @@ impl Store {
     /// Fill in the attachments, reactions and mentions of `messages` (in `seq` order), a query each.
     pub(super) async fn with_attachments(
         &self,
-        room_id: i64,
+        room_id: RoomId,
         messages: &mut [ChatMessage],
     ) -> Result<(), StoreError> {
         let (Some(first), Some(last)) = (messages.first().map(|m| m.seq), messages.last().map(|m| m.seq))

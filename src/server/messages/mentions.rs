@@ -4,6 +4,8 @@
 //! A mention counts only for a member of the room at the time it is posted: naming someone
 //! in a room they cannot read tells them nothing and stores nothing.
 
+use crate::ids::RoomId;
+use crate::ids::UserId;
 use sqlx::Row;
 
 use crate::mentions::mentioned;
@@ -12,7 +14,7 @@ use crate::server::storage::store::{Store, StoreError};
 /// A member a message mentions.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mentioned {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub username: String,
 }
 
@@ -20,8 +22,8 @@ pub struct Mentioned {
 /// who it mentions. Outside the single writer: a read, then rendering.
 pub async fn prepare(
     store: &Store,
-    room_id: i64,
-    author_id: i64,
+    room_id: RoomId,
+    author_id: UserId,
     body: &str,
 ) -> Result<(String, Vec<Mentioned>), StoreError> {
     let names = mentioned(body);
@@ -36,8 +38,8 @@ impl Store {
     /// a blocked person's mention neither reaches nor highlights for them.
     pub async fn members_named(
         &self,
-        room_id: i64,
-        author_id: i64,
+        room_id: RoomId,
+        author_id: UserId,
         usernames: &[String],
     ) -> Result<Vec<Mentioned>, StoreError> {
         if usernames.is_empty() {
@@ -66,7 +68,7 @@ impl Store {
     /// Record who message `seq` mentions, in place of whom it mentioned before (an edit).
     pub(crate) async fn record_mentions(
         tx: &mut crate::server::storage::store::WriteTx,
-        room_id: i64,
+        room_id: RoomId,
         seq: i64,
         people: &[Mentioned],
     ) -> Result<(), StoreError> {
@@ -87,7 +89,7 @@ impl Store {
     /// Forget whom message `seq` mentions (it was deleted, or is being edited).
     pub(crate) async fn clear_mentions(
         tx: &mut crate::server::storage::store::WriteTx,
-        room_id: i64,
+        room_id: RoomId,
         seq: i64,
     ) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM mentions WHERE room_id = $1 AND seq = $2")
@@ -101,7 +103,7 @@ impl Store {
     /// Whom each message from `first` to `last` mentions: `(seq, username)`, in `seq` order.
     pub async fn mentions_between(
         &self,
-        room_id: i64,
+        room_id: RoomId,
         first: i64,
         last: i64,
     ) -> Result<Vec<(i64, String)>, StoreError> {

@@ -9,6 +9,8 @@
 //! commit is done) and, when a moderator deletes someone else's message, is written to the
 //! moderation log.
 
+use crate::ids::RoomId;
+use crate::ids::UserId;
 use sqlx::Row;
 
 use crate::attachments::AttachmentId;
@@ -24,10 +26,10 @@ use crate::server::storage::store::{Store, StoreError};
 /// A request to edit a message.
 #[derive(Debug, Clone)]
 pub struct EditMessage {
-    pub room_id: i64,
+    pub room_id: RoomId,
     pub room: String,
     pub client_id: String,
-    pub actor_id: i64,
+    pub actor_id: UserId,
     /// The actor is a bot account (an edit of theirs that adds a link gets no preview).
     pub by_bot: bool,
     pub target: i64,
@@ -43,10 +45,10 @@ pub struct EditMessage {
 /// A request to delete a message.
 #[derive(Debug, Clone)]
 pub struct DeleteMessage {
-    pub room_id: i64,
+    pub room_id: RoomId,
     pub room: String,
     pub client_id: String,
-    pub actor_id: i64,
+    pub actor_id: UserId,
     pub target: i64,
     /// The actor is a server administrator (`--admins`): they may delete anything.
     pub admin: bool,
@@ -79,7 +81,7 @@ impl ChangeRow {
 
 /// The message a change is about, as the checks need it.
 pub(crate) struct Target {
-    pub(crate) author_id: Option<i64>,
+    pub(crate) author_id: Option<UserId>,
     pub(super) created_at: i64,
 }
 
@@ -89,7 +91,7 @@ impl Store {
     /// kept).
     pub async fn edit_times_between(
         &self,
-        room_id: i64,
+        room_id: RoomId,
         first: i64,
         last: i64,
     ) -> Result<Vec<(i64, i64)>, StoreError> {
@@ -111,7 +113,7 @@ impl Store {
     /// The message `seq` in the room, unless it does not exist or is deleted.
     pub(crate) async fn target(
         tx: &mut crate::server::storage::store::WriteTx,
-        room_id: i64,
+        room_id: RoomId,
         seq: i64,
     ) -> Result<Option<Target>, StoreError> {
         let row = sqlx::query(
@@ -128,8 +130,8 @@ impl Store {
     /// The `seq` this actor's change with `client_id` already took, if it was applied before.
     pub(crate) async fn applied(
         tx: &mut crate::server::storage::store::WriteTx,
-        room_id: i64,
-        actor_id: i64,
+        room_id: RoomId,
+        actor_id: UserId,
         client_id: &str,
     ) -> Result<Option<i64>, StoreError> {
         Ok(sqlx::query_scalar(
@@ -146,11 +148,11 @@ impl Store {
     #[allow(clippy::too_many_arguments)]
     pub(super) async fn record_event(
         tx: &mut crate::server::storage::store::WriteTx,
-        room_id: i64,
+        room_id: RoomId,
         seq: i64,
         target: i64,
         kind: &str,
-        actor_id: i64,
+        actor_id: UserId,
         client_id: &str,
         ts: i64,
     ) -> Result<(), StoreError> {
@@ -161,11 +163,11 @@ impl Store {
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn record_event_by(
         tx: &mut crate::server::storage::store::WriteTx,
-        room_id: i64,
+        room_id: RoomId,
         seq: i64,
         target: i64,
         kind: &str,
-        actor_id: Option<i64>,
+        actor_id: Option<UserId>,
         client_id: &str,
         ts: i64,
     ) -> Result<(), StoreError> {
@@ -314,7 +316,7 @@ impl Store {
     /// receipts.)
     pub async fn changes_after(
         &self,
-        room_id: i64,
+        room_id: RoomId,
         room: &str,
         after: i64,
     ) -> Result<Vec<ServerFrame>, StoreError> {
@@ -411,7 +413,7 @@ mod tests {
     use crate::server::messages::history::NewMessage;
 
     /// A store with one message by a fresh account, posted at `posted` (ms).
-    async fn store_with_message(dir: &std::path::Path, posted: i64) -> (Store, i64, i64) {
+    async fn store_with_message(dir: &std::path::Path, posted: i64) -> (Store, RoomId, UserId) {
         let store = Store::open(&dir.join("t.db")).await.expect("store");
         let user = store.create_user("ann", "-", "Ann").await.expect("user");
         let room = store.room_id("general").await.expect("query").expect("general");
@@ -436,7 +438,7 @@ mod tests {
         (store, room, user.id)
     }
 
-    fn edit(room_id: i64, actor_id: i64, id: &str, window_ms: Option<i64>) -> EditMessage {
+    fn edit(room_id: RoomId, actor_id: UserId, id: &str, window_ms: Option<i64>) -> EditMessage {
         EditMessage {
             room_id,
             room: "general".into(),

@@ -7,6 +7,8 @@
 //! the pin's own transaction: the room's moderators (and server administrators), and either
 //! person in a conversation. Each pin and unpin is on the moderation log.
 
+use crate::ids::RoomId;
+use crate::ids::UserId;
 use sqlx::Row;
 
 use crate::model::{Pin, Quote};
@@ -21,10 +23,10 @@ pub const PIN_EVENT: &str = "pin";
 /// A request to pin a message to its room, or to take the pin away.
 #[derive(Debug, Clone)]
 pub struct PinMessage {
-    pub room_id: i64,
+    pub room_id: RoomId,
     pub room: String,
     pub client_id: String,
-    pub actor_id: i64,
+    pub actor_id: UserId,
     pub target: i64,
     /// Pinned after this (`true`), or not.
     pub pinned: bool,
@@ -85,14 +87,14 @@ impl Store {
     }
 
     /// The room's pinned messages, the most recently pinned first.
-    pub async fn pins(&self, room_id: i64) -> Result<Vec<Pin>, StoreError> {
+    pub async fn pins(&self, room_id: RoomId) -> Result<Vec<Pin>, StoreError> {
         pin_rows(self.pool(), room_id, None).await
     }
 }
 
 /// Whether the actor may pin in the room: either person in a conversation, a moderator
 /// elsewhere. Membership itself was checked by the caller.
-async fn may_pin(tx: &mut WriteTx, room_id: i64, actor_id: i64) -> Result<bool, StoreError> {
+async fn may_pin(tx: &mut WriteTx, room_id: RoomId, actor_id: UserId) -> Result<bool, StoreError> {
     let kind: Option<String> = sqlx::query_scalar("SELECT kind FROM rooms WHERE id = $1")
         .bind(room_id)
         .fetch_optional(&mut **tx)
@@ -106,7 +108,7 @@ async fn may_pin(tx: &mut WriteTx, room_id: i64, actor_id: i64) -> Result<bool, 
 /// The room's pins (only message `only`'s, if given), the most recently pinned first.
 async fn pin_rows<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     executor: E,
-    room_id: i64,
+    room_id: RoomId,
     only: Option<i64>,
 ) -> Result<Vec<Pin>, StoreError> {
     let rows = sqlx::query(

@@ -3,6 +3,7 @@
 //! what was sent) and hand it to [`prepare`] (the allowance, mentions, the message to store),
 //! then to the same sequencer, so open pages see the message live whichever way it came.
 
+use crate::ids::RoomId;
 use tokio::sync::oneshot;
 
 use crate::api_error::{ApiCode, ApiError};
@@ -104,7 +105,7 @@ pub async fn spend_allowance(state: &AppState, author: &Person) -> Result<(), Po
 pub async fn prepare(
     state: &AppState,
     author: &Person,
-    room_id: i64,
+    room_id: RoomId,
     room: String,
     post: Post,
 ) -> Result<NewMessage, PostError> {

@@ -2,6 +2,8 @@
 //! taking the room's next `seq` (`message_events`, kind `react`), and read back per message
 //! in the order each emoji was first used.
 
+use crate::ids::RoomId;
+use crate::ids::UserId;
 use crate::model::Reaction;
 use crate::protocol::{MAX_REACTION_KINDS, ServerFrame};
 use crate::server::messages::history::{Refusal, Stored};
@@ -10,10 +12,10 @@ use crate::server::storage::store::{Store, StoreError};
 /// A request to toggle a reaction.
 #[derive(Debug, Clone)]
 pub struct ReactMessage {
-    pub room_id: i64,
+    pub room_id: RoomId,
     pub room: String,
     pub client_id: String,
-    pub actor_id: i64,
+    pub actor_id: UserId,
     pub target: i64,
     /// One emoji, checked by the caller.
     pub emoji: String,
@@ -91,7 +93,7 @@ impl Store {
     /// they were made.
     async fn reaction_rows<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
         executor: E,
-        room_id: i64,
+        room_id: RoomId,
         first: i64,
         last: i64,
     ) -> Result<Vec<(i64, String, String)>, StoreError> {
@@ -109,7 +111,7 @@ impl Store {
     /// The reactions to a room's messages `first..=last`, per message.
     pub async fn reactions_between(
         &self,
-        room_id: i64,
+        room_id: RoomId,
         first: i64,
         last: i64,
     ) -> Result<Vec<(i64, Reaction)>, StoreError> {

@@ -15,6 +15,8 @@
 //! none: they are left out where receipts leave the server (the page, live delivery, replay),
 //! and so is anyone who reads a public room without being its member.
 
+use crate::ids::RoomId;
+use crate::ids::UserId;
 use std::collections::HashSet;
 
 use sqlx::Row;
@@ -30,9 +32,9 @@ pub const READ_EVENT: &str = "read";
 /// A person has seen the room up to `seq`: their read position moves there (never back).
 #[derive(Debug, Clone)]
 pub struct ReadUpTo {
-    pub room_id: i64,
+    pub room_id: RoomId,
     pub room: String,
-    pub user_id: i64,
+    pub user_id: UserId,
     pub seq: i64,
 }
 
@@ -108,7 +110,7 @@ impl Store {
 
     /// Whether `user_id` is told receipts in the room: a member, with receipts on, of a room
     /// that keeps them.
-    pub async fn sees_receipts(&self, room_id: i64, user_id: i64) -> Result<bool, StoreError> {
+    pub async fn sees_receipts(&self, room_id: RoomId, user_id: UserId) -> Result<bool, StoreError> {
         let mut conn = self.pool().acquire().await?;
         let taking_part: Option<i64> = sqlx::query_scalar(
             "SELECT u.read_receipts FROM room_members m JOIN users u ON u.id = m.user_id
@@ -123,12 +125,12 @@ impl Store {
 
     /// Who is told receipts in the room: its members with receipts on, if the room keeps them
     /// (nobody otherwise).
-    pub async fn receipt_audience(&self, room_id: i64) -> Result<HashSet<i64>, StoreError> {
+    pub async fn receipt_audience(&self, room_id: RoomId) -> Result<HashSet<UserId>, StoreError> {
         let mut conn = self.pool().acquire().await?;
         if !small_room(&mut *conn, room_id).await? {
             return Ok(HashSet::new());
         }
-        let ids: Vec<i64> = sqlx::query_scalar(
+        let ids: Vec<UserId> = sqlx::query_scalar(
             "SELECT m.user_id FROM room_members m JOIN users u ON u.id = m.user_id
              WHERE m.room_id = $1 AND u.read_receipts = 1",
         )
@@ -141,7 +143,11 @@ impl Store {
     /// How far each other member with receipts on has read the room (the newest message by
     /// someone else each has passed), for `viewer`'s page; `None` when the viewer is not told
     /// receipts here.
-    pub async fn receipts(&self, room_id: i64, viewer: i64) -> Result<Option<Vec<Receipt>>, StoreError> {
+    pub async fn receipts(
+        &self,
+        room_id: RoomId,
+        viewer: UserId,
+    ) -> Result<Option<Vec<Receipt>>, StoreError> {
         if !self.sees_receipts(room_id, viewer).await? {
             return Ok(None);
         }
@@ -176,7 +182,7 @@ impl Store {
     /// (it says all the earlier ones did), and only of readers who still have receipts on.
     pub async fn receipts_after(
         &self,
-        room_id: i64,
+        room_id: RoomId,
         room: &str,
         after: i64,
     ) -> Result<Vec<ServerFrame>, StoreError> {
@@ -205,7 +211,7 @@ impl Store {
     }
 
     /// Turn `user_id`'s read receipts on or off.
-    pub async fn set_read_receipts(&self, user_id: i64, on: bool) -> Result<(), StoreError> {
+    pub async fn set_read_receipts(&self, user_id: UserId, on: bool) -> Result<(), StoreError> {
         sqlx::query("UPDATE users SET read_receipts = $1 WHERE id = $2")
             .bind(i64::from(on))
             .bind(user_id)
@@ -220,7 +226,7 @@ impl Store {
 /// member past the limit rather than counting a big room's members each time.
 async fn small_room<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     executor: E,
-    room_id: i64,
+    room_id: RoomId,
 ) -> Result<bool, StoreError> {
     let small: Option<i64> = sqlx::query_scalar(
         "SELECT CASE WHEN r.kind = 'direct'

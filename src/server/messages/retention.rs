@@ -8,6 +8,8 @@
 //!
 //! Only messages with an author are swept (every message has one today).
 
+use crate::ids::RoomId;
+use crate::ids::UserId;
 use std::time::Duration;
 
 use sqlx::Row;
@@ -38,10 +40,10 @@ pub enum RoomRetention {
 /// One message past its room's retention.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Expired {
-    pub room_id: i64,
+    pub room_id: RoomId,
     pub room: String,
     pub seq: i64,
-    pub author_id: i64,
+    pub author_id: UserId,
 }
 
 impl Store {
@@ -81,7 +83,7 @@ impl Store {
         let mut expired = Vec::new();
         for row in rooms {
             let days: i64 = row.try_get("days")?;
-            let room_id: i64 = row.try_get("id")?;
+            let room_id: RoomId = row.try_get("id")?;
             let room: String = row.try_get("name")?;
             let cutoff = now.saturating_sub(days.saturating_mul(DAY_MS));
             let old = sqlx::query(
@@ -143,10 +145,10 @@ pub async fn sweep(state: &AppState, now: i64) -> Result<usize, StoreError> {
 /// `client_id` makes a repeat (another node, the next sweep) apply once.
 pub async fn delete_as_author(
     state: &AppState,
-    room_id: i64,
+    room_id: RoomId,
     room: String,
     seq: i64,
-    author_id: i64,
+    author_id: UserId,
     client_id: String,
 ) -> bool {
     let delete = DeleteMessage { room_id, room, client_id, actor_id: author_id, target: seq, admin: false };

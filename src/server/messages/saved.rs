@@ -5,6 +5,8 @@
 //! a message the person can no longer read (they left or were removed from its room, or it
 //! was deleted) drops out of the list instead of leaking, and comes back if access does.
 
+use crate::ids::RoomId;
+use crate::ids::UserId;
 use sqlx::Row;
 
 use crate::model::{MAX_SAVED_PER_PERSON, SavedMessage};
@@ -26,8 +28,8 @@ impl Store {
     /// checked that the person may read the room.
     pub async fn set_saved(
         &self,
-        user_id: i64,
-        room_id: i64,
+        user_id: UserId,
+        room_id: RoomId,
         seq: i64,
         saved: bool,
         now: i64,
@@ -72,7 +74,7 @@ impl Store {
     }
 
     /// Which of the room's messages `user_id` saved (for marking them on its page).
-    pub async fn saved_in_room(&self, user_id: i64, room_id: i64) -> Result<Vec<i64>, StoreError> {
+    pub async fn saved_in_room(&self, user_id: UserId, room_id: RoomId) -> Result<Vec<i64>, StoreError> {
         Ok(sqlx::query_scalar(
             "SELECT seq FROM saved_messages WHERE user_id = $1 AND room_id = $2 ORDER BY seq",
         )
@@ -84,7 +86,7 @@ impl Store {
 
     /// The messages `user_id` saved and can read now, the most recently saved first. Titles
     /// are the room's name; the caller gives conversations theirs.
-    pub async fn saved_messages(&self, user_id: i64) -> Result<Vec<SavedMessage>, StoreError> {
+    pub async fn saved_messages(&self, user_id: UserId) -> Result<Vec<SavedMessage>, StoreError> {
         let rows = sqlx::query(
             "SELECT r.name AS room, m.seq, m.thread_root, m.author, COALESCE(u.username, '') AS username, m.body,
                     m.created_at, s.created_at AS saved_at

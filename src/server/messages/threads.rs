@@ -6,6 +6,8 @@
 //! threads, inside the same transaction when a reply is stored, so a summary, a follow and the
 //! reply are committed together.
 
+use crate::ids::RoomId;
+use crate::ids::UserId;
 use sqlx::Row;
 
 use crate::model::{FollowedThread, Quote, THREAD_PEOPLE_SHOWN, ThreadPage, ThreadSummary};
@@ -29,7 +31,7 @@ impl Store {
     /// room, its root's for a thread reply; `None` if there is no such message.
     pub(super) async fn thread_of<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
         executor: E,
-        room_id: i64,
+        room_id: RoomId,
         seq: i64,
     ) -> Result<Option<i64>, StoreError> {
         let row = sqlx::query("SELECT thread_root FROM messages WHERE room_id = $1 AND seq = $2")
@@ -81,7 +83,7 @@ impl Store {
         .await?;
         // The root's author follows unless they unfollowed; whoever replies or is mentioned
         // follows again.
-        if let Some(author) = row.try_get::<Option<i64>, _>("author_id")? {
+        if let Some(author) = row.try_get::<Option<UserId>, _>("author_id")? {
             follow(tx, author, room_id, root, Join::Keep, 0).await?;
         }
         for mentioned in &message.mentions {
@@ -98,7 +100,7 @@ impl Store {
     /// reply is not a root).
     pub async fn thread(
         &self,
-        room_id: i64,
+        room_id: RoomId,
         room: &str,
         root: i64,
         before: Option<i64>,
@@ -134,8 +136,8 @@ impl Store {
     /// `root` is no thread's root (no message, or a reply).
     pub async fn set_following(
         &self,
-        user_id: i64,
-        room_id: i64,
+        user_id: UserId,
+        room_id: RoomId,
         root: i64,
         on: bool,
     ) -> Result<bool, StoreError> {
@@ -164,7 +166,7 @@ impl Store {
     }
 
     /// Whether the person follows thread `root` of the room.
-    pub async fn following(&self, user_id: i64, room_id: i64, root: i64) -> Result<bool, StoreError> {
+    pub async fn following(&self, user_id: UserId, room_id: RoomId, root: i64) -> Result<bool, StoreError> {
         let following: Option<i64> = sqlx::query_scalar(
             "SELECT following FROM thread_follows WHERE user_id = $1 AND room_id = $2 AND root_seq = $3",
         )
@@ -179,8 +181,8 @@ impl Store {
     /// The person has seen thread `root` up to reply `seq` (a read position only moves on).
     pub async fn read_thread(
         &self,
-        user_id: i64,
-        room_id: i64,
+        user_id: UserId,
+        room_id: RoomId,
         root: i64,
         seq: i64,
     ) -> Result<(), StoreError> {
@@ -200,7 +202,7 @@ impl Store {
     }
 
     /// Who follows thread `root` of the room and is still a member of it (accounts).
-    pub async fn thread_followers(&self, room_id: i64, root: i64) -> Result<Vec<i64>, StoreError> {
+    pub async fn thread_followers(&self, room_id: RoomId, root: i64) -> Result<Vec<UserId>, StoreError> {
         Ok(sqlx::query_scalar(
             "SELECT f.user_id FROM thread_follows f
              JOIN room_members rm ON rm.room_id = f.room_id AND rm.user_id = f.user_id
@@ -215,7 +217,7 @@ impl Store {
     /// The threads the person follows, in rooms they are still in, that have a reply by someone
     /// else they have not seen, as `(room, root)` (at most [`FOLLOWED_THREADS_SHOWN`]): what
     /// every room page's sidebar counts, so it asks only whether one such reply exists.
-    pub async fn unread_threads(&self, user_id: i64) -> Result<Vec<(String, i64)>, StoreError> {
+    pub async fn unread_threads(&self, user_id: UserId) -> Result<Vec<(String, i64)>, StoreError> {
         let rows = sqlx::query(
             "SELECT r.name AS room, f.root_seq
              FROM thread_follows f
@@ -236,7 +238,7 @@ impl Store {
     /// The threads the person follows in rooms they are still in, the most recently active
     /// first (at most [`FOLLOWED_THREADS_SHOWN`]), each with its replies unread. Rooms are
     /// titled `#name` (the caller knows conversations' titles).
-    pub async fn followed_threads(&self, user_id: i64) -> Result<Vec<FollowedThread>, StoreError> {
+    pub async fn followed_threads(&self, user_id: UserId) -> Result<Vec<FollowedThread>, StoreError> {
         let rows = sqlx::query(
             "SELECT r.name AS room, f.root_seq, m.author, COALESCE(u.username, '') AS username, m.body,
                     m.deleted_at, m.thread_replies, COALESCE(m.thread_last_at, m.created_at) AS last_at,
@@ -284,8 +286,8 @@ impl Store {
 /// `user_id` follows thread `root`; `read_seq` above 0 moves their read position there too.
 async fn follow(
     tx: &mut WriteTx,
-    user_id: i64,
-    room_id: i64,
+    user_id: UserId,
+    room_id: RoomId,
     root: i64,
     join: Join,
     read_seq: i64,

@@ -195,7 +195,7 @@ pub async fn create_user(
     };
     let unknown = passwords::hash(new_secret()).await?;
     let user = store.create_user(&username, &unknown, name).await?;
-    tracing::info!(target: "banter::admin", user = user.id, %username, "account made");
+    tracing::info!(target: "banter::admin", user = %user.id, %username, "account made");
     let token = store.create_reset(user.id).await?;
     Ok(format!(
         "made {username}; their link to set a password (valid {} h, once):\n{}\n",
@@ -214,7 +214,7 @@ pub async fn reset_link(store: &Store, username: &str, base: &str) -> anyhow::Re
         .with_context(|| format!("there is no account {username}"))?;
     anyhow::ensure!(!user.bot, "{username} is a bot: it signs in with a token, not a password");
     let token = store.create_reset(user.id).await?;
-    tracing::info!(target: "banter::admin", user = user.id, %username, "password reset link made");
+    tracing::info!(target: "banter::admin", user = %user.id, %username, "password reset link made");
     Ok(format!("{}\n", password_resets::reset_link(base, &token)))
 }
 

@@ -11,6 +11,8 @@
 //! bots' messages; at most [`MAX_FETCHES_AT_ONCE`] are made at once, each fetch bounded in
 //! bytes and time by the fetcher.
 
+use crate::ids::RoomId;
+use crate::ids::UserId;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -35,10 +37,10 @@ pub const PREVIEW_BURST: u32 = 10;
 /// A committed message with a web link.
 #[derive(Debug, Clone)]
 pub struct Linked {
-    pub room_id: i64,
+    pub room_id: RoomId,
     pub room: String,
     pub seq: i64,
-    pub author_id: i64,
+    pub author_id: UserId,
     pub url: String,
 }
 
@@ -55,7 +57,7 @@ pub struct PreviewWorker {
     fetcher: Fetcher,
     store: Store,
     blobs: BlobStore,
-    per_person: Keyed<i64>,
+    per_person: Keyed<UserId>,
 }
 
 impl Previewer {

@@ -9,6 +9,8 @@
 //! gets at most one preview however often it is asked for. A removal leaves its row behind
 //! (`removed_at`), so a fetch that finishes after it is refused rather than shown.
 
+use crate::ids::RoomId;
+use crate::ids::UserId;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -25,7 +27,7 @@ pub const PREVIEW_EVENT: &str = "preview";
 /// A change to a message's link preview.
 #[derive(Debug, Clone)]
 pub struct PreviewChange {
-    pub room_id: i64,
+    pub room_id: RoomId,
     pub room: String,
     /// What the change is acknowledged and made once by: the author's, for a removal; the
     /// server's own `preview-<target>` for a preview it found.
@@ -39,7 +41,7 @@ pub enum PreviewAction {
     /// The server fetched the message's first link: show what the page said.
     Found(Box<Found>),
     /// The message's author takes its preview away.
-    Remove { actor_id: i64 },
+    Remove { actor_id: UserId },
 }
 
 /// What a fetch found, its image already stored.
@@ -61,7 +63,7 @@ pub struct StoredImage {
 
 impl PreviewChange {
     /// The preview the server found for message `target`.
-    pub fn found(room_id: i64, room: String, target: i64, found: Found) -> Self {
+    pub fn found(room_id: RoomId, room: String, target: i64, found: Found) -> Self {
         let client_id = format!("preview-{target}");
         Self { room_id, room, client_id, target, action: PreviewAction::Found(Box::new(found)) }
     }
@@ -190,7 +192,7 @@ impl Store {
     async fn remove_preview(
         tx: &mut WriteTx,
         change: &PreviewChange,
-        actor_id: i64,
+        actor_id: UserId,
         seq: i64,
         ts: i64,
     ) -> Result<(Stored, Vec<AttachmentId>), StoreError> {
@@ -260,7 +262,7 @@ impl Store {
     /// A deleted message's preview goes with it: its image, to delete once the commit is done.
     pub(crate) async fn forget_preview(
         tx: &mut WriteTx,
-        room_id: i64,
+        room_id: RoomId,
         target: i64,
     ) -> Result<Option<AttachmentId>, StoreError> {
         let image: Option<Option<String>> =
@@ -280,7 +282,7 @@ impl Store {
     /// The shown previews of the room's messages `first..=last`, by message.
     pub async fn previews_between(
         &self,
-        room_id: i64,
+        room_id: RoomId,
         first: i64,
         last: i64,
     ) -> Result<Vec<(i64, LinkPreview)>, StoreError> {
@@ -303,7 +305,7 @@ impl Store {
     }
 
     /// The room and type of preview image `id`, if it is one that is shown.
-    pub async fn preview_image(&self, id: &AttachmentId) -> Result<Option<(i64, String)>, StoreError> {
+    pub async fn preview_image(&self, id: &AttachmentId) -> Result<Option<(RoomId, String)>, StoreError> {
         let row = sqlx::query(
             "SELECT room_id, image_mime FROM link_previews WHERE image_id = $1 AND removed_at IS NULL",
         )
@@ -317,7 +319,7 @@ impl Store {
 
     /// Whether message `seq` should get a preview: its room shows them, and it has had none
     /// (nor had one removed).
-    pub async fn wants_preview(&self, room_id: i64, seq: i64) -> Result<bool, StoreError> {
+    pub async fn wants_preview(&self, room_id: RoomId, seq: i64) -> Result<bool, StoreError> {
         let had: Option<i64> =
             sqlx::query_scalar("SELECT seq FROM link_previews WHERE room_id = $1 AND seq = $2")
                 .bind(room_id)
@@ -328,7 +330,7 @@ impl Store {
     }
 
     /// Whether the room shows link previews (its moderators may turn them off).
-    pub async fn previews_on(&self, room_id: i64) -> Result<bool, StoreError> {
+    pub async fn previews_on(&self, room_id: RoomId) -> Result<bool, StoreError> {
         let on: Option<i64> = sqlx::query_scalar("SELECT link_previews FROM rooms WHERE id = $1")
             .bind(room_id)
             .fetch_optional(self.pool())
@@ -337,7 +339,7 @@ impl Store {
     }
 
     /// Turn the room's link previews on or off (for messages sent from now on).
-    pub async fn set_previews_on(&self, room_id: i64, on: bool) -> Result<(), StoreError> {
+    pub async fn set_previews_on(&self, room_id: RoomId, on: bool) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
         sqlx::query("UPDATE rooms SET link_previews = $1 WHERE id = $2")
             .bind(i64::from(on))

@@ -16,6 +16,8 @@
 //! (RFC 8292 §2 asks for the origin, port included) and whose expiry is the push's whole TTL
 //! (24 h, the RFC's maximum, which a push service whose clock runs ahead refuses).
 
+use crate::ids::RoomId;
+use crate::ids::UserId;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -56,10 +58,10 @@ pub const MAX_ENDPOINT_BYTES: usize = 1_024;
 /// A committed message, as far as pushing it is concerned.
 #[derive(Debug, Clone)]
 pub struct Posted {
-    pub room_id: i64,
+    pub room_id: RoomId,
     pub room: String,
     pub seq: i64,
-    pub author_id: Option<i64>,
+    pub author_id: Option<UserId>,
     /// The author's display name and username.
     pub author: String,
     pub username: String,
@@ -313,8 +315,8 @@ static CRYPTO: Semaphore = Semaphore::const_new(PUSH_CRYPTO_WORKERS);
 
 /// Whom a push told of which message.
 struct Told {
-    user_id: i64,
-    room_id: i64,
+    user_id: UserId,
+    room_id: RoomId,
     seq: i64,
 }
 

@@ -1,6 +1,8 @@
 //! Web Push in the store: the server's VAPID key, each device's subscription, and who in a
 //! room could be pushed a message.
 
+use crate::ids::RoomId;
+use crate::ids::UserId;
 use sqlx::Row;
 
 use crate::model::now_ms;
@@ -26,7 +28,7 @@ pub struct Subscription {
 /// A member of a room who has at least one subscribed device.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PushTarget {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub username: String,
     pub level: NotifyLevel,
     pub quiet_until: Option<i64>,
@@ -59,7 +61,7 @@ impl Store {
     /// and now theirs). Beyond [`MAX_SUBSCRIPTIONS_PER_PERSON`] the oldest goes.
     pub async fn subscribe(
         &self,
-        user_id: i64,
+        user_id: UserId,
         endpoint: &str,
         p256dh: &str,
         auth: &str,
@@ -92,7 +94,7 @@ impl Store {
 
     /// Forget a subscription: its device unsubscribed (only its own account may say so), or
     /// its push service said it is gone (`user_id` `None`).
-    pub async fn unsubscribe(&self, user_id: Option<i64>, endpoint: &str) -> Result<(), RoomError> {
+    pub async fn unsubscribe(&self, user_id: Option<UserId>, endpoint: &str) -> Result<(), RoomError> {
         sqlx::query("DELETE FROM push_subscriptions WHERE endpoint = $1 AND ($2 IS NULL OR user_id = $3)")
             .bind(endpoint)
             .bind(user_id)
@@ -103,7 +105,7 @@ impl Store {
     }
 
     /// The room's kind and how notifications name it (a private room's chosen title).
-    pub async fn room_label(&self, room_id: i64) -> Result<Option<(RoomKind, String)>, RoomError> {
+    pub async fn room_label(&self, room_id: RoomId) -> Result<Option<(RoomKind, String)>, RoomError> {
         let row = sqlx::query("SELECT kind, COALESCE(title, name) AS label FROM rooms WHERE id = $1")
             .bind(room_id)
             .fetch_optional(self.pool())
@@ -116,9 +118,9 @@ impl Store {
     /// and their pause.
     pub async fn push_targets(
         &self,
-        room_id: i64,
+        room_id: RoomId,
         kind: RoomKind,
-        author: Option<i64>,
+        author: Option<UserId>,
     ) -> Result<Vec<PushTarget>, RoomError> {
         let rows = sqlx::query(
             "SELECT u.id AS user_id, u.username, m.notify, u.quiet_until, s.id AS subscription_id, s.endpoint,
@@ -135,7 +137,7 @@ impl Store {
         .await?;
         let mut targets: Vec<PushTarget> = Vec::new();
         for row in &rows {
-            let user_id: i64 = row.try_get("user_id")?;
+            let user_id: UserId = row.try_get("user_id")?;
             let subscription = Subscription {
                 id: row.try_get("subscription_id")?,
                 endpoint: row.try_get("endpoint")?,

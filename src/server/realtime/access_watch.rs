@@ -10,6 +10,7 @@
 //! Removals and sign-outs are rare, so this costs one comparison per event and a few reads per
 //! removal.
 
+use crate::ids::RoomId;
 use std::collections::HashMap;
 
 use crate::server::storage::store::AccessVersion;
@@ -17,24 +18,24 @@ use crate::server::storage::store::AccessVersion;
 #[derive(Debug, Default)]
 pub struct AccessWatch {
     /// The version every socket joined to the room on this node was checked at (or later).
-    checked: HashMap<i64, AccessVersion>,
+    checked: HashMap<RoomId, AccessVersion>,
 }
 
 impl AccessWatch {
     /// A socket joined the room after its membership was read at `version`.
-    pub fn joined(&mut self, room_id: i64, version: AccessVersion) {
+    pub fn joined(&mut self, room_id: RoomId, version: AccessVersion) {
         let checked = self.checked.entry(room_id).or_insert(version);
         // The sockets already there were checked no later than they were.
         *checked = (*checked).min(version);
     }
 
     /// Whether an event committed at `version` needs the room's sockets checked again first.
-    pub fn behind(&self, room_id: i64, version: AccessVersion) -> bool {
+    pub fn behind(&self, room_id: RoomId, version: AccessVersion) -> bool {
         self.checked.get(&room_id).is_some_and(|checked| version > *checked)
     }
 
     /// Every socket in the room was checked at `version` (or later).
-    pub fn checked(&mut self, room_id: i64, version: AccessVersion) {
+    pub fn checked(&mut self, room_id: RoomId, version: AccessVersion) {
         if let Some(checked) = self.checked.get_mut(&room_id) {
             *checked = (*checked).max(version);
         }
@@ -42,7 +43,7 @@ impl AccessWatch {
 
     /// The removal that made `version` has ended its sockets here. Only the next version is
     /// settled by it: an earlier removal not heard of yet still needs a check.
-    pub fn revoked(&mut self, room_id: i64, version: AccessVersion) {
+    pub fn revoked(&mut self, room_id: RoomId, version: AccessVersion) {
         if let Some(checked) = self.checked.get_mut(&room_id)
             && checked.0 + 1 == version.0
         {
@@ -51,7 +52,7 @@ impl AccessWatch {
     }
 
     /// No socket here is joined to the room any more.
-    pub fn forget(&mut self, room_id: i64) {
+    pub fn forget(&mut self, room_id: RoomId) {
         self.checked.remove(&room_id);
     }
 }
@@ -60,7 +61,7 @@ impl AccessWatch {
 mod tests {
     use super::*;
 
-    const ROOM: i64 = 7;
+    const ROOM: RoomId = RoomId(7);
 
     #[test]
     fn an_event_past_the_version_checked_asks_for_a_check_once() {

@@ -20,6 +20,8 @@
 //! committed in the rooms its sockets are in (`Sequencer::catch_up`), so messages keep
 //! crossing nodes through an outage, a little later than through Redis.
 
+use crate::ids::RoomId;
+use crate::ids::UserId;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -51,7 +53,7 @@ pub enum ClusterEvent {
     /// A committed event of a room (a message, an edit, a deletion, reactions): `frame` is the
     /// server frame its members get, `seq` its place in the room.
     Frame {
-        room_id: i64,
+        room_id: RoomId,
         room: String,
         seq: i64,
         frame: String,
@@ -63,7 +65,7 @@ pub enum ClusterEvent {
         /// A read receipt: only for the members who take part in receipts.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         receipt: bool,
-        author_id: Option<i64>,
+        author_id: Option<UserId>,
         /// The room's removals when it was committed: a node that has not heard of them all
         /// checks its sockets' membership before delivering it (`server::realtime::access_watch`).
         #[serde(default)]
@@ -71,22 +73,22 @@ pub enum ClusterEvent {
     },
     /// `user_id` was removed from the room (making `access_version`): their sockets in it end.
     Revoke {
-        room_id: i64,
-        user_id: i64,
+        room_id: RoomId,
+        user_id: UserId,
         #[serde(default)]
         access_version: AccessVersion,
     },
     /// Every socket of `user_id` ends with `code` (signed out everywhere).
-    EndUser { user_id: i64, code: u16 },
+    EndUser { user_id: UserId, code: u16 },
     /// Every socket of one session ends with `code` (the session's hash, hex).
     EndSession { session: String, code: u16 },
     /// Events may have been lost: every node reads its rooms from the database again.
     Resync,
     /// A room's members changed: each node sends its sockets there the list, read anew.
-    Members { room_id: i64, room: String, created_by: Option<i64> },
+    Members { room_id: RoomId, room: String, created_by: Option<UserId> },
     /// A frame for a room's sockets that is not part of its history: someone typing, a new
     /// topic.
-    RoomFrame { room_id: i64, frame: String },
+    RoomFrame { room_id: RoomId, frame: String },
     /// A person came into (`present`) or left a room on the sending node.
     Presence { person: InRoom, present: bool },
     /// The sending node's heartbeat: everyone in a room there now.
@@ -379,14 +381,14 @@ mod tests {
     #[test]
     fn events_read_back_as_written() {
         let event = ClusterEvent::Frame {
-            room_id: 3,
+            room_id: RoomId(3),
             room: "general".into(),
             seq: 42,
             frame: r#"{"v":1,"type":"message"}"#.into(),
             activity: None,
             thread_reply: Some((5, r#"{"v":1,"type":"thread_reply"}"#.into())),
             receipt: false,
-            author_id: Some(7),
+            author_id: Some(UserId(7)),
             access_version: AccessVersion(2),
         };
         let text = serde_json::to_string(&Envelope { node: "a".into(), event: event.clone() }).expect("json");
@@ -400,7 +402,7 @@ mod tests {
         let back: Envelope = serde_json::from_str(old).expect("parsed");
         assert_eq!(
             back.event,
-            ClusterEvent::Revoke { room_id: 3, user_id: 9, access_version: AccessVersion(0) }
+            ClusterEvent::Revoke { room_id: RoomId(3), user_id: UserId(9), access_version: AccessVersion(0) }
         );
     }
 }

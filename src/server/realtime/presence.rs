@@ -9,6 +9,8 @@
 //! The hub asks it whether someone is in a room or online elsewhere before telling its own
 //! sockets that they came or went, and adds the people it holds to a room's online list.
 
+use crate::ids::RoomId;
+use crate::ids::UserId;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -29,8 +31,8 @@ pub const PRESENCE_TIMEOUT: Duration = Duration::from_secs(15);
 /// A person in a room, on some node.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InRoom {
-    pub room_id: i64,
-    pub user_id: i64,
+    pub room_id: RoomId,
+    pub user_id: UserId,
     pub username: String,
     pub name: String,
 }
@@ -41,13 +43,13 @@ pub struct Flips {
     /// People who came into (`true`) or left (`false`) a room as far as the other nodes go.
     pub rooms: Vec<(InRoom, bool)>,
     /// People who came online (`true`) or went offline (`false`) on the other nodes.
-    pub people: Vec<(i64, String, bool)>,
+    pub people: Vec<(UserId, String, bool)>,
 }
 
 #[derive(Debug)]
 struct Node {
     seen: Instant,
-    people: HashMap<(i64, i64), InRoom>,
+    people: HashMap<(RoomId, UserId), InRoom>,
 }
 
 /// The people the other nodes hold; cheap to clone.
@@ -62,17 +64,17 @@ impl RemotePresence {
     }
 
     /// Whether `user_id` is in `room_id` on another node.
-    pub fn in_room(&self, room_id: i64, user_id: i64) -> bool {
+    pub fn in_room(&self, room_id: RoomId, user_id: UserId) -> bool {
         self.lock().values().any(|node| node.people.contains_key(&(room_id, user_id)))
     }
 
     /// Whether `user_id` is online on another node.
-    pub fn is_online(&self, user_id: i64) -> bool {
+    pub fn is_online(&self, user_id: UserId) -> bool {
         self.lock().values().any(|node| node.people.keys().any(|(_, user)| *user == user_id))
     }
 
     /// The people in `room_id` on other nodes: `(user_id, name)`, each once.
-    pub fn people_in(&self, room_id: i64) -> Vec<(i64, String)> {
+    pub fn people_in(&self, room_id: RoomId) -> Vec<(UserId, String)> {
         let nodes = self.lock();
         let mut seen = HashSet::new();
         let mut people = Vec::new();
@@ -130,7 +132,7 @@ impl RemotePresence {
                 flips.rooms.push((person.clone(), false));
             }
         }
-        let users = |map: &HashMap<(i64, i64), InRoom>| -> HashMap<i64, String> {
+        let users = |map: &HashMap<(RoomId, UserId), InRoom>| -> HashMap<UserId, String> {
             map.values().map(|p| (p.user_id, p.username.clone())).collect()
         };
         let (was, is) = (users(&before), users(&after));
@@ -148,14 +150,14 @@ impl RemotePresence {
     }
 }
 
-fn union(nodes: &HashMap<String, Node>) -> HashMap<(i64, i64), InRoom> {
+fn union(nodes: &HashMap<String, Node>) -> HashMap<(RoomId, UserId), InRoom> {
     nodes.values().flat_map(|node| node.people.iter().map(|(k, v)| (*k, v.clone()))).collect()
 }
 
 /// Tell everyone who shares a room with this person that they came online or went offline.
 /// In the background: the lookup must not hold up the caller. Best effort, like any presence:
 /// a page that misses it shows the truth on its next load.
-pub fn announce_person(store: &Store, hub: &Hub, user_id: i64, username: String, online: bool) {
+pub fn announce_person(store: &Store, hub: &Hub, user_id: UserId, username: String, online: bool) {
     let (store, hub) = (store.clone(), hub.clone());
     tokio::spawn(async move {
         match store.co_members(user_id).await {
@@ -172,8 +174,10 @@ pub fn announce_person(store: &Store, hub: &Hub, user_id: i64, username: String,
 mod tests {
     use super::*;
 
-    fn ann_in(room_id: i64) -> InRoom {
-        InRoom { room_id, user_id: 1, username: "ann".into(), name: "Ann".into() }
+    const ANN: UserId = UserId(1);
+
+    fn ann_in(room: i64) -> InRoom {
+        InRoom { room_id: RoomId(room), user_id: ANN, username: "ann".into(), name: "Ann".into() }
     }
 
     #[test]
@@ -182,15 +186,15 @@ mod tests {
         let now = Instant::now();
         let flips = remote.update("b", ann_in(7), true, now);
         assert_eq!(flips.rooms, vec![(ann_in(7), true)]);
-        assert_eq!(flips.people, vec![(1, "ann".to_owned(), true)]);
+        assert_eq!(flips.people, vec![(ANN, "ann".to_owned(), true)]);
         // The same person in the same room on a second node changes nothing.
         assert_eq!(remote.update("c", ann_in(7), true, now), Flips::default());
         assert_eq!(remote.update("b", ann_in(7), false, now), Flips::default());
-        assert!(remote.in_room(7, 1) && remote.is_online(1));
+        assert!(remote.in_room(RoomId(7), ANN) && remote.is_online(ANN));
         let gone = remote.update("c", ann_in(7), false, now);
         assert_eq!(gone.rooms, vec![(ann_in(7), false)]);
-        assert_eq!(gone.people, vec![(1, "ann".to_owned(), false)]);
-        assert!(!remote.is_online(1));
+        assert_eq!(gone.people, vec![(ANN, "ann".to_owned(), false)]);
+        assert!(!remote.is_online(ANN));
     }
 
     #[test]
@@ -198,12 +202,12 @@ mod tests {
         let remote = RemotePresence::default();
         let start = Instant::now();
         remote.replace("b", vec![ann_in(7), ann_in(8)], start);
-        assert_eq!(remote.people_in(8), vec![(1, "Ann".to_owned())]);
+        assert_eq!(remote.people_in(RoomId(8)), vec![(ANN, "Ann".to_owned())]);
         assert_eq!(remote.expire(PRESENCE_TIMEOUT, start + PRESENCE_TIMEOUT / 2), Flips::default());
         let flips = remote.expire(PRESENCE_TIMEOUT, start + PRESENCE_TIMEOUT);
         assert_eq!(flips.rooms.len(), 2);
-        assert_eq!(flips.people, vec![(1, "ann".to_owned(), false)]);
-        assert!(remote.people_in(7).is_empty());
+        assert_eq!(flips.people, vec![(ANN, "ann".to_owned(), false)]);
+        assert!(remote.people_in(RoomId(7)).is_empty());
     }
 
     #[test]

@@ -9,6 +9,8 @@
 //! told: a conversation they cannot start or write in answers as one that is not taking
 //! messages, which is all the block lets them see.
 
+use crate::ids::RoomId;
+use crate::ids::UserId;
 use sqlx::Row;
 
 use crate::model::{BlockedPerson, MAX_BLOCKS_PER_PERSON, now_ms};
@@ -35,7 +37,7 @@ impl From<sqlx::Error> for BlockError {
 impl Store {
     /// `blocker` blocks `blocked`, closing their conversation if they have one. Blocking again
     /// changes nothing.
-    pub async fn block(&self, blocker: i64, blocked: i64) -> Result<(), BlockError> {
+    pub async fn block(&self, blocker: UserId, blocked: UserId) -> Result<(), BlockError> {
         if blocker == blocked {
             return Err(BlockError::Yourself);
         }
@@ -62,7 +64,7 @@ impl Store {
 
     /// `blocker` unblocks `blocked`; their conversation opens again unless `blocked` blocks
     /// them too.
-    pub async fn unblock(&self, blocker: i64, blocked: i64) -> Result<(), StoreError> {
+    pub async fn unblock(&self, blocker: UserId, blocked: UserId) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
         sqlx::query("DELETE FROM blocks WHERE blocker_id = $1 AND blocked_id = $2")
             .bind(blocker)
@@ -75,7 +77,7 @@ impl Store {
     }
 
     /// The people `user_id` blocked, by username.
-    pub async fn blocked_by(&self, user_id: i64) -> Result<Vec<BlockedPerson>, StoreError> {
+    pub async fn blocked_by(&self, user_id: UserId) -> Result<Vec<BlockedPerson>, StoreError> {
         let rows = sqlx::query(
             "SELECT u.username, u.display_name, b.created_at FROM blocks b JOIN users u ON u.id = b.blocked_id
              WHERE b.blocker_id = $1 ORDER BY u.username",
@@ -96,7 +98,7 @@ impl Store {
     }
 
     /// Whether either of `a` and `b` blocks the other.
-    pub async fn blocked_between(&self, a: i64, b: i64) -> Result<bool, StoreError> {
+    pub async fn blocked_between(&self, a: UserId, b: UserId) -> Result<bool, StoreError> {
         let found: Option<i64> = sqlx::query_scalar(
             "SELECT 1 FROM blocks WHERE (blocker_id = $1 AND blocked_id = $2) OR (blocker_id = $2 AND blocked_id = $1)",
         )
@@ -108,11 +110,11 @@ impl Store {
     }
 
     /// Of `users`, those who block `author`: whom `author`'s message must not notify.
-    pub async fn blockers_among(&self, author: i64, users: &[i64]) -> Result<Vec<i64>, StoreError> {
+    pub async fn blockers_among(&self, author: UserId, users: &[UserId]) -> Result<Vec<UserId>, StoreError> {
         if users.is_empty() {
             return Ok(Vec::new());
         }
-        let blockers: Vec<i64> = sqlx::query_scalar("SELECT blocker_id FROM blocks WHERE blocked_id = $1")
+        let blockers: Vec<UserId> = sqlx::query_scalar("SELECT blocker_id FROM blocks WHERE blocked_id = $1")
             .bind(author)
             .fetch_all(self.pool())
             .await?;
@@ -121,7 +123,7 @@ impl Store {
 
     /// Whether the conversation `room_id` is closed by a block (a room that is not a
     /// conversation never is).
-    pub async fn conversation_closed(&self, room_id: i64) -> Result<bool, StoreError> {
+    pub async fn conversation_closed(&self, room_id: RoomId) -> Result<bool, StoreError> {
         let closed: Option<i64> = sqlx::query_scalar("SELECT closed FROM rooms WHERE id = $1")
             .bind(room_id)
             .fetch_optional(self.pool())
@@ -132,7 +134,7 @@ impl Store {
 
 /// Set the conversation of `a` and `b` (if they have one) closed exactly while a block stands
 /// between them, under its row lock.
-async fn close_conversation(tx: &mut WriteTx, a: i64, b: i64) -> Result<(), StoreError> {
+async fn close_conversation(tx: &mut WriteTx, a: UserId, b: UserId) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE rooms SET closed = CASE WHEN EXISTS (
              SELECT 1 FROM blocks WHERE (blocker_id = $1 AND blocked_id = $2) OR (blocker_id = $2 AND blocked_id = $1)

@@ -5,6 +5,8 @@
 //! a private room or conversation the person is not in, so the answer never reveals that it
 //! exists. Public rooms can be read by anyone signed in; talking in one takes joining it.
 
+use crate::ids::RoomId;
+use crate::ids::UserId;
 use crate::notifications::NotifyLevel;
 use crate::server::rooms::moderation::{self, Act, Power};
 use sqlx::Row;
@@ -17,10 +19,10 @@ use crate::server::storage::store::{AccessVersion, Store, StoreError, WriteTx};
 /// A room a person may enter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoomAccess {
-    pub id: i64,
+    pub id: RoomId,
     pub name: String,
     pub kind: RoomKind,
-    pub created_by: Option<i64>,
+    pub created_by: Option<UserId>,
     /// Whether the person asking is a member (else it is a public room they may only read).
     pub member: bool,
 }
@@ -63,7 +65,7 @@ pub(crate) fn kind_of(text: &str) -> RoomKind {
 /// A member as the member list and the `@` completions read them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemberRow {
-    pub id: i64,
+    pub id: UserId,
     pub username: String,
     pub name: String,
     /// A bot account.
@@ -99,7 +101,7 @@ impl Store {
     /// The room called `name` if `user_id` may read it: a member, or anyone signed in for a
     /// public room (reading changes nothing; joining is [`Store::join_public`]). `None`: no such
     /// room, or one they may not know about.
-    pub async fn room_for(&self, user_id: i64, name: &str) -> Result<Option<RoomAccess>, RoomError> {
+    pub async fn room_for(&self, user_id: UserId, name: &str) -> Result<Option<RoomAccess>, RoomError> {
         let row = sqlx::query(
             "SELECT r.id, r.name, r.kind, r.created_by, CASE WHEN m.user_id IS NULL THEN 0 ELSE 1 END AS member
              FROM rooms r
@@ -126,7 +128,7 @@ impl Store {
 
     /// The room `room_id`, whoever asks (`member` false): for acts that reach a room by its id,
     /// whose callers check who may act (a report's moderator, a departing account's rooms).
-    pub async fn room_by_id(&self, room_id: i64) -> Result<Option<RoomAccess>, RoomError> {
+    pub async fn room_by_id(&self, room_id: RoomId) -> Result<Option<RoomAccess>, RoomError> {
         let row = sqlx::query("SELECT id, name, kind, created_by FROM rooms WHERE id = $1")
             .bind(room_id)
             .fetch_optional(self.pool())
@@ -145,7 +147,7 @@ impl Store {
     }
 
     /// Join a public room (anyone may); other rooms are joined by invitation only.
-    pub async fn join_public(&self, room: &RoomAccess, user_id: i64) -> Result<(), RoomError> {
+    pub async fn join_public(&self, room: &RoomAccess, user_id: UserId) -> Result<(), RoomError> {
         if room.kind != RoomKind::Public {
             return Err(RoomError::NotCreator);
         }
@@ -153,7 +155,7 @@ impl Store {
     }
 
     /// Whether `user_id` is a member of the room now.
-    pub async fn is_member(&self, room_id: i64, user_id: i64) -> Result<bool, RoomError> {
+    pub async fn is_member(&self, room_id: RoomId, user_id: UserId) -> Result<bool, RoomError> {
         let member: Option<i64> =
             sqlx::query_scalar("SELECT 1 FROM room_members WHERE room_id = $1 AND user_id = $2")
                 .bind(room_id)
@@ -164,7 +166,7 @@ impl Store {
     }
 
     /// How far `user_id` has read the room (a `seq`); `None` if not a member.
-    pub async fn read_position(&self, room_id: i64, user_id: i64) -> Result<Option<i64>, RoomError> {
+    pub async fn read_position(&self, room_id: RoomId, user_id: UserId) -> Result<Option<i64>, RoomError> {
         Ok(sqlx::query_scalar("SELECT last_read_seq FROM room_members WHERE room_id = $1 AND user_id = $2")
             .bind(room_id)
             .bind(user_id)
@@ -175,7 +177,11 @@ impl Store {
     /// Whether `user_id` may read the room now: a member, or anyone for a public room.
     /// Whether `user_id` may read the room now, and the room's [`AccessVersion`] that answer
     /// holds for (read together): `None` when they may not.
-    pub async fn read_access(&self, room_id: i64, user_id: i64) -> Result<Option<AccessVersion>, StoreError> {
+    pub async fn read_access(
+        &self,
+        room_id: RoomId,
+        user_id: UserId,
+    ) -> Result<Option<AccessVersion>, StoreError> {
         let row: Option<(i64, i64)> = sqlx::query_as(
             "SELECT CASE WHEN r.kind = 'public' OR EXISTS
                 (SELECT 1 FROM room_members m WHERE m.room_id = r.id AND m.user_id = $1) THEN 1 ELSE 0 END,
@@ -194,8 +200,8 @@ impl Store {
     /// committed after it reaches no socket of the ended session, on any node, before that
     /// socket's session is checked. Rooms in ascending id order, the order the sequencer locks
     /// them in. Public rooms are left out: anyone signed in may read them.
-    pub async fn order_with_rooms_of(tx: &mut WriteTx, user_id: i64) -> Result<(), StoreError> {
-        let rooms: Vec<i64> = sqlx::query_scalar(
+    pub async fn order_with_rooms_of(tx: &mut WriteTx, user_id: UserId) -> Result<(), StoreError> {
+        let rooms: Vec<RoomId> = sqlx::query_scalar(
             "SELECT r.id FROM rooms r JOIN room_members m ON m.room_id = r.id
              WHERE m.user_id = $1 AND r.kind <> 'public' ORDER BY r.id",
         )
@@ -212,7 +218,7 @@ impl Store {
     }
 
     /// The room's [`AccessVersion`] now.
-    pub async fn access_version(&self, room_id: i64) -> Result<AccessVersion, StoreError> {
+    pub async fn access_version(&self, room_id: RoomId) -> Result<AccessVersion, StoreError> {
         let version: Option<i64> = sqlx::query_scalar("SELECT access_version FROM rooms WHERE id = $1")
             .bind(room_id)
             .fetch_optional(self.pool())
@@ -221,11 +227,11 @@ impl Store {
     }
 
     /// Whether `user_id` may read the room now.
-    pub async fn can_read(&self, room_id: i64, user_id: i64) -> Result<bool, RoomError> {
+    pub async fn can_read(&self, room_id: RoomId, user_id: UserId) -> Result<bool, RoomError> {
         Ok(self.read_access(room_id, user_id).await?.is_some())
     }
 
-    async fn add_member(&self, room_id: i64, user_id: i64) -> Result<(), RoomError> {
+    async fn add_member(&self, room_id: RoomId, user_id: UserId) -> Result<(), RoomError> {
         sqlx::query("INSERT INTO room_members (room_id, user_id, joined_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
             .bind(room_id)
             .bind(user_id)
@@ -238,7 +244,7 @@ impl Store {
     /// Create a public or private room with `creator` as its first member.
     pub async fn create_room(
         &self,
-        creator: i64,
+        creator: UserId,
         name: &str,
         kind: RoomKind,
     ) -> Result<RoomAccess, RoomError> {
@@ -259,7 +265,7 @@ impl Store {
         .bind(title)
         .fetch_one(self.pool())
         .await;
-        let id: i64 = match inserted {
+        let id: RoomId = match inserted {
             Ok(row) => row.try_get("id")?,
             Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
                 return Err(RoomError::NameTaken);
@@ -272,7 +278,7 @@ impl Store {
 
     /// The conversation between `me` and `other`, created on first use (closed if a block
     /// already stands between them: see `server::rooms::blocks`).
-    pub async fn direct_room(&self, me: i64, other: i64) -> Result<RoomAccess, RoomError> {
+    pub async fn direct_room(&self, me: UserId, other: UserId) -> Result<RoomAccess, RoomError> {
         let name = direct_room_name(me, other);
         sqlx::query(
             "INSERT INTO rooms (name, kind, created_by, created_at, closed) VALUES ($1, 'direct', $2, $3,
@@ -286,7 +292,7 @@ impl Store {
         .bind(other)
         .execute(self.pool())
         .await?;
-        let id: i64 = sqlx::query_scalar("SELECT id FROM rooms WHERE name = $1")
+        let id: RoomId = sqlx::query_scalar("SELECT id FROM rooms WHERE name = $1")
             .bind(&name)
             .fetch_one(self.pool())
             .await?;
@@ -296,7 +302,7 @@ impl Store {
     }
 
     /// Add `user_id` to a private room; only its creator may.
-    pub async fn invite(&self, actor: i64, room: &RoomAccess, user_id: i64) -> Result<(), RoomError> {
+    pub async fn invite(&self, actor: UserId, room: &RoomAccess, user_id: UserId) -> Result<(), RoomError> {
         if room.kind != RoomKind::Private || room.created_by != Some(actor) {
             return Err(RoomError::NotCreator);
         }
@@ -308,10 +314,10 @@ impl Store {
     /// Conversations cannot be left.
     pub async fn remove_member(
         &self,
-        actor: i64,
+        actor: UserId,
         power: Power,
         room: &RoomAccess,
-        user_id: i64,
+        user_id: UserId,
     ) -> Result<AccessVersion, RoomError> {
         let allowed = match room.kind {
             RoomKind::Direct => false,
@@ -349,7 +355,7 @@ impl Store {
     }
 
     /// A room's first `limit` members as (user id, username, display name), by username.
-    pub async fn members(&self, room_id: i64, limit: usize) -> Result<Vec<MemberRow>, RoomError> {
+    pub async fn members(&self, room_id: RoomId, limit: usize) -> Result<Vec<MemberRow>, RoomError> {
         let rows = sqlx::query(&format!(
             "SELECT {MEMBER_COLUMNS} FROM room_members m JOIN users u ON u.id = m.user_id
              WHERE m.room_id = $1 ORDER BY u.username LIMIT $2"
@@ -365,7 +371,7 @@ impl Store {
     /// at most `limit`: the composer's `@` completions.
     pub async fn members_matching(
         &self,
-        room_id: i64,
+        room_id: RoomId,
         prefix: &str,
         limit: usize,
     ) -> Result<Vec<MemberRow>, RoomError> {
@@ -389,7 +395,7 @@ impl Store {
 
     /// Everyone who shares at least one room with `user_id` (not themselves): who may see
     /// whether they are online.
-    pub async fn co_members(&self, user_id: i64) -> Result<Vec<i64>, RoomError> {
+    pub async fn co_members(&self, user_id: UserId) -> Result<Vec<UserId>, RoomError> {
         Ok(sqlx::query_scalar(
             "SELECT DISTINCT o.user_id FROM room_members m JOIN room_members o ON o.room_id = m.room_id
              WHERE m.user_id = $1 AND o.user_id != $2",
@@ -401,7 +407,7 @@ impl Store {
     }
 
     /// The ids of a room's members.
-    pub async fn member_ids(&self, room_id: i64) -> Result<Vec<i64>, RoomError> {
+    pub async fn member_ids(&self, room_id: RoomId) -> Result<Vec<UserId>, RoomError> {
         Ok(sqlx::query_scalar("SELECT user_id FROM room_members WHERE room_id = $1")
             .bind(room_id)
             .fetch_all(self.pool())
@@ -421,8 +427,8 @@ impl Store {
     /// messages behind costs what one a thousand behind does.
     pub async fn my_rooms(
         &self,
-        user_id: i64,
-        is_online: impl Fn(i64) -> bool,
+        user_id: UserId,
+        is_online: impl Fn(UserId) -> bool,
     ) -> Result<Vec<RoomSummary>, RoomError> {
         let rows = sqlx::query(
             "SELECT r.name, r.kind, COALESCE(r.title, r.name) AS title,
@@ -453,7 +459,7 @@ impl Store {
             let name: String = row.try_get("name")?;
             let kind = kind_of(row.try_get::<&str, _>("kind")?);
             let other: Option<String> = row.try_get("peer_name")?;
-            let peer: Option<i64> = row.try_get("peer_id")?;
+            let peer: Option<UserId> = row.try_get("peer_id")?;
             let (title, online, peer_name) = match kind {
                 RoomKind::Direct => (
                     other.unwrap_or_else(|| name.clone()),
@@ -482,7 +488,7 @@ impl Store {
     /// Move `user_id`'s read position in the room forward to `seq` (never back, and never past
     /// the room's latest event). Read receipts take the sequencer's way instead
     /// (`Store::read_up_to`).
-    pub async fn mark_read(&self, room_id: i64, user_id: i64, seq: i64) -> Result<(), RoomError> {
+    pub async fn mark_read(&self, room_id: RoomId, user_id: UserId, seq: i64) -> Result<(), RoomError> {
         sqlx::query(
             "UPDATE room_members SET last_read_seq = $1
              WHERE room_id = $2 AND user_id = $3 AND last_read_seq < $1",

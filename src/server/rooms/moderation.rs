@@ -5,6 +5,8 @@
 //! act is decided here, in the same transaction as the act where there is one, and each act
 //! on someone else's message or on another person is logged: who, what, to whom, when.
 
+use crate::ids::RoomId;
+use crate::ids::UserId;
 use sqlx::{AnyConnection, Row};
 
 use crate::model::now_ms;
@@ -77,8 +79,8 @@ pub struct LogEntry {
 /// Whether `user_id` moderates the room (created it, or was promoted), on any connection.
 pub(crate) async fn is_moderator(
     conn: &mut AnyConnection,
-    room_id: i64,
-    user_id: i64,
+    room_id: RoomId,
+    user_id: UserId,
 ) -> Result<bool, sqlx::Error> {
     let found: Option<i64> = sqlx::query_scalar(
         "SELECT 1 FROM rooms WHERE id = $1 AND created_by = $2
@@ -96,11 +98,11 @@ pub(crate) async fn is_moderator(
 /// Write one act to the log.
 pub(crate) async fn log(
     conn: &mut AnyConnection,
-    room_id: i64,
-    actor_id: i64,
+    room_id: RoomId,
+    actor_id: UserId,
     act: Act,
     target_seq: Option<i64>,
-    target_user: Option<i64>,
+    target_user: Option<UserId>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO moderation_log (room_id, actor_id, action, target_seq, target_author_id, created_at)
@@ -119,7 +121,7 @@ pub(crate) async fn log(
 
 impl Store {
     /// What `user_id` may do in the room; `admin` if the server names them an administrator.
-    pub async fn power(&self, room: &RoomAccess, user_id: i64, admin: bool) -> Result<Power, RoomError> {
+    pub async fn power(&self, room: &RoomAccess, user_id: UserId, admin: bool) -> Result<Power, RoomError> {
         if admin {
             return Ok(Power::Admin);
         }
@@ -131,7 +133,7 @@ impl Store {
     }
 
     /// The room's promoted moderators (user ids); the creator is one without being listed.
-    pub async fn moderators(&self, room_id: i64) -> Result<Vec<i64>, RoomError> {
+    pub async fn moderators(&self, room_id: RoomId) -> Result<Vec<UserId>, RoomError> {
         Ok(sqlx::query_scalar("SELECT user_id FROM room_moderators WHERE room_id = $1")
             .bind(room_id)
             .fetch_all(self.pool())
@@ -141,10 +143,10 @@ impl Store {
     /// Promote a member to moderator (`on`) or demote them: the creator's or an admin's call.
     pub async fn set_moderator(
         &self,
-        actor: i64,
+        actor: UserId,
         power: Power,
         room: &RoomAccess,
-        user_id: i64,
+        user_id: UserId,
         on: bool,
     ) -> Result<(), RoomError> {
         if power < Power::Creator || room.created_by == Some(user_id) {
@@ -187,7 +189,7 @@ impl Store {
     }
 
     /// The room's moderation log, newest first, at most [`MODERATION_LOG_PAGE`] entries.
-    pub async fn moderation_log(&self, room_id: i64) -> Result<Vec<LogEntry>, RoomError> {
+    pub async fn moderation_log(&self, room_id: RoomId) -> Result<Vec<LogEntry>, RoomError> {
         let rows = sqlx::query(
             "SELECT a.username AS actor, l.action, l.target_seq, t.username AS target, l.created_at
              FROM moderation_log l JOIN users a ON a.id = l.actor_id

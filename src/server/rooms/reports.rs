@@ -5,6 +5,8 @@
 //! `removed`, `dismissed`). Filing and dismissing are written to the moderation log; a
 //! deletion or a removal logs itself where it happens.
 
+use crate::ids::RoomId;
+use crate::ids::UserId;
 use sqlx::Row;
 
 use crate::model::now_ms;
@@ -20,7 +22,7 @@ pub const REPORTS_PAGE: i64 = 200;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenReport {
     pub id: i64,
-    pub room_id: i64,
+    pub room_id: RoomId,
     pub room: String,
     /// What people call the room (a private room's chosen title, else its name).
     pub title: String,
@@ -30,7 +32,7 @@ pub struct OpenReport {
     pub note: String,
     pub reporter: String,
     pub author: Option<String>,
-    pub author_id: Option<i64>,
+    pub author_id: Option<UserId>,
     /// The message's text as it is now (empty once deleted).
     pub body: String,
     pub deleted: bool,
@@ -83,14 +85,14 @@ impl Store {
     /// to check). A second report by the same person while theirs is open changes nothing.
     pub async fn file_report(
         &self,
-        room_id: i64,
+        room_id: RoomId,
         seq: i64,
-        reporter_id: i64,
+        reporter_id: UserId,
         reason: &str,
         note: &str,
     ) -> Result<Filed, StoreError> {
         let mut tx = self.begin().await?;
-        let author: Option<Option<i64>> = sqlx::query_scalar(
+        let author: Option<Option<UserId>> = sqlx::query_scalar(
             "SELECT author_id FROM messages WHERE room_id = $1 AND seq = $2 AND deleted_at IS NULL",
         )
         .bind(room_id)
@@ -129,7 +131,11 @@ impl Store {
 
     /// Open reports `viewer_id` may act on, oldest first: in rooms they are in and moderate
     /// (created, or were promoted in; never a conversation), or everywhere for an administrator.
-    pub async fn open_reports_for(&self, viewer_id: i64, admin: bool) -> Result<Vec<OpenReport>, StoreError> {
+    pub async fn open_reports_for(
+        &self,
+        viewer_id: UserId,
+        admin: bool,
+    ) -> Result<Vec<OpenReport>, StoreError> {
         let query = format!(
             "SELECT {OPEN_COLUMNS} FROM {OPEN_TABLES}
              WHERE p.resolved_at IS NULL
@@ -164,11 +170,11 @@ impl Store {
     /// a dismissal is logged. How many were open.
     pub async fn resolve_reports(
         &self,
-        room_id: i64,
+        room_id: RoomId,
         seq: i64,
-        resolver_id: i64,
+        resolver_id: UserId,
         outcome: &str,
-        author_id: Option<i64>,
+        author_id: Option<UserId>,
     ) -> Result<u64, StoreError> {
         let mut tx = self.begin().await?;
         let closed = sqlx::query(
@@ -195,7 +201,7 @@ impl Store {
     /// text; `None` if it is not there or deleted.
     pub async fn reportable_message(
         &self,
-        room_id: i64,
+        room_id: RoomId,
         seq: i64,
     ) -> Result<Option<(String, String)>, StoreError> {
         let row = sqlx::query(

@@ -8,6 +8,8 @@
 //! the room's history (and not replayed): a page that was offline when the list changed shows
 //! the change from its next load.
 
+use crate::ids::RoomId;
+use crate::ids::UserId;
 use axum::extract::ws::Utf8Bytes;
 
 use crate::protocol::{ServerFrame, encode};
@@ -23,8 +25,8 @@ use crate::server::storage::store::Store;
 pub async fn list(
     store: &Store,
     hub: &Hub,
-    room_id: i64,
-    created_by: Option<i64>,
+    room_id: RoomId,
+    created_by: Option<UserId>,
 ) -> Result<Vec<Member>, RoomError> {
     let members = store.members(room_id, MEMBER_LIST_MAX).await?;
     let moderators = store.moderators(room_id).await?;
@@ -53,13 +55,13 @@ pub async fn changed(state: &AppState, room: &RoomAccess) {
 }
 
 /// Send the room's member list, read now, to the sockets joined to it on this node.
-pub async fn announce(store: &Store, hub: &Hub, room_id: i64, room: &str, created_by: Option<i64>) {
+pub async fn announce(store: &Store, hub: &Hub, room_id: RoomId, room: &str, created_by: Option<UserId>) {
     match list(store, hub, room_id, created_by).await {
         Ok(members) => {
             let frame = encode(&ServerFrame::Members { room: room.to_owned(), members });
             hub.broadcast(room_id, Utf8Bytes::from(frame), None);
         }
         // The pages keep the list they have; their next load shows the change.
-        Err(error) => tracing::warn!(%error, room_id, "could not read a room's members to announce them"),
+        Err(error) => tracing::warn!(%error, %room_id, "could not read a room's members to announce them"),
     }
 }

@@ -5,6 +5,7 @@
 //! said in it; like the member list, a page that was offline shows the current one from its
 //! next load, and `hello`'s `welcome` carries nothing for it.
 
+use crate::ids::RoomId;
 use axum::extract::ws::Utf8Bytes;
 
 use crate::protocol::{ServerFrame, encode};
@@ -14,7 +15,7 @@ use crate::server::storage::store::{Store, StoreError};
 
 impl Store {
     /// The room's topic (empty: none).
-    pub async fn topic(&self, room_id: i64) -> Result<String, StoreError> {
+    pub async fn topic(&self, room_id: RoomId) -> Result<String, StoreError> {
         let topic: Option<String> = sqlx::query_scalar("SELECT topic FROM rooms WHERE id = $1")
             .bind(room_id)
             .fetch_optional(self.pool())
@@ -23,7 +24,7 @@ impl Store {
     }
 
     /// Set the room's topic (validated by the caller; empty clears it).
-    pub async fn set_topic(&self, room_id: i64, topic: &str) -> Result<(), StoreError> {
+    pub async fn set_topic(&self, room_id: RoomId, topic: &str) -> Result<(), StoreError> {
         sqlx::query("UPDATE rooms SET topic = $1 WHERE id = $2")
             .bind(topic)
             .bind(room_id)
@@ -34,7 +35,7 @@ impl Store {
 }
 
 /// Tell the room's open pages, here and on every other node, its topic now.
-pub fn announce(state: &AppState, room_id: i64, room: &str, topic: &str) {
+pub fn announce(state: &AppState, room_id: RoomId, room: &str, topic: &str) {
     let frame = encode(&ServerFrame::Topic { room: room.to_owned(), topic: topic.to_owned() });
     if let Some(cluster) = &state.cluster {
         cluster.publish(ClusterEvent::RoomFrame { room_id, frame: frame.clone() });

@@ -8,6 +8,8 @@
 //! was edited away or deleted is never found. Membership is part of the query itself: a
 //! result comes only from a room the person is a member of now.
 
+use crate::ids::RoomId;
+use crate::ids::UserId;
 use sqlx::Row;
 
 use crate::server::search::query::{SearchQuery, index_text, index_words};
@@ -38,7 +40,7 @@ pub struct Found {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SearchFilter {
     /// Only this room (its id).
-    pub room_id: Option<i64>,
+    pub room_id: Option<RoomId>,
     /// Only messages by this username.
     pub author: Option<String>,
     /// Only messages older than this one (its id): the next page.
@@ -72,7 +74,7 @@ impl Store {
     /// Take message `seq`'s words out of the index (before an edit or a deletion).
     pub(crate) async fn unindex_message(
         tx: &mut crate::server::storage::store::WriteTx,
-        room_id: i64,
+        room_id: RoomId,
         seq: i64,
     ) -> Result<Option<i64>, StoreError> {
         let id: Option<i64> = sqlx::query_scalar("SELECT id FROM messages WHERE room_id = $1 AND seq = $2")
@@ -140,7 +142,7 @@ impl Store {
     /// not fill the page.
     pub async fn search(
         &self,
-        user_id: i64,
+        user_id: UserId,
         query: &SearchQuery,
         filter: &SearchFilter,
         limit: usize,
@@ -164,7 +166,7 @@ impl Store {
     /// [`Store::search`] over messages with `lower < id < upper`.
     async fn search_between(
         &self,
-        user_id: i64,
+        user_id: UserId,
         query: &SearchQuery,
         filter: &SearchFilter,
         lower: i64,

@@ -10,6 +10,7 @@
 //! which assigns `seq`; accounts, rooms, settings and subscriptions are written by their own
 //! modules. This is the storage core: it knows no feature, and features keep their own SQL.
 
+use crate::ids::RoomId;
 use std::path::Path;
 use std::time::Duration;
 
@@ -100,7 +101,7 @@ impl Store {
     }
 
     /// The room's id, if a room of that name exists.
-    pub async fn room_id(&self, name: &str) -> Result<Option<i64>, StoreError> {
+    pub async fn room_id(&self, name: &str) -> Result<Option<RoomId>, StoreError> {
         Ok(sqlx::query_scalar("SELECT id FROM rooms WHERE name = $1")
             .bind(name)
             .fetch_optional(&self.pool)
@@ -108,7 +109,7 @@ impl Store {
     }
 
     /// The room's name, if a room with that id exists.
-    pub async fn room_name(&self, room_id: i64) -> Result<Option<String>, StoreError> {
+    pub async fn room_name(&self, room_id: RoomId) -> Result<Option<String>, StoreError> {
         Ok(sqlx::query_scalar("SELECT name FROM rooms WHERE id = $1")
             .bind(room_id)
             .fetch_optional(&self.pool)
@@ -116,7 +117,7 @@ impl Store {
     }
 
     /// Highest `seq` in the room (a message's, or an edit's or deletion's), 0 when empty.
-    pub async fn latest_seq(&self, room_id: i64) -> Result<i64, StoreError> {
+    pub async fn latest_seq(&self, room_id: RoomId) -> Result<i64, StoreError> {
         let seq: Option<i64> = sqlx::query_scalar("SELECT last_seq FROM rooms WHERE id = $1")
             .bind(room_id)
             .fetch_optional(&self.pool)
@@ -126,7 +127,7 @@ impl Store {
 
     /// The latest `seq` of each of `rooms` (those that exist), [`LATEST_SEQS_PER_QUERY`] rooms a
     /// query: how a node without Redis learns where the other nodes have got to.
-    pub async fn latest_seqs(&self, rooms: &[i64]) -> Result<Vec<(i64, i64)>, StoreError> {
+    pub async fn latest_seqs(&self, rooms: &[RoomId]) -> Result<Vec<(RoomId, i64)>, StoreError> {
         let mut found = Vec::with_capacity(rooms.len());
         for chunk in rooms.chunks(LATEST_SEQS_PER_QUERY) {
             let marks: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
@@ -145,7 +146,7 @@ impl Store {
     /// The room's last `seq`, its counter row locked until `tx` ends: whoever else writes to
     /// the room (another node, another process) waits, then numbers after this transaction's.
     /// A batch claims its rooms in ascending id order, so two batches never wait on each other.
-    pub async fn claim_seqs(tx: &mut WriteTx, room_id: i64) -> Result<RoomClaim, StoreError> {
+    pub async fn claim_seqs(tx: &mut WriteTx, room_id: RoomId) -> Result<RoomClaim, StoreError> {
         // An UPDATE that changes nothing: the one row lock both SQL dialects have.
         let row: Option<(i64, i64, i64)> = sqlx::query_as(
             "UPDATE rooms SET last_seq = last_seq WHERE id = $1 RETURNING last_seq, access_version, closed",
@@ -158,7 +159,7 @@ impl Store {
     }
 
     /// Record the room's last `seq` given out in `tx` (after [`Store::claim_seqs`]).
-    pub async fn release_seqs(tx: &mut WriteTx, room_id: i64, last_seq: i64) -> Result<(), StoreError> {
+    pub async fn release_seqs(tx: &mut WriteTx, room_id: RoomId, last_seq: i64) -> Result<(), StoreError> {
         sqlx::query("UPDATE rooms SET last_seq = $1 WHERE id = $2")
             .bind(last_seq)
             .bind(room_id)

@@ -5,6 +5,7 @@
 //! deletes it — so an answer replayed finds nothing, and a state older than
 //! [`CEREMONY_VALID_MS`] is worthless.
 
+use crate::ids::UserId;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use webauthn_rs::prelude::{DiscoverableAuthentication, PasskeyAuthentication, PasskeyRegistration, Uuid};
@@ -26,15 +27,15 @@ pub enum Ceremony {
     /// Adding a passkey to `user_id`, whose authenticators know them as `handle`; `pending`
     /// when they are still signing in (setting up the factor `--require-2fa` asks for), so the
     /// session starts when it is added.
-    Register { user_id: i64, pending: bool, handle: Uuid, state: PasskeyRegistration },
+    Register { user_id: UserId, pending: bool, handle: Uuid, state: PasskeyRegistration },
     /// The second factor after `user_id`'s password: one of their passkeys.
-    SecondFactor { user_id: i64, state: PasskeyAuthentication },
+    SecondFactor { user_id: UserId, state: PasskeyAuthentication },
     /// Signing in with whichever passkey the browser offers; the passkey says whose it is.
     SignIn { state: DiscoverableAuthentication },
 }
 
 impl Ceremony {
-    fn user_id(&self) -> Option<i64> {
+    fn user_id(&self) -> Option<UserId> {
         match self {
             Ceremony::Register { user_id, .. } | Ceremony::SecondFactor { user_id, .. } => Some(*user_id),
             Ceremony::SignIn { .. } => None,

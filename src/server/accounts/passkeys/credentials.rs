@@ -3,6 +3,7 @@
 //! webauthn-rs's own (public key, algorithm, the signature counter), updated after each use so
 //! a cloned key's stale counter is refused.
 
+use crate::ids::UserId;
 use sqlx::Row;
 use webauthn_rs::prelude::{Passkey, Uuid};
 
@@ -14,7 +15,7 @@ use crate::server::storage::store::{Store, StoreError};
 #[derive(Debug, Clone)]
 pub struct KeptPasskey {
     pub id: i64,
-    pub user_id: i64,
+    pub user_id: UserId,
     pub user_handle: Uuid,
     pub passkey: Passkey,
 }
@@ -51,7 +52,7 @@ fn encode(passkey: &Passkey) -> Result<String, StoreError> {
 
 impl Store {
     /// `user_id`'s passkeys, oldest first.
-    pub async fn passkeys_of(&self, user_id: i64) -> Result<Vec<KeptPasskey>, StoreError> {
+    pub async fn passkeys_of(&self, user_id: UserId) -> Result<Vec<KeptPasskey>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, user_id, user_handle, passkey FROM passkeys WHERE user_id = $1 ORDER BY id",
         )
@@ -62,7 +63,7 @@ impl Store {
     }
 
     /// `user_id`'s passkeys as their security page lists them.
-    pub async fn passkey_lines(&self, user_id: i64) -> Result<Vec<PasskeyLine>, StoreError> {
+    pub async fn passkey_lines(&self, user_id: UserId) -> Result<Vec<PasskeyLine>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, name, created_at, last_used_at FROM passkeys WHERE user_id = $1 ORDER BY id",
         )
@@ -82,7 +83,7 @@ impl Store {
     }
 
     /// Whether `user_id` has any passkey (then one is asked for after the password, or a code).
-    pub async fn has_passkeys(&self, user_id: i64) -> Result<bool, StoreError> {
+    pub async fn has_passkeys(&self, user_id: UserId) -> Result<bool, StoreError> {
         let found: Option<i64> = sqlx::query_scalar("SELECT id FROM passkeys WHERE user_id = $1 LIMIT 1")
             .bind(user_id)
             .fetch_optional(self.pool())
@@ -92,14 +93,14 @@ impl Store {
 
     /// Whether `user_id` has a second factor of any kind: a confirmed authenticator app, or a
     /// passkey.
-    pub async fn has_second_factor(&self, user_id: i64) -> Result<bool, StoreError> {
+    pub async fn has_second_factor(&self, user_id: UserId) -> Result<bool, StoreError> {
         Ok(self.totp_on(user_id).await? || self.has_passkeys(user_id).await?)
     }
 
     /// Keep a passkey `user_id` just registered, named `name`.
     pub async fn add_passkey(
         &self,
-        user_id: i64,
+        user_id: UserId,
         handle: Uuid,
         name: &str,
         passkey: &Passkey,
@@ -166,7 +167,7 @@ impl Store {
 
     /// Remove `user_id`'s passkey `id` and end every session of theirs but `keep` (the one
     /// removing it). `false` if they have no such passkey (nothing ends then).
-    pub async fn remove_passkey(&self, user_id: i64, id: i64, keep: &[u8]) -> Result<bool, StoreError> {
+    pub async fn remove_passkey(&self, user_id: UserId, id: i64, keep: &[u8]) -> Result<bool, StoreError> {
         let mut tx = self.begin().await?;
         let removed = sqlx::query("DELETE FROM passkeys WHERE id = $1 AND user_id = $2")
             .bind(id)

@@ -14,6 +14,7 @@
 //! out is told apart from nothing else (unknown, another account's, a bad signature, a stale
 //! counter all read "not accepted"). Cross-site calls never get here (`http_security`).
 
+use crate::ids::UserId;
 use std::net::SocketAddr;
 
 use axum::Json;
@@ -124,7 +125,7 @@ async fn taken_ceremony(state: &AppState, headers: &HeaderMap) -> Result<Ceremon
 }
 
 /// The live pending sign-in this browser holds (a right password waiting for its factor).
-async fn pending_sign_in(state: &AppState, headers: &HeaderMap) -> Result<Option<(String, i64)>, Refusal> {
+async fn pending_sign_in(state: &AppState, headers: &HeaderMap) -> Result<Option<(String, UserId)>, Refusal> {
     let Some(token) = pending_token(headers) else { return Ok(None) };
     let found = state
         .store
@@ -178,7 +179,7 @@ async fn registrant(state: &AppState, headers: &HeaderMap) -> Result<(User, bool
 async fn signed_in(
     state: &AppState,
     headers: &HeaderMap,
-    user_id: i64,
+    user_id: UserId,
     status: StatusCode,
     redirect: &str,
     pending: bool,
@@ -271,7 +272,7 @@ pub async fn register_finish(
     }
     let passkey =
         webauthn.finish_passkey_registration(&registered.credential, &registration).map_err(|error| {
-            tracing::info!(%error, user = user_id, "a passkey registration did not check out");
+            tracing::info!(%error, user = %user_id, "a passkey registration did not check out");
             Refusal::Form(FormError::PasskeyRefused)
         })?;
     let name = passkey_name(&registered.name);
@@ -285,7 +286,7 @@ pub async fn register_finish(
         Added::TooMany => return Err(FormError::TooManyPasskeys.into()),
         Added::Taken => return Err(FormError::PasskeyRefused.into()),
     }
-    tracing::info!(user = user_id, "passkey added");
+    tracing::info!(user = %user_id, "passkey added");
     if !pending {
         let mut response =
             (StatusCode::CREATED, Json(serde_json::json!({ "redirect": SECURITY_PATH }))).into_response();
@@ -349,9 +350,9 @@ pub struct Answered {
 }
 
 /// A passkey that did not check out: logged with why, answered without.
-fn not_accepted<E: std::fmt::Display>(user_id: i64) -> impl FnOnce(E) -> Refusal {
+fn not_accepted<E: std::fmt::Display>(user_id: UserId) -> impl FnOnce(E) -> Refusal {
     move |error| {
-        tracing::info!(%error, user = user_id, "a passkey did not check out");
+        tracing::info!(%error, user = %user_id, "a passkey did not check out");
         Refusal::Form(FormError::PasskeyRefused)
     }
 }
@@ -389,7 +390,7 @@ pub async fn sign_in_finish(
                 .passkey_used(kept.id, &kept.passkey, now)
                 .await
                 .map_err(unavailable("cannot record a passkey's use"))?;
-            tracing::info!(user = kept.user_id, "signed in with a passkey");
+            tracing::info!(user = %kept.user_id, "signed in with a passkey");
             signed_in(&state, &headers, kept.user_id, StatusCode::OK, "/", false).await
         }
         Ceremony::SecondFactor { user_id, state: authentication } => {
@@ -418,7 +419,7 @@ pub async fn sign_in_finish(
                 .end_pending_sign_in(&token)
                 .await
                 .map_err(unavailable("cannot end a pending sign-in"))?;
-            tracing::info!(user = user_id, "signed in with a passkey as second factor");
+            tracing::info!(user = %user_id, "signed in with a passkey as second factor");
             signed_in(&state, &headers, user_id, StatusCode::OK, "/", true).await
         }
         Ceremony::Register { .. } => Err(FormError::PasskeyRefused.into()),

@@ -5,6 +5,7 @@
 //! setting a factor up. The session starts when that step succeeds, and the pending sign-in
 //! ends with it.
 
+use crate::ids::UserId;
 use crate::server::accounts::session_cookie;
 use crate::server::accounts::users::{new_secret, token_hash};
 use crate::server::storage::store::{Store, StoreError};
@@ -26,7 +27,7 @@ pub fn pending_token(headers: &axum::http::HeaderMap) -> Option<String> {
 
 impl Store {
     /// A pending sign-in for `user_id`: its token. Those past [`PENDING_VALID_MS`] go.
-    pub async fn begin_pending_sign_in(&self, user_id: i64, now: i64) -> Result<String, StoreError> {
+    pub async fn begin_pending_sign_in(&self, user_id: UserId, now: i64) -> Result<String, StoreError> {
         let token = new_secret();
         let mut tx = self.begin().await?;
         sqlx::query("DELETE FROM pending_sign_ins WHERE created_at <= $1")
@@ -44,8 +45,8 @@ impl Store {
     }
 
     /// The account of the live pending sign-in `token`, if any (a deactivated one has none).
-    pub async fn pending_sign_in(&self, token: &str, now: i64) -> Result<Option<i64>, StoreError> {
-        let user: Option<i64> = sqlx::query_scalar(
+    pub async fn pending_sign_in(&self, token: &str, now: i64) -> Result<Option<UserId>, StoreError> {
+        let user: Option<UserId> = sqlx::query_scalar(
             "SELECT p.user_id FROM pending_sign_ins p JOIN users u ON u.id = p.user_id
              WHERE p.token_hash = $1 AND p.created_at > $2 AND u.deactivated_at IS NULL",
         )

@@ -7,6 +7,7 @@
 //! Confirming makes [`RECOVERY_CODES`] one-use recovery codes, kept as SHA-256 hashes. Their
 //! plain text waits in the row until the security page shows it, once: that page takes it.
 
+use crate::ids::UserId;
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use sqlx::Row;
 use totp_rs::{Algorithm, Secret, Totp};
@@ -84,7 +85,7 @@ fn now_secs(now_ms: i64) -> u64 {
 
 impl Store {
     /// Where `user_id`'s second factor stands.
-    pub async fn totp_state(&self, user_id: i64, username: &str) -> Result<TotpState, StoreError> {
+    pub async fn totp_state(&self, user_id: UserId, username: &str) -> Result<TotpState, StoreError> {
         let row = sqlx::query("SELECT secret, confirmed_at FROM totp_secrets WHERE user_id = $1")
             .bind(user_id)
             .fetch_optional(self.pool())
@@ -105,7 +106,7 @@ impl Store {
     }
 
     /// Whether `user_id` signs in with a second factor.
-    pub async fn totp_on(&self, user_id: i64) -> Result<bool, StoreError> {
+    pub async fn totp_on(&self, user_id: UserId) -> Result<bool, StoreError> {
         let on: Option<i64> = sqlx::query_scalar(
             "SELECT user_id FROM totp_secrets WHERE user_id = $1 AND confirmed_at IS NOT NULL",
         )
@@ -117,7 +118,7 @@ impl Store {
 
     /// Make a fresh secret for `user_id` to scan, replacing one not yet confirmed. `false` if
     /// a second factor is on already (turning it off comes first).
-    pub async fn begin_totp(&self, user_id: i64, now: i64) -> Result<bool, StoreError> {
+    pub async fn begin_totp(&self, user_id: UserId, now: i64) -> Result<bool, StoreError> {
         let mut tx = self.begin().await?;
         let on: Option<i64> = sqlx::query_scalar(
             "SELECT user_id FROM totp_secrets WHERE user_id = $1 AND confirmed_at IS NOT NULL",
@@ -146,7 +147,7 @@ impl Store {
 
     /// Confirm the secret being set up with a first `code`: on success the second factor is on
     /// and fresh recovery codes wait to be shown. `false` for a wrong code (or nothing set up).
-    pub async fn confirm_totp(&self, user_id: i64, code: &str, now: i64) -> Result<bool, StoreError> {
+    pub async fn confirm_totp(&self, user_id: UserId, code: &str, now: i64) -> Result<bool, StoreError> {
         let mut tx = self.begin().await?;
         let secret: Option<String> =
             sqlx::query_scalar("SELECT secret FROM totp_secrets WHERE user_id = $1 AND confirmed_at IS NULL")
@@ -179,7 +180,7 @@ impl Store {
     }
 
     /// The recovery codes made at confirmation, if not shown yet: taken, so shown once.
-    pub async fn take_fresh_recovery_codes(&self, user_id: i64) -> Result<Vec<String>, StoreError> {
+    pub async fn take_fresh_recovery_codes(&self, user_id: UserId) -> Result<Vec<String>, StoreError> {
         let mut tx = self.begin().await?;
         let codes: Option<String> = sqlx::query_scalar(
             "SELECT fresh_codes FROM totp_secrets WHERE user_id = $1 AND fresh_codes IS NOT NULL",
@@ -197,7 +198,12 @@ impl Store {
 
     /// Check a second factor at sign-in: a current code not used before, or an unused
     /// recovery code (used up by this). `true` if it lets `user_id` in.
-    pub async fn check_second_factor(&self, user_id: i64, code: &str, now: i64) -> Result<bool, StoreError> {
+    pub async fn check_second_factor(
+        &self,
+        user_id: UserId,
+        code: &str,
+        now: i64,
+    ) -> Result<bool, StoreError> {
         let mut tx = self.begin().await?;
         let row =
             sqlx::query("SELECT secret FROM totp_secrets WHERE user_id = $1 AND confirmed_at IS NOT NULL")
@@ -232,7 +238,7 @@ impl Store {
 
     /// Turn `user_id`'s second factor off, its recovery codes with it, and end every session
     /// but `keep` (the one turning it off).
-    pub async fn disable_totp(&self, user_id: i64, keep: &[u8]) -> Result<(), StoreError> {
+    pub async fn disable_totp(&self, user_id: UserId, keep: &[u8]) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
         sqlx::query("DELETE FROM totp_secrets WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
         sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;

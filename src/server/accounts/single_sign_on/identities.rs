@@ -4,6 +4,7 @@
 //! username derived from the provider's `preferred_username` (see [`username_candidates`]),
 //! the display name from its `name`, and no password (sign-in through the provider only).
 
+use crate::ids::UserId;
 use sqlx::Row;
 
 use super::provider::Identity;
@@ -104,7 +105,7 @@ impl Store {
             .bind(now)
             .fetch_one(&mut *tx)
             .await;
-            let id: i64 = match inserted {
+            let id: UserId = match inserted {
                 Ok(row) => row.try_get("id")?,
                 Err(sqlx::Error::Database(error)) if error.is_unique_violation() => continue,
                 Err(error) => return Err(error.into()),
@@ -137,7 +138,7 @@ impl Store {
     }
 
     /// Whether the account signs in through the identity provider (and has no password).
-    pub async fn signs_in_with_provider(&self, user_id: i64) -> Result<bool, UserError> {
+    pub async fn signs_in_with_provider(&self, user_id: UserId) -> Result<bool, UserError> {
         let linked: Option<i64> =
             sqlx::query_scalar("SELECT user_id FROM sso_identities WHERE user_id = $1 LIMIT 1")
                 .bind(user_id)

@@ -112,7 +112,7 @@ pub async fn callback(
     let user = match state.store.account_for_identity(&identity).await {
         Ok(Found::Existing(user)) => user,
         Ok(Found::Created(user)) => {
-            tracing::info!(user = user.id, username = %user.username, "account made by a first sign-in through the identity provider");
+            tracing::info!(user = %user.id, username = %user.username, "account made by a first sign-in through the identity provider");
             crate::server::accounts::welcome::welcome(&state, user.id).await;
             user
         }
@@ -130,7 +130,7 @@ pub async fn callback(
             return refused(FormError::Unavailable);
         }
     };
-    tracing::info!(user = user.id, "signed in through the identity provider");
+    tracing::info!(user = %user.id, "signed in through the identity provider");
     let secure = session_cookie::over_https(&headers);
     let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, "/")]).into_response();
     for cookie in [session_cookie::set(&token.0, secure), flow_cookie("", 0, secure)] {

@@ -16,6 +16,8 @@
 //! `sockets` is the socket table (caps per account and address, ending a session's or a
 //! person's sockets); this file is the registry: who is in which room, fan-out, presence.
 
+use crate::ids::RoomId;
+use crate::ids::UserId;
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -40,7 +42,7 @@ pub use sockets::{SocketCaps, TooManySockets};
 /// Who a connection belongs to: a signed-in person, and the name others see.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Person {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub username: String,
     pub name: String,
     /// A bot account: what it posts is marked as a bot's.
@@ -61,8 +63,8 @@ impl From<&crate::server::accounts::users::User> for Person {
 /// One joined connection.
 #[derive(Debug)]
 struct Member {
-    room_id: i64,
-    user_id: i64,
+    room_id: RoomId,
+    user_id: UserId,
     outbox: Outbox,
 }
 
@@ -78,17 +80,17 @@ struct Online {
 struct Members {
     by_conn: HashMap<ConnId, Member>,
     /// Connections per room, for fan-out without scanning every connection.
-    by_room: HashMap<i64, HashMap<ConnId, Outbox>>,
+    by_room: HashMap<RoomId, HashMap<ConnId, Outbox>>,
     /// People online per (room, user): presence counts a person once however many tabs.
-    people: HashMap<(i64, i64), Online>,
+    people: HashMap<(RoomId, UserId), Online>,
     /// Each connected person over all rooms: their current name (a profile change applies to
     /// connections opened before it) and their connections (for news from other rooms).
-    users: HashMap<i64, User>,
+    users: HashMap<UserId, User>,
     /// Every open connection, joined or not, with the account and session it speaks for: so
     /// that signing out reaches sockets that have not said `hello` yet.
     sockets: HashMap<ConnId, Socket>,
     /// Open sockets per account and per address, for the caps.
-    sockets_per_account: HashMap<i64, usize>,
+    sockets_per_account: HashMap<UserId, usize>,
     sockets_per_address: HashMap<IpAddr, usize>,
 }
 
@@ -165,9 +167,9 @@ impl Hub {
     }
 
     /// Names of the people online in the room, sorted, each person once (on any node).
-    pub fn online(&self, room_id: i64) -> Vec<String> {
+    pub fn online(&self, room_id: RoomId) -> Vec<String> {
         let members = self.read();
-        let mut people: HashMap<i64, String> = self.remote.people_in(room_id).into_iter().collect();
+        let mut people: HashMap<UserId, String> = self.remote.people_in(room_id).into_iter().collect();
         for ((room, user), online) in &members.people {
             if *room == room_id {
                 people.insert(*user, online.name.clone());
@@ -180,25 +182,25 @@ impl Hub {
 
     /// How many people are online in the room, on any node: [`Hub::online`]'s length, without
     /// its names (this runs at every arrival and departure).
-    fn online_count(&self, room_id: i64) -> usize {
+    fn online_count(&self, room_id: RoomId) -> usize {
         let elsewhere = self.remote.people_in(room_id);
         let members = self.read();
         let here = members.people.keys().filter(|(room, _)| *room == room_id);
         if elsewhere.is_empty() {
             return here.count();
         }
-        let mut people: HashSet<i64> = here.map(|(_, user)| *user).collect();
+        let mut people: HashSet<UserId> = here.map(|(_, user)| *user).collect();
         people.extend(elsewhere.into_iter().map(|(user, _)| user));
         people.len()
     }
 
     /// How many connections a person has open here, over all rooms.
-    pub fn user_connections(&self, user_id: i64) -> usize {
+    pub fn user_connections(&self, user_id: UserId) -> usize {
         self.read().users.get(&user_id).map_or(0, |user| user.conns.len())
     }
 
     /// Whether a person has a connection open on any node.
-    pub fn is_online(&self, user_id: i64) -> bool {
+    pub fn is_online(&self, user_id: UserId) -> bool {
         self.user_connections(user_id) > 0 || self.remote.is_online(user_id)
     }
 
@@ -209,7 +211,7 @@ impl Hub {
     }
 
     /// The sessions with a socket joined to `room_id` here, each once.
-    pub fn sessions_in(&self, room_id: i64) -> Vec<SessionId> {
+    pub fn sessions_in(&self, room_id: RoomId) -> Vec<SessionId> {
         let members = self.read();
         let sessions: HashSet<SessionId> = members
             .by_conn
@@ -222,7 +224,7 @@ impl Hub {
     }
 
     /// Each (room, person) with a connection joined here.
-    pub fn joined(&self) -> Vec<(i64, i64)> {
+    pub fn joined(&self) -> Vec<(RoomId, UserId)> {
         self.read().people.keys().copied().collect()
     }
 
@@ -244,7 +246,7 @@ impl Hub {
     /// Tell this node's sockets what changed on the others: people who came into or left
     /// their rooms (unless they are here too). Returns the people who came online or went
     /// offline as far as this node can tell, for the caller to tell who shares a room with them.
-    pub fn apply_remote(&self, flips: Flips) -> Vec<(i64, String, bool)> {
+    pub fn apply_remote(&self, flips: Flips) -> Vec<(UserId, String, bool)> {
         for (person, present) in flips.rooms {
             if self.read().people.contains_key(&(person.room_id, person.user_id)) {
                 continue;
@@ -256,7 +258,7 @@ impl Hub {
     }
 
     /// Tell the other nodes that a person came into (`present`) or left a room here.
-    fn publish_presence(&self, room_id: i64, user_id: i64, username: &str, name: &str, present: bool) {
+    fn publish_presence(&self, room_id: RoomId, user_id: UserId, username: &str, name: &str, present: bool) {
         if let Some(cluster) = self.cluster.get() {
             let person = InRoom { room_id, user_id, username: username.to_owned(), name: name.to_owned() };
             cluster.publish(ClusterEvent::Presence { person, present });
@@ -264,19 +266,25 @@ impl Hub {
     }
 
     /// Send `frame` to every connection of each of `users`, whatever room it is in.
-    pub fn notify_users(&self, users: &[i64], frame: &Utf8Bytes) {
+    pub fn notify_users(&self, users: &[UserId], frame: &Utf8Bytes) {
         self.notify(users, frame, |_| true);
     }
 
     /// Send `frame` to the connections of `users` that are joined to some other room than
     /// `room_id`, leaving out `skip_user` (the author).
-    pub fn notify_elsewhere(&self, room_id: i64, users: &[i64], skip_user: Option<i64>, frame: &Utf8Bytes) {
+    pub fn notify_elsewhere(
+        &self,
+        room_id: RoomId,
+        users: &[UserId],
+        skip_user: Option<UserId>,
+        frame: &Utf8Bytes,
+    ) {
         self.notify(users, frame, |member| member.room_id != room_id && Some(member.user_id) != skip_user);
     }
 
     /// Queue `frame` on each connection of `users` that `wanted` accepts; evict any that
     /// cannot take it.
-    fn notify(&self, users: &[i64], frame: &Utf8Bytes, wanted: impl Fn(&Member) -> bool) {
+    fn notify(&self, users: &[UserId], frame: &Utf8Bytes, wanted: impl Fn(&Member) -> bool) {
         let mut overflowed = Vec::new();
         {
             let members = self.read();
@@ -296,7 +304,7 @@ impl Hub {
     }
 
     /// The current display name of a connected person.
-    pub fn name_of(&self, user_id: i64) -> Option<String> {
+    pub fn name_of(&self, user_id: UserId) -> Option<String> {
         self.read().users.get(&user_id).map(|user| user.name.clone())
     }
 
@@ -317,12 +325,12 @@ impl Hub {
     }
 
     /// Connections in the room (tabs, bots), for metrics and tests.
-    pub fn connections(&self, room_id: i64) -> usize {
+    pub fn connections(&self, room_id: RoomId) -> usize {
         self.read().by_room.get(&room_id).map_or(0, HashMap::len)
     }
 
     /// Add a connection to a room. Tells the others if this person just came online.
-    pub fn join(&self, room_id: i64, person: &Person, outbox: Outbox) {
+    pub fn join(&self, room_id: RoomId, person: &Person, outbox: Outbox) {
         let id = outbox.id;
         let came_online = {
             let mut members = self.write();
@@ -354,8 +362,8 @@ impl Hub {
 
     /// A person changed their display name: every room they are in sees them leave under the
     /// old name and come back under the new one.
-    pub fn rename_user(&self, user_id: i64, new_name: &str) {
-        let renamed: Vec<(i64, String, String)> = {
+    pub fn rename_user(&self, user_id: UserId, new_name: &str) {
+        let renamed: Vec<(RoomId, String, String)> = {
             let mut members = self.write();
             if let Some(user) = members.users.get_mut(&user_id) {
                 user.name = new_name.to_owned();
@@ -439,26 +447,26 @@ impl Hub {
 
     /// Whether anyone is connected to a room other than `room_id` (else there is nobody to
     /// tell about activity in it, and the member lookup can be skipped).
-    pub fn anyone_elsewhere(&self, room_id: i64) -> bool {
+    pub fn anyone_elsewhere(&self, room_id: RoomId) -> bool {
         let members = self.read();
         members.by_room.len() > usize::from(members.by_room.contains_key(&room_id))
     }
 
     /// Send one frame to every connection in the room, except `skip`. The frame is
     /// serialized once by the caller; each recipient gets a clone of the same bytes.
-    pub fn broadcast(&self, room_id: i64, frame: Utf8Bytes, skip: Option<ConnId>) {
+    pub fn broadcast(&self, room_id: RoomId, frame: Utf8Bytes, skip: Option<ConnId>) {
         self.fan_out(room_id, frame, |_, id| Some(id) != skip);
     }
 
     /// Send one frame to the connections in the room of these people only (read receipts:
     /// only those who take part are told).
-    pub fn broadcast_to(&self, room_id: i64, frame: Utf8Bytes, users: &HashSet<i64>) {
+    pub fn broadcast_to(&self, room_id: RoomId, frame: Utf8Bytes, users: &HashSet<UserId>) {
         self.fan_out(room_id, frame, |members, id| {
             members.by_conn.get(&id).is_some_and(|member| users.contains(&member.user_id))
         });
     }
 
-    fn fan_out(&self, room_id: i64, frame: Utf8Bytes, to: impl Fn(&Members, ConnId) -> bool) {
+    fn fan_out(&self, room_id: RoomId, frame: Utf8Bytes, to: impl Fn(&Members, ConnId) -> bool) {
         let mut overflowed = Vec::new();
         {
             let members = self.read();
@@ -474,7 +482,14 @@ impl Hub {
         }
     }
 
-    fn presence(&self, room_id: i64, event: PresenceEvent, username: &str, name: &str, skip: Option<ConnId>) {
+    fn presence(
+        &self,
+        room_id: RoomId,
+        event: PresenceEvent,
+        username: &str,
+        name: &str,
+        skip: Option<ConnId>,
+    ) {
         let online = self.online_count(room_id);
         let frame =
             ServerFrame::Presence { event, username: username.to_owned(), name: name.to_owned(), online };

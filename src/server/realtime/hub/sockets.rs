@@ -3,6 +3,8 @@
 //! records the socket under one lock; sign-out, expiry and removal end sockets from here, each
 //! taken out of its room before it is told to close, so not one more frame is queued for it.
 
+use crate::ids::RoomId;
+use crate::ids::UserId;
 use std::net::IpAddr;
 
 use super::{ConnId, Hub, Outbox, decrement};
@@ -11,7 +13,7 @@ use crate::server::accounts::users::SessionId;
 /// An open connection's credentials.
 #[derive(Debug)]
 pub(super) struct Socket {
-    pub(super) user_id: i64,
+    pub(super) user_id: UserId,
     pub(super) session: SessionId,
     pub(super) address: IpAddr,
     pub(super) outbox: Outbox,
@@ -39,7 +41,7 @@ impl Hub {
     /// recorded under one lock, so parallel upgrades cannot all squeeze past the cap.
     pub fn connect(
         &self,
-        user_id: i64,
+        user_id: UserId,
         session: SessionId,
         address: IpAddr,
         outbox: Outbox,
@@ -78,7 +80,7 @@ impl Hub {
     }
 
     /// End every connection of one account with `code` (sign-out everywhere).
-    pub fn end_user(&self, user_id: i64, code: u16) -> usize {
+    pub fn end_user(&self, user_id: UserId, code: u16) -> usize {
         self.end_where(code, |socket| socket.user_id == user_id)
     }
 
@@ -104,7 +106,7 @@ impl Hub {
 
     /// End the connections of `user_id` joined to `room_id` with `code`: they left it or were
     /// removed. Their other rooms' connections stay.
-    pub fn end_in_room(&self, room_id: i64, user_id: i64, code: u16) -> usize {
+    pub fn end_in_room(&self, room_id: RoomId, user_id: UserId, code: u16) -> usize {
         let ended: Vec<Outbox> = {
             let members = self.read();
             members

@@ -1,11 +1,12 @@
 //! The registry and fan-out, driven directly: joins, broadcasts, eviction, caps, presence.
 
 use super::*;
+use crate::ids::{RoomId, UserId};
 use crate::protocol::{CLOSE_SLOW_CONSUMER, decode_server};
 use crate::server::realtime::outbound_queue::{self, QueueReceiver};
 
 fn person(user_id: i64, name: &str) -> Person {
-    Person { user_id, username: name.to_owned(), name: name.to_owned(), bot: false }
+    Person { user_id: UserId(user_id), username: name.to_owned(), name: name.to_owned(), bot: false }
 }
 
 fn conn(id: ConnId, capacity: usize) -> (Outbox, QueueReceiver) {
@@ -29,14 +30,14 @@ fn broadcast_reaches_every_member_of_the_room_only() {
     let (a, mut a_rx) = conn(1, 8);
     let (b, mut b_rx) = conn(2, 8);
     let (c, mut c_rx) = conn(3, 8);
-    hub.join(1, &person(1, "a"), a);
-    hub.join(1, &person(2, "b"), b);
-    hub.join(2, &person(3, "c"), c);
+    hub.join(RoomId(1), &person(1, "a"), a);
+    hub.join(RoomId(1), &person(2, "b"), b);
+    hub.join(RoomId(2), &person(3, "c"), c);
     frames(&mut a_rx);
     frames(&mut b_rx);
     frames(&mut c_rx);
 
-    hub.broadcast(1, Utf8Bytes::from(encode(&ServerFrame::Pong)), None);
+    hub.broadcast(RoomId(1), Utf8Bytes::from(encode(&ServerFrame::Pong)), None);
     assert_eq!(frames(&mut a_rx), vec![ServerFrame::Pong]);
     assert_eq!(frames(&mut b_rx), vec![ServerFrame::Pong]);
     assert_eq!(frames(&mut c_rx), vec![]);
@@ -46,11 +47,11 @@ fn broadcast_reaches_every_member_of_the_room_only() {
 fn presence_counts_a_person_once_across_tabs() {
     let hub = Hub::new();
     let (watcher, mut rx) = conn(1, 16);
-    hub.join(1, &person(1, "watcher"), watcher);
+    hub.join(RoomId(1), &person(1, "watcher"), watcher);
     let (tab1, _r1) = conn(2, 16);
     let (tab2, _r2) = conn(3, 16);
-    hub.join(1, &person(2, "alice"), tab1);
-    hub.join(1, &person(2, "alice"), tab2);
+    hub.join(RoomId(1), &person(2, "alice"), tab1);
+    hub.join(RoomId(1), &person(2, "alice"), tab2);
     assert_eq!(
         frames(&mut rx),
         vec![ServerFrame::Presence {
@@ -72,8 +73,8 @@ fn presence_counts_a_person_once_across_tabs() {
             online: 1
         }]
     );
-    assert_eq!(hub.online(1), vec!["watcher".to_owned()]);
-    assert_eq!(hub.connections(1), 1);
+    assert_eq!(hub.online(RoomId(1)), vec!["watcher".to_owned()]);
+    assert_eq!(hub.connections(RoomId(1)), 1);
 }
 
 #[test]
@@ -81,11 +82,11 @@ fn two_people_with_one_name_are_two_people() {
     let hub = Hub::new();
     let (a, _ra) = conn(1, 16);
     let (b, _rb) = conn(2, 16);
-    hub.join(1, &person(1, "sam"), a);
-    hub.join(1, &person(2, "sam"), b);
-    assert_eq!(hub.online(1), vec!["sam".to_owned(), "sam".to_owned()]);
+    hub.join(RoomId(1), &person(1, "sam"), a);
+    hub.join(RoomId(1), &person(2, "sam"), b);
+    assert_eq!(hub.online(RoomId(1)), vec!["sam".to_owned(), "sam".to_owned()]);
     hub.leave(1);
-    assert_eq!(hub.online(1), vec!["sam".to_owned()]);
+    assert_eq!(hub.online(RoomId(1)), vec!["sam".to_owned()]);
 }
 
 #[test]
@@ -95,17 +96,17 @@ fn news_from_a_room_reaches_its_members_elsewhere_only() {
     let (elsewhere, mut elsewhere_rx) = conn(2, 8);
     let (stranger, mut stranger_rx) = conn(3, 8);
     let (author_elsewhere, mut author_rx) = conn(4, 8);
-    hub.join(1, &person(10, "bob"), in_room);
-    hub.join(2, &person(10, "bob"), elsewhere);
-    hub.join(2, &person(30, "eve"), stranger);
-    hub.join(2, &person(20, "ann"), author_elsewhere);
+    hub.join(RoomId(1), &person(10, "bob"), in_room);
+    hub.join(RoomId(2), &person(10, "bob"), elsewhere);
+    hub.join(RoomId(2), &person(30, "eve"), stranger);
+    hub.join(RoomId(2), &person(20, "ann"), author_elsewhere);
     for rx in [&mut in_room_rx, &mut elsewhere_rx, &mut stranger_rx, &mut author_rx] {
         frames(rx);
     }
-    assert!(hub.anyone_elsewhere(1));
+    assert!(hub.anyone_elsewhere(RoomId(1)));
     let news = Utf8Bytes::from(encode(&ServerFrame::Pong));
     // Room 1's members are bob and ann (the author).
-    hub.notify_elsewhere(1, &[10, 20], Some(20), &news);
+    hub.notify_elsewhere(RoomId(1), &[UserId(10), UserId(20)], Some(UserId(20)), &news);
     assert_eq!(frames(&mut elsewhere_rx), vec![ServerFrame::Pong]);
     assert_eq!(frames(&mut in_room_rx), vec![], "already sees the room itself");
     assert_eq!(frames(&mut stranger_rx), vec![], "not a member");
@@ -116,11 +117,11 @@ fn news_from_a_room_reaches_its_members_elsewhere_only() {
 fn leave_cleans_up_and_is_idempotent() {
     let hub = Hub::new();
     let (a, _rx) = conn(1, 4);
-    hub.join(7, &person(1, "a"), a);
+    hub.join(RoomId(7), &person(1, "a"), a);
     hub.leave(1);
     hub.leave(1);
-    assert_eq!(hub.connections(7), 0);
-    assert!(hub.online(7).is_empty());
+    assert_eq!(hub.connections(RoomId(7)), 0);
+    assert!(hub.online(RoomId(7)).is_empty());
     assert!(hub.read().by_room.is_empty());
     assert!(hub.read().users.is_empty());
 }
@@ -131,14 +132,14 @@ fn a_full_queue_evicts_only_that_connection() {
     let (slow, _slow_rx) = conn(1, 1);
     let ending = slow.ending();
     let (fast, mut fast_rx) = conn(2, 64);
-    hub.join(1, &person(1, "slow"), slow);
-    hub.join(1, &person(2, "fast"), fast);
+    hub.join(RoomId(1), &person(1, "slow"), slow);
+    hub.join(RoomId(1), &person(2, "fast"), fast);
     frames(&mut fast_rx);
     for _ in 0..3 {
-        hub.broadcast(1, Utf8Bytes::from(encode(&ServerFrame::Pong)), None);
+        hub.broadcast(RoomId(1), Utf8Bytes::from(encode(&ServerFrame::Pong)), None);
     }
     // The slow one is gone from the room, and was told so.
-    assert_eq!(hub.online(1), vec!["fast".to_owned()]);
+    assert_eq!(hub.online(RoomId(1)), vec!["fast".to_owned()]);
     assert_eq!(futures::FutureExt::now_or_never(ending.wait()), Some(CLOSE_SLOW_CONSUMER));
     // The fast one got every frame, and heard that the slow one left.
     let got = frames(&mut fast_rx);
@@ -157,13 +158,13 @@ fn a_full_queue_evicts_only_that_connection() {
 fn rename_moves_presence() {
     let hub = Hub::new();
     let (watcher, mut rx) = conn(1, 16);
-    hub.join(1, &person(1, "w"), watcher);
+    hub.join(RoomId(1), &person(1, "w"), watcher);
     let (a, _ra) = conn(2, 16);
-    hub.join(1, &person(2, "old"), a);
+    hub.join(RoomId(1), &person(2, "old"), a);
     frames(&mut rx);
-    hub.rename_user(2, "new");
-    assert_eq!(hub.online(1), vec!["new".to_owned(), "w".to_owned()]);
-    assert_eq!(hub.name_of(2).as_deref(), Some("new"));
+    hub.rename_user(UserId(2), "new");
+    assert_eq!(hub.online(RoomId(1)), vec!["new".to_owned(), "w".to_owned()]);
+    assert_eq!(hub.name_of(UserId(2)).as_deref(), Some("new"));
     let got = frames(&mut rx);
     assert_eq!(got.len(), 2);
 }
@@ -189,18 +190,18 @@ fn ending_a_room_membership_silences_only_that_person_there() {
     let (watcher, mut watcher_rx) = conn(1, 16);
     let (removed, mut removed_rx) = conn(2, 16);
     let (elsewhere, _elsewhere_rx) = conn(3, 16);
-    hub.join(1, &person(1, "w"), watcher);
-    hub.join(1, &person(2, "gone"), removed.clone());
-    hub.join(2, &person(2, "gone"), elsewhere.clone());
+    hub.join(RoomId(1), &person(1, "w"), watcher);
+    hub.join(RoomId(1), &person(2, "gone"), removed.clone());
+    hub.join(RoomId(2), &person(2, "gone"), elsewhere.clone());
     frames(&mut watcher_rx);
     frames(&mut removed_rx);
 
-    assert_eq!(hub.end_in_room(1, 2, CLOSE_REMOVED), 1);
+    assert_eq!(hub.end_in_room(RoomId(1), UserId(2), CLOSE_REMOVED), 1);
     assert_eq!(removed.ending().code(), Some(CLOSE_REMOVED));
     assert!(!elsewhere.is_ending(), "their connection to another room stays");
-    hub.broadcast(1, Utf8Bytes::from(encode(&ServerFrame::Pong)), None);
+    hub.broadcast(RoomId(1), Utf8Bytes::from(encode(&ServerFrame::Pong)), None);
     assert_eq!(frames(&mut removed_rx), vec![], "nothing more of the room");
-    assert_eq!(hub.online(1), vec!["w".to_owned()]);
+    assert_eq!(hub.online(RoomId(1)), vec!["w".to_owned()]);
 }
 
 #[test]
@@ -213,16 +214,16 @@ fn ending_a_session_reaches_its_sockets_joined_or_not() {
     let (other_device, _r3) = conn(3, 16);
     let here = IpAddr::from([127, 0, 0, 1]);
     let caps = SocketCaps { per_account: 10, per_address: 10 };
-    hub.connect(7, session_a.clone(), here, joined.clone(), caps).expect("under the caps");
-    hub.join(1, &person(7, "sam"), joined.clone());
-    hub.connect(7, session_a.clone(), here, unjoined.clone(), caps).expect("under the caps");
-    hub.connect(7, session_b, here, other_device.clone(), caps).expect("under the caps");
+    hub.connect(UserId(7), session_a.clone(), here, joined.clone(), caps).expect("under the caps");
+    hub.join(RoomId(1), &person(7, "sam"), joined.clone());
+    hub.connect(UserId(7), session_a.clone(), here, unjoined.clone(), caps).expect("under the caps");
+    hub.connect(UserId(7), session_b, here, other_device.clone(), caps).expect("under the caps");
 
     assert_eq!(hub.end_session(&session_a, CLOSE_SIGNED_OUT), 2);
     assert_eq!(joined.ending().code(), Some(CLOSE_SIGNED_OUT));
     assert_eq!(unjoined.ending().code(), Some(CLOSE_SIGNED_OUT));
     assert!(!other_device.is_ending());
-    assert_eq!(hub.connections(1), 0);
-    assert_eq!(hub.end_user(7, CLOSE_SIGNED_OUT), 1);
+    assert_eq!(hub.connections(RoomId(1)), 0);
+    assert_eq!(hub.end_user(UserId(7), CLOSE_SIGNED_OUT), 1);
     assert!(other_device.is_ending());
 }

@@ -1,6 +1,8 @@
 //! Group commit: a batch of posts and changes stored in one transaction, then acknowledged,
 //! delivered here and published to the other nodes, in `seq` order.
 
+use crate::ids::RoomId;
+use crate::ids::UserId;
 use std::collections::{BTreeSet, HashMap};
 
 use axum::extract::ws::Utf8Bytes;
@@ -35,10 +37,10 @@ impl Task {
                     }
                 }
                 let version =
-                    |room_id: i64| claimed.get(&room_id).map(|c| c.access_version).unwrap_or_default();
+                    |room_id: RoomId| claimed.get(&room_id).map(|c| c.access_version).unwrap_or_default();
                 // Members of each room, looked up once per batch and only when someone is
                 // connected elsewhere to be told.
-                let mut members: HashMap<i64, Vec<i64>> = HashMap::new();
+                let mut members: HashMap<RoomId, Vec<UserId>> = HashMap::new();
                 for ((change, reply), outcome) in posts.into_iter().zip(outcomes) {
                     let seq = match outcome {
                         Stored::New(stored) => {
@@ -170,7 +172,7 @@ impl Task {
     pub(super) async fn deliver_own(&mut self, change: &Change, seq: i64, frame: String, audience: Audience) {
         let frame = Utf8Bytes::from(frame);
         if let Err(error) = self.deliver(change.room_id(), change.room(), seq, frame, audience).await {
-            tracing::error!(%error, room = change.room_id(), seq, "could not read the events before this one");
+            tracing::error!(%error, room = %change.room_id(), %seq, "could not read the events before this one");
         }
     }
 
@@ -205,9 +207,9 @@ impl Task {
     /// they have here. Best effort, like `notify_activity`.
     pub(super) async fn notify_followers(
         &self,
-        room_id: i64,
+        room_id: RoomId,
         root: i64,
-        author_id: Option<i64>,
+        author_id: Option<UserId>,
         frame: &Utf8Bytes,
     ) {
         match self.store.thread_followers(room_id, root).await {
@@ -224,9 +226,9 @@ impl Task {
     /// `members` caches each room's members for the batch.
     pub(super) async fn notify_activity(
         &self,
-        members: &mut HashMap<i64, Vec<i64>>,
-        room_id: i64,
-        author_id: Option<i64>,
+        members: &mut HashMap<RoomId, Vec<UserId>>,
+        room_id: RoomId,
+        author_id: Option<UserId>,
         activity: &Utf8Bytes,
     ) {
         if !self.hub.anyone_elsewhere(room_id) {
@@ -253,7 +255,7 @@ impl Task {
         let ts = now_ms();
         let mut tx = self.store.begin().await?;
         // The rooms' counters, locked in ascending order until the commit.
-        let rooms: BTreeSet<i64> = posts.iter().map(|(change, _)| change.room_id()).collect();
+        let rooms: BTreeSet<RoomId> = posts.iter().map(|(change, _)| change.room_id()).collect();
         let mut latest = HashMap::with_capacity(rooms.len());
         let mut claimed = HashMap::with_capacity(rooms.len());
         for &room_id in &rooms {

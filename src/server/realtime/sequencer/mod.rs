@@ -21,6 +21,8 @@
 //! `remote` (what other nodes committed, in order, gaps filled from the store) and `replay`
 //! (joining a room). This file holds the handle, what it is sent, and the task's loop.
 
+use crate::ids::RoomId;
+use crate::ids::UserId;
 use std::collections::HashMap;
 
 use tokio::sync::{mpsc, oneshot};
@@ -61,7 +63,7 @@ pub const REPLAY_READ_ROWS: usize = 100;
 pub const QUEUE_CAPACITY: usize = 4_096;
 
 /// A batch's outcomes, the rooms' counters before it, and the files of deleted messages.
-type Batch = (Vec<Stored>, HashMap<i64, RoomClaim>, Vec<crate::attachments::AttachmentId>);
+type Batch = (Vec<Stored>, HashMap<RoomId, RoomClaim>, Vec<crate::attachments::AttachmentId>);
 
 /// Where the outcome of a post goes.
 #[derive(Debug)]
@@ -113,7 +115,7 @@ pub enum Change {
 }
 
 impl Change {
-    fn room_id(&self) -> i64 {
+    fn room_id(&self) -> RoomId {
         match self {
             Change::Post(m) => m.room_id,
             Change::Edit(e) => e.room_id,
@@ -158,7 +160,7 @@ enum Command {
         reply: PostReply,
     },
     Join {
-        room_id: i64,
+        room_id: RoomId,
         room: String,
         person: Person,
         after: Option<ResumeFrom>,
@@ -168,8 +170,8 @@ enum Command {
     /// A person left or was removed from a room: end their connections to it, after
     /// everything queued before.
     Revoke {
-        room_id: i64,
-        user_id: i64,
+        room_id: RoomId,
+        user_id: UserId,
         /// The room's version the removal committed (see [`AccessVersion`]).
         access_version: AccessVersion,
         reply: oneshot::Sender<usize>,
@@ -235,7 +237,7 @@ impl Sequencer {
     /// Join a room: welcome, replay after `after`, then live.
     pub async fn join(
         &self,
-        room_id: i64,
+        room_id: RoomId,
         room: String,
         person: Person,
         after: Option<ResumeFrom>,
@@ -256,8 +258,8 @@ impl Sequencer {
     /// connections were ended.
     pub async fn revoke(
         &self,
-        room_id: i64,
-        user_id: i64,
+        room_id: RoomId,
+        user_id: UserId,
         access_version: AccessVersion,
     ) -> Result<usize, SequencerError> {
         let (reply, done) = oneshot::channel();
@@ -317,7 +319,7 @@ struct Task {
     /// Per room, the highest `seq` this node's sockets have been given (every event up to it,
     /// in order). On one node it is also the room's latest, so a joiner's `welcome` needs no
     /// query. Numbers are given out from the rooms' counter rows (`Store::claim_seqs`).
-    delivered: HashMap<i64, i64>,
+    delivered: HashMap<RoomId, i64>,
     /// Per room, the removals its sockets here have been checked against.
     access: AccessWatch,
 }

@@ -1,6 +1,7 @@
 //! Catching up with other nodes: what they published, delivered in `seq` order with any gap
 //! filled from the store first, and sockets checked again after a removal.
 
+use crate::ids::RoomId;
 use std::collections::HashMap;
 
 use axum::extract::ws::Utf8Bytes;
@@ -15,7 +16,7 @@ use crate::server::storage::store::StoreError;
 impl Task {
     /// The room's latest `seq` as this node's sockets have it. With other nodes the store may
     /// hold more (their events not yet heard): those are delivered first, from the store.
-    pub(super) async fn latest_seq(&mut self, room_id: i64, room: &str) -> Result<i64, StoreError> {
+    pub(super) async fn latest_seq(&mut self, room_id: RoomId, room: &str) -> Result<i64, StoreError> {
         match self.delivered.get(&room_id).copied() {
             Some(seq) if self.cluster.is_none() => Ok(seq),
             Some(seq) => {
@@ -77,7 +78,7 @@ impl Task {
                 // Removals and sign-outs published meanwhile may be lost too: the store says
                 // who may still read what, before anything more is delivered.
                 self.recheck(None).await;
-                let rooms: Vec<i64> = self.delivered.keys().copied().collect();
+                let rooms: Vec<RoomId> = self.delivered.keys().copied().collect();
                 for room_id in rooms {
                     if self.hub.connections(room_id) == 0 {
                         // Nobody here to tell: forget it, a joiner reads the store.
@@ -105,7 +106,7 @@ impl Task {
     /// from it, as a lost event would be (a removal committed meanwhile is checked first, in
     /// [`Task::fill`]). One query for where all the rooms stand, then one read per room behind.
     pub(super) async fn catch_up(&mut self) -> Result<(), StoreError> {
-        let rooms: Vec<i64> =
+        let rooms: Vec<RoomId> =
             self.delivered.keys().copied().filter(|room_id| self.hub.connections(*room_id) > 0).collect();
         if rooms.is_empty() {
             return Ok(());
@@ -123,7 +124,7 @@ impl Task {
     /// person may no longer read their room, as the removal or sign-out's news would have. What
     /// cannot be confirmed ends too (it fails closed): a client reconnects, and its new `hello`
     /// is checked like any other.
-    pub(super) async fn recheck(&mut self, room: Option<i64>) {
+    pub(super) async fn recheck(&mut self, room: Option<RoomId>) {
         let sessions = match room {
             Some(room_id) => self.hub.sessions_in(room_id),
             None => self.hub.sessions(),
@@ -143,9 +144,9 @@ impl Task {
     }
 
     /// Check the room's sockets here before an event committed at `version` reaches them.
-    pub(super) async fn recheck_room(&mut self, room_id: i64, version: AccessVersion) {
+    pub(super) async fn recheck_room(&mut self, room_id: RoomId, version: AccessVersion) {
         self.recheck(Some(room_id)).await;
-        tracing::debug!(room_id, ?version, "checked a room's sockets after a removal or sign-out");
+        tracing::debug!(%room_id, ?version, "checked a room's sockets after a removal or sign-out");
         self.access.checked(room_id, version);
     }
 
@@ -153,7 +154,7 @@ impl Task {
     /// have not had (read from the store). False if they had it already.
     pub(super) async fn deliver(
         &mut self,
-        room_id: i64,
+        room_id: RoomId,
         room: &str,
         seq: i64,
         frame: Utf8Bytes,
@@ -174,13 +175,13 @@ impl Task {
     /// Give one event to its audience among the room's sockets here.
     /// A receipt whose audience cannot be looked up goes to nobody (it fails closed) and
     /// holds up nothing after it: receipts are news, never something a page depends on.
-    async fn broadcast(&self, room_id: i64, frame: Utf8Bytes, audience: Audience) {
+    async fn broadcast(&self, room_id: RoomId, frame: Utf8Bytes, audience: Audience) {
         match audience {
             Audience::Room => self.hub.broadcast(room_id, frame, None),
             Audience::Receipts => match self.store.receipt_audience(room_id).await {
                 Ok(users) => self.hub.broadcast_to(room_id, frame, &users),
                 Err(error) => {
-                    tracing::warn!(%error, room_id, "cannot look up who is told receipts; not told")
+                    tracing::warn!(%error, %room_id, "cannot look up who is told receipts; not told")
                 }
             },
         }
@@ -189,7 +190,7 @@ impl Task {
     /// Broadcast, from the store, the room's events after the last one delivered up to
     /// `up_to`: as a resuming client gets them (messages as they are now, and the changes to
     /// messages delivered before), so no socket sees a gap.
-    pub(super) async fn fill(&mut self, room_id: i64, room: &str, up_to: i64) -> Result<(), StoreError> {
+    pub(super) async fn fill(&mut self, room_id: RoomId, room: &str, up_to: i64) -> Result<(), StoreError> {
         let Some(after) = self.delivered.get(&room_id).copied() else { return Ok(()) };
         if up_to <= after {
             return Ok(());
@@ -203,7 +204,7 @@ impl Task {
             let messages = self.read_between(room_id, room, after, up_to).await?;
             let mut changes = self.store.changes_after(room_id, room, after).await?;
             changes.retain(|change| change_seq(change) <= up_to);
-            tracing::debug!(room_id, after, up_to, messages = messages.len(), "filled a gap from the store");
+            tracing::debug!(%room_id, after, up_to, messages = messages.len(), "filled a gap from the store");
             let mut changes = changes.into_iter().peekable();
             for message in messages {
                 while let Some(change) = changes.next_if(|change| change_seq(change) < message.seq) {
@@ -222,7 +223,7 @@ impl Task {
     /// The room's messages with `after < seq <= up_to`, oldest first.
     pub(super) async fn read_between(
         &self,
-        room_id: i64,
+        room_id: RoomId,
         room: &str,
         mut after: i64,
         up_to: i64,

@@ -4,6 +4,7 @@
 use super::{
     REPLAY_CHUNK_MAX_BYTES, REPLAY_CHUNK_MIN_BYTES, REPLAY_READ_ROWS, SequencerError, Task, change_seq,
 };
+use crate::ids::RoomId;
 use crate::model::ChatMessage;
 use crate::protocol::{ErrorCode, HISTORY_PAGE, RESUME_MAX, ResumeFrom, ServerFrame};
 use crate::server::realtime::hub::{Outbox, Person};
@@ -12,7 +13,7 @@ use crate::server::storage::store::StoreError;
 impl Task {
     pub(super) async fn join(
         &mut self,
-        room_id: i64,
+        room_id: RoomId,
         room: &str,
         person: &Person,
         after: Option<ResumeFrom>,
@@ -45,7 +46,7 @@ impl Task {
     /// Queue `welcome` and whatever the client missed onto its own queue.
     pub(super) async fn replay(
         &mut self,
-        room_id: i64,
+        room_id: RoomId,
         room: &str,
         person: &Person,
         after: Option<ResumeFrom>,
@@ -131,7 +132,7 @@ impl Task {
     /// would take more than `budget` bytes (never more than that is read).
     pub(super) async fn gather(
         &self,
-        room_id: i64,
+        room_id: RoomId,
         room: &str,
         mut after: i64,
         up_to: i64,

@@ -14,6 +14,7 @@
 //! connection carries on. Only a frame over [`MAX_FRAME_BYTES`] closes it (1009), because
 //! the transport refuses to read it at all.
 
+use crate::ids::UserId;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -93,7 +94,7 @@ where
         let caller = &connection.caller;
         let outbox = caller.admitted.outbox.clone();
         let id = outbox.id;
-        tracing::info!(conn = id, peer = %connection.peer, user = caller.person.user_id, "connected");
+        tracing::info!(conn = %id, peer = %connection.peer, user = %caller.person.user_id, "connected");
         let heard = Arc::new(Heard::new());
         let session_left = Duration::from_millis(u64::try_from(caller.expires_at - now_ms()).unwrap_or(0));
         let writer = Writer {
@@ -156,7 +157,7 @@ impl Heard {
 
 /// Tell those who share a room with this person that they came online or went offline here,
 /// unless they are online on another node as well (then nothing changed for anyone).
-fn announce_person(state: &AppState, user_id: i64, username: String, online: bool) {
+fn announce_person(state: &AppState, user_id: UserId, username: String, online: bool) {
     if !state.hub.remote().is_online(user_id) {
         crate::server::realtime::presence::announce_person(
             &state.store,

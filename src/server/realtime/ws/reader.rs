@@ -1,6 +1,7 @@
 //! The reader: each frame the client sends, decoded, checked and acted on; a bad frame gets
 //! an `error` frame and the connection carries on.
 
+use crate::ids::RoomId;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -54,7 +55,7 @@ pub(super) fn reader_close(end: ReaderEnd) -> Option<(u16, &'static str)> {
 
 /// The connection's joined state.
 pub(super) struct Joined {
-    room_id: i64,
+    room_id: RoomId,
     room: String,
     /// A member may talk; anyone else (a reader of a public room) may only listen.
     member: bool,
@@ -317,7 +318,7 @@ impl<'a> Reader<'a> {
     /// The text's HTML and whom it mentions; `None` (the client told) if the store cannot say.
     async fn prepare_text(
         &self,
-        room_id: i64,
+        room_id: RoomId,
         body: &str,
         client_id: &str,
     ) -> Option<(String, Vec<crate::server::messages::mentions::Mentioned>)> {
@@ -438,7 +439,7 @@ impl<'a> Reader<'a> {
 
     /// The checks every write shares: a valid `client_id`, the joined room, membership. The
     /// id, the room's id and its name, or `None` after refusing.
-    async fn admit_write(&mut self, room: String, client_id: String) -> Option<(String, i64, String)> {
+    async fn admit_write(&mut self, room: String, client_id: String) -> Option<(String, RoomId, String)> {
         let client_id = match validate_client_id(&client_id) {
             Ok(id) => id.to_owned(),
             Err(error) => {

@@ -1,5 +1,6 @@
 //! The upgrade: where the request comes from, who sends it, the caps, then the transport.
 
+use crate::ids::UserId;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -52,7 +53,7 @@ pub async fn upgrade(
         per_address: state.config.max_sockets_per_address,
     };
     if let Err(error) = state.hub.connect(user.id, session.id, peer.ip(), outbox.clone(), caps) {
-        tracing::warn!(%peer, user = user.id, %error, "refusing WebSocket");
+        tracing::warn!(%peer, user = %user.id, %error, "refusing WebSocket");
         let message = format!("{error}; close one before opening another");
         return (StatusCode::TOO_MANY_REQUESTS, message).into_response();
     }
@@ -64,7 +65,7 @@ pub async fn upgrade(
         match limits.open_socket(me, alive_for, user.id, address, (caps.per_account, caps.per_address)).await
         {
             Allowance::Spent => {
-                tracing::warn!(%peer, user = user.id, "refusing WebSocket: socket caps over all nodes");
+                tracing::warn!(%peer, user = %user.id, "refusing WebSocket: socket caps over all nodes");
                 let message = "too many connections open for this account or address over all nodes; \
                                close one before opening another";
                 return (StatusCode::TOO_MANY_REQUESTS, message).into_response();
@@ -100,7 +101,7 @@ pub(super) struct Admitted {
 pub(super) struct SharedSocket {
     limits: SharedLimits,
     me: Arc<str>,
-    user_id: i64,
+    user_id: UserId,
     address: std::net::IpAddr,
 }
 
