@@ -3,6 +3,7 @@
 //! Plain data with no I/O, so every rule about ordering, duplicates and retries is unit-tested
 //! natively. `client::connection` feeds it server frames; the components render it.
 
+use crate::ids::Seq;
 use serde::{Deserialize, Serialize};
 
 use crate::attachments::Attachment;
@@ -64,7 +65,7 @@ pub fn follow_receipt(receipts: &mut Vec<Receipt>, receipt: Receipt) {
 
 /// Who has read up to message `seq` and no further, by display name (not `me`): what
 /// "Seen by" under it says. Each reader shows once, at the newest message they have read.
-pub fn seen_by(receipts: &[Receipt], seq: i64, me: &str) -> Vec<String> {
+pub fn seen_by(receipts: &[Receipt], seq: Seq, me: &str) -> Vec<String> {
     let mut names: Vec<String> =
         receipts.iter().filter(|r| r.seq == seq && r.username != me).map(|r| r.name.clone()).collect();
     names.sort();
@@ -88,7 +89,7 @@ pub fn seen_by_text(names: &[String]) -> String {
 
 /// The room's pins after message `target` was pinned (`pin`) or unpinned (`None`): the most
 /// recently pinned first.
-pub fn follow_pin(pins: &mut Vec<crate::model::Pin>, target: i64, pin: Option<crate::model::Pin>) {
+pub fn follow_pin(pins: &mut Vec<crate::model::Pin>, target: Seq, pin: Option<crate::model::Pin>) {
     pins.retain(|p| p.message.seq != target);
     if let Some(pin) = pin {
         let at = pins.partition_point(|p| (p.at, p.message.seq) > (pin.at, pin.message.seq));
@@ -112,7 +113,7 @@ pub enum Scope {
     #[default]
     Room,
     /// One thread: its root, then its replies.
-    Thread(i64),
+    Thread(Seq),
 }
 
 impl Scope {
@@ -134,14 +135,14 @@ pub struct Timeline {
     next_notice: u64,
     /// Highest `seq` applied: a message's, or an edit's or deletion's (they take the room's
     /// next `seq` too). Where a resume starts.
-    high_water: i64,
+    high_water: Seq,
     scope: Scope,
 }
 
 impl Timeline {
     pub fn from_page(page: HistoryPage) -> Self {
         Self {
-            high_water: page.messages.last().map_or(0, |m| m.seq),
+            high_water: page.messages.last().map_or(Seq::ZERO, |m| m.seq),
             lines: page.messages.into_iter().map(Line::Message).collect(),
             has_older: page.has_older,
             next_notice: 0,
@@ -165,7 +166,7 @@ impl Timeline {
     }
 
     /// The thread this timeline shows, if it shows one.
-    pub fn thread_root(&self) -> Option<i64> {
+    pub fn thread_root(&self) -> Option<Seq> {
         match self.scope {
             Scope::Room => None,
             Scope::Thread(root) => Some(root),
@@ -180,26 +181,26 @@ impl Timeline {
     }
 
     /// Highest `seq` applied (a message, an edit or a deletion): where a resume starts.
-    pub fn last_seq(&self) -> i64 {
+    pub fn last_seq(&self) -> Seq {
         self.high_water
     }
 
     /// The newest message held: how far a person who sees this timeline has read. (Changes
     /// and receipts move the resume point, not this: a receipt never makes anyone read again.)
-    pub fn newest_message(&self) -> i64 {
-        self.messages().next_back().map_or(0, |m| m.seq)
+    pub fn newest_message(&self) -> Seq {
+        self.messages().next_back().map_or(Seq::ZERO, |m| m.seq)
     }
 
     /// Receipt `seq`: someone's read position moved. Only the resume point moves; true if it
     /// is news (not a replay of one applied).
-    pub fn noted(&mut self, seq: i64) -> bool {
+    pub fn noted(&mut self, seq: Seq) -> bool {
         let news = seq > self.high_water;
         self.high_water = self.high_water.max(seq);
         news
     }
 
     /// Lowest `seq` held (of a thread, its first reply held): where "load older" continues.
-    pub fn first_seq(&self) -> Option<i64> {
+    pub fn first_seq(&self) -> Option<Seq> {
         let root = usize::from(self.thread_root().is_some());
         self.messages().nth(root).map(|m| m.seq)
     }
@@ -224,7 +225,7 @@ impl Timeline {
 
     /// Thread `root` is now `thread` (from a reply): a summary never goes back, so a replay
     /// of an older reply leaves a newer count alone.
-    fn thread_grew(&mut self, root: i64, thread: &ThreadSummary) {
+    fn thread_grew(&mut self, root: Seq, thread: &ThreadSummary) {
         let held = self.lines.iter_mut().find_map(|line| match line {
             Line::Message(m) if m.seq == root => Some(m),
             _ => None,
@@ -238,7 +239,7 @@ impl Timeline {
 
     /// An edit (`seq`) of message `target`: its current text. Applied once; a change to a
     /// message not held (older than the pages loaded) only moves the resume point.
-    pub fn edited(&mut self, seq: i64, target: i64, edit: Edit) -> bool {
+    pub fn edited(&mut self, seq: Seq, target: Seq, edit: Edit) -> bool {
         let excerpt = Quote::excerpt_of(&edit.body);
         self.requote(target, |quote| quote.excerpt.clone_from(&excerpt));
         self.change(seq, target, |m| {
@@ -250,26 +251,26 @@ impl Timeline {
     }
 
     /// Message `target`'s reactions as of change `seq`.
-    pub fn reacted(&mut self, seq: i64, target: i64, reactions: Vec<Reaction>) -> bool {
+    pub fn reacted(&mut self, seq: Seq, target: Seq, reactions: Vec<Reaction>) -> bool {
         self.change(seq, target, |m| m.reactions = reactions)
     }
 
     /// Message `target` pinned (`on`) or unpinned as of change `seq`. True if the change is
     /// news (not one already applied), whether or not the message is on the page: the room's
     /// list of pins follows it either way.
-    pub fn pinned(&mut self, seq: i64, target: i64, on: bool) -> bool {
+    pub fn pinned(&mut self, seq: Seq, target: Seq, on: bool) -> bool {
         let news = seq > self.high_water;
         self.change(seq, target, |m| m.pinned = on);
         news
     }
 
     /// Message `target`'s link preview as of change `seq` (`None`: its author removed it).
-    pub fn previewed(&mut self, seq: i64, target: i64, preview: Option<LinkPreview>) -> bool {
+    pub fn previewed(&mut self, seq: Seq, target: Seq, preview: Option<LinkPreview>) -> bool {
         self.change(seq, target, |m| m.preview = preview.map(Box::new))
     }
 
     /// A deletion (`seq`) of message `target`: nothing of it is kept but its place.
-    pub fn deleted(&mut self, seq: i64, target: i64) -> bool {
+    pub fn deleted(&mut self, seq: Seq, target: Seq) -> bool {
         self.requote(target, |quote| {
             quote.deleted = true;
             quote.excerpt.clear();
@@ -286,7 +287,7 @@ impl Timeline {
     }
 
     /// Replies quoting message `target` follow its change.
-    fn requote(&mut self, target: i64, apply: impl Fn(&mut Quote)) {
+    fn requote(&mut self, target: Seq, apply: impl Fn(&mut Quote)) {
         for line in &mut self.lines {
             if let Line::Message(m) = line
                 && let Some(quote) = m.reply_to.as_mut().filter(|q| q.seq == target)
@@ -296,7 +297,7 @@ impl Timeline {
         }
     }
 
-    fn change(&mut self, seq: i64, target: i64, apply: impl FnOnce(&mut ChatMessage)) -> bool {
+    fn change(&mut self, seq: Seq, target: Seq, apply: impl FnOnce(&mut ChatMessage)) -> bool {
         if seq <= self.high_water {
             return false;
         }
@@ -316,7 +317,7 @@ impl Timeline {
 
     /// The latest page, replacing everything: the client was too far behind to replay.
     pub fn resync(&mut self, messages: Vec<ChatMessage>) {
-        self.high_water = self.high_water.max(messages.last().map_or(0, |m| m.seq));
+        self.high_water = self.high_water.max(messages.last().map_or(Seq::ZERO, |m| m.seq));
         self.lines = messages.into_iter().map(Line::Message).collect();
         self.has_older = true;
         self.notice("Reconnected after a long gap: showing the latest messages.".to_owned());
@@ -324,7 +325,7 @@ impl Timeline {
 
     /// Older messages, placed before what is held (after a thread's root).
     pub fn prepend(&mut self, page: HistoryPage) {
-        let first = self.first_seq().unwrap_or(i64::MAX);
+        let first = self.first_seq().unwrap_or(Seq(i64::MAX));
         let older: Vec<Line> =
             page.messages.into_iter().filter(|m| m.seq < first).map(Line::Message).collect();
         let at = usize::from(self.thread_root().is_some());
@@ -363,7 +364,7 @@ pub struct Pending {
     pub reply_to: Option<Quote>,
     /// The thread it goes to (its root), and whether to the room too.
     #[serde(default)]
-    pub thread: Option<i64>,
+    pub thread: Option<Seq>,
     #[serde(default)]
     pub also_to_room: bool,
     pub status: PendingStatus,
@@ -481,6 +482,7 @@ mod tests {
     use super::*;
 
     fn pin(seq: i64, at: i64) -> crate::model::Pin {
+        let seq = Seq(seq);
         crate::model::Pin {
             message: Quote {
                 seq,
@@ -499,19 +501,19 @@ mod tests {
     #[test]
     fn pins_follow_their_frames() {
         let mut pins = Vec::new();
-        follow_pin(&mut pins, 3, Some(pin(3, 100)));
-        follow_pin(&mut pins, 5, Some(pin(5, 300)));
-        follow_pin(&mut pins, 4, Some(pin(4, 200)));
-        let order = |pins: &[crate::model::Pin]| pins.iter().map(|p| p.message.seq).collect::<Vec<_>>();
+        follow_pin(&mut pins, Seq(3), Some(pin(3, 100)));
+        follow_pin(&mut pins, Seq(5), Some(pin(5, 300)));
+        follow_pin(&mut pins, Seq(4), Some(pin(4, 200)));
+        let order = |pins: &[crate::model::Pin]| pins.iter().map(|p| p.message.seq.0).collect::<Vec<_>>();
         assert_eq!(order(&pins), [5, 4, 3]);
         // A pin heard again (a replay) replaces itself; an unpin takes it away.
-        follow_pin(&mut pins, 4, Some(pin(4, 200)));
-        follow_pin(&mut pins, 5, None);
+        follow_pin(&mut pins, Seq(4), Some(pin(4, 200)));
+        follow_pin(&mut pins, Seq(5), None);
         assert_eq!(order(&pins), [4, 3]);
     }
 
     fn receipt(username: &str, seq: i64) -> Receipt {
-        Receipt { username: username.into(), name: username.to_uppercase(), seq }
+        Receipt { username: username.into(), name: username.to_uppercase(), seq: Seq(seq) }
     }
 
     /// Each reader is kept at the furthest they have read, whatever order receipts come in,
@@ -523,10 +525,10 @@ mod tests {
         follow_receipt(&mut receipts, receipt("ann", 4));
         follow_receipt(&mut receipts, receipt("bo", 7));
         follow_receipt(&mut receipts, receipt("bo", 5));
-        assert_eq!(seen_by(&receipts, 7, "me"), ["BO"]);
-        assert_eq!(seen_by(&receipts, 4, "me"), ["ANN"]);
-        assert_eq!(seen_by(&receipts, 4, "ann"), Vec::<String>::new());
-        assert_eq!(seen_by(&receipts, 5, "me"), Vec::<String>::new());
+        assert_eq!(seen_by(&receipts, Seq(7), "me"), ["BO"]);
+        assert_eq!(seen_by(&receipts, Seq(4), "me"), ["ANN"]);
+        assert_eq!(seen_by(&receipts, Seq(4), "ann"), Vec::<String>::new());
+        assert_eq!(seen_by(&receipts, Seq(5), "me"), Vec::<String>::new());
     }
 
     #[test]
@@ -545,19 +547,20 @@ mod tests {
     fn a_receipt_moves_the_resume_point_only() {
         let mut timeline =
             Timeline::from_page(HistoryPage { messages: vec![msg(1), msg(2)], has_older: false });
-        assert!(timeline.noted(3));
-        assert!(!timeline.noted(3), "a replayed receipt is no news");
-        assert_eq!((timeline.last_seq(), timeline.newest_message()), (3, 2));
+        assert!(timeline.noted(Seq(3)));
+        assert!(!timeline.noted(Seq(3)), "a replayed receipt is no news");
+        assert_eq!((timeline.last_seq(), timeline.newest_message()), (Seq(3), Seq(2)));
         assert!(!timeline.push(msg(3)), "nothing at or before the resume point is taken again");
         assert!(timeline.push(msg(4)));
-        assert_eq!(timeline.newest_message(), 4);
+        assert_eq!(timeline.newest_message(), Seq(4));
     }
 
     fn edit(body: &str, edited_at: i64) -> Edit {
         Edit { body: body.into(), html: String::new(), edited_at, mentions: Vec::new() }
     }
 
-    fn msg(seq: i64) -> ChatMessage {
+    fn msg(n: i64) -> ChatMessage {
+        let seq = Seq(n);
         ChatMessage {
             room: "general".into(),
             seq,
@@ -584,7 +587,7 @@ mod tests {
     }
 
     fn seqs(timeline: &Timeline) -> Vec<i64> {
-        timeline.messages().map(|m| m.seq).collect()
+        timeline.messages().map(|m| m.seq.0).collect()
     }
 
     fn pending(id: &str) -> Pending {
@@ -598,7 +601,7 @@ mod tests {
         assert!(t.push(msg(3)));
         assert!(!t.push(msg(1)));
         assert_eq!(seqs(&t), vec![1, 2, 3]);
-        assert_eq!(t.last_seq(), 3);
+        assert_eq!(t.last_seq(), Seq(3));
     }
 
     #[test]
@@ -621,17 +624,17 @@ mod tests {
     #[test]
     fn changes_apply_once_in_order_and_move_the_resume_point() {
         let mut t = Timeline::from_page(HistoryPage { messages: vec![msg(1), msg(2)], has_older: false });
-        assert!(t.edited(3, 1, edit("fixed", 99)));
+        assert!(t.edited(Seq(3), Seq(1), edit("fixed", 99)));
         // The same change again (a replay overlapping the live stream): no effect.
-        assert!(!t.edited(3, 1, edit("stale", 98)));
-        assert!(t.deleted(4, 2));
-        assert!(!t.edited(5, 2, edit("back from the dead", 100)));
-        assert_eq!(t.last_seq(), 5);
+        assert!(!t.edited(Seq(3), Seq(1), edit("stale", 98)));
+        assert!(t.deleted(Seq(4), Seq(2)));
+        assert!(!t.edited(Seq(5), Seq(2), edit("back from the dead", 100)));
+        assert_eq!(t.last_seq(), Seq(5));
         // A message older than the change is not taken as new.
         assert!(!t.push(msg(4)));
         assert!(t.push(msg(6)));
         let held: Vec<(i64, String, bool, Option<i64>)> =
-            t.messages().map(|m| (m.seq, m.body.clone(), m.deleted, m.edited_at)).collect();
+            t.messages().map(|m| (m.seq.0, m.body.clone(), m.deleted, m.edited_at)).collect();
         assert_eq!(
             held,
             vec![
@@ -641,23 +644,23 @@ mod tests {
             ]
         );
         // A change to a message not loaded still moves the resume point.
-        assert!(!t.deleted(7, 100));
-        assert_eq!(t.last_seq(), 7);
+        assert!(!t.deleted(Seq(7), Seq(100)));
+        assert_eq!(t.last_seq(), Seq(7));
         let thumbs = vec![Reaction { emoji: "👍".into(), users: vec!["a".into()] }];
         let key = t.lines[0].key();
-        assert!(t.reacted(8, 1, thumbs.clone()));
+        assert!(t.reacted(Seq(8), Seq(1), thumbs.clone()));
         assert_ne!(t.lines[0].key(), key, "a reaction redraws the message");
-        assert!(!t.reacted(8, 1, Vec::new()));
+        assert!(!t.reacted(Seq(8), Seq(1), Vec::new()));
         assert_eq!(t.messages().next().map(|m| m.reactions.clone()), Some(thumbs));
     }
 
     fn reply(seq: i64, root: i64, replies: i64, also_in_room: bool) -> ChatMessage {
         let thread = ThreadSummary { replies, last_at: seq, people: vec!["a".into()] };
-        ChatMessage { thread_root: Some(root), also_in_room, thread: Some(thread), ..msg(seq) }
+        ChatMessage { thread_root: Some(Seq(root)), also_in_room, thread: Some(thread), ..msg(seq) }
     }
 
     fn replies_of(timeline: &Timeline, root: i64) -> Option<i64> {
-        timeline.messages().find(|m| m.seq == root).and_then(|m| m.thread.as_ref()).map(|t| t.replies)
+        timeline.messages().find(|m| m.seq == Seq(root)).and_then(|m| m.thread.as_ref()).map(|t| t.replies)
     }
 
     #[test]
@@ -675,20 +678,20 @@ mod tests {
             assert!(t.push(reply(4, 1, 2, true)));
             // Another thread's reply: only the count of its root (not held here) would move.
             assert!(!t.push(reply(5, 2, 1, false)));
-            assert_eq!(t.last_seq(), 5, "every reply moves the resume point");
+            assert_eq!(t.last_seq(), Seq(5), "every reply moves the resume point");
         }
         assert_eq!(seqs(&room), [1, 2, 4]);
         assert_eq!(seqs(&thread), [1, 3, 4]);
         assert_eq!(replies_of(&room, 2), Some(1));
         // A count never goes back (a reply heard again, from an older summary).
-        room.thread_grew(1, &ThreadSummary { replies: 1, last_at: 3, people: Vec::new() });
+        room.thread_grew(Seq(1), &ThreadSummary { replies: 1, last_at: 3, people: Vec::new() });
         assert_eq!(replies_of(&room, 1), Some(2));
         // Older replies go after the root, and "load older" continues from the first reply.
         let mut thread = Timeline::thread(ThreadPage {
             root: msg(1),
             replies: HistoryPage { messages: vec![reply(5, 1, 2, false)], has_older: true },
         });
-        assert_eq!(thread.first_seq(), Some(5));
+        assert_eq!(thread.first_seq(), Some(Seq(5)));
         thread.prepend(HistoryPage { messages: vec![reply(3, 1, 1, false)], has_older: false });
         assert_eq!(seqs(&thread), [1, 3, 5]);
         assert!(!thread.has_older);
@@ -696,7 +699,7 @@ mod tests {
 
     #[test]
     fn empty_timeline_resumes_from_zero() {
-        assert_eq!(Timeline::default().last_seq(), 0);
+        assert_eq!(Timeline::default().last_seq(), Seq(0));
         assert_eq!(Timeline::default().first_seq(), None);
     }
 

@@ -3,6 +3,7 @@
 //! One `ChatState` per page, provided through context. It is `Copy` (signals are arena
 //! handles), so event handlers and the connection task capture it freely.
 
+use crate::ids::Seq;
 use futures::channel::mpsc::UnboundedSender;
 use leptos::prelude::*;
 
@@ -69,7 +70,7 @@ pub struct ChatState {
     pub thread_draft: StoredValue<String>,
     /// Followed threads with replies this person has not seen, as `(room, root)`: the
     /// sidebar counts them; `thread_reply` frames add to them.
-    pub unread_threads: RwSignal<Vec<(String, i64)>>,
+    pub unread_threads: RwSignal<Vec<(String, Seq)>>,
     pub outbox: RwSignal<Outbox>,
     /// The signed-in person's display name; `None` until there is one (then nothing is sent).
     pub name: RwSignal<Option<String>>,
@@ -92,9 +93,9 @@ pub struct ChatState {
     pub draft: StoredValue<String>,
     /// The first message from someone else after the person's read position when the page was
     /// made: where the "New messages" line goes. Fixed for the page's life.
-    pub first_unread: StoredValue<Option<i64>>,
+    pub first_unread: StoredValue<Option<Seq>>,
     /// The message the page opened at (a search result), shown instead of the newest.
-    pub target: StoredValue<Option<i64>>,
+    pub target: StoredValue<Option<Seq>>,
     /// Until when the person paused notifications ("do not disturb"), if they did.
     pub quiet_until: StoredValue<Option<i64>>,
     /// Messages in this room that arrived while the tab was hidden: the title counts them.
@@ -112,12 +113,12 @@ pub struct ChatState {
     /// Whether this person pins and unpins in the room.
     pub may_pin: StoredValue<bool>,
     /// The room's messages this person saved (`seq`s).
-    pub saved: RwSignal<Vec<i64>>,
+    pub saved: RwSignal<Vec<Seq>>,
     /// How far each other member has read the room ("Seen by"): as the page was made, then as
     /// `read` frames say; `None` where this person is not shown read receipts.
     pub receipts: RwSignal<Option<Vec<crate::model::Receipt>>>,
     /// The message whose actions a tap showed, on a touch screen (`components::message_touch`).
-    pub selected: RwSignal<Option<i64>>,
+    pub selected: RwSignal<Option<Seq>>,
     /// Minutes east of UTC for showing times: 0 on the server, the browser's own once hydrated.
     pub utc_offset: RwSignal<i64>,
     /// The people this person blocks, by username: their messages show collapsed, and

@@ -84,7 +84,7 @@ mod tests {
     fn msg(seq: i64, username: &str, ts: i64) -> Line {
         Line::Message(ChatMessage {
             room: "general".into(),
-            seq,
+            seq: crate::ids::Seq(seq),
             client_id: format!("c{seq}"),
             author: username.to_uppercase(),
             username: username.into(),

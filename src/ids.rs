@@ -57,24 +57,37 @@ pub struct Seq(pub i64);
 impl Seq {
     /// Before the room's first event.
     pub const ZERO: Seq = Seq(0);
+}
 
-    /// The position right after this one.
-    pub fn next(self) -> Seq {
-        Seq(self.0.saturating_add(1))
+/// `n` positions later (or earlier, for a negative `n`), as `Instant + Duration` is.
+impl std::ops::Add<i64> for Seq {
+    type Output = Seq;
+
+    fn add(self, n: i64) -> Seq {
+        Seq(self.0.saturating_add(n))
     }
+}
 
-    /// The position right before this one (never below [`Seq::ZERO`]).
-    pub fn previous(self) -> Seq {
-        Seq(self.0.saturating_sub(1).max(0))
+impl std::ops::AddAssign<i64> for Seq {
+    fn add_assign(&mut self, n: i64) {
+        *self = *self + n;
     }
+}
 
-    /// `count` positions after this one.
-    pub fn plus(self, count: i64) -> Seq {
-        Seq(self.0.saturating_add(count))
+/// `n` positions earlier.
+impl std::ops::Sub<i64> for Seq {
+    type Output = Seq;
+
+    fn sub(self, n: i64) -> Seq {
+        Seq(self.0.saturating_sub(n))
     }
+}
 
-    /// How many positions lie after `earlier` up to this one (negative if it is later).
-    pub fn since(self, earlier: Seq) -> i64 {
+/// How many positions lie between two: a count, not a position.
+impl std::ops::Sub<Seq> for Seq {
+    type Output = i64;
+
+    fn sub(self, earlier: Seq) -> i64 {
         self.0.saturating_sub(earlier.0)
     }
 }
@@ -82,5 +95,13 @@ impl Seq {
 impl fmt::Display for Seq {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.0.fmt(f)
+    }
+}
+
+impl std::str::FromStr for Seq {
+    type Err = std::num::ParseIntError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        text.parse().map(Seq)
     }
 }

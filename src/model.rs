@@ -1,5 +1,6 @@
 //! Data both sides hold: a stored chat message, and how its time is shown.
 
+use crate::ids::Seq;
 use serde::{Deserialize, Serialize};
 
 use crate::attachments::Attachment;
@@ -10,7 +11,7 @@ use crate::attachments::Attachment;
 pub struct ChatMessage {
     pub room: String,
     /// Position in the room, assigned by the server: 1, 2, 3 … with no gaps.
-    pub seq: i64,
+    pub seq: Seq,
     /// The sender's id for this message; lets the sender match it to its pending copy.
     pub client_id: String,
     /// The author's display name when they sent it: what to show.
@@ -58,7 +59,7 @@ pub struct ChatMessage {
     /// A reply in the thread of message `thread_root` (in the same room): shown in the
     /// thread, and in the room's timeline only when `also_in_room`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub thread_root: Option<i64>,
+    pub thread_root: Option<Seq>,
     /// A thread reply its author sent to the room too.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub also_in_room: bool,
@@ -111,7 +112,7 @@ impl ChatMessage {
 
 /// Where message `seq` of `room` opens, scrolled to it: in its thread when it is a reply in
 /// one (`thread_root`), else in the room.
-pub fn message_path(room: &str, seq: i64, thread_root: Option<i64>) -> String {
+pub fn message_path(room: &str, seq: Seq, thread_root: Option<Seq>) -> String {
     match thread_root {
         Some(root) => format!("/r/{room}/t/{root}?at={seq}#t-{seq}"),
         None => format!("/r/{room}?at={seq}#m-{seq}"),
@@ -119,12 +120,12 @@ pub fn message_path(room: &str, seq: i64, thread_root: Option<i64>) -> String {
 }
 
 /// The page of thread `root` in `room`.
-pub fn thread_path(room: &str, root: i64) -> String {
+pub fn thread_path(room: &str, root: Seq) -> String {
     format!("/r/{room}/t/{root}")
 }
 
 /// Where a message is reported to the room's moderators (the server's page alone).
-pub fn report_path(room: &str, seq: i64) -> String {
+pub fn report_path(room: &str, seq: Seq) -> String {
     format!("/r/{room}/report/{seq}")
 }
 
@@ -184,10 +185,10 @@ pub struct SavedMessage {
     pub room: String,
     /// `#name`, or the other person in a conversation.
     pub room_title: String,
-    pub seq: i64,
+    pub seq: Seq,
     /// The thread it is a reply in (its root), if it is: the link opens there.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub thread_root: Option<i64>,
+    pub thread_root: Option<Seq>,
     pub author: String,
     pub username: String,
     /// The text as typed (empty for a message of attachments only).
@@ -232,14 +233,14 @@ pub struct Receipt {
     pub username: String,
     /// Their display name.
     pub name: String,
-    pub seq: i64,
+    pub seq: Seq,
 }
 
 /// The message a reply answers, in brief.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Quote {
-    pub seq: i64,
+    pub seq: Seq,
     /// Display name and username of its author.
     pub author: String,
     pub username: String,

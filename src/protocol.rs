@@ -9,6 +9,7 @@
 //! them: the composer counts characters against [`MAX_BODY_CHARS`] before it sends.
 
 use crate::attachments::{AttachmentId, MAX_ATTACHMENTS_PER_MESSAGE};
+use crate::ids::Seq;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::model::{ChatMessage, Pin, Reaction};
@@ -98,11 +99,11 @@ pub enum ClientFrame {
         attachments: Vec<AttachmentId>,
         /// The `seq` of the message in this room this one answers.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        reply_to: Option<i64>,
+        reply_to: Option<Seq>,
         /// Reply in the thread of message `thread` (a thread's root, or any reply in it):
         /// the message goes to the thread, not the room's timeline.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        thread: Option<i64>,
+        thread: Option<Seq>,
         /// With `thread`: show the reply in the room's timeline too.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         also_to_room: bool,
@@ -113,7 +114,7 @@ pub enum ClientFrame {
         #[serde(default = "default_room")]
         room: String,
         client_id: String,
-        seq: i64,
+        seq: Seq,
         body: String,
     },
     /// Delete message `seq`: your own, or anyone's in a room you moderate. Answered with `ack`
@@ -122,7 +123,7 @@ pub enum ClientFrame {
         #[serde(default = "default_room")]
         room: String,
         client_id: String,
-        seq: i64,
+        seq: Seq,
     },
     /// React to message `seq` with `emoji`, or take that reaction back if it is there.
     /// Answered with `ack` and broadcast as `reactions`.
@@ -130,7 +131,7 @@ pub enum ClientFrame {
         #[serde(default = "default_room")]
         room: String,
         client_id: String,
-        seq: i64,
+        seq: Seq,
         emoji: String,
     },
     /// Pin message `seq` to the room (`pinned: true`) or take its pin away: a room's
@@ -140,7 +141,7 @@ pub enum ClientFrame {
         #[serde(default = "default_room")]
         room: String,
         client_id: String,
-        seq: i64,
+        seq: Seq,
         pinned: bool,
     },
     /// Remove the link preview of message `seq`, one's own: it is shown no more, and not
@@ -149,7 +150,7 @@ pub enum ClientFrame {
         #[serde(default = "default_room")]
         room: String,
         client_id: String,
-        seq: i64,
+        seq: Seq,
     },
     /// Application-level liveness check; the server answers `pong`. Browsers cannot see
     /// WebSocket pings, so this is how a page notices a dead network.
@@ -170,7 +171,7 @@ pub enum ServerFrame {
         conn_id: u64,
         room: String,
         /// Highest `seq` stored in the room when the client joined.
-        latest_seq: i64,
+        latest_seq: Seq,
         /// Display names online now, each once.
         online: Vec<String>,
     },
@@ -180,8 +181,8 @@ pub enum ServerFrame {
     /// change's own place in the room's order.
     Edited {
         room: String,
-        seq: i64,
-        target: i64,
+        seq: Seq,
+        target: Seq,
         body: String,
         #[serde(default, skip_serializing_if = "String::is_empty")]
         html: String,
@@ -191,15 +192,15 @@ pub enum ServerFrame {
         mentions: Vec<String>,
     },
     /// Message `target` was deleted: show a placeholder. `seq` is the change's own place.
-    Deleted { room: String, seq: i64, target: i64 },
+    Deleted { room: String, seq: Seq, target: Seq },
     /// Message `target`'s reactions are now these. `seq` is the change's own place.
-    Reactions { room: String, seq: i64, target: i64, reactions: Vec<Reaction> },
+    Reactions { room: String, seq: Seq, target: Seq, reactions: Vec<Reaction> },
     /// Message `target` is now pinned (`pin`, with who pinned it and when) or no longer is
     /// (`pin` left out). `seq` is the change's own place.
     Pinned {
         room: String,
-        seq: i64,
-        target: i64,
+        seq: Seq,
+        target: Seq,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pin: Option<Pin>,
     },
@@ -207,20 +208,20 @@ pub enum ServerFrame {
     /// none (`preview` left out: its author removed it). `seq` is the change's own place.
     Preview {
         room: String,
-        seq: i64,
-        target: i64,
+        seq: Seq,
+        target: Seq,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         preview: Option<crate::model::LinkPreview>,
     },
     /// `receipt.username` has read the room up to message `receipt.seq` (the newest by
     /// someone else they have passed). `seq` is the receipt's own place. Only to members who
     /// keep receipts on, in conversations and rooms of at most [`MAX_RECEIPT_ROOM_MEMBERS`].
-    Read { room: String, seq: i64, receipt: crate::model::Receipt },
+    Read { room: String, seq: Seq, receipt: crate::model::Receipt },
     /// Several stored messages in `seq` order: a resume replay, or with `resync` set, the
     /// latest page for a client that was too far behind (it should replace what it shows).
     Messages { room: String, messages: Vec<ChatMessage>, resync: bool },
     /// The sender's message is durably stored as `seq`.
-    Ack { room: String, client_id: String, seq: i64 },
+    Ack { room: String, client_id: String, seq: Seq },
     /// Someone came online or went offline in the room. `username` says who; `name` is what
     /// to show. `online` is the count of distinct people now.
     Presence {
@@ -243,7 +244,7 @@ pub enum ServerFrame {
     /// unread counts. `author` is the sender's display name, `username` their account.
     Activity {
         room: String,
-        seq: i64,
+        seq: Seq,
         author: String,
         #[serde(default)]
         username: String,
@@ -257,7 +258,7 @@ pub enum ServerFrame {
         /// of the thread, not of the room (no unread count, and it notifies only the people it
         /// mentions).
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        thread_root: Option<i64>,
+        thread_root: Option<Seq>,
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         also_in_room: bool,
     },
@@ -266,8 +267,8 @@ pub enum ServerFrame {
     /// `message` too; this says it is news for you.
     ThreadReply {
         room: String,
-        root: i64,
-        seq: i64,
+        root: Seq,
+        seq: Seq,
         author: String,
         username: String,
         /// The start of its text (at most 100 characters, on one line), for a notification.
@@ -297,7 +298,7 @@ pub enum ServerFrame {
 impl ServerFrame {
     /// The place in its room's order of a change to a message (`edited`, `deleted`,
     /// `reactions`, `pinned`, `read`); `None` for any other frame.
-    pub fn change_seq(&self) -> Option<i64> {
+    pub fn change_seq(&self) -> Option<Seq> {
         match self {
             ServerFrame::Edited { seq, .. }
             | ServerFrame::Deleted { seq, .. }
@@ -366,14 +367,14 @@ pub enum ErrorCode {
 /// clear error and still let the client join fresh.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ResumeFrom {
-    Seq(i64),
+    Seq(Seq),
     Invalid,
 }
 
 impl Serialize for ResumeFrom {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
-            ResumeFrom::Seq(seq) => serializer.serialize_i64(*seq),
+            ResumeFrom::Seq(seq) => serializer.serialize_i64(seq.0),
             ResumeFrom::Invalid => serializer.serialize_str("invalid"),
         }
     }
@@ -383,7 +384,7 @@ impl<'de> Deserialize<'de> for ResumeFrom {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = serde_json::Value::deserialize(deserializer)?;
         Ok(match value.as_i64() {
-            Some(seq) if seq >= 0 => ResumeFrom::Seq(seq),
+            Some(seq) if seq >= 0 => ResumeFrom::Seq(Seq(seq)),
             _ => ResumeFrom::Invalid,
         })
     }
@@ -597,7 +598,7 @@ mod tests {
     fn server_message_is_flat() {
         let frame = ServerFrame::Message(ChatMessage {
             room: "general".into(),
-            seq: 7,
+            seq: Seq(7),
             client_id: "abc".into(),
             author: "alice".into(),
             username: "alice".into(),
@@ -638,7 +639,7 @@ mod tests {
         let frame = decode_client(r#"{"v":1,"type":"hello","name":"al","after":-3}"#).unwrap();
         assert!(matches!(frame, ClientFrame::Hello { after: Some(ResumeFrom::Invalid), .. }));
         let frame = decode_client(r#"{"v":1,"type":"hello","name":"al","after":12}"#).unwrap();
-        assert!(matches!(frame, ClientFrame::Hello { after: Some(ResumeFrom::Seq(12)), .. }));
+        assert!(matches!(frame, ClientFrame::Hello { after: Some(ResumeFrom::Seq(Seq(12))), .. }));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use crate::support::media_fixtures as fixtures;
 use banter::attachments::{AttachmentKind, MAX_ATTACHMENTS_PER_MESSAGE};
+use banter::ids::Seq;
 use banter::model::ChatMessage;
 use banter::protocol::{ClientFrame, ErrorCode, ResumeFrom, ServerFrame};
 
@@ -62,7 +63,7 @@ async fn a_photo_reaches_the_room_upright_and_without_its_location() {
     assert_eq!((attachment["width"].as_u64(), attachment["height"].as_u64()), (Some(20), Some(40)));
 
     send_with(&mut alice, "general", "p1", "look", &[&attachment]).await;
-    assert!(alice.ack("p1").await > 0);
+    assert!(alice.ack("p1").await > Seq::ZERO);
     let heard = message(&mut bob, "p1").await;
     assert_eq!(heard.body, "look");
     let carried = &heard.attachments[0];
@@ -87,7 +88,7 @@ async fn a_photo_reaches_the_room_upright_and_without_its_location() {
 
     // A resume replays it with its attachments; the server's page shows the thumbnail.
     let mut late = server.connect("carol").await;
-    late.send(&ClientFrame::Hello { room: "general".into(), after: Some(ResumeFrom::Seq(0)) }).await;
+    late.send(&ClientFrame::Hello { room: "general".into(), after: Some(ResumeFrom::Seq(Seq(0))) }).await;
     let (replay, _) = late.until(|f| matches!(f, ServerFrame::Messages { .. })).await;
     let ServerFrame::Messages { messages, .. } = replay else { unreachable!() };
     let replayed = messages.iter().find(|m| m.client_id == "p1").expect("replayed");

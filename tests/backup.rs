@@ -3,6 +3,7 @@
 //! same history and a client resumes without a gap, and refused when corrupted or too new.
 
 use banter::api::ChatPage;
+use banter::ids::Seq;
 use banter::protocol::{ClientFrame, ServerFrame};
 use banter::server::Config;
 use banter::server::operators::backup::{Manifest, backup, restore};
@@ -82,7 +83,7 @@ async fn a_backup_taken_while_messages_stream_in_restores_to_the_same_history() 
     let again = TestServer::start_on(&place.database, place.storage(), |_| {}).await;
     let page: ChatPage = json_body(&again.call("/api/load_chat", &ann, "room=general").await);
     let last_seq = page.history.messages.last().map(|m| m.seq).expect("history");
-    assert_eq!(last_seq, last, "the same history, up to the moment of the backup");
+    assert_eq!(last_seq, Seq(last), "the same history, up to the moment of the backup");
     let with_photo = page.history.messages.iter().find(|m| m.client_id == "photo").map(|m| m.seq);
     // Ann's session was kept (`--keep-sessions`): her page resumes where it was.
     let mut resumed = Client::connect(&again.ws_url(), &ann).await;

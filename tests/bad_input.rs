@@ -1,5 +1,6 @@
 //! Each kind of bad input gets its documented answer, and the connection keeps working.
 
+use banter::ids::Seq;
 use banter::protocol::{ClientFrame, ErrorCode, MAX_BODY_CHARS, MAX_FRAME_BYTES, ServerFrame};
 use futures::SinkExt;
 use tokio_tungstenite::tungstenite::Message;
@@ -55,7 +56,7 @@ async fn each_bad_frame_gets_an_error_and_the_connection_lives_on() {
 
     // After all that, a good message still goes through.
     c.send_message("good", "still here").await;
-    assert_eq!(c.ack("good").await, 1);
+    assert_eq!(c.ack("good").await, Seq(1));
 }
 
 #[tokio::test]
@@ -63,7 +64,7 @@ async fn a_message_of_exactly_the_maximum_is_accepted() {
     let server = TestServer::start().await;
     let mut c = server.join("max").await;
     c.send_message("max", &"é".repeat(MAX_BODY_CHARS)).await;
-    assert_eq!(c.ack("max").await, 1);
+    assert_eq!(c.ack("max").await, Seq(1));
 }
 
 #[tokio::test]
@@ -90,7 +91,7 @@ async fn an_oversized_frame_closes_with_1009_and_others_carry_on() {
         }
     }
     other.send_message("fine", "the server is fine").await;
-    assert_eq!(other.ack("fine").await, 1);
+    assert_eq!(other.ack("fine").await, Seq(1));
 }
 
 #[tokio::test]
@@ -118,5 +119,5 @@ async fn a_fast_sender_is_rate_limited_and_others_are_not() {
     assert!(limited >= 5, "the excess is refused, got {limited}");
     // Another client's rate is its own.
     calm.send_message("calm-1", "hello").await;
-    assert!(calm.ack("calm-1").await > 0);
+    assert!(calm.ack("calm-1").await > Seq::ZERO);
 }

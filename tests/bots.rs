@@ -4,6 +4,7 @@
 
 use banter::api::BotsList;
 use banter::api::ChatPage;
+use banter::ids::Seq;
 use banter::model::BotToken;
 use banter::protocol::{CLOSE_SIGNED_OUT, ClientFrame, ServerFrame};
 
@@ -68,9 +69,9 @@ async fn a_bot_posts_and_reads_with_its_token_and_is_marked_as_a_bot() {
     let post = r#"{"client_id":"build-41","body":"build **41** passed"}"#;
     let posted = api(&server, "POST", &path, &token, Some(post)).await;
     assert!(posted.starts_with("HTTP/1.1 201"), "{posted}");
-    let seq = json(&posted)["seq"].as_i64().expect("a seq");
+    let seq = Seq(json(&posted)["seq"].as_i64().expect("a seq"));
     // A retry is stored once.
-    assert_eq!(json(&api(&server, "POST", &path, &token, Some(post)).await)["seq"].as_i64(), Some(seq));
+    assert_eq!(json(&api(&server, "POST", &path, &token, Some(post)).await)["seq"].as_i64(), Some(seq.0));
     let (frame, _) = anns.until(|f| matches!(f, ServerFrame::Message(m) if m.seq == seq)).await;
     let ServerFrame::Message(heard) = frame else { unreachable!() };
     assert!(heard.bot && heard.username == "ci-bot", "{heard:?}");
@@ -80,7 +81,7 @@ async fn a_bot_posts_and_reads_with_its_token_and_is_marked_as_a_bot() {
     let bodies: Vec<&str> =
         read["messages"].as_array().expect("messages").iter().filter_map(|m| m["body"].as_str()).collect();
     assert_eq!(bodies, ["build **41** passed"]);
-    assert_eq!(read["latest_seq"].as_i64(), Some(seq));
+    assert_eq!(read["latest_seq"].as_i64(), Some(seq.0));
     assert_eq!(read["messages"][0]["bot"], true);
 
     // Its page and its member list say it is a bot.

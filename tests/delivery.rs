@@ -1,5 +1,6 @@
 //! Nothing lost, nothing doubled: resume, idempotent resend, slow consumers.
 
+use banter::ids::Seq;
 use banter::protocol::{CLOSE_SLOW_CONSUMER, ErrorCode, HISTORY_PAGE, RESUME_MAX, ServerFrame};
 
 use crate::support::{Client, Event, FreshDatabase, TestServer, eventually};
@@ -19,22 +20,22 @@ async fn resume_replays_what_was_missed_once_in_order() {
     let mut a = server.join("ann").await;
     let mut b = server.join("bob").await;
     send_many(&mut a, "before", 3).await;
-    let (_, _) = b.until(|f| matches!(f, ServerFrame::Message(m) if m.seq == 3)).await;
+    let (_, _) = b.until(|f| matches!(f, ServerFrame::Message(m) if m.seq == Seq(3))).await;
     drop(b);
 
     send_many(&mut a, "while-away", 5).await;
 
-    let mut b = server.join_after("bob", Some(3)).await;
+    let mut b = server.join_after("bob", Some(Seq(3))).await;
     let replay = b.next().await;
     let ServerFrame::Messages { messages, resync: false, .. } = replay else {
         panic!("expected a replay, got {replay:?}");
     };
-    let seqs: Vec<i64> = messages.iter().map(|m| m.seq).collect();
-    assert_eq!(seqs, vec![4, 5, 6, 7, 8]);
+    let seqs: Vec<Seq> = messages.iter().map(|m| m.seq).collect();
+    assert_eq!(seqs, (4..=8).map(Seq).collect::<Vec<_>>());
     // Then live, with nothing repeated.
     a.send_message("after", "live again").await;
     let (frame, skipped) = b.until(|f| matches!(f, ServerFrame::Message(_))).await;
-    assert!(matches!(frame, ServerFrame::Message(ref m) if m.seq == 9));
+    assert!(matches!(frame, ServerFrame::Message(ref m) if m.seq == Seq(9)));
     assert!(skipped.iter().all(|f| matches!(f, ServerFrame::Presence { .. })));
 }
 
@@ -43,7 +44,7 @@ async fn resume_when_up_to_date_replays_nothing() {
     let server = TestServer::start().await;
     let mut a = server.join("ann").await;
     send_many(&mut a, "m", 2).await;
-    let mut b = server.join_after("bob", Some(2)).await;
+    let mut b = server.join_after("bob", Some(Seq(2))).await;
     assert!(b.round_trip().await.is_empty());
 }
 
@@ -75,11 +76,11 @@ async fn a_client_too_far_behind_gets_a_resync() {
     let mut a = server.join("ann").await;
     let total = usize::try_from(RESUME_MAX).unwrap() + 10;
     send_many(&mut a, "bulk", total).await;
-    let mut b = server.join_after("bob", Some(1)).await;
+    let mut b = server.join_after("bob", Some(Seq(1))).await;
     match b.next().await {
         ServerFrame::Messages { messages, resync: true, .. } => {
             assert_eq!(messages.len(), HISTORY_PAGE);
-            assert_eq!(messages.last().map(|m| m.seq), Some(total as i64));
+            assert_eq!(messages.last().map(|m| m.seq), Some(Seq(total as i64)));
         }
         other => panic!("expected a resync, got {other:?}"),
     }
@@ -91,7 +92,7 @@ async fn a_resume_from_the_future_or_garbage_is_an_error_then_a_fresh_start() {
     let mut a = server.join("ann").await;
     send_many(&mut a, "m", 2).await;
 
-    let mut future = server.join_after("future", Some(999)).await;
+    let mut future = server.join_after("future", Some(Seq(999))).await;
     assert!(matches!(future.next().await, ServerFrame::Error { code: ErrorCode::InvalidResume, .. }));
     match future.next().await {
         ServerFrame::Messages { messages, resync: true, .. } => assert_eq!(messages.len(), 2),
@@ -105,7 +106,7 @@ async fn a_resume_from_the_future_or_garbage_is_an_error_then_a_fresh_start() {
     assert!(matches!(garbage.next().await, ServerFrame::Messages { resync: true, .. }));
     // And it is a working member.
     garbage.send_message("g1", "hi").await;
-    assert_eq!(garbage.ack("g1").await, 3);
+    assert_eq!(garbage.ack("g1").await, Seq(3));
 }
 
 #[tokio::test]
@@ -142,7 +143,7 @@ async fn a_slow_consumer_never_delays_others_and_loses_nothing() {
             }
             if let Some(last) = window.last() {
                 let seq = publisher.ack(&format!("p{last}")).await;
-                fast_has_read.wait_for(|read| *read >= seq).await.expect("the fast reader reads on");
+                fast_has_read.wait_for(|read| *read >= seq.0).await.expect("the fast reader reads on");
             }
         }
         publisher
@@ -153,8 +154,8 @@ async fn a_slow_consumer_never_delays_others_and_loses_nothing() {
         let mut next_seq = 1;
         while next_seq <= count {
             if let ServerFrame::Message(m) = fast.next().await {
-                assert_eq!(m.seq, next_seq);
-                let _ = read_up_to.send(m.seq);
+                assert_eq!(m.seq.0, next_seq);
+                let _ = read_up_to.send(m.seq.0);
                 next_seq += 1;
             }
         }
@@ -171,8 +172,8 @@ async fn a_slow_consumer_never_delays_others_and_loses_nothing() {
     loop {
         match slow.event().await {
             Event::Frame(ServerFrame::Message(m)) => {
-                assert_eq!(m.seq, last_seen + 1, "no gap before the close");
-                last_seen = m.seq;
+                assert_eq!(m.seq.0, last_seen + 1, "no gap before the close");
+                last_seen = m.seq.0;
             }
             Event::Frame(_) => {}
             Event::Closed(Some(frame)) => {
@@ -187,12 +188,12 @@ async fn a_slow_consumer_never_delays_others_and_loses_nothing() {
     assert!(last_seen < count, "it really was behind");
 
     // Resuming from where it got to brings the rest, once.
-    let mut resumed = server.join_after("slow", Some(last_seen)).await;
+    let mut resumed = server.join_after("slow", Some(Seq(last_seen))).await;
     let mut seqs = Vec::new();
     while seqs.len() < usize::try_from(count - last_seen).unwrap() {
         match resumed.next().await {
             ServerFrame::Messages { messages, resync: false, .. } => {
-                seqs.extend(messages.iter().map(|m| m.seq));
+                seqs.extend(messages.iter().map(|m| m.seq.0));
             }
             other => panic!("expected a replay, got {other:?}"),
         }
@@ -208,7 +209,7 @@ async fn a_locked_database_refuses_the_send_and_the_resend_succeeds() {
     let server = TestServer::start_fresh(FreshDatabase::sqlite(), |c| c.busy_timeout_ms = 200).await;
     let mut a = server.join("ann").await;
     a.send_message("before", "fine").await;
-    assert_eq!(a.ack("before").await, 1);
+    assert_eq!(a.ack("before").await, Seq(1));
 
     // Another process holds the write lock.
     let url = server.database.to_string();
@@ -225,7 +226,7 @@ async fn a_locked_database_refuses_the_send_and_the_resend_succeeds() {
     sqlx::query("ROLLBACK").execute(&mut locker).await.expect("unlock");
     // The server stayed up; the client's resend of the same message is stored once.
     a.send_message("during", "while locked").await;
-    assert_eq!(a.ack("during").await, 2);
+    assert_eq!(a.ack("during").await, Seq(2));
     a.send_message("after", "and on").await;
-    assert_eq!(a.ack("after").await, 3);
+    assert_eq!(a.ack("after").await, Seq(3));
 }

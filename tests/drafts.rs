@@ -2,13 +2,14 @@
 //! alone, and goes once the message is sent, by whatever path.
 
 use banter::api::ChatPage;
+use banter::ids::Seq;
 use banter::load::client::session_cookie;
 use banter::model::Draft;
 
 use crate::support::{TestServer, json_body};
 
 /// Keep `body` (answering `reply_to`) as the draft in `room`: the whole answer.
-async fn save(server: &TestServer, cookie: &str, room: &str, body: &str, reply_to: Option<i64>) -> String {
+async fn save(server: &TestServer, cookie: &str, room: &str, body: &str, reply_to: Option<Seq>) -> String {
     let reply = reply_to.map(|seq| format!("&reply_to={seq}")).unwrap_or_default();
     let form = format!("room={room}&body={}{reply}", crate::support::form_value(body));
     server.call("/api/save_draft", cookie, &form).await

@@ -102,7 +102,7 @@ async fn a_persons_archive_holds_their_data_and_nothing_of_rooms_they_left_or_ne
     let messages = messages.as_array().unwrap();
     assert_eq!(messages.len(), 1, "{messages:?}");
     let message = &messages[0];
-    assert_eq!((message["body"].as_str(), message["seq"].as_i64()), (Some("final words"), Some(mine)));
+    assert_eq!((message["body"].as_str(), message["seq"].as_i64()), (Some("final words"), Some(mine.0)));
     assert_eq!(message["edits"].as_array().map(Vec::len), Some(1));
     assert_eq!(message["reactions"][0]["emoji"], "👍");
     assert_eq!(message["reactions"][0]["users"][0], "bob");

@@ -1,5 +1,6 @@
 //! Every message reaches every member once, in order; presence follows connections.
 
+use banter::ids::Seq;
 use banter::protocol::{PresenceEvent, ServerFrame};
 
 use crate::support::TestServer;
@@ -36,8 +37,8 @@ async fn three_clients_each_get_every_message_once_in_order() {
         // Nothing further is queued: no duplicate, no stray ack.
         let rest = client.round_trip().await;
         assert!(rest.is_empty(), "unexpected extra frames: {rest:?}");
-        let seqs: Vec<i64> = messages.iter().map(|m| m.0).collect();
-        assert_eq!(seqs, (1..=9).collect::<Vec<_>>(), "seq 1..9, in order, each once");
+        let seqs: Vec<Seq> = messages.iter().map(|m| m.0).collect();
+        assert_eq!(seqs, (1..=9).map(Seq).collect::<Vec<_>>(), "seq 1..9, in order, each once");
         streams.push(messages);
     }
     assert_eq!(streams[0], streams[1]);

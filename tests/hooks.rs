@@ -4,6 +4,7 @@
 //! else may make, see or revoke them.
 
 use banter::api::{ChatPage, IntegrationsPage};
+use banter::ids::Seq;
 use banter::model::HookUrl;
 use banter::protocol::ServerFrame;
 
@@ -51,9 +52,9 @@ async fn a_webhook_posts_live_under_its_name_and_a_retry_stores_once() {
     let key = "Idempotency-Key: deploy-7\r\n";
     let posted = send(&server, &url, "application/json", key, payload).await;
     assert!(posted.starts_with("HTTP/1.1 200"), "{posted}");
-    let seq = json_body::<serde_json::Value>(&posted)["seq"].as_i64().expect("a seq");
+    let seq = Seq(json_body::<serde_json::Value>(&posted)["seq"].as_i64().expect("a seq"));
     let again = send(&server, &url, "application/json", key, payload).await;
-    assert_eq!(json_body::<serde_json::Value>(&again)["seq"].as_i64(), Some(seq), "stored once");
+    assert_eq!(json_body::<serde_json::Value>(&again)["seq"].as_i64(), Some(seq.0), "stored once");
 
     let (frame, _) = bobs.until(|f| matches!(f, ServerFrame::Message(m) if m.seq == seq)).await;
     let ServerFrame::Message(heard) = frame else { unreachable!() };

@@ -1,6 +1,7 @@
 //! Whatever a client sends, the server answers with documented frames and stays up; and a few
 //! seconds of misbehaving clients beside honest ones cost the honest ones nothing.
 
+use banter::ids::Seq;
 use banter::protocol::{ClientFrame, MAX_FRAME_BYTES, ServerFrame};
 use futures::SinkExt;
 use proptest::strategy::{Strategy, ValueTree};
@@ -71,7 +72,7 @@ async fn arbitrary_frames_get_documented_answers_and_the_connection_lives_on() {
     // The server is fine for everyone else too.
     let mut other = server.join("other").await;
     other.send_message("ok1", "still here").await;
-    assert!(other.ack("ok1").await > 0);
+    assert!(other.ack("ok1").await > Seq::ZERO);
 }
 
 /// One honest person: sends `count` messages, reading as it goes.
@@ -130,14 +131,14 @@ async fn honest_clients_lose_nothing_beside_misbehaving_ones() {
     drop((ann, bob, misbehaving));
 
     // The watcher saw every honest message exactly once, in order, each person's in their order.
-    let mut seen: Vec<(i64, String)> = Vec::new();
+    let mut seen: Vec<(Seq, String)> = Vec::new();
     while seen.len() < 200 {
         if let ServerFrame::Message(message) = watcher.next().await {
             seen.push((message.seq, message.body));
         }
     }
-    let seqs: Vec<i64> = seen.iter().map(|(seq, _)| *seq).collect();
-    assert_eq!(seqs, (1..=200).collect::<Vec<_>>(), "gap-free, no duplicate");
+    let seqs: Vec<Seq> = seen.iter().map(|(seq, _)| *seq).collect();
+    assert_eq!(seqs, (1..=200).map(Seq).collect::<Vec<_>>(), "gap-free, no duplicate");
     for name in ["ann", "bob"] {
         let theirs: Vec<String> =
             seen.iter().filter(|(_, b)| b.starts_with(name)).map(|(_, b)| b.clone()).collect();

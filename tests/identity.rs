@@ -2,6 +2,7 @@
 //! decided by account, client ids scoped to their author, and display names that cannot hide
 //! what they are.
 
+use banter::ids::Seq;
 use banter::protocol::{ClientFrame, PresenceEvent, ServerFrame};
 
 use crate::support::{TestServer, header};
@@ -34,13 +35,13 @@ async fn two_people_with_one_display_name_stay_two_people() {
     let mut mallory = server.join("mallory").await;
 
     alice.send_message("same-id", "from the real alice").await;
-    assert_eq!(alice.ack("same-id").await, 1);
+    assert_eq!(alice.ack("same-id").await, Seq(1));
     // Mallory reuses alice's client_id: a new message of hers, not an ack of alice's.
     mallory.send_message("same-id", "from mallory").await;
-    assert_eq!(mallory.ack("same-id").await, 2);
+    assert_eq!(mallory.ack("same-id").await, Seq(2));
     // Alice's retry is still idempotent.
     alice.send_message("same-id", "from the real alice").await;
-    assert_eq!(alice.ack("same-id").await, 1);
+    assert_eq!(alice.ack("same-id").await, Seq(1));
 
     let mut heard = Vec::new();
     while heard.len() < 2 {

@@ -1,6 +1,7 @@
 //! Every limit is per person, or per address where there is no person yet: more sockets,
 //! tabs or parallel requests buy nobody a bigger allowance.
 
+use banter::ids::Seq;
 use std::time::Instant;
 
 use banter::protocol::{
@@ -108,7 +109,7 @@ async fn the_message_rate_is_per_person_across_sockets_and_forms() {
     // Someone else is not affected.
     let mut bob = server.join("bob").await;
     bob.send_message("c1", "bob's turn").await;
-    assert!(bob.ack("c1").await > 0);
+    assert!(bob.ack("c1").await > Seq::ZERO);
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@
 //! was left unread and unpushed, only about rooms the person is in, and its one-click link
 //! turns digests off.
 
+use banter::ids::Seq;
 use banter::protocol::CLOSE_SIGNED_OUT;
 use banter::server::Config;
 
@@ -279,14 +280,14 @@ async fn a_message_is_due_once_the_delay_has_passed_and_is_claimed_by_one_node_o
     let due = store.digests_due(sent, 10).await.expect("read");
     assert_eq!(
         due.iter().map(|d| (d.user_id, d.seq, d.body.as_str())).collect::<Vec<_>>(),
-        [(ann_id, 1, "are you there?")]
+        [(ann_id, Seq(1), "are you there?")]
     );
     // Of two nodes claiming the same digest, one does; a push noted meanwhile wins too.
     let room_id = due[0].room_id;
-    assert_eq!(store.claim_digest(ann_id, &[(room_id, None, 1)]).await.expect("claimed"), [room_id]);
-    assert!(store.claim_digest(ann_id, &[(room_id, None, 1)]).await.expect("read").is_empty());
-    store.mark_told(ann_id, room_id, 2).await.expect("noted");
-    assert!(store.claim_digest(ann_id, &[(room_id, Some(1), 3)]).await.expect("read").is_empty());
+    assert_eq!(store.claim_digest(ann_id, &[(room_id, None, Seq(1))]).await.expect("claimed"), [room_id]);
+    assert!(store.claim_digest(ann_id, &[(room_id, None, Seq(1))]).await.expect("read").is_empty());
+    store.mark_told(ann_id, room_id, Seq(2)).await.expect("noted");
+    assert!(store.claim_digest(ann_id, &[(room_id, Some(Seq(1)), Seq(3))]).await.expect("read").is_empty());
     assert!(store.digests_due(sent, 10).await.expect("read").is_empty(), "told once");
     store.set_email_digests(ann_id, false).await.expect("off");
     assert!(

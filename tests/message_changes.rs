@@ -1,19 +1,20 @@
 //! Edits and deletions travel like messages: committed, sequenced, broadcast, replayed. A
 //! client that was away sees each change once, in order, and ends with the current state.
 
+use banter::ids::Seq;
 use banter::protocol::{ClientFrame, ErrorCode, ResumeFrom, ServerFrame};
 
 use crate::support::{Client, TestServer, eventually};
 
-async fn change(client: &mut Client, frame: ClientFrame) -> Result<i64, ErrorCode> {
+async fn change(client: &mut Client, frame: ClientFrame) -> Result<Seq, ErrorCode> {
     client.change(frame).await
 }
 
-fn edit(room: &str, id: &str, seq: i64, body: &str) -> ClientFrame {
+fn edit(room: &str, id: &str, seq: Seq, body: &str) -> ClientFrame {
     ClientFrame::Edit { room: room.into(), client_id: id.into(), seq, body: body.into() }
 }
 
-fn delete(room: &str, id: &str, seq: i64) -> ClientFrame {
+fn delete(room: &str, id: &str, seq: Seq) -> ClientFrame {
     ClientFrame::Delete { room: room.into(), client_id: id.into(), seq }
 }
 
@@ -40,7 +41,7 @@ async fn a_client_that_was_away_sees_each_change_once_and_the_final_state() {
         .await;
     let m2 = alice.ack("m2").await;
     // Carol holds everything so far, then goes away.
-    let carol = server.join_after("carol", Some(0)).await;
+    let carol = server.join_after("carol", Some(Seq(0))).await;
     drop(carol);
 
     let e1 = change(&mut alice, edit("general", "e1", m1, "first")).await.expect("edited");
@@ -116,7 +117,7 @@ async fn only_authors_edit_and_only_authors_or_moderators_delete() {
     assert_eq!(change(&mut bob, edit("general", "b1", a1, "bob's now")).await, Err(ErrorCode::NotYours));
     // #general has no moderator: nobody deletes anyone else's message there.
     assert_eq!(change(&mut bob, delete("general", "b2", a1)).await, Err(ErrorCode::NotYours));
-    assert_eq!(change(&mut bob, delete("general", "b3", 999)).await, Err(ErrorCode::NoSuchMessage));
+    assert_eq!(change(&mut bob, delete("general", "b3", Seq(999))).await, Err(ErrorCode::NoSuchMessage));
     let gone = change(&mut alice, delete("general", "a2", a1)).await.expect("deleted");
     assert!(gone > a1);
     assert_eq!(change(&mut alice, edit("general", "a3", a1, "back")).await, Err(ErrorCode::NoSuchMessage));
@@ -126,7 +127,7 @@ async fn only_authors_edit_and_only_authors_or_moderators_delete() {
     server.cookie("cat").await;
     let room = server.private_room(&ann, "club", &["cat"]).await;
     let mut cat = server.connect("cat").await;
-    cat.send(&ClientFrame::Hello { room: room.clone(), after: Some(ResumeFrom::Seq(0)) }).await;
+    cat.send(&ClientFrame::Hello { room: room.clone(), after: Some(ResumeFrom::Seq(Seq(0))) }).await;
     cat.send(&ClientFrame::Send {
         room: room.clone(),
         client_id: "c1".into(),
@@ -199,7 +200,7 @@ async fn a_reply_carries_a_quote_that_follows_the_original() {
     let mut bob = server.join("bob").await;
     alice.send_message("q1", "what time is the meeting?").await;
     let q1 = alice.ack("q1").await;
-    let reply = |id: &str, to: i64| ClientFrame::Send {
+    let reply = |id: &str, to: Seq| ClientFrame::Send {
         room: "general".into(),
         client_id: id.into(),
         body: "at noon".into(),
@@ -218,7 +219,7 @@ async fn a_reply_carries_a_quote_that_follows_the_original() {
         (q1, "alice", "what time is the meeting?")
     );
     // No such message: refused, nothing stored.
-    bob.send(&reply("r2", 999)).await;
+    bob.send(&reply("r2", Seq(999))).await;
     let (frame, _) =
         bob.until(|f| matches!(f, ServerFrame::Error { client_id: Some(id), .. } if id == "r2")).await;
     assert!(matches!(frame, ServerFrame::Error { code: ErrorCode::NoSuchMessage, .. }));

@@ -3,6 +3,7 @@
 //! log is for moderators only.
 
 use banter::api::{ChatPage, ModerationPage};
+use banter::ids::Seq;
 use banter::protocol::{CLOSE_REMOVED, ClientFrame, ErrorCode};
 
 use crate::support::{Client, Event, TestServer, json_body};
@@ -13,12 +14,12 @@ async fn join(server: &TestServer, username: &str, room: &str) -> Client {
 }
 
 /// Post `body` in `room`; its `seq`.
-async fn say(client: &mut Client, room: &str, id: &str, body: &str) -> i64 {
+async fn say(client: &mut Client, room: &str, id: &str, body: &str) -> Seq {
     client.say(room, id, body).await
 }
 
 /// Delete message `seq` in `room`: its `seq` as a change, or the error.
-async fn delete(client: &mut Client, room: &str, id: &str, seq: i64) -> Result<i64, ErrorCode> {
+async fn delete(client: &mut Client, room: &str, id: &str, seq: Seq) -> Result<Seq, ErrorCode> {
     client.change(ClientFrame::Delete { room: room.into(), client_id: id.into(), seq }).await
 }
 

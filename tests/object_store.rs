@@ -5,6 +5,7 @@
 //! The rest of the attachment tests run on a bucket too in the PostgreSQL run of the suite
 //! (`tests/support/object_store.rs`).
 
+use banter::ids::Seq;
 use banter::protocol::ClientFrame;
 use banter::server::{self, Config};
 
@@ -134,7 +135,7 @@ async fn when_the_store_is_gone_uploads_fail_clearly_and_chat_goes_on() {
 
     // Text is not held up by files.
     alice_ws.send_message("t1", "still here").await;
-    assert!(alice_ws.ack("t1").await > 0);
+    assert!(alice_ws.ack("t1").await > Seq::ZERO);
 }
 
 #[tokio::test]

@@ -1,5 +1,6 @@
 //! The server-rendered page, the no-JavaScript form, and history pagination.
 
+use banter::ids::Seq;
 use banter::model::ChatMessage;
 use banter::protocol::{HISTORY_PAGE, ServerFrame};
 
@@ -129,18 +130,18 @@ async fn pages_walk_back_through_history_without_gaps_or_overlap() {
     let seqs = |messages: &[ChatMessage]| messages.iter().map(|m| m.seq).collect::<Vec<_>>();
 
     let latest = store.page(room, "general", None, HISTORY_PAGE).await.unwrap();
-    assert_eq!(seqs(&latest.messages), (71..=120).collect::<Vec<_>>());
+    assert_eq!(seqs(&latest.messages), (71..=120).map(Seq).collect::<Vec<_>>());
     assert!(latest.has_older);
-    let middle = store.page(room, "general", Some(71), HISTORY_PAGE).await.unwrap();
-    assert_eq!(seqs(&middle.messages), (21..=70).collect::<Vec<_>>());
+    let middle = store.page(room, "general", Some(Seq(71)), HISTORY_PAGE).await.unwrap();
+    assert_eq!(seqs(&middle.messages), (21..=70).map(Seq).collect::<Vec<_>>());
     assert!(middle.has_older);
-    let oldest = store.page(room, "general", Some(21), HISTORY_PAGE).await.unwrap();
-    assert_eq!(seqs(&oldest.messages), (1..=20).collect::<Vec<_>>());
+    let oldest = store.page(room, "general", Some(Seq(21)), HISTORY_PAGE).await.unwrap();
+    assert_eq!(seqs(&oldest.messages), (1..=20).map(Seq).collect::<Vec<_>>());
     assert!(!oldest.has_older);
-    let before_first = store.page(room, "general", Some(1), HISTORY_PAGE).await.unwrap();
+    let before_first = store.page(room, "general", Some(Seq(1)), HISTORY_PAGE).await.unwrap();
     assert!(before_first.messages.is_empty() && !before_first.has_older);
     // Exactly one page's worth: no phantom "older".
-    let exact = store.page(room, "general", Some(51), HISTORY_PAGE).await.unwrap();
+    let exact = store.page(room, "general", Some(Seq(51)), HISTORY_PAGE).await.unwrap();
     assert_eq!(exact.messages.len(), HISTORY_PAGE);
     assert!(!exact.has_older);
 }
@@ -170,7 +171,10 @@ async fn the_older_page_server_function_answers_json() {
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     let json = response.split("\r\n\r\n").nth(1).unwrap_or_default();
     let page: banter::model::HistoryPage = serde_json::from_str(json).expect("a history page");
-    assert_eq!(page.messages.iter().map(|m| m.seq).collect::<Vec<_>>(), (1..=10).collect::<Vec<_>>());
+    assert_eq!(
+        page.messages.iter().map(|m| m.seq).collect::<Vec<_>>(),
+        (1..=10).map(Seq).collect::<Vec<_>>()
+    );
     assert!(!page.has_older);
 }
 

@@ -2,13 +2,14 @@
 //! everywhere) and session expiry end the sockets they concern at once, with a documented
 //! close code, and nothing sent on them afterwards is stored or relayed.
 
+use banter::ids::Seq;
 use banter::protocol::{CLOSE_REMOVED, CLOSE_SIGNED_OUT, ClientFrame, ErrorCode, ResumeFrom, ServerFrame};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 use crate::support::{Client, Event, TestServer, header};
 
 async fn hello(client: &mut Client, room: &str) -> ServerFrame {
-    client.send(&ClientFrame::Hello { room: room.into(), after: Some(ResumeFrom::Seq(0)) }).await;
+    client.send(&ClientFrame::Hello { room: room.into(), after: Some(ResumeFrom::Seq(Seq(0))) }).await;
     client.next().await
 }
 
@@ -38,7 +39,7 @@ async fn a_removed_member_is_cut_off_at_once_and_nothing_they_send_is_stored() {
     bob_ws.send_to(&room, "after-removal", "still here?").await;
     ann_ws.send_to(&room, "a1", "bob is gone").await;
     assert_eq!(bob_ws.close_code().await, CLOSE_REMOVED);
-    assert_eq!(ann_ws.ack("a1").await, 1, "bob's late message took no place in the room");
+    assert_eq!(ann_ws.ack("a1").await, Seq(1), "bob's late message took no place in the room");
 
     let page = server.get_as(&ann, &format!("/r/{room}")).await;
     assert!(page.contains("bob is gone") && !page.contains("still here?"), "{page}");
@@ -116,7 +117,7 @@ async fn signing_out_ends_that_sessions_sockets_and_only_those() {
     assert_eq!(joined.close_code().await, CLOSE_SIGNED_OUT);
     assert_eq!(unjoined.close_code().await, CLOSE_SIGNED_OUT);
     on_phone.send_to("general", "p1", "the phone still talks").await;
-    assert_eq!(on_phone.ack("p1").await, 1);
+    assert_eq!(on_phone.ack("p1").await, Seq(1));
 }
 
 #[tokio::test]

@@ -3,17 +3,18 @@
 //! pins, the moderation log records each act, and nobody outside a private room learns of them.
 
 use banter::api::ChatPage;
+use banter::ids::Seq;
 use banter::model::Pin;
 use banter::protocol::{ClientFrame, ErrorCode, MAX_PINS_PER_ROOM, ServerFrame};
 
 use crate::support::{Client, TestServer, json_body};
 
-fn pin(room: &str, id: &str, seq: i64, pinned: bool) -> ClientFrame {
+fn pin(room: &str, id: &str, seq: Seq, pinned: bool) -> ClientFrame {
     ClientFrame::Pin { room: room.into(), client_id: id.into(), seq, pinned }
 }
 
 /// The next `pinned` frame: (its seq, its target, the pin).
-async fn pinned(client: &mut Client) -> (i64, i64, Option<Pin>) {
+async fn pinned(client: &mut Client) -> (Seq, Seq, Option<Pin>) {
     match client.until(|f| matches!(f, ServerFrame::Pinned { .. })).await.0 {
         ServerFrame::Pinned { seq, target, pin, .. } => (seq, target, pin),
         _ => unreachable!(),
@@ -112,7 +113,7 @@ async fn in_a_conversation_either_person_pins_and_a_room_holds_a_bounded_number(
     let pins = page(&server, &ann, &room).await.info.expect("the room").pins;
     assert_eq!(pins.len(), MAX_PINS_PER_ROOM);
     assert_eq!(pins[0].message.seq, last, "the most recently pinned first");
-    assert_eq!(anns.change(pin(&room, "gone", 9_999, true)).await, Err(ErrorCode::NoSuchMessage));
+    assert_eq!(anns.change(pin(&room, "gone", Seq(9_999), true)).await, Err(ErrorCode::NoSuchMessage));
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@
 //! time), something that is not a page. The guard here lets the name `og.test` (pinned to
 //! 127.0.0.1) through, as an operator's `--outbound-allow` would, and nothing else internal.
 
+use banter::ids::Seq;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -214,7 +215,7 @@ async fn previewing(tune: impl FnOnce(&mut banter::server::Config)) -> TestServe
 }
 
 /// The next `preview` frame `client` hears: its change's `seq`, its target and the preview.
-async fn next_preview(client: &mut crate::support::Client) -> (i64, i64, Option<banter::model::LinkPreview>) {
+async fn next_preview(client: &mut crate::support::Client) -> (Seq, Seq, Option<banter::model::LinkPreview>) {
     match client.until(|f| matches!(f, ServerFrame::Preview { .. })).await.0 {
         ServerFrame::Preview { seq, target, preview, .. } => (seq, target, preview),
         other => panic!("expected a preview, got {other:?}"),

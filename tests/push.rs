@@ -3,6 +3,7 @@
 //! text, signed with the server's VAPID key; nobody else's device does; a subscription the
 //! service says is gone is forgotten; a muted room pushes nothing.
 
+use banter::ids::Seq;
 use std::collections::HashMap;
 
 use axum::Router;
@@ -204,12 +205,12 @@ async fn a_followed_threads_replies_are_pushed_as_mentions_are_and_open_in_the_t
     let (bobs_phone, carols_phone) = (Device::new("bobs-phone"), Device::new("carols-phone"));
     bobs_phone.subscribe(&server, &bob, &service).await;
     carols_phone.subscribe(&server, &carol, &service).await;
-    let reply = |id: &str, root: i64, body: &str| {
+    let reply = |id: &str, root: Seq, body: &str| {
         format!("room=general&client_id={id}&body={}&thread={root}", crate::support::form_value(body))
     };
     let post = async |form: String| {
         let answer = server.call("/api/post_message", &ann, &form).await;
-        crate::support::json_body::<i64>(&answer)
+        crate::support::json_body::<Seq>(&answer)
     };
 
     // General notifies of mentions only: a root that names nobody pushes nothing.

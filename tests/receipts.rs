@@ -4,19 +4,20 @@
 //! the room, learns of them.
 
 use banter::api::ChatPage;
+use banter::ids::Seq;
 use banter::model::Receipt;
 use banter::protocol::{ClientFrame, ResumeFrom, ServerFrame};
 
 use crate::support::{Client, TestServer, json_body};
 
 /// Tell the server the account behind `cookie` has read `room` up to `seq`, as the page does.
-async fn read(server: &TestServer, cookie: &str, room: &str, seq: i64) {
+async fn read(server: &TestServer, cookie: &str, room: &str, seq: Seq) {
     let answer = server.call("/api/mark_read", cookie, &format!("room={room}&seq={seq}")).await;
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 }
 
 /// The next `read` frame: (its seq, the receipt).
-async fn receipt(client: &mut Client) -> (i64, Receipt) {
+async fn receipt(client: &mut Client) -> (Seq, Receipt) {
     match client.until(|f| matches!(f, ServerFrame::Read { .. })).await.0 {
         ServerFrame::Read { seq, receipt, .. } => (seq, receipt),
         _ => unreachable!(),
@@ -34,7 +35,7 @@ async fn page(server: &TestServer, cookie: &str, room: &str) -> ChatPage {
 }
 
 /// Who the page shows as having read how far: (username, seq).
-fn positions(page: &ChatPage) -> Option<Vec<(String, i64)>> {
+fn positions(page: &ChatPage) -> Option<Vec<(String, Seq)>> {
     page.receipts.as_ref().map(|all| all.iter().map(|r| (r.username.clone(), r.seq)).collect())
 }
 
@@ -67,7 +68,7 @@ async fn passing_someone_elses_message_tells_the_room_once_and_a_fresh_page_show
 
     // A position past the room's latest message is kept at the latest: what comes later is
     // not read in advance.
-    read(&server, &bob, &room, 1_000_000).await;
+    read(&server, &bob, &room, Seq(1_000_000)).await;
     let later = anns.say(&room, "a2", "see you there").await;
     assert_eq!(positions(&page(&server, &ann, &room).await), Some(vec![("bob".into(), first)]));
     read(&server, &bob, &room, later).await;
@@ -149,7 +150,7 @@ async fn a_client_that_was_away_hears_each_readers_latest_receipt_once() {
 
     let mut phone = server.connect("ann").await;
     phone.send(&ClientFrame::Hello { room: room.clone(), after: Some(ResumeFrom::Seq(before)) }).await;
-    let heard: Vec<(String, i64, i64)> = phone
+    let heard: Vec<(String, Seq, Seq)> = phone
         .round_trip()
         .await
         .into_iter()

@@ -4,12 +4,13 @@
 //! as a sequenced deletion), removes its author, or dismisses, closes every report on it, and
 //! every step is in the moderation log.
 
+use banter::ids::Seq;
 use banter::protocol::ServerFrame;
 
 use crate::support::{TestServer, header};
 
 /// File a report as the account behind `cookie`: the redirect's location.
-async fn report(server: &TestServer, cookie: &str, room: &str, seq: i64, reason: &str, note: &str) -> String {
+async fn report(server: &TestServer, cookie: &str, room: &str, seq: Seq, reason: &str, note: &str) -> String {
     let form = format!("room={room}&seq={seq}&reason={reason}&note={note}");
     let answer = server.post_form("/api/report_message", Some(cookie), &form).await;
     header(&answer, "location")

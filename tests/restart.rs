@@ -1,5 +1,6 @@
 //! Shutdown and crash: what was acknowledged survives, clients are told and can resume.
 
+use banter::ids::Seq;
 use std::process::Command;
 
 use banter::protocol::ServerFrame;
@@ -38,7 +39,7 @@ async fn acknowledged_messages_survive_kill_9() {
         a.send_message(&format!("k{n}"), &format!("durable {n}")).await;
     }
     let acked = a.ack("k20").await;
-    assert_eq!(acked, 20);
+    assert_eq!(acked, Seq(20));
     server.kill9();
     assert!(matches!(a.event().await, Event::Closed(_) | Event::Ended));
 
@@ -48,17 +49,17 @@ async fn acknowledged_messages_survive_kill_9() {
     // The session lives in the database too: the same cookie works after the crash.
     let mut b = Client::connect(&url, &cookie).await;
     b.send_text(r#"{"v":1,"type":"hello","after":10}"#).await;
-    assert!(matches!(b.next().await, ServerFrame::Welcome { latest_seq: 20, .. }));
+    assert!(matches!(b.next().await, ServerFrame::Welcome { latest_seq: Seq(20), .. }));
     match b.next().await {
         ServerFrame::Messages { messages, resync: false, .. } => {
-            let seqs: Vec<i64> = messages.iter().map(|m| m.seq).collect();
-            assert_eq!(seqs, (11..=20).collect::<Vec<_>>());
+            let seqs: Vec<Seq> = messages.iter().map(|m| m.seq).collect();
+            assert_eq!(seqs, (11..=20).map(Seq).collect::<Vec<_>>());
         }
         other => panic!("expected a replay, got {other:?}"),
     }
     // Sending the same client_id again after the crash is still a duplicate.
     b.send_message("k20", "durable 20").await;
-    assert_eq!(b.ack("k20").await, 20);
+    assert_eq!(b.ack("k20").await, Seq(20));
     server.kill9();
 }
 

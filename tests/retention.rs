@@ -3,6 +3,7 @@
 //! and a client that was away told once — while a room an administrator set to keep its
 //! history for ever keeps it.
 
+use banter::ids::Seq;
 use banter::protocol::{ClientFrame, ResumeFrom, ServerFrame};
 use banter::server::operators::admin;
 use banter::server::storage::store::Store;
@@ -12,7 +13,7 @@ use crate::support::{Client, TestServer, eventually};
 const DAY_MS: i64 = 24 * 60 * 60 * 1_000;
 
 /// Make message `seq` of `room` look `days` old.
-async fn age(server: &TestServer, room: &str, seq: i64, days: i64) {
+async fn age(server: &TestServer, room: &str, seq: Seq, days: i64) {
     let sql = server.sql().await;
     let at = banter::model::now_ms() - days * DAY_MS;
     sqlx::query("UPDATE messages SET created_at = $1 WHERE seq = $2 AND room_id = (SELECT id FROM rooms WHERE name = $3)")
@@ -25,7 +26,7 @@ async fn age(server: &TestServer, room: &str, seq: i64, days: i64) {
 }
 
 /// The messages of `room` not deleted.
-async fn live_seqs(store: &Store, room: &str) -> Vec<i64> {
+async fn live_seqs(store: &Store, room: &str) -> Vec<Seq> {
     let room_id = store.room_id(room).await.unwrap().expect("the room");
     let page = store.page(room_id, room, None, 50).await.unwrap();
     page.messages.iter().filter(|m| !m.deleted).map(|m| m.seq).collect()

@@ -4,6 +4,7 @@
 //! server functions and the WebSocket all answer her exactly as for a room that does not
 //! exist.
 
+use banter::ids::Seq;
 use banter::protocol::{ClientFrame, ErrorCode, ServerFrame};
 
 use crate::support::{TestServer, header, json_body};
@@ -29,8 +30,11 @@ async fn assert_invisible(server: &TestServer, cookie: &str, username: &str, roo
     assert!(header(&posted, "serverfnerror").is_some() || posted.starts_with("HTTP/1.1 5"), "{posted}");
 
     let mut ws = server.connect(username).await;
-    ws.send(&ClientFrame::Hello { room: room.into(), after: Some(banter::protocol::ResumeFrom::Seq(0)) })
-        .await;
+    ws.send(&ClientFrame::Hello {
+        room: room.into(),
+        after: Some(banter::protocol::ResumeFrom::Seq(Seq(0))),
+    })
+    .await;
     match ws.next().await {
         ServerFrame::Error { code: ErrorCode::UnknownRoom, message, .. } => {
             assert_eq!(message, format!("no room named {room:?}"), "the same words as for no room at all")
@@ -179,7 +183,10 @@ async fn public_rooms_are_listed_and_open_to_anyone_signed_in() {
     // Live, she hears the room but may not talk in it, by socket or by form.
     let mut eve_ws = server.connect("eve").await;
     eve_ws
-        .send(&ClientFrame::Hello { room: "lobby".into(), after: Some(banter::protocol::ResumeFrom::Seq(0)) })
+        .send(&ClientFrame::Hello {
+            room: "lobby".into(),
+            after: Some(banter::protocol::ResumeFrom::Seq(Seq(0))),
+        })
         .await;
     assert!(matches!(eve_ws.next().await, ServerFrame::Welcome { .. }));
     eve_ws
@@ -212,7 +219,7 @@ async fn public_rooms_are_listed_and_open_to_anyone_signed_in() {
             also_to_room: false,
         })
         .await;
-    assert!(eve_ws.ack("e3").await > 0);
+    assert!(eve_ws.ack("e3").await > Seq::ZERO);
     assert!(server.get_as(&eve, "/").await.contains(r#"data-room="lobby""#));
     let page = server.get_as(&eve, "/r/lobby").await;
     assert!(page.contains(r#"id="message-input""#) && !page.contains(r#"id="join-room""#), "{page}");
@@ -339,7 +346,7 @@ async fn members_connected_elsewhere_hear_of_new_messages_and_nobody_else_does()
         news,
         ServerFrame::Activity {
             room: room.clone(),
-            seq: 1,
+            seq: Seq(1),
             author: "ann".into(),
             username: "ann".into(),
             mentions: Vec::new(),

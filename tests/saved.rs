@@ -2,17 +2,18 @@
 //! still read; nothing of a room leaks to someone outside it through saving.
 
 use banter::api::{ChatPage, SavedList};
+use banter::ids::Seq;
 use banter::protocol::ClientFrame;
 
 use crate::support::{TestServer, header, json_body};
 
 /// Save (or forget) message `seq` of `room` as the account behind `cookie`: the whole answer.
-async fn save(server: &TestServer, cookie: &str, room: &str, seq: i64, saved: bool) -> String {
+async fn save(server: &TestServer, cookie: &str, room: &str, seq: Seq, saved: bool) -> String {
     server.call("/api/save_message", cookie, &format!("room={room}&seq={seq}&saved={saved}")).await
 }
 
 /// (room, seq) of each message on the person's list, in its order.
-async fn listed(server: &TestServer, cookie: &str) -> Vec<(String, i64)> {
+async fn listed(server: &TestServer, cookie: &str) -> Vec<(String, Seq)> {
     let list: SavedList = json_body(&server.call("/api/saved_page", cookie, "").await);
     assert!(list.signed_in);
     list.saved.into_iter().map(|m| (m.room, m.seq)).collect()
@@ -59,7 +60,7 @@ async fn saved_messages_are_ones_own_newest_first_and_only_while_one_can_read_th
     assert_eq!(outside.split("\r\n\r\n").nth(1), nowhere.split("\r\n\r\n").nth(1));
     assert!(listed(&server, &dave).await.is_empty());
     // A message that is not there, and no session at all.
-    assert!(save(&server, &bob, "general", 9_999, true).await.starts_with("HTTP/1.1 404"));
+    assert!(save(&server, &bob, "general", Seq(9_999), true).await.starts_with("HTTP/1.1 404"));
     assert!(save(&server, "banter_session=nobody", "general", g1, true).await.starts_with("HTTP/1.1 401"));
 
     // Deleted: it leaves the list.

@@ -2,6 +2,7 @@
 //! slow consumer, and costs honest clients nothing: every one of their messages is stored and
 //! delivered, in order, once.
 
+use banter::ids::Seq;
 use std::time::Instant;
 
 use banter::protocol::{CLOSE_SLOW_CONSUMER, ClientFrame, ResumeFrom, ServerFrame};
@@ -44,14 +45,14 @@ async fn a_reader_that_stops_reading_is_bounded_and_honest_clients_do_not_notice
     let stream = tokio_tungstenite::MaybeTlsStream::Plain(stream);
     let (ws, _) = tokio_tungstenite::client_async(request, stream).await.expect("upgrade");
     let mut sloth = Client::from_stream(ws);
-    sloth.send(&ClientFrame::Hello { room: "general".into(), after: Some(ResumeFrom::Seq(0)) }).await;
+    sloth.send(&ClientFrame::Hello { room: "general".into(), after: Some(ResumeFrom::Seq(Seq(0))) }).await;
     assert!(matches!(sloth.next().await, ServerFrame::Welcome { .. }));
     // Too far behind in bytes for a replay: it gets the latest page instead, cut to fit.
     let mut page = match sloth.next().await {
         ServerFrame::Messages { resync: true, messages, .. } => messages,
         other => panic!("expected a resync page, got {other:?}"),
     };
-    while page.last().map(|m| m.seq) != Some(400) {
+    while page.last().map(|m| m.seq) != Some(Seq(400)) {
         match sloth.next().await {
             ServerFrame::Messages { resync: false, messages, .. } => page.extend(messages),
             other => panic!("expected the rest of the page, got {other:?}"),
@@ -68,7 +69,7 @@ async fn a_reader_that_stops_reading_is_bounded_and_honest_clients_do_not_notice
     let mut seen: Vec<Vec<i64>> = vec![Vec::new(); honest.len()];
     let seqs = |frames: Vec<ServerFrame>| {
         frames.into_iter().filter_map(|f| match f {
-            ServerFrame::Message(m) => Some(m.seq),
+            ServerFrame::Message(m) => Some(m.seq.0),
             _ => None,
         })
     };

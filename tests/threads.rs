@@ -5,12 +5,13 @@
 //! anything of its threads.
 
 use banter::api::ChatPage;
+use banter::ids::Seq;
 use banter::model::{ChatMessage, ThreadPage};
 use banter::protocol::{ClientFrame, ErrorCode, ServerFrame};
 
 use crate::support::{Client, TestServer, json_body};
 
-fn reply(room: &str, id: &str, thread: i64, body: &str, also_to_room: bool) -> ClientFrame {
+fn reply(room: &str, id: &str, thread: Seq, body: &str, also_to_room: bool) -> ClientFrame {
     ClientFrame::Send {
         room: room.into(),
         client_id: id.into(),
@@ -34,11 +35,11 @@ async fn page(server: &TestServer, cookie: &str, room: &str) -> ChatPage {
     json_body(&server.call("/api/load_chat", cookie, &format!("room={room}")).await)
 }
 
-async fn thread(server: &TestServer, cookie: &str, room: &str, root: i64) -> String {
+async fn thread(server: &TestServer, cookie: &str, room: &str, root: Seq) -> String {
     server.call("/api/load_thread", cookie, &format!("room={room}&root={root}")).await
 }
 
-fn seqs(messages: &[ChatMessage]) -> Vec<i64> {
+fn seqs(messages: &[ChatMessage]) -> Vec<Seq> {
     messages.iter().map(|m| m.seq).collect()
 }
 
@@ -94,7 +95,7 @@ async fn a_reply_goes_to_its_thread_and_the_root_counts_it_live_and_on_the_page(
     // A reply is no thread of its own, and a thread needs a message to branch from.
     assert!(thread(&server, &bob, &room, first).await.starts_with("HTTP/1.1 404"));
     assert_eq!(
-        anns.change(reply(&room, "a3", 9_999, "into the void", false)).await,
+        anns.change(reply(&room, "a3", Seq(9_999), "into the void", false)).await,
         Err(ErrorCode::NoSuchMessage)
     );
 }
@@ -292,7 +293,7 @@ async fn edits_reactions_and_mentions_work_in_a_thread_as_in_the_room() {
 }
 
 /// The thread replies (`seq`s) a connection heard of as news for its person, up to a pong.
-async fn thread_news(client: &mut Client) -> Vec<i64> {
+async fn thread_news(client: &mut Client) -> Vec<Seq> {
     client
         .round_trip()
         .await
@@ -304,7 +305,7 @@ async fn thread_news(client: &mut Client) -> Vec<i64> {
         .collect()
 }
 
-async fn followed(server: &TestServer, cookie: &str) -> Vec<(i64, i64, i64)> {
+async fn followed(server: &TestServer, cookie: &str) -> Vec<(Seq, i64, i64)> {
     let list: banter::api::ThreadsList = json_body(&server.call("/api/threads_page", cookie, "").await);
     list.threads.iter().map(|t| (t.root.seq, t.replies, t.unread)).collect()
 }

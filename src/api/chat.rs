@@ -3,6 +3,7 @@
 //! Each call names its room and is checked with `Store::room_for`: a room the caller may not
 //! enter answers exactly like one that does not exist.
 
+use crate::ids::Seq;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -18,9 +19,9 @@ pub const JUMP_CONTEXT: i64 = 10;
 
 /// How many messages before `before` to load so that `target` and its context are in.
 #[cfg(feature = "ssr")]
-fn jump_span(before: i64, target: i64) -> usize {
+fn jump_span(before: Seq, target: Seq) -> usize {
     use crate::protocol::HISTORY_PAGE;
-    usize::try_from(before.saturating_sub(target).saturating_add(JUMP_CONTEXT))
+    usize::try_from((before - target).saturating_add(JUMP_CONTEXT))
         .unwrap_or(HISTORY_JUMP_MAX)
         .clamp(HISTORY_PAGE, HISTORY_JUMP_MAX)
 }
@@ -37,7 +38,7 @@ pub struct ChatPage {
     /// (within [`HISTORY_JUMP_MAX`]) when the page opens at a message.
     pub history: HistoryPage,
     /// The message the page opens at (`?at=<seq>`: a search result), instead of the newest.
-    pub at: Option<i64>,
+    pub at: Option<Seq>,
     /// Until when the person paused notifications, if they did.
     pub quiet_until: Option<i64>,
     /// The person's rooms and conversations, for the sidebar.
@@ -48,9 +49,9 @@ pub struct ChatPage {
     pub upload_limit: u64,
     /// How far this person had read the room when the page was made (members only): the
     /// "New messages" line goes before the first message after it.
-    pub last_read: Option<i64>,
+    pub last_read: Option<Seq>,
     /// The room's messages this person saved (`seq`s), to mark them.
-    pub saved: Vec<i64>,
+    pub saved: Vec<Seq>,
     /// What this person typed here and has not sent, on any device.
     pub draft: Option<Draft>,
     /// The thread the page opens beside the room (`/r/<room>/t/<root>`), with its latest
@@ -65,7 +66,7 @@ pub struct ChatPage {
     /// The threads this person follows that have replies they have not seen, as
     /// `(room, root)`: the sidebar counts them.
     #[serde(default)]
-    pub unread_threads: Vec<(String, i64)>,
+    pub unread_threads: Vec<(String, Seq)>,
     /// How far each other member has read the room ("Seen by"); `None` where this person is
     /// not shown read receipts.
     #[serde(default)]
@@ -131,7 +132,7 @@ pub(crate) mod ssr {
 
 /// The first paint of a room's page.
 #[server(endpoint = "load_chat")]
-pub async fn load_chat(room: String, at: Option<i64>, thread: Option<i64>) -> Result<ChatPage, ApiError> {
+pub async fn load_chat(room: String, at: Option<Seq>, thread: Option<Seq>) -> Result<ChatPage, ApiError> {
     use crate::protocol::HISTORY_PAGE;
     use crate::server::rooms::membership::RoomError;
     use crate::server::rooms::moderation::Power;
@@ -250,7 +251,7 @@ pub async fn load_chat(room: String, at: Option<i64>, thread: Option<i64>) -> Re
 /// `None`), at most [`HISTORY_PAGE`](crate::protocol::HISTORY_PAGE), oldest first. A thread
 /// the caller may not read answers like one that does not exist (404).
 #[server(endpoint = "load_thread")]
-pub async fn load_thread(room: String, root: i64, before: Option<i64>) -> Result<ThreadPage, ApiError> {
+pub async fn load_thread(room: String, root: Seq, before: Option<Seq>) -> Result<ThreadPage, ApiError> {
     use crate::protocol::HISTORY_PAGE;
     let state = super::ssr::state()?;
     let user = super::ssr::signed_in(&state).await?;
@@ -266,7 +267,7 @@ pub async fn load_thread(room: String, root: i64, before: Option<i64>) -> Result
 /// The page of messages before `before` (a `seq`), for scrolling up; with `down_to`, enough
 /// of them to reach that message (at most [`HISTORY_JUMP_MAX`]).
 #[server(endpoint = "load_older")]
-pub async fn load_older(room: String, before: i64, down_to: Option<i64>) -> Result<HistoryPage, ApiError> {
+pub async fn load_older(room: String, before: Seq, down_to: Option<Seq>) -> Result<HistoryPage, ApiError> {
     use crate::protocol::HISTORY_PAGE;
     let state = super::ssr::state()?;
     let user = super::ssr::signed_in(&state).await?;
@@ -284,9 +285,9 @@ pub async fn post_message(
     room: String,
     body: String,
     client_id: String,
-    #[server(default)] thread: Option<i64>,
+    #[server(default)] thread: Option<Seq>,
     #[server(default)] also_to_room: bool,
-) -> Result<i64, ApiError> {
+) -> Result<Seq, ApiError> {
     use crate::server::messages::history::Placement;
     use crate::server::messages::posting::{PostError, post};
     let state = super::ssr::state()?;

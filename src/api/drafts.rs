@@ -5,6 +5,7 @@
 //! while typing ([`save_draft`]); a room's page carries the draft (`ChatPage::draft`), and
 //! [`load_draft`] reads it alone. Posting a message clears it on the server.
 
+use crate::ids::Seq;
 use leptos::prelude::*;
 
 use crate::api_error::ApiError;
@@ -17,8 +18,8 @@ use crate::model::Draft;
 pub async fn save_draft(
     room: String,
     body: String,
-    reply_to: Option<i64>,
-    #[server(default)] thread: Option<i64>,
+    reply_to: Option<Seq>,
+    #[server(default)] thread: Option<Seq>,
 ) -> Result<(), ApiError> {
     use crate::api_error::ApiCode;
     use crate::protocol::MAX_BODY_CHARS;
@@ -43,7 +44,7 @@ pub async fn save_draft(
 #[server(endpoint = "load_draft")]
 pub async fn load_draft(
     room: String,
-    #[server(default)] thread: Option<i64>,
+    #[server(default)] thread: Option<Seq>,
 ) -> Result<Option<Draft>, ApiError> {
     let state = super::ssr::state()?;
     let user = super::ssr::signed_in(&state).await?;

@@ -2,6 +2,7 @@
 //!
 //! Who may do what is `server::rooms::moderation`'s to say; each call asks it afresh.
 
+use crate::ids::Seq;
 use leptos::prelude::*;
 
 use crate::api_error::ApiError;
@@ -15,7 +16,7 @@ pub struct LogLine {
     /// `delete`, `remove`, `promote`, `demote`, `pin` or `unpin`.
     pub action: String,
     /// The message deleted, pinned or unpinned.
-    pub seq: Option<i64>,
+    pub seq: Option<Seq>,
     /// Whom it was done to (username).
     pub target: Option<String>,
     pub at: i64,

@@ -7,6 +7,7 @@
 //! profile: off, a person sends no receipts and is shown none. [`room_receipts`] is what a page
 //! reads after a resync, and what a bot reads.
 
+use crate::ids::Seq;
 use leptos::prelude::*;
 
 use crate::api_error::ApiError;
@@ -15,7 +16,7 @@ use crate::model::Receipt;
 /// The person has seen the room up to `seq`: their unread count there drops, on every device.
 /// Where they take part in read receipts, passing someone else's message tells the room.
 #[server(endpoint = "mark_read")]
-pub async fn mark_read(room: String, seq: i64) -> Result<(), ApiError> {
+pub async fn mark_read(room: String, seq: Seq) -> Result<(), ApiError> {
     use crate::server::messages::receipts::ReadUpTo;
     use crate::server::realtime::sequencer::{Change, PostReply};
     let state = super::ssr::state()?;

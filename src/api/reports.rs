@@ -3,6 +3,7 @@
 //! too. Who may act on a report is asked afresh at every call: a room's moderators, or an
 //! administrator (the only ones for a conversation).
 
+use crate::ids::Seq;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -17,7 +18,7 @@ pub const REPORTS_PATH: &str = "/reports";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReportedMessage {
     pub room: String,
-    pub seq: i64,
+    pub seq: Seq,
     pub author: String,
     pub excerpt: String,
 }
@@ -31,7 +32,7 @@ pub struct ReportLine {
     pub title: String,
     /// A conversation (only administrators see its reports; nobody can be removed from it).
     pub conversation: bool,
-    pub seq: i64,
+    pub seq: Seq,
     /// The reason as a person reads it.
     pub reason: String,
     pub note: String,
@@ -79,7 +80,7 @@ mod ssr {
 /// The message `seq` of `room` as the report form quotes it; `None` if the asker cannot read
 /// it, it is gone, or it is theirs.
 #[server(endpoint = "report_target")]
-pub async fn report_target(room: String, seq: i64) -> Result<Option<ReportedMessage>, ApiError> {
+pub async fn report_target(room: String, seq: Seq) -> Result<Option<ReportedMessage>, ApiError> {
     use crate::api_error::ApiCode;
 
     let state = super::ssr::state()?;
@@ -113,7 +114,7 @@ pub async fn report_target(room: String, seq: i64) -> Result<Option<ReportedMess
 #[server(endpoint = "report_message")]
 pub async fn report_message(
     room: String,
-    seq: i64,
+    seq: Seq,
     reason: String,
     note: Option<String>,
 ) -> Result<(), ApiError> {

@@ -4,6 +4,7 @@
 //! works without JavaScript; [`search_page`] is what the page calls for them, and
 //! [`search_messages`] the same search for scripts, with refusals as HTTP errors.
 
+use crate::ids::Seq;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -35,10 +36,10 @@ pub struct SearchHit {
     pub room: String,
     /// `#name`, or the other person in a conversation.
     pub room_title: String,
-    pub seq: i64,
+    pub seq: Seq,
     /// The thread it is a reply in (its root), if it is: the result opens there.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub thread_root: Option<i64>,
+    pub thread_root: Option<Seq>,
     pub author: String,
     pub username: String,
     pub ts: i64,

@@ -18,6 +18,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Instant;
 
+use banter::ids::Seq;
 use banter::server::messages::history::NewMessage;
 use banter::server::{AppState, Config, Store};
 use clap::Parser;
@@ -99,7 +100,7 @@ async fn measure(cli: &Cli, size: u64, db: PathBuf) -> anyhow::Result<Measured> 
         store.room_for(author.id, "general").await?.ok_or_else(|| anyhow::anyhow!("no general room"))?;
     store.join_public(&room, author.id).await?;
     let mut stored = 0;
-    let mut seq = 0;
+    let mut seq = Seq::ZERO;
     while stored < size {
         let mut tx = store.begin().await?;
         seq = Store::claim_seqs(&mut tx, room.id).await?.last_seq;
@@ -121,7 +122,7 @@ async fn measure(cli: &Cli, size: u64, db: PathBuf) -> anyhow::Result<Measured> 
                 attachments: Vec::new(),
                 placement: Default::default(),
             };
-            Store::insert(&mut tx, &message, seq, 1_700_000_000_000 + seq).await?;
+            Store::insert(&mut tx, &message, seq, 1_700_000_000_000 + seq.0).await?;
         }
         Store::release_seqs(&mut tx, room.id, seq).await?;
         tx.commit().await?;

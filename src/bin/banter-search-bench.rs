@@ -110,7 +110,7 @@ async fn main() -> anyhow::Result<()> {
                 attachments: Vec::new(),
                 placement: Default::default(),
             };
-            Store::insert(&mut tx, &message, seq, 1_700_000_000_000 + seq).await?;
+            Store::insert(&mut tx, &message, seq, 1_700_000_000_000 + seq.0).await?;
         }
         tx.commit().await?;
     }

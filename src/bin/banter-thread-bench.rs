@@ -8,6 +8,7 @@
 //!
 //! Run it on the release build: `make bench-threads`.
 
+use banter::ids::Seq;
 use std::time::Instant;
 
 use banter::protocol::HISTORY_PAGE;
@@ -37,7 +38,7 @@ async fn main() -> anyhow::Result<()> {
     let mut seq = store.latest_seq(room.id).await?;
     // The first message stored is the thread's root.
     let root = seq + 1;
-    let message = |seq: i64, placement: Placement| NewMessage {
+    let message = |seq: Seq, placement: Placement| NewMessage {
         room_id: room.id,
         room: room.name.clone(),
         client_id: format!("b{seq}"),
@@ -58,7 +59,7 @@ async fn main() -> anyhow::Result<()> {
         seq += 1;
         let t = Instant::now();
         let mut tx = store.begin().await?;
-        Store::insert(&mut tx, &message(seq, placement), seq, 1_700_000_000_000 + seq).await?;
+        Store::insert(&mut tx, &message(seq, placement), seq, 1_700_000_000_000 + seq.0).await?;
         tx.commit().await?;
         Ok(t.elapsed().as_secs_f64() * 1000.0)
     };

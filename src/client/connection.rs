@@ -8,6 +8,7 @@
 //! [`HEARTBEAT_MS`] and treats [`DEAD_AFTER_MS`] without hearing anything as a dead link; the
 //! `offline`/`online` events cut that short when the browser knows.
 
+use crate::ids::Seq;
 use futures::channel::mpsc::{UnboundedReceiver, unbounded};
 use futures::{FutureExt, SinkExt, StreamExt};
 use gloo_net::websocket::futures::WebSocket;
@@ -516,7 +517,7 @@ async fn refresh_receipts(chat: ChatState) {
 }
 
 /// Tell the server the open thread has been seen up to reply `seq`.
-async fn read_thread(chat: ChatState, root: i64, seq: i64) {
+async fn read_thread(chat: ChatState, root: Seq, seq: Seq) {
     if let Err(error) = crate::api::read_thread(chat.room.get_value(), root, seq).await {
         leptos::logging::warn!("cannot mark the thread read: {error}");
     }

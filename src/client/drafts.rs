@@ -5,13 +5,14 @@
 //! and saves never overtake each other (an empty save after sending lands after any earlier
 //! one). The server also forgets the draft when the message is posted.
 
+use crate::ids::Seq;
 use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
 
 use crate::model::DRAFT_SAVE_EVERY_MS;
 
 /// What the draft should be: the text and the message it answers.
-type Wanted = (String, Option<i64>);
+type Wanted = (String, Option<Seq>);
 
 #[derive(Default)]
 struct Sync {
@@ -27,19 +28,19 @@ struct Sync {
 #[derive(Clone, Copy)]
 pub struct DraftSync {
     room: StoredValue<String>,
-    thread: Option<i64>,
+    thread: Option<Seq>,
     state: StoredValue<Sync>,
 }
 
 impl DraftSync {
     /// For `room` (in the thread of `thread`), starting from what the page was rendered with.
-    pub fn new(room: String, thread: Option<i64>, body: String, reply_to: Option<i64>) -> Self {
+    pub fn new(room: String, thread: Option<Seq>, body: String, reply_to: Option<Seq>) -> Self {
         let state = Sync { saved: (body, reply_to), ..Sync::default() };
         Self { room: StoredValue::new(room), thread, state: StoredValue::new(state) }
     }
 
     /// The text (or the reply) changed: save it soon.
-    pub fn changed(self, body: String, reply_to: Option<i64>) {
+    pub fn changed(self, body: String, reply_to: Option<Seq>) {
         let mut start = false;
         self.state.update_value(|s| {
             s.wanted = Some((body, reply_to));

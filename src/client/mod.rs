@@ -2,6 +2,7 @@
 //! browser (the outbox in `localStorage`), the emoji picker's fetch and storage (`emoji`), and
 //! the composer's draft kept on the server (`drafts`).
 
+use crate::ids::Seq;
 pub mod connection;
 pub mod drafts;
 pub mod emoji;
@@ -88,7 +89,7 @@ pub fn random_id() -> String {
 /// page is in view (a hidden tab has read nothing; it catches up when shown), with at most
 /// one request in flight.
 fn keep_read_position(chat: ChatState) {
-    let marked = StoredValue::new(0_i64);
+    let marked = StoredValue::new(Seq::ZERO);
     let in_flight = StoredValue::new(false);
     Effect::new(move |_| {
         let _newest = chat.timeline.with(|t| t.newest_message());
@@ -98,7 +99,7 @@ fn keep_read_position(chat: ChatState) {
     });
 }
 
-fn send_read_position(chat: ChatState, marked: StoredValue<i64>, in_flight: StoredValue<bool>) {
+fn send_read_position(chat: ChatState, marked: StoredValue<Seq>, in_flight: StoredValue<bool>) {
     let newest = chat.timeline.with_untracked(|t| t.newest_message());
     if newest <= marked.get_value() || in_flight.get_value() || notify::page_hidden() {
         return;

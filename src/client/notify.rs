@@ -7,6 +7,7 @@
 //! `request_permission`, called from a button). Each carries a tag naming the room and
 //! message, so several tabs of one person showing the same message make one notification.
 
+use crate::ids::Seq;
 use leptos::prelude::*;
 use leptos::wasm_bindgen::JsCast;
 use leptos::wasm_bindgen::closure::Closure;
@@ -40,14 +41,14 @@ pub struct Heard<'a> {
     pub room: &'a str,
     /// The room as the sidebar names it.
     pub title: &'a str,
-    pub seq: i64,
+    pub seq: Seq,
     pub author: &'a str,
     pub username: &'a str,
     pub mentions: &'a [String],
     pub excerpt: &'a str,
     pub level: NotifyLevel,
     /// The thread it is a reply in, if it is.
-    pub thread_root: Option<i64>,
+    pub thread_root: Option<Seq>,
     /// A thread reply not sent to the room.
     pub thread_only: bool,
     /// A reply in a thread the person follows.

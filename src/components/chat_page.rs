@@ -1,6 +1,7 @@
 //! `ChatPage`: loads a room (server-rendered), then holds the live chat together: the
 //! sidebar of rooms, the header, the messages, the composer.
 
+use crate::ids::Seq;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -25,8 +26,8 @@ pub fn ChatPage() -> impl IntoView {
     // `/r/<name>/t/<seq>` opens message `seq`'s thread beside it.
     let room = move || {
         let room = params.read().get("room").unwrap_or_else(|| DEFAULT_ROOM.to_owned());
-        let thread = params.read().get("root").and_then(|root| root.parse::<i64>().ok());
-        (room, query.read().get("at").and_then(|at| at.parse::<i64>().ok()), thread)
+        let thread = params.read().get("root").and_then(|root| root.parse::<Seq>().ok());
+        (room, query.read().get("at").and_then(|at| at.parse::<Seq>().ok()), thread)
     };
     let page = Resource::new_blocking(room, |(room, at, thread)| load_chat(room, at, thread));
     view! {
@@ -36,7 +37,7 @@ pub fn ChatPage() -> impl IntoView {
                     Ok(data) if data.me.is_none() => view! { <Redirect path="/signin"/> }.into_any(),
                     Ok(data) if data.info.is_none() => view! { <NotFound data/> }.into_any(),
                     Ok(data) => {
-                        let thread = params.read_untracked().get("root").and_then(|root| root.parse::<i64>().ok());
+                        let thread = params.read_untracked().get("root").and_then(|root| root.parse::<Seq>().ok());
                         view! { <ChatWindow data thread/> }.into_any()
                     }
                     Err(error) => {
@@ -70,7 +71,7 @@ fn NotFound(data: ChatPageData) -> impl IntoView {
 
 /// The room's page; with `thread` (`/r/<room>/t/<root>`), that thread open beside it.
 #[component]
-fn ChatWindow(data: ChatPageData, thread: Option<i64>) -> impl IntoView {
+fn ChatWindow(data: ChatPageData, thread: Option<Seq>) -> impl IntoView {
     let form_client_id = data.form_client_id.clone();
     // The thread's own form needs an id of its own: a resent form is stored once by its id.
     let thread_form_id = format!("{form_client_id}-t");

@@ -8,6 +8,7 @@
 //! Once hydrated it also has an emoji picker beside the input and shortcode completions in
 //! it; both insert at the caret.
 
+use crate::ids::Seq;
 use leptos::prelude::*;
 
 use crate::attachments::FORM_POST_PATH;
@@ -88,7 +89,7 @@ pub fn Composer(form_client_id: String) -> impl IntoView {
         }
     };
     // Starting or leaving a reply changes the draft too.
-    Effect::new(move |before: Option<Option<i64>>| {
+    Effect::new(move |before: Option<Option<Seq>>| {
         let now = chat.replying.with(|quote| quote.as_ref().map(|q| q.seq));
         if before.is_some_and(|before| before != now) {
             draft_changed();

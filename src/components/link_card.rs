@@ -2,6 +2,7 @@
 //! (site, title, description, image), under the message. The server made it and sent it as a
 //! change of the message; its author may remove it (the ×), for everyone.
 
+use crate::ids::Seq;
 use leptos::prelude::*;
 
 use crate::chat_state::{ChatState, Command};
@@ -10,7 +11,7 @@ use crate::model::LinkPreview;
 use crate::protocol::ClientFrame;
 
 #[component]
-pub fn LinkCard(preview: LinkPreview, seq: i64, mine: bool) -> impl IntoView {
+pub fn LinkCard(preview: LinkPreview, seq: Seq, mine: bool) -> impl IntoView {
     let chat = expect_context::<ChatState>();
     let site = if preview.site_name.is_empty() { host_of(&preview.url) } else { preview.site_name };
     let remove = move |_| {

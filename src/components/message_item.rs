@@ -1,6 +1,7 @@
 //! One line of the chat window: a delivered message (`MessageItem`), with its author's
 //! actions on it (edit, delete; a moderator's delete), or one still on its way (`PendingItem`).
 
+use crate::ids::Seq;
 use leptos::prelude::*;
 
 use crate::chat::{Pending, PendingStatus};
@@ -163,7 +164,7 @@ pub fn MessageItem(
             class:mentions-me=mentions_me class:selected=move || chat.selected.get() == Some(seq)
             on:click=move |ev| message_touch::tap(chat, seq, &ev)
             on:contextmenu=move |ev| message_touch::long_press(chat, seq, &ev)
-            data-seq=message.seq data-client-id=message.client_id data-username=message.username.clone()
+            data-seq=message.seq.0 data-client-id=message.client_id data-username=message.username.clone()
             id=dom_id tabindex="-1">
             // The header (hidden but still read out in a group's later messages).
             <Avatar username=message.username.clone() name=message.author.clone()/>
@@ -219,7 +220,7 @@ fn fold(folded: bool, content: impl IntoView + 'static) -> AnyView {
 
 /// "Seen by …" under the newest message each other member has read (read receipts), live.
 #[component]
-fn SeenBy(seq: i64) -> impl IntoView {
+fn SeenBy(seq: Seq) -> impl IntoView {
     let chat = expect_context::<ChatState>();
     move || {
         let names = chat.receipts.with(|receipts| {
@@ -234,7 +235,7 @@ fn SeenBy(seq: i64) -> impl IntoView {
 
 /// A thread under its root: how many replies, who took part, when the last came; a link to it.
 #[component]
-fn ThreadLine(room: String, root: i64, thread: crate::model::ThreadSummary) -> impl IntoView {
+fn ThreadLine(room: String, root: Seq, thread: crate::model::ThreadSummary) -> impl IntoView {
     let chat = expect_context::<ChatState>();
     let replies =
         if thread.replies == 1 { "1 reply".to_owned() } else { format!("{} replies", thread.replies) };
@@ -326,7 +327,7 @@ fn Reactions(
 /// Editing one's own message in place: Enter (or Save) sends the new text, Escape (or Cancel)
 /// leaves it as it was.
 #[component]
-fn EditForm(seq: i64, text: StoredValue<String>, editing: RwSignal<bool>, id: String) -> impl IntoView {
+fn EditForm(seq: Seq, text: StoredValue<String>, editing: RwSignal<bool>, id: String) -> impl IntoView {
     let chat = expect_context::<ChatState>();
     let field = NodeRef::<leptos::html::Textarea>::new();
     let save = move || {
@@ -380,7 +381,7 @@ fn EditForm(seq: i64, text: StoredValue<String>, editing: RwSignal<bool>, id: St
 
 /// Save message `seq` for later (`on`), or take it off the saved list; the page says so if
 /// the server refuses.
-async fn save(chat: ChatState, seq: i64, on: bool) {
+async fn save(chat: ChatState, seq: Seq, on: bool) {
     match crate::api::save_message(chat.room.get_value(), seq, on).await {
         Ok(()) => chat.saved.update(|saved| {
             saved.retain(|s| *s != seq);
@@ -393,7 +394,7 @@ async fn save(chat: ChatState, seq: i64, on: bool) {
 }
 
 /// Ask, then delete message `seq` (one's own, or as the room's moderator).
-fn delete_message(chat: ChatState, seq: i64, mine: bool) {
+fn delete_message(chat: ChatState, seq: Seq, mine: bool) {
     let question = if mine {
         "Delete this message? It is removed for everyone, with its files."
     } else {

@@ -12,6 +12,7 @@
 //! from message to message (a roving focus: each message is focusable but not a Tab stop). A
 //! focused message shows its exact date and time, as hovering does.
 
+use crate::ids::Seq;
 use leptos::prelude::*;
 
 use crate::api::load_older;
@@ -235,7 +236,7 @@ pub fn show_message(selector: &str) {
 }
 
 /// Bring message `target` into view and focus it, loading older messages until it is there.
-pub async fn jump_to(chat: ChatState, target: i64) {
+pub async fn jump_to(chat: ChatState, target: Seq) {
     loop {
         let (first, has_older) = chat.timeline.with_untracked(|t| (t.first_seq(), t.has_older));
         match first {

@@ -7,6 +7,7 @@
 //! the messages did. Desktop (hover) and keyboard focus are CSS's business and unchanged;
 //! this only keeps [`ChatState::selected`], which the stylesheet reads on `(hover: none)`.
 
+use crate::ids::Seq;
 use leptos::prelude::*;
 
 use crate::chat_state::ChatState;
@@ -16,7 +17,7 @@ use crate::chat_state::ChatState;
 const CONTROLS: &str = "button, a, input, textarea, label, summary, video, audio, .emoji-picker";
 
 /// A tap on message `seq`: show its actions, or hide them if they were showing.
-pub fn tap(chat: ChatState, seq: i64, ev: &leptos::ev::MouseEvent) {
+pub fn tap(chat: ChatState, seq: Seq, ev: &leptos::ev::MouseEvent) {
     if touch_screen() && !on_control(ev) {
         chat.selected.update(|selected| *selected = if *selected == Some(seq) { None } else { Some(seq) });
     }
@@ -24,7 +25,7 @@ pub fn tap(chat: ChatState, seq: i64, ev: &leptos::ev::MouseEvent) {
 
 /// A long press (the `contextmenu` a touch screen raises for it): show `seq`'s actions
 /// instead of the browser's menu. A mouse's right click keeps the menu.
-pub fn long_press(chat: ChatState, seq: i64, ev: &leptos::ev::MouseEvent) {
+pub fn long_press(chat: ChatState, seq: Seq, ev: &leptos::ev::MouseEvent) {
     if touch_screen() && !on_control(ev) {
         ev.prevent_default();
         chat.selected.set(Some(seq));

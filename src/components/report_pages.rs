@@ -3,6 +3,7 @@
 //! with the message, and a button per way to resolve it. Plain forms the server renders alone
 //! (`components::server_only`).
 
+use crate::ids::Seq;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::components::Redirect;
@@ -19,7 +20,7 @@ pub fn ReportPage() -> impl IntoView {
         let params = params.read();
         (
             params.get("room").unwrap_or_default(),
-            params.get("seq").and_then(|seq| seq.parse::<i64>().ok()).unwrap_or(0),
+            params.get("seq").and_then(|seq| seq.parse::<Seq>().ok()).unwrap_or_default(),
         )
     };
     let found = Resource::new_blocking(target, |(room, seq)| report_target(room, seq));
@@ -58,7 +59,7 @@ fn ReportForm(message: ReportedMessage) -> impl IntoView {
         view! {
             <form method="post" action=ReportMessage::url() id="report-form">
                 <input type="hidden" name="room" value=message.room.clone()/>
-                <input type="hidden" name="seq" value=message.seq/>
+                <input type="hidden" name="seq" value=message.seq.0/>
                 <fieldset>
                     <legend>"Why?"</legend>
                     {REPORT_REASONS

@@ -140,7 +140,7 @@ fn PinRow(pin: crate::model::Pin, room: String) -> impl IntoView {
         }
     };
     view! {
-        <li class="pin" data-seq=seq>
+        <li class="pin" data-seq=seq.0>
             <a href=format!("/r/{room}?at={seq}#m-{seq}") rel="external" on:click=open>
                 <strong>{pin.message.author}</strong> ": " {pin.message.excerpt}
             </a>

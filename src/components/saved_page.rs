@@ -59,7 +59,7 @@ fn Item(message: SavedMessage) -> impl IntoView {
     let (room, form_room) = (message.room.clone(), message.room.clone());
     let text = if message.body.is_empty() { "(attachments)".to_owned() } else { message.body };
     view! {
-        <li class="saved-item" data-room=room data-seq=message.seq>
+        <li class="saved-item" data-room=room data-seq=message.seq.0>
             <a href=href rel="external" class="hit-link">
                 <span class="hit-where">
                     <strong>{message.room_title}</strong>
@@ -71,7 +71,7 @@ fn Item(message: SavedMessage) -> impl IntoView {
             </a>
             <form method="post" action=SaveMessage::url() class="inline-form">
                 <input type="hidden" name="room" value=form_room/>
-                <input type="hidden" name="seq" value=message.seq/>
+                <input type="hidden" name="seq" value=message.seq.0/>
                 <input type="hidden" name="saved" value="false"/>
                 <button type="submit" class="secondary small">"Remove"</button>
             </form>

@@ -4,6 +4,7 @@
 //! tap-to-open drawer on narrow ones, and it works without JavaScript. Links are full page loads (`rel="external"`):
 //! each room page owns its live connection.
 
+use crate::ids::Seq;
 use leptos::prelude::*;
 
 use crate::components::notify_toggle::NotifyToggle;
@@ -15,7 +16,7 @@ use crate::rooms::{RoomKind, RoomSummary, unread_label};
 pub fn Sidebar(
     rooms: RwSignal<Vec<RoomSummary>>,
     current: String,
-    #[prop(optional)] unread_threads: Option<RwSignal<Vec<(String, i64)>>>,
+    #[prop(optional)] unread_threads: Option<RwSignal<Vec<(String, Seq)>>>,
 ) -> impl IntoView {
     let threads_count = move || unread_threads.map_or(0, |unread| unread.with(Vec::len));
     let here = current.clone();

@@ -6,6 +6,7 @@
 //! Opening and closing a thread are plain links (a page load): the page, and its connection,
 //! then start from the server's state of that thread, so nothing needs merging.
 
+use crate::ids::Seq;
 use leptos::prelude::*;
 
 use crate::api::load_thread;
@@ -17,7 +18,7 @@ use crate::components::message_item::{MessageItem, PendingItem};
 use crate::protocol::validate_post;
 
 #[component]
-pub fn ThreadPanel(root: i64, form_client_id: String, at: Option<i64>, joined: bool) -> impl IntoView {
+pub fn ThreadPanel(root: Seq, form_client_id: String, at: Option<Seq>, joined: bool) -> impl IntoView {
     let chat = expect_context::<ChatState>();
     let room = chat.room.get_value();
     let loading = RwSignal::new(false);
@@ -92,7 +93,7 @@ pub fn ThreadPanel(root: i64, form_client_id: String, at: Option<i64>, joined: b
 }
 
 /// Follow the thread (`on`) or stop; the button says so once the server agrees.
-async fn follow(chat: ChatState, root: i64, on: bool) {
+async fn follow(chat: ChatState, root: Seq, on: bool) {
     match crate::api::follow_thread(chat.room.get_value(), root, on).await {
         Ok(()) => chat.following.set(on),
         Err(error) => chat.thread.update(|t| t.notice(format!("Could not change following: {error}"))),
@@ -103,7 +104,7 @@ async fn follow(chat: ChatState, root: i64, on: bool) {
 /// it works without JavaScript; once hydrated, the reply goes through the outbox like any
 /// message. "Also send to the room" shows it in the room's timeline too.
 #[component]
-fn ThreadComposer(root: i64, form_client_id: String) -> impl IntoView {
+fn ThreadComposer(root: Seq, form_client_id: String) -> impl IntoView {
     let chat = expect_context::<ChatState>();
     let input = NodeRef::<leptos::html::Textarea>::new();
     let also = NodeRef::<leptos::html::Input>::new();

@@ -64,7 +64,7 @@ fn Item(thread: FollowedThread) -> impl IntoView {
     let has_unread = thread.unread > 0;
     let new = has_unread.then(|| view! { <strong class="unread">{thread.unread} " new"</strong> });
     view! {
-        <li class="saved-item" data-room=thread.room.clone() data-root=thread.root.seq class:has-unread=has_unread>
+        <li class="saved-item" data-room=thread.room.clone() data-root=thread.root.seq.0 class:has-unread=has_unread>
             <a href=href rel="external" class="hit-link">
                 <span class="hit-where">
                     <strong>{thread.room_title}</strong>
@@ -76,7 +76,7 @@ fn Item(thread: FollowedThread) -> impl IntoView {
             </a>
             <form method="post" action=FollowThread::url() class="inline-form">
                 <input type="hidden" name="room" value=form_room/>
-                <input type="hidden" name="root" value=thread.root.seq/>
+                <input type="hidden" name="root" value=thread.root.seq.0/>
                 <input type="hidden" name="follow" value="false"/>
                 <button type="submit" class="secondary small">"Unfollow"</button>
             </form>

@@ -3,6 +3,7 @@
 //! threads and read receipts); the member list follows on every node.
 
 use super::*;
+use banter::ids::Seq;
 
 #[tokio::test]
 async fn removal_and_sign_out_on_one_node_end_sockets_on_another() {
@@ -52,7 +53,7 @@ async fn a_private_room_is_private_on_every_node() {
     for node in [&second, &third] {
         // Her hello gets the answer for a room that does not exist; so does its page.
         let mut eve_ws = Client::connect(&node.ws_url(), &eve).await;
-        eve_ws.send(&ClientFrame::Hello { room: room.clone(), after: Some(ResumeFrom::Seq(0)) }).await;
+        eve_ws.send(&ClientFrame::Hello { room: room.clone(), after: Some(ResumeFrom::Seq(Seq(0))) }).await;
         assert!(
             matches!(eve_ws.next().await, ServerFrame::Error { code: ErrorCode::UnknownRoom, .. }),
             "node {}",
@@ -245,7 +246,7 @@ async fn the_next_message_misses_bob_after(change: Unheard, code: u16) {
             also_to_room: false,
         })
         .await;
-    assert!(ann_ws.ack("after").await > 0);
+    assert!(ann_ws.ack("after").await > Seq::ZERO);
     assert_eq!(bob_here.close_code().await, code);
     assert_eq!(bob_there.close_code().await, code);
 }

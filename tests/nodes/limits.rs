@@ -2,6 +2,7 @@
 //! over all nodes together, and sign-in goes on without Redis.
 
 use super::*;
+use banter::ids::Seq;
 
 #[tokio::test]
 async fn sign_in_failures_count_over_all_nodes_and_sign_in_goes_on_without_redis() {
@@ -47,10 +48,10 @@ async fn a_person_s_message_allowance_is_one_over_all_nodes() {
 
     here.send_message("h1", "one").await;
     here.send_message("h2", "two").await;
-    assert_eq!(here.ack("h2").await, 2);
+    assert_eq!(here.ack("h2").await, Seq(2));
     // The second node has its own three to give, but the person has one left in all.
     there.send_message("t1", "three").await;
-    assert_eq!(there.ack("t1").await, 3);
+    assert_eq!(there.ack("t1").await, Seq(3));
     there.send_message("t2", "four").await;
     let (refused, _) =
         there.until(|f| matches!(f, ServerFrame::Error { client_id: Some(id), .. } if id == "t2")).await;
@@ -126,7 +127,7 @@ async fn a_burst_on_one_node_asks_redis_once_per_lease_and_stays_within_the_allo
     for n in 0..10 {
         here.send_message(&format!("h{n}"), "hello").await;
     }
-    assert_eq!(here.ack("h9").await, 10);
+    assert_eq!(here.ack("h9").await, Seq(10));
     // Ten messages, two leases: not ten round trips to Redis.
     assert_eq!(scripts_run().await - before, 2);
 

@@ -10,6 +10,7 @@
 //! On PostgreSQL this is the deployment; on SQLite the same holds for two processes on one
 //! file. The helpers here start the nodes and speak to them.
 
+use banter::ids::Seq;
 mod access;
 mod limits;
 mod ordering;
@@ -32,7 +33,7 @@ use crate::support::{Client, Event, FreshDatabase, POSTGRES_ENV, TestServer, hea
 const BURST: usize = 150;
 
 /// Send [`BURST`] messages without waiting, then read their acks: the `seq`s given, in order.
-async fn burst(prefix: &str, client: &mut Client) -> Vec<i64> {
+async fn burst(prefix: &str, client: &mut Client) -> Vec<Seq> {
     for n in 0..BURST {
         client.send_message(&format!("{prefix}{n}"), &format!("{prefix} says {n}")).await;
     }
@@ -72,7 +73,7 @@ async fn three_nodes(redis: &TestRedis) -> (TestServer, TestServer, TestServer) 
 }
 
 /// Send `sends` messages without waiting, then hear until `count` have come.
-async fn send_and_hear(client: &mut Client, prefix: &str, sends: usize, count: usize) -> Vec<(i64, String)> {
+async fn send_and_hear(client: &mut Client, prefix: &str, sends: usize, count: usize) -> Vec<(Seq, String)> {
     for n in 0..sends {
         client.send_message(&format!("{prefix}{n}"), "hello from my node").await;
     }
@@ -80,7 +81,7 @@ async fn send_and_hear(client: &mut Client, prefix: &str, sends: usize, count: u
 }
 
 /// The messages a client hears until it has `count` of them: `(seq, client_id)` in order.
-async fn hear(client: &mut Client, count: usize) -> Vec<(i64, String)> {
+async fn hear(client: &mut Client, count: usize) -> Vec<(Seq, String)> {
     let mut heard = Vec::with_capacity(count);
     while heard.len() < count {
         if let ServerFrame::Message(message) = client.next().await {

@@ -2,6 +2,7 @@
 //! node it is on and whatever befalls Redis or a node mid-burst.
 
 use super::*;
+use banter::ids::Seq;
 
 #[tokio::test]
 async fn two_nodes_posting_to_one_room_at_full_speed_give_out_gap_free_numbers() {
@@ -19,21 +20,21 @@ async fn two_nodes_posting_to_one_room_at_full_speed_give_out_gap_free_numbers()
     // Each writer's own messages in the order it sent them; together, every number once.
     assert!(from_ann.windows(2).all(|w| w[0] < w[1]), "ann's acks out of order: {from_ann:?}");
     assert!(from_bob.windows(2).all(|w| w[0] < w[1]), "bob's acks out of order: {from_bob:?}");
-    let all: BTreeSet<i64> = from_ann.iter().chain(&from_bob).copied().collect();
+    let all: BTreeSet<Seq> = from_ann.iter().chain(&from_bob).copied().collect();
     let total = i64::try_from(2 * BURST).expect("small");
-    assert_eq!(all, (1..=total).collect::<BTreeSet<_>>(), "numbers given out once each, no gap");
+    assert_eq!(all, (1..=total).map(Seq).collect::<BTreeSet<_>>(), "numbers given out once each, no gap");
 
     // What is stored says the same, and each acked number holds the message it was given to.
     let store = first.store().await;
     let room = store.room_id("general").await.expect("read").expect("the general room");
-    assert_eq!(store.latest_seq(room).await.expect("read"), total);
-    let stored = store.after(room, "general", 0, 4 * BURST).await.expect("history");
-    assert_eq!(stored.iter().map(|m| m.seq).collect::<Vec<_>>(), (1..=total).collect::<Vec<_>>());
+    assert_eq!(store.latest_seq(room).await.expect("read"), Seq(total));
+    let stored = store.after(room, "general", Seq(0), 4 * BURST).await.expect("history");
+    assert_eq!(stored.iter().map(|m| m.seq).collect::<Vec<_>>(), (1..=total).map(Seq).collect::<Vec<_>>());
     for (n, seq) in from_ann.iter().enumerate() {
-        assert_eq!(stored[usize::try_from(seq - 1).expect("positive")].body, format!("a says {n}"));
+        assert_eq!(stored[usize::try_from(seq.0 - 1).expect("positive")].body, format!("a says {n}"));
     }
     for (n, seq) in from_bob.iter().enumerate() {
-        assert_eq!(stored[usize::try_from(seq - 1).expect("positive")].body, format!("b says {n}"));
+        assert_eq!(stored[usize::try_from(seq.0 - 1).expect("positive")].body, format!("b says {n}"));
     }
 }
 
@@ -72,8 +73,8 @@ async fn clients_on_three_nodes_hear_every_message_once_in_one_order() {
         send_and_hear(&mut bob, "b", 30, 90),
         send_and_hear(&mut cat, "c", 30, 90)
     );
-    let seqs: Vec<i64> = to_ann.iter().map(|(seq, _)| *seq).collect();
-    assert_eq!(seqs, (1..=90).collect::<Vec<_>>(), "no gap, no duplicate");
+    let seqs: Vec<Seq> = to_ann.iter().map(|(seq, _)| *seq).collect();
+    assert_eq!(seqs, (1..=90).map(Seq).collect::<Vec<_>>(), "no gap, no duplicate");
     assert_eq!(to_bob, to_ann, "bob heard what ann heard, in the same order");
     assert_eq!(to_cat, to_ann, "cat heard what ann heard, in the same order");
 }
@@ -98,7 +99,7 @@ async fn a_redis_restart_mid_burst_leaves_no_gap_for_anyone() {
         ann.send_message(&format!("a{n}"), "after the restart").await;
     }
     let heard = hear(&mut bob, 120).await;
-    assert_eq!(heard.iter().map(|(seq, _)| *seq).collect::<Vec<_>>(), (1..=120).collect::<Vec<_>>());
+    assert_eq!(heard.iter().map(|(seq, _)| *seq).collect::<Vec<_>>(), (1..=120).map(Seq).collect::<Vec<_>>());
     assert_eq!(heard[99], (last, "a99".to_owned()));
 }
 
@@ -109,7 +110,7 @@ async fn while_redis_is_down_messages_still_cross_nodes_through_the_database() {
     let mut ann = first.join("ann").await;
     let mut bob = second.join("bob").await;
     ann.send_message("a0", "through Redis").await;
-    assert_eq!(hear(&mut bob, 1).await, [(1, "a0".to_owned())]);
+    assert_eq!(hear(&mut bob, 1).await, [(Seq(1), "a0".to_owned())]);
 
     // Redis stays down: bob's node reads ann's messages from the database on its own.
     redis.kill();
@@ -117,7 +118,7 @@ async fn while_redis_is_down_messages_still_cross_nodes_through_the_database() {
         ann.send_message(&format!("a{n}"), "while Redis is down").await;
     }
     let heard = hear(&mut bob, 19).await;
-    assert_eq!(heard.iter().map(|(seq, _)| *seq).collect::<Vec<_>>(), (2..=20).collect::<Vec<_>>());
+    assert_eq!(heard.iter().map(|(seq, _)| *seq).collect::<Vec<_>>(), (2..=20).map(Seq).collect::<Vec<_>>());
     assert_eq!(heard.last().map(|(_, id)| id.as_str()), Some("a19"));
 }
 
@@ -151,24 +152,24 @@ async fn a_node_killed_mid_burst_loses_nothing_acked_and_its_client_resumes_on_a
     // Bob reconnects to the first node, resumes from nothing and sends again all that was not
     // acknowledged, with the same ids: each lands once.
     let mut bob = Client::connect(&first.ws_url(), &bob_cookie).await;
-    bob.send(&ClientFrame::Hello { room: "general".into(), after: Some(ResumeFrom::Seq(0)) }).await;
+    bob.send(&ClientFrame::Hello { room: "general".into(), after: Some(ResumeFrom::Seq(Seq(0))) }).await;
     let ServerFrame::Welcome { latest_seq, .. } = bob.next().await else { panic!("a welcome") };
-    let committed = usize::try_from(latest_seq).expect("positive");
+    let committed = usize::try_from(latest_seq.0).expect("positive");
     assert!(committed >= acked.len(), "every acknowledged message is stored");
     for n in acked.len()..200 {
         bob.send_message(&format!("b{n}"), &format!("burst {n}")).await;
     }
     let resent_last = bob.ack("b199").await;
-    assert_eq!(resent_last, 200, "what was committed before the kill was not stored twice");
+    assert_eq!(resent_last, Seq(200), "what was committed before the kill was not stored twice");
 
     // Ann, on the first node all along, heard every message once, in order.
     let heard = hear(&mut ann, 200).await;
-    assert_eq!(heard.iter().map(|(seq, _)| *seq).collect::<Vec<_>>(), (1..=200).collect::<Vec<_>>());
+    assert_eq!(heard.iter().map(|(seq, _)| *seq).collect::<Vec<_>>(), (1..=200).map(Seq).collect::<Vec<_>>());
     let ids: Vec<String> = (0..200).map(|n| format!("b{n}")).collect();
     assert_eq!(heard.iter().map(|(_, id)| id.clone()).collect::<Vec<_>>(), ids);
     // What was acknowledged before the kill kept its number.
     for (client_id, seq) in acked {
-        assert_eq!(heard[usize::try_from(seq - 1).expect("positive")].1, client_id);
+        assert_eq!(heard[usize::try_from(seq.0 - 1).expect("positive")].1, client_id);
     }
 }
 

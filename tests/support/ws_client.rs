@@ -2,6 +2,7 @@
 //! cookie, say hello, send frames, and read the server's frames in order, each within
 //! [`PATIENCE`].
 
+use banter::ids::Seq;
 use banter::protocol::{self, ClientFrame, ErrorCode, ServerFrame};
 use futures::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
@@ -66,7 +67,7 @@ impl TestServer {
         client
     }
 
-    pub async fn join_after(&self, username: &str, after: Option<i64>) -> Client {
+    pub async fn join_after(&self, username: &str, after: Option<Seq>) -> Client {
         let mut client = self.connect(username).await;
         client
             .send(&ClientFrame::Hello { room: "general".into(), after: after.map(protocol::ResumeFrom::Seq) })
@@ -168,14 +169,14 @@ impl Client {
     }
 
     /// Post `body` in `room`; its `seq`.
-    pub async fn say(&mut self, room: &str, client_id: &str, body: &str) -> i64 {
+    pub async fn say(&mut self, room: &str, client_id: &str, body: &str) -> Seq {
         self.send_to(room, client_id, body).await;
         self.ack(client_id).await
     }
 
     /// Send a message or a change (`send`, `edit`, `delete`, `react`, `pin`, `remove_preview`): its own `seq`, or
     /// the error code.
-    pub async fn change(&mut self, frame: ClientFrame) -> Result<i64, ErrorCode> {
+    pub async fn change(&mut self, frame: ClientFrame) -> Result<Seq, ErrorCode> {
         let id = match &frame {
             ClientFrame::Send { client_id, .. }
             | ClientFrame::Edit { client_id, .. }
@@ -250,7 +251,7 @@ impl Client {
     }
 
     /// Read until the ack for `client_id`; returns its seq.
-    pub async fn ack(&mut self, client_id: &str) -> i64 {
+    pub async fn ack(&mut self, client_id: &str) -> Seq {
         let (frame, _) = self
             .until(|f| matches!(f, ServerFrame::Ack { client_id: id, .. } | ServerFrame::Error { client_id: Some(id), .. } if id == client_id))
             .await;

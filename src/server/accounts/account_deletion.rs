@@ -8,8 +8,7 @@
 //! then each is deleted as a sequenced deletion ([`delete_messages_of`]), so every client
 //! catches up. Uploads never sent are swept like anyone's.
 
-use crate::ids::RoomId;
-use crate::ids::UserId;
+use crate::ids::{RoomId, Seq, UserId};
 use sqlx::Row;
 
 use crate::server::AppState;
@@ -111,7 +110,7 @@ impl Store {
     }
 
     /// Every message `user_id` wrote that is not deleted yet: (room id, room name, seq).
-    async fn messages_of(&self, user_id: UserId) -> Result<Vec<(RoomId, String, i64)>, StoreError> {
+    async fn messages_of(&self, user_id: UserId) -> Result<Vec<(RoomId, String, Seq)>, StoreError> {
         let rows = sqlx::query(
             "SELECT m.room_id, r.name, m.seq FROM messages m JOIN rooms r ON r.id = m.room_id
              WHERE m.author_id = $1 AND m.deleted_at IS NULL ORDER BY m.room_id, m.seq",

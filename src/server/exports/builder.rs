@@ -7,8 +7,7 @@
 //! from their memberships at the moment the export runs. An administrator's export of a room
 //! holds the room, its members, and all its messages and files.
 
-use crate::ids::RoomId;
-use crate::ids::UserId;
+use crate::ids::{RoomId, Seq, UserId};
 use serde::Serialize;
 
 use crate::model::{ChatMessage, Reaction, now_ms};
@@ -139,7 +138,7 @@ async fn build(state: &AppState, job: &ExportRow, path: &std::path::Path) -> Res
     archive.start("messages.json").await?;
     let mut first = true;
     for part in &parts {
-        let mut after = 0;
+        let mut after = Seq::ZERO;
         loop {
             let batch = match part.author {
                 Some(author) => {
@@ -254,7 +253,7 @@ struct MemberFile<'a> {
 #[derive(Serialize)]
 struct MessageFile<'a> {
     room: &'a str,
-    seq: i64,
+    seq: Seq,
     ts: i64,
     author: &'a str,
     username: &'a str,
@@ -264,9 +263,9 @@ struct MessageFile<'a> {
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     deleted: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
-    reply_to: Option<i64>,
+    reply_to: Option<Seq>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    thread_root: Option<i64>,
+    thread_root: Option<Seq>,
     #[serde(skip_serializing_if = "<[Reaction]>::is_empty")]
     reactions: &'a [Reaction],
     #[serde(skip_serializing_if = "Vec::is_empty")]

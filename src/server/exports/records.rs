@@ -1,8 +1,7 @@
 //! Exports in the store: asked for, claimed by a node, their progress, finished or failed,
 //! listed for the person who asked, and swept when old.
 
-use crate::ids::RoomId;
-use crate::ids::UserId;
+use crate::ids::{RoomId, UserId};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 

@@ -1,6 +1,7 @@
 //! The bot API, `/api/v1/…`: JSON in and out, the caller's token or cookie, and every refusal
 //! as `{"code","message"}` with the status its code says, as every other endpoint answers.
 
+use crate::ids::Seq;
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
@@ -26,7 +27,7 @@ pub const MAX_MESSAGES_PER_READ: i64 = 200;
 pub struct After {
     /// Messages after this `seq` (0: from the first).
     #[serde(default)]
-    pub after: i64,
+    pub after: Seq,
     /// At most this many (1–200; 100 when left out).
     pub limit: Option<i64>,
 }
@@ -37,7 +38,7 @@ pub struct Messages {
     pub messages: Vec<ChatMessage>,
     /// The room's latest `seq` (a message's or a change's): read again after the last message
     /// here while it is below this.
-    pub latest_seq: i64,
+    pub latest_seq: Seq,
 }
 
 /// A message to post, as JSON.
@@ -53,9 +54,9 @@ pub struct NewPost {
     #[serde(default)]
     pub attachments: Vec<String>,
     /// The message (`seq`) this one answers, quoted.
-    pub reply_to: Option<i64>,
+    pub reply_to: Option<Seq>,
     /// A message of the thread to reply in (its root, or any reply in it).
-    pub thread: Option<i64>,
+    pub thread: Option<Seq>,
     /// A thread reply that the room's timeline shows too.
     #[serde(default)]
     pub also_to_room: bool,
@@ -64,7 +65,7 @@ pub struct NewPost {
 /// Where a posted message was stored.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Posted {
-    pub seq: i64,
+    pub seq: Seq,
 }
 
 /// The caller, or the refusal for having none.
@@ -124,7 +125,7 @@ pub async fn messages(
     let user = caller(signed_in)?;
     let Query(after) = query.map_err(|rejection| ApiError::invalid(rejection.body_text()))?;
     let limit = after.limit.unwrap_or(100);
-    if !(1..=MAX_MESSAGES_PER_READ).contains(&limit) || after.after < 0 {
+    if !(1..=MAX_MESSAGES_PER_READ).contains(&limit) || after.after < Seq::ZERO {
         return Err(ApiError::invalid(format!(
             "`after` is a seq (0 or more) and `limit` 1–{MAX_MESSAGES_PER_READ}"
         )));

@@ -94,7 +94,7 @@ pub async fn receive(
     if let Err(error) = state.store.hook_posted(hook.id).await {
         tracing::warn!(%error, hook = hook.id, "cannot note when a webhook last posted");
     }
-    tracing::debug!(hook = hook.id, seq, "webhook posted");
+    tracing::debug!(hook = %hook.id, %seq, "webhook posted");
     Ok(Json(Posted { seq }))
 }
 

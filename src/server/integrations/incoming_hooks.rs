@@ -8,8 +8,7 @@
 //! keeps the row, so old messages keep their author and the bot never turns into an ordinary
 //! one.
 
-use crate::ids::RoomId;
-use crate::ids::UserId;
+use crate::ids::{RoomId, UserId};
 use sqlx::Row;
 
 use crate::model::{HookSummary, now_ms};

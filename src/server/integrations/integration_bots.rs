@@ -8,8 +8,7 @@
 //! token and speaks only through its integration. When the integration goes, the bot leaves
 //! the room and stays, so its old messages keep their author.
 
-use crate::ids::RoomId;
-use crate::ids::UserId;
+use crate::ids::{RoomId, UserId};
 use crate::model::now_ms;
 use crate::server::storage::store::{StoreError, WriteTx};
 

@@ -14,8 +14,7 @@
 //! through a webhook would otherwise hear itself), nor thread replies that stay in their
 //! thread. Each URL goes through the outbound guard at every attempt.
 
-use crate::ids::RoomId;
-use crate::ids::UserId;
+use crate::ids::{RoomId, Seq, UserId};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -44,7 +43,7 @@ pub const MAX_TRIGGERS_CHARS: usize = 200;
 pub struct Committed {
     pub room_id: RoomId,
     pub room: String,
-    pub seq: i64,
+    pub seq: Seq,
     pub author_id: Option<UserId>,
     pub username: String,
     pub text: String,

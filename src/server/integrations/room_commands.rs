@@ -8,8 +8,7 @@
 //! time, an answer over [`MAX_ANSWER_BYTES`], or a failure, tells them so. The call never holds up the caller's connection: a
 //! socket's command runs in a task of its own.
 
-use crate::ids::RoomId;
-use crate::ids::UserId;
+use crate::ids::{RoomId, UserId};
 use serde::Deserialize;
 use sqlx::Row;
 

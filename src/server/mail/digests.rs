@@ -13,8 +13,7 @@
 //! room at the time of the digest, never about a room muted (`none`), and never a deleted
 //! message.
 
-use crate::ids::RoomId;
-use crate::ids::UserId;
+use crate::ids::{RoomId, Seq, UserId};
 use std::time::Duration;
 
 use sqlx::Row;
@@ -40,11 +39,11 @@ pub struct Due {
     pub direct: bool,
     pub room_label: String,
     /// The room's mark as read (none yet: `None`), to move it from.
-    pub mark: Option<i64>,
-    pub seq: i64,
+    pub mark: Option<Seq>,
+    pub seq: Seq,
     pub author: String,
     pub body: String,
-    pub thread_root: Option<i64>,
+    pub thread_root: Option<Seq>,
     pub mentioned: bool,
 }
 
@@ -110,7 +109,7 @@ impl Store {
     pub async fn claim_digest(
         &self,
         user_id: UserId,
-        rooms: &[(RoomId, Option<i64>, i64)],
+        rooms: &[(RoomId, Option<Seq>, Seq)],
     ) -> Result<Vec<RoomId>, StoreError> {
         let mut claimed = Vec::new();
         let mut tx = self.begin().await?;
@@ -146,7 +145,7 @@ impl Store {
 
     /// A push told `user_id` of message `seq` in `room_id`: no digest tells of it, or of
     /// anything before it there.
-    pub async fn mark_told(&self, user_id: UserId, room_id: RoomId, seq: i64) -> Result<(), StoreError> {
+    pub async fn mark_told(&self, user_id: UserId, room_id: RoomId, seq: Seq) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
         sqlx::query(
             "INSERT INTO digest_marks (user_id, room_id, seq) VALUES ($1, $2, $3)
@@ -246,7 +245,7 @@ pub fn spawn(state: AppState, base: String) {
 async fn send_due(state: &AppState, key: &UnsubscribeKey, base: &str, cutoff: i64) -> Result<(), StoreError> {
     let due = state.store.digests_due(cutoff, DIGEST_BATCH).await?;
     for person in by_person(due) {
-        let marks: Vec<(RoomId, Option<i64>, i64)> = person
+        let marks: Vec<(RoomId, Option<Seq>, Seq)> = person
             .rooms
             .iter()
             .filter_map(|room| Some((room.first()?.room_id, room.first()?.mark, room.last()?.seq)))

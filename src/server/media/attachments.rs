@@ -2,8 +2,7 @@
 //! sequencer's transaction), listing them with history, finding one to serve, and sweeping
 //! the ones never sent.
 
-use crate::ids::RoomId;
-use crate::ids::UserId;
+use crate::ids::{RoomId, Seq, UserId};
 use sqlx::Row;
 
 use crate::attachments::{Attachment, AttachmentId, AttachmentKind};
@@ -92,7 +91,7 @@ impl Store {
         tx: &mut crate::server::storage::store::WriteTx,
         uploader_id: UserId,
         room_id: RoomId,
-        seq: i64,
+        seq: Seq,
         ids: &[AttachmentId],
     ) -> Result<Option<Vec<Attachment>>, StoreError> {
         let mut attached = Vec::with_capacity(ids.len());
@@ -133,9 +132,9 @@ impl Store {
     pub async fn attachments_between(
         &self,
         room_id: RoomId,
-        first: i64,
-        last: i64,
-    ) -> Result<Vec<(i64, Attachment)>, StoreError> {
+        first: Seq,
+        last: Seq,
+    ) -> Result<Vec<(Seq, Attachment)>, StoreError> {
         let rows = sqlx::query(&format!(
             "SELECT {COLUMNS}, message_seq FROM attachments
              WHERE room_id = $1 AND message_seq BETWEEN $2 AND $3 ORDER BY message_seq, position"

@@ -6,8 +6,7 @@
 //! the message's own transaction (`Store::insert`), so a sent text never comes back as a
 //! draft, whichever device or path (socket, form) sent it.
 
-use crate::ids::RoomId;
-use crate::ids::UserId;
+use crate::ids::{RoomId, Seq, UserId};
 use sqlx::Row;
 
 use crate::model::Draft;
@@ -20,9 +19,9 @@ impl Store {
         &self,
         user_id: UserId,
         room_id: RoomId,
-        thread: Option<i64>,
+        thread: Option<Seq>,
         body: &str,
-        reply_to: Option<i64>,
+        reply_to: Option<Seq>,
         now: i64,
     ) -> Result<(), StoreError> {
         if body.trim().is_empty() && reply_to.is_none() {
@@ -36,7 +35,7 @@ impl Store {
         )
         .bind(user_id)
         .bind(room_id)
-        .bind(thread.unwrap_or(0))
+        .bind(thread.unwrap_or_default())
         .bind(body)
         .bind(reply_to)
         .bind(now)
@@ -51,18 +50,18 @@ impl Store {
         &self,
         user_id: UserId,
         room_id: RoomId,
-        thread: Option<i64>,
+        thread: Option<Seq>,
     ) -> Result<Option<Draft>, StoreError> {
         let row = sqlx::query(
             "SELECT body, reply_to, updated_at FROM drafts WHERE user_id = $1 AND room_id = $2 AND thread_root = $3",
         )
         .bind(user_id)
         .bind(room_id)
-        .bind(thread.unwrap_or(0))
+        .bind(thread.unwrap_or_default())
         .fetch_optional(self.pool())
         .await?;
         let Some(row) = row else { return Ok(None) };
-        let reply_to = match row.try_get::<Option<i64>, _>("reply_to")? {
+        let reply_to = match row.try_get::<Option<Seq>, _>("reply_to")? {
             Some(seq) => Store::quote(self.pool(), room_id, seq).await?.filter(|quote| !quote.deleted),
             None => None,
         };
@@ -75,7 +74,7 @@ impl Store {
         tx: &mut WriteTx,
         user_id: UserId,
         room_id: RoomId,
-        thread: Option<i64>,
+        thread: Option<Seq>,
     ) -> Result<(), StoreError> {
         forget(&mut **tx, user_id, room_id, thread).await
     }
@@ -86,12 +85,12 @@ async fn forget<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     executor: E,
     user_id: UserId,
     room_id: RoomId,
-    thread: Option<i64>,
+    thread: Option<Seq>,
 ) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM drafts WHERE user_id = $1 AND room_id = $2 AND thread_root = $3")
         .bind(user_id)
         .bind(room_id)
-        .bind(thread.unwrap_or(0))
+        .bind(thread.unwrap_or_default())
         .execute(executor)
         .await?;
     Ok(())

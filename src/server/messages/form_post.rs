@@ -6,7 +6,7 @@
 //! not sent, so nothing typed is lost. A slash command (`server::commands`) is run as from a
 //! socket; one that answers rather than posts gets a small page saying what it did.
 
-use crate::ids::UserId;
+use crate::ids::{Seq, UserId};
 use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -34,7 +34,7 @@ struct Form {
     body: String,
     file: Option<AttachmentId>,
     /// The thread's root, when posting in a thread (its page's form).
-    thread: Option<i64>,
+    thread: Option<Seq>,
     also_to_room: bool,
 }
 

@@ -2,8 +2,7 @@
 //! mentions, quote and attachments) and reading a room's history back, a page at a time or
 //! everything after a `seq`.
 
-use crate::ids::RoomId;
-use crate::ids::UserId;
+use crate::ids::{RoomId, Seq, UserId};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -81,9 +80,9 @@ pub struct NewMessage {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Placement {
     /// The message (in the same room) this one answers, quoted.
-    pub reply_to: Option<i64>,
+    pub reply_to: Option<Seq>,
     /// A message of the thread to reply in: its root, or any reply in it.
-    pub thread: Option<i64>,
+    pub thread: Option<Seq>,
     /// A thread reply that the room's timeline shows too.
     pub also_to_room: bool,
 }
@@ -94,7 +93,7 @@ pub enum Stored {
     /// A new message at this position.
     New(ChatMessage),
     /// The `client_id` was stored before, at this `seq`: a retried send.
-    Duplicate { seq: i64 },
+    Duplicate { seq: Seq },
     /// An edit or deletion applied: the frame that tells the room.
     Changed(ServerFrame),
     /// Not stored, for this reason.
@@ -110,10 +109,10 @@ impl Store {
     pub async fn insert(
         tx: &mut WriteTx,
         message: &NewMessage,
-        seq: i64,
+        seq: Seq,
         ts: i64,
     ) -> Result<Stored, StoreError> {
-        let existing: Option<i64> = sqlx::query_scalar(
+        let existing: Option<Seq> = sqlx::query_scalar(
             "SELECT seq FROM messages
                  WHERE room_id = $1 AND COALESCE(author_id, 0) = COALESCE($2, 0) AND client_id = $3",
         )
@@ -205,7 +204,7 @@ impl Store {
     pub(super) async fn quote<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
         executor: E,
         room_id: RoomId,
-        seq: i64,
+        seq: Seq,
     ) -> Result<Option<Quote>, StoreError> {
         let row = sqlx::query(
             "SELECT m.author, COALESCE(u.username, '') AS username, m.body, m.deleted_at
@@ -231,7 +230,7 @@ impl Store {
         &self,
         room_id: RoomId,
         room: &str,
-        before: Option<i64>,
+        before: Option<Seq>,
         limit: usize,
     ) -> Result<HistoryPage, StoreError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
@@ -242,7 +241,7 @@ impl Store {
              ORDER BY m.seq DESC LIMIT $3"
         ))
         .bind(room_id)
-        .bind(before.unwrap_or(i64::MAX))
+        .bind(before.unwrap_or(Seq(i64::MAX)))
         .bind(limit + 1)
         .fetch_all(self.pool())
         .await?;
@@ -271,7 +270,7 @@ impl Store {
         &self,
         room_id: RoomId,
         room: &str,
-        after: i64,
+        after: Seq,
         limit: usize,
     ) -> Result<Vec<ChatMessage>, StoreError> {
         let rows = sqlx::query(&format!(
@@ -304,7 +303,7 @@ impl Store {
         room_id: RoomId,
         room: &str,
         author_id: UserId,
-        after: i64,
+        after: Seq,
         limit: usize,
     ) -> Result<Vec<ChatMessage>, StoreError> {
         let rows = sqlx::query(&format!(
@@ -424,7 +423,7 @@ pub(super) fn from_row(room: &str, row: &AnyRow) -> Result<ChatMessage, StoreErr
         Some(html) => html,
         None => crate::server::messages::markdown::render(&body, &[]),
     };
-    let reply_to = match row.try_get::<Option<i64>, _>("reply_seq")? {
+    let reply_to = match row.try_get::<Option<Seq>, _>("reply_seq")? {
         Some(seq) => Some(Box::new(Quote {
             seq,
             author: row.try_get("reply_author")?,
@@ -434,7 +433,7 @@ pub(super) fn from_row(room: &str, row: &AnyRow) -> Result<ChatMessage, StoreErr
         })),
         None => None,
     };
-    let thread_root = row.try_get::<Option<i64>, _>("thread_root")?;
+    let thread_root = row.try_get::<Option<Seq>, _>("thread_root")?;
     Ok(ChatMessage {
         room: room.to_owned(),
         seq: row.try_get("seq")?,

@@ -4,8 +4,7 @@
 //! A mention counts only for a member of the room at the time it is posted: naming someone
 //! in a room they cannot read tells them nothing and stores nothing.
 
-use crate::ids::RoomId;
-use crate::ids::UserId;
+use crate::ids::{RoomId, Seq, UserId};
 use sqlx::Row;
 
 use crate::mentions::mentioned;
@@ -69,7 +68,7 @@ impl Store {
     pub(crate) async fn record_mentions(
         tx: &mut crate::server::storage::store::WriteTx,
         room_id: RoomId,
-        seq: i64,
+        seq: Seq,
         people: &[Mentioned],
     ) -> Result<(), StoreError> {
         Store::clear_mentions(tx, room_id, seq).await?;
@@ -90,7 +89,7 @@ impl Store {
     pub(crate) async fn clear_mentions(
         tx: &mut crate::server::storage::store::WriteTx,
         room_id: RoomId,
-        seq: i64,
+        seq: Seq,
     ) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM mentions WHERE room_id = $1 AND seq = $2")
             .bind(room_id)
@@ -104,9 +103,9 @@ impl Store {
     pub async fn mentions_between(
         &self,
         room_id: RoomId,
-        first: i64,
-        last: i64,
-    ) -> Result<Vec<(i64, String)>, StoreError> {
+        first: Seq,
+        last: Seq,
+    ) -> Result<Vec<(Seq, String)>, StoreError> {
         let rows = sqlx::query(
             "SELECT n.seq, u.username FROM mentions n JOIN users u ON u.id = n.user_id
              WHERE n.room_id = $1 AND n.seq BETWEEN $2 AND $3 ORDER BY n.seq, u.username",
@@ -116,7 +115,7 @@ impl Store {
         .bind(last)
         .fetch_all(self.pool())
         .await?;
-        let mention = |row: &sqlx::any::AnyRow| -> Result<(i64, String), sqlx::Error> {
+        let mention = |row: &sqlx::any::AnyRow| -> Result<(Seq, String), sqlx::Error> {
             Ok((row.try_get("seq")?, row.try_get("username")?))
         };
         Ok(rows.iter().map(mention).collect::<Result<_, _>>()?)

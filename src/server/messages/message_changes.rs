@@ -9,8 +9,7 @@
 //! commit is done) and, when a moderator deletes someone else's message, is written to the
 //! moderation log.
 
-use crate::ids::RoomId;
-use crate::ids::UserId;
+use crate::ids::{RoomId, Seq, UserId};
 use sqlx::Row;
 
 use crate::attachments::AttachmentId;
@@ -32,7 +31,7 @@ pub struct EditMessage {
     pub actor_id: UserId,
     /// The actor is a bot account (an edit of theirs that adds a link gets no preview).
     pub by_bot: bool,
-    pub target: i64,
+    pub target: Seq,
     pub body: String,
     /// `body` rendered (`server::messages::markdown`), by the caller.
     pub html: String,
@@ -49,15 +48,15 @@ pub struct DeleteMessage {
     pub room: String,
     pub client_id: String,
     pub actor_id: UserId,
-    pub target: i64,
+    pub target: Seq,
     /// The actor is a server administrator (`--admins`): they may delete anything.
     pub admin: bool,
 }
 
 /// One row of `message_events` with its message as it is now, read by name.
 struct ChangeRow {
-    seq: i64,
-    target: i64,
+    seq: Seq,
+    target: Seq,
     body: String,
     html: String,
     edited_at: Option<i64>,
@@ -92,9 +91,9 @@ impl Store {
     pub async fn edit_times_between(
         &self,
         room_id: RoomId,
-        first: i64,
-        last: i64,
-    ) -> Result<Vec<(i64, i64)>, StoreError> {
+        first: Seq,
+        last: Seq,
+    ) -> Result<Vec<(Seq, i64)>, StoreError> {
         let rows = sqlx::query(
             "SELECT target_seq, created_at FROM message_events
              WHERE room_id = $1 AND kind = 'edit' AND target_seq BETWEEN $2 AND $3 ORDER BY seq",
@@ -114,7 +113,7 @@ impl Store {
     pub(crate) async fn target(
         tx: &mut crate::server::storage::store::WriteTx,
         room_id: RoomId,
-        seq: i64,
+        seq: Seq,
     ) -> Result<Option<Target>, StoreError> {
         let row = sqlx::query(
             "SELECT author_id, created_at FROM messages WHERE room_id = $1 AND seq = $2 AND deleted_at IS NULL",
@@ -133,7 +132,7 @@ impl Store {
         room_id: RoomId,
         actor_id: UserId,
         client_id: &str,
-    ) -> Result<Option<i64>, StoreError> {
+    ) -> Result<Option<Seq>, StoreError> {
         Ok(sqlx::query_scalar(
             "SELECT seq FROM message_events WHERE room_id = $1 AND COALESCE(actor_id, 0) = $2 AND client_id = $3",
         )
@@ -149,8 +148,8 @@ impl Store {
     pub(super) async fn record_event(
         tx: &mut crate::server::storage::store::WriteTx,
         room_id: RoomId,
-        seq: i64,
-        target: i64,
+        seq: Seq,
+        target: Seq,
         kind: &str,
         actor_id: UserId,
         client_id: &str,
@@ -164,8 +163,8 @@ impl Store {
     pub(crate) async fn record_event_by(
         tx: &mut crate::server::storage::store::WriteTx,
         room_id: RoomId,
-        seq: i64,
-        target: i64,
+        seq: Seq,
+        target: Seq,
         kind: &str,
         actor_id: Option<UserId>,
         client_id: &str,
@@ -191,7 +190,7 @@ impl Store {
     pub(crate) async fn edit(
         tx: &mut crate::server::storage::store::WriteTx,
         edit: &EditMessage,
-        seq: i64,
+        seq: Seq,
         ts: i64,
     ) -> Result<Stored, StoreError> {
         if let Some(seq) = Store::applied(tx, edit.room_id, edit.actor_id, &edit.client_id).await? {
@@ -238,7 +237,7 @@ impl Store {
     pub(crate) async fn delete(
         tx: &mut crate::server::storage::store::WriteTx,
         delete: &DeleteMessage,
-        seq: i64,
+        seq: Seq,
         ts: i64,
     ) -> Result<(Stored, Vec<AttachmentId>), StoreError> {
         if let Some(seq) = Store::applied(tx, delete.room_id, delete.actor_id, &delete.client_id).await? {
@@ -318,7 +317,7 @@ impl Store {
         &self,
         room_id: RoomId,
         room: &str,
-        after: i64,
+        after: Seq,
     ) -> Result<Vec<ServerFrame>, StoreError> {
         let rows = sqlx::query(
             "SELECT e.seq, e.target_seq, m.body, COALESCE(m.html, '') AS html, m.edited_at, m.deleted_at, e.kind
@@ -335,21 +334,21 @@ impl Store {
         .await?;
         let rows = rows.iter().map(ChangeRow::from_row).collect::<Result<Vec<_>, _>>()?;
         // Reactions as they are now, for the messages whose reactions changed.
-        let reacted: Vec<i64> = rows.iter().filter(|row| row.kind == "react").map(|row| row.target).collect();
-        let mut reactions: Vec<(i64, Reaction)> = Vec::new();
+        let reacted: Vec<Seq> = rows.iter().filter(|row| row.kind == "react").map(|row| row.target).collect();
+        let mut reactions: Vec<(Seq, Reaction)> = Vec::new();
         if let (Some(first), Some(last)) = (reacted.iter().min(), reacted.iter().max()) {
             reactions = self.reactions_between(room_id, *first, *last).await?;
         }
         // Whom edited messages mention now.
-        let edited: Vec<i64> = rows.iter().filter(|row| row.kind == "edit").map(|row| row.target).collect();
-        let mut mentions: Vec<(i64, String)> = Vec::new();
+        let edited: Vec<Seq> = rows.iter().filter(|row| row.kind == "edit").map(|row| row.target).collect();
+        let mut mentions: Vec<(Seq, String)> = Vec::new();
         if let (Some(first), Some(last)) = (edited.iter().min(), edited.iter().max()) {
             mentions = self.mentions_between(room_id, *first, *last).await?;
         }
         // Previews as they are now, for the messages whose preview changed.
-        let previewed: Vec<i64> =
+        let previewed: Vec<Seq> =
             rows.iter().filter(|row| row.kind == PREVIEW_EVENT).map(|row| row.target).collect();
-        let mut previews: Vec<(i64, LinkPreview)> = Vec::new();
+        let mut previews: Vec<(Seq, LinkPreview)> = Vec::new();
         if let (Some(first), Some(last)) = (previewed.iter().min(), previewed.iter().max()) {
             previews = self.previews_between(room_id, *first, *last).await?;
         }
@@ -433,7 +432,7 @@ mod tests {
             placement: Default::default(),
         };
         let mut tx = store.begin().await.expect("tx");
-        Store::insert(&mut tx, &message, 1, posted).await.expect("insert");
+        Store::insert(&mut tx, &message, Seq(1), posted).await.expect("insert");
         tx.commit().await.expect("commit");
         (store, room, user.id)
     }
@@ -445,7 +444,7 @@ mod tests {
             client_id: id.into(),
             actor_id,
             by_bot: false,
-            target: 1,
+            target: Seq(1),
             body: "typo".into(),
             html: String::new(),
             mentions: Vec::new(),
@@ -464,13 +463,14 @@ mod tests {
 
         let mut tx = store.begin().await.expect("tx");
         let late =
-            Store::edit(&mut tx, &edit(room, ann, "e1", window), 2, posted + 60_001).await.expect("ran");
+            Store::edit(&mut tx, &edit(room, ann, "e1", window), Seq(2), posted + 60_001).await.expect("ran");
         assert_eq!(late, Stored::Refused(Refusal::EditWindowClosed));
         let in_time =
-            Store::edit(&mut tx, &edit(room, ann, "e2", window), 2, posted + 60_000).await.expect("ran");
+            Store::edit(&mut tx, &edit(room, ann, "e2", window), Seq(2), posted + 60_000).await.expect("ran");
         assert!(matches!(in_time, Stored::Changed(ServerFrame::Edited { ref body, .. }) if body == "typo"));
         // No window: any time later.
-        let much_later = Store::edit(&mut tx, &edit(room, ann, "e3", None), 3, posted + 10_000_000_000).await;
+        let much_later =
+            Store::edit(&mut tx, &edit(room, ann, "e3", None), Seq(3), posted + 10_000_000_000).await;
         assert!(matches!(much_later.expect("ran"), Stored::Changed(_)));
         tx.commit().await.expect("commit");
     }

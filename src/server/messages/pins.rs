@@ -7,8 +7,7 @@
 //! the pin's own transaction: the room's moderators (and server administrators), and either
 //! person in a conversation. Each pin and unpin is on the moderation log.
 
-use crate::ids::RoomId;
-use crate::ids::UserId;
+use crate::ids::{RoomId, Seq, UserId};
 use sqlx::Row;
 
 use crate::model::{Pin, Quote};
@@ -27,7 +26,7 @@ pub struct PinMessage {
     pub room: String,
     pub client_id: String,
     pub actor_id: UserId,
-    pub target: i64,
+    pub target: Seq,
     /// Pinned after this (`true`), or not.
     pub pinned: bool,
     /// The actor is a server administrator (`--admins`): they moderate every room.
@@ -39,7 +38,7 @@ impl Store {
     pub(crate) async fn pin(
         tx: &mut WriteTx,
         pin: &PinMessage,
-        seq: i64,
+        seq: Seq,
         ts: i64,
     ) -> Result<Stored, StoreError> {
         if let Some(seq) = Store::applied(tx, pin.room_id, pin.actor_id, &pin.client_id).await? {
@@ -109,7 +108,7 @@ async fn may_pin(tx: &mut WriteTx, room_id: RoomId, actor_id: UserId) -> Result<
 async fn pin_rows<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     executor: E,
     room_id: RoomId,
-    only: Option<i64>,
+    only: Option<Seq>,
 ) -> Result<Vec<Pin>, StoreError> {
     let rows = sqlx::query(
         "SELECT m.seq, m.author, COALESCE(u.username, '') AS username, m.body, m.pinned_at,
@@ -120,7 +119,7 @@ async fn pin_rows<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     )
     .bind(room_id)
     .bind(i64::from(only.is_some()))
-    .bind(only.unwrap_or(0))
+    .bind(only.unwrap_or_default())
     .fetch_all(executor)
     .await?;
     rows.iter()

@@ -3,7 +3,7 @@
 //! what was sent) and hand it to [`prepare`] (the allowance, mentions, the message to store),
 //! then to the same sequencer, so open pages see the message live whichever way it came.
 
-use crate::ids::RoomId;
+use crate::ids::{RoomId, Seq};
 use tokio::sync::oneshot;
 
 use crate::api_error::{ApiCode, ApiError};
@@ -142,7 +142,7 @@ pub async fn post(
     client_id: &str,
     attachments: Vec<AttachmentId>,
     placement: Placement,
-) -> Result<i64, PostError> {
+) -> Result<Seq, PostError> {
     let post = Post::new(client_id, body, attachments, placement)?;
     post_as(state, user, room, post, None).await
 }
@@ -156,7 +156,7 @@ pub async fn post_as(
     room: &str,
     post: Post,
     shown_as: Option<String>,
-) -> Result<i64, PostError> {
+) -> Result<Seq, PostError> {
     let access = match state.store.room_for(user.id, room).await {
         Ok(Some(access)) => access,
         Ok(None) => return Err(PostError::NotFound),

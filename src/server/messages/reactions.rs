@@ -2,8 +2,7 @@
 //! taking the room's next `seq` (`message_events`, kind `react`), and read back per message
 //! in the order each emoji was first used.
 
-use crate::ids::RoomId;
-use crate::ids::UserId;
+use crate::ids::{RoomId, Seq, UserId};
 use crate::model::Reaction;
 use crate::protocol::{MAX_REACTION_KINDS, ServerFrame};
 use crate::server::messages::history::{Refusal, Stored};
@@ -16,7 +15,7 @@ pub struct ReactMessage {
     pub room: String,
     pub client_id: String,
     pub actor_id: UserId,
-    pub target: i64,
+    pub target: Seq,
     /// One emoji, checked by the caller.
     pub emoji: String,
 }
@@ -27,7 +26,7 @@ impl Store {
     pub(crate) async fn react(
         tx: &mut crate::server::storage::store::WriteTx,
         react: &ReactMessage,
-        seq: i64,
+        seq: Seq,
         ts: i64,
     ) -> Result<Stored, StoreError> {
         if let Some(seq) = Store::applied(tx, react.room_id, react.actor_id, &react.client_id).await? {
@@ -94,9 +93,9 @@ impl Store {
     async fn reaction_rows<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
         executor: E,
         room_id: RoomId,
-        first: i64,
-        last: i64,
-    ) -> Result<Vec<(i64, String, String)>, StoreError> {
+        first: Seq,
+        last: Seq,
+    ) -> Result<Vec<(Seq, String, String)>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT r.target_seq, r.emoji, u.username FROM reactions r JOIN users u ON u.id = r.user_id
              WHERE r.room_id = $1 AND r.target_seq BETWEEN $2 AND $3 ORDER BY r.target_seq, r.created_at, r.rowid",
@@ -112,17 +111,17 @@ impl Store {
     pub async fn reactions_between(
         &self,
         room_id: RoomId,
-        first: i64,
-        last: i64,
-    ) -> Result<Vec<(i64, Reaction)>, StoreError> {
+        first: Seq,
+        last: Seq,
+    ) -> Result<Vec<(Seq, Reaction)>, StoreError> {
         Ok(group_reactions(Store::reaction_rows(self.pool(), room_id, first, last).await?))
     }
 }
 
 /// (target, emoji, username) rows, in order, as each message's reactions: one entry per emoji,
 /// in the order each was first used, with who reacted in order.
-fn group_reactions(rows: Vec<(i64, String, String)>) -> Vec<(i64, Reaction)> {
-    let mut grouped: Vec<(i64, Reaction)> = Vec::new();
+fn group_reactions(rows: Vec<(Seq, String, String)>) -> Vec<(Seq, Reaction)> {
+    let mut grouped: Vec<(Seq, Reaction)> = Vec::new();
     for (target, emoji, username) in rows {
         match grouped.iter_mut().find(|(t, r)| *t == target && r.emoji == emoji) {
             Some((_, reaction)) => reaction.users.push(username),

@@ -15,8 +15,7 @@
 //! none: they are left out where receipts leave the server (the page, live delivery, replay),
 //! and so is anyone who reads a public room without being its member.
 
-use crate::ids::RoomId;
-use crate::ids::UserId;
+use crate::ids::{RoomId, Seq, UserId};
 use std::collections::HashSet;
 
 use sqlx::Row;
@@ -35,7 +34,7 @@ pub struct ReadUpTo {
     pub room_id: RoomId,
     pub room: String,
     pub user_id: UserId,
-    pub seq: i64,
+    pub seq: Seq,
 }
 
 impl Store {
@@ -45,7 +44,7 @@ impl Store {
     pub(crate) async fn read_up_to(
         tx: &mut WriteTx,
         read: &ReadUpTo,
-        seq: i64,
+        seq: Seq,
         ts: i64,
         share: bool,
     ) -> Result<Stored, StoreError> {
@@ -60,7 +59,7 @@ impl Store {
         .await?;
         // Not a member (a public room read from outside): there is no position to keep.
         let Some(row) = row else { return Ok(Stored::Noted) };
-        let before: i64 = row.try_get("last_read_seq")?;
+        let before: Seq = row.try_get("last_read_seq")?;
         // Never past the room's latest event: a position ahead of the room would show future
         // messages as read.
         let to = read.seq.min(row.try_get("last_seq")?);
@@ -80,7 +79,7 @@ impl Store {
             return Ok(Stored::Noted);
         }
         // The newest message passed that someone else wrote and the room's timeline shows.
-        let passed: Option<i64> = sqlx::query_scalar(
+        let passed: Option<Seq> = sqlx::query_scalar(
             "SELECT MAX(seq) FROM messages
              WHERE room_id = $1 AND seq > $2 AND seq <= $3 AND deleted_at IS NULL
                AND (author_id IS NULL OR author_id <> $4) AND (thread_root IS NULL OR also_in_room = 1)",
@@ -167,7 +166,7 @@ impl Store {
         .await?;
         let mut receipts = Vec::with_capacity(rows.len());
         for row in &rows {
-            if let Some(seq) = row.try_get::<Option<i64>, _>("seq")? {
+            if let Some(seq) = row.try_get::<Option<Seq>, _>("seq")? {
                 receipts.push(Receipt {
                     username: row.try_get("username")?,
                     name: row.try_get("display_name")?,
@@ -184,7 +183,7 @@ impl Store {
         &self,
         room_id: RoomId,
         room: &str,
-        after: i64,
+        after: Seq,
     ) -> Result<Vec<ServerFrame>, StoreError> {
         let rows = sqlx::query(
             "SELECT e.seq, e.target_seq, u.username, u.display_name

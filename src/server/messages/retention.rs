@@ -8,8 +8,7 @@
 //!
 //! Only messages with an author are swept (every message has one today).
 
-use crate::ids::RoomId;
-use crate::ids::UserId;
+use crate::ids::{RoomId, Seq, UserId};
 use std::time::Duration;
 
 use sqlx::Row;
@@ -42,7 +41,7 @@ pub enum RoomRetention {
 pub struct Expired {
     pub room_id: RoomId,
     pub room: String,
-    pub seq: i64,
+    pub seq: Seq,
     pub author_id: UserId,
 }
 
@@ -147,7 +146,7 @@ pub async fn delete_as_author(
     state: &AppState,
     room_id: RoomId,
     room: String,
-    seq: i64,
+    seq: Seq,
     author_id: UserId,
     client_id: String,
 ) -> bool {
@@ -159,7 +158,7 @@ pub async fn delete_as_author(
     match done.await {
         Ok(Ok(_)) => true,
         Ok(Err(error)) => {
-            tracing::warn!(%error, seq, "could not delete a message");
+            tracing::warn!(%error, %seq, "could not delete a message");
             false
         }
         Err(_) => false,

@@ -5,8 +5,7 @@
 //! a message the person can no longer read (they left or were removed from its room, or it
 //! was deleted) drops out of the list instead of leaking, and comes back if access does.
 
-use crate::ids::RoomId;
-use crate::ids::UserId;
+use crate::ids::{RoomId, Seq, UserId};
 use sqlx::Row;
 
 use crate::model::{MAX_SAVED_PER_PERSON, SavedMessage};
@@ -30,7 +29,7 @@ impl Store {
         &self,
         user_id: UserId,
         room_id: RoomId,
-        seq: i64,
+        seq: Seq,
         saved: bool,
         now: i64,
     ) -> Result<SaveOutcome, StoreError> {
@@ -74,7 +73,7 @@ impl Store {
     }
 
     /// Which of the room's messages `user_id` saved (for marking them on its page).
-    pub async fn saved_in_room(&self, user_id: UserId, room_id: RoomId) -> Result<Vec<i64>, StoreError> {
+    pub async fn saved_in_room(&self, user_id: UserId, room_id: RoomId) -> Result<Vec<Seq>, StoreError> {
         Ok(sqlx::query_scalar(
             "SELECT seq FROM saved_messages WHERE user_id = $1 AND room_id = $2 ORDER BY seq",
         )

@@ -6,8 +6,7 @@
 //! threads, inside the same transaction when a reply is stored, so a summary, a follow and the
 //! reply are committed together.
 
-use crate::ids::RoomId;
-use crate::ids::UserId;
+use crate::ids::{RoomId, Seq, UserId};
 use sqlx::Row;
 
 use crate::model::{FollowedThread, Quote, THREAD_PEOPLE_SHOWN, ThreadPage, ThreadSummary};
@@ -32,15 +31,15 @@ impl Store {
     pub(super) async fn thread_of<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
         executor: E,
         room_id: RoomId,
-        seq: i64,
-    ) -> Result<Option<i64>, StoreError> {
+        seq: Seq,
+    ) -> Result<Option<Seq>, StoreError> {
         let row = sqlx::query("SELECT thread_root FROM messages WHERE room_id = $1 AND seq = $2")
             .bind(room_id)
             .bind(seq)
             .fetch_optional(executor)
             .await?;
         Ok(match row {
-            Some(row) => Some(row.try_get::<Option<i64>, _>("thread_root")?.unwrap_or(seq)),
+            Some(row) => Some(row.try_get::<Option<Seq>, _>("thread_root")?.unwrap_or(seq)),
             None => None,
         })
     }
@@ -51,8 +50,8 @@ impl Store {
     pub(super) async fn count_reply(
         tx: &mut WriteTx,
         message: &NewMessage,
-        root: i64,
-        seq: i64,
+        root: Seq,
+        seq: Seq,
         ts: i64,
     ) -> Result<ThreadSummary, StoreError> {
         let room_id = message.room_id;
@@ -84,10 +83,10 @@ impl Store {
         // The root's author follows unless they unfollowed; whoever replies or is mentioned
         // follows again.
         if let Some(author) = row.try_get::<Option<UserId>, _>("author_id")? {
-            follow(tx, author, room_id, root, Join::Keep, 0).await?;
+            follow(tx, author, room_id, root, Join::Keep, Seq::ZERO).await?;
         }
         for mentioned in &message.mentions {
-            follow(tx, mentioned.user_id, room_id, root, Join::Follow, 0).await?;
+            follow(tx, mentioned.user_id, room_id, root, Join::Follow, Seq::ZERO).await?;
         }
         if let Some(author) = message.author_id {
             follow(tx, author, room_id, root, Join::Follow, seq).await?;
@@ -102,8 +101,8 @@ impl Store {
         &self,
         room_id: RoomId,
         room: &str,
-        root: i64,
-        before: Option<i64>,
+        root: Seq,
+        before: Option<Seq>,
         limit: usize,
     ) -> Result<Option<ThreadPage>, StoreError> {
         let row = sqlx::query(&format!(
@@ -124,7 +123,7 @@ impl Store {
         ))
         .bind(room_id)
         .bind(root)
-        .bind(before.unwrap_or(i64::MAX))
+        .bind(before.unwrap_or(Seq(i64::MAX)))
         .bind(limit + 1)
         .fetch_all(self.pool())
         .await?;
@@ -138,11 +137,11 @@ impl Store {
         &self,
         user_id: UserId,
         room_id: RoomId,
-        root: i64,
+        root: Seq,
         on: bool,
     ) -> Result<bool, StoreError> {
         let mut tx = self.begin().await?;
-        let is_root: Option<Option<i64>> =
+        let is_root: Option<Option<Seq>> =
             sqlx::query_scalar("SELECT thread_root FROM messages WHERE room_id = $1 AND seq = $2")
                 .bind(room_id)
                 .bind(root)
@@ -166,7 +165,7 @@ impl Store {
     }
 
     /// Whether the person follows thread `root` of the room.
-    pub async fn following(&self, user_id: UserId, room_id: RoomId, root: i64) -> Result<bool, StoreError> {
+    pub async fn following(&self, user_id: UserId, room_id: RoomId, root: Seq) -> Result<bool, StoreError> {
         let following: Option<i64> = sqlx::query_scalar(
             "SELECT following FROM thread_follows WHERE user_id = $1 AND room_id = $2 AND root_seq = $3",
         )
@@ -183,8 +182,8 @@ impl Store {
         &self,
         user_id: UserId,
         room_id: RoomId,
-        root: i64,
-        seq: i64,
+        root: Seq,
+        seq: Seq,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
         sqlx::query(
@@ -202,7 +201,7 @@ impl Store {
     }
 
     /// Who follows thread `root` of the room and is still a member of it (accounts).
-    pub async fn thread_followers(&self, room_id: RoomId, root: i64) -> Result<Vec<UserId>, StoreError> {
+    pub async fn thread_followers(&self, room_id: RoomId, root: Seq) -> Result<Vec<UserId>, StoreError> {
         Ok(sqlx::query_scalar(
             "SELECT f.user_id FROM thread_follows f
              JOIN room_members rm ON rm.room_id = f.room_id AND rm.user_id = f.user_id
@@ -217,7 +216,7 @@ impl Store {
     /// The threads the person follows, in rooms they are still in, that have a reply by someone
     /// else they have not seen, as `(room, root)` (at most [`FOLLOWED_THREADS_SHOWN`]): what
     /// every room page's sidebar counts, so it asks only whether one such reply exists.
-    pub async fn unread_threads(&self, user_id: UserId) -> Result<Vec<(String, i64)>, StoreError> {
+    pub async fn unread_threads(&self, user_id: UserId) -> Result<Vec<(String, Seq)>, StoreError> {
         let rows = sqlx::query(
             "SELECT r.name AS room, f.root_seq
              FROM thread_follows f
@@ -288,13 +287,13 @@ async fn follow(
     tx: &mut WriteTx,
     user_id: UserId,
     room_id: RoomId,
-    root: i64,
+    root: Seq,
     join: Join,
-    read_seq: i64,
+    read_seq: Seq,
 ) -> Result<(), StoreError> {
     let on_conflict = match join {
         Join::Keep => "DO NOTHING",
-        Join::Follow if read_seq > 0 => "DO UPDATE SET following = 1, read_seq = excluded.read_seq",
+        Join::Follow if read_seq > Seq::ZERO => "DO UPDATE SET following = 1, read_seq = excluded.read_seq",
         Join::Follow => "DO UPDATE SET following = 1",
     };
     sqlx::query(&format!(

@@ -11,8 +11,7 @@
 //! bots' messages; at most [`MAX_FETCHES_AT_ONCE`] are made at once, each fetch bounded in
 //! bytes and time by the fetcher.
 
-use crate::ids::RoomId;
-use crate::ids::UserId;
+use crate::ids::{RoomId, Seq, UserId};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -39,7 +38,7 @@ pub const PREVIEW_BURST: u32 = 10;
 pub struct Linked {
     pub room_id: RoomId,
     pub room: String,
-    pub seq: i64,
+    pub seq: Seq,
     pub author_id: UserId,
     pub url: String,
 }
@@ -82,8 +81,8 @@ impl Previewer {
         let Some(queue) = &self.queue else { return };
         if let Err(mpsc::error::TrySendError::Full(linked)) = queue.try_send(linked) {
             tracing::warn!(
-                room = linked.room,
-                seq = linked.seq,
+                room = %linked.room,
+                seq = %linked.seq,
                 "preview queue full: the link gets no preview"
             );
         }
@@ -111,7 +110,7 @@ impl PreviewWorker {
                     }
                 }
                 if !per_person.try_take(&linked.author_id, Instant::now()) {
-                    tracing::debug!(room = linked.room, seq = linked.seq, "preview allowance spent");
+                    tracing::debug!(room = %linked.room, seq = %linked.seq, "preview allowance spent");
                     continue;
                 }
                 let Ok(turn) = Arc::clone(&making).acquire_owned().await else { return };
@@ -137,7 +136,7 @@ impl Maker {
         let meta = match self.fetcher.preview(&linked.url).await {
             Ok(meta) => meta,
             Err(error) => {
-                return tracing::debug!(room = linked.room, seq = linked.seq, %error, "no preview");
+                return tracing::debug!(room = %linked.room, seq = %linked.seq, %error, "no preview");
             }
         };
         let image = if meta.image.is_empty() { None } else { self.keep_image(&meta.image).await };

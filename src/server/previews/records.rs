@@ -9,8 +9,7 @@
 //! gets at most one preview however often it is asked for. A removal leaves its row behind
 //! (`removed_at`), so a fetch that finishes after it is refused rather than shown.
 
-use crate::ids::RoomId;
-use crate::ids::UserId;
+use crate::ids::{RoomId, Seq, UserId};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -32,7 +31,7 @@ pub struct PreviewChange {
     /// What the change is acknowledged and made once by: the author's, for a removal; the
     /// server's own `preview-<target>` for a preview it found.
     pub client_id: String,
-    pub target: i64,
+    pub target: Seq,
     pub action: PreviewAction,
 }
 
@@ -63,7 +62,7 @@ pub struct StoredImage {
 
 impl PreviewChange {
     /// The preview the server found for message `target`.
-    pub fn found(room_id: RoomId, room: String, target: i64, found: Found) -> Self {
+    pub fn found(room_id: RoomId, room: String, target: Seq, found: Found) -> Self {
         let client_id = format!("preview-{target}");
         Self { room_id, room, client_id, target, action: PreviewAction::Found(Box::new(found)) }
     }
@@ -113,7 +112,7 @@ impl Store {
     pub(crate) async fn preview(
         tx: &mut WriteTx,
         change: &PreviewChange,
-        seq: i64,
+        seq: Seq,
         ts: i64,
     ) -> Result<(Stored, Vec<AttachmentId>), StoreError> {
         match &change.action {
@@ -126,7 +125,7 @@ impl Store {
         tx: &mut WriteTx,
         change: &PreviewChange,
         found: &Found,
-        seq: i64,
+        seq: Seq,
         ts: i64,
     ) -> Result<(Stored, Vec<AttachmentId>), StoreError> {
         let unwanted = || found.image.iter().map(|image| image.id.clone()).collect::<Vec<_>>();
@@ -193,7 +192,7 @@ impl Store {
         tx: &mut WriteTx,
         change: &PreviewChange,
         actor_id: UserId,
-        seq: i64,
+        seq: Seq,
         ts: i64,
     ) -> Result<(Stored, Vec<AttachmentId>), StoreError> {
         if let Some(seq) = Store::applied(tx, change.room_id, actor_id, &change.client_id).await? {
@@ -263,7 +262,7 @@ impl Store {
     pub(crate) async fn forget_preview(
         tx: &mut WriteTx,
         room_id: RoomId,
-        target: i64,
+        target: Seq,
     ) -> Result<Option<AttachmentId>, StoreError> {
         let image: Option<Option<String>> =
             sqlx::query_scalar("SELECT image_id FROM link_previews WHERE room_id = $1 AND seq = $2")
@@ -283,9 +282,9 @@ impl Store {
     pub async fn previews_between(
         &self,
         room_id: RoomId,
-        first: i64,
-        last: i64,
-    ) -> Result<Vec<(i64, LinkPreview)>, StoreError> {
+        first: Seq,
+        last: Seq,
+    ) -> Result<Vec<(Seq, LinkPreview)>, StoreError> {
         let rows = sqlx::query(&format!(
             "SELECT p.seq, {PREVIEW_COLUMNS} FROM link_previews p
              WHERE p.room_id = $1 AND p.seq >= $2 AND p.seq <= $3 AND p.removed_at IS NULL"
@@ -319,7 +318,7 @@ impl Store {
 
     /// Whether message `seq` should get a preview: its room shows them, and it has had none
     /// (nor had one removed).
-    pub async fn wants_preview(&self, room_id: RoomId, seq: i64) -> Result<bool, StoreError> {
+    pub async fn wants_preview(&self, room_id: RoomId, seq: Seq) -> Result<bool, StoreError> {
         let had: Option<i64> =
             sqlx::query_scalar("SELECT seq FROM link_previews WHERE room_id = $1 AND seq = $2")
                 .bind(room_id)

@@ -16,8 +16,7 @@
 //! (RFC 8292 §2 asks for the origin, port included) and whose expiry is the push's whole TTL
 //! (24 h, the RFC's maximum, which a push service whose clock runs ahead refuses).
 
-use crate::ids::RoomId;
-use crate::ids::UserId;
+use crate::ids::{RoomId, Seq, UserId};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -60,7 +59,7 @@ pub const MAX_ENDPOINT_BYTES: usize = 1_024;
 pub struct Posted {
     pub room_id: RoomId,
     pub room: String,
-    pub seq: i64,
+    pub seq: Seq,
     pub author_id: Option<UserId>,
     /// The author's display name and username.
     pub author: String,
@@ -68,7 +67,7 @@ pub struct Posted {
     pub mentions: Vec<String>,
     pub excerpt: String,
     /// The thread it is a reply in (its root), if it is.
-    pub thread_root: Option<i64>,
+    pub thread_root: Option<Seq>,
     /// A reply in a thread, not sent to the room.
     pub thread_only: bool,
 }
@@ -226,7 +225,7 @@ impl Sender {
                 break;
             }
             if let Err(error) = self.push(&message, &permits).await {
-                tracing::warn!(%error, room = message.room, seq = message.seq, "could not work out pushes");
+                tracing::warn!(%error, room = %message.room, seq = %message.seq, "could not work out pushes");
             }
         }
     }
@@ -317,7 +316,7 @@ static CRYPTO: Semaphore = Semaphore::const_new(PUSH_CRYPTO_WORKERS);
 struct Told {
     user_id: UserId,
     room_id: RoomId,
-    seq: i64,
+    seq: Seq,
 }
 
 /// One encrypted, signed push to one device; whether its push service took it. A subscription

@@ -1,8 +1,7 @@
 //! Web Push in the store: the server's VAPID key, each device's subscription, and who in a
 //! room could be pushed a message.
 
-use crate::ids::RoomId;
-use crate::ids::UserId;
+use crate::ids::{RoomId, UserId};
 use sqlx::Row;
 
 use crate::model::now_ms;

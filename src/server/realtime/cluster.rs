@@ -20,8 +20,7 @@
 //! committed in the rooms its sockets are in (`Sequencer::catch_up`), so messages keep
 //! crossing nodes through an outage, a little later than through Redis.
 
-use crate::ids::RoomId;
-use crate::ids::UserId;
+use crate::ids::{RoomId, Seq, UserId};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -55,13 +54,13 @@ pub enum ClusterEvent {
     Frame {
         room_id: RoomId,
         room: String,
-        seq: i64,
+        seq: Seq,
         frame: String,
         /// For a new message: the `activity` frame for members connected to other rooms.
         activity: Option<String>,
         /// For a new thread reply: its root, and the `thread_reply` frame for its followers.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        thread_reply: Option<(i64, String)>,
+        thread_reply: Option<(Seq, String)>,
         /// A read receipt: only for the members who take part in receipts.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         receipt: bool,
@@ -383,10 +382,10 @@ mod tests {
         let event = ClusterEvent::Frame {
             room_id: RoomId(3),
             room: "general".into(),
-            seq: 42,
+            seq: Seq(42),
             frame: r#"{"v":1,"type":"message"}"#.into(),
             activity: None,
-            thread_reply: Some((5, r#"{"v":1,"type":"thread_reply"}"#.into())),
+            thread_reply: Some((Seq(5), r#"{"v":1,"type":"thread_reply"}"#.into())),
             receipt: false,
             author_id: Some(UserId(7)),
             access_version: AccessVersion(2),

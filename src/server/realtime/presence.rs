@@ -9,8 +9,7 @@
 //! The hub asks it whether someone is in a room or online elsewhere before telling its own
 //! sockets that they came or went, and adds the people it holds to a room's online list.
 
-use crate::ids::RoomId;
-use crate::ids::UserId;
+use crate::ids::{RoomId, UserId};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};

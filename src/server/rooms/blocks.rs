@@ -9,8 +9,7 @@
 //! told: a conversation they cannot start or write in answers as one that is not taking
 //! messages, which is all the block lets them see.
 
-use crate::ids::RoomId;
-use crate::ids::UserId;
+use crate::ids::{RoomId, UserId};
 use sqlx::Row;
 
 use crate::model::{BlockedPerson, MAX_BLOCKS_PER_PERSON, now_ms};

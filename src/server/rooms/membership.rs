@@ -5,8 +5,7 @@
 //! a private room or conversation the person is not in, so the answer never reveals that it
 //! exists. Public rooms can be read by anyone signed in; talking in one takes joining it.
 
-use crate::ids::RoomId;
-use crate::ids::UserId;
+use crate::ids::{RoomId, Seq, UserId};
 use crate::notifications::NotifyLevel;
 use crate::server::rooms::moderation::{self, Act, Power};
 use sqlx::Row;
@@ -166,7 +165,7 @@ impl Store {
     }
 
     /// How far `user_id` has read the room (a `seq`); `None` if not a member.
-    pub async fn read_position(&self, room_id: RoomId, user_id: UserId) -> Result<Option<i64>, RoomError> {
+    pub async fn read_position(&self, room_id: RoomId, user_id: UserId) -> Result<Option<Seq>, RoomError> {
         Ok(sqlx::query_scalar("SELECT last_read_seq FROM room_members WHERE room_id = $1 AND user_id = $2")
             .bind(room_id)
             .bind(user_id)
@@ -488,7 +487,7 @@ impl Store {
     /// Move `user_id`'s read position in the room forward to `seq` (never back, and never past
     /// the room's latest event). Read receipts take the sequencer's way instead
     /// (`Store::read_up_to`).
-    pub async fn mark_read(&self, room_id: RoomId, user_id: UserId, seq: i64) -> Result<(), RoomError> {
+    pub async fn mark_read(&self, room_id: RoomId, user_id: UserId, seq: Seq) -> Result<(), RoomError> {
         sqlx::query(
             "UPDATE room_members SET last_read_seq = $1
              WHERE room_id = $2 AND user_id = $3 AND last_read_seq < $1",

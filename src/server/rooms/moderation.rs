@@ -5,8 +5,7 @@
 //! act is decided here, in the same transaction as the act where there is one, and each act
 //! on someone else's message or on another person is logged: who, what, to whom, when.
 
-use crate::ids::RoomId;
-use crate::ids::UserId;
+use crate::ids::{RoomId, Seq, UserId};
 use sqlx::{AnyConnection, Row};
 
 use crate::model::now_ms;
@@ -70,7 +69,7 @@ pub struct LogEntry {
     /// `delete`, `remove`, `promote`, `demote`, `pin` or `unpin`.
     pub action: String,
     /// The message acted on, for a deletion.
-    pub seq: Option<i64>,
+    pub seq: Option<Seq>,
     /// Whom it was done to (username): the message's author, or the person.
     pub target: Option<String>,
     pub at: i64,
@@ -101,7 +100,7 @@ pub(crate) async fn log(
     room_id: RoomId,
     actor_id: UserId,
     act: Act,
-    target_seq: Option<i64>,
+    target_seq: Option<Seq>,
     target_user: Option<UserId>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
@@ -111,7 +110,7 @@ pub(crate) async fn log(
     .bind(room_id)
     .bind(actor_id)
     .bind(act.as_str())
-    .bind(target_seq.unwrap_or(0))
+    .bind(target_seq.unwrap_or_default())
     .bind(target_user)
     .bind(now_ms())
     .execute(conn)
@@ -204,7 +203,7 @@ impl Store {
             Ok(LogEntry {
                 actor: row.try_get("actor")?,
                 action: row.try_get("action")?,
-                seq: Some(row.try_get::<i64, _>("target_seq")?).filter(|seq| *seq > 0),
+                seq: Some(row.try_get::<Seq, _>("target_seq")?).filter(|seq| *seq > Seq::ZERO),
                 target: row.try_get("target")?,
                 at: row.try_get("created_at")?,
             })

@@ -1,8 +1,7 @@
 //! Notification settings in the store: each member's level per room, and each person's "do
 //! not disturb" pause. Stored on the server so every device and tab follows the same choice.
 
-use crate::ids::RoomId;
-use crate::ids::UserId;
+use crate::ids::{RoomId, UserId};
 use crate::notifications::NotifyLevel;
 use crate::server::rooms::membership::RoomError;
 use crate::server::storage::store::Store;

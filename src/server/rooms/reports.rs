@@ -5,8 +5,7 @@
 //! `removed`, `dismissed`). Filing and dismissing are written to the moderation log; a
 //! deletion or a removal logs itself where it happens.
 
-use crate::ids::RoomId;
-use crate::ids::UserId;
+use crate::ids::{RoomId, Seq, UserId};
 use sqlx::Row;
 
 use crate::model::now_ms;
@@ -27,7 +26,7 @@ pub struct OpenReport {
     /// What people call the room (a private room's chosen title, else its name).
     pub title: String,
     pub kind: RoomKind,
-    pub seq: i64,
+    pub seq: Seq,
     pub reason: String,
     pub note: String,
     pub reporter: String,
@@ -86,7 +85,7 @@ impl Store {
     pub async fn file_report(
         &self,
         room_id: RoomId,
-        seq: i64,
+        seq: Seq,
         reporter_id: UserId,
         reason: &str,
         note: &str,
@@ -171,7 +170,7 @@ impl Store {
     pub async fn resolve_reports(
         &self,
         room_id: RoomId,
-        seq: i64,
+        seq: Seq,
         resolver_id: UserId,
         outcome: &str,
         author_id: Option<UserId>,
@@ -202,7 +201,7 @@ impl Store {
     pub async fn reportable_message(
         &self,
         room_id: RoomId,
-        seq: i64,
+        seq: Seq,
     ) -> Result<Option<(String, String)>, StoreError> {
         let row = sqlx::query(
             "SELECT u.username, m.body FROM messages m JOIN users u ON u.id = m.author_id

@@ -8,8 +8,7 @@
 //! the room's history (and not replayed): a page that was offline when the list changed shows
 //! the change from its next load.
 
-use crate::ids::RoomId;
-use crate::ids::UserId;
+use crate::ids::{RoomId, UserId};
 use axum::extract::ws::Utf8Bytes;
 
 use crate::protocol::{ServerFrame, encode};

@@ -8,8 +8,7 @@
 //! was edited away or deleted is never found. Membership is part of the query itself: a
 //! result comes only from a room the person is a member of now.
 
-use crate::ids::RoomId;
-use crate::ids::UserId;
+use crate::ids::{RoomId, Seq, UserId};
 use sqlx::Row;
 
 use crate::server::search::query::{SearchQuery, index_text, index_words};
@@ -27,9 +26,9 @@ pub struct Found {
     /// The message's id in the store: where the next page of results starts.
     pub id: i64,
     pub room: String,
-    pub seq: i64,
+    pub seq: Seq,
     /// The thread it is a reply in (its root), if it is.
-    pub thread_root: Option<i64>,
+    pub thread_root: Option<Seq>,
     pub author: String,
     pub username: String,
     pub body: String,
@@ -75,7 +74,7 @@ impl Store {
     pub(crate) async fn unindex_message(
         tx: &mut crate::server::storage::store::WriteTx,
         room_id: RoomId,
-        seq: i64,
+        seq: Seq,
     ) -> Result<Option<i64>, StoreError> {
         let id: Option<i64> = sqlx::query_scalar("SELECT id FROM messages WHERE room_id = $1 AND seq = $2")
             .bind(room_id)

@@ -10,7 +10,7 @@
 //! which assigns `seq`; accounts, rooms, settings and subscriptions are written by their own
 //! modules. This is the storage core: it knows no feature, and features keep their own SQL.
 
-use crate::ids::RoomId;
+use crate::ids::{RoomId, Seq};
 use std::path::Path;
 use std::time::Duration;
 
@@ -57,7 +57,7 @@ pub struct Store {
 /// room's removals so far (which events committed in the transaction carry).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RoomClaim {
-    pub last_seq: i64,
+    pub last_seq: Seq,
     pub access_version: AccessVersion,
     /// A conversation closed by a block (see `server::rooms::blocks`): nothing new happens
     /// in it.
@@ -117,17 +117,17 @@ impl Store {
     }
 
     /// Highest `seq` in the room (a message's, or an edit's or deletion's), 0 when empty.
-    pub async fn latest_seq(&self, room_id: RoomId) -> Result<i64, StoreError> {
-        let seq: Option<i64> = sqlx::query_scalar("SELECT last_seq FROM rooms WHERE id = $1")
+    pub async fn latest_seq(&self, room_id: RoomId) -> Result<Seq, StoreError> {
+        let seq: Option<Seq> = sqlx::query_scalar("SELECT last_seq FROM rooms WHERE id = $1")
             .bind(room_id)
             .fetch_optional(&self.pool)
             .await?;
-        Ok(seq.unwrap_or(0))
+        Ok(seq.unwrap_or_default())
     }
 
     /// The latest `seq` of each of `rooms` (those that exist), [`LATEST_SEQS_PER_QUERY`] rooms a
     /// query: how a node without Redis learns where the other nodes have got to.
-    pub async fn latest_seqs(&self, rooms: &[RoomId]) -> Result<Vec<(RoomId, i64)>, StoreError> {
+    pub async fn latest_seqs(&self, rooms: &[RoomId]) -> Result<Vec<(RoomId, Seq)>, StoreError> {
         let mut found = Vec::with_capacity(rooms.len());
         for chunk in rooms.chunks(LATEST_SEQS_PER_QUERY) {
             let marks: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
@@ -148,7 +148,7 @@ impl Store {
     /// A batch claims its rooms in ascending id order, so two batches never wait on each other.
     pub async fn claim_seqs(tx: &mut WriteTx, room_id: RoomId) -> Result<RoomClaim, StoreError> {
         // An UPDATE that changes nothing: the one row lock both SQL dialects have.
-        let row: Option<(i64, i64, i64)> = sqlx::query_as(
+        let row: Option<(Seq, i64, i64)> = sqlx::query_as(
             "UPDATE rooms SET last_seq = last_seq WHERE id = $1 RETURNING last_seq, access_version, closed",
         )
         .bind(room_id)
@@ -159,7 +159,7 @@ impl Store {
     }
 
     /// Record the room's last `seq` given out in `tx` (after [`Store::claim_seqs`]).
-    pub async fn release_seqs(tx: &mut WriteTx, room_id: RoomId, last_seq: i64) -> Result<(), StoreError> {
+    pub async fn release_seqs(tx: &mut WriteTx, room_id: RoomId, last_seq: Seq) -> Result<(), StoreError> {
         sqlx::query("UPDATE rooms SET last_seq = $1 WHERE id = $2")
             .bind(last_seq)
             .bind(room_id)

@@ -16,8 +16,7 @@
 //! `sockets` is the socket table (caps per account and address, ending a session's or a
 //! person's sockets); this file is the registry: who is in which room, fan-out, presence.
 
-use crate::ids::RoomId;
-use crate::ids::UserId;
+use crate::ids::{RoomId, UserId};
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -3,8 +3,7 @@
 //! records the socket under one lock; sign-out, expiry and removal end sockets from here, each
 //! taken out of its room before it is told to close, so not one more frame is queued for it.
 
-use crate::ids::RoomId;
-use crate::ids::UserId;
+use crate::ids::{RoomId, UserId};
 use std::net::IpAddr;
 
 use super::{ConnId, Hub, Outbox, decrement};

@@ -1,8 +1,7 @@
 //! Group commit: a batch of posts and changes stored in one transaction, then acknowledged,
 //! delivered here and published to the other nodes, in `seq` order.
 
-use crate::ids::RoomId;
-use crate::ids::UserId;
+use crate::ids::{RoomId, Seq, UserId};
 use std::collections::{BTreeSet, HashMap};
 
 use axum::extract::ws::Utf8Bytes;
@@ -138,7 +137,7 @@ impl Task {
                             seq
                         }
                         Stored::Duplicate { seq } => seq,
-                        Stored::Noted => 0,
+                        Stored::Noted => Seq::ZERO,
                         Stored::Refused(refusal) => {
                             reply_err(&self.hub, reply, &change, SequencerError::Refused(refusal));
                             continue;
@@ -169,7 +168,7 @@ impl Task {
 
     /// Deliver an event this node committed to its own sockets (after any gap another node's
     /// commits left), logging rather than failing: it is committed, and acked next.
-    pub(super) async fn deliver_own(&mut self, change: &Change, seq: i64, frame: String, audience: Audience) {
+    pub(super) async fn deliver_own(&mut self, change: &Change, seq: Seq, frame: String, audience: Audience) {
         let frame = Utf8Bytes::from(frame);
         if let Err(error) = self.deliver(change.room_id(), change.room(), seq, frame, audience).await {
             tracing::error!(%error, room = %change.room_id(), %seq, "could not read the events before this one");
@@ -180,7 +179,7 @@ impl Task {
     pub(super) fn publish(
         &self,
         change: &Change,
-        seq: i64,
+        seq: Seq,
         frame: &str,
         news: Publish,
         access_version: AccessVersion,
@@ -208,7 +207,7 @@ impl Task {
     pub(super) async fn notify_followers(
         &self,
         room_id: RoomId,
-        root: i64,
+        root: Seq,
         author_id: Option<UserId>,
         frame: &Utf8Bytes,
     ) {
@@ -266,7 +265,7 @@ impl Task {
         let mut outcomes = Vec::with_capacity(posts.len());
         let mut files = Vec::new();
         for (change, _) in posts {
-            let next = latest.get(&change.room_id()).copied().unwrap_or(0) + 1;
+            let next = latest.get(&change.room_id()).copied().unwrap_or_default() + 1;
             // A conversation closed by a block takes nothing new; its people may still delete
             // what they wrote, and reading it moves their own position without a receipt.
             let closed = claimed.get(&change.room_id()).is_some_and(|claim| claim.closed);
@@ -302,7 +301,7 @@ impl Task {
             outcomes.push(outcome);
         }
         for &room_id in &rooms {
-            Store::release_seqs(&mut tx, room_id, latest.get(&room_id).copied().unwrap_or(0)).await?;
+            Store::release_seqs(&mut tx, room_id, latest.get(&room_id).copied().unwrap_or_default()).await?;
         }
         tx.commit().await?;
         Ok((outcomes, claimed, files))
@@ -316,13 +315,13 @@ pub(super) struct Publish {
     /// The `activity` frame for members connected to other rooms.
     activity: Option<String>,
     /// A thread reply's root and the `thread_reply` frame for the thread's followers.
-    thread_reply: Option<(i64, String)>,
+    thread_reply: Option<(Seq, String)>,
     /// A read receipt: for the room's [`Audience::Receipts`] only.
     receipt: bool,
 }
 
 /// The `thread_reply` frame for the followers of thread `root`: a new reply at `seq`.
-fn thread_reply_of(message: &NewMessage, seq: i64, root: i64) -> String {
+fn thread_reply_of(message: &NewMessage, seq: Seq, root: Seq) -> String {
     encode(&ServerFrame::ThreadReply {
         room: message.room.clone(),
         root,
@@ -335,7 +334,7 @@ fn thread_reply_of(message: &NewMessage, seq: i64, root: i64) -> String {
 
 /// The `activity` frame for members connected to other rooms: a new message at `seq` (in the
 /// thread of `thread.0`, also sent to the room when `thread.1`).
-fn activity_of(message: &NewMessage, seq: i64, thread: (Option<i64>, bool)) -> String {
+fn activity_of(message: &NewMessage, seq: Seq, thread: (Option<Seq>, bool)) -> String {
     encode(&ServerFrame::Activity {
         room: message.room.clone(),
         seq,
@@ -348,7 +347,7 @@ fn activity_of(message: &NewMessage, seq: i64, thread: (Option<i64>, bool)) -> S
     })
 }
 
-fn reply_ok(hub: &Hub, reply: PostReply, change: &Change, seq: i64) {
+fn reply_ok(hub: &Hub, reply: PostReply, change: &Change, seq: Seq) {
     match reply {
         PostReply::Socket(outbox) => {
             let ack = ServerFrame::Ack {

@@ -21,8 +21,7 @@
 //! `remote` (what other nodes committed, in order, gaps filled from the store) and `replay`
 //! (joining a room). This file holds the handle, what it is sent, and the task's loop.
 
-use crate::ids::RoomId;
-use crate::ids::UserId;
+use crate::ids::{RoomId, Seq, UserId};
 use std::collections::HashMap;
 
 use tokio::sync::{mpsc, oneshot};
@@ -71,7 +70,7 @@ pub enum PostReply {
     /// A WebSocket sender: an `ack` (or `error`) frame on its own queue.
     Socket(Outbox),
     /// A server function (the no-JavaScript form): the stored `seq`.
-    Call(oneshot::Sender<Result<i64, SequencerError>>),
+    Call(oneshot::Sender<Result<Seq, SequencerError>>),
 }
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -319,7 +318,7 @@ struct Task {
     /// Per room, the highest `seq` this node's sockets have been given (every event up to it,
     /// in order). On one node it is also the room's latest, so a joiner's `welcome` needs no
     /// query. Numbers are given out from the rooms' counter rows (`Store::claim_seqs`).
-    delivered: HashMap<RoomId, i64>,
+    delivered: HashMap<RoomId, Seq>,
     /// Per room, the removals its sockets here have been checked against.
     access: AccessWatch,
 }
@@ -395,6 +394,6 @@ impl Audience {
 }
 
 /// The `seq` of a change's frame (`edited`, `deleted`, `reactions`, `pinned`, `read`).
-fn change_seq(frame: &ServerFrame) -> i64 {
+fn change_seq(frame: &ServerFrame) -> Seq {
     frame.change_seq().unwrap_or_default()
 }

@@ -1,7 +1,7 @@
 //! Catching up with other nodes: what they published, delivered in `seq` order with any gap
 //! filled from the store first, and sockets checked again after a removal.
 
-use crate::ids::RoomId;
+use crate::ids::{RoomId, Seq};
 use std::collections::HashMap;
 
 use axum::extract::ws::Utf8Bytes;
@@ -16,7 +16,7 @@ use crate::server::storage::store::StoreError;
 impl Task {
     /// The room's latest `seq` as this node's sockets have it. With other nodes the store may
     /// hold more (their events not yet heard): those are delivered first, from the store.
-    pub(super) async fn latest_seq(&mut self, room_id: RoomId, room: &str) -> Result<i64, StoreError> {
+    pub(super) async fn latest_seq(&mut self, room_id: RoomId, room: &str) -> Result<Seq, StoreError> {
         match self.delivered.get(&room_id).copied() {
             Some(seq) if self.cluster.is_none() => Ok(seq),
             Some(seq) => {
@@ -156,7 +156,7 @@ impl Task {
         &mut self,
         room_id: RoomId,
         room: &str,
-        seq: i64,
+        seq: Seq,
         frame: Utf8Bytes,
         audience: Audience,
     ) -> Result<bool, StoreError> {
@@ -190,7 +190,7 @@ impl Task {
     /// Broadcast, from the store, the room's events after the last one delivered up to
     /// `up_to`: as a resuming client gets them (messages as they are now, and the changes to
     /// messages delivered before), so no socket sees a gap.
-    pub(super) async fn fill(&mut self, room_id: RoomId, room: &str, up_to: i64) -> Result<(), StoreError> {
+    pub(super) async fn fill(&mut self, room_id: RoomId, room: &str, up_to: Seq) -> Result<(), StoreError> {
         let Some(after) = self.delivered.get(&room_id).copied() else { return Ok(()) };
         if up_to <= after {
             return Ok(());
@@ -204,7 +204,7 @@ impl Task {
             let messages = self.read_between(room_id, room, after, up_to).await?;
             let mut changes = self.store.changes_after(room_id, room, after).await?;
             changes.retain(|change| change_seq(change) <= up_to);
-            tracing::debug!(%room_id, after, up_to, messages = messages.len(), "filled a gap from the store");
+            tracing::debug!(%room_id, %after, %up_to, messages = messages.len(), "filled a gap from the store");
             let mut changes = changes.into_iter().peekable();
             for message in messages {
                 while let Some(change) = changes.next_if(|change| change_seq(change) < message.seq) {
@@ -225,8 +225,8 @@ impl Task {
         &self,
         room_id: RoomId,
         room: &str,
-        mut after: i64,
-        up_to: i64,
+        mut after: Seq,
+        up_to: Seq,
     ) -> Result<Vec<ChatMessage>, StoreError> {
         let mut read = Vec::new();
         loop {

@@ -4,7 +4,7 @@
 use super::{
     REPLAY_CHUNK_MAX_BYTES, REPLAY_CHUNK_MIN_BYTES, REPLAY_READ_ROWS, SequencerError, Task, change_seq,
 };
-use crate::ids::RoomId;
+use crate::ids::{RoomId, Seq};
 use crate::model::ChatMessage;
 use crate::protocol::{ErrorCode, HISTORY_PAGE, RESUME_MAX, ResumeFrom, ServerFrame};
 use crate::server::realtime::hub::{Outbox, Person};
@@ -134,8 +134,8 @@ impl Task {
         &self,
         room_id: RoomId,
         room: &str,
-        mut after: i64,
-        up_to: i64,
+        mut after: Seq,
+        up_to: Seq,
         budget: usize,
     ) -> Result<Option<Vec<ChatMessage>>, StoreError> {
         let mut gathered = Vec::new();

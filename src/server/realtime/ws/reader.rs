@@ -1,7 +1,7 @@
 //! The reader: each frame the client sends, decoded, checked and acted on; a bad frame gets
 //! an `error` frame and the connection carries on.
 
-use crate::ids::RoomId;
+use crate::ids::{RoomId, Seq};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -344,7 +344,7 @@ impl<'a> Reader<'a> {
     }
 
     /// `edit`: new text for one of this person's messages.
-    async fn on_edit(&mut self, room: String, client_id: String, target: i64, body: String) {
+    async fn on_edit(&mut self, room: String, client_id: String, target: Seq, body: String) {
         let Some((client_id, room_id, room)) = self.admit_write(room, client_id).await else { return };
         let body = match validate_body(&body) {
             Ok(body) => expand_shortcodes(body).into_owned(),
@@ -371,7 +371,7 @@ impl<'a> Reader<'a> {
     }
 
     /// `delete`: one of this person's messages, or anyone's in a room they moderate.
-    async fn on_delete(&mut self, room: String, client_id: String, target: i64) {
+    async fn on_delete(&mut self, room: String, client_id: String, target: Seq) {
         let Some((client_id, room_id, room)) = self.admit_write(room, client_id).await else { return };
         if !self.spend_allowance(&client_id).await {
             return;
@@ -388,7 +388,7 @@ impl<'a> Reader<'a> {
     }
 
     /// `react`: toggle this person's reaction to a message.
-    async fn on_react(&mut self, room: String, client_id: String, target: i64, emoji: String) {
+    async fn on_react(&mut self, room: String, client_id: String, target: Seq, emoji: String) {
         let Some((client_id, room_id, room)) = self.admit_write(room, client_id).await else { return };
         if !crate::server::messages::emoji_catalog::is_one_emoji(&emoji) {
             let message = format!("a reaction is one emoji, not {}", quote(&emoji));
@@ -410,7 +410,7 @@ impl<'a> Reader<'a> {
 
     /// `pin`: pin a message to the room, or take its pin away (who may is checked in the
     /// store, in the pin's own transaction).
-    async fn on_pin(&mut self, room: String, client_id: String, target: i64, pinned: bool) {
+    async fn on_pin(&mut self, room: String, client_id: String, target: Seq, pinned: bool) {
         let Some((client_id, room_id, room)) = self.admit_write(room, client_id).await else { return };
         if !self.spend_allowance(&client_id).await {
             return;
@@ -427,7 +427,7 @@ impl<'a> Reader<'a> {
         self.submit(Change::Pin(pin), client_id).await;
     }
 
-    async fn on_remove_preview(&mut self, room: String, client_id: String, target: i64) {
+    async fn on_remove_preview(&mut self, room: String, client_id: String, target: Seq) {
         let Some((client_id, room_id, room)) = self.admit_write(room, client_id).await else { return };
         if !self.spend_allowance(&client_id).await {
             return;
