@@ -3,7 +3,7 @@
 //! Plain data with no I/O, so every rule about ordering, duplicates and retries is unit-tested
 //! natively. `client::connection` feeds it server frames; the components render it.
 
-use crate::ids::Seq;
+use crate::ids::{RoomName, Seq, Username};
 use serde::{Deserialize, Serialize};
 
 use crate::attachments::Attachment;
@@ -103,7 +103,7 @@ pub struct Edit {
     pub body: String,
     pub html: String,
     pub edited_at: i64,
-    pub mentions: Vec<String>,
+    pub mentions: Vec<Username>,
 }
 
 /// Which of the room's messages a timeline holds.
@@ -353,7 +353,7 @@ pub enum PendingStatus {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Pending {
     pub client_id: String,
-    pub room: String,
+    pub room: RoomName,
     pub author: String,
     pub body: String,
     /// Uploaded files it carries (their ids go in the `send`).
@@ -379,7 +379,7 @@ pub struct Pending {
 
 impl Pending {
     /// A message just typed: to send, never sent yet, answering nothing.
-    pub fn new(client_id: String, room: String, author: String, body: String) -> Self {
+    pub fn new(client_id: String, room: RoomName, author: String, body: String) -> Self {
         Self {
             client_id,
             room,

@@ -3,7 +3,7 @@
 //! One `ChatState` per page, provided through context. It is `Copy` (signals are arena
 //! handles), so event handlers and the connection task capture it freely.
 
-use crate::ids::Seq;
+use crate::ids::{RoomName, Seq, Username};
 use futures::channel::mpsc::UnboundedSender;
 use leptos::prelude::*;
 
@@ -58,7 +58,7 @@ pub enum Command {
 
 #[derive(Clone, Copy)]
 pub struct ChatState {
-    pub room: StoredValue<String>,
+    pub room: StoredValue<RoomName>,
     pub timeline: RwSignal<Timeline>,
     /// The thread open beside the room (`/r/<room>/t/<root>`); an empty timeline of the room
     /// when none is.
@@ -70,12 +70,12 @@ pub struct ChatState {
     pub thread_draft: StoredValue<String>,
     /// Followed threads with replies this person has not seen, as `(room, root)`: the
     /// sidebar counts them; `thread_reply` frames add to them.
-    pub unread_threads: RwSignal<Vec<(String, Seq)>>,
+    pub unread_threads: RwSignal<Vec<(RoomName, Seq)>>,
     pub outbox: RwSignal<Outbox>,
     /// The signed-in person's display name; `None` until there is one (then nothing is sent).
     pub name: RwSignal<Option<String>>,
     /// The signed-in person's username (to leave out their own typing from other tabs).
-    pub username: StoredValue<String>,
+    pub username: StoredValue<Username>,
     /// Distinct names online in the room.
     pub online: RwSignal<usize>,
     /// Who else is typing in the room.
@@ -84,7 +84,7 @@ pub struct ChatState {
     /// other rooms (`activity`) raises the counts live.
     pub rooms: RwSignal<Vec<RoomSummary>>,
     /// Who came online or went offline since the page was rendered, by username.
-    pub presence: RwSignal<std::collections::HashMap<String, bool>>,
+    pub presence: RwSignal<std::collections::HashMap<Username, bool>>,
     pub status: RwSignal<ConnStatus>,
     /// The message the next one answers, while the person is replying.
     pub replying: RwSignal<Option<crate::model::Quote>>,
@@ -123,7 +123,7 @@ pub struct ChatState {
     pub utc_offset: RwSignal<i64>,
     /// The people this person blocks, by username: their messages show collapsed, and
     /// nothing of theirs raises a count or a notification.
-    pub blocked: StoredValue<Vec<String>>,
+    pub blocked: StoredValue<Vec<Username>>,
     /// Set by the browser client once it runs; `None` on the server.
     commands: StoredValue<Option<UnboundedSender<Command>>>,
 }

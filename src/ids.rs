@@ -105,3 +105,132 @@ impl std::str::FromStr for Seq {
         text.parse().map(Seq)
     }
 }
+
+macro_rules! name_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(
+            Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+        )]
+        #[cfg_attr(feature = "ssr", derive(sqlx::Type, utoipa::ToSchema))]
+        #[cfg_attr(feature = "ssr", sqlx(transparent))]
+        #[serde(transparent)]
+        pub struct $name(pub String);
+
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            pub fn into_string(self) -> String {
+                self.0
+            }
+        }
+
+        impl std::ops::Deref for $name {
+            type Target = str;
+
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        /// Maps and sets keyed by the name can be asked with a `&str`.
+        impl std::borrow::Borrow<str> for $name {
+            fn borrow(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(text: String) -> Self {
+                Self(text)
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(text: &str) -> Self {
+                Self(text.to_owned())
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(name: $name) -> String {
+                name.0
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.0 == other
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.0 == *other
+            }
+        }
+
+        impl PartialEq<String> for $name {
+            fn eq(&self, other: &String) -> bool {
+                &self.0 == other
+            }
+        }
+
+        impl PartialEq<$name> for String {
+            fn eq(&self, other: &$name) -> bool {
+                *self == other.0
+            }
+        }
+
+        /// Shown as its text in a view.
+        impl leptos::prelude::IntoRender for $name {
+            type Output = String;
+
+            fn into_render(self) -> String {
+                self.0
+            }
+        }
+
+        /// An attribute's value (`data-room`, a hidden form field) is its text.
+        impl leptos::prelude::IntoAttributeValue for $name {
+            type Output = String;
+
+            fn into_attribute_value(self) -> String {
+                self.0
+            }
+        }
+
+        impl PartialEq<$name> for &str {
+            fn eq(&self, other: &$name) -> bool {
+                *self == other.0
+            }
+        }
+    };
+}
+
+name_id!(
+    /// A room's name as people and the wire know it (`general`, `dm-3-7`): what frames, pages
+    /// and URLs name a room by. Its rules (`crate::rooms::normalize_room_name`) are checked
+    /// where a name is made, not here.
+    RoomName
+);
+
+name_id!(
+    /// A person's username: stable, unique, what tells people apart (display names are
+    /// neither) and what `@mentions` name. Its rules are in `crate::accounts`.
+    Username
+);

@@ -10,7 +10,8 @@
 //! Shared by both builds:
 //! - [`protocol`]: the wire frames and every client-visible limit (`docs/protocol.md`).
 //! - [`accounts`]: what a username, password and status may be (both sides check).
-//! - [`model`]: a stored message and a history page. [`ids`]: typed ids (room, account, `seq`).
+//! - [`model`]: a stored message and a history page. [`ids`]: typed ids (`RoomId`, `UserId`,
+//!   `Seq`, `RoomName`, `Username`): a swapped pair is a compile error.
 //! - [`attachments`]: the attachment object on the wire, its typed id and kind, the limits.
 //! - [`upload_tray`]: the files being attached to the next message (progress, failure, retry).
 //! - [`chat`]: the browser's model of a room: timeline ordering, the outbox and its retries.

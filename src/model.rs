@@ -1,6 +1,6 @@
 //! Data both sides hold: a stored chat message, and how its time is shown.
 
-use crate::ids::Seq;
+use crate::ids::{RoomName, Seq, Username};
 use serde::{Deserialize, Serialize};
 
 use crate::attachments::Attachment;
@@ -9,7 +9,7 @@ use crate::attachments::Attachment;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ChatMessage {
-    pub room: String,
+    pub room: RoomName,
     /// Position in the room, assigned by the server: 1, 2, 3 … with no gaps.
     pub seq: Seq,
     /// The sender's id for this message; lets the sender match it to its pending copy.
@@ -19,7 +19,7 @@ pub struct ChatMessage {
     /// The author's username: stable and unique, what tells people apart (display names are
     /// neither). Empty for messages stored before accounts existed.
     #[serde(default)]
-    pub username: String,
+    pub username: Username,
     /// Its author is a bot account: shown with a "bot" mark.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub bot: bool,
@@ -49,7 +49,7 @@ pub struct ChatMessage {
     pub reactions: Vec<Reaction>,
     /// Usernames of the room's members it mentions (`@name`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub mentions: Vec<String>,
+    pub mentions: Vec<Username>,
     /// The message this one answers, as a one-line quote.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<Box<Quote>>,
@@ -157,7 +157,7 @@ pub struct ThreadSummary {
 /// A thread someone follows, as their Threads view lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FollowedThread {
-    pub room: String,
+    pub room: RoomName,
     /// `#name`, or the other person in a conversation.
     pub room_title: String,
     /// Its root, in brief.
@@ -182,7 +182,7 @@ pub const MAX_SAVED_PER_PERSON: usize = 1_000;
 /// One saved message, as the list shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SavedMessage {
-    pub room: String,
+    pub room: RoomName,
     /// `#name`, or the other person in a conversation.
     pub room_title: String,
     pub seq: Seq,
@@ -190,7 +190,7 @@ pub struct SavedMessage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thread_root: Option<Seq>,
     pub author: String,
-    pub username: String,
+    pub username: Username,
     /// The text as typed (empty for a message of attachments only).
     pub body: String,
     /// When it was sent.
@@ -230,7 +230,7 @@ pub struct Pin {
 /// What "Seen by" is made of.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Receipt {
-    pub username: String,
+    pub username: Username,
     /// Their display name.
     pub name: String,
     pub seq: Seq,
@@ -243,7 +243,7 @@ pub struct Quote {
     pub seq: Seq,
     /// Display name and username of its author.
     pub author: String,
-    pub username: String,
+    pub username: Username,
     /// The start of its text (at most [`QUOTE_CHARS`] characters, one line).
     pub excerpt: String,
     /// It was deleted since: no excerpt.
@@ -272,13 +272,13 @@ impl Quote {
 pub struct Reaction {
     pub emoji: String,
     /// Usernames of who reacted, in the order they did.
-    pub users: Vec<String>,
+    pub users: Vec<Username>,
 }
 
 /// A person as others see them, and as they see themselves on their profile.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Profile {
-    pub username: String,
+    pub username: Username,
     pub display_name: String,
     pub status: String,
     /// Whether they send (and are shown) read receipts.
@@ -292,7 +292,7 @@ pub const MAX_BLOCKS_PER_PERSON: usize = 1_000;
 /// A person someone blocked, as their list of blocked people shows them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BlockedPerson {
-    pub username: String,
+    pub username: Username,
     pub name: String,
     /// When they were blocked (ms since the Unix epoch).
     pub since: i64,
@@ -304,7 +304,7 @@ pub const MAX_BOTS_PER_PERSON: usize = 20;
 /// A bot a person owns, as their profile lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BotSummary {
-    pub username: String,
+    pub username: Username,
     pub name: String,
     /// Milliseconds since the Unix epoch.
     pub created_at: i64,
@@ -317,7 +317,7 @@ pub struct BotSummary {
 /// A bot's token, shown once when it is made.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BotToken {
-    pub username: String,
+    pub username: Username,
     pub token: String,
 }
 
@@ -332,7 +332,7 @@ pub struct HookSummary {
     /// Its bot's display name: what its messages show.
     pub name: String,
     /// Its bot's username.
-    pub username: String,
+    pub username: Username,
     /// Who made it (username), unless their account is gone.
     pub created_by: Option<String>,
     /// Milliseconds since the Unix epoch.

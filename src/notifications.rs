@@ -4,6 +4,7 @@
 //! Shared: the server stores the levels and the pause, and the page applies the same rule to
 //! each message it hears about before it shows a system notification.
 
+use crate::ids::Username;
 use serde::{Deserialize, Serialize};
 
 use crate::rooms::RoomKind;
@@ -66,7 +67,7 @@ pub struct Incoming<'a> {
     /// Its author's username.
     pub author: &'a str,
     /// Usernames it mentions.
-    pub mentions: &'a [String],
+    pub mentions: &'a [Username],
     /// A reply in a thread, not sent to the room: news only for whom it mentions and who
     /// follows the thread.
     pub thread_only: bool,
@@ -98,11 +99,11 @@ pub fn concerns(
 mod tests {
     use super::*;
 
-    fn says(author: &str, mentions: &[&str]) -> (String, Vec<String>) {
-        (author.to_owned(), mentions.iter().map(|m| (*m).to_owned()).collect())
+    fn says(author: &str, mentions: &[&str]) -> (String, Vec<Username>) {
+        (author.to_owned(), mentions.iter().map(|m| Username::from(*m)).collect())
     }
 
-    fn check(level: NotifyLevel, message: &(String, Vec<String>), quiet: Option<i64>) -> bool {
+    fn check(level: NotifyLevel, message: &(String, Vec<Username>), quiet: Option<i64>) -> bool {
         concerns(
             level,
             "ann",
@@ -126,12 +127,12 @@ mod tests {
 
     #[test]
     fn a_reply_only_in_a_thread_notifies_only_whom_it_mentions() {
-        let in_thread = |mentions: &[String]| {
+        let in_thread = |mentions: &[Username]| {
             let message = Incoming { author: "bob", mentions, thread_only: true, followed: false };
             concerns(NotifyLevel::All, "ann", message, None, 1_000)
         };
         assert!(!in_thread(&[]), "not every reply of every thread");
-        assert!(in_thread(&["ann".to_owned()]));
+        assert!(in_thread(&[Username::from("ann")]));
         // A thread she follows is news as a mention is, at every level but "nothing".
         let followed = Incoming { author: "bob", mentions: &[], thread_only: true, followed: true };
         assert!(concerns(NotifyLevel::Mentions, "ann", followed, None, 1_000));

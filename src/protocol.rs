@@ -9,7 +9,7 @@
 //! them: the composer counts characters against [`MAX_BODY_CHARS`] before it sends.
 
 use crate::attachments::{AttachmentId, MAX_ATTACHMENTS_PER_MESSAGE};
-use crate::ids::Seq;
+use crate::ids::{RoomName, Seq, Username};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::model::{ChatMessage, Pin, Reaction};
@@ -81,7 +81,7 @@ pub enum ClientFrame {
     /// session's account (the connection was authenticated at the upgrade).
     Hello {
         #[serde(default = "default_room")]
-        room: String,
+        room: RoomName,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         after: Option<ResumeFrom>,
     },
@@ -89,7 +89,7 @@ pub enum ClientFrame {
     /// id is stored once and acknowledged with the original `seq`.
     Send {
         #[serde(default = "default_room")]
-        room: String,
+        room: RoomName,
         client_id: String,
         /// May be empty when `attachments` is not.
         #[serde(default)]
@@ -112,7 +112,7 @@ pub enum ClientFrame {
     /// and broadcast as `edited`; `client_id` makes a resend apply once.
     Edit {
         #[serde(default = "default_room")]
-        room: String,
+        room: RoomName,
         client_id: String,
         seq: Seq,
         body: String,
@@ -121,7 +121,7 @@ pub enum ClientFrame {
     /// and broadcast as `deleted`.
     Delete {
         #[serde(default = "default_room")]
-        room: String,
+        room: RoomName,
         client_id: String,
         seq: Seq,
     },
@@ -129,7 +129,7 @@ pub enum ClientFrame {
     /// Answered with `ack` and broadcast as `reactions`.
     React {
         #[serde(default = "default_room")]
-        room: String,
+        room: RoomName,
         client_id: String,
         seq: Seq,
         emoji: String,
@@ -139,7 +139,7 @@ pub enum ClientFrame {
     /// `pinned`.
     Pin {
         #[serde(default = "default_room")]
-        room: String,
+        room: RoomName,
         client_id: String,
         seq: Seq,
         pinned: bool,
@@ -148,7 +148,7 @@ pub enum ClientFrame {
     /// fetched again. Answered with `ack` and broadcast as `preview` without one.
     RemovePreview {
         #[serde(default = "default_room")]
-        room: String,
+        room: RoomName,
         client_id: String,
         seq: Seq,
     },
@@ -158,7 +158,7 @@ pub enum ClientFrame {
     /// "I am typing in this room." Passed on to the room's other connections, never stored.
     Typing {
         #[serde(default = "default_room")]
-        room: String,
+        room: RoomName,
     },
 }
 
@@ -169,7 +169,7 @@ pub enum ServerFrame {
     /// Answer to `hello`: the connection has joined the room.
     Welcome {
         conn_id: u64,
-        room: String,
+        room: RoomName,
         /// Highest `seq` stored in the room when the client joined.
         latest_seq: Seq,
         /// Display names online now, each once.
@@ -180,7 +180,7 @@ pub enum ServerFrame {
     /// Message `target` now reads `body` (`html` rendered, empty when plain). `seq` is the
     /// change's own place in the room's order.
     Edited {
-        room: String,
+        room: RoomName,
         seq: Seq,
         target: Seq,
         body: String,
@@ -189,16 +189,16 @@ pub enum ServerFrame {
         edited_at: i64,
         /// Usernames the new text mentions.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        mentions: Vec<String>,
+        mentions: Vec<Username>,
     },
     /// Message `target` was deleted: show a placeholder. `seq` is the change's own place.
-    Deleted { room: String, seq: Seq, target: Seq },
+    Deleted { room: RoomName, seq: Seq, target: Seq },
     /// Message `target`'s reactions are now these. `seq` is the change's own place.
-    Reactions { room: String, seq: Seq, target: Seq, reactions: Vec<Reaction> },
+    Reactions { room: RoomName, seq: Seq, target: Seq, reactions: Vec<Reaction> },
     /// Message `target` is now pinned (`pin`, with who pinned it and when) or no longer is
     /// (`pin` left out). `seq` is the change's own place.
     Pinned {
-        room: String,
+        room: RoomName,
         seq: Seq,
         target: Seq,
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -207,7 +207,7 @@ pub enum ServerFrame {
     /// Message `target`'s link preview is now `preview` (fetched by the server), or it has
     /// none (`preview` left out: its author removed it). `seq` is the change's own place.
     Preview {
-        room: String,
+        room: RoomName,
         seq: Seq,
         target: Seq,
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -216,18 +216,18 @@ pub enum ServerFrame {
     /// `receipt.username` has read the room up to message `receipt.seq` (the newest by
     /// someone else they have passed). `seq` is the receipt's own place. Only to members who
     /// keep receipts on, in conversations and rooms of at most [`MAX_RECEIPT_ROOM_MEMBERS`].
-    Read { room: String, seq: Seq, receipt: crate::model::Receipt },
+    Read { room: RoomName, seq: Seq, receipt: crate::model::Receipt },
     /// Several stored messages in `seq` order: a resume replay, or with `resync` set, the
     /// latest page for a client that was too far behind (it should replace what it shows).
-    Messages { room: String, messages: Vec<ChatMessage>, resync: bool },
+    Messages { room: RoomName, messages: Vec<ChatMessage>, resync: bool },
     /// The sender's message is durably stored as `seq`.
-    Ack { room: String, client_id: String, seq: Seq },
+    Ack { room: RoomName, client_id: String, seq: Seq },
     /// Someone came online or went offline in the room. `username` says who; `name` is what
     /// to show. `online` is the count of distinct people now.
     Presence {
         event: PresenceEvent,
         #[serde(default)]
-        username: String,
+        username: Username,
         name: String,
         online: usize,
     },
@@ -243,14 +243,14 @@ pub enum ServerFrame {
     /// A new message in another room of yours (this connection joined a different one): for
     /// unread counts. `author` is the sender's display name, `username` their account.
     Activity {
-        room: String,
+        room: RoomName,
         seq: Seq,
         author: String,
         #[serde(default)]
-        username: String,
+        username: Username,
         /// Usernames the message mentions: yours here raises the room's mention count.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        mentions: Vec<String>,
+        mentions: Vec<Username>,
         /// The start of its text (at most 100 characters, on one line), for a notification.
         #[serde(default)]
         excerpt: String,
@@ -266,33 +266,33 @@ pub enum ServerFrame {
     /// of yours, whatever room it joined. The room's members get the reply itself as a
     /// `message` too; this says it is news for you.
     ThreadReply {
-        room: String,
+        room: RoomName,
         root: Seq,
         seq: Seq,
         author: String,
-        username: String,
+        username: Username,
         /// The start of its text (at most 100 characters, on one line), for a notification.
         excerpt: String,
     },
     /// Someone you share a room with came online (their first connection anywhere) or went
     /// offline (their last).
-    Person { username: String, online: bool },
+    Person { username: Username, online: bool },
     /// The room's members changed (someone joined, was invited, left or was removed): the
     /// member list now, as the page shows it (at most `MEMBER_LIST_MAX`, by username).
-    Members { room: String, members: Vec<crate::rooms::Member> },
+    Members { room: RoomName, members: Vec<crate::rooms::Member> },
     /// Someone in the room is typing (`username` identifies them; `name` is what to show).
-    Typing { room: String, username: String, name: String },
+    Typing { room: RoomName, username: Username, name: String },
     /// The answer to a slash command this connection sent as `send` with `client_id`, for
     /// this person only: nothing was posted. `left`: they left the room (go elsewhere).
     Reply {
-        room: String,
+        room: RoomName,
         client_id: String,
         text: String,
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         left: bool,
     },
     /// The room's topic changed (empty: none).
-    Topic { room: String, topic: String },
+    Topic { room: RoomName, topic: String },
 }
 
 impl ServerFrame {
@@ -390,8 +390,8 @@ impl<'de> Deserialize<'de> for ResumeFrom {
     }
 }
 
-fn default_room() -> String {
-    DEFAULT_ROOM.to_owned()
+fn default_room() -> RoomName {
+    RoomName::from(DEFAULT_ROOM)
 }
 
 /// The JSON object on the wire: the version beside the flattened frame.

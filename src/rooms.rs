@@ -1,5 +1,6 @@
 //! Rooms as both sides see them: their kinds, their name rules, and a sidebar entry.
 
+use crate::ids::{RoomName, Username};
 use serde::{Deserialize, Serialize};
 
 /// Shortest room name, in characters.
@@ -13,7 +14,7 @@ pub const MEMBER_LIST_MAX: usize = 100;
 /// A member as the room's member list shows them (the page, and the `members` frame).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Member {
-    pub username: String,
+    pub username: Username,
     pub name: String,
     /// Connected now, on any tab or device.
     pub online: bool,
@@ -70,7 +71,7 @@ pub fn unread_label(count: i64) -> String {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RoomSummary {
     /// The room's name, as in its URL (`/r/<name>`).
-    pub name: String,
+    pub name: RoomName,
     pub kind: RoomKind,
     /// What to show: `#name`, or for a conversation the other person's display name.
     pub title: String,

@@ -115,7 +115,7 @@ async fn files_follow_the_room_and_strangers_get_the_answer_for_nothing() {
     assert_eq!(missing.status, 404);
 
     let mut ann_ws = server.connect("ann").await;
-    ann_ws.send(&ClientFrame::Hello { room: room.clone(), after: None }).await;
+    ann_ws.send(&ClientFrame::Hello { room: room.clone().into(), after: None }).await;
     send_with(&mut ann_ws, &room, "f1", "", &[&attachment]).await;
     ann_ws.ack("f1").await;
 

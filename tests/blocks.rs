@@ -47,7 +47,7 @@ async fn a_block_closes_the_conversation_and_the_blocked_socket_hears_nothing_of
     // Open: each hears the other's messages, typing and reading.
     let hello = ann_socket.say(&room, "a1", "hello bob").await;
     bob_socket.until(|f| matches!(f, ServerFrame::Message(m) if m.seq == hello)).await;
-    ann_socket.send(&ClientFrame::Typing { room: room.clone() }).await;
+    ann_socket.send(&ClientFrame::Typing { room: room.clone().into() }).await;
     bob_socket.until(|f| matches!(f, ServerFrame::Typing { username, .. } if username == "ann")).await;
     let answer = bob_socket.say(&room, "b1", "hi ann").await;
     let read = server.call("/api/mark_read", &ann, &format!("room={room}&seq={answer}")).await;
@@ -69,17 +69,26 @@ async fn a_block_closes_the_conversation_and_the_blocked_socket_hears_nothing_of
         ann_socket.change(Client::message(&room, "a2", "one more thing")).await,
         Err(ErrorCode::ConversationClosed)
     );
-    let edit =
-        ClientFrame::Edit { room: room.clone(), client_id: "a3".into(), seq: hello, body: "edited".into() };
+    let edit = ClientFrame::Edit {
+        room: room.clone().into(),
+        client_id: "a3".into(),
+        seq: hello,
+        body: "edited".into(),
+    };
     assert_eq!(ann_socket.change(edit).await, Err(ErrorCode::ConversationClosed));
-    let react =
-        ClientFrame::React { room: room.clone(), client_id: "a4".into(), seq: answer, emoji: "👍".into() };
+    let react = ClientFrame::React {
+        room: room.clone().into(),
+        client_id: "a4".into(),
+        seq: answer,
+        emoji: "👍".into(),
+    };
     assert_eq!(ann_socket.change(react).await, Err(ErrorCode::ConversationClosed));
-    let pin = ClientFrame::Pin { room: room.clone(), client_id: "a5".into(), seq: answer, pinned: true };
+    let pin =
+        ClientFrame::Pin { room: room.clone().into(), client_id: "a5".into(), seq: answer, pinned: true };
     assert_eq!(ann_socket.change(pin).await, Err(ErrorCode::ConversationClosed));
     // Typing (from a fresh socket, past the first one's once-a-second relay) and reading.
     let mut ann_again = server.join_room("ann", &room).await;
-    ann_again.send(&ClientFrame::Typing { room: room.clone() }).await;
+    ann_again.send(&ClientFrame::Typing { room: room.clone().into() }).await;
     ann_again.round_trip().await;
     let read = server.call("/api/mark_read", &ann, &format!("room={room}&seq={}", answer + 10)).await;
     assert!(read.starts_with("HTTP/1.1 200"), "{read}");
@@ -95,7 +104,7 @@ async fn a_block_closes_the_conversation_and_the_blocked_socket_hears_nothing_of
     let ann_page = server.get_as(&ann, &format!("/r/{room}")).await;
     assert!(ann_page.contains("blocked-conversation") && ann_page.contains("Unblock @bob"), "{ann_page}");
     // Taking back what one wrote stays possible.
-    let gone = ClientFrame::Delete { room: room.clone(), client_id: "a6".into(), seq: hello };
+    let gone = ClientFrame::Delete { room: room.clone().into(), client_id: "a6".into(), seq: hello };
     assert!(ann_socket.change(gone).await.is_ok());
 
     // Unblocked: open again.

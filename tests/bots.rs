@@ -4,7 +4,7 @@
 
 use banter::api::BotsList;
 use banter::api::ChatPage;
-use banter::ids::Seq;
+use banter::ids::{Seq, Username};
 use banter::model::BotToken;
 use banter::protocol::{CLOSE_SIGNED_OUT, ClientFrame, ServerFrame};
 
@@ -57,10 +57,10 @@ async fn a_bot_posts_and_reads_with_its_token_and_is_marked_as_a_bot() {
             .map(|b| (b.username.clone(), b.has_token, b.last_used_at.is_some()))
             .collect::<Vec<_>>()
     };
-    assert_eq!(used().await, [("ci-bot".to_owned(), true, false)], "not used yet");
+    assert_eq!(used().await, [(Username::from("ci-bot"), true, false)], "not used yet");
 
     let rooms = json(&api(&server, "GET", "/api/v1/rooms", &token, None).await);
-    assert_eq!(used().await, [("ci-bot".to_owned(), true, true)], "used now");
+    assert_eq!(used().await, [(Username::from("ci-bot"), true, true)], "used now");
     let names: Vec<&str> =
         rooms.as_array().expect("a list").iter().filter_map(|r| r["name"].as_str()).collect();
     assert_eq!(names, [room.as_str()], "only the room it was invited to");
@@ -182,7 +182,7 @@ async fn rotating_or_revoking_a_token_ends_it_and_the_bots_sockets_at_once() {
     let first = bot(&server, &ann, "ci-bot").await;
     let room = server.private_room(&ann, "builds", &["ci-bot"]).await;
     let mut socket = Client::connect_bot(&server.ws_url(), &first).await;
-    socket.send(&ClientFrame::Hello { room: room.clone(), after: None }).await;
+    socket.send(&ClientFrame::Hello { room: room.clone().into(), after: None }).await;
     socket.until(|f| matches!(f, ServerFrame::Welcome { .. })).await;
 
     // Only its owner may touch it: to anyone else it does not exist.
@@ -198,7 +198,7 @@ async fn rotating_or_revoking_a_token_ends_it_and_the_bots_sockets_at_once() {
     assert!(api(&server, "GET", "/api/v1/rooms", &second.token, None).await.starts_with("HTTP/1.1 200"));
 
     let mut socket = Client::connect_bot(&server.ws_url(), &second.token).await;
-    socket.send(&ClientFrame::Hello { room: room.clone(), after: None }).await;
+    socket.send(&ClientFrame::Hello { room: room.clone().into(), after: None }).await;
     socket.until(|f| matches!(f, ServerFrame::Welcome { .. })).await;
     let revoked = server.call("/api/revoke_bot_token", &ann, "username=ci-bot").await;
     assert!(revoked.starts_with("HTTP/1.1 200"), "{revoked}");
@@ -233,7 +233,10 @@ async fn without_javascript_a_new_token_crosses_to_the_profile_once_in_a_cookie(
     let cookies = format!("{ann}; {pair}");
     let read = server.call("/api/my_bots", &cookies, "").await;
     let list: BotsList = json_body(&read);
-    assert_eq!(list.new_token.map(|t| (t.username, t.token)), Some(("ci-bot".to_owned(), token.clone())));
+    assert_eq!(
+        list.new_token.map(|t| (t.username, t.token)),
+        Some((Username::from("ci-bot"), token.clone()))
+    );
     assert!(read.contains("banter_new_bot_token=; Path=/; Max-Age=0"), "{read}");
     // Nobody else's profile shows it, even with the cookie.
     let bob = server.cookie("bob").await;

@@ -2,7 +2,7 @@
 //! alone, and goes once the message is sent, by whatever path.
 
 use banter::api::ChatPage;
-use banter::ids::Seq;
+use banter::ids::{Seq, Username};
 use banter::load::client::session_cookie;
 use banter::model::Draft;
 
@@ -37,7 +37,7 @@ async fn a_draft_comes_back_on_another_device_and_sending_clears_it() {
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     let on_laptop = draft_on_page(&server, &laptop, "general").await.expect("a draft");
     assert_eq!(on_laptop.body, "yes, once the **tests** pass");
-    assert_eq!(on_laptop.reply_to.map(|q| (q.seq, q.username)), Some((question, "bob".to_owned())));
+    assert_eq!(on_laptop.reply_to.map(|q| (q.seq, q.username)), Some((question, Username::from("bob"))));
     let alone: Option<Draft> = json_body(&server.call("/api/load_draft", &laptop, "room=general").await);
     assert_eq!(alone.map(|d| d.body).as_deref(), Some("yes, once the **tests** pass"));
     // The laptop types on: the latest text wins.

@@ -193,7 +193,7 @@ async fn each_webhook_has_its_own_allowance() {
     // Nor is the person who made them.
     let mut anns = server.join_room("ann", &room).await;
     anns.send(&banter::protocol::ClientFrame::Send {
-        room: room.clone(),
+        room: room.clone().into(),
         client_id: "ann-1".into(),
         body: "still here".into(),
         attachments: Vec::new(),

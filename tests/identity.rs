@@ -2,7 +2,7 @@
 //! decided by account, client ids scoped to their author, and display names that cannot hide
 //! what they are.
 
-use banter::ids::Seq;
+use banter::ids::{Seq, Username};
 use banter::protocol::{ClientFrame, PresenceEvent, ServerFrame};
 
 use crate::support::{TestServer, header};
@@ -52,8 +52,8 @@ async fn two_people_with_one_display_name_stay_two_people() {
     assert_eq!(
         heard,
         vec![
-            ("Alice".to_owned(), "alice".to_owned(), "from the real alice".to_owned()),
-            ("Alice".to_owned(), "mallory".to_owned(), "from mallory".to_owned()),
+            ("Alice".to_owned(), Username::from("alice"), "from the real alice".to_owned()),
+            ("Alice".to_owned(), Username::from("mallory"), "from mallory".to_owned()),
         ]
     );
 

@@ -145,7 +145,7 @@ async fn error_frames_quote_only_a_short_prefix_of_what_was_sent() {
     let server = TestServer::start().await;
     let mut client = server.connect("ann").await;
     let long_room = "r".repeat(20_000);
-    client.send(&ClientFrame::Hello { room: long_room.clone(), after: None }).await;
+    client.send(&ClientFrame::Hello { room: long_room.clone().into(), after: None }).await;
     match client.next().await {
         ServerFrame::Error { code: ErrorCode::UnknownRoom, message, .. } => {
             assert!(message.len() < MAX_QUOTED_CHARS + 40, "{} bytes", message.len());

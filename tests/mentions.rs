@@ -2,6 +2,7 @@
 //! in the message, counted per room until read, and told live to the person's other pages.
 
 use banter::api::{ChatPage, Member, RoomsPage};
+use banter::ids::Username;
 use banter::protocol::{ClientFrame, ServerFrame};
 
 use crate::support::{TestServer, json_body};
@@ -71,7 +72,7 @@ async fn a_mention_reaches_the_persons_page_in_another_room_and_an_edit_can_take
     let seq = ann_client.ack("m1").await;
     let (frame, _) = bobs_page.until(|f| matches!(f, ServerFrame::Activity { .. })).await;
     let ServerFrame::Activity { room, mentions, .. } = frame else { unreachable!() };
-    assert_eq!((room.as_str(), mentions), ("general", vec!["bob".to_owned()]));
+    assert_eq!((room.as_str(), mentions), ("general", vec![Username::from("bob")]));
 
     let edit = ClientFrame::Edit {
         room: "general".into(),

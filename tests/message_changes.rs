@@ -127,9 +127,9 @@ async fn only_authors_edit_and_only_authors_or_moderators_delete() {
     server.cookie("cat").await;
     let room = server.private_room(&ann, "club", &["cat"]).await;
     let mut cat = server.connect("cat").await;
-    cat.send(&ClientFrame::Hello { room: room.clone(), after: Some(ResumeFrom::Seq(Seq(0))) }).await;
+    cat.send(&ClientFrame::Hello { room: room.clone().into(), after: Some(ResumeFrom::Seq(Seq(0))) }).await;
     cat.send(&ClientFrame::Send {
-        room: room.clone(),
+        room: room.clone().into(),
         client_id: "c1".into(),
         body: "hi".into(),
         attachments: vec![],
@@ -140,7 +140,7 @@ async fn only_authors_edit_and_only_authors_or_moderators_delete() {
     .await;
     let c1 = cat.ack("c1").await;
     let mut ann_ws = server.connect("ann").await;
-    ann_ws.send(&ClientFrame::Hello { room: room.clone(), after: None }).await;
+    ann_ws.send(&ClientFrame::Hello { room: room.clone().into(), after: None }).await;
     assert!(change(&mut ann_ws, delete(&room, "n1", c1)).await.is_ok());
     let (frame, _) = cat.until(|f| matches!(f, ServerFrame::Deleted { .. })).await;
     assert!(matches!(frame, ServerFrame::Deleted { target, .. } if target == c1));

@@ -74,7 +74,7 @@ async fn a_hello_racing_a_removal_never_stays_joined() {
         let mut bob_ws = server.connect("bob").await;
         let form = format!("room={room}&username=bob");
         let remove = server.post_form("/api/remove_member", Some(&ann), &form);
-        let frame = ClientFrame::Hello { room: room.clone(), after: None };
+        let frame = ClientFrame::Hello { room: room.clone().into(), after: None };
         let asked = bob_ws.send(&frame);
         let (_, removed) = tokio::join!(asked, remove);
         assert_eq!(header(&removed, "location"), Some(format!("/r/{room}").as_str()), "{removed}");

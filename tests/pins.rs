@@ -129,14 +129,15 @@ async fn a_client_that_was_away_hears_each_pin_once_and_a_deleted_message_loses_
     let e1 = anns.change(pin(&room, "p1", before, true)).await.expect("pinned");
     let later = anns.say(&room, "a2", "posted while bob was away").await;
     let e2 = anns.change(pin(&room, "p2", later, true)).await.expect("pinned");
-    let gone =
-        anns.change(ClientFrame::Delete { room: room.clone(), client_id: "d1".into(), seq: later }).await;
+    let gone = anns
+        .change(ClientFrame::Delete { room: room.clone().into(), client_id: "d1".into(), seq: later })
+        .await;
     let marker = anns.say(&room, "a3", "the end").await;
     assert!(gone.is_ok());
 
     let mut bobs = server.connect("bob").await;
     bobs.send(&ClientFrame::Hello {
-        room: room.clone(),
+        room: room.clone().into(),
         after: Some(banter::protocol::ResumeFrom::Seq(before)),
     })
     .await;

@@ -296,7 +296,8 @@ async fn its_author_removes_a_preview_for_everyone_and_no_one_else_can_nor_see_i
     assert_eq!(server.fetch(&bob_cookie, &path, "").await.status, 200);
     assert_eq!(server.fetch(&dave_cookie, &path, "").await.status, 404, "not in the room");
 
-    let remove = |id: &str| ClientFrame::RemovePreview { room: room.clone(), client_id: id.into(), seq };
+    let remove =
+        |id: &str| ClientFrame::RemovePreview { room: room.clone().into(), client_id: id.into(), seq };
     assert_eq!(bob.change(remove("r1")).await, Err(ErrorCode::NotYours));
     let removed = ann.change(remove("r2")).await.expect("removed");
     let (change, target, preview) = next_preview(&mut bob).await;
@@ -307,7 +308,9 @@ async fn its_author_removes_a_preview_for_everyone_and_no_one_else_can_nor_see_i
 
     // Replayed, the message has none.
     let mut again = server.connect("bob").await;
-    again.send(&ClientFrame::Hello { room: room.clone(), after: Some(ResumeFrom::Seq(seq - 1)) }).await;
+    again
+        .send(&ClientFrame::Hello { room: room.clone().into(), after: Some(ResumeFrom::Seq(seq - 1)) })
+        .await;
     let heard = again.round_trip().await;
     let message = heard.iter().find_map(|f| match f {
         ServerFrame::Messages { messages, .. } => messages.iter().find(|m| m.seq == seq).cloned(),
@@ -320,7 +323,7 @@ async fn its_author_removes_a_preview_for_everyone_and_no_one_else_can_nor_see_i
     let (_, target, preview) = next_preview(&mut bob).await;
     assert_eq!(target, second);
     let path = preview.expect("a preview").image.expect("an image").path;
-    ann.change(ClientFrame::Delete { room: room.clone(), client_id: "d1".into(), seq: second })
+    ann.change(ClientFrame::Delete { room: room.clone().into(), client_id: "d1".into(), seq: second })
         .await
         .expect("deleted");
     assert_eq!(server.fetch(&bob_cookie, &path, "").await.status, 404);

@@ -4,7 +4,7 @@
 //! the room, learns of them.
 
 use banter::api::ChatPage;
-use banter::ids::Seq;
+use banter::ids::{Seq, Username};
 use banter::model::Receipt;
 use banter::protocol::{ClientFrame, ResumeFrom, ServerFrame};
 
@@ -36,7 +36,7 @@ async fn page(server: &TestServer, cookie: &str, room: &str) -> ChatPage {
 
 /// Who the page shows as having read how far: (username, seq).
 fn positions(page: &ChatPage) -> Option<Vec<(String, Seq)>> {
-    page.receipts.as_ref().map(|all| all.iter().map(|r| (r.username.clone(), r.seq)).collect())
+    page.receipts.as_ref().map(|all| all.iter().map(|r| (r.username.to_string(), r.seq)).collect())
 }
 
 #[tokio::test]
@@ -110,7 +110,7 @@ async fn turning_receipts_off_hides_them_both_ways() {
     read(&server, &carol, &room, marker).await;
     assert_eq!(receipt(&mut anns).await.1.seq, marker);
     let mut back = server.connect("bob").await;
-    back.send(&ClientFrame::Hello { room: room.clone(), after: Some(ResumeFrom::Seq(before)) }).await;
+    back.send(&ClientFrame::Hello { room: room.clone().into(), after: Some(ResumeFrom::Seq(before)) }).await;
     let replay = back.round_trip().await;
     assert!(replay.iter().any(
         |f| matches!(f, ServerFrame::Messages { messages, .. } if messages.iter().any(|m| m.seq == marker))
@@ -149,8 +149,8 @@ async fn a_client_that_was_away_hears_each_readers_latest_receipt_once() {
     assert!(bobs_first < bobs_latest && bobs_latest < carols_latest);
 
     let mut phone = server.connect("ann").await;
-    phone.send(&ClientFrame::Hello { room: room.clone(), after: Some(ResumeFrom::Seq(before)) }).await;
-    let heard: Vec<(String, Seq, Seq)> = phone
+    phone.send(&ClientFrame::Hello { room: room.clone().into(), after: Some(ResumeFrom::Seq(before)) }).await;
+    let heard: Vec<(Username, Seq, Seq)> = phone
         .round_trip()
         .await
         .into_iter()

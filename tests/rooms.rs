@@ -73,7 +73,7 @@ async fn a_conversation_is_seen_by_its_two_people_only_on_every_path() {
 
     // Bob is live in it, and sees ann's message arrive.
     let mut bob_ws = server.connect("bob").await;
-    bob_ws.send(&ClientFrame::Hello { room: room.clone(), after: None }).await;
+    bob_ws.send(&ClientFrame::Hello { room: room.clone().into(), after: None }).await;
     assert!(matches!(bob_ws.next().await, ServerFrame::Welcome { .. }));
     assert!(entry(server.get_as(&ann, "/").await).contains("dot online"));
     let members = server.get_as(&ann, &location).await;
@@ -292,11 +292,11 @@ async fn typing_reaches_the_rooms_other_members_only_and_is_never_stored() {
     let mut eve_ws = server.join("eve").await;
 
     // Twice in a row: passed on once (at most one per second per connection).
-    ann_ws.send(&ClientFrame::Typing { room: room.clone() }).await;
-    ann_ws.send(&ClientFrame::Typing { room: room.clone() }).await;
+    ann_ws.send(&ClientFrame::Typing { room: room.clone().into() }).await;
+    ann_ws.send(&ClientFrame::Typing { room: room.clone().into() }).await;
     ann_ws
         .send(&ClientFrame::Send {
-            room: room.clone(),
+            room: room.clone().into(),
             client_id: "t1".into(),
             body: "done typing".into(),
             attachments: Vec::new(),
@@ -310,7 +310,7 @@ async fn typing_reaches_the_rooms_other_members_only_and_is_never_stored() {
     let typing: Vec<_> = before.iter().filter(|f| matches!(f, ServerFrame::Typing { .. })).collect();
     assert_eq!(
         typing,
-        vec![&ServerFrame::Typing { room: room.clone(), username: "ann".into(), name: "ann".into() }]
+        vec![&ServerFrame::Typing { room: room.clone().into(), username: "ann".into(), name: "ann".into() }]
     );
     // Not echoed to the typist.
     let (_, own) = ann_ws.until(|f| matches!(f, ServerFrame::Ack { .. })).await;
@@ -320,7 +320,7 @@ async fn typing_reaches_the_rooms_other_members_only_and_is_never_stored() {
     let (_, eve_before) = eve_ws.until(|f| matches!(f, ServerFrame::Message(_))).await;
     assert!(!eve_before.iter().any(|f| matches!(f, ServerFrame::Typing { .. })), "{eve_before:?}");
     // Typing into a room the connection has not joined is refused, like sending.
-    eve_ws.send(&ClientFrame::Typing { room: room.clone() }).await;
+    eve_ws.send(&ClientFrame::Typing { room: room.clone().into() }).await;
     assert!(matches!(eve_ws.next().await, ServerFrame::Error { code: ErrorCode::UnknownRoom, .. }));
     // Never stored: the room's history holds the message only.
     let page = server.get_as(&ann, &format!("/r/{room}")).await;
@@ -345,7 +345,7 @@ async fn members_connected_elsewhere_hear_of_new_messages_and_nobody_else_does()
     assert_eq!(
         news,
         ServerFrame::Activity {
-            room: room.clone(),
+            room: room.clone().into(),
             seq: Seq(1),
             author: "ann".into(),
             username: "ann".into(),
@@ -371,11 +371,11 @@ async fn presence_in_a_private_conversation_stays_in_it() {
     let room = server.conversation(&ann, "bob").await;
     let mut eve = server.join("eve").await;
     let mut bob_ws = server.connect("bob").await;
-    bob_ws.send(&ClientFrame::Hello { room: room.clone(), after: None }).await;
+    bob_ws.send(&ClientFrame::Hello { room: room.clone().into(), after: None }).await;
     assert!(matches!(bob_ws.next().await, ServerFrame::Welcome { .. }));
     // Ann comes online in the conversation: bob hears it, eve (in general) does not.
     let mut ann_ws = server.connect("ann").await;
-    ann_ws.send(&ClientFrame::Hello { room: room.clone(), after: None }).await;
+    ann_ws.send(&ClientFrame::Hello { room: room.clone().into(), after: None }).await;
     let (joined, _) = bob_ws.until(|f| matches!(f, ServerFrame::Presence { .. })).await;
     assert!(matches!(joined, ServerFrame::Presence { ref name, .. } if name == "ann"));
     post(&server, &ann, "general", "marker", "m1").await;

@@ -16,7 +16,7 @@ async fn save(server: &TestServer, cookie: &str, room: &str, seq: Seq, saved: bo
 async fn listed(server: &TestServer, cookie: &str) -> Vec<(String, Seq)> {
     let list: SavedList = json_body(&server.call("/api/saved_page", cookie, "").await);
     assert!(list.signed_in);
-    list.saved.into_iter().map(|m| (m.room, m.seq)).collect()
+    list.saved.into_iter().map(|m| (m.room.into_string(), m.seq)).collect()
 }
 
 #[tokio::test]
@@ -65,7 +65,7 @@ async fn saved_messages_are_ones_own_newest_first_and_only_while_one_can_read_th
 
     // Deleted: it leaves the list.
     assert!(
-        anns.change(ClientFrame::Delete { room: club.clone(), client_id: "d1".into(), seq: c2 })
+        anns.change(ClientFrame::Delete { room: club.clone().into(), client_id: "d1".into(), seq: c2 })
             .await
             .is_ok()
     );

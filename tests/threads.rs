@@ -5,7 +5,7 @@
 //! anything of its threads.
 
 use banter::api::ChatPage;
-use banter::ids::Seq;
+use banter::ids::{RoomName, Seq, Username};
 use banter::model::{ChatMessage, ThreadPage};
 use banter::protocol::{ClientFrame, ErrorCode, ServerFrame};
 
@@ -143,14 +143,15 @@ async fn a_client_that_was_away_gets_each_reply_once_and_a_deleted_root_keeps_it
     // Bob holds the root, then is away while the thread grows and the root goes.
     let r1 = anns.change(reply(&room, "a2", root, "item one", false)).await.expect("stored");
     let r2 = anns.change(reply(&room, "a3", root, "item two", false)).await.expect("stored");
-    let gone =
-        anns.change(ClientFrame::Delete { room: room.clone(), client_id: "d1".into(), seq: root }).await;
+    let gone = anns
+        .change(ClientFrame::Delete { room: room.clone().into(), client_id: "d1".into(), seq: root })
+        .await;
     let marker = anns.say(&room, "a4", "the end").await;
     assert!(gone.is_ok());
 
     let mut bobs = server.connect("bob").await;
     bobs.send(&ClientFrame::Hello {
-        room: room.clone(),
+        room: room.clone().into(),
         after: Some(banter::protocol::ResumeFrom::Seq(root)),
     })
     .await;
@@ -261,7 +262,7 @@ async fn edits_reactions_and_mentions_work_in_a_thread_as_in_the_room() {
         [
             (root, Vec::new(), None),
             (plain, Vec::new(), Some(root)),
-            (to_bob, vec!["bob".to_owned()], Some(root))
+            (to_bob, vec![Username::from("bob")], Some(root))
         ]
     );
     // Neither counts as unread in general; the mention does.
@@ -288,7 +289,7 @@ async fn edits_reactions_and_mentions_work_in_a_thread_as_in_the_room() {
     assert_eq!(reply.reactions.iter().map(|r| r.emoji.as_str()).collect::<Vec<_>>(), ["👍"]);
     assert_eq!(
         opened.replies.messages.iter().find(|m| m.seq == to_bob).map(|m| m.mentions.clone()),
-        Some(vec!["bob".to_owned()])
+        Some(vec![Username::from("bob")])
     );
 }
 
@@ -336,7 +337,7 @@ async fn followers_hear_each_reply_wherever_they_are_and_the_threads_view_counts
     assert_eq!(followed(&server, &bob).await, [(root, 2, 2)]);
     assert_eq!(followed(&server, &ann).await, [(root, 2, 2)]);
     let page: ChatPage = json_body(&server.call("/api/load_chat", &bob, "room=general").await);
-    assert_eq!(page.unread_threads, [(room.clone(), root)]);
+    assert_eq!(page.unread_threads, [(RoomName::from(room.as_str()), root)]);
 
     // Opening the thread reads it; following is shown there.
     let page: ChatPage =

@@ -4,6 +4,7 @@
 //! goes back to its page with the code in the query, a script (the page's own call, a bot)
 //! gets it as a JSON error with a 4xx status; the page shows the same sentence either way.
 
+use crate::ids::Username;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
@@ -94,7 +95,7 @@ pub(crate) mod ssr {
 
 /// Create an account and sign in. The display name starts as the username.
 #[server(endpoint = "sign_up")]
-pub async fn sign_up(username: String, password: String) -> Result<(), ApiError> {
+pub async fn sign_up(username: Username, password: String) -> Result<(), ApiError> {
     use crate::accounts::{normalize_username, validate_password};
     use crate::server::accounts::users::UserError;
 
@@ -139,7 +140,7 @@ pub async fn sign_up(username: String, password: String) -> Result<(), ApiError>
 /// Check a username and password and start a session. Attempts are counted before the check,
 /// per username and address ([`SigninThrottle`](crate::server::accounts::signin_throttle::SigninThrottle)).
 #[server(endpoint = "sign_in")]
-pub async fn sign_in(username: String, password: String) -> Result<(), ApiError> {
+pub async fn sign_in(username: Username, password: String) -> Result<(), ApiError> {
     use std::time::Instant;
 
     use axum::extract::ConnectInfo;

@@ -2,6 +2,7 @@
 //! or `/profile/blocked`), and the list of whom one blocks. What a block does is
 //! `server::rooms::blocks`'s to say.
 
+use crate::ids::{RoomName, Username};
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
@@ -47,7 +48,7 @@ pub async fn load_blocked() -> Result<Vec<BlockedPerson>, ApiError> {
 /// Block `username`: their messages collapse on the asker's pages and notify them of nothing,
 /// and their conversation takes nothing new. Goes back to `room` when sent from one.
 #[server(endpoint = "block_person")]
-pub async fn block_person(username: String, room: Option<String>) -> Result<(), ApiError> {
+pub async fn block_person(username: Username, room: Option<RoomName>) -> Result<(), ApiError> {
     use crate::server::rooms::blocks::BlockError;
 
     let state = super::ssr::state()?;
@@ -70,7 +71,7 @@ pub async fn block_person(username: String, room: Option<String>) -> Result<(), 
 
 /// Unblock `username`. Goes back to `room` when sent from one.
 #[server(endpoint = "unblock_person")]
-pub async fn unblock_person(username: String, room: Option<String>) -> Result<(), ApiError> {
+pub async fn unblock_person(username: Username, room: Option<RoomName>) -> Result<(), ApiError> {
     let state = super::ssr::state()?;
     let user = super::ssr::signed_in(&state).await?;
     let back = ssr::back_to(room.as_deref());

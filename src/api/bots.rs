@@ -7,6 +7,7 @@
 //! revoking ends the bot's open sockets on every node at once, as signing out everywhere does
 //! for a person. Only the bot's owner may do any of it, and a bot may not make bots.
 
+use crate::ids::Username;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -89,14 +90,14 @@ pub async fn my_bots() -> Result<BotsList, ApiError> {
     // Only a token of one of this person's bots (the cookie is theirs, but check anyway).
     let new_token = carried
         .filter(|carried| bots.iter().any(|b| b.username == carried.label))
-        .map(|carried| BotToken { username: carried.label, token: carried.secret });
+        .map(|carried| BotToken { username: carried.label.into(), token: carried.secret });
     Ok(BotsList { bots, new_token })
 }
 
 /// Make a bot: its username (the same rules as a person's) and display name. Its first token
 /// goes to the profile (and to a script, in the answer); `None` when a plain form was sent back.
 #[server(endpoint = "create_bot")]
-pub async fn create_bot(username: String, name: String) -> Result<Option<BotToken>, ApiError> {
+pub async fn create_bot(username: Username, name: String) -> Result<Option<BotToken>, ApiError> {
     use crate::server::accounts::bots::NewBot;
     use crate::server::accounts::users::UserError;
     let state = super::ssr::state()?;
@@ -123,7 +124,7 @@ pub async fn create_bot(username: String, name: String) -> Result<Option<BotToke
 /// A new token for the bot, shown once; the old one stops working and the bot's open sockets
 /// end.
 #[server(endpoint = "rotate_bot_token")]
-pub async fn rotate_bot_token(username: String) -> Result<Option<BotToken>, ApiError> {
+pub async fn rotate_bot_token(username: Username) -> Result<Option<BotToken>, ApiError> {
     let state = super::ssr::state()?;
     let headers = super::ssr::headers().await?;
     let owner = ssr::owner(&state).await?;
@@ -137,7 +138,7 @@ pub async fn rotate_bot_token(username: String) -> Result<Option<BotToken>, ApiE
 /// Take the bot's token away: it stops working at once, and the bot's open sockets end. A
 /// new one can be made with `rotate_bot_token`.
 #[server(endpoint = "revoke_bot_token")]
-pub async fn revoke_bot_token(username: String) -> Result<(), ApiError> {
+pub async fn revoke_bot_token(username: Username) -> Result<(), ApiError> {
     let state = super::ssr::state()?;
     let owner = ssr::owner(&state).await?;
     let bot = ssr::owned(&state, &owner, &username).await?;

@@ -3,7 +3,7 @@
 //! Each call names its room and is checked with `Store::room_for`: a room the caller may not
 //! enter answers exactly like one that does not exist.
 
-use crate::ids::Seq;
+use crate::ids::{RoomName, Seq, Username};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -29,7 +29,7 @@ fn jump_span(before: Seq, target: Seq) -> usize {
 /// Everything the chat page needs for its first paint.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChatPage {
-    pub room: String,
+    pub room: RoomName,
     /// The signed-in person; `None` sends the page to sign-in (and then holds nothing else).
     pub me: Option<Profile>,
     /// The room as this person may see it; `None`: not found (or not theirs to know).
@@ -66,14 +66,14 @@ pub struct ChatPage {
     /// The threads this person follows that have replies they have not seen, as
     /// `(room, root)`: the sidebar counts them.
     #[serde(default)]
-    pub unread_threads: Vec<(String, Seq)>,
+    pub unread_threads: Vec<(RoomName, Seq)>,
     /// How far each other member has read the room ("Seen by"); `None` where this person is
     /// not shown read receipts.
     #[serde(default)]
     pub receipts: Option<Vec<crate::model::Receipt>>,
     /// The people this person blocks, by username: their messages show collapsed.
     #[serde(default)]
-    pub blocked: Vec<String>,
+    pub blocked: Vec<Username>,
 }
 
 pub use crate::rooms::Member;
@@ -132,7 +132,7 @@ pub(crate) mod ssr {
 
 /// The first paint of a room's page.
 #[server(endpoint = "load_chat")]
-pub async fn load_chat(room: String, at: Option<Seq>, thread: Option<Seq>) -> Result<ChatPage, ApiError> {
+pub async fn load_chat(room: RoomName, at: Option<Seq>, thread: Option<Seq>) -> Result<ChatPage, ApiError> {
     use crate::protocol::HISTORY_PAGE;
     use crate::server::rooms::membership::RoomError;
     use crate::server::rooms::moderation::Power;
@@ -251,7 +251,7 @@ pub async fn load_chat(room: String, at: Option<Seq>, thread: Option<Seq>) -> Re
 /// `None`), at most [`HISTORY_PAGE`](crate::protocol::HISTORY_PAGE), oldest first. A thread
 /// the caller may not read answers like one that does not exist (404).
 #[server(endpoint = "load_thread")]
-pub async fn load_thread(room: String, root: Seq, before: Option<Seq>) -> Result<ThreadPage, ApiError> {
+pub async fn load_thread(room: RoomName, root: Seq, before: Option<Seq>) -> Result<ThreadPage, ApiError> {
     use crate::protocol::HISTORY_PAGE;
     let state = super::ssr::state()?;
     let user = super::ssr::signed_in(&state).await?;
@@ -267,7 +267,7 @@ pub async fn load_thread(room: String, root: Seq, before: Option<Seq>) -> Result
 /// The page of messages before `before` (a `seq`), for scrolling up; with `down_to`, enough
 /// of them to reach that message (at most [`HISTORY_JUMP_MAX`]).
 #[server(endpoint = "load_older")]
-pub async fn load_older(room: String, before: Seq, down_to: Option<Seq>) -> Result<HistoryPage, ApiError> {
+pub async fn load_older(room: RoomName, before: Seq, down_to: Option<Seq>) -> Result<HistoryPage, ApiError> {
     use crate::protocol::HISTORY_PAGE;
     let state = super::ssr::state()?;
     let user = super::ssr::signed_in(&state).await?;
@@ -282,7 +282,7 @@ pub async fn load_older(room: String, before: Seq, down_to: Option<Seq>) -> Resu
 /// the room), it is a reply in that message's thread; `also_to_room` shows it in the room too.
 #[server(endpoint = "post_message")]
 pub async fn post_message(
-    room: String,
+    room: RoomName,
     body: String,
     client_id: String,
     #[server(default)] thread: Option<Seq>,
@@ -299,7 +299,7 @@ pub async fn post_message(
 /// The room's members whose username or display name starts with `prefix`: the composer's
 /// `@` completions. Members only, like everything else about a room.
 #[server(endpoint = "find_members")]
-pub async fn find_members(room: String, prefix: String) -> Result<Vec<Member>, ApiError> {
+pub async fn find_members(room: RoomName, prefix: String) -> Result<Vec<Member>, ApiError> {
     use crate::emoji::COMPLETIONS_MAX;
     let state = super::ssr::state()?;
     let user = super::ssr::signed_in(&state).await?;
@@ -328,7 +328,7 @@ pub async fn find_members(room: String, prefix: String) -> Result<Vec<Member>, A
 /// The room's pinned messages, the most recently pinned first: what a page shows after a
 /// resync, and what a bot reads. Only for those who may read the room.
 #[server(endpoint = "room_pins")]
-pub async fn room_pins(room: String) -> Result<Vec<Pin>, ApiError> {
+pub async fn room_pins(room: RoomName) -> Result<Vec<Pin>, ApiError> {
     let state = super::ssr::state()?;
     let user = super::ssr::signed_in(&state).await?;
     let access = ssr::room(&state, &user, &room).await?;

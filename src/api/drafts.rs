@@ -5,7 +5,7 @@
 //! while typing ([`save_draft`]); a room's page carries the draft (`ChatPage::draft`), and
 //! [`load_draft`] reads it alone. Posting a message clears it on the server.
 
-use crate::ids::Seq;
+use crate::ids::{RoomName, Seq};
 use leptos::prelude::*;
 
 use crate::api_error::ApiError;
@@ -16,7 +16,7 @@ use crate::model::Draft;
 /// at most as long as a message.
 #[server(endpoint = "save_draft")]
 pub async fn save_draft(
-    room: String,
+    room: RoomName,
     body: String,
     reply_to: Option<Seq>,
     #[server(default)] thread: Option<Seq>,
@@ -43,7 +43,7 @@ pub async fn save_draft(
 /// Your draft in `room` (or in the thread of message `thread`), if you have one.
 #[server(endpoint = "load_draft")]
 pub async fn load_draft(
-    room: String,
+    room: RoomName,
     #[server(default)] thread: Option<Seq>,
 ) -> Result<Option<Draft>, ApiError> {
     let state = super::ssr::state()?;

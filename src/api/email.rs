@@ -121,8 +121,8 @@ pub async fn forgot_password(who: String) -> Result<(), ApiError> {
         }
         let token = state.store.create_reset(recipient.user_id).await.map_err(super::ssr::unavailable)?;
         match by_address.iter_mut().find(|(address, _)| *address == recipient.email) {
-            Some((_, links)) => links.push((recipient.username, token)),
-            None => by_address.push((recipient.email, vec![(recipient.username, token)])),
+            Some((_, links)) => links.push((recipient.username.into(), token)),
+            None => by_address.push((recipient.email, vec![(recipient.username.into(), token)])),
         }
     }
     let base = state.config.public_url(None);

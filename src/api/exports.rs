@@ -2,6 +2,7 @@
 //! for one room's; the page lists them with their progress and a download link once made.
 //! The making is `server::exports`'s.
 
+use crate::ids::RoomName;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -19,7 +20,7 @@ pub const EXPORTS_PATH: &str = "/exports";
 pub struct ExportLine {
     pub id: String,
     /// The room exported (an administrator's); `None`: the asker's own data.
-    pub room: Option<String>,
+    pub room: Option<RoomName>,
     /// `pending`, `running`, `done` or `failed`.
     pub state: String,
     /// Messages and files written, of `total`.
@@ -110,7 +111,7 @@ pub async fn start_export() -> Result<(), ApiError> {
 /// Make an archive of `room` (administrators only; not a conversation). Redirects to the
 /// page of exports.
 #[server(endpoint = "export_room")]
-pub async fn export_room(room: String) -> Result<(), ApiError> {
+pub async fn export_room(room: RoomName) -> Result<(), ApiError> {
     use crate::rooms::RoomKind;
 
     let state = super::ssr::state()?;

@@ -7,6 +7,7 @@
 //! [`load_integrations`] shows it once, clearing it. Who may is asked afresh on every call: the
 //! room's moderators and the server's administrators; anyone else is told "not found".
 
+use crate::ids::RoomName;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -67,7 +68,7 @@ mod ssr {
 
 /// A room's webhooks and a URL just made (once: reading it forgets it), for its moderators.
 #[server(endpoint = "load_integrations")]
-pub async fn load_integrations(room: String) -> Result<IntegrationsPage, ApiError> {
+pub async fn load_integrations(room: RoomName) -> Result<IntegrationsPage, ApiError> {
     use crate::server::accounts::new_token_cookie::{self, Carries};
     let state = super::ssr::state()?;
     let headers = super::ssr::headers().await?;
@@ -97,7 +98,7 @@ pub async fn load_integrations(room: String) -> Result<IntegrationsPage, ApiErro
 /// Make an incoming webhook for the room, posting under `name`. Its URL goes to the room's
 /// integrations page (and to a script, in the answer); `None` when a plain form was sent back.
 #[server(endpoint = "create_hook")]
-pub async fn create_hook(room: String, name: String) -> Result<Option<HookUrl>, ApiError> {
+pub async fn create_hook(room: RoomName, name: String) -> Result<Option<HookUrl>, ApiError> {
     use crate::server::accounts::new_token_cookie::{self, Carries};
     use crate::server::integrations::incoming_hooks::NewHook;
     let state = super::ssr::state()?;
@@ -128,7 +129,7 @@ pub async fn create_hook(room: String, name: String) -> Result<Option<HookUrl>, 
 
 /// Revoke the room's webhook `id`: its URL answers 404 from now on, and its bot leaves the room.
 #[server(endpoint = "revoke_hook")]
-pub async fn revoke_hook(room: String, id: i64) -> Result<(), ApiError> {
+pub async fn revoke_hook(room: RoomName, id: i64) -> Result<(), ApiError> {
     let state = super::ssr::state()?;
     let user = super::ssr::signed_in(&state).await?;
     let access = ssr::managed(&state, &user, &room).await?;
@@ -143,7 +144,7 @@ pub async fn revoke_hook(room: String, id: i64) -> Result<(), ApiError> {
 
 /// Turn the room's link previews on or off, for messages sent from now on.
 #[server(endpoint = "set_link_previews")]
-pub async fn set_link_previews(room: String, on: bool) -> Result<(), ApiError> {
+pub async fn set_link_previews(room: RoomName, on: bool) -> Result<(), ApiError> {
     let state = super::ssr::state()?;
     let user = super::ssr::signed_in(&state).await?;
     let access = ssr::managed(&state, &user, &room).await?;
@@ -156,7 +157,7 @@ pub async fn set_link_previews(room: String, on: bool) -> Result<(), ApiError> {
 /// Register the room's own slash command `/name`, calling `url` (https; checked by the
 /// outbound guard) signed with a secret the integrations page shows.
 #[server(endpoint = "create_command")]
-pub async fn create_command(room: String, name: String, url: String) -> Result<(), ApiError> {
+pub async fn create_command(room: RoomName, name: String, url: String) -> Result<(), ApiError> {
     use super::FormError;
     use crate::server::integrations::room_commands::NewCommand;
     let state = super::ssr::state()?;
@@ -185,7 +186,7 @@ pub async fn create_command(room: String, name: String, url: String) -> Result<(
 
 /// Remove the room's command `id`: `/name` is unknown from now on.
 #[server(endpoint = "delete_command")]
-pub async fn delete_command(room: String, id: i64) -> Result<(), ApiError> {
+pub async fn delete_command(room: RoomName, id: i64) -> Result<(), ApiError> {
     let state = super::ssr::state()?;
     let user = super::ssr::signed_in(&state).await?;
     let access = ssr::managed(&state, &user, &room).await?;
@@ -201,7 +202,7 @@ pub async fn delete_command(room: String, id: i64) -> Result<(), ApiError> {
 /// Send the room's new messages to `url` (https; checked by the outbound guard), only those
 /// starting with one of `triggers` (space-separated) if any are given.
 #[server(endpoint = "create_outgoing")]
-pub async fn create_outgoing(room: String, url: String, triggers: Option<String>) -> Result<(), ApiError> {
+pub async fn create_outgoing(room: RoomName, url: String, triggers: Option<String>) -> Result<(), ApiError> {
     use super::FormError;
     use crate::server::integrations::outgoing_hooks::MAX_TRIGGERS_CHARS;
     let state = super::ssr::state()?;
@@ -229,7 +230,7 @@ pub async fn create_outgoing(room: String, url: String, triggers: Option<String>
 
 /// Remove the room's outgoing webhook `id`: nothing more is sent to it.
 #[server(endpoint = "delete_outgoing")]
-pub async fn delete_outgoing(room: String, id: i64) -> Result<(), ApiError> {
+pub async fn delete_outgoing(room: RoomName, id: i64) -> Result<(), ApiError> {
     let state = super::ssr::state()?;
     let user = super::ssr::signed_in(&state).await?;
     let access = ssr::managed(&state, &user, &room).await?;

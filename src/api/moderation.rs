@@ -2,7 +2,7 @@
 //!
 //! Who may do what is `server::rooms::moderation`'s to say; each call asks it afresh.
 
-use crate::ids::Seq;
+use crate::ids::{RoomName, Seq, Username};
 use leptos::prelude::*;
 
 use crate::api_error::ApiError;
@@ -83,8 +83,8 @@ pub(crate) mod ssr {
 /// creator's call (or an administrator's). Answers with a redirect back to the room.
 #[server(endpoint = "set_moderator")]
 pub async fn set_moderator(
-    room: String,
-    username: String,
+    room: RoomName,
+    username: Username,
     moderator: Option<String>,
 ) -> Result<(), ApiError> {
     let state = super::ssr::state()?;
@@ -104,7 +104,7 @@ pub async fn set_moderator(
 
 /// A room's moderation log, for its moderators (and administrators).
 #[server(endpoint = "load_moderation")]
-pub async fn load_moderation(room: String) -> Result<ModerationPage, ApiError> {
+pub async fn load_moderation(room: RoomName) -> Result<ModerationPage, ApiError> {
     let state = super::ssr::state()?;
     let Some(user) = super::ssr::user(&state).await? else { return Ok(ModerationPage::default()) };
     let mut page = ModerationPage { signed_in: true, ..ModerationPage::default() };

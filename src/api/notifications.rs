@@ -1,13 +1,14 @@
 //! Notification settings: a room's level for the person, and "do not disturb". Plain forms
 //! (they work without JavaScript) answered with a redirect back.
 
+use crate::ids::RoomName;
 use leptos::prelude::*;
 
 use crate::api_error::ApiError;
 
 /// Set what of `room` notifies the caller: `level` is `all`, `mentions` or `none`.
 #[server(endpoint = "set_notify")]
-pub async fn set_notify(room: String, level: String) -> Result<(), ApiError> {
+pub async fn set_notify(room: RoomName, level: String) -> Result<(), ApiError> {
     use crate::notifications::NotifyLevel;
     let state = super::ssr::state()?;
     let user = super::ssr::signed_in(&state).await?;

@@ -7,7 +7,7 @@
 //! profile: off, a person sends no receipts and is shown none. [`room_receipts`] is what a page
 //! reads after a resync, and what a bot reads.
 
-use crate::ids::Seq;
+use crate::ids::{RoomName, Seq};
 use leptos::prelude::*;
 
 use crate::api_error::ApiError;
@@ -16,7 +16,7 @@ use crate::model::Receipt;
 /// The person has seen the room up to `seq`: their unread count there drops, on every device.
 /// Where they take part in read receipts, passing someone else's message tells the room.
 #[server(endpoint = "mark_read")]
-pub async fn mark_read(room: String, seq: Seq) -> Result<(), ApiError> {
+pub async fn mark_read(room: RoomName, seq: Seq) -> Result<(), ApiError> {
     use crate::server::messages::receipts::ReadUpTo;
     use crate::server::realtime::sequencer::{Change, PostReply};
     let state = super::ssr::state()?;
@@ -39,7 +39,7 @@ pub async fn mark_read(room: String, seq: Seq) -> Result<(), ApiError> {
 /// How far each other member has read the room, for "Seen by"; `None` where the person is
 /// not shown receipts (their own are off, the room is too big, they are not a member).
 #[server(endpoint = "room_receipts")]
-pub async fn room_receipts(room: String) -> Result<Option<Vec<Receipt>>, ApiError> {
+pub async fn room_receipts(room: RoomName) -> Result<Option<Vec<Receipt>>, ApiError> {
     let state = super::ssr::state()?;
     let user = super::ssr::signed_in(&state).await?;
     let access = super::chat::ssr::room(&state, &user, &room).await?;

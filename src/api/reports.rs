@@ -3,7 +3,7 @@
 //! too. Who may act on a report is asked afresh at every call: a room's moderators, or an
 //! administrator (the only ones for a conversation).
 
-use crate::ids::Seq;
+use crate::ids::{RoomName, Seq};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -17,7 +17,7 @@ pub const REPORTS_PATH: &str = "/reports";
 /// The message a report form is about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReportedMessage {
-    pub room: String,
+    pub room: RoomName,
     pub seq: Seq,
     pub author: String,
     pub excerpt: String,
@@ -27,7 +27,7 @@ pub struct ReportedMessage {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReportLine {
     pub id: i64,
-    pub room: String,
+    pub room: RoomName,
     /// What people call the room.
     pub title: String,
     /// A conversation (only administrators see its reports; nobody can be removed from it).
@@ -80,7 +80,7 @@ mod ssr {
 /// The message `seq` of `room` as the report form quotes it; `None` if the asker cannot read
 /// it, it is gone, or it is theirs.
 #[server(endpoint = "report_target")]
-pub async fn report_target(room: String, seq: Seq) -> Result<Option<ReportedMessage>, ApiError> {
+pub async fn report_target(room: RoomName, seq: Seq) -> Result<Option<ReportedMessage>, ApiError> {
     use crate::api_error::ApiCode;
 
     let state = super::ssr::state()?;
@@ -113,7 +113,7 @@ pub async fn report_target(room: String, seq: Seq) -> Result<Option<ReportedMess
 /// which then thanks the reporter.
 #[server(endpoint = "report_message")]
 pub async fn report_message(
-    room: String,
+    room: RoomName,
     seq: Seq,
     reason: String,
     note: Option<String>,

@@ -4,6 +4,7 @@
 //! refusal goes back to the page with `?error=<code>` for a plain form, and is a JSON error
 //! for a script ([`FormError`](super::FormError)).
 
+use crate::ids::{RoomName, Username};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -91,7 +92,7 @@ pub async fn create_room(name: String, private: Option<String>) -> Result<(), Ap
 
 /// Join a public room (read before joining; talk after), then go to it.
 #[server(endpoint = "join_room")]
-pub async fn join_room(room: String) -> Result<(), ApiError> {
+pub async fn join_room(room: RoomName) -> Result<(), ApiError> {
     let state = super::ssr::state()?;
     let user = super::ssr::signed_in(&state).await?;
     let access = super::chat::ssr::room(&state, &user, &room).await?;
@@ -110,7 +111,7 @@ pub async fn join_room(room: String) -> Result<(), ApiError> {
 
 /// Open (creating on first use) the conversation with `username`.
 #[server(endpoint = "open_direct")]
-pub async fn open_direct(username: String) -> Result<(), ApiError> {
+pub async fn open_direct(username: Username) -> Result<(), ApiError> {
     let state = super::ssr::state()?;
     let user = super::ssr::signed_in(&state).await?;
     let name = username.trim().to_ascii_lowercase();
@@ -143,7 +144,7 @@ pub async fn open_direct(username: String) -> Result<(), ApiError> {
 
 /// Invite `username` into a private room (its creator only).
 #[server(endpoint = "invite")]
-pub async fn invite(room: String, username: String) -> Result<(), ApiError> {
+pub async fn invite(room: RoomName, username: Username) -> Result<(), ApiError> {
     let state = super::ssr::state()?;
     let user = super::ssr::signed_in(&state).await?;
     let access = super::chat::ssr::room(&state, &user, &room).await?;
@@ -161,7 +162,7 @@ pub async fn invite(room: String, username: String) -> Result<(), ApiError> {
 /// Take `username` out of a room: yourself (leave) or, as one of its moderators, anyone but
 /// its creator (logged).
 #[server(endpoint = "remove_member")]
-pub async fn remove_member(room: String, username: String) -> Result<(), ApiError> {
+pub async fn remove_member(room: RoomName, username: Username) -> Result<(), ApiError> {
     let state = super::ssr::state()?;
     let user = super::ssr::signed_in(&state).await?;
     let access = super::chat::ssr::room(&state, &user, &room).await?;

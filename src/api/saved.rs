@@ -4,7 +4,7 @@
 //! JavaScript); [`saved_page`] is that page's data. Both check, every time, that the person may
 //! read the room the message is in: the list leaves out what they no longer can.
 
-use crate::ids::Seq;
+use crate::ids::{RoomName, Seq};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -43,7 +43,7 @@ pub async fn saved_page() -> Result<SavedList, ApiError> {
 /// Save message `seq` of `room` for later (`saved: true`), or take it off the list. Only in a
 /// room the person may read; a room they may not is answered as one that does not exist.
 #[server(endpoint = "save_message")]
-pub async fn save_message(room: String, seq: Seq, saved: bool) -> Result<(), ApiError> {
+pub async fn save_message(room: RoomName, seq: Seq, saved: bool) -> Result<(), ApiError> {
     use crate::api_error::ApiCode;
     use crate::server::messages::saved::SaveOutcome;
     let state = super::ssr::state()?;

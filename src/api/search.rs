@@ -4,7 +4,7 @@
 //! works without JavaScript; [`search_page`] is what the page calls for them, and
 //! [`search_messages`] the same search for scripts, with refusals as HTTP errors.
 
-use crate::ids::Seq;
+use crate::ids::{RoomName, Seq, Username};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -23,7 +23,7 @@ pub struct SearchForm {
     /// The words.
     pub q: String,
     /// Only this room (its name); empty for all of one's rooms.
-    pub room: String,
+    pub room: RoomName,
     /// Only messages by this username; empty for anyone.
     pub from: String,
     /// Only results older than this one (the `older` of the previous page).
@@ -33,7 +33,7 @@ pub struct SearchForm {
 /// One message that matched.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SearchHit {
-    pub room: String,
+    pub room: RoomName,
     /// `#name`, or the other person in a conversation.
     pub room_title: String,
     pub seq: Seq,
@@ -41,7 +41,7 @@ pub struct SearchHit {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thread_root: Option<Seq>,
     pub author: String,
-    pub username: String,
+    pub username: Username,
     pub ts: i64,
     /// The text around the match, in pieces; `true` marks the matching words.
     pub parts: Vec<(String, bool)>,

@@ -3,7 +3,7 @@
 //! been read ([`read_thread`]). Each checks, every time, that the person may read the room:
 //! a thread of a room they left is not listed and cannot be followed.
 
-use crate::ids::Seq;
+use crate::ids::{RoomName, Seq};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -38,7 +38,7 @@ pub async fn threads_page() -> Result<ThreadsList, ApiError> {
 /// Threads view lists it), or stop following it. Only a thread's root, in a room the person
 /// may read; anything else is answered as a thread that does not exist.
 #[server(endpoint = "follow_thread")]
-pub async fn follow_thread(room: String, root: Seq, follow: bool) -> Result<(), ApiError> {
+pub async fn follow_thread(room: RoomName, root: Seq, follow: bool) -> Result<(), ApiError> {
     let state = super::ssr::state()?;
     let user = super::ssr::signed_in(&state).await?;
     let access = super::chat::ssr::room(&state, &user, &room).await?;
@@ -50,7 +50,7 @@ pub async fn follow_thread(room: String, root: Seq, follow: bool) -> Result<(), 
 /// The person has seen thread `root` of `room` up to reply `seq` (the open thread calls this
 /// as replies arrive; opening a thread's page does it too).
 #[server(endpoint = "read_thread")]
-pub async fn read_thread(room: String, root: Seq, seq: Seq) -> Result<(), ApiError> {
+pub async fn read_thread(room: RoomName, root: Seq, seq: Seq) -> Result<(), ApiError> {
     let state = super::ssr::state()?;
     let user = super::ssr::signed_in(&state).await?;
     let access = super::chat::ssr::room(&state, &user, &room).await?;

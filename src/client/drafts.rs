@@ -5,7 +5,7 @@
 //! and saves never overtake each other (an empty save after sending lands after any earlier
 //! one). The server also forgets the draft when the message is posted.
 
-use crate::ids::Seq;
+use crate::ids::{RoomName, Seq};
 use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
 
@@ -27,14 +27,14 @@ struct Sync {
 /// A composer's handle on its draft: the room's, or a thread's.
 #[derive(Clone, Copy)]
 pub struct DraftSync {
-    room: StoredValue<String>,
+    room: StoredValue<RoomName>,
     thread: Option<Seq>,
     state: StoredValue<Sync>,
 }
 
 impl DraftSync {
     /// For `room` (in the thread of `thread`), starting from what the page was rendered with.
-    pub fn new(room: String, thread: Option<Seq>, body: String, reply_to: Option<Seq>) -> Self {
+    pub fn new(room: RoomName, thread: Option<Seq>, body: String, reply_to: Option<Seq>) -> Self {
         let state = Sync { saved: (body, reply_to), ..Sync::default() };
         Self { room: StoredValue::new(room), thread, state: StoredValue::new(state) }
     }

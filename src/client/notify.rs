@@ -7,7 +7,7 @@
 //! `request_permission`, called from a button). Each carries a tag naming the room and
 //! message, so several tabs of one person showing the same message make one notification.
 
-use crate::ids::Seq;
+use crate::ids::{Seq, Username};
 use leptos::prelude::*;
 use leptos::wasm_bindgen::JsCast;
 use leptos::wasm_bindgen::closure::Closure;
@@ -44,7 +44,7 @@ pub struct Heard<'a> {
     pub seq: Seq,
     pub author: &'a str,
     pub username: &'a str,
-    pub mentions: &'a [String],
+    pub mentions: &'a [Username],
     pub excerpt: &'a str,
     pub level: NotifyLevel,
     /// The thread it is a reply in, if it is.

@@ -1,11 +1,12 @@
 //! The outbox in `localStorage`: messages typed but not yet acknowledged survive a reload.
 
 use crate::chat::Outbox;
+use crate::ids::{RoomName, Username};
 
 /// Whose outbox, for which room.
 pub struct OutboxKey {
-    pub username: String,
-    pub room: String,
+    pub username: Username,
+    pub room: RoomName,
 }
 
 impl OutboxKey {

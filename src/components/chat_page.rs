@@ -1,7 +1,7 @@
 //! `ChatPage`: loads a room (server-rendered), then holds the live chat together: the
 //! sidebar of rooms, the header, the messages, the composer.
 
-use crate::ids::Seq;
+use crate::ids::{RoomName, Seq};
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -29,7 +29,7 @@ pub fn ChatPage() -> impl IntoView {
         let thread = params.read().get("root").and_then(|root| root.parse::<Seq>().ok());
         (room, query.read().get("at").and_then(|at| at.parse::<Seq>().ok()), thread)
     };
-    let page = Resource::new_blocking(room, |(room, at, thread)| load_chat(room, at, thread));
+    let page = Resource::new_blocking(room, |(room, at, thread)| load_chat(room.into(), at, thread));
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -59,7 +59,7 @@ pub fn ChatPage() -> impl IntoView {
 fn NotFound(data: ChatPageData) -> impl IntoView {
     view! {
         <div class="layout">
-            <Sidebar rooms=RwSignal::new(data.rooms) current=String::new()/>
+            <Sidebar rooms=RwSignal::new(data.rooms) current=RoomName::default()/>
             <main class="chat not-found" id="room-not-found">
                 <h1>"Not found"</h1>
                 <p>"There is no room here that you can open."</p>
@@ -210,7 +210,7 @@ fn skip_to_input(ev: leptos::ev::MouseEvent) {
 /// In place of the composer in a conversation with someone this person blocks: a plain form
 /// to unblock them, answered with a redirect back to the conversation, open again.
 #[component]
-fn BlockedConversation(room: String, peer: crate::rooms::Member) -> impl IntoView {
+fn BlockedConversation(room: RoomName, peer: crate::rooms::Member) -> impl IntoView {
     use leptos::server_fn::ServerFn;
     view! {
         <form method="post" action=crate::api::UnblockPerson::url() class="join-room" id="blocked-conversation">
@@ -225,7 +225,7 @@ fn BlockedConversation(room: String, peer: crate::rooms::Member) -> impl IntoVie
 /// In place of the composer for someone reading a public room they have not joined: a plain
 /// form (JavaScript or not), answered with a redirect back to the room, now joined.
 #[component]
-fn JoinRoom(room: String, title: String) -> impl IntoView {
+fn JoinRoom(room: RoomName, title: String) -> impl IntoView {
     use leptos::server_fn::ServerFn;
     view! {
         <form method="post" action=crate::api::JoinRoom::url() class="join-room" id="join-room">

@@ -10,6 +10,7 @@
 //! completion is wanted. A `:rocket:` typed out in full needs no completion: the server
 //! expands it; an `@name` typed out in full is a mention all the same.
 
+use crate::ids::RoomName;
 use leptos::prelude::*;
 
 use crate::components::emoji_source::EmojiSource;
@@ -60,7 +61,7 @@ pub enum Key {
 }
 
 impl Completions {
-    pub fn new(source: EmojiSource, room: String) -> Self {
+    pub fn new(source: EmojiSource, room: RoomName) -> Self {
         let query = RwSignal::new(None::<(u32, Trigger, String)>);
         let people = RwSignal::new(Vec::new());
         let offers = Memo::new(move |_| match query.get() {
@@ -87,7 +88,7 @@ impl Completions {
                 })
             }),
         });
-        Self { query, people, active: RwSignal::new(0), offers, room: StoredValue::new(room) }
+        Self { query, people, active: RwSignal::new(0), offers, room: StoredValue::new(room.into()) }
     }
 
     /// The input changed: look at what is before the caret.
@@ -118,7 +119,7 @@ impl Completions {
     fn ask_for_people(&self, prefix: String) {
         let (query, people, room) = (self.query, self.people, self.room.get_value());
         leptos::task::spawn_local(async move {
-            let found = crate::api::find_members(room, prefix.clone()).await.unwrap_or_default();
+            let found = crate::api::find_members(room.into(), prefix.clone()).await.unwrap_or_default();
             if query.with_untracked(|q| q.as_ref().is_some_and(|(_, _, p)| *p == prefix)) {
                 people.set(
                     found

@@ -4,6 +4,7 @@
 //! letters are typed): the first page load carries no emoji table. Recently used emoji and the
 //! skin tone are the person's own, kept in this browser under their account.
 
+use crate::ids::Username;
 use std::sync::Arc;
 
 use leptos::prelude::*;
@@ -27,14 +28,14 @@ pub struct EmojiSource {
 }
 
 impl EmojiSource {
-    pub fn new(username: String) -> Self {
+    pub fn new(username: Username) -> Self {
         let source = Self {
             catalog: RwSignal::new(None),
             error: RwSignal::new(None),
             recent: RwSignal::new(Vec::new()),
             tone: RwSignal::new(0),
             loading: StoredValue::new(false),
-            username: StoredValue::new(username),
+            username: StoredValue::new(username.into()),
         };
         #[cfg(feature = "hydrate")]
         Effect::new(move |_| {

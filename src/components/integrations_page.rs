@@ -5,6 +5,7 @@
 //! Plain forms, like the profile's bots: they work without JavaScript, and a new webhook's
 //! URL shows once, on the page the form comes back to.
 
+use crate::ids::RoomName;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::components::Redirect;
@@ -22,7 +23,7 @@ use crate::protocol::MAX_NAME_CHARS;
 #[component]
 pub fn IntegrationsPage() -> impl IntoView {
     let params = use_params_map();
-    let room = move || params.read().get("room").unwrap_or_default();
+    let room = move || RoomName::from(params.read().get("room").unwrap_or_default());
     let data = Resource::new_blocking(room, load_integrations);
     view! {
         <leptos_meta::Title text="Integrations · Banter"/>
@@ -39,7 +40,7 @@ pub fn IntegrationsPage() -> impl IntoView {
 }
 
 #[component]
-fn Hooks(data: Data, room: String) -> impl IntoView {
+fn Hooks(data: Data, room: RoomName) -> impl IntoView {
     let Some(title) = data.title else {
         return view! {
             <main class="account" id="room-not-found">
@@ -154,7 +155,7 @@ fn Hooks(data: Data, room: String) -> impl IntoView {
 }
 
 #[component]
-fn HookItem(hook: HookSummary, room: String) -> impl IntoView {
+fn HookItem(hook: HookSummary, room: RoomName) -> impl IntoView {
     let label = format!("Revoke the webhook {}", hook.name);
     view! {
         <li class="bot">
@@ -169,7 +170,7 @@ fn HookItem(hook: HookSummary, room: String) -> impl IntoView {
 }
 
 #[component]
-fn CommandItem(command: CommandSummary, room: String) -> impl IntoView {
+fn CommandItem(command: CommandSummary, room: RoomName) -> impl IntoView {
     let label = format!("Remove the command /{}", command.name);
     let by = command.created_by.map(|by| format!(" by @{by}")).unwrap_or_default();
     view! {
@@ -188,7 +189,7 @@ fn CommandItem(command: CommandSummary, room: String) -> impl IntoView {
 }
 
 #[component]
-fn OutgoingItem(hook: OutgoingSummary, room: String) -> impl IntoView {
+fn OutgoingItem(hook: OutgoingSummary, room: RoomName) -> impl IntoView {
     let label = format!("Remove the outgoing webhook to {}", hook.url);
     let triggers = if hook.triggers.is_empty() {
         "every message".to_owned()

@@ -1,7 +1,7 @@
 //! One line of the chat window: a delivered message (`MessageItem`), with its author's
 //! actions on it (edit, delete; a moderator's delete), or one still on its way (`PendingItem`).
 
-use crate::ids::Seq;
+use crate::ids::{RoomName, Seq, Username};
 use leptos::prelude::*;
 
 use crate::chat::{Pending, PendingStatus};
@@ -235,7 +235,7 @@ fn SeenBy(seq: Seq) -> impl IntoView {
 
 /// A thread under its root: how many replies, who took part, when the last came; a link to it.
 #[component]
-fn ThreadLine(room: String, root: Seq, thread: crate::model::ThreadSummary) -> impl IntoView {
+fn ThreadLine(room: RoomName, root: Seq, thread: crate::model::ThreadSummary) -> impl IntoView {
     let chat = expect_context::<ChatState>();
     let replies =
         if thread.replies == 1 { "1 reply".to_owned() } else { format!("{} replies", thread.replies) };
@@ -295,7 +295,7 @@ fn focus_composer() {
 #[component]
 fn Reactions(
     reactions: Vec<Reaction>,
-    me: String,
+    me: Username,
     react: impl Fn(String) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     view! {

@@ -1,6 +1,7 @@
 //! `ModerationPage` (`/r/<room>/moderation`): what the room's moderators did, newest first.
 //! For its moderators and the server's administrators; anyone else gets "not found".
 
+use crate::ids::RoomName;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::use_params_map;
@@ -11,7 +12,7 @@ use crate::model::date_time;
 #[component]
 pub fn ModerationPage() -> impl IntoView {
     let params = use_params_map();
-    let room = move || params.read().get("room").unwrap_or_default();
+    let room = move || RoomName::from(params.read().get("room").unwrap_or_default());
     let data = Resource::new_blocking(room, load_moderation);
     view! {
         <leptos_meta::Title text="Moderation log · Banter"/>
@@ -28,7 +29,7 @@ pub fn ModerationPage() -> impl IntoView {
 }
 
 #[component]
-fn Log(data: Data, room: String) -> impl IntoView {
+fn Log(data: Data, room: RoomName) -> impl IntoView {
     let Some(title) = data.title else {
         return view! {
             <main class="account" id="room-not-found">
@@ -64,7 +65,7 @@ fn Log(data: Data, room: String) -> impl IntoView {
 
 /// One act, in words: "@ann deleted a message by @bob", with when.
 #[component]
-fn Line(line: LogLine, room: String) -> impl IntoView {
+fn Line(line: LogLine, room: RoomName) -> impl IntoView {
     let target = line.target.map(|t| format!("@{t}")).unwrap_or_else(|| "someone".to_owned());
     let what = match (line.action.as_str(), line.seq) {
         ("delete", Some(seq)) => view! {

@@ -23,7 +23,7 @@ pub fn ReportPage() -> impl IntoView {
             params.get("seq").and_then(|seq| seq.parse::<Seq>().ok()).unwrap_or_default(),
         )
     };
-    let found = Resource::new_blocking(target, |(room, seq)| report_target(room, seq));
+    let found = Resource::new_blocking(target, |(room, seq)| report_target(room.into(), seq));
     view! {
         <leptos_meta::Title text="Report a message · Banter"/>
         <Suspense fallback=|| ()>

@@ -6,6 +6,7 @@
 //! Plain form posts, JavaScript or not: the server answers with a redirect and the page
 //! loads afresh, so the member list and the live connection reflect the change at once.
 
+use crate::ids::{RoomName, Username};
 use leptos::prelude::*;
 
 use leptos::server_fn::ServerFn;
@@ -20,7 +21,7 @@ use crate::notifications::NotifyLevel;
 use crate::rooms::{MEMBER_LIST_MAX, RoomKind};
 
 #[component]
-pub fn RoomInfo(room: String, info: Info, me: String) -> impl IntoView {
+pub fn RoomInfo(room: RoomName, info: Info, me: Username) -> impl IntoView {
     let error = crate::components::form_refusal::returned_error();
     let invite = Invite::url();
     let manage = info.kind == RoomKind::Private && info.mine;
@@ -130,7 +131,7 @@ pub fn RoomInfo(room: String, info: Info, me: String) -> impl IntoView {
 /// One pinned message: who wrote what, who pinned it; a link to it in the room (in place on
 /// a live page, loading older history if needed; a page load without JavaScript).
 #[component]
-fn PinRow(pin: crate::model::Pin, room: String) -> impl IntoView {
+fn PinRow(pin: crate::model::Pin, room: RoomName) -> impl IntoView {
     let seq = pin.message.seq;
     let chat = use_context::<ChatState>();
     let open = move |ev: leptos::ev::MouseEvent| {
@@ -161,7 +162,7 @@ struct Rights {
 
 /// One member: online or not (live), their names, and what the viewer may do about them.
 #[component]
-fn MemberRow(member: Member, room: String, me: String, rights: Rights) -> impl IntoView {
+fn MemberRow(member: Member, room: RoomName, me: Username, rights: Rights) -> impl IntoView {
     let (remove, direct, promote) = (RemoveMember::url(), OpenDirect::url(), SetModerator::url());
     let yourself = member.username == me;
     // Moderators remove anyone but each other; the creator (or an admin) anyone.

@@ -5,6 +5,7 @@
 //! JavaScript. Only what the person may still read is listed (the server checks on every
 //! load).
 
+use crate::ids::RoomName;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::components::Redirect;
@@ -40,7 +41,7 @@ fn Saved(data: SavedList) -> impl IntoView {
     };
     view! {
         <div class="layout">
-            <Sidebar rooms=RwSignal::new(rooms) current=String::new()/>
+            <Sidebar rooms=RwSignal::new(rooms) current=RoomName::default()/>
             <main class="saved-page" id="saved-page">
                 <h1>"Saved messages"</h1>
                 <p class="muted" id="saved-summary">{summary}</p>

@@ -3,6 +3,7 @@
 //! The form is a plain GET form: the query lives in the address (shareable, back-button
 //! friendly), and the results are rendered on the server, so it works without JavaScript.
 
+use crate::ids::RoomName;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::use_query_map;
@@ -18,7 +19,7 @@ pub fn SearchPage() -> impl IntoView {
         let query = query.read();
         SearchForm {
             q: query.get("q").unwrap_or_default(),
-            room: query.get("room").unwrap_or_default(),
+            room: query.get("room").unwrap_or_default().into(),
             from: query.get("from").unwrap_or_default(),
             before: query.get("before").and_then(|b| b.parse().ok()),
         }
@@ -71,7 +72,7 @@ fn Search(data: SearchResults, form: SearchForm) -> impl IntoView {
     });
     view! {
         <div class="layout">
-            <Sidebar rooms=RwSignal::new(rooms) current=String::new()/>
+            <Sidebar rooms=RwSignal::new(rooms) current=RoomName::default()/>
             <main class="search-page" id="search-page">
                 <h1>"Search messages"</h1>
                 <form class="search-form" id="search-form" method="get" action="/search" role="search">

@@ -4,7 +4,7 @@
 //! tap-to-open drawer on narrow ones, and it works without JavaScript. Links are full page loads (`rel="external"`):
 //! each room page owns its live connection.
 
-use crate::ids::Seq;
+use crate::ids::{RoomName, Seq};
 use leptos::prelude::*;
 
 use crate::components::notify_toggle::NotifyToggle;
@@ -15,8 +15,8 @@ use crate::rooms::{RoomKind, RoomSummary, unread_label};
 #[component]
 pub fn Sidebar(
     rooms: RwSignal<Vec<RoomSummary>>,
-    current: String,
-    #[prop(optional)] unread_threads: Option<RwSignal<Vec<(String, Seq)>>>,
+    current: RoomName,
+    #[prop(optional)] unread_threads: Option<RwSignal<Vec<(RoomName, Seq)>>>,
 ) -> impl IntoView {
     let threads_count = move || unread_threads.map_or(0, |unread| unread.with(Vec::len));
     let here = current.clone();

@@ -5,6 +5,7 @@
 //! JavaScript. Only threads of rooms the person may still read are listed (checked on every
 //! load).
 
+use crate::ids::RoomName;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::components::Redirect;
@@ -40,7 +41,7 @@ fn Threads(data: ThreadsList) -> impl IntoView {
     };
     view! {
         <div class="layout">
-            <Sidebar rooms=RwSignal::new(rooms) current=String::new()/>
+            <Sidebar rooms=RwSignal::new(rooms) current=RoomName::default()/>
             <main class="saved-page" id="threads-page">
                 <h1>"Threads"</h1>
                 <p class="muted" id="threads-summary">{summary}</p>

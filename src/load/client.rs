@@ -96,7 +96,7 @@ pub fn session_cookie(response: &str) -> Option<String> {
 
 /// The `hello` that joins the default room from now on.
 pub fn hello_text() -> String {
-    protocol::encode(&ClientFrame::Hello { room: protocol::DEFAULT_ROOM.to_owned(), after: None })
+    protocol::encode(&ClientFrame::Hello { room: protocol::DEFAULT_ROOM.into(), after: None })
 }
 
 /// Say hello and wait for the welcome; returns the room's latest `seq` at that moment.
@@ -115,7 +115,7 @@ pub async fn join(ws: &mut Socket) -> anyhow::Result<i64> {
 
 pub fn send_frame(client_id: &str, body: String) -> Message {
     let frame = ClientFrame::Send {
-        room: protocol::DEFAULT_ROOM.to_owned(),
+        room: protocol::DEFAULT_ROOM.into(),
         client_id: client_id.to_owned(),
         body,
         attachments: Vec::new(),

@@ -3,6 +3,7 @@
 //! Every limit a client can run into is here or a named constant in `crate::protocol`, and
 //! the README lists them all.
 
+use crate::ids::{RoomName, Username};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -402,7 +403,7 @@ pub enum AdminCommand {
     Rooms,
     /// Make an account; prints a link for its owner to set a password.
     CreateUser {
-        username: String,
+        username: Username,
         /// Its display name (the username if left out).
         #[arg(long)]
         name: Option<String>,
@@ -411,21 +412,21 @@ pub enum AdminCommand {
         base_url: Option<String>,
     },
     /// Make USERNAME a server administrator: they moderate every room.
-    GrantAdmin { username: String },
+    GrantAdmin { username: Username },
     /// USERNAME is no administrator any more (unless `--admins` names them).
-    RevokeAdmin { username: String },
+    RevokeAdmin { username: Username },
     /// USERNAME signs in nowhere any more: their sessions end and their sockets close, on every
     /// node; their messages stay.
-    Deactivate { username: String },
+    Deactivate { username: Username },
     /// USERNAME may sign in again.
-    Reactivate { username: String },
+    Reactivate { username: Username },
     /// How long ROOM keeps its history: a number of days, `forever`, or `default` (the
     /// server's `--retention-days`).
-    Retention { room: String, days: String },
+    Retention { room: RoomName, days: String },
     /// A link that sets a new password for USERNAME, valid 24 hours, once; using it signs every
     /// device out.
     ResetLink {
-        username: String,
+        username: Username,
         /// The server's address as people reach it, for the link (`--public-url` if left out).
         #[arg(long)]
         base_url: Option<String>,

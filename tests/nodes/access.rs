@@ -39,7 +39,7 @@ async fn a_private_room_is_private_on_every_node() {
     let mut eve_general = joined(&second.ws_url(), &eve, "general").await;
     ann_ws
         .send(&ClientFrame::Send {
-            room: room.clone(),
+            room: room.clone().into(),
             client_id: "p1".into(),
             body: "the password is swordfish".into(),
             attachments: Vec::new(),
@@ -53,7 +53,9 @@ async fn a_private_room_is_private_on_every_node() {
     for node in [&second, &third] {
         // Her hello gets the answer for a room that does not exist; so does its page.
         let mut eve_ws = Client::connect(&node.ws_url(), &eve).await;
-        eve_ws.send(&ClientFrame::Hello { room: room.clone(), after: Some(ResumeFrom::Seq(Seq(0))) }).await;
+        eve_ws
+            .send(&ClientFrame::Hello { room: room.clone().into(), after: Some(ResumeFrom::Seq(Seq(0))) })
+            .await;
         assert!(
             matches!(eve_ws.next().await, ServerFrame::Error { code: ErrorCode::UnknownRoom, .. }),
             "node {}",
@@ -110,7 +112,8 @@ async fn a_pin_on_one_node_reaches_members_on_another_and_nobody_else() {
     let ClubAcrossNodes { second, third, bob, eve, room, ann_ws, bob_ws, eve_general, .. } = &mut club;
 
     let plan = ann_ws.say(room, "p1", "the plan, for the pins").await;
-    let pin = ClientFrame::Pin { room: room.clone(), client_id: "pin1".into(), seq: plan, pinned: true };
+    let pin =
+        ClientFrame::Pin { room: room.clone().into(), client_id: "pin1".into(), seq: plan, pinned: true };
     let at = ann_ws.change(pin).await.expect("ann pins in her room");
     let (frame, _) = bob_ws.until(|f| matches!(f, ServerFrame::Pinned { .. })).await;
     match frame {
@@ -136,7 +139,7 @@ async fn a_thread_reply_on_one_node_reaches_members_on_another_with_its_count_an
 
     let root = ann_ws.say(room, "t1", "where do we meet").await;
     let answer = ClientFrame::Send {
-        room: room.clone(),
+        room: room.clone().into(),
         client_id: "t2".into(),
         body: "the usual place".into(),
         attachments: Vec::new(),
@@ -190,7 +193,7 @@ async fn a_revoked_bot_token_closes_the_bots_sockets_on_every_node() {
     let mut sockets = Vec::new();
     for node in [&second, &third] {
         let mut socket = Client::connect_bot(&node.ws_url(), &token).await;
-        socket.send(&ClientFrame::Hello { room: room.clone(), after: None }).await;
+        socket.send(&ClientFrame::Hello { room: room.clone().into(), after: None }).await;
         assert!(matches!(socket.next().await, ServerFrame::Welcome { .. }));
         sockets.push(socket);
     }
@@ -237,7 +240,7 @@ async fn the_next_message_misses_bob_after(change: Unheard, code: u16) {
 
     ann_ws
         .send(&ClientFrame::Send {
-            room: room.clone(),
+            room: room.clone().into(),
             client_id: "after".into(),
             body: "not for bob".into(),
             attachments: Vec::new(),

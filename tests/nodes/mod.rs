@@ -52,7 +52,7 @@ async fn club(server: &TestServer, owner: &str, guests: &[&str]) -> String {
 /// A socket of `cookie`'s on the node at `ws_url`, welcomed into `room`.
 async fn joined(ws_url: &str, cookie: &str, room: &str) -> Client {
     let mut client = Client::connect(ws_url, cookie).await;
-    client.send(&ClientFrame::Hello { room: room.to_owned(), after: None }).await;
+    client.send(&ClientFrame::Hello { room: room.into(), after: None }).await;
     assert!(matches!(client.next().await, ServerFrame::Welcome { .. }));
     client
 }
@@ -95,7 +95,9 @@ async fn hear(client: &mut Client, count: usize) -> Vec<(Seq, String)> {
 async fn next_members(client: &mut Client) -> Vec<String> {
     let (frame, _) = client.until(|f| matches!(f, ServerFrame::Members { .. })).await;
     match frame {
-        ServerFrame::Members { members, .. } => members.into_iter().map(|m| m.username).collect(),
+        ServerFrame::Members { members, .. } => {
+            members.into_iter().map(|m| m.username.into_string()).collect()
+        }
         _ => unreachable!("until returns what it waited for"),
     }
 }

@@ -8,7 +8,7 @@
 //! then each is deleted as a sequenced deletion ([`delete_messages_of`]), so every client
 //! catches up. Uploads never sent are swept like anyone's.
 
-use crate::ids::{RoomId, Seq, UserId};
+use crate::ids::{RoomId, Seq, UserId, Username};
 use sqlx::Row;
 
 use crate::server::AppState;
@@ -44,7 +44,7 @@ impl Store {
     /// Delete the account `user_id` at `now` (see the module's docs): the rooms it was in.
     pub async fn delete_account(&self, user_id: UserId, now: i64) -> Result<Vec<RoomId>, StoreError> {
         let mut tx = self.begin().await?;
-        let username: Option<String> =
+        let username: Option<Username> =
             sqlx::query_scalar("SELECT username FROM users WHERE id = $1 AND bot_owner_id IS NULL")
                 .bind(user_id)
                 .fetch_optional(&mut *tx)
@@ -129,7 +129,8 @@ impl Store {
 pub async fn delete_messages_of(state: &AppState, user_id: UserId) -> Result<usize, StoreError> {
     let mut deleted = 0;
     for (room_id, room, seq) in state.store.messages_of(user_id).await? {
-        if delete_as_author(state, room_id, room, seq, user_id, format!("account-deleted:{seq}")).await {
+        if delete_as_author(state, room_id, room.into(), seq, user_id, format!("account-deleted:{seq}")).await
+        {
             deleted += 1;
         }
     }

@@ -70,7 +70,7 @@ impl Store {
         };
         let bot = User {
             id,
-            username: username.to_owned(),
+            username: username.into(),
             display_name: name.to_owned(),
             status: String::new(),
             read_receipts: true,

@@ -22,6 +22,7 @@
 //! is bounded ([`MAX_TRACKED_KEYS`]): expired entries go first when it fills, then the oldest;
 //! usernames are normalised and length-checked before they become keys.
 
+use crate::ids::Username;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
@@ -61,7 +62,7 @@ pub struct SigninThrottle {
 #[derive(Debug)]
 #[must_use = "tell the throttle how the attempt went"]
 pub struct Attempt {
-    username: String,
+    username: Username,
     address: IpAddr,
 }
 
@@ -110,13 +111,13 @@ impl SigninThrottle {
             }
             entry.count = entry.count.saturating_add(1);
         }
-        Ok(Attempt { username: username.to_owned(), address })
+        Ok(Attempt { username: username.into(), address })
     }
 
     /// The password was right: the attempt is not a failure, and the username starts afresh
     /// at this address.
     pub fn succeeded(&self, attempt: Attempt) {
-        let at = Key::UsernameAt(attempt.username.clone(), attempt.address);
+        let at = Key::UsernameAt(attempt.username.clone().into(), attempt.address);
         self.cancel(attempt);
         self.table().remove(&at);
     }

@@ -5,7 +5,7 @@
 //! lookup is one primary-key probe. Sessions expire ([`SESSION_TTL`]); signing out deletes
 //! the row, so the cookie is dead on every device that copied it.
 
-use crate::ids::UserId;
+use crate::ids::{UserId, Username};
 use std::time::Duration;
 
 use argon2::password_hash::rand_core::{OsRng, RngCore};
@@ -22,7 +22,7 @@ pub const SESSION_TTL: Duration = Duration::from_secs(30 * 24 * 60 * 60);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
     pub id: UserId,
-    pub username: String,
+    pub username: Username,
     pub display_name: String,
     pub status: String,
     /// Whether they send (and are shown) read receipts (`server::messages::receipts`).
@@ -176,7 +176,7 @@ impl Store {
         match inserted {
             Ok(row) => Ok(User {
                 id: row.try_get("id")?,
-                username: username.to_owned(),
+                username: username.into(),
                 display_name: display_name.to_owned(),
                 status: String::new(),
                 read_receipts: true,

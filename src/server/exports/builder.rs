@@ -7,7 +7,7 @@
 //! from their memberships at the moment the export runs. An administrator's export of a room
 //! holds the room, its members, and all its messages and files.
 
-use crate::ids::{RoomId, Seq, UserId};
+use crate::ids::{RoomId, RoomName, Seq, UserId};
 use serde::Serialize;
 
 use crate::model::{ChatMessage, Reaction, now_ms};
@@ -72,7 +72,7 @@ pub fn spawn(state: AppState, id: ExportId) {
 /// One room's part: its id, name, and whose messages (`None`: everyone's).
 struct Part {
     room_id: RoomId,
-    room: String,
+    room: RoomName,
     author: Option<UserId>,
 }
 
@@ -103,7 +103,7 @@ async fn build(state: &AppState, job: &ExportRow, path: &std::path::Path) -> Res
                 if !access.member {
                     continue;
                 }
-                listed.push(RoomFile { name: room.name.clone(), title: room.title, kind: room.kind });
+                listed.push(RoomFile { name: room.name.clone().into(), title: room.title, kind: room.kind });
                 parts.push(Part { room_id: access.id, room: room.name, author: Some(user.id) });
             }
             archive.entry("rooms.json", json(&listed)).await?;

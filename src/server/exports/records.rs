@@ -1,7 +1,7 @@
 //! Exports in the store: asked for, claimed by a node, their progress, finished or failed,
 //! listed for the person who asked, and swept when old.
 
-use crate::ids::{RoomId, UserId};
+use crate::ids::{RoomId, RoomName, UserId};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -92,7 +92,7 @@ pub struct ExportRow {
     pub user_id: UserId,
     /// The room exported (an administrator's export); `None`: the asker's own data.
     pub room_id: Option<RoomId>,
-    pub room: Option<String>,
+    pub room: Option<RoomName>,
     pub state: ExportState,
     pub done_items: i64,
     pub total_items: i64,

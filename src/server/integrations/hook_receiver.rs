@@ -12,6 +12,7 @@
 //! The answer is 200 `{"seq"}`, or a refusal as `{"code","message"}` like every endpoint's:
 //! a token that is not a live webhook's gets 404, as a revoked one does.
 
+use crate::ids::Username;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -42,7 +43,7 @@ pub struct HookPayload {
     /// A name to show the message under, instead of the webhook's (its own name then shows as
     /// "via …").
     #[serde(default)]
-    pub username: Option<String>,
+    pub username: Option<Username>,
 }
 
 /// Post a webhook's payload into its room.

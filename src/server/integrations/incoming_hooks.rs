@@ -8,7 +8,7 @@
 //! keeps the row, so old messages keep their author and the bot never turns into an ordinary
 //! one.
 
-use crate::ids::{RoomId, UserId};
+use crate::ids::{RoomId, RoomName, UserId};
 use sqlx::Row;
 
 use crate::model::{HookSummary, now_ms};
@@ -24,7 +24,7 @@ const HOOK_BOT_PREFIX: &str = "hook-";
 #[derive(Debug, Clone)]
 pub struct ActiveHook {
     pub id: i64,
-    pub room: String,
+    pub room: RoomName,
     pub bot: User,
 }
 

@@ -14,7 +14,7 @@
 //! through a webhook would otherwise hear itself), nor thread replies that stay in their
 //! thread. Each URL goes through the outbound guard at every attempt.
 
-use crate::ids::{RoomId, Seq, UserId};
+use crate::ids::{RoomId, RoomName, Seq, UserId, Username};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -42,10 +42,10 @@ pub const MAX_TRIGGERS_CHARS: usize = 200;
 #[derive(Debug, Clone)]
 pub struct Committed {
     pub room_id: RoomId,
-    pub room: String,
+    pub room: RoomName,
     pub seq: Seq,
     pub author_id: Option<UserId>,
-    pub username: String,
+    pub username: Username,
     pub text: String,
     pub ts: i64,
 }

@@ -7,7 +7,7 @@
 //! "Forgot password?" finds accounts here ([`Store::reset_recipients`]): by username, or by a
 //! verified address (several accounts may share one; each gets its own link).
 
-use crate::ids::UserId;
+use crate::ids::{UserId, Username};
 use sqlx::Row;
 
 use crate::model::now_ms;
@@ -55,7 +55,7 @@ pub struct EmailState {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResetRecipient {
     pub user_id: UserId,
-    pub username: String,
+    pub username: Username,
     pub email: String,
 }
 

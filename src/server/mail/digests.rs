@@ -13,7 +13,7 @@
 //! room at the time of the digest, never about a room muted (`none`), and never a deleted
 //! message.
 
-use crate::ids::{RoomId, Seq, UserId};
+use crate::ids::{RoomId, RoomName, Seq, UserId, Username};
 use std::time::Duration;
 
 use sqlx::Row;
@@ -32,10 +32,10 @@ pub const DIGEST_BATCH: i64 = 2_000;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Due {
     pub user_id: UserId,
-    pub username: String,
+    pub username: Username,
     pub email: String,
     pub room_id: RoomId,
-    pub room: String,
+    pub room: RoomName,
     pub direct: bool,
     pub room_label: String,
     /// The room's mark as read (none yet: `None`), to move it from.
@@ -164,7 +164,7 @@ impl Store {
 /// One person's due messages, by room in order.
 struct PersonDue {
     user_id: UserId,
-    username: String,
+    username: Username,
     email: String,
     rooms: Vec<Vec<Due>>,
 }

@@ -6,7 +6,7 @@
 //! not sent, so nothing typed is lost. A slash command (`server::commands`) is run as from a
 //! socket; one that answers rather than posts gets a small page saying what it did.
 
-use crate::ids::{Seq, UserId};
+use crate::ids::{RoomName, Seq, UserId};
 use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -29,7 +29,7 @@ const MAX_TEXT_FIELD_BYTES: usize = MAX_BODY_CHARS * 4;
 
 #[derive(Debug, Default)]
 struct Form {
-    room: String,
+    room: RoomName,
     client_id: String,
     body: String,
     file: Option<AttachmentId>,
@@ -168,7 +168,7 @@ async fn read(
         }
         let text = String::from_utf8_lossy(&text).into_owned();
         match name.as_str() {
-            "room" => form.room = text,
+            "room" => form.room = text.into(),
             "client_id" => form.client_id = text,
             "body" => form.body = text,
             // A root that is no number posts to the room; one that is no thread is refused.

@@ -2,7 +2,7 @@
 //! mentions, quote and attachments) and reading a room's history back, a page at a time or
 //! everything after a `seq`.
 
-use crate::ids::{RoomId, Seq, UserId};
+use crate::ids::{RoomId, RoomName, Seq, UserId, Username};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -52,14 +52,14 @@ impl Refusal {
 #[derive(Debug, Clone)]
 pub struct NewMessage {
     pub room_id: RoomId,
-    pub room: String,
+    pub room: RoomName,
     pub client_id: String,
     /// The author's account.
     pub author_id: Option<UserId>,
     /// The author's display name when sending.
     pub author: String,
     /// The author's username.
-    pub username: String,
+    pub username: Username,
     /// The author is a bot account.
     pub bot: bool,
     /// The bot's own display name when `author` is a name the post gave itself (a webhook's
@@ -435,7 +435,7 @@ pub(super) fn from_row(room: &str, row: &AnyRow) -> Result<ChatMessage, StoreErr
     };
     let thread_root = row.try_get::<Option<Seq>, _>("thread_root")?;
     Ok(ChatMessage {
-        room: room.to_owned(),
+        room: room.into(),
         seq: row.try_get("seq")?,
         client_id: row.try_get("client_id")?,
         author: row.try_get("author")?,

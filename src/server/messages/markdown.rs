@@ -14,6 +14,7 @@
 //! Mentions of members (`@ann`) are marked `<span class="mention">`, outside links and code;
 //! the caller says which names are members (`server::messages::mentions::prepare`).
 
+use crate::ids::Username;
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
@@ -43,7 +44,7 @@ static LINKS: LazyLock<linkify::LinkFinder> = LazyLock::new(linkify::LinkFinder:
 /// The HTML for a message body (already validated and trimmed); empty when the body is plain
 /// text with nothing to format, which is most messages: they then go out as text alone,
 /// without a second copy of it in every frame.
-pub fn render(body: &str, mentions: &[String]) -> String {
+pub fn render(body: &str, mentions: &[Username]) -> String {
     let html = render_html(body, mentions);
     if html == plain_paragraph(body) { String::new() } else { html.trim_end().to_owned() }
 }
@@ -77,7 +78,7 @@ fn plain_paragraph(body: &str) -> String {
     out
 }
 
-fn render_html(body: &str, mentions: &[String]) -> String {
+fn render_html(body: &str, mentions: &[Username]) -> String {
     let mut events = Vec::new();
     let mut in_link_or_code = 0usize;
     for event in Parser::new_ext(body, Options::ENABLE_STRIKETHROUGH) {
@@ -125,7 +126,7 @@ fn render_html(body: &str, mentions: &[String]) -> String {
 }
 
 /// `text` with its bare URLs and e-mail addresses as links, and its mentions marked.
-fn linkify<'a>(text: CowStr<'a>, mentions: &[String], events: &mut Vec<Event<'a>>) {
+fn linkify<'a>(text: CowStr<'a>, mentions: &[Username], events: &mut Vec<Event<'a>>) {
     let mut found = LINKS.links(&text).peekable();
     if found.peek().is_none() {
         mark_mentions(text, mentions, events);
@@ -157,7 +158,7 @@ fn linkify<'a>(text: CowStr<'a>, mentions: &[String], events: &mut Vec<Event<'a>
 }
 
 /// `text` with each `@name` of `mentions` in a mention span.
-fn mark_mentions<'a>(text: CowStr<'a>, mentions: &[String], events: &mut Vec<Event<'a>>) {
+fn mark_mentions<'a>(text: CowStr<'a>, mentions: &[Username], events: &mut Vec<Event<'a>>) {
     let spans: Vec<(usize, usize)> = if mentions.is_empty() {
         Vec::new()
     } else {
@@ -188,11 +189,11 @@ fn mark_mentions<'a>(text: CowStr<'a>, mentions: &[String], events: &mut Vec<Eve
 
 #[cfg(test)]
 mod tests {
-    use super::{render, render_html};
+    use super::{Username, render, render_html};
 
     #[test]
     fn mentions_of_members_are_marked_outside_links_and_code() {
-        let members = ["ann".to_owned()];
+        let members = [Username::from("ann")];
         assert_eq!(
             render("hi @Ann and @bob, `@ann` [@ann](https://x.org)", &members),
             "<p>hi <span class=\"mention\">@Ann</span> and @bob, <code>@ann</code> \

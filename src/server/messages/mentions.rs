@@ -4,7 +4,7 @@
 //! A mention counts only for a member of the room at the time it is posted: naming someone
 //! in a room they cannot read tells them nothing and stores nothing.
 
-use crate::ids::{RoomId, Seq, UserId};
+use crate::ids::{RoomId, Seq, UserId, Username};
 use sqlx::Row;
 
 use crate::mentions::mentioned;
@@ -14,7 +14,7 @@ use crate::server::storage::store::{Store, StoreError};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mentioned {
     pub user_id: UserId,
-    pub username: String,
+    pub username: Username,
 }
 
 /// A message's text made ready to store: its HTML, with mentions of real members marked, and
@@ -28,7 +28,7 @@ pub async fn prepare(
     let names = mentioned(body);
     let people =
         if names.is_empty() { Vec::new() } else { store.members_named(room_id, author_id, &names).await? };
-    let usernames: Vec<String> = people.iter().map(|p| p.username.clone()).collect();
+    let usernames: Vec<Username> = people.iter().map(|p| p.username.clone()).collect();
     Ok((crate::server::messages::markdown::render(body, &usernames), people))
 }
 
@@ -105,7 +105,7 @@ impl Store {
         room_id: RoomId,
         first: Seq,
         last: Seq,
-    ) -> Result<Vec<(Seq, String)>, StoreError> {
+    ) -> Result<Vec<(Seq, Username)>, StoreError> {
         let rows = sqlx::query(
             "SELECT n.seq, u.username FROM mentions n JOIN users u ON u.id = n.user_id
              WHERE n.room_id = $1 AND n.seq BETWEEN $2 AND $3 ORDER BY n.seq, u.username",
@@ -115,7 +115,7 @@ impl Store {
         .bind(last)
         .fetch_all(self.pool())
         .await?;
-        let mention = |row: &sqlx::any::AnyRow| -> Result<(Seq, String), sqlx::Error> {
+        let mention = |row: &sqlx::any::AnyRow| -> Result<(Seq, Username), sqlx::Error> {
             Ok((row.try_get("seq")?, row.try_get("username")?))
         };
         Ok(rows.iter().map(mention).collect::<Result<_, _>>()?)

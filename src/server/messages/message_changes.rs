@@ -9,7 +9,7 @@
 //! commit is done) and, when a moderator deletes someone else's message, is written to the
 //! moderation log.
 
-use crate::ids::{RoomId, Seq, UserId};
+use crate::ids::{RoomId, RoomName, Seq, UserId, Username};
 use sqlx::Row;
 
 use crate::attachments::AttachmentId;
@@ -26,7 +26,7 @@ use crate::server::storage::store::{Store, StoreError};
 #[derive(Debug, Clone)]
 pub struct EditMessage {
     pub room_id: RoomId,
-    pub room: String,
+    pub room: RoomName,
     pub client_id: String,
     pub actor_id: UserId,
     /// The actor is a bot account (an edit of theirs that adds a link gets no preview).
@@ -45,7 +45,7 @@ pub struct EditMessage {
 #[derive(Debug, Clone)]
 pub struct DeleteMessage {
     pub room_id: RoomId,
-    pub room: String,
+    pub room: RoomName,
     pub client_id: String,
     pub actor_id: UserId,
     pub target: Seq,
@@ -341,7 +341,7 @@ impl Store {
         }
         // Whom edited messages mention now.
         let edited: Vec<Seq> = rows.iter().filter(|row| row.kind == "edit").map(|row| row.target).collect();
-        let mut mentions: Vec<(Seq, String)> = Vec::new();
+        let mut mentions: Vec<(Seq, Username)> = Vec::new();
         if let (Some(first), Some(last)) = (edited.iter().min(), edited.iter().max()) {
             mentions = self.mentions_between(room_id, *first, *last).await?;
         }
@@ -361,20 +361,20 @@ impl Store {
                 let (seq, target) = (row.seq, row.target);
                 match (row.deleted_at, row.kind.as_str()) {
                     (_, PIN_EVENT) => ServerFrame::Pinned {
-                        room: room.to_owned(),
+                        room: room.into(),
                         seq,
                         target,
                         pin: pins.iter().find(|pin| pin.message.seq == target).cloned(),
                     },
-                    (Some(_), _) => ServerFrame::Deleted { room: room.to_owned(), seq, target },
+                    (Some(_), _) => ServerFrame::Deleted { room: room.into(), seq, target },
                     (None, PREVIEW_EVENT) => ServerFrame::Preview {
-                        room: room.to_owned(),
+                        room: room.into(),
                         seq,
                         target,
                         preview: previews.iter().find(|(t, _)| *t == target).map(|(_, p)| p.clone()),
                     },
                     (None, "react") => ServerFrame::Reactions {
-                        room: room.to_owned(),
+                        room: room.into(),
                         seq,
                         target,
                         reactions: reactions
@@ -384,7 +384,7 @@ impl Store {
                             .collect(),
                     },
                     (None, _) => ServerFrame::Edited {
-                        room: room.to_owned(),
+                        room: room.into(),
                         seq,
                         target,
                         body: row.body,

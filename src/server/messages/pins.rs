@@ -7,7 +7,7 @@
 //! the pin's own transaction: the room's moderators (and server administrators), and either
 //! person in a conversation. Each pin and unpin is on the moderation log.
 
-use crate::ids::{RoomId, Seq, UserId};
+use crate::ids::{RoomId, RoomName, Seq, UserId};
 use sqlx::Row;
 
 use crate::model::{Pin, Quote};
@@ -23,7 +23,7 @@ pub const PIN_EVENT: &str = "pin";
 #[derive(Debug, Clone)]
 pub struct PinMessage {
     pub room_id: RoomId,
-    pub room: String,
+    pub room: RoomName,
     pub client_id: String,
     pub actor_id: UserId,
     pub target: Seq,

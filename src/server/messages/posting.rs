@@ -3,7 +3,7 @@
 //! what was sent) and hand it to [`prepare`] (the allowance, mentions, the message to store),
 //! then to the same sequencer, so open pages see the message live whichever way it came.
 
-use crate::ids::{RoomId, Seq};
+use crate::ids::{RoomId, RoomName, Seq};
 use tokio::sync::oneshot;
 
 use crate::api_error::{ApiCode, ApiError};
@@ -106,7 +106,7 @@ pub async fn prepare(
     state: &AppState,
     author: &Person,
     room_id: RoomId,
-    room: String,
+    room: RoomName,
     post: Post,
 ) -> Result<NewMessage, PostError> {
     spend_allowance(state, author).await?;

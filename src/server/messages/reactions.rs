@@ -2,7 +2,7 @@
 //! taking the room's next `seq` (`message_events`, kind `react`), and read back per message
 //! in the order each emoji was first used.
 
-use crate::ids::{RoomId, Seq, UserId};
+use crate::ids::{RoomId, RoomName, Seq, UserId};
 use crate::model::Reaction;
 use crate::protocol::{MAX_REACTION_KINDS, ServerFrame};
 use crate::server::messages::history::{Refusal, Stored};
@@ -12,7 +12,7 @@ use crate::server::storage::store::{Store, StoreError};
 #[derive(Debug, Clone)]
 pub struct ReactMessage {
     pub room_id: RoomId,
-    pub room: String,
+    pub room: RoomName,
     pub client_id: String,
     pub actor_id: UserId,
     pub target: Seq,
@@ -124,8 +124,8 @@ fn group_reactions(rows: Vec<(Seq, String, String)>) -> Vec<(Seq, Reaction)> {
     let mut grouped: Vec<(Seq, Reaction)> = Vec::new();
     for (target, emoji, username) in rows {
         match grouped.iter_mut().find(|(t, r)| *t == target && r.emoji == emoji) {
-            Some((_, reaction)) => reaction.users.push(username),
-            None => grouped.push((target, Reaction { emoji, users: vec![username] })),
+            Some((_, reaction)) => reaction.users.push(username.into()),
+            None => grouped.push((target, Reaction { emoji, users: vec![username.into()] })),
         }
     }
     grouped

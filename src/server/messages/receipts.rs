@@ -15,7 +15,7 @@
 //! none: they are left out where receipts leave the server (the page, live delivery, replay),
 //! and so is anyone who reads a public room without being its member.
 
-use crate::ids::{RoomId, Seq, UserId};
+use crate::ids::{RoomId, RoomName, Seq, UserId};
 use std::collections::HashSet;
 
 use sqlx::Row;
@@ -32,7 +32,7 @@ pub const READ_EVENT: &str = "read";
 #[derive(Debug, Clone)]
 pub struct ReadUpTo {
     pub room_id: RoomId,
-    pub room: String,
+    pub room: RoomName,
     pub user_id: UserId,
     pub seq: Seq,
 }
@@ -204,7 +204,7 @@ impl Store {
                 seq: row.try_get("target_seq")?,
             };
             frames.retain(|frame| !matches!(frame, ServerFrame::Read { receipt: r, .. } if r.username == receipt.username));
-            frames.push(ServerFrame::Read { room: room.to_owned(), seq: row.try_get("seq")?, receipt });
+            frames.push(ServerFrame::Read { room: room.into(), seq: row.try_get("seq")?, receipt });
         }
         Ok(frames)
     }

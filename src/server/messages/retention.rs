@@ -8,7 +8,7 @@
 //!
 //! Only messages with an author are swept (every message has one today).
 
-use crate::ids::{RoomId, Seq, UserId};
+use crate::ids::{RoomId, RoomName, Seq, UserId};
 use std::time::Duration;
 
 use sqlx::Row;
@@ -40,7 +40,7 @@ pub enum RoomRetention {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Expired {
     pub room_id: RoomId,
-    pub room: String,
+    pub room: RoomName,
     pub seq: Seq,
     pub author_id: UserId,
 }
@@ -83,7 +83,7 @@ impl Store {
         for row in rooms {
             let days: i64 = row.try_get("days")?;
             let room_id: RoomId = row.try_get("id")?;
-            let room: String = row.try_get("name")?;
+            let room: RoomName = row.try_get("name")?;
             let cutoff = now.saturating_sub(days.saturating_mul(DAY_MS));
             let old = sqlx::query(
                 "SELECT seq, author_id FROM messages
@@ -145,7 +145,7 @@ pub async fn sweep(state: &AppState, now: i64) -> Result<usize, StoreError> {
 pub async fn delete_as_author(
     state: &AppState,
     room_id: RoomId,
-    room: String,
+    room: RoomName,
     seq: Seq,
     author_id: UserId,
     client_id: String,

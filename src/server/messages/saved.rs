@@ -5,7 +5,7 @@
 //! a message the person can no longer read (they left or were removed from its room, or it
 //! was deleted) drops out of the list instead of leaking, and comes back if access does.
 
-use crate::ids::{RoomId, Seq, UserId};
+use crate::ids::{RoomId, RoomName, Seq, UserId};
 use sqlx::Row;
 
 use crate::model::{MAX_SAVED_PER_PERSON, SavedMessage};
@@ -102,7 +102,7 @@ impl Store {
         .await?;
         rows.iter()
             .map(|row| {
-                let room: String = row.try_get("room")?;
+                let room: RoomName = row.try_get("room")?;
                 Ok(SavedMessage {
                     room_title: format!("#{room}"),
                     room,

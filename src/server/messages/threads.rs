@@ -6,7 +6,7 @@
 //! threads, inside the same transaction when a reply is stored, so a summary, a follow and the
 //! reply are committed together.
 
-use crate::ids::{RoomId, Seq, UserId};
+use crate::ids::{RoomId, RoomName, Seq, UserId};
 use sqlx::Row;
 
 use crate::model::{FollowedThread, Quote, THREAD_PEOPLE_SHOWN, ThreadPage, ThreadSummary};
@@ -67,7 +67,7 @@ impl Store {
         let username = &message.username;
         if people.len() < THREAD_PEOPLE_SHOWN && !username.is_empty() && !people.iter().any(|p| p == username)
         {
-            people.push(username.clone());
+            people.push(username.clone().into());
         }
         sqlx::query(
             "UPDATE messages SET thread_replies = $3, thread_last_at = $4, thread_people = $5
@@ -216,7 +216,7 @@ impl Store {
     /// The threads the person follows, in rooms they are still in, that have a reply by someone
     /// else they have not seen, as `(room, root)` (at most [`FOLLOWED_THREADS_SHOWN`]): what
     /// every room page's sidebar counts, so it asks only whether one such reply exists.
-    pub async fn unread_threads(&self, user_id: UserId) -> Result<Vec<(String, Seq)>, StoreError> {
+    pub async fn unread_threads(&self, user_id: UserId) -> Result<Vec<(RoomName, Seq)>, StoreError> {
         let rows = sqlx::query(
             "SELECT r.name AS room, f.root_seq
              FROM thread_follows f
@@ -258,7 +258,7 @@ impl Store {
         rows.iter()
             .map(|row| {
                 let deleted = row.try_get::<Option<i64>, _>("deleted_at")?.is_some();
-                let room: String = row.try_get("room")?;
+                let room: RoomName = row.try_get("room")?;
                 Ok(FollowedThread {
                     room_title: format!("#{room}"),
                     room,

@@ -11,7 +11,7 @@
 //! bots' messages; at most [`MAX_FETCHES_AT_ONCE`] are made at once, each fetch bounded in
 //! bytes and time by the fetcher.
 
-use crate::ids::{RoomId, Seq, UserId};
+use crate::ids::{RoomId, RoomName, Seq, UserId};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -37,7 +37,7 @@ pub const PREVIEW_BURST: u32 = 10;
 #[derive(Debug, Clone)]
 pub struct Linked {
     pub room_id: RoomId,
-    pub room: String,
+    pub room: RoomName,
     pub seq: Seq,
     pub author_id: UserId,
     pub url: String,

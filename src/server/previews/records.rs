@@ -9,7 +9,7 @@
 //! gets at most one preview however often it is asked for. A removal leaves its row behind
 //! (`removed_at`), so a fetch that finishes after it is refused rather than shown.
 
-use crate::ids::{RoomId, Seq, UserId};
+use crate::ids::{RoomId, RoomName, Seq, UserId};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -27,7 +27,7 @@ pub const PREVIEW_EVENT: &str = "preview";
 #[derive(Debug, Clone)]
 pub struct PreviewChange {
     pub room_id: RoomId,
-    pub room: String,
+    pub room: RoomName,
     /// What the change is acknowledged and made once by: the author's, for a removal; the
     /// server's own `preview-<target>` for a preview it found.
     pub client_id: String,
@@ -62,7 +62,7 @@ pub struct StoredImage {
 
 impl PreviewChange {
     /// The preview the server found for message `target`.
-    pub fn found(room_id: RoomId, room: String, target: Seq, found: Found) -> Self {
+    pub fn found(room_id: RoomId, room: RoomName, target: Seq, found: Found) -> Self {
         let client_id = format!("preview-{target}");
         Self { room_id, room, client_id, target, action: PreviewAction::Found(Box::new(found)) }
     }

@@ -16,7 +16,7 @@
 //! (RFC 8292 §2 asks for the origin, port included) and whose expiry is the push's whole TTL
 //! (24 h, the RFC's maximum, which a push service whose clock runs ahead refuses).
 
-use crate::ids::{RoomId, Seq, UserId};
+use crate::ids::{RoomId, RoomName, Seq, UserId, Username};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -58,13 +58,13 @@ pub const MAX_ENDPOINT_BYTES: usize = 1_024;
 #[derive(Debug, Clone)]
 pub struct Posted {
     pub room_id: RoomId,
-    pub room: String,
+    pub room: RoomName,
     pub seq: Seq,
     pub author_id: Option<UserId>,
     /// The author's display name and username.
     pub author: String,
-    pub username: String,
-    pub mentions: Vec<String>,
+    pub username: Username,
+    pub mentions: Vec<Username>,
     pub excerpt: String,
     /// The thread it is a reply in (its root), if it is.
     pub thread_root: Option<Seq>,

@@ -1,7 +1,7 @@
 //! Web Push in the store: the server's VAPID key, each device's subscription, and who in a
 //! room could be pushed a message.
 
-use crate::ids::{RoomId, UserId};
+use crate::ids::{RoomId, UserId, Username};
 use sqlx::Row;
 
 use crate::model::now_ms;
@@ -28,7 +28,7 @@ pub struct Subscription {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PushTarget {
     pub user_id: UserId,
-    pub username: String,
+    pub username: Username,
     pub level: NotifyLevel,
     pub quiet_until: Option<i64>,
     pub subscriptions: Vec<Subscription>,

@@ -20,7 +20,7 @@
 //! committed in the rooms its sockets are in (`Sequencer::catch_up`), so messages keep
 //! crossing nodes through an outage, a little later than through Redis.
 
-use crate::ids::{RoomId, Seq, UserId};
+use crate::ids::{RoomId, RoomName, Seq, UserId};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -53,7 +53,7 @@ pub enum ClusterEvent {
     /// server frame its members get, `seq` its place in the room.
     Frame {
         room_id: RoomId,
-        room: String,
+        room: RoomName,
         seq: Seq,
         frame: String,
         /// For a new message: the `activity` frame for members connected to other rooms.
@@ -84,7 +84,7 @@ pub enum ClusterEvent {
     /// Events may have been lost: every node reads its rooms from the database again.
     Resync,
     /// A room's members changed: each node sends its sockets there the list, read anew.
-    Members { room_id: RoomId, room: String, created_by: Option<UserId> },
+    Members { room_id: RoomId, room: RoomName, created_by: Option<UserId> },
     /// A frame for a room's sockets that is not part of its history: someone typing, a new
     /// topic.
     RoomFrame { room_id: RoomId, frame: String },

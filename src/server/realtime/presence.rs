@@ -9,7 +9,7 @@
 //! The hub asks it whether someone is in a room or online elsewhere before telling its own
 //! sockets that they came or went, and adds the people it holds to a room's online list.
 
-use crate::ids::{RoomId, UserId};
+use crate::ids::{RoomId, UserId, Username};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -32,7 +32,7 @@ pub const PRESENCE_TIMEOUT: Duration = Duration::from_secs(15);
 pub struct InRoom {
     pub room_id: RoomId,
     pub user_id: UserId,
-    pub username: String,
+    pub username: Username,
     pub name: String,
 }
 
@@ -42,7 +42,7 @@ pub struct Flips {
     /// People who came into (`true`) or left (`false`) a room as far as the other nodes go.
     pub rooms: Vec<(InRoom, bool)>,
     /// People who came online (`true`) or went offline (`false`) on the other nodes.
-    pub people: Vec<(UserId, String, bool)>,
+    pub people: Vec<(UserId, Username, bool)>,
 }
 
 #[derive(Debug)]
@@ -131,7 +131,7 @@ impl RemotePresence {
                 flips.rooms.push((person.clone(), false));
             }
         }
-        let users = |map: &HashMap<(RoomId, UserId), InRoom>| -> HashMap<UserId, String> {
+        let users = |map: &HashMap<(RoomId, UserId), InRoom>| -> HashMap<UserId, Username> {
             map.values().map(|p| (p.user_id, p.username.clone())).collect()
         };
         let (was, is) = (users(&before), users(&after));
@@ -156,7 +156,7 @@ fn union(nodes: &HashMap<String, Node>) -> HashMap<(RoomId, UserId), InRoom> {
 /// Tell everyone who shares a room with this person that they came online or went offline.
 /// In the background: the lookup must not hold up the caller. Best effort, like any presence:
 /// a page that misses it shows the truth on its next load.
-pub fn announce_person(store: &Store, hub: &Hub, user_id: UserId, username: String, online: bool) {
+pub fn announce_person(store: &Store, hub: &Hub, user_id: UserId, username: Username, online: bool) {
     let (store, hub) = (store.clone(), hub.clone());
     tokio::spawn(async move {
         match store.co_members(user_id).await {
@@ -185,14 +185,14 @@ mod tests {
         let now = Instant::now();
         let flips = remote.update("b", ann_in(7), true, now);
         assert_eq!(flips.rooms, vec![(ann_in(7), true)]);
-        assert_eq!(flips.people, vec![(ANN, "ann".to_owned(), true)]);
+        assert_eq!(flips.people, vec![(ANN, Username::from("ann"), true)]);
         // The same person in the same room on a second node changes nothing.
         assert_eq!(remote.update("c", ann_in(7), true, now), Flips::default());
         assert_eq!(remote.update("b", ann_in(7), false, now), Flips::default());
         assert!(remote.in_room(RoomId(7), ANN) && remote.is_online(ANN));
         let gone = remote.update("c", ann_in(7), false, now);
         assert_eq!(gone.rooms, vec![(ann_in(7), false)]);
-        assert_eq!(gone.people, vec![(ANN, "ann".to_owned(), false)]);
+        assert_eq!(gone.people, vec![(ANN, Username::from("ann"), false)]);
         assert!(!remote.is_online(ANN));
     }
 
@@ -205,7 +205,7 @@ mod tests {
         assert_eq!(remote.expire(PRESENCE_TIMEOUT, start + PRESENCE_TIMEOUT / 2), Flips::default());
         let flips = remote.expire(PRESENCE_TIMEOUT, start + PRESENCE_TIMEOUT);
         assert_eq!(flips.rooms.len(), 2);
-        assert_eq!(flips.people, vec![(ANN, "ann".to_owned(), false)]);
+        assert_eq!(flips.people, vec![(ANN, Username::from("ann"), false)]);
         assert!(remote.people_in(RoomId(7)).is_empty());
     }
 

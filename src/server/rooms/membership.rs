@@ -5,7 +5,7 @@
 //! a private room or conversation the person is not in, so the answer never reveals that it
 //! exists. Public rooms can be read by anyone signed in; talking in one takes joining it.
 
-use crate::ids::{RoomId, Seq, UserId};
+use crate::ids::{RoomId, RoomName, Seq, UserId, Username};
 use crate::notifications::NotifyLevel;
 use crate::server::rooms::moderation::{self, Act, Power};
 use sqlx::Row;
@@ -19,7 +19,7 @@ use crate::server::storage::store::{AccessVersion, Store, StoreError, WriteTx};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoomAccess {
     pub id: RoomId,
-    pub name: String,
+    pub name: RoomName,
     pub kind: RoomKind,
     pub created_by: Option<UserId>,
     /// Whether the person asking is a member (else it is a public room they may only read).
@@ -65,7 +65,7 @@ pub(crate) fn kind_of(text: &str) -> RoomKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemberRow {
     pub id: UserId,
-    pub username: String,
+    pub username: Username,
     pub name: String,
     /// A bot account.
     pub bot: bool,
@@ -272,7 +272,7 @@ impl Store {
             Err(error) => return Err(error.into()),
         };
         self.add_member(id, creator).await?;
-        Ok(RoomAccess { id, name: address, kind, created_by: Some(creator), member: true })
+        Ok(RoomAccess { id, name: address.into(), kind, created_by: Some(creator), member: true })
     }
 
     /// The conversation between `me` and `other`, created on first use (closed if a block
@@ -297,7 +297,7 @@ impl Store {
             .await?;
         self.add_member(id, me).await?;
         self.add_member(id, other).await?;
-        Ok(RoomAccess { id, name, kind: RoomKind::Direct, created_by: Some(me), member: true })
+        Ok(RoomAccess { id, name: name.into(), kind: RoomKind::Direct, created_by: Some(me), member: true })
     }
 
     /// Add `user_id` to a private room; only its creator may.
@@ -468,7 +468,7 @@ impl Store {
                 _ => (format!("#{}", row.try_get::<String, _>("title")?), None, None),
             };
             Ok(RoomSummary {
-                name,
+                name: name.into(),
                 kind,
                 title,
                 unread: row.try_get::<i64, _>("unread")?.max(0),

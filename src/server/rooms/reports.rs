@@ -5,7 +5,7 @@
 //! `removed`, `dismissed`). Filing and dismissing are written to the moderation log; a
 //! deletion or a removal logs itself where it happens.
 
-use crate::ids::{RoomId, Seq, UserId};
+use crate::ids::{RoomId, RoomName, Seq, UserId};
 use sqlx::Row;
 
 use crate::model::now_ms;
@@ -22,7 +22,7 @@ pub const REPORTS_PAGE: i64 = 200;
 pub struct OpenReport {
     pub id: i64,
     pub room_id: RoomId,
-    pub room: String,
+    pub room: RoomName,
     /// What people call the room (a private room's chosen title, else its name).
     pub title: String,
     pub kind: RoomKind,

@@ -57,7 +57,7 @@ pub async fn changed(state: &AppState, room: &RoomAccess) {
 pub async fn announce(store: &Store, hub: &Hub, room_id: RoomId, room: &str, created_by: Option<UserId>) {
     match list(store, hub, room_id, created_by).await {
         Ok(members) => {
-            let frame = encode(&ServerFrame::Members { room: room.to_owned(), members });
+            let frame = encode(&ServerFrame::Members { room: room.into(), members });
             hub.broadcast(room_id, Utf8Bytes::from(frame), None);
         }
         // The pages keep the list they have; their next load shows the change.

@@ -36,7 +36,7 @@ impl Store {
 
 /// Tell the room's open pages, here and on every other node, its topic now.
 pub fn announce(state: &AppState, room_id: RoomId, room: &str, topic: &str) {
-    let frame = encode(&ServerFrame::Topic { room: room.to_owned(), topic: topic.to_owned() });
+    let frame = encode(&ServerFrame::Topic { room: room.into(), topic: topic.to_owned() });
     if let Some(cluster) = &state.cluster {
         cluster.publish(ClusterEvent::RoomFrame { room_id, frame: frame.clone() });
     }

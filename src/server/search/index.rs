@@ -8,7 +8,7 @@
 //! was edited away or deleted is never found. Membership is part of the query itself: a
 //! result comes only from a room the person is a member of now.
 
-use crate::ids::{RoomId, Seq, UserId};
+use crate::ids::{RoomId, RoomName, Seq, UserId, Username};
 use sqlx::Row;
 
 use crate::server::search::query::{SearchQuery, index_text, index_words};
@@ -25,12 +25,12 @@ pub const BACKFILL_BATCH: i64 = 5_000;
 pub struct Found {
     /// The message's id in the store: where the next page of results starts.
     pub id: i64,
-    pub room: String,
+    pub room: RoomName,
     pub seq: Seq,
     /// The thread it is a reply in (its root), if it is.
     pub thread_root: Option<Seq>,
     pub author: String,
-    pub username: String,
+    pub username: Username,
     pub body: String,
     pub ts: i64,
 }

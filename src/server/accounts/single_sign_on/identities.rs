@@ -127,7 +127,7 @@ impl Store {
             tx.commit().await?;
             return Ok(Some(User {
                 id,
-                username,
+                username: username.into(),
                 display_name,
                 status: String::new(),
                 read_receipts: true,

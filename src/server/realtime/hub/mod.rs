@@ -16,7 +16,7 @@
 //! `sockets` is the socket table (caps per account and address, ending a session's or a
 //! person's sockets); this file is the registry: who is in which room, fan-out, presence.
 
-use crate::ids::{RoomId, UserId};
+use crate::ids::{RoomId, UserId, Username};
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -42,7 +42,7 @@ pub use sockets::{SocketCaps, TooManySockets};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Person {
     pub user_id: UserId,
-    pub username: String,
+    pub username: Username,
     pub name: String,
     /// A bot account: what it posts is marked as a bot's.
     pub bot: bool,
@@ -70,7 +70,7 @@ struct Member {
 /// A person online in a room: their current name and how many connections they have there.
 #[derive(Debug)]
 struct Online {
-    username: String,
+    username: Username,
     name: String,
     connections: usize,
 }
@@ -245,7 +245,7 @@ impl Hub {
     /// Tell this node's sockets what changed on the others: people who came into or left
     /// their rooms (unless they are here too). Returns the people who came online or went
     /// offline as far as this node can tell, for the caller to tell who shares a room with them.
-    pub fn apply_remote(&self, flips: Flips) -> Vec<(UserId, String, bool)> {
+    pub fn apply_remote(&self, flips: Flips) -> Vec<(UserId, Username, bool)> {
         for (person, present) in flips.rooms {
             if self.read().people.contains_key(&(person.room_id, person.user_id)) {
                 continue;
@@ -259,7 +259,7 @@ impl Hub {
     /// Tell the other nodes that a person came into (`present`) or left a room here.
     fn publish_presence(&self, room_id: RoomId, user_id: UserId, username: &str, name: &str, present: bool) {
         if let Some(cluster) = self.cluster.get() {
-            let person = InRoom { room_id, user_id, username: username.to_owned(), name: name.to_owned() };
+            let person = InRoom { room_id, user_id, username: username.into(), name: name.to_owned() };
             cluster.publish(ClusterEvent::Presence { person, present });
         }
     }
@@ -362,7 +362,7 @@ impl Hub {
     /// A person changed their display name: every room they are in sees them leave under the
     /// old name and come back under the new one.
     pub fn rename_user(&self, user_id: UserId, new_name: &str) {
-        let renamed: Vec<(RoomId, String, String)> = {
+        let renamed: Vec<(RoomId, Username, String)> = {
             let mut members = self.write();
             if let Some(user) = members.users.get_mut(&user_id) {
                 user.name = new_name.to_owned();
@@ -490,8 +490,7 @@ impl Hub {
         skip: Option<ConnId>,
     ) {
         let online = self.online_count(room_id);
-        let frame =
-            ServerFrame::Presence { event, username: username.to_owned(), name: name.to_owned(), online };
+        let frame = ServerFrame::Presence { event, username: username.into(), name: name.to_owned(), online };
         self.broadcast(room_id, Utf8Bytes::from(encode(&frame)), skip);
     }
 }

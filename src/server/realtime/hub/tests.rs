@@ -6,7 +6,7 @@ use crate::protocol::{CLOSE_SLOW_CONSUMER, decode_server};
 use crate::server::realtime::outbound_queue::{self, QueueReceiver};
 
 fn person(user_id: i64, name: &str) -> Person {
-    Person { user_id: UserId(user_id), username: name.to_owned(), name: name.to_owned(), bot: false }
+    Person { user_id: UserId(user_id), username: name.into(), name: name.to_owned(), bot: false }
 }
 
 fn conn(id: ConnId, capacity: usize) -> (Outbox, QueueReceiver) {

@@ -187,7 +187,7 @@ impl Task {
         if let Some(cluster) = &self.cluster {
             cluster.publish(ClusterEvent::Frame {
                 room_id: change.room_id(),
-                room: change.room().to_owned(),
+                room: change.room().into(),
                 seq,
                 frame: frame.to_owned(),
                 activity: news.activity,
@@ -351,7 +351,7 @@ fn reply_ok(hub: &Hub, reply: PostReply, change: &Change, seq: Seq) {
     match reply {
         PostReply::Socket(outbox) => {
             let ack = ServerFrame::Ack {
-                room: change.room().to_owned(),
+                room: change.room().into(),
                 client_id: change.client_id().to_owned(),
                 seq,
             };

@@ -21,7 +21,7 @@
 //! `remote` (what other nodes committed, in order, gaps filled from the store) and `replay`
 //! (joining a room). This file holds the handle, what it is sent, and the task's loop.
 
-use crate::ids::{RoomId, Seq, UserId};
+use crate::ids::{RoomId, RoomName, Seq, UserId};
 use std::collections::HashMap;
 
 use tokio::sync::{mpsc, oneshot};
@@ -160,7 +160,7 @@ enum Command {
     },
     Join {
         room_id: RoomId,
-        room: String,
+        room: RoomName,
         person: Person,
         after: Option<ResumeFrom>,
         outbox: Outbox,
@@ -237,7 +237,7 @@ impl Sequencer {
     pub async fn join(
         &self,
         room_id: RoomId,
-        room: String,
+        room: RoomName,
         person: Person,
         after: Option<ResumeFrom>,
         outbox: Outbox,

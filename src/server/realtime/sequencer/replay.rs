@@ -60,7 +60,7 @@ impl Task {
         }
         if !outbox.push_or_kick(&ServerFrame::Welcome {
             conn_id: outbox.id,
-            room: room.to_owned(),
+            room: room.into(),
             latest_seq,
             online,
         }) {
@@ -203,7 +203,7 @@ fn push_replay(
         if changes.peek().is_some_and(before) {
             if !chunk.is_empty() {
                 let frame = ServerFrame::Messages {
-                    room: room.to_owned(),
+                    room: room.into(),
                     messages: std::mem::take(&mut chunk),
                     resync: false,
                 };
@@ -222,7 +222,7 @@ fn push_replay(
         chunk.push(message);
         if bytes >= replay_chunk(outbox) || messages.peek().is_none() {
             let frame = ServerFrame::Messages {
-                room: room.to_owned(),
+                room: room.into(),
                 messages: std::mem::take(&mut chunk),
                 resync: resync && first,
             };
@@ -235,7 +235,7 @@ fn push_replay(
         }
     }
     if first && resync {
-        let empty = ServerFrame::Messages { room: room.to_owned(), messages: Vec::new(), resync };
+        let empty = ServerFrame::Messages { room: room.into(), messages: Vec::new(), resync };
         if !outbox.push_or_kick(&empty) {
             return;
         }

@@ -14,7 +14,7 @@
 //! connection carries on. Only a frame over [`MAX_FRAME_BYTES`] closes it (1009), because
 //! the transport refuses to read it at all.
 
-use crate::ids::UserId;
+use crate::ids::{UserId, Username};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -157,7 +157,7 @@ impl Heard {
 
 /// Tell those who share a room with this person that they came online or went offline here,
 /// unless they are online on another node as well (then nothing changed for anyone).
-fn announce_person(state: &AppState, user_id: UserId, username: String, online: bool) {
+fn announce_person(state: &AppState, user_id: UserId, username: Username, online: bool) {
     if !state.hub.remote().is_online(user_id) {
         crate::server::realtime::presence::announce_person(
             &state.store,

@@ -1,7 +1,7 @@
 //! The reader: each frame the client sends, decoded, checked and acted on; a bad frame gets
 //! an `error` frame and the connection carries on.
 
-use crate::ids::{RoomId, Seq};
+use crate::ids::{RoomId, RoomName, Seq};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -56,7 +56,7 @@ pub(super) fn reader_close(end: ReaderEnd) -> Option<(u16, &'static str)> {
 /// The connection's joined state.
 pub(super) struct Joined {
     room_id: RoomId,
-    room: String,
+    room: RoomName,
     /// A member may talk; anyone else (a reader of a public room) may only listen.
     member: bool,
     /// A conversation, which a block may close (see `server::rooms::blocks`).
@@ -178,7 +178,7 @@ impl<'a> Reader<'a> {
         None
     }
 
-    async fn on_hello(&mut self, room: String, after: Option<protocol::ResumeFrom>) -> Option<ReaderEnd> {
+    async fn on_hello(&mut self, room: RoomName, after: Option<protocol::ResumeFrom>) -> Option<ReaderEnd> {
         if self.joined.is_some() {
             self.refuse(
                 ErrorCode::InvalidFrame,
@@ -196,7 +196,7 @@ impl<'a> Reader<'a> {
         None
     }
 
-    async fn join(&mut self, room: String, after: Option<protocol::ResumeFrom>) {
+    async fn join(&mut self, room: RoomName, after: Option<protocol::ResumeFrom>) {
         // A private room or conversation this person is not in answers exactly as a room
         // that does not exist.
         let (room_id, member, direct) = match self.state.store.room_for(self.person.user_id, &room).await {
@@ -214,7 +214,7 @@ impl<'a> Reader<'a> {
             .await;
         match joined {
             Ok(()) => {
-                tracing::debug!(conn = self.id, room, "joined");
+                tracing::debug!(conn = %self.id, %room, "joined");
                 self.joined = Some(Joined { room_id, room, member, direct });
                 if self.state.hub.user_connections(self.person.user_id) == 1 {
                     announce_person(self.state, self.person.user_id, self.person.username.clone(), true);
@@ -227,7 +227,7 @@ impl<'a> Reader<'a> {
 
     async fn on_send(
         &mut self,
-        room: String,
+        room: RoomName,
         client_id: String,
         body: String,
         attachments: Vec<AttachmentId>,
@@ -344,7 +344,7 @@ impl<'a> Reader<'a> {
     }
 
     /// `edit`: new text for one of this person's messages.
-    async fn on_edit(&mut self, room: String, client_id: String, target: Seq, body: String) {
+    async fn on_edit(&mut self, room: RoomName, client_id: String, target: Seq, body: String) {
         let Some((client_id, room_id, room)) = self.admit_write(room, client_id).await else { return };
         let body = match validate_body(&body) {
             Ok(body) => expand_shortcodes(body).into_owned(),
@@ -371,7 +371,7 @@ impl<'a> Reader<'a> {
     }
 
     /// `delete`: one of this person's messages, or anyone's in a room they moderate.
-    async fn on_delete(&mut self, room: String, client_id: String, target: Seq) {
+    async fn on_delete(&mut self, room: RoomName, client_id: String, target: Seq) {
         let Some((client_id, room_id, room)) = self.admit_write(room, client_id).await else { return };
         if !self.spend_allowance(&client_id).await {
             return;
@@ -388,7 +388,7 @@ impl<'a> Reader<'a> {
     }
 
     /// `react`: toggle this person's reaction to a message.
-    async fn on_react(&mut self, room: String, client_id: String, target: Seq, emoji: String) {
+    async fn on_react(&mut self, room: RoomName, client_id: String, target: Seq, emoji: String) {
         let Some((client_id, room_id, room)) = self.admit_write(room, client_id).await else { return };
         if !crate::server::messages::emoji_catalog::is_one_emoji(&emoji) {
             let message = format!("a reaction is one emoji, not {}", quote(&emoji));
@@ -410,7 +410,7 @@ impl<'a> Reader<'a> {
 
     /// `pin`: pin a message to the room, or take its pin away (who may is checked in the
     /// store, in the pin's own transaction).
-    async fn on_pin(&mut self, room: String, client_id: String, target: Seq, pinned: bool) {
+    async fn on_pin(&mut self, room: RoomName, client_id: String, target: Seq, pinned: bool) {
         let Some((client_id, room_id, room)) = self.admit_write(room, client_id).await else { return };
         if !self.spend_allowance(&client_id).await {
             return;
@@ -427,7 +427,7 @@ impl<'a> Reader<'a> {
         self.submit(Change::Pin(pin), client_id).await;
     }
 
-    async fn on_remove_preview(&mut self, room: String, client_id: String, target: Seq) {
+    async fn on_remove_preview(&mut self, room: RoomName, client_id: String, target: Seq) {
         let Some((client_id, room_id, room)) = self.admit_write(room, client_id).await else { return };
         if !self.spend_allowance(&client_id).await {
             return;
@@ -439,7 +439,7 @@ impl<'a> Reader<'a> {
 
     /// The checks every write shares: a valid `client_id`, the joined room, membership. The
     /// id, the room's id and its name, or `None` after refusing.
-    async fn admit_write(&mut self, room: String, client_id: String) -> Option<(String, RoomId, String)> {
+    async fn admit_write(&mut self, room: RoomName, client_id: String) -> Option<(String, RoomId, RoomName)> {
         let client_id = match validate_client_id(&client_id) {
             Ok(id) => id.to_owned(),
             Err(error) => {
@@ -497,7 +497,7 @@ impl<'a> Reader<'a> {
     /// Pass "typing" on to the room's other connections: only to the joined room (so only its
     /// members), at most once per [`TYPING_RELAY_EVERY_MS`], never stored; not in a
     /// conversation a block closed (asked after the allowance, so it costs a bounded read).
-    async fn on_typing(&mut self, room: String) {
+    async fn on_typing(&mut self, room: RoomName) {
         let Some(joined) = &self.joined else {
             return self.refuse(ErrorCode::NotJoined, "send `hello` first".to_owned(), None);
         };
