@@ -2,11 +2,12 @@
 //! taking the room's next `seq` (`message_events`, kind `react`), and read back per message
 //! in the order each emoji was first used.
 
-use crate::ids::{RoomId, RoomName, Seq, UserId};
+use crate::ids::{RoomId, RoomName, Seq, UserId, Username};
 use crate::model::Reaction;
 use crate::protocol::{MAX_REACTION_KINDS, ServerFrame};
 use crate::server::messages::history::{Refusal, Stored};
 use crate::server::storage::store::{Store, StoreError};
+use sqlx::Row;
 
 /// A request to toggle a reaction.
 #[derive(Debug, Clone)]
@@ -95,8 +96,8 @@ impl Store {
         room_id: RoomId,
         first: Seq,
         last: Seq,
-    ) -> Result<Vec<(Seq, String, String)>, StoreError> {
-        Ok(sqlx::query_as(
+    ) -> Result<Vec<(Seq, String, Username)>, StoreError> {
+        let rows = sqlx::query(
             "SELECT r.target_seq, r.emoji, u.username FROM reactions r JOIN users u ON u.id = r.user_id
              WHERE r.room_id = $1 AND r.target_seq BETWEEN $2 AND $3 ORDER BY r.target_seq, r.created_at, r.rowid",
         )
@@ -104,7 +105,11 @@ impl Store {
         .bind(first)
         .bind(last)
         .fetch_all(executor)
-        .await?)
+        .await?;
+        let reaction = |row: &sqlx::any::AnyRow| -> Result<(Seq, String, Username), sqlx::Error> {
+            Ok((row.try_get("target_seq")?, row.try_get("emoji")?, row.try_get("username")?))
+        };
+        Ok(rows.iter().map(reaction).collect::<Result<_, _>>()?)
     }
 
     /// The reactions to a room's messages `first..=last`, per message.
@@ -120,12 +125,12 @@ impl Store {
 
 /// (target, emoji, username) rows, in order, as each message's reactions: one entry per emoji,
 /// in the order each was first used, with who reacted in order.
-fn group_reactions(rows: Vec<(Seq, String, String)>) -> Vec<(Seq, Reaction)> {
+fn group_reactions(rows: Vec<(Seq, String, Username)>) -> Vec<(Seq, Reaction)> {
     let mut grouped: Vec<(Seq, Reaction)> = Vec::new();
     for (target, emoji, username) in rows {
         match grouped.iter_mut().find(|(t, r)| *t == target && r.emoji == emoji) {
-            Some((_, reaction)) => reaction.users.push(username.into()),
-            None => grouped.push((target, Reaction { emoji, users: vec![username.into()] })),
+            Some((_, reaction)) => reaction.users.push(username),
+            None => grouped.push((target, Reaction { emoji, users: vec![username] })),
         }
     }
     grouped

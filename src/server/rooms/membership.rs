@@ -181,9 +181,9 @@ impl Store {
         room_id: RoomId,
         user_id: UserId,
     ) -> Result<Option<AccessVersion>, StoreError> {
-        let row: Option<(i64, i64)> = sqlx::query_as(
+        let row = sqlx::query(
             "SELECT CASE WHEN r.kind = 'public' OR EXISTS
-                (SELECT 1 FROM room_members m WHERE m.room_id = r.id AND m.user_id = $1) THEN 1 ELSE 0 END,
+                (SELECT 1 FROM room_members m WHERE m.room_id = r.id AND m.user_id = $1) THEN 1 ELSE 0 END AS allowed,
                 r.access_version
              FROM rooms r WHERE r.id = $2",
         )
@@ -191,7 +191,11 @@ impl Store {
         .bind(room_id)
         .fetch_optional(self.pool())
         .await?;
-        Ok(row.filter(|(allowed, _)| *allowed != 0).map(|(_, version)| AccessVersion(version)))
+        let Some(row) = row else { return Ok(None) };
+        if row.try_get::<i64, _>("allowed")? == 0 {
+            return Ok(None);
+        }
+        Ok(Some(AccessVersion(row.try_get("access_version")?)))
     }
 
     /// Count a sign-out of `user_id` as a removal (bump the [`AccessVersion`]) in each private

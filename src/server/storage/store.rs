@@ -14,7 +14,7 @@ use crate::ids::{RoomId, Seq};
 use std::path::Path;
 use std::time::Duration;
 
-use sqlx::{Any, AnyPool, Transaction};
+use sqlx::{Any, AnyPool, Row, Transaction};
 
 pub use crate::server::storage::database::{
     BUSY_TIMEOUT, Backend, Database, DatabaseError, POOL_CONNECTIONS,
@@ -148,14 +148,24 @@ impl Store {
     /// A batch claims its rooms in ascending id order, so two batches never wait on each other.
     pub async fn claim_seqs(tx: &mut WriteTx, room_id: RoomId) -> Result<RoomClaim, StoreError> {
         // An UPDATE that changes nothing: the one row lock both SQL dialects have.
-        let row: Option<(Seq, i64, i64)> = sqlx::query_as(
+        let row = sqlx::query(
             "UPDATE rooms SET last_seq = last_seq WHERE id = $1 RETURNING last_seq, access_version, closed",
         )
         .bind(room_id)
         .fetch_optional(&mut **tx)
         .await?;
-        let (last_seq, access_version, closed) = row.unwrap_or_default();
-        Ok(RoomClaim { last_seq, access_version: AccessVersion(access_version), closed: closed != 0 })
+        let Some(row) = row else {
+            return Ok(RoomClaim {
+                last_seq: Seq::ZERO,
+                access_version: AccessVersion::default(),
+                closed: false,
+            });
+        };
+        Ok(RoomClaim {
+            last_seq: row.try_get("last_seq")?,
+            access_version: AccessVersion(row.try_get("access_version")?),
+            closed: row.try_get::<i64, _>("closed")? != 0,
+        })
     }
 
     /// Record the room's last `seq` given out in `tx` (after [`Store::claim_seqs`]).
