@@ -1,5 +1,5 @@
-//! `banter-scale-bench`: how the cost of a room's page grows with the room's history (the
-//! "Cost curves" of docs/benchmarks.md).
+//! `banter-scale-bench`: how the cost of a room's page grows with the room's history, and with
+//! the rooms its reader is in (the "Cost curves" of docs/benchmarks.md).
 //!
 //! For each size, a fresh SQLite store is filled through the server's own insert with that
 //! many messages in `#general`, a real server is started on it (in this process, on
@@ -12,14 +12,24 @@
 //! as a query on its own, both as the server counts now (stopping at `MAX_UNREAD_COUNTED`) and
 //! as it counted before (every unread message): the cost the cap took off every page.
 //!
+//! Then, for each number of rooms, a fresh store where one reader is in that many public rooms
+//! (beside `#general`), each holding [`MESSAGES_PER_ROOM`] messages they have not read, the
+//! last of which mentions them: the sidebar lists every room with its unread and mention
+//! counts. `GET /r/general` is timed as above, and the sidebar's query (`Store::my_rooms`) on
+//! its own. A page whose time grows faster than its sidebar's rows do is doing more per room
+//! than drawing it.
+//!
 //! Run it on the release build: `make bench-scale`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use banter::ids::Seq;
+use banter::ids::{Seq, UserId};
+use banter::rooms::RoomKind;
 use banter::server::messages::history::NewMessage;
+use banter::server::messages::mentions::Mentioned;
+use banter::server::rooms::membership::RoomAccess;
 use banter::server::{AppState, Config, Store};
 use clap::Parser;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -29,6 +39,9 @@ struct Cli {
     /// History sizes to measure, comma-separated.
     #[arg(long, value_delimiter = ',', default_values_t = [10_000u64, 100_000, 1_000_000])]
     sizes: Vec<u64>,
+    /// Numbers of rooms the reader is in, comma-separated.
+    #[arg(long, value_delimiter = ',', default_values_t = [10u64, 100, 1_000])]
+    rooms: Vec<u64>,
     /// Page loads timed per reader and size.
     #[arg(long, default_value_t = 30)]
     runs: usize,
@@ -39,6 +52,9 @@ struct Cli {
 
 /// Messages per transaction while filling.
 const FILL_BATCH: u64 = 2_000;
+
+/// Messages in each room of the rooms curve, none of them read by the reader.
+const MESSAGES_PER_ROOM: u64 = 20;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -66,6 +82,24 @@ async fn main() -> anyhow::Result<()> {
             unread.1,
             read.0,
             read.1,
+            bytes as f64 / 1024.0
+        );
+    }
+    println!();
+    println!(
+        "{:>10} {:>12} {:>12} {:>10} {:>16}",
+        "rooms", "page p50 ms", "page p99 ms", "page KB", "sidebar p50 ms"
+    );
+    for &rooms in &cli.rooms {
+        let dir = std::env::temp_dir().join(format!("banter-scale-bench-{}-r{rooms}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let measured = measure_rooms(&cli, rooms, dir.join("rooms.db")).await;
+        std::fs::remove_dir_all(&dir)?;
+        let RoomsMeasured { page, bytes, sidebar } = measured?;
+        println!(
+            "{rooms:>10} {:>12.2} {:>12.2} {:>10.1} {sidebar:>16.2}",
+            page.0,
+            page.1,
             bytes as f64 / 1024.0
         );
     }
@@ -99,43 +133,9 @@ async fn measure(cli: &Cli, size: u64, db: PathBuf) -> anyhow::Result<Measured> 
     let room =
         store.room_for(author.id, "general").await?.ok_or_else(|| anyhow::anyhow!("no general room"))?;
     store.join_public(&room, author.id).await?;
-    let mut stored = 0;
-    let mut seq = Seq::ZERO;
-    while stored < size {
-        let mut tx = store.begin().await?;
-        seq = Store::claim_seqs(&mut tx, room.id).await?.last_seq;
-        for _ in 0..FILL_BATCH.min(size - stored) {
-            seq += 1;
-            stored += 1;
-            let message = NewMessage {
-                room_id: room.id,
-                room: room.name.clone(),
-                client_id: format!("s{seq}"),
-                author_id: Some(author.id),
-                author: "Author".into(),
-                username: "author".into(),
-                bot: false,
-                via: None,
-                html: format!("<p>message number {seq}, about nothing much</p>"),
-                mentions: Vec::new(),
-                body: format!("message number {seq}, about nothing much"),
-                attachments: Vec::new(),
-                placement: Default::default(),
-            };
-            Store::insert(&mut tx, &message, seq, 1_700_000_000_000 + seq.0).await?;
-        }
-        Store::release_seqs(&mut tx, room.id, seq).await?;
-        tx.commit().await?;
-    }
+    let seq = fill(&store, &room, author.id, size, None).await?;
 
-    let options = leptos::config::get_configuration(Some(&cli.leptos_config))?.leptos_options;
-    let state = AppState::new(options, Config::with_db(db.clone()), store.clone()).await?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(banter::server::serve(state, listener, async move {
-        let _ = stopped.await;
-    }));
+    let (addr, stop, server) = start(cli, &db, &store).await?;
 
     let unread = banter::load::client::sign_up(addr, "unread").await?;
     let caught_up = banter::load::client::sign_up(addr, "caught-up").await?;
@@ -167,6 +167,104 @@ async fn measure(cli: &Cli, size: u64, db: PathBuf) -> anyhow::Result<Measured> 
         count_capped,
         count_all,
     })
+}
+
+/// What one number of rooms measured.
+struct RoomsMeasured {
+    /// (p50, p99) of the reader's page, in ms.
+    page: (f64, f64),
+    /// The page's size.
+    bytes: usize,
+    /// p50 of the sidebar's query on its own, in ms.
+    sidebar: f64,
+}
+
+async fn measure_rooms(cli: &Cli, rooms: u64, db: PathBuf) -> anyhow::Result<RoomsMeasured> {
+    let store = Store::open(&db).await?;
+    let author = store.create_user("author", "-", "Author").await?;
+    let (addr, stop, server) = start(cli, &db, &store).await?;
+    let cookie = banter::load::client::sign_up(addr, "reader").await?;
+    let reader = store.user_by_username("reader").await?.ok_or_else(|| anyhow::anyhow!("no reader"))?;
+    let mention = Mentioned { user_id: reader.id, username: reader.username.clone() };
+    for n in 0..rooms {
+        let room = store.create_room(author.id, &format!("room-{n:05}"), RoomKind::Public).await?;
+        store.join_public(&room, reader.id).await?;
+        fill(&store, &room, author.id, MESSAGES_PER_ROOM, Some(&mention)).await?;
+    }
+    let (times, bytes) = page_times(addr, &cookie, cli.runs).await?;
+    let mut sidebar = Vec::with_capacity(cli.runs);
+    for _ in 0..cli.runs {
+        let started = Instant::now();
+        let listed = store.my_rooms(reader.id, |_| false).await?;
+        sidebar.push(started.elapsed().as_secs_f64() * 1000.0);
+        anyhow::ensure!(listed.len() as u64 > rooms, "the sidebar lists {} rooms", listed.len());
+    }
+    let _ = stop.send(());
+    server.await??;
+    Ok(RoomsMeasured { page: percentiles(times), bytes, sidebar: percentiles(sidebar).0 })
+}
+
+/// Store `count` messages by `author` in `room` through the server's own insert, the last one
+/// mentioning `mention` if given: the room's last `seq`.
+async fn fill(
+    store: &Store,
+    room: &RoomAccess,
+    author: UserId,
+    count: u64,
+    mention: Option<&Mentioned>,
+) -> anyhow::Result<Seq> {
+    let mut stored = 0;
+    let mut seq = Seq::ZERO;
+    while stored < count {
+        let mut tx = store.begin().await?;
+        seq = Store::claim_seqs(&mut tx, room.id).await?.last_seq;
+        for _ in 0..FILL_BATCH.min(count - stored) {
+            seq += 1;
+            stored += 1;
+            let mentions = match mention {
+                Some(person) if stored == count => vec![person.clone()],
+                _ => Vec::new(),
+            };
+            let message = NewMessage {
+                room_id: room.id,
+                room: room.name.clone(),
+                client_id: format!("s{seq}"),
+                author_id: Some(author),
+                author: "Author".into(),
+                username: "author".into(),
+                bot: false,
+                via: None,
+                html: format!("<p>message number {seq}, about nothing much</p>"),
+                mentions,
+                body: format!("message number {seq}, about nothing much"),
+                attachments: Vec::new(),
+                placement: Default::default(),
+            };
+            Store::insert(&mut tx, &message, seq, 1_700_000_000_000 + seq.0).await?;
+        }
+        Store::release_seqs(&mut tx, room.id, seq).await?;
+        tx.commit().await?;
+    }
+    Ok(seq)
+}
+
+/// A server on `store`, in this process, on 127.0.0.1:0: its address, the sender that stops
+/// it, and its task.
+async fn start(
+    cli: &Cli,
+    db: &std::path::Path,
+    store: &Store,
+) -> anyhow::Result<(SocketAddr, tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<anyhow::Result<()>>)>
+{
+    let options = leptos::config::get_configuration(Some(&cli.leptos_config))?.leptos_options;
+    let state = AppState::new(options, Config::with_db(db.to_path_buf()), store.clone()).await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(banter::server::serve(state, listener, async move {
+        let _ = stopped.await;
+    }));
+    Ok((addr, stop, server))
 }
 
 /// `runs` loads of `/r/general` with `cookie` (after one untimed): each one's time in ms, and
