@@ -35,8 +35,11 @@ impl Line {
         match self {
             // A changed message is drawn again: edits, deletions, reactions and previews change its key.
             Line::Message(m) => {
-                let reactions: String =
-                    m.reactions.iter().map(|r| format!("{}{}", r.emoji, r.users.join(","))).collect();
+                let reactions: String = m
+                    .reactions
+                    .iter()
+                    .map(|r| format!("{}{}", r.emoji, crate::ids::Username::join(&r.users, ",")))
+                    .collect();
                 let quote =
                     m.reply_to.as_ref().map_or(String::new(), |q| format!("{}{}", q.deleted, q.excerpt));
                 format!(

@@ -234,3 +234,11 @@ name_id!(
     /// neither) and what `@mentions` name. Its rules are in `crate::accounts`.
     Username
 );
+
+impl Username {
+    /// `names` joined by `separator`. The browser's build already holds `[&str]::join`; a
+    /// `[Username]::join` would be one more copy of it in the wasm.
+    pub fn join(names: &[Username], separator: &str) -> String {
+        names.iter().map(Username::as_str).collect::<Vec<_>>().join(separator)
+    }
+}

@@ -304,7 +304,7 @@ fn Reactions(
                 .into_iter()
                 .map(|reaction| {
                     let pressed = reaction.users.contains(&me);
-                    let names = reaction.users.join(", ");
+                    let names = Username::join(&reaction.users, ", ");
                     let count = reaction.users.len();
                     let label = format!("{} {count}: {names}", reaction.emoji);
                     let emoji = reaction.emoji.clone();
