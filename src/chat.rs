@@ -378,6 +378,10 @@ pub struct Pending {
     /// When it was last sent (ms, browser clock); 0 for never on this connection.
     #[serde(default)]
     pub sent_at: f64,
+    /// The server already stored it, as this `seq` (sent before the page was live, see
+    /// `public/early-send.js`): never sent again, only waited for until it arrives.
+    #[serde(default)]
+    pub stored: Option<Seq>,
 }
 
 impl Pending {
@@ -396,6 +400,7 @@ impl Pending {
             error: None,
             attempts: 0,
             sent_at: 0.0,
+            stored: None,
         }
     }
 }
@@ -418,6 +423,13 @@ impl Outbox {
         self.items.len() != before
     }
 
+    /// The room's history has reached `seq`: a message stored before the page was live
+    /// that has not turned up by then will not (deleted meanwhile, or beyond a resync's page),
+    /// so it stops waiting.
+    pub fn passed(&mut self, seq: Seq) {
+        self.items.retain(|p| p.stored.is_none_or(|stored| stored > seq));
+    }
+
     /// A new connection: everything not failed goes out again, in order.
     pub fn reconnected(&mut self) {
         for pending in &mut self.items {
@@ -430,7 +442,7 @@ impl Outbox {
     pub fn due(&mut self, now: f64) -> Vec<Pending> {
         let mut out = Vec::new();
         for pending in &mut self.items {
-            if pending.status != PendingStatus::Sending {
+            if pending.status != PendingStatus::Sending || pending.stored.is_some() {
                 continue;
             }
             let never = pending.sent_at == 0.0;
@@ -718,6 +730,26 @@ mod tests {
         assert_eq!(ids(o.due(1000.0 + ACK_TIMEOUT_MS)), vec!["b"]);
         o.reconnected();
         assert_eq!(ids(o.due(1000.0 + ACK_TIMEOUT_MS + 1.0)), vec!["b"]);
+    }
+
+    /// A message the server stored before the page was live is waited for, never sent again:
+    /// not on the first connection, not on a reconnect; its arrival, or the history passing
+    /// its `seq` without it, ends the wait.
+    #[test]
+    fn a_message_stored_before_the_page_was_live_is_not_sent_again() {
+        let mut o = Outbox::default();
+        o.add(Pending { stored: Some(Seq(7)), ..pending("early") });
+        o.add(Pending { stored: Some(Seq(9)), ..pending("later") });
+        o.add(pending("typed"));
+        let ids = |v: Vec<Pending>| v.into_iter().map(|p| p.client_id).collect::<Vec<_>>();
+        assert_eq!(ids(o.due(1000.0)), vec!["typed"]);
+        o.reconnected();
+        assert_eq!(ids(o.due(1000.0 + ACK_TIMEOUT_MS * 10.0)), vec!["typed"]);
+        assert!(o.delivered("early"));
+        o.passed(Seq(8));
+        assert_eq!(o.items.iter().map(|p| p.client_id.as_str()).collect::<Vec<_>>(), ["later", "typed"]);
+        o.passed(Seq(9));
+        assert_eq!(o.items.iter().map(|p| p.client_id.as_str()).collect::<Vec<_>>(), ["typed"]);
     }
 
     #[test]

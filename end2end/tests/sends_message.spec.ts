@@ -1,4 +1,4 @@
-import { test, expect } from '@playwright/test';
+import { test, expect, type Page } from '@playwright/test';
 import { bodies, delivered, joinAs, send, unique } from './helpers';
 
 test('a message sent by one person appears at once for everyone, sender included', async ({ browser }) => {
@@ -73,4 +73,107 @@ test('a changed display name shows at once and on later messages', async ({ brow
   const mine = page.locator('#chat-box li.message').filter({ hasText: text });
   await expect(mine.locator('.author')).toHaveText(shown);
   await context.close();
+});
+
+/** Open the room with the wasm held back: the server's page and its small scripts, not yet
+ * live. `release` lets the wasm through. */
+async function openNotLive(page: Page): Promise<() => void> {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route('**/*.wasm', async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.goto('/');
+  await expect(page.locator('#message-input')).toBeVisible();
+  return release;
+}
+
+/** The text of every frame the page sends on its socket. */
+function framesSent(page: Page): string[] {
+  const sent: string[] = [];
+  page.on('websocket', (socket) => socket.on('framesent', (frame) => sent.push(String(frame.payload))));
+  return sent;
+}
+
+test('a message sent before the page is live goes once, without a reload, and is not sent again', async ({ browser }) => {
+  const me = await joinAs(browser, 'early');
+  const other = await joinAs(browser, 'watcher');
+  const errors: string[] = [];
+  me.page.on('console', (msg) => msg.type() === 'error' && errors.push(msg.text()));
+  me.page.on('pageerror', (err) => errors.push(err.message));
+  const release = await openNotLive(me.page);
+  const sent = framesSent(me.page);
+  // A mark that a reload would wipe.
+  await me.page.evaluate(() => ((window as unknown as { stayed: boolean }).stayed = true));
+  await expect(me.page.locator('html')).not.toHaveAttribute('data-hydrated', 'true');
+
+  const text = unique('typed before live');
+  await me.page.locator('#message-input').fill(text);
+  await me.page.locator('#message-input').press('Enter');
+  // At once in the list, pending, then stored; the input is empty; the page stayed.
+  const early = me.page.locator('#chat-box li.pending').filter({ hasText: text });
+  await expect(early).toHaveCount(1);
+  await expect(early).toHaveAttribute('data-early', 'stored');
+  await expect(early.locator('.state')).toHaveText('sent');
+  await expect(me.page.locator('#message-input')).toHaveValue('');
+  expect(await me.page.evaluate(() => (window as unknown as { stayed?: boolean }).stayed)).toBe(true);
+  // Everyone else has it already.
+  await expect(delivered(other.page, text)).toHaveCount(1);
+  await expect(me.page.locator('html')).not.toHaveAttribute('data-hydrated', 'true');
+
+  // The wasm arrives: the message is delivered once, nothing pending, and the live page never
+  // sent it on its socket.
+  release();
+  await expect(me.page.locator('html')).toHaveAttribute('data-chat-live', 'true');
+  await expect(delivered(me.page, text)).toHaveCount(1);
+  await expect(me.page.locator('#chat-box li.pending')).toHaveCount(0);
+  // Something sent live after it arrives after it (the socket is up and sending).
+  const after = unique('sent live');
+  await send(me.page, after);
+  await expect(delivered(me.page, after)).toHaveCount(1);
+  expect(sent.some((frame) => frame.includes(after))).toBe(true);
+  expect(sent.filter((frame) => frame.includes(text))).toEqual([]);
+
+  // Once for everyone, also from the store.
+  await expect(delivered(other.page, text)).toHaveCount(1);
+  await me.page.reload();
+  await expect(delivered(me.page, text)).toHaveCount(1);
+  // Hydration took over the page the script had added to without a complaint.
+  expect(errors).toEqual([]);
+  await me.context.close();
+  await other.context.close();
+});
+
+test('a message still on its way when the page goes live is sent by the live page, and stored once', async ({ browser }) => {
+  const me = await joinAs(browser, 'inflight');
+  const release = await openNotLive(me.page);
+  // The early request is held too, and let through only after the live page has sent it.
+  let post!: () => void;
+  const posted = new Promise<void>((resolve) => (post = resolve));
+  await me.page.route('**/api/post_message', async (route) => {
+    await posted;
+    await route.continue();
+  });
+  const sent = framesSent(me.page);
+
+  const text = unique('in flight');
+  await me.page.locator('#message-input').fill(text);
+  await me.page.getByRole('button', { name: 'Send', exact: true }).click();
+  const early = me.page.locator('#chat-box li.pending').filter({ hasText: text });
+  await expect(early).toHaveAttribute('data-early', 'sending');
+
+  release();
+  await expect(me.page.locator('html')).toHaveAttribute('data-chat-live', 'true');
+  await expect(delivered(me.page, text)).toHaveCount(1);
+  expect(sent.filter((frame) => frame.includes(text))).toHaveLength(1);
+  await expect(me.page.locator('#chat-box li.pending')).toHaveCount(0);
+
+  // The held request arrives late, with the same id: nothing new.
+  const answer = me.page.waitForResponse('**/api/post_message');
+  post();
+  expect((await answer).ok()).toBe(true);
+  await me.page.reload();
+  await expect(delivered(me.page, text)).toHaveCount(1);
+  await me.context.close();
 });

@@ -268,10 +268,12 @@ fn apply(chat: ChatState, frame: ServerFrame) -> bool {
             }
             chat.outbox.update(|o| {
                 o.delivered(&client_id);
+                o.passed(seq);
             });
         }
         ServerFrame::Messages { messages, resync, .. } => {
             let ids: Vec<String> = messages.iter().map(|m| m.client_id.clone()).collect();
+            let newest = messages.iter().map(|m| m.seq).max();
             if resync {
                 // Pins made while the client was too far behind to replay are not in the page,
                 // nor the replies of an open thread.
@@ -299,6 +301,9 @@ fn apply(chat: ChatState, frame: ServerFrame) -> bool {
                 for id in &ids {
                     o.delivered(id);
                 }
+                if let Some(newest) = newest {
+                    o.passed(newest);
+                }
             });
         }
         ServerFrame::Edited { seq, target, body, html, edited_at, mentions, .. } => {
@@ -316,6 +321,7 @@ fn apply(chat: ChatState, frame: ServerFrame) -> bool {
             chat.each_timeline(|t| {
                 t.deleted(seq, target);
             });
+            chat.outbox.update(|o| o.passed(seq));
             chat.pins.update(|pins| pins.retain(|pin| pin.message.seq != target));
         }
         ServerFrame::Pinned { seq, target, pin, .. } => {

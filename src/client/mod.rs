@@ -1,10 +1,12 @@
 //! Browser-only code (`hydrate` feature): the live connection and what it keeps in the
-//! browser (the outbox in `localStorage`), the emoji picker's fetch and storage (`emoji`), and
-//! the composer's draft kept on the server (`drafts`).
+//! browser (the outbox in `localStorage`, with what was sent before the page was live:
+//! `early_sent`), the emoji picker's fetch and storage (`emoji`), and the composer's draft
+//! kept on the server (`drafts`).
 
 use crate::ids::Seq;
 pub mod connection;
 pub mod drafts;
+pub mod early_sent;
 pub mod emoji;
 pub mod notify;
 pub mod storage;
@@ -28,6 +30,8 @@ pub fn start(chat: ChatState) {
     if !saved.items.is_empty() {
         chat.outbox.set(saved);
     }
+    // And those sent before the page was live (`public/early-send.js`).
+    early_sent::adopt(chat);
     // From now on every change to the outbox is written back.
     Effect::new(move |_| chat.outbox.with(|outbox| storage::save_outbox(&key, outbox)));
 

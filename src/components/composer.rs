@@ -1,8 +1,9 @@
 //! `Composer`: the message input and the Send button.
 //!
 //! A real form (multipart, to [`FORM_POST_PATH`]), so sending, with one file, works with
-//! JavaScript off; once hydrated, submit puts the message in the outbox and the connection
-//! sends it. Enter sends, Shift+Enter starts a new line (on a touch screen Enter is a new line
+//! JavaScript off; while the wasm is still on its way, `public/early-send.js` sends text
+//! without reloading the page (a reload would start the download again); once hydrated,
+//! submit puts the message in the outbox and the connection sends it. Enter sends, Shift+Enter starts a new line (on a touch screen Enter is a new line
 //! and the Send button sends); the input grows with its text up to a few lines.
 //!
 //! Once hydrated it also has an emoji picker beside the input and shortcode completions in
@@ -235,6 +236,8 @@ pub fn Composer(form_client_id: String) -> impl IntoView {
             <button type="submit">"Send"</button>
             <p class="form-error" role="alert">{move || error.get()}</p>
         </form>
+        // Until the wasm has taken the page over, it sends without reloading the page.
+        <script src="/early-send.js" defer></script>
     }
 }
 
