@@ -11,11 +11,11 @@ set -euo pipefail
 # receipts, to 493,000 for bot accounts and to 506,000 for webhooks, slash commands and the
 # integrations page; down to 498,000 when the integrations page and the moderation log left the
 # bundle, with link previews in (docs/benchmarks.md, "The page's bundle", has the figures and
-# what was cut first), and to 496,000 when sign-in and sign-up became the server's pages; up to 498,000 for typed ids
+# what was cut first), and to 496,000 when sign-in and sign-up became the server's pages; up to 498,000 for typed ids, 499,000 for adopting messages sent before hydration (client::early_sent, +0.8 KB)
 # (RoomName, Username and Seq in the protocol's types: serde's and the signals' code for each
 # new type, +1.9 KB; the same build has been seen 580 B apart in brotli from run to run, hence
 # the margin).
-BUNDLE_BUDGET_BYTES=498000
+BUNDLE_BUDGET_BYTES=499000
 
 pkg="${1:-target/site/pkg}"
 shopt -s nullglob
