@@ -172,8 +172,12 @@ pub enum ServerFrame {
         room: RoomName,
         /// Highest `seq` stored in the room when the client joined.
         latest_seq: Seq,
-        /// Display names online now, each once.
+        /// Display names online now, each once: all of them up to 100, that many in a larger
+        /// room.
         online: Vec<String>,
+        /// How many people are online now, all of them.
+        #[serde(default)]
+        online_count: usize,
     },
     /// One new message, live.
     Message(ChatMessage),
@@ -316,6 +320,9 @@ impl ServerFrame {
 pub enum PresenceEvent {
     Joined,
     Left,
+    /// Only the count changed: in a room with more than 100 people online, arrivals and
+    /// departures are not announced one by one (`server::realtime::hub::crowds`).
+    Count,
 }
 
 /// Why the server refused a frame. Clients branch on these, so they are part of the protocol.

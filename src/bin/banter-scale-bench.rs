@@ -19,6 +19,10 @@
 //! its own. A page whose time grows faster than its sidebar's rows do is doing more per room
 //! than drawing it.
 //!
+//! With `members`, it only makes a store where `#general` has that many members, each signed
+//! in, for the fan-out curve that `scripts/bench-scale.sh` measures over sockets with
+//! `banter-load` (the server in its own process, on its own core).
+//!
 //! Run it on the release build: `make bench-scale`.
 
 use std::net::SocketAddr;
@@ -48,6 +52,24 @@ struct Cli {
     /// Leptos.toml, for the site the pages link to.
     #[arg(long, default_value = "Leptos.toml")]
     leptos_config: String,
+    #[command(subcommand)]
+    prepare: Option<Prepare>,
+}
+
+/// Stores for the curves measured over sockets (`scripts/bench-scale.sh` starts the server on
+/// them in its own process and runs `banter-load` against it).
+#[derive(clap::Subcommand)]
+enum Prepare {
+    /// A store where `#general` has `count` members, each signed in: their session cookies,
+    /// one per line, go to `sessions` (for `banter-load fanout --sessions`).
+    Members {
+        #[arg(long)]
+        count: usize,
+        #[arg(long)]
+        db: PathBuf,
+        #[arg(long)]
+        sessions: PathBuf,
+    },
 }
 
 /// Messages per transaction while filling.
@@ -59,6 +81,9 @@ const MESSAGES_PER_ROOM: u64 = 20;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    if let Some(Prepare::Members { count, db, sessions }) = &cli.prepare {
+        return make_members(*count, db, sessions).await;
+    }
     println!(
         "{:>10} {:>14} {:>14} {:>14} {:>14} {:>10} {:>16} {:>16}",
         "messages",
@@ -202,6 +227,24 @@ async fn measure_rooms(cli: &Cli, rooms: u64, db: PathBuf) -> anyhow::Result<Roo
     let _ = stop.send(());
     server.await??;
     Ok(RoomsMeasured { page: percentiles(times), bytes, sidebar: percentiles(sidebar).0 })
+}
+
+/// `count` people in `#general`, made through the store (no password: nobody signs in), each
+/// with a session; their cookies (`banter_session=…`) written to `sessions`.
+async fn make_members(count: usize, db: &std::path::Path, sessions: &std::path::Path) -> anyhow::Result<()> {
+    let store = Store::open(db).await?;
+    let mut cookies = String::with_capacity(count * 64);
+    for n in 0..count {
+        let name = format!("member-{n:06}");
+        let user = store.create_user(&name, "-", &name).await?;
+        let room = store.room_for(user.id, "general").await?.ok_or_else(|| anyhow::anyhow!("no general room"))?;
+        store.join_public(&room, user.id).await?;
+        let token = store.create_session(user.id, "banter-scale-bench").await?;
+        cookies.push_str(&format!("{}={}\n", banter::server::accounts::session_cookie::SESSION_COOKIE, token.0));
+    }
+    std::fs::write(sessions, cookies)?;
+    println!("{count} members of #general in {}", db.display());
+    Ok(())
 }
 
 /// Store `count` messages by `author` in `room` through the server's own insert, the last one

@@ -222,8 +222,8 @@ async fn session(chat: ChatState, commands: &mut UnboundedReceiver<Command>) -> 
 /// (the connection just became ready).
 fn apply(chat: ChatState, frame: ServerFrame) -> bool {
     match frame {
-        ServerFrame::Welcome { online, .. } => {
-            chat.online.set(online.len());
+        ServerFrame::Welcome { online, online_count, .. } => {
+            chat.online.set(online_count.max(online.len()));
             chat.status.set(ConnStatus::Connected);
             chat.outbox.update(|o| o.reconnected());
             return true;
@@ -361,6 +361,7 @@ fn apply(chat: ChatState, frame: ServerFrame) -> bool {
             let verb = match event {
                 PresenceEvent::Joined => "joined",
                 PresenceEvent::Left => "left",
+                PresenceEvent::Count => return false,
             };
             chat.timeline.update(|t| t.notice(format!("{name} {verb}")));
         }

@@ -61,14 +61,18 @@ pub(super) async fn fanout(target: &Target, args: &FanoutArgs) -> anyhow::Result
     let publisher_count = args.publishers.max(1);
     // Receivers are one person with many connections and so are publishers: a person's
     // first connection is announced to the room, later ones are not, so joining costs no
-    // N² presence storm. Measuring starts once each receiver has read the announcement of the
+    // N² presence storm. With `--sessions` they are as many people (the members curve), and
+    // what their joins cost is part of the warm-up. Measuring starts once each receiver has read the announcement of the
     // publishers, which the server sends after every receiver's join: from then on its queue
     // holds messages only. Socket.IO announces nothing: its receivers are ready once connected.
     let (receivers, publishers, last_joiner, streams) = match target.protocol {
         Protocol::Banter => {
-            let receiving = target.account("recv").await?;
+            let cookies = match &args.sessions {
+                Some(path) => std::fs::read_to_string(path)?.lines().map(str::to_owned).collect(),
+                None => vec![target.account("recv").await?.cookie],
+            };
             let publishing = target.account("pub").await?;
-            let receivers = target.open_receivers(args.clients, &receiving).await?;
+            let receivers = target.open_receivers(args.clients, &cookies).await?;
             let publishers = target.open(publisher_count, true, &publishing).await?;
             let publishers = Publishers::Banter(publishers.into_iter().map(|(ws, _)| ws).collect());
             (receivers, publishers, Some(publishing.username), 1)
@@ -101,7 +105,9 @@ pub(super) async fn fanout(target: &Target, args: &FanoutArgs) -> anyhow::Result
             ))
         })
         .collect();
+    let warming = Instant::now();
     warmed_up.wait().await;
+    progress(format_args!("every receiver heard every join in {:.1}s\n", warming.elapsed().as_secs_f64()));
     let usage_before = target.usage();
     let own_before = process::usage(std::process::id());
 

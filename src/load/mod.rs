@@ -139,6 +139,11 @@ pub struct FanoutArgs {
     /// Seconds to wait for the last deliveries after sending stops.
     #[arg(long, default_value_t = 10.0)]
     pub drain: f64,
+    /// Receivers sign in with these session cookies (`banter_session=…`, one per line), in
+    /// turn: a room of that many people rather than one person's many connections
+    /// (`banter-scale-bench members` makes them).
+    #[arg(long)]
+    pub sessions: Option<std::path::PathBuf>,
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<Vec<Report>> {
@@ -217,12 +222,15 @@ impl Target {
 
     /// Open `n` receiving sockets as `account` (library-free, [`raw_socket`]), each joined to
     /// the room; with the room's latest `seq` at each join.
-    async fn open_receivers(&self, n: usize, account: &Account) -> anyhow::Result<Vec<(RawSocket, i64)>> {
+    /// Open `n` joined receiving sockets, signed in with `cookies` in turn (one person's many
+    /// tabs with one cookie; a room of that many people with one cookie each).
+    async fn open_receivers(&self, n: usize, cookies: &[String]) -> anyhow::Result<Vec<(RawSocket, i64)>> {
+        anyhow::ensure!(!cookies.is_empty(), "no session to receive as");
         let hello = client::hello_text();
         let hello = &hello;
         open_many(n, |i| async move {
             let at = self.receive_at.get(i % self.receive_at.len().max(1)).copied().unwrap_or(self.addr);
-            let mut socket = RawSocket::connect(at, self.source(i), &account.cookie).await?;
+            let mut socket = RawSocket::connect(at, self.source(i), &cookies[i % cookies.len()]).await?;
             let latest = socket.join(hello).await?;
             anyhow::Ok((socket, latest))
         })

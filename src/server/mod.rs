@@ -168,6 +168,7 @@ pub async fn serve(
     accounts::deactivation::watch(state.clone());
     messages::retention::spawn(state.clone());
     exports::sweep::spawn(state.clone());
+    state.hub.spawn_counts();
     let addr = listener.local_addr()?;
     mail::digests::spawn(state.clone(), state.config.public_url(Some(addr)));
     tracing::info!("listening on http://{addr}");

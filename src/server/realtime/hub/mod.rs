@@ -29,11 +29,13 @@ use crate::server::accounts::users::SessionId;
 use crate::server::realtime::cluster::{Cluster, ClusterEvent};
 use crate::server::realtime::presence::{Flips, InRoom, RemotePresence};
 
+mod crowds;
 mod outbox;
 mod sockets;
 #[cfg(test)]
 mod tests;
 
+pub use crowds::{ONLINE_LISTED, PRESENCE_COUNT_EVERY, PRESENCE_LINES_UP_TO};
 pub use outbox::{ConnId, Ending, Outbound, Outbox, QueuedBytes};
 use sockets::Socket;
 pub use sockets::{SocketCaps, TooManySockets};
@@ -80,8 +82,9 @@ struct Members {
     by_conn: HashMap<ConnId, Member>,
     /// Connections per room, for fan-out without scanning every connection.
     by_room: HashMap<RoomId, HashMap<ConnId, Outbox>>,
-    /// People online per (room, user): presence counts a person once however many tabs.
-    people: HashMap<(RoomId, UserId), Online>,
+    /// People online per room: presence counts a person once however many tabs. By room
+    /// first, so a room's count and names cost that room's size, not the node's.
+    people: HashMap<RoomId, HashMap<UserId, Online>>,
     /// Each connected person over all rooms: their current name (a profile change applies to
     /// connections opened before it) and their connections (for news from other rooms).
     users: HashMap<UserId, User>,
@@ -100,6 +103,20 @@ impl Members {
         decrement(&mut self.sockets_per_address, socket.address);
         Some(socket)
     }
+}
+
+/// Take a person out of a room's people (the room too once nobody is left): who they were.
+fn people_left(
+    people: &mut HashMap<RoomId, HashMap<UserId, Online>>,
+    room_id: RoomId,
+    user_id: UserId,
+) -> Option<(RoomId, UserId, Online)> {
+    let here = people.get_mut(&room_id)?;
+    let online = here.remove(&user_id)?;
+    if here.is_empty() {
+        people.remove(&room_id);
+    }
+    Some((room_id, user_id, online))
 }
 
 fn decrement<K: Eq + std::hash::Hash>(counts: &mut HashMap<K, usize>, key: K) {
@@ -138,6 +155,8 @@ pub struct Hub {
     cluster: Arc<OnceLock<Cluster>>,
     /// Connections evicted for not keeping up, since the start (`banter_evictions_total`).
     evictions: Arc<AtomicU64>,
+    /// Crowded rooms whose count of people online changed (`crowds`).
+    counts_due: crowds::CountsDue,
 }
 
 impl Hub {
@@ -165,30 +184,43 @@ impl Hub {
         &self.remote
     }
 
-    /// Names of the people online in the room, sorted, each person once (on any node).
+    /// Names of people online in the room, sorted, each person once (on any node): all of
+    /// them up to [`ONLINE_LISTED`], that many of them in a larger room ([`Hub::online_count`]
+    /// counts them all). Costs the names it lists, not the room's size.
     pub fn online(&self, room_id: RoomId) -> Vec<String> {
         let members = self.read();
-        let mut people: HashMap<UserId, String> = self.remote.people_in(room_id).into_iter().collect();
-        for ((room, user), online) in &members.people {
-            if *room == room_id {
-                people.insert(*user, online.name.clone());
+        let mut people: HashMap<UserId, String> = HashMap::new();
+        if let Some(here) = members.people.get(&room_id) {
+            people.extend(here.iter().take(ONLINE_LISTED).map(|(user, online)| (*user, online.name.clone())));
+        }
+        for (user, name) in self.remote.people_in(room_id) {
+            if people.len() >= ONLINE_LISTED {
+                break;
             }
+            people.entry(user).or_insert(name);
         }
         let mut names: Vec<String> = people.into_values().collect();
         names.sort();
         names
     }
 
-    /// How many people are online in the room, on any node: [`Hub::online`]'s length, without
-    /// its names (this runs at every arrival and departure).
-    fn online_count(&self, room_id: RoomId) -> usize {
+    /// Whether the person has a connection in the room, here or on another node.
+    pub fn in_room(&self, room_id: RoomId, user_id: UserId) -> bool {
+        self.read().people.get(&room_id).is_some_and(|here| here.contains_key(&user_id))
+            || self.remote.in_room(room_id, user_id)
+    }
+
+    /// How many people are online in the room, on any node, each once (this runs at every
+    /// arrival and departure: it costs the room's people on other nodes, nothing per person
+    /// here).
+    pub fn online_count(&self, room_id: RoomId) -> usize {
         let elsewhere = self.remote.people_in(room_id);
         let members = self.read();
-        let here = members.people.keys().filter(|(room, _)| *room == room_id);
+        let here = members.people.get(&room_id);
         if elsewhere.is_empty() {
-            return here.count();
+            return here.map_or(0, HashMap::len);
         }
-        let mut people: HashSet<UserId> = here.map(|(_, user)| *user).collect();
+        let mut people: HashSet<UserId> = here.into_iter().flat_map(|here| here.keys().copied()).collect();
         people.extend(elsewhere.into_iter().map(|(user, _)| user));
         people.len()
     }
@@ -224,7 +256,8 @@ impl Hub {
 
     /// Each (room, person) with a connection joined here.
     pub fn joined(&self) -> Vec<(RoomId, UserId)> {
-        self.read().people.keys().copied().collect()
+        let members = self.read();
+        members.people.iter().flat_map(|(room, here)| here.keys().map(|user| (*room, *user))).collect()
     }
 
     /// Everyone in a room here, for the heartbeat to the other nodes.
@@ -233,11 +266,13 @@ impl Hub {
         members
             .people
             .iter()
-            .map(|((room_id, user_id), online)| InRoom {
-                room_id: *room_id,
-                user_id: *user_id,
-                username: online.username.clone(),
-                name: online.name.clone(),
+            .flat_map(|(room_id, here)| {
+                here.iter().map(|(user_id, online)| InRoom {
+                    room_id: *room_id,
+                    user_id: *user_id,
+                    username: online.username.clone(),
+                    name: online.name.clone(),
+                })
             })
             .collect()
     }
@@ -247,7 +282,7 @@ impl Hub {
     /// offline as far as this node can tell, for the caller to tell who shares a room with them.
     pub fn apply_remote(&self, flips: Flips) -> Vec<(UserId, Username, bool)> {
         for (person, present) in flips.rooms {
-            if self.read().people.contains_key(&(person.room_id, person.user_id)) {
+            if self.read().people.get(&person.room_id).is_some_and(|here| here.contains_key(&person.user_id)) {
                 continue;
             }
             let event = if present { PresenceEvent::Joined } else { PresenceEvent::Left };
@@ -335,7 +370,7 @@ impl Hub {
             let mut members = self.write();
             members.by_room.entry(room_id).or_default().insert(id, outbox.clone());
             members.by_conn.insert(id, Member { room_id, user_id: person.user_id, outbox });
-            let online = members.people.entry((room_id, person.user_id)).or_insert_with(|| Online {
+            let online = members.people.entry(room_id).or_default().entry(person.user_id).or_insert_with(|| Online {
                 username: person.username.clone(),
                 name: person.name.clone(),
                 connections: 0,
@@ -370,10 +405,11 @@ impl Hub {
             members
                 .people
                 .iter_mut()
-                .filter(|((_, user), online)| *user == user_id && online.name != new_name)
-                .map(|((room, _), online)| {
+                .filter_map(|(room, here)| here.get_mut(&user_id).map(|online| (*room, online)))
+                .filter(|(_, online)| online.name != new_name)
+                .map(|(room, online)| {
                     let old = std::mem::replace(&mut online.name, new_name.to_owned());
-                    (*room, online.username.clone(), old)
+                    (room, online.username.clone(), old)
                 })
                 .collect()
         };
@@ -400,13 +436,12 @@ impl Hub {
                     members.users.remove(&member.user_id);
                 }
             }
-            let key = (member.room_id, member.user_id);
-            match members.people.get_mut(&key) {
+            match members.people.get_mut(&member.room_id).and_then(|here| here.get_mut(&member.user_id)) {
                 Some(online) if online.connections > 1 => {
                     online.connections -= 1;
                     None
                 }
-                Some(_) => members.people.remove(&key).map(|online| (member.room_id, member.user_id, online)),
+                Some(_) => people_left(&mut members.people, member.room_id, member.user_id),
                 None => None,
             }
         };
@@ -490,7 +525,35 @@ impl Hub {
         skip: Option<ConnId>,
     ) {
         let online = self.online_count(room_id);
+        if online > PRESENCE_LINES_UP_TO {
+            self.counts_due.mark(room_id);
+            return;
+        }
         let frame = ServerFrame::Presence { event, username: username.into(), name: name.to_owned(), online };
         self.broadcast(room_id, Utf8Bytes::from(encode(&frame)), skip);
+    }
+
+    /// Tell each crowded room whose count changed since the last call how many are online
+    /// now (`crowds`: every [`PRESENCE_COUNT_EVERY`]).
+    pub fn send_counts(&self) {
+        for room_id in self.counts_due.take() {
+            let online = self.online_count(room_id);
+            let frame =
+                ServerFrame::Presence { event: PresenceEvent::Count, username: Username::default(), name: String::new(), online };
+            self.broadcast(room_id, Utf8Bytes::from(encode(&frame)), None);
+        }
+    }
+
+    /// Send crowded rooms their counts every [`PRESENCE_COUNT_EVERY`], as long as the server runs.
+    pub fn spawn_counts(&self) {
+        let hub = self.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(PRESENCE_COUNT_EVERY);
+            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                every.tick().await;
+                hub.send_counts();
+            }
+        });
     }
 }

@@ -227,3 +227,68 @@ fn ending_a_session_reaches_its_sockets_joined_or_not() {
     assert_eq!(hub.end_user(UserId(7), CLOSE_SIGNED_OUT), 1);
     assert!(other_device.is_ending());
 }
+
+/// Past `PRESENCE_LINES_UP_TO` people online, arrivals and departures are not announced one
+/// by one: the room hears its count once per round of `send_counts`, however many came and
+/// went, and not at all when nothing changed. Back at or under the limit, lines return.
+#[test]
+fn a_crowded_room_hears_its_count_not_each_arrival() {
+    let hub = Hub::new();
+    let (watcher, mut rx) = conn(0, 1024);
+    hub.join(RoomId(1), &person(0, "watcher"), watcher);
+    let mut others = Vec::new();
+    for n in 1..PRESENCE_LINES_UP_TO as i64 {
+        let (tab, rx) = conn(n as ConnId, 1024);
+        hub.join(RoomId(1), &person(n, &format!("p{n}")), tab);
+        others.push(rx);
+    }
+    // Up to the limit, each arrival is a line.
+    assert_eq!(frames(&mut rx).len(), PRESENCE_LINES_UP_TO - 1);
+    assert_eq!(hub.online_count(RoomId(1)), PRESENCE_LINES_UP_TO);
+
+    // Past it, ten more come and one of them goes: no line, and one count, once.
+    for n in 0..10 {
+        let id = 1000 + n;
+        let (tab, rx) = conn(id as ConnId, 1024);
+        hub.join(RoomId(1), &person(id, &format!("q{n}")), tab);
+        others.push(rx);
+    }
+    hub.leave(1000);
+    assert_eq!(frames(&mut rx), vec![]);
+    hub.send_counts();
+    let count = |online| ServerFrame::Presence {
+        event: PresenceEvent::Count,
+        username: Username::default(),
+        name: String::new(),
+        online,
+    };
+    assert_eq!(frames(&mut rx), vec![count(PRESENCE_LINES_UP_TO + 9)]);
+    hub.send_counts();
+    assert_eq!(frames(&mut rx), vec![], "nothing changed, nothing sent");
+
+    // A welcome lists at most `ONLINE_LISTED` names; the count counts everyone.
+    assert_eq!(hub.online(RoomId(1)).len(), ONLINE_LISTED);
+    // Another room is not told.
+    let (elsewhere, mut elsewhere_rx) = conn(5000, 16);
+    hub.join(RoomId(2), &person(5000, "elsewhere"), elsewhere);
+    hub.leave(1001);
+    hub.send_counts();
+    assert_eq!(frames(&mut elsewhere_rx), vec![]);
+    assert_eq!(frames(&mut rx), vec![count(PRESENCE_LINES_UP_TO + 8)]);
+
+    // Back under the limit, people are named again.
+    for id in 1002..1009 {
+        hub.leave(id as ConnId);
+    }
+    hub.leave(1);
+    let lines = frames(&mut rx);
+    assert_eq!(
+        lines.last(),
+        Some(&ServerFrame::Presence {
+            event: PresenceEvent::Left,
+            username: "p1".into(),
+            name: "p1".into(),
+            online: PRESENCE_LINES_UP_TO
+        })
+    );
+}

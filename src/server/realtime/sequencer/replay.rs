@@ -55,7 +55,11 @@ impl Task {
         let name = person.name.as_str();
         let latest_seq = self.latest_seq(room_id, room).await?;
         let mut online = self.hub.online(room_id);
-        if let Err(at) = online.binary_search_by(|n| n.as_str().cmp(name)) {
+        // The joiner is online too, whether or not the hub has them yet.
+        let online_count = self.hub.online_count(room_id) + usize::from(!self.hub.in_room(room_id, person.user_id));
+        if let Err(at) = online.binary_search_by(|n| n.as_str().cmp(name))
+            && online.len() < crate::server::realtime::hub::ONLINE_LISTED
+        {
             online.insert(at, name.to_owned());
         }
         if !outbox.push_or_kick(&ServerFrame::Welcome {
@@ -63,6 +67,7 @@ impl Task {
             room: room.into(),
             latest_seq,
             online,
+            online_count,
         }) {
             return Ok(());
         }

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# The cost curves (docs/benchmarks.md, "Cost curves"): how each cost grows with the work.
+#
+#   1. A room's page against its history (10k, 100k, 1M messages) and against its reader's
+#      rooms (10, 100, 1,000): `banter-scale-bench`, server and requests in one process on CPU 1.
+#   2. Fan-out against a room's members: #general with N people (made through the store), each
+#      with one socket, one publisher at MEMBERS_RATE messages a second for 10 s: delivery p50 /
+#      p99, the server's RSS and CPU, and how long the joins took to reach everyone.
+#   3. Idle connections on one node: a fresh server holding N sockets (from 8 loopback
+#      source addresses): its RSS per connection and its CPU while they idle.
+#
+# For 2 and 3 the server is the release build in its own process on CPU 0, the load tool on
+# CPU 1, a fresh SQLite file each time. Each socket is a file descriptor on both sides, so
+# the largest size is bounded by the open-file limit (`ulimit -Hn`): sizes above it are
+# left out and said so. Results: OUT_DIR (default docs/bench/scale), one JSON per run.
+#
+# Usage: scripts/bench-scale.sh [OUT_DIR]     (`make bench-scale` runs it)
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=${1:-$root/docs/bench/scale}
+port=${BENCH_PORT:-3450}
+members_sizes=${MEMBERS_SIZES:-1000 5000 19000}
+members_rate=${MEMBERS_RATE:-20}
+idle_sizes=${IDLE_SIZES:-2500 5000 10000 19000}
+mkdir -p "$out"
+cd "$root"
+
+scripts/bootstrap.sh bench
+export LEPTOS_OUTPUT_NAME=banter
+cargo build --release --features ssr --bin banter --bin banter-load --bin banter-scale-bench
+
+ulimit -n "$(ulimit -Hn)"
+# Room for the store, the listener and the load tool's own files beside the sockets.
+fit=$(( $(ulimit -n) - 500 ))
+echo "open-file limit: $(ulimit -n): at most $fit sockets per process"
+
+echo "== a room's page against its history and its reader's rooms"
+taskset -c 1 target/release/banter-scale-bench --sizes 10000,100000,1000000 --rooms 10,100,1000 --runs 30 \
+  | tee "$out/pages.txt"
+
+work=$(mktemp -d)
+server=
+stop_server() {
+  if [ -n "$server" ]; then
+    kill "$server" 2>/dev/null || true
+    wait "$server" 2>/dev/null || true
+  fi
+  server=
+}
+trap 'stop_server; rm -rf "$work"' EXIT
+
+# start_banter DB: the release server on CPU 0 with limits out of the way, on a fresh file.
+start_banter() {
+  taskset -c 0 target/release/banter --addr "127.0.0.1:$port" --db "$1" \
+    --leptos-config Leptos.toml --log warn \
+    --rate 1000000 --burst 1000000 --queue-frames 4096 --max-connections 100000 \
+    --max-sockets-per-account 100000 --max-sockets-per-address 100000 \
+    --hello-rate 1000000 --hello-burst 1000000 --signups-per-hour 100000 &
+  server=$!
+  until curl -s -o /dev/null "http://127.0.0.1:$port/"; do
+    kill -0 "$server" || { echo "server did not start" >&2; exit 1; }
+    sleep 0.2
+  done
+}
+load() { taskset -c 1 target/release/banter-load --addr "127.0.0.1:$port" --server-pid "$server" --sources 8 "$@"; }
+
+for n in $members_sizes; do
+  if [ "$n" -gt "$fit" ]; then echo "== members: $n left out (open-file limit)"; continue; fi
+  echo "== fan-out: #general with $n members, $members_rate messages/s"
+  rm -f "$work"/members.db*
+  target/release/banter-scale-bench members --count "$n" --db "$work/members.db" --sessions "$work/sessions"
+  start_banter "$work/members.db"
+  load --json "$out/members-$n.json" fanout --clients "$n" --sessions "$work/sessions" \
+    --publishers 1 --rate "$members_rate" --duration 10
+  stop_server
+done
+
+for n in $idle_sizes; do
+  if [ "$n" -gt "$fit" ]; then echo "== idle: $n left out (open-file limit)"; continue; fi
+  echo "== idle: $n connections held on a fresh server"
+  rm -f "$work"/idle.db*
+  start_banter "$work/idle.db"
+  load --json "$out/idle-$n.json" idle --connections "$n" --hold 10
+  stop_server
+done
