@@ -237,10 +237,15 @@ async fn make_members(count: usize, db: &std::path::Path, sessions: &std::path::
     for n in 0..count {
         let name = format!("member-{n:06}");
         let user = store.create_user(&name, "-", &name).await?;
-        let room = store.room_for(user.id, "general").await?.ok_or_else(|| anyhow::anyhow!("no general room"))?;
+        let room =
+            store.room_for(user.id, "general").await?.ok_or_else(|| anyhow::anyhow!("no general room"))?;
         store.join_public(&room, user.id).await?;
         let token = store.create_session(user.id, "banter-scale-bench").await?;
-        cookies.push_str(&format!("{}={}\n", banter::server::accounts::session_cookie::SESSION_COOKIE, token.0));
+        cookies.push_str(&format!(
+            "{}={}\n",
+            banter::server::accounts::session_cookie::SESSION_COOKIE,
+            token.0
+        ));
     }
     std::fs::write(sessions, cookies)?;
     println!("{count} members of #general in {}", db.display());

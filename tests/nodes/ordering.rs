@@ -186,7 +186,15 @@ async fn the_load_tool_spread_over_two_nodes_counts_every_delivery_once() {
     let first = TestServer::start_with(unlimited).await;
     first.cookie("ann").await;
     let second = TestServer::start_on(&first.database, first.storage.clone(), unlimited).await;
-    let args = FanoutArgs { clients: 6, publishers: 2, rate: 200.0, duration: 1.0, size: 16, drain: 10.0, sessions: None };
+    let args = FanoutArgs {
+        clients: 6,
+        publishers: 2,
+        rate: 200.0,
+        duration: 1.0,
+        size: 16,
+        drain: 10.0,
+        sessions: None,
+    };
     let cli = Cli {
         addr: vec![first.addr, second.addr],
         publish_to: Some(first.addr),

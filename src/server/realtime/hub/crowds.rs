@@ -33,6 +33,8 @@ impl CountsDue {
 
     /// The rooms marked since the last call, each once.
     pub fn take(&self) -> Vec<RoomId> {
-        std::mem::take(&mut *self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())).into_iter().collect()
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
+            .into_iter()
+            .collect()
     }
 }

@@ -282,7 +282,8 @@ impl Hub {
     /// offline as far as this node can tell, for the caller to tell who shares a room with them.
     pub fn apply_remote(&self, flips: Flips) -> Vec<(UserId, Username, bool)> {
         for (person, present) in flips.rooms {
-            if self.read().people.get(&person.room_id).is_some_and(|here| here.contains_key(&person.user_id)) {
+            if self.read().people.get(&person.room_id).is_some_and(|here| here.contains_key(&person.user_id))
+            {
                 continue;
             }
             let event = if present { PresenceEvent::Joined } else { PresenceEvent::Left };
@@ -370,11 +371,12 @@ impl Hub {
             let mut members = self.write();
             members.by_room.entry(room_id).or_default().insert(id, outbox.clone());
             members.by_conn.insert(id, Member { room_id, user_id: person.user_id, outbox });
-            let online = members.people.entry(room_id).or_default().entry(person.user_id).or_insert_with(|| Online {
-                username: person.username.clone(),
-                name: person.name.clone(),
-                connections: 0,
-            });
+            let online =
+                members.people.entry(room_id).or_default().entry(person.user_id).or_insert_with(|| Online {
+                    username: person.username.clone(),
+                    name: person.name.clone(),
+                    connections: 0,
+                });
             online.connections += 1;
             let came_online = online.connections == 1;
             members
@@ -538,8 +540,12 @@ impl Hub {
     pub fn send_counts(&self) {
         for room_id in self.counts_due.take() {
             let online = self.online_count(room_id);
-            let frame =
-                ServerFrame::Presence { event: PresenceEvent::Count, username: Username::default(), name: String::new(), online };
+            let frame = ServerFrame::Presence {
+                event: PresenceEvent::Count,
+                username: Username::default(),
+                name: String::new(),
+                online,
+            };
             self.broadcast(room_id, Utf8Bytes::from(encode(&frame)), None);
         }
     }

@@ -56,7 +56,8 @@ impl Task {
         let latest_seq = self.latest_seq(room_id, room).await?;
         let mut online = self.hub.online(room_id);
         // The joiner is online too, whether or not the hub has them yet.
-        let online_count = self.hub.online_count(room_id) + usize::from(!self.hub.in_room(room_id, person.user_id));
+        let online_count =
+            self.hub.online_count(room_id) + usize::from(!self.hub.in_room(room_id, person.user_id));
         if let Err(at) = online.binary_search_by(|n| n.as_str().cmp(name))
             && online.len() < crate::server::realtime::hub::ONLINE_LISTED
         {
