@@ -80,9 +80,8 @@ bench-nodes: ## One, two and three nodes on PostgreSQL and Redis (docs/benchmark
 bench-page: release-build ## First visit on Slow 4G with a 4x slower CPU (docs/benchmarks.md, "First visit")
 	cd end2end && BANTER_FIRST_VISIT_OUT=../docs/bench/first-visit.json npx playwright test --config playwright.release.config.ts
 
-bench-scale: ## A room's page as its history grows (10k to 1M messages) and as its reader's rooms do (10 to 1,000) (docs/benchmarks.md, "Cost curves")
-	cargo build --release --features ssr --bin banter-scale-bench
-	taskset -c 1 target/release/banter-scale-bench --sizes 10000,100000,1000000 --rooms 10,100,1000 --runs 30
+bench-scale: ## How each cost grows: history, rooms per person, members per room, idle connections (docs/benchmarks.md, "Cost curves")
+	scripts/bench-scale.sh
 
 bench-search: ## Search over 1,000,000 generated messages (docs/benchmarks.md, "Search")
 	cargo build --release --features ssr --bin banter-search-bench
