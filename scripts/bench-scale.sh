@@ -15,6 +15,8 @@
 # left out and said so. Results: OUT_DIR (default docs/bench/scale), one JSON per run.
 #
 # Usage: scripts/bench-scale.sh [OUT_DIR]     (`make bench-scale` runs it)
+#   CURVES="pages members idle" picks which curves run (all three by default); MEMBERS_SIZES,
+#   MEMBERS_RATE and IDLE_SIZES the sizes.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,6 +25,7 @@ port=${BENCH_PORT:-3450}
 members_sizes=${MEMBERS_SIZES:-1000 5000 19000}
 members_rate=${MEMBERS_RATE:-20}
 idle_sizes=${IDLE_SIZES:-2500 5000 10000 19000}
+curves=" ${CURVES:-pages members idle} "
 mkdir -p "$out"
 cd "$root"
 
@@ -35,9 +38,11 @@ ulimit -n "$(ulimit -Hn)"
 fit=$(( $(ulimit -n) - 500 ))
 echo "open-file limit: $(ulimit -n): at most $fit sockets per process"
 
-echo "== a room's page against its history and its reader's rooms"
-taskset -c 1 target/release/banter-scale-bench --sizes 10000,100000,1000000 --rooms 10,100,1000 --runs 30 \
-  | tee "$out/pages.txt"
+if [[ $curves == *" pages "* ]]; then
+  echo "== a room's page against its history and its reader's rooms"
+  taskset -c 1 target/release/banter-scale-bench --sizes 10000,100000,1000000 --rooms 10,100,1000 --runs 30 \
+    | tee "$out/pages.txt"
+fi
 
 work=$(mktemp -d)
 server=
@@ -64,6 +69,9 @@ start_banter() {
   done
 }
 load() { taskset -c 1 target/release/banter-load --addr "127.0.0.1:$port" --server-pid "$server" --sources 8 "$@"; }
+
+[[ $curves == *" members "* ]] || members_sizes=
+[[ $curves == *" idle "* ]] || idle_sizes=
 
 for n in $members_sizes; do
   if [ "$n" -gt "$fit" ]; then echo "== members: $n left out (open-file limit)"; continue; fi

@@ -427,6 +427,45 @@ async fn people_sharing_a_room_hear_when_someone_comes_online_or_goes_and_nobody
     assert!(!before.iter().any(|f| matches!(f, ServerFrame::Person { .. })), "{before:?}");
 }
 
+/// In a room of more than `PERSON_NEWS_IN_ROOMS_UP_TO` members, someone coming online is not
+/// news to every member (N² frames as a crowd arrives); in a small room shared with them it is.
+#[tokio::test]
+async fn coming_online_is_news_in_a_small_room_not_to_a_crowded_one() {
+    use banter::server::realtime::presence::PERSON_NEWS_IN_ROOMS_UP_TO;
+
+    let server = TestServer::start().await;
+    let ann = server.cookie("ann").await;
+    server.cookie("carol").await;
+    let bob = server.cookie("bob").await;
+    // Ann and bob share a small room too; carol shares only #general with bob.
+    server.post_form("/api/create_room", Some(&ann), "name=pair").await;
+    server.post_form("/api/join_room", Some(&bob), "room=pair").await;
+    // #general past the bound, its members made through the store.
+    let store = server.store().await;
+    let ann_user = store.user_by_username("ann").await.expect("read").expect("ann");
+    let general = store.room_for(ann_user.id, "general").await.expect("read").expect("general");
+    for n in 0..PERSON_NEWS_IN_ROOMS_UP_TO {
+        let name = format!("crowd{n}");
+        let user = store.create_user(&name, "-", &name).await.expect("a member");
+        store.join_public(&general, user.id).await.expect("joined");
+    }
+
+    let mut ann_ws = server.join("ann").await;
+    ann_ws.hear_people();
+    let mut carol_ws = server.join("carol").await;
+    carol_ws.hear_people();
+    let _bob_ws = server.join("bob").await;
+    // Ann hears it through the small room, and what goes to one goes to all at once.
+    let (came, _) = ann_ws.until(|f| matches!(f, ServerFrame::Person { .. })).await;
+    assert_eq!(came, ServerFrame::Person { username: "bob".into(), online: true });
+
+    // Carol, in the crowded room only, heard nothing about bob before the next message.
+    let posted = server.post_form("/api/post_message", Some(&ann), "room=general&body=hi&client_id=c1").await;
+    assert!(posted.starts_with("HTTP/1.1 302"), "{posted}");
+    let (_, before) = carol_ws.until(|f| matches!(f, ServerFrame::Message(_))).await;
+    assert!(!before.iter().any(|f| matches!(f, ServerFrame::Person { .. })), "{before:?}");
+}
+
 #[tokio::test]
 async fn a_room_far_behind_counts_its_unread_up_to_a_cap_and_exactly_once_caught_up() {
     use banter::api::RoomsPage;

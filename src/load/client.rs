@@ -45,6 +45,31 @@ pub fn peek(text: &str) -> Option<Peek<'_>> {
     serde_json::from_str(text).ok()
 }
 
+/// A `presence` frame: its event (`joined`, `left`, `count`), name and count of people online.
+/// Apart from [`Peek`], whose frames use `online` for names as well (`welcome`).
+#[derive(Debug, Deserialize)]
+pub struct PresencePeek<'a> {
+    #[serde(borrow)]
+    pub event: &'a str,
+    #[serde(borrow)]
+    pub name: &'a str,
+    pub online: usize,
+}
+
+/// The frame as a `presence` frame, if it is one.
+pub fn peek_presence(text: &str) -> Option<PresencePeek<'_>> {
+    #[derive(Deserialize)]
+    struct Kind<'a> {
+        #[serde(rename = "type", borrow)]
+        kind: &'a str,
+    }
+    let kind: Kind<'_> = serde_json::from_str(text).ok()?;
+    if kind.kind != "presence" {
+        return None;
+    }
+    serde_json::from_str(text).ok()
+}
+
 /// Open a WebSocket to `addr`, from `source` when given (to spread connections over several
 /// loopback addresses and so past one address's ephemeral ports).
 pub async fn connect(addr: SocketAddr, source: Option<IpAddr>, cookie: &str) -> anyhow::Result<Socket> {

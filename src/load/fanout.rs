@@ -62,9 +62,12 @@ pub(super) async fn fanout(target: &Target, args: &FanoutArgs) -> anyhow::Result
     // Receivers are one person with many connections and so are publishers: a person's
     // first connection is announced to the room, later ones are not, so joining costs no
     // N² presence storm. With `--sessions` they are as many people (the members curve), and
-    // what their joins cost is part of the warm-up. Measuring starts once each receiver has read the announcement of the
-    // publishers, which the server sends after every receiver's join: from then on its queue
-    // holds messages only. Socket.IO announces nothing: its receivers are ready once connected.
+    // what their joins cost is part of the warm-up. Measuring starts once each receiver has
+    // read the announcement of the publishers, which the server sends after every receiver's
+    // join: from then on its queue holds messages only. In a room of more than
+    // `PRESENCE_LINES_UP_TO` people the server announces counts, not names: there the
+    // announcement is a count that includes everyone. Socket.IO announces nothing: its
+    // receivers are ready once connected.
     let (receivers, publishers, last_joiner, streams) = match target.protocol {
         Protocol::Banter => {
             let cookies = match &args.sessions {
@@ -75,7 +78,8 @@ pub(super) async fn fanout(target: &Target, args: &FanoutArgs) -> anyhow::Result
             let receivers = target.open_receivers(args.clients, &cookies).await?;
             let publishers = target.open(publisher_count, true, &publishing).await?;
             let publishers = Publishers::Banter(publishers.into_iter().map(|(ws, _)| ws).collect());
-            (receivers, publishers, Some(publishing.username), 1)
+            let everyone = cookies.len().min(args.clients) + 1;
+            (receivers, publishers, Some(Announcement { name: publishing.username, everyone }), 1)
         }
         Protocol::SocketIo => {
             let receivers = target.open_socketio(args.clients).await?;
@@ -233,13 +237,13 @@ impl Receiver {
     /// message of every stream (or the drain time).
     async fn run(
         mut self,
-        last_joiner: Option<String>,
+        last_joiner: Option<Announcement>,
         warmed_up: Arc<tokio::sync::Barrier>,
         finish: Arc<Finish>,
         delivered: Arc<AtomicU64>,
     ) -> (Vec<Ledger>, Histogram<u64>) {
         let warm = match &last_joiner {
-            Some(name) => tokio::time::timeout(WARM_UP_LIMIT, self.announced(name)).await.unwrap_or(false),
+            Some(last) => tokio::time::timeout(WARM_UP_LIMIT, self.announced(last)).await.unwrap_or(false),
             None => true,
         };
         warmed_up.wait().await;
@@ -280,16 +284,18 @@ impl Receiver {
         (ledgers, latency)
     }
 
-    /// Read until the server announces `name` in the room; `false` if the socket closed first.
-    async fn announced(&mut self, name: &str) -> bool {
+    /// Read until the server announces the last to join (by name, or in a crowded room by a
+    /// count that includes everyone); `false` if the socket closed first.
+    async fn announced(&mut self, last: &Announcement) -> bool {
         let mut seen = false;
         while !seen {
             let open = self
                 .socket
                 .read_frames(|frame| {
                     let Frame::Text(text) = frame else { return };
-                    let Some(frame) = client::peek(text) else { return };
-                    seen |= frame.kind == "presence" && frame.name == Some(name);
+                    let Some(presence) = client::peek_presence(text) else { return };
+                    seen |= presence.name == last.name
+                        || presence.event == "count" && presence.online >= last.everyone;
                 })
                 .await;
             if !matches!(open, Ok(true)) {
@@ -298,6 +304,13 @@ impl Receiver {
         }
         true
     }
+}
+
+/// Who joins the room last (the publishers' person), and how many people are online then.
+#[derive(Clone)]
+struct Announcement {
+    name: String,
+    everyone: usize,
 }
 
 /// A delivered message's stream, number in that stream and due time, in `protocol`.

@@ -296,8 +296,10 @@ async fn idle(target: &Target, connections: usize, hold: u64, join: bool) -> any
             banter_sockets = Vec::new();
         }
     }
-    // Let the server settle (joins announced, buffers released) before reading its memory.
-    // Shorter than Socket.IO's heartbeat: no socket is dropped for not answering it.
+    // Let the server settle (joins announced, buffers released) before reading its memory,
+    // and read what holding them costs it in CPU meanwhile (pings, timers). Shorter than
+    // Socket.IO's heartbeat: no socket is dropped for not answering it.
+    let held = target.usage();
     tokio::time::sleep(Duration::from_secs(hold)).await;
     let after = target.usage();
     drop((banter_sockets, socketio_sockets));
@@ -307,6 +309,10 @@ async fn idle(target: &Target, connections: usize, hold: u64, join: bool) -> any
         report.server_rss_bytes = Some(after.rss_bytes);
         report.rss_per_connection =
             Some(after.rss_bytes.saturating_sub(before.rss_bytes) as f64 / connections as f64);
+    }
+    if let (Some(held), Some(after)) = (held, after) {
+        report.seconds = hold as f64;
+        report.server_cpu_seconds = Some(after.cpu_seconds - held.cpu_seconds);
     }
     Ok(report)
 }

@@ -153,13 +153,21 @@ fn union(nodes: &HashMap<String, Node>) -> HashMap<(RoomId, UserId), InRoom> {
     nodes.values().flat_map(|node| node.people.iter().map(|(k, v)| (*k, v.clone()))).collect()
 }
 
-/// Tell everyone who shares a room with this person that they came online or went offline.
-/// In the background: the lookup must not hold up the caller. Best effort, like any presence:
-/// a page that misses it shows the truth on its next load.
+/// A person coming online or going is told to those who share with them a room of at most
+/// this many members (a conversation always is): a room whose member list shows everyone
+/// (`MEMBER_LIST_MAX`), where their dot is news. In a larger room it would be one frame to
+/// every member for every arrival, N² for a room of N coming online in a morning; its member
+/// list shows who was online when the page loaded.
+pub const PERSON_NEWS_IN_ROOMS_UP_TO: usize = crate::rooms::MEMBER_LIST_MAX;
+
+/// Tell everyone who shares a small room with this person ([`PERSON_NEWS_IN_ROOMS_UP_TO`])
+/// that they came online or went offline. In the background: the lookup must not hold up the
+/// caller. Best effort, like any presence: a page that misses it shows the truth on its next
+/// load.
 pub fn announce_person(store: &Store, hub: &Hub, user_id: UserId, username: Username, online: bool) {
     let (store, hub) = (store.clone(), hub.clone());
     tokio::spawn(async move {
-        match store.co_members(user_id).await {
+        match store.co_members_of_small_rooms(user_id, PERSON_NEWS_IN_ROOMS_UP_TO).await {
             Ok(users) => {
                 let frame = ServerFrame::Person { username, online };
                 hub.notify_users(&users, &Utf8Bytes::from(encode(&frame)));
