@@ -12,7 +12,8 @@
 # For 2 and 3 the server is the release build in its own process on CPU 0, the load tool on
 # CPU 1, a fresh SQLite file each time. Each socket is a file descriptor on both sides, so
 # the largest size is bounded by the open-file limit (`ulimit -Hn`): sizes above it are
-# left out and said so. Results: OUT_DIR (default docs/bench/scale), one JSON per run.
+# left out and said so. Results: OUT_DIR (default docs/bench/scale), one JSON per run, and
+# their plots (scripts/plot_curves.py).
 #
 # Usage: scripts/bench-scale.sh [OUT_DIR]     (`make bench-scale` runs it)
 #   CURVES="pages members idle" picks which curves run (all three by default); MEMBERS_SIZES,
@@ -92,3 +93,6 @@ for n in $idle_sizes; do
   load --json "$out/idle-$n.json" idle --connections "$n" --hold 10
   stop_server
 done
+
+# members.svg and idle.svg beside the figures (docs/benchmarks.md links them).
+python3 scripts/plot_curves.py "$out"

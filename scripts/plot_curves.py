@@ -1,0 +1,63 @@
+#!/usr/bin/env python3
+"""Plot the cost curves `scripts/bench-scale.sh` measured over sockets.
+
+Usage: scripts/plot_curves.py DIR
+
+Reads DIR/members-N.json and DIR/idle-N.json (`banter-load --json`) and writes beside them:
+- members.svg: delivery p99 (ms) and the server's CPU per delivery (µs) against the room's
+  members online;
+- idle.svg: the server's RSS per connection (KiB) and its CPU while idle (µs per connection
+  per second) against the connections it holds.
+Both axes are logarithmic, so a cost linear in the size is a flat line per unit.
+"""
+import glob
+import json
+import os
+import re
+import sys
+
+from svgplot import log_chart
+
+
+def runs(directory: str, prefix: str) -> list:
+    found = []
+    for path in glob.glob(os.path.join(directory, f"{prefix}-*.json")):
+        size = re.search(r"-(\d+)\.json$", path)
+        if size:
+            with open(path) as f:
+                found.append((int(size.group(1)), json.load(f)[0]))
+    return sorted(found, key=lambda run: run[0])
+
+
+def main() -> None:
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    directory = sys.argv[1]
+    members = runs(directory, "members")
+    if members:
+        p99 = [(n, max(r["p99_ms"], 0.1), r["lost"] == 0 and r["duplicated"] == 0) for n, r in members]
+        cpu = [(n, r["server_cpu_seconds"] * 1e6 / max(r["delivered"], 1), True) for n, r in members]
+        svg = log_chart(
+            "fan-out vs members online in one room (20 messages/s)",
+            "members online (log)",
+            "ms or µs (log)",
+            [("delivery p99 (ms)", p99), ("server CPU per delivery (µs)", cpu)],
+        )
+        with open(os.path.join(directory, "members.svg"), "w") as f:
+            f.write(svg)
+    idle = runs(directory, "idle")
+    if idle:
+        rss = [(n, r["rss_per_connection"] / 1024, True) for n, r in idle]
+        cpu = [(n, max(r.get("server_cpu_seconds", 0), 1e-3) * 1e6 / max(r["seconds"], 1) / n, True) for n, r in idle]
+        svg = log_chart(
+            "idle connections on one node",
+            "connections held (log)",
+            "KiB or µs/s (log)",
+            [("RSS per connection (KiB)", rss), ("CPU per connection (µs per second)", cpu)],
+        )
+        with open(os.path.join(directory, "idle.svg"), "w") as f:
+            f.write(svg)
+
+
+if __name__ == "__main__":
+    main()
