@@ -2,7 +2,9 @@
 # The cost curves (docs/benchmarks.md, "Cost curves"): how each cost grows with the work.
 #
 #   1. A room's page against its history (10k, 100k, 1M messages) and against its reader's
-#      rooms (10, 100, 1,000): `banter-scale-bench`, server and requests in one process on CPU 1.
+#      rooms (10, 100, 1,000): `banter-scale-bench`, server and requests in one process on CPU 1,
+#      on a SQLite file and then on PostgreSQL (the tests' private cluster, which
+#      scripts/test-services.sh starts and stops; `scripts/bootstrap.sh test` installs it).
 #   2. Fan-out against a room's members: #general with N people (made through the store), each
 #      with one socket, one publisher at MEMBERS_RATE messages a second for 10 s: delivery p50 /
 #      p99, the server's RSS and CPU, and how long the joins took to reach everyone.
@@ -16,8 +18,8 @@
 # their plots (scripts/plot_curves.py).
 #
 # Usage: scripts/bench-scale.sh [OUT_DIR]     (`make bench-scale` runs it)
-#   CURVES="pages members idle" picks which curves run (all three by default); MEMBERS_SIZES,
-#   MEMBERS_RATE and IDLE_SIZES the sizes.
+#   CURVES="pages pages-postgres members idle" picks which curves run (all by default);
+#   MEMBERS_SIZES, MEMBERS_RATE and IDLE_SIZES the sizes.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,11 +28,12 @@ port=${BENCH_PORT:-3450}
 members_sizes=${MEMBERS_SIZES:-1000 5000 19000}
 members_rate=${MEMBERS_RATE:-20}
 idle_sizes=${IDLE_SIZES:-2500 5000 10000 19000}
-curves=" ${CURVES:-pages members idle} "
+curves=" ${CURVES:-pages pages-postgres members idle} "
 mkdir -p "$out"
 cd "$root"
 
-scripts/bootstrap.sh bench
+# PostgreSQL for the page curves comes with the tests' tools.
+scripts/bootstrap.sh test
 export LEPTOS_OUTPUT_NAME=banter
 cargo build --release --features ssr --bin banter --bin banter-load --bin banter-scale-bench
 
@@ -40,9 +43,17 @@ fit=$(( $(ulimit -n) - 500 ))
 echo "open-file limit: $(ulimit -n): at most $fit sockets per process"
 
 if [[ $curves == *" pages "* ]]; then
-  echo "== a room's page against its history and its reader's rooms"
+  echo "== a room's page against its history and its reader's rooms (SQLite)"
   taskset -c 1 target/release/banter-scale-bench --sizes 10000,100000,1000000 --rooms 10,100,1000 --runs 30 \
     | tee "$out/pages.txt"
+fi
+if [[ $curves == *" pages-postgres "* ]]; then
+  # The tests' private cluster (fsync off: it times reads, which do not wait for the disk).
+  echo "== the same on PostgreSQL"
+  pg=$(scripts/test-services.sh start)
+  taskset -c 1 target/release/banter-scale-bench --postgres "$pg" --sizes 10000,100000,1000000 --rooms 10,100,1000 \
+    --runs 30 | tee "$out/pages-postgres.txt" || { scripts/test-services.sh stop; exit 1; }
+  scripts/test-services.sh stop
 fi
 
 work=$(mktemp -d)

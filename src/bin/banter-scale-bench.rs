@@ -19,6 +19,9 @@
 //! its own. A page whose time grows faster than its sidebar's rows do is doing more per room
 //! than drawing it.
 //!
+//! With `--postgres ADMIN_URL`, each store is a fresh PostgreSQL database made on that server
+//! (and dropped after), not a SQLite file; the old-count comparison is SQLite's only.
+//!
 //! With `members`, it only makes a store where `#general` has that many members, each signed
 //! in, for the fan-out curve that `scripts/bench-scale.sh` measures over sockets with
 //! `banter-load` (the server in its own process, on its own core).
@@ -34,6 +37,7 @@ use banter::rooms::RoomKind;
 use banter::server::messages::history::NewMessage;
 use banter::server::messages::mentions::Mentioned;
 use banter::server::rooms::membership::RoomAccess;
+use banter::server::storage::database::{BUSY_TIMEOUT, Database};
 use banter::server::{AppState, Config, Store};
 use clap::Parser;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -49,6 +53,10 @@ struct Cli {
     /// Page loads timed per reader and size.
     #[arg(long, default_value_t = 30)]
     runs: usize,
+    /// Measure on PostgreSQL: a server's URL with a database the role may create others from
+    /// (`postgres://USER@HOST:PORT/postgres`); each size gets a database of its own.
+    #[arg(long)]
+    postgres: Option<String>,
     /// Leptos.toml, for the site the pages link to.
     #[arg(long, default_value = "Leptos.toml")]
     leptos_config: String,
@@ -98,11 +106,17 @@ async fn main() -> anyhow::Result<()> {
     for &size in &cli.sizes {
         let dir = std::env::temp_dir().join(format!("banter-scale-bench-{}-{size}", std::process::id()));
         std::fs::create_dir_all(&dir)?;
-        let measured = measure(&cli, size, dir.join("scale.db")).await;
+        let fresh = Fresh::make(&cli, &dir, &format!("h{size}")).await?;
+        let measured = measure(&cli, size, &fresh.database).await;
+        fresh.drop().await?;
         std::fs::remove_dir_all(&dir)?;
-        let Measured { unread, read, bytes, count_capped, count_all } = measured?;
+        let Measured { unread, read, bytes, counts } = measured?;
+        let counts = match counts {
+            Some((capped, all)) => format!("{capped:>16.2} {all:>16.2}"),
+            None => format!("{:>16} {:>16}", "-", "-"),
+        };
         println!(
-            "{size:>10} {:>14.2} {:>14.2} {:>14.2} {:>14.2} {:>10.1} {count_capped:>16.2} {count_all:>16.2}",
+            "{size:>10} {:>14.2} {:>14.2} {:>14.2} {:>14.2} {:>10.1} {counts}",
             unread.0,
             unread.1,
             read.0,
@@ -118,7 +132,9 @@ async fn main() -> anyhow::Result<()> {
     for &rooms in &cli.rooms {
         let dir = std::env::temp_dir().join(format!("banter-scale-bench-{}-r{rooms}", std::process::id()));
         std::fs::create_dir_all(&dir)?;
-        let measured = measure_rooms(&cli, rooms, dir.join("rooms.db")).await;
+        let fresh = Fresh::make(&cli, &dir, &format!("r{rooms}")).await?;
+        let measured = measure_rooms(&cli, rooms, &fresh.database).await;
+        fresh.drop().await?;
         std::fs::remove_dir_all(&dir)?;
         let RoomsMeasured { page, bytes, sidebar } = measured?;
         println!(
@@ -131,6 +147,40 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A store of its own for one measurement: a SQLite file in its directory, or a new database
+/// on `--postgres`'s server, dropped by [`Fresh::drop`].
+struct Fresh {
+    database: Database,
+    /// The admin URL and the database's name, on PostgreSQL.
+    postgres: Option<(String, String)>,
+}
+
+impl Fresh {
+    async fn make(cli: &Cli, dir: &std::path::Path, label: &str) -> anyhow::Result<Self> {
+        use sqlx::Connection as _;
+        let Some(admin) = &cli.postgres else {
+            return Ok(Self { database: Database::Sqlite(dir.join("scale.db")), postgres: None });
+        };
+        let name = format!("banter_scale_{}_{label}", std::process::id());
+        let mut conn = sqlx::PgConnection::connect(admin).await?;
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await?;
+        conn.close().await?;
+        let (server, _) =
+            admin.rsplit_once('/').ok_or_else(|| anyhow::anyhow!("--postgres: a URL ending in /DATABASE"))?;
+        Ok(Self { database: format!("{server}/{name}").parse()?, postgres: Some((admin.clone(), name)) })
+    }
+
+    async fn drop(self) -> anyhow::Result<()> {
+        use sqlx::Connection as _;
+        if let Some((admin, name)) = self.postgres {
+            let mut conn = sqlx::PgConnection::connect(&admin).await?;
+            sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)")).execute(&mut conn).await?;
+            conn.close().await?;
+        }
+        Ok(())
+    }
+}
+
 /// What one size measured.
 struct Measured {
     /// (p50, p99) of the page of the reader who has read nothing, in ms.
@@ -139,9 +189,8 @@ struct Measured {
     read: (f64, f64),
     /// The page's size.
     bytes: usize,
-    /// p50 of the sidebar's unread count as it is now, and as it was, in ms.
-    count_capped: f64,
-    count_all: f64,
+    /// p50 of the sidebar's unread count as it is now, and as it was, in ms (SQLite only).
+    counts: Option<(f64, f64)>,
 }
 
 /// The sidebar's unread count for one member of one room; `LIMIT` is the cap (the uncapped
@@ -152,15 +201,15 @@ const UNREAD_COUNT: &str = "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM messages
        AND (x.thread_root IS NULL OR x.also_in_room = 1) LIMIT ?) counted)
      FROM room_members m JOIN users u ON u.id = m.user_id WHERE u.username = 'unread'";
 
-async fn measure(cli: &Cli, size: u64, db: PathBuf) -> anyhow::Result<Measured> {
-    let store = Store::open(&db).await?;
+async fn measure(cli: &Cli, size: u64, database: &Database) -> anyhow::Result<Measured> {
+    let store = Store::connect(database, BUSY_TIMEOUT).await?;
     let author = store.create_user("author", "-", "Author").await?;
     let room =
         store.room_for(author.id, "general").await?.ok_or_else(|| anyhow::anyhow!("no general room"))?;
     store.join_public(&room, author.id).await?;
     let seq = fill(&store, &room, author.id, size, None).await?;
 
-    let (addr, stop, server) = start(cli, &db, &store).await?;
+    let (addr, stop, server) = start(cli, database, &store).await?;
 
     let unread = banter::load::client::sign_up(addr, "unread").await?;
     let caught_up = banter::load::client::sign_up(addr, "caught-up").await?;
@@ -171,6 +220,14 @@ async fn measure(cli: &Cli, size: u64, db: PathBuf) -> anyhow::Result<Measured> 
     let (read_times, _) = page_times(addr, &caught_up, cli.runs).await?;
     let _ = stop.send(());
     server.await??;
+    store.close().await;
+    let measured = Measured {
+        unread: percentiles(unread_times),
+        read: percentiles(read_times),
+        bytes,
+        counts: None,
+    };
+    let Some(db) = database.sqlite_path() else { return Ok(measured) };
 
     let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display())).await?;
     let count = async |limit: i64| -> anyhow::Result<f64> {
@@ -185,13 +242,7 @@ async fn measure(cli: &Cli, size: u64, db: PathBuf) -> anyhow::Result<Measured> 
     let count_capped = count(banter::rooms::MAX_UNREAD_COUNTED).await?;
     let count_all = count(i64::MAX).await?;
     pool.close().await;
-    Ok(Measured {
-        unread: percentiles(unread_times),
-        read: percentiles(read_times),
-        bytes,
-        count_capped,
-        count_all,
-    })
+    Ok(Measured { counts: Some((count_capped, count_all)), ..measured })
 }
 
 /// What one number of rooms measured.
@@ -204,10 +255,10 @@ struct RoomsMeasured {
     sidebar: f64,
 }
 
-async fn measure_rooms(cli: &Cli, rooms: u64, db: PathBuf) -> anyhow::Result<RoomsMeasured> {
-    let store = Store::open(&db).await?;
+async fn measure_rooms(cli: &Cli, rooms: u64, database: &Database) -> anyhow::Result<RoomsMeasured> {
+    let store = Store::connect(database, BUSY_TIMEOUT).await?;
     let author = store.create_user("author", "-", "Author").await?;
-    let (addr, stop, server) = start(cli, &db, &store).await?;
+    let (addr, stop, server) = start(cli, database, &store).await?;
     let cookie = banter::load::client::sign_up(addr, "reader").await?;
     let reader = store.user_by_username("reader").await?.ok_or_else(|| anyhow::anyhow!("no reader"))?;
     let mention = Mentioned { user_id: reader.id, username: reader.username.clone() };
@@ -226,6 +277,7 @@ async fn measure_rooms(cli: &Cli, rooms: u64, db: PathBuf) -> anyhow::Result<Roo
     }
     let _ = stop.send(());
     server.await??;
+    store.close().await;
     Ok(RoomsMeasured { page: percentiles(times), bytes, sidebar: percentiles(sidebar).0 })
 }
 
@@ -300,12 +352,12 @@ async fn fill(
 /// it, and its task.
 async fn start(
     cli: &Cli,
-    db: &std::path::Path,
+    database: &Database,
     store: &Store,
 ) -> anyhow::Result<(SocketAddr, tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<anyhow::Result<()>>)>
 {
     let options = leptos::config::get_configuration(Some(&cli.leptos_config))?.leptos_options;
-    let state = AppState::new(options, Config::with_db(db.to_path_buf()), store.clone()).await?;
+    let state = AppState::new(options, Config::with_database(database.clone()), store.clone()).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
