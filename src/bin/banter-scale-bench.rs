@@ -221,12 +221,8 @@ async fn measure(cli: &Cli, size: u64, database: &Database) -> anyhow::Result<Me
     let _ = stop.send(());
     server.await??;
     store.close().await;
-    let measured = Measured {
-        unread: percentiles(unread_times),
-        read: percentiles(read_times),
-        bytes,
-        counts: None,
-    };
+    let measured =
+        Measured { unread: percentiles(unread_times), read: percentiles(read_times), bytes, counts: None };
     let Some(db) = database.sqlite_path() else { return Ok(measured) };
 
     let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display())).await?;
