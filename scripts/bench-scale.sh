@@ -56,16 +56,8 @@ if [[ $curves == *" pages-postgres "* ]]; then
   scripts/test-services.sh stop
 fi
 
-work=$(mktemp -d)
-server=
-stop_server() {
-  if [ -n "$server" ]; then
-    kill "$server" 2>/dev/null || true
-    wait "$server" 2>/dev/null || true
-  fi
-  server=
-}
-trap 'stop_server; rm -rf "$work"' EXIT
+# shellcheck source=scripts/bench-server.sh
+source "$root/scripts/bench-server.sh"
 
 # start_banter DB: the release server on CPU 0 with limits out of the way, on a fresh file.
 start_banter() {
@@ -75,10 +67,7 @@ start_banter() {
     --max-sockets-per-account 100000 --max-sockets-per-address 100000 \
     --hello-rate 1000000 --hello-burst 1000000 --signups-per-hour 100000 &
   server=$!
-  until curl -s -o /dev/null "http://127.0.0.1:$port/"; do
-    kill -0 "$server" || { echo "server did not start" >&2; exit 1; }
-    sleep 0.2
-  done
+  wait_for_port
 }
 load() { taskset -c 1 target/release/banter-load --addr "127.0.0.1:$port" --server-pid "$server" --sources 8 "$@"; }
 

@@ -27,24 +27,8 @@ cargo build --release --features ssr --bin banter --bin banter-load
 ulimit -n "$(ulimit -Hn)"
 echo "open-file limit: $(ulimit -n)"
 
-work=$(mktemp -d)
-server=
-stop_server() {
-  if [ -n "$server" ]; then
-    kill "$server" 2>/dev/null || true
-    wait "$server" 2>/dev/null || true
-  fi
-  server=
-}
-trap 'stop_server; rm -rf "$work"' EXIT
-
-# wait_for_port: until the server answers HTTP on $port (or has died).
-wait_for_port() {
-  until curl -s -o /dev/null "http://127.0.0.1:$port/"; do
-    kill -0 "$server" || { echo "server did not start" >&2; exit 1; }
-    sleep 0.2
-  done
-}
+# shellcheck source=scripts/bench-server.sh
+source "$root/scripts/bench-server.sh"
 
 start_banter() {
   taskset -c 0 target/release/banter --addr "127.0.0.1:$port" --db "$work/bench.db" \

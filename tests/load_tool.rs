@@ -1,8 +1,8 @@
 //! The load tool's accounting against a real server, at a small size.
 
-use banter::load::{Cli, FanoutArgs, Protocol, Scenario};
+use banter::load::{Cli, Protocol, Scenario};
 
-use crate::support::TestServer;
+use crate::support::{TestServer, fanout_args};
 
 /// A server whose rate limit is far above what the tests offer.
 async fn unlimited() -> TestServer {
@@ -28,15 +28,7 @@ fn cli(server: &TestServer, scenario: Scenario) -> Cli {
 #[tokio::test]
 async fn fanout_counts_every_delivery_once_and_nothing_lost() {
     let server = unlimited().await;
-    let args = FanoutArgs {
-        clients: 5,
-        publishers: 2,
-        rate: 200.0,
-        duration: 1.0,
-        size: 16,
-        drain: 10.0,
-        sessions: None,
-    };
+    let args = fanout_args(5, 2, 200.0, 1.0, 16);
     let reports = banter::load::run(cli(&server, Scenario::Fanout(args))).await.expect("fanout runs");
     let report = &reports[0];
     assert_eq!(report.sent, 200);
@@ -55,15 +47,7 @@ async fn fanout_reports_refused_sends_as_errors() {
         c.burst = 5;
     })
     .await;
-    let args = FanoutArgs {
-        clients: 2,
-        publishers: 1,
-        rate: 100.0,
-        duration: 0.5,
-        size: 8,
-        drain: 10.0,
-        sessions: None,
-    };
+    let args = fanout_args(2, 1, 100.0, 0.5, 8);
     let reports = banter::load::run(cli(&server, Scenario::Fanout(args))).await.expect("fanout runs");
     let report = &reports[0];
     assert_eq!(report.sent, 50);
@@ -135,15 +119,7 @@ impl Drop for SocketIoPeer {
 #[tokio::test]
 async fn the_socketio_peer_is_measured_with_the_same_accounting() {
     let peer = SocketIoPeer::start().await;
-    let args = FanoutArgs {
-        clients: 5,
-        publishers: 2,
-        rate: 200.0,
-        duration: 1.0,
-        size: 16,
-        drain: 10.0,
-        sessions: None,
-    };
+    let args = fanout_args(5, 2, 200.0, 1.0, 16);
     let reports = banter::load::run(peer.cli(Scenario::Fanout(args))).await.expect("fanout runs");
     let report = &reports[0];
     assert_eq!(report.sent, 200);

@@ -175,7 +175,7 @@ async fn a_node_killed_mid_burst_loses_nothing_acked_and_its_client_resumes_on_a
 
 #[tokio::test]
 async fn the_load_tool_spread_over_two_nodes_counts_every_delivery_once() {
-    use banter::load::{Cli, FanoutArgs, Protocol, Scenario};
+    use banter::load::{Cli, Protocol, Scenario};
     let redis = TestRedis::start().await;
     let url = redis.url();
     let unlimited = |c: &mut banter::server::Config| {
@@ -186,15 +186,7 @@ async fn the_load_tool_spread_over_two_nodes_counts_every_delivery_once() {
     let first = TestServer::start_with(unlimited).await;
     first.cookie("ann").await;
     let second = TestServer::start_on(&first.database, first.storage.clone(), unlimited).await;
-    let args = FanoutArgs {
-        clients: 6,
-        publishers: 2,
-        rate: 200.0,
-        duration: 1.0,
-        size: 16,
-        drain: 10.0,
-        sessions: None,
-    };
+    let args = crate::support::fanout_args(6, 2, 200.0, 1.0, 16);
     let cli = Cli {
         addr: vec![first.addr, second.addr],
         publish_to: Some(first.addr),

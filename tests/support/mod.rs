@@ -51,3 +51,15 @@ pub async fn eventually(what: &str, mut holds: impl AsyncFnMut() -> bool) {
         tokio::time::sleep(POLL_EVERY).await;
     }
 }
+
+/// A fan-out for `banter-load` at test size: `clients` receivers of one person, `publishers`
+/// sending `rate` messages a second in all for `duration` seconds, bodies padded by `size`.
+pub fn fanout_args(
+    clients: usize,
+    publishers: usize,
+    rate: f64,
+    duration: f64,
+    size: usize,
+) -> banter::load::FanoutArgs {
+    banter::load::FanoutArgs { clients, publishers, rate, duration, size, drain: 10.0, sessions: None }
+}
