@@ -150,11 +150,15 @@ impl Store {
         if !self.sees_receipts(room_id, viewer).await? {
             return Ok(None);
         }
+        // `x.author_id + 0`: the same value, hidden from PostgreSQL's statistics. In a room one
+        // person (or bot) wrote nearly all of, "not by me" looks to the planner as if it kept no
+        // row, and it reads every message of the room in a bitmap instead of walking the
+        // `(room_id, seq)` index and stopping early: 220 ms instead of 0.5 at a million.
         let rows = sqlx::query(
             "SELECT u.username, u.display_name,
                     (SELECT MAX(x.seq) FROM messages x
                       WHERE x.room_id = m.room_id AND x.seq <= m.last_read_seq AND x.deleted_at IS NULL
-                        AND (x.author_id IS NULL OR x.author_id <> m.user_id)
+                        AND (x.author_id IS NULL OR x.author_id + 0 <> m.user_id)
                         AND (x.thread_root IS NULL OR x.also_in_room = 1)) AS seq
              FROM room_members m JOIN users u ON u.id = m.user_id
              WHERE m.room_id = $1 AND m.user_id <> $2 AND u.read_receipts = 1 AND m.last_read_seq > 0

@@ -441,11 +441,15 @@ impl Store {
         user_id: UserId,
         is_online: impl Fn(UserId) -> bool,
     ) -> Result<Vec<RoomSummary>, RoomError> {
+        // `x.author_id + 0`: the same value, hidden from PostgreSQL's statistics. In a room one
+        // person (or bot) wrote nearly all of, "not by me" looks to the planner as if it kept no
+        // row, and it reads every message of the room in a bitmap instead of walking the
+        // `(room_id, seq)` index and stopping early: 220 ms instead of 0.5 at a million.
         let rows = sqlx::query(
             "SELECT r.name, r.kind, COALESCE(r.title, r.name) AS title,
                     (SELECT COUNT(*) FROM (SELECT 1 FROM messages x
                        WHERE x.room_id = r.id AND x.seq > m.last_read_seq
-                         AND (x.author_id IS NULL OR x.author_id != m.user_id)
+                         AND (x.author_id IS NULL OR x.author_id + 0 != m.user_id)
                          AND (x.thread_root IS NULL OR x.also_in_room = 1)
                          AND NOT EXISTS (SELECT 1 FROM blocks b
                                           WHERE b.blocker_id = m.user_id AND b.blocked_id = x.author_id)
