@@ -445,6 +445,8 @@ impl Store {
         // person (or bot) wrote nearly all of, "not by me" looks to the planner as if it kept no
         // row, and it reads every message of the room in a bitmap instead of walking the
         // `(room_id, seq)` index and stopping early: 220 ms instead of 0.5 at a million.
+        // `ORDER BY x.seq` makes that index the only cheap way to the first 1,000, so a reader
+        // with nothing unread is answered from an empty index range, not a scan of the room.
         let rows = sqlx::query(
             "SELECT r.name, r.kind, COALESCE(r.title, r.name) AS title,
                     (SELECT COUNT(*) FROM (SELECT 1 FROM messages x
@@ -453,7 +455,7 @@ impl Store {
                          AND (x.thread_root IS NULL OR x.also_in_room = 1)
                          AND NOT EXISTS (SELECT 1 FROM blocks b
                                           WHERE b.blocker_id = m.user_id AND b.blocked_id = x.author_id)
-                       LIMIT $2) counted) AS unread,
+                       ORDER BY x.seq LIMIT $2) counted) AS unread,
                     (SELECT u.display_name FROM room_members o JOIN users u ON u.id = o.user_id
                       WHERE o.room_id = r.id AND o.user_id != m.user_id LIMIT 1) AS peer_name,
                     (SELECT o.user_id FROM room_members o
