@@ -45,14 +45,14 @@ echo "open-file limit: $(ulimit -n): at most $fit sockets per process"
 if [[ $curves == *" pages "* ]]; then
   echo "== a room's page against its history and its reader's rooms (SQLite)"
   taskset -c 1 target/release/banter-scale-bench --sizes 10000,100000,1000000 --rooms 10,100,1000 --runs 30 \
-    | tee "$out/pages.txt"
+    --json "$out/pages.json" | tee "$out/pages.txt"
 fi
 if [[ $curves == *" pages-postgres "* ]]; then
   # The tests' private cluster (fsync off: it times reads, which do not wait for the disk).
   echo "== the same on PostgreSQL"
   pg=$(scripts/test-services.sh start)
   taskset -c 1 target/release/banter-scale-bench --postgres "$pg" --sizes 10000,100000,1000000 --rooms 10,100,1000 \
-    --runs 30 | tee "$out/pages-postgres.txt" || { scripts/test-services.sh stop; exit 1; }
+    --runs 30 --json "$out/pages-postgres.json" | tee "$out/pages-postgres.txt" || { scripts/test-services.sh stop; exit 1; }
   scripts/test-services.sh stop
 fi
 

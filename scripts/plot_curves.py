@@ -3,7 +3,12 @@
 
 Usage: scripts/plot_curves.py DIR
 
-Reads DIR/members-N.json and DIR/idle-N.json (`banter-load --json`) and writes beside them:
+Reads DIR/pages.json and DIR/pages-postgres.json (`banter-scale-bench --json`),
+DIR/members-N.json and DIR/idle-N.json (`banter-load --json`) and writes beside them:
+- history.svg: a room's page (p50, ms) against the room's history, for a reader who has read
+  nothing and one who has read everything, on SQLite and on PostgreSQL;
+- rooms.svg: the same page and the sidebar's query on its own (p50, ms) against the rooms
+  its reader is in;
 - members.svg: delivery p99 (ms) and the server's CPU per delivery (µs) against the room's
   members online;
 - idle.svg: the server's RSS per connection (KiB) and its CPU while idle (µs per connection
@@ -29,10 +34,51 @@ def runs(directory: str, prefix: str) -> list:
     return sorted(found, key=lambda run: run[0])
 
 
+def stores(directory: str) -> list:
+    """[(store's name, the figures banter-scale-bench wrote)] for each store measured."""
+    found = []
+    for name, file in (("SQLite", "pages.json"), ("PostgreSQL", "pages-postgres.json")):
+        path = os.path.join(directory, file)
+        if os.path.exists(path):
+            with open(path) as f:
+                found.append((name, json.load(f)))
+    return found
+
+
+def write(directory: str, name: str, svg: str) -> None:
+    with open(os.path.join(directory, name), "w") as f:
+        f.write(svg)
+
+
 def main() -> None:
     if len(sys.argv) != 2:
         sys.exit(__doc__)
     directory = sys.argv[1]
+    pages = stores(directory)
+    history = [
+        (f"{store}, {who} (p50 ms)", [(p["messages"], p[key], True) for p in figures["history"]])
+        for store, figures in pages
+        for who, key in (("nothing read", "unread_p50_ms"), ("all read", "read_p50_ms"))
+    ]
+    if any(points for _, points in history):
+        write(directory, "history.svg", log_chart(
+            "a room's page (latest 50 messages) vs the room's history",
+            "messages in the room (log)",
+            "ms (log)",
+            history,
+        ))
+    rooms = [
+        (f"{store}, {what} (p50 ms)", [(p["rooms"], p[key], True) for p in figures["rooms"]])
+        for store, figures in pages
+        for what, key in (("page", "page_p50_ms"), ("sidebar query", "sidebar_p50_ms"))
+    ]
+    if any(points for _, points in rooms):
+        write(directory, "rooms.svg", log_chart(
+            "a room's page and its sidebar vs the rooms its reader is in",
+            "rooms the reader is in (log)",
+            "ms (log)",
+            rooms,
+        ))
     members = runs(directory, "members")
     if members:
         p99 = [(n, max(r["p99_ms"], 0.1), r["lost"] == 0 and r["duplicated"] == 0) for n, r in members]
@@ -43,8 +89,7 @@ def main() -> None:
             "ms or µs (log)",
             [("delivery p99 (ms)", p99), ("server CPU per delivery (µs)", cpu)],
         )
-        with open(os.path.join(directory, "members.svg"), "w") as f:
-            f.write(svg)
+        write(directory, "members.svg", svg)
     idle = runs(directory, "idle")
     if idle:
         rss = [(n, r["rss_per_connection"] / 1024, True) for n, r in idle]
@@ -55,8 +100,7 @@ def main() -> None:
             "KiB or µs/s (log)",
             [("RSS per connection (KiB)", rss), ("CPU per connection (µs per second)", cpu)],
         )
-        with open(os.path.join(directory, "idle.svg"), "w") as f:
-            f.write(svg)
+        write(directory, "idle.svg", svg)
 
 
 if __name__ == "__main__":

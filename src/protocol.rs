@@ -32,6 +32,9 @@ pub const RESUME_MAX: i64 = 1_000;
 /// The room every connection talks in until rooms arrive.
 pub const DEFAULT_ROOM: &str = "general";
 
+/// Close code (WebSocket's "going away") for every connection when the server shuts down:
+/// reconnect, to this node once it is back or to another.
+pub const CLOSE_SHUTTING_DOWN: u16 = 1001;
 /// Close code for a connection whose outbound queue overflowed: reconnect and resume.
 pub const CLOSE_SLOW_CONSUMER: u16 = 4001;
 /// Close code for a connection that answered no ping in time.
@@ -63,6 +66,7 @@ pub const MAX_RECEIPT_ROOM_MEMBERS: usize = 50;
 /// The reason text sent with each of Banter's own close codes.
 pub fn close_reason(code: u16) -> &'static str {
     match code {
+        CLOSE_SHUTTING_DOWN => "server shutting down",
         CLOSE_SLOW_CONSUMER => "too far behind: reconnect and resume",
         CLOSE_TIMEOUT => "no answer to pings",
         CLOSE_REMOVED => "removed from the room",

@@ -57,6 +57,9 @@ struct Cli {
     /// (`postgres://USER@HOST:PORT/postgres`); each size gets a database of its own.
     #[arg(long)]
     postgres: Option<String>,
+    /// Also write the figures to this file as JSON, for `scripts/plot_curves.py`.
+    #[arg(long)]
+    json: Option<PathBuf>,
     /// Leptos.toml, for the site the pages link to.
     #[arg(long, default_value = "Leptos.toml")]
     leptos_config: String,
@@ -103,6 +106,7 @@ async fn main() -> anyhow::Result<()> {
         "count now p50 ms",
         "count all p50 ms"
     );
+    let mut curves = Curves::default();
     for &size in &cli.sizes {
         let dir = std::env::temp_dir().join(format!("banter-scale-bench-{}-{size}", std::process::id()));
         std::fs::create_dir_all(&dir)?;
@@ -111,6 +115,14 @@ async fn main() -> anyhow::Result<()> {
         fresh.drop().await?;
         std::fs::remove_dir_all(&dir)?;
         let Measured { unread, read, bytes, counts } = measured?;
+        curves.history.push(HistoryPoint {
+            messages: size,
+            unread_p50_ms: unread.0,
+            unread_p99_ms: unread.1,
+            read_p50_ms: read.0,
+            read_p99_ms: read.1,
+            page_bytes: bytes,
+        });
         let counts = match counts {
             Some((capped, all)) => format!("{capped:>16.2} {all:>16.2}"),
             None => format!("{:>16} {:>16}", "-", "-"),
@@ -137,6 +149,13 @@ async fn main() -> anyhow::Result<()> {
         fresh.drop().await?;
         std::fs::remove_dir_all(&dir)?;
         let RoomsMeasured { page, bytes, sidebar } = measured?;
+        curves.rooms.push(RoomsPoint {
+            rooms,
+            page_p50_ms: page.0,
+            page_p99_ms: page.1,
+            page_bytes: bytes,
+            sidebar_p50_ms: sidebar,
+        });
         println!(
             "{rooms:>10} {:>12.2} {:>12.2} {:>10.1} {sidebar:>16.2}",
             page.0,
@@ -144,7 +163,38 @@ async fn main() -> anyhow::Result<()> {
             bytes as f64 / 1024.0
         );
     }
+    if let Some(path) = &cli.json {
+        std::fs::write(path, serde_json::to_vec_pretty(&curves)?)?;
+    }
     Ok(())
+}
+
+/// Everything one run measured, as `--json` writes it.
+#[derive(Default, serde::Serialize)]
+struct Curves {
+    /// A room's page against the room's history.
+    history: Vec<HistoryPoint>,
+    /// A room's page against the rooms its reader is in.
+    rooms: Vec<RoomsPoint>,
+}
+
+#[derive(serde::Serialize)]
+struct HistoryPoint {
+    messages: u64,
+    unread_p50_ms: f64,
+    unread_p99_ms: f64,
+    read_p50_ms: f64,
+    read_p99_ms: f64,
+    page_bytes: usize,
+}
+
+#[derive(serde::Serialize)]
+struct RoomsPoint {
+    rooms: u64,
+    page_p50_ms: f64,
+    page_p99_ms: f64,
+    page_bytes: usize,
+    sidebar_p50_ms: f64,
 }
 
 /// A store of its own for one measurement: a SQLite file in its directory, or a new database

@@ -26,7 +26,7 @@ pub mod state;
 pub mod storage;
 
 use std::future::Future;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -72,7 +72,7 @@ pub fn router(state: AppState) -> Router {
     let context_state = state.clone();
     let shell_options = state.leptos_options.clone();
     Router::new()
-        .route("/ws", get(ws::upgrade))
+        .route("/ws", get(ws::upgrade).layer(axum::Extension(ws::SharedState(Arc::new(state.clone())))))
         .route("/healthz", get(health::healthz))
         .route(crate::emoji::CATALOG_PATH, get(emoji_catalog::serve))
         .route("/metrics", get(health::metrics))
@@ -172,11 +172,12 @@ pub async fn serve(
     let addr = listener.local_addr()?;
     mail::digests::spawn(state.clone(), state.config.public_url(Some(addr)));
     tracing::info!("listening on http://{addr}");
-    let signal = state.shutdown.clone();
+    let (signal, hub) = (state.shutdown.clone(), state.hub.clone());
     let shutdown = async move {
         shutdown.await;
         tracing::info!("shutting down: closing connections");
         signal.send_replace(true);
+        hub.close_all(crate::protocol::CLOSE_SHUTTING_DOWN);
     };
     // One deadline for everything shutdown waits on, from the moment it starts.
     let deadline = listener::serve(listener, app, &state.config, shutdown, grace).await;

@@ -70,7 +70,8 @@ pub struct AppState {
     pub hub: Hub,
     /// One permit per open WebSocket: caps connections, and lets shutdown wait for them all.
     pub connections: Arc<Semaphore>,
-    /// Flips to `true` when the server starts shutting down; writers then send 1001.
+    /// Flips to `true` when the server starts shutting down, for the background tasks (open
+    /// sockets hear it from the hub: `Hub::close_all`).
     pub shutdown: watch::Sender<bool>,
     /// Failed sign-ins per username and address.
     pub throttle: SigninThrottle,

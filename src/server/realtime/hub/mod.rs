@@ -38,7 +38,7 @@ mod tests;
 pub use crowds::{ONLINE_LISTED, PRESENCE_COUNT_EVERY, PRESENCE_LINES_UP_TO};
 pub use outbox::{ConnId, Ending, Outbound, Outbox, QueuedBytes};
 use sockets::Socket;
-pub use sockets::{SocketCaps, TooManySockets};
+pub use sockets::{NotAdmitted, SocketCaps};
 
 /// Who a connection belongs to: a signed-in person, and the name others see.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,6 +94,8 @@ struct Members {
     /// Open sockets per account and per address, for the caps.
     sockets_per_account: HashMap<UserId, usize>,
     sockets_per_address: HashMap<IpAddr, usize>,
+    /// Set by [`Hub::close_all`] when the server shuts down: no socket is admitted after it.
+    closing: bool,
 }
 
 impl Members {

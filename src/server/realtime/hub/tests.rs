@@ -228,6 +228,29 @@ fn ending_a_session_reaches_its_sockets_joined_or_not() {
     assert!(other_device.is_ending());
 }
 
+#[test]
+fn shutting_down_ends_every_socket_and_admits_no_more() {
+    use crate::protocol::CLOSE_SHUTTING_DOWN;
+    let hub = Hub::new();
+    let (joined, _r1) = conn(1, 16);
+    let (unjoined, _r2) = conn(2, 16);
+    let (late, _r3) = conn(3, 16);
+    let here = IpAddr::from([127, 0, 0, 1]);
+    let caps = SocketCaps { per_account: 10, per_address: 10 };
+    hub.connect(UserId(7), SessionId::of("a"), here, joined.clone(), caps).expect("under the caps");
+    hub.join(RoomId(1), &person(7, "sam"), joined.clone());
+    hub.connect(UserId(8), SessionId::of("b"), here, unjoined.clone(), caps).expect("under the caps");
+
+    assert_eq!(hub.close_all(CLOSE_SHUTTING_DOWN), 2);
+    assert_eq!(joined.ending().code(), Some(CLOSE_SHUTTING_DOWN));
+    assert_eq!(unjoined.ending().code(), Some(CLOSE_SHUTTING_DOWN));
+    assert_eq!(
+        hub.connect(UserId(9), SessionId::of("c"), here, late.clone(), caps),
+        Err(NotAdmitted::ShuttingDown)
+    );
+    assert!(!late.is_ending(), "never admitted, so never told to close");
+}
+
 /// Past `PRESENCE_LINES_UP_TO` people online, arrivals and departures are not announced one
 /// by one: the room hears its count once per round of `send_counts`, however many came and
 /// went, and not at all when nothing changed. Back at or under the limit, lines return.

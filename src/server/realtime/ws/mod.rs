@@ -17,7 +17,7 @@
 use crate::ids::{UserId, Username};
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::extract::ws::Message;
@@ -39,7 +39,7 @@ use writer::Writer;
 /// Bytes the transport reads from the socket at a time, and its read buffer's first size. Small,
 /// so that idle connections (most of them) cost little memory: a client's frames are short
 /// (a message of 4,000 characters is the rare large one, read in several steps).
-pub const READ_BUFFER_BYTES: usize = 512;
+pub const READ_BUFFER_BYTES: usize = 256;
 /// Bytes the transport gathers before it writes to the socket.
 pub const WRITE_BUFFER_BYTES: usize = 8 * 1024;
 /// Most bytes written but not yet accepted by the socket; past this the writer waits.
@@ -53,12 +53,19 @@ const CLOSE_GRACE: Duration = Duration::from_secs(2);
 /// keeps room for every value it captured, even once moved on, at every level of `async`
 /// nesting; a box passed down is eight bytes at each level instead of the whole state.
 pub struct Connection {
-    pub state: AppState,
+    pub state: Arc<AppState>,
     pub peer: SocketAddr,
     pub caller: Caller,
     /// Counted against the connection cap until the connection ends.
     _permit: tokio::sync::OwnedSemaphorePermit,
 }
+
+/// The one copy of the server's state that every connection shares. `AppState` is a bundle of
+/// handles (over a kilobyte of them: the store, the hub, the config, the mailer, …); axum hands
+/// each request a copy of its own, which a connection would keep for its whole life. The router
+/// gives `/ws` this one instead (`server::router`): eight bytes per connection.
+#[derive(Clone)]
+pub struct SharedState(pub Arc<AppState>);
 
 /// Who a connection speaks for, decided once at the upgrade.
 pub struct Caller {
@@ -103,7 +110,7 @@ where
             ending: outbox.ending(),
             bytes: outbox.bytes(),
             session_ends: tokio::time::Instant::now() + session_left,
-            shutdown: state.shutdown.subscribe(),
+            hello_by: tokio::time::Instant::now() + state.config.hello_timeout(),
             ping_interval: state.config.ping_interval(),
             heard: heard.clone(),
         };
@@ -133,15 +140,25 @@ where
     tracing::info!(conn = id, peer = %connection.peer, reason, "disconnected");
 }
 
-/// When the connection last heard from its peer, for the ping timeout.
+/// What the reader has heard from its peer, for the writer's one timer: when it last heard
+/// anything (the ping timeout), and whether it has joined a room (the hello deadline).
 struct Heard {
     start: Instant,
     millis: AtomicU64,
+    joined: AtomicBool,
 }
 
 impl Heard {
     fn new() -> Self {
-        Self { start: Instant::now(), millis: AtomicU64::new(0) }
+        Self { start: Instant::now(), millis: AtomicU64::new(0), joined: AtomicBool::new(false) }
+    }
+
+    fn joined(&self) {
+        self.joined.store(true, Ordering::Relaxed);
+    }
+
+    fn has_joined(&self) -> bool {
+        self.joined.load(Ordering::Relaxed)
     }
 
     fn now(&self) {

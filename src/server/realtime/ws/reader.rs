@@ -34,8 +34,6 @@ pub(super) enum ReaderEnd {
     PeerClosed,
     TooLarge,
     Failed,
-    /// No `hello` within the configured time.
-    NoHello,
     /// Joins faster than the person's allowance: a reconnect loop.
     TooManyJoins,
 }
@@ -43,9 +41,6 @@ pub(super) enum ReaderEnd {
 pub(super) fn reader_close(end: ReaderEnd) -> Option<(u16, &'static str)> {
     match end {
         ReaderEnd::TooLarge => Some((1009, "frame too large")),
-        ReaderEnd::NoHello => {
-            Some((protocol::CLOSE_NO_HELLO, protocol::close_reason(protocol::CLOSE_NO_HELLO)))
-        }
         ReaderEnd::TooManyJoins => {
             Some((protocol::CLOSE_TOO_MANY, protocol::close_reason(protocol::CLOSE_TOO_MANY)))
         }
@@ -90,19 +85,10 @@ impl<'a> Reader<'a> {
     where
         S: Stream<Item = Result<Message, axum::Error>> + Unpin,
     {
-        let hello_by = tokio::time::Instant::now() + self.state.config.hello_timeout();
-        loop {
-            let next = if self.joined.is_some() {
-                stream.next().await
-            } else {
-                // Until it joins, a connection has a deadline: sockets that never say hello
-                // would otherwise hold a slot of the caps for ever.
-                match tokio::time::timeout_at(hello_by, stream.next()).await {
-                    Ok(next) => next,
-                    Err(_) => return ReaderEnd::NoHello,
-                }
-            };
-            let Some(message) = next else { break };
+        // Until it joins, a connection has a deadline (sockets that never say hello would
+        // otherwise hold a slot of the caps for ever): the writer's timer keeps it, which
+        // `heard.joined` stops.
+        while let Some(message) = stream.next().await {
             self.heard.now();
             match message {
                 Ok(Message::Text(text)) => {
@@ -216,6 +202,7 @@ impl<'a> Reader<'a> {
             Ok(()) => {
                 tracing::debug!(conn = %self.id, %room, "joined");
                 self.joined = Some(Joined { room_id, room, member, direct });
+                self.heard.joined();
                 if self.state.hub.user_connections(self.person.user_id) == 1 {
                     announce_person(self.state, self.person.user_id, self.person.username.clone(), true);
                 }

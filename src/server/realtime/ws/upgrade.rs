@@ -5,29 +5,34 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::Extension;
+use axum::extract::ConnectInfo;
 use axum::extract::ws::{WebSocket, WebSocketUpgrade};
-use axum::extract::{ConnectInfo, State};
 use axum::http::header::ORIGIN;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use super::{Caller, Connection, MAX_WRITE_BUFFER_BYTES, READ_BUFFER_BYTES, WRITE_BUFFER_BYTES, serve};
+use super::{
+    Caller, Connection, MAX_WRITE_BUFFER_BYTES, READ_BUFFER_BYTES, SharedState, WRITE_BUFFER_BYTES, serve,
+};
 use crate::protocol::MAX_FRAME_BYTES;
 use crate::server::accounts::auth::{self, NoSession, SignedIn};
 use crate::server::limits::shared_limits::{Allowance, SharedLimits};
-use crate::server::realtime::hub::{Hub, Outbox, Person, SocketCaps};
+use crate::server::realtime::hub::{Hub, NotAdmitted, Outbox, Person, SocketCaps};
 use crate::server::realtime::outbound_queue::{self, MIN_QUEUE_BYTES, MIN_QUEUE_FRAMES, QueueReceiver};
-use crate::server::state::AppState;
 
 /// `GET /ws`: check where the request comes from and who sends it, admit (connection cap),
 /// configure the transport, upgrade.
+///
+/// The state comes shared ([`super::SharedState`]), not as axum's per-request copy: every
+/// connection keeps it for its whole life, and a copy of `AppState` is over a kilobyte.
 ///
 /// Both checks happen before the upgrade, as plain HTTP answers a browser can see: 403 for a
 /// page of another site (cross-site WebSocket hijacking: the browser would send our cookie
 /// along), 401 without a live session (`{"code","message"}`, as every API error).
 pub async fn upgrade(
     ws: WebSocketUpgrade,
-    State(state): State<AppState>,
+    Extension(SharedState(state)): Extension<SharedState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     signed_in: Result<SignedIn, NoSession>,
     headers: HeaderMap,
@@ -52,10 +57,16 @@ pub async fn upgrade(
         per_account: state.config.max_sockets_per_account,
         per_address: state.config.max_sockets_per_address,
     };
-    if let Err(error) = state.hub.connect(user.id, session.id, peer.ip(), outbox.clone(), caps) {
-        tracing::warn!(%peer, user = %user.id, %error, "refusing WebSocket");
-        let message = format!("{error}; close one before opening another");
-        return (StatusCode::TOO_MANY_REQUESTS, message).into_response();
+    match state.hub.connect(user.id, session.id, peer.ip(), outbox.clone(), caps) {
+        Ok(()) => {}
+        Err(NotAdmitted::ShuttingDown) => {
+            return (StatusCode::SERVICE_UNAVAILABLE, "the server is shutting down").into_response();
+        }
+        Err(error) => {
+            tracing::warn!(%peer, user = %user.id, %error, "refusing WebSocket");
+            let message = format!("{error}; close one before opening another");
+            return (StatusCode::TOO_MANY_REQUESTS, message).into_response();
+        }
     }
     let mut admitted = Admitted { hub: state.hub.clone(), outbox, rx: Some(rx), shared: None };
     // With several nodes, the caps hold over all of them too.

@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes};
 use futures::{Sink, SinkExt};
-use tokio::sync::watch;
 
 use super::{CLOSE_GRACE, Heard, WRITE_TIMEOUT};
 use crate::protocol;
@@ -24,7 +23,8 @@ pub(super) struct Writer {
     pub(super) ending: Arc<Ending>,
     pub(super) bytes: Arc<QueuedBytes>,
     pub(super) session_ends: tokio::time::Instant,
-    pub(super) shutdown: watch::Receiver<bool>,
+    /// Until it has joined a room, the connection ends at this time (`--hello-timeout`).
+    pub(super) hello_by: tokio::time::Instant,
     pub(super) ping_interval: Duration,
     pub(super) heard: Arc<Heard>,
 }
@@ -35,8 +35,8 @@ impl Writer {
     ///
     /// Not an `async fn`, and no `self` taken apart: an `async fn`'s future keeps its
     /// arguments for its whole life *and* the copies its body makes of them, so this future
-    /// uses the captured values in place. One timer serves both the pings and the session's
-    /// end. Every idle connection holds this future, so each byte here is 10,000 at 10,000
+    /// uses the captured values in place. One timer serves the pings, the session's end and
+    /// the hello deadline. Every idle connection holds this future, so each byte here is 10,000 at 10,000
     /// connections (docs/benchmarks.md, "Idle connections").
     #[expect(clippy::manual_async_fn, reason = "an async fn would keep its arguments twice (see above)")]
     pub(super) fn run<S>(mut self, mut sink: S) -> impl Future<Output = ()>
@@ -50,10 +50,8 @@ impl Writer {
             // register and unregister a waiter (a lock each) for every frame this connection
             // writes, and that showed up in the fan-out profile.
             let ended = self.ending.wait();
-            let shutdown = &mut self.shutdown;
-            let shutting_down = async move { shutdown.wait_for(|down| *down).await.is_ok() };
-            let wake = tokio::time::sleep_until(next_ping.min(self.session_ends));
-            tokio::pin!(ended, shutting_down, wake);
+            let wake = tokio::time::sleep_until(self.next_wake(next_ping));
+            tokio::pin!(ended, wake);
             let close = loop {
                 tokio::select! {
                     biased;
@@ -63,6 +61,11 @@ impl Writer {
                         if now >= self.session_ends {
                             tracing::info!(conn = self.id, "session expired; closing");
                             break Some((protocol::CLOSE_SIGNED_OUT, "session expired"));
+                        }
+                        if now >= self.hello_by && !self.heard.has_joined() {
+                            tracing::info!(conn = self.id, "no hello in time; closing");
+                            let code = protocol::CLOSE_NO_HELLO;
+                            break Some((code, protocol::close_reason(code)));
                         }
                         if now >= next_ping {
                             if self.heard.silent_for() > self.ping_interval * 2 {
@@ -74,9 +77,8 @@ impl Writer {
                             }
                             next_ping = now + self.ping_interval;
                         }
-                        wake.as_mut().reset(next_ping.min(self.session_ends));
+                        wake.as_mut().reset(self.next_wake(next_ping));
                     }
-                    _ = &mut shutting_down => break Some((1001, "server shutting down")),
                     received = self.rx.recv_many(&mut batch, BATCH_FRAMES) => {
                         if received == 0 {
                             break None;
@@ -110,6 +112,13 @@ impl Writer {
                 let _peer_gone = Box::pin(tokio::time::timeout(CLOSE_GRACE, close)).await;
             }
         }
+    }
+
+    /// When the timer next has something to check: a ping, the session's end, or (until the
+    /// connection joins) its hello deadline.
+    fn next_wake(&self, next_ping: tokio::time::Instant) -> tokio::time::Instant {
+        let wake = next_ping.min(self.session_ends);
+        if self.heard.has_joined() { wake } else { wake.min(self.hello_by) }
     }
 }
 
