@@ -14,8 +14,10 @@ set -euo pipefail
 # what was cut first), and to 496,000 when sign-in and sign-up became the server's pages; up to 498,000 for typed ids, 499,000 for adopting messages sent before hydration (client::early_sent, +0.8 KB)
 # (RoomName, Username and Seq in the protocol's types: serde's and the signals' code for each
 # new type, +1.9 KB; the same build has been seen 580 B apart in brotli from run to run, hence
-# the margin).
-BUNDLE_BUDGET_BYTES=499000
+# the margin). Up to 501,000 for that spread alone: the same client code came to 498,282 and
+# 499,954 B served when three lines added to src/protocol.rs (server-side close reasons) moved
+# the line numbers of its panic locations, and nothing else in the wasm changed.
+BUNDLE_BUDGET_BYTES=501000
 
 pkg="${1:-target/site/pkg}"
 shopt -s nullglob
