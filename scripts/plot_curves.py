@@ -50,35 +50,30 @@ def write(directory: str, name: str, svg: str) -> None:
         f.write(svg)
 
 
+def page_chart(directory: str, pages: list, name: str, curve: str, size: str, lines: tuple,
+               title: str, x_label: str) -> None:
+    """One line per store and per (label, figure) of `lines`, against `size`, from each store's
+    `curve` (banter-scale-bench's JSON); written to `name` when there is anything to draw."""
+    series = [
+        (f"{store}, {label} (p50 ms)", [(p[size], p[key], True) for p in figures[curve]])
+        for store, figures in pages
+        for label, key in lines
+    ]
+    if any(points for _, points in series):
+        write(directory, name, log_chart(title, x_label, "ms (log)", series))
+
+
 def main() -> None:
     if len(sys.argv) != 2:
         sys.exit(__doc__)
     directory = sys.argv[1]
     pages = stores(directory)
-    history = [
-        (f"{store}, {who} (p50 ms)", [(p["messages"], p[key], True) for p in figures["history"]])
-        for store, figures in pages
-        for who, key in (("nothing read", "unread_p50_ms"), ("all read", "read_p50_ms"))
-    ]
-    if any(points for _, points in history):
-        write(directory, "history.svg", log_chart(
-            "a room's page (latest 50 messages) vs the room's history",
-            "messages in the room (log)",
-            "ms (log)",
-            history,
-        ))
-    rooms = [
-        (f"{store}, {what} (p50 ms)", [(p["rooms"], p[key], True) for p in figures["rooms"]])
-        for store, figures in pages
-        for what, key in (("page", "page_p50_ms"), ("sidebar query", "sidebar_p50_ms"))
-    ]
-    if any(points for _, points in rooms):
-        write(directory, "rooms.svg", log_chart(
-            "a room's page and its sidebar vs the rooms its reader is in",
-            "rooms the reader is in (log)",
-            "ms (log)",
-            rooms,
-        ))
+    page_chart(directory, pages, "history.svg", "history", "messages",
+               (("nothing read", "unread_p50_ms"), ("all read", "read_p50_ms")),
+               "a room's page (latest 50 messages) vs the room's history", "messages in the room (log)")
+    page_chart(directory, pages, "rooms.svg", "rooms", "rooms",
+               (("page", "page_p50_ms"), ("sidebar query", "sidebar_p50_ms")),
+               "a room's page and its sidebar vs the rooms its reader is in", "rooms the reader is in (log)")
     members = runs(directory, "members")
     if members:
         p99 = [(n, max(r["p99_ms"], 0.1), r["lost"] == 0 and r["duplicated"] == 0) for n, r in members]
