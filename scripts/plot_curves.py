@@ -78,25 +78,18 @@ def main() -> None:
     if members:
         p99 = [(n, max(r["p99_ms"], 0.1), r["lost"] == 0 and r["duplicated"] == 0) for n, r in members]
         cpu = [(n, r["server_cpu_seconds"] * 1e6 / max(r["delivered"], 1), True) for n, r in members]
-        svg = log_chart(
-            "fan-out vs members online in one room (20 messages/s)",
-            "members online (log)",
-            "ms or µs (log)",
-            [("delivery p99 (ms)", p99), ("server CPU per delivery (µs)", cpu)],
-        )
-        write(directory, "members.svg", svg)
+        write(directory, "members.svg", log_chart(
+            "fan-out vs members online in one room (20 messages/s)", "members online (log)",
+            "ms or µs (log)", [("delivery p99 (ms)", p99), ("server CPU per delivery (µs)", cpu)],
+        ))
     idle = runs(directory, "idle")
     if idle:
         rss = [(n, r["rss_per_connection"] / 1024, True) for n, r in idle]
         cpu = [(n, max(r.get("server_cpu_seconds", 0), 1e-3) * 1e6 / max(r["seconds"], 1) / n, True) for n, r in idle]
-        svg = log_chart(
-            "idle connections on one node",
-            "connections held (log)",
-            "KiB or µs/s (log)",
-            [("RSS per connection (KiB)", rss), ("CPU per connection (µs per second)", cpu)],
-        )
-        write(directory, "idle.svg", svg)
-
+        write(directory, "idle.svg", log_chart(
+            "idle connections on one node", "connections held (log)",
+            "KiB or µs/s (log)", [("RSS per connection (KiB)", rss), ("CPU per connection (µs per second)", cpu)],
+        ))
 
 if __name__ == "__main__":
     main()

@@ -16,6 +16,16 @@ def _label(x: float) -> str:
     return f"{x:g}"
 
 
+def _ticks(lo: float, hi: float) -> list:
+    """1 and 3 times each power of ten between 10**lo and 10**hi: a log axis's gridlines."""
+    return [
+        m * 10**exp
+        for exp in range(math.floor(lo), math.ceil(hi) + 1)
+        for m in (1, 3)
+        if lo <= math.log10(m * 10**exp) <= hi
+    ]
+
+
 def log_chart(title: str, x_label: str, y_label: str, series: list, line=None) -> str:
     """`series`: [(name, [(x, y, ok), ...])]; a point not `ok` is drawn red. `line`: an optional
     (y, label) drawn across as a dashed red line (an objective)."""
@@ -42,18 +52,12 @@ def log_chart(title: str, x_label: str, y_label: str, series: list, line=None) -
         f'<text x="16" y="{(height - bottom + top) / 2}" text-anchor="middle" '
         f'transform="rotate(-90 16 {(height - bottom + top) / 2})">{y_label}</text>',
     ]
-    for exp in range(math.floor(y_lo), math.ceil(y_hi) + 1):
-        for mantissa in (1, 3):
-            y = mantissa * 10**exp
-            if y_lo <= math.log10(y) <= y_hi:
-                out.append(f'<line x1="{left - 4}" y1="{sy(y):.1f}" x2="{width - right}" y2="{sy(y):.1f}" stroke="#ddd"/>')
-                out.append(f'<text x="{left - 6}" y="{sy(y) + 4:.1f}" text-anchor="end">{_label(y)}</text>')
-    for exp in range(math.floor(x_lo), math.ceil(x_hi) + 1):
-        for mantissa in (1, 3):
-            x = mantissa * 10**exp
-            if x_lo <= math.log10(x) <= x_hi:
-                out.append(f'<line x1="{sx(x):.1f}" y1="{top}" x2="{sx(x):.1f}" y2="{height - bottom + 4}" stroke="#eee"/>')
-                out.append(f'<text x="{sx(x):.1f}" y="{height - bottom + 16}" text-anchor="middle">{_label(x)}</text>')
+    for y in _ticks(y_lo, y_hi):
+        out.append(f'<line x1="{left - 4}" y1="{sy(y):.1f}" x2="{width - right}" y2="{sy(y):.1f}" stroke="#ddd"/>')
+        out.append(f'<text x="{left - 6}" y="{sy(y) + 4:.1f}" text-anchor="end">{_label(y)}</text>')
+    for x in _ticks(x_lo, x_hi):
+        out.append(f'<line x1="{sx(x):.1f}" y1="{top}" x2="{sx(x):.1f}" y2="{height - bottom + 4}" stroke="#eee"/>')
+        out.append(f'<text x="{sx(x):.1f}" y="{height - bottom + 16}" text-anchor="middle">{_label(x)}</text>')
     if line:
         y, label = line
         out.append(
