@@ -103,14 +103,15 @@ where
         let id = outbox.id;
         tracing::info!(conn = %id, peer = %connection.peer, user = %caller.person.user_id, "connected");
         let heard = Arc::new(Heard::new());
+        let now = tokio::time::Instant::now();
         let session_left = Duration::from_millis(u64::try_from(caller.expires_at - now_ms()).unwrap_or(0));
         let writer = Writer {
             id,
             rx,
             ending: outbox.ending(),
             bytes: outbox.bytes(),
-            session_ends: tokio::time::Instant::now() + session_left,
-            hello_by: tokio::time::Instant::now() + state.config.hello_timeout(),
+            session_ends: now + session_left,
+            hello_by: now + state.config.hello_timeout(),
             ping_interval: state.config.ping_interval(),
             heard: heard.clone(),
         };

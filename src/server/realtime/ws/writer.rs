@@ -36,8 +36,8 @@ impl Writer {
     /// Not an `async fn`, and no `self` taken apart: an `async fn`'s future keeps its
     /// arguments for its whole life *and* the copies its body makes of them, so this future
     /// uses the captured values in place. One timer serves the pings, the session's end and
-    /// the hello deadline. Every idle connection holds this future, so each byte here is 10,000 at 10,000
-    /// connections (docs/benchmarks.md, "Idle connections").
+    /// the hello deadline. Every idle connection holds this future, so each byte here is
+    /// 10,000 at 10,000 connections (docs/benchmarks.md, "Idle connections").
     #[expect(clippy::manual_async_fn, reason = "an async fn would keep its arguments twice (see above)")]
     pub(super) fn run<S>(mut self, mut sink: S) -> impl Future<Output = ()>
     where
