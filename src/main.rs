@@ -8,27 +8,9 @@ use banter::server::config::Task;
 use banter::server::operators::backup;
 use banter::server::{self, Config};
 
-/// Blocks at least this big come straight from the kernel and go straight back when freed.
-const MMAP_THRESHOLD_BYTES: i32 = 1 << 20;
-
-/// glibc raises its mmap threshold to the size of any large block freed, after which blocks
-/// that size are kept in a per-thread heap instead of returned. Every sign-in hashes with a
-/// 19 MiB work area (argon2id), so without a fixed threshold each one left ~19 MiB resident.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn return_large_blocks_to_the_kernel() {
-    // SAFETY: mallopt only tunes the allocator; it takes the allocator's own lock.
-    let set = unsafe { libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES) };
-    if set != 1 {
-        tracing::warn!("cannot set the allocator's mmap threshold");
-    }
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn return_large_blocks_to_the_kernel() {}
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    return_large_blocks_to_the_kernel();
+    server::edge::allocator::set_up();
     let config = Config::parse();
     let logs = tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_new(&config.log).context("invalid --log filter")?);
