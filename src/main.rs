@@ -57,5 +57,6 @@ async fn main() -> anyhow::Result<()> {
 
     let listener =
         tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+    server::edge::allocator::spawn_trimmer();
     server::run(config, options, listener, server::shutdown_signal()).await
 }

@@ -33,13 +33,15 @@ pub const TRIM_FREE_BYTES: usize = 1 << 20;
 /// Bytes taken or freed since the last look, below which the heaps count as unmoved.
 pub const TRIM_MOVED_BYTES: usize = 256 << 10;
 
-/// Set the allocator up for this process and, on a runtime, start giving free pages back. Call
-/// once, first thing in `main`.
+/// Set the allocator up for this process. Call once, first thing in `main`.
 pub fn set_up() {
     return_large_blocks_to_the_kernel();
-    if tokio::runtime::Handle::try_current().is_ok() {
-        tokio::spawn(trim_now_and_then());
-    }
+}
+
+/// Give free pages back for as long as the process serves. Call once, on the runtime, when the
+/// binary starts serving (an operator's task ends too soon to need it).
+pub fn spawn_trimmer() {
+    tokio::spawn(trim_now_and_then());
 }
 
 async fn trim_now_and_then() {
