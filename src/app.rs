@@ -7,16 +7,11 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
 use crate::components::chat_page::ChatPage;
-use crate::components::profile_page::ProfilePage;
-use crate::components::rooms_page::RoomsPage;
-use crate::components::saved_page::SavedPage;
-use crate::components::search_page::SearchPage;
 use crate::components::server_only::{
     BlockedPage, CodePage, DeleteAccountPage, EmailPage, ExportPage, ForgotPasswordPage, IntegrationsPage,
-    ModerationPage, ReportPage, ReportsPage, ResetPasswordPage, SecurityPage, SignInPage, SignUpPage,
-    UnsubscribePage,
+    ModerationPage, ProfilePage, ReportPage, ReportsPage, ResetPasswordPage, RoomsPage, SavedPage,
+    SearchPage, SecurityPage, SignInPage, SignUpPage, ThreadsPage, UnsubscribePage,
 };
-use crate::components::threads_page::ThreadsPage;
 
 /// Whether the page being rendered hydrates: every page but those the server renders alone.
 fn hydrated() -> bool {

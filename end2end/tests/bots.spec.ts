@@ -1,11 +1,11 @@
 import { test, expect, request as http } from '@playwright/test';
-import { createPrivateRoom, delivered, joinAs, username, visit } from './helpers';
+import { createPrivateRoom, delivered, joinAs, username } from './helpers';
 
 test('a person makes a bot on their profile, copies its token, and what a script posts with it appears live in two browsers', async ({ browser, baseURL }) => {
   const alice = await joinAs(browser, 'alice');
   const bob = await joinAs(browser, 'bob');
 
-  await visit(alice.page, '/profile');
+  await alice.page.goto('/profile');
   const botName = username('ci-bot');
   await alice.page.locator('#bot-username').fill(botName);
   await alice.page.locator('#bot-name').fill('Builds');
@@ -46,7 +46,7 @@ test('a person makes a bot on their profile, copies its token, and what a script
   }
 
   // Revoked on the profile: the token stops working at once.
-  await visit(alice.page, '/profile');
+  await alice.page.goto('/profile');
   await alice.page.getByRole('button', { name: `Revoke the token of ${botName}` }).click();
   await expect(alice.page.locator('#bot-list li').filter({ hasText: botName })).toContainText('no token');
   expect((await script.get('/api/v1/rooms')).status()).toBe(401);

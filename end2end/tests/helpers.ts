@@ -118,7 +118,7 @@ export async function postMessages(request: APIRequestContext, tag: string, coun
 /** Make a private room named `prefix` and a random tail on /rooms, and wait until the page is
  * live in it: its path (`/r/…`). */
 export async function createPrivateRoom(page: Page, prefix: string): Promise<string> {
-  await visit(page, '/rooms');
+  await page.goto('/rooms');
   await page.locator('#room-name').fill(`${prefix}-${Date.now().toString(36)}`);
   await page.locator('#room-private').check();
   await page.getByRole('button', { name: 'Create', exact: true }).click();
@@ -127,7 +127,7 @@ export async function createPrivateRoom(page: Page, prefix: string): Promise<str
 }
 
 export async function openConversation(a: Page, b: Page, bName: string): Promise<string> {
-  await visit(a, '/rooms');
+  await a.goto('/rooms');
   await a.locator('#direct-username').fill(bName);
   await a.getByRole('button', { name: 'Open conversation' }).click();
   await expect(a.locator('#connection-status')).toHaveText('connected');

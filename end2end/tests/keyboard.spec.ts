@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { delivered, joinAs, PASSWORD, send, unique, signUp, username, visit } from './helpers';
+import { delivered, joinAs, PASSWORD, send, unique, signUp, username } from './helpers';
 
 test.describe('on a touch screen with a keyboard (nothing focused on arrival)', () => {
   test.use({ hasTouch: true, isMobile: true, viewport: { width: 768, height: 1024 } });
@@ -31,6 +31,15 @@ test.describe('on a phone', () => {
     await page.keyboard.press('Escape');
     await expect(drawer).toBeHidden();
     await expect(toggle).toBeFocused();
+    // The same on a page the server renders alone, without the bundle.
+    await page.goto('/saved');
+    await toggle.focus();
+    await page.keyboard.press('Enter');
+    await expect(drawer).toBeVisible();
+    await drawer.locator('a[data-room="general"]').focus();
+    await page.keyboard.press('Escape');
+    await expect(drawer).toBeHidden();
+    await expect(toggle).toBeFocused();
   });
 });
 
@@ -55,7 +64,6 @@ test('a keyboard-only journey: sign up, send, switch rooms, always knowing where
 
   // Make a second room, then move between rooms from the sidebar with the keyboard.
   await page.goto('/rooms');
-  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
   const room = `kbd-${Date.now().toString(36)}`;
   await page.locator('#room-name').focus();
   await page.keyboard.type(room);
@@ -92,7 +100,7 @@ test.describe('at 320 px', () => {
 test('the arrow keys move through the messages, and a focused message shows its date and time', async ({ browser }) => {
   const { context, page } = await joinAs(browser, 'reader');
   // A room of its own: in #general other tests' messages can land between these two.
-  await visit(page, '/rooms');
+  await page.goto('/rooms');
   await page.locator('#room-name').fill(`keys-${Date.now().toString(36)}`);
   await page.getByRole('button', { name: 'Create', exact: true }).click();
   await expect(page.locator('#connection-status')).toHaveText('connected');

@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { joinAs, send, signUp, username, visit } from './helpers';
+import { joinAs, send, signUp, username } from './helpers';
 
 test('a message in another room raises a notification and the title count; clicking it opens the room', async ({ browser }) => {
   const alice = await joinAs(browser, 'alice');
@@ -26,7 +26,7 @@ test('a message in another room raises a notification and the title count; click
   await expect(page).toHaveTitle('#general · Banter');
 
   // Alice writes to Bob in their conversation; Bob is looking at #general.
-  await visit(alice.page, '/rooms');
+  await alice.page.goto('/rooms');
   await alice.page.locator('#direct-username').fill(bob);
   await alice.page.getByRole('button', { name: 'Open conversation' }).click();
   await expect(alice.page.locator('#connection-status')).toHaveText('connected');

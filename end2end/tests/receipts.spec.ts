@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { delivered, joinAs, openConversation, send, unique, visit } from './helpers';
+import { delivered, joinAs, openConversation, send, unique } from './helpers';
 
 test('“Seen by” appears under a message when the other person reads it, and not once they turn receipts off', async ({ browser }) => {
   const alice = await joinAs(browser, 'alice');
@@ -23,7 +23,7 @@ test('“Seen by” appears under a message when the other person reads it, and 
 
   // Bob turns receipts off on his profile: his reading tells alice nothing more, and he sees
   // none of hers.
-  await visit(bob.page, '/profile');
+  await bob.page.goto('/profile');
   const box = bob.page.locator('#read-receipts');
   await expect(box).toBeChecked();
   await box.uncheck();

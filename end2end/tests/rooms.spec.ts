@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { joinAs, send, unique, visit } from './helpers';
+import { joinAs, send, unique } from './helpers';
 
 test('two people message each other directly; a third cannot see it; unread counts follow', async ({ browser }) => {
   const ann = await joinAs(browser, 'ann');
@@ -73,7 +73,7 @@ test('a private room: created, invite-only, hidden from others', async ({ browse
   const guest = await joinAs(browser, 'guest');
   const name = `club-${Date.now().toString(36)}`;
 
-  await visit(owner.page, '/rooms');
+  await owner.page.goto('/rooms');
   await owner.page.locator('#room-name').fill(name);
   await owner.page.locator('#room-private').check();
   await owner.page.getByRole('button', { name: 'Create', exact: true }).click();
@@ -112,7 +112,7 @@ test('a public room can be read before joining; joining is a button, then you ta
   const visitor = await joinAs(browser, 'visitor');
   const name = `open-${Date.now().toString(36)}`;
 
-  await visit(host.page, '/rooms');
+  await host.page.goto('/rooms');
   await host.page.locator('#room-name').fill(name);
   await host.page.getByRole('button', { name: 'Create', exact: true }).click();
   await expect(host.page).toHaveURL(new RegExp(`/r/${name}$`));

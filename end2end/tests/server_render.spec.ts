@@ -55,3 +55,23 @@ test('history is in the first HTML, before any script runs', async ({ browser })
   await expect(page.locator('#chat-box li.message .body').filter({ hasText: text })).toHaveCount(1);
   await context.close();
 });
+
+test("only a room's page loads the bundle: the others are the server's pages, and work as they are", async ({ browser }) => {
+  const { context, page } = await joinAs(browser, 'pages');
+  for (const path of ['/profile', '/rooms', '/search?q=anything', '/saved', '/threads']) {
+    await page.goto(path);
+    await expect(page.locator('main'), path).toBeVisible();
+    await expect(page.locator('script[type="module"]'), path).toHaveCount(0);
+  }
+  // A plain form post on one of them does what the page's own call did: saved, and said so.
+  await page.goto('/profile');
+  await page.locator('#status').fill('plain forms');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(page.getByRole('status')).toHaveText('Saved.');
+  await expect(page.locator('#status')).toHaveValue('plain forms');
+  // A room's page is the live one.
+  await page.goto('/');
+  await expect(page.locator('script[type="module"]')).not.toHaveCount(0);
+  await expect(page.locator('#connection-status')).toHaveText('connected');
+  await context.close();
+});

@@ -95,7 +95,7 @@ test('a followed thread’s new reply is counted in the sidebar and listed under
   await expect(bob.page.locator('#thread-input')).toHaveValue(half);
   await expect(bob.page.locator('#message-input')).toHaveValue('');
   // Seen now: nothing new any more.
-  await visit(bob.page, '/threads');
+  await bob.page.goto('/threads');
   await expect(bob.page.locator('#threads-list li').filter({ hasText: question })).not.toContainText('new');
   await alice.context.close();
   await bob.context.close();

@@ -5,6 +5,7 @@ pub mod attachment_view;
 pub mod avatar;
 #[cfg(feature = "ssr")]
 pub mod blocked_page;
+#[cfg(feature = "ssr")]
 pub mod bots_section;
 pub mod chat_page;
 pub mod completions;
@@ -35,14 +36,18 @@ pub mod moderation_page;
 pub mod notify_toggle;
 #[cfg(feature = "ssr")]
 pub mod passkey_box;
+#[cfg(feature = "ssr")]
 pub mod profile_page;
 #[cfg(feature = "ssr")]
 pub mod report_pages;
 #[cfg(feature = "ssr")]
 pub mod reset_page;
 pub mod room_info;
+#[cfg(feature = "ssr")]
 pub mod rooms_page;
+#[cfg(feature = "ssr")]
 pub mod saved_page;
+#[cfg(feature = "ssr")]
 pub mod search_page;
 #[cfg(feature = "ssr")]
 pub mod second_factor_pages;
@@ -51,4 +56,5 @@ pub mod sidebar;
 #[cfg(feature = "ssr")]
 pub mod sign_in_pages;
 pub mod thread_panel;
+#[cfg(feature = "ssr")]
 pub mod threads_page;

@@ -1,7 +1,8 @@
 //! `Sidebar`: your rooms and conversations with unread counts; a drawer on phones.
 //!
 //! A `<details>` element: always shown on wide screens (CSS opens its content), a
-//! tap-to-open drawer on narrow ones, and it works without JavaScript. Links are full page loads (`rel="external"`):
+//! tap-to-open drawer on narrow ones, and it works without JavaScript (`public/drawer.js`
+//! adds Escape to close it). Links are full page loads (`rel="external"`):
 //! each room page owns its live connection.
 
 use crate::ids::{RoomName, Seq};
@@ -68,26 +69,15 @@ pub fn Sidebar(
             })
             .collect_view()
     };
-    let drawer = NodeRef::<leptos::html::Details>::new();
-    let toggle = NodeRef::<leptos::html::Summary>::new();
-    // Escape closes the open drawer and puts focus back on what opens it.
-    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
-        if ev.key() != "Escape" {
-            return;
-        }
-        if let Some(details) = drawer.get().filter(|d| d.open()) {
-            details.set_open(false);
-            if let Some(summary) = toggle.get() {
-                let _ = summary.focus();
-            }
-        }
-    };
     view! {
-        <details class="sidebar" id="sidebar" node_ref=drawer on:keydown=on_keydown>
-            <summary node_ref=toggle>
+        <details class="sidebar" id="sidebar">
+            <summary>
                 "Rooms"
                 {move || { let total = total(); (total > 0).then(|| view! { <span class="unread total">{unread_label(total)}</span> }) }}
             </summary>
+            // Escape closes the open drawer and puts focus back on its toggle: a static script,
+            // so that the pages without the bundle (search, saved, threads) have it too.
+            <script src="/drawer.js" defer></script>
             // A plain GET form: search works the same with and without JavaScript.
             <form class="sidebar-search" method="get" action="/search" role="search">
                 <input type="search" name="q" id="sidebar-search" aria-label="Search messages"
