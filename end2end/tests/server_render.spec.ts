@@ -69,6 +69,12 @@ test("only a room's page loads the bundle: the others are the server's pages, an
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   await expect(page.getByRole('status')).toHaveText('Saved.');
   await expect(page.locator('#status')).toHaveValue('plain forms');
+  // And a refusal comes back as the page again, saying why.
+  await page.goto('/rooms');
+  await page.locator('#room-name').fill('general');
+  await page.getByRole('button', { name: 'Create', exact: true }).click();
+  await expect(page).toHaveURL(/\/rooms\?error=room-name-taken$/);
+  await expect(page.getByRole('alert')).toHaveText('A room with that name exists.');
   // A room's page is the live one.
   await page.goto('/');
   await expect(page.locator('script[type="module"]')).not.toHaveCount(0);
