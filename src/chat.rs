@@ -575,30 +575,7 @@ mod tests {
     }
 
     fn msg(n: i64) -> ChatMessage {
-        let seq = Seq(n);
-        ChatMessage {
-            room: "general".into(),
-            seq,
-            client_id: format!("c{seq}"),
-            author: "a".into(),
-            username: "a".into(),
-            bot: false,
-            via: None,
-            body: format!("m{seq}"),
-            html: String::new(),
-            ts: 0,
-            attachments: Vec::new(),
-            edited_at: None,
-            deleted: false,
-            reactions: Vec::new(),
-            mentions: Vec::new(),
-            reply_to: None,
-            pinned: false,
-            thread_root: None,
-            also_in_room: false,
-            thread: None,
-            preview: None,
-        }
+        ChatMessage::sample(n, "a", &format!("m{n}"))
     }
 
     fn seqs(timeline: &Timeline) -> Vec<i64> {

@@ -83,27 +83,9 @@ mod tests {
 
     fn msg(seq: i64, username: &str, ts: i64) -> Line {
         Line::Message(ChatMessage {
-            room: "general".into(),
-            seq: crate::ids::Seq(seq),
-            client_id: format!("c{seq}"),
             author: username.to_uppercase(),
-            username: username.into(),
-            bot: false,
-            via: None,
-            body: format!("m{seq}"),
-            html: String::new(),
             ts,
-            attachments: Vec::new(),
-            edited_at: None,
-            deleted: false,
-            reactions: Vec::new(),
-            mentions: Vec::new(),
-            reply_to: None,
-            pinned: false,
-            thread_root: None,
-            also_in_room: false,
-            thread: None,
-            preview: None,
+            ..ChatMessage::sample(seq, username, &format!("m{seq}"))
         })
     }
 

@@ -9,6 +9,8 @@
 //!
 //! Shared by both builds:
 //! - [`protocol`]: the wire frames and every client-visible limit (`docs/protocol.md`).
+//! - [`frame_reader`]: how the browser reads a server frame (externally tagged, which keeps
+//!   serde's buffering decoder out of the bundle).
 //! - [`accounts`]: what a username, password and status may be (both sides check).
 //! - [`model`]: a stored message and a history page. [`ids`]: typed ids (`RoomId`, `UserId`,
 //!   `Seq`, `RoomName`, `Username`): a swapped pair is a compile error.
@@ -92,6 +94,7 @@ pub mod chat_state;
 pub mod commands;
 pub mod components;
 pub mod emoji;
+pub mod frame_reader;
 pub mod grouping;
 pub mod ids;
 pub mod mentions;

@@ -108,6 +108,35 @@ impl ChatMessage {
     pub fn in_timeline(&self) -> bool {
         self.thread_root.is_none() || self.also_in_room
     }
+
+    /// For tests: message `seq` of #general from `username`, reading `body` (plain text, sent
+    /// with client id `c<seq>` at the epoch), nothing else about it.
+    #[cfg(test)]
+    pub(crate) fn sample(seq: i64, username: &str, body: &str) -> Self {
+        ChatMessage {
+            room: "general".into(),
+            seq: Seq(seq),
+            client_id: format!("c{seq}"),
+            author: username.into(),
+            username: username.into(),
+            bot: false,
+            via: None,
+            body: body.into(),
+            html: String::new(),
+            ts: 0,
+            attachments: Vec::new(),
+            edited_at: None,
+            deleted: false,
+            reactions: Vec::new(),
+            mentions: Vec::new(),
+            reply_to: None,
+            pinned: false,
+            thread_root: None,
+            also_in_room: false,
+            thread: None,
+            preview: None,
+        }
+    }
 }
 
 /// Where message `seq` of `room` opens, scrolled to it: in its thread when it is a reply in

@@ -166,9 +166,12 @@ pub enum ClientFrame {
     },
 }
 
-/// A frame the server sends.
+/// A frame the server sends. The browser's build reads it as an externally tagged enum from
+/// the same wire object (`frame_reader`), which keeps serde's buffering decoder out of the
+/// bundle; everything else reads and writes it internally tagged.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", serde(tag = "type", rename_all = "snake_case"))]
+#[cfg_attr(not(feature = "ssr"), serde(rename_all = "snake_case"))]
 pub enum ServerFrame {
     /// Answer to `hello`: the connection has joined the room.
     Welcome {
@@ -246,8 +249,9 @@ pub enum ServerFrame {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         client_id: Option<String>,
     },
-    /// Answer to `ping`.
-    Pong,
+    /// Answer to `ping`. (A variant with no fields rather than a unit variant: the browser
+    /// reads `{"pong":{…}}`, which a unit variant would refuse.)
+    Pong {},
     /// A new message in another room of yours (this connection joined a different one): for
     /// unread counts. `author` is the sender's display name, `username` their account.
     Activity {
@@ -422,7 +426,7 @@ pub struct DecodeError {
 }
 
 impl DecodeError {
-    fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+    pub(crate) fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self { code, message: message.into() }
     }
 }
@@ -439,10 +443,14 @@ pub fn decode_client(text: &str) -> Result<ClientFrame, DecodeError> {
     decode(text)
 }
 
-/// Decode a server frame (the browser client, bots and tests use this).
+/// Decode a server frame (bots and tests use this; the browser has its own reader,
+/// `frame_reader::decode_server`).
+#[cfg(feature = "ssr")]
 pub fn decode_server(text: &str) -> Result<ServerFrame, DecodeError> {
     decode(text)
 }
+#[cfg(not(feature = "ssr"))]
+pub use crate::frame_reader::decode_server;
 
 fn decode<F: for<'de> Deserialize<'de>>(text: &str) -> Result<F, DecodeError> {
     // Look at the version first, so a frame from a future protocol is reported as such and
@@ -608,27 +616,8 @@ mod tests {
     #[test]
     fn server_message_is_flat() {
         let frame = ServerFrame::Message(ChatMessage {
-            room: "general".into(),
-            seq: Seq(7),
-            client_id: "abc".into(),
-            author: "alice".into(),
-            username: "alice".into(),
-            bot: false,
-            via: None,
-            body: "<b>hi</b>".into(),
-            html: String::new(),
             ts: 1_700_000_000_000,
-            attachments: Vec::new(),
-            edited_at: None,
-            deleted: false,
-            reactions: Vec::new(),
-            mentions: Vec::new(),
-            reply_to: None,
-            pinned: false,
-            thread_root: None,
-            also_in_room: false,
-            thread: None,
-            preview: None,
+            ..ChatMessage::sample(7, "alice", "<b>hi</b>")
         });
         let text = encode(&frame);
         let value: serde_json::Value = serde_json::from_str(&text).unwrap();

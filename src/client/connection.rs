@@ -377,7 +377,7 @@ fn apply(chat: ChatState, frame: ServerFrame) -> bool {
             (_, Some(_)) => chat.timeline.update(|t| t.notice(format!("Not changed: {message}"))),
             (_, None) => leptos::logging::warn!("server refused a frame: {message}"),
         },
-        ServerFrame::Pong => {}
+        ServerFrame::Pong {} => {}
         ServerFrame::Members { members, .. } => chat.members.set(members),
         ServerFrame::Topic { topic, .. } => chat.topic.set(topic),
         // A slash command was done: nothing to send; what it did, for this person only.

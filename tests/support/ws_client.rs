@@ -277,6 +277,6 @@ impl Client {
     /// the server queued for us before it has been read.
     pub async fn round_trip(&mut self) -> Vec<ServerFrame> {
         self.send(&ClientFrame::Ping).await;
-        self.until(|f| *f == ServerFrame::Pong).await.1
+        self.until(|f| *f == ServerFrame::Pong {}).await.1
     }
 }

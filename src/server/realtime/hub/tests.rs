@@ -37,9 +37,9 @@ fn broadcast_reaches_every_member_of_the_room_only() {
     frames(&mut b_rx);
     frames(&mut c_rx);
 
-    hub.broadcast(RoomId(1), Utf8Bytes::from(encode(&ServerFrame::Pong)), None);
-    assert_eq!(frames(&mut a_rx), vec![ServerFrame::Pong]);
-    assert_eq!(frames(&mut b_rx), vec![ServerFrame::Pong]);
+    hub.broadcast(RoomId(1), Utf8Bytes::from(encode(&ServerFrame::Pong {})), None);
+    assert_eq!(frames(&mut a_rx), vec![ServerFrame::Pong {}]);
+    assert_eq!(frames(&mut b_rx), vec![ServerFrame::Pong {}]);
     assert_eq!(frames(&mut c_rx), vec![]);
 }
 
@@ -104,10 +104,10 @@ fn news_from_a_room_reaches_its_members_elsewhere_only() {
         frames(rx);
     }
     assert!(hub.anyone_elsewhere(RoomId(1)));
-    let news = Utf8Bytes::from(encode(&ServerFrame::Pong));
+    let news = Utf8Bytes::from(encode(&ServerFrame::Pong {}));
     // Room 1's members are bob and ann (the author).
     hub.notify_elsewhere(RoomId(1), &[UserId(10), UserId(20)], Some(UserId(20)), &news);
-    assert_eq!(frames(&mut elsewhere_rx), vec![ServerFrame::Pong]);
+    assert_eq!(frames(&mut elsewhere_rx), vec![ServerFrame::Pong {}]);
     assert_eq!(frames(&mut in_room_rx), vec![], "already sees the room itself");
     assert_eq!(frames(&mut stranger_rx), vec![], "not a member");
     assert_eq!(frames(&mut author_rx), vec![], "the author");
@@ -136,14 +136,14 @@ fn a_full_queue_evicts_only_that_connection() {
     hub.join(RoomId(1), &person(2, "fast"), fast);
     frames(&mut fast_rx);
     for _ in 0..3 {
-        hub.broadcast(RoomId(1), Utf8Bytes::from(encode(&ServerFrame::Pong)), None);
+        hub.broadcast(RoomId(1), Utf8Bytes::from(encode(&ServerFrame::Pong {})), None);
     }
     // The slow one is gone from the room, and was told so.
     assert_eq!(hub.online(RoomId(1)), vec!["fast".to_owned()]);
     assert_eq!(futures::FutureExt::now_or_never(ending.wait()), Some(CLOSE_SLOW_CONSUMER));
     // The fast one got every frame, and heard that the slow one left.
     let got = frames(&mut fast_rx);
-    assert_eq!(got.iter().filter(|f| **f == ServerFrame::Pong).count(), 3);
+    assert_eq!(got.iter().filter(|f| **f == ServerFrame::Pong {}).count(), 3);
     let left = ServerFrame::Presence {
         event: PresenceEvent::Left,
         username: "slow".into(),
@@ -199,7 +199,7 @@ fn ending_a_room_membership_silences_only_that_person_there() {
     assert_eq!(hub.end_in_room(RoomId(1), UserId(2), CLOSE_REMOVED), 1);
     assert_eq!(removed.ending().code(), Some(CLOSE_REMOVED));
     assert!(!elsewhere.is_ending(), "their connection to another room stays");
-    hub.broadcast(RoomId(1), Utf8Bytes::from(encode(&ServerFrame::Pong)), None);
+    hub.broadcast(RoomId(1), Utf8Bytes::from(encode(&ServerFrame::Pong {})), None);
     assert_eq!(frames(&mut removed_rx), vec![], "nothing more of the room");
     assert_eq!(hub.online(RoomId(1)), vec!["w".to_owned()]);
 }

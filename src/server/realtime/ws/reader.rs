@@ -158,7 +158,7 @@ impl<'a> Reader<'a> {
             }
             ClientFrame::Typing { room } => self.on_typing(room).await,
             ClientFrame::Ping => {
-                self.state.hub.send(&self.outbox, &ServerFrame::Pong);
+                self.state.hub.send(&self.outbox, &ServerFrame::Pong {});
             }
         }
         None
