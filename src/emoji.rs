@@ -120,7 +120,7 @@ impl Catalog {
     /// Emoji whose name or shortcode matches every word of `query`: shortcodes starting with
     /// the query first, then names and shortcodes containing it.
     pub fn search(&self, query: &str, max: usize) -> Vec<&Entry> {
-        let query = query.trim().to_lowercase();
+        let query = crate::text_case::lowercase(query.trim());
         if query.is_empty() {
             return Vec::new();
         }

@@ -14,6 +14,8 @@
 //! - [`accounts`]: what a username, password and status may be (both sides check).
 //! - [`model`]: a stored message and a history page. [`ids`]: typed ids (`RoomId`, `UserId`,
 //!   `Seq`, `RoomName`, `Username`): a swapped pair is a compile error.
+//! - [`text_case`]: upper and lower case, by the browser's own in the browser (no case tables
+//!   in the wasm).
 //! - [`attachments`]: the attachment object on the wire, its typed id and kind, the limits.
 //! - [`upload_tray`]: the files being attached to the next message (progress, failure, retry).
 //! - [`chat`]: the browser's model of a room: timeline ordering, the outbox and its retries.
@@ -102,6 +104,7 @@ pub mod model;
 pub mod notifications;
 pub mod protocol;
 pub mod rooms;
+pub mod text_case;
 pub mod typing;
 pub mod upload_tray;
 

@@ -426,11 +426,9 @@ pub struct SessionSummary {
 
 /// Initials for an avatar: the first letters of the first two words of a name.
 pub fn initials(name: &str) -> String {
-    name.split_whitespace()
-        .take(2)
-        .filter_map(|word| word.chars().next())
-        .flat_map(char::to_uppercase)
-        .collect()
+    let first_letters: String =
+        name.split_whitespace().take(2).filter_map(|word| word.chars().next()).collect();
+    crate::text_case::uppercase(&first_letters)
 }
 
 /// A hue (0–359) for an avatar, stable for a username.

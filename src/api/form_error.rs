@@ -395,7 +395,7 @@ impl FormError {
 fn capitalized(text: &str) -> String {
     let mut chars = text.chars();
     match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect::<String>() + ".",
+        Some(first) => crate::text_case::uppercase(first.encode_utf8(&mut [0; 4])) + chars.as_str() + ".",
         None => String::new(),
     }
 }
