@@ -60,15 +60,7 @@ pub fn externally_tagged(text: &str) -> Result<String, DecodeError> {
 /// Read a server frame in the browser (its `ServerFrame` is externally tagged).
 #[cfg(not(feature = "ssr"))]
 pub fn decode_server(text: &str) -> Result<crate::protocol::ServerFrame, DecodeError> {
-    serde_json::from_str(&externally_tagged(text)?).map_err(|e| {
-        let message = e.to_string();
-        let code = if message.contains("unknown variant") {
-            ErrorCode::UnknownType
-        } else {
-            ErrorCode::InvalidFrame
-        };
-        DecodeError::new(code, message)
-    })
+    serde_json::from_str(&externally_tagged(text)?).map_err(crate::protocol::body_error)
 }
 
 #[cfg(test)]
@@ -121,13 +113,19 @@ mod tests {
 
     #[test]
     fn a_frame_it_cannot_read_is_classified_as_the_server_would() {
-        let code = |text: &str| externally_tagged(text).unwrap_err().code;
-        assert_eq!(code("{not json"), ErrorCode::MalformedJson);
-        assert_eq!(code("[1,2]"), ErrorCode::InvalidFrame);
-        assert_eq!(code(r#"{"type":"pong"}"#), ErrorCode::InvalidFrame);
-        assert_eq!(code(r#"{"v":2,"type":"pong"}"#), ErrorCode::UnsupportedVersion);
-        assert_eq!(code(r#"{"v":1}"#), ErrorCode::InvalidFrame);
-        assert_eq!(code(r#"{"v":1,"type":"a\"b"}"#), ErrorCode::InvalidFrame);
-        assert_eq!(code(r#"{"v":1,"type":7}"#), ErrorCode::InvalidFrame);
+        let unreadable = [
+            "{not json",
+            "[1,2]",
+            r#"{"type":"pong"}"#,
+            r#"{"v":2,"type":"pong"}"#,
+            r#"{"v":1}"#,
+            r#"{"v":1,"type":7}"#,
+        ];
+        for text in unreadable {
+            let server = crate::protocol::decode_client(text).unwrap_err().code;
+            assert_eq!(externally_tagged(text).unwrap_err().code, server, "{text}");
+        }
+        // A type that is no word cannot be a frame's.
+        assert_eq!(externally_tagged(r#"{"v":1,"type":"a\"b"}"#).unwrap_err().code, ErrorCode::InvalidFrame);
     }
 }

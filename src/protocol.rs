@@ -482,15 +482,16 @@ fn decode<F: for<'de> Deserialize<'de>>(text: &str) -> Result<F, DecodeError> {
     // The frame itself, from the checked object: `v` is just a field its variant ignores.
     // (Not through `Envelope`, whose flattening doubles the decoding code in the browser's
     // bundle for nothing: the version is already checked.)
-    serde_json::from_value::<F>(value).map_err(|e| {
-        let message = e.to_string();
-        let code = if message.contains("unknown variant") {
-            ErrorCode::UnknownType
-        } else {
-            ErrorCode::InvalidFrame
-        };
-        DecodeError::new(code, message)
-    })
+    serde_json::from_value::<F>(value).map_err(body_error)
+}
+
+/// Why a frame whose version and type were fine did not read as a frame: a `type` no frame
+/// has, or a field missing or of the wrong kind.
+pub(crate) fn body_error(error: serde_json::Error) -> DecodeError {
+    let message = error.to_string();
+    let code =
+        if message.contains("unknown variant") { ErrorCode::UnknownType } else { ErrorCode::InvalidFrame };
+    DecodeError::new(code, message)
 }
 
 /// Why a message body or name was refused.

@@ -24,22 +24,17 @@ test.describe('on a phone', () => {
     await signUp(page, username('drawer'));
     const drawer = page.locator('#sidebar nav');
     const toggle = page.locator('#sidebar summary');
-    await toggle.focus();
-    await page.keyboard.press('Enter');
-    await expect(drawer).toBeVisible();
-    await drawer.locator('a[data-room="general"]').focus();
-    await page.keyboard.press('Escape');
-    await expect(drawer).toBeHidden();
-    await expect(toggle).toBeFocused();
-    // The same on a page the server renders alone, without the bundle.
-    await page.goto('/saved');
-    await toggle.focus();
-    await page.keyboard.press('Enter');
-    await expect(drawer).toBeVisible();
-    await drawer.locator('a[data-room="general"]').focus();
-    await page.keyboard.press('Escape');
-    await expect(drawer).toBeHidden();
-    await expect(toggle).toBeFocused();
+    // A room's live page, then one the server renders alone, without the bundle.
+    for (const path of ['/', '/saved']) {
+      await page.goto(path);
+      await toggle.focus();
+      await page.keyboard.press('Enter');
+      await expect(drawer, path).toBeVisible();
+      await drawer.locator('a[data-room="general"]').focus();
+      await page.keyboard.press('Escape');
+      await expect(drawer, path).toBeHidden();
+      await expect(toggle, path).toBeFocused();
+    }
   });
 });
 
