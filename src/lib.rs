@@ -14,6 +14,7 @@
 //! - [`accounts`]: what a username, password and status may be (both sides check).
 //! - [`model`]: a stored message and a history page. [`ids`]: typed ids (`RoomId`, `UserId`,
 //!   `Seq`, `RoomName`, `Username`): a swapped pair is a compile error.
+//! - [`static_scripts`]: `public/`'s scripts, linked by a hash of their content.
 //! - [`text_case`]: upper and lower case, by the browser's own in the browser (no case tables
 //!   in the wasm).
 //! - [`attachments`]: the attachment object on the wire, its typed id and kind, the limits.
@@ -104,6 +105,7 @@ pub mod model;
 pub mod notifications;
 pub mod protocol;
 pub mod rooms;
+pub mod static_scripts;
 pub mod text_case;
 pub mod typing;
 pub mod upload_tray;

@@ -99,6 +99,17 @@ async fn hashed_bundle_names_are_cached_for_a_year_and_other_files_revalidated()
     assert_eq!(again.status, 304);
     assert!(again.body.is_empty());
 
+    // A page's static script at the address pages link it by (its content's hash) is kept for
+    // good; asked for by its bare name, or at another version, it is revalidated.
+    std::fs::write(dir.path().join("early-send.js"), "// the script").expect("script");
+    let linked = banter::static_scripts::EARLY_SEND.url();
+    let script = hashed.fetch("", &linked, "").await;
+    assert_eq!(script.status, 200);
+    assert_eq!(script.header("cache-control"), Some("public, max-age=31536000, immutable"));
+    for other in ["/early-send.js", "/early-send.js?v=00000000"] {
+        assert_eq!(hashed.fetch("", other, "").await.header("cache-control"), Some("no-cache"), "{other}");
+    }
+
     // A build without hashed names: the same URL may hold a new bundle tomorrow.
     let unhashed = TestServer::start_serving_site(dir.path(), false).await;
     let wasm = unhashed.fetch("", "/pkg/banter.Q1w2E3.wasm", ACCEPTS_BOTH).await;

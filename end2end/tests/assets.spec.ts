@@ -52,4 +52,16 @@ async function visitTwice(page: Page) {
   const second = await bundle(page);
   expect(second.map((file) => file.path)).toEqual(first.map((file) => file.path));
   for (const file of second) expect(file.transferred, file.path).toBe(0);
+  // So are the page's static scripts, linked by their content's hash (`static_scripts`).
+  const scripts = await page.evaluate(() =>
+    (performance.getEntriesByType('resource') as PerformanceResourceTiming[])
+      .map((entry) => ({ url: new URL(entry.name), transferred: entry.transferSize }))
+      .filter(({ url }) => /^\/(early-send|drawer)\.js$/.test(url.pathname))
+      .map(({ url, transferred }) => ({ path: url.pathname, version: url.searchParams.get('v'), transferred })),
+  );
+  expect(scripts.map((script) => script.path).sort()).toEqual(['/drawer.js', '/early-send.js']);
+  for (const script of scripts) {
+    expect(script.version, script.path).toMatch(/^[0-9a-f]{8}$/);
+    expect(script.transferred, script.path).toBe(0);
+  }
 }

@@ -237,7 +237,7 @@ pub fn Composer(form_client_id: String) -> impl IntoView {
             <p class="form-error" role="alert">{move || error.get()}</p>
         </form>
         // Until the wasm has taken the page over, it sends without reloading the page.
-        <script src="/early-send.js" defer></script>
+        <script src=crate::static_scripts::EARLY_SEND.url() defer></script>
     }
 }
 

@@ -35,7 +35,7 @@ fn Exports(lines: Vec<ExportLine>) -> impl IntoView {
     let follow = lines
         .iter()
         .any(ExportLine::unfinished)
-        .then(|| view! { <script src="/export-progress.js" defer></script> });
+        .then(|| view! { <script src=crate::static_scripts::EXPORT_PROGRESS.url() defer></script> });
     let rows = lines.into_iter().map(|line| view! { <Line line/> }).collect_view();
     view! {
         {follow}

@@ -21,7 +21,7 @@ pub fn PasskeyBox(origin: String, children: Children) -> impl IntoView {
         <div class="passkey-box" hidden data-passkey-origin=origin>
             {children()}
             <p class="passkey-error" role="alert" id="passkey-error"></p>
-            <script src="/passkeys.js" defer></script>
+            <script src=crate::static_scripts::PASSKEYS.url() defer></script>
         </div>
     }
 }

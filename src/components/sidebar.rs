@@ -77,7 +77,7 @@ pub fn Sidebar(
             </summary>
             // Escape closes the open drawer and puts focus back on its toggle: a static script,
             // so that the pages without the bundle (search, saved, threads) have it too.
-            <script src="/drawer.js" defer></script>
+            <script src=crate::static_scripts::DRAWER.url() defer></script>
             // A plain GET form: search works the same with and without JavaScript.
             <form class="sidebar-search" method="get" action="/search" role="search">
                 <input type="search" name="q" id="sidebar-search" aria-label="Search messages"

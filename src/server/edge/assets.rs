@@ -7,7 +7,9 @@
 //!   so no cache hands a brotli body to a browser that asked for gzip.
 //! - **Cached for a year when the name says what is inside.** With hashed file names (the
 //!   build's `hash-files`; [`hashed_names_built`]), a changed bundle is a new URL, so
-//!   `/pkg/` answers are `immutable` and a second visit downloads no wasm. Everything else
+//!   `/pkg/` answers are `immutable` and a second visit downloads no wasm. So are `public/`'s
+//!   scripts asked for at their current version (`/early-send.js?v=<hash>`,
+//!   `static_scripts`), as pages link them. Everything else
 //!   (icons, the manifest, the service worker, an unhashed debug bundle) is revalidated on
 //!   each use (`no-cache`, answered 304 when unchanged).
 //! - **Pages and server-function answers** are compressed on the fly ([`compression`]) and
@@ -91,7 +93,8 @@ pub async fn serve(State(state): State<AppState>, request: Request) -> Response 
         }
         Err(infallible) => match infallible {},
     };
-    let policy = if fingerprinted(parts.uri.path(), options) {
+    let versioned = crate::static_scripts::is_current(parts.uri.path(), parts.uri.query());
+    let policy = if versioned || fingerprinted(parts.uri.path(), options) {
         IMMUTABLE_CACHE_CONTROL
     } else {
         REVALIDATE_CACHE_CONTROL
