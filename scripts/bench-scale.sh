@@ -2,7 +2,8 @@
 # The cost curves (docs/benchmarks.md, "Cost curves"): how each cost grows with the work.
 #
 #   1. A room's page against its history (10k, 100k, 1M messages) and against its reader's
-#      rooms (10, 100, 1,000): `banter-scale-bench`, server and requests in one process on CPU 1,
+#      rooms (10, 100, 1,000), and at each history size a socket resuming 1,000 behind and a
+#      search for a common and a rare word: `banter-scale-bench`, server and requests in one process on CPU 1,
 #      on a SQLite file and then on PostgreSQL (the tests' private cluster, which
 #      scripts/test-services.sh starts and stops; `scripts/bootstrap.sh test` installs it).
 #   2. Fan-out against a room's members: #general with N people (made through the store), each

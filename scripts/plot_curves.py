@@ -9,6 +9,8 @@ DIR/members-N.json and DIR/idle-N.json (`banter-load --json`) and writes beside 
   nothing and one who has read everything, on SQLite and on PostgreSQL;
 - rooms.svg: the same page and the sidebar's query on its own (p50, ms) against the rooms
   its reader is in;
+- resume-search.svg: a socket resuming 1,000 messages behind, and a search for a word every
+  message holds and for one only the oldest holds (p50, ms), against the room's history;
 - members.svg: delivery p99 (ms) and the server's CPU per delivery (µs) against the room's
   members online;
 - idle.svg: the server's RSS per connection (KiB) and its CPU while idle (µs per connection
@@ -55,7 +57,7 @@ def page_chart(directory: str, pages: list, name: str, curve: str, size: str, li
     """One line per store and per (label, figure) of `lines`, against `size`, from each store's
     `curve` (banter-scale-bench's JSON); written to `name` when there is anything to draw."""
     series = [
-        (f"{store}, {label} (p50 ms)", [(p[size], p[key], True) for p in figures[curve]])
+        (f"{store}, {label} (p50 ms)", [(p[size], p[key], True) for p in figures[curve] if key in p])
         for store, figures in pages
         for label, key in lines
     ]
@@ -71,6 +73,10 @@ def main() -> None:
     page_chart(directory, pages, "history.svg", "history", "messages",
                (("nothing read", "unread_p50_ms"), ("all read", "read_p50_ms")),
                "a room's page (latest 50 messages) vs the room's history", "messages in the room (log)")
+    page_chart(directory, pages, "resume-search.svg", "history", "messages",
+               (("resume 1,000 behind", "resume_p50_ms"), ("search, common word", "search_common_p50_ms"),
+                ("search, rare word", "search_rare_p50_ms")),
+               "resuming 1,000 behind and searching vs the room's history", "messages in the room (log)")
     page_chart(directory, pages, "rooms.svg", "rooms", "rooms",
                (("page", "page_p50_ms"), ("sidebar query", "sidebar_p50_ms")),
                "a room's page and its sidebar vs the rooms its reader is in", "rooms the reader is in (log)")

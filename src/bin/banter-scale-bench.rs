@@ -1,5 +1,6 @@
-//! `banter-scale-bench`: how the cost of a room's page grows with the room's history, and with
-//! the rooms its reader is in (the "Cost curves" of docs/benchmarks.md).
+//! `banter-scale-bench`: how the cost of a room's page, a resume and a search grow with the
+//! room's history, and a page's with the rooms its reader is in (the "Cost curves" of
+//! docs/benchmarks.md).
 //!
 //! For each size, a fresh SQLite store is filled through the server's own insert with that
 //! many messages in `#general`, a real server is started on it (in this process, on
@@ -11,6 +12,15 @@
 //! Beside the pages, the sidebar's unread count for the reader who has read nothing is timed
 //! as a query on its own, both as the server counts now (stopping at `MAX_UNREAD_COUNTED`) and
 //! as it counted before (every unread message): the cost the cap took off every page.
+//!
+//! On the same store and server, two more costs a room's history could make grow, each seen as
+//! a client sees it:
+//! - a socket that resumes [`RESUME_MAX`] messages behind the latest (the most the server
+//!   replays rather than resyncing): from its `hello` to the last missed message, checked to
+//!   bring each of them once and in order;
+//! - `GET /search` for a word every message holds ([`COMMON_WORD`]: a full page of results to
+//!   rank among them all) and for one only the oldest message holds ([`RARE_WORD`]), each
+//!   checked to show the results it should.
 //!
 //! Then, for each number of rooms, a fresh store where one reader is in that many public rooms
 //! (beside `#general`), each holding [`MESSAGES_PER_ROOM`] messages they have not read, the
@@ -32,15 +42,21 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Instant;
 
+use banter::api::search::SEARCH_PAGE;
 use banter::ids::{Seq, UserId};
+use banter::load::client::Socket;
+use banter::protocol::{self, ClientFrame, RESUME_MAX, ResumeFrom, ServerFrame};
 use banter::rooms::RoomKind;
+use banter::server::limits::person_limits::SEARCH_BURST;
 use banter::server::messages::history::NewMessage;
 use banter::server::messages::mentions::Mentioned;
 use banter::server::rooms::membership::RoomAccess;
 use banter::server::storage::database::{BUSY_TIMEOUT, Database};
 use banter::server::{AppState, Config, Store};
 use clap::Parser;
+use futures::{SinkExt as _, StreamExt as _};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio_tungstenite::tungstenite::Message;
 
 #[derive(Parser)]
 struct Cli {
@@ -89,6 +105,13 @@ const FILL_BATCH: u64 = 2_000;
 /// Messages in each room of the rooms curve, none of them read by the reader.
 const MESSAGES_PER_ROOM: u64 = 20;
 
+/// A word in every message [`fill`] stores.
+const COMMON_WORD: &str = "nothing";
+/// A word only the first message of a room holds.
+const RARE_WORD: &str = "zebras";
+/// How the search page marks each result.
+const SEARCH_HIT: &[u8] = b"class=\"search-hit\"";
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
@@ -114,7 +137,7 @@ async fn main() -> anyhow::Result<()> {
         let measured = measure(&cli, size, &fresh.database).await;
         fresh.drop().await?;
         std::fs::remove_dir_all(&dir)?;
-        let Measured { unread, read, bytes, counts } = measured?;
+        let Measured { unread, read, bytes, counts, resume, common, rare } = measured?;
         curves.history.push(HistoryPoint {
             messages: size,
             unread_p50_ms: unread.0,
@@ -122,6 +145,12 @@ async fn main() -> anyhow::Result<()> {
             read_p50_ms: read.0,
             read_p99_ms: read.1,
             page_bytes: bytes,
+            resume_p50_ms: resume.0,
+            resume_p99_ms: resume.1,
+            search_common_p50_ms: common.0,
+            search_common_p99_ms: common.1,
+            search_rare_p50_ms: rare.0,
+            search_rare_p99_ms: rare.1,
         });
         let counts = match counts {
             Some((capped, all)) => format!("{capped:>16.2} {all:>16.2}"),
@@ -134,6 +163,29 @@ async fn main() -> anyhow::Result<()> {
             read.0,
             read.1,
             bytes as f64 / 1024.0
+        );
+    }
+    println!();
+    println!(
+        "{:>10} {:>16} {:>16} {:>16} {:>16} {:>16} {:>16}",
+        "messages",
+        "resume p50 ms",
+        "resume p99 ms",
+        "common p50 ms",
+        "common p99 ms",
+        "rare p50 ms",
+        "rare p99 ms"
+    );
+    for point in &curves.history {
+        println!(
+            "{:>10} {:>16.2} {:>16.2} {:>16.2} {:>16.2} {:>16.2} {:>16.2}",
+            point.messages,
+            point.resume_p50_ms,
+            point.resume_p99_ms,
+            point.search_common_p50_ms,
+            point.search_common_p99_ms,
+            point.search_rare_p50_ms,
+            point.search_rare_p99_ms
         );
     }
     println!();
@@ -186,6 +238,15 @@ struct HistoryPoint {
     read_p50_ms: f64,
     read_p99_ms: f64,
     page_bytes: usize,
+    /// A socket resuming `RESUME_MAX` behind, to its last missed message.
+    resume_p50_ms: f64,
+    resume_p99_ms: f64,
+    /// `GET /search` for a word every message holds (a full page of results).
+    search_common_p50_ms: f64,
+    search_common_p99_ms: f64,
+    /// The same for a word only the oldest message holds.
+    search_rare_p50_ms: f64,
+    search_rare_p99_ms: f64,
 }
 
 #[derive(serde::Serialize)]
@@ -241,6 +302,11 @@ struct Measured {
     bytes: usize,
     /// p50 of the sidebar's unread count as it is now, and as it was, in ms (SQLite only).
     counts: Option<(f64, f64)>,
+    /// (p50, p99) of a socket's resume `RESUME_MAX` behind, in ms.
+    resume: (f64, f64),
+    /// (p50, p99) of a search for [`COMMON_WORD`], then for [`RARE_WORD`], in ms.
+    common: (f64, f64),
+    rare: (f64, f64),
 }
 
 /// The sidebar's unread count for one member of one room; `LIMIT` is the cap (the uncapped
@@ -268,11 +334,22 @@ async fn measure(cli: &Cli, size: u64, database: &Database) -> anyhow::Result<Me
 
     let (unread_times, bytes) = page_times(addr, &unread, cli.runs).await?;
     let (read_times, _) = page_times(addr, &caught_up, cli.runs).await?;
+    let resume = resume_times(addr, &caught_up, seq, cli.runs).await?;
+    let mut searchers = Searchers::sign_up(addr, 2 * (cli.runs + 1)).await?;
+    let common = search_times(addr, &mut searchers, COMMON_WORD, SEARCH_PAGE, cli.runs).await?;
+    let rare = search_times(addr, &mut searchers, RARE_WORD, 1, cli.runs).await?;
     let _ = stop.send(());
     server.await??;
     store.close().await;
-    let measured =
-        Measured { unread: percentiles(unread_times), read: percentiles(read_times), bytes, counts: None };
+    let measured = Measured {
+        unread: percentiles(unread_times),
+        read: percentiles(read_times),
+        bytes,
+        counts: None,
+        resume: percentiles(resume),
+        common: percentiles(common),
+        rare: percentiles(rare),
+    };
     let Some(db) = database.sqlite_path() else { return Ok(measured) };
 
     let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display())).await?;
@@ -350,8 +427,9 @@ async fn make_members(count: usize, db: &std::path::Path, sessions: &std::path::
     Ok(())
 }
 
-/// Store `count` messages by `author` in `room` through the server's own insert, the last one
-/// mentioning `mention` if given: the room's last `seq`.
+/// Store `count` messages by `author` in `room` through the server's own insert, each holding
+/// [`COMMON_WORD`], the first also [`RARE_WORD`] and the last mentioning `mention` if given:
+/// the room's last `seq`.
 async fn fill(
     store: &Store,
     room: &RoomAccess,
@@ -371,6 +449,8 @@ async fn fill(
                 Some(person) if stored == count => vec![person.clone()],
                 _ => Vec::new(),
             };
+            let rare = if stored == 1 { RARE_WORD } else { "" };
+            let text = format!("message number {seq}, about {COMMON_WORD} much {rare}");
             let message = NewMessage {
                 room_id: room.id,
                 room: room.name.clone(),
@@ -380,9 +460,9 @@ async fn fill(
                 username: "author".into(),
                 bot: false,
                 via: None,
-                html: format!("<p>message number {seq}, about nothing much</p>"),
+                html: format!("<p>{}</p>", text.trim_end()),
                 mentions,
-                body: format!("message number {seq}, about nothing much"),
+                body: text.trim_end().to_owned(),
                 attachments: Vec::new(),
                 placement: Default::default(),
             };
@@ -403,7 +483,12 @@ async fn start(
 ) -> anyhow::Result<(SocketAddr, tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<anyhow::Result<()>>)>
 {
     let options = leptos::config::get_configuration(Some(&cli.leptos_config))?.leptos_options;
-    let state = AppState::new(options, Config::with_database(database.clone()), store.clone()).await?;
+    let mut config = Config::with_database(database.clone());
+    // One reader resumes `runs + 1` times in a row, faster than a person's joins are allowed,
+    // and the searches need more readers than one address may make by default.
+    config.hello_burst = u32::try_from(cli.runs + 1)?.max(config.hello_burst);
+    config.signups_per_hour = u32::try_from(cli.runs + 10)?.max(config.signups_per_hour);
+    let state = AppState::new(options, config, store.clone()).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -426,17 +511,120 @@ async fn page_times(addr: SocketAddr, cookie: &str, runs: usize) -> anyhow::Resu
     Ok((times, bytes))
 }
 
+/// `runs` resumes (after one untimed) of a socket that last held `latest - RESUME_MAX` in
+/// `#general`: each one's time in ms from its `hello` to the last message it missed. Each must
+/// bring every missed message once, in order, and no resync.
+async fn resume_times(addr: SocketAddr, cookie: &str, latest: Seq, runs: usize) -> anyhow::Result<Vec<f64>> {
+    let after = Seq(latest.0 - RESUME_MAX);
+    let hello = protocol::encode(&ClientFrame::Hello {
+        room: protocol::DEFAULT_ROOM.into(),
+        after: Some(ResumeFrom::Seq(after)),
+    });
+    let mut times = Vec::with_capacity(runs);
+    for run in 0..=runs {
+        let mut ws = banter::load::client::connect(addr, None, cookie).await?;
+        let started = Instant::now();
+        ws.send(Message::text(hello.clone())).await?;
+        replayed(&mut ws, after, latest).await?;
+        if run > 0 {
+            times.push(started.elapsed().as_secs_f64() * 1000.0);
+        }
+        ws.close(None).await?;
+    }
+    Ok(times)
+}
+
+/// Read `ws` until it has brought every message after `after` up to `latest`, once each and in
+/// order.
+async fn replayed(ws: &mut Socket, after: Seq, latest: Seq) -> anyhow::Result<()> {
+    let mut due = after.0 + 1;
+    while due <= latest.0 {
+        let message = ws.next().await.ok_or_else(|| anyhow::anyhow!("closed at {due} of {latest}"))??;
+        let Message::Text(text) = message else { continue };
+        match protocol::decode_server(text.as_str()).map_err(|e| anyhow::anyhow!("{e}"))? {
+            ServerFrame::Messages { messages, resync, .. } => {
+                anyhow::ensure!(!resync, "a resync instead of a resume");
+                for message in messages {
+                    anyhow::ensure!(message.seq.0 == due, "{} arrived where {due} was due", message.seq);
+                    due += 1;
+                }
+            }
+            ServerFrame::Message(message) => {
+                anyhow::ensure!(message.seq.0 == due, "{} arrived where {due} was due", message.seq);
+                due += 1;
+            }
+            ServerFrame::Error { .. } => anyhow::bail!("refused: {}", text.as_str()),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Readers of `#general` to search as: a person may run [`SEARCH_BURST`] searches at once
+/// (then one a second), so each reader runs at most that many.
+struct Searchers {
+    cookies: Vec<String>,
+    searched: usize,
+}
+
+impl Searchers {
+    /// Enough new readers for `searches` searches.
+    async fn sign_up(addr: SocketAddr, searches: usize) -> anyhow::Result<Self> {
+        let mut cookies = Vec::new();
+        for n in 0..searches.div_ceil(SEARCH_BURST as usize) {
+            cookies.push(banter::load::client::sign_up(addr, &format!("searcher-{n}")).await?);
+        }
+        Ok(Self { cookies, searched: 0 })
+    }
+
+    /// The cookie of a reader who may search once more.
+    fn next(&mut self) -> anyhow::Result<&str> {
+        let reader = self.searched / SEARCH_BURST as usize;
+        self.searched += 1;
+        self.cookies.get(reader).map(String::as_str).ok_or_else(|| anyhow::anyhow!("no searcher left"))
+    }
+}
+
+/// `runs` searches for `word` (after one untimed), each one's time in ms. Each page must list
+/// `hits` results.
+async fn search_times(
+    addr: SocketAddr,
+    searchers: &mut Searchers,
+    word: &str,
+    hits: usize,
+    runs: usize,
+) -> anyhow::Result<Vec<f64>> {
+    let path = format!("/search?q={word}");
+    let mut times = Vec::with_capacity(runs);
+    for run in 0..=runs {
+        let cookie = searchers.next()?;
+        let started = Instant::now();
+        let page = fetch(addr, &path, cookie).await?;
+        if run > 0 {
+            times.push(started.elapsed().as_secs_f64() * 1000.0);
+        }
+        let found = page.windows(SEARCH_HIT.len()).filter(|w| *w == SEARCH_HIT).count();
+        anyhow::ensure!(found == hits, "a search for {word:?} listed {found} results, not {hits}");
+    }
+    Ok(times)
+}
+
 /// One `GET /r/general`: the answer's size, which must be a page.
 async fn get(addr: SocketAddr, cookie: &str) -> anyhow::Result<usize> {
+    Ok(fetch(addr, "/r/general", cookie).await?.len())
+}
+
+/// One `GET path` with `cookie`: the whole answer, which must be a page.
+async fn fetch(addr: SocketAddr, path: &str, cookie: &str) -> anyhow::Result<Vec<u8>> {
     let mut stream = tokio::net::TcpStream::connect(addr).await?;
     let request = format!(
-        "GET /r/general HTTP/1.1\r\nHost: {addr}\r\nAccept: text/html\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: text/html\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"
     );
     stream.write_all(request.as_bytes()).await?;
     let mut answer = Vec::new();
     stream.read_to_end(&mut answer).await?;
-    anyhow::ensure!(answer.starts_with(b"HTTP/1.1 200"), "the page did not load");
-    Ok(answer.len())
+    anyhow::ensure!(answer.starts_with(b"HTTP/1.1 200"), "{path} did not load");
+    Ok(answer)
 }
 
 /// (p50, p99) of `times`.
