@@ -3,6 +3,7 @@
 
 use banter::api::SearchResults;
 use banter::protocol::{ClientFrame, ServerFrame};
+use banter::server::search::index::SEARCH_WINDOWS;
 
 use crate::support::{Client, TestServer, form_value, json_body};
 
@@ -108,6 +109,38 @@ async fn cjk_text_is_found_by_any_substring() {
         ["私は東[京へ]行きます"]
     );
     assert_eq!(search(&server, &ann, &format!("form[q]={}", form_value("京"))).await.hits.len(), 2);
+}
+
+#[tokio::test]
+async fn a_match_older_than_the_newest_window_is_found_and_ordered_with_the_newer_ones() {
+    let server = TestServer::start().await;
+    let ann = server.cookie("ann").await;
+    let bob = server.cookie("bob").await;
+    server.post_message(&ann, "general", "o1", "lunch with the zebras, long ago").await;
+    server.post_message(&ann, "general", "o2", "an old lunch").await;
+    // More messages than the newest window holds, in a room of Bob's that Ann is not in:
+    // written straight to the database (their words are not indexed; they only take ids).
+    server.post_form("/api/create_room", Some(&bob), "name=filler").await;
+    let filler = SEARCH_WINDOWS[0] + 2_000;
+    sqlx::query(&format!(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {filler})
+         INSERT INTO messages (room_id, seq, client_id, author, body, created_at)
+         SELECT (SELECT id FROM rooms WHERE name = 'filler'), i, 'f' || i, 'Bob', 'filler', 1700000000000 + i
+         FROM n"
+    ))
+    .execute(&server.sql().await)
+    .await
+    .expect("filler stored");
+    server.post_message(&ann, "general", "n1", "lunch today?").await;
+    server.post_message(&bob, "general", "n2", "lunch, yes").await;
+
+    // Found far back, past the newest window, on each store.
+    assert_eq!(texts(&search(&server, &ann, "form[q]=zebra").await), ["lunch with the [zebras], long ago"]);
+    // A word in both: the newest window's matches first, then the older ones, newest first.
+    assert_eq!(
+        texts(&search(&server, &bob, "form[q]=lunch").await),
+        ["[lunch], yes", "[lunch] today?", "an old [lunch]", "[lunch] with the zebras, long ago"]
+    );
 }
 
 #[tokio::test]

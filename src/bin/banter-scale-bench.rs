@@ -76,6 +76,10 @@ struct Cli {
     /// Also write the figures to this file as JSON, for `scripts/plot_curves.py`.
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Keep each store (SQLite file or PostgreSQL database) for a look afterwards, and say
+    /// where it is, instead of removing it.
+    #[arg(long)]
+    keep: bool,
     /// Leptos.toml, for the site the pages link to.
     #[arg(long, default_value = "Leptos.toml")]
     leptos_config: String,
@@ -135,8 +139,10 @@ async fn main() -> anyhow::Result<()> {
         std::fs::create_dir_all(&dir)?;
         let fresh = Fresh::make(&cli, &dir, &format!("h{size}")).await?;
         let measured = measure(&cli, size, &fresh.database).await;
-        fresh.drop().await?;
-        std::fs::remove_dir_all(&dir)?;
+        fresh.drop(cli.keep).await?;
+        if !cli.keep {
+            std::fs::remove_dir_all(&dir)?;
+        }
         let Measured { unread, read, bytes, counts, resume, common, rare } = measured?;
         curves.history.push(HistoryPoint {
             messages: size,
@@ -198,8 +204,10 @@ async fn main() -> anyhow::Result<()> {
         std::fs::create_dir_all(&dir)?;
         let fresh = Fresh::make(&cli, &dir, &format!("r{rooms}")).await?;
         let measured = measure_rooms(&cli, rooms, &fresh.database).await;
-        fresh.drop().await?;
-        std::fs::remove_dir_all(&dir)?;
+        fresh.drop(cli.keep).await?;
+        if !cli.keep {
+            std::fs::remove_dir_all(&dir)?;
+        }
         let RoomsMeasured { page, bytes, sidebar } = measured?;
         curves.rooms.push(RoomsPoint {
             rooms,
@@ -281,8 +289,12 @@ impl Fresh {
         Ok(Self { database: format!("{server}/{name}").parse()?, postgres: Some((admin.clone(), name)) })
     }
 
-    async fn drop(self) -> anyhow::Result<()> {
+    async fn drop(self, keep: bool) -> anyhow::Result<()> {
         use sqlx::Connection as _;
+        if keep {
+            eprintln!("kept: {}", self.postgres.map_or_else(|| self.database.to_string(), |(_, name)| name));
+            return Ok(());
+        }
         if let Some((admin, name)) = self.postgres {
             let mut conn = sqlx::PgConnection::connect(&admin).await?;
             sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)")).execute(&mut conn).await?;

@@ -20,6 +20,41 @@ pub const SEARCH_WINDOWS: [i64; 3] = [10_000, 100_000, 1_000_000];
 /// Messages indexed per statement when catching up at start.
 pub const BACKFILL_BATCH: i64 = 5_000;
 
+/// PostgreSQL's search statement, matching and ordering the words as a window's
+/// [`Reading`] says; the parameters are those of [`Store::search_between`]'s statement.
+macro_rules! postgres_search {
+    ($matching:literal, $order:literal) => {
+        concat!(
+            "SELECT m.id, r.name AS room, m.seq, m.thread_root, m.author, COALESCE(u.username, '') AS username,
+                    m.body, m.created_at
+             FROM message_search s
+             JOIN messages m ON m.id = s.id
+             JOIN room_members rm ON rm.room_id = m.room_id AND rm.user_id = $1
+             JOIN rooms r ON r.id = m.room_id
+             LEFT JOIN users u ON u.id = m.author_id
+             WHERE ",
+            $matching,
+            "
+               AND ($5::BIGINT IS NULL OR m.room_id = $6)
+               AND ($7::TEXT IS NULL OR u.username = $8)
+               AND m.deleted_at IS NULL
+             ORDER BY ",
+            $order,
+            " DESC LIMIT $9"
+        )
+    };
+}
+
+/// How one window of a search reads the matches on PostgreSQL (SQLite's FTS5 always reads
+/// them from its index, newest first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reading {
+    /// Walk the window's ids from the newest, testing each message's words.
+    NewestIds,
+    /// Ask the word index for the window's matches, then sort them.
+    WordIndex,
+}
+
 /// A message that matched.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Found {
@@ -138,7 +173,8 @@ impl Store {
     /// Searched in widening windows of the newest messages ([`SEARCH_WINDOWS`]): reading a
     /// common word's matches newest first means FTS5 decodes every match it holds, so it is
     /// asked about the last ten thousand messages first, and further back only when those do
-    /// not fill the page.
+    /// not fill the page. On PostgreSQL the first window is read by walking the newest ids
+    /// and the wider ones through the word index ([`Reading`]).
     pub async fn search(
         &self,
         user_id: UserId,
@@ -150,10 +186,11 @@ impl Store {
             sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM messages").fetch_one(self.pool()).await?;
         let mut upper = filter.before.unwrap_or(i64::MAX).min(newest + 1);
         let mut found = Vec::new();
-        for window in SEARCH_WINDOWS.iter().copied().map(Some).chain([None]) {
+        for (step, window) in SEARCH_WINDOWS.iter().copied().map(Some).chain([None]).enumerate() {
             let lower = window.map_or(0, |w| upper.saturating_sub(w).max(0));
             let want = limit - found.len();
-            found.extend(self.search_between(user_id, query, filter, lower, upper, want).await?);
+            let reading = if step == 0 { Reading::NewestIds } else { Reading::WordIndex };
+            found.extend(self.search_between(user_id, query, filter, (lower, upper), reading, want).await?);
             if found.len() >= limit || lower == 0 {
                 break;
             }
@@ -162,14 +199,14 @@ impl Store {
         Ok(found)
     }
 
-    /// [`Store::search`] over messages with `lower < id < upper`.
+    /// [`Store::search`] over messages with `lower < id < upper`, read as `reading` says.
     async fn search_between(
         &self,
         user_id: UserId,
         query: &SearchQuery,
         filter: &SearchFilter,
-        lower: i64,
-        upper: i64,
+        (lower, upper): (i64, i64),
+        reading: Reading,
         limit: usize,
     ) -> Result<Vec<Found>, StoreError> {
         let (sql, terms) = match self.backend() {
@@ -190,20 +227,24 @@ impl Store {
                  ORDER BY s.rowid DESC LIMIT $9",
                 query.fts(),
             ),
-            // The GIN index finds the matches; the window bounds them by id as on SQLite.
+            // The newest window walks the ids backwards and tests each message's words
+            // (`ts_match_vq` is `@@` as a function, which no index serves): at most a window's
+            // rows, and a common word's page fills in its first rows. The wider windows ask
+            // the GIN index only (`s.id + 0` serves neither the range nor the order from the
+            // primary key): as many rows as match there, so a rare word far back is one
+            // lookup. Left to choose, the planner walked the ids for a rare word too, testing
+            // every message (770 ms at a million, "Cost curves" in docs/benchmarks.md).
             Backend::Postgres => (
-                "SELECT m.id, r.name AS room, m.seq, m.thread_root, m.author, COALESCE(u.username, '') AS username, m.body,
-                        m.created_at
-                 FROM message_search s
-                 JOIN messages m ON m.id = s.id
-                 JOIN room_members rm ON rm.room_id = m.room_id AND rm.user_id = $1
-                 JOIN rooms r ON r.id = m.room_id
-                 LEFT JOIN users u ON u.id = m.author_id
-                 WHERE s.terms @@ to_tsquery('simple', $2) AND s.id > $3 AND s.id < $4
-                   AND ($5::BIGINT IS NULL OR m.room_id = $6)
-                   AND ($7::TEXT IS NULL OR u.username = $8)
-                   AND m.deleted_at IS NULL
-                 ORDER BY s.id DESC LIMIT $9",
+                match reading {
+                    Reading::NewestIds => postgres_search!(
+                        "ts_match_vq(s.terms, to_tsquery('simple', $2)) AND s.id > $3 AND s.id < $4",
+                        "s.id"
+                    ),
+                    Reading::WordIndex => postgres_search!(
+                        "s.terms @@ to_tsquery('simple', $2) AND s.id + 0 > $3 AND s.id + 0 < $4",
+                        "s.id + 0"
+                    ),
+                },
                 query.tsquery(),
             ),
         };
