@@ -4,6 +4,8 @@
 use banter::api::SearchResults;
 use banter::protocol::{ClientFrame, ServerFrame};
 use banter::server::search::index::SEARCH_WINDOWS;
+use banter::server::search::vocabulary::FRESH_MESSAGES;
+use banter::server::storage::database::Database;
 
 use crate::support::{Client, TestServer, form_value, json_body};
 
@@ -152,6 +154,66 @@ async fn messages_stored_before_the_index_are_found_after_a_restart() {
     // As a database from before the index: its messages are not in it.
     sqlx::query("DELETE FROM message_search").execute(&server.sql().await).await.expect("emptied");
     // Ann's session outlived the restart.
+    let server = server.restart(|_| {}).await;
+    assert_eq!(texts(&search(&server, &ann, "form[q]=llama").await), ["an old message about [llamas]"]);
+}
+
+#[tokio::test]
+async fn a_word_is_found_in_every_word_it_begins_whether_few_or_many_old_or_new() {
+    let mut server = TestServer::start().await;
+    let ann = server.cookie("ann").await;
+    server.post_form("/api/create_room", Some(&ann), "name=zoo").await;
+    // More messages than SQLite's small index holds before its words move into the list,
+    // each with a word of its own: written straight to the database and indexed at start.
+    let count = FRESH_MESSAGES + 10;
+    server.stop().await;
+    sqlx::query(&format!(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {count})
+         INSERT INTO messages (room_id, seq, client_id, author, body, created_at)
+         SELECT (SELECT id FROM rooms WHERE name = 'zoo'), i, 'z' || i, 'Ann', 'zebra' || i, 1700000000000 + i
+         FROM n"
+    ))
+    .execute(&server.sql().await)
+    .await
+    .expect("messages stored");
+    sqlx::query(&format!("UPDATE rooms SET last_seq = {count} WHERE name = 'zoo'"))
+        .execute(&server.sql().await)
+        .await
+        .expect("room's count moved on");
+    let server = server.restart(|_| {}).await;
+    server.post_message(&ann, "zoo", "fish", "a zebrafish").await;
+
+    // A few words, some moved into the list (zebra100, zebra1000), some not yet (the rest).
+    let few: Vec<String> = (1000..count).rev().chain([100]).map(|i| format!("[zebra{i}]")).collect();
+    assert_eq!(texts(&search(&server, &ann, "form[q]=zebra100").await), few);
+    // The newest word, from a message posted since.
+    assert_eq!(texts(&search(&server, &ann, "form[q]=zebraf").await), ["a [zebrafish]"]);
+    // More words than a search word is asked as: still every match, newest first.
+    let many = texts(&search(&server, &ann, "form[q]=zebra").await);
+    assert_eq!(many[..3], ["a [zebrafish]", &format!("[zebra{count}]"), &format!("[zebra{}]", count - 1)]);
+    assert_eq!(many.len(), 30);
+    // A word that begins none of them.
+    assert!(search(&server, &ann, "form[q]=zebra2000").await.hits.is_empty());
+}
+
+#[tokio::test]
+async fn a_lost_list_of_the_index_words_is_made_again_at_start() {
+    let mut server = TestServer::start().await;
+    if !matches!(server.database, Database::Sqlite(_)) {
+        return; // PostgreSQL keeps no list (`server::search::vocabulary`).
+    }
+    let ann = server.cookie("ann").await;
+    server.post_message(&ann, "general", "o1", "an old message about llamas").await;
+    server.stop().await;
+    // As a database from before the list: its index holds words the list does not.
+    let sql = server.sql().await;
+    for statement in [
+        "DELETE FROM message_search_words",
+        "INSERT INTO message_search_fresh (message_search_fresh) VALUES ('delete-all')",
+        "UPDATE message_search_fresh_count SET messages = 0",
+    ] {
+        sqlx::query(statement).execute(&sql).await.expect("list emptied");
+    }
     let server = server.restart(|_| {}).await;
     assert_eq!(texts(&search(&server, &ann, "form[q]=llama").await), ["an old message about [llamas]"]);
 }

@@ -97,9 +97,15 @@ impl Store {
                     .bind(id)
                     .bind(index_words(body))
             }
-            Backend::Sqlite => sqlx::query("INSERT INTO message_search (rowid, body) VALUES ($1, $2)")
-                .bind(id)
-                .bind(index_text(body).into_owned()),
+            Backend::Sqlite => {
+                let text = index_text(body);
+                sqlx::query("INSERT INTO message_search (rowid, body) VALUES ($1, $2)")
+                    .bind(id)
+                    .bind(text.as_ref())
+                    .execute(&mut **tx)
+                    .await?;
+                return Store::note_words(tx, id, &text).await;
+            }
         };
         insert.execute(&mut **tx).await?;
         Ok(())
@@ -162,7 +168,8 @@ impl Store {
             Backend::Sqlite => {
                 "SELECT (SELECT COALESCE(SUM(length(block)), 0) FROM message_search_data)
                   + (SELECT COALESCE(SUM(length(term)) + 16 * COUNT(*), 0) FROM message_search_idx)
-                  + (SELECT COALESCE(SUM(length(sz)) + 8 * COUNT(*), 0) FROM message_search_docsize)"
+                  + (SELECT COALESCE(SUM(length(sz)) + 8 * COUNT(*), 0) FROM message_search_docsize)
+                  + (SELECT COALESCE(SUM(length(word)), 0) FROM message_search_words)"
             }
         };
         Ok(sqlx::query_scalar(size).fetch_one(self.pool()).await?)
@@ -170,8 +177,10 @@ impl Store {
 
     /// Messages in `user_id`'s rooms that match, newest first, at most `limit`.
     ///
+    /// On SQLite a word longer than the prefix indexes is asked as the whole words it begins
+    /// where they are few (`server::search::vocabulary`), which FTS5 reads newest first.
     /// Searched in widening windows of the newest messages ([`SEARCH_WINDOWS`]): reading a
-    /// common word's matches newest first means FTS5 decodes every match it holds, so it is
+    /// prefix's matches newest first means FTS5 decodes every match it holds, so it is
     /// asked about the last ten thousand messages first, and further back only when those do
     /// not fill the page. On PostgreSQL the first window is read by walking the newest ids
     /// and the wider ones through the word index ([`Reading`]).
@@ -182,6 +191,13 @@ impl Store {
         filter: &SearchFilter,
         limit: usize,
     ) -> Result<Vec<Found>, StoreError> {
+        let terms = match self.backend() {
+            Backend::Sqlite => match self.fts_match(query).await? {
+                Some(fts) => fts,
+                None => return Ok(Vec::new()),
+            },
+            Backend::Postgres => query.tsquery(),
+        };
         let newest: i64 =
             sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM messages").fetch_one(self.pool()).await?;
         let mut upper = filter.before.unwrap_or(i64::MAX).min(newest + 1);
@@ -190,7 +206,7 @@ impl Store {
             let lower = window.map_or(0, |w| upper.saturating_sub(w).max(0));
             let want = limit - found.len();
             let reading = if step == 0 { Reading::NewestIds } else { Reading::WordIndex };
-            found.extend(self.search_between(user_id, query, filter, (lower, upper), reading, want).await?);
+            found.extend(self.search_between(user_id, &terms, filter, (lower, upper), reading, want).await?);
             if found.len() >= limit || lower == 0 {
                 break;
             }
@@ -199,20 +215,21 @@ impl Store {
         Ok(found)
     }
 
-    /// [`Store::search`] over messages with `lower < id < upper`, read as `reading` says.
+    /// [`Store::search`] over messages with `lower < id < upper`, read as `reading` says;
+    /// `terms` is the search as the backend's match expression.
     async fn search_between(
         &self,
         user_id: UserId,
-        query: &SearchQuery,
+        terms: &str,
         filter: &SearchFilter,
         (lower, upper): (i64, i64),
         reading: Reading,
         limit: usize,
     ) -> Result<Vec<Found>, StoreError> {
-        let (sql, terms) = match self.backend() {
+        let sql = match self.backend() {
             // CROSS JOIN keeps the index as the outer loop: it yields matches newest first, and
             // the rest is looked up for those only.
-            Backend::Sqlite => (
+            Backend::Sqlite => {
                 "SELECT m.id, r.name AS room, m.seq, m.thread_root, m.author, COALESCE(u.username, '') AS username, m.body,
                         m.created_at
                  FROM message_search s
@@ -224,9 +241,8 @@ impl Store {
                    AND ($5 IS NULL OR m.room_id = $6)
                    AND ($7 IS NULL OR u.username = $8)
                    AND m.deleted_at IS NULL
-                 ORDER BY s.rowid DESC LIMIT $9",
-                query.fts(),
-            ),
+                 ORDER BY s.rowid DESC LIMIT $9"
+            }
             // The newest window walks the ids backwards and tests each message's words
             // (`ts_match_vq` is `@@` as a function, which no index serves): at most a window's
             // rows, and a common word's page fills in its first rows. The wider windows ask
@@ -234,19 +250,16 @@ impl Store {
             // primary key): as many rows as match there, so a rare word far back is one
             // lookup. Left to choose, the planner walked the ids for a rare word too, testing
             // every message (770 ms at a million, "Cost curves" in docs/benchmarks.md).
-            Backend::Postgres => (
-                match reading {
-                    Reading::NewestIds => postgres_search!(
-                        "ts_match_vq(s.terms, to_tsquery('simple', $2)) AND s.id > $3 AND s.id < $4",
-                        "s.id"
-                    ),
-                    Reading::WordIndex => postgres_search!(
-                        "s.terms @@ to_tsquery('simple', $2) AND s.id + 0 > $3 AND s.id + 0 < $4",
-                        "s.id + 0"
-                    ),
-                },
-                query.tsquery(),
-            ),
+            Backend::Postgres => match reading {
+                Reading::NewestIds => postgres_search!(
+                    "ts_match_vq(s.terms, to_tsquery('simple', $2)) AND s.id > $3 AND s.id < $4",
+                    "s.id"
+                ),
+                Reading::WordIndex => postgres_search!(
+                    "s.terms @@ to_tsquery('simple', $2) AND s.id + 0 > $3 AND s.id + 0 < $4",
+                    "s.id + 0"
+                ),
+            },
         };
         let rows = sqlx::query(sql)
             .bind(user_id)

@@ -19,6 +19,9 @@ use unicode_normalization::char::is_combining_mark;
 pub const MAX_QUERY_CHARS: usize = crate::api::MAX_SEARCH_CHARS;
 /// Most words (and CJK runs) in one search; more is refused rather than silently cut.
 pub const MAX_QUERY_TERMS: usize = 12;
+/// The longest prefix SQLite's index keeps a list for (`prefix = '2 3'` in migration 0012):
+/// FTS5 reads a longer prefix by merging every word it begins.
+pub const LONGEST_PREFIX_INDEX: usize = 3;
 /// Characters of a message shown around its first match.
 pub const SNIPPET_CHARS: usize = 200;
 
@@ -182,20 +185,48 @@ impl SearchQuery {
         }
     }
 
-    /// The FTS5 `MATCH` expression. Terms hold only letters and digits, so quoting is safe.
+    /// The FTS5 `MATCH` expression: every term must match (`AND`). Terms hold only letters and
+    /// digits, so quoting is safe.
     pub fn fts(&self) -> String {
+        self.fts_with(&[])
+    }
+
+    /// The words FTS5's prefix indexes do not serve that could be asked as the whole words
+    /// they begin (`server::search::vocabulary`): longer than [`LONGEST_PREFIX_INDEX`], and
+    /// plain ASCII letters and digits, which FTS5's tokenizer reads back as the same word.
+    pub fn long_words(&self) -> impl Iterator<Item = &str> {
+        self.terms.iter().filter_map(|term| match term {
+            Term::Word(word)
+                if word.len() > LONGEST_PREFIX_INDEX && word.bytes().all(|b| b.is_ascii_alphanumeric()) =>
+            {
+                Some(word.as_str())
+            }
+            _ => None,
+        })
+    }
+
+    /// [`SearchQuery::fts`], with each word in `expanded` asked as any of the whole words
+    /// listed beside it instead of as a prefix. The listed words must be FTS5 terms of plain
+    /// ASCII letters and digits.
+    pub fn fts_with(&self, expanded: &[(&str, Vec<String>)]) -> String {
         self.terms
             .iter()
             .map(|term| match term {
                 Term::Word(word) if is_short(word) => format!("\"{word}\""),
-                Term::Word(word) => format!("\"{word}\"*"),
+                Term::Word(word) => match expanded.iter().find(|(w, _)| w == word) {
+                    Some((_, words)) => {
+                        let quoted: Vec<String> = words.iter().map(|w| format!("\"{w}\"")).collect();
+                        format!("({})", quoted.join(" OR "))
+                    }
+                    None => format!("\"{word}\"*"),
+                },
                 Term::Cjk(run) => {
                     let spaced: Vec<String> = run.iter().map(char::to_string).collect();
                     format!("\"{}\"", spaced.join(" "))
                 }
             })
             .collect::<Vec<_>>()
-            .join(" ")
+            .join(" AND ")
     }
 
     /// The same search as a PostgreSQL `to_tsquery('simple', …)` expression: every term must
@@ -295,7 +326,7 @@ mod tests {
     #[test]
     fn words_become_quoted_prefix_terms_that_must_all_match() {
         let query = SearchQuery::parse("  Lunch, tomorrow? ").expect("parsed");
-        assert_eq!(query.fts(), "\"lunch\"* \"tomorrow\"*");
+        assert_eq!(query.fts(), "\"lunch\"* AND \"tomorrow\"*");
         assert_eq!(query.tsquery(), "lunch:* & tomorrow:*");
     }
 
@@ -310,26 +341,37 @@ mod tests {
         let query = SearchQuery::parse("\"ab\" OR bc* NEAR(cd) body:de -ef ^fg").expect("parsed");
         assert_eq!(
             query.fts(),
-            "\"ab\"* \"or\"* \"bc\"* \"near\"* \"cd\"* \"body\"* \"de\"* \"ef\"* \"fg\"*"
+            "\"ab\"* AND \"or\"* AND \"bc\"* AND \"near\"* AND \"cd\"* AND \"body\"* AND \"de\"* AND \"ef\"* AND \"fg\"*"
         );
     }
 
     #[test]
     fn a_single_letter_is_a_whole_word_not_a_prefix() {
         let query = SearchQuery::parse("a plan").expect("parsed");
-        assert_eq!(query.fts(), "\"a\" \"plan\"*");
+        assert_eq!(query.fts(), "\"a\" AND \"plan\"*");
         assert_eq!(marked("a plan", "a plan and another plane"), ["a", "plan", "plane"]);
     }
 
     #[test]
+    fn only_plain_words_longer_than_the_prefix_indexes_can_be_asked_as_whole_words() {
+        let query = SearchQuery::parse("lunch the café naïve 東京 x").expect("parsed");
+        assert_eq!(query.long_words().collect::<Vec<_>>(), ["lunch", "cafe", "naive"]);
+        let expanded = [("lunch", vec!["lunch".to_owned(), "lunches".to_owned()])];
+        assert_eq!(
+            query.fts_with(&expanded),
+            "(\"lunch\" OR \"lunches\") AND \"the\"* AND \"cafe\"* AND \"naive\"* AND \"東 京\" AND \"x\""
+        );
+    }
+
+    #[test]
     fn accents_are_folded_in_the_query() {
-        assert_eq!(SearchQuery::parse("Café Ñandú").expect("parsed").fts(), "\"cafe\"* \"nandu\"*");
+        assert_eq!(SearchQuery::parse("Café Ñandú").expect("parsed").fts(), "\"cafe\"* AND \"nandu\"*");
     }
 
     #[test]
     fn cjk_runs_become_phrases_of_single_characters() {
         let query = SearchQuery::parse("東京タワー で").expect("parsed");
-        assert_eq!(query.fts(), "\"東 京 タ ワ ー\" \"で\"");
+        assert_eq!(query.fts(), "\"東 京 タ ワ ー\" AND \"で\"");
         assert_eq!(query.tsquery(), "(東 <-> 京 <-> タ <-> ワ <-> ー) & (で)");
         assert_eq!(index_text("私は東京へ"), " 私  は  東  京  へ ");
         assert!(matches!(index_text("plain text"), Cow::Borrowed("plain text")));

@@ -74,6 +74,14 @@ impl Store {
     pub async fn connect(database: &Database, busy_timeout: Duration) -> Result<Self, StoreError> {
         let pool = database.open(busy_timeout).await?;
         let store = Self { pool, backend: database.backend() };
+        // Before indexing anything new: an empty list beside a full index is the sign of a
+        // database from before the list.
+        if store.backend == Backend::Sqlite {
+            let listed = store.list_missing_words().await?;
+            if listed > 0 {
+                tracing::info!(listed, "listed the search index's words");
+            }
+        }
         let indexed = store.backfill_search().await?;
         if indexed > 0 {
             tracing::info!(indexed, "indexed earlier messages for search");

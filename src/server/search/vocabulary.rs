@@ -1,0 +1,137 @@
+//! The words SQLite's search index holds, listed beside it, so that a search word can be
+//! asked as the whole words it begins.
+//!
+//! Why: FTS5 reads a prefix longer than its prefix indexes (2 and 3 characters) by merging
+//! the postings of every word with that prefix into one list before it returns the first
+//! match, so a word in nearly every message cost a read of all of them: 27 ms at a million
+//! messages, growing with the history ("Resuming and searching as the history grows" in
+//! docs/benchmarks.md). The same words asked as exact terms joined by `OR` are read newest
+//! first and stop when the page is full (0.1 ms). So a search word longer than the prefix
+//! indexes is looked up in the list first; when it begins at most [`MAX_EXPANSION`] words, it
+//! is asked as those; when it begins none, nothing can match; when it begins more, it is asked
+//! as a prefix as before.
+//!
+//! The listed words are FTS5's own, not cut here: its tokenizer splits at combining marks
+//! other than accents and folds case from its own tables, and a word missing from the list
+//! would be a message never found. So every indexed message also goes into a small index with
+//! the same tokenizer (`message_search_fresh`, migration 0043) whose vocabulary is cheap to
+//! read while it is small; every [`FRESH_MESSAGES`] messages its words move into
+//! `message_search_words` and it is emptied, in the transaction of the message that filled it.
+//! A search reads both. The list only grows: a word edited away stays listed, and asking for
+//! it finds nothing. PostgreSQL needs none of this: its word index reads a prefix newest first.
+
+use crate::server::search::query::SearchQuery;
+use crate::server::storage::store::{Store, StoreError, WriteTx};
+
+/// Most whole words one search word is asked as; a prefix of more is asked as a prefix.
+/// Sixty-four exact terms cost FTS5 under a millisecond at a million messages.
+pub const MAX_EXPANSION: usize = 64;
+/// Messages the small index holds before its words move into the list.
+pub const FRESH_MESSAGES: i64 = 1_000;
+
+/// The listed words in `[$1, $2)`, from the list and the small index.
+const WORDS_BETWEEN: &str = "SELECT word FROM message_search_words WHERE word >= $1 AND word < $2
+     UNION SELECT term FROM message_search_fresh_vocab WHERE term >= $1 AND term < $2
+     LIMIT $3";
+
+impl Store {
+    /// Note the words of message `id`, whose indexed text is `text` (inside the transaction
+    /// that indexes it; SQLite only).
+    pub(crate) async fn note_words(tx: &mut WriteTx, id: i64, text: &str) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO message_search_fresh (rowid, body) VALUES ($1, $2)")
+            .bind(id)
+            .bind(text)
+            .execute(&mut **tx)
+            .await?;
+        let held: i64 = sqlx::query_scalar(
+            "UPDATE message_search_fresh_count SET messages = messages + 1 RETURNING messages",
+        )
+        .fetch_one(&mut **tx)
+        .await?;
+        if held >= FRESH_MESSAGES {
+            sqlx::query(
+                "INSERT OR IGNORE INTO message_search_words (word) SELECT term FROM message_search_fresh_vocab",
+            )
+            .execute(&mut **tx)
+            .await?;
+            sqlx::query("INSERT INTO message_search_fresh (message_search_fresh) VALUES ('delete-all')")
+                .execute(&mut **tx)
+                .await?;
+            sqlx::query("UPDATE message_search_fresh_count SET messages = 0").execute(&mut **tx).await?;
+        }
+        Ok(())
+    }
+
+    /// List the index's words when the list is empty and the index is not: a database from
+    /// before the list, or one whose list was lost. Returns how many words were listed.
+    pub(crate) async fn list_missing_words(&self) -> Result<u64, StoreError> {
+        let mut tx = self.begin().await?;
+        // SQLite answers a condition as an integer.
+        let missing: i64 = sqlx::query_scalar(
+            "SELECT NOT EXISTS (SELECT 1 FROM message_search_words)
+                AND (SELECT messages FROM message_search_fresh_count) = 0
+                AND EXISTS (SELECT 1 FROM message_search_docsize)",
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        if missing == 0 {
+            return Ok(0);
+        }
+        let listed = sqlx::query(
+            "INSERT OR IGNORE INTO message_search_words (word) SELECT term FROM message_search_vocab",
+        )
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok(listed)
+    }
+
+    /// The FTS5 `MATCH` expression for `query`, each word longer than the prefix indexes
+    /// asked as the whole words it begins where they are few; `None` when a word begins no
+    /// word the index holds, so nothing can match.
+    pub(crate) async fn fts_match(&self, query: &SearchQuery) -> Result<Option<String>, StoreError> {
+        let mut expanded = Vec::new();
+        for word in query.long_words() {
+            let words: Vec<String> = sqlx::query_scalar(WORDS_BETWEEN)
+                .bind(word)
+                .bind(successor(word))
+                .bind(i64::try_from(MAX_EXPANSION + 1).unwrap_or(i64::MAX))
+                .fetch_all(self.pool())
+                .await?;
+            if words.is_empty() {
+                return Ok(None);
+            }
+            // A word FTS5 holds with other than ASCII letters and digits might not read back
+            // as itself inside quotes: that prefix is asked as a prefix.
+            let plain = words.iter().all(|w| w.bytes().all(|b| b.is_ascii_alphanumeric()));
+            if words.len() <= MAX_EXPANSION && plain {
+                expanded.push((word, words));
+            }
+        }
+        Ok(Some(query.fts_with(&expanded)))
+    }
+}
+
+/// The first string after every string that begins with `word` (ASCII letters and digits).
+fn successor(word: &str) -> String {
+    let mut bytes = word.as_bytes().to_vec();
+    if let Some(last) = bytes.last_mut() {
+        *last += 1;
+    }
+    // Still ASCII: a letter or digit plus one is `{`, `[` or `:` at most.
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::successor;
+
+    #[test]
+    fn the_successor_bounds_exactly_the_words_a_prefix_begins() {
+        assert_eq!(successor("lunch"), "lunci");
+        assert_eq!(successor("fizz"), "fiz{");
+        assert_eq!(successor("ab9"), "ab:");
+        assert!("lunchbox" < successor("lunch").as_str() && "lunci" >= successor("lunch").as_str());
+    }
+}
