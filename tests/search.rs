@@ -210,7 +210,6 @@ async fn a_lost_list_of_the_index_words_is_made_again_at_start() {
     for statement in [
         "DELETE FROM message_search_words",
         "INSERT INTO message_search_fresh (message_search_fresh) VALUES ('delete-all')",
-        "UPDATE message_search_fresh_count SET messages = 0",
     ] {
         sqlx::query(statement).execute(&sql).await.expect("list emptied");
     }

@@ -3,7 +3,7 @@
 -- a prefix by merging the postings of all its words before returning the first match.
 -- The words are FTS5's own (`server::search::vocabulary`): each indexed message also goes into
 -- `message_search_fresh`, a small index with the same tokenizer that keeps no positions;
--- every so many messages its words are moved into `message_search_words` and it is emptied.
+-- at every 1,000th message id its words are moved into `message_search_words` and it is emptied.
 -- A database from before this migration gets its list from the index when the server starts.
 CREATE TABLE message_search_words (word TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE VIRTUAL TABLE message_search_fresh USING fts5(
@@ -13,9 +13,6 @@ CREATE VIRTUAL TABLE message_search_fresh USING fts5(
     columnsize = 0,
     tokenize = 'unicode61 remove_diacritics 2'
 );
--- How many messages `message_search_fresh` holds.
-CREATE TABLE message_search_fresh_count (messages INTEGER NOT NULL);
-INSERT INTO message_search_fresh_count (messages) VALUES (0);
 -- The words of each index, as FTS5 lists them.
 CREATE VIRTUAL TABLE message_search_fresh_vocab USING fts5vocab(message_search_fresh, row);
 CREATE VIRTUAL TABLE message_search_vocab USING fts5vocab(message_search, row);

@@ -120,6 +120,11 @@ async fn main() -> anyhow::Result<()> {
         ("a common word", word_text(1)),
         ("a rare word", word_text(VOCABULARY - 7)),
         ("a prefix", word_text(300)[..3].to_owned()),
+        // Longer than the prefix indexes: "kakalo" (in about one message in two hundred)
+        // begins five words, asked as those; "kalo" begins about eighty, more than a word is
+        // asked as (`MAX_EXPANSION`), so it is asked as a prefix.
+        ("a long word", word_text(256)),
+        ("a long prefix", word_text(16)),
         ("two words", format!("{} {}", word_text(5), word_text(40))),
         ("an accent folded", word_text(8).replace('é', "e")),
         ("CJK substring", "京で会".to_owned()),

@@ -89,6 +89,9 @@ impl Store {
         body: &str,
     ) -> Result<(), StoreError> {
         if body.trim().is_empty() {
+            if Backend::of(tx) == Backend::Sqlite {
+                Store::move_fresh_words_if_due(tx, id).await?;
+            }
             return Ok(());
         }
         let insert = match Backend::of(tx) {
@@ -97,15 +100,7 @@ impl Store {
                     .bind(id)
                     .bind(index_words(body))
             }
-            Backend::Sqlite => {
-                let text = index_text(body);
-                sqlx::query("INSERT INTO message_search (rowid, body) VALUES ($1, $2)")
-                    .bind(id)
-                    .bind(text.as_ref())
-                    .execute(&mut **tx)
-                    .await?;
-                return Store::note_words(tx, id, &text).await;
-            }
+            Backend::Sqlite => return Store::index_and_note_words(tx, id, &index_text(body)).await,
         };
         insert.execute(&mut **tx).await?;
         Ok(())

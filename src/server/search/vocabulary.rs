@@ -15,8 +15,8 @@
 //! other than accents and folds case from its own tables, and a word missing from the list
 //! would be a message never found. So every indexed message also goes into a small index with
 //! the same tokenizer (`message_search_fresh`, migration 0043) whose vocabulary is cheap to
-//! read while it is small; every [`FRESH_MESSAGES`] messages its words move into
-//! `message_search_words` and it is emptied, in the transaction of the message that filled it.
+//! read while it is small; at every [`FRESH_MESSAGES`]th message its words move into
+//! `message_search_words` and it is emptied, in the transaction of that message.
 //! A search reads both. The list only grows: a word edited away stays listed, and asking for
 //! it finds nothing. PostgreSQL needs none of this: its word index reads a prefix newest first.
 
@@ -26,7 +26,8 @@ use crate::server::storage::store::{Store, StoreError, WriteTx};
 /// Most whole words one search word is asked as; a prefix of more is asked as a prefix.
 /// Sixty-four exact terms cost FTS5 under a millisecond at a million messages.
 pub const MAX_EXPANSION: usize = 64;
-/// Messages the small index holds before its words move into the list.
+/// Messages the small index holds before its words move into the list (every this many
+/// message ids).
 pub const FRESH_MESSAGES: i64 = 1_000;
 
 /// The listed words in `[$1, $2)`, from the list and the small index.
@@ -35,30 +36,34 @@ const WORDS_BETWEEN: &str = "SELECT word FROM message_search_words WHERE word >=
      LIMIT $3";
 
 impl Store {
-    /// Note the words of message `id`, whose indexed text is `text` (inside the transaction
-    /// that indexes it; SQLite only).
-    pub(crate) async fn note_words(tx: &mut WriteTx, id: i64, text: &str) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO message_search_fresh (rowid, body) VALUES ($1, $2)")
-            .bind(id)
-            .bind(text)
-            .execute(&mut **tx)
-            .await?;
-        let held: i64 = sqlx::query_scalar(
-            "UPDATE message_search_fresh_count SET messages = messages + 1 RETURNING messages",
+    /// Put message `id`'s indexed text `text` into the index and note its words (inside the
+    /// transaction that stores it; SQLite only). One statement for both: each statement is a
+    /// round trip to the database's thread, and a second one cost the send path a third more.
+    pub(crate) async fn index_and_note_words(tx: &mut WriteTx, id: i64, text: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO message_search (rowid, body) VALUES ($1, $2);
+             INSERT INTO message_search_fresh (rowid, body) VALUES ($1, $2)",
         )
-        .fetch_one(&mut **tx)
+        .bind(id)
+        .bind(text)
+        .execute(&mut **tx)
         .await?;
-        if held >= FRESH_MESSAGES {
-            sqlx::query(
-                "INSERT OR IGNORE INTO message_search_words (word) SELECT term FROM message_search_fresh_vocab",
-            )
-            .execute(&mut **tx)
-            .await?;
-            sqlx::query("INSERT INTO message_search_fresh (message_search_fresh) VALUES ('delete-all')")
-                .execute(&mut **tx)
-                .await?;
-            sqlx::query("UPDATE message_search_fresh_count SET messages = 0").execute(&mut **tx).await?;
+        Store::move_fresh_words_if_due(tx, id).await
+    }
+
+    /// At every [`FRESH_MESSAGES`]th message id (with text or without), move the small
+    /// index's words into the list and empty it. Ids come from one counter without gaps, so
+    /// the small index holds about that many messages.
+    pub(crate) async fn move_fresh_words_if_due(tx: &mut WriteTx, id: i64) -> Result<(), StoreError> {
+        if id % FRESH_MESSAGES != 0 {
+            return Ok(());
         }
+        sqlx::query(
+            "INSERT OR IGNORE INTO message_search_words (word) SELECT term FROM message_search_fresh_vocab;
+             INSERT INTO message_search_fresh (message_search_fresh) VALUES ('delete-all')",
+        )
+        .execute(&mut **tx)
+        .await?;
         Ok(())
     }
 
@@ -69,7 +74,7 @@ impl Store {
         // SQLite answers a condition as an integer.
         let missing: i64 = sqlx::query_scalar(
             "SELECT NOT EXISTS (SELECT 1 FROM message_search_words)
-                AND (SELECT messages FROM message_search_fresh_count) = 0
+                AND NOT EXISTS (SELECT 1 FROM message_search_fresh_vocab)
                 AND EXISTS (SELECT 1 FROM message_search_docsize)",
         )
         .fetch_one(&mut *tx)
