@@ -11,12 +11,22 @@ export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 # rebuilding it, and the binary the end-to-end suite runs is the one cargo-leptos made.
 DEBUG_RUSTFLAGS := --cfg erase_components
 export LEPTOS_OUTPUT_NAME := banter
+# The browser's release build compiles the standard library with it, with no panic machinery
+# (a panic stops the wasm, as `panic = "abort"` did, but prints nothing and leaves no file
+# paths in the wasm) and sized for space: −26 KB served (docs/benchmarks.md, "The page's
+# bundle"). These are unstable options of the pinned rustc (rust-toolchain.toml), enabled for
+# this one build by RUSTC_BOOTSTRAP; the wasm32 target's flags reach only the browser's half,
+# and debug builds keep their panic messages.
+WASM_RELEASE := RUSTC_BOOTSTRAP=1 \
+	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none"
+RELEASE_ARGS := --release --precompress \
+	--lib-cargo-args=-Zbuild-std=std,panic_abort --lib-cargo-args=-Zbuild-std-features=optimize_for_size
 
 .PHONY: run test lint unit e2e screenshots build watch release release-build release-check bench bench-nodes bench-page bench-scale bench-search bench-threads bench-push bootstrap clean
 
 run: ## Build for release and serve on 127.0.0.1:3000 (see README for settings)
 	scripts/bootstrap.sh run
-	cargo leptos serve --release --precompress
+	$(WASM_RELEASE) cargo leptos serve $(RELEASE_ARGS)
 
 watch: ## Development: rebuild and reload on every change
 	scripts/bootstrap.sh run
@@ -35,7 +45,7 @@ test: ## Everything CI runs
 # (the wasm-release profile, hashed and precompressed files), so the tests build it too, and
 # check that its bundle stays within budget (scripts/bundle-budget.sh).
 release-build:
-	cargo leptos build --release --precompress
+	$(WASM_RELEASE) cargo leptos build $(RELEASE_ARGS)
 	scripts/bundle-budget.sh
 
 # The release build in Chromium: it hydrates and sends, and a first and a repeat visit on a
@@ -69,7 +79,7 @@ screenshots: build
 
 release:
 	scripts/bootstrap.sh run
-	cargo leptos build --release --precompress
+	$(WASM_RELEASE) cargo leptos build $(RELEASE_ARGS)
 
 bench: ## The benchmark in docs/benchmarks.md (release build, pinned CPUs, loopback only)
 	scripts/bench.sh

@@ -6,7 +6,8 @@
 # Called by `make run` and `make test`; safe to run again (each step checks first, so a
 # machine that has everything spends a second or two here). What it installs and why:
 #
-#   wasm32-unknown-unknown   the hydrate build's target (rustup)
+#   rust 1.95.0              the pinned compiler (rust-toolchain.toml), with rust-src and the
+#                            wasm32-unknown-unknown target (the browser's build) (rustup)
 #   wasm-bindgen-cli         must equal the wasm-bindgen version in Cargo.lock
 #   cargo-leptos             drives the two builds (server + wasm) and serves the site
 #   node and npm             Debian's, when missing
@@ -62,9 +63,24 @@ install_crate() {
   rm -rf "$work"
 }
 
-if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+# The pinned toolchain and its parts: rustup would fetch them on first use, but asking here
+# says what is happening and works with rustups that no longer install on first use.
+cd "$root"
+toolchain=$(sed -n 's/^channel = "\(.*\)"$/\1/p' rust-toolchain.toml)
+if ! rustup run "$toolchain" rustc --version >/dev/null 2>&1; then
+  log "installing Rust $toolchain (rust-toolchain.toml)"
+  rustup toolchain install "$toolchain" --profile minimal \
+    --component rustfmt,clippy,rust-src --target wasm32-unknown-unknown
+fi
+for component in rust-src rustfmt clippy; do
+  if ! rustup component list --toolchain "$toolchain" --installed 2>/dev/null | grep -q "^$component"; then
+    log "adding $component to Rust $toolchain"
+    rustup component add --toolchain "$toolchain" "$component"
+  fi
+done
+if ! rustup target list --toolchain "$toolchain" --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
   log "adding the wasm32-unknown-unknown target"
-  rustup target add wasm32-unknown-unknown
+  rustup target add --toolchain "$toolchain" wasm32-unknown-unknown
 fi
 
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
