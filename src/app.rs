@@ -1,31 +1,18 @@
-//! The HTML shell and the application's routes.
+//! The HTML shell and the application's pages: a room's page, which the browser hydrates, and
+//! the server's own pages behind its router.
 
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
-use leptos_router::SsrMode;
-use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
 
 use crate::components::chat_page::ChatPage;
-use crate::components::server_only::{
-    BlockedPage, CodePage, DeleteAccountPage, EmailPage, ExportPage, ForgotPasswordPage, IntegrationsPage,
-    ModerationPage, ProfilePage, ReportPage, ReportsPage, ResetPasswordPage, RoomsPage, SavedPage,
-    SearchPage, SecurityPage, SignInPage, SignUpPage, ThreadsPage, UnsubscribePage,
-};
+use crate::room_address::RoomAddress;
 
-/// Whether the page being rendered hydrates: every page but those the server renders alone.
+/// Only a room's page is hydrated: every other page is the server's alone, and the shell
+/// leaves their hydration scripts out (`components::server_only`).
 fn hydrated() -> bool {
-    #[cfg(feature = "ssr")]
-    {
-        let parts = use_context::<axum::http::request::Parts>();
-        !parts.is_some_and(|parts| crate::components::server_only::is_server_only(parts.uri.path()))
-    }
-    #[cfg(not(feature = "ssr"))]
-    true
+    RoomAddress::of_this_page().is_some()
 }
 
-/// The document around the app. `interactive-widget=resizes-content` makes phones shrink the
-/// layout when the on-screen keyboard opens, so the composer stays in view.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     set_content_security_policy();
@@ -75,20 +62,51 @@ fn set_content_security_policy() {
     }
 }
 
+/// A room's page is rendered outside any router, the same on the server and in the browser
+/// (`room_address`): the browser's build carries no router. Every other page goes through the
+/// server's router, which also lists the room's addresses, so that the server answers them.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    match RoomAddress::of_this_page() {
+        Some(address) => view! {
+            <Title text="Banter"/>
+            <ChatPage address/>
+        }
+        .into_any(),
+        #[cfg(feature = "ssr")]
+        None => view! {
+            <Title text="Banter"/>
+            <ServerPages/>
+        }
+        .into_any(),
+        #[cfg(not(feature = "ssr"))]
+        None => ().into_any(),
+    }
+}
+
+#[cfg(feature = "ssr")]
+#[component]
+fn ServerPages() -> impl IntoView {
+    use crate::components::server_only::{
+        BlockedPage, CodePage, DeleteAccountPage, EmailPage, ExportPage, ForgotPasswordPage,
+        IntegrationsPage, ModerationPage, ProfilePage, ReportPage, ReportsPage, ResetPasswordPage, RoomsPage,
+        SavedPage, SearchPage, SecurityPage, SignInPage, SignUpPage, ThreadsPage, UnsubscribePage,
+    };
+    use leptos_router::SsrMode;
+    use leptos_router::components::{Route, Router, Routes};
+    use leptos_router::path;
+    // A room's addresses are here for the list of routes the server answers (App renders
+    // those pages itself), with the mode they are rendered in.
+    let room_page = || RoomAddress::of_this_page().map(|address| view! { <ChatPage address/> });
     view! {
-        <Title text="Banter"/>
         <Router>
             <Routes fallback=|| view! { <p class="not-found">"Page not found."</p> }>
-                // Async: the whole page, history included, is in the first HTML response,
-                // which is what a reader without JavaScript gets.
-                <Route path=path!("") view=ChatPage ssr=SsrMode::Async/>
-                <Route path=path!("r/:room") view=ChatPage ssr=SsrMode::Async/>
+                <Route path=path!("") view=room_page ssr=SsrMode::Async/>
+                <Route path=path!("r/:room") view=room_page ssr=SsrMode::Async/>
                 <Route path=path!("r/:room/moderation") view=ModerationPage ssr=SsrMode::Async/>
                 <Route path=path!("r/:room/integrations") view=IntegrationsPage ssr=SsrMode::Async/>
-                <Route path=path!("r/:room/t/:root") view=ChatPage ssr=SsrMode::Async/>
+                <Route path=path!("r/:room/t/:root") view=room_page ssr=SsrMode::Async/>
                 <Route path=path!("r/:room/report/:seq") view=ReportPage ssr=SsrMode::Async/>
                 <Route path=path!("reports") view=ReportsPage ssr=SsrMode::Async/>
                 <Route path=path!("rooms") view=RoomsPage ssr=SsrMode::Async/>

@@ -104,6 +104,7 @@ pub mod mentions;
 pub mod model;
 pub mod notifications;
 pub mod protocol;
+pub mod room_address;
 pub mod rooms;
 pub mod static_scripts;
 pub mod text_case;

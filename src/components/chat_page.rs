@@ -3,8 +3,6 @@
 
 use crate::ids::{RoomName, Seq};
 use leptos::prelude::*;
-use leptos_router::components::Redirect;
-use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{ChatPage as ChatPageData, load_chat};
 use crate::chat_state::ChatState;
@@ -16,30 +14,24 @@ use crate::components::message_list::MessageList;
 use crate::components::room_info::RoomInfo;
 use crate::components::sidebar::Sidebar;
 use crate::components::thread_panel::ThreadPanel;
-use crate::protocol::DEFAULT_ROOM;
+use crate::room_address::RoomAddress;
 
+/// The room at `address`: `/` is the default room, `/r/<name>` any other, `?at=<seq>` opens it
+/// at that message, `/r/<name>/t/<seq>` opens message `seq`'s thread beside it.
 #[component]
-pub fn ChatPage() -> impl IntoView {
-    let params = use_params_map();
-    let query = use_query_map();
-    // `/` is the default room; `/r/<name>` any other; `?at=<seq>` opens it at that message;
-    // `/r/<name>/t/<seq>` opens message `seq`'s thread beside it.
-    let room = move || {
-        let room = params.read().get("room").unwrap_or_else(|| DEFAULT_ROOM.to_owned());
-        let thread = params.read().get("root").and_then(|root| root.parse::<Seq>().ok());
-        (room, query.read().get("at").and_then(|at| at.parse::<Seq>().ok()), thread)
-    };
-    let page = Resource::new_blocking(room, |(room, at, thread)| load_chat(room.into(), at, thread));
+pub fn ChatPage(address: RoomAddress) -> impl IntoView {
+    let RoomAddress { room, at, thread } = address;
+    let page = Resource::new_blocking(
+        move || (room.clone(), at, thread),
+        |(room, at, thread)| load_chat(room.into(), at, thread),
+    );
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(data) if data.me.is_none() => view! { <Redirect path="/signin"/> }.into_any(),
+                    Ok(data) if data.me.is_none() => view! { <ToSignIn/> }.into_any(),
                     Ok(data) if data.info.is_none() => view! { <NotFound data/> }.into_any(),
-                    Ok(data) => {
-                        let thread = params.read_untracked().get("root").and_then(|root| root.parse::<Seq>().ok());
-                        view! { <ChatWindow data thread/> }.into_any()
-                    }
+                    Ok(data) => view! { <ChatWindow data thread/> }.into_any(),
                     Err(error) => {
                         view! {
                             <p class="page-error" role="alert">
@@ -52,6 +44,16 @@ pub fn ChatPage() -> impl IntoView {
             })}
         </Suspense>
     }
+}
+
+/// Not signed in: the sign-in page instead (a redirect from the server; in the browser, which
+/// meets this only if the session ended between the page and its hydration, a page load).
+#[component]
+fn ToSignIn() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    leptos_axum::redirect("/signin");
+    #[cfg(feature = "hydrate")]
+    let _ = window().location().replace("/signin");
 }
 
 /// A room that does not exist, or that this person may not know about: the same page.

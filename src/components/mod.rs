@@ -51,6 +51,7 @@ pub mod saved_page;
 pub mod search_page;
 #[cfg(feature = "ssr")]
 pub mod second_factor_pages;
+#[cfg(feature = "ssr")]
 pub mod server_only;
 pub mod sidebar;
 #[cfg(feature = "ssr")]
