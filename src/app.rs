@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 
 use crate::components::chat_page::ChatPage;
-use crate::room_address::RoomAddress;
+use crate::page_address::RoomAddress;
 
 /// Only a room's page is hydrated: every other page is the server's alone, and the shell
 /// leaves their hydration scripts out (`components::server_only`).
@@ -63,7 +63,7 @@ fn set_content_security_policy() {
 }
 
 /// A room's page is rendered outside any router, the same on the server and in the browser
-/// (`room_address`): the browser's build carries no router. Every other page goes through the
+/// (`page_address`): the browser's build carries no router. Every other page goes through the
 /// server's router, which also lists the room's addresses, so that the server answers them.
 #[component]
 pub fn App() -> impl IntoView {

@@ -22,6 +22,13 @@ async fn the_page_holds_the_chat_and_its_history_before_any_script_runs() {
     // The message is there, escaped: text, never markup.
     assert!(page.contains("&lt;img src=x onerror=alert(1)&gt;"), "message missing or unescaped");
     assert!(!page.contains("<img src=x"));
+    // All of it in place, at every address of a room's page: not a "Loading…" to be replaced
+    // by a chunk streamed after it, which a page without JavaScript never swaps in.
+    for address in ["/", "/r/general", "/r/general/", "/r/general?at=1", "/r/general/t/1"] {
+        let page = server.get_as(&server.cookie("alice").await, address).await;
+        assert!(page.contains(r#"id="chat-box""#), "{address}: {page}");
+        assert!(!page.contains("Loading…") && !page.contains("<template"), "{address}: {page}");
+    }
 }
 
 /// Pages opened at the same moment, rendered on several worker threads as in the binary.

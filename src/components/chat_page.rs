@@ -14,7 +14,7 @@ use crate::components::message_list::MessageList;
 use crate::components::room_info::RoomInfo;
 use crate::components::sidebar::Sidebar;
 use crate::components::thread_panel::ThreadPanel;
-use crate::room_address::RoomAddress;
+use crate::page_address::RoomAddress;
 
 /// The room at `address`: `/` is the default room, `/r/<name>` any other, `?at=<seq>` opens it
 /// at that message, `/r/<name>/t/<seq>` opens message `seq`'s thread beside it.

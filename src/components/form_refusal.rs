@@ -3,17 +3,17 @@
 //! page's own call gets the same sentence from its JSON error.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 
 use crate::api::FormError;
 use crate::api_error::ApiError;
 
-/// The sentence for the `?error=` code the server sent back, if any.
+/// The sentence for the `?error=` code the server sent back, if any. Read from the page's
+/// address, not a router's: a room's page has none (`page_address`).
 pub fn returned_error() -> Signal<Option<String>> {
-    let query = use_query_map();
-    Signal::derive(move || {
-        query.read().get("error").and_then(|code| FormError::from_code(&code)).map(FormError::message)
-    })
+    let message = crate::page_address::query_value("error")
+        .and_then(|code| FormError::from_code(&code))
+        .map(FormError::message);
+    Signal::stored(message)
 }
 
 /// Why `action`'s form was refused: its last call's error, or else the one in the query.

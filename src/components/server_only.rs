@@ -10,7 +10,7 @@
 //! `public/export-progress.js`).
 //!
 //! The shell leaves their hydration scripts out (every page that is not a room's:
-//! `room_address`), and the browser's build has neither them nor the router they are reached
+//! `page_address`), and the browser's build has neither them nor the router they are reached
 //! through.
 
 pub use crate::components::blocked_page::BlockedPage;

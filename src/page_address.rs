@@ -1,6 +1,7 @@
-//! Where a room's page is, read from its address: `/` (the default room), `/r/<room>`, and
-//! `/r/<room>/t/<root>` (that thread open beside it), each with `?at=<seq>` to open the room
-//! at a message.
+//! The page's address, read without a router: which room's page it is (`/`, the default room;
+//! `/r/<room>`; `/r/<room>/t/<root>` with that thread open beside it; each with `?at=<seq>` to
+//! open the room at a message), and the values in its query (a plain form's refusal comes back
+//! as `?error=<code>`).
 //!
 //! A room's page is the one page the browser hydrates (every other page is the server's
 //! alone: `components::server_only`), and it never changes address without a page load (its
@@ -33,31 +34,55 @@ impl RoomAddress {
             ["", "r", room, "t", root] if !room.is_empty() && !root.is_empty() => (*room, Some(*root)),
             _ => return None,
         };
-        let at = query.split('&').find_map(|pair| pair.strip_prefix("at=")).and_then(|at| at.parse().ok());
+        let at = query_value_in(query, "at").and_then(|at| at.parse().ok());
         Some(Self { room: room.to_owned(), at, thread: root.and_then(|root| root.parse().ok()) })
     }
 
-    /// The page being rendered: the request's on the server, `location` in the browser.
+    /// The page being rendered, if it is a room's.
     pub fn of_this_page() -> Option<Self> {
-        #[cfg(feature = "ssr")]
-        {
-            let parts = leptos::prelude::use_context::<axum::http::request::Parts>()?;
-            Self::parse(parts.uri.path(), parts.uri.query().unwrap_or_default())
-        }
-        #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
-        {
-            let location = leptos::prelude::window().location();
-            let (path, search) = (location.pathname().ok()?, location.search().ok()?);
-            Self::parse(&path, search.strip_prefix('?').unwrap_or(&search))
-        }
-        #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
-        None
+        let (path, query) = this_page()?;
+        Self::parse(&path, &query)
     }
+}
+
+/// The value of `name` in the page's query, as written (the values read this way are codes
+/// and numbers, which need no decoding).
+pub fn query_value(name: &str) -> Option<String> {
+    let (_, query) = this_page()?;
+    query_value_in(&query, name).map(str::to_owned)
+}
+
+fn query_value_in<'q>(query: &'q str, name: &str) -> Option<&'q str> {
+    query.split('&').find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
+}
+
+/// The page being rendered, as its path and its query (after `?`): the request's on the
+/// server, `location` in the browser. The page never changes address without a page load,
+/// so neither is reactive.
+fn this_page() -> Option<(String, String)> {
+    #[cfg(feature = "ssr")]
+    {
+        // Listing the server's routes renders the app with a made-up request for `/`: no page.
+        if leptos_router::RouteList::is_generating() {
+            return None;
+        }
+        let parts = leptos::prelude::use_context::<axum::http::request::Parts>()?;
+        Some((parts.uri.path().to_owned(), parts.uri.query().unwrap_or_default().to_owned()))
+    }
+    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+    {
+        let location = leptos::prelude::window().location();
+        let (path, search) = (location.pathname().ok()?, location.search().ok()?);
+        let query = search.strip_prefix('?').unwrap_or(&search).to_owned();
+        Some((path, query))
+    }
+    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+    None
 }
 
 #[cfg(test)]
 mod tests {
-    use super::RoomAddress;
+    use super::{RoomAddress, query_value_in};
     use crate::ids::Seq;
 
     fn room(path: &str) -> Option<(String, Option<i64>)> {
@@ -78,6 +103,9 @@ mod tests {
         assert_eq!(at("x=1&at=7"), Some(Seq(7)));
         assert_eq!(at("at=soon"), None);
         assert_eq!(at(""), None);
+        assert_eq!(at("chat=1"), None);
+        assert_eq!(query_value_in("in=bots&error=name_taken", "error"), Some("name_taken"));
+        assert_eq!(query_value_in("errors=x", "error"), None);
     }
 
     #[test]
