@@ -13,6 +13,8 @@ fn hydrated() -> bool {
     RoomAddress::of_this_page().is_some()
 }
 
+/// The document around the app. `interactive-widget=resizes-content` makes phones shrink the
+/// layout when the on-screen keyboard opens, so the composer stays in view.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     set_content_security_policy();
@@ -68,20 +70,16 @@ fn set_content_security_policy() {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    match RoomAddress::of_this_page() {
-        Some(address) => view! {
-            <Title text="Banter"/>
-            <ChatPage address/>
-        }
-        .into_any(),
+    let page = match RoomAddress::of_this_page() {
+        Some(address) => view! { <ChatPage address/> }.into_any(),
         #[cfg(feature = "ssr")]
-        None => view! {
-            <Title text="Banter"/>
-            <ServerPages/>
-        }
-        .into_any(),
+        None => view! { <ServerPages/> }.into_any(),
         #[cfg(not(feature = "ssr"))]
         None => ().into_any(),
+    };
+    view! {
+        <Title text="Banter"/>
+        {page}
     }
 }
 
@@ -97,7 +95,8 @@ fn ServerPages() -> impl IntoView {
     use leptos_router::components::{Route, Router, Routes};
     use leptos_router::path;
     // A room's addresses are here for the list of routes the server answers (App renders
-    // those pages itself), with the mode they are rendered in.
+    // those pages itself), with the mode they are rendered in. Async: the whole page, history
+    // included, is in the first HTML response, which is what a reader without JavaScript gets.
     let room_page = || RoomAddress::of_this_page().map(|address| view! { <ChatPage address/> });
     view! {
         <Router>

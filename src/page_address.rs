@@ -10,7 +10,7 @@
 //! room's page outside it: the browser's build carries no router at all, which took about a
 //! tenth off its bundle (docs/benchmarks.md, "The page's bundle").
 
-use crate::ids::Seq;
+use crate::ids::{RoomName, Seq};
 use crate::protocol::DEFAULT_ROOM;
 
 /// A room's page: which room, opened at which message, with which thread.
@@ -18,7 +18,7 @@ use crate::protocol::DEFAULT_ROOM;
 pub struct RoomAddress {
     /// As written in the address (room names are plain ASCII; one that names no room, or
     /// one this person may not see, gets the page that says so).
-    pub room: String,
+    pub room: RoomName,
     pub at: Option<Seq>,
     pub thread: Option<Seq>,
 }
@@ -35,7 +35,7 @@ impl RoomAddress {
             _ => return None,
         };
         let at = query_value_in(query, "at").and_then(|at| at.parse().ok());
-        Some(Self { room: room.to_owned(), at, thread: root.and_then(|root| root.parse().ok()) })
+        Some(Self { room: RoomName::from(room), at, thread: root.and_then(|root| root.parse().ok()) })
     }
 
     /// The page being rendered, if it is a room's.
@@ -86,7 +86,7 @@ mod tests {
     use crate::ids::Seq;
 
     fn room(path: &str) -> Option<(String, Option<i64>)> {
-        RoomAddress::parse(path, "").map(|a| (a.room, a.thread.map(|t| t.0)))
+        RoomAddress::parse(path, "").map(|a| (a.room.as_str().to_owned(), a.thread.map(|t| t.0)))
     }
 
     #[test]

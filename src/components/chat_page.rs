@@ -23,7 +23,7 @@ pub fn ChatPage(address: RoomAddress) -> impl IntoView {
     let RoomAddress { room, at, thread } = address;
     let page = Resource::new_blocking(
         move || (room.clone(), at, thread),
-        |(room, at, thread)| load_chat(room.into(), at, thread),
+        |(room, at, thread)| load_chat(room, at, thread),
     );
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
