@@ -4,6 +4,7 @@
 //! and calls into `crate::server`. Every one checks the session itself; a page that hides a
 //! button is not a permission check.
 //!
+//! - [`call`]: how the page calls them (one `fetch` for all, in the browser).
 //! - [`chat`]: the room's first paint, older pages, posting without a WebSocket.
 //! - [`accounts`]: sign-up, sign-in, sign-out, the profile.
 //! - [`blocks`]: blocking and unblocking people, the list of whom one blocks.
@@ -24,6 +25,7 @@
 pub mod accounts;
 pub mod blocks;
 pub mod bots;
+pub mod call;
 pub mod chat;
 pub mod drafts;
 pub mod email;
@@ -44,6 +46,7 @@ pub mod threads;
 pub use accounts::*;
 pub use blocks::*;
 pub use bots::*;
+pub use call::call;
 pub use chat::*;
 pub use drafts::*;
 pub use email::*;

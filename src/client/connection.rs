@@ -100,7 +100,7 @@ async fn run(chat: ChatState, mut commands: UnboundedReceiver<Command>) {
             End::NotOpened => {
                 // The server answers an upgrade without a live session with 401, which a
                 // page cannot see; ask plainly whether we are still signed in.
-                if matches!(crate::api::my_profile().await, Ok(None)) {
+                if matches!(crate::api::call(crate::api::MyProfile {}).await, Ok(None)) {
                     go_to("/signin");
                     return;
                 }
@@ -506,7 +506,7 @@ fn blocks(chat: ChatState, username: &str) -> bool {
 
 /// Read the room's pins afresh (after a resync); on failure the list stays as it was.
 async fn refresh_pins(chat: ChatState) {
-    match crate::api::room_pins(chat.room.get_value()).await {
+    match crate::api::call(crate::api::RoomPins { room: chat.room.get_value() }).await {
         Ok(pins) => chat.pins.set(pins),
         Err(error) => leptos::logging::warn!("cannot read the room's pins: {error}"),
     }
@@ -517,7 +517,7 @@ async fn refresh_receipts(chat: ChatState) {
     if chat.receipts.with_untracked(Option::is_none) {
         return;
     }
-    match crate::api::room_receipts(chat.room.get_value()).await {
+    match crate::api::call(crate::api::RoomReceipts { room: chat.room.get_value() }).await {
         Ok(receipts) => chat.receipts.set(receipts),
         Err(error) => leptos::logging::warn!("cannot read the room's receipts: {error}"),
     }
@@ -525,7 +525,9 @@ async fn refresh_receipts(chat: ChatState) {
 
 /// Tell the server the open thread has been seen up to reply `seq`.
 async fn read_thread(chat: ChatState, root: Seq, seq: Seq) {
-    if let Err(error) = crate::api::read_thread(chat.room.get_value(), root, seq).await {
+    if let Err(error) =
+        crate::api::call(crate::api::ReadThread { room: chat.room.get_value(), root, seq }).await
+    {
         leptos::logging::warn!("cannot mark the thread read: {error}");
     }
 }
@@ -533,7 +535,7 @@ async fn read_thread(chat: ChatState, root: Seq, seq: Seq) {
 /// The open thread read afresh, after a resync (its replies were not replayed).
 async fn refresh_thread(chat: ChatState) {
     let Some(root) = chat.thread.with_untracked(|t| t.thread_root()) else { return };
-    match crate::api::load_thread(chat.room.get_value(), root, None).await {
+    match crate::api::call(crate::api::LoadThread { room: chat.room.get_value(), root, before: None }).await {
         Ok(page) => chat.thread.set(crate::chat::Timeline::thread(page)),
         Err(error) => leptos::logging::warn!("cannot read the thread: {error}"),
     }

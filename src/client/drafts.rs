@@ -68,7 +68,14 @@ impl DraftSync {
                 }
                 return;
             };
-            match crate::api::save_draft(self.room.get_value(), body.clone(), reply_to, self.thread).await {
+            match crate::api::call(crate::api::SaveDraft {
+                room: self.room.get_value(),
+                body: body.clone(),
+                reply_to,
+                thread: self.thread,
+            })
+            .await
+            {
                 Ok(()) => self.state.update_value(|s| s.saved = (body, reply_to)),
                 // Tried again after the next interval, unless something newer is wanted by then.
                 Err(error) => {

@@ -110,7 +110,8 @@ fn send_read_position(chat: ChatState, marked: StoredValue<Seq>, in_flight: Stor
     }
     in_flight.set_value(true);
     leptos::task::spawn_local(async move {
-        let saved = crate::api::mark_read(chat.room.get_value(), newest).await.is_ok();
+        let saved =
+            crate::api::call(crate::api::MarkRead { room: chat.room.get_value(), seq: newest }).await.is_ok();
         if saved {
             marked.set_value(newest);
         }

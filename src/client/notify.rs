@@ -128,7 +128,7 @@ pub fn subscribe_to_push() {
 async fn try_subscribe() -> Result<(), leptos::wasm_bindgen::JsValue> {
     use leptos::web_sys::{PushSubscription, PushSubscriptionOptionsInit, ServiceWorkerRegistration};
     use wasm_bindgen_futures::JsFuture;
-    let key = crate::api::push_key().await.map_err(|e| e.to_string())?;
+    let key = crate::api::call(crate::api::PushKey {}).await.map_err(|e| e.to_string())?;
     let ready = JsFuture::from(window().navigator().service_worker().ready()?).await?;
     let registration: ServiceWorkerRegistration = ready.dyn_into()?;
     let options = PushSubscriptionOptionsInit::new();
@@ -142,8 +142,12 @@ async fn try_subscribe() -> Result<(), leptos::wasm_bindgen::JsValue> {
     let field = |name: &str| {
         js_sys::Reflect::get(&keys, &name.into()).ok().and_then(|v| v.as_string()).unwrap_or_default()
     };
-    crate::api::push_subscribe(subscription.endpoint(), field("p256dh"), field("auth"))
-        .await
-        .map_err(|e| e.to_string())?;
+    crate::api::call(crate::api::PushSubscribe {
+        endpoint: subscription.endpoint(),
+        p256dh: field("p256dh"),
+        auth: field("auth"),
+    })
+    .await
+    .map_err(|e| e.to_string())?;
     Ok(())
 }

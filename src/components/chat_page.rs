@@ -4,7 +4,7 @@
 use crate::ids::{RoomName, Seq};
 use leptos::prelude::*;
 
-use crate::api::{ChatPage as ChatPageData, load_chat};
+use crate::api::{ChatPage as ChatPageData, LoadChat};
 use crate::chat_state::ChatState;
 use crate::components::attachment_tray::Attachments;
 use crate::components::composer::Composer;
@@ -23,7 +23,7 @@ pub fn ChatPage(address: RoomAddress) -> impl IntoView {
     let RoomAddress { room, at, thread } = address;
     let page = Resource::new_blocking(
         move || (room.clone(), at, thread),
-        |(room, at, thread)| load_chat(room, at, thread),
+        |(room, at, thread)| crate::api::call(LoadChat { room, at, thread }),
     );
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>

@@ -119,7 +119,10 @@ impl Completions {
     fn ask_for_people(&self, prefix: String) {
         let (query, people, room) = (self.query, self.people, self.room.get_value());
         leptos::task::spawn_local(async move {
-            let found = crate::api::find_members(room.into(), prefix.clone()).await.unwrap_or_default();
+            let found =
+                crate::api::call(crate::api::FindMembers { room: room.into(), prefix: prefix.clone() })
+                    .await
+                    .unwrap_or_default();
             if query.with_untracked(|q| q.as_ref().is_some_and(|(_, _, p)| *p == prefix)) {
                 people.set(
                     found

@@ -382,7 +382,7 @@ fn EditForm(seq: Seq, text: StoredValue<String>, editing: RwSignal<bool>, id: St
 /// Save message `seq` for later (`on`), or take it off the saved list; the page says so if
 /// the server refuses.
 async fn save(chat: ChatState, seq: Seq, on: bool) {
-    match crate::api::save_message(chat.room.get_value(), seq, on).await {
+    match crate::api::call(crate::api::SaveMessage { room: chat.room.get_value(), seq, saved: on }).await {
         Ok(()) => chat.saved.update(|saved| {
             saved.retain(|s| *s != seq);
             if on {

@@ -15,7 +15,7 @@
 use crate::ids::Seq;
 use leptos::prelude::*;
 
-use crate::api::load_older;
+use crate::api::LoadOlder;
 use crate::chat::Line;
 use crate::chat_state::ChatState;
 use crate::components::message_item::{MessageItem, PendingItem};
@@ -57,7 +57,9 @@ pub fn MessageList() -> impl IntoView {
         }
         loading_older.set(true);
         leptos::task::spawn_local(async move {
-            let result = load_older(chat.room.get_value(), first, None).await;
+            let result =
+                crate::api::call(LoadOlder { room: chat.room.get_value(), before: first, down_to: None })
+                    .await;
             let from_bottom =
                 list.get_untracked().map(|el| el.scroll_height() - el.scroll_top()).unwrap_or(0);
             match result {
@@ -241,7 +243,13 @@ pub async fn jump_to(chat: ChatState, target: Seq) {
         let (first, has_older) = chat.timeline.with_untracked(|t| (t.first_seq(), t.has_older));
         match first {
             Some(first) if first > target && has_older => {
-                match load_older(chat.room.get_value(), first, Some(target)).await {
+                match crate::api::call(LoadOlder {
+                    room: chat.room.get_value(),
+                    before: first,
+                    down_to: Some(target),
+                })
+                .await
+                {
                     Ok(page) => chat.timeline.update(|t| t.prepend(page)),
                     Err(_) => return,
                 }

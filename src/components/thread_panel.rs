@@ -9,7 +9,6 @@
 use crate::ids::Seq;
 use leptos::prelude::*;
 
-use crate::api::load_thread;
 use crate::attachments::FORM_POST_PATH;
 use crate::chat::{Line, Pending};
 use crate::chat_state::{ChatState, Command};
@@ -29,7 +28,13 @@ pub fn ThreadPanel(root: Seq, form_client_id: String, at: Option<Seq>, joined: b
         }
         loading.set(true);
         leptos::task::spawn_local(async move {
-            match load_thread(chat.room.get_value(), root, Some(first)).await {
+            match crate::api::call(crate::api::LoadThread {
+                room: chat.room.get_value(),
+                root,
+                before: Some(first),
+            })
+            .await
+            {
                 Ok(page) => chat.thread.update(|t| t.prepend(page.replies)),
                 Err(error) => {
                     chat.thread.update(|t| t.notice(format!("Could not load older replies: {error}")))
@@ -94,7 +99,7 @@ pub fn ThreadPanel(root: Seq, form_client_id: String, at: Option<Seq>, joined: b
 
 /// Follow the thread (`on`) or stop; the button says so once the server agrees.
 async fn follow(chat: ChatState, root: Seq, on: bool) {
-    match crate::api::follow_thread(chat.room.get_value(), root, on).await {
+    match crate::api::call(crate::api::FollowThread { room: chat.room.get_value(), root, follow: on }).await {
         Ok(()) => chat.following.set(on),
         Err(error) => chat.thread.update(|t| t.notice(format!("Could not change following: {error}"))),
     }
