@@ -5,6 +5,7 @@ import {
   PASSWORD,
   RED_PNG,
   createPrivateRoom,
+  delivered,
   joinAs,
   send,
   signUp,
@@ -64,8 +65,11 @@ for (const theme of THEMES) {
         await me.page.setViewportSize({ width: size.width, height: size.height });
         const room = await createPrivateRoom(other.page, 'audited');
         await send(other.page, `/invite @${me.name}`);
+        // In before the page is asked for: a page made before the invitation is "Not found".
+        await expect(other.page.locator('#chat-box li.notice').filter({ hasText: `Invited @${me.name}.` })).toHaveCount(1);
         const text = unique('reportable');
         await send(other.page, text);
+        await expect(delivered(other.page, text)).toHaveCount(1);
         await me.page.goto(room);
         const message = me.page.locator('#chat-box li.message').filter({ hasText: text });
         const seq = await message.getAttribute('data-seq');

@@ -9,7 +9,11 @@ test('a member reports a message, the moderator deletes it from the queue', asyn
   const ann = await joinAs(browser, 'ann');
   const bob = await joinAs(browser, 'bob');
   const room = await createPrivateRoom(moderator.page, 'reported');
-  for (const guest of [ann.name, bob.name]) await send(moderator.page, `/invite @${guest}`);
+  for (const guest of [ann.name, bob.name]) {
+    await send(moderator.page, `/invite @${guest}`);
+    // In before their pages are asked for: a page made before the invitation is "Not found".
+    await expect(moderator.page.locator('#chat-box li.notice').filter({ hasText: `Invited @${guest}.` })).toHaveCount(1);
+  }
   await ann.page.goto(room);
   await bob.page.goto(room);
   await expect(bob.page.locator('#connection-status')).toHaveText('connected');
