@@ -194,6 +194,14 @@ async fn a_word_is_found_in_every_word_it_begins_whether_few_or_many_old_or_new(
     assert_eq!(many.len(), 30);
     // A word that begins none of them.
     assert!(search(&server, &ann, "form[q]=zebra2000").await.hits.is_empty());
+    // More words than one search asks for (zebra1, zebra10…, zebra100…, zebra1000…: 122), so
+    // asked as several on SQLite: newest first across them, and a message in two of them once.
+    server.post_message(&ann, "zoo", "both", "zebra1 and zebra199").await;
+    let expected: Vec<String> = ["[zebra1] and [zebra199]".to_owned()]
+        .into_iter()
+        .chain((1000..count + 1).rev().chain((182..200).rev()).map(|i| format!("[zebra{i}]")))
+        .collect();
+    assert_eq!(texts(&search(&server, &ann, "form[q]=zebra1").await), expected);
 }
 
 #[tokio::test]

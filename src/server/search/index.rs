@@ -186,13 +186,14 @@ impl Store {
         filter: &SearchFilter,
         limit: usize,
     ) -> Result<Vec<Found>, StoreError> {
-        let terms = match self.backend() {
-            Backend::Sqlite => match self.fts_match(query).await? {
-                Some(fts) => fts,
-                None => return Ok(Vec::new()),
-            },
-            Backend::Postgres => query.tsquery(),
+        // The search as the backend's match expressions, whose matches together are its own.
+        let alternatives = match self.backend() {
+            Backend::Sqlite => self.fts_match(query).await?,
+            Backend::Postgres => vec![query.tsquery()],
         };
+        if alternatives.is_empty() {
+            return Ok(Vec::new());
+        }
         let newest: i64 =
             sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM messages").fetch_one(self.pool()).await?;
         let mut upper = filter.before.unwrap_or(i64::MAX).min(newest + 1);
@@ -201,7 +202,19 @@ impl Store {
             let lower = window.map_or(0, |w| upper.saturating_sub(w).max(0));
             let want = limit - found.len();
             let reading = if step == 0 { Reading::NewestIds } else { Reading::WordIndex };
-            found.extend(self.search_between(user_id, &terms, filter, (lower, upper), reading, want).await?);
+            let mut here = Vec::new();
+            for terms in &alternatives {
+                here.extend(
+                    self.search_between(user_id, terms, filter, (lower, upper), reading, want).await?,
+                );
+            }
+            if alternatives.len() > 1 {
+                // Newest first, once each (a message may match several), the page's worth.
+                here.sort_by(|a, b| b.id.cmp(&a.id));
+                here.dedup_by_key(|found| found.id);
+                here.truncate(want);
+            }
+            found.extend(here);
             if found.len() >= limit || lower == 0 {
                 break;
             }

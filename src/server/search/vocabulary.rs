@@ -8,8 +8,11 @@
 //! docs/benchmarks.md). The same words asked as exact terms joined by `OR` are read newest
 //! first and stop when the page is full (0.1 ms). So a search word longer than the prefix
 //! indexes is looked up in the list first; when it begins at most [`MAX_EXPANSION`] words, it
-//! is asked as those; when it begins none, nothing can match; when it begins more, it is asked
-//! as a prefix as before.
+//! is asked as those; when it begins none, nothing can match. When it begins more, the search
+//! is asked as several, each with [`MAX_EXPANSION`] of those words, and their newest matches
+//! merged: at most [`MAX_ALTERNATIVES`] searches, so up to 1,024 words cost a few
+//! milliseconds where the prefix cost a read of every match (a prefix of about eighty words: 7
+//! ms at a million messages). Only a word beginning more than that is asked as a prefix.
 //!
 //! The listed words are FTS5's own, not cut here: its tokenizer splits at combining marks
 //! other than accents and folds case from its own tables, and a word missing from the list
@@ -23,9 +26,12 @@
 use crate::server::search::query::SearchQuery;
 use crate::server::storage::store::{Store, StoreError, WriteTx};
 
-/// Most whole words one search word is asked as; a prefix of more is asked as a prefix.
-/// Sixty-four exact terms cost FTS5 under a millisecond at a million messages.
+/// Most whole words one search word is asked as in one search. Sixty-four exact terms cost
+/// FTS5 under a millisecond at a million messages.
 pub const MAX_EXPANSION: usize = 64;
+/// Most searches one search is split into when its words begin more than [`MAX_EXPANSION`]
+/// words each; a word beginning more than fit is asked as a prefix.
+pub const MAX_ALTERNATIVES: usize = 16;
 /// Messages the small index holds before its words move into the list (every this many
 /// message ids).
 pub const FRESH_MESSAGES: i64 = 1_000;
@@ -97,29 +103,49 @@ impl Store {
         Ok(listed)
     }
 
-    /// The FTS5 `MATCH` expression for `query`, each word longer than the prefix indexes
-    /// asked as the whole words it begins where they are few; `None` when a word begins no
-    /// word the index holds, so nothing can match.
-    pub(crate) async fn fts_match(&self, query: &SearchQuery) -> Result<Option<String>, StoreError> {
-        let mut expanded = Vec::new();
+    /// The FTS5 `MATCH` expressions for `query`, whose matches together are the search's:
+    /// one, but for a word beginning more than [`MAX_EXPANSION`] words, which is asked as each
+    /// [`MAX_EXPANSION`] of them in turn (at most [`MAX_ALTERNATIVES`] expressions in all).
+    /// A word longer than the prefix indexes is asked as the whole words it begins where
+    /// they fit; none when a word begins no word the index holds, so nothing can match.
+    pub(crate) async fn fts_match(&self, query: &SearchQuery) -> Result<Vec<String>, StoreError> {
+        // Each word asked as whole words, with its words in groups of `MAX_EXPANSION`.
+        let mut expanded: Vec<(&str, Vec<Vec<String>>)> = Vec::new();
+        let mut alternatives = 1;
         for word in query.long_words() {
             let words: Vec<String> = sqlx::query_scalar(WORDS_BETWEEN)
                 .bind(word)
                 .bind(successor(word))
-                .bind(i64::try_from(MAX_EXPANSION + 1).unwrap_or(i64::MAX))
+                .bind(i64::try_from(MAX_EXPANSION * MAX_ALTERNATIVES + 1).unwrap_or(i64::MAX))
                 .fetch_all(self.pool())
                 .await?;
             if words.is_empty() {
-                return Ok(None);
+                return Ok(Vec::new());
             }
             // A word FTS5 holds with other than ASCII letters and digits might not read back
             // as itself inside quotes: that prefix is asked as a prefix.
             let plain = words.iter().all(|w| w.bytes().all(|b| b.is_ascii_alphanumeric()));
-            if words.len() <= MAX_EXPANSION && plain {
-                expanded.push((word, words));
+            let groups = words.len().div_ceil(MAX_EXPANSION);
+            if plain && alternatives * groups <= MAX_ALTERNATIVES {
+                alternatives *= groups;
+                expanded.push((word, words.chunks(MAX_EXPANSION).map(<[String]>::to_vec).collect()));
             }
         }
-        Ok(Some(query.fts_with(&expanded)))
+        // Every choice of one group per word.
+        let mut choices: Vec<Vec<(&str, Vec<String>)>> = vec![Vec::new()];
+        for (word, groups) in &expanded {
+            choices = choices
+                .into_iter()
+                .flat_map(|chosen| {
+                    groups.iter().map(move |group| {
+                        let mut chosen = chosen.clone();
+                        chosen.push((*word, group.clone()));
+                        chosen
+                    })
+                })
+                .collect();
+        }
+        Ok(choices.iter().map(|chosen| query.fts_with(chosen)).collect())
     }
 }
 
