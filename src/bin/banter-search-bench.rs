@@ -121,8 +121,8 @@ async fn main() -> anyhow::Result<()> {
         ("a rare word", word_text(VOCABULARY - 7)),
         ("a prefix", word_text(300)[..3].to_owned()),
         // Longer than the prefix indexes: "kakalo" (in about one message in two hundred)
-        // begins five words, asked as those; "kalo" begins about eighty, more than a word is
-        // asked as (`MAX_EXPANSION`), so it is asked as a prefix.
+        // begins five words, asked as those; "kalo" begins about eighty, more than one search
+        // asks for (`MAX_EXPANSION`), so it is asked as two searches, their matches merged.
         ("a long word", word_text(256)),
         ("a long prefix", word_text(16)),
         ("two words", format!("{} {}", word_text(5), word_text(40))),
