@@ -210,7 +210,7 @@ impl Store {
             }
             if alternatives.len() > 1 {
                 // Newest first, once each (a message may match several), the page's worth.
-                here.sort_by(|a, b| b.id.cmp(&a.id));
+                here.sort_by_key(|found| std::cmp::Reverse(found.id));
                 here.dedup_by_key(|found| found.id);
                 here.truncate(want);
             }
