@@ -78,7 +78,23 @@ start_nodes() {
 }
 
 addrs() { seq -s, -f "127.0.0.1:%g" 3501 "$((3500 + $1))"; }
-load() { taskset -c 1 target/release/banter-load --sources 8 "$@"; }
+# The nodes' CPU time is summed over the run (`server_cpu_seconds` in each report): divided by
+# the deliveries, what a delivery costs the nodes together, whatever their number.
+load() {
+  taskset -c 1 target/release/banter-load --sources 8 --server-pid "$(IFS=,; echo "${nodes[*]}")" "$@"
+}
+# cost N FILE...: each run's p50 / p99 and the nodes' CPU per delivery.
+cost() {
+  python3 - "$@" <<'PY'
+import json, sys
+n = sys.argv[1]
+for f in sys.argv[2:]:
+    for r in json.load(open(f)):
+        cpu = r.get("server_cpu_seconds")
+        per = f"{cpu / r['delivered'] * 1e6:.2f} µs of the nodes' CPU per delivery" if cpu and r["delivered"] else "CPU not read"
+        print(f"{n} node(s), {r['offered_rate']:.0f} msg/s: p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms, {per}")
+PY
+}
 
 start_redis
 for n in 1 2 3; do
@@ -92,6 +108,7 @@ for n in 1 2 3; do
   load --addr "$(addrs "$n")" --json "$work/c.json" fanout --clients 1000 --publishers 10 --rate 500 --duration 10
   python3 -c 'import json,sys; print(json.dumps([r for f in sys.argv[1:] for r in json.load(open(f))], indent=2))' \
     "$work/a.json" "$work/b.json" "$work/c.json" >"$out/nodes-$n.json"
+  cost "$n" "$out/nodes-$n.json"
   stop_nodes
 done
 

@@ -4,7 +4,8 @@
 Usage: scripts/plot_curves.py DIR
 
 Reads DIR/pages.json and DIR/pages-postgres.json (`banter-scale-bench --json`),
-DIR/members-N.json and DIR/idle-N.json (`banter-load --json`) and writes beside them:
+DIR/members-N.json and DIR/idle-N.json (`banter-load --json`; members-postgres-N.json and
+idle-postgres-N.json for the same on PostgreSQL) and writes beside them:
 - history.svg: a room's page (p50, ms) against the room's history, for a reader who has read
   nothing and one who has read everything, on SQLite and on PostgreSQL;
 - rooms.svg: the same page and the sidebar's query on its own (p50, ms) against the rooms
@@ -27,9 +28,10 @@ from svgplot import log_chart
 
 
 def runs(directory: str, prefix: str) -> list:
+    """[(size, the run's figures)] from DIR/PREFIX-SIZE.json, smallest first."""
     found = []
     for path in glob.glob(os.path.join(directory, f"{prefix}-*.json")):
-        size = re.search(r"-(\d+)\.json$", path)
+        size = re.fullmatch(re.escape(prefix) + r"-(\d+)\.json", os.path.basename(path))
         if size:
             with open(path) as f:
                 found.append((int(size.group(1)), json.load(f)[0]))
@@ -80,22 +82,34 @@ def main() -> None:
     page_chart(directory, pages, "rooms.svg", "rooms", "rooms",
                (("page", "page_p50_ms"), ("sidebar query", "sidebar_p50_ms")),
                "a room's page and its sidebar vs the rooms its reader is in", "rooms the reader is in (log)")
-    members = runs(directory, "members")
-    if members:
-        p99 = [(n, max(r["p99_ms"], 0.1), r["lost"] == 0 and r["duplicated"] == 0) for n, r in members]
-        cpu = [(n, r["server_cpu_seconds"] * 1e6 / max(r["delivered"], 1), True) for n, r in members]
+    # The curves over sockets, one line per store measured and per figure.
+    socket_stores = (("SQLite", ""), ("PostgreSQL", "-postgres"))
+    members = [(store, runs(directory, f"members{suffix}")) for store, suffix in socket_stores]
+    if any(found for _, found in members):
+        series = []
+        for store, found in members:
+            if found:
+                series.append((f"{store}, delivery p99 (ms)",
+                               [(n, max(r["p99_ms"], 0.1), r["lost"] == 0 and r["duplicated"] == 0) for n, r in found]))
+                series.append((f"{store}, server CPU per delivery (µs)",
+                               [(n, r["server_cpu_seconds"] * 1e6 / max(r["delivered"], 1), True) for n, r in found]))
         write(directory, "members.svg", log_chart(
-            "fan-out vs members online in one room (20 messages/s)", "members online (log)",
-            "ms or µs (log)", [("delivery p99 (ms)", p99), ("server CPU per delivery (µs)", cpu)],
+            "fan-out vs members online in one room (20 messages/s)", "members online (log)", "ms or µs (log)", series,
         ))
-    idle = runs(directory, "idle")
-    if idle:
-        rss = [(n, r["rss_per_connection"] / 1024, True) for n, r in idle]
-        cpu = [(n, max(r.get("server_cpu_seconds", 0), 1e-3) * 1e6 / max(r["seconds"], 1) / n, True) for n, r in idle]
+    idle = [(store, runs(directory, f"idle{suffix}")) for store, suffix in socket_stores]
+    if any(found for _, found in idle):
+        series = []
+        for store, found in idle:
+            if found:
+                series.append((f"{store}, RSS per connection (KiB)",
+                               [(n, r["rss_per_connection"] / 1024, True) for n, r in found]))
+                series.append((f"{store}, CPU per connection (µs per second)",
+                               [(n, max(r.get("server_cpu_seconds", 0), 1e-3) * 1e6 / max(r["seconds"], 1) / n, True)
+                                for n, r in found]))
         write(directory, "idle.svg", log_chart(
-            "idle connections on one node", "connections held (log)",
-            "KiB or µs/s (log)", [("RSS per connection (KiB)", rss), ("CPU per connection (µs per second)", cpu)],
+            "idle connections on one node", "connections held (log)", "KiB or µs/s (log)", series,
         ))
+
 
 if __name__ == "__main__":
     main()

@@ -96,8 +96,9 @@ enum Prepare {
     Members {
         #[arg(long)]
         count: usize,
+        /// The store: `sqlite://PATH` or an existing, empty `postgres://…` database.
         #[arg(long)]
-        db: PathBuf,
+        database_url: Database,
         #[arg(long)]
         sessions: PathBuf,
     },
@@ -119,8 +120,8 @@ const SEARCH_HIT: &[u8] = b"class=\"search-hit\"";
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    if let Some(Prepare::Members { count, db, sessions }) = &cli.prepare {
-        return make_members(*count, db, sessions).await;
+    if let Some(Prepare::Members { count, database_url, sessions }) = &cli.prepare {
+        return make_members(*count, database_url, sessions).await;
     }
     println!(
         "{:>10} {:>14} {:>14} {:>14} {:>14} {:>10} {:>16} {:>16}",
@@ -418,8 +419,8 @@ async fn measure_rooms(cli: &Cli, rooms: u64, database: &Database) -> anyhow::Re
 
 /// `count` people in `#general`, made through the store (no password: nobody signs in), each
 /// with a session; their cookies (`banter_session=…`) written to `sessions`.
-async fn make_members(count: usize, db: &std::path::Path, sessions: &std::path::Path) -> anyhow::Result<()> {
-    let store = Store::open(db).await?;
+async fn make_members(count: usize, database: &Database, sessions: &std::path::Path) -> anyhow::Result<()> {
+    let store = Store::connect(database, BUSY_TIMEOUT).await?;
     let mut cookies = String::with_capacity(count * 64);
     for n in 0..count {
         let name = format!("member-{n:06}");
@@ -435,7 +436,7 @@ async fn make_members(count: usize, db: &std::path::Path, sessions: &std::path::
         ));
     }
     std::fs::write(sessions, cookies)?;
-    println!("{count} members of #general in {}", db.display());
+    println!("{count} members of #general in {database}");
     Ok(())
 }
 

@@ -62,9 +62,10 @@ pub struct Cli {
     /// (`bench/peers/socketio`) for the side-by-side benchmark.
     #[arg(long, value_enum, default_value_t = Protocol::Banter)]
     pub protocol: Protocol,
-    /// The server's process id, to report its memory and CPU time.
-    #[arg(long)]
-    pub server_pid: Option<u32>,
+    /// The server's process ids, to report their memory and CPU time, summed: one, or
+    /// several separated by commas (every node of a cluster, and Redis if it should count).
+    #[arg(long, value_delimiter = ',')]
+    pub server_pid: Vec<u32>,
     /// Spread connections over this many source addresses 127.0.0.1, 127.0.0.2, …
     #[arg(long, default_value_t = 1)]
     pub sources: u8,
@@ -152,7 +153,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Vec<Report>> {
         addr: cli.publish_to.unwrap_or(first),
         receive_at: cli.addr,
         protocol: cli.protocol,
-        server_pid: cli.server_pid,
+        server_pids: cli.server_pid,
         sources: cli.sources.max(1),
     };
     let reports = match cli.scenario {
@@ -183,7 +184,7 @@ struct Target {
     /// Where receiving connections go, in turn.
     receive_at: Vec<SocketAddr>,
     protocol: Protocol,
-    server_pid: Option<u32>,
+    server_pids: Vec<u32>,
     sources: u8,
 }
 
@@ -194,7 +195,7 @@ impl Target {
     }
 
     fn usage(&self) -> Option<process::Usage> {
-        self.server_pid.and_then(process::usage)
+        process::usage_of_all(&self.server_pids)
     }
 
     /// A new account for this run, named `{role}-{random}`; its session cookie.

@@ -29,11 +29,36 @@ pub fn usage(pid: u32) -> Option<Usage> {
     Some(Usage { rss_bytes: rss_kib * 1024, cpu_seconds: ticks as f64 / TICKS_PER_SECOND })
 }
 
+/// The usage of several processes, summed; `None` if there are none or one cannot be read.
+pub fn usage_of_all(pids: &[u32]) -> Option<Usage> {
+    if pids.is_empty() {
+        return None;
+    }
+    pids.iter().try_fold(Usage::default(), |sum, &pid| {
+        let one = usage(pid)?;
+        Some(Usage {
+            rss_bytes: sum.rss_bytes + one.rss_bytes,
+            cpu_seconds: sum.cpu_seconds + one.cpu_seconds,
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
     fn reads_this_process() {
         let usage = super::usage(std::process::id()).expect("own /proc entry");
         assert!(usage.rss_bytes > 0);
+    }
+
+    #[test]
+    fn sums_several_processes_and_needs_them_all() {
+        let own = std::process::id();
+        let once = super::usage(own).expect("own /proc entry");
+        let twice = super::usage_of_all(&[own, own]).expect("own /proc entry, twice");
+        // Memory can move between the reads; twice one process is more than once.
+        assert!(twice.rss_bytes > once.rss_bytes);
+        assert!(super::usage_of_all(&[]).is_none());
+        assert!(super::usage_of_all(&[own, u32::MAX]).is_none());
     }
 }

@@ -191,7 +191,7 @@ async fn the_load_tool_spread_over_two_nodes_counts_every_delivery_once() {
         addr: vec![first.addr, second.addr],
         publish_to: Some(first.addr),
         protocol: Protocol::Banter,
-        server_pid: None,
+        server_pid: Vec::new(),
         sources: 1,
         json: None,
         scenario: Scenario::Fanout(args),

@@ -163,8 +163,13 @@ pub const PERSON_NEWS_IN_ROOMS_UP_TO: usize = crate::rooms::MEMBER_LIST_MAX;
 /// Tell everyone who shares a small room with this person ([`PERSON_NEWS_IN_ROOMS_UP_TO`])
 /// that they came online or went offline. In the background: the lookup must not hold up the
 /// caller. Best effort, like any presence: a page that misses it shows the truth on its next
-/// load.
+/// load. Not while the server shuts down: every socket here is closing then, so there is no
+/// one to tell, and each of the thousands of people going offline at once would ask the
+/// store as it closes (the other nodes hear of it through the cluster, and tell their own).
 pub fn announce_person(store: &Store, hub: &Hub, user_id: UserId, username: Username, online: bool) {
+    if hub.is_closing() {
+        return;
+    }
     let (store, hub) = (store.clone(), hub.clone());
     tokio::spawn(async move {
         match store.co_members_of_small_rooms(user_id, PERSON_NEWS_IN_ROOMS_UP_TO).await {

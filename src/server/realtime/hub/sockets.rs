@@ -101,6 +101,12 @@ impl Hub {
         open.len()
     }
 
+    /// Whether [`Hub::close_all`] has run: the server is shutting down, and every socket here
+    /// is closing.
+    pub fn is_closing(&self) -> bool {
+        self.read().closing
+    }
+
     /// End every connection of one account with `code` (sign-out everywhere).
     pub fn end_user(&self, user_id: UserId, code: u16) -> usize {
         self.end_where(code, |socket| socket.user_id == user_id)

@@ -241,7 +241,9 @@ fn shutting_down_ends_every_socket_and_admits_no_more() {
     hub.join(RoomId(1), &person(7, "sam"), joined.clone());
     hub.connect(UserId(8), SessionId::of("b"), here, unjoined.clone(), caps).expect("under the caps");
 
+    assert!(!hub.is_closing());
     assert_eq!(hub.close_all(CLOSE_SHUTTING_DOWN), 2);
+    assert!(hub.is_closing());
     assert_eq!(joined.ending().code(), Some(CLOSE_SHUTTING_DOWN));
     assert_eq!(unjoined.ending().code(), Some(CLOSE_SHUTTING_DOWN));
     assert_eq!(
