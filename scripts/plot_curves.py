@@ -67,6 +67,20 @@ def page_chart(directory: str, pages: list, name: str, curve: str, size: str, li
         write(directory, name, log_chart(title, x_label, "ms (log)", series))
 
 
+def socket_chart(directory: str, curve: str, title: str, x_label: str, y_label: str, figures: tuple) -> None:
+    """CURVE.svg from the runs over sockets (CURVE-N.json, and CURVE-postgres-N.json on
+    PostgreSQL): one line per store measured and per (label, value of a run of size n, whether
+    the run was sound) of `figures`."""
+    series = [
+        (f"{store}, {label}", [(n, value(n, r), sound(r)) for n, r in found])
+        for store, found in (("SQLite", runs(directory, curve)), ("PostgreSQL", runs(directory, f"{curve}-postgres")))
+        if found
+        for label, value, sound in figures
+    ]
+    if series:
+        write(directory, f"{curve}.svg", log_chart(title, x_label, y_label, series))
+
+
 def main() -> None:
     if len(sys.argv) != 2:
         sys.exit(__doc__)
@@ -82,33 +96,20 @@ def main() -> None:
     page_chart(directory, pages, "rooms.svg", "rooms", "rooms",
                (("page", "page_p50_ms"), ("sidebar query", "sidebar_p50_ms")),
                "a room's page and its sidebar vs the rooms its reader is in", "rooms the reader is in (log)")
-    # The curves over sockets, one line per store measured and per figure.
-    socket_stores = (("SQLite", ""), ("PostgreSQL", "-postgres"))
-    members = [(store, runs(directory, f"members{suffix}")) for store, suffix in socket_stores]
-    if any(found for _, found in members):
-        series = []
-        for store, found in members:
-            if found:
-                series.append((f"{store}, delivery p99 (ms)",
-                               [(n, max(r["p99_ms"], 0.1), r["lost"] == 0 and r["duplicated"] == 0) for n, r in found]))
-                series.append((f"{store}, server CPU per delivery (µs)",
-                               [(n, r["server_cpu_seconds"] * 1e6 / max(r["delivered"], 1), True) for n, r in found]))
-        write(directory, "members.svg", log_chart(
-            "fan-out vs members online in one room (20 messages/s)", "members online (log)", "ms or µs (log)", series,
-        ))
-    idle = [(store, runs(directory, f"idle{suffix}")) for store, suffix in socket_stores]
-    if any(found for _, found in idle):
-        series = []
-        for store, found in idle:
-            if found:
-                series.append((f"{store}, RSS per connection (KiB)",
-                               [(n, r["rss_per_connection"] / 1024, True) for n, r in found]))
-                series.append((f"{store}, CPU per connection (µs per second)",
-                               [(n, max(r.get("server_cpu_seconds", 0), 1e-3) * 1e6 / max(r["seconds"], 1) / n, True)
-                                for n, r in found]))
-        write(directory, "idle.svg", log_chart(
-            "idle connections on one node", "connections held (log)", "KiB or µs/s (log)", series,
-        ))
+    socket_chart(directory, "members", "fan-out vs members online in one room (20 messages/s)",
+                 "members online (log)", "ms or µs (log)", (
+                     ("delivery p99 (ms)", lambda n, r: max(r["p99_ms"], 0.1),
+                      lambda r: r["lost"] == 0 and r["duplicated"] == 0),
+                     ("server CPU per delivery (µs)",
+                      lambda n, r: r["server_cpu_seconds"] * 1e6 / max(r["delivered"], 1), lambda r: True),
+                 ))
+    socket_chart(directory, "idle", "idle connections on one node", "connections held (log)",
+                 "KiB or µs/s (log)", (
+                     ("RSS per connection (KiB)", lambda n, r: r["rss_per_connection"] / 1024, lambda r: True),
+                     ("CPU per connection (µs per second)",
+                      lambda n, r: max(r.get("server_cpu_seconds", 0), 1e-3) * 1e6 / max(r["seconds"], 1) / n,
+                      lambda r: True),
+                 ))
 
 
 if __name__ == "__main__":
