@@ -242,3 +242,30 @@ async fn a_followed_threads_replies_are_pushed_as_mentions_are_and_open_in_the_t
         ("bobs-phone", "ann: @bob ping")
     );
 }
+
+#[tokio::test]
+async fn the_pushes_of_the_last_messages_before_a_shutdown_are_still_sent() {
+    let mut server = TestServer::start_with(allow_local_push).await;
+    let (service, mut pushes) = push_service().await;
+    let ann = server.cookie("ann").await;
+    let bob = server.cookie("bob").await;
+    let phone = Device::new("bobs-phone");
+    phone.subscribe(&server, &bob, &service).await;
+    let room = server.conversation(&ann, "bob").await;
+    let sent = 20;
+    for n in 0..sent {
+        server.post_message(&ann, &room, &format!("m{n}"), &format!("message {n}")).await;
+    }
+
+    // Stopped at once: the pushes still being worked out are sent before the store closes,
+    // so every one has reached the service by the time the server has stopped.
+    server.stop().await;
+    let mut bodies = Vec::new();
+    while let Ok(push) = pushes.try_recv() {
+        bodies.push(phone.open(&push.body).body);
+    }
+    bodies.sort();
+    let mut expected: Vec<String> = (0..sent).map(|n| format!("ann: message {n}")).collect();
+    expected.sort();
+    assert_eq!(bodies, expected);
+}

@@ -190,6 +190,10 @@ pub async fn serve(
     // Still running here unless it stopped by itself: only `shutdown` below stops it.
     let died = !state.sequencer.is_running();
     state.sequencer.shutdown().await;
+    // The pushes of the last messages committed need the store to be worked out.
+    if tokio::time::timeout_at(deadline, state.pusher.drained()).await.is_err() {
+        tracing::warn!("some pushes were not sent within {grace:?}");
+    }
     store.close().await;
     if died {
         anyhow::bail!("the sequencer stopped unexpectedly");

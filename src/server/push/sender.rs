@@ -8,7 +8,9 @@
 //! moment, who in the room should hear of it (members only, with their level and pause,
 //! with no open connection) and sends at most [`PUSH_CONCURRENCY`] requests at a time, each
 //! bounded by [`PUSH_TIMEOUT`]. A push service answering 404 or 410 has dropped the
-//! subscription, and so does Banter.
+//! subscription, and so does Banter. A shutdown waits for the queue and the requests in
+//! flight ([`Pusher::drained`], within `--shutdown-grace`) before it closes the store: a
+//! message stored just before a restart is pushed as any other.
 //!
 //! Every endpoint is a URL someone handed over, so it goes through the outbound guard
 //! (`server::outbound`) when subscribed and again at every push. The VAPID token is signed
@@ -18,11 +20,12 @@
 
 use crate::ids::{RoomId, RoomName, Seq, UserId, Username};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use base64ct::{Base64UrlUnpadded, Encoding as _};
 use serde::Serialize;
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::{Notify, Semaphore, mpsc};
 use web_push_native::jwt_simple::algorithms::{
     ECDSAP256KeyPairLike as _, ECDSAP256PublicKeyLike as _, ES256KeyPair,
 };
@@ -104,6 +107,8 @@ pub struct Pusher {
     allow_http: bool,
     /// What endpoints may be called: checked at subscribe time too, for a clear error.
     outbound: Arc<OutboundPolicy>,
+    backlog: Arc<Backlog>,
+    permits: Arc<Semaphore>,
 }
 
 impl Pusher {
@@ -122,9 +127,29 @@ impl Pusher {
         let client = outbound.client(PUSH_TIMEOUT)?;
         let (tx, rx) = mpsc::channel(PUSH_QUEUE);
         let signer = Arc::new(Signer { key, contact, public_key: public_key.clone() });
-        let sender = Sender { store, hub, signer, outbound: Arc::clone(&outbound), client };
+        let backlog = Arc::new(Backlog::default());
+        let permits = Arc::new(Semaphore::new(PUSH_CONCURRENCY));
+        let sender = Sender {
+            store,
+            hub,
+            signer,
+            outbound: Arc::clone(&outbound),
+            client,
+            backlog: Arc::clone(&backlog),
+            permits: Arc::clone(&permits),
+        };
         tokio::spawn(sender.run(rx));
-        Ok(Self { tx, public_key: Arc::from(public_key), allow_http, outbound })
+        Ok(Self { tx, public_key: Arc::from(public_key), allow_http, outbound, backlog, permits })
+    }
+
+    /// Once every message handed over has had its pushes worked out and every push request
+    /// has been answered (or timed out): what a shutdown waits for, within its grace, before
+    /// it closes the store.
+    pub async fn drained(&self) {
+        self.backlog.empty().await;
+        let all = u32::try_from(PUSH_CONCURRENCY).unwrap_or(u32::MAX);
+        // Each request holds a permit until it is done; the semaphore is never closed.
+        let _all = self.permits.acquire_many(all).await;
     }
 
     /// The VAPID public key, base64url: what the page subscribes with.
@@ -134,7 +159,9 @@ impl Pusher {
 
     /// Hand over a committed message; never waits.
     pub fn posted(&self, message: Posted) {
+        self.backlog.add();
         if let Err(error) = self.tx.try_send(message) {
+            self.backlog.done();
             tracing::warn!(%error, "push queue full or closed: this message is not pushed");
         }
     }
@@ -205,6 +232,40 @@ impl Signer {
     }
 }
 
+/// The messages handed over whose pushes are not worked out yet: what a shutdown waits for
+/// ([`Pusher::drained`]) before it closes the store, so the pushes of the last messages
+/// committed before a restart are sent.
+#[derive(Default)]
+struct Backlog {
+    pending: AtomicUsize,
+    emptied: Notify,
+}
+
+impl Backlog {
+    fn add(&self) {
+        self.pending.fetch_add(1, Ordering::AcqRel);
+    }
+
+    fn done(&self) {
+        if self.pending.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.emptied.notify_waiters();
+        }
+    }
+
+    async fn empty(&self) {
+        loop {
+            let emptied = self.emptied.notified();
+            tokio::pin!(emptied);
+            // Registered before the check, so a `done` between the two is not missed.
+            emptied.as_mut().enable();
+            if self.pending.load(Ordering::Acquire) == 0 {
+                return;
+            }
+            emptied.await;
+        }
+    }
+}
+
 /// The task that works out and sends pushes.
 struct Sender {
     store: Store,
@@ -212,26 +273,29 @@ struct Sender {
     signer: Arc<Signer>,
     outbound: Arc<OutboundPolicy>,
     client: reqwest::Client,
+    backlog: Arc<Backlog>,
+    /// One per push request in flight: all of them free means none is.
+    permits: Arc<Semaphore>,
 }
 
 impl Sender {
     async fn run(self, mut rx: mpsc::Receiver<Posted>) {
-        let permits = Arc::new(Semaphore::new(PUSH_CONCURRENCY));
         while let Some(message) = rx.recv().await {
-            // Shutting down: what is still queued cannot be worked out any more, and one
-            // warning per queued message would bury the log's last lines.
+            // Past the shutdown's grace: what is still queued cannot be worked out any more,
+            // and one warning per queued message would bury the log's last lines.
             if self.store.is_closed() {
                 tracing::info!(unsent = rx.len() + 1, "shutting down; pushes still queued are dropped");
                 break;
             }
-            if let Err(error) = self.push(&message, &permits).await {
+            if let Err(error) = self.push(&message).await {
                 tracing::warn!(%error, room = %message.room, seq = %message.seq, "could not work out pushes");
             }
+            self.backlog.done();
         }
     }
 
     /// Send `message` to the devices of the members it concerns who have no page open.
-    async fn push(&self, message: &Posted, permits: &Arc<Semaphore>) -> anyhow::Result<()> {
+    async fn push(&self, message: &Posted) -> anyhow::Result<()> {
         let Some((kind, title)) = self.store.room_label(message.room_id).await? else { return Ok(()) };
         let targets = self.store.push_targets(message.room_id, kind, message.author_id).await?;
         let now = crate::model::now_ms();
@@ -261,7 +325,7 @@ impl Sender {
             };
             let body = serde_json::to_vec(&payload)?;
             for subscription in target.subscriptions {
-                let permit = Arc::clone(permits).acquire_owned().await?;
+                let permit = Arc::clone(&self.permits).acquire_owned().await?;
                 let sender = (
                     self.store.clone(),
                     Arc::clone(&self.signer),
