@@ -1,7 +1,8 @@
 import { defineConfig, devices } from '@playwright/test';
 
-// The server under test: the debug build by default (what `make test` builds), on its own
-// port and a fresh database in .tmp/ for each run.
+// The server under test: the debug build by default (`make e2e`), or the one BANTER_E2E_BIN
+// names (`make test` runs the suite on the release build), on its own port and a fresh
+// database in .tmp/ for each run. The site is whatever target/site holds, built to match.
 const port = Number(process.env.BANTER_E2E_PORT ?? 3217);
 const bin = process.env.BANTER_E2E_BIN ?? '../target/debug/banter';
 const siteRoot = process.env.BANTER_E2E_SITE_ROOT ?? '../target/site';
