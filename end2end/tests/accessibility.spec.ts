@@ -175,12 +175,17 @@ test('the chat with delivered, failed and pending messages and join and leave li
   await me.context.close();
 });
 
-test('the emoji picker and shortcode completions', async ({ browser }) => {
+// The picker's pages are the largest audited (every emoji a button): a test each.
+test('the emoji picker', async ({ browser }) => {
   const me = await joinAs(browser, 'emojis');
   await me.page.getByRole('button', { name: 'Emoji', exact: true }).click();
   await expect(me.page.locator('#emoji-option-0')).toBeVisible();
   await audit(me.page, 'emoji picker');
-  await me.page.keyboard.press('Escape');
+  await me.context.close();
+});
+
+test('shortcode completions', async ({ browser }) => {
+  const me = await joinAs(browser, 'shortcodes');
   await me.page.locator('#message-input').pressSequentially(':smi');
   await expect(me.page.getByRole('listbox', { name: 'Emoji suggestions' })).toBeVisible();
   await audit(me.page, 'shortcode completions');

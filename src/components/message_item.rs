@@ -109,8 +109,20 @@ pub fn MessageItem(
     });
     let preview = message.preview.clone().map(|preview| view! { <LinkCard preview=*preview seq mine/> });
     let answers = message.reply_to.clone().map(|quote| view! { <QuoteLine quote=*quote/> });
+    // The action bar is drawn once someone reaches for this message (the pointer over it,
+    // focus in it, a tap or a long press), not for every message up front: it is about two
+    // thirds of a message's HTML, which a phone must parse, style and lay out before the page
+    // can send (docs/benchmarks.md, "A repeat visit"). Until the page is live the bar is hidden
+    // anyway (style/main.css); once drawn, it stays, and the stylesheet shows it as before.
+    let armed = RwSignal::new(false);
+    let arm = move || {
+        if !armed.get_untracked() {
+            armed.set(true);
+        }
+    };
     let actions = (!message.deleted).then(|| {
         view! {
+            <Show when=move || armed.get() fallback=|| ()>
             <span class="actions" on:click=move |ev| message_touch::used(chat, &ev)>
                 {QUICK_REACTIONS
                     .iter()
@@ -124,11 +136,11 @@ pub fn MessageItem(
                     })
                     .collect_view()}
                 <span class="reaction-picker">
-                    <EmojiPicker on_pick=react ids=react_ids label="Add reaction" face=|| view! { <AddReactionIcon/> }/>
+                    <EmojiPicker on_pick=react ids=react_ids.clone() label="Add reaction" face=|| view! { <AddReactionIcon/> }/>
                 </span>
                 // In a thread, a reply is a reply in it (its composer); a thread branches only
                 // from the room's own messages. (Hidden rather than left out: one view type.)
-                <button type="button" class="action" aria-label="Reply" title="Reply" on:click=reply hidden=in_thread>"Reply"</button>
+                <button type="button" class="action" aria-label="Reply" title="Reply" on:click=reply.clone() hidden=in_thread>"Reply"</button>
                 <a class="action" href=crate::model::thread_path(&room, seq) rel="external"
                     title="Reply in a thread" hidden=!may_branch>"Thread"</a>
                 // A toggle: its name stays "Save", `aria-pressed` says whether it is saved
@@ -157,13 +169,22 @@ pub fn MessageItem(
                         aria-label="Report message" title="Report to the room's moderators">"Report"</a>
                 })}
             </span>
+            </Show>
         }
     });
     view! {
         <li class="message" class:mine=mine class:continued=continued class:from-blocked=from_blocked class:is-deleted=message.deleted
             class:mentions-me=mentions_me class:selected=move || chat.selected.get() == Some(seq)
-            on:click=move |ev| message_touch::tap(chat, seq, &ev)
-            on:contextmenu=move |ev| message_touch::long_press(chat, seq, &ev)
+            on:mouseenter=move |_| arm()
+            on:focusin=move |_| arm()
+            on:click=move |ev| {
+                arm();
+                message_touch::tap(chat, seq, &ev)
+            }
+            on:contextmenu=move |ev| {
+                arm();
+                message_touch::long_press(chat, seq, &ev)
+            }
             data-seq=message.seq.0 data-client-id=message.client_id data-username=message.username.clone()
             id=dom_id tabindex="-1">
             // The header (hidden but still read out in a group's later messages).
