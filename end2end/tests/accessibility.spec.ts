@@ -5,6 +5,7 @@ import {
   PASSWORD,
   RED_PNG,
   createPrivateRoom,
+  createRoom,
   delivered,
   joinAs,
   send,
@@ -302,10 +303,7 @@ test('a room with a topic, a link’s preview, a webhook’s message with its �
 test('a pinned and saved message, the room’s pins and the saved messages page', async ({ browser }) => {
   const me = await joinAs(browser, 'pinner');
   // A conversation with oneself is not a thing: a room of one's own, which one moderates.
-  await me.page.goto('/rooms');
-  await me.page.locator('#room-name').fill(`pins-${Date.now().toString(36)}`);
-  await me.page.getByRole('button', { name: 'Create', exact: true }).click();
-  await expect(me.page.locator('#connection-status')).toHaveText('connected');
+  await createRoom(me.page, 'pins');
   const text = unique('pin and keep');
   await send(me.page, text);
   const message = me.page.locator('#chat-box li.message:not(.pending)').filter({ hasText: text });
@@ -327,10 +325,7 @@ test('a pinned and saved message, the room’s pins and the saved messages page'
 
 test('a thread beside its room (over it on a phone)', async ({ browser }) => {
   const me = await joinAs(browser, 'threader');
-  await me.page.goto('/rooms');
-  await me.page.locator('#room-name').fill(`threads-${Date.now().toString(36)}`);
-  await me.page.getByRole('button', { name: 'Create', exact: true }).click();
-  await expect(me.page.locator('#connection-status')).toHaveText('connected');
+  await createRoom(me.page, 'threads');
   const text = unique('a thread to audit');
   await send(me.page, text);
   const message = me.page.locator('#chat-box li.message:not(.pending)').filter({ hasText: text });

@@ -113,18 +113,25 @@ export async function postMessages(request: APIRequestContext, tag: string, coun
   }
 }
 
-/** Open a conversation between `a` and `b` (both on it, connected): a room of their own, away
- * from other tests' talk in #general. Returns its path. */
-/** Make a private room named `prefix` and a random tail on /rooms, and wait until the page is
- * live in it: its path (`/r/…`). */
-export async function createPrivateRoom(page: Page, prefix: string): Promise<string> {
+/** Make a room named `prefix` and a random tail on /rooms (public, or private and invite-only
+ * when `invited` is set), and wait until the page is live in it: its path (`/r/…`). A room of
+ * the test's own keeps other tests' talk in #general out of its list. */
+export async function createRoom(page: Page, prefix: string, invited = false): Promise<string> {
   await page.goto('/rooms');
   await page.locator('#room-name').fill(`${prefix}-${Date.now().toString(36)}`);
-  await page.locator('#room-private').check();
+  if (invited) await page.locator('#room-private').check();
   await page.getByRole('button', { name: 'Create', exact: true }).click();
   await expect(page.locator('#connection-status')).toHaveText('connected');
   return new URL(page.url()).pathname;
 }
+
+/** `createRoom`, private and invite-only. */
+export async function createPrivateRoom(page: Page, prefix: string): Promise<string> {
+  return createRoom(page, prefix, true);
+}
+
+/** Open a conversation between `a` and `b` (both on it, connected): a room of their own, away
+ * from other tests' talk in #general. Returns its path. */
 
 export async function openConversation(a: Page, b: Page, bName: string): Promise<string> {
   await a.goto('/rooms');

@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { delivered, joinAs, PASSWORD, send, unique, signUp, username } from './helpers';
+import { createRoom, delivered, joinAs, PASSWORD, send, unique, signUp, username } from './helpers';
 
 test.describe('on a touch screen with a keyboard (nothing focused on arrival)', () => {
   test.use({ hasTouch: true, isMobile: true, viewport: { width: 768, height: 1024 } });
@@ -97,10 +97,7 @@ test.describe('at 320 px', () => {
 test('the arrow keys move through the messages, and a focused message shows its date and time', async ({ browser }) => {
   const { context, page } = await joinAs(browser, 'reader');
   // A room of its own: in #general other tests' messages can land between these two.
-  await page.goto('/rooms');
-  await page.locator('#room-name').fill(`keys-${Date.now().toString(36)}`);
-  await page.getByRole('button', { name: 'Create', exact: true }).click();
-  await expect(page.locator('#connection-status')).toHaveText('connected');
+  await createRoom(page, 'keys');
   const first = unique('first line');
   const second = unique('second line');
   await send(page, first);

@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { delivered, joinAs, openConversation, send, unique } from './helpers';
+import { createRoom, delivered, joinAs, openConversation, send, unique } from './helpers';
 
 test('a pin made in one browser shows in the other at once, in the message and the room’s pins', async ({ browser }) => {
   const alice = await joinAs(browser, 'alice');
@@ -38,11 +38,7 @@ test('a saved message is on /saved, leads back to its room, and can be removed t
   const me = await joinAs(browser, 'saver');
   // A room of its own: in #general other tests' messages redraw the list around this one,
   // and a redrawn message loses the focus that shows its actions.
-  await me.page.goto('/rooms');
-  await me.page.locator('#room-name').fill(`saves-${Date.now().toString(36)}`);
-  await me.page.getByRole('button', { name: 'Create', exact: true }).click();
-  await expect(me.page.locator('#connection-status')).toHaveText('connected');
-  const room = new URL(me.page.url()).pathname;
+  const room = await createRoom(me.page, 'saves');
   const text = unique('keep this');
   await send(me.page, text);
   const message = me.page.locator('#chat-box li.message:not(.pending)').filter({ hasText: text });
