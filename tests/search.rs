@@ -3,7 +3,8 @@
 
 use banter::api::SearchResults;
 use banter::protocol::{ClientFrame, ServerFrame};
-use banter::server::search::index::SEARCH_WINDOWS;
+use banter::api::SEARCH_PAGE;
+use banter::server::search::index::{SEARCH_BLOCK, SEARCH_WINDOWS};
 use banter::server::search::vocabulary::FRESH_MESSAGES;
 use banter::server::storage::database::Database;
 
@@ -143,6 +144,53 @@ async fn a_match_older_than_the_newest_window_is_found_and_ordered_with_the_newe
         texts(&search(&server, &bob, "form[q]=lunch").await),
         ["[lunch], yes", "[lunch] today?", "an old [lunch]", "[lunch] with the zebras, long ago"]
     );
+}
+
+#[tokio::test]
+async fn a_word_absent_lately_is_found_far_back_newest_first_page_after_page() {
+    let mut server = TestServer::start().await;
+    let ann = server.cookie("ann").await;
+    let bob = server.cookie("bob").await;
+    server.post_form("/api/create_room", Some(&ann), "name=canteen").await;
+    server.post_form("/api/create_room", Some(&bob), "name=filler").await;
+    server.stop().await;
+    // Written straight to the database, the lunches indexed at the restart: 40 old ones, more
+    // than a block of ids later 5 newer ones, then more than a block and a window of ids with
+    // none (messages without words, which are not indexed: they only take ids). On PostgreSQL
+    // the newer ones and the old ones are in two blocks, past an empty one and the window.
+    let sql = server.sql().await;
+    let store = |room: &str, from: i64, to: i64, body: &str| {
+        format!(
+            "WITH RECURSIVE n(i) AS (SELECT {from} UNION ALL SELECT i + 1 FROM n WHERE i < {to})
+             INSERT INTO messages (room_id, seq, client_id, author, body, created_at)
+             SELECT (SELECT id FROM rooms WHERE name = '{room}'), i, '{room}' || i, 'Ann', {body}, 1700000000000 + i
+             FROM n"
+        )
+    };
+    let gap = SEARCH_BLOCK + SEARCH_WINDOWS[0];
+    for statement in [
+        store("canteen", 1, 40, "'lunch, old ' || i"),
+        store("filler", 1, SEARCH_BLOCK + 100, "''"),
+        store("canteen", 41, 45, "'lunch, newer ' || i"),
+        store("filler", SEARCH_BLOCK + 101, SEARCH_BLOCK + 100 + gap, "''"),
+        "UPDATE rooms SET last_seq = 45 WHERE name = 'canteen'".to_owned(),
+        format!("UPDATE rooms SET last_seq = {} WHERE name = 'filler'", SEARCH_BLOCK + 100 + gap),
+    ] {
+        sqlx::query(&statement).execute(&sql).await.expect("messages stored");
+    }
+    let server = server.restart(|_| {}).await;
+
+    let first = search(&server, &ann, "form[q]=lunch").await;
+    let newer = (41..=45).rev().map(|i| format!("[lunch], newer {i}"));
+    let old = |from: i64, to: i64| (from..=to).rev().map(|i| format!("[lunch], old {i}"));
+    assert_eq!(texts(&first), newer.chain(old(16, 40)).collect::<Vec<_>>());
+    assert_eq!(first.hits.len(), SEARCH_PAGE);
+    let older = first.older.expect("a next page");
+    let second = search(&server, &ann, &format!("form[q]=lunch&form[before]={older}")).await;
+    assert_eq!(texts(&second), old(1, 15).collect::<Vec<_>>());
+    assert_eq!(second.older, None);
+    // A word nowhere, asked of every block.
+    assert!(search(&server, &ann, "form[q]=supper").await.hits.is_empty());
 }
 
 #[tokio::test]

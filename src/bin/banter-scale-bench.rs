@@ -19,8 +19,9 @@
 //!   replays rather than resyncing): from its `hello` to the last missed message, checked to
 //!   bring each of them once and in order;
 //! - `GET /search` for a word every message holds ([`COMMON_WORD`]: a full page of results to
-//!   rank among them all) and for one only the oldest message holds ([`RARE_WORD`]), each
-//!   checked to show the results it should.
+//!   rank among them all), for one only the oldest message holds ([`RARE_WORD`]) and for one
+//!   every message holds but the newest tenth ([`OLD_WORD`]: absent lately, everywhere before),
+//!   each checked to show the results it should.
 //!
 //! Then, for each number of rooms, a fresh store where one reader is in that many public rooms
 //! (beside `#general`), each holding [`MESSAGES_PER_ROOM`] messages they have not read, the
@@ -114,6 +115,8 @@ const MESSAGES_PER_ROOM: u64 = 20;
 const COMMON_WORD: &str = "nothing";
 /// A word only the first message of a room holds.
 const RARE_WORD: &str = "zebras";
+/// A word every message of a room holds but the newest tenth.
+const OLD_WORD: &str = "yesteryear";
 /// How the search page marks each result.
 const SEARCH_HIT: &[u8] = b"class=\"search-hit\"";
 
@@ -144,7 +147,7 @@ async fn main() -> anyhow::Result<()> {
         if !cli.keep {
             std::fs::remove_dir_all(&dir)?;
         }
-        let Measured { unread, read, bytes, counts, resume, common, rare } = measured?;
+        let Measured { unread, read, bytes, counts, resume, common, rare, old } = measured?;
         curves.history.push(HistoryPoint {
             messages: size,
             unread_p50_ms: unread.0,
@@ -158,6 +161,8 @@ async fn main() -> anyhow::Result<()> {
             search_common_p99_ms: common.1,
             search_rare_p50_ms: rare.0,
             search_rare_p99_ms: rare.1,
+            search_old_p50_ms: old.0,
+            search_old_p99_ms: old.1,
         });
         let counts = match counts {
             Some((capped, all)) => format!("{capped:>16.2} {all:>16.2}"),
@@ -174,25 +179,29 @@ async fn main() -> anyhow::Result<()> {
     }
     println!();
     println!(
-        "{:>10} {:>16} {:>16} {:>16} {:>16} {:>16} {:>16}",
+        "{:>10} {:>16} {:>16} {:>16} {:>16} {:>16} {:>16} {:>16} {:>16}",
         "messages",
         "resume p50 ms",
         "resume p99 ms",
         "common p50 ms",
         "common p99 ms",
         "rare p50 ms",
-        "rare p99 ms"
+        "rare p99 ms",
+        "old p50 ms",
+        "old p99 ms"
     );
     for point in &curves.history {
         println!(
-            "{:>10} {:>16.2} {:>16.2} {:>16.2} {:>16.2} {:>16.2} {:>16.2}",
+            "{:>10} {:>16.2} {:>16.2} {:>16.2} {:>16.2} {:>16.2} {:>16.2} {:>16.2} {:>16.2}",
             point.messages,
             point.resume_p50_ms,
             point.resume_p99_ms,
             point.search_common_p50_ms,
             point.search_common_p99_ms,
             point.search_rare_p50_ms,
-            point.search_rare_p99_ms
+            point.search_rare_p99_ms,
+            point.search_old_p50_ms,
+            point.search_old_p99_ms
         );
     }
     println!();
@@ -256,6 +265,9 @@ struct HistoryPoint {
     /// The same for a word only the oldest message holds.
     search_rare_p50_ms: f64,
     search_rare_p99_ms: f64,
+    /// The same for a word every message holds but the newest tenth (a full page).
+    search_old_p50_ms: f64,
+    search_old_p99_ms: f64,
 }
 
 #[derive(serde::Serialize)]
@@ -317,9 +329,11 @@ struct Measured {
     counts: Option<(f64, f64)>,
     /// (p50, p99) of a socket's resume `RESUME_MAX` behind, in ms.
     resume: (f64, f64),
-    /// (p50, p99) of a search for [`COMMON_WORD`], then for [`RARE_WORD`], in ms.
+    /// (p50, p99) of a search for [`COMMON_WORD`], then for [`RARE_WORD`] and [`OLD_WORD`],
+    /// in ms.
     common: (f64, f64),
     rare: (f64, f64),
+    old: (f64, f64),
 }
 
 /// The sidebar's unread count for one member of one room; `LIMIT` is the cap (the uncapped
@@ -348,9 +362,10 @@ async fn measure(cli: &Cli, size: u64, database: &Database) -> anyhow::Result<Me
     let (unread_times, bytes) = page_times(addr, &unread, cli.runs).await?;
     let (read_times, _) = page_times(addr, &caught_up, cli.runs).await?;
     let resume = resume_times(addr, &caught_up, seq, cli.runs).await?;
-    let mut searchers = Searchers::sign_up(addr, 2 * (cli.runs + 1)).await?;
+    let mut searchers = Searchers::sign_up(addr, 3 * (cli.runs + 1)).await?;
     let common = search_times(addr, &mut searchers, COMMON_WORD, SEARCH_PAGE, cli.runs).await?;
     let rare = search_times(addr, &mut searchers, RARE_WORD, 1, cli.runs).await?;
+    let old = search_times(addr, &mut searchers, OLD_WORD, SEARCH_PAGE, cli.runs).await?;
     let _ = stop.send(());
     server.await??;
     store.close().await;
@@ -362,6 +377,7 @@ async fn measure(cli: &Cli, size: u64, database: &Database) -> anyhow::Result<Me
         resume: percentiles(resume),
         common: percentiles(common),
         rare: percentiles(rare),
+        old: percentiles(old),
     };
     let Some(db) = database.sqlite_path() else { return Ok(measured) };
 
@@ -441,7 +457,8 @@ async fn make_members(count: usize, database: &Database, sessions: &std::path::P
 }
 
 /// Store `count` messages by `author` in `room` through the server's own insert, each holding
-/// [`COMMON_WORD`], the first also [`RARE_WORD`] and the last mentioning `mention` if given:
+/// [`COMMON_WORD`], the first also [`RARE_WORD`], all but the newest tenth [`OLD_WORD`], and the
+/// last mentioning `mention` if given:
 /// the room's last `seq`.
 async fn fill(
     store: &Store,
@@ -463,7 +480,13 @@ async fn fill(
                 _ => Vec::new(),
             };
             let rare = if stored == 1 { RARE_WORD } else { "" };
-            let text = format!("message number {seq}, about {COMMON_WORD} much {rare}");
+            let old = if stored <= count - count / 10 { OLD_WORD } else { "" };
+            let text = [format!("message number {seq}, about {COMMON_WORD} much"), rare.into(), old.into()]
+                .iter()
+                .filter(|words| !words.is_empty())
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" ");
             let message = NewMessage {
                 room_id: room.id,
                 room: room.name.clone(),
@@ -473,9 +496,9 @@ async fn fill(
                 username: "author".into(),
                 bot: false,
                 via: None,
-                html: format!("<p>{}</p>", text.trim_end()),
+                html: format!("<p>{text}</p>"),
                 mentions,
-                body: text.trim_end().to_owned(),
+                body: text,
                 attachments: Vec::new(),
                 placement: Default::default(),
             };

@@ -2,8 +2,11 @@
 //!
 //! On SQLite the index (`message_search`, FTS5, migration 0012) holds no text of its own; its
 //! rowid is the message's id. On PostgreSQL `message_search` holds each message's words as a
-//! `tsvector` under a GIN index, keyed by the message's id too; the statements that touch it
-//! are the only ones in the store written twice, side by side below. It is written in the same transaction as the message: posted means
+//! `tsvector` under a GIN index, keyed by the message's id too, each word as
+//! `<block>_<word>` where the block is a range of [`SEARCH_BLOCK`] ids (migration 0026): GIN
+//! keeps no order and gathers every match before it answers, so it is asked about one block at a
+//! time, newest first. The statements that touch it are the only ones in the store written
+//! twice, side by side below. It is written in the same transaction as the message: posted means
 //! findable, and an edit or deletion takes the old words out before the commit, so text that
 //! was edited away or deleted is never found. Membership is part of the query itself: a
 //! result comes only from a room the person is a member of now.
@@ -15,16 +18,23 @@ use crate::server::search::query::{SearchQuery, index_text, index_words};
 use crate::server::storage::store::{Backend, Store, StoreError};
 
 /// How far back (in messages, newest first) each step of a search looks before looking
-/// further; the last step looks at everything older.
+/// further; the last step looks at everything older. On PostgreSQL only the first is a step of
+/// its own: everything older is asked of the word index block by block ([`Reading`]).
 pub const SEARCH_WINDOWS: [i64; 3] = [10_000, 100_000, 1_000_000];
+/// Message ids per block of PostgreSQL's word index: what `banter_search_block` (migration
+/// 0026) divides an id by, which is where it is set. A search past its newest window reads at
+/// most one block's matches beyond those it returns.
+pub const SEARCH_BLOCK: i64 = 1 << 15;
 /// Messages indexed per statement when catching up at start.
 pub const BACKFILL_BATCH: i64 = 5_000;
 
 /// PostgreSQL's search statement, matching and ordering the words as a window's
-/// [`Reading`] says; the parameters are those of [`Store::search_between`]'s statement.
+/// [`Reading`] says, between `$before` and `$after`; the parameters are those of
+/// [`Store::search_between`]'s statement.
 macro_rules! postgres_search {
-    ($matching:literal, $order:literal) => {
+    ($before:literal, $matching:literal, $order:literal, $after:literal) => {
         concat!(
+            $before,
             "SELECT m.id, r.name AS room, m.seq, m.thread_root, m.author, COALESCE(u.username, '') AS username,
                     m.body, m.created_at
              FROM message_search s
@@ -40,7 +50,8 @@ macro_rules! postgres_search {
                AND m.deleted_at IS NULL
              ORDER BY ",
             $order,
-            " DESC LIMIT $9"
+            " DESC LIMIT $9",
+            $after
         )
     };
 }
@@ -51,8 +62,9 @@ macro_rules! postgres_search {
 enum Reading {
     /// Walk the window's ids from the newest, testing each message's words.
     NewestIds,
-    /// Ask the word index for the window's matches, then sort them.
-    WordIndex,
+    /// Ask the word index for each block's matches in the window, newest block first, and
+    /// sort each block's; stop at the first blocks that fill the page.
+    Blocks,
 }
 
 /// A message that matched.
@@ -95,11 +107,11 @@ impl Store {
             return Ok(());
         }
         let insert = match Backend::of(tx) {
-            Backend::Postgres => {
-                sqlx::query("INSERT INTO message_search (id, terms) VALUES ($1, to_tsvector('simple', $2))")
-                    .bind(id)
-                    .bind(index_words(body))
-            }
+            Backend::Postgres => sqlx::query(
+                "INSERT INTO message_search (id, terms) VALUES ($1, banter_search_terms($1, to_tsvector('simple', $2)))",
+            )
+            .bind(id)
+            .bind(index_words(body)),
             Backend::Sqlite => return Store::index_and_note_words(tx, id, &index_text(body)).await,
         };
         insert.execute(&mut **tx).await?;
@@ -178,7 +190,7 @@ impl Store {
     /// prefix's matches newest first means FTS5 decodes every match it holds, so it is
     /// asked about the last ten thousand messages first, and further back only when those do
     /// not fill the page. On PostgreSQL the first window is read by walking the newest ids
-    /// and the wider ones through the word index ([`Reading`]).
+    /// and everything older through the word index, block by block ([`Reading`]).
     pub async fn search(
         &self,
         user_id: UserId,
@@ -197,23 +209,31 @@ impl Store {
         let newest: i64 =
             sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM messages").fetch_one(self.pool()).await?;
         let mut upper = filter.before.unwrap_or(i64::MAX).min(newest + 1);
+        // Each step: how far back it looks (None: to the start) and how it reads.
+        let steps: &[(Option<i64>, Reading)] = match self.backend() {
+            Backend::Sqlite => &[
+                (Some(SEARCH_WINDOWS[0]), Reading::NewestIds),
+                (Some(SEARCH_WINDOWS[1]), Reading::NewestIds),
+                (Some(SEARCH_WINDOWS[2]), Reading::NewestIds),
+                (None, Reading::NewestIds),
+            ],
+            Backend::Postgres => &[(Some(SEARCH_WINDOWS[0]), Reading::NewestIds), (None, Reading::Blocks)],
+        };
         let mut found = Vec::new();
-        for (step, window) in SEARCH_WINDOWS.iter().copied().map(Some).chain([None]).enumerate() {
+        for &(window, reading) in steps {
             let lower = window.map_or(0, |w| upper.saturating_sub(w).max(0));
             let want = limit - found.len();
-            let reading = if step == 0 { Reading::NewestIds } else { Reading::WordIndex };
             let mut here = Vec::new();
             for terms in &alternatives {
                 here.extend(
                     self.search_between(user_id, terms, filter, (lower, upper), reading, want).await?,
                 );
             }
-            if alternatives.len() > 1 {
-                // Newest first, once each (a message may match several), the page's worth.
-                here.sort_by_key(|found| std::cmp::Reverse(found.id));
-                here.dedup_by_key(|found| found.id);
-                here.truncate(want);
-            }
+            // Newest first, once each (a message may match several alternatives), the page's
+            // worth.
+            here.sort_by_key(|found| std::cmp::Reverse(found.id));
+            here.dedup_by_key(|found| found.id);
+            here.truncate(want);
             found.extend(here);
             if found.len() >= limit || lower == 0 {
                 break;
@@ -252,20 +272,34 @@ impl Store {
                  ORDER BY s.rowid DESC LIMIT $9"
             }
             // The newest window walks the ids backwards and tests each message's words
-            // (`ts_match_vq` is `@@` as a function, which no index serves): at most a window's
-            // rows, and a common word's page fills in its first rows. The wider windows ask
-            // the GIN index only (`s.id + 0` serves neither the range nor the order from the
-            // primary key): as many rows as match there, so a rare word far back is one
-            // lookup. Left to choose, the planner walked the ids for a rare word too, testing
-            // every message (770 ms at a million, "Cost curves" in docs/benchmarks.md).
+            // (`ts_match_vq` is `@@` as a function, which no index serves) against the search
+            // in the window's blocks (at most two, as the window is smaller than a block, and
+            // made once): at most a window's rows, and a common word's page fills in its first
+            // rows. Older messages are asked of the GIN index only (`s.id + 0` serves neither
+            // the range nor the order from the primary key), one block at a time from the
+            // newest (a lateral join, which stops at the outer LIMIT): a rare word far back is
+            // one lookup per block, and a word everywhere long ago reads one block's matches.
+            // Left to choose, the planner walked the ids for a rare word too, testing every
+            // message (770 ms at a million); asked of the whole index, a word in every old
+            // message built a bitmap of all of them (270–330 ms; "Cost curves" in
+            // docs/benchmarks.md).
             Backend::Postgres => match reading {
                 Reading::NewestIds => postgres_search!(
-                    "ts_match_vq(s.terms, to_tsquery('simple', $2)) AND s.id > $3 AND s.id < $4",
-                    "s.id"
+                    "",
+                    "ts_match_vq(s.terms, (SELECT banter_search_query(banter_search_block($3 + 1), to_tsquery('simple', $2))
+                        || banter_search_query(banter_search_block($4 - 1), to_tsquery('simple', $2))))
+                     AND s.id > $3 AND s.id < $4",
+                    "s.id",
+                    ""
                 ),
-                Reading::WordIndex => postgres_search!(
-                    "s.terms @@ to_tsquery('simple', $2) AND s.id + 0 > $3 AND s.id + 0 < $4",
-                    "s.id + 0"
+                Reading::Blocks => postgres_search!(
+                    "SELECT found.* FROM generate_series(banter_search_block($4 - 1), banter_search_block($3 + 1), -1)
+                         AS b(block)
+                     CROSS JOIN LATERAL (",
+                    "s.terms @@ banter_search_query(b.block, to_tsquery('simple', $2))
+                     AND s.id + 0 > $3 AND s.id + 0 < $4",
+                    "s.id + 0",
+                    ") found LIMIT $9"
                 ),
             },
         };
