@@ -236,8 +236,10 @@ pub fn Composer(form_client_id: String) -> impl IntoView {
             <button type="submit">"Send"</button>
             <p class="form-error" role="alert">{move || error.get()}</p>
         </form>
-        // Until the wasm has taken the page over, it sends without reloading the page.
-        <script src=crate::static_scripts::EARLY_SEND.url() defer></script>
+        // Until the wasm has taken the page over, it sends without reloading the page. Run
+        // as soon as it is there (from the cache on a second visit), not after the whole page
+        // is parsed as `defer` would: the form above is all it needs.
+        <script src=crate::static_scripts::EARLY_SEND.url() async></script>
     }
 }
 
