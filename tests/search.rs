@@ -1,9 +1,9 @@
 //! Search: what a person finds is in their rooms, matches what they typed however it is
 //! accented or written, and is the text as it is now (edited-away and deleted text is gone).
 
+use banter::api::SEARCH_PAGE;
 use banter::api::SearchResults;
 use banter::protocol::{ClientFrame, ServerFrame};
-use banter::api::SEARCH_PAGE;
 use banter::server::search::index::{SEARCH_BLOCK, SEARCH_WINDOWS};
 use banter::server::search::vocabulary::FRESH_MESSAGES;
 use banter::server::storage::database::Database;

@@ -132,6 +132,13 @@ impl Database {
                 AnyPoolOptions::new()
                     .max_connections(POOL_CONNECTIONS)
                     .acquire_timeout(busy_timeout.max(BUSY_TIMEOUT))
+                    // No JIT compilation: Banter's statements read a few rows each, and the
+                    // planner's estimate for a search that asks the word index block by block
+                    // crossed `jit_above_cost`, so compiling it took 20–60 ms to run a 2 ms
+                    // query (docs/benchmarks.md, "Cost curves").
+                    .after_connect(|conn, _meta| {
+                        Box::pin(async move { conn.execute("SET jit = off").await.map(drop) })
+                    })
                     .connect(url)
                     .await
                     .map_err(open_error)?,
