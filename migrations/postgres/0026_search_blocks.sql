@@ -27,6 +27,10 @@ CREATE FUNCTION banter_search_query(block BIGINT, query TSQUERY) RETURNS TSQUERY
     LANGUAGE SQL IMMUTABLE PARALLEL SAFE
     AS $$ SELECT regexp_replace(query::TEXT, '''((?:[^'']|'''')*)''', '''' || block || '_\1''', 'g')::TSQUERY $$;
 
+-- Without GIN's pending list (`fastupdate`): new words go straight into the index instead of
+-- a list that every lookup reads in full until it is merged, up to 4 MB; a search that asks
+-- the index once per block would read it once per block (1.4 ms a lookup with 5,000 messages
+-- pending, 0.1 ms without).
 DROP INDEX message_search_terms;
 UPDATE message_search SET terms = banter_search_terms(id, terms);
-CREATE INDEX message_search_terms ON message_search USING GIN (terms);
+CREATE INDEX message_search_terms ON message_search USING GIN (terms) WITH (fastupdate = off);
