@@ -481,12 +481,10 @@ async fn fill(
             };
             let rare = if stored == 1 { RARE_WORD } else { "" };
             let old = if stored <= count - count / 10 { OLD_WORD } else { "" };
-            let text = [format!("message number {seq}, about {COMMON_WORD} much"), rare.into(), old.into()]
-                .iter()
-                .filter(|words| !words.is_empty())
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(" ");
+            let mut text = format!("message number {seq}, about {COMMON_WORD} much");
+            for word in [rare, old].into_iter().filter(|word| !word.is_empty()) {
+                text = format!("{text} {word}");
+            }
             let message = NewMessage {
                 room_id: room.id,
                 room: room.name.clone(),
