@@ -17,16 +17,21 @@ use sqlx::Row;
 use crate::server::search::query::{SearchQuery, index_text, index_words};
 use crate::server::storage::store::{Backend, Store, StoreError};
 
-/// How far back (in messages, newest first) each step of a search looks before looking
-/// further; the last step looks at everything older. On PostgreSQL only the first is a step of
-/// its own: everything older is asked of the word index block by block ([`Reading`]).
+/// How far back (in messages, newest first) each step of a search on SQLite looks before
+/// looking further; the last step looks at everything older.
 pub const SEARCH_WINDOWS: [i64; 3] = [10_000, 100_000, 1_000_000];
+/// How many of the newest message ids a search on PostgreSQL walks, testing each message's
+/// words, before it asks the word index about everything older, block by block ([`Reading`]).
+/// A word in more than one message in 33 fills its page here; a rarer one costs the index at
+/// most a thousand matches in this block. Walking costs every id: with 10,000, a word found
+/// nowhere lately took 4 ms here against 0.5 ms (docs/benchmarks.md, "Cost curves").
+pub const POSTGRES_NEWEST_WALK: i64 = 1_000;
 /// Message ids per block of PostgreSQL's word index: what `banter_search_block` (migration
-/// 0026) divides an id by, which is where it is set. A search past its newest window reads at
+/// 0026) divides an id by, which is where it is set. A search past its newest walk reads at
 /// most one block's matches beyond those it returns.
 pub const SEARCH_BLOCK: i64 = 1 << 15;
-// The newest window is tested against the search in its first and last blocks only.
-const _: () = assert!(SEARCH_WINDOWS[0] <= SEARCH_BLOCK);
+// The newest walk is tested against the search in its first and last blocks only.
+const _: () = assert!(POSTGRES_NEWEST_WALK <= SEARCH_BLOCK);
 /// Messages indexed per statement when catching up at start.
 pub const BACKFILL_BATCH: i64 = 5_000;
 
@@ -189,8 +194,8 @@ impl Store {
     /// Searched in widening windows of the newest messages ([`SEARCH_WINDOWS`]): reading a
     /// prefix's matches newest first means FTS5 decodes every match it holds, so it is
     /// asked about the last ten thousand messages first, and further back only when those do
-    /// not fill the page. On PostgreSQL the first window is read by walking the newest ids
-    /// and everything older through the word index, block by block ([`Reading`]).
+    /// not fill the page. On PostgreSQL the newest [`POSTGRES_NEWEST_WALK`] ids are walked
+    /// and everything older is read through the word index, block by block ([`Reading`]).
     pub async fn search(
         &self,
         user_id: UserId,
@@ -217,7 +222,7 @@ impl Store {
                 (Some(SEARCH_WINDOWS[2]), Reading::NewestIds),
                 (None, Reading::NewestIds),
             ],
-            Backend::Postgres => &[(Some(SEARCH_WINDOWS[0]), Reading::NewestIds), (None, Reading::Blocks)],
+            Backend::Postgres => &[(Some(POSTGRES_NEWEST_WALK), Reading::NewestIds), (None, Reading::Blocks)],
         };
         let mut found = Vec::new();
         for &(window, reading) in steps {
@@ -271,10 +276,10 @@ impl Store {
                    AND m.deleted_at IS NULL
                  ORDER BY s.rowid DESC LIMIT $9"
             }
-            // The newest window walks the ids backwards and tests each message's words
-            // (`ts_match_vq` is `@@` as a function, which no index serves) against the search
-            // in the window's blocks (at most two, as the window is smaller than a block, and
-            // made once): at most a window's rows, and a common word's page fills in its first
+            // The newest ids are walked backwards, each message's words tested (`ts_match_vq`
+            // is `@@` as a function, which no index serves) against the search in the walk's
+            // blocks (at most two, as the walk is shorter than a block, and made once): at
+            // most `POSTGRES_NEWEST_WALK` rows, and a common word's page fills in its first
             // rows. Older messages are asked of the GIN index only (`s.id + 0` serves neither
             // the range nor the order from the primary key), one block at a time from the
             // newest (a lateral join, which stops at the outer LIMIT): a rare word far back is
