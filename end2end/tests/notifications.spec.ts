@@ -70,8 +70,15 @@ test('a pushed message shows a notification from the service worker', async ({ b
   const context = await browser.newContext({ permissions: ['notifications'] });
   const page = await context.newPage();
   await signUp(page, username('pushed'));
+  // `ready` resolves while the worker may still be activating; a push is for an activated one
+  // (once, in a loaded suite, a push delivered before that showed nothing).
   await page.evaluate(async () => {
-    await navigator.serviceWorker.ready;
+    const worker = (await navigator.serviceWorker.ready).active;
+    if (worker && worker.state !== 'activated') {
+      await new Promise<void>((resolve) =>
+        worker.addEventListener('statechange', () => worker.state === 'activated' && resolve()),
+      );
+    }
   });
   // Chromium's DevTools protocol delivers a push to the registered worker, as a push service
   // would (already decrypted: that part is the server's, tested against a local push service).
