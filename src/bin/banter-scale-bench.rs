@@ -485,7 +485,8 @@ async fn fill(
             let old = if stored <= count - count / 10 { OLD_WORD } else { "" };
             let mut text = format!("message number {seq}, about {COMMON_WORD} much");
             for word in [rare, old].into_iter().filter(|word| !word.is_empty()) {
-                text = format!("{text} {word}");
+                text.push(' ');
+                text.push_str(word);
             }
             let message = NewMessage {
                 room_id: room.id,
