@@ -151,3 +151,49 @@ async fn a_burst_on_one_node_asks_redis_once_per_lease_and_stays_within_the_allo
     }
     assert_eq!(granted, 10, "ann has twenty in all, over both nodes");
 }
+
+#[tokio::test]
+async fn without_redis_a_node_still_limits_messages_alone_and_loses_none_it_took() {
+    let mut redis = TestRedis::start().await;
+    let url = redis.url();
+    // Three at once, then one every hundred seconds: none refills during the test.
+    let tight = |c: &mut banter::server::Config| {
+        c.rate = 0.01;
+        c.burst = 3;
+        c.redis_url = Some(url.clone());
+    };
+    let first = TestServer::start_with(tight).await;
+    let mut ann = first.join("ann").await;
+    let second = TestServer::start_on(&first.database, first.storage.clone(), tight).await;
+    let mut bob = second.join("bob").await;
+    ann.send_message("a0", "through Redis").await;
+    assert_eq!(ann.ack("a0").await, Seq(1));
+    assert_eq!(hear(&mut bob, 1).await, [(Seq(1), "a0".to_owned())]);
+
+    // Redis gone: ann's node counts alone, and still refuses past her allowance.
+    redis.kill();
+    let mut answers = Vec::new();
+    for n in 1..=4 {
+        let id = format!("a{n}");
+        ann.send_message(&id, "while Redis is down").await;
+        let (answer, _) = ann
+            .until(|f| match f {
+                ServerFrame::Ack { client_id, .. }
+                | ServerFrame::Error { client_id: Some(client_id), .. } => *client_id == id,
+                _ => false,
+            })
+            .await;
+        answers.push(match answer {
+            ServerFrame::Ack { seq, .. } => Ok(seq),
+            ServerFrame::Error { code, .. } => Err(code),
+            other => unreachable!("until returned {other:?}"),
+        });
+    }
+    assert_eq!(
+        answers,
+        [Ok(Seq(2)), Ok(Seq(3)), Err(ErrorCode::RateLimited), Err(ErrorCode::RateLimited)],
+        "two of her three were left on her node"
+    );
+    // What was taken reaches the other node through the database, once and in order.
+    assert_eq!(hear(&mut bob, 2).await, [(Seq(2), "a1".to_owned()), (Seq(3), "a2".to_owned())]);
+}
