@@ -1,5 +1,5 @@
 //! A person's allowances (sign-in failures, messages, rooms) and socket caps are counted
-//! over all nodes together, and sign-in goes on without Redis.
+//! over all nodes together; without Redis, sign-in goes on and each node limits messages alone.
 
 use super::*;
 use banter::ids::Seq;

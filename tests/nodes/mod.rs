@@ -5,7 +5,8 @@
 //! - [`access`]: a removal or a sign-out on one node reaches sockets on every other, even when
 //!   its news never comes; a private room is private on every node.
 //! - [`presence`]: who is online and typing crosses nodes; a dead node's people go offline.
-//! - [`limits`]: a person's allowances and socket caps are one over all nodes.
+//! - [`limits`]: a person's allowances and socket caps are one over all nodes, and each node
+//!   still limits alone while Redis is away.
 //!
 //! On PostgreSQL this is the deployment; on SQLite the same holds for two processes on one
 //! file. The helpers here start the nodes and speak to them.
