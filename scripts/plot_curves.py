@@ -11,7 +11,8 @@ idle-postgres-N.json for the same on PostgreSQL) and writes beside them:
 - rooms.svg: the same page and the sidebar's query on its own (p50, ms) against the rooms
   its reader is in;
 - resume-search.svg: a socket resuming 1,000 messages behind, and a search for a word every
-  message holds and for one only the oldest holds (p50, ms), against the room's history;
+  message holds, for one only the oldest holds and for one every message but the newest tenth
+  holds (p50, ms), against the room's history;
 - members.svg: delivery p99 (ms) and the server's CPU per delivery (µs) against the room's
   members online;
 - idle.svg: the server's RSS per connection (KiB) and its CPU while idle (µs per connection
@@ -91,7 +92,8 @@ def main() -> None:
                "a room's page (latest 50 messages) vs the room's history", "messages in the room (log)")
     page_chart(directory, pages, "resume-search.svg", "history", "messages",
                (("resume 1,000 behind", "resume_p50_ms"), ("search, common word", "search_common_p50_ms"),
-                ("search, rare word", "search_rare_p50_ms")),
+                ("search, rare word", "search_rare_p50_ms"),
+                ("search, word absent lately", "search_old_p50_ms")),
                "resuming 1,000 behind and searching vs the room's history", "messages in the room (log)")
     page_chart(directory, pages, "rooms.svg", "rooms", "rooms",
                (("page", "page_p50_ms"), ("sidebar query", "sidebar_p50_ms")),

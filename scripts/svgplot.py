@@ -28,8 +28,11 @@ def _ticks(lo: float, hi: float) -> list:
 
 def log_chart(title: str, x_label: str, y_label: str, series: list, line=None) -> str:
     """`series`: [(name, [(x, y, ok), ...])]; a point not `ok` is drawn red. `line`: an optional
-    (y, label) drawn across as a dashed red line (an objective)."""
+    (y, label) drawn across as a dashed red line (an objective). Past the four colours the
+    lines are dashed, and with more than four series the legend stands beside the chart
+    rather than over its lines."""
     width, height, left, right, top, bottom = 680, 420, 70, 20, 30, 60
+    legend_x, legend_width = (width + 10, 330) if len(series) > len(COLOURS) else (left + 14, 0)
     xs = [p[0] for _, points in series for p in points]
     ys = [p[1] for _, points in series for p in points] + ([line[0]] if line else [])
     x_lo, x_hi = math.log10(min(xs) / 1.5), math.log10(max(xs) * 1.5)
@@ -42,9 +45,9 @@ def log_chart(title: str, x_label: str, y_label: str, series: list, line=None) -
         return top + (height - top - bottom) * (1 - (math.log10(y) - y_lo) / (y_hi - y_lo))
 
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width + legend_width}" height="{height}" '
         f'font-family="sans-serif" font-size="12">',
-        f'<rect width="{width}" height="{height}" fill="white"/>',
+        f'<rect width="{width + legend_width}" height="{height}" fill="white"/>',
         f'<text x="{width / 2}" y="18" text-anchor="middle" font-size="14">{title}</text>',
         f'<line x1="{left}" y1="{height - bottom}" x2="{width - right}" y2="{height - bottom}" stroke="black"/>',
         f'<line x1="{left}" y1="{top}" x2="{left}" y2="{height - bottom}" stroke="black"/>',
@@ -67,12 +70,15 @@ def log_chart(title: str, x_label: str, y_label: str, series: list, line=None) -
         out.append(f'<text x="{width - right - 4}" y="{sy(y) - 6:.1f}" text-anchor="end" fill="#c4342d">{label}</text>')
     for i, (name, points) in enumerate(series):
         colour = COLOURS[i % len(COLOURS)]
+        dash = ' stroke-dasharray="7 4"' if (i // len(COLOURS)) % 2 else ""
         path = " ".join(f"{'M' if j == 0 else 'L'}{sx(x):.1f},{sy(y):.1f}" for j, (x, y, _) in enumerate(points))
-        out.append(f'<path d="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
+        out.append(f'<path d="{path}" fill="none" stroke="{colour}" stroke-width="2"{dash}/>')
         for x, y, ok in points:
             out.append(f'<circle cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="4" fill="{colour if ok else "#c4342d"}"/>')
         ly = top + 14 + 18 * i
-        out.append(f'<line x1="{left + 14}" y1="{ly}" x2="{left + 38}" y2="{ly}" stroke="{colour}" stroke-width="2"/>')
-        out.append(f'<text x="{left + 44}" y="{ly + 4}">{name}</text>')
+        out.append(
+            f'<line x1="{legend_x}" y1="{ly}" x2="{legend_x + 24}" y2="{ly}" stroke="{colour}" stroke-width="2"{dash}/>'
+        )
+        out.append(f'<text x="{legend_x + 30}" y="{ly + 4}">{name}</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
