@@ -32,30 +32,16 @@ async fn sign_in_failures_count_over_all_nodes_and_sign_in_goes_on_without_redis
 #[tokio::test]
 async fn a_person_s_message_allowance_is_one_over_all_nodes() {
     let redis = TestRedis::start().await;
-    let url = redis.url();
-    // Three messages at once, then one every hundred seconds: none refills during the test.
-    let tight = |c: &mut banter::server::Config| {
-        c.rate = 0.01;
-        c.burst = 3;
-        c.redis_url = Some(url.clone());
-    };
-    let first = TestServer::start_with(tight).await;
+    let (first, second) = two_nodes_allowing(&redis, 3).await;
     let mut here = first.join("ann").await;
-    let second = TestServer::start_on(&first.database, first.storage.clone(), tight).await;
-    let mut there = Client::connect(&second.ws_url(), &first.cookie("ann").await).await;
-    there.send(&ClientFrame::Hello { room: "general".into(), after: None }).await;
-    assert!(matches!(there.next().await, ServerFrame::Welcome { .. }));
+    let mut there = joined(&second.ws_url(), &first.cookie("ann").await, "general").await;
 
     here.send_message("h1", "one").await;
     here.send_message("h2", "two").await;
     assert_eq!(here.ack("h2").await, Seq(2));
     // The second node has its own three to give, but the person has one left in all.
-    there.send_message("t1", "three").await;
-    assert_eq!(there.ack("t1").await, Seq(3));
-    there.send_message("t2", "four").await;
-    let (refused, _) =
-        there.until(|f| matches!(f, ServerFrame::Error { client_id: Some(id), .. } if id == "t2")).await;
-    assert!(matches!(refused, ServerFrame::Error { code: ErrorCode::RateLimited, .. }), "{refused:?}");
+    assert_eq!(answer(&mut there, "t1", "three").await, Ok(Seq(3)));
+    assert_eq!(answer(&mut there, "t2", "four").await, Err(ErrorCode::RateLimited));
 }
 
 #[tokio::test]
@@ -100,18 +86,10 @@ async fn the_socket_caps_hold_over_all_nodes() {
 async fn a_burst_on_one_node_asks_redis_once_per_lease_and_stays_within_the_allowance() {
     let redis = TestRedis::start().await;
     let url = redis.url();
-    // Twenty at once (leases of five), then one every hundred seconds: none refills here.
-    let roomy = |c: &mut banter::server::Config| {
-        c.rate = 0.01;
-        c.burst = 20;
-        c.redis_url = Some(url.clone());
-    };
-    let first = TestServer::start_with(roomy).await;
+    // Twenty at once: leases of five.
+    let (first, second) = two_nodes_allowing(&redis, 20).await;
     let mut here = first.join("ann").await;
-    let second = TestServer::start_on(&first.database, first.storage.clone(), roomy).await;
-    let mut there = Client::connect(&second.ws_url(), &first.cookie("ann").await).await;
-    there.send(&ClientFrame::Hello { room: "general".into(), after: None }).await;
-    assert!(matches!(there.next().await, ServerFrame::Welcome { .. }));
+    let mut there = joined(&second.ws_url(), &first.cookie("ann").await, "general").await;
 
     let scripts_run = async || {
         let client = redis::Client::open(url.as_str()).expect("a Redis URL");
@@ -135,18 +113,9 @@ async fn a_burst_on_one_node_asks_redis_once_per_lease_and_stays_within_the_allo
     // (ten), less the five-token lease it takes at a time, and never more in all.
     let mut granted = 0;
     for n in 0..20 {
-        there.send_message(&format!("t{n}"), "there").await;
-        let (answer, _) = there
-            .until(|f| match f {
-                ServerFrame::Ack { client_id, .. }
-                | ServerFrame::Error { client_id: Some(client_id), .. } => *client_id == format!("t{n}"),
-                _ => false,
-            })
-            .await;
-        match answer {
-            ServerFrame::Ack { .. } => granted += 1,
-            ServerFrame::Error { code, .. } => assert_eq!(code, ErrorCode::RateLimited),
-            _ => unreachable!(),
+        match answer(&mut there, &format!("t{n}"), "there").await {
+            Ok(_) => granted += 1,
+            Err(code) => assert_eq!(code, ErrorCode::RateLimited),
         }
     }
     assert_eq!(granted, 10, "ann has twenty in all, over both nodes");
@@ -155,16 +124,8 @@ async fn a_burst_on_one_node_asks_redis_once_per_lease_and_stays_within_the_allo
 #[tokio::test]
 async fn without_redis_a_node_still_limits_messages_alone_and_loses_none_it_took() {
     let mut redis = TestRedis::start().await;
-    let url = redis.url();
-    // Three at once, then one every hundred seconds: none refills during the test.
-    let tight = |c: &mut banter::server::Config| {
-        c.rate = 0.01;
-        c.burst = 3;
-        c.redis_url = Some(url.clone());
-    };
-    let first = TestServer::start_with(tight).await;
+    let (first, second) = two_nodes_allowing(&redis, 3).await;
     let mut ann = first.join("ann").await;
-    let second = TestServer::start_on(&first.database, first.storage.clone(), tight).await;
     let mut bob = second.join("bob").await;
     ann.send_message("a0", "through Redis").await;
     assert_eq!(ann.ack("a0").await, Seq(1));
@@ -174,20 +135,7 @@ async fn without_redis_a_node_still_limits_messages_alone_and_loses_none_it_took
     redis.kill();
     let mut answers = Vec::new();
     for n in 1..=4 {
-        let id = format!("a{n}");
-        ann.send_message(&id, "while Redis is down").await;
-        let (answer, _) = ann
-            .until(|f| match f {
-                ServerFrame::Ack { client_id, .. }
-                | ServerFrame::Error { client_id: Some(client_id), .. } => *client_id == id,
-                _ => false,
-            })
-            .await;
-        answers.push(match answer {
-            ServerFrame::Ack { seq, .. } => Ok(seq),
-            ServerFrame::Error { code, .. } => Err(code),
-            other => unreachable!("until returned {other:?}"),
-        });
+        answers.push(answer(&mut ann, &format!("a{n}"), "while Redis is down").await);
     }
     assert_eq!(
         answers,
@@ -196,4 +144,38 @@ async fn without_redis_a_node_still_limits_messages_alone_and_loses_none_it_took
     );
     // What was taken reaches the other node through the database, once and in order.
     assert_eq!(hear(&mut bob, 2).await, [(Seq(2), "a1".to_owned()), (Seq(3), "a2".to_owned())]);
+}
+
+/// Two nodes on one database and one Redis, where a person may send `burst` messages at once
+/// and then one every hundred seconds: none refills during a test.
+async fn two_nodes_allowing(redis: &TestRedis, burst: u32) -> (TestServer, TestServer) {
+    let url = redis.url();
+    let allowing = |c: &mut banter::server::Config| {
+        c.rate = 0.01;
+        c.burst = burst;
+        c.redis_url = Some(url.clone());
+    };
+    let first = TestServer::start_with(allowing).await;
+    // Its schema in place before the second starts on its database.
+    first.cookie("ann").await;
+    let second = TestServer::start_on(&first.database, first.storage.clone(), allowing).await;
+    (first, second)
+}
+
+/// Send a message as `id` and wait for what the server says of it: its `seq`, or why not.
+async fn answer(client: &mut Client, id: &str, text: &str) -> Result<Seq, ErrorCode> {
+    client.send_message(id, text).await;
+    let (answer, _) = client
+        .until(|f| match f {
+            ServerFrame::Ack { client_id, .. } | ServerFrame::Error { client_id: Some(client_id), .. } => {
+                client_id == id
+            }
+            _ => false,
+        })
+        .await;
+    match answer {
+        ServerFrame::Ack { seq, .. } => Ok(seq),
+        ServerFrame::Error { code, .. } => Err(code),
+        other => unreachable!("until returns what it waited for: {other:?}"),
+    }
 }
