@@ -83,6 +83,29 @@ async fn the_socket_caps_hold_over_all_nodes() {
 }
 
 #[tokio::test]
+async fn a_socket_closed_after_redis_dropped_its_connections_frees_its_place_on_every_node() {
+    use tokio_tungstenite::tungstenite::http::StatusCode;
+    let redis = TestRedis::start().await;
+    let url = redis.url();
+    let capped = |c: &mut banter::server::Config| {
+        c.max_sockets_per_account = 1;
+        c.redis_url = Some(url.clone());
+    };
+    let first = TestServer::start_with(capped).await;
+    let ann = first.cookie("ann").await;
+    let mut socket = first.try_connect(&ann).await.expect("her one socket");
+    assert_eq!(first.try_connect(&ann).await.err(), Some(StatusCode::TOO_MANY_REQUESTS));
+
+    // Redis is still up, with her count, but the node's connection to it is gone.
+    redis.drop_connections().await;
+    socket.ws.close(None).await.expect("close");
+    while !matches!(socket.event().await, Event::Closed(_) | Event::Ended) {}
+    // A node started now asks Redis alone (nothing of its own counts her): her place is free.
+    let second = TestServer::start_on(&first.database, first.storage.clone(), capped).await;
+    second.connect_once_freed(&ann).await;
+}
+
+#[tokio::test]
 async fn a_burst_on_one_node_asks_redis_once_per_lease_and_stays_within_the_allowance() {
     let redis = TestRedis::start().await;
     let url = redis.url();

@@ -56,6 +56,21 @@ impl TestRedis {
         }
     }
 
+    /// Close every client's command connection and keep what Redis holds, as an idle timeout
+    /// or a proxy's restart does: each node finds its connection gone on its next call.
+    pub async fn drop_connections(&self) {
+        let client = redis::Client::open(self.url()).expect("a Redis URL");
+        let mut conn = client.get_multiplexed_async_connection().await.expect("Redis answers");
+        let closed: i64 = redis::cmd("CLIENT")
+            .arg("KILL")
+            .arg("TYPE")
+            .arg("normal")
+            .query_async(&mut conn)
+            .await
+            .expect("CLIENT KILL");
+        assert!(closed > 0, "the nodes had connections to close");
+    }
+
     /// Kill the server (SIGKILL): every node loses its connection and what was in flight.
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {

@@ -314,22 +314,35 @@ impl SharedLimits {
     /// Run a script on a kept connection, (re)connecting when needed, within [`REDIS_TIMEOUT`],
     /// whatever the breaker says: for what is given back off any caller's path (a closed
     /// socket's count), which skipped would stay counted as long as this process lives.
+    ///
+    /// A kept connection may have been closed under it while Redis itself is fine (Redis
+    /// restarted, an idle timeout, a proxy in between): the first call to find it so is tried
+    /// once more on a new connection, rather than failing, opening the breaker, and, for a
+    /// closed socket, leaving it counted.
     async fn attempt(&self, invocation: redis::ScriptInvocation<'_>) -> Option<i64> {
         let attempt = async {
-            // The connection is multiplexed: a clone of it per call, the lock only to make one.
-            let mut conn = {
-                let mut held = self.conn.lock().await;
-                if held.is_none() {
-                    *held = Some(self.client.get_multiplexed_async_connection().await?);
+            loop {
+                // The connection is multiplexed: a clone of it per call, the lock only to make one.
+                let (mut conn, kept) = {
+                    let mut held = self.conn.lock().await;
+                    let kept = held.is_some();
+                    if !kept {
+                        *held = Some(self.client.get_multiplexed_async_connection().await?);
+                    }
+                    (held.clone(), kept)
+                };
+                let Some(conn) = conn.as_mut() else { return Ok(None) };
+                match invocation.invoke_async::<i64>(conn).await {
+                    Ok(answer) => return Ok(Some(answer)),
+                    Err(error) => {
+                        *self.conn.lock().await = None;
+                        if !(kept && error.is_unrecoverable_error()) {
+                            return Err(error);
+                        }
+                        tracing::debug!(%error, "the kept connection to Redis was closed; trying a new one");
+                    }
                 }
-                held.clone()
-            };
-            let Some(conn) = conn.as_mut() else { return Ok(None) };
-            let answer = invocation.invoke_async::<i64>(conn).await;
-            if answer.is_err() {
-                *self.conn.lock().await = None;
             }
-            answer.map(Some)
         };
         let outcome = tokio::time::timeout(REDIS_TIMEOUT, attempt).await;
         let now = Instant::now();
